@@ -1,0 +1,425 @@
+"""The only module that writes to disk: install a generated package without ever losing work.
+
+``write_package`` follows DESIGN.md's "Nothing lost":
+
+1. **Guard.** Before anything is written, every file the build would overwrite or remove is
+   compared with the previous manifest. A file whose bytes changed since the last build was
+   edited by hand: the build stops, writes nothing and names it (NB501). A file the build would
+   overwrite in a directory nb2pkg never wrote (no manifest), or one the manifest does not list,
+   belongs to someone else: same (NB502). ``force=True`` copies each such file to
+   ``<out>/.nb2pkg/backup/<n>/<relpath>`` (``n`` counts up from 1) and goes on.
+2. **Stage.** Every new or changed file is written into a temporary directory inside
+   ``<out>/.nb2pkg/`` (the same filesystem, so the swap below is a rename).
+3. **Install.** Each staged file replaces its target with ``os.replace``; files the previous
+   manifest listed that the build no longer generates are removed. The old bytes of every
+   replaced or removed file are kept (a hard link, or a copy) until the end, and any failure
+   midway puts every touched path back as it was, byte for byte, before the error is reported.
+   The manifest is installed last, so it describes the files on disk at every step. Unchanged
+   files are never touched (their mtime stays).
+
+Diagnostic codes:
+  NB501 a generated file was edited by hand since the last build (would be overwritten/removed)
+  NB502 the output directory holds a file nb2pkg did not generate, at a path the build writes
+  NB507 a generated path is not a relative path inside the output directory, or is repeated
+  NB508 writing failed (permissions, disk full, a directory in the way); nothing was changed
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path, PurePosixPath
+
+from nb2pkg.manifest import MANIFEST_PATH, Manifest, is_plain_relative_path, sha256_text
+from nb2pkg.manifest import load as load_manifest
+from nb2pkg.model import Diagnostic, EmittedFile, Location, Severity
+
+STATE_DIR = ".nb2pkg"
+BACKUP_DIR = f"{STATE_DIR}/backup"
+
+FileHook = Callable[[str], None]
+"""Called with each relative path right after it is installed or removed (tests inject failures)."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    out_dir: Path
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    backup_dir: Path | None = None
+    """Where ``force`` kept the hand-edited or foreign files it overwrote; None when none."""
+
+    @property
+    def touched(self) -> tuple[str, ...]:
+        return tuple(sorted((*self.added, *self.changed, *self.removed)))
+
+
+class Difference(str, Enum):
+    STALE = "stale"
+    """On disk as the last build wrote it, but a build now would write something else."""
+    HAND_EDITED = "hand-edited"
+    """Differs from what the last build wrote."""
+    MISSING = "missing"
+    EXTRA = "extra"
+    """The last build wrote it; a build now would remove it."""
+
+
+@dataclass(frozen=True)
+class FileDifference:
+    path: str
+    kind: Difference
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind.value}"
+
+
+def write_package(
+    out_dir: Path,
+    files: Sequence[EmittedFile],
+    previous: Manifest | None,
+    *,
+    force: bool = False,
+    after_each_file: FileHook | None = None,
+) -> tuple[WriteResult | None, list[Diagnostic]]:
+    """Make ``out_dir`` hold exactly ``files`` (plus its backups), or change nothing.
+
+    ``files`` includes the manifest (``.nb2pkg/manifest.json``) when the caller wants one
+    written; it is never subject to the hand-edit guard and is installed last.
+    ``previous`` is the manifest read from ``out_dir`` before the build (None on a first build).
+    """
+    out_dir = Path(out_dir)
+    problems = _check_paths(out_dir, files)
+    if problems:
+        return None, problems
+
+    wanted = {f.path: f.content.encode("utf-8") for f in files}
+    plan = _plan(out_dir, wanted, previous)
+    conflicts = _conflicts(out_dir, plan, previous)
+    if conflicts and not force:
+        return None, conflicts
+
+    journal = _Journal(out_dir)
+    try:
+        backup_dir = _back_up(out_dir, plan.conflicting, journal) if plan.conflicting else None
+        staging = journal.staging()
+        for path in plan.to_write:
+            staged = staging / "new" / path
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(wanted[path])
+        for path in plan.install_order():
+            if path in wanted:
+                journal.install(path, staging / "new" / path)
+            else:
+                journal.remove(path)
+            if after_each_file is not None:
+                after_each_file(path)
+    except OSError as exc:
+        journal.roll_back()
+        return None, [_write_failed(out_dir, exc)]
+    except BaseException:
+        journal.roll_back()
+        raise
+    journal.commit()
+    return (
+        WriteResult(
+            out_dir=out_dir,
+            added=tuple(sorted(plan.added)),
+            changed=tuple(sorted(plan.changed)),
+            removed=tuple(sorted(plan.removed)),
+            unchanged=tuple(sorted(plan.unchanged)),
+            backup_dir=backup_dir,
+        ),
+        [],
+    )
+
+
+def differences(out_dir: Path, files: Sequence[EmittedFile]) -> list[FileDifference]:
+    """How ``out_dir`` differs from what writing ``files`` would leave there (reads only).
+
+    Uses ``out_dir``'s own manifest to tell a stale file from a hand-edited one and to find the
+    files a build would remove. An unreadable manifest counts as no manifest.
+    """
+    out_dir = Path(out_dir)
+    previous, _ = load_manifest(out_dir)
+    recorded = dict(previous.files) if previous else {}
+    found: list[FileDifference] = []
+    for emitted in files:
+        on_disk = _sha256_of(out_dir / emitted.path)
+        if on_disk is None:
+            found.append(FileDifference(emitted.path, Difference.MISSING))
+        elif on_disk != sha256_text(emitted.content):
+            edited = emitted.path in recorded and recorded[emitted.path] != on_disk
+            kind = Difference.HAND_EDITED if edited else Difference.STALE
+            found.append(FileDifference(emitted.path, kind))
+    generated = {f.path for f in files}
+    for path in recorded:
+        if path not in generated and (out_dir / path).is_file():
+            found.append(FileDifference(path, Difference.EXTRA))
+    return sorted(found, key=lambda d: d.path)
+
+
+def changed_files(out_dir: Path, files: Sequence[EmittedFile]) -> list[str]:
+    """The paths a build writing ``files`` would add, change or remove in ``out_dir``."""
+    return [d.path for d in differences(out_dir, files)]
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class _Plan:
+    added: frozenset[str]
+    changed: frozenset[str]
+    removed: frozenset[str]
+    unchanged: frozenset[str]
+    conflicting: tuple[tuple[str, str], ...]
+    """(path, why) for each file on disk the guard protects: ``hand-edited`` or ``foreign``."""
+
+    @property
+    def to_write(self) -> list[str]:
+        return sorted(self.added | self.changed)
+
+    def install_order(self) -> list[str]:
+        # The manifest goes last: until it is in, it describes the previous package, so an
+        # interrupted install is recognised (the guard compares with the new bytes too).
+        paths = sorted(self.added | self.changed | self.removed)
+        return sorted(paths, key=lambda p: p == MANIFEST_PATH)
+
+
+def _plan(out_dir: Path, wanted: dict[str, bytes], previous: Manifest | None) -> _Plan:
+    recorded = dict(previous.files) if previous else {}
+    added, changed, unchanged = set(), set(), set()
+    conflicting: list[tuple[str, str]] = []
+    for path, data in wanted.items():
+        on_disk = _sha256_of(out_dir / path)
+        new = hashlib.sha256(data).hexdigest()
+        if on_disk is None:
+            added.add(path)
+        elif on_disk == new:
+            unchanged.add(path)
+        else:
+            changed.add(path)
+            if path == MANIFEST_PATH:
+                continue
+            if path not in recorded:
+                conflicting.append((path, "foreign"))
+            elif recorded[path] != on_disk:
+                conflicting.append((path, "hand-edited"))
+    removed = set()
+    for path, digest in recorded.items():
+        if path in wanted:
+            continue
+        on_disk = _sha256_of(out_dir / path)
+        if on_disk is None:
+            continue
+        removed.add(path)
+        if on_disk != digest:
+            conflicting.append((path, "hand-edited"))
+    return _Plan(
+        frozenset(added),
+        frozenset(changed),
+        frozenset(removed),
+        frozenset(unchanged),
+        tuple(sorted(conflicting)),
+    )
+
+
+def _conflicts(out_dir: Path, plan: _Plan, previous: Manifest | None) -> list[Diagnostic]:
+    problems = []
+    for path, why in plan.conflicting:
+        shown = str(out_dir / path)
+        if why == "hand-edited":
+            action = "removed" if path in plan.removed else "overwritten"
+            problems.append(
+                Diagnostic(
+                    code="NB501",
+                    severity=Severity.ERROR,
+                    message=f"{path} was edited by hand since the last build; it would be {action}",
+                    location=Location(shown),
+                    hint=(
+                        "move the change into the notebook (generated files are rewritten from it), "
+                        "or rebuild with --force, which keeps a copy under .nb2pkg/backup/"
+                    ),
+                )
+            )
+        else:
+            origin = (
+                "this directory was not made by nb2pkg (it has no .nb2pkg/manifest.json)"
+                if previous is None
+                else "the last build did not write it"
+            )
+            problems.append(
+                Diagnostic(
+                    code="NB502",
+                    severity=Severity.ERROR,
+                    message=f"{path} would be overwritten, and {origin}",
+                    location=Location(shown),
+                    hint=(
+                        "choose another output directory (-o), or rebuild with --force, "
+                        "which keeps a copy under .nb2pkg/backup/"
+                    ),
+                )
+            )
+    return problems
+
+
+def _check_paths(out_dir: Path, files: Sequence[EmittedFile]) -> list[Diagnostic]:
+    problems = []
+    seen: set[str] = set()
+    for emitted in files:
+        bad = not is_plain_relative_path(emitted.path) or PurePosixPath(emitted.path).parts[
+            0:2
+        ] == (STATE_DIR, "backup")
+        if bad or emitted.path in seen:
+            problems.append(
+                Diagnostic(
+                    code="NB507",
+                    severity=Severity.ERROR,
+                    message=(
+                        f"generated path {emitted.path!r} is repeated"
+                        if not bad
+                        else f"generated path {emitted.path!r} is not a plain relative path inside {out_dir}"
+                    ),
+                    location=Location(str(out_dir)),
+                    hint="this is a bug in nb2pkg; please report it with the notebook",
+                )
+            )
+        seen.add(emitted.path)
+    return problems
+
+
+def _sha256_of(path: Path) -> str | None:
+    """The file's sha256, or None when there is no regular file there."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _write_failed(out_dir: Path, exc: OSError) -> Diagnostic:
+    target = exc.filename or out_dir
+    return Diagnostic(
+        code="NB508",
+        severity=Severity.ERROR,
+        message=f"could not write the package: {exc.strerror or exc} ({target}); nothing was changed",
+        location=Location(str(out_dir)),
+        hint="check permissions and free space in the output directory, then build again",
+    )
+
+
+# --------------------------------------------------------------------------- the transaction
+
+
+def _back_up(out_dir: Path, conflicting: Sequence[tuple[str, str]], journal: _Journal) -> Path:
+    root = out_dir / BACKUP_DIR
+    taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()] if root.is_dir() else []
+    backup_dir = root / str(max(taken, default=0) + 1)
+    journal.created_dir(backup_dir)
+    for path, _ in conflicting:
+        copy = backup_dir / path
+        journal.make_parents(copy)
+        shutil.copy2(out_dir / path, copy)
+    return backup_dir
+
+
+class _Journal:
+    """Records each change to the output directory so it can be undone in reverse order."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self._undo: list[Callable[[], None]] = []
+        self._created_dirs: list[Path] = []
+        self._removed: list[Path] = []
+        self._staging: Path | None = None
+        self._kept = 0
+
+    def staging(self) -> Path:
+        if self._staging is None:
+            state = self.out_dir / STATE_DIR
+            self.make_parents(state / "x")
+            self._staging = Path(tempfile.mkdtemp(prefix="tmp-", dir=state))
+        return self._staging
+
+    def make_parents(self, path: Path) -> None:
+        missing = []
+        parent = path.parent
+        while not parent.exists():
+            missing.append(parent)
+            parent = parent.parent
+        for directory in reversed(missing):
+            directory.mkdir()
+            self._created_dirs.append(directory)
+
+    def created_dir(self, directory: Path) -> None:
+        self.make_parents(directory / "x")
+        self._undo.append(lambda: shutil.rmtree(directory))
+
+    def install(self, path: str, staged: Path) -> None:
+        target = self.out_dir / path
+        if target.exists():
+            kept = self._keep(target)
+            os.replace(staged, target)
+            self._undo.append(lambda: os.replace(kept, target))
+        else:
+            self.make_parents(target)
+            os.replace(staged, target)
+            self._undo.append(target.unlink)
+
+    def remove(self, path: str) -> None:
+        target = self.out_dir / path
+        kept = self._keep(target)
+        target.unlink()
+        self._removed.append(target)
+        self._undo.append(lambda: os.replace(kept, target))
+
+    def _keep(self, target: Path) -> Path:
+        """Keep the current bytes (and mtime) of ``target`` in the staging area until commit."""
+        self._kept += 1
+        kept = self.staging() / "old" / str(self._kept)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(target, kept)
+        except OSError:
+            shutil.copy2(target, kept)
+        return kept
+
+    def roll_back(self) -> None:
+        # Undo in reverse; a step that fails must not stop the others from restoring files.
+        for undo in reversed(self._undo):
+            with contextlib.suppress(OSError):
+                undo()
+        self._undo.clear()
+        self._discard_staging()
+        for directory in reversed(self._created_dirs):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        self._created_dirs.clear()
+
+    def commit(self) -> None:
+        self._undo.clear()
+        self._discard_staging()
+        self._prune_emptied_dirs()
+
+    def _discard_staging(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+    def _prune_emptied_dirs(self) -> None:
+        """Remove the directories that removing files left empty, up to the output dir."""
+        for removed in self._removed:
+            directory = removed.parent
+            while directory != self.out_dir and self.out_dir in directory.parents:
+                try:
+                    directory.rmdir()
+                except OSError:
+                    break
+                directory = directory.parent

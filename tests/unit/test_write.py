@@ -1,0 +1,329 @@
+"""The package writer: transactional install, hand-edit guard, foreign directories."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from nb2pkg.manifest import MANIFEST_PATH, Manifest, file_hashes, load
+from nb2pkg.model import ApiSnapshot, EmittedFile
+from nb2pkg.write import Difference, changed_files, differences, write_package
+
+EMPTY_API = ApiSnapshot(functions=(), run_params=())
+
+
+def package(version: str, contents: dict[str, str]) -> list[EmittedFile]:
+    """Generated files plus a manifest recording their hashes, as a build hands them over."""
+    files = [EmittedFile(path, text) for path, text in contents.items()]
+    manifest = Manifest(
+        package="demo", version=version, sources=(), api=EMPTY_API, files=file_hashes(files)
+    )
+    return [*files, EmittedFile(MANIFEST_PATH, manifest.to_json())]
+
+
+def build(out: Path, files: list[EmittedFile], **kwargs: object):  # type: ignore[no-untyped-def]
+    previous, problems = load(out)
+    assert problems == []
+    return write_package(out, files, previous, **kwargs)  # type: ignore[arg-type]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes: equal snapshots mean an untouched tree."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def dirs(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir()}
+
+
+V1 = package(
+    "0.1.0",
+    {
+        "README.md": "v1 readme\n",
+        "src/demo/a.py": "A = 1\n",
+        "src/demo/b.py": "B = 1\n",
+        "src/demo/old.py": "OLD\n",
+    },
+)
+V2 = package(
+    "0.2.0",
+    {
+        "README.md": "v2 readme\n",
+        "src/demo/a.py": "A = 1\n",
+        "src/demo/b.py": "B = 2\n",
+        "src/demo/sub/c.py": "C\n",
+    },
+)
+
+
+def test_first_build_writes_every_file_and_leaves_no_staging(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    result, problems = build(out, V1)
+    assert problems == []
+    assert result is not None
+    assert set(result.added) == {f.path for f in V1}
+    assert snapshot(out) == {f.path: f.content.encode() for f in V1}
+    assert dirs(out / ".nb2pkg") == set()
+
+
+def test_rebuild_replaces_changed_adds_new_removes_dropped_and_keeps_unchanged_mtime(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    unchanged = out / "src/demo/a.py"
+    os.utime(unchanged, ns=(1_000_000_000, 1_000_000_000))
+
+    result, problems = build(out, V2)
+
+    assert problems == []
+    assert result is not None
+    assert result.changed == (".nb2pkg/manifest.json", "README.md", "src/demo/b.py")
+    assert result.added == ("src/demo/sub/c.py",)
+    assert result.removed == ("src/demo/old.py",)
+    assert result.unchanged == ("src/demo/a.py",)
+    assert snapshot(out) == {f.path: f.content.encode() for f in V2}
+    assert unchanged.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_rebuild_with_identical_files_touches_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    for path in out.rglob("*"):
+        os.utime(path, ns=(7_000_000_000, 7_000_000_000))
+
+    result, problems = build(out, V1)
+
+    assert problems == []
+    assert result is not None and result.touched == ()
+    assert all(p.stat().st_mtime_ns == 7_000_000_000 for p in out.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("installed_before_failure", [0, 1, 2, 4])
+def test_build_interrupted_midway_leaves_previous_package_intact_byte_for_byte(
+    tmp_path: Path, installed_before_failure: int
+) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    before = snapshot(out)
+    before_dirs = dirs(out)
+    installed: list[str] = []
+
+    def crash_after_some_files(path: str) -> None:
+        installed.append(path)
+        if len(installed) > installed_before_failure:
+            raise OSError(28, "No space left on device", str(out / path))
+
+    result, problems = build(out, V2, after_each_file=crash_after_some_files)
+
+    assert result is None
+    assert [p.code for p in problems] == ["NB508"]
+    assert "No space left on device" in problems[0].message
+    assert snapshot(out) == before
+    assert dirs(out) == before_dirs
+    # The next build still works from the intact previous state.
+    result, problems = build(out, V2)
+    assert problems == [] and result is not None
+    assert snapshot(out) == {f.path: f.content.encode() for f in V2}
+
+
+def test_interrupt_that_is_not_an_os_error_rolls_back_then_propagates(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    before = snapshot(out)
+
+    def interrupt(path: str) -> None:
+        if path == "src/demo/b.py":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build(out, V2, after_each_file=interrupt)
+    assert snapshot(out) == before
+
+
+def test_failed_first_build_leaves_no_output_directory(tmp_path: Path) -> None:
+    out = tmp_path / "deep" / "pkg"
+
+    def fail(path: str) -> None:
+        raise OSError(13, "Permission denied", path)
+
+    result, problems = build(out, V1, after_each_file=fail)
+
+    assert result is None and [p.code for p in problems] == ["NB508"]
+    assert not (tmp_path / "deep").exists()
+
+
+def test_hand_edited_file_is_kept_and_the_error_names_it(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    edited = out / "src/demo/b.py"
+    edited.write_text("B = 1  # tuned by hand\n")
+    before = snapshot(out)
+
+    result, problems = build(out, V2)
+
+    assert result is None
+    assert [p.code for p in problems] == ["NB501"]
+    assert "src/demo/b.py" in problems[0].message
+    assert "--force" in problems[0].hint
+    assert snapshot(out) == before
+
+
+def test_hand_edited_file_the_build_would_remove_is_guarded_too(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    (out / "src/demo/old.py").write_text("OLD but precious\n")
+
+    result, problems = build(out, V2)
+
+    assert result is None
+    assert [(p.code, "src/demo/old.py" in p.message, "removed" in p.message) for p in problems] == [
+        ("NB501", True, True)
+    ]
+    assert (out / "src/demo/old.py").read_text() == "OLD but precious\n"
+
+
+def test_force_backs_up_hand_edits_then_overwrites(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    (out / "src/demo/b.py").write_text("edit one\n")
+
+    result, problems = build(out, V2, force=True)
+
+    assert problems == [] and result is not None
+    assert result.backup_dir == out / ".nb2pkg/backup/1"
+    assert (out / ".nb2pkg/backup/1/src/demo/b.py").read_text() == "edit one\n"
+    assert (out / "src/demo/b.py").read_text() == "B = 2\n"
+
+    (out / "src/demo/b.py").write_text("edit two\n")
+    result, _ = build(out, V1, force=True)
+    assert result is not None and result.backup_dir == out / ".nb2pkg/backup/2"
+    assert (out / ".nb2pkg/backup/2/src/demo/b.py").read_text() == "edit two\n"
+    assert (out / ".nb2pkg/backup/1/src/demo/b.py").read_text() == "edit one\n"
+
+
+def test_failed_forced_build_removes_its_backup(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    (out / "src/demo/b.py").write_text("edit\n")
+    before = snapshot(out)
+
+    def fail(path: str) -> None:
+        raise OSError(5, "Input/output error", path)
+
+    result, _ = build(out, V2, force=True, after_each_file=fail)
+
+    assert result is None
+    assert snapshot(out) == before
+    assert not (out / ".nb2pkg/backup").exists()
+
+
+def test_directory_not_made_by_nb2pkg_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "README.md").write_text("my project\n")
+    (out / "notes.txt").write_text("unrelated\n")
+    before = snapshot(out)
+
+    result, problems = write_package(out, V1, None)
+
+    assert result is None
+    assert [p.code for p in problems] == ["NB502"]
+    assert "README.md" in problems[0].message
+    assert snapshot(out) == before
+
+
+def test_directory_not_made_by_nb2pkg_is_fine_when_nothing_would_be_overwritten(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "notes.txt").write_text("unrelated\n")
+
+    result, problems = write_package(out, V1, None)
+
+    assert problems == [] and result is not None
+    assert (out / "notes.txt").read_text() == "unrelated\n"
+
+
+def test_forced_build_over_a_foreign_directory_keeps_a_backup(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "README.md").write_text("my project\n")
+
+    result, problems = write_package(out, V1, None, force=True)
+
+    assert problems == [] and result is not None
+    assert (out / ".nb2pkg/backup/1/README.md").read_text() == "my project\n"
+    assert (out / "README.md").read_text() == "v1 readme\n"
+
+
+def test_file_left_by_an_interrupted_install_is_not_taken_for_a_hand_edit(tmp_path: Path) -> None:
+    # A killed process can leave new bytes on disk with the old manifest: those bytes are
+    # exactly what the build writes, so there is nothing to protect.
+    out = tmp_path / "pkg"
+    build(out, V1)
+    (out / "src/demo/b.py").write_text("B = 2\n")
+
+    result, problems = build(out, V2)
+
+    assert problems == [] and result is not None
+    assert "src/demo/b.py" in result.unchanged
+
+
+def test_paths_outside_the_output_directory_are_rejected(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    files = [
+        EmittedFile("../escape.py", "x\n"),
+        EmittedFile("a.py", "1\n"),
+        EmittedFile("a.py", "2\n"),
+    ]
+
+    result, problems = write_package(out, files, None)
+
+    assert result is None
+    assert [p.code for p in problems] == ["NB507", "NB507"]
+    assert not (tmp_path / "escape.py").exists() and not out.exists()
+
+
+def test_directory_in_the_way_is_a_diagnostic_and_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    (out / "src/demo/sub/c.py").mkdir(parents=True)
+    before = snapshot(out)
+
+    result, problems = build(out, V2)
+
+    assert result is None and [p.code for p in problems] == ["NB508"]
+    assert snapshot(out) == before
+
+
+def test_differences_name_stale_hand_edited_missing_and_extra_files(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    (out / "README.md").unlink()
+    (out / "src/demo/a.py").write_text("A = 'edited'\n")
+
+    found = {d.path: d.kind for d in differences(out, V2)}
+
+    assert found == {
+        ".nb2pkg/manifest.json": Difference.STALE,
+        "README.md": Difference.MISSING,
+        "src/demo/a.py": Difference.HAND_EDITED,
+        "src/demo/b.py": Difference.STALE,
+        "src/demo/sub/c.py": Difference.MISSING,
+        "src/demo/old.py": Difference.EXTRA,
+    }
+    assert changed_files(out, V2) == sorted(found)
+
+
+def test_no_differences_right_after_a_write(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V2)
+    assert differences(out, V2) == []
