@@ -1,0 +1,124 @@
+"""Turn a cell's libcst tree into a function definition, keeping the user's code as written.
+
+Statements are moved, not re-printed: libcst keeps every comment, blank line and formatting
+choice inside them. Hoisted imports, display-only statements and MLflow calls are left out;
+comments above a removed statement move to the next kept one, so nothing written is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import libcst as cst
+
+from nb2pkg.model import ParamPlan
+
+_INDENT = "    "
+
+
+def function_source(
+    name: str,
+    module: cst.Module,
+    params: Sequence[ParamPlan],
+    returns: Sequence[str],
+    *,
+    drop: set[int],
+    docstring: str,
+    provenance: str,
+    replacements: Mapping[str, str] | None = None,
+    decorators: Sequence[str] = (),
+) -> str:
+    """The source of ``def name(params): <cell body>; return <returns>``."""
+    body = _kept_statements(module, drop)
+    if replacements:
+        body = [s.visit(_ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
+    statements: list[cst.BaseStatement] = []
+    if docstring:
+        statements.append(cst.parse_statement(_docstring_literal(docstring) + "\n"))
+    statements.extend(body)
+    if returns:
+        value = returns[0] if len(returns) == 1 else ", ".join(returns)
+        statements.append(cst.parse_statement(f"return {value}\n"))
+    if not statements:
+        statements.append(cst.parse_statement("pass\n"))
+    header = cst.parse_statement(
+        "".join(f"@{d}\n" for d in decorators) + f"def {name}({_params(params)}):\n    pass\n"
+    )
+    assert isinstance(header, cst.FunctionDef)
+    footer = [line for line in module.footer if line.comment is not None]
+    definition = header.with_changes(
+        body=cst.IndentedBlock(body=statements, footer=footer),
+        leading_lines=[cst.EmptyLine(comment=cst.Comment(f"# {provenance}"))],
+    )
+    return cst.Module(body=[definition]).code
+
+
+def _params(params: Sequence[ParamPlan]) -> str:
+    parts: list[str] = []
+    for param in params:
+        if param.default is None:
+            parts.append(param.name)
+        elif param.annotation:
+            parts.append(f"{param.name}: {param.annotation} = {param.default}")
+        else:
+            parts.append(f"{param.name}={param.default}")
+    return ", ".join(parts)
+
+
+def _kept_statements(module: cst.Module, drop: set[int]) -> list[cst.BaseStatement]:
+    kept: list[cst.BaseStatement] = []
+    carried: list[cst.EmptyLine] = [line for line in module.header if line.comment is not None]
+    for index, statement in enumerate(module.body):
+        leading = [_unindented_if_blank(line) for line in getattr(statement, "leading_lines", ())]
+        if index in drop:
+            carried.extend(line for line in leading if line.comment is not None)
+            continue
+        if carried:
+            statement = statement.with_changes(leading_lines=[*carried, *leading])
+            carried = []
+        elif not kept:
+            statement = statement.with_changes(leading_lines=_trim_blank(leading))
+        kept.append(statement)
+    if carried and kept:
+        # Comments after the last kept statement stay with the function, at its end.
+        kept.append(cst.parse_statement("pass\n").with_changes(leading_lines=carried))
+    return kept
+
+
+def _unindented_if_blank(line: cst.EmptyLine) -> cst.EmptyLine:
+    """A blank line printed without the block's indentation (no trailing whitespace)."""
+    if line.comment is None:
+        return line.with_changes(indent=False, whitespace=cst.SimpleWhitespace(""))
+    return line
+
+
+def _trim_blank(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    trimmed = list(lines)
+    while trimmed and trimmed[0].comment is None:
+        trimmed.pop(0)
+    return trimmed
+
+
+def _docstring_literal(text: str) -> str:
+    body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if "\n" not in body:
+        return f'"""{body}"""'
+    indented = "\n".join((_INDENT + line) if line.strip() else "" for line in body.splitlines()[1:])
+    first = body.splitlines()[0]
+    return f'"""{first}\n{indented}\n{_INDENT}"""'
+
+
+class _ReplaceLiterals(cst.CSTTransformer):
+    """Replace data-file path literals with the parameter that now carries them."""
+
+    def __init__(self, replacements: Mapping[str, str]) -> None:
+        super().__init__()
+        self.replacements = replacements
+
+    def leave_SimpleString(
+        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+    ) -> cst.BaseExpression:
+        value = original_node.evaluated_value
+        if isinstance(value, str) and value in self.replacements:
+            return cst.Name(self.replacements[value])
+        return updated_node

@@ -1,0 +1,78 @@
+"""Hoisted imports: deduplicated, grouped (stdlib / third-party / first-party) and sorted."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
+
+from nb2pkg.model import ImportBinding
+
+STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    package: str
+    local_modules: Set[str]
+    """Helper modules beside the notebook, copied into the package as submodules."""
+
+
+def top_level(binding: ImportBinding) -> str:
+    return binding.module.split(".")[0] if binding.module else ""
+
+
+def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) -> str:
+    """Import statements for the bindings, one block per group, isort-style."""
+    groups: dict[int, set[str]] = {0: set(), 1: set(), 2: set(), 3: set()}
+    from_names: dict[tuple[int, str], set[str]] = {}
+    for binding in bindings:
+        binding = _first_party(binding, context)
+        group = _group(binding, context)
+        if binding.name is None:
+            alias = f" as {binding.alias}" if binding.alias else ""
+            groups[group].add(f"import {binding.module}{alias}")
+        else:
+            source = "." * binding.level + binding.module
+            name = binding.name + (f" as {binding.alias}" if binding.alias else "")
+            from_names.setdefault((group, source), set()).add(name)
+    for (group, source), names in from_names.items():
+        ordered = sorted(names, key=lambda n: (n == "*", n.lower()))
+        line = f"from {source} import {', '.join(ordered)}"
+        if len(line) > 99:
+            inner = "".join(f"    {n},\n" for n in ordered)
+            line = f"from {source} import (\n{inner})"
+        groups[group].add(line)
+    blocks = ["\n".join(sorted(lines, key=_sort_key)) for _, lines in sorted(groups.items()) if lines]
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def _sort_key(line: str) -> tuple[int, str]:
+    # isort's "force_sort_within_sections": plain imports and from-imports sorted by module.
+    module = line.split()[1]
+    return (0, module.lower())
+
+
+def _group(binding: ImportBinding, context: ImportContext) -> int:
+    if binding.module == "__future__":
+        return 0
+    root = top_level(binding)
+    if binding.level or root == context.package:
+        return 3
+    if root in STDLIB:
+        return 1
+    return 2
+
+
+def _first_party(binding: ImportBinding, context: ImportContext) -> ImportBinding:
+    """``import helpers`` → ``from pkg import helpers`` when helpers.py is copied into pkg."""
+    root = top_level(binding)
+    if binding.level or root not in context.local_modules:
+        return binding
+    if binding.name is None:
+        if "." in binding.module or binding.alias is None and binding.bound != root:
+            return ImportBinding(f"{context.package}.{binding.module}", None, binding.alias or root,
+                                 binding.bound)
+        return ImportBinding(context.package, root, binding.alias, binding.bound)
+    return ImportBinding(f"{context.package}.{binding.module}", binding.name, binding.alias,
+                         binding.bound)

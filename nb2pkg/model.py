@@ -1,0 +1,330 @@
+"""The shared vocabulary of nb2pkg: frozen dataclasses, no logic beyond formatting, no I/O.
+
+Data flows one way:
+
+    .ipynb -> Notebook -> TaggedCell... -> CellAnalysis... -> PackagePlan -> EmittedFile... -> disk
+
+Every stage returns its result plus a list of ``Diagnostic``; only the CLI and the
+server turn diagnostics into exit codes or HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a diagnostic points: ``notebook.ipynb:cell 7:line 3:col 5``.
+
+    ``cell_number`` is 1-based, as the user counts cells in the notebook;
+    ``line`` and ``col`` are 1-based within the cell's source.
+    """
+
+    notebook: str
+    cell_number: int | None = None
+    cell_id: str | None = None
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.notebook]
+        if self.cell_number is not None:
+            parts.append(f"cell {self.cell_number}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.col is not None:
+            parts.append(f"col {self.col}")
+        text = ":".join(parts)
+        if self.cell_id:
+            text += f" [id {self.cell_id}]"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "notebook": self.notebook,
+            "cell_number": self.cell_number,
+            "cell_id": self.cell_id,
+            "line": self.line,
+            "col": self.col,
+        }
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the input, with a stable code and a hint on how to fix it."""
+
+    code: str
+    severity: Severity
+    message: str
+    location: Location | None = None
+    hint: str = ""
+    source_line: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "location": self.location.to_json() if self.location else None,
+            "where": str(self.location) if self.location else None,
+            "hint": self.hint,
+            "source_line": self.source_line,
+        }
+
+
+def has_errors(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> bool:
+    return any(d.is_error for d in diagnostics)
+
+
+# --------------------------------------------------------------------------- notebook
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A notebook cell as read from disk. ``number`` is 1-based document position."""
+
+    number: int
+    cell_id: str
+    cell_type: str
+    source: str
+    tags: tuple[str, ...] = ()
+    execution_count: int | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """The cell's ``metadata.nb2pkg`` mapping (explicit inputs/outputs, docstring)."""
+
+
+@dataclass(frozen=True)
+class Notebook:
+    path: str
+    """Absolute path of the file."""
+    display_path: str
+    """Path as shown to the user in diagnostics (relative to the working directory)."""
+    sha256: str
+    nbformat: int
+    nbformat_minor: int
+    kernel_language: str
+    cells: tuple[Cell, ...]
+
+    @property
+    def code_cells(self) -> tuple[Cell, ...]:
+        return tuple(c for c in self.cells if c.cell_type == "code")
+
+
+# --------------------------------------------------------------------------- tags
+
+
+class Role(str, Enum):
+    FUNCTION = "function"
+    TEST = "test"
+    PARAMETERS = "parameters"
+    EXPORT = "export"
+    SKIP = "skip"
+    EXPLORATION = "exploration"
+    """An unmarked cell: stays out of the package, but is still a source of names."""
+
+
+@dataclass(frozen=True)
+class TaggedCell:
+    cell: Cell
+    role: Role
+    name: str | None = None
+    """Function name for FUNCTION, test name for TEST (derived when ``test`` has no name)."""
+    metrics: bool = False
+    module: str | None = None
+    """Submodule from ``module:NAME``; None means the notebook's own module."""
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    """One name bound by a top-level import statement of a cell.
+
+    ``import a.b`` binds ``a`` (module="a.b", name=None, alias=None, bound="a");
+    ``from a import b as c`` binds ``c`` (module="a", name="b", alias="c").
+    ``level`` counts the dots of a relative import.
+    """
+
+    module: str
+    name: str | None
+    alias: str | None
+    bound: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class MagicUse:
+    """An IPython construct found in a cell: what it was and what the package does with it."""
+
+    kind: str
+    """``line-magic``, ``cell-magic``, ``shell``, ``help``, ``pip``."""
+    name: str
+    line: int
+    action: str
+    """``unwrapped`` (kept its statement), ``dropped``, ``dependency``, ``unsupported``."""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CellAnalysis:
+    """Facts about one cell's code, independent of any other cell (cacheable by source)."""
+
+    python_source: str
+    """The cell as plain Python (IPython syntax transformed)."""
+    reads: tuple[str, ...]
+    """Names read before being bound in the cell, in first-use order (includes free names of defs)."""
+    binds: tuple[str, ...]
+    """Names bound at the cell's top level, in binding order."""
+    last_assignment_binds: tuple[str, ...]
+    imports: tuple[ImportBinding, ...]
+    mutations: tuple[str, ...]
+    """Names the cell reads from earlier cells and mutates in place."""
+    def_globals: tuple[tuple[str, str], ...] = ()
+    """(def or class name, global name it reads)."""
+    global_statements: tuple[tuple[str, int], ...] = ()
+    star_imports: tuple[tuple[str, int], ...] = ()
+    """(module, line)."""
+    magics: tuple[MagicUse, ...] = ()
+    pip_requirements: tuple[str, ...] = ()
+    display_only_lines: tuple[int, ...] = ()
+    """1-based lines (in python_source) of statements dropped from functions."""
+    has_assert: bool = False
+    has_call: bool = False
+    literal_assignments: tuple[tuple[str, str], ...] = ()
+    """For parameters cells: (name, source of the literal default)."""
+    non_literal_assignments: tuple[tuple[str, int], ...] = ()
+    mlflow_calls: tuple[tuple[str, int], ...] = ()
+    file_literals: tuple[tuple[str, int], ...] = ()
+    """String literals that look like relative file paths: (value, line)."""
+    first_line_of: Mapping[str, int] = field(default_factory=dict)
+    """Line of the first read of each name in ``reads`` (for diagnostics)."""
+    defines: tuple[str, ...] = ()
+    """Names bound by top-level ``def`` and ``class`` statements."""
+    import_statements: tuple[int, ...] = ()
+    """Indices (into the cell's top-level statements) of hoisted import statements."""
+    display_statements: tuple[int, ...] = ()
+    """Indices (into the cell's top-level statements) of display-only statements."""
+    uses: frozenset[str] = frozenset()
+    """Every name the cell loads anywhere (nested scopes too): decides which imports stay."""
+    line_offset: int = 0
+    """Line L of ``python_source`` is line L + line_offset of the cell."""
+
+
+# --------------------------------------------------------------------------- plan
+
+
+class ParamSource(str, Enum):
+    STEP = "step"
+    """The output of an earlier function cell."""
+    PARAMETER = "parameter"
+    """A literal from the ``parameters`` cell: has a default."""
+    INPUT = "input"
+    """Only an unmarked cell (or nobody) defines it: a required ``run()`` argument."""
+    DATA_FILE = "data_file"
+    """A data file path literal: defaults to the path."""
+
+
+@dataclass(frozen=True)
+class ParamPlan:
+    name: str
+    source: ParamSource
+    default: str | None = None
+    """Python source of the default value, or None when required."""
+    annotation: str | None = None
+    producer: str | None = None
+    """The function (step) whose output feeds it, for STEP."""
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """A function cell, planned: what it becomes in the package."""
+
+    name: str
+    module: str
+    notebook: str
+    cell_id: str
+    cell_number: int
+    params: tuple[ParamPlan, ...]
+    returns: tuple[str, ...]
+    mutates: tuple[str, ...] = ()
+    metrics: bool = False
+    docstring: str = ""
+
+    @property
+    def signature(self) -> str:
+        text = f"{self.name}({', '.join(p.name for p in self.params)})"
+        if self.returns:
+            text += " -> " + ", ".join(self.returns)
+        if self.mutates:
+            text += f"  [mutates: {', '.join(self.mutates)}]"
+        return text
+
+
+@dataclass(frozen=True)
+class TestPlan:
+    name: str
+    module: str
+    notebook: str
+    cell_id: str
+    cell_number: int
+    fixtures: tuple[ParamPlan, ...]
+
+
+@dataclass(frozen=True)
+class RunParam:
+    """A keyword argument of the generated ``run()`` and option of its CLI."""
+
+    name: str
+    default: str | None
+    """Python source of the default, or None when required."""
+    annotation: str
+    origin: str
+    """Where it comes from, for the README and the CLI help."""
+
+
+@dataclass(frozen=True)
+class EmittedFile:
+    path: str
+    """POSIX path relative to the output directory."""
+    content: str
+
+
+# --------------------------------------------------------------------------- API snapshot
+
+
+@dataclass(frozen=True)
+class ParamApi:
+    name: str
+    default: str | None
+    """Source of the default, or None when the parameter is required."""
+
+
+@dataclass(frozen=True)
+class FunctionApi:
+    name: str
+    module: str
+    params: tuple[ParamApi, ...]
+    returns: tuple[str, ...]
+    body_sha256: str
+    """Hash of the function's generated source, to tell code-only changes."""
+
+
+@dataclass(frozen=True)
+class ApiSnapshot:
+    functions: tuple[FunctionApi, ...]
+    run_params: tuple[ParamApi, ...]

@@ -1,0 +1,556 @@
+"""Cross-cell dataflow: reaching definitions in document order → each step's signature.
+
+For every packaged cell, each name it reads before binding is wired from its latest definition
+in an earlier cell: an earlier function's output (a parameter fed by that step), a literal of
+the ``parameters`` cell (a parameter with that default), an import (hoisted to module top), an
+``export`` cell (a module-level name), or an unmarked cell (a required ``run()`` input, with a
+warning naming the cell). Names a function binds that later packaged cells read become its
+return values.
+
+Diagnostic codes:
+  NB204 a ``parameters`` cell assigns something that is not a literal
+  NB301 cells were executed out of document order
+  NB302 a packaged cell needs a name only an unmarked cell defines
+  NB303 a packaged cell reads a name no earlier cell defines
+  NB304 a ``def``/``class`` reads a notebook global
+  NB305 a ``global`` statement in packaged code
+  NB306 a star import in packaged code
+  NB307 a step mutates one of its inputs in place (info)
+  NB308 a function cell has nothing left to run
+  NB309 a packaged cell calls MLflow itself
+  NB310 an explicit output in ``metadata.nb2pkg`` that the cell does not bind
+  NB311 a function name clashes with an imported or exported name
+  NB401 a test cell asserts nothing and calls nothing
+  NB402 a test cell is empty
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
+from nb2pkg.model import (
+    Cell,
+    Diagnostic,
+    ImportBinding,
+    Location,
+    Notebook,
+    ParamPlan,
+    ParamSource,
+    Role,
+    RunParam,
+    Severity,
+    StepPlan,
+    TaggedCell,
+    TestPlan,
+)
+
+IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "__file__"})
+_PACKAGED = (Role.FUNCTION, Role.TEST, Role.EXPORT, Role.PARAMETERS)
+
+
+@dataclass(frozen=True)
+class Definition:
+    kind: str
+    """``step``, ``parameter``, ``export``, ``input`` (an unmarked cell) or ``import``."""
+    cell: TaggedCell
+    default: str | None = None
+    binding: ImportBinding | None = None
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    tagged: TaggedCell
+    parsed: ParsedCell
+    module: str
+    step: StepPlan | None = None
+    test: TestPlan | None = None
+    export_reads: tuple[str, ...] = ()
+
+    @property
+    def cell(self) -> Cell:
+        return self.tagged.cell
+
+
+@dataclass(frozen=True)
+class NotebookPlan:
+    notebook: Notebook
+    module: str
+    cells: tuple[CellPlan, ...]
+    run_params: tuple[RunParam, ...]
+    imports: Mapping[str, tuple[ImportBinding, ...]]
+    """Per target module (and ``tests`` for test code): the import bindings it needs."""
+    star_imports: tuple[ImportBinding, ...]
+    requirements: tuple[str, ...]
+    data_files: Mapping[str, str]
+    """File path literal → the ``run()`` parameter that replaces it."""
+    diagnostics: tuple[Diagnostic, ...]
+    title: str = ""
+    markdown_above: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> tuple[StepPlan, ...]:
+        return tuple(c.step for c in self.cells if c.step is not None)
+
+    @property
+    def tests(self) -> tuple[TestPlan, ...]:
+        return tuple(c.test for c in self.cells if c.test is not None)
+
+
+def module_name_for(notebook: Notebook) -> str:
+    stem = Path(notebook.display_path).stem
+    name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
+    if name[0].isdigit():
+        name = f"nb_{name}"
+    if keyword.iskeyword(name) or name in {"pipeline", "tracking", "tests", "conftest"}:
+        name = f"{name}_steps"
+    return name
+
+
+def plan_notebook(notebook: Notebook, tagged: Sequence[TaggedCell]) -> NotebookPlan:
+    """Wire the notebook's cells together. Never raises; problems come back as diagnostics."""
+    return _Planner(notebook, tagged).plan()
+
+
+class _Planner:
+    def __init__(self, notebook: Notebook, tagged: Sequence[TaggedCell]) -> None:
+        self.notebook = notebook
+        self.tagged = list(tagged)
+        self.module = module_name_for(notebook)
+        self.diagnostics: list[Diagnostic] = []
+        self.parsed = {t.cell.cell_id: analyze_cell(t.cell.source) for t in self.tagged}
+        self.latest: dict[str, Definition] = {}
+        self.consumed: set[tuple[str, str]] = set()
+        """(producing cell id, name) pairs a later packaged cell reads."""
+        self.params: dict[str, RunParam] = {}
+        self.inputs_warned: set[str] = set()
+        self.data_files: dict[str, str] = {}
+        self.star_imports: list[ImportBinding] = []
+        self.import_latest: dict[str, ImportBinding] = {}
+        self.defined_later = self._names_defined_anywhere()
+
+    # ---------------------------------------------------------------- main loop
+
+    def plan(self) -> NotebookPlan:
+        self._check_execution_order()
+        resolved: dict[str, tuple[list[ParamPlan], list[str]]] = {}
+        for item in self.tagged:
+            parsed = self.parsed[item.cell.cell_id]
+            self._report_cell_problems(item, parsed.problems)
+            if item.role is Role.SKIP:
+                continue
+            if item.role in _PACKAGED and parsed.module is not None:
+                resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
+            self._record_definitions(item, parsed)
+        cells = tuple(self._cell_plan(item, resolved) for item in self.tagged)
+        self._check_name_clashes(cells)
+        return NotebookPlan(
+            notebook=self.notebook,
+            module=self.module,
+            cells=cells,
+            run_params=tuple(self.params.values()),
+            imports=self._imports_by_module(cells),
+            star_imports=tuple(self.star_imports),
+            requirements=tuple(
+                r for t in self.tagged for r in self.parsed[t.cell.cell_id].analysis.pip_requirements
+            ),
+            data_files=dict(self.data_files),
+            diagnostics=tuple(self.diagnostics),
+            title=self._title(),
+            markdown_above=self._markdown_above(),
+        )
+
+    def _resolve_reads(
+        self, item: TaggedCell, parsed: ParsedCell
+    ) -> tuple[list[ParamPlan], list[str]]:
+        """The cell's inputs, and the module-level names (exports) it uses."""
+        analysis = parsed.analysis
+        params: list[ParamPlan] = []
+        module_names: list[str] = []
+        for name in analysis.reads:
+            line = analysis.first_line_of.get(name)
+            definition = self.latest.get(name)
+            if definition is None:
+                if hasattr(builtins, name) or name in IPYTHON_BUILTINS:
+                    continue
+                if self.star_imports:
+                    continue
+                self._undefined(item, name, line)
+                params.append(ParamPlan(name, ParamSource.INPUT))
+                self._add_run_input(name, f"needed by cell {item.cell.number}, defined by no cell")
+                continue
+            if definition.kind == "import":
+                continue
+            if definition.kind == "export":
+                module_names.append(name)
+                continue
+            if item.role in (Role.EXPORT, Role.PARAMETERS):
+                self._report(
+                    item, "NB304", Severity.WARNING,
+                    f"this {item.role.value} cell reads `{name}`, which cell "
+                    f"{definition.cell.cell.number} computes; the module has no such global",
+                    "pass it in as an argument, or make this cell a function:NAME cell", line,
+                )
+                continue
+            self.consumed.add((definition.cell.cell.cell_id, name))
+            if definition.kind == "step":
+                params.append(ParamPlan(name, ParamSource.STEP, producer=definition.cell.name))
+            elif definition.kind == "parameter":
+                params.append(ParamPlan(name, ParamSource.PARAMETER, definition.default,
+                                        _annotation(definition.default)))
+            else:
+                params.append(ParamPlan(name, ParamSource.INPUT))
+                self._add_run_input(name, f"defined only by unmarked cell {definition.cell.cell.number}")
+                if name not in self.inputs_warned:
+                    self.inputs_warned.add(name)
+                    self._report(
+                        item, "NB302", Severity.WARNING,
+                        f"`{name}` is defined only by unmarked cell {definition.cell.cell.number}; "
+                        "it becomes a required argument of run()",
+                        f"mark cell {definition.cell.cell.number} as a function (function:NAME) "
+                        "or as `parameters` to package it", line,
+                    )
+        for owner, name in analysis.def_globals:
+            definition = self.latest.get(name)
+            if definition is None or definition.kind in ("import", "export"):
+                continue
+            action = (
+                f"the package passes `{name}` into `{item.name}` as a parameter"
+                if item.role is Role.FUNCTION
+                else f"`{name}` is not defined at module level in the package"
+            )
+            self._report(
+                item, "NB304", Severity.WARNING,
+                f"`{owner}` reads the notebook global `{name}`: {action}",
+                f"give `{owner}` a parameter `{name}` so it does not depend on notebook state",
+                analysis.first_line_of.get(name),
+            )
+        if item.role is Role.FUNCTION:
+            params.extend(self._data_file_params(item, analysis.file_literals))
+        return params, module_names
+
+    def _record_definitions(self, item: TaggedCell, parsed: ParsedCell) -> None:
+        analysis = parsed.analysis
+        for binding in analysis.imports:
+            self.latest[binding.bound] = Definition("import", item, binding=binding)
+            self.import_latest[binding.bound] = binding
+        for module, line in analysis.star_imports:
+            star = ImportBinding(module, "*", None, "*")
+            if all(s.module != module for s in self.star_imports):
+                self.star_imports.append(star)
+            if item.role in _PACKAGED or item.role is Role.EXPLORATION:
+                self._report(
+                    item, "NB306", Severity.WARNING,
+                    f"star import `from {module} import *`: the package keeps it and assumes it "
+                    "provides every name no cell defines",
+                    f"import the names you use explicitly: from {module} import a, b", line,
+                )
+        kind = {
+            Role.FUNCTION: "step",
+            Role.EXPORT: "export",
+            Role.EXPLORATION: "input",
+        }.get(item.role)
+        if item.role is Role.PARAMETERS:
+            literals = dict(analysis.literal_assignments)
+            for name, default in analysis.literal_assignments:
+                self.latest[name] = Definition("parameter", item, default=default)
+                self.params[name] = RunParam(name, default, _annotation(default) or "object",
+                                             f"parameters cell {item.cell.number}")
+            for name, line in analysis.non_literal_assignments:
+                if name in literals:
+                    continue
+                self._report(
+                    item, "NB204", Severity.ERROR,
+                    f"parameter `{name}` is not assigned a literal value",
+                    "a parameters cell holds literals only (numbers, strings, lists, dicts...); "
+                    "compute derived values in a function cell", line,
+                )
+            return
+        if kind is None:
+            return
+        for name in analysis.binds:
+            self.latest[name] = Definition(kind, item)
+
+    # ---------------------------------------------------------------- per-cell plans
+
+    def _cell_plan(
+        self, item: TaggedCell, resolved: Mapping[str, tuple[list[ParamPlan], list[str]]]
+    ) -> CellPlan:
+        parsed = self.parsed[item.cell.cell_id]
+        module = item.module or self.module
+        params, module_names = resolved.get(item.cell.cell_id, ([], []))
+        if item.role is Role.FUNCTION and item.name and parsed.module is not None:
+            return CellPlan(item, parsed, module, step=self._step(item, parsed, params),
+                            export_reads=tuple(module_names))
+        if item.role is Role.TEST and item.name and parsed.module is not None:
+            self._check_test(item, parsed)
+            test = TestPlan(item.name, module, self.notebook.display_path, item.cell.cell_id,
+                            item.cell.number, tuple(params))
+            return CellPlan(item, parsed, module, test=test, export_reads=tuple(module_names))
+        return CellPlan(item, parsed, module, export_reads=tuple(module_names))
+
+    def _step(self, item: TaggedCell, parsed: ParsedCell, params: list[ParamPlan]) -> StepPlan:
+        assert item.name is not None
+        analysis = parsed.analysis
+        explicit = item.cell.settings.get("outputs")
+        if isinstance(explicit, list) and all(isinstance(n, str) for n in explicit):
+            returns = tuple(explicit)
+            missing = [n for n in returns if n not in analysis.binds]
+            for name in missing:
+                self._report(item, "NB310", Severity.ERROR,
+                             f"metadata.nb2pkg.outputs names `{name}`, which the cell never binds",
+                             "list only names the cell assigns", None)
+        else:
+            returns = tuple(n for n in analysis.binds if (item.cell.cell_id, n) in self.consumed)
+            if not returns:
+                returns = tuple(n for n in analysis.last_assignment_binds if n in analysis.binds)
+        required = [p for p in params if p.default is None]
+        optional = [p for p in params if p.default is not None]
+        names = {p.name for p in params}
+        mutates = tuple(n for n in analysis.mutations if n in names)
+        for name in mutates:
+            self._report(item, "NB307", Severity.INFO,
+                         f"`{item.name}` changes its input `{name}` in place",
+                         f"callers see `{name}` modified; copy it first if that is not intended",
+                         analysis.first_line_of.get(name))
+        kept = len(parsed.module.body) if parsed.module is not None else 0
+        dropped = len(analysis.import_statements) + len(analysis.display_statements)
+        if kept - dropped <= 0:
+            self._report(item, "NB308", Severity.WARNING,
+                         f"function `{item.name}` has no code left after imports and display "
+                         "statements are removed",
+                         "tag the cell `export` if it only imports, or remove its tag", None)
+        for name, line in analysis.mlflow_calls:
+            self._report(item, "NB309", Severity.WARNING,
+                         f"`{name}` is called in a packaged cell; the generated pipeline logs to "
+                         "MLflow itself, so this call is left out of the function",
+                         "remove the MLflow calls from the cell, or keep them in an unmarked cell",
+                         line)
+        for name, line in analysis.global_statements:
+            self._report(item, "NB305", Severity.WARNING,
+                         f"`global {name}`: in the package this names a global of the module "
+                         f"`{item.module or self.module}`, not of the notebook",
+                         "return the value instead of assigning a global", line)
+        return StepPlan(
+            name=item.name,
+            module=item.module or self.module,
+            notebook=self.notebook.display_path,
+            cell_id=item.cell.cell_id,
+            cell_number=item.cell.number,
+            params=tuple(required + optional),
+            returns=returns,
+            mutates=mutates,
+            metrics=item.metrics,
+            docstring=self._docstring(item, required + optional, returns),
+        )
+
+    def _check_test(self, item: TaggedCell, parsed: ParsedCell) -> None:
+        body = [i for i in range(len(parsed.module.body))] if parsed.module else []
+        if not body or len(body) == len(parsed.analysis.import_statements):
+            self._report(item, "NB402", Severity.ERROR, "this test cell has no code to run",
+                         "write an assert in it, or remove the `test` tag", None)
+        elif not parsed.analysis.has_assert and not parsed.analysis.has_call:
+            self._report(item, "NB401", Severity.WARNING,
+                         "this test cell asserts nothing and calls nothing: it cannot fail",
+                         "add an assert about the values it checks", None)
+
+    def _data_file_params(
+        self, item: TaggedCell, literals: tuple[tuple[str, int], ...]
+    ) -> list[ParamPlan]:
+        folder = Path(self.notebook.path).parent
+        found: list[ParamPlan] = []
+        for value, _line in literals:
+            if not (folder / value).is_file():
+                continue
+            name = self.data_files.get(value)
+            if name is None:
+                stem = re.sub(r"\W+", "_", Path(value).stem).strip("_").lower() or "data"
+                name = f"{stem}_path" if not stem[0].isdigit() else f"file_{stem}_path"
+                while name in self.params and self.params[name].default != repr(value):
+                    name = f"{name}_"
+                self.data_files[value] = name
+                self.params[name] = RunParam(name, repr(value), "str",
+                                             f"data file used by cell {item.cell.number}")
+            if all(p.name != name for p in found):
+                found.append(ParamPlan(name, ParamSource.DATA_FILE, repr(value), "str"))
+        return found
+
+    # ---------------------------------------------------------------- checks
+
+    def _check_execution_order(self) -> None:
+        previous: tuple[int, Cell] | None = None
+        for cell in self.notebook.code_cells:
+            if cell.execution_count is None:
+                continue
+            if previous is not None and cell.execution_count < previous[0]:
+                self.diagnostics.append(Diagnostic(
+                    "NB301", Severity.WARNING,
+                    f"cells ran out of order: this cell ran as [{cell.execution_count}] after cell "
+                    f"{previous[1].number} ran as [{previous[0]}]; the package follows document order",
+                    Location(self.notebook.display_path, cell.number, cell.cell_id),
+                    "restart the kernel and run all cells to check the notebook works top to bottom",
+                ))
+                return
+            previous = (cell.execution_count, cell)
+
+    def _check_name_clashes(self, cells: tuple[CellPlan, ...]) -> None:
+        module_level: dict[str, set[str]] = {}
+        for plan in cells:
+            analysis = plan.parsed.analysis
+            names = module_level.setdefault(plan.module, set())
+            if plan.tagged.role is Role.EXPORT:
+                names.update(analysis.binds)
+            if plan.tagged.role in _PACKAGED:
+                names.update(b.bound for b in analysis.imports if b.bound in _all_uses(cells))
+        for plan in cells:
+            if plan.step is not None and plan.step.name in module_level.get(plan.module, set()):
+                self._report(plan.tagged, "NB311", Severity.ERROR,
+                             f"function name `{plan.step.name}` clashes with a name imported or "
+                             f"defined at module level in `{plan.module}`",
+                             f"rename the function, e.g. function:{plan.step.name}_step", None)
+
+    def _undefined(self, item: TaggedCell, name: str, line: int | None) -> None:
+        later = name in self.defined_later
+        message = (
+            f"`{name}` is read here but only defined by a later cell"
+            if later else f"`{name}` is read here but no cell defines it"
+        )
+        hint = (
+            "move the defining cell above this one (the package follows document order)"
+            if later else "define it in an earlier cell or the parameters cell; "
+            "meanwhile it becomes a required argument of run()"
+        )
+        self._report(item, "NB303", Severity.WARNING, message, hint, line)
+
+    def _add_run_input(self, name: str, origin: str) -> None:
+        if name not in self.params:
+            self.params[name] = RunParam(name, None, "object", origin)
+
+    def _names_defined_anywhere(self) -> set[str]:
+        names: set[str] = set()
+        for item in self.tagged:
+            analysis = self.parsed[item.cell.cell_id].analysis
+            names.update(analysis.binds)
+            names.update(b.bound for b in analysis.imports)
+        return names
+
+    # ---------------------------------------------------------------- text
+
+    def _docstring(self, item: TaggedCell, params: list[ParamPlan], returns: tuple[str, ...]) -> str:
+        explicit = item.cell.settings.get("docstring")
+        summary = explicit if isinstance(explicit, str) else self._markdown_above().get(
+            item.cell.cell_id, ""
+        )
+        summary = summary.strip() or f"Step `{item.name}` of {Path(self.notebook.display_path).name}."
+        lines = [summary]
+        if params:
+            lines += ["", "Args:"]
+            for p in params:
+                lines.append(f"    {p.name}: {_describe_param(p)}")
+        if returns:
+            lines += ["", "Returns:", "    " + ", ".join(returns)]
+        return "\n".join(lines)
+
+    def _markdown_above(self) -> dict[str, str]:
+        texts: dict[str, str] = {}
+        previous: Cell | None = None
+        for cell in self.notebook.cells:
+            if cell.cell_type == "code" and previous is not None and previous.cell_type == "markdown":
+                texts[cell.cell_id] = _markdown_summary(previous.source)
+            previous = cell
+        return texts
+
+    def _title(self) -> str:
+        for cell in self.notebook.cells:
+            if cell.cell_type == "markdown":
+                for line in cell.source.splitlines():
+                    if line.startswith("#"):
+                        return line.lstrip("#").strip()
+        return ""
+
+    def _imports_by_module(self, cells: tuple[CellPlan, ...]) -> dict[str, tuple[ImportBinding, ...]]:
+        wanted: dict[str, dict[str, ImportBinding]] = {}
+        for plan in cells:
+            if plan.tagged.role not in _PACKAGED or plan.parsed.module is None:
+                continue
+            target = "tests" if plan.tagged.role is Role.TEST else plan.module
+            own = {b.bound: b for b in plan.parsed.analysis.imports}
+            bucket = wanted.setdefault(target, {})
+            for name in sorted(plan.parsed.analysis.uses):
+                binding = own.get(name) or self.import_latest.get(name)
+                if binding is not None and name not in bucket:
+                    bucket[name] = binding
+        return {module: tuple(bucket.values()) for module, bucket in wanted.items()}
+
+    # ---------------------------------------------------------------- reporting
+
+    def _report_cell_problems(self, item: TaggedCell, problems: tuple[CellProblem, ...]) -> None:
+        packaged = item.role in _PACKAGED
+        for problem in problems:
+            if problem.packaged_only and not packaged:
+                continue
+            self._report(item, problem.code, problem.severity, problem.message, problem.hint,
+                         problem.line, problem.col)
+
+    def _report(
+        self,
+        item: TaggedCell,
+        code: str,
+        severity: Severity,
+        message: str,
+        hint: str,
+        line: int | None,
+        col: int | None = None,
+    ) -> None:
+        source_line = None
+        if line is not None:
+            lines = item.cell.source.splitlines()
+            if 0 < line <= len(lines):
+                source_line = lines[line - 1]
+        self.diagnostics.append(Diagnostic(
+            code, severity, message,
+            Location(self.notebook.display_path, item.cell.number, item.cell.cell_id, line, col),
+            hint, source_line,
+        ))
+
+
+def _all_uses(cells: tuple[CellPlan, ...]) -> set[str]:
+    return {n for c in cells if c.tagged.role in _PACKAGED for n in c.parsed.analysis.uses}
+
+
+def _annotation(default: str | None) -> str | None:
+    if default is None:
+        return None
+    import ast
+
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError):
+        return None
+    for kind in (bool, int, float, str):
+        if type(value) is kind:
+            return kind.__name__
+    if value is None:
+        return None
+    return type(value).__name__
+
+
+def _describe_param(param: ParamPlan) -> str:
+    if param.source is ParamSource.STEP:
+        return f"output of `{param.producer}`."
+    if param.source is ParamSource.PARAMETER:
+        return f"pipeline parameter (default {param.default})."
+    if param.source is ParamSource.DATA_FILE:
+        return f"path of a data file (default {param.default})."
+    return "input the notebook computed outside the package."
+
+
+def _markdown_summary(source: str) -> str:
+    lines = [line.rstrip() for line in source.strip().splitlines()]
+    text = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in lines)
+    return text.replace('"""', "'''").replace("\\", "\\\\").strip()

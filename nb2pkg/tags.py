@@ -1,0 +1,240 @@
+"""The tag grammar: a cell's ``metadata.tags`` (and nbdev directives) → its role.
+
+Our vocabulary (DESIGN.md "Marking cells"): ``function:NAME``, ``test``, ``test:NAME``,
+``parameters``, ``metrics``, ``export``, ``skip``, ``module:NAME``. Read too, so users can
+migrate: nbdev's ``#| export``/``#| hide`` directives, Kale's ``step:NAME``/``block:NAME``,
+``imports``, ``functions``, ``pipeline-parameters``, ``pipeline-metrics``, ``skip``, ``prev:NAME``;
+and the test tools' tags, which are respected and never reported.
+
+Diagnostic codes:
+  NB101 a function/test/module name that is not a Python identifier
+  NB102 a name that is a Python keyword
+  NB103 a function name that shadows a builtin or a name the package reserves
+  NB104 a duplicate function name in one module
+  NB105 an unknown tag that looks like one of ours (probably a typo)
+  NB106 conflicting roles on one cell
+  NB107 ``metrics`` without ``function:NAME``
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import keyword
+import re
+from typing import Protocol
+
+from nb2pkg.model import Cell, Diagnostic, Location, Notebook, Role, Severity, TaggedCell
+
+RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline"})
+"""Names the generated package defines itself: a function with one of them would clash."""
+
+# Tags of other tools that we respect: they never change a cell's role and are never reported.
+FOREIGN_TAGS = frozenset(
+    {
+        "nbval-skip",
+        "nbval-check-output",
+        "nbval-ignore-output",
+        "nbval-raises-exception",
+        "skip-execution",
+        "raises-exception",
+        "injected-parameters",
+        "hide-input",
+        "hide-output",
+        "hide-cell",
+        "remove-input",
+        "remove-output",
+        "remove-cell",
+        "thebe-init",
+    }
+)
+
+_OUR_PREFIXES = ("function", "test", "parameters", "metrics", "export", "skip", "module")
+_NBDEV_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*([\w-]+)")
+
+
+def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
+    """Give every code cell of the notebook its role; report problems with the tags."""
+    tagged: list[TaggedCell] = []
+    diagnostics: list[Diagnostic] = []
+    for cell in notebook.code_cells:
+        result, problems = _tag_cell(cell, notebook.display_path)
+        tagged.append(result)
+        diagnostics.extend(problems)
+    diagnostics.extend(_duplicate_names(tagged, notebook.display_path))
+    return tagged, diagnostics
+
+
+def default_test_name(cell: Cell) -> str:
+    return f"test_cell_{cell.number}"
+
+
+def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    roles: list[tuple[Role, str | None, str]] = []
+    metrics = False
+    module: str | None = None
+
+    def report(code: str, message: str, hint: str, severity: Severity = Severity.ERROR) -> None:
+        problems.append(
+            Diagnostic(code, severity, message, Location(shown, cell.number, cell.cell_id), hint)
+        )
+
+    for raw_tag in (*cell.tags, *_nbdev_tags(cell.source)):
+        tag = raw_tag.strip()
+        prefix, _, value = tag.partition(":")
+        prefix = prefix.strip().lower()
+        value = value.strip()
+        if tag in FOREIGN_TAGS or prefix == "prev":
+            continue
+        if prefix in ("function", "step", "block"):
+            roles.append((Role.FUNCTION, value, tag))
+        elif prefix == "test":
+            roles.append((Role.TEST, value or None, tag))
+        elif prefix in ("parameters", "pipeline-parameters"):
+            roles.append((Role.PARAMETERS, None, tag))
+        elif prefix in ("metrics", "pipeline-metrics"):
+            metrics = True
+        elif prefix in ("export", "exporti", "exports", "imports", "functions"):
+            roles.append((Role.EXPORT, None, tag))
+        elif prefix in ("skip", "hide"):
+            roles.append((Role.SKIP, None, tag))
+        elif prefix == "module":
+            if _valid_name(value, "module", report, allow_builtin=True):
+                module = value
+        else:
+            _maybe_typo(tag, report)
+
+    skip = any(role is Role.SKIP for role, _, _ in roles)
+    distinct = {role for role, _, _ in roles if role is not Role.SKIP}
+    if skip:
+        return TaggedCell(cell, Role.SKIP), problems
+    if len(distinct) > 1 or sum(1 for r, _, _ in roles if r is Role.FUNCTION) > 1:
+        listed = ", ".join(sorted(t for _, _, t in roles))
+        report(
+            "NB106",
+            f"the cell has conflicting roles: {listed}",
+            "keep one role tag per cell (split the cell if it does two jobs)",
+        )
+        return TaggedCell(cell, Role.EXPLORATION), problems
+    if not roles:
+        if metrics:
+            report(
+                "NB107",
+                "`metrics` marks the numbers a function step binds, but this cell is no function",
+                "add a tag function:NAME to the cell as well",
+                Severity.WARNING,
+            )
+        return TaggedCell(cell, Role.EXPLORATION, module=module), problems
+    role, name, _ = roles[0]
+    if role is Role.FUNCTION:
+        if not name:
+            report("NB101", "the tag `function:` has no name", "write it as function:NAME")
+            return TaggedCell(cell, Role.EXPLORATION), problems
+        if not _valid_name(name, "function", report):
+            return TaggedCell(cell, Role.EXPLORATION), problems
+    if role is Role.TEST:
+        if name is None:
+            name = default_test_name(cell)
+        elif not name.startswith("test"):
+            name = f"test_{name}"
+        if not _valid_name(name, "test", report, allow_builtin=True):
+            return TaggedCell(cell, Role.EXPLORATION), problems
+    if metrics and role is not Role.FUNCTION:
+        report(
+            "NB107",
+            "`metrics` goes with a function cell",
+            "add a tag function:NAME to the cell, or remove `metrics`",
+            Severity.WARNING,
+        )
+        metrics = False
+    return TaggedCell(cell, role, name, metrics, module), problems
+
+
+def _valid_name(name: str, what: str, report: _Reporter, *, allow_builtin: bool = False) -> bool:
+    if not name.isidentifier():
+        suggestion = re.sub(r"\W+", "_", name).strip("_").lower() or "step"
+        if suggestion[0].isdigit():
+            suggestion = f"step_{suggestion}"
+        report(
+            "NB101",
+            f"{what} name {name!r} is not a valid Python identifier",
+            f"use letters, digits and underscores, e.g. {suggestion}",
+        )
+        return False
+    if keyword.iskeyword(name):
+        report(
+            "NB102",
+            f"{what} name {name!r} is a Python keyword",
+            f"choose another name, e.g. {name}_step",
+        )
+        return False
+    if not allow_builtin and (hasattr(builtins, name) or name in RESERVED_NAMES):
+        kind = "a Python builtin" if hasattr(builtins, name) else "reserved by the generated package"
+        report(
+            "NB103",
+            f"function name {name!r} shadows {kind}",
+            f"choose another name, e.g. compute_{name}",
+        )
+        return False
+    return True
+
+
+def _duplicate_names(tagged: list[TaggedCell], shown: str) -> list[Diagnostic]:
+    seen: dict[tuple[str | None, str], TaggedCell] = {}
+    problems: list[Diagnostic] = []
+    for item in tagged:
+        if item.role not in (Role.FUNCTION, Role.TEST) or item.name is None:
+            continue
+        key = (item.module, item.name)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = item
+            continue
+        problems.append(
+            Diagnostic(
+                "NB104",
+                Severity.ERROR,
+                f"duplicate {item.role.value} name {item.name!r}: cell {first.cell.number} uses it too",
+                Location(shown, item.cell.number, item.cell.cell_id),
+                f"rename one of them, e.g. {item.name}_{item.cell.number}",
+            )
+        )
+    return problems
+
+
+def _nbdev_tags(source: str) -> list[str]:
+    """nbdev's ``#| export`` / ``#| hide`` directives on the cell's first lines."""
+    found: list[str] = []
+    for line in source.splitlines():
+        if not line.strip():
+            continue
+        match = _NBDEV_DIRECTIVE.match(line)
+        if match is None:
+            break
+        directive = match.group(1).lower()
+        if directive in ("export", "exporti", "exports"):
+            found.append("export")
+        elif directive == "hide":
+            found.append("skip")
+    return found
+
+
+def _maybe_typo(tag: str, report: _Reporter) -> None:
+    prefix = tag.partition(":")[0].lower()
+    close = difflib.get_close_matches(prefix, _OUR_PREFIXES, n=1, cutoff=0.75)
+    if close and close[0] != prefix:
+        fixed = close[0] + tag[len(prefix) :]
+        report(
+            "NB105",
+            f"unknown tag {tag!r}",
+            f"did you mean {fixed!r}? nb2pkg's tags are: function:NAME, test, test:NAME, "
+            "parameters, metrics, export, skip, module:NAME",
+            Severity.WARNING,
+        )
+
+
+class _Reporter(Protocol):
+    def __call__(
+        self, code: str, message: str, hint: str, severity: Severity = Severity.ERROR
+    ) -> None: ...
