@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, file_hashes, load
-from nb2pkg.model import ApiSnapshot, EmittedFile
-from nb2pkg.write import Difference, changed_files, differences, write_package
+from nb2pkg.model import ApiSnapshot, Diagnostic, EmittedFile
+from nb2pkg.write import (
+    Difference,
+    FileHook,
+    WriteResult,
+    changed_files,
+    differences,
+    write_package,
+)
 
 EMPTY_API = ApiSnapshot(functions=(), run_params=())
 
@@ -23,10 +30,17 @@ def package(version: str, contents: dict[str, str]) -> list[EmittedFile]:
     return [*files, EmittedFile(MANIFEST_PATH, manifest.to_json())]
 
 
-def build(out: Path, files: list[EmittedFile], **kwargs: object):  # type: ignore[no-untyped-def]
+def build(
+    out: Path,
+    files: list[EmittedFile],
+    *,
+    force: bool = False,
+    after_each_file: FileHook | None = None,
+) -> tuple[WriteResult | None, list[Diagnostic]]:
+    """Write as a build does: with the manifest read from the output directory."""
     previous, problems = load(out)
     assert problems == []
-    return write_package(out, files, previous, **kwargs)  # type: ignore[arg-type]
+    return write_package(out, files, previous, force=force, after_each_file=after_each_file)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
