@@ -1,0 +1,508 @@
+"""Propose a marking for a notebook nobody has tagged yet.
+
+The rules are meant to be predicted by a reader (the README lists them):
+
+1. Cells that already carry an nb2pkg role tag keep it; nothing is proposed for them.
+2. The first code cell that does work, when it only assigns literals to names,
+   becomes ``parameters`` (unless the notebook already has one).
+3. A cell of bare ``assert`` statements becomes ``test``.
+4. A cell that only displays (bare names, ``.head()``, ``print()``, ``display()``…)
+   or only plots (``plt.…``, ``sns.…``, ``ax.…``, ``df.plot(…)``) becomes ``skip``.
+5. A cell that only defines functions or classes (imports allowed) becomes ``export``.
+6. Every other code cell becomes a function named from the markdown heading above
+   it, in snake_case (at most five words, numbering dropped). ``_step`` is appended
+   when that would shadow a keyword, a builtin, a name the generated package
+   reserves or a name the notebook binds; the second and later cells under one
+   heading get ``_2``, ``_3``… Cells before any heading are named ``step``.
+7. Cells of only imports, magics or comments stay unmarked: the build hoists
+   imports wherever they are.
+
+Everything here is a pure function of the cells, so the same notebook always
+gets the same proposal.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import functools
+import keyword
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nb2pkg.tags import RESERVED_NAMES
+
+# Tags that already give a cell its role (nb2pkg's own, plus the Kale and nbdev aliases
+# the build reads). A cell with one of them is left as the user marked it.
+_ROLE_TAGS = frozenset(
+    {
+        "test",
+        "parameters",
+        "export",
+        "skip",
+        "imports",
+        "functions",
+        "pipeline-parameters",
+        "exporti",
+        "exports",
+    }
+)
+_ROLE_TAG_PREFIXES = ("function:", "test:", "step:", "block:")
+_NBDEV_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(export|exporti|exports|hide)\b", re.MULTILINE)
+
+_DISPLAY_METHODS = frozenset(
+    {
+        "head",
+        "tail",
+        "describe",
+        "info",
+        "sample",
+        "value_counts",
+        "nunique",
+        "unique",
+        "isnull",
+        "isna",
+        "corr",
+        "dtypes",
+    }
+)
+_DISPLAY_FUNCTIONS = frozenset({"print", "display", "len", "type", "repr"})
+_PLOT_MODULE_NAMES = frozenset({"plt", "sns", "pyplot", "seaborn", "matplotlib", "px", "mpl"})
+_PLOT_METHODS = frozenset(
+    {
+        "plot",
+        "hist",
+        "boxplot",
+        "scatter",
+        "imshow",
+        "bar",
+        "barh",
+        "pie",
+        "show",
+        "savefig",
+        "legend",
+        "set_title",
+        "set_xlabel",
+        "set_ylabel",
+        "set",
+        "set_xlim",
+        "set_ylim",
+        "tight_layout",
+        "suptitle",
+        "heatmap",
+        "pairplot",
+        "countplot",
+        "subplots",
+        "figure",
+    }
+)
+_MAX_NAME_WORDS = 5
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What automatic marking proposes for one code cell."""
+
+    index: int
+    """0-based position of the cell in the notebook."""
+    cell_id: str
+    tags: tuple[str, ...]
+    """The cell's full tag list after the proposal (its existing tags first)."""
+    role_tag: str | None
+    """The tag added, or None when the cell stays as it is."""
+    reason: str
+
+
+def has_role(tags: Sequence[str], source: str = "") -> bool:
+    """Whether a cell is already marked (by a tag or an nbdev directive)."""
+    if any(t in _ROLE_TAGS or t.startswith(_ROLE_TAG_PREFIXES) for t in tags):
+        return True
+    return bool(_NBDEV_DIRECTIVE.search(source))
+
+
+def _source_text(cell: Mapping[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _cell_tags(cell: Mapping[str, Any]) -> tuple[str, ...]:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, Mapping) else None
+    return tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
+
+
+# --------------------------------------------------------------------------- source → ast
+
+
+@functools.cache
+def _transformer() -> Any:
+    # Why lazily: importing IPython costs a few hundred ms that plain-Python notebooks skip.
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()  # type: ignore[no-untyped-call]
+
+
+def _python_source(source: str) -> str:
+    """The cell as plain Python; IPython syntax becomes ``get_ipython()`` calls."""
+    if not re.search(r"^\s*[%!?]|\?\s*$", source, re.MULTILINE):
+        return source
+    return str(_transformer().transform_cell(source))
+
+
+def _is_ipython_call(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.Expr | ast.Assign):
+        return False
+    call = node.value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        return False
+    target = call.func.value
+    return (
+        isinstance(target, ast.Call)
+        and isinstance(target.func, ast.Name)
+        and target.func.id == "get_ipython"
+    )
+
+
+def _unwrapped_cell_magic_body(statements: list[ast.stmt]) -> str | None:
+    """The body of a ``%%time`` / ``%%capture`` cell, which the build unwraps."""
+    if len(statements) != 1 or not _is_ipython_call(statements[0]):
+        return None
+    node = statements[0]
+    assert isinstance(node, ast.Expr | ast.Assign)
+    call = node.value
+    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+    if call.func.attr != "run_cell_magic" or len(call.args) != 3:
+        return None
+    name, _, body = call.args
+    unwrapped = isinstance(name, ast.Constant) and name.value in {"time", "capture", "timeit"}
+    if unwrapped and isinstance(body, ast.Constant) and isinstance(body.value, str):
+        return body.value
+    return None
+
+
+def _statements(source: str) -> list[ast.stmt] | None:
+    """Top-level statements without IPython-only ones; None for code that does not parse."""
+    try:
+        tree = ast.parse(_python_source(source))
+    except (SyntaxError, ValueError):
+        return None
+    body = _unwrapped_cell_magic_body(tree.body)
+    if body is not None:
+        return _statements(body)
+    return [node for node in tree.body if not _is_ipython_call(node)]
+
+
+# --------------------------------------------------------------------------- cell kinds
+
+
+def _root_name(node: ast.expr) -> str | None:
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute | ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            return None
+
+
+def _is_displayable(node: ast.expr) -> bool:
+    """An expression whose evaluation only shows a value: no calls, no assignment expressions."""
+    effects = (ast.Call, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda)
+    return not any(isinstance(child, effects) for child in ast.walk(node))
+
+
+def _is_display_expression(node: ast.expr) -> bool:
+    if _is_displayable(node):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in _DISPLAY_FUNCTIONS:
+        return all(_is_display_expression(a) or isinstance(a, ast.JoinedStr) for a in node.args)
+    if isinstance(func, ast.Attribute) and func.attr in _DISPLAY_METHODS:
+        return _is_displayable(func.value)
+    return False
+
+
+def _is_display_only(statements: list[ast.stmt]) -> bool:
+    return bool(statements) and all(
+        isinstance(s, ast.Expr) and _is_display_expression(s.value) for s in statements
+    )
+
+
+def _plot_call(node: ast.expr, figure_names: set[str]) -> bool:
+    """A call on a plotting namespace, a figure/axes bound in the cell, or a ``.plot`` method."""
+    if not isinstance(node, ast.Call):
+        return False
+    root = _root_name(node)
+    if root in _PLOT_MODULE_NAMES or root in figure_names:
+        return True
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        if func.attr in _PLOT_METHODS:
+            return True
+        inner = func.value
+        return isinstance(inner, ast.Attribute) and inner.attr == "plot"
+    return False
+
+
+def _assigned_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for e in target.elts for n in _assigned_names(e)]
+    return []
+
+
+def _is_plot_only(statements: list[ast.stmt]) -> bool:
+    figure_names: set[str] = set()
+    plotted = False
+    for statement in statements:
+        if isinstance(statement, ast.Expr) and _plot_call(statement.value, figure_names):
+            plotted = True
+        elif isinstance(statement, ast.Assign) and _plot_call(statement.value, figure_names):
+            # `fig, ax = plt.subplots()` or `ax = df.plot(...)`: later calls on them plot too.
+            for target in statement.targets:
+                figure_names.update(_assigned_names(target))
+            plotted = True
+        elif isinstance(statement, ast.For) and _is_plot_only(statement.body):
+            plotted = True
+        elif not (
+            isinstance(statement, ast.Import | ast.ImportFrom)
+            or (isinstance(statement, ast.Expr) and _is_display_expression(statement.value))
+        ):
+            return False
+    return plotted
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _is_literal_assignments(statements: list[ast.stmt]) -> bool:
+    def literal_assignment(node: ast.stmt) -> bool:
+        if isinstance(node, ast.Assign):
+            return all(isinstance(t, ast.Name) for t in node.targets) and _is_literal(node.value)
+        if isinstance(node, ast.AnnAssign):
+            return (
+                isinstance(node.target, ast.Name)
+                and node.value is not None
+                and _is_literal(node.value)
+            )
+        return False
+
+    return bool(statements) and all(literal_assignment(s) for s in statements)
+
+
+def _is_assert_only(statements: list[ast.stmt]) -> bool:
+    return bool(statements) and all(isinstance(s, ast.Assert) for s in statements)
+
+
+def _is_definitions_only(statements: list[ast.stmt]) -> bool:
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    allowed = (*definitions, ast.Import, ast.ImportFrom)
+    return any(isinstance(s, definitions) for s in statements) and all(
+        isinstance(s, allowed) for s in statements
+    )
+
+
+def _is_imports_only(statements: list[ast.stmt]) -> bool:
+    return all(isinstance(s, ast.Import | ast.ImportFrom) for s in statements)
+
+
+def _bound_names(statements: list[ast.stmt]) -> set[str]:
+    names: set[str] = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
+# --------------------------------------------------------------------------- names
+
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_SETEXT = re.compile(r"^(\S.*)\n(=+|-+)\s*$", re.MULTILINE)
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_HTML_TAG = re.compile(r"<[^>]+>")
+_LEADING_NUMBERING = re.compile(
+    r"^(?:(?:step|part|section|chapter)\s*\d+[.):\-]?|\d+(?:\.\d+)*[.):]|\d+(?:\.\d+)+)\s+",
+    re.IGNORECASE,
+)
+
+
+def last_heading(markdown: str) -> str | None:
+    """The last heading of a markdown cell (ATX ``# …`` or setext underline)."""
+    headings: list[tuple[int, str]] = [(m.start(), m.group(2)) for m in _HEADING.finditer(markdown)]
+    headings += [(m.start(), m.group(1)) for m in _SETEXT.finditer(markdown)]
+    return max(headings)[1] if headings else None
+
+
+def snake_case(heading: str) -> str:
+    """``"2. Load the *raw* data!"`` → ``"load_the_raw_data"``; may return ``""``."""
+    text = _MARKDOWN_LINK.sub(r"\1", heading)
+    text = _HTML_TAG.sub(" ", text)
+    text = _LEADING_NUMBERING.sub("", text.strip())
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    words = re.findall(r"[A-Za-z0-9]+", text.lower())
+    return "_".join(words[:_MAX_NAME_WORDS])
+
+
+def _valid_function_name(base: str, bound: set[str], taken: set[str]) -> str:
+    """A function name from ``base``: ``_step`` appended when it would shadow a keyword,
+    a builtin or a name the notebook binds; ``_2``, ``_3``… when another function has it."""
+    name = base or "step"
+    if name[0].isdigit():
+        name = "step_" + name
+    if (
+        keyword.iskeyword(name)
+        or keyword.issoftkeyword(name)
+        or name in _BUILTIN_NAMES
+        or name in RESERVED_NAMES
+        or name in bound
+    ):
+        name += "_step"
+    candidate, counter = name, 2
+    while candidate in taken:
+        candidate = f"{name}_{counter}"
+        counter += 1
+    return candidate
+
+
+# --------------------------------------------------------------------------- proposal
+
+
+@dataclass(frozen=True)
+class _CellFacts:
+    index: int
+    cell_id: str
+    tags: tuple[str, ...]
+    statements: list[ast.stmt] | None
+    heading: str | None
+    marked: bool
+
+
+def _existing_names(cells: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Names a proposed function must not take: existing roles' names and bound names."""
+    taken: set[str] = set()
+    for cell in cells:
+        for tag in _cell_tags(cell):
+            for prefix in _ROLE_TAG_PREFIXES:
+                if tag.startswith(prefix):
+                    taken.add(tag[len(prefix) :])
+    return taken
+
+
+def _classify(statements: list[ast.stmt]) -> tuple[str | None, str]:
+    """(role tag or None for "function", reason) for a cell that does not stay unmarked."""
+    if _is_assert_only(statements):
+        return "test", "only assert statements"
+    if _is_display_only(statements):
+        return "skip", "only displays values"
+    if _is_plot_only(statements):
+        return "skip", "only plots"
+    if _is_definitions_only(statements):
+        return "export", "only defines functions or classes"
+    return None, "does work"
+
+
+def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
+    """A proposal for every code cell, in document order (see the module docstring)."""
+    facts: list[_CellFacts] = []
+    heading: str | None = None
+    for index, cell in enumerate(cells):
+        source = _source_text(cell)
+        if cell.get("cell_type") == "markdown":
+            heading = last_heading(source) or heading
+            continue
+        if cell.get("cell_type") != "code":
+            continue
+        tags = _cell_tags(cell)
+        marked = has_role(tags, source)
+        statements = None if marked else _statements(source)
+        cell_id = str(cell.get("id", f"cell-{index + 1}"))
+        facts.append(_CellFacts(index, cell_id, tags, statements, heading, marked))
+
+    taken = _existing_names(cells)
+    bound: set[str] = set()
+    for fact in facts:
+        if fact.statements is not None:
+            bound |= _bound_names(fact.statements)
+    has_parameters = any("parameters" in f.tags or "pipeline-parameters" in f.tags for f in facts)
+
+    proposals: list[Proposal] = []
+    seen_work = False
+    for fact in facts:
+
+        def keep(reason: str, fact: _CellFacts = fact) -> Proposal:
+            return Proposal(fact.index, fact.cell_id, fact.tags, None, reason)
+
+        def add(tag: str, reason: str, fact: _CellFacts = fact) -> Proposal:
+            return Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason)
+
+        if fact.marked:
+            proposals.append(keep("already marked"))
+            continue
+        if fact.statements is None:
+            proposals.append(keep("not valid Python: left unmarked"))
+            continue
+        if not fact.statements or _is_imports_only(fact.statements):
+            proposals.append(keep("only imports, magics or comments: the build hoists imports"))
+            continue
+        role, reason = _classify(fact.statements)
+        if (
+            role is None
+            and not seen_work
+            and not has_parameters
+            and _is_literal_assignments(fact.statements)
+        ):
+            has_parameters = True
+            seen_work = True
+            proposals.append(add("parameters", "the first working cell only assigns literals"))
+            continue
+        if role is not None:
+            seen_work = seen_work or role == "export"
+            proposals.append(add(role, reason))
+            continue
+        seen_work = True
+        # Why one name per cell: the build reads each function:NAME cell as its own
+        # function and rejects duplicates, so a heading's later cells get NAME_2, NAME_3…
+        base = snake_case(fact.heading) if fact.heading else "step"
+        name = _valid_function_name(base, bound, taken)
+        taken.add(name)
+        where = f"under heading {fact.heading!r}" if fact.heading else "before any heading"
+        proposals.append(add(f"function:{name}", f"code {where}"))
+    return proposals
+
+
+def apply_in_memory(nb_json: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the raw notebook with the proposed tags merged in; the input is untouched."""
+    result: dict[str, Any] = copy.deepcopy(dict(nb_json))
+    cells = result.get("cells")
+    if not isinstance(cells, list):
+        return result
+    for proposal in propose(cells):
+        if proposal.role_tag is None:
+            continue
+        cell = cells[proposal.index]
+        metadata = cell.get("metadata")
+        if not isinstance(metadata, dict):
+            metadata = {}
+            cell["metadata"] = metadata
+        metadata["tags"] = list(proposal.tags)
+    return result
