@@ -17,11 +17,16 @@
    The manifest is installed last, so it describes the files on disk at every step. Unchanged
    files are never touched (their mtime stays).
 
+The whole write holds an exclusive lock on the output directory (``flock``; POSIX only), so a
+build from the CLI and one from JupyterLab never interleave; a build whose ``previous`` manifest
+is no longer the one on disk stops (NB509) instead of undoing the other build's work.
+
 Diagnostic codes:
   NB501 a generated file was edited by hand since the last build (would be overwritten/removed)
   NB502 the output directory holds a file nb2pkg did not generate, at a path the build writes
   NB507 a generated path is not a relative path inside the output directory, or is repeated
   NB508 writing failed (permissions, disk full, a directory in the way); nothing was changed
+  NB509 another build changed the output directory after this build read its manifest
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -87,6 +92,7 @@ def write_package(
     previous: Manifest | None,
     *,
     force: bool = False,
+    carried_over: Collection[str] = (),
     after_each_file: FileHook | None = None,
 ) -> tuple[WriteResult | None, list[Diagnostic]]:
     """Make ``out_dir`` hold exactly ``files`` (plus its backups), or change nothing.
@@ -94,6 +100,10 @@ def write_package(
     ``files`` includes the manifest (``.nb2pkg/manifest.json``) when the caller wants one
     written; it is never subject to the hand-edit guard and is installed last.
     ``previous`` is the manifest read from ``out_dir`` before the build (None on a first build).
+    ``carried_over`` names files whose new content the caller built from their current text on
+    disk (``CHANGELOG.md``: the new entry goes above what is there), so a hand edit in them
+    survives and the guard need not stop the build for it.
+    ``after_each_file`` is called with each path right after it is installed or removed.
     """
     out_dir = Path(out_dir)
     problems = _check_paths(out_dir, files)
@@ -101,33 +111,42 @@ def write_package(
         return None, problems
 
     wanted = {f.path: f.content.encode("utf-8") for f in files}
-    plan = _plan(out_dir, wanted, previous)
-    conflicts = _conflicts(out_dir, plan, previous)
-    if conflicts and not force:
-        return None, conflicts
-
     journal = _Journal(out_dir)
     try:
-        backup_dir = _back_up(out_dir, plan.conflicting, journal) if plan.conflicting else None
-        staging = journal.staging()
-        for path in plan.to_write:
-            staged = staging / "new" / path
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_bytes(wanted[path])
-        for path in plan.install_order():
-            if path in wanted:
-                journal.install(path, staging / "new" / path)
-            else:
-                journal.remove(path)
-            if after_each_file is not None:
-                after_each_file(path)
+        journal.make_parents(out_dir / "x")
     except OSError as exc:
-        journal.roll_back()
         return None, [_write_failed(out_dir, exc)]
-    except BaseException:
-        journal.roll_back()
-        raise
-    journal.commit()
+    with _exclusive(out_dir):
+        if _manifest_now(out_dir) != previous:
+            journal.roll_back()
+            return None, [_raced(out_dir)]
+        _remove_abandoned_staging(out_dir)
+        plan = _plan(out_dir, wanted, previous, frozenset(carried_over))
+        conflicts = _conflicts(out_dir, plan, previous)
+        if conflicts and not force:
+            journal.roll_back()
+            return None, conflicts
+        try:
+            backup_dir = _back_up(out_dir, plan.conflicting, journal) if plan.conflicting else None
+            staging = journal.staging()
+            for path in plan.to_write:
+                staged = staging / "new" / path
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                staged.write_bytes(wanted[path])
+            for path in plan.install_order():
+                if path in wanted:
+                    journal.install(path, staging / "new" / path)
+                else:
+                    journal.remove(path)
+                if after_each_file is not None:
+                    after_each_file(path)
+        except OSError as exc:
+            journal.roll_back()
+            return None, [_write_failed(out_dir, exc)]
+        except BaseException:
+            journal.roll_back()
+            raise
+        journal.commit()
     return (
         WriteResult(
             out_dir=out_dir,
@@ -194,7 +213,9 @@ class _Plan:
         return sorted(paths, key=lambda p: p == MANIFEST_PATH)
 
 
-def _plan(out_dir: Path, wanted: dict[str, bytes], previous: Manifest | None) -> _Plan:
+def _plan(
+    out_dir: Path, wanted: dict[str, bytes], previous: Manifest | None, carried_over: frozenset[str]
+) -> _Plan:
     recorded = dict(previous.files) if previous else {}
     added, changed, unchanged = set(), set(), set()
     conflicting: list[tuple[str, str]] = []
@@ -207,7 +228,7 @@ def _plan(out_dir: Path, wanted: dict[str, bytes], previous: Manifest | None) ->
             unchanged.add(path)
         else:
             changed.add(path)
-            if path == MANIFEST_PATH:
+            if path == MANIFEST_PATH or path in carried_over:
                 continue
             if path not in recorded:
                 conflicting.append((path, "foreign"))
@@ -294,6 +315,45 @@ def _check_paths(out_dir: Path, files: Sequence[EmittedFile]) -> list[Diagnostic
             )
         seen.add(emitted.path)
     return problems
+
+
+@contextlib.contextmanager
+def _exclusive(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` so two builds (CLI, server) never interleave."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory directory locks; builds are not serialised.
+        yield
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _manifest_now(out_dir: Path) -> Manifest | None:
+    manifest, _ = load_manifest(out_dir)
+    return manifest
+
+
+def _remove_abandoned_staging(out_dir: Path) -> None:
+    """Staging directories of a build that was killed; under the lock nobody else uses them."""
+    state = out_dir / STATE_DIR
+    if state.is_dir():
+        for leftover in state.glob("tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _raced(out_dir: Path) -> Diagnostic:
+    return Diagnostic(
+        code="NB509",
+        severity=Severity.ERROR,
+        message=f"another build changed {out_dir} while this one was being prepared; nothing was written",
+        location=Location(str(out_dir)),
+        hint="build again",
+    )
 
 
 def _sha256_of(path: Path) -> str | None:

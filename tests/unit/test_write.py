@@ -341,3 +341,50 @@ def test_no_differences_right_after_a_write(tmp_path: Path) -> None:
     out = tmp_path / "pkg"
     build(out, V2)
     assert differences(out, V2) == []
+
+
+def test_a_file_carried_over_from_disk_keeps_its_hand_edit_without_stopping_the_build(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    readme = out / "README.md"
+    readme.write_text("v1 readme\nA note of ours.\n")
+    carried = [
+        EmittedFile(f.path, "v2 entry\n" + readme.read_text()) if f.path == "README.md" else f
+        for f in V2
+    ]
+
+    previous, _ = load(out)
+    result, problems = write_package(out, carried, previous, carried_over={"README.md"})
+
+    assert problems == [] and result is not None
+    assert readme.read_text() == "v2 entry\nv1 readme\nA note of ours.\n"
+
+
+def test_a_build_prepared_against_an_older_manifest_stops_instead_of_undoing_a_newer_build(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    read_before_the_other_build, _ = load(out)
+    build(out, V2)
+    after_other_build = snapshot(out)
+
+    result, problems = write_package(out, V1, read_before_the_other_build)
+
+    assert result is None and [p.code for p in problems] == ["NB509"]
+    assert snapshot(out) == after_other_build
+
+
+def test_staging_left_by_a_killed_build_is_cleaned_up(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    abandoned = out / ".nb2pkg/tmp-killed/new/src/demo"
+    abandoned.mkdir(parents=True)
+    (abandoned / "b.py").write_text("half written")
+
+    result, problems = build(out, V2)
+
+    assert problems == [] and result is not None
+    assert not (out / ".nb2pkg/tmp-killed").exists()
