@@ -17,6 +17,8 @@ same bytes. This module reads and formats; it never writes (``nb2pkg.write`` doe
 Diagnostic codes:
   NB504 the manifest is unreadable, not valid JSON, not the expected shape, or written by a
         newer nb2pkg (format version higher than this one understands)
+  NB510 ``nb2pkg where`` was not given FILE:LINE
+  NB511 ``nb2pkg where``: no notebook cell generated that line (or that file)
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ class SourceSpan(NamedTuple):
     notebook: str
     cell_id: str
     cell_number: int
+
+    def describe(self) -> str:
+        """``notebooks/churn.ipynb: cell 4 (id 3f2a…)``: what ``nb2pkg where`` prints."""
+        return f"{self.notebook}: cell {self.cell_number} (id {self.cell_id})"
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,32 @@ def lookup(manifest: Manifest, file: str, line: int) -> SourceSpan | None:
     if not covering:
         return None
     return min(covering, key=lambda s: (s.end_line - s.start_line, s.start_line))
+
+
+def locate(manifest: Manifest, spec: str) -> tuple[SourceSpan | None, list[Diagnostic]]:
+    """``nb2pkg where FILE:LINE``: parse the spec, then :func:`lookup` it."""
+    file, _, line_text = spec.rpartition(":")
+    if not file or not line_text.strip().isdigit():
+        return None, [
+            Diagnostic(
+                code="NB510",
+                severity=Severity.ERROR,
+                message=f"{spec!r} is not FILE:LINE",
+                hint="give a generated file and a line, as a traceback shows them: src/churn/churn.py:42",
+            )
+        ]
+    span = lookup(manifest, file, int(line_text))
+    if span is None:
+        known = ", ".join(sorted(manifest.source_map)) or "none"
+        return None, [
+            Diagnostic(
+                code="NB511",
+                severity=Severity.ERROR,
+                message=f"no notebook cell generated {file} line {line_text.strip()}",
+                hint=f"the lines that come from cells are in these files: {known}",
+            )
+        ]
+    return span, []
 
 
 # --------------------------------------------------------------------------- internals

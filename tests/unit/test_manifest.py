@@ -14,6 +14,7 @@ from nb2pkg.manifest import (
     SourceSpan,
     file_hashes,
     load,
+    locate,
     lookup,
     parse,
     sha256_text,
@@ -164,3 +165,23 @@ def test_lookup_prefers_the_innermost_span() -> None:
     outer = lookup(nested, "src/p/m.py", 50)
     assert inner is not None and inner.cell_id == "inner"
     assert outer is not None and outer.cell_id == "outer"
+
+
+def test_locate_reads_file_colon_line_and_says_where_the_line_came_from() -> None:
+    span, problems = locate(MANIFEST, "/venv/lib/site-packages/churn/churn.py:25")
+    assert problems == [] and span is not None
+    assert span.describe() == "notebooks/churn.ipynb: cell 9 (id c-train)"
+
+
+@pytest.mark.parametrize(
+    ("spec", "code"),
+    [
+        ("churn.py", "NB510"),
+        (":12", "NB510"),
+        ("src/churn/churn.py:x", "NB510"),
+        ("src/churn/churn.py:17", "NB511"),
+    ],
+)
+def test_locate_explains_what_it_cannot_map(spec: str, code: str) -> None:
+    span, problems = locate(MANIFEST, spec)
+    assert span is None and [p.code for p in problems] == [code]
