@@ -77,19 +77,27 @@ class VersionDecision:
 def diff_api(previous: ApiSnapshot, current: ApiSnapshot) -> list[ApiChange]:
     """Every difference between two API snapshots, in function order (removed ones first)."""
     changes: list[ApiChange] = []
-    before = {f.name: f for f in previous.functions}
-    after = {f.name: f for f in current.functions}
+    before = _by_public_name(previous.functions)
+    after = _by_public_name(current.functions)
     for name in before:
         if name not in after:
             changes.append(ApiChange(Impact.BREAKING, f"removed function `{name}`"))
-    for fn in current.functions:
-        old = before.get(fn.name)
+    for name, fn in after.items():
+        old = before.get(name)
         if old is None:
-            changes.append(ApiChange(Impact.FEATURE, f"added function `{fn.name}`"))
+            changes.append(ApiChange(Impact.FEATURE, f"added function `{name}`"))
         else:
-            changes.extend(_function_changes(old, fn))
+            changes.extend(_function_changes(name, old, fn))
     changes.extend(_param_changes(RUN, previous.run_params, current.run_params, keyword_only=True))
     return changes
+
+
+def _by_public_name(functions: Sequence[FunctionApi]) -> dict[str, FunctionApi]:
+    """Functions keyed by name; ``module.name`` for a name several modules define."""
+    counts: dict[str, int] = {}
+    for fn in functions:
+        counts[fn.name] = counts.get(fn.name, 0) + 1
+    return {(fn.name if counts[fn.name] == 1 else f"{fn.module}.{fn.name}"): fn for fn in functions}
 
 
 def decide_version(
@@ -100,8 +108,14 @@ def decide_version(
     bump: str | None = None,
     version: str | None = None,
     initial: str = "0.1.0",
+    other_changes: Sequence[str] = (),
 ) -> tuple[VersionDecision | None, list[Diagnostic]]:
-    """The version this build gets; None with an error diagnostic when an override is invalid."""
+    """The version this build gets; None with an error diagnostic when an override is invalid.
+
+    ``other_changes`` describes changes outside the API snapshot that still change what the
+    package does or needs (``"dependencies: added pandas"``, ``"regenerated README.md"``): with
+    an unchanged API they make a patch release instead of "up to date".
+    """
     if bump is not None and version is not None:
         return None, [_error("NB503", "--bump and --version were both given", "use one of them")]
     if bump is not None and bump not in BUMPS:
@@ -126,7 +140,9 @@ def decide_version(
             )
         ]
 
-    api_changes = tuple(diff_api(previous_api, current_api))
+    api_changes = tuple(diff_api(previous_api, current_api)) + tuple(
+        ApiChange(Impact.FIX, text) for text in other_changes
+    )
     needed = _needed_bump(api_changes, previous)
     texts = tuple(c.text for c in api_changes)
 
@@ -207,8 +223,7 @@ def update_changelog(existing: str | None, entry: str, package: str) -> str:
 # --------------------------------------------------------------------------- internals
 
 
-def _function_changes(old: FunctionApi, new: FunctionApi) -> list[ApiChange]:
-    name = new.name
+def _function_changes(name: str, old: FunctionApi, new: FunctionApi) -> list[ApiChange]:
     changes: list[ApiChange] = []
     if old.module != new.module:
         changes.append(

@@ -324,3 +324,21 @@ def test_changelog_keeps_the_header_and_puts_the_newest_entry_first() -> None:
     assert updated.index("## [0.2.0]") < updated.index("## [0.1.0]")
     assert updated.count("## [") == 2
     assert update_changelog(updated, changelog_entry(second, "2026-11-23"), "churn") == updated
+
+
+def test_changes_outside_the_api_make_a_patch_release() -> None:
+    decision, _ = decide_version(BASE, "1.0.0", BASE, other_changes=["dependencies: added pandas"])
+    assert decision is not None
+    assert (decision.bump, decision.version, decision.changes) == (
+        "patch",
+        "1.0.1",
+        ("dependencies: added pandas",),
+    )
+
+
+def test_functions_of_the_same_name_in_two_modules_are_told_apart() -> None:
+    before = api(fn("clean", "df", module="a"), fn("clean", "df", module="b"))
+    after = api(fn("clean", "df", module="a"), fn("clean", "df", "x", module="b"))
+    decision, _ = decide_version(before, "1.0.0", after)
+    assert decision is not None
+    assert decision.changes == ("`b.clean`: added required parameter `x`",)
