@@ -92,14 +92,6 @@ def diff_api(previous: ApiSnapshot, current: ApiSnapshot) -> list[ApiChange]:
     return changes
 
 
-def _by_public_name(functions: Sequence[FunctionApi]) -> dict[str, FunctionApi]:
-    """Functions keyed by name; ``module.name`` for a name several modules define."""
-    counts: dict[str, int] = {}
-    for fn in functions:
-        counts[fn.name] = counts.get(fn.name, 0) + 1
-    return {(fn.name if counts[fn.name] == 1 else f"{fn.module}.{fn.name}"): fn for fn in functions}
-
-
 def decide_version(
     previous_api: ApiSnapshot | None,
     previous_version: str | None,
@@ -221,6 +213,14 @@ def update_changelog(existing: str | None, entry: str, package: str) -> str:
 
 
 # --------------------------------------------------------------------------- internals
+
+
+def _by_public_name(functions: Sequence[FunctionApi]) -> dict[str, FunctionApi]:
+    """Functions keyed by name; ``module.name`` for a name several modules define."""
+    counts: dict[str, int] = {}
+    for fn in functions:
+        counts[fn.name] = counts.get(fn.name, 0) + 1
+    return {(fn.name if counts[fn.name] == 1 else f"{fn.module}.{fn.name}"): fn for fn in functions}
 
 
 def _function_changes(name: str, old: FunctionApi, new: FunctionApi) -> list[ApiChange]:
