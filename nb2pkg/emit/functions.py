@@ -74,11 +74,11 @@ def _kept_statements(module: cst.Module, drop: set[int]) -> list[cst.BaseStateme
             carried.extend(line for line in leading if line.comment is not None)
             continue
         if carried:
-            statement = statement.with_changes(leading_lines=[*carried, *leading])
+            leading = [*carried, *leading]
             carried = []
         elif not kept:
-            statement = statement.with_changes(leading_lines=_trim_blank(leading))
-        kept.append(statement)
+            leading = _trim_blank(leading)
+        kept.append(statement.with_changes(leading_lines=leading))
     if carried and kept:
         # Comments after the last kept statement stay with the function, at its end.
         kept.append(cst.parse_statement("pass\n").with_changes(leading_lines=carried))

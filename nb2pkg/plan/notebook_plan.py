@@ -133,6 +133,7 @@ class _Planner:
         self.star_imports: list[ImportBinding] = []
         self.import_latest: dict[str, ImportBinding] = {}
         self.defined_later = self._names_defined_anywhere()
+        self.imported_anywhere = self._imports_anywhere()
 
     # ---------------------------------------------------------------- main loop
 
@@ -177,6 +178,10 @@ class _Planner:
             definition = self.latest.get(name)
             if definition is None:
                 if hasattr(builtins, name) or name in IPYTHON_BUILTINS:
+                    continue
+                if name in self.imported_anywhere:
+                    # Imports are hoisted to the module top wherever the notebook wrote them.
+                    self.import_latest.setdefault(name, self.imported_anywhere[name])
                     continue
                 if self.star_imports:
                     continue
@@ -430,6 +435,15 @@ class _Planner:
     def _add_run_input(self, name: str, origin: str) -> None:
         if name not in self.params:
             self.params[name] = RunParam(name, None, "object", origin)
+
+    def _imports_anywhere(self) -> dict[str, ImportBinding]:
+        found: dict[str, ImportBinding] = {}
+        for item in self.tagged:
+            if item.role is Role.SKIP:
+                continue
+            for binding in self.parsed[item.cell.cell_id].analysis.imports:
+                found.setdefault(binding.bound, binding)
+        return found
 
     def _names_defined_anywhere(self) -> set[str]:
         names: set[str] = set()

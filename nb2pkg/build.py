@@ -1,0 +1,333 @@
+"""The build: notebooks → plan → files → version → disk (through ``nb2pkg.write`` only).
+
+Errors stop the build before anything is written. A rebuild whose notebooks and settings are
+unchanged (same hashes as the manifest) and whose files on disk are as the last build left them
+is answered "up to date" after hashing alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from nb2pkg import __version__ as NB2PKG_VERSION
+from nb2pkg.config import BuildConfig
+from nb2pkg.emit.package import RenderedPackage, build_info_path, render_package
+from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
+from nb2pkg.manifest import load as load_manifest
+from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, Severity, has_errors
+from nb2pkg.notebook import notebook_from_json, read_notebook
+from nb2pkg.plan.notebook_plan import plan_notebook
+from nb2pkg.plan.package_plan import PackagePlan, plan_package
+from nb2pkg.tags import tag_cells
+from nb2pkg.versioning import VersionDecision, changelog_entry, decide_version, update_changelog
+from nb2pkg.write import differences, write_package
+
+VOLATILE = ("CHANGELOG.md", MANIFEST_PATH)
+"""Files whose content does not decide whether a build changed anything."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    ok: bool
+    out_dir: Path
+    package: str
+    diagnostics: tuple[Diagnostic, ...]
+    up_to_date: bool = False
+    version: str | None = None
+    previous_version: str | None = None
+    bump: str | None = None
+    changes: tuple[str, ...] = ()
+    changed_files: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "up_to_date": self.up_to_date,
+            "out_dir": str(self.out_dir),
+            "package": self.package,
+            "version": self.version,
+            "previous_version": self.previous_version,
+            "bump": self.bump,
+            "changes": list(self.changes),
+            "changed_files": list(self.changed_files),
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a build would write, not yet written."""
+
+    plan: PackagePlan
+    decision: VersionDecision
+    files: tuple[EmittedFile, ...]
+    previous: Manifest | None
+
+
+def build(
+    config: BuildConfig,
+    *,
+    bump: str | None = None,
+    version: str | None = None,
+    force: bool = False,
+    auto: bool = False,
+    after_each_file: Callable[[str], None] | None = None,
+) -> BuildResult:
+    previous, diagnostics = load_manifest(config.out_dir)
+    if has_errors(diagnostics):
+        return _failed(config, diagnostics)
+    sources, source_diagnostics = _source_hashes(config)
+    if previous is not None and sources is not None and not (force or bump or version or auto) \
+            and tuple(previous.sources) == sources and _disk_matches(config.out_dir, previous):
+        return BuildResult(True, config.out_dir, config.package, tuple(source_diagnostics),
+                           up_to_date=True, version=previous.version,
+                           previous_version=previous.version, bump="none")
+    prepared, diagnostics = prepare(config, previous, bump=bump, version=version, auto=auto)
+    if prepared is None:
+        return _failed(config, diagnostics)
+    if prepared.decision.up_to_date:
+        return BuildResult(True, config.out_dir, config.package, tuple(diagnostics),
+                           up_to_date=True, version=prepared.decision.version,
+                           previous_version=prepared.decision.previous_version, bump="none")
+    written, write_diagnostics = write_package(
+        config.out_dir, prepared.files, previous, force=force, after_each_file=after_each_file
+    )
+    diagnostics = diagnostics + write_diagnostics
+    if written is None:
+        return _failed(config, diagnostics)
+    return BuildResult(
+        ok=True,
+        out_dir=config.out_dir,
+        package=config.package,
+        diagnostics=tuple(diagnostics),
+        version=prepared.decision.version,
+        previous_version=prepared.decision.previous_version,
+        bump=prepared.decision.bump,
+        changes=prepared.decision.changes,
+        changed_files=written.touched,
+    )
+
+
+def prepare(
+    config: BuildConfig,
+    previous: Manifest | None,
+    *,
+    bump: str | None = None,
+    version: str | None = None,
+    auto: bool = False,
+) -> tuple[Prepared | None, list[Diagnostic]]:
+    """Read, analyse and render everything; decide the version. Writes nothing."""
+    plan, diagnostics = plan_config(config, auto=auto)
+    if plan is None:
+        return None, diagnostics
+    current_version = previous.version if previous is not None else config.initial_version
+    rendered = render_package(plan, current_version)
+    decision, version_diagnostics = decide_version(
+        previous.api if previous is not None else None,
+        previous.version if previous is not None else None,
+        rendered.api,
+        bump=bump,
+        version=version,
+        initial=config.initial_version,
+    )
+    diagnostics += version_diagnostics
+    if decision is None:
+        return None, diagnostics
+    if decision.up_to_date and previous is not None and _files_differ(rendered, previous):
+        patched, _ = decide_version(previous.api, previous.version, rendered.api, bump="patch")
+        assert patched is not None
+        decision = replace(patched, overridden=False,
+                           changes=("generated code changed (tests, imports, dependencies or "
+                                    "helpers), the API did not",))
+    if decision.up_to_date:
+        return Prepared(plan, decision, rendered.files, previous), diagnostics
+    if decision.version != current_version:
+        rendered = render_package(plan, decision.version)
+    files = list(rendered.files)
+    problems = _self_check(files)
+    if problems:
+        return None, diagnostics + problems
+    files.append(_changelog(config, decision))
+    files.append(_manifest(config, plan, decision, rendered, files))
+    return Prepared(plan, decision, tuple(sorted(files, key=lambda f: f.path)), previous), diagnostics
+
+
+def plan_config(config: BuildConfig, *, auto: bool = False) -> tuple[PackagePlan | None, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    notebook_plans = []
+    for path in config.notebooks:
+        notebook, problems = _read(path, config, auto=auto)
+        diagnostics += problems
+        if notebook is None:
+            continue
+        tagged, problems = tag_cells(notebook)
+        diagnostics += problems
+        notebook_plan = plan_notebook(notebook, tagged)
+        diagnostics += notebook_plan.diagnostics
+        notebook_plans.append(notebook_plan)
+    if has_errors(diagnostics) or not notebook_plans:
+        return None, diagnostics
+    plan = plan_package(tuple(notebook_plans), config.package, autolog=config.autolog,
+                        git_commit=git_commit(config.notebooks[0].parent))
+    diagnostics += plan.diagnostics
+    if has_errors(diagnostics):
+        return None, diagnostics
+    return plan, diagnostics
+
+
+def git_commit(folder: Path) -> str:
+    """The commit checked out where the notebooks live ("" outside a git work tree)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, config: BuildConfig, *, auto: bool) -> tuple[Notebook | None, list[Diagnostic]]:
+    shown = display_path(path, config.root)
+    if not auto:
+        return read_notebook(path, shown)
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return read_notebook(path, shown)  # reports the problem the same way
+    from nb2pkg.automark import apply_in_memory
+
+    marked = apply_in_memory(data)
+    return notebook_from_json(marked, str(path.resolve()), shown, hashlib.sha256(raw).hexdigest())
+
+
+def _source_hashes(config: BuildConfig) -> tuple[tuple[tuple[str, str], ...] | None, list[Diagnostic]]:
+    sources: list[tuple[str, str]] = []
+    for path in config.notebooks:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None, []
+        sources.append((display_path(path, config.root), digest))
+    sources.append(("nb2pkg", f"{NB2PKG_VERSION};{config.fingerprint()}"))
+    return tuple(sources), []
+
+
+def _disk_matches(out_dir: Path, manifest: Manifest) -> bool:
+    for path, expected in manifest.files.items():
+        try:
+            if hashlib.sha256((out_dir / path).read_bytes()).hexdigest() != expected:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _files_differ(rendered: RenderedPackage, previous: Manifest) -> bool:
+    current = file_hashes(f for f in rendered.files if f.path not in VOLATILE
+                          and not f.path.endswith("/_build.py"))
+    before = {p: h for p, h in previous.files.items() if p not in VOLATILE
+              and not p.endswith("/_build.py")}
+    return current != before
+
+
+def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list[EmittedFile]:
+    """For `check`: the git commit recorded at the last build is not a difference."""
+    path = build_info_path(config.package)
+    on_disk = config.out_dir / path
+    if not on_disk.is_file():
+        return files
+    text = on_disk.read_text(encoding="utf-8")
+    return [EmittedFile(f.path, text) if f.path == path else f for f in files]
+
+
+def _self_check(files: list[EmittedFile]) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for file in files:
+        if not file.path.endswith(".py"):
+            continue
+        try:
+            compile(file.content, file.path, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            problems.append(Diagnostic(
+                "NB901", Severity.ERROR,
+                f"internal error: generated {file.path} does not compile ({exc.msg}, line {exc.lineno})",
+                Location(file.path, line=exc.lineno),
+                "this is a bug in nb2pkg; please report it with the notebook. Nothing was written.",
+                exc.text.rstrip() if exc.text else None,
+            ))
+    return problems
+
+
+def _changelog(config: BuildConfig, decision: VersionDecision) -> EmittedFile:
+    existing_path = config.out_dir / "CHANGELOG.md"
+    existing = existing_path.read_text(encoding="utf-8") if existing_path.is_file() else None
+    entry = changelog_entry(decision, datetime.date.today().isoformat())
+    return EmittedFile("CHANGELOG.md", update_changelog(existing, entry, config.package))
+
+
+def _manifest(
+    config: BuildConfig,
+    plan: PackagePlan,
+    decision: VersionDecision,
+    rendered: RenderedPackage,
+    files: list[EmittedFile],
+) -> EmittedFile:
+    sources, _ = _source_hashes(config)
+    manifest = Manifest(
+        package=plan.package,
+        version=decision.version,
+        sources=sources or (),
+        api=rendered.api,
+        files=file_hashes(files),
+        source_map={path: tuple(SourceSpan(*span) for span in spans)
+                    for path, spans in rendered.source_map.items()},
+    )
+    return EmittedFile(MANIFEST_PATH, manifest.to_json())
+
+
+def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
+    """What differs between the package on disk and what a build would write (for `check`).
+
+    The package is rendered at the version on disk: any difference, version aside, means a
+    build would change it.
+    """
+    previous, diagnostics = load_manifest(config.out_dir)
+    if has_errors(diagnostics):
+        return [], diagnostics
+    if previous is None:
+        return [f"{config.out_dir}: no package built here yet (no {MANIFEST_PATH})"], diagnostics
+    plan, more = plan_config(config)
+    diagnostics += more
+    if plan is None:
+        return [], diagnostics
+    rendered = render_package(plan, previous.version)
+    wanted = _with_disk_build_info(config, list(rendered.files))
+    found: list[str] = []
+    sources, _ = _source_hashes(config)
+    if sources is not None:
+        recorded = set(previous.sources)
+        found += [f"{name}: changed since the last build" for name, digest in sources
+                  if (name, digest) not in recorded and name != "nb2pkg"]
+    found += [str(d) for d in differences(config.out_dir, wanted)
+              if d.path not in VOLATILE]
+    return found, diagnostics
+
+
+def _failed(config: BuildConfig, diagnostics: list[Diagnostic]) -> BuildResult:
+    return BuildResult(False, config.out_dir, config.package, tuple(diagnostics))

@@ -1,0 +1,259 @@
+"""Command line: argument parsing only; the work happens in ``nb2pkg.build`` and friends.
+
+Exit codes are listed in ``nb2pkg.report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from nb2pkg import __version__
+from nb2pkg.report import (
+    EXIT_INPUT_ERROR,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_STALE,
+    print_diagnostics,
+    summary,
+    to_json,
+)
+
+EPILOG = (
+    "exit codes: 0 ok, 1 errors in the input (nothing written), 2 usage error, "
+    "3 check: package out of date, 4 internal error"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nb2pkg",
+        description="Turn tagged notebook cells into a versioned, tested Python package.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"nb2pkg {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_common(sub: argparse.ArgumentParser, *, out: bool = True) -> argparse.ArgumentParser:
+        sub.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                         help="notebooks in pipeline order (default: [tool.nb2pkg] notebooks)")
+        if out:
+            sub.add_argument("-o", "--out", help="output directory of the package")
+        sub.add_argument("--name", help="the package's import name")
+        sub.add_argument("--format", choices=("text", "json"), default="text",
+                         help="json gives the same information to programs")
+        return sub
+
+    build = with_common(commands.add_parser("build", help="build the package", epilog=EPILOG))
+    build.add_argument("--bump", choices=("major", "minor", "patch"),
+                       help="override the version bump the API diff chose")
+    build.add_argument("--version", dest="set_version", metavar="X.Y.Z",
+                       help="set the version explicitly")
+    build.add_argument("--force", action="store_true",
+                       help="overwrite hand-edited generated files (a backup is kept)")
+    build.add_argument("--auto", action="store_true",
+                       help="propose a marking for untagged cells in memory, then build")
+
+    show = commands.add_parser("show", help="show the plan: roles, signatures, diagnostics")
+    show.add_argument("notebook", metavar="NOTEBOOK")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+
+    check = with_common(commands.add_parser(
+        "check", help="exit 3 when the package differs from what a build would write",
+        epilog=EPILOG))
+    del check
+
+    where = commands.add_parser("where", help="map FILE:LINE of generated code to its notebook cell")
+    where.add_argument("location", metavar="FILE:LINE")
+    where.add_argument("-o", "--out", help="output directory of the package")
+    where.add_argument("--name", help="the package's import name")
+
+    init = commands.add_parser("init", help="write [tool.nb2pkg] into pyproject.toml")
+    init.add_argument("notebooks", nargs="*", metavar="NOTEBOOK")
+    init.add_argument("--name", help="the package's import name")
+    init.add_argument("-o", "--out", help="output directory of the package")
+
+    try:
+        from nb2pkg.commands import tag_command
+    except ImportError:
+        pass
+    else:
+        tag_command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in nb2pkg: say so plainly, without a traceback
+        if os.environ.get("NB2PKG_DEBUG"):
+            raise
+        print(f"nb2pkg: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("This is a bug in nb2pkg; rerun with NB2PKG_DEBUG=1 for details and report it. "
+              "Nothing was written.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "build":
+        return _build(args)
+    if args.command == "show":
+        return _show(args)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "where":
+        return _where(args)
+    if args.command == "init":
+        return _init(args)
+    if args.command == "tag":
+        from nb2pkg.commands import tag_command
+
+        return tag_command.run(args)
+    raise AssertionError(args.command)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from nb2pkg.api import build
+
+    result = build(args.notebooks, args.out, name=args.name, bump=args.bump,
+                   version=args.set_version, force=args.force, auto=args.auto)
+    if args.format == "json":
+        print(to_json(result.to_json()))
+        return EXIT_OK if result.ok else EXIT_INPUT_ERROR
+    print_diagnostics(result.diagnostics, sys.stderr, color=sys.stderr.isatty())
+    if not result.ok:
+        print(f"build failed: {summary(result.diagnostics)}; nothing was written", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    if result.up_to_date:
+        print(f"{result.package} {result.version} is up to date ({result.out_dir})")
+        return EXIT_OK
+    moved = (f"{result.previous_version} -> {result.version} ({result.bump})"
+             if result.previous_version else f"{result.version} (first build)")
+    print(f"built {result.package} {moved} in {result.out_dir}")
+    for change in result.changes:
+        print(f"  - {change}")
+    if result.changed_files:
+        print(f"  {len(result.changed_files)} file(s) written: " + ", ".join(result.changed_files))
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from nb2pkg.api import analyze_path
+    from nb2pkg.model import Diagnostic, Location, Severity
+
+    plan = analyze_path(args.notebook)
+    if args.format == "json":
+        print(to_json(plan))
+    else:
+        print(f"{plan['notebook']} -> module {plan['module'] or '?'}")
+        for cell in plan["cells"]:
+            if cell["role"] == "exploration":
+                continue
+            text = cell["signature"] or cell["role"]
+            flags = " [metrics]" if cell["metrics"] else ""
+            print(f"  cell {cell['number']:>3}  {cell['role']:<10} {text}{flags}")
+        diagnostics = [
+            Diagnostic(d["code"], Severity(d["severity"]), d["message"],
+                       Location(**d["location"]) if d["location"] else None, d["hint"],
+                       d["source_line"])
+            for d in plan["diagnostics"]
+        ]
+        if diagnostics:
+            print()
+            print_diagnostics(diagnostics, sys.stdout)
+            print(summary(diagnostics))
+    errors = any(d["severity"] == "error" for d in plan["diagnostics"])
+    return EXIT_INPUT_ERROR if errors else EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from nb2pkg.build import stale_files
+    from nb2pkg.config import resolve_config
+
+    config, problems = resolve_config(args.notebooks, out_dir=args.out, name=args.name)
+    if config is None:
+        print_diagnostics(problems, sys.stderr)
+        return EXIT_INPUT_ERROR
+    found, diagnostics = stale_files(config)
+    errors = [d for d in diagnostics if d.is_error]
+    payload: dict[str, Any] = {
+        "ok": not found and not errors,
+        "out_dir": str(config.out_dir),
+        "differences": found,
+        "diagnostics": [d.to_json() for d in diagnostics],
+    }
+    if args.format == "json":
+        print(to_json(payload))
+    else:
+        print_diagnostics(errors, sys.stderr)
+        if found:
+            print(f"{config.out_dir} is out of date with its notebooks:")
+            for line in found:
+                print(f"  {line}")
+            print("run `nb2pkg build` to update it")
+        elif not errors:
+            print(f"{config.out_dir} is up to date")
+    if errors:
+        return EXIT_INPUT_ERROR
+    return EXIT_STALE if found else EXIT_OK
+
+
+def _where(args: argparse.Namespace) -> int:
+    from nb2pkg.config import resolve_config
+    from nb2pkg.manifest import load, lookup
+
+    file, _, line_text = args.location.rpartition(":")
+    if not file or not line_text.isdigit():
+        print("nb2pkg where: give FILE:LINE, e.g. src/churn/churn.py:42", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else None
+    if out is None:
+        config, _ = resolve_config(["-"], name=args.name)
+        out = config.out_dir if config else Path.cwd()
+    manifest, problems = load(out)
+    if manifest is None:
+        print_diagnostics(problems, sys.stderr)
+        print(f"no nb2pkg manifest in {out}; pass the package directory with -o", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    span = lookup(manifest, file, int(line_text))
+    if span is None:
+        print(f"{args.location} does not come from a notebook cell", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    print(f"{span.notebook}:cell {span.cell_number} [id {span.cell_id}]")
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from nb2pkg.config import find_pyproject, init_settings, read_settings
+    from nb2pkg.plan.package_plan import package_name_for
+
+    notebooks = args.notebooks or sorted(str(p) for p in Path.cwd().glob("*.ipynb"))
+    if not notebooks:
+        print("nb2pkg init: no notebooks given and none in this folder", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    settings, pyproject, problems = read_settings(Path.cwd())
+    if problems:
+        print_diagnostics(problems, sys.stderr)
+        return EXIT_INPUT_ERROR
+    if settings:
+        print(f"{pyproject} already has [tool.nb2pkg]; edit it there", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    name = args.name or package_name_for(Path(notebooks[0]).stem)
+    target = find_pyproject(Path.cwd()) or Path.cwd() / "pyproject.toml"
+    section = init_settings(notebooks, name, args.out or f"{name}-pkg")
+    existing = target.read_text(encoding="utf-8") if target.is_file() else ""
+    target.write_text(existing + section, encoding="utf-8")
+    print(f"wrote [tool.nb2pkg] to {target}:{section}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""``[tool.nb2pkg]`` in the user's ``pyproject.toml`` + command-line flags → one ``BuildConfig``.
+
+Keys (all optional):
+
+    [tool.nb2pkg]
+    name = "churn"                      # the package's import name
+    notebooks = ["notebooks/*.ipynb"]   # paths or globs, in pipeline order
+    out = "churn-pkg"                   # output directory of the generated package
+    version = "0.1.0"                   # version of the first build
+    autolog = false                     # call mlflow.autolog() in run()
+
+Diagnostic codes:
+  NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key or type
+  NB602 no notebooks to build
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nb2pkg.model import Diagnostic, Location, Severity
+from nb2pkg.plan.package_plan import package_name_for
+
+KEYS: Mapping[str, type] = {"name": str, "notebooks": list, "out": str, "version": str,
+                            "autolog": bool}
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    notebooks: tuple[Path, ...]
+    out_dir: Path
+    package: str
+    initial_version: str = "0.1.0"
+    autolog: bool = False
+    root: Path = Path(".")
+
+    def fingerprint(self) -> str:
+        """What, besides the notebooks, decides the generated files."""
+        return f"name={self.package};version={self.initial_version};autolog={self.autolog}"
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnostic]]:
+    """The ``[tool.nb2pkg]`` table of the nearest pyproject.toml (empty when there is none)."""
+    pyproject = find_pyproject(root.resolve())
+    if pyproject is None:
+        return {}, None, []
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, pyproject, [Diagnostic("NB601", Severity.ERROR, f"cannot read {pyproject}: {exc}",
+                                          Location(str(pyproject)), "fix the TOML syntax")]
+    settings = data.get("tool", {}).get("nb2pkg", {})
+    problems: list[Diagnostic] = []
+    if not isinstance(settings, dict):
+        return {}, pyproject, [Diagnostic("NB601", Severity.ERROR, "[tool.nb2pkg] is not a table",
+                                          Location(str(pyproject)), "write it as a [tool.nb2pkg] section")]
+    for key, value in settings.items():
+        expected = KEYS.get(key)
+        if expected is None:
+            problems.append(Diagnostic(
+                "NB601", Severity.ERROR, f"unknown key `{key}` in [tool.nb2pkg]",
+                Location(str(pyproject)), f"Please choose one of: {', '.join(KEYS)}",
+            ))
+        elif not isinstance(value, expected):
+            problems.append(Diagnostic(
+                "NB601", Severity.ERROR,
+                f"[tool.nb2pkg] {key} should be a {expected.__name__}, not {type(value).__name__}",
+                Location(str(pyproject)), "",
+            ))
+    return settings, pyproject, problems
+
+
+def resolve_config(
+    notebooks: Sequence[str | Path] = (),
+    *,
+    out_dir: str | Path | None = None,
+    name: str | None = None,
+    root: Path | None = None,
+) -> tuple[BuildConfig | None, list[Diagnostic]]:
+    """Flags override ``[tool.nb2pkg]``; relative config paths are relative to its pyproject."""
+    cwd = (root or Path.cwd()).resolve()
+    settings, pyproject, problems = read_settings(cwd)
+    if problems:
+        return None, problems
+    base = pyproject.parent if pyproject is not None else cwd
+    paths = [Path(n) if Path(n).is_absolute() else cwd / n for n in notebooks]
+    if not paths:
+        for pattern in settings.get("notebooks", []):
+            matches = sorted(base.glob(str(pattern)))
+            paths.extend(matches if matches else [base / str(pattern)])
+    if not paths:
+        return None, [Diagnostic(
+            "NB602", Severity.ERROR, "no notebooks to build",
+            None, "name them: nb2pkg build NOTEBOOK.ipynb (or list them in [tool.nb2pkg] "
+            "notebooks, e.g. with `nb2pkg init`)",
+        )]
+    package = name or settings.get("name") or package_name_for(paths[0].stem)
+    if out_dir is not None:
+        out = Path(out_dir) if Path(out_dir).is_absolute() else cwd / out_dir
+    elif "out" in settings:
+        out = base / settings["out"]
+    else:
+        out = cwd / f"{package}-pkg"
+    return BuildConfig(
+        notebooks=tuple(paths),
+        out_dir=out,
+        package=package,
+        initial_version=settings.get("version", "0.1.0"),
+        autolog=bool(settings.get("autolog", False)),
+        root=base,
+    ), []
+
+
+def init_settings(notebooks: Sequence[str], name: str, out: str) -> str:
+    """The ``[tool.nb2pkg]`` section ``nb2pkg init`` appends to pyproject.toml."""
+    listed = ", ".join(f'"{n}"' for n in notebooks)
+    return (
+        "\n[tool.nb2pkg]\n"
+        f'name = "{name}"\n'
+        f"notebooks = [{listed}]\n"
+        f'out = "{out}"\n'
+        'version = "0.1.0"\n'
+        "autolog = false\n"
+    )

@@ -1,0 +1,76 @@
+"""A package plan and a version → every file of the generated package, plus its API snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from nb2pkg.emit.modules import ModuleText, render_modules
+from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_main, render_pipeline
+from nb2pkg.emit.project_files import render_pyproject, render_readme
+from nb2pkg.emit.test_files import render_tests
+from nb2pkg.model import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
+from nb2pkg.plan.package_plan import PackagePlan
+
+TRACKING_TEMPLATE = Path(__file__).with_name("tracking_template.py")
+BUILD_INFO = "_build.py"
+"""Holds the git commit: rewritten only together with other changes, never on its own."""
+
+
+@dataclass(frozen=True)
+class RenderedPackage:
+    files: tuple[EmittedFile, ...]
+    api: ApiSnapshot
+    source_map: dict[str, tuple[tuple[int, int, str, str, int], ...]]
+
+    def content(self, path: str) -> str | None:
+        return next((f.content for f in self.files if f.path == path), None)
+
+
+def build_info_path(package: str) -> str:
+    return f"src/{package}/{BUILD_INFO}"
+
+
+def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
+    """Deterministic: the same plan and version give the same bytes."""
+    pkg = plan.package
+    src = f"src/{pkg}"
+    modules = render_modules(plan)
+    files: dict[str, str] = {}
+    source_map: dict[str, tuple[tuple[int, int, str, str, int], ...]] = {}
+    for module in modules:
+        path = f"{src}/{module.name}.py"
+        files[path] = module.content
+        source_map[path] = tuple(
+            (s.start_line, s.end_line, s.notebook, s.cell_id, s.cell_number) for s in module.spans
+        )
+    for name, origin in plan.local_modules.items():
+        files[f"{src}/{name}.py"] = Path(origin).read_text(encoding="utf-8")
+    files[f"{src}/__init__.py"] = render_init(plan, version, modules)
+    files[f"{src}/__main__.py"] = render_main(plan, version)
+    files[f"{src}/pipeline.py"] = render_pipeline(plan, version)
+    files[build_info_path(pkg)] = render_build_info(plan, version)
+    files[f"{src}/tracking.py"] = TRACKING_TEMPLATE.read_text(encoding="utf-8")
+    files[f"{src}/py.typed"] = ""
+    files["pyproject.toml"] = render_pyproject(plan, version)
+    files["README.md"] = render_readme(plan, version, modules)
+    files.update(render_tests(plan))
+    emitted = tuple(EmittedFile(path, files[path]) for path in sorted(files))
+    return RenderedPackage(emitted, api_snapshot(plan, modules), source_map)
+
+
+def api_snapshot(plan: PackagePlan, modules: list[ModuleText]) -> ApiSnapshot:
+    hashes = {(m.name, name): sha for m in modules for name, sha in m.function_sha256.items()}
+    functions = tuple(
+        FunctionApi(
+            name=step.name,
+            module=step.module,
+            params=tuple(ParamApi(p.name, p.default) for p in step.params),
+            returns=step.returns,
+            body_sha256=hashes.get((step.module, step.name), ""),
+        )
+        for notebook in plan.notebooks
+        for step in notebook.steps
+    )
+    run_params = tuple(ParamApi(p.name, p.default) for p in plan.run_params)
+    return ApiSnapshot(functions, run_params)

@@ -1,0 +1,258 @@
+"""The runnable side of the package: ``pipeline.py``, ``__main__.py``, ``__init__.py``, ``_build.py``."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from nb2pkg.emit.modules import ModuleText
+from nb2pkg.model import ParamSource, RunParam, StepPlan
+from nb2pkg.plan.package_plan import PackagePlan
+
+
+def _signature(params: tuple[RunParam, ...], *, extra: str = "") -> str:
+    parts = ["*"]
+    for param in params:
+        if param.default is None:
+            parts.append(param.name)
+        elif param.annotation in ("int", "float", "str", "bool"):
+            parts.append(f"{param.name}: {param.annotation} = {param.default}")
+        else:
+            parts.append(f"{param.name}: Any = {param.default}")
+    if extra:
+        parts.append(extra)
+    if len(parts) == 1:
+        return ""
+    return "\n" + "".join(f"    {p},\n" for p in parts)
+
+
+def _call(step: StepPlan) -> str:
+    args: list[str] = []
+    for param in step.params:
+        if param.source in (ParamSource.STEP, ParamSource.INPUT):
+            args.append(param.name)
+        else:
+            args.append(f"{param.name}={param.name}")
+    return f"{step.name}({', '.join(args)})"
+
+
+def render_pipeline(plan: PackagePlan, version: str) -> str:
+    imports: dict[str, list[str]] = {}
+    for notebook in plan.notebooks:
+        for step in notebook.steps:
+            imports.setdefault(step.module, []).append(step.name)
+    lines = [
+        f'"""The pipeline of `{plan.package}`: every step in notebook order.',
+        "",
+        "`steps()` runs them one at a time; `run()` runs them all inside an MLflow run.",
+        "Generated file: edit the notebooks, then run `nb2pkg build`.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from collections.abc import Iterator",
+        "from typing import Any",
+        "",
+        "from . import tracking",
+        "from ._build import BUILD_TAGS",
+    ]
+    for module, names in sorted(imports.items()):
+        lines.append(f"from .{module} import {', '.join(sorted(set(names)))}")
+    metric_steps = sorted(
+        plan.step_keys[(s.module, s.name)] for n in plan.notebooks for s in n.steps if s.metrics
+    )
+    lines += [
+        "",
+        f'PACKAGE = "{plan.package}"',
+        f'VERSION = "{version}"',
+        f"AUTOLOG = {plan.autolog}",
+        f"METRIC_STEPS = frozenset({{{', '.join(json.dumps(k) for k in metric_steps)}}})"
+        if metric_steps else "METRIC_STEPS: frozenset[str] = frozenset()",
+        "",
+        "",
+        f"def steps({_signature(plan.run_params)}) -> Iterator[tuple[str, dict[str, Any]]]:",
+        '    """Run the steps in notebook order, yielding each step\'s name and outputs."""',
+    ]
+    body: list[str] = []
+    for notebook in plan.notebooks:
+        for step in notebook.steps:
+            key = plan.step_keys[(step.module, step.name)]
+            call = _call(step)
+            if step.returns:
+                body.append(f"    {', '.join(step.returns)} = {call}")
+            else:
+                body.append(f"    {call}")
+            values = ", ".join(f'"{n}": {n}' for n in step.returns)
+            body.append(f'    yield "{key}", {{{values}}}')
+    if not body:
+        body = ["    yield from ()"]
+    lines += body
+    param_dict = ", ".join(f'"{p.name}": {p.name}' for p in plan.run_params)
+    lines += [
+        "",
+        "",
+        f"def run({_signature(plan.run_params, extra='track: bool = True')}) -> dict[str, Any]:",
+        '    """Run the whole pipeline and return every step\'s outputs by name.',
+        "",
+        "    Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.",
+    ]
+    if plan.run_params:
+        lines += ["", "    Args:"]
+        lines += [f"        {p.name}: {p.origin}." for p in plan.run_params]
+    lines += [
+        '    """',
+        f"    params: dict[str, Any] = {{{param_dict}}}",
+        "    outputs: dict[str, Any] = {}",
+        "    with tracking.pipeline_run(",
+        "        package=PACKAGE,",
+        "        version=VERSION,",
+        "        params=params,",
+        "        tags=BUILD_TAGS,",
+        "        track=track,",
+        "        autolog=AUTOLOG,",
+        "    ) as recorder:",
+        "        for step_name, values in recorder.timed(steps(**params)):",
+        "            outputs.update(values)",
+        "            if step_name in METRIC_STEPS:",
+        "                recorder.log_metrics(values)",
+        "    return outputs",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_build_info(plan: PackagePlan, version: str) -> str:
+    cell_ids = [s.cell_id for n in plan.notebooks for s in n.steps]
+    tags = {
+        "nb2pkg.package": plan.package,
+        "nb2pkg.version": version,
+        "nb2pkg.git_commit": plan.git_commit,
+        "nb2pkg.notebook": ",".join(n.notebook.display_path for n in plan.notebooks),
+        "nb2pkg.notebook_sha256": ",".join(n.notebook.sha256 for n in plan.notebooks),
+        "nb2pkg.cell_ids": ",".join(cell_ids),
+    }
+    body = "".join(f"    {json.dumps(k)}: {json.dumps(v)},\n" for k, v in tags.items())
+    return (
+        '"""Facts recorded at build time, logged as MLflow tags by every run."""\n\n'
+        f"BUILD_TAGS: dict[str, str] = {{\n{body}}}\n"
+    )
+
+
+def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> str:
+    sources = ", ".join(Path(n.notebook.display_path).name for n in plan.notebooks)
+    lines = [
+        f'"""{plan.package}: generated by nb2pkg from {sources}.',
+        "",
+        "Edit the notebooks, then run `nb2pkg build` to regenerate this package.",
+        '"""',
+        "",
+        f'__version__ = "{version}"',
+        "",
+    ]
+    exported: list[str] = []
+    for module in sorted(modules, key=lambda m: m.name):
+        if module.public:
+            lines.append(f"from .{module.name} import {', '.join(sorted(module.public))}")
+            exported.extend(module.public)
+    lines.append("from .pipeline import run, steps")
+    exported += ["run", "steps"]
+    lines += ["", "__all__ = ["]
+    lines += [f'    "{name}",' for name in ["__version__", *sorted(set(exported))]]
+    lines += ["]"]
+    return "\n".join(lines) + "\n"
+
+
+def render_main(plan: PackagePlan, version: str) -> str:
+    options: list[str] = []
+    for param in plan.run_params:
+        flag = "--" + param.name.replace("_", "-")
+        help_text = json.dumps(param.origin)
+        if param.default is None:
+            options.append(
+                f'    run_parser.add_argument("{flag}", dest="{param.name}", type=_value, '
+                f"required=True, help={help_text})"
+            )
+            continue
+        kind = _cli_type(param.default)
+        if kind == "bool":
+            options.append(
+                f'    run_parser.add_argument("{flag}", dest="{param.name}", '
+                f"action=argparse.BooleanOptionalAction, default={param.default}, "
+                f'help={json.dumps(param.origin + " (default: %(default)s)")})'
+            )
+        else:
+            options.append(
+                f'    run_parser.add_argument("{flag}", dest="{param.name}", type={kind}, '
+                f"default={param.default}, "
+                f'help={json.dumps(param.origin + " (default: %(default)s)")})'
+            )
+    lines = [
+        f'"""Command line of `{plan.package}`: python -m {plan.package} run [--option VALUE ...]."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import argparse",
+        "import ast",
+        "import sys",
+        "from typing import Any",
+        "",
+        "",
+        "def _value(text: str) -> Any:",
+        '    """A Python literal (number, list, dict...) if the text is one, else the text."""',
+        "    try:",
+        "        return ast.literal_eval(text)",
+        "    except (ValueError, SyntaxError):",
+        "        return text",
+        "",
+        "",
+        "def _summary(value: Any) -> str:",
+        "    shape = getattr(value, \"shape\", None)",
+        "    kind = type(value).__name__",
+        "    if shape is not None:",
+        "        return f\"{kind} of shape {tuple(shape)}\"",
+        "    text = repr(value)",
+        "    return text if len(text) <= 60 else f\"{kind} ({text[:57]}...)\"",
+        "",
+        "",
+        "def build_parser() -> argparse.ArgumentParser:",
+        f"    parser = argparse.ArgumentParser(prog=\"python -m {plan.package}\", "
+        f"description=\"Run the {plan.package} pipeline.\")",
+        f'    parser.add_argument("--version", action="version", version="{plan.package} {version}")',
+        '    commands = parser.add_subparsers(dest="command", required=True)',
+        '    run_parser = commands.add_parser("run", help="run the pipeline and log it to MLflow")',
+        *options,
+        '    run_parser.add_argument("--no-track", action="store_true", '
+        'help="do not log the run to MLflow")',
+        "    return parser",
+        "",
+        "",
+        "def main(argv: list[str] | None = None) -> int:",
+        "    args = build_parser().parse_args(argv)",
+        "    from . import tracking",
+        "    from .pipeline import run",
+        "",
+        '    params = {k: v for k, v in vars(args).items() if k not in ("command", "no_track")}',
+        "    outputs = run(**params, track=not args.no_track)",
+        "    for name, value in outputs.items():",
+        '        print(f"{name}: {_summary(value)}")',
+        "    where = tracking.describe_last_run() if not args.no_track else None",
+        "    if where:",
+        "        print(where)",
+        "    return 0",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    sys.exit(main())",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _cli_type(default: str) -> str:
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError):
+        return "_value"
+    for kind in (bool, int, float, str):
+        if type(value) is kind:
+            return kind.__name__
+    return "_value"

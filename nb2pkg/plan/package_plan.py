@@ -1,0 +1,207 @@
+"""Several planned notebooks → one package plan: modules, ``run()`` parameters, dependencies.
+
+Diagnostic codes:
+  NB110 no cell of any notebook is marked for the package
+  NB111 two notebooks give one ``run()`` parameter different defaults
+  NB112 two notebooks map to the same module name
+  NB113 the package name is not a valid import name
+  NB312 an imported module is not installed here (dependency version unknown)
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nb2pkg.emit.dependencies import merge_requirements, requirement_for
+from nb2pkg.emit.imports import STDLIB, top_level
+from nb2pkg.model import Diagnostic, Location, Role, RunParam, Severity
+from nb2pkg.plan.notebook_plan import NotebookPlan
+
+TRACKING_REQUIREMENTS: tuple[str, ...] = ("mlflow-skinny>=3", "sqlalchemy>=2", "alembic>=1.13")
+"""Replaced by the tracking template's own declaration when it provides one."""
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    package: str
+    notebooks: tuple[NotebookPlan, ...]
+    run_params: tuple[RunParam, ...]
+    requirements: tuple[str, ...]
+    local_modules: Mapping[str, str]
+    """Helper module name → path of the ``.py`` beside a notebook, copied into the package."""
+    step_keys: Mapping[tuple[str, str], str]
+    """(module, function) → the step's name in ``steps()`` and MLflow (unique in the package)."""
+    autolog: bool = False
+    git_commit: str = ""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    modules: tuple[str, ...] = field(default=())
+
+
+def package_name_for(text: str) -> str:
+    name = re.sub(r"\W+", "_", text).strip("_").lower() or "pipeline_package"
+    if name[0].isdigit():
+        name = f"pkg_{name}"
+    return name
+
+
+def plan_package(
+    plans: tuple[NotebookPlan, ...], package: str, *, autolog: bool = False, git_commit: str = ""
+) -> PackagePlan:
+    diagnostics: list[Diagnostic] = []
+    if not package.isidentifier() or keyword.iskeyword(package):
+        diagnostics.append(Diagnostic(
+            "NB113", Severity.ERROR, f"package name {package!r} is not a valid import name",
+            None, f"use letters, digits and underscores, e.g. --name {package_name_for(package)}",
+        ))
+    if not any(
+        c.tagged.role in (Role.FUNCTION, Role.EXPORT) for p in plans for c in p.cells
+    ):
+        shown = ", ".join(p.notebook.display_path for p in plans)
+        diagnostics.append(Diagnostic(
+            "NB110", Severity.ERROR, f"no cell is marked for the package in {shown}",
+            Location(plans[0].notebook.display_path) if plans else None,
+            "tag cells function:NAME, parameters, test or export (or build with --auto to "
+            "propose a marking)",
+        ))
+    seen_modules: dict[str, str] = {}
+    for plan in plans:
+        other = seen_modules.get(plan.module)
+        if other is not None and other != plan.notebook.display_path:
+            diagnostics.append(Diagnostic(
+                "NB112", Severity.ERROR,
+                f"{plan.notebook.display_path} and {other} both become module `{plan.module}`",
+                Location(plan.notebook.display_path), "rename one of the notebooks",
+            ))
+        seen_modules[plan.module] = plan.notebook.display_path
+    run_params = _merge_run_params(plans, diagnostics)
+    local_modules = _local_modules(plans)
+    requirements = _requirements(plans, package, local_modules, diagnostics)
+    modules = tuple(dict.fromkeys(
+        c.module for p in plans for c in p.cells if c.tagged.role in (Role.FUNCTION, Role.EXPORT)
+    ))
+    return PackagePlan(
+        package=package,
+        notebooks=plans,
+        run_params=run_params,
+        requirements=requirements,
+        local_modules=local_modules,
+        step_keys=_step_keys(plans),
+        autolog=autolog,
+        git_commit=git_commit,
+        diagnostics=tuple(diagnostics),
+        modules=modules,
+    )
+
+
+def _merge_run_params(plans: tuple[NotebookPlan, ...], diagnostics: list[Diagnostic]) -> tuple[RunParam, ...]:
+    merged: dict[str, RunParam] = {}
+    for plan in plans:
+        for param in plan.run_params:
+            existing = merged.get(param.name)
+            if existing is None:
+                merged[param.name] = param
+            elif existing.default != param.default:
+                diagnostics.append(Diagnostic(
+                    "NB111", Severity.ERROR,
+                    f"run() parameter `{param.name}` defaults to {existing.default} in one notebook "
+                    f"and {param.default} in {plan.notebook.display_path}",
+                    Location(plan.notebook.display_path),
+                    "give the parameter one default in every notebook, or rename one",
+                ))
+    required = [p for p in merged.values() if p.default is None]
+    optional = [p for p in merged.values() if p.default is not None]
+    return tuple(optional + required)
+
+
+def _local_modules(plans: tuple[NotebookPlan, ...]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for plan in plans:
+        folder = Path(plan.notebook.path).parent
+        for bindings in plan.imports.values():
+            for binding in bindings:
+                root = top_level(binding)
+                if binding.level or not root or root in STDLIB:
+                    continue
+                candidate = folder / f"{root}.py"
+                if candidate.is_file():
+                    found.setdefault(root, str(candidate))
+    return dict(sorted(found.items()))
+
+
+def _requirements(
+    plans: tuple[NotebookPlan, ...],
+    package: str,
+    local_modules: Mapping[str, str],
+    diagnostics: list[Diagnostic],
+) -> tuple[str, ...]:
+    roots: dict[str, str] = {}
+    for plan in plans:
+        for target, bindings in plan.imports.items():
+            if target == "tests":
+                continue
+            for binding in bindings:
+                roots.setdefault(top_level(binding), plan.notebook.display_path)
+        for binding in plan.star_imports:
+            roots.setdefault(top_level(binding), plan.notebook.display_path)
+    for path in local_modules.values():
+        for root in _imports_of_file(Path(path)):
+            roots.setdefault(root, path)
+    from_imports: list[str] = []
+    for root, where in sorted(roots.items()):
+        if not root or root in STDLIB or root == package or root in local_modules:
+            continue
+        requirement, installed = requirement_for(root)
+        if not installed:
+            diagnostics.append(Diagnostic(
+                "NB312", Severity.WARNING,
+                f"`{root}` is imported but not installed here; the dependency `{requirement}` "
+                "gets no version bound",
+                Location(where),
+                f"install it where you build (pip install {requirement}), or add it with %pip "
+                "install in the notebook",
+            ))
+        from_imports.append(requirement)
+    pip = [r for plan in plans for r in plan.requirements]
+    return merge_requirements(from_imports, pip, _tracking_requirements())
+
+
+def _tracking_requirements() -> tuple[str, ...]:
+    try:
+        from nb2pkg.emit import mlflow_calls
+    except ImportError:
+        return TRACKING_REQUIREMENTS
+    declared = getattr(mlflow_calls, "MLFLOW_DISTRIBUTION", None)
+    if isinstance(declared, str):
+        return (declared,)
+    if isinstance(declared, tuple) and all(isinstance(r, str) for r in declared):
+        return declared
+    return TRACKING_REQUIREMENTS
+
+
+def _imports_of_file(path: Path) -> set[str]:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return set()
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def _step_keys(plans: tuple[NotebookPlan, ...]) -> dict[tuple[str, str], str]:
+    steps = [s for p in plans for s in p.steps]
+    counts: dict[str, int] = {}
+    for step in steps:
+        counts[step.name] = counts.get(step.name, 0) + 1
+    return {
+        (s.module, s.name): s.name if counts[s.name] == 1 else f"{s.module}.{s.name}" for s in steps
+    }
