@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from nb2pkg.api import build
+from nb2pkg.build import build as run_build
+from nb2pkg.config import resolve_config
 
 CellSpec = tuple[str, str, str]
 """(cell id, tag or "" for an unmarked cell, source)."""
@@ -287,3 +289,39 @@ def test_build_over_a_hand_edited_file_keeps_the_edit_and_names_the_file(
     backups = list((out / ".nb2pkg/backup").rglob(module.name))
     assert [b.read_text() for b in backups] == [edited]
     assert "tuned by hand" not in module.read_text()
+
+
+def test_build_interrupted_midway_leaves_the_previous_package_intact_byte_for_byte(
+    project: tuple[Path, Path],
+) -> None:
+    notebook, out = project
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    write_notebook(notebook, [*BASE_CELLS, ("score", "function:score", "score = model / 2")])
+    config, problems = resolve_config([notebook], out_dir=out)
+    assert config is not None, problems
+    installed: list[str] = []
+
+    def disk_fails_after_three_files(path: str) -> None:
+        installed.append(path)
+        if len(installed) == 3:
+            raise OSError(28, "No space left on device", path)
+
+    interrupted = run_build(config, after_each_file=disk_fails_after_three_files)
+
+    assert interrupted.ok is False
+    assert [d.code for d in interrupted.diagnostics if d.is_error] == ["NB508"]
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert built(notebook, out)["version"] == "1.1.0"
+
+
+def test_a_deleted_generated_file_is_restored_by_the_next_build(project: tuple[Path, Path]) -> None:
+    notebook, out = project
+    (tracking,) = out.glob("src/*/tracking.py")
+    expected = tracking.read_bytes()
+    tracking.unlink()
+
+    result = built(notebook, out)
+
+    assert tracking.read_bytes() == expected
+    assert result["changed_files"] == [tracking.relative_to(out).as_posix()]
