@@ -56,8 +56,13 @@ def _analysis_json(
 ) -> dict[str, Any]:
     if notebook is None:
         return {
-            "notebook": display, "package": package or "", "module": "", "cells": [],
-            "functions": [], "tests": [], "parameters": [],
+            "notebook": display,
+            "package": package or "",
+            "module": "",
+            "cells": [],
+            "functions": [],
+            "tests": [],
+            "parameters": [],
             "diagnostics": [d.to_json() for d in problems],
         }
     tagged, tag_problems = tag_cells(notebook)
@@ -69,10 +74,17 @@ def _analysis_json(
         "module": module_name_for(notebook),
         "cells": [_cell_json(c) for c in plan.cells],
         "functions": [
-            {"name": s.name, "cell_id": s.cell_id, "number": s.cell_number, "signature": s.signature}
+            {
+                "name": s.name,
+                "cell_id": s.cell_id,
+                "number": s.cell_number,
+                "signature": s.signature,
+            }
             for s in plan.steps
         ],
-        "tests": [{"name": t.name, "cell_id": t.cell_id, "number": t.cell_number} for t in plan.tests],
+        "tests": [
+            {"name": t.name, "cell_id": t.cell_id, "number": t.cell_number} for t in plan.tests
+        ],
         "parameters": [
             {"name": p.name, "default": p.default, "annotation": p.annotation}
             for p in plan.run_params
@@ -83,7 +95,9 @@ def _analysis_json(
 
 def _cell_json(cell: CellPlan) -> dict[str, Any]:
     step = cell.step
-    params: tuple[ParamPlan, ...] = step.params if step else (cell.test.fixtures if cell.test else ())
+    params: tuple[ParamPlan, ...] = (
+        step.params if step else (cell.test.fixtures if cell.test else ())
+    )
     signature = ""
     if step is not None:
         signature = step.signature

@@ -84,18 +84,37 @@ def build(
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
     sources, source_diagnostics = _source_hashes(config)
-    if previous is not None and sources is not None and not (force or bump or version or auto) \
-            and tuple(previous.sources) == sources and _disk_matches(config.out_dir, previous):
-        return BuildResult(True, config.out_dir, config.package, tuple(source_diagnostics),
-                           up_to_date=True, version=previous.version,
-                           previous_version=previous.version, bump="none")
+    if (
+        previous is not None
+        and sources is not None
+        and not (force or bump or version or auto)
+        and tuple(previous.sources) == sources
+        and _disk_matches(config.out_dir, previous)
+    ):
+        return BuildResult(
+            True,
+            config.out_dir,
+            config.package,
+            tuple(source_diagnostics),
+            up_to_date=True,
+            version=previous.version,
+            previous_version=previous.version,
+            bump="none",
+        )
     prepared, diagnostics = prepare(config, previous, bump=bump, version=version, auto=auto)
     if prepared is None:
         return _failed(config, diagnostics)
     if prepared.decision.up_to_date:
-        return BuildResult(True, config.out_dir, config.package, tuple(diagnostics),
-                           up_to_date=True, version=prepared.decision.version,
-                           previous_version=prepared.decision.previous_version, bump="none")
+        return BuildResult(
+            True,
+            config.out_dir,
+            config.package,
+            tuple(diagnostics),
+            up_to_date=True,
+            version=prepared.decision.version,
+            previous_version=prepared.decision.previous_version,
+            bump="none",
+        )
     written, write_diagnostics = write_package(
         config.out_dir, prepared.files, previous, force=force, after_each_file=after_each_file
     )
@@ -143,9 +162,13 @@ def prepare(
     if decision.up_to_date and previous is not None and _files_differ(rendered, previous):
         patched, _ = decide_version(previous.api, previous.version, rendered.api, bump="patch")
         assert patched is not None
-        decision = replace(patched, overridden=False,
-                           changes=("generated code changed (tests, imports, dependencies or "
-                                    "helpers), the API did not",))
+        decision = replace(
+            patched,
+            overridden=False,
+            changes=(
+                "generated code changed (tests, imports, dependencies or helpers), the API did not",
+            ),
+        )
     if decision.up_to_date:
         return Prepared(plan, decision, rendered.files, previous), diagnostics
     if decision.version != current_version:
@@ -156,10 +179,14 @@ def prepare(
         return None, diagnostics + problems
     files.append(_changelog(config, decision))
     files.append(_manifest(config, plan, decision, rendered, files))
-    return Prepared(plan, decision, tuple(sorted(files, key=lambda f: f.path)), previous), diagnostics
+    return Prepared(
+        plan, decision, tuple(sorted(files, key=lambda f: f.path)), previous
+    ), diagnostics
 
 
-def plan_config(config: BuildConfig, *, auto: bool = False) -> tuple[PackagePlan | None, list[Diagnostic]]:
+def plan_config(
+    config: BuildConfig, *, auto: bool = False
+) -> tuple[PackagePlan | None, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
     for path in config.notebooks:
@@ -174,8 +201,12 @@ def plan_config(config: BuildConfig, *, auto: bool = False) -> tuple[PackagePlan
         notebook_plans.append(notebook_plan)
     if has_errors(diagnostics) or not notebook_plans:
         return None, diagnostics
-    plan = plan_package(tuple(notebook_plans), config.package, autolog=config.autolog,
-                        git_commit=git_commit(config.notebooks[0].parent))
+    plan = plan_package(
+        tuple(notebook_plans),
+        config.package,
+        autolog=config.autolog,
+        git_commit=git_commit(config.notebooks[0].parent),
+    )
     diagnostics += plan.diagnostics
     if has_errors(diagnostics):
         return None, diagnostics
@@ -187,7 +218,10 @@ def git_commit(folder: Path) -> str:
     try:
         result = subprocess.run(
             ["git", "-C", str(folder), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -201,7 +235,9 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _read(path: Path, config: BuildConfig, *, auto: bool) -> tuple[Notebook | None, list[Diagnostic]]:
+def _read(
+    path: Path, config: BuildConfig, *, auto: bool
+) -> tuple[Notebook | None, list[Diagnostic]]:
     shown = display_path(path, config.root)
     if not auto:
         return read_notebook(path, shown)
@@ -216,7 +252,9 @@ def _read(path: Path, config: BuildConfig, *, auto: bool) -> tuple[Notebook | No
     return notebook_from_json(marked, str(path.resolve()), shown, hashlib.sha256(raw).hexdigest())
 
 
-def _source_hashes(config: BuildConfig) -> tuple[tuple[tuple[str, str], ...] | None, list[Diagnostic]]:
+def _source_hashes(
+    config: BuildConfig,
+) -> tuple[tuple[tuple[str, str], ...] | None, list[Diagnostic]]:
     sources: list[tuple[str, str]] = []
     for path in config.notebooks:
         try:
@@ -239,10 +277,14 @@ def _disk_matches(out_dir: Path, manifest: Manifest) -> bool:
 
 
 def _files_differ(rendered: RenderedPackage, previous: Manifest) -> bool:
-    current = file_hashes(f for f in rendered.files if f.path not in VOLATILE
-                          and not f.path.endswith("/_build.py"))
-    before = {p: h for p, h in previous.files.items() if p not in VOLATILE
-              and not p.endswith("/_build.py")}
+    current = file_hashes(
+        f for f in rendered.files if f.path not in VOLATILE and not f.path.endswith("/_build.py")
+    )
+    before = {
+        p: h
+        for p, h in previous.files.items()
+        if p not in VOLATILE and not p.endswith("/_build.py")
+    }
     return current != before
 
 
@@ -264,13 +306,16 @@ def _self_check(files: list[EmittedFile]) -> list[Diagnostic]:
         try:
             compile(file.content, file.path, "exec", dont_inherit=True)
         except SyntaxError as exc:
-            problems.append(Diagnostic(
-                "NB901", Severity.ERROR,
-                f"internal error: generated {file.path} does not compile ({exc.msg}, line {exc.lineno})",
-                Location(file.path, line=exc.lineno),
-                "this is a bug in nb2pkg; please report it with the notebook. Nothing was written.",
-                exc.text.rstrip() if exc.text else None,
-            ))
+            problems.append(
+                Diagnostic(
+                    "NB901",
+                    Severity.ERROR,
+                    f"internal error: generated {file.path} does not compile ({exc.msg}, line {exc.lineno})",
+                    Location(file.path, line=exc.lineno),
+                    "this is a bug in nb2pkg; please report it with the notebook. Nothing was written.",
+                    exc.text.rstrip() if exc.text else None,
+                )
+            )
     return problems
 
 
@@ -295,8 +340,10 @@ def _manifest(
         sources=sources or (),
         api=rendered.api,
         files=file_hashes(files),
-        source_map={path: tuple(SourceSpan(*span) for span in spans)
-                    for path, spans in rendered.source_map.items()},
+        source_map={
+            path: tuple(SourceSpan(*span) for span in spans)
+            for path, spans in rendered.source_map.items()
+        },
     )
     return EmittedFile(MANIFEST_PATH, manifest.to_json())
 
@@ -322,10 +369,12 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     sources, _ = _source_hashes(config)
     if sources is not None:
         recorded = set(previous.sources)
-        found += [f"{name}: changed since the last build" for name, digest in sources
-                  if (name, digest) not in recorded and name != "nb2pkg"]
-    found += [str(d) for d in differences(config.out_dir, wanted)
-              if d.path not in VOLATILE]
+        found += [
+            f"{name}: changed since the last build"
+            for name, digest in sources
+            if (name, digest) not in recorded and name != "nb2pkg"
+        ]
+    found += [str(d) for d in differences(config.out_dir, wanted) if d.path not in VOLATILE]
     return found, diagnostics
 
 

@@ -39,35 +39,59 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_common(sub: argparse.ArgumentParser, *, out: bool = True) -> argparse.ArgumentParser:
-        sub.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
-                         help="notebooks in pipeline order (default: [tool.nb2pkg] notebooks)")
+        sub.add_argument(
+            "notebooks",
+            nargs="*",
+            metavar="NOTEBOOK",
+            help="notebooks in pipeline order (default: [tool.nb2pkg] notebooks)",
+        )
         if out:
             sub.add_argument("-o", "--out", help="output directory of the package")
         sub.add_argument("--name", help="the package's import name")
-        sub.add_argument("--format", choices=("text", "json"), default="text",
-                         help="json gives the same information to programs")
+        sub.add_argument(
+            "--format",
+            choices=("text", "json"),
+            default="text",
+            help="json gives the same information to programs",
+        )
         return sub
 
     build = with_common(commands.add_parser("build", help="build the package", epilog=EPILOG))
-    build.add_argument("--bump", choices=("major", "minor", "patch"),
-                       help="override the version bump the API diff chose")
-    build.add_argument("--version", dest="set_version", metavar="X.Y.Z",
-                       help="set the version explicitly")
-    build.add_argument("--force", action="store_true",
-                       help="overwrite hand-edited generated files (a backup is kept)")
-    build.add_argument("--auto", action="store_true",
-                       help="propose a marking for untagged cells in memory, then build")
+    build.add_argument(
+        "--bump",
+        choices=("major", "minor", "patch"),
+        help="override the version bump the API diff chose",
+    )
+    build.add_argument(
+        "--version", dest="set_version", metavar="X.Y.Z", help="set the version explicitly"
+    )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite hand-edited generated files (a backup is kept)",
+    )
+    build.add_argument(
+        "--auto",
+        action="store_true",
+        help="propose a marking for untagged cells in memory, then build",
+    )
 
     show = commands.add_parser("show", help="show the plan: roles, signatures, diagnostics")
     show.add_argument("notebook", metavar="NOTEBOOK")
     show.add_argument("--format", choices=("text", "json"), default="text")
 
-    check = with_common(commands.add_parser(
-        "check", help="exit 3 when the package differs from what a build would write",
-        epilog=EPILOG))
+    check = with_common(
+        commands.add_parser(
+            "check",
+            help="exit 3 when the package differs from what a build would write",
+            epilog=EPILOG,
+        )
+    )
     del check
 
-    where = commands.add_parser("where", help="map FILE:LINE of generated code to its notebook cell")
+    where = commands.add_parser(
+        "where", help="map FILE:LINE of generated code to its notebook cell"
+    )
     where.add_argument("location", metavar="FILE:LINE")
     where.add_argument("-o", "--out", help="output directory of the package")
     where.add_argument("--name", help="the package's import name")
@@ -97,8 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("NB2PKG_DEBUG"):
             raise
         print(f"nb2pkg: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("This is a bug in nb2pkg; rerun with NB2PKG_DEBUG=1 for details and report it. "
-              "Nothing was written.", file=sys.stderr)
+        print(
+            "This is a bug in nb2pkg; rerun with NB2PKG_DEBUG=1 for details and report it. "
+            "Nothing was written.",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -123,8 +150,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from nb2pkg.api import build
 
-    result = build(args.notebooks, args.out, name=args.name, bump=args.bump,
-                   version=args.set_version, force=args.force, auto=args.auto)
+    result = build(
+        args.notebooks,
+        args.out,
+        name=args.name,
+        bump=args.bump,
+        version=args.set_version,
+        force=args.force,
+        auto=args.auto,
+    )
     if args.format == "json":
         print(to_json(result.to_json()))
         return EXIT_OK if result.ok else EXIT_INPUT_ERROR
@@ -135,8 +169,11 @@ def _build(args: argparse.Namespace) -> int:
     if result.up_to_date:
         print(f"{result.package} {result.version} is up to date ({result.out_dir})")
         return EXIT_OK
-    moved = (f"{result.previous_version} -> {result.version} ({result.bump})"
-             if result.previous_version else f"{result.version} (first build)")
+    moved = (
+        f"{result.previous_version} -> {result.version} ({result.bump})"
+        if result.previous_version
+        else f"{result.version} (first build)"
+    )
     print(f"built {result.package} {moved} in {result.out_dir}")
     for change in result.changes:
         print(f"  - {change}")
@@ -161,9 +198,14 @@ def _show(args: argparse.Namespace) -> int:
             flags = " [metrics]" if cell["metrics"] else ""
             print(f"  cell {cell['number']:>3}  {cell['role']:<10} {text}{flags}")
         diagnostics = [
-            Diagnostic(d["code"], Severity(d["severity"]), d["message"],
-                       Location(**d["location"]) if d["location"] else None, d["hint"],
-                       d["source_line"])
+            Diagnostic(
+                d["code"],
+                Severity(d["severity"]),
+                d["message"],
+                Location(**d["location"]) if d["location"] else None,
+                d["hint"],
+                d["source_line"],
+            )
             for d in plan["diagnostics"]
         ]
         if diagnostics:

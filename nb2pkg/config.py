@@ -16,17 +16,23 @@ Diagnostic codes:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 from nb2pkg.model import Diagnostic, Location, Severity
 from nb2pkg.plan.package_plan import package_name_for
 
-KEYS: Mapping[str, type] = {"name": str, "notebooks": list, "out": str, "version": str,
-                            "autolog": bool}
+KEYS: Mapping[str, type] = {
+    "name": str,
+    "notebooks": list,
+    "out": str,
+    "version": str,
+    "autolog": bool,
+}
 
 
 @dataclass(frozen=True)
@@ -59,26 +65,57 @@ def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnos
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return {}, pyproject, [Diagnostic("NB601", Severity.ERROR, f"cannot read {pyproject}: {exc}",
-                                          Location(str(pyproject)), "fix the TOML syntax")]
+        return (
+            {},
+            pyproject,
+            [
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    f"cannot read {pyproject}: {exc}",
+                    Location(str(pyproject)),
+                    "fix the TOML syntax",
+                )
+            ],
+        )
     settings = data.get("tool", {}).get("nb2pkg", {})
     problems: list[Diagnostic] = []
     if not isinstance(settings, dict):
-        return {}, pyproject, [Diagnostic("NB601", Severity.ERROR, "[tool.nb2pkg] is not a table",
-                                          Location(str(pyproject)), "write it as a [tool.nb2pkg] section")]
+        return (
+            {},
+            pyproject,
+            [
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    "[tool.nb2pkg] is not a table",
+                    Location(str(pyproject)),
+                    "write it as a [tool.nb2pkg] section",
+                )
+            ],
+        )
     for key, value in settings.items():
         expected = KEYS.get(key)
         if expected is None:
-            problems.append(Diagnostic(
-                "NB601", Severity.ERROR, f"unknown key `{key}` in [tool.nb2pkg]",
-                Location(str(pyproject)), f"Please choose one of: {', '.join(KEYS)}",
-            ))
+            problems.append(
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    f"unknown key `{key}` in [tool.nb2pkg]",
+                    Location(str(pyproject)),
+                    f"Please choose one of: {', '.join(KEYS)}",
+                )
+            )
         elif not isinstance(value, expected):
-            problems.append(Diagnostic(
-                "NB601", Severity.ERROR,
-                f"[tool.nb2pkg] {key} should be a {expected.__name__}, not {type(value).__name__}",
-                Location(str(pyproject)), "",
-            ))
+            problems.append(
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    f"[tool.nb2pkg] {key} should be a {expected.__name__}, not {type(value).__name__}",
+                    Location(str(pyproject)),
+                    "",
+                )
+            )
     return settings, pyproject, problems
 
 
@@ -101,11 +138,16 @@ def resolve_config(
             matches = sorted(base.glob(str(pattern)))
             paths.extend(matches if matches else [base / str(pattern)])
     if not paths:
-        return None, [Diagnostic(
-            "NB602", Severity.ERROR, "no notebooks to build",
-            None, "name them: nb2pkg build NOTEBOOK.ipynb (or list them in [tool.nb2pkg] "
-            "notebooks, e.g. with `nb2pkg init`)",
-        )]
+        return None, [
+            Diagnostic(
+                "NB602",
+                Severity.ERROR,
+                "no notebooks to build",
+                None,
+                "name them: nb2pkg build NOTEBOOK.ipynb (or list them in [tool.nb2pkg] "
+                "notebooks, e.g. with `nb2pkg init`)",
+            )
+        ]
     package = name or settings.get("name") or package_name_for(paths[0].stem)
     if out_dir is not None:
         out = Path(out_dir) if Path(out_dir).is_absolute() else cwd / out_dir

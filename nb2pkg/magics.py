@@ -16,6 +16,7 @@ import ast
 import functools
 import shlex
 from dataclasses import dataclass
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -24,8 +25,23 @@ from nb2pkg.model import MagicUse
 _UNWRAPPED_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 _HELP_MAGICS = frozenset({"pinfo", "pinfo2", "psearch"})
 _PIP_OPTIONS_WITH_VALUE = frozenset(
-    {"-r", "--requirement", "-e", "--editable", "-i", "--index-url", "--extra-index-url",
-     "-c", "--constraint", "-f", "--find-links", "--target", "-t", "--prefix", "--python"}
+    {
+        "-r",
+        "--requirement",
+        "-e",
+        "--editable",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-c",
+        "--constraint",
+        "-f",
+        "--find-links",
+        "--target",
+        "-t",
+        "--prefix",
+        "--python",
+    }
 )
 
 
@@ -99,25 +115,34 @@ def _line_magics(transformed: str, tree: ast.Module) -> PythonSource:
                 uses.append(MagicUse("line-magic", name, first, "unwrapped", f"%{name} {arg}"))
                 replacement = statement
             elif name in ("pip", "conda"):
-                found = _pip_requirements(arg) if name == "pip" else []
+                found = (_pip_requirements(arg) or []) if name == "pip" else []
                 requirements.extend(found)
                 action = "dependency" if found else "dropped"
                 uses.append(MagicUse("pip", name, first, action, f"%{name} {arg}"))
             elif name in _HELP_MAGICS:
                 uses.append(MagicUse("help", name, first, "dropped", f"{arg}?"))
             elif isinstance(node, ast.Expr):
-                uses.append(MagicUse("line-magic", name, first, "dropped", f"%{name} {arg}".strip()))
+                uses.append(
+                    MagicUse("line-magic", name, first, "dropped", f"%{name} {arg}".strip())
+                )
             else:
                 uses.append(MagicUse("line-magic", name, first, "unsupported", f"%{name} {arg}"))
                 continue
         elif method == "system" and len(args) == 1:
-            found = _pip_requirements(args[0], from_shell=True)
-            if found is not None:
-                requirements.extend(found)
+            shell_pip = _pip_requirements(args[0], from_shell=True)
+            if shell_pip is not None:
+                requirements.extend(shell_pip)
                 uses.append(MagicUse("pip", "pip", first, "dependency", f"!{args[0]}"))
             else:
-                uses.append(MagicUse("shell", args[0].split()[0] if args[0].split() else "",
-                                     first, "dropped", f"!{args[0]}"))
+                uses.append(
+                    MagicUse(
+                        "shell",
+                        args[0].split()[0] if args[0].split() else "",
+                        first,
+                        "dropped",
+                        f"!{args[0]}",
+                    )
+                )
         elif method == "getoutput" and len(args) == 1:
             uses.append(MagicUse("shell", "getoutput", first, "unsupported", f"!{args[0]}"))
             continue
@@ -134,7 +159,7 @@ def _line_magics(transformed: str, tree: ast.Module) -> PythonSource:
 def _ipython_call(node: ast.stmt) -> tuple[str, list[str]] | None:
     """``get_ipython().METHOD('a', 'b')`` as a statement or an assignment's value."""
     value: ast.expr | None
-    if isinstance(node, ast.Expr) or isinstance(node, ast.Assign):
+    if isinstance(node, (ast.Expr, ast.Assign)):
         value = node.value
     else:
         return None
@@ -193,7 +218,7 @@ def _pip_requirements(arg: str, *, from_shell: bool = False) -> list[str] | None
 
 
 @functools.lru_cache(maxsize=1)
-def _transformer():  # type: ignore[no-untyped-def]
+def _transformer() -> Any:
     from IPython.core.inputtransformer2 import TransformerManager
 
-    return TransformerManager()
+    return TransformerManager()  # type: ignore[no-untyped-call,unused-ignore]

@@ -203,7 +203,7 @@ def _validator(minor: int) -> Callable[[Any], Any] | None:
     import fastjsonschema
 
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
-    return fastjsonschema.compile(schema)  # type: ignore[no-any-return]
+    return fastjsonschema.compile(schema)  # type: ignore[no-any-return,unused-ignore]
 
 
 def _display(file: Path) -> str:

@@ -49,8 +49,9 @@ def format_diagnostic(diagnostic: Diagnostic, *, color: bool = False) -> str:
     if diagnostic.source_line is not None and diagnostic.location is not None:
         number = str(diagnostic.location.line or "")
         gutter = " " * len(number)
-        col = diagnostic.location.col or (len(diagnostic.source_line)
-                                          - len(diagnostic.source_line.lstrip()) + 1)
+        col = diagnostic.location.col or (
+            len(diagnostic.source_line) - len(diagnostic.source_line.lstrip()) + 1
+        )
         lines += [
             f"  {gutter} |",
             f"  {number} | {diagnostic.source_line}",
@@ -61,7 +62,9 @@ def format_diagnostic(diagnostic: Diagnostic, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO, *, color: bool = False) -> None:
+def print_diagnostics(
+    diagnostics: Sequence[Diagnostic], stream: TextIO, *, color: bool = False
+) -> None:
     for diagnostic in sorted_diagnostics(diagnostics):
         print(format_diagnostic(diagnostic, color=color), file=stream)
         print(file=stream)

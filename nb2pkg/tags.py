@@ -170,7 +170,9 @@ def _valid_name(name: str, what: str, report: _Reporter, *, allow_builtin: bool 
         )
         return False
     if not allow_builtin and (hasattr(builtins, name) or name in RESERVED_NAMES):
-        kind = "a Python builtin" if hasattr(builtins, name) else "reserved by the generated package"
+        kind = (
+            "a Python builtin" if hasattr(builtins, name) else "reserved by the generated package"
+        )
         report(
             "NB103",
             f"function name {name!r} shadows {kind}",

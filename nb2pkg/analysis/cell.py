@@ -57,23 +57,38 @@ EMPTY = CellAnalysis(
 def analyze_cell(source: str) -> ParsedCell:
     """Analyse one cell. Never raises: a syntax error becomes a problem and an empty analysis."""
     python = to_python(source)
-    problems = [_magic_problem(use.kind, use.name, use.action, use.text, use.line)
-                for use in python.magics if use.action in ("dropped", "unsupported")]
+    problems = [
+        _magic_problem(use.kind, use.name, use.action, use.text, use.line)
+        for use in python.magics
+        if use.action in ("dropped", "unsupported")
+    ]
     try:
         ast.parse(python.source)
         module = cst.parse_module(python.source)
     except SyntaxError as exc:
         line = (exc.lineno or 1) + python.line_offset
         problems.append(
-            CellProblem("NB201", Severity.ERROR, f"syntax error: {exc.msg}", line, exc.offset,
-                        "fix the code in this cell (it would not run in the notebook either)")
+            CellProblem(
+                "NB201",
+                Severity.ERROR,
+                f"syntax error: {exc.msg}",
+                line,
+                exc.offset,
+                "fix the code in this cell (it would not run in the notebook either)",
+            )
         )
         return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
     except cst.ParserSyntaxError as exc:
         line = exc.raw_line + python.line_offset
         problems.append(
-            CellProblem("NB201", Severity.ERROR, f"cannot parse: {exc.message}", line,
-                        exc.raw_column + 1, "rewrite this line with syntax Python 3.10 accepts")
+            CellProblem(
+                "NB201",
+                Severity.ERROR,
+                f"cannot parse: {exc.message}",
+                line,
+                exc.raw_column + 1,
+                "rewrite this line with syntax Python 3.10 accepts",
+            )
         )
         return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
     analysis, more = _analyze_module(module, python.source, python.line_offset)
@@ -167,8 +182,11 @@ def _hoistable_imports(statement: cst.BaseStatement) -> list[ImportBinding] | No
             for alias in small.names:
                 module = dotted_name(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    bindings.append(ImportBinding(module, None, alias.asname.name.value,
-                                                  alias.asname.name.value))
+                    bindings.append(
+                        ImportBinding(
+                            module, None, alias.asname.name.value, alias.asname.name.value
+                        )
+                    )
                 else:
                     bindings.append(ImportBinding(module, None, None, module.split(".")[0]))
         elif isinstance(small, cst.ImportFrom):
@@ -179,9 +197,11 @@ def _hoistable_imports(statement: cst.BaseStatement) -> list[ImportBinding] | No
                 continue
             for alias in small.names:
                 name = dotted_name(alias.name)
-                asname = (alias.asname.name.value
-                          if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
-                          else None)
+                asname = (
+                    alias.asname.name.value
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                    else None
+                )
                 bindings.append(ImportBinding(module, name, asname, asname or name, level))
         else:
             return None
@@ -266,18 +286,33 @@ def _magic_problem(kind: str, name: str, action: str, text: str, line: int) -> C
     if action == "unsupported":
         if kind == "cell-magic":
             return CellProblem(
-                "NB202", Severity.ERROR,
-                f"cell magic `%%{name}` cannot go into a Python package", line, 1,
+                "NB202",
+                Severity.ERROR,
+                f"cell magic `%%{name}` cannot go into a Python package",
+                line,
+                1,
                 "remove the tag from this cell, or rewrite it in Python "
                 "(only %%time, %%timeit and %%capture are unwrapped)",
             )
         return CellProblem(
-            "NB202", Severity.ERROR, f"`{text}` uses IPython to compute a value", line, 1,
+            "NB202",
+            Severity.ERROR,
+            f"`{text}` uses IPython to compute a value",
+            line,
+            1,
             "use the subprocess module (or plain Python) so the package can run it",
         )
-    what = {"shell": "shell command", "help": "help request", "line-magic": "line magic",
-            "pip": "package install"}.get(kind, kind)
+    what = {
+        "shell": "shell command",
+        "help": "help request",
+        "line-magic": "line magic",
+        "pip": "package install",
+    }.get(kind, kind)
     return CellProblem(
-        "NB203", Severity.WARNING, f"{what} `{text}` is dropped from the package", line, 1,
+        "NB203",
+        Severity.WARNING,
+        f"{what} `{text}` is dropped from the package",
+        line,
+        1,
         "it only matters in the notebook; nothing to do unless the package needs it",
     )

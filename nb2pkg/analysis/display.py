@@ -10,8 +10,21 @@ from __future__ import annotations
 import libcst as cst
 
 VIEW_METHODS = frozenset(
-    {"head", "tail", "describe", "info", "sample", "value_counts", "nunique", "dtypes",
-     "memory_usage", "isna", "isnull", "count", "unique"}
+    {
+        "head",
+        "tail",
+        "describe",
+        "info",
+        "sample",
+        "value_counts",
+        "nunique",
+        "dtypes",
+        "memory_usage",
+        "isna",
+        "isnull",
+        "count",
+        "unique",
+    }
 )
 DISPLAY_FUNCTIONS = frozenset({"display", "print", "pprint"})
 
@@ -28,14 +41,17 @@ def is_display_only(statement: cst.BaseStatement) -> bool:
 def _is_display_expression(expression: cst.BaseExpression) -> bool:
     if _is_view(expression):
         return True
-    if isinstance(expression, cst.Call) and isinstance(expression.func, cst.Name):
-        if expression.func.value in DISPLAY_FUNCTIONS:
-            return all(
-                (arg.keyword is not None and arg.keyword.value in ("sep", "end", "flush"))
-                or _is_view(arg.value)
-                or _is_plain_text(arg.value)
-                for arg in expression.args
-            )
+    if (
+        isinstance(expression, cst.Call)
+        and isinstance(expression.func, cst.Name)
+        and expression.func.value in DISPLAY_FUNCTIONS
+    ):
+        return all(
+            (arg.keyword is not None and arg.keyword.value in ("sep", "end", "flush"))
+            or _is_view(arg.value)
+            or _is_plain_text(arg.value)
+            for arg in expression.args
+        )
     return False
 
 
@@ -63,7 +79,8 @@ def _is_plain_text(expression: cst.BaseExpression) -> bool:
         return True
     if isinstance(expression, cst.FormattedString):
         return all(
-            not isinstance(part, cst.FormattedStringExpression) or _is_view(part.expression)
+            not isinstance(part, cst.FormattedStringExpression)
+            or _is_view(part.expression)
             or _is_plain_text(part.expression)
             for part in expression.parts
         )

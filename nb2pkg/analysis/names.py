@@ -16,9 +16,28 @@ from libcst.metadata import PositionProvider
 
 MUTATING_METHODS = frozenset(
     {
-        "append", "extend", "insert", "remove", "pop", "clear", "update", "sort", "reverse",
-        "add", "discard", "setdefault", "popitem", "fit", "partial_fit", "set_params",
-        "fit_transform", "__setitem__", "resize", "fill", "put", "itemset",
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "clear",
+        "update",
+        "sort",
+        "reverse",
+        "add",
+        "discard",
+        "setdefault",
+        "popitem",
+        "fit",
+        "partial_fit",
+        "set_params",
+        "fit_transform",
+        "__setitem__",
+        "resize",
+        "fill",
+        "put",
+        "itemset",
     }
 )
 """Methods that change their object in place (``fit`` changes an estimator)."""
@@ -379,7 +398,8 @@ class _ScopeCollector(cst.CSTVisitor):
         return False
 
     def visit_AsName(self, node: cst.AsName) -> bool:
-        self._store(node.name)  # type: ignore[arg-type]
+        if isinstance(node.name, cst.BaseExpression):
+            self._store(node.name)
         return False
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> bool:

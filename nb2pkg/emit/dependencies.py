@@ -16,8 +16,13 @@ from packaging.utils import canonicalize_name
 
 # Used only when a module is imported but not installed here.
 _WELL_KNOWN = {
-    "sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "pillow", "yaml": "pyyaml",
-    "bs4": "beautifulsoup4", "skimage": "scikit-image", "dateutil": "python-dateutil",
+    "sklearn": "scikit-learn",
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "yaml": "pyyaml",
+    "bs4": "beautifulsoup4",
+    "skimage": "scikit-image",
+    "dateutil": "python-dateutil",
 }
 
 

@@ -43,7 +43,9 @@ def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) ->
             inner = "".join(f"    {n},\n" for n in ordered)
             line = f"from {source} import (\n{inner})"
         groups[group].add(line)
-    blocks = ["\n".join(sorted(lines, key=_sort_key)) for _, lines in sorted(groups.items()) if lines]
+    blocks = [
+        "\n".join(sorted(lines, key=_sort_key)) for _, lines in sorted(groups.items()) if lines
+    ]
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
@@ -70,9 +72,11 @@ def _first_party(binding: ImportBinding, context: ImportContext) -> ImportBindin
     if binding.level or root not in context.local_modules:
         return binding
     if binding.name is None:
-        if "." in binding.module or binding.alias is None and binding.bound != root:
-            return ImportBinding(f"{context.package}.{binding.module}", None, binding.alias or root,
-                                 binding.bound)
+        if "." in binding.module or (binding.alias is None and binding.bound != root):
+            return ImportBinding(
+                f"{context.package}.{binding.module}", None, binding.alias or root, binding.bound
+            )
         return ImportBinding(context.package, root, binding.alias, binding.bound)
-    return ImportBinding(f"{context.package}.{binding.module}", binding.name, binding.alias,
-                         binding.bound)
+    return ImportBinding(
+        f"{context.package}.{binding.module}", binding.name, binding.alias, binding.bound
+    )

@@ -64,12 +64,14 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
             if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
                 notebooks.append(notebook_plan.notebook.display_path)
             for cell in cells:
-                text = _cell_block(cell, notebook_plan.notebook.display_path,
-                                   notebook_plan.data_files)
+                text = _cell_block(
+                    cell, notebook_plan.notebook.display_path, notebook_plan.data_files
+                )
                 if text is not None:
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
-        results.append(_assemble(module, notebooks, render_imports(imports.values(), context),
-                                 blocks))
+        results.append(
+            _assemble(module, notebooks, render_imports(imports.values(), context), blocks)
+        )
     return results
 
 
@@ -79,11 +81,16 @@ def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) ->
     if cell.step is not None:
         step = cell.step
         return function_source(
-            step.name, cell.parsed.module, step.params, step.returns,
-            drop=statements_to_drop(cell), docstring=step.docstring,
+            step.name,
+            cell.parsed.module,
+            step.params,
+            step.returns,
+            drop=statements_to_drop(cell),
+            docstring=step.docstring,
             provenance=provenance(notebook, cell),
-            replacements={v: n for v, n in data_files.items()
-                          if any(p.name == n for p in step.params)},
+            replacements={
+                v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
+            },
         )
     if cell.tagged.role is Role.EXPORT:
         drop = statements_to_drop(cell)

@@ -68,7 +68,8 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         f'VERSION = "{version}"',
         f"AUTOLOG = {plan.autolog}",
         f"METRIC_STEPS = frozenset({{{', '.join(json.dumps(k) for k in metric_steps)}}})"
-        if metric_steps else "METRIC_STEPS: frozenset[str] = frozenset()",
+        if metric_steps
+        else "METRIC_STEPS: frozenset[str] = frozenset()",
         "",
         "",
         f"def steps({_signature(plan.run_params)}) -> Iterator[tuple[str, dict[str, Any]]]:",
@@ -178,13 +179,13 @@ def render_main(plan: PackagePlan, version: str) -> str:
             options.append(
                 f'    run_parser.add_argument("{flag}", dest="{param.name}", '
                 f"action=argparse.BooleanOptionalAction, default={param.default}, "
-                f'help={json.dumps(param.origin + " (default: %(default)s)")})'
+                f"help={json.dumps(param.origin + ' (default: %(default)s)')})"
             )
         else:
             options.append(
                 f'    run_parser.add_argument("{flag}", dest="{param.name}", type={kind}, '
                 f"default={param.default}, "
-                f'help={json.dumps(param.origin + " (default: %(default)s)")})'
+                f"help={json.dumps(param.origin + ' (default: %(default)s)')})"
             )
     lines = [
         f'"""Command line of `{plan.package}`: python -m {plan.package} run [--option VALUE ...]."""',
@@ -206,17 +207,17 @@ def render_main(plan: PackagePlan, version: str) -> str:
         "",
         "",
         "def _summary(value: Any) -> str:",
-        "    shape = getattr(value, \"shape\", None)",
+        '    shape = getattr(value, "shape", None)',
         "    kind = type(value).__name__",
         "    if shape is not None:",
-        "        return f\"{kind} of shape {tuple(shape)}\"",
+        '        return f"{kind} of shape {tuple(shape)}"',
         "    text = repr(value)",
-        "    return text if len(text) <= 60 else f\"{kind} ({text[:57]}...)\"",
+        '    return text if len(text) <= 60 else f"{kind} ({text[:57]}...)"',
         "",
         "",
         "def build_parser() -> argparse.ArgumentParser:",
-        f"    parser = argparse.ArgumentParser(prog=\"python -m {plan.package}\", "
-        f"description=\"Run the {plan.package} pipeline.\")",
+        f'    parser = argparse.ArgumentParser(prog="python -m {plan.package}", '
+        f'description="Run the {plan.package} pipeline.")',
         f'    parser.add_argument("--version", action="version", version="{plan.package} {version}")',
         '    commands = parser.add_subparsers(dest="command", required=True)',
         '    run_parser = commands.add_parser("run", help="run the pipeline and log it to MLflow")',

@@ -55,9 +55,11 @@ def render_readme(plan: PackagePlan, version: str, modules: list[ModuleText]) ->
         "",
         "```bash",
         "pip install .",
-        f"python -m {pkg} run" + "".join(
+        f"python -m {pkg} run"
+        + "".join(
             f" --{p.name.replace('_', '-')} {_cli_example(p.default)}"
-            for p in plan.run_params[:2] if p.default is not None
+            for p in plan.run_params[:2]
+            if p.default is not None
         ),
         f"python -m {pkg} run --no-track   # without MLflow",
         "```",

@@ -158,7 +158,9 @@ class _Planner:
             imports=self._imports_by_module(cells),
             star_imports=tuple(self.star_imports),
             requirements=tuple(
-                r for t in self.tagged for r in self.parsed[t.cell.cell_id].analysis.pip_requirements
+                r
+                for t in self.tagged
+                for r in self.parsed[t.cell.cell_id].analysis.pip_requirements
             ),
             data_files=dict(self.data_files),
             diagnostics=tuple(self.diagnostics),
@@ -196,29 +198,43 @@ class _Planner:
                 continue
             if item.role in (Role.EXPORT, Role.PARAMETERS):
                 self._report(
-                    item, "NB304", Severity.WARNING,
+                    item,
+                    "NB304",
+                    Severity.WARNING,
                     f"this {item.role.value} cell reads `{name}`, which cell "
                     f"{definition.cell.cell.number} computes; the module has no such global",
-                    "pass it in as an argument, or make this cell a function:NAME cell", line,
+                    "pass it in as an argument, or make this cell a function:NAME cell",
+                    line,
                 )
                 continue
             self.consumed.add((definition.cell.cell.cell_id, name))
             if definition.kind == "step":
                 params.append(ParamPlan(name, ParamSource.STEP, producer=definition.cell.name))
             elif definition.kind == "parameter":
-                params.append(ParamPlan(name, ParamSource.PARAMETER, definition.default,
-                                        _annotation(definition.default)))
+                params.append(
+                    ParamPlan(
+                        name,
+                        ParamSource.PARAMETER,
+                        definition.default,
+                        _annotation(definition.default),
+                    )
+                )
             else:
                 params.append(ParamPlan(name, ParamSource.INPUT))
-                self._add_run_input(name, f"defined only by unmarked cell {definition.cell.cell.number}")
+                self._add_run_input(
+                    name, f"defined only by unmarked cell {definition.cell.cell.number}"
+                )
                 if name not in self.inputs_warned:
                     self.inputs_warned.add(name)
                     self._report(
-                        item, "NB302", Severity.WARNING,
+                        item,
+                        "NB302",
+                        Severity.WARNING,
                         f"`{name}` is defined only by unmarked cell {definition.cell.cell.number}; "
                         "it becomes a required argument of run()",
                         f"mark cell {definition.cell.cell.number} as a function (function:NAME) "
-                        "or as `parameters` to package it", line,
+                        "or as `parameters` to package it",
+                        line,
                     )
         for owner, name in analysis.def_globals:
             definition = self.latest.get(name)
@@ -230,7 +246,9 @@ class _Planner:
                 else f"`{name}` is not defined at module level in the package"
             )
             self._report(
-                item, "NB304", Severity.WARNING,
+                item,
+                "NB304",
+                Severity.WARNING,
                 f"`{owner}` reads the notebook global `{name}`: {action}",
                 f"give `{owner}` a parameter `{name}` so it does not depend on notebook state",
                 analysis.first_line_of.get(name),
@@ -250,10 +268,13 @@ class _Planner:
                 self.star_imports.append(star)
             if item.role in _PACKAGED or item.role is Role.EXPLORATION:
                 self._report(
-                    item, "NB306", Severity.WARNING,
+                    item,
+                    "NB306",
+                    Severity.WARNING,
                     f"star import `from {module} import *`: the package keeps it and assumes it "
                     "provides every name no cell defines",
-                    f"import the names you use explicitly: from {module} import a, b", line,
+                    f"import the names you use explicitly: from {module} import a, b",
+                    line,
                 )
         kind = {
             Role.FUNCTION: "step",
@@ -264,16 +285,23 @@ class _Planner:
             literals = dict(analysis.literal_assignments)
             for name, default in analysis.literal_assignments:
                 self.latest[name] = Definition("parameter", item, default=default)
-                self.params[name] = RunParam(name, default, _annotation(default) or "object",
-                                             f"parameters cell {item.cell.number}")
+                self.params[name] = RunParam(
+                    name,
+                    default,
+                    _annotation(default) or "object",
+                    f"parameters cell {item.cell.number}",
+                )
             for name, line in analysis.non_literal_assignments:
                 if name in literals:
                     continue
                 self._report(
-                    item, "NB204", Severity.ERROR,
+                    item,
+                    "NB204",
+                    Severity.ERROR,
                     f"parameter `{name}` is not assigned a literal value",
                     "a parameters cell holds literals only (numbers, strings, lists, dicts...); "
-                    "compute derived values in a function cell", line,
+                    "compute derived values in a function cell",
+                    line,
                 )
             return
         if kind is None:
@@ -290,12 +318,23 @@ class _Planner:
         module = item.module or self.module
         params, module_names = resolved.get(item.cell.cell_id, ([], []))
         if item.role is Role.FUNCTION and item.name and parsed.module is not None:
-            return CellPlan(item, parsed, module, step=self._step(item, parsed, params),
-                            export_reads=tuple(module_names))
+            return CellPlan(
+                item,
+                parsed,
+                module,
+                step=self._step(item, parsed, params),
+                export_reads=tuple(module_names),
+            )
         if item.role is Role.TEST and item.name and parsed.module is not None:
             self._check_test(item, parsed)
-            test = TestPlan(item.name, module, self.notebook.display_path, item.cell.cell_id,
-                            item.cell.number, tuple(params))
+            test = TestPlan(
+                item.name,
+                module,
+                self.notebook.display_path,
+                item.cell.cell_id,
+                item.cell.number,
+                tuple(params),
+            )
             return CellPlan(item, parsed, module, test=test, export_reads=tuple(module_names))
         return CellPlan(item, parsed, module, export_reads=tuple(module_names))
 
@@ -307,9 +346,14 @@ class _Planner:
             returns = tuple(explicit)
             missing = [n for n in returns if n not in analysis.binds]
             for name in missing:
-                self._report(item, "NB310", Severity.ERROR,
-                             f"metadata.nb2pkg.outputs names `{name}`, which the cell never binds",
-                             "list only names the cell assigns", None)
+                self._report(
+                    item,
+                    "NB310",
+                    Severity.ERROR,
+                    f"metadata.nb2pkg.outputs names `{name}`, which the cell never binds",
+                    "list only names the cell assigns",
+                    None,
+                )
         else:
             returns = tuple(n for n in analysis.binds if (item.cell.cell_id, n) in self.consumed)
             if not returns:
@@ -319,28 +363,46 @@ class _Planner:
         names = {p.name for p in params}
         mutates = tuple(n for n in analysis.mutations if n in names)
         for name in mutates:
-            self._report(item, "NB307", Severity.INFO,
-                         f"`{item.name}` changes its input `{name}` in place",
-                         f"callers see `{name}` modified; copy it first if that is not intended",
-                         analysis.first_line_of.get(name))
+            self._report(
+                item,
+                "NB307",
+                Severity.INFO,
+                f"`{item.name}` changes its input `{name}` in place",
+                f"callers see `{name}` modified; copy it first if that is not intended",
+                analysis.first_line_of.get(name),
+            )
         kept = len(parsed.module.body) if parsed.module is not None else 0
         dropped = len(analysis.import_statements) + len(analysis.display_statements)
         if kept - dropped <= 0:
-            self._report(item, "NB308", Severity.WARNING,
-                         f"function `{item.name}` has no code left after imports and display "
-                         "statements are removed",
-                         "tag the cell `export` if it only imports, or remove its tag", None)
+            self._report(
+                item,
+                "NB308",
+                Severity.WARNING,
+                f"function `{item.name}` has no code left after imports and display "
+                "statements are removed",
+                "tag the cell `export` if it only imports, or remove its tag",
+                None,
+            )
         for name, line in analysis.mlflow_calls:
-            self._report(item, "NB309", Severity.WARNING,
-                         f"`{name}` is called in a packaged cell; the generated pipeline logs to "
-                         "MLflow itself, so this call is left out of the function",
-                         "remove the MLflow calls from the cell, or keep them in an unmarked cell",
-                         line)
+            self._report(
+                item,
+                "NB309",
+                Severity.WARNING,
+                f"`{name}` is called in a packaged cell; the generated pipeline logs to "
+                "MLflow itself, so this call is left out of the function",
+                "remove the MLflow calls from the cell, or keep them in an unmarked cell",
+                line,
+            )
         for name, line in analysis.global_statements:
-            self._report(item, "NB305", Severity.WARNING,
-                         f"`global {name}`: in the package this names a global of the module "
-                         f"`{item.module or self.module}`, not of the notebook",
-                         "return the value instead of assigning a global", line)
+            self._report(
+                item,
+                "NB305",
+                Severity.WARNING,
+                f"`global {name}`: in the package this names a global of the module "
+                f"`{item.module or self.module}`, not of the notebook",
+                "return the value instead of assigning a global",
+                line,
+            )
         return StepPlan(
             name=item.name,
             module=item.module or self.module,
@@ -357,12 +419,23 @@ class _Planner:
     def _check_test(self, item: TaggedCell, parsed: ParsedCell) -> None:
         body = [i for i in range(len(parsed.module.body))] if parsed.module else []
         if not body or len(body) == len(parsed.analysis.import_statements):
-            self._report(item, "NB402", Severity.ERROR, "this test cell has no code to run",
-                         "write an assert in it, or remove the `test` tag", None)
+            self._report(
+                item,
+                "NB402",
+                Severity.ERROR,
+                "this test cell has no code to run",
+                "write an assert in it, or remove the `test` tag",
+                None,
+            )
         elif not parsed.analysis.has_assert and not parsed.analysis.has_call:
-            self._report(item, "NB401", Severity.WARNING,
-                         "this test cell asserts nothing and calls nothing: it cannot fail",
-                         "add an assert about the values it checks", None)
+            self._report(
+                item,
+                "NB401",
+                Severity.WARNING,
+                "this test cell asserts nothing and calls nothing: it cannot fail",
+                "add an assert about the values it checks",
+                None,
+            )
 
     def _data_file_params(
         self, item: TaggedCell, literals: tuple[tuple[str, int], ...]
@@ -379,8 +452,9 @@ class _Planner:
                 while name in self.params and self.params[name].default != repr(value):
                     name = f"{name}_"
                 self.data_files[value] = name
-                self.params[name] = RunParam(name, repr(value), "str",
-                                             f"data file used by cell {item.cell.number}")
+                self.params[name] = RunParam(
+                    name, repr(value), "str", f"data file used by cell {item.cell.number}"
+                )
             if all(p.name != name for p in found):
                 found.append(ParamPlan(name, ParamSource.DATA_FILE, repr(value), "str"))
         return found
@@ -393,13 +467,16 @@ class _Planner:
             if cell.execution_count is None:
                 continue
             if previous is not None and cell.execution_count < previous[0]:
-                self.diagnostics.append(Diagnostic(
-                    "NB301", Severity.WARNING,
-                    f"cells ran out of order: this cell ran as [{cell.execution_count}] after cell "
-                    f"{previous[1].number} ran as [{previous[0]}]; the package follows document order",
-                    Location(self.notebook.display_path, cell.number, cell.cell_id),
-                    "restart the kernel and run all cells to check the notebook works top to bottom",
-                ))
+                self.diagnostics.append(
+                    Diagnostic(
+                        "NB301",
+                        Severity.WARNING,
+                        f"cells ran out of order: this cell ran as [{cell.execution_count}] after cell "
+                        f"{previous[1].number} ran as [{previous[0]}]; the package follows document order",
+                        Location(self.notebook.display_path, cell.number, cell.cell_id),
+                        "restart the kernel and run all cells to check the notebook works top to bottom",
+                    )
+                )
                 return
             previous = (cell.execution_count, cell)
 
@@ -414,20 +491,27 @@ class _Planner:
                 names.update(b.bound for b in analysis.imports if b.bound in _all_uses(cells))
         for plan in cells:
             if plan.step is not None and plan.step.name in module_level.get(plan.module, set()):
-                self._report(plan.tagged, "NB311", Severity.ERROR,
-                             f"function name `{plan.step.name}` clashes with a name imported or "
-                             f"defined at module level in `{plan.module}`",
-                             f"rename the function, e.g. function:{plan.step.name}_step", None)
+                self._report(
+                    plan.tagged,
+                    "NB311",
+                    Severity.ERROR,
+                    f"function name `{plan.step.name}` clashes with a name imported or "
+                    f"defined at module level in `{plan.module}`",
+                    f"rename the function, e.g. function:{plan.step.name}_step",
+                    None,
+                )
 
     def _undefined(self, item: TaggedCell, name: str, line: int | None) -> None:
         later = name in self.defined_later
         message = (
             f"`{name}` is read here but only defined by a later cell"
-            if later else f"`{name}` is read here but no cell defines it"
+            if later
+            else f"`{name}` is read here but no cell defines it"
         )
         hint = (
             "move the defining cell above this one (the package follows document order)"
-            if later else "define it in an earlier cell or the parameters cell; "
+            if later
+            else "define it in an earlier cell or the parameters cell; "
             "meanwhile it becomes a required argument of run()"
         )
         self._report(item, "NB303", Severity.WARNING, message, hint, line)
@@ -455,12 +539,18 @@ class _Planner:
 
     # ---------------------------------------------------------------- text
 
-    def _docstring(self, item: TaggedCell, params: list[ParamPlan], returns: tuple[str, ...]) -> str:
+    def _docstring(
+        self, item: TaggedCell, params: list[ParamPlan], returns: tuple[str, ...]
+    ) -> str:
         explicit = item.cell.settings.get("docstring")
-        summary = explicit if isinstance(explicit, str) else self._markdown_above().get(
-            item.cell.cell_id, ""
+        summary = (
+            explicit
+            if isinstance(explicit, str)
+            else self._markdown_above().get(item.cell.cell_id, "")
         )
-        summary = summary.strip() or f"Step `{item.name}` of {Path(self.notebook.display_path).name}."
+        summary = (
+            summary.strip() or f"Step `{item.name}` of {Path(self.notebook.display_path).name}."
+        )
         lines = [summary]
         if params:
             lines += ["", "Args:"]
@@ -474,7 +564,11 @@ class _Planner:
         texts: dict[str, str] = {}
         previous: Cell | None = None
         for cell in self.notebook.cells:
-            if cell.cell_type == "code" and previous is not None and previous.cell_type == "markdown":
+            if (
+                cell.cell_type == "code"
+                and previous is not None
+                and previous.cell_type == "markdown"
+            ):
                 texts[cell.cell_id] = _markdown_summary(previous.source)
             previous = cell
         return texts
@@ -487,7 +581,9 @@ class _Planner:
                         return line.lstrip("#").strip()
         return ""
 
-    def _imports_by_module(self, cells: tuple[CellPlan, ...]) -> dict[str, tuple[ImportBinding, ...]]:
+    def _imports_by_module(
+        self, cells: tuple[CellPlan, ...]
+    ) -> dict[str, tuple[ImportBinding, ...]]:
         wanted: dict[str, dict[str, ImportBinding]] = {}
         for plan in cells:
             if plan.tagged.role not in _PACKAGED or plan.parsed.module is None:
@@ -508,8 +604,15 @@ class _Planner:
         for problem in problems:
             if problem.packaged_only and not packaged:
                 continue
-            self._report(item, problem.code, problem.severity, problem.message, problem.hint,
-                         problem.line, problem.col)
+            self._report(
+                item,
+                problem.code,
+                problem.severity,
+                problem.message,
+                problem.hint,
+                problem.line,
+                problem.col,
+            )
 
     def _report(
         self,
@@ -526,11 +629,18 @@ class _Planner:
             lines = item.cell.source.splitlines()
             if 0 < line <= len(lines):
                 source_line = lines[line - 1]
-        self.diagnostics.append(Diagnostic(
-            code, severity, message,
-            Location(self.notebook.display_path, item.cell.number, item.cell.cell_id, line, col),
-            hint, source_line,
-        ))
+        self.diagnostics.append(
+            Diagnostic(
+                code,
+                severity,
+                message,
+                Location(
+                    self.notebook.display_path, item.cell.number, item.cell.cell_id, line, col
+                ),
+                hint,
+                source_line,
+            )
+        )
 
 
 def _all_uses(cells: tuple[CellPlan, ...]) -> set[str]:

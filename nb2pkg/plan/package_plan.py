@@ -54,36 +54,52 @@ def plan_package(
 ) -> PackagePlan:
     diagnostics: list[Diagnostic] = []
     if not package.isidentifier() or keyword.iskeyword(package):
-        diagnostics.append(Diagnostic(
-            "NB113", Severity.ERROR, f"package name {package!r} is not a valid import name",
-            None, f"use letters, digits and underscores, e.g. --name {package_name_for(package)}",
-        ))
-    if not any(
-        c.tagged.role in (Role.FUNCTION, Role.EXPORT) for p in plans for c in p.cells
-    ):
+        diagnostics.append(
+            Diagnostic(
+                "NB113",
+                Severity.ERROR,
+                f"package name {package!r} is not a valid import name",
+                None,
+                f"use letters, digits and underscores, e.g. --name {package_name_for(package)}",
+            )
+        )
+    if not any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for p in plans for c in p.cells):
         shown = ", ".join(p.notebook.display_path for p in plans)
-        diagnostics.append(Diagnostic(
-            "NB110", Severity.ERROR, f"no cell is marked for the package in {shown}",
-            Location(plans[0].notebook.display_path) if plans else None,
-            "tag cells function:NAME, parameters, test or export (or build with --auto to "
-            "propose a marking)",
-        ))
+        diagnostics.append(
+            Diagnostic(
+                "NB110",
+                Severity.ERROR,
+                f"no cell is marked for the package in {shown}",
+                Location(plans[0].notebook.display_path) if plans else None,
+                "tag cells function:NAME, parameters, test or export (or build with --auto to "
+                "propose a marking)",
+            )
+        )
     seen_modules: dict[str, str] = {}
     for plan in plans:
         other = seen_modules.get(plan.module)
         if other is not None and other != plan.notebook.display_path:
-            diagnostics.append(Diagnostic(
-                "NB112", Severity.ERROR,
-                f"{plan.notebook.display_path} and {other} both become module `{plan.module}`",
-                Location(plan.notebook.display_path), "rename one of the notebooks",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "NB112",
+                    Severity.ERROR,
+                    f"{plan.notebook.display_path} and {other} both become module `{plan.module}`",
+                    Location(plan.notebook.display_path),
+                    "rename one of the notebooks",
+                )
+            )
         seen_modules[plan.module] = plan.notebook.display_path
     run_params = _merge_run_params(plans, diagnostics)
     local_modules = _local_modules(plans)
     requirements = _requirements(plans, package, local_modules, diagnostics)
-    modules = tuple(dict.fromkeys(
-        c.module for p in plans for c in p.cells if c.tagged.role in (Role.FUNCTION, Role.EXPORT)
-    ))
+    modules = tuple(
+        dict.fromkeys(
+            c.module
+            for p in plans
+            for c in p.cells
+            if c.tagged.role in (Role.FUNCTION, Role.EXPORT)
+        )
+    )
     return PackagePlan(
         package=package,
         notebooks=plans,
@@ -98,7 +114,9 @@ def plan_package(
     )
 
 
-def _merge_run_params(plans: tuple[NotebookPlan, ...], diagnostics: list[Diagnostic]) -> tuple[RunParam, ...]:
+def _merge_run_params(
+    plans: tuple[NotebookPlan, ...], diagnostics: list[Diagnostic]
+) -> tuple[RunParam, ...]:
     merged: dict[str, RunParam] = {}
     for plan in plans:
         for param in plan.run_params:
@@ -106,13 +124,16 @@ def _merge_run_params(plans: tuple[NotebookPlan, ...], diagnostics: list[Diagnos
             if existing is None:
                 merged[param.name] = param
             elif existing.default != param.default:
-                diagnostics.append(Diagnostic(
-                    "NB111", Severity.ERROR,
-                    f"run() parameter `{param.name}` defaults to {existing.default} in one notebook "
-                    f"and {param.default} in {plan.notebook.display_path}",
-                    Location(plan.notebook.display_path),
-                    "give the parameter one default in every notebook, or rename one",
-                ))
+                diagnostics.append(
+                    Diagnostic(
+                        "NB111",
+                        Severity.ERROR,
+                        f"run() parameter `{param.name}` defaults to {existing.default} in one notebook "
+                        f"and {param.default} in {plan.notebook.display_path}",
+                        Location(plan.notebook.display_path),
+                        "give the parameter one default in every notebook, or rename one",
+                    )
+                )
     required = [p for p in merged.values() if p.default is None]
     optional = [p for p in merged.values() if p.default is not None]
     return tuple(optional + required)
@@ -157,14 +178,17 @@ def _requirements(
             continue
         requirement, installed = requirement_for(root)
         if not installed:
-            diagnostics.append(Diagnostic(
-                "NB312", Severity.WARNING,
-                f"`{root}` is imported but not installed here; the dependency `{requirement}` "
-                "gets no version bound",
-                Location(where),
-                f"install it where you build (pip install {requirement}), or add it with %pip "
-                "install in the notebook",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "NB312",
+                    Severity.WARNING,
+                    f"`{root}` is imported but not installed here; the dependency `{requirement}` "
+                    "gets no version bound",
+                    Location(where),
+                    f"install it where you build (pip install {requirement}), or add it with %pip "
+                    "install in the notebook",
+                )
+            )
         from_imports.append(requirement)
     pip = [r for plan in plans for r in plan.requirements]
     return merge_requirements(from_imports, pip, _tracking_requirements())
