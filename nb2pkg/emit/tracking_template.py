@@ -27,6 +27,7 @@ and ``run(track=False)`` never imports it.
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import logging
 import math
 import numbers
@@ -93,6 +94,8 @@ class RunLocation:
             lines.append("Open it in your Databricks workspace's Experiments page.")
         else:
             lines.append(f"Open it: mlflow ui --backend-store-uri {shlex.quote(shown_uri)}")
+            if not _has_distribution("mlflow"):
+                lines.append("(the UI comes with the full MLflow: pip install mlflow)")
         return "\n".join(lines)
 
 
@@ -310,3 +313,11 @@ def _without_password(uri: str) -> str:
         host = f"{host}:{parts.port}"
     netloc = f"{parts.username}:***@{host}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _has_distribution(name: str) -> bool:
+    try:
+        importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
