@@ -169,15 +169,20 @@ def prepare(
                 "generated code changed (tests, imports, dependencies or helpers), the API did not",
             ),
         )
-    if decision.up_to_date:
+    if decision.up_to_date and (previous is None or _disk_matches(config.out_dir, previous)):
         return Prepared(plan, decision, rendered.files, previous), diagnostics
+    # Nothing changed, but files on disk differ from the last build (deleted or edited by
+    # hand): write the same version again; the writer's hand-edit guard decides.
+    restoring = decision.up_to_date
+    if restoring:
+        decision = replace(decision, bump="restore")
     if decision.version != current_version:
         rendered = render_package(plan, decision.version)
     files = list(rendered.files)
     problems = _self_check(files)
     if problems:
         return None, diagnostics + problems
-    files.append(_changelog(config, decision))
+    files.append(_changelog(config, decision, keep=restoring))
     files.append(_manifest(config, plan, decision, rendered, files))
     return Prepared(
         plan, decision, tuple(sorted(files, key=lambda f: f.path)), previous
@@ -319,9 +324,13 @@ def _self_check(files: list[EmittedFile]) -> list[Diagnostic]:
     return problems
 
 
-def _changelog(config: BuildConfig, decision: VersionDecision) -> EmittedFile:
+def _changelog(
+    config: BuildConfig, decision: VersionDecision, *, keep: bool = False
+) -> EmittedFile:
     existing_path = config.out_dir / "CHANGELOG.md"
     existing = existing_path.read_text(encoding="utf-8") if existing_path.is_file() else None
+    if keep and existing is not None:
+        return EmittedFile("CHANGELOG.md", existing)
     entry = changelog_entry(decision, datetime.date.today().isoformat())
     return EmittedFile("CHANGELOG.md", update_changelog(existing, entry, config.package))
 

@@ -96,13 +96,14 @@ def _fixture_for(
 
 
 def _producer_key(plan: PackagePlan, cell: CellPlan, producer: str) -> str:
+    notebook = cell.test.notebook if cell.test is not None else None
     module = next(
         (
             s.module
             for n in plan.notebooks
             for s in n.steps
-            if s.name == producer and n.notebook.display_path == cell.test.notebook
-        ),  # type: ignore[union-attr]
+            if s.name == producer and n.notebook.display_path == notebook
+        ),
         cell.module,
     )
     return plan.step_keys.get((module, producer), producer)
