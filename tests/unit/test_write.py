@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from nb2pkg.manifest import MANIFEST_PATH, Manifest, file_hashes, load
+from nb2pkg.manifest import MANIFEST_PATH, Manifest, file_hashes, load, parse
 from nb2pkg.model import ApiSnapshot, Diagnostic, EmittedFile
 from nb2pkg.write import (
     Difference,
@@ -388,3 +392,71 @@ def test_staging_left_by_a_killed_build_is_cleaned_up(tmp_path: Path) -> None:
 
     assert problems == [] and result is not None
     assert not (out / ".nb2pkg/tmp-killed").exists()
+
+
+def _install_slowly(
+    out: Path, started: Path, go: Path, results: multiprocessing.Queue[object]
+) -> None:
+    """Child process: a build that pauses inside its install until told to go on."""
+
+    def pause_once(path: str) -> None:
+        if not started.exists():
+            started.touch()
+            _wait_until(go.exists)
+
+    previous, _ = load(out)
+    result, problems = write_package(out, V2, previous, after_each_file=pause_once)
+    results.put(("first", result is not None, [p.code for p in problems]))
+
+
+def _install_with(out: Path, previous_json: str, results: multiprocessing.Queue[object]) -> None:
+    """Child process: a build prepared against the manifest read before the other build."""
+    previous, _ = parse(previous_json, MANIFEST_PATH)
+    result, problems = write_package(out, V1, previous)
+    results.put(("second", result is not None, [p.code for p in problems]))
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    """Poll; a generous ceiling keeps a broken build from hanging the test run."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("gave up waiting after 60 s")
+        time.sleep(0.005)
+
+
+def _waiting_for_a_lock(pid: int) -> bool:
+    # /proc/locks marks a process blocked on a lock with "->" before the lock type.
+    with open("/proc/locks") as locks:
+        return any(
+            line.split()[1:3] == ["->", "FLOCK"] and line.split()[5] == str(pid) for line in locks
+        )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/locks")
+def test_two_builds_at_once_never_interleave(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    previous_json = (out / MANIFEST_PATH).read_text()
+    started, go = tmp_path / "started", tmp_path / "go"
+    context = multiprocessing.get_context("fork")
+    results: multiprocessing.Queue[object] = context.Queue()
+    first = context.Process(target=_install_slowly, args=(out, started, go, results))
+    second = context.Process(target=_install_with, args=(out, previous_json, results))
+    try:
+        first.start()
+        _wait_until(lambda: started.exists() or not first.is_alive())
+        second.start()
+        _wait_until(lambda: _waiting_for_a_lock(second.pid or -1) or not second.is_alive())
+        assert second.is_alive(), "the second build did not wait for the first"
+        go.touch()
+        outcomes = sorted([results.get(timeout=60), results.get(timeout=60)])  # type: ignore[type-var]
+    finally:
+        go.touch()
+        for process in (first, second):
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
+
+    assert outcomes == [("first", True, []), ("second", False, ["NB509"])]
+    assert snapshot(out) == {f.path: f.content.encode() for f in V2}
