@@ -128,18 +128,7 @@ def write_package(
             return None, conflicts
         try:
             backup_dir = _back_up(out_dir, plan.conflicting, journal) if plan.conflicting else None
-            staging = journal.staging()
-            for path in plan.to_write:
-                staged = staging / "new" / path
-                staged.parent.mkdir(parents=True, exist_ok=True)
-                staged.write_bytes(wanted[path])
-            for path in plan.install_order():
-                if path in wanted:
-                    journal.install(path, staging / "new" / path)
-                else:
-                    journal.remove(path)
-                if after_each_file is not None:
-                    after_each_file(path)
+            _apply(plan, wanted, journal, after_each_file)
         except OSError as exc:
             journal.roll_back()
             return None, [_write_failed(out_dir, exc)]
@@ -376,6 +365,24 @@ def _write_failed(out_dir: Path, exc: OSError) -> Diagnostic:
 
 
 # --------------------------------------------------------------------------- the transaction
+
+
+def _apply(
+    plan: _Plan, wanted: dict[str, bytes], journal: _Journal, after_each_file: FileHook | None
+) -> None:
+    """Stage every new or changed file, then install them and remove the dropped ones."""
+    staged: dict[str, Path] = {}
+    for path in plan.to_write:
+        staged[path] = journal.staging() / "new" / path
+        staged[path].parent.mkdir(parents=True, exist_ok=True)
+        staged[path].write_bytes(wanted[path])
+    for path in plan.install_order():
+        if path in staged:
+            journal.install(path, staged[path])
+        else:
+            journal.remove(path)
+        if after_each_file is not None:
+            after_each_file(path)
 
 
 def _back_up(out_dir: Path, conflicting: Sequence[tuple[str, str]], journal: _Journal) -> Path:

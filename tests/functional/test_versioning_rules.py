@@ -325,3 +325,18 @@ def test_a_deleted_generated_file_is_restored_by_the_next_build(project: tuple[P
 
     assert tracking.read_bytes() == expected
     assert result["changed_files"] == [tracking.relative_to(out).as_posix()]
+
+
+def test_a_note_added_to_the_changelog_by_hand_survives_the_next_build(
+    project: tuple[Path, Path],
+) -> None:
+    notebook, out = project
+    changelog = out / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text() + "\nReleased to the team wiki.\n")
+    write_notebook(notebook, replace_source(BASE_CELLS, "train", BODY_CHANGED))
+
+    result = built(notebook, out)
+
+    text = changelog.read_text()
+    assert result["version"] == "1.0.1"
+    assert text.index("## [1.0.1]") < text.index("## [1.0.0]") < text.index("team wiki")
