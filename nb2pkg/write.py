@@ -433,6 +433,7 @@ class _Journal:
         target = self.out_dir / path
         if target.exists():
             kept = self._keep(target)
+            shutil.copymode(target, staged)  # a file made executable by hand stays so
             os.replace(staged, target)
             self._undo.append(lambda: os.replace(kept, target))
         else:
@@ -453,9 +454,9 @@ class _Journal:
         kept = self.staging() / "old" / str(self._kept)
         kept.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(target, kept)
+            os.link(target, kept, follow_symlinks=False)
         except OSError:
-            shutil.copy2(target, kept)
+            shutil.copy2(target, kept, follow_symlinks=False)
         return kept
 
     def roll_back(self) -> None:

@@ -460,3 +460,32 @@ def test_two_builds_at_once_never_interleave(tmp_path: Path) -> None:
 
     assert outcomes == [("first", True, []), ("second", False, ["NB509"])]
     assert snapshot(out) == {f.path: f.content.encode() for f in V2}
+
+
+def test_a_replaced_file_keeps_its_permission_bits(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    (out / "README.md").chmod(0o640)
+
+    build(out, V2)
+
+    assert (out / "README.md").read_text() == "v2 readme\n"
+    assert (out / "README.md").stat().st_mode & 0o777 == 0o640
+
+
+def test_rollback_restores_a_symlink_as_a_symlink(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    shared = tmp_path / "shared-readme.md"
+    shared.write_text("v1 readme\n")
+    (out / "README.md").unlink()
+    (out / "README.md").symlink_to(shared)
+
+    def fail(path: str) -> None:
+        raise OSError(28, "No space left on device", path)
+
+    result, _ = build(out, V2, after_each_file=fail)
+
+    assert result is None
+    assert (out / "README.md").is_symlink()
+    assert (out / "README.md").resolve() == shared.resolve()
