@@ -69,11 +69,16 @@ class Manifest:
     files: Mapping[str, str] = field(default_factory=dict)
     """POSIX path relative to the output directory -> sha256 of the bytes written."""
     source_map: Mapping[str, tuple[SourceSpan, ...]] = field(default_factory=dict)
+    settings: str = ""
+    """Whatever else decides the generated files besides the notebooks (the nb2pkg version,
+    a fingerprint of the build settings): when it changes, an unchanged notebook is no
+    reason to answer "up to date" without rendering."""
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> str:
         data = {
             "format_version": self.format_version,
+            "settings": self.settings,
             "package": self.package,
             "version": self.version,
             "sources": [{"notebook": nb, "sha256": sha} for nb, sha in self.sources],
@@ -282,6 +287,7 @@ def _manifest_from_json(data: Any) -> Manifest:
         source_map[name] = tuple(_span(s, name) for s in spans)
     return Manifest(
         format_version=format_version,
+        settings=_optional(root, "settings", str, ""),
         package=_field(root, "package", str, "the manifest"),
         version=_field(root, "version", str, "the manifest"),
         sources=sources,
@@ -338,6 +344,10 @@ def _param(value: Any, where: str) -> ParamApi:
     if default is not None and not isinstance(default, str):
         raise _ShapeError(f"{where}: a parameter default must be source text or null")
     return ParamApi(name=_field(param, "name", str, f"{where}: a parameter"), default=default)
+
+
+def _optional(obj: dict[str, Any], key: str, kind: type[Any], default: Any) -> Any:
+    return _field(obj, key, kind, "the manifest") if key in obj else default
 
 
 def _mapping(value: Any, what: str) -> dict[str, Any]:

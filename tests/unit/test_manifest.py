@@ -45,6 +45,7 @@ MANIFEST = Manifest(
         ),
         "src/churn/pipeline.py": (SourceSpan(1, 60, "notebooks/churn.ipynb", "c-params", 2),),
     },
+    settings="nb2pkg 0.1.0; settings 4f1c",
 )
 
 
@@ -66,6 +67,13 @@ def test_round_trip_gives_an_equal_manifest() -> None:
     assert parsed.api == MANIFEST.api
     assert parsed.sources == MANIFEST.sources
     assert dict(parsed.files) == dict(MANIFEST.files)
+    assert parsed.settings == MANIFEST.settings
+
+
+def test_settings_may_be_absent() -> None:
+    parsed, problems = parse(_damaged("del data['settings']"), MANIFEST_PATH)
+    assert problems == [] and parsed is not None
+    assert parsed.settings == ""
 
 
 def test_file_hashes_cover_every_file_but_the_manifest() -> None:
