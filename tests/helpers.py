@@ -1,0 +1,92 @@
+"""A small notebook builder for tests: cells in, nbformat 4.x JSON out.
+
+    make_notebook([("import pandas as pd", ["export"]), ("df = pd.DataFrame()", ["function:load"])])
+
+A cell is ``(source, tags)`` for a code cell, or a ready cell dict from :func:`code_cell` /
+:func:`markdown_cell` when it needs more (an execution count, ``metadata.nb2pkg``, markdown).
+Cell ids are deterministic (``cell-1``, ``cell-2``, ... by position) unless given, and are left
+out for nbformat minor versions below 5, whose schema has no ids.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+CellSpec = tuple[str, Sequence[str]] | Mapping[str, Any]
+
+
+def code_cell(
+    source: str,
+    tags: Sequence[str] = (),
+    *,
+    cell_id: str | None = None,
+    execution_count: int | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A code cell; ``settings`` becomes its ``metadata.nb2pkg``."""
+    metadata: dict[str, Any] = {}
+    if tags:
+        metadata["tags"] = list(tags)
+    if settings is not None:
+        metadata["nb2pkg"] = dict(settings)
+    cell: dict[str, Any] = {
+        "cell_type": "code",
+        "execution_count": execution_count,
+        "metadata": metadata,
+        "outputs": [],
+        "source": source,
+    }
+    if cell_id is not None:
+        cell["id"] = cell_id
+    return cell
+
+
+def markdown_cell(source: str, *, cell_id: str | None = None) -> dict[str, Any]:
+    cell: dict[str, Any] = {"cell_type": "markdown", "metadata": {}, "source": source}
+    if cell_id is not None:
+        cell["id"] = cell_id
+    return cell
+
+
+def make_notebook(
+    cells: Sequence[CellSpec],
+    *,
+    nbformat_minor: int = 5,
+    language: str = "python",
+    kernel_name: str = "python3",
+) -> dict[str, Any]:
+    """A notebook dict that validates against nbformat's schema for 4.``nbformat_minor``."""
+    built: list[dict[str, Any]] = []
+    for index, spec in enumerate(cells):
+        if isinstance(spec, Mapping):
+            cell = dict(spec)
+        else:
+            source, tags = spec
+            cell = code_cell(source, tags)
+        if nbformat_minor >= 5:
+            cell.setdefault("id", f"cell-{index + 1}")
+        else:
+            cell.pop("id", None)
+        built.append(cell)
+    return {
+        "nbformat": 4,
+        "nbformat_minor": nbformat_minor,
+        "metadata": {
+            "kernelspec": {
+                "name": kernel_name,
+                "display_name": kernel_name,
+                "language": language,
+            },
+            "language_info": {"name": language},
+        },
+        "cells": built,
+    }
+
+
+def write_notebook(path: Path, cells: Sequence[CellSpec], **options: Any) -> Path:
+    """Write :func:`make_notebook`'s result to ``path`` (as Jupyter does: indent 1)."""
+    path.write_text(json.dumps(make_notebook(cells, **options), indent=1) + "\n", "utf-8")
+    return path
