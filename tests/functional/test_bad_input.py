@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import code_cell, markdown_cell, write_notebook
+from tests.helpers import markdown_cell, write_notebook
 
 NAME = "bad.ipynb"
 CODE_IN_TEXT = re.compile(r"^(?:error|warning|info)\[(NB\d{3})\]", re.MULTILINE)
