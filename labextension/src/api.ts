@@ -1,0 +1,86 @@
+/**
+ * The only HTTP path of the extension: POST JSON to /nb2pkg/<endpoint>.
+ * Refusals come back from the server as JSON with a diagnostic code; they
+ * become a typed `Nb2pkgRequestError`.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { IAnalysis, IBuildResult, IDiagnostic, IPreview } from './tokens';
+
+export class Nb2pkgRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly diagnostics: IDiagnostic[]
+  ) {
+    super(message);
+    this.name = 'Nb2pkgRequestError';
+  }
+}
+
+export async function requestAPI<T>(
+  endpoint: 'analyze' | 'build' | 'preview',
+  body: object,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<T> {
+  const url = URLExt.join(settings.baseUrl, 'nb2pkg', endpoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(
+      url,
+      { method: 'POST', body: JSON.stringify(body) },
+      settings
+    );
+  } catch (error) {
+    throw new Nb2pkgRequestError(
+      `cannot reach the Jupyter server: ${String(error)}`,
+      0,
+      'NB806',
+      []
+    );
+  }
+  const text = await response.text();
+  let data: any = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const message =
+      data?.message ??
+      (response.status === 404
+        ? 'the nb2pkg server extension is not enabled (is nb2pkg installed in the server\'s environment?)'
+        : `the server answered ${response.status}`);
+    throw new Nb2pkgRequestError(
+      message,
+      response.status,
+      data?.code ?? 'NB806',
+      data?.diagnostics ?? []
+    );
+  }
+  return data as T;
+}
+
+export interface IAnalyzeBody {
+  path: string;
+  notebook?: object;
+  package?: string;
+}
+
+export interface IBuildBody {
+  path: string;
+  out_dir?: string;
+  name?: string;
+  bump?: string;
+  force?: boolean;
+}
+
+export const analyze = (body: IAnalyzeBody): Promise<IAnalysis> =>
+  requestAPI<IAnalysis>('analyze', body);
+export const build = (body: IBuildBody): Promise<IBuildResult> =>
+  requestAPI<IBuildResult>('build', body);
+export const preview = (body: { path: string; name?: string }): Promise<IPreview> =>
+  requestAPI<IPreview>('preview', body);

@@ -1,0 +1,327 @@
+/**
+ * The commands: marking cells (they edit `metadata.tags` through the cell
+ * model, so undo works and JupyterLab's tag editor shows the same tags),
+ * build, preview, and the panel.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Dialog, ICommandPalette, InputDialog, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
+import { Cell, ICellModel } from '@jupyterlab/cells';
+import { INotebookTracker, Notebook } from '@jupyterlab/notebook';
+import { LabIcon } from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+
+import * as api from './api';
+import { functionNameProblem, lastHeading, suggestFunctionName } from './naming';
+import { NotebookSession } from './session';
+import { markingOf, Role, sameTags, withMetrics, withoutMarks, withRole } from './tagging';
+import { CommandIDs, ISettings } from './tokens';
+
+export const packageIcon = new LabIcon({
+  name: 'nb2pkg:package',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16"><path class="jp-icon3" fill="#616161" d="M12 2 3 6.5v11L12 22l9-4.5v-11L12 2zm0 2.2 6.6 3.3L12 10.8 5.4 7.5 12 4.2zM5 9.1l6 3v7.6l-6-3V9.1zm8 10.6v-7.6l6-3v7.6l-6 3z"/></svg>'
+});
+
+export const functionIcon = new LabIcon({
+  name: 'nb2pkg:function',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16"><path class="jp-icon3" fill="#616161" d="M15.6 3c-2.3 0-3.4 1.5-3.9 4l-.3 1.6H9.2l-.3 1.9h2.2l-1.4 7.2c-.3 1.4-.8 2-1.7 2-.4 0-.8-.1-1.1-.3l-.6 1.8c.5.3 1.1.4 1.8.4 2.3 0 3.5-1.5 4-4.1l1.4-7h2.6l.4-1.9h-2.6l.3-1.4c.3-1.4.8-2.1 1.7-2.1.4 0 .8.1 1.1.3l.6-1.8c-.5-.3-1.1-.4-1.9-.4z"/></svg>'
+});
+
+export interface ICommandContext {
+  app: JupyterFrontEnd;
+  tracker: INotebookTracker;
+  palette: ICommandPalette | null;
+  settings: () => ISettings;
+  session: (notebook: Notebook | null) => NotebookSession | null;
+  showPanel: () => void;
+}
+
+const KEYS_SELECTOR = '.jp-Notebook.jp-mod-commandMode :focus:not(:read-write)';
+
+export function addCommands(ctx: ICommandContext): void {
+  const { app, tracker } = ctx;
+  const hasNotebook = () => tracker.currentWidget !== null && tracker.activeCell !== null;
+
+  app.commands.addCommand(CommandIDs.markFunction, {
+    label: args => (args.isPalette ? 'Mark cell as function…' : 'Mark as function…'),
+    caption: 'Make this cell a function of the package (asks its name)',
+    icon: args => (args.isPalette ? undefined : functionIcon),
+    isEnabled: hasNotebook,
+    execute: args => markFunction(ctx, typeof args.name === 'string' ? args.name : null)
+  });
+
+  const roles: [string, Role, string, string][] = [
+    [CommandIDs.markTest, 'test', 'Mark as test', 'Make the selected cells pytest tests'],
+    [CommandIDs.markParameters, 'parameters', 'Mark as parameters', "The cell's literal assignments become run() parameters"],
+    [CommandIDs.markExport, 'export', 'Mark as export', "Copy the cell's imports, defs and classes into the module as they are"],
+    [CommandIDs.markSkip, 'skip', 'Mark as skip', 'Keep the selected cells out of the package and its analysis']
+  ];
+  for (const [id, role, label, caption] of roles) {
+    app.commands.addCommand(id, {
+      label,
+      caption,
+      isEnabled: hasNotebook,
+      execute: () => editSelected(tracker, tags => withRole(tags, role))
+    });
+  }
+
+  app.commands.addCommand(CommandIDs.markMetrics, {
+    label: 'Mark as metrics (log its numbers)',
+    caption: "Log the numbers this function cell binds as MLflow metrics",
+    isEnabled: hasNotebook,
+    isToggled: () => activeMarking(tracker)?.metrics ?? false,
+    execute: async () => {
+      const cell = tracker.activeCell;
+      if (!cell) {
+        return;
+      }
+      const marking = activeMarking(tracker);
+      if (marking?.role !== 'function') {
+        // metrics belong to a function step: make the cell one first.
+        if (!(await markFunction(ctx, null))) {
+          return;
+        }
+        editCell(cell.model, tags => withMetrics(tags, true));
+        return;
+      }
+      editCell(cell.model, tags => withMetrics(tags, !marking.metrics));
+    }
+  });
+
+  app.commands.addCommand(CommandIDs.clearMarks, {
+    label: 'Clear nb2pkg marks',
+    caption: "Remove nb2pkg's tags from the selected cells (other tags stay)",
+    isEnabled: hasNotebook,
+    execute: () => editSelected(tracker, withoutMarks)
+  });
+
+  app.commands.addCommand(CommandIDs.build, {
+    label: 'Build package from notebook',
+    caption: 'Save the notebook and build its package',
+    icon: args => (args.isPalette ? undefined : packageIcon),
+    isEnabled: () => tracker.currentWidget !== null,
+    execute: () => buildCurrent(ctx)
+  });
+
+  app.commands.addCommand(CommandIDs.preview, {
+    label: 'Preview generated module',
+    caption: 'Save the notebook and show the code the build would write',
+    isEnabled: () => tracker.currentWidget !== null,
+    execute: () => previewCurrent(ctx)
+  });
+
+  app.commands.addCommand(CommandIDs.openPanel, {
+    label: 'Show Package panel',
+    execute: () => ctx.showPanel()
+  });
+
+  const keys: [string, string][] = [
+    [CommandIDs.markFunction, 'Alt Shift F'],
+    [CommandIDs.markTest, 'Alt Shift T'],
+    [CommandIDs.markParameters, 'Alt Shift P'],
+    [CommandIDs.markMetrics, 'Alt Shift M'],
+    [CommandIDs.markExport, 'Alt Shift E'],
+    [CommandIDs.markSkip, 'Alt Shift S'],
+    [CommandIDs.clearMarks, 'Alt Shift C'],
+    [CommandIDs.build, 'Alt Shift B']
+  ];
+  for (const [command, key] of keys) {
+    app.commands.addKeyBinding({ command, keys: [key], selector: KEYS_SELECTOR });
+  }
+
+  if (ctx.palette) {
+    for (const command of Object.values(CommandIDs)) {
+      ctx.palette.addItem({ command, category: 'nb2pkg', args: { isPalette: true } });
+    }
+  }
+}
+
+/** Mark the active cell as a function; returns whether it was marked. */
+async function markFunction(ctx: ICommandContext, given: string | null): Promise<boolean> {
+  const notebook = ctx.tracker.currentWidget?.content;
+  const cell = ctx.tracker.activeCell;
+  if (!notebook || !cell || cell.model.type !== 'code') {
+    if (cell) {
+      await showErrorMessage('Mark as function', 'Only code cells can become functions.');
+    }
+    return false;
+  }
+  let name = given;
+  if (name === null || functionNameProblem(name) !== null) {
+    name = await askFunctionName(notebook, cell, name);
+    if (name === null) {
+      return false;
+    }
+  }
+  const chosen = name;
+  editCell(cell.model, tags => withRole(tags, 'function', chosen));
+  return true;
+}
+
+async function askFunctionName(
+  notebook: Notebook,
+  cell: Cell,
+  rejected: string | null
+): Promise<string | null> {
+  const marking = markingOf(tagsOf(cell.model));
+  const taken = new Set<string>();
+  for (const other of notebook.widgets) {
+    const m = markingOf(tagsOf(other.model));
+    if (other !== cell && m.role === 'function' && m.name) {
+      taken.add(m.name);
+    }
+  }
+  let text =
+    rejected ??
+    (marking.role === 'function' && marking.name
+      ? marking.name
+      : suggestFunctionName(headingAbove(notebook, cell), cell.model.sharedModel.getSource(), taken));
+  let label = 'Function name';
+  for (;;) {
+    const problem = functionNameProblem(text);
+    if (problem && text !== '') {
+      label = `${problem.message} (${problem.code}): ${problem.hint}`;
+    }
+    const result = await InputDialog.getText({
+      title: 'Mark cell as function',
+      label,
+      text,
+      okLabel: 'Mark',
+      placeholder: 'e.g. clean_data'
+    });
+    if (!result.button.accept || result.value === null) {
+      return null;
+    }
+    text = result.value.trim();
+    const again = functionNameProblem(text);
+    if (again === null) {
+      if (taken.has(text)) {
+        label = `cell ${[...notebook.widgets].findIndex(w => markingOf(tagsOf(w.model)).name === text) + 1} already has the function "${text}" (NB104): choose another name`;
+        continue;
+      }
+      return text;
+    }
+    label = `${again.message} (${again.code}): ${again.hint}`;
+  }
+}
+
+/** The nearest markdown heading above the cell, or null. */
+function headingAbove(notebook: Notebook, cell: Cell): string | null {
+  const index = notebook.widgets.indexOf(cell);
+  for (let i = index - 1; i >= 0; i--) {
+    const model = notebook.widgets[i].model;
+    if (model.type === 'markdown') {
+      const heading = lastHeading(model.sharedModel.getSource());
+      if (heading) {
+        return heading;
+      }
+    }
+  }
+  return null;
+}
+
+function tagsOf(model: ICellModel): string[] {
+  const tags = model.getMetadata('tags');
+  return Array.isArray(tags) ? (tags as string[]).filter(t => typeof t === 'string') : [];
+}
+
+function activeMarking(tracker: INotebookTracker) {
+  const cell = tracker.activeCell;
+  return cell ? markingOf(tagsOf(cell.model)) : null;
+}
+
+/** Edit one cell's tags; an edit that changes nothing does not touch the model. */
+export function editCell(model: ICellModel, edit: (tags: string[]) => string[]): void {
+  const before = tagsOf(model);
+  const after = edit(before);
+  if (sameTags(before, after)) {
+    return;
+  }
+  if (after.length) {
+    model.setMetadata('tags', after);
+  } else {
+    model.deleteMetadata('tags');
+  }
+}
+
+/** Edit the tags of every selected code cell, as one undoable step. */
+function editSelected(tracker: INotebookTracker, edit: (tags: string[]) => string[]): void {
+  const notebook = tracker.currentWidget?.content;
+  if (!notebook?.model) {
+    return;
+  }
+  const cells = notebook.widgets.filter(
+    cell => notebook.isSelectedOrActive(cell) && cell.model.type === 'code'
+  );
+  notebook.model.sharedModel.transact(() => {
+    for (const cell of cells) {
+      editCell(cell.model, edit);
+    }
+  });
+}
+
+async function saveIfDirty(session: NotebookSession): Promise<void> {
+  const context = session.panel.context;
+  if (context.model.dirty && !context.model.readOnly) {
+    await context.save();
+  }
+}
+
+async function buildCurrent(ctx: ICommandContext): Promise<void> {
+  const session = ctx.session(ctx.tracker.currentWidget?.content ?? null);
+  if (!session) {
+    return;
+  }
+  ctx.showPanel();
+  const settings = ctx.settings();
+  await session.model.build(async () => {
+    await saveIfDirty(session);
+    const body: api.IBuildBody = { path: session.path };
+    if (settings.outputDir) {
+      body.out_dir = settings.outputDir;
+    }
+    if (settings.packageName) {
+      body.name = settings.packageName;
+    }
+    return api.build(body);
+  });
+}
+
+async function previewCurrent(ctx: ICommandContext): Promise<void> {
+  const session = ctx.session(ctx.tracker.currentWidget?.content ?? null);
+  if (!session) {
+    return;
+  }
+  try {
+    await saveIfDirty(session);
+    const name = ctx.settings().packageName;
+    const result = await api.preview(name ? { path: session.path, name } : { path: session.path });
+    const content = new Widget();
+    content.addClass('nb2pkg-Preview');
+    if (!result.ok) {
+      const list = document.createElement('ul');
+      for (const d of result.diagnostics) {
+        const item = document.createElement('li');
+        item.textContent = `${d.severity} ${d.code} ${d.where ?? ''}: ${d.message}`;
+        list.appendChild(item);
+      }
+      content.node.append('The module cannot be generated:', list);
+    }
+    for (const file of result.files) {
+      const title = document.createElement('h3');
+      title.textContent = file.path;
+      const code = document.createElement('pre');
+      code.textContent = file.content;
+      content.node.append(title, code);
+    }
+    const widget = new MainAreaWidget({ content });
+    widget.id = `nb2pkg-preview-${Date.now()}`;
+    widget.title.label = `${result.package || 'package'} (preview)`;
+    widget.title.icon = packageIcon;
+    widget.title.closable = true;
+    ctx.app.shell.add(widget, 'main', { mode: 'split-right' });
+  } catch (error) {
+    await showErrorMessage('Preview generated module', String(error), [Dialog.okButton()]);
+  }
+}

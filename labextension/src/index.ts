@@ -1,0 +1,116 @@
+/**
+ * nb2pkg for JupyterLab and Notebook 7: cell marking commands, live badges
+ * with each marked cell's signature, and the Package side panel.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker, Notebook, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import { addCommands, packageIcon } from './commands';
+import { NotebookSession } from './session';
+import { CommandIDs, DEFAULT_SETTINGS, ISettings, PLUGIN_ID } from './tokens';
+import { PackagePanel } from './widgets/panel';
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Mark notebook cells for nb2pkg, see their signatures, build the package.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    restorer: ILayoutRestorer | null
+  ) => {
+    let settings: ISettings = { ...DEFAULT_SETTINGS };
+    const getSettings = () => settings;
+    const sessions = new Map<Notebook, NotebookSession>();
+
+    const panel = new PackagePanel({
+      jumpToCell: (session, cellId, cellNumber) => jumpToCell(app, session.panel, cellId, cellNumber),
+      build: () => void app.commands.execute(CommandIDs.build),
+      preview: () => void app.commands.execute(CommandIDs.preview)
+    });
+    panel.title.icon = packageIcon;
+    app.shell.add(panel, 'right', { rank: 650 });
+    restorer?.add(panel, panel.id);
+
+    const showPanel = () => {
+      panel.session = sessions.get(tracker.currentWidget?.content as Notebook) ?? null;
+      app.shell.activateById(panel.id);
+    };
+
+    tracker.widgetAdded.connect((_, notebookPanel) => {
+      const session = new NotebookSession(notebookPanel, getSettings);
+      sessions.set(notebookPanel.content, session);
+      notebookPanel.disposed.connect(() => {
+        sessions.delete(notebookPanel.content);
+        if (panel.session === session) {
+          panel.session = null;
+        }
+      });
+      if (tracker.currentWidget === notebookPanel) {
+        panel.session = session;
+      }
+    });
+    tracker.currentChanged.connect((_, current) => {
+      if (current) {
+        panel.session = sessions.get(current.content) ?? null;
+      }
+    });
+
+    addCommands({
+      app,
+      tracker,
+      palette,
+      settings: getSettings,
+      session: notebook => (notebook ? sessions.get(notebook) ?? null : null),
+      showPanel
+    });
+
+    if (settingRegistry) {
+      void settingRegistry
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          const read = () => {
+            settings = { ...DEFAULT_SETTINGS, ...(loaded.composite as Partial<ISettings>) };
+            sessions.forEach(session => session.settingsChanged());
+          };
+          read();
+          loaded.changed.connect(read);
+        })
+        .catch(reason => console.error('nb2pkg: cannot load settings', reason));
+    }
+  }
+};
+
+/** Select the cell (by id, else by its 1-based number) and scroll it into view. */
+function jumpToCell(
+  app: JupyterFrontEnd,
+  notebookPanel: NotebookPanel,
+  cellId: string | null,
+  cellNumber: number | null
+): void {
+  const notebook = notebookPanel.content;
+  let index = cellId ? notebook.widgets.findIndex(cell => cell.model.id === cellId) : -1;
+  if (index < 0 && cellNumber !== null) {
+    index = cellNumber - 1;
+  }
+  if (index < 0 || index >= notebook.widgets.length) {
+    return;
+  }
+  app.shell.activateById(notebookPanel.id);
+  notebook.mode = 'command';
+  notebook.deselectAll();
+  notebook.activeCellIndex = index;
+  void notebook.scrollToItem(index, 'center');
+}
+
+export default plugin;

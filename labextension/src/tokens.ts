@@ -1,0 +1,104 @@
+/**
+ * The contract of the extension: command ids, the JSON the server answers
+ * with (nb2pkg.api's documented shapes), and the settings.
+ */
+
+export const PLUGIN_ID = 'nb2pkg:plugin';
+
+export namespace CommandIDs {
+  export const markFunction = 'nb2pkg:mark-function';
+  export const markTest = 'nb2pkg:mark-test';
+  export const markParameters = 'nb2pkg:mark-parameters';
+  export const markMetrics = 'nb2pkg:mark-metrics';
+  export const markExport = 'nb2pkg:mark-export';
+  export const markSkip = 'nb2pkg:mark-skip';
+  export const clearMarks = 'nb2pkg:clear-marks';
+  export const build = 'nb2pkg:build';
+  export const preview = 'nb2pkg:preview-module';
+  export const openPanel = 'nb2pkg:open-panel';
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface ILocation {
+  notebook: string;
+  cell_number: number | null;
+  cell_id: string | null;
+  line: number | null;
+  col: number | null;
+}
+
+export interface IDiagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  location: ILocation | null;
+  where: string | null;
+  hint: string;
+  source_line: string | null;
+}
+
+export interface IParam {
+  name: string;
+  source: string;
+  default: string | null;
+}
+
+export interface ICellPlan {
+  cell_id: string;
+  number: number;
+  role: string;
+  name: string | null;
+  module: string | null;
+  metrics: boolean;
+  signature: string | null;
+  params: IParam[];
+  returns: string[];
+  mutates: string[];
+}
+
+export interface IAnalysis {
+  notebook: string;
+  package: string;
+  module: string;
+  cells: ICellPlan[];
+  functions: { name: string; cell_id: string; number: number; signature: string }[];
+  tests: { name: string; cell_id: string; number: number }[];
+  parameters: { name: string; default: string | null; annotation: string | null }[];
+  diagnostics: IDiagnostic[];
+}
+
+export interface IBuildResult {
+  ok: boolean;
+  up_to_date: boolean;
+  out_dir: string;
+  package: string;
+  version: string | null;
+  previous_version: string | null;
+  bump: string | null;
+  changes: string[];
+  changed_files: string[];
+  diagnostics: IDiagnostic[];
+}
+
+export interface IPreview {
+  ok: boolean;
+  package: string;
+  files: { path: string; content: string }[];
+  diagnostics: IDiagnostic[];
+}
+
+/** The user's settings (schema/plugin.json). */
+export interface ISettings {
+  outputDir: string;
+  packageName: string;
+  livePreview: boolean;
+  debounceMs: number;
+}
+
+export const DEFAULT_SETTINGS: ISettings = {
+  outputDir: '',
+  packageName: '',
+  livePreview: true,
+  debounceMs: 400
+};

@@ -1,0 +1,94 @@
+/**
+ * The badge above each marked cell: its role and what it becomes,
+ * e.g. `function  train(X_train, y_train, n_estimators) -> model`.
+ * The role shows at once from the tags; the signature when the analysis
+ * of the edited notebook comes back.
+ */
+import { Cell } from '@jupyterlab/cells';
+import { Notebook } from '@jupyterlab/notebook';
+
+import { badgeFor, IBadge, PackageModel } from '../model';
+import { markingOf } from '../tagging';
+
+const BADGE_CLASS = 'nb2pkg-Badge';
+
+export class BadgeView {
+  constructor(private _notebook: Notebook, private _model: PackageModel) {
+    _model.changed.connect(this.refresh, this);
+  }
+
+  /** Bring every cell's badge up to date (only changed badges touch the DOM). */
+  refresh(): void {
+    if (this._disposed) {
+      return;
+    }
+    const analysis = this._model.analysis;
+    for (const cell of this._notebook.widgets) {
+      const id = cell.model.id;
+      const tags = (cell.model.getMetadata('tags') as string[] | undefined) ?? [];
+      const badge = badgeFor(
+        markingOf(Array.isArray(tags) ? tags : []),
+        this._model.cellPlan(id),
+        analysis,
+        this._model.diagnosticsFor(id)
+      );
+      render(cell, badge);
+    }
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    this._model.changed.disconnect(this.refresh, this);
+    for (const cell of this._notebook.widgets) {
+      render(cell, null);
+    }
+  }
+
+  private _disposed = false;
+}
+
+function render(cell: Cell, badge: IBadge | null): void {
+  let node = cell.node.querySelector<HTMLElement>(`:scope > .${BADGE_CLASS}`);
+  if (badge === null) {
+    node?.remove();
+    return;
+  }
+  const key = JSON.stringify(badge);
+  if (node && node.dataset.key === key) {
+    return;
+  }
+  if (!node) {
+    node = document.createElement('div');
+    node.className = BADGE_CLASS;
+    const input = cell.node.querySelector(':scope > .jp-Cell-inputWrapper');
+    cell.node.insertBefore(node, input);
+  }
+  node.dataset.key = key;
+  node.dataset.role = badge.role;
+  node.replaceChildren();
+  const role = document.createElement('span');
+  role.className = 'nb2pkg-Badge-role';
+  role.textContent = badge.role;
+  node.appendChild(role);
+  if (badge.text) {
+    const text = document.createElement('code');
+    text.className = 'nb2pkg-Badge-signature';
+    text.textContent = badge.text;
+    node.appendChild(text);
+  }
+  if (badge.errors || badge.warnings) {
+    const problems = document.createElement('span');
+    problems.className = 'nb2pkg-Badge-problems';
+    problems.dataset.severity = badge.errors ? 'error' : 'warning';
+    const parts = [];
+    if (badge.errors) {
+      parts.push(`${badge.errors} error${badge.errors > 1 ? 's' : ''}`);
+    }
+    if (badge.warnings) {
+      parts.push(`${badge.warnings} warning${badge.warnings > 1 ? 's' : ''}`);
+    }
+    problems.textContent = parts.join(', ');
+    problems.title = 'See the Package panel for details';
+    node.appendChild(problems);
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The *Package* side panel of the active notebook: functions, tests and
+ * parameters; diagnostics (click → the cell); Build with its outcome; Preview.
+ */
+import { Widget } from '@lumino/widgets';
+
+import { BuildState } from '../model';
+import { NotebookSession } from '../session';
+import { IDiagnostic } from '../tokens';
+
+export interface IPanelActions {
+  jumpToCell(session: NotebookSession, cellId: string | null, cellNumber: number | null): void;
+  build(): void;
+  preview(): void;
+}
+
+export class PackagePanel extends Widget {
+  constructor(private _actions: IPanelActions) {
+    super();
+    this.id = 'nb2pkg-package-panel';
+    this.addClass('nb2pkg-Panel');
+    this.title.caption = 'Package (nb2pkg)';
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute('aria-label', 'nb2pkg package');
+    this.update();
+  }
+
+  get session(): NotebookSession | null {
+    return this._session;
+  }
+
+  set session(session: NotebookSession | null) {
+    if (session === this._session) {
+      return;
+    }
+    this._session?.model.changed.disconnect(this._onChange, this);
+    this._session?.tagsChanged.disconnect(this._onChange, this);
+    this._session = session;
+    session?.model.changed.connect(this._onChange, this);
+    session?.tagsChanged.connect(this._onChange, this);
+    this.update();
+  }
+
+  protected onUpdateRequest(): void {
+    this.node.replaceChildren(...this._render());
+  }
+
+  private _onChange(): void {
+    this.update();
+  }
+
+  private _render(): HTMLElement[] {
+    const session = this._session;
+    if (!session) {
+      return [el('p', 'nb2pkg-Panel-empty', 'Open a notebook to see the package it makes.')];
+    }
+    const model = session.model;
+    const analysis = model.analysis;
+    const head = el('header', 'nb2pkg-Panel-header');
+    head.append(
+      el('h2', '', analysis ? `Package ${analysis.package}` : 'Package'),
+      el('div', 'nb2pkg-Panel-notebook', session.path)
+    );
+    const actions = el('div', 'nb2pkg-Panel-actions');
+    const building = model.buildState.status === 'building';
+    actions.append(
+      button('Build', 'Build the package from this notebook', building, () => this._actions.build()),
+      button('Preview module', 'Show the generated module', false, () => this._actions.preview())
+    );
+    const parts: HTMLElement[] = [head, actions, this._buildOutcome(model.buildState, session)];
+    if (model.analysisError) {
+      parts.push(el('p', 'nb2pkg-Panel-error', `Analysis failed: ${model.analysisError}`));
+    }
+    if (!analysis) {
+      parts.push(el('p', 'nb2pkg-Panel-empty', 'Analysing…'));
+      return parts;
+    }
+    parts.push(
+      this._section(
+        'Functions',
+        analysis.functions.map(f =>
+          this._item(session, f.signature || f.name, f.cell_id, f.number, 'function')
+        )
+      ),
+      this._section(
+        'Tests',
+        analysis.tests.map(t => this._item(session, t.name, t.cell_id, t.number, 'test'))
+      ),
+      this._section(
+        'Parameters',
+        analysis.parameters.map(p => {
+          const text = p.default === null ? p.name : `${p.name} = ${p.default}`;
+          return el('li', 'nb2pkg-Panel-parameter', text);
+        })
+      ),
+      this._section(
+        'Diagnostics',
+        analysis.diagnostics.map(d => this._diagnostic(session, d))
+      )
+    );
+    return parts;
+  }
+
+  private _section(title: string, items: HTMLElement[]): HTMLElement {
+    const section = el('section', 'nb2pkg-Panel-section');
+    section.setAttribute('aria-label', title);
+    section.append(el('h3', '', `${title} (${items.length})`));
+    const list = el('ul', '');
+    if (items.length) {
+      list.append(...items);
+    } else {
+      list.append(el('li', 'nb2pkg-Panel-none', 'none'));
+    }
+    section.append(list);
+    return section;
+  }
+
+  private _item(
+    session: NotebookSession,
+    text: string,
+    cellId: string,
+    number: number,
+    kind: string
+  ): HTMLElement {
+    const item = el('li', `nb2pkg-Panel-${kind} nb2pkg-Panel-jump`);
+    item.append(el('code', '', text), el('span', 'nb2pkg-Panel-cell', `cell ${number}`));
+    item.title = 'Select the cell';
+    item.tabIndex = 0;
+    onActivate(item, () => this._actions.jumpToCell(session, cellId, number));
+    return item;
+  }
+
+  private _diagnostic(session: NotebookSession | null, d: IDiagnostic): HTMLElement {
+    const item = el('li', 'nb2pkg-Panel-diagnostic');
+    item.dataset.severity = d.severity;
+    item.dataset.code = d.code;
+    const where = d.location?.cell_number ? `cell ${d.location.cell_number}` : '';
+    item.append(
+      el('span', 'nb2pkg-Panel-severity', d.severity),
+      el('span', 'nb2pkg-Panel-code', d.code),
+      el('span', 'nb2pkg-Panel-message', d.message)
+    );
+    if (where) {
+      item.append(el('span', 'nb2pkg-Panel-cell', where));
+    }
+    if (d.hint) {
+      item.append(el('div', 'nb2pkg-Panel-hint', d.hint));
+    }
+    item.title = d.where ?? '';
+    if (session && (d.location?.cell_id || d.location?.cell_number)) {
+      item.classList.add('nb2pkg-Panel-jump');
+      item.tabIndex = 0;
+      onActivate(item, () =>
+        this._actions.jumpToCell(session, d.location?.cell_id ?? null, d.location?.cell_number ?? null)
+      );
+    }
+    return item;
+  }
+
+  private _buildOutcome(state: BuildState, session: NotebookSession): HTMLElement {
+    const box = el('div', 'nb2pkg-Panel-build');
+    box.dataset.status = state.status;
+    box.setAttribute('aria-live', 'polite');
+    switch (state.status) {
+      case 'idle':
+        break;
+      case 'building': {
+        const progress = document.createElement('progress');
+        progress.setAttribute('aria-label', 'Building');
+        box.append(el('span', '', 'Building… '), progress);
+        break;
+      }
+      case 'done': {
+        const r = state.result;
+        const summary = r.up_to_date
+          ? `${r.package} ${r.version ?? ''} is up to date`
+          : `Built ${r.package} ${r.version ?? ''}` +
+            (r.previous_version ? ` (${r.bump} bump from ${r.previous_version})` : ' (first build)');
+        box.append(el('div', 'nb2pkg-Panel-summary', summary), el('div', 'nb2pkg-Panel-outdir', r.out_dir));
+        if (r.changes.length) {
+          box.append(listOf('Changes', r.changes));
+        }
+        if (r.changed_files.length) {
+          box.append(listOf('Changed files', r.changed_files));
+        }
+        break;
+      }
+      case 'failed': {
+        box.append(el('div', 'nb2pkg-Panel-summary', `Build failed: ${state.message}`));
+        const list = el('ul', '');
+        list.append(...state.diagnostics.map(d => this._diagnostic(session, d)));
+        box.append(list);
+        break;
+      }
+    }
+    return box;
+  }
+
+  private _session: NotebookSession | null = null;
+}
+
+function el(tag: string, className: string, text?: string): HTMLElement {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+function button(label: string, title: string, disabled: boolean, act: () => void): HTMLElement {
+  const node = document.createElement('button');
+  node.className = 'jp-Button jp-mod-styled jp-mod-accept nb2pkg-Panel-button';
+  node.textContent = label;
+  node.title = title;
+  node.disabled = disabled;
+  node.addEventListener('click', act);
+  return node;
+}
+
+function listOf(title: string, lines: string[]): HTMLElement {
+  const box = el('div', 'nb2pkg-Panel-list');
+  box.append(el('h4', '', title));
+  const list = el('ul', '');
+  list.append(...lines.map(line => el('li', '', line)));
+  box.append(list);
+  return box;
+}
+
+function onActivate(node: HTMLElement, act: () => void): void {
+  node.addEventListener('click', act);
+  node.addEventListener('keydown', event => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      act();
+    }
+  });
+}

@@ -1,0 +1,27 @@
+"""The server extension's options (``c.Nb2pkgServer.<option>`` in jupyter_server_config)."""
+
+from __future__ import annotations
+
+from traitlets import Int
+from traitlets.config import Configurable
+
+
+class Nb2pkgServer(Configurable):
+    """Options of the nb2pkg endpoints ``/nb2pkg/analyze``, ``/nb2pkg/build``, ``/nb2pkg/preview``."""
+
+    max_body_bytes = Int(
+        32 * 1024 * 1024,
+        help=(
+            "Largest request body accepted, in bytes. Analysis requests carry the whole "
+            "notebook (outputs are stripped by the JupyterLab extension); larger requests "
+            "are refused with 413."
+        ),
+    ).tag(config=True)
+
+    worker_threads = Int(
+        2,
+        help=(
+            "Threads that run analyses and builds, so the server's event loop stays "
+            "responsive while a large notebook is analysed."
+        ),
+    ).tag(config=True)
