@@ -39,7 +39,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, is_plain_relative_path, sha256_text
 from nb2pkg.manifest import load as load_manifest
@@ -285,25 +285,28 @@ def _check_paths(out_dir: Path, files: Sequence[EmittedFile]) -> list[Diagnostic
     problems = []
     seen: set[str] = set()
     for emitted in files:
-        bad = not is_plain_relative_path(emitted.path) or PurePosixPath(emitted.path).parts[
-            0:2
-        ] == (STATE_DIR, "backup")
-        if bad or emitted.path in seen:
-            problems.append(
-                Diagnostic(
-                    code="NB507",
-                    severity=Severity.ERROR,
-                    message=(
-                        f"generated path {emitted.path!r} is repeated"
-                        if not bad
-                        else f"generated path {emitted.path!r} is not a plain relative path inside {out_dir}"
-                    ),
-                    location=Location(str(out_dir)),
-                    hint="this is a bug in nb2pkg; please report it with the notebook",
-                )
+        if not _generatable(emitted.path):
+            why = f"is not a plain relative path inside {out_dir}"
+        elif emitted.path in seen:
+            why = "is repeated"
+        else:
+            seen.add(emitted.path)
+            continue
+        problems.append(
+            Diagnostic(
+                code="NB507",
+                severity=Severity.ERROR,
+                message=f"generated path {emitted.path!r} {why}",
+                location=Location(str(out_dir)),
+                hint="this is a bug in nb2pkg; please report it with the notebook",
             )
-        seen.add(emitted.path)
+        )
     return problems
+
+
+def _generatable(path: str) -> bool:
+    """A relative path inside the output directory, and not where backups are kept."""
+    return is_plain_relative_path(path) and not path.startswith(BACKUP_DIR + "/")
 
 
 @contextlib.contextmanager

@@ -301,12 +301,17 @@ def test_paths_outside_the_output_directory_are_rejected(tmp_path: Path) -> None
         EmittedFile("../escape.py", "x\n"),
         EmittedFile("a.py", "1\n"),
         EmittedFile("a.py", "2\n"),
+        EmittedFile(".nb2pkg/backup/1/a.py", "3\n"),
     ]
 
     result, problems = write_package(out, files, None)
 
     assert result is None
-    assert [p.code for p in problems] == ["NB507", "NB507"]
+    assert [(p.code, p.message.split()[-1]) for p in problems] == [
+        ("NB507", str(out)),
+        ("NB507", "repeated"),
+        ("NB507", str(out)),
+    ]
     assert not (tmp_path / "escape.py").exists() and not out.exists()
 
 
