@@ -1,0 +1,51 @@
+"""Every example notebook reproduces: the package built with ``--auto`` returns, step by step,
+the values the notebook computed (benchmarks/roundtrip.py, run as a user runs it)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO_ROOT / "example_notebooks"
+# Guards against a hung run; never used to judge speed.
+TIMEOUT_SECONDS = 1800
+
+
+def test_every_example_notebook_reproduces(tmp_path: Path) -> None:
+    # Given a copy of the examples (executing them must not touch the repository)
+    notebooks = sorted(EXAMPLES.glob("*.ipynb"))
+    assert notebooks, "no example notebooks"
+    copies = tmp_path / "examples"
+    copies.mkdir()
+    for notebook in notebooks:
+        shutil.copy2(notebook, copies / notebook.name)
+    report = tmp_path / "roundtrip.json"
+
+    # When the round-trip benchmark runs on them
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / "benchmarks" / "roundtrip.py"),
+            str(copies),
+            "--json",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+        cwd=tmp_path,
+    )
+
+    # Then every one is reproduced, with values actually compared
+    assert completed.returncode == 0, completed.stderr
+    outcomes = json.loads(report.read_text(encoding="utf-8"))
+    assert [o["notebook"] for o in outcomes] == [n.name for n in notebooks]
+    failures = [f"{o['notebook']}: {o['stage']}: {o['reason']}" for o in outcomes if not o["ok"]]
+    assert not failures, "\n".join(failures)
+    assert all(o["compared"] for o in outcomes)
+    assert f"{len(notebooks)} of {len(notebooks)} reproduced" in completed.stdout
