@@ -124,23 +124,41 @@ class BuildOutcome:
         return describe_process(self.process)
 
 
+@dataclass(frozen=True)
+class Nb2pkgCommand:
+    """How to invoke the CLI: the installed console script, as a user does.
+
+    In a development checkout where nb2pkg is not installed, ``python -m nb2pkg`` with the
+    checkout on ``PYTHONPATH`` stands in for it.
+    """
+
+    argv: tuple[str, ...]
+    environment: Mapping[str, str]
+
+
 @pytest.fixture(scope="session")
-def nb2pkg_command() -> list[str]:
-    """How a user invokes the CLI: the console script beside this interpreter, if installed."""
+def nb2pkg_command() -> Nb2pkgCommand:
     script = Path(sys.executable).with_name("nb2pkg")
     if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "nb2pkg"]
+        return Nb2pkgCommand((str(script),), clean_environment())
+    return Nb2pkgCommand(
+        (sys.executable, "-m", "nb2pkg"), clean_environment(PYTHONPATH=str(REPO_ROOT))
+    )
 
 
 @pytest.fixture(scope="session")
 def run_nb2pkg(
-    nb2pkg_command: list[str],
+    nb2pkg_command: Nb2pkgCommand,
 ) -> Callable[..., subprocess.CompletedProcess[str]]:
     """``run_nb2pkg("show", nb, "--format", "json", cwd=dir)`` runs the real CLI."""
 
     def run(*args: str | os.PathLike[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-        return run_command([*nb2pkg_command, *args], cwd=cwd, timeout=BUILD_TIMEOUT_SECONDS)
+        return run_command(
+            [*nb2pkg_command.argv, *args],
+            cwd=cwd,
+            env=nb2pkg_command.environment,
+            timeout=BUILD_TIMEOUT_SECONDS,
+        )
 
     return run
 
@@ -288,6 +306,8 @@ def _compare(expected: Any, actual: Any, where: str, depth: int) -> None:
     assert type(actual) is type(expected), (
         f"{where}: type {type(actual).__name__}, expected {type(expected).__name__}"
     )
+    if isinstance(expected, (pd.DataFrame, pd.Series, pd.Index)):
+        expected, actual = _plain_strings(expected), _plain_strings(actual)
     if isinstance(expected, pd.DataFrame):
         pdt.assert_frame_equal(actual, expected, check_exact=False, rtol=FLOAT_RTOL, obj=where)
     elif isinstance(expected, pd.Series):
@@ -326,6 +346,29 @@ def _compare(expected: Any, actual: Any, where: str, depth: int) -> None:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
     else:
         _compare_state(expected, actual, where, depth)
+
+
+def _plain_strings(value: Any) -> Any:
+    """The same labels and values with pandas' string dtype turned into plain ``object``.
+
+    pandas picks the storage of its string dtype by what is installed (``pyarrow`` or
+    ``python``), so the same strings made in two environments differ only in that storage;
+    that is not a difference in what the notebook computed.
+    """
+    import pandas as pd
+
+    def plain(index: pd.Index) -> pd.Index:
+        return index.astype(object) if isinstance(index.dtype, pd.StringDtype) else index
+
+    if isinstance(value, pd.Index):
+        return plain(value)
+    value = value.copy()
+    value.index = plain(value.index)
+    if isinstance(value, pd.Series):
+        return value.astype(object) if isinstance(value.dtype, pd.StringDtype) else value
+    value.columns = plain(value.columns)
+    strings = [name for name, dtype in value.dtypes.items() if isinstance(dtype, pd.StringDtype)]
+    return value.astype(dict.fromkeys(strings, object)) if strings else value
 
 
 def _compare_state(expected: Any, actual: Any, where: str, depth: int) -> None:
