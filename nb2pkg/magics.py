@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import functools
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -87,8 +87,10 @@ def _cell_magic(name: str, line: str, body: str) -> PythonSource:
     if name in _UNWRAPPED_CELL_MAGICS:
         inner = to_python(body)
         use = MagicUse("cell-magic", name, 1, "unwrapped", f"%%{name} {line}".strip())
+        # The body starts on the cell's second line: its magics' lines count from there.
+        shifted = tuple(replace(m, line=m.line + 1) for m in inner.magics)
         return PythonSource(
-            inner.source, inner.line_offset + 1, (use, *inner.magics), inner.pip_requirements
+            inner.source, inner.line_offset + 1, (use, *shifted), inner.pip_requirements
         )
     use = MagicUse("cell-magic", name, 1, "unsupported", f"%%{name} {line}".strip())
     return PythonSource("", 1, (use,), ())
