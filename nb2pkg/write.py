@@ -27,6 +27,7 @@ Diagnostic codes:
   NB507 a generated path is not a relative path inside the output directory, or is repeated
   NB508 writing failed (permissions, disk full, a directory in the way); nothing was changed
   NB509 another build changed the output directory after this build read its manifest
+  NB512 a write would leave the directory given as ``confine_to`` (a symbolic link points out)
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def write_package(
     *,
     force: bool = False,
     carried_over: Collection[str] = (),
+    confine_to: Path | None = None,
     after_each_file: FileHook | None = None,
 ) -> tuple[WriteResult | None, list[Diagnostic]]:
     """Make ``out_dir`` hold exactly ``files`` (plus its backups), or change nothing.
@@ -103,12 +105,19 @@ def write_package(
     ``carried_over`` names files whose new content the caller built from their current text on
     disk (``CHANGELOG.md``: the new entry goes above what is there), so a hand edit in them
     survives and the guard need not stop the build for it.
+    ``confine_to`` (the Jupyter server's root) refuses any write that symlinks would lead
+    outside that directory.
     ``after_each_file`` is called with each path right after it is installed or removed.
     """
     out_dir = Path(out_dir)
     problems = _check_paths(out_dir, files)
     if problems:
         return None, problems
+    if confine_to is not None:
+        recorded = previous.files if previous is not None else {}
+        escaping = _escaping(out_dir, [*(f.path for f in files), *recorded], confine_to)
+        if escaping:
+            return None, escaping
 
     wanted = {f.path: f.content.encode("utf-8") for f in files}
     journal = _Journal(out_dir)
@@ -307,6 +316,26 @@ def _check_paths(out_dir: Path, files: Sequence[EmittedFile]) -> list[Diagnostic
 def _generatable(path: str) -> bool:
     """A relative path inside the output directory, and not where backups are kept."""
     return is_plain_relative_path(path) and not path.startswith(BACKUP_DIR + "/")
+
+
+def _escaping(out_dir: Path, paths: Sequence[str], root: Path) -> list[Diagnostic]:
+    """Paths whose directory (symlinks resolved) lies outside ``root``."""
+    inside = root.resolve()
+    candidates = [out_dir / STATE_DIR / "x", *(out_dir / p for p in paths)]
+    problems = []
+    for path in candidates:
+        where = path.parent.resolve()
+        if where != inside and inside not in where.parents:
+            problems.append(
+                Diagnostic(
+                    code="NB512",
+                    severity=Severity.ERROR,
+                    message=f"{path.parent} leads outside {root} (through a symbolic link); nothing was written",
+                    location=Location(str(path)),
+                    hint="build into a directory inside the server's root that has no symbolic links out of it",
+                )
+            )
+    return problems
 
 
 @contextlib.contextmanager

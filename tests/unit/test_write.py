@@ -494,3 +494,25 @@ def test_rollback_restores_a_symlink_as_a_symlink(tmp_path: Path) -> None:
     assert result is None
     assert (out / "README.md").is_symlink()
     assert (out / "README.md").resolve() == shared.resolve()
+
+
+def test_confined_build_refuses_a_symlink_that_leads_outside_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = root / "pkg"
+    (out / "src").mkdir(parents=True)
+    (out / "src" / "demo").symlink_to(outside, target_is_directory=True)
+
+    result, problems = write_package(out, V1, None, confine_to=root)
+
+    assert result is None
+    assert {p.code for p in problems} == {"NB512"}
+    assert any("src/demo" in p.message for p in problems)
+    assert list(outside.iterdir()) == []
+
+
+def test_confined_build_inside_the_root_writes(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    result, problems = write_package(root / "pkg", V1, None, confine_to=root)
+    assert problems == [] and result is not None
