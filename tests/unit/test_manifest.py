@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nb2pkg.manifest import (
     FORMAT_VERSION,
@@ -193,3 +195,54 @@ def test_locate_reads_file_colon_line_and_says_where_the_line_came_from() -> Non
 def test_locate_explains_what_it_cannot_map(spec: str, code: str) -> None:
     span, problems = locate(MANIFEST, spec)
     assert span is None and [p.code for p in problems] == [code]
+
+
+text = st.text(min_size=1, max_size=12)
+relative_paths = st.lists(
+    st.text(alphabet="abcz_-.0123456789é", min_size=1, max_size=8).filter(
+        lambda part: part not in (".", "..")
+    ),
+    min_size=1,
+    max_size=3,
+).map("/".join)
+api_snapshots = st.builds(
+    ApiSnapshot,
+    st.lists(
+        st.builds(
+            FunctionApi,
+            text,
+            text,
+            st.lists(st.builds(ParamApi, text, st.one_of(st.none(), text))).map(tuple),
+            st.lists(text).map(tuple),
+            text,
+        ),
+        max_size=3,
+    ).map(tuple),
+    st.lists(st.builds(ParamApi, text, st.one_of(st.none(), text)), max_size=3).map(tuple),
+)
+manifests = st.builds(
+    Manifest,
+    package=text,
+    version=text,
+    sources=st.lists(st.tuples(text, text), max_size=3).map(tuple),
+    api=api_snapshots,
+    files=st.dictionaries(relative_paths, text, max_size=4),
+    source_map=st.dictionaries(
+        relative_paths,
+        st.lists(
+            st.builds(
+                SourceSpan, st.integers(1, 500), st.integers(1, 500), text, text, st.integers(1, 99)
+            ),
+            max_size=3,
+        ).map(lambda spans: tuple(sorted(spans))),
+        max_size=3,
+    ),
+    settings=text,
+)
+
+
+@given(manifests)
+def test_any_manifest_survives_a_round_trip(manifest: Manifest) -> None:
+    parsed, problems = parse(manifest.to_json(), MANIFEST_PATH)
+    assert problems == []
+    assert parsed == manifest

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.version import Version
 
 from nb2pkg.model import ApiSnapshot, FunctionApi, ParamApi
 from nb2pkg.versioning import (
+    Impact,
     VersionDecision,
     changelog_entry,
     decide_version,
@@ -342,3 +346,53 @@ def test_functions_of_the_same_name_in_two_modules_are_told_apart() -> None:
     decision, _ = decide_version(before, "1.0.0", after)
     assert decision is not None
     assert decision.changes == ("`b.clean`: added required parameter `x`",)
+
+
+names = st.sampled_from(["df", "lr", "seed", "data", "model", "n", "x"])
+params = st.lists(
+    st.builds(ParamApi, names, st.one_of(st.none(), st.sampled_from(["0", "0.1", "'a'"]))),
+    max_size=4,
+    unique_by=lambda p: p.name,
+)
+functions = st.lists(
+    st.builds(
+        FunctionApi,
+        st.sampled_from(["clean", "train", "score", "load"]),
+        st.sampled_from(["churn", "prep"]),
+        params.map(tuple),
+        st.lists(names, max_size=2, unique=True).map(tuple),
+        st.sampled_from(["b1", "b2"]),
+    ),
+    max_size=4,
+    unique_by=lambda f: f.name,
+)
+snapshots = st.builds(ApiSnapshot, functions.map(tuple), params.map(tuple))
+versions = st.builds("{}.{}.{}".format, *(st.integers(0, 12) for _ in range(3)))
+
+
+@given(snapshots, versions)
+def test_a_snapshot_compared_with_itself_is_up_to_date(snapshot: ApiSnapshot, version: str) -> None:
+    decision, problems = decide_version(snapshot, version, snapshot)
+    assert problems == [] and decision is not None
+    assert (decision.bump, decision.version, decision.changes) == ("none", version, ())
+
+
+@given(snapshots, snapshots, versions)
+def test_every_difference_is_named_and_moves_the_version_forward(
+    before: ApiSnapshot, after: ApiSnapshot, version: str
+) -> None:
+    decision, problems = decide_version(before, version, after)
+    assert problems == [] and decision is not None
+    # The order functions are listed in is not part of the API.
+    if _by_name(before) == _by_name(after) and before.run_params == after.run_params:
+        assert decision.bump == "none"
+        return
+    assert decision.changes, "a changed API must name at least one change"
+    assert Version(decision.version) > Version(version)
+    breaking = any(c.impact is Impact.BREAKING for c in decision.api_changes)
+    if breaking and Version(version).major >= 1:
+        assert decision.bump == "major"
+
+
+def _by_name(snapshot: ApiSnapshot) -> list[FunctionApi]:
+    return sorted(snapshot.functions, key=lambda f: f.name)
