@@ -130,7 +130,7 @@ def first_difference(left: Any, right: Any, where: str = "", depth: int = 0) -> 
     state_left, state_right = _state(left), _state(right)
     if state_left is not None and state_right is not None:
         return first_difference(state_left, state_right, where, depth + 1)
-    if type(left).__eq__ is not object.__eq__:
+    if _defines_equality(left):
         try:
             equal = left == right
             if isinstance(equal, bool):
@@ -157,9 +157,13 @@ def _reduced(value: Any) -> tuple[Any, Any] | None:
 # --------------------------------------------------------------------------- stages
 
 
+def _defines_equality(value: Any) -> bool:
+    return getattr(type(value), "__eq__", None) is not getattr(object, "__eq__", None)
+
+
 def _state(value: Any) -> Any:
     """What an object holds (its ``__dict__``), for objects that do not define ``==``."""
-    if hasattr(value, "__dict__") and type(value).__eq__ is object.__eq__:
+    if hasattr(value, "__dict__") and not _defines_equality(value):
         return {k: v for k, v in vars(value).items() if not k.startswith("__")}
     return None
 
@@ -258,12 +262,12 @@ def execute_notebook(path: Path, steps: list[Step], dump_dir: Path, cell_timeout
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     try:
-        nb = nbformat.read(path, as_version=4)
+        nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     except Exception as error:
         raise StageFailure("read", f"{type(error).__name__}: {error}") from error
     for step in sorted(steps, key=lambda s: s.cell_number, reverse=True):
         code = _STEP_DUMP % (str(dump_dir / f"{step.cell_number}.pickle"), list(step.returns))
-        dump = nbformat.v4.new_code_cell(code, metadata={_INSERTED: True})
+        dump = nbformat.v4.new_code_cell(code, metadata={_INSERTED: True})  # type: ignore[no-untyped-call]
         nb.cells.insert(step.cell_number, dump)
     client = NotebookClient(
         nb,

@@ -67,9 +67,23 @@ _DISPLAY_METHODS = frozenset(
         "isna",
         "corr",
         "dtypes",
+        "round",
+        "sort_values",
+        "sort_index",
+        "mean",
+        "median",
+        "std",
+        "min",
+        "max",
+        "sum",
+        "count",
+        "memory_usage",
+        "to_string",
+        "get_params",
+        "get_feature_names_out",
     }
 )
-_DISPLAY_FUNCTIONS = frozenset({"print", "display", "len", "type", "repr"})
+_DISPLAY_FUNCTIONS = frozenset({"print", "display", "len", "type", "repr", "round", "str"})
 _PLOT_MODULE_NAMES = frozenset({"plt", "sns", "pyplot", "seaborn", "matplotlib", "px", "mpl"})
 _PLOT_METHODS = frozenset(
     {
@@ -218,16 +232,19 @@ def _is_displayable(node: ast.expr) -> bool:
 
 
 def _is_display_expression(node: ast.expr) -> bool:
-    if _is_displayable(node):
-        return True
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    if isinstance(func, ast.Name) and func.id in _DISPLAY_FUNCTIONS:
-        return all(_is_display_expression(a) or isinstance(a, ast.JoinedStr) for a in node.args)
-    if isinstance(func, ast.Attribute) and func.attr in _DISPLAY_METHODS:
-        return _is_displayable(func.value)
-    return False
+    """A value shown as is or through side-effect-free summaries (``df.describe().T``,
+    ``print(len(df))``); a call to anything else may do work, so it is not display."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
+            return False
+        if isinstance(child, ast.Call):
+            func = child.func
+            if isinstance(func, ast.Name) and func.id in _DISPLAY_FUNCTIONS:
+                continue
+            if isinstance(func, ast.Attribute) and func.attr in _DISPLAY_METHODS:
+                continue
+            return False
+    return True
 
 
 def _is_display_only(statements: list[ast.stmt]) -> bool:

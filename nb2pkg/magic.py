@@ -36,11 +36,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Classic Notebook exposes IPython.notebook; JupyterLab exposes its app only with
+# expose_app_in_browser, otherwise its save shortcut (Ctrl/Cmd+S) is dispatched to the page.
 _SAVE_SCRIPT = """
 (function () {
   try {
     if (window.jupyterapp) { window.jupyterapp.commands.execute('docmanager:save'); return; }
     if (window.IPython && IPython.notebook) { IPython.notebook.save_checkpoint(); return; }
+    var mac = /Mac/.test(navigator.platform);
+    document.dispatchEvent(new KeyboardEvent('keydown', {
+      key: 's', code: 'KeyS', keyCode: 83, ctrlKey: !mac, metaKey: mac, bubbles: true
+    }));
   } catch (error) { console.warn('nb2pkg: could not save the notebook', error); }
 })();
 """

@@ -116,6 +116,8 @@ def test_bare_asserts_become_tests() -> None:
         "print(df.shape)\ndisplay(df)",
         "df['a'].value_counts()",
         "{'a': 1, 'b': [df.shape]}",
+        'df.describe().T[["mean", "std"]]',
+        "print(f'{len(df)} rows, mean {df.a.mean():.2f}')",
     ],
 )
 def test_display_only_cells_are_skipped(source: str) -> None:
@@ -135,6 +137,13 @@ def test_display_only_cells_are_skipped(source: str) -> None:
 )
 def test_plot_only_cells_are_skipped(source: str) -> None:
     assert _roles([_code("df = f()"), _code(source)])[1] == "skip"
+
+
+@pytest.mark.parametrize(
+    "source", ["model.fit(X, y)", "print(model.fit(X, y))", "df.to_csv('x.csv')"]
+)
+def test_calls_that_may_do_work_are_not_display(source: str) -> None:
+    assert _roles([_code("df = f()"), _code(source)])[1] == "function:step_2"
 
 
 def test_a_plot_that_also_computes_is_work() -> None:
@@ -211,6 +220,11 @@ def test_snake_case_always_gives_a_usable_identifier_or_nothing(heading: str) ->
     assert function_name.isidentifier()
     assert not keyword.iskeyword(function_name)
     assert not hasattr(builtins, function_name)
+
+
+def test_setext_headings_count_and_the_last_heading_of_a_cell_wins() -> None:
+    cells = [_md("Churn\n=====\n\nSome text\n\nTrain it\n--------"), _code("m = fit(1)")]
+    assert _roles(cells) == ["function:train_it"]
 
 
 def test_proposal_is_deterministic() -> None:
