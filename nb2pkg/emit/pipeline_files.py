@@ -27,13 +27,16 @@ def _signature(params: tuple[RunParam, ...], *, extra: str = "") -> str:
     return "\n" + "".join(f"    {p},\n" for p in parts)
 
 
-def _call(step: StepPlan) -> str:
+def _call(step: StepPlan, shadowed: set[str]) -> str:
     args: list[str] = []
     for param in step.params:
+        value = param.name
+        if param.source is not ParamSource.STEP and param.name in shadowed:
+            value = f'arguments["{param.name}"]'
         if param.source in (ParamSource.STEP, ParamSource.INPUT):
-            args.append(param.name)
+            args.append(value)
         else:
-            args.append(f"{param.name}={param.name}")
+            args.append(f"{param.name}={value}")
     return f"{step.name}({', '.join(args)})"
 
 
@@ -76,10 +79,16 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         '    """Run the steps in notebook order, yielding each step\'s name and outputs."""',
     ]
     body: list[str] = []
+    outputs = {name for n in plan.notebooks for s in n.steps for name in s.returns}
+    shadowed = {p.name for p in plan.run_params} & outputs
+    if shadowed:
+        kept = ", ".join(f'"{name}": {name}' for name in sorted(shadowed))
+        body.append("    # Steps below rebind these names; later steps still need the arguments.")
+        body.append(f"    arguments = {{{kept}}}")
     for notebook in plan.notebooks:
         for step in notebook.steps:
             key = plan.step_keys[(step.module, step.name)]
-            call = _call(step)
+            call = _call(step, shadowed)
             if step.returns:
                 body.append(f"    {', '.join(step.returns)} = {call}")
             else:
