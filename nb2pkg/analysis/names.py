@@ -42,6 +42,9 @@ MUTATING_METHODS = frozenset(
 )
 """Methods that change their object in place (``fit`` changes an estimator)."""
 
+KEYWORD_CONSTANTS = frozenset({"True", "False", "None"})
+"""libcst parses these as ``Name`` nodes; they are values, never inputs."""
+
 
 class NameFlowVisitor(cst.CSTVisitor):
     """Reads before binds, binds, mutations of inputs, and free names of nested defs."""
@@ -109,7 +112,8 @@ class NameFlowVisitor(cst.CSTVisitor):
     # ---------------------------------------------------------------- names
 
     def visit_Name(self, node: cst.Name) -> bool:
-        self.load(node.value, node)
+        if node.value not in KEYWORD_CONSTANTS:
+            self.load(node.value, node)
         return False
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
@@ -349,7 +353,8 @@ class _ScopeCollector(cst.CSTVisitor):
         return self.positions.line(node)
 
     def visit_Name(self, node: cst.Name) -> bool:
-        self.loads.append((node.value, self._line(node)))
+        if node.value not in KEYWORD_CONSTANTS:
+            self.loads.append((node.value, self._line(node)))
         return False
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
