@@ -211,12 +211,12 @@ def test_arguments_that_do_not_fit_exit_with_2(notebook_file: Path, arguments: l
     assert main(["tag", str(notebook_file), *arguments]) == 2
 
 
-def test_runs_as_a_command(notebook_file: Path) -> None:
+def test_runs_through_the_nb2pkg_cli(notebook_file: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,
             "-m",
-            "nb2pkg.commands.tag_command",
+            "nb2pkg.cli",
             "tag",
             str(notebook_file),
             "--cell",
@@ -227,6 +227,10 @@ def test_runs_as_a_command(notebook_file: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 0, result.stderr
     assert "cell 3" in result.stdout and "function:load" in result.stdout
+    assert notebook_file.read_text(encoding="utf-8") == _with_tags(
+        _notebook(), {2: ["function:load"]}
+    )
