@@ -55,20 +55,28 @@ class Nb2pkgHandler(APIHandler):
             problem = exc
         elif isinstance(exc, tornado.web.HTTPError):
             problem = RequestProblem(
-                status_code, code_for_status(status_code), exc.log_message or exc.reason or "refused"
+                status_code,
+                code_for_status(status_code),
+                exc.log_message or exc.reason or "refused",
             )
         else:
             problem = RequestProblem(
-                500, INTERNAL_ERROR, "nb2pkg failed unexpectedly; the server log has the details",
+                500,
+                INTERNAL_ERROR,
+                "nb2pkg failed unexpectedly; the server log has the details",
                 "this is a bug in nb2pkg; please report it with the notebook",
             )
         self.set_status(problem.status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({
-            "message": problem.message,
-            "code": problem.code,
-            "diagnostics": [problem.to_json()],
-        }))
+        self.finish(
+            json.dumps(
+                {
+                    "message": problem.message,
+                    "code": problem.code,
+                    "diagnostics": [problem.to_json()],
+                }
+            )
+        )
 
     def _handle_request_exception(self, e: BaseException) -> None:
         # A RequestProblem is an expected refusal: answer it without logging a traceback.
@@ -111,11 +119,14 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
     shared = {"server_options": options, "executor": executor}
-    web_app.add_handlers(".*$", [
-        (url_path_join(base, "analyze"), AnalyzeHandler, shared),
-        (url_path_join(base, "build"), BuildHandler, shared),
-        (url_path_join(base, "preview"), PreviewHandler, shared),
-    ])
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "analyze"), AnalyzeHandler, shared),
+            (url_path_join(base, "build"), BuildHandler, shared),
+            (url_path_join(base, "preview"), PreviewHandler, shared),
+        ],
+    )
     return executor
 
 
@@ -123,8 +134,10 @@ def _analyze(request: requests.AnalyzeRequest) -> dict[str, Any]:
     from nb2pkg import api
 
     if request.notebook is None:
-        return api.analyze_path(request.path)
-    return api.analyze_notebook(request.notebook, request.display_path, package=request.package)
+        return api.analyze_path(request.path, package=request.package)
+    return api.analyze_notebook(
+        request.notebook, request.display_path, package=request.package, path=str(request.path)
+    )
 
 
 def _build(request: requests.BuildRequest, root: str) -> dict[str, Any]:

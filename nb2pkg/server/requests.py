@@ -54,19 +54,25 @@ class PreviewRequest:
 def parse_body(body: bytes, limit: int) -> dict[str, Any]:
     if len(body) > limit:
         raise RequestProblem(
-            413, BODY_TOO_LARGE, f"the request body has {len(body)} bytes; the limit is {limit}",
+            413,
+            BODY_TOO_LARGE,
+            f"the request body has {len(body)} bytes; the limit is {limit}",
             "raise c.Nb2pkgServer.max_body_bytes, or send the notebook without its outputs",
         )
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RequestProblem(
-            400, MALFORMED_JSON, f"the request body is not valid JSON: {exc}",
+            400,
+            MALFORMED_JSON,
+            f"the request body is not valid JSON: {exc}",
             'send a JSON object such as {"path": "notebook.ipynb"}',
         ) from None
     if not isinstance(data, dict):
         raise RequestProblem(
-            400, MALFORMED_JSON, f"the request body is a JSON {type(data).__name__}, not an object",
+            400,
+            MALFORMED_JSON,
+            f"the request body is a JSON {type(data).__name__}, not an object",
             'send a JSON object such as {"path": "notebook.ipynb"}',
         )
     return data
@@ -141,7 +147,9 @@ def _confined(root: str, requested: str) -> Path:
         return resolve_inside(root, requested)
     except PathOutsideRoot:
         raise RequestProblem(
-            403, OUTSIDE_ROOT, f"{requested!r} is outside the server's root directory",
+            403,
+            OUTSIDE_ROOT,
+            f"{requested!r} is outside the server's root directory",
             "name files inside the folder Jupyter was started in; `..` and symlinks that "
             "lead out of it are refused",
         ) from None

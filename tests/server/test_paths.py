@@ -1,0 +1,60 @@
+"""The path guard alone: every request path stays inside the server root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nb2pkg.server.paths import InvalidPath, PathOutsideRoot, relative_to_root, resolve_inside
+
+
+def test_paths_inside_the_root_resolve_to_real_paths(tmp_path: Path) -> None:
+    # Given a root with a notebook in a subfolder
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "nb.ipynb").write_text("{}")
+    # When paths that stay inside, even through `..`, are resolved
+    direct = resolve_inside(tmp_path, "sub/nb.ipynb")
+    detour = resolve_inside(tmp_path, "sub/../sub/./nb.ipynb")
+    not_yet = resolve_inside(tmp_path, "sub/new-pkg")
+    # Then they are the real absolute paths
+    assert direct == detour == (tmp_path / "sub" / "nb.ipynb").resolve()
+    assert not_yet == (tmp_path / "sub" / "new-pkg").resolve()
+    assert relative_to_root(tmp_path, direct) == "sub/nb.ipynb"
+
+
+@pytest.mark.parametrize("escape", ["..", "../x.ipynb", "sub/../../x", "sub/../.."])
+def test_dot_dot_escapes_are_refused(tmp_path: Path, escape: str) -> None:
+    (tmp_path / "root" / "sub").mkdir(parents=True)
+    with pytest.raises(PathOutsideRoot):
+        resolve_inside(tmp_path / "root", escape)
+
+
+def test_symlinks_that_lead_out_are_refused_and_those_inside_are_followed(tmp_path: Path) -> None:
+    # Given a root with one symlink to a folder outside it and one to a folder inside it
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "inner").mkdir(parents=True)
+    outside.mkdir()
+    (root / "out-link").symlink_to(outside, target_is_directory=True)
+    (root / "in-link").symlink_to(root / "inner", target_is_directory=True)
+    # Then the outward link is refused, also for paths that do not exist yet
+    with pytest.raises(PathOutsideRoot):
+        resolve_inside(root, "out-link/nb.ipynb")
+    with pytest.raises(PathOutsideRoot):
+        resolve_inside(root, "out-link/new/pkg")
+    # And the inward one resolves to its target
+    assert resolve_inside(root, "in-link/x") == (root / "inner" / "x").resolve()
+
+
+def test_a_root_reached_through_a_symlink_still_confines(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "alias").symlink_to(tmp_path / "real", target_is_directory=True)
+    assert resolve_inside(tmp_path / "alias", "a.ipynb") == (tmp_path / "real" / "a.ipynb")
+    with pytest.raises(PathOutsideRoot):
+        resolve_inside(tmp_path / "alias", "../real2")
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "/etc/passwd", "a\x00b"])
+def test_unusable_paths_are_invalid(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(InvalidPath):
+        resolve_inside(tmp_path, bad)
