@@ -63,6 +63,13 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                     imports.setdefault(f"*{star.module}", star)
             if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
                 notebooks.append(notebook_plan.notebook.display_path)
+            exported_in = notebook_plan.export_modules
+            for cell in cells:
+                for name in cell.export_reads:
+                    home = exported_in.get(name, module)
+                    if home != module:
+                        binding = ImportBinding(f"{plan.package}.{home}", name, None, name)
+                        imports.setdefault(name, binding)
             for cell in cells:
                 text = _cell_block(
                     cell, notebook_plan.notebook.display_path, notebook_plan.data_files

@@ -58,10 +58,10 @@ def render_tests(plan: PackagePlan) -> dict[str, str]:
             for binding in notebook.imports.get("tests", ()):
                 if binding.bound in cell.parsed.analysis.uses:
                     bucket.setdefault(binding.bound, binding)
+            exported_in = notebook.export_modules
             for name in cell.export_reads:
-                bucket.setdefault(
-                    name, ImportBinding(f"{plan.package}.{cell.module}", name, None, name)
-                )
+                home = exported_in.get(name, cell.module)
+                bucket.setdefault(name, ImportBinding(f"{plan.package}.{home}", name, None, name))
     if not by_module:
         return {}
     files = {"tests/conftest.py": _conftest(plan, fixtures)}

@@ -94,6 +94,16 @@ class NotebookPlan:
     markdown_above: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def export_modules(self) -> dict[str, str]:
+        """Name defined by an ``export`` cell → the module it lands in."""
+        return {
+            name: cell.module
+            for cell in self.cells
+            if cell.tagged.role is Role.EXPORT
+            for name in cell.parsed.analysis.binds
+        }
+
+    @property
     def steps(self) -> tuple[StepPlan, ...]:
         return tuple(c.step for c in self.cells if c.step is not None)
 
@@ -413,7 +423,7 @@ class _Planner:
             returns=returns,
             mutates=mutates,
             metrics=item.metrics,
-            docstring=self._docstring(item, required + optional, returns),
+            docstring=self._docstring(item, required + optional, returns, mutates),
         )
 
     def _check_test(self, item: TaggedCell, parsed: ParsedCell) -> None:
@@ -540,7 +550,11 @@ class _Planner:
     # ---------------------------------------------------------------- text
 
     def _docstring(
-        self, item: TaggedCell, params: list[ParamPlan], returns: tuple[str, ...]
+        self,
+        item: TaggedCell,
+        params: list[ParamPlan],
+        returns: tuple[str, ...],
+        mutates: tuple[str, ...] = (),
     ) -> str:
         explicit = item.cell.settings.get("docstring")
         summary = (
@@ -558,6 +572,8 @@ class _Planner:
                 lines.append(f"    {p.name}: {_describe_param(p)}")
         if returns:
             lines += ["", "Returns:", "    " + ", ".join(returns)]
+        if mutates:
+            lines += ["", "Changes in place: " + ", ".join(mutates) + "."]
         return "\n".join(lines)
 
     def _markdown_above(self) -> dict[str, str]:

@@ -1,0 +1,55 @@
+"""The pipeline of `golden`: every step in notebook order.
+
+`steps()` runs them one at a time; `run()` runs them all inside an MLflow run.
+Generated file: edit the notebooks, then run `nb2pkg build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from . import tracking
+from ._build import BUILD_TAGS
+from .input import collect_names, read_records
+from .reporting import summarise
+
+PACKAGE = "golden"
+VERSION = "0.1.0"
+AUTOLOG = False
+METRIC_STEPS: frozenset[str] = frozenset()
+
+
+def steps() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run the steps in notebook order, yielding each step's name and outputs."""
+    records = read_records()
+    yield "read_records", {"records": records}
+    first = summarise(records)
+    yield "summarise", {"first": first}
+    names = collect_names(records)
+    yield "collect_names", {"names": names}
+
+
+def run(
+    *,
+    track: bool = True,
+) -> dict[str, Any]:
+    """Run the whole pipeline and return every step's outputs by name.
+
+    Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
+    """
+    params: dict[str, Any] = {}
+    outputs: dict[str, Any] = {}
+    with tracking.pipeline_run(
+        package=PACKAGE,
+        version=VERSION,
+        params=params,
+        tags=BUILD_TAGS,
+        track=track,
+        autolog=AUTOLOG,
+    ) as recorder:
+        for step_name, values in recorder.timed(steps(**params)):
+            outputs.update(values)
+            if step_name in METRIC_STEPS:
+                recorder.log_metrics(values)
+    return outputs

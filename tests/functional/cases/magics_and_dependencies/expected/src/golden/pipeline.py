@@ -1,0 +1,54 @@
+"""The pipeline of `golden`: every step in notebook order.
+
+`steps()` runs them one at a time; `run()` runs them all inside an MLflow run.
+Generated file: edit the notebooks, then run `nb2pkg build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from . import tracking
+from ._build import BUILD_TAGS
+from .input import compute_area, compute_circumference, touch_area
+
+PACKAGE = "golden"
+VERSION = "0.1.0"
+AUTOLOG = False
+METRIC_STEPS: frozenset[str] = frozenset()
+
+
+def steps() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run the steps in notebook order, yielding each step's name and outputs."""
+    radius, area = compute_area()
+    yield "compute_area", {"radius": radius, "area": area}
+    circumference = compute_circumference(radius)
+    yield "compute_circumference", {"circumference": circumference}
+    touch_area(area)
+    yield "touch_area", {}
+
+
+def run(
+    *,
+    track: bool = True,
+) -> dict[str, Any]:
+    """Run the whole pipeline and return every step's outputs by name.
+
+    Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
+    """
+    params: dict[str, Any] = {}
+    outputs: dict[str, Any] = {}
+    with tracking.pipeline_run(
+        package=PACKAGE,
+        version=VERSION,
+        params=params,
+        tags=BUILD_TAGS,
+        track=track,
+        autolog=AUTOLOG,
+    ) as recorder:
+        for step_name, values in recorder.timed(steps(**params)):
+            outputs.update(values)
+            if step_name in METRIC_STEPS:
+                recorder.log_metrics(values)
+    return outputs

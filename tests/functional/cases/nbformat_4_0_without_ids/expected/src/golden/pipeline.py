@@ -1,0 +1,59 @@
+"""The pipeline of `golden`: every step in notebook order.
+
+`steps()` runs them one at a time; `run()` runs them all inside an MLflow run.
+Generated file: edit the notebooks, then run `nb2pkg build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from . import tracking
+from ._build import BUILD_TAGS
+from .input import make_cube, make_square
+
+PACKAGE = "golden"
+VERSION = "0.1.0"
+AUTOLOG = False
+METRIC_STEPS: frozenset[str] = frozenset()
+
+
+def steps(
+    *,
+    base: int = 2,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run the steps in notebook order, yielding each step's name and outputs."""
+    square = make_square(base=base)
+    yield "make_square", {"square": square}
+    cube = make_cube(square, base=base)
+    yield "make_cube", {"cube": cube}
+
+
+def run(
+    *,
+    base: int = 2,
+    track: bool = True,
+) -> dict[str, Any]:
+    """Run the whole pipeline and return every step's outputs by name.
+
+    Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
+
+    Args:
+        base: parameters cell 1.
+    """
+    params: dict[str, Any] = {"base": base}
+    outputs: dict[str, Any] = {}
+    with tracking.pipeline_run(
+        package=PACKAGE,
+        version=VERSION,
+        params=params,
+        tags=BUILD_TAGS,
+        track=track,
+        autolog=AUTOLOG,
+    ) as recorder:
+        for step_name, values in recorder.timed(steps(**params)):
+            outputs.update(values)
+            if step_name in METRIC_STEPS:
+                recorder.log_metrics(values)
+    return outputs

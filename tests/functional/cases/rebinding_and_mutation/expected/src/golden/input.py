@@ -1,0 +1,82 @@
+"""Code of input.ipynb, as packaged by nb2pkg.
+
+Generated file: edit the notebook, then run `nb2pkg build`.
+"""
+
+__all__ = [
+    "load",
+    "drop_small",
+    "add_y",
+    "order",
+    "count_big",
+]
+
+
+# nb2pkg: input.ipynb cell 2 (id c01)
+def load():
+    """Step `load` of input.ipynb.
+
+    Returns:
+        rows
+    """
+    rows = [{'x': 1}, {'x': 5}, {'x': 9}]
+    return rows
+
+
+# nb2pkg: input.ipynb cell 3 (id c02)
+def drop_small(rows):
+    """Step `drop_small` of input.ipynb.
+
+    Args:
+        rows: output of `load`.
+
+    Returns:
+        rows
+    """
+    rows = [r for r in rows if r['x'] > 1]
+    return rows
+
+
+# nb2pkg: input.ipynb cell 5 (id c04)
+def add_y(rows, offset):
+    """Step `add_y` of input.ipynb.
+
+    Args:
+        rows: output of `drop_small`.
+        offset: input the notebook computed outside the package.
+
+    Changes in place: rows.
+    """
+    for r in rows:
+        r['y'] = r['x'] + offset
+    rows.append({'x': 0, 'y': offset})
+
+
+# nb2pkg: input.ipynb cell 6 (id c05)
+def order(rows, threshold: int = 3):
+    """Step `order` of input.ipynb.
+
+    Args:
+        rows: output of `drop_small`.
+        threshold: pipeline parameter (default 3).
+
+    Returns:
+        rows, big
+    """
+    rows = sorted(rows, key=lambda r: r['y'])
+    big = [r for r in rows if r['x'] > threshold]
+    return rows, big
+
+
+# nb2pkg: input.ipynb cell 7 (id c06)
+def count_big(big):
+    """Step `count_big` of input.ipynb.
+
+    Args:
+        big: output of `order`.
+
+    Returns:
+        count
+    """
+    count = len(big)
+    return count

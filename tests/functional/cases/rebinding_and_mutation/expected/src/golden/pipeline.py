@@ -1,0 +1,68 @@
+"""The pipeline of `golden`: every step in notebook order.
+
+`steps()` runs them one at a time; `run()` runs them all inside an MLflow run.
+Generated file: edit the notebooks, then run `nb2pkg build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from . import tracking
+from ._build import BUILD_TAGS
+from .input import add_y, count_big, drop_small, load, order
+
+PACKAGE = "golden"
+VERSION = "0.1.0"
+AUTOLOG = False
+METRIC_STEPS: frozenset[str] = frozenset()
+
+
+def steps(
+    *,
+    threshold: int = 3,
+    offset,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run the steps in notebook order, yielding each step's name and outputs."""
+    rows = load()
+    yield "load", {"rows": rows}
+    rows = drop_small(rows)
+    yield "drop_small", {"rows": rows}
+    add_y(rows, offset)
+    yield "add_y", {}
+    rows, big = order(rows, threshold=threshold)
+    yield "order", {"rows": rows, "big": big}
+    count = count_big(big)
+    yield "count_big", {"count": count}
+
+
+def run(
+    *,
+    threshold: int = 3,
+    offset,
+    track: bool = True,
+) -> dict[str, Any]:
+    """Run the whole pipeline and return every step's outputs by name.
+
+    Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
+
+    Args:
+        threshold: parameters cell 1.
+        offset: defined only by unmarked cell 4.
+    """
+    params: dict[str, Any] = {"threshold": threshold, "offset": offset}
+    outputs: dict[str, Any] = {}
+    with tracking.pipeline_run(
+        package=PACKAGE,
+        version=VERSION,
+        params=params,
+        tags=BUILD_TAGS,
+        track=track,
+        autolog=AUTOLOG,
+    ) as recorder:
+        for step_name, values in recorder.timed(steps(**params)):
+            outputs.update(values)
+            if step_name in METRIC_STEPS:
+                recorder.log_metrics(values)
+    return outputs
