@@ -253,6 +253,14 @@ def _is_display_only(statements: list[ast.stmt]) -> bool:
     )
 
 
+def _has_imports(statements: list[ast.stmt]) -> bool:
+    return any(isinstance(s, ast.Import | ast.ImportFrom) for s in statements)
+
+
+def _without_imports(statements: list[ast.stmt]) -> list[ast.stmt]:
+    return [s for s in statements if not isinstance(s, ast.Import | ast.ImportFrom)]
+
+
 def _plot_call(node: ast.expr, figure_names: set[str]) -> bool:
     """A call on a plotting namespace, a figure/axes bound in the cell, or a ``.plot`` method."""
     if not isinstance(node, ast.Call):
@@ -375,8 +383,14 @@ def snake_case(heading: str) -> str:
     text = _MARKDOWN_LINK.sub(r"\1", heading)
     text = _HTML_TAG.sub(" ", text)
     text = _LEADING_NUMBERING.sub("", text.strip())
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
-    words = re.findall(r"[A-Za-z0-9]+", text.lower())
+    words: list[str] = []
+    for word in re.findall(r"[A-Za-z0-9]+", text):
+        # Why only words that start lowercase: trainModel → train_model, but NumPy → numpy.
+        if word[0].islower():
+            words.extend(re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", word))
+        else:
+            words.append(word)
+    words = [w.lower() for w in words]
     return "_".join(words[:_MAX_NAME_WORDS])
 
 
@@ -426,16 +440,21 @@ def _existing_names(cells: Sequence[Mapping[str, Any]]) -> set[str]:
 
 
 def _classify(statements: list[ast.stmt]) -> tuple[str | None, str]:
-    """(role tag or None for "function", reason) for a cell that does not stay unmarked."""
+    """(role tag, reason); ``"function"`` for work, None for a cell that stays unmarked."""
     if _is_assert_only(statements):
         return "test", "only assert statements"
-    if _is_display_only(statements):
-        return "skip", "only displays values"
-    if _is_plot_only(statements):
-        return "skip", "only plots"
     if _is_definitions_only(statements):
         return "export", "only defines functions or classes"
-    return None, "does work"
+    shown = _without_imports(statements)
+    kind = "displays values" if _is_display_only(shown) else None
+    if kind is None and _is_plot_only(shown):
+        kind = "plots"
+    if kind is not None:
+        # Why not skip: a skipped cell is no source of names, and its imports must still count.
+        if _has_imports(statements):
+            return None, f"imports and only {kind}: stays unmarked"
+        return "skip", f"only {kind}"
+    return "function", "does work"
 
 
 def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
@@ -483,7 +502,7 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
             continue
         role, reason = _classify(fact.statements)
         if (
-            role is None
+            role == "function"
             and not seen_work
             and not has_parameters
             and _is_literal_assignments(fact.statements)
@@ -492,7 +511,10 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
             seen_work = True
             proposals.append(add("parameters", "the first working cell only assigns literals"))
             continue
-        if role is not None:
+        if role is None:
+            proposals.append(keep(reason))
+            continue
+        if role != "function":
             seen_work = seen_work or role == "export"
             proposals.append(add(role, reason))
             continue

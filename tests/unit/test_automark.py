@@ -39,6 +39,7 @@ def _roles(cells: list[dict[str, Any]]) -> list[str | None]:
         ("Step 4: Load data", "load_data"),
         ("Load `data` from [the CSV](data.csv)", "load_data_from_the_csv"),
         ("trainModel quickly, then evaluate it", "train_model_quickly_then_evaluate"),
+        ("Introduction to NumPy", "introduction_to_numpy"),
     ],
 )
 def test_headings_become_snake_case(heading: str, expected: str) -> None:
@@ -144,6 +145,14 @@ def test_plot_only_cells_are_skipped(source: str) -> None:
 )
 def test_calls_that_may_do_work_are_not_display(source: str) -> None:
     assert _roles([_code("df = f()"), _code(source)])[1] == "function:step_2"
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["import numpy\nnumpy.__version__", "import matplotlib.pyplot as plt\nplt.plot([1, 2])"],
+)
+def test_imports_with_displays_or_plots_stay_unmarked_so_the_imports_count(source: str) -> None:
+    assert _roles([_code(source)]) == [None]
 
 
 def test_a_plot_that_also_computes_is_work() -> None:
