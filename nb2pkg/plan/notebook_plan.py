@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
+from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.model import (
     Cell,
     Diagnostic,
@@ -71,6 +72,8 @@ class CellPlan:
     step: StepPlan | None = None
     test: TestPlan | None = None
     export_reads: tuple[str, ...] = ()
+    mlflow_calls: tuple[tuple[str, int], ...] = ()
+    """(qualified name, line in the cell's Python source) of its own MLflow calls."""
 
     @property
     def cell(self) -> Cell:
@@ -142,8 +145,12 @@ class _Planner:
         self.data_files: dict[str, str] = {}
         self.star_imports: list[ImportBinding] = []
         self.import_latest: dict[str, ImportBinding] = {}
-        self.defined_later = self._names_defined_anywhere()
         self.imported_anywhere = self._imports_anywhere()
+        self.mlflow_names = {
+            name: target
+            for name, target in qualified_names(self.imported_anywhere.values()).items()
+            if is_mlflow_name(target)
+        }
 
     # ---------------------------------------------------------------- main loop
 
@@ -328,12 +335,14 @@ class _Planner:
         module = item.module or self.module
         params, module_names = resolved.get(item.cell.cell_id, ([], []))
         if item.role is Role.FUNCTION and item.name and parsed.module is not None:
+            calls = self._mlflow_calls(parsed)
             return CellPlan(
                 item,
                 parsed,
                 module,
-                step=self._step(item, parsed, params),
+                step=self._step(item, parsed, params, calls),
                 export_reads=tuple(module_names),
+                mlflow_calls=calls,
             )
         if item.role is Role.TEST and item.name and parsed.module is not None:
             self._check_test(item, parsed)
@@ -348,7 +357,19 @@ class _Planner:
             return CellPlan(item, parsed, module, test=test, export_reads=tuple(module_names))
         return CellPlan(item, parsed, module, export_reads=tuple(module_names))
 
-    def _step(self, item: TaggedCell, parsed: ParsedCell, params: list[ParamPlan]) -> StepPlan:
+    def _mlflow_calls(self, parsed: ParsedCell) -> tuple[tuple[str, int], ...]:
+        if parsed.module is None or not self.mlflow_names:
+            return ()
+        calls = find_mlflow_calls(parsed.module, imported=self.mlflow_names)
+        return tuple((call.qualified_name, call.line) for call in calls)
+
+    def _step(
+        self,
+        item: TaggedCell,
+        parsed: ParsedCell,
+        params: list[ParamPlan],
+        mlflow_calls: tuple[tuple[str, int], ...] = (),
+    ) -> StepPlan:
         assert item.name is not None
         analysis = parsed.analysis
         explicit = item.cell.settings.get("outputs")
@@ -393,7 +414,7 @@ class _Planner:
                 "tag the cell `export` if it only imports, or remove its tag",
                 None,
             )
-        for name, line in analysis.mlflow_calls:
+        for name, line in mlflow_calls:
             self._report(
                 item,
                 "NB309",
@@ -401,7 +422,7 @@ class _Planner:
                 f"`{name}` is called in a packaged cell; the generated pipeline logs to "
                 "MLflow itself, so this call is left out of the function",
                 "remove the MLflow calls from the cell, or keep them in an unmarked cell",
-                line,
+                line + analysis.line_offset,
             )
         for name, line in analysis.global_statements:
             self._report(
@@ -512,7 +533,7 @@ class _Planner:
                 )
 
     def _undefined(self, item: TaggedCell, name: str, line: int | None) -> None:
-        later = name in self.defined_later
+        later = name in self._names_defined_after(item)
         message = (
             f"`{name}` is read here but only defined by a later cell"
             if later
@@ -539,9 +560,12 @@ class _Planner:
                 found.setdefault(binding.bound, binding)
         return found
 
-    def _names_defined_anywhere(self) -> set[str]:
+    def _names_defined_after(self, reader: TaggedCell) -> set[str]:
+        """Names cells below ``reader`` define (skipped cells define nothing)."""
         names: set[str] = set()
         for item in self.tagged:
+            if item.cell.number <= reader.cell.number or item.role is Role.SKIP:
+                continue
             analysis = self.parsed[item.cell.cell_id].analysis
             names.update(analysis.binds)
             names.update(b.bound for b in analysis.imports)
@@ -608,6 +632,8 @@ class _Planner:
             own = {b.bound: b for b in plan.parsed.analysis.imports}
             bucket = wanted.setdefault(target, {})
             for name in sorted(plan.parsed.analysis.uses):
+                if plan.step is not None and name in self.mlflow_names:
+                    continue  # the step's MLflow calls are left out of the function
                 binding = own.get(name) or self.import_latest.get(name)
                 if binding is not None and name not in bucket:
                     bucket[name] = binding
