@@ -7,7 +7,9 @@ For every notebook under DIR (checkpoints excluded), in stages:
   execute   run it with nbclient (kernel python3) in its own folder; after each cell that
             ``build --auto`` makes a function, pickle the values that step returns;
   build     ``nb2pkg.api.build([nb], auto=True)``: automatic marking in memory, then build
-            (in a subprocess, into a temporary directory);
+            (in a child process, into a temporary directory). It runs before the notebook
+            executes, because its plan says which values to keep, but a notebook that
+            does not execute is reported at ``execute``;
   import    import the generated package (its ``src`` on PYTHONPATH);
   run       the pipeline's ``steps()`` (``run()`` without tracking) in the notebook's
             folder, pickling what each step yields;
@@ -239,23 +241,6 @@ class Step:
     returns: tuple[str, ...]
 
 
-def planned_steps(path: Path) -> list[Step]:
-    """The function steps ``build --auto`` makes of the notebook, with the names they return."""
-    from nb2pkg import api
-    from nb2pkg.automark import apply_in_memory
-
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise StageFailure("read", f"{type(error).__name__}: {error}") from error
-    plan = api.analyze_notebook(apply_in_memory(raw), path.name, path=str(path))
-    return [
-        Step(str(cell["name"]), int(cell["number"]), tuple(cell.get("returns") or ()))
-        for cell in plan.get("cells", [])
-        if cell.get("role") == "function" and cell.get("name")
-    ]
-
-
 def execute_notebook(path: Path, steps: list[Step], dump_dir: Path, cell_timeout: float) -> None:
     """Run the notebook in its folder, saving each step's returned values after its cell."""
     import nbformat
@@ -299,17 +284,33 @@ def _failed_cell(nb: Any) -> int | None:
     return None
 
 
+# One child process plans and builds, so the steps compared are exactly the ones built.
 _BUILD_SCRIPT = """
 import json, sys
 from pathlib import Path
 from nb2pkg import api
+from nb2pkg.automark import apply_in_memory
 notebook, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
+raw = json.loads(notebook.read_text(encoding="utf-8"))
+plan = api.analyze_notebook(apply_in_memory(raw), notebook.name, path=str(notebook))
+steps = [
+    [cell["name"], cell["number"], list(cell.get("returns") or [])]
+    for cell in plan.get("cells", [])
+    if cell.get("role") == "function" and cell.get("name")
+]
 result = api.build([notebook], out_dir, auto=True, root=notebook.parent)
-print(json.dumps(result.to_json()))
+print(json.dumps({"steps": steps, "build": result.to_json()}))
 """
 
 
-def build_package(path: Path, out_dir: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Built:
+    steps: list[Step]
+    result: dict[str, Any]
+
+
+def build_package(path: Path, out_dir: Path) -> Built:
+    """Plan and build in a child process; a failed build is raised only by ``Built.check``."""
     env = {**os.environ, "PYTHONPATH": _pythonpath(REPO_ROOT)}
     try:
         completed = subprocess.run(
@@ -326,16 +327,22 @@ def build_package(path: Path, out_dir: Path) -> dict[str, Any]:
     if completed.returncode != 0:
         raise StageFailure("build", f"crashed: {_last_line(completed.stderr)}")
     try:
-        result: dict[str, Any] = json.loads(_last_line(completed.stdout))
+        output = json.loads(_last_line(completed.stdout))
     except ValueError as error:
         raise StageFailure("build", f"unreadable output: {completed.stdout[-200:]}") from error
+    steps = [
+        Step(str(name), int(number), tuple(returns)) for name, number, returns in output["steps"]
+    ]
+    return Built(steps, output["build"])
+
+
+def check_build(result: dict[str, Any]) -> None:
     if not result.get("ok"):
         errors = [d for d in result.get("diagnostics", []) if d.get("severity") == "error"]
         first = errors[0] if errors else {}
         raise StageFailure(
             "build", f"{first.get('code')} {first.get('where')}: {first.get('message')}"
         )
-    return result
 
 
 def _pythonpath(*entries: Path) -> str:
@@ -470,14 +477,21 @@ def roundtrip(path: Path, root: Path, cell_timeout: float, keep: Path | None) ->
     try:
         dump_dir = work / "notebook_values"
         dump_dir.mkdir()
-        steps = planned_steps(path)
-        execute_notebook(path, steps, dump_dir, cell_timeout)
         out_dir = (keep.resolve() / path.stem) if keep else work / "package"
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         if keep and out_dir.exists():
             shutil.rmtree(out_dir)
-        result = build_package(path, out_dir)
-        outcome.package = str(result.get("package", ""))
+        # Built first (static, it never runs the notebook): the plan says which values to keep.
+        try:
+            built: Built | StageFailure = build_package(path, out_dir)
+        except StageFailure as failure:
+            built = failure
+        steps = built.steps if isinstance(built, Built) else []
+        execute_notebook(path, steps, dump_dir, cell_timeout)
+        if isinstance(built, StageFailure):
+            raise built
+        check_build(built.result)
+        outcome.package = str(built.result.get("package", ""))
         report = run_pipeline(
             outcome.package, out_dir, path.parent, steps, dump_dir, work / "report.json"
         )
