@@ -44,8 +44,17 @@ BUILD_TIMEOUT_SECONDS = 300
 INSTALL_TIMEOUT_SECONDS = 900
 RUN_TIMEOUT_SECONDS = 600
 
-# Variables that would leak the development environment into a child process.
-_LEAKY_VARIABLES = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX")
+# Variables that would leak the development environment into a child process. A developer's
+# own MLflow server must not receive test runs: tests that want one pass it as an override.
+_LEAKY_VARIABLES = (
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "CONDA_PREFIX",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_EXPERIMENT_NAME",
+)
 
 
 def clean_environment(**overrides: str) -> dict[str, str]:

@@ -5,7 +5,8 @@ For every notebook in ``example_notebooks/``:
 
 1. ``nb2pkg build`` exits 0 and reports no error;
 2. the generated package pip-installs into a fresh virtualenv (dependencies included);
-3. ``python -m PKG run --no-track`` exits 0 there, and ``--no-track`` leaves no tracking store;
+3. ``python -m PKG run --no-track`` exits 0 there and leaves no tracking store; ``python -m
+   PKG run`` exits 0 and logs into MLflow's local store in the working directory;
 4. the differential check: the notebook is executed top to bottom with nbclient, and the
    value of every name a packaged step returns is captured in the kernel at the end; the
    installed package's ``run(track=False)`` must return the same values.
@@ -110,6 +111,17 @@ def test_example_installs_and_runs_untracked(
     assert completed.returncode == 0, explain_process(completed)
     left_behind = sorted(p.name for p in tmp_path.iterdir())
     assert "mlflow.db" not in left_behind and "mlruns" not in left_behind, left_behind
+
+
+@pytest.mark.slow
+def test_example_runs_tracked_into_the_local_store(
+    installed_example: str, fresh_venv: FreshVenv, tmp_path: Path, explain_process: Explain
+) -> None:
+    # No MLFLOW_TRACKING_URI: MLflow's embedded store in the working directory.
+    completed = fresh_venv.run_module(installed_example, "run", cwd=tmp_path)
+
+    assert completed.returncode == 0, explain_process(completed)
+    assert (tmp_path / "mlflow.db").is_file(), sorted(p.name for p in tmp_path.iterdir())
 
 
 @pytest.mark.slow
