@@ -208,7 +208,6 @@ class CellAnalysis:
     literal_assignments: tuple[tuple[str, str], ...] = ()
     """For parameters cells: (name, source of the literal default)."""
     non_literal_assignments: tuple[tuple[str, int], ...] = ()
-    mlflow_calls: tuple[tuple[str, int], ...] = ()
     file_literals: tuple[tuple[str, int], ...] = ()
     """String literals that look like relative file paths: (value, line)."""
     first_line_of: Mapping[str, int] = field(default_factory=dict)

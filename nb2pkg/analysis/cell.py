@@ -160,7 +160,6 @@ def _analyze_module(
         has_call=visitor.has_call,
         literal_assignments=tuple(literals),
         non_literal_assignments=tuple(non_literals),
-        mlflow_calls=(),
         file_literals=tuple(file_literals),
         first_line_of={name: line + offset for name, line in reads.items()},
         defines=tuple(defines),

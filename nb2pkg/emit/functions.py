@@ -7,13 +7,16 @@ comments above a removed statement move to the next kept one, so nothing written
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
 
 from nb2pkg.model import ParamPlan
 
 _INDENT = "    "
+
+Rewrite = Callable[[cst.BaseStatement], list[cst.BaseStatement]]
+"""Turns one top-level statement of the cell into the statements the function keeps."""
 
 
 def function_source(
@@ -24,12 +27,13 @@ def function_source(
     *,
     drop: set[int],
     docstring: str,
+    rewrite: Rewrite | None = None,
     provenance: str,
     replacements: Mapping[str, str] | None = None,
     decorators: Sequence[str] = (),
 ) -> str:
     """The source of ``def name(params): <cell body>; return <returns>``."""
-    body = _kept_statements(module, drop)
+    body = _kept_statements(module, drop, rewrite)
     if replacements:
         body = [s.visit(_ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
     statements: list[cst.BaseStatement] = []
@@ -65,20 +69,29 @@ def _params(params: Sequence[ParamPlan]) -> str:
     return ", ".join(parts)
 
 
-def _kept_statements(module: cst.Module, drop: set[int]) -> list[cst.BaseStatement]:
+def _kept_statements(
+    module: cst.Module, drop: set[int], rewrite: Rewrite | None
+) -> list[cst.BaseStatement]:
+    """The cell's top-level statements minus ``drop``, each passed through ``rewrite``."""
     kept: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = [line for line in module.header if line.comment is not None]
-    for index, statement in enumerate(module.body):
-        leading = [_unindented_if_blank(line) for line in getattr(statement, "leading_lines", ())]
-        if index in drop:
-            carried.extend(line for line in leading if line.comment is not None)
+    for index, original in enumerate(module.body):
+        pieces = [original] if rewrite is None or index in drop else rewrite(original)
+        if index in drop or not pieces:
+            carried.extend(
+                line for line in getattr(original, "leading_lines", ()) if line.comment is not None
+            )
             continue
-        if carried:
-            leading = [*carried, *leading]
-            carried = []
-        elif not kept:
-            leading = _trim_blank(leading)
-        kept.append(statement.with_changes(leading_lines=leading))
+        for statement in pieces:
+            leading = [
+                _unindented_if_blank(line) for line in getattr(statement, "leading_lines", ())
+            ]
+            if carried:
+                leading = [*carried, *leading]
+                carried = []
+            elif not kept:
+                leading = _trim_blank(leading)
+            kept.append(statement.with_changes(leading_lines=leading))
     if carried and kept:
         # Comments after the last kept statement stay with the function, at its end.
         kept.append(cst.parse_statement("pass\n").with_changes(leading_lines=carried))

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
-from nb2pkg.emit.functions import function_source
+from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.model import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
@@ -43,7 +44,6 @@ def statements_to_drop(cell: CellPlan) -> set[int]:
     drop = set(analysis.import_statements)
     if cell.tagged.role in (Role.FUNCTION, Role.TEST):
         drop.update(analysis.display_statements)
-        drop.update(_mlflow_statements(cell))
     return drop
 
 
@@ -93,6 +93,7 @@ def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) ->
             step.params,
             step.returns,
             drop=statements_to_drop(cell),
+            rewrite=mlflow_rewrite(cell),
             docstring=step.docstring,
             provenance=provenance(notebook, cell),
             replacements={
@@ -143,21 +144,65 @@ def _assemble(
     return ModuleText(module, content, tuple(spans), tuple(public), hashes)
 
 
-def _mlflow_statements(cell: CellPlan) -> set[int]:
-    """Top-level statements that call MLflow: the generated pipeline does the logging."""
-    analysis = cell.parsed.analysis
+def mlflow_rewrite(cell: CellPlan) -> Rewrite | None:
+    """Leave the cell's own MLflow calls out: the generated pipeline does the logging.
+
+    Statements calling MLflow go (at any depth); ``with mlflow.start_run():`` keeps its body.
+    """
     module = cell.parsed.module
-    if not analysis.mlflow_calls or module is None:
-        return set()
-    lines = {line - analysis.line_offset for _, line in analysis.mlflow_calls}
-    found: set[int] = set()
-    position = 1 + len(module.header)
-    for index, statement in enumerate(module.body):
-        text = cst.Module(body=[statement]).code
-        leading = sum(1 for _ in getattr(statement, "leading_lines", ()))
-        first = position + leading
-        last = position + text.count("\n") - 1
-        if any(first <= line <= last for line in lines):
-            found.add(index)
-        position += text.count("\n")
-    return found
+    if not cell.mlflow_calls or module is None or cell.tagged.role is not Role.FUNCTION:
+        return None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    remover = _WithoutMlflowCalls({line for _, line in cell.mlflow_calls})
+
+    def rewrite(statement: cst.BaseStatement) -> list[cst.BaseStatement]:
+        with remover.resolve(wrapper):
+            result = statement.visit(remover)
+        if isinstance(result, cst.FlattenSentinel):
+            return list(result.nodes)
+        if isinstance(result, cst.RemovalSentinel):
+            return []
+        return [result]
+
+    return rewrite
+
+
+class _WithoutMlflowCalls(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, lines: set[int]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def _span(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.get_metadata(PositionProvider, node)
+        return position.start.line, position.end.line
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        first, last = self._span(original_node)
+        if any(first <= line <= last for line in self.lines):
+            return cst.RemoveFromParent()
+        return updated_node
+
+    def leave_With(
+        self, original_node: cst.With, updated_node: cst.With
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        first, _ = self._span(original_node)
+        if first not in self.lines or not isinstance(updated_node.body, cst.IndentedBlock):
+            return updated_node
+        body = list(updated_node.body.body)
+        if not body:
+            return cst.RemoveFromParent()
+        body[0] = body[0].with_changes(
+            leading_lines=[*updated_node.leading_lines, *getattr(body[0], "leading_lines", ())]
+        )
+        return cst.FlattenSentinel(body)
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if updated_node.body:
+            return updated_node
+        return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
