@@ -29,7 +29,6 @@ import math
 import os
 import pickle
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -530,10 +529,6 @@ def summary(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", type=Path)
@@ -541,8 +536,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write every outcome to this file")
     parser.add_argument("--keep", type=Path, help="keep the generated packages in this folder")
     args = parser.parse_args(argv)
-    # Why: on SIGTERM, unwind like Ctrl-C so nbclient shuts down the kernel it started.
-    signal.signal(signal.SIGTERM, _interrupt)
     if importlib.util.find_spec("nb2pkg") is None:  # run from a checkout without installing
         sys.path.insert(0, str(REPO_ROOT))
     root = args.directory.resolve()
