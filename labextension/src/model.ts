@@ -197,12 +197,21 @@ export function badgeFor(
       break;
     }
     case 'test':
-      text = plan?.role === 'test' && plan.name ? plan.name : marking.name ?? '';
+      text = plan?.role === 'test' && plan.signature ? plan.signature : marking.name ?? '';
       break;
-    case 'parameters':
-      text = (analysis?.parameters ?? [])
-        .map(p => (p.default === null ? p.name : `${p.name}=${p.default}`))
+    case 'parameters': {
+      const names = plan?.role === 'parameters' ? withoutPrefix(plan.signature, 'parameters') : '';
+      const defaults = new Map((analysis?.parameters ?? []).map(p => [p.name, p.default]));
+      text = names
+        .split(',')
+        .map(name => name.trim())
+        .filter(name => name)
+        .map(name => (defaults.get(name) ? `${name}=${defaults.get(name)}` : name))
         .join(', ');
+      break;
+    }
+    case 'export':
+      text = plan?.role === 'export' ? withoutPrefix(plan.signature, 'export') : '';
       break;
     default:
       text = '';
@@ -211,4 +220,10 @@ export function badgeFor(
     text += `  · module ${marking.module}`;
   }
   return { role: marking.role, text: text.trim(), errors, warnings };
+}
+
+/** `"parameters: a, b"` → `"a, b"` (the badge shows the role word itself). */
+function withoutPrefix(signature: string | null, role: string): string {
+  const text = signature ?? '';
+  return text.startsWith(`${role}:`) ? text.slice(role.length + 1).trim() : text;
 }

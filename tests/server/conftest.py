@@ -20,7 +20,7 @@ BODY_LIMIT = 256 * 1024
 
 
 @pytest.fixture
-def jp_server_config() -> Config:
+def jp_server_config() -> Config:  # type: ignore[no-redef]
     return Config(
         {
             "ServerApp": {"jpserver_extensions": {"nb2pkg": True}},

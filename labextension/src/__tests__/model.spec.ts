@@ -218,14 +218,24 @@ describe('badgeFor', () => {
     expect(badge?.text).toBe('fit(…)');
   });
 
-  it('lists the parameters with their defaults on the parameters cell', () => {
+  it('lists the parameters cell\'s names with their defaults', () => {
     const a = analysis({
       parameters: [
         { name: 'n', default: '300', annotation: 'int' },
-        { name: 'path', default: null, annotation: null }
+        { name: 'path', default: null, annotation: null },
+        { name: 'data_csv', default: "'data.csv'", annotation: 'str' }
       ]
     });
-    expect(badgeFor(markingOf(['parameters']), undefined, a, [])?.text).toBe('n=300, path');
+    const cell = plan({ role: 'parameters', name: null, signature: 'parameters: n, path' });
+    expect(badgeFor(markingOf(['parameters']), cell, a, [])?.text).toBe('n=300, path');
+  });
+
+  it('shows the test\'s fixtures and the export\'s names from the analysis', () => {
+    const test = plan({ role: 'test', name: 'test_cell_4', signature: 'test_cell_4(scaled)' });
+    expect(badgeFor(markingOf(['test']), test, analysis(), [])?.text).toBe('test_cell_4(scaled)');
+    const exp = plan({ role: 'export', name: null, signature: 'export: helper, Model' });
+    expect(badgeFor(markingOf(['export']), exp, analysis(), [])?.text).toBe('helper, Model');
+    expect(badgeFor(markingOf(['export']), undefined, null, [])?.text).toBe('');
   });
 
   it('counts problems, and shows them on unmarked cells too', () => {

@@ -1,0 +1,226 @@
+"""nb2pkg in a real JupyterLab, driven through headless Chromium.
+
+The path a user takes: mark a cell as a function (shortcut → name dialog prefilled from
+the heading above, validated), see its badge with the inferred signature, mark and undo
+through the context menu, click a diagnostic in the Package panel to reach its cell, build
+from the panel, then find the package on disk and the tags in the saved notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from conftest import ARTIFACTS, Lab
+from notebooks import (
+    DEMO_FUNCTION_CELL,
+    DEMO_PROBLEM_CELL,
+    LARGE_EDIT_CELL,
+    demo_notebook,
+    large_notebook,
+)
+from playwright.sync_api import expect
+
+NOTEBOOK_JS = "window.jupyterapp.shell.currentWidget.content"
+
+
+def open_notebook(page: Any, lab: Lab, name: str, content: dict[str, Any]) -> None:
+    (lab.root / name).write_text(json.dumps(content, indent=1))
+    page.goto(lab.page_url(name))
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('nb2pkg:mark-function')"
+        " && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.context"
+        " && window.jupyterapp.shell.currentWidget.context.isReady",
+        timeout=90_000,
+    )
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=30_000)
+
+
+def cell(page: Any, index: int) -> Any:
+    return page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{index}"]')
+
+
+def select_cell(page: Any, index: int) -> None:
+    """Click the cell's prompt: the cell becomes active, the notebook is in command mode."""
+    page.evaluate(f"async () => {{ await {NOTEBOOK_JS}.scrollToItem({index}, 'center'); }}")
+    cell(page, index).locator(".jp-InputPrompt").first.click()
+    expect_active_cell(page, index)
+
+
+def expect_active_cell(page: Any, index: int) -> None:
+    page.wait_for_function(
+        f"() => {NOTEBOOK_JS}.activeCellIndex === {index}", timeout=10_000
+    )
+
+
+def tags_in_browser(page: Any, cell_id: str) -> list[str]:
+    tags: list[str] = page.evaluate(
+        f"""() => {{
+            const cell = {NOTEBOOK_JS}.widgets.find(c => c.model.id === {json.dumps(cell_id)});
+            return cell.model.getMetadata('tags') || [];
+        }}"""
+    )
+    return tags
+
+
+def read_saved_notebook(path: Path) -> dict[str, Any]:
+    """The saved .ipynb; a read racing the server's write is retried."""
+    for _ in range(50):
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+            return data
+        except json.JSONDecodeError:
+            time.sleep(0.1)
+    raise AssertionError(f"{path} never became valid JSON")
+
+
+def test_mark_see_signature_jump_to_diagnostic_and_build(page: Any, lab: Lab) -> None:
+    open_notebook(page, lab, "demo.ipynb", demo_notebook())
+
+    # The cell already marked shows its badge with the signature the server inferred.
+    expect(cell(page, 2).locator(".nb2pkg-Badge-signature")).to_have_text(
+        "load_numbers() -> data", timeout=30_000
+    )
+
+    # Mark a cell as function with the shortcut: the dialog suggests the heading's name.
+    select_cell(page, DEMO_FUNCTION_CELL)
+    page.keyboard.press("Alt+Shift+F")
+    name_input = page.locator(".jp-Dialog input")
+    expect(name_input).to_have_value("scale_the_data")
+    # A keyword is refused with the converter's code, and the dialog asks again.
+    name_input.fill("class")
+    page.keyboard.press("Enter")
+    expect(page.locator(".jp-Dialog")).to_contain_text("NB102")
+    page.locator(".jp-Dialog input").fill("scale_the_data")
+    page.keyboard.press("Enter")
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+
+    # The badge shows the role at once and the inferred signature after the analysis.
+    badge = cell(page, DEMO_FUNCTION_CELL).locator(".nb2pkg-Badge")
+    expect(badge.locator(".nb2pkg-Badge-role")).to_have_text("function")
+    expect(badge.locator(".nb2pkg-Badge-signature")).to_have_text(
+        "scale_the_data(data, factor) -> scaled", timeout=15_000
+    )
+    assert tags_in_browser(page, "scale") == ["function:scale_the_data"]
+
+    # The context menu marks too, and the notebook's undo takes the edit back.
+    select_cell(page, 5)
+    cell(page, 5).locator(".jp-InputArea-editor").click(button="right")
+    page.locator('.lm-Menu-item:has-text("nb2pkg")').first.hover()
+    page.locator('.lm-Menu-item[data-command="nb2pkg:mark-skip"]').click()
+    assert tags_in_browser(page, "check") == ["skip"]
+    expect(cell(page, 5).locator(".nb2pkg-Badge-role")).to_have_text("skip")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:undo-cell-action')")
+    page.wait_for_function(
+        f"() => JSON.stringify({NOTEBOOK_JS}.widgets[5].model.getMetadata('tags')) === '[\"test\"]'"
+    )
+
+    # The command palette lists the commands, and the cell toolbar has the mark button.
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
+    page.locator(".lm-CommandPalette-input").fill("Mark cell as function")
+    expect(
+        page.locator('.lm-CommandPalette-item[data-command="nb2pkg:mark-function"]').first
+    ).to_be_visible()
+    page.keyboard.press("Escape")
+    select_cell(page, DEMO_FUNCTION_CELL)
+    expect(
+        cell(page, DEMO_FUNCTION_CELL).locator('.jp-cell-toolbar [data-command="nb2pkg:mark-function"]')
+    ).to_have_count(1)
+
+    # The Package panel lists the functions and the warning; clicking it reaches the cell.
+    page.locator('.jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id="nb2pkg-package-panel"]').click()
+    panel = page.locator("#nb2pkg-package-panel")
+    expect(panel.locator(".nb2pkg-Panel-function")).to_have_count(2)
+    expect(panel.locator(".nb2pkg-Panel-function").nth(1)).to_contain_text("scale_the_data(")
+    diagnostic = panel.locator('.nb2pkg-Panel-diagnostic[data-code="NB107"]')
+    expect(diagnostic).to_contain_text("metrics")
+    diagnostic.click()
+    expect_active_cell(page, DEMO_PROBLEM_CELL)
+    page.wait_for_function(
+        f"""() => {{
+            const nb = {NOTEBOOK_JS};
+            const box = nb.activeCell.node.getBoundingClientRect();
+            const view = nb.node.getBoundingClientRect();
+            return box.top >= view.top && box.bottom <= view.bottom;
+        }}""",
+        timeout=10_000,
+    )
+
+    # Build from the panel: progress, then the version and the changed files.
+    panel.get_by_role("button", name="Build").click()
+    outcome = panel.locator(".nb2pkg-Panel-build")
+    expect(outcome).to_have_attribute("data-status", "done", timeout=90_000)
+    expect(outcome.locator(".nb2pkg-Panel-summary")).to_contain_text("Built demo 0.1.0")
+    ARTIFACTS.mkdir(exist_ok=True)
+    panel.screenshot(path=str(ARTIFACTS / "package-panel-after-build.png"))
+
+    # The package is on disk, with the function marked in the browser ...
+    out_dir = lab.root / outcome.locator(".nb2pkg-Panel-outdir").inner_text()
+    modules = "\n".join(p.read_text() for p in (out_dir / "src" / "demo").glob("*.py"))
+    assert "def scale_the_data(" in modules
+    assert "def load_numbers(" in modules
+    # ... and the build saved the notebook first, with the tags in the cells' metadata.
+    saved = read_saved_notebook(lab.root / "demo.ipynb")
+    tags = {c["id"]: c["metadata"].get("tags") for c in saved["cells"]}
+    assert tags["scale"] == ["function:scale_the_data"]
+    assert tags["check"] == ["test"]
+    assert page.errors == []
+
+
+def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> None:
+    """Prints the time from the last keystroke to the updated badge (no timed assertion)."""
+    open_notebook(page, lab, "large.ipynb", large_notebook())
+    index = LARGE_EDIT_CELL
+    page.evaluate(f"async () => {{ await {NOTEBOOK_JS}.scrollToItem({index}, 'center'); }}")
+    signature = cell(page, index).locator(".nb2pkg-Badge-signature")
+    expect(signature).to_have_text("step_100(value_99) -> value_100", timeout=60_000)
+
+    latencies = []
+    for name in ("value_1", "value_2", "value_3"):
+        cell(page, index).locator(".cm-content").click()
+        page.keyboard.press("End")
+        page.evaluate(
+            f"""() => {{
+                const node = {NOTEBOOK_JS}.widgets[{index}].node;
+                window.__nb2pkgLatency = new Promise(resolve => {{
+                    let last = 0;
+                    const keys = e => {{ last = performance.now(); }};
+                    document.addEventListener('keydown', keys, true);
+                    const observer = new MutationObserver(() => {{
+                        const text = node.querySelector('.nb2pkg-Badge-signature');
+                        if (text && text.textContent.includes({json.dumps(name)})) {{
+                            observer.disconnect();
+                            document.removeEventListener('keydown', keys, true);
+                            resolve(performance.now() - last);
+                        }}
+                    }});
+                    observer.observe(node, {{ subtree: true, childList: true, characterData: true }});
+                }});
+            }}"""
+        )
+        page.keyboard.type(f" + {name}")
+        latencies.append(page.evaluate("() => window.__nb2pkgLatency"))
+        expect(signature).to_contain_text(name)
+    debounce = page.evaluate(
+        "async () => (await window.jupyterapp.serviceManager.settings.fetch('nb2pkg:plugin'))"
+        ".composite.debounceMs"
+    )
+
+    content = json.loads((lab.root / "large.ipynb").read_text())
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        lab.post("analyze", {"path": "large.ipynb", "notebook": content})
+        timings.append((time.perf_counter() - started) * 1000)
+    print(
+        f"\nbadge refresh latency, 300-cell notebook, keystroke -> updated badge: "
+        f"median {statistics.median(latencies):.0f} ms "
+        f"(runs: {', '.join(f'{v:.0f}' for v in latencies)} ms; debounce {debounce} ms included)"
+        f"\nPOST /nb2pkg/analyze of the same notebook from Python: "
+        f"first {timings[0]:.0f} ms, then {timings[1]:.0f} / {timings[2]:.0f} ms"
+    )
+    assert page.errors == []
