@@ -117,6 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`nb2pkg show NB | head`): not a failure of ours. Point stdout
+        # at devnull so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # a bug in nb2pkg: say so plainly, without a traceback
         if os.environ.get("NB2PKG_DEBUG"):
             raise
@@ -290,11 +295,20 @@ def _init(args: argparse.Namespace) -> int:
         return EXIT_INPUT_ERROR
     name = args.name or package_name_for(Path(notebooks[0]).stem)
     target = find_pyproject(Path.cwd()) or Path.cwd() / "pyproject.toml"
-    section = init_settings(notebooks, name, args.out or f"{name}-pkg")
+    # [tool.nb2pkg] paths are relative to the pyproject.toml, so the project can move.
+    listed = [_relative_to(Path(n), target.parent) for n in notebooks]
+    section = init_settings(listed, name, args.out or f"{name}-pkg")
     existing = target.read_text(encoding="utf-8") if target.is_file() else ""
     target.write_text(existing + section, encoding="utf-8")
     print(f"wrote [tool.nb2pkg] to {target}:{section}")
     return EXIT_OK
+
+
+def _relative_to(path: Path, folder: Path) -> str:
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ Diagnostic codes:
 
 from __future__ import annotations
 
+import glob
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +137,13 @@ def resolve_config(
     paths = [Path(n) if Path(n).is_absolute() else cwd / n for n in notebooks]
     if not paths:
         for pattern in settings.get("notebooks", []):
-            matches = sorted(base.glob(str(pattern)))
+            # An absolute entry replaces `base` in the join (Path.glob refuses absolute patterns).
+            matches = sorted(
+                Path(found)
+                for found in glob.glob(
+                    os.path.join(glob.escape(str(base)), str(pattern)), recursive=True
+                )
+            )
             paths.extend(matches if matches else [base / str(pattern)])
     if not paths:
         return None, [
