@@ -216,6 +216,33 @@ class NameFlowVisitor(cst.CSTVisitor):
     def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
         return False
 
+    # ``match`` patterns: capture names are bindings; keyword keys of class patterns are
+    # attribute names, not reads.
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> bool:
+        if node.pattern is not None:
+            node.pattern.visit(self)
+        if node.name is not None:
+            self.bind(node.name.value)
+        return False
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> bool:
+        if node.name is not None:
+            self.bind(node.name.value)
+        return False
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> bool:
+        for element in node.elements:
+            element.key.visit(self)
+            element.pattern.visit(self)
+        if node.rest is not None:
+            self.bind(node.rest.value)
+        return False
+
+    def visit_MatchKeywordElement(self, node: cst.MatchKeywordElement) -> bool:
+        node.pattern.visit(self)
+        return False
+
     def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -441,6 +468,30 @@ class _ScopeCollector(cst.CSTVisitor):
     def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
         for item in node.names:
             self.stores.add(item.name.value)
+        return False
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> bool:
+        if node.pattern is not None:
+            node.pattern.visit(self)
+        if node.name is not None:
+            self.stores.add(node.name.value)
+        return False
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> bool:
+        if node.name is not None:
+            self.stores.add(node.name.value)
+        return False
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> bool:
+        for element in node.elements:
+            element.key.visit(self)
+            element.pattern.visit(self)
+        if node.rest is not None:
+            self.stores.add(node.rest.value)
+        return False
+
+    def visit_MatchKeywordElement(self, node: cst.MatchKeywordElement) -> bool:
+        node.pattern.visit(self)
         return False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:

@@ -182,6 +182,38 @@ def test_binding_statements(
     assert analysis.reads == expected_reads
 
 
+def test_match_patterns_bind_their_captures() -> None:
+    analysis = facts(
+        "match command:\n"
+        "    case Point(x=px, y=0):\n"
+        "        r = px\n"
+        "    case [first, *rest]:\n"
+        "        r = first\n"
+        "    case {'k': v, **others}:\n"
+        "        r = v\n"
+        "    case str() as s if s != sep:\n"
+        "        r = s\n"
+        "    case Color.RED:\n"
+        "        r = 0\n"
+        "    case _:\n"
+        "        r = fallback\n"
+    )
+
+    assert analysis.reads == ("command", "Point", "str", "sep", "Color", "fallback")
+    assert analysis.binds == ("px", "r", "first", "rest", "v", "others", "s")
+
+
+def test_match_captures_inside_a_def_are_local() -> None:
+    analysis = facts(
+        "def split(cmd):\n"
+        "    match cmd:\n"
+        "        case [first, *rest]:\n"
+        "            return first, rest, other\n"
+    )
+
+    assert analysis.def_globals == (("split", "other"),)
+
+
 # ------------------------------------------------------------------ mutations
 
 
