@@ -104,7 +104,7 @@ def first_difference(left: Any, right: Any, where: str = "", depth: int = 0) -> 
             if _numeric_equal(left, right)
             else f"{here}: type {type(left).__name__} vs {type(right).__name__}"
         )
-    if module == "numpy":
+    if module == "numpy" and _is_numpy_value(left):
         return None if _numpy_equal(left, right) else here
     if module == "pandas":
         problem = _pandas_difference(left, right)
@@ -178,6 +178,13 @@ def _numeric_equal(left: Any, right: Any) -> bool:
     if math.isnan(a) and math.isnan(b):
         return True
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _is_numpy_value(value: Any) -> bool:
+    """Arrays and scalars; other numpy objects (a random Generator) are compared by state."""
+    import numpy as np
+
+    return isinstance(value, np.ndarray | np.generic)
 
 
 def _numpy_equal(left: Any, right: Any) -> bool:
