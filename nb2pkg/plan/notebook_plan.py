@@ -404,7 +404,8 @@ class _Planner:
             )
         kept = len(parsed.module.body) if parsed.module is not None else 0
         dropped = len(analysis.import_statements) + len(analysis.display_statements)
-        if kept - dropped <= 0:
+        refused = any(p.severity is Severity.ERROR for p in parsed.problems)
+        if kept - dropped <= 0 and not refused:  # an unsupported cell magic says it already
             self._report(
                 item,
                 "NB308",

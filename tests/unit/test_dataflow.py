@@ -349,6 +349,12 @@ def test_a_function_left_empty_warns() -> None:
     assert codes(result) == ["NB308"]
 
 
+def test_an_unsupported_cell_magic_is_one_error_not_also_an_empty_function() -> None:
+    result = plan(("%%bash\nls -l\n", ["function:listing"]))
+
+    assert codes(result) == ["NB202"]
+
+
 def test_a_test_that_cannot_fail_warns_and_an_empty_one_is_an_error() -> None:
     result = plan(
         ("a = 1", ["function:f"]),
