@@ -63,7 +63,7 @@ def notebook_from_json(
     """Validate already-parsed notebook JSON (the server receives it from the browser)."""
     if sha256 is None:
         sha256 = hashlib.sha256(
-            json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+            json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         ).hexdigest()
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         return None, [
@@ -132,12 +132,20 @@ def notebook_from_json(
 def _cells(raw_cells: list[Mapping[str, Any]], minor: int) -> tuple[Cell, ...]:
     cells: list[Cell] = []
     seen: dict[str, int] = {}
+    used: set[str] = set()
     for index, raw in enumerate(raw_cells):
         source = raw.get("source", "")
         text = "".join(source) if isinstance(source, list) else str(source)
         cell_id = raw.get("id") if minor >= 5 else None
         if not isinstance(cell_id, str) or not cell_id:
             cell_id = _derived_id(text, seen)
+        # Ids key every per-cell table: a copied cell that kept its id must not share it.
+        unique, repeat = cell_id, 1
+        while unique in used:
+            repeat += 1
+            unique = f"{cell_id}-{repeat}"
+        cell_id = unique
+        used.add(cell_id)
         metadata = raw.get("metadata") or {}
         tags = metadata.get("tags") or []
         settings = metadata.get("nb2pkg") or {}

@@ -10,6 +10,7 @@ from typing import Any
 import nbformat
 import pytest
 
+from nb2pkg.api import analyze_notebook
 from nb2pkg.model import Notebook, Severity
 from nb2pkg.notebook import notebook_from_json, read_notebook
 from tests.helpers import code_cell, make_notebook, markdown_cell, write_notebook
@@ -265,3 +266,23 @@ def test_the_hash_of_parsed_json_ignores_key_order() -> None:
     shuffled = json.loads(json.dumps(data, sort_keys=True))
 
     assert read_json(data).sha256 == read_json(shuffled).sha256
+
+
+def test_a_repeated_cell_id_is_made_unique() -> None:
+    data = make_notebook([("a = 1", ["function:f"]), ("b = a + 1", ["function:g"])])
+    data["cells"][1]["id"] = data["cells"][0]["id"]
+
+    first, second = read_json(data).cells
+
+    assert first.cell_id == "cell-1"
+    assert second.cell_id not in ("cell-1", "")
+    plan = analyze_notebook(data, "demo.ipynb")
+    assert [c["signature"] for c in plan["cells"]] == ["f() -> a", "g(a) -> b"]
+
+
+def test_a_lone_surrogate_from_the_browser_is_not_a_crash() -> None:
+    data = make_notebook([('x = "\ud800"', ["function:f"])])
+
+    plan = analyze_notebook(data, "demo.ipynb")
+
+    assert [c["signature"] for c in plan["cells"]] == ["f() -> x"]
