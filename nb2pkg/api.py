@@ -43,12 +43,15 @@ def build(
     force: bool = False,
     auto: bool = False,
     root: Path | None = None,
+    confine_to: Path | None = None,
 ) -> BuildResult:
     config, problems = resolve_config(notebooks, out_dir=out_dir, name=name, root=root)
     if config is None:
         fallback = Path(out_dir) if out_dir else Path.cwd()
         return BuildResult(False, fallback, name or "", tuple(problems))
-    return run_build(config, bump=bump, version=version, force=force, auto=auto)
+    return run_build(
+        config, bump=bump, version=version, force=force, auto=auto, confine_to=confine_to
+    )
 
 
 def _analysis_json(

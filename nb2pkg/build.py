@@ -78,8 +78,10 @@ def build(
     version: str | None = None,
     force: bool = False,
     auto: bool = False,
+    confine_to: Path | None = None,
     after_each_file: Callable[[str], None] | None = None,
 ) -> BuildResult:
+    """Build the package; ``confine_to`` refuses writes that would leave that directory."""
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
@@ -116,7 +118,13 @@ def build(
             bump="none",
         )
     written, write_diagnostics = write_package(
-        config.out_dir, prepared.files, previous, force=force, after_each_file=after_each_file
+        config.out_dir,
+        prepared.files,
+        previous,
+        force=force,
+        carried_over=("CHANGELOG.md",),
+        confine_to=confine_to,
+        after_each_file=after_each_file,
     )
     diagnostics = diagnostics + write_diagnostics
     if written is None:
