@@ -40,7 +40,17 @@ three are the smallest set with which ``run()`` works with zero setup and agains
 tracking server; ``pip install mlflow`` adds the ``mlflow ui`` to browse the runs.
 """
 
+MLFLOW_AUTOLOG_REQUIREMENTS: tuple[str, ...] = ("pandas<4",)
+"""Added when ``autolog = true``: MLflow's framework integrations (``mlflow.sklearn``…)
+import pandas, which ``mlflow-skinny`` does not bring; without it ``mlflow.autolog()`` only
+warns "Exception raised while enabling autologging for sklearn" and logs nothing."""
+
 MLFLOW_MODULE = "mlflow"
+
+
+def tracking_requirements(*, autolog: bool) -> tuple[str, ...]:
+    """The requirements a generated package adds for its tracking."""
+    return MLFLOW_DISTRIBUTION + (MLFLOW_AUTOLOG_REQUIREMENTS if autolog else ())
 
 
 class MlflowCall(NamedTuple):

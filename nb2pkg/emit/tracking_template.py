@@ -34,7 +34,6 @@ import numbers
 import os
 import shlex
 import time
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard, TypeVar
@@ -43,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 __all__ = ["Recorder", "RunLocation", "describe_last_run", "pipeline_run"]
 
 EXPERIMENT_NAME_ENV = "MLFLOW_EXPERIMENT_NAME"
+SUPPRESS_LINKS_ENV = "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"
 STEP_SECONDS_PREFIX = "step_seconds."
 PIPELINE_SECONDS = "pipeline_seconds"
 ERROR_TAG = "nb2pkg.error"
@@ -253,11 +253,19 @@ def _experiment_id(mlflow: Any, name: str) -> str:
 
 
 def _enable_autolog(mlflow: Any) -> None:
-    # silent=True keeps autolog's setup messages and its warnings about library
-    # versions out of the pipeline's output; what it logs still lands in the run.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mlflow.autolog(silent=True)
+    # First pass, not silent, with MLflow's "successfully enabled" lines muted: a framework
+    # whose autologging cannot be enabled (a missing dependency) still gets MLflow's
+    # warning; silent=True alone would hide it and log nothing. Second pass, silent: the
+    # same setup without MLflow's per-fit warnings (dataset types, model formats) on
+    # every run.
+    mlflow_logger = logging.getLogger("mlflow")
+    level = mlflow_logger.level
+    mlflow_logger.setLevel(max(level, logging.WARNING))
+    try:
+        mlflow.autolog()
+    finally:
+        mlflow_logger.setLevel(level)
+    mlflow.autolog(silent=True)
 
 
 def _record_error(mlflow: Any, run_id: str, error: BaseException, last_step: str | None) -> None:
@@ -286,12 +294,30 @@ def _finish(mlflow: Any, run_id: str, status: str, seconds: float) -> None:
 def _close(mlflow: Any, run_id: str, status: str, seconds: float) -> None:
     mlflow.log_metrics({PIPELINE_SECONDS: seconds}, run_id=run_id)
     active = mlflow.active_run()
-    if active is not None and active.info.run_id == run_id:
-        mlflow.end_run(status=status)
-    else:
-        # A step ended our run or left one of its own open: close ours without
-        # touching the fluent run stack the steps own.
-        mlflow.MlflowClient().set_terminated(run_id, status=status)
+    with _run_links_unprinted():
+        if active is not None and active.info.run_id == run_id:
+            mlflow.end_run(status=status)
+        else:
+            # A step ended our run or left one of its own open: close ours without
+            # touching the fluent run stack the steps own.
+            mlflow.MlflowClient().set_terminated(run_id, status=status)
+
+
+@contextlib.contextmanager
+def _run_links_unprinted() -> Iterator[None]:
+    """Keep MLflow from printing run links when a run ends on a tracking server.
+
+    describe_last_run() says the same for every kind of store, and the CLI prints it;
+    MLflow's own lines would repeat it (and cost one more request).
+    """
+    if SUPPRESS_LINKS_ENV in os.environ:
+        yield
+        return
+    os.environ[SUPPRESS_LINKS_ENV] = "true"
+    try:
+        yield
+    finally:
+        os.environ.pop(SUPPRESS_LINKS_ENV, None)
 
 
 def _is_metric(value: object) -> TypeGuard[numbers.Real]:

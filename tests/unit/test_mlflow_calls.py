@@ -14,6 +14,7 @@ from nb2pkg.emit.mlflow_calls import (
     MlflowCall,
     find_mlflow_calls,
     qualified_names,
+    tracking_requirements,
 )
 from nb2pkg.model import ImportBinding
 
@@ -152,3 +153,12 @@ def test_the_distribution_is_valid_requirements_that_allow_the_installed_mlflow(
     assert [requirement.name.lower() for requirement in requirements] == list(installed)
     for requirement in requirements:
         assert requirement.specifier.contains(installed[requirement.name.lower()])
+
+
+def test_autolog_adds_what_mlflows_framework_integrations_import() -> None:
+    plain = tracking_requirements(autolog=False)
+    with_autolog = tracking_requirements(autolog=True)
+
+    assert plain == MLFLOW_DISTRIBUTION
+    assert with_autolog[: len(plain)] == plain
+    assert {Requirement(text).name for text in with_autolog[len(plain) :]} == {"pandas"}
