@@ -6,6 +6,7 @@ Exit codes are listed in ``nb2pkg.report``.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -112,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Notebook text may hold lone surrogates (a "\ud800" JSON escape): print them escaped,
+    # which inside a JSON string is again valid JSON, instead of failing on output.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return _dispatch(args)
     except KeyboardInterrupt:

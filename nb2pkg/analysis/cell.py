@@ -78,6 +78,19 @@ def analyze_cell(source: str) -> ParsedCell:
             )
         )
         return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a "\ud800" JSON escape
+        line = python.source.count("\n", 0, exc.start) + 1 + python.line_offset
+        problems.append(
+            CellProblem(
+                "NB201",
+                Severity.ERROR,
+                "the cell contains a character that is not valid Unicode",
+                line,
+                None,
+                "retype the line; the notebook file holds a broken character escape",
+            )
+        )
+        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
     except cst.ParserSyntaxError as exc:
         line = exc.raw_line + python.line_offset
         problems.append(

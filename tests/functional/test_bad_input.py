@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import markdown_cell, write_notebook
+from tests.helpers import make_notebook, markdown_cell, write_notebook
 
 NAME = "bad.ipynb"
 CODE_IN_TEXT = re.compile(r"^(?:error|warning|info)\[(NB\d{3})\]", re.MULTILINE)
@@ -93,6 +93,16 @@ CASES: dict[str, BadInput] = {
         cell=2,
         line=2,
         source_line="y = math.sqrt(x,",
+    ),
+    "lone-surrogate-escape": BadInput(
+        "NB201",
+        raw(
+            json.dumps(make_notebook([('x = 1\ny = "?"', ["function:load"])])).replace(
+                '\\"?\\"', '\\"\\ud800\\"'
+            )
+        ),
+        cell=1,
+        line=2,
     ),
     "bash-cell-magic": BadInput(
         "NB202",
@@ -200,6 +210,7 @@ def test_json_report(case: tuple[BadInput, Path]) -> None:
     assert diagnostic["location"]["cell_number"] == bad.cell
     if bad.line is not None:
         assert diagnostic["location"]["line"] == bad.line
+    if bad.source_line is not None:
         assert diagnostic["source_line"] == bad.source_line
     if bad.cell is not None:
         assert diagnostic["location"]["cell_id"] == f"cell-{bad.cell}"

@@ -280,9 +280,9 @@ def test_a_repeated_cell_id_is_made_unique() -> None:
     assert [c["signature"] for c in plan["cells"]] == ["f() -> a", "g(a) -> b"]
 
 
-def test_a_lone_surrogate_from_the_browser_is_not_a_crash() -> None:
-    data = make_notebook([('x = "\ud800"', ["function:f"])])
+def test_a_lone_surrogate_is_a_diagnostic_not_a_crash() -> None:
+    data = make_notebook([('x = 1\ny = "\ud800"', ["function:f"])])
 
     plan = analyze_notebook(data, "demo.ipynb")
 
-    assert [c["signature"] for c in plan["cells"]] == ["f() -> x"]
+    assert [(d["code"], d["location"]["line"]) for d in plan["diagnostics"]] == [("NB201", 2)]
