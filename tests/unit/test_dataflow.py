@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.model import Diagnostic, ParamSource, Severity, StepPlan
 from nb2pkg.notebook import notebook_from_json
 from nb2pkg.plan.notebook_plan import NotebookPlan, plan_notebook
@@ -401,3 +402,23 @@ def test_data_file_literals_beside_the_notebook_become_parameters(tmp_path: Path
 
     assert params(result, "load") == [("sales_path", ParamSource.DATA_FILE, "'data/sales.csv'")]
     assert result.data_files == {"data/sales.csv": "sales_path"}
+
+
+# ------------------------------------------------------------------ incremental analysis
+
+
+def test_replanning_after_one_edit_parses_only_the_edited_cell() -> None:
+    cells: list[CellSpec] = [
+        (f"value_{i} = {i} + value_{i - 1}" if i else "value_0 = 0", [f"function:step_{i}"])
+        for i in range(30)
+    ]
+    plan(*cells)
+    edited = list(cells)
+    edited[17] = ("value_17 = 17 * value_16", ["function:step_17"])
+
+    before = analyze_cell.cache_info()
+    result = plan(*edited)
+    after = analyze_cell.cache_info()
+
+    assert after.misses - before.misses == 1
+    assert params(result, "step_18") == [("value_17", ParamSource.STEP, "step_17")]
