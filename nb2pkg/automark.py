@@ -285,18 +285,19 @@ def _assigned_names(target: ast.expr) -> list[str]:
     return []
 
 
-def _is_plot_only(statements: list[ast.stmt]) -> bool:
-    figure_names: set[str] = set()
+def _is_plot_only(statements: list[ast.stmt], figures: set[str]) -> bool:
+    """Only plotting calls. ``figures`` holds the figures and axes earlier cells created
+    (``fig, ax = plt.subplots()``); the names this cell creates are added to it."""
     plotted = False
     for statement in statements:
-        if isinstance(statement, ast.Expr) and _plot_call(statement.value, figure_names):
+        if isinstance(statement, ast.Expr) and _plot_call(statement.value, figures):
             plotted = True
-        elif isinstance(statement, ast.Assign) and _plot_call(statement.value, figure_names):
+        elif isinstance(statement, ast.Assign) and _plot_call(statement.value, figures):
             # `fig, ax = plt.subplots()` or `ax = df.plot(...)`: later calls on them plot too.
             for target in statement.targets:
-                figure_names.update(_assigned_names(target))
+                figures.update(_assigned_names(target))
             plotted = True
-        elif isinstance(statement, ast.For) and _is_plot_only(statement.body):
+        elif isinstance(statement, ast.For) and _is_plot_only(statement.body, figures):
             plotted = True
         elif not (
             isinstance(statement, ast.Import | ast.ImportFrom)
@@ -439,7 +440,7 @@ def _existing_names(cells: Sequence[Mapping[str, Any]]) -> set[str]:
     return taken
 
 
-def _classify(statements: list[ast.stmt]) -> tuple[str | None, str]:
+def _classify(statements: list[ast.stmt], figures: set[str]) -> tuple[str | None, str]:
     """(role tag, reason); ``"function"`` for work, None for a cell that stays unmarked."""
     if _is_assert_only(statements):
         return "test", "only assert statements"
@@ -447,7 +448,7 @@ def _classify(statements: list[ast.stmt]) -> tuple[str | None, str]:
         return "export", "only defines functions or classes"
     shown = _without_imports(statements)
     kind = "displays values" if _is_display_only(shown) else None
-    if kind is None and _is_plot_only(shown):
+    if kind is None and _is_plot_only(shown, figures):
         kind = "plots"
     if kind is not None:
         # Why not skip: a skipped cell is no source of names, and its imports must still count.
@@ -481,52 +482,88 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
             bound |= _bound_names(fact.statements)
     has_parameters = any("parameters" in f.tags or "pipeline-parameters" in f.tags for f in facts)
 
-    proposals: list[Proposal] = []
+    # First the role of each cell, then names: a plot cell may turn into a step (below).
+    roles: list[tuple[str | None, str]] = []
+    figures: set[str] = set()
     seen_work = False
     for fact in facts:
+        role, reason = _role_of(fact, figures, seen_work=seen_work, has_parameters=has_parameters)
+        has_parameters = has_parameters or role == "parameters"
+        seen_work = seen_work or role in {"parameters", "function", "export"}
+        roles.append((role, reason))
+    _keep_figures_later_steps_use(facts, roles)
 
-        def keep(reason: str, fact: _CellFacts = fact) -> Proposal:
-            return Proposal(fact.index, fact.cell_id, fact.tags, None, reason)
-
-        def add(tag: str, reason: str, fact: _CellFacts = fact) -> Proposal:
-            return Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason)
-
-        if fact.marked:
-            proposals.append(keep("already marked"))
-            continue
-        if fact.statements is None:
-            proposals.append(keep("not valid Python: left unmarked"))
-            continue
-        if not fact.statements or _is_imports_only(fact.statements):
-            proposals.append(keep("only imports, magics or comments: the build hoists imports"))
-            continue
-        role, reason = _classify(fact.statements)
-        if (
-            role == "function"
-            and not seen_work
-            and not has_parameters
-            and _is_literal_assignments(fact.statements)
-        ):
-            has_parameters = True
-            seen_work = True
-            proposals.append(add("parameters", "the first working cell only assigns literals"))
-            continue
+    proposals: list[Proposal] = []
+    for fact, (role, reason) in zip(facts, roles, strict=True):
         if role is None:
-            proposals.append(keep(reason))
+            proposals.append(Proposal(fact.index, fact.cell_id, fact.tags, None, reason))
             continue
-        if role != "function":
-            seen_work = seen_work or role == "export"
-            proposals.append(add(role, reason))
-            continue
-        seen_work = True
-        # Why one name per cell: the build reads each function:NAME cell as its own
-        # function and rejects duplicates, so a heading's later cells get NAME_2, NAME_3…
-        base = snake_case(fact.heading) if fact.heading else "step"
-        name = _valid_function_name(base, bound, taken)
-        taken.add(name)
-        where = f"under heading {fact.heading!r}" if fact.heading else "before any heading"
-        proposals.append(add(f"function:{name}", f"code {where}"))
+        tag = role
+        if role == "function":
+            # Why one name per cell: the build reads each function:NAME cell as its own
+            # function and rejects duplicates, so a heading's later cells get NAME_2, NAME_3…
+            base = snake_case(fact.heading) if fact.heading else "step"
+            name = _valid_function_name(base, bound, taken)
+            taken.add(name)
+            tag = f"function:{name}"
+        proposals.append(Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason))
     return proposals
+
+
+def _role_of(
+    fact: _CellFacts, figures: set[str], *, seen_work: bool, has_parameters: bool
+) -> tuple[str | None, str]:
+    """The role tag proposed for one cell (None: stays as it is) and why."""
+    if fact.marked:
+        return None, "already marked"
+    if fact.statements is None:
+        return None, "not valid Python: left unmarked"
+    if not fact.statements or _is_imports_only(fact.statements):
+        return None, "only imports, magics or comments: the build hoists imports"
+    role, reason = _classify(fact.statements, figures)
+    if role != "function":
+        return role, reason
+    if not seen_work and not has_parameters and _is_literal_assignments(fact.statements):
+        return "parameters", "the first working cell only assigns literals"
+    where = f"under heading {fact.heading!r}" if fact.heading else "before any heading"
+    return "function", f"code {where}"
+
+
+def _keep_figures_later_steps_use(
+    facts: list[_CellFacts], roles: list[tuple[str | None, str]]
+) -> None:
+    """A skipped plot cell that creates a figure or axes a later step draws on becomes a step
+    too: skipped, it would leave that step with an input nobody provides."""
+    for position in range(len(facts) - 1, -1, -1):
+        role, reason = roles[position]
+        statements = facts[position].statements
+        if role != "skip" or reason != "only plots" or not statements:
+            continue
+        created = _figure_names(statements)
+        later_reads: set[str] = set()
+        for fact, (later_role, _) in zip(facts[position + 1 :], roles[position + 1 :], strict=True):
+            if later_role == "function" and fact.statements:
+                later_reads |= _loaded_names(fact.statements)
+        if created & later_reads:
+            roles[position] = ("function", "plots, but creates a figure a later step uses")
+
+
+def _figure_names(statements: list[ast.stmt]) -> set[str]:
+    names: set[str] = set()
+    for statement in statements:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+            for target in statement.targets:
+                names.update(_assigned_names(target))
+    return names
+
+
+def _loaded_names(statements: list[ast.stmt]) -> set[str]:
+    return {
+        node.id
+        for statement in statements
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def apply_in_memory(nb_json: Mapping[str, Any]) -> dict[str, Any]:

@@ -155,6 +155,22 @@ def test_imports_with_displays_or_plots_stay_unmarked_so_the_imports_count(sourc
     assert _roles([_code(source)]) == [None]
 
 
+def test_calls_on_a_figure_from_an_earlier_cell_are_plots() -> None:
+    cells = [_code("fig, ax = plt.subplots()"), _code("ax.set_xlim(0, 1)\nfig.savefig('a.png')")]
+    assert _roles(cells) == ["skip", "skip"]
+
+
+def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
+    cells = [
+        _md("## Surface"),
+        _code("fig = plt.figure()\nax = plt.axes(projection='3d')"),
+        _code("z = np.linspace(0, 1, 10)\nline = ax.plot3D(z, z, z)"),
+    ]
+    proposals = propose(cells)
+    assert [p.role_tag for p in proposals] == ["function:surface", "function:surface_2"]
+    assert proposals[0].reason == "plots, but creates a figure a later step uses"
+
+
 def test_a_plot_that_also_computes_is_work() -> None:
     assert _roles([_code("df = f()\nplt.plot(df)")]) == ["function:step"]
 
