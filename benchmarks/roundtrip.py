@@ -131,6 +131,8 @@ def first_difference(left: Any, right: Any, where: str = "", depth: int = 0) -> 
         return None
     if isinstance(left, str | bytes | int | bool | complex) or left is None:
         return None if left == right else f"{here}: {left!r:.40} vs {right!r:.40}"
+    if module == "sklearn" and hasattr(left, "get_params"):
+        return first_difference(_estimator_state(left), _estimator_state(right), where, depth + 1)
     state_left, state_right = _state(left), _state(right)
     if state_left is not None and state_right is not None:
         return first_difference(state_left, state_right, where, depth + 1)
@@ -159,6 +161,17 @@ def _reduced(value: Any) -> tuple[Any, Any] | None:
 
 
 # --------------------------------------------------------------------------- stages
+
+
+def _estimator_state(estimator: Any) -> dict[str, Any]:
+    """An estimator's parameters and fitted attributes (``coef_``…), not its private caches
+    (``CountVectorizer._stop_words_id`` is an ``id()``, different in every process)."""
+    fitted = {
+        name: value
+        for name, value in vars(estimator).items()
+        if name.endswith("_") and not name.startswith("_")
+    }
+    return {"params": estimator.get_params(deep=False), "fitted": fitted}
 
 
 def _defines_equality(value: Any) -> bool:
