@@ -263,6 +263,19 @@ def test_where_maps_a_generated_line_back_to_its_cell(project: Path) -> None:
     assert absolute.stdout == result.stdout
 
 
+def test_where_finds_the_package_from_the_settings(project: Path) -> None:
+    assert nb2pkg(project, "init").returncode == 0
+    build_ok(project)
+    module = next(project.glob("*/src/churn/churn.py"))
+    lines = module.read_text(encoding="utf-8").splitlines()
+    line = 1 + next(i for i, text in enumerate(lines) if "data = list(range(n_items))" in text)
+
+    result = nb2pkg(project, "where", f"src/churn/churn.py:{line}")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "churn.ipynb:cell 3 [id cell-3]"
+
+
 def test_where_says_so_when_a_line_comes_from_no_cell(project: Path) -> None:
     build_ok(project, "churn.ipynb", "-o", "out")
 
