@@ -118,6 +118,17 @@ def is_plain_relative_path(path: str) -> bool:
     )
 
 
+def find_package_dir(file: Path) -> Path | None:
+    """The output directory holding generated ``file``: the nearest parent with a manifest.
+
+    Lets ``nb2pkg where src/churn/churn.py:42`` work without ``-o`` from anywhere.
+    """
+    for parent in Path(file).absolute().parents:
+        if (parent / MANIFEST_PATH).is_file():
+            return parent
+    return None
+
+
 def load(out_dir: Path) -> tuple[Manifest | None, list[Diagnostic]]:
     """Read ``out_dir``'s manifest. No manifest is not a problem: ``(None, [])``."""
     path = out_dir / MANIFEST_PATH

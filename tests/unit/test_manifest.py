@@ -15,6 +15,7 @@ from nb2pkg.manifest import (
     Manifest,
     SourceSpan,
     file_hashes,
+    find_package_dir,
     load,
     locate,
     lookup,
@@ -246,3 +247,15 @@ def test_any_manifest_survives_a_round_trip(manifest: Manifest) -> None:
     parsed, problems = parse(manifest.to_json(), MANIFEST_PATH)
     assert problems == []
     assert parsed == manifest
+
+
+def test_the_package_dir_of_a_generated_file_is_the_nearest_parent_with_a_manifest(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    (out / ".nb2pkg").mkdir(parents=True)
+    (out / MANIFEST_PATH).write_text(MANIFEST.to_json())
+    (out / "src/churn").mkdir(parents=True)
+
+    assert find_package_dir(out / "src/churn/churn.py") == out
+    assert find_package_dir(tmp_path / "elsewhere/x.py") is None
