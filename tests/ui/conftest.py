@@ -111,7 +111,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         json.dumps(
             {
                 "ServerApp": {"jpserver_extensions": {"nb2pkg": True}},
-                "LabApp": {"extra_labextensions_path": [str(extensions)]},
+                "LabServerApp": {"extra_labextensions_path": [str(extensions)]},
             }
         )
     )
@@ -181,7 +181,7 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("pageerror", lambda error: errors.append(f"{error}\n{error.stack}"))
     page.errors = errors
     try:
         yield page

@@ -9,6 +9,7 @@ from the panel, then find the package on disk and the tags in the saved notebook
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from pathlib import Path
@@ -52,9 +53,7 @@ def select_cell(page: Any, index: int) -> None:
 
 
 def expect_active_cell(page: Any, index: int) -> None:
-    page.wait_for_function(
-        f"() => {NOTEBOOK_JS}.activeCellIndex === {index}", timeout=10_000
-    )
+    page.wait_for_function(f"() => {NOTEBOOK_JS}.activeCellIndex === {index}", timeout=10_000)
 
 
 def tags_in_browser(page: Any, cell_id: str) -> list[str]:
@@ -128,7 +127,9 @@ def test_mark_see_signature_jump_to_diagnostic_and_build(page: Any, lab: Lab) ->
     page.keyboard.press("Escape")
     select_cell(page, DEMO_FUNCTION_CELL)
     expect(
-        cell(page, DEMO_FUNCTION_CELL).locator('.jp-cell-toolbar [data-command="nb2pkg:mark-function"]')
+        cell(page, DEMO_FUNCTION_CELL).locator(
+            '.jp-cell-toolbar [data-command="nb2pkg:mark-function"]'
+        )
     ).to_have_count(1)
 
     # The Package panel lists the functions and the warning; clicking it reaches the cell.
@@ -168,7 +169,7 @@ def test_mark_see_signature_jump_to_diagnostic_and_build(page: Any, lab: Lab) ->
     tags = {c["id"]: c["metadata"].get("tags") for c in saved["cells"]}
     assert tags["scale"] == ["function:scale_the_data"]
     assert tags["check"] == ["test"]
-    assert page.errors == []
+    assert page.errors == [], "\n\n".join(page.errors)
 
 
 def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> None:
@@ -180,7 +181,7 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
     expect(signature).to_have_text("step_100(value_99) -> value_100", timeout=60_000)
 
     latencies = []
-    for name in ("value_1", "value_2", "value_3"):
+    for name in ("value_1", "value_2", "value_3", "value_4", "value_5"):
         cell(page, index).locator(".cm-content").click()
         page.keyboard.press("End")
         page.evaluate(
@@ -192,7 +193,7 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
                     document.addEventListener('keydown', keys, true);
                     const observer = new MutationObserver(() => {{
                         const text = node.querySelector('.nb2pkg-Badge-signature');
-                        if (text && text.textContent.includes({json.dumps(name)})) {{
+                        if (text && /\\b{name}\\b/.test(text.textContent)) {{
                             observer.disconnect();
                             document.removeEventListener('keydown', keys, true);
                             resolve(performance.now() - last);
@@ -204,10 +205,12 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
         )
         page.keyboard.type(f" + {name}")
         latencies.append(page.evaluate("() => window.__nb2pkgLatency"))
-        expect(signature).to_contain_text(name)
+        expect(signature).to_have_text(re.compile(rf"\b{name}\b"))
     debounce = page.evaluate(
-        "async () => (await window.jupyterapp.serviceManager.settings.fetch('nb2pkg:plugin'))"
-        ".composite.debounceMs"
+        """async () => {
+            const plugin = await window.jupyterapp.serviceManager.settings.fetch('nb2pkg:plugin');
+            return plugin.settings?.debounceMs ?? plugin.schema.properties.debounceMs.default;
+        }"""
     )
 
     content = json.loads((lab.root / "large.ipynb").read_text())
@@ -223,4 +226,25 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
         f"\nPOST /nb2pkg/analyze of the same notebook from Python: "
         f"first {timings[0]:.0f} ms, then {timings[1]:.0f} / {timings[2]:.0f} ms"
     )
-    assert page.errors == []
+    assert page.errors == [], "\n\n".join(page.errors)
+
+
+def test_marking_and_badges_work_in_notebook_7(page: Any, lab: Lab) -> None:
+    # Notebook 7 is served by the same server when the `notebook` package is installed.
+    (lab.root / "classic.ipynb").write_text(json.dumps(demo_notebook(), indent=1))
+    page.goto(f"{lab.url}notebooks/classic.ipynb?token={lab.token}")
+    expect(page.locator("#main-panel, .jp-NotebookPanel").first).to_be_visible(timeout=90_000)
+    expect(cell(page, 2).locator(".nb2pkg-Badge-signature")).to_have_text(
+        "load_numbers() -> data", timeout=60_000
+    )
+    cell(page, DEMO_FUNCTION_CELL).locator(".jp-InputPrompt").first.click()
+    page.keyboard.press("Alt+Shift+F")
+    expect(page.locator(".jp-Dialog input")).to_have_value("scale_the_data")
+    page.keyboard.press("Enter")
+    expect(cell(page, DEMO_FUNCTION_CELL).locator(".nb2pkg-Badge-signature")).to_have_text(
+        "scale_the_data(data, factor) -> scaled", timeout=15_000
+    )
+    # Notebook 7.6.5 itself raises one error on load (its shortcuts plugin reads the schema
+    # of a plugin that is not loaded; it happens without nb2pkg too): only ours must be none.
+    ours = [error for error in page.errors if "extensions/nb2pkg/" in error]
+    assert ours == [], "\n\n".join(ours)
