@@ -131,6 +131,9 @@ def first_difference(left: Any, right: Any, where: str = "", depth: int = 0) -> 
         return None
     if isinstance(left, str | bytes | int | bool | complex) or left is None:
         return None if left == right else f"{here}: {left!r:.40} vs {right!r:.40}"
+    if module == "scipy" and hasattr(left, "toarray") and hasattr(left, "shape"):
+        # Sparse matrices cache flags (canonical format) as they are displayed; compare content.
+        return first_difference(left.toarray(), right.toarray(), where, depth + 1)
     if module == "sklearn" and hasattr(left, "get_params"):
         return first_difference(_estimator_state(left), _estimator_state(right), where, depth + 1)
     state_left, state_right = _state(left), _state(right)
