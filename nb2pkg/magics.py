@@ -70,11 +70,23 @@ def to_python(source: str) -> PythonSource:
     """Translate one cell's source. Never raises: syntax errors surface when the result is parsed."""
     if not has_ipython_syntax(source):
         return PythonSource(source, 0, (), ())
+    lines = source.splitlines(keepends=True)
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if blank:
+        # IPython drops leading blank lines; keep them so lines still count from the cell's top.
+        inner = to_python("".join(lines[blank:]))
+        return PythonSource(
+            "\n" * blank + inner.source,
+            inner.line_offset,
+            tuple(replace(m, line=m.line + blank) for m in inner.magics),
+            inner.pip_requirements,
+        )
     transformed = _transformer().transform_cell(source)
     try:
         tree = ast.parse(transformed)
     except SyntaxError:
-        return PythonSource(source, 0, (), ())
+        # Report the error where it is, not at the first (untransformed) magic line.
+        return PythonSource(transformed, 0, (), ())
     body = tree.body
     if len(body) == 1 and (cell_magic := _ipython_call(body[0])) is not None:
         method, args = cell_magic

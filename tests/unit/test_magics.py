@@ -186,3 +186,28 @@ def test_a_block_whose_only_statement_is_dropped_still_parses() -> None:
     source = "if verbose:\n    !nvidia-smi\nx = 1\n"
 
     assert statements(source) == ["if verbose:\n    pass", "x = 1"]
+
+
+# ------------------------------------------------------------------ line numbers
+
+
+def test_leading_blank_lines_keep_the_cells_line_numbers() -> None:
+    source = "\n\n!ls\nz = w\n"
+
+    result = to_python(source)
+
+    assert result.source.splitlines()[3] == "z = w"
+    assert actions(source) == [("shell", "ls", 3, "dropped")]
+    assert analyze_cell(source).analysis.first_line_of == {"w": 4}
+
+
+def test_leading_blank_lines_before_a_cell_magic() -> None:
+    problems = analyze_cell("\n\n%%time\nx = 1\n!ls\ny = (\n").problems
+
+    assert [(p.code, p.line) for p in problems] == [("NB201", 6)]
+
+
+def test_a_syntax_error_after_a_magic_is_reported_where_it_is() -> None:
+    problems = analyze_cell("%matplotlib inline\nx = 1\ndef f(:\n    pass\n").problems
+
+    assert [(p.code, p.line) for p in problems] == [("NB201", 3)]
