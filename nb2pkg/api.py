@@ -6,23 +6,25 @@ None of them raises on bad notebook input: problems come back as diagnostics.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nb2pkg.build import BuildResult, display_path
 from nb2pkg.build import build as run_build
-from nb2pkg.config import resolve_config
+from nb2pkg.config import package_name_for, resolve_config
 from nb2pkg.model import Diagnostic, ParamPlan, Role
 from nb2pkg.notebook import notebook_from_json, read_notebook
-from nb2pkg.plan.notebook_plan import CellPlan, NotebookPlan, module_name_for, plan_notebook
-from nb2pkg.plan.package_plan import package_name_for
-from nb2pkg.tags import tag_cells
+
+if TYPE_CHECKING:
+    from nb2pkg.plan.notebook_plan import CellPlan
 
 
 def analyze_notebook(
     nb_json: Any, display: str, *, package: str | None = None, path: str | None = None
 ) -> dict[str, Any]:
     """The plan of a notebook given as JSON (e.g. the browser's unsaved content)."""
-    notebook, problems = notebook_from_json(nb_json, path or str(Path(display).resolve()), display)
+    notebook, problems = notebook_from_json(
+        nb_json, path or str(Path(display).resolve()), display, full_schema=False
+    )
     return _analysis_json(notebook, problems, display, package)
 
 
@@ -68,6 +70,9 @@ def _analysis_json(
             "parameters": [],
             "diagnostics": [d.to_json() for d in problems],
         }
+    from nb2pkg.plan.notebook_plan import module_name_for, plan_notebook
+    from nb2pkg.tags import tag_cells
+
     tagged, tag_problems = tag_cells(notebook)
     plan = plan_notebook(notebook, tagged)
     diagnostics = [*problems, *tag_problems, *plan.diagnostics]
@@ -129,4 +134,4 @@ def _cell_json(cell: CellPlan) -> dict[str, Any]:
     }
 
 
-__all__ = ["BuildResult", "NotebookPlan", "analyze_notebook", "analyze_path", "build"]
+__all__ = ["BuildResult", "analyze_notebook", "analyze_path", "build"]

@@ -14,20 +14,21 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nb2pkg import __version__ as NB2PKG_VERSION
 from nb2pkg.config import BuildConfig
-from nb2pkg.emit.package import RenderedPackage, build_info_path, render_package
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
 from nb2pkg.manifest import load as load_manifest
 from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, Severity, has_errors
-from nb2pkg.notebook import notebook_from_json, read_notebook
-from nb2pkg.plan.notebook_plan import plan_notebook
-from nb2pkg.plan.package_plan import PackagePlan, plan_package
-from nb2pkg.tags import tag_cells
-from nb2pkg.versioning import VersionDecision, changelog_entry, decide_version, update_changelog
-from nb2pkg.write import differences, write_package
+
+if TYPE_CHECKING:
+    from nb2pkg.emit.package import RenderedPackage
+    from nb2pkg.plan.package_plan import PackagePlan
+    from nb2pkg.versioning import VersionDecision
+
+# The analysis, emission and writing modules (libcst, IPython, packaging) are imported inside
+# the functions that need them: a rebuild with nothing changed answers after hashing alone.
 
 VOLATILE = ("CHANGELOG.md", MANIFEST_PATH)
 """Files whose content does not decide whether a build changed anything."""
@@ -103,6 +104,8 @@ def build(
             previous_version=previous.version,
             bump="none",
         )
+    from nb2pkg.write import write_package
+
     prepared, diagnostics = prepare(config, previous, bump=bump, version=version, auto=auto)
     if prepared is None:
         return _failed(config, diagnostics)
@@ -151,6 +154,9 @@ def prepare(
     auto: bool = False,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """Read, analyse and render everything; decide the version. Writes nothing."""
+    from nb2pkg.emit.package import render_package
+    from nb2pkg.versioning import decide_version
+
     plan, diagnostics = plan_config(config, auto=auto)
     if plan is None:
         return None, diagnostics
@@ -200,6 +206,10 @@ def prepare(
 def plan_config(
     config: BuildConfig, *, auto: bool = False
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
+    from nb2pkg.plan.notebook_plan import plan_notebook
+    from nb2pkg.plan.package_plan import plan_package
+    from nb2pkg.tags import tag_cells
+
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
     for path in config.notebooks:
@@ -251,6 +261,8 @@ def display_path(path: Path, root: Path) -> str:
 def _read(
     path: Path, config: BuildConfig, *, auto: bool
 ) -> tuple[Notebook | None, list[Diagnostic]]:
+    from nb2pkg.notebook import notebook_from_json, read_notebook
+
     shown = display_path(path, config.root)
     if not auto:
         return read_notebook(path, shown)
@@ -303,6 +315,8 @@ def _files_differ(rendered: RenderedPackage, previous: Manifest) -> bool:
 
 def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list[EmittedFile]:
     """For `check`: the git commit recorded at the last build is not a difference."""
+    from nb2pkg.emit.package import build_info_path
+
     path = build_info_path(config.package)
     on_disk = config.out_dir / path
     if not on_disk.is_file():
@@ -335,6 +349,8 @@ def _self_check(files: list[EmittedFile]) -> list[Diagnostic]:
 def _changelog(
     config: BuildConfig, decision: VersionDecision, *, keep: bool = False
 ) -> EmittedFile:
+    from nb2pkg.versioning import changelog_entry, update_changelog
+
     existing_path = config.out_dir / "CHANGELOG.md"
     existing = existing_path.read_text(encoding="utf-8") if existing_path.is_file() else None
     if keep and existing is not None:
@@ -371,6 +387,9 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     The package is rendered at the version on disk: any difference, version aside, means a
     build would change it.
     """
+    from nb2pkg.emit.package import render_package
+    from nb2pkg.write import differences
+
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return [], diagnostics

@@ -285,8 +285,7 @@ def _where(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from nb2pkg.config import find_pyproject, init_settings, read_settings
-    from nb2pkg.plan.package_plan import package_name_for
+    from nb2pkg.config import find_pyproject, init_settings, package_name_for, read_settings
 
     notebooks = args.notebooks or sorted(str(p) for p in Path.cwd().glob("*.ipynb"))
     if not notebooks:

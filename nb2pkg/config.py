@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,6 @@ from typing import Any
 import tomllib
 
 from nb2pkg.model import Diagnostic, Location, Severity
-from nb2pkg.plan.package_plan import package_name_for
 
 KEYS: Mapping[str, type] = {
     "name": str,
@@ -35,6 +35,13 @@ KEYS: Mapping[str, type] = {
     "version": str,
     "autolog": bool,
 }
+
+
+def package_name_for(text: str) -> str:
+    name = re.sub(r"\W+", "_", text).strip("_").lower() or "pipeline_package"
+    if name[0].isdigit():
+        name = f"pkg_{name}"
+    return name
 
 
 @dataclass(frozen=True)

@@ -58,9 +58,18 @@ def read_notebook(
 
 
 def notebook_from_json(
-    data: Any, path: str, display_path: str, sha256: str | None = None
+    data: Any,
+    path: str,
+    display_path: str,
+    sha256: str | None = None,
+    *,
+    full_schema: bool = True,
 ) -> tuple[Notebook | None, list[Diagnostic]]:
-    """Validate already-parsed notebook JSON (the server receives it from the browser)."""
+    """Validate already-parsed notebook JSON (the server receives it from the browser).
+
+    ``full_schema=False`` checks only the structure nb2pkg reads: the live analysis of a
+    notebook JupyterLab holds in memory, where the full schema would cost 15 ms per keystroke.
+    """
     if sha256 is None:
         sha256 = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
@@ -86,7 +95,7 @@ def notebook_from_json(
                 + display_path,
             )
         ]
-    problem = _schema_problem(data, minor)
+    problem = _structure_problem(data) or (_schema_problem(data, minor) if full_schema else None)
     if problem is not None:
         return None, [
             _error(
@@ -185,6 +194,26 @@ def _kernel_language(metadata: Mapping[str, Any]) -> str:
         # A named kernel without a language (e.g. "ir", "julia-1.9"): trust the name.
         return name
     return "python"
+
+
+def _structure_problem(data: Mapping[str, Any]) -> str | None:
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        return "'cells' is not a list"
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            return f"cell {index + 1} is not an object"
+        source = cell.get("source", "")
+        if not isinstance(source, str) and not (
+            isinstance(source, list) and all(isinstance(line, str) for line in source)
+        ):
+            return f"cell {index + 1}: 'source' is not text"
+        metadata = cell.get("metadata", {})
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("tags", []), list):
+            return f"cell {index + 1}: 'metadata.tags' is not a list"
+    if not isinstance(data.get("metadata", {}), dict):
+        return "'metadata' is not an object"
+    return None
 
 
 def _schema_problem(data: Mapping[str, Any], minor: int) -> str | None:

@@ -27,6 +27,7 @@ Diagnostic codes:
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 from collections.abc import Mapping, Sequence
@@ -146,6 +147,8 @@ class _Planner:
         self.star_imports: list[ImportBinding] = []
         self.import_latest: dict[str, ImportBinding] = {}
         self.imported_anywhere = self._imports_anywhere()
+        self.markdown_above = self._markdown_above()
+        self.notebook_name = Path(notebook.display_path).name
         self.mlflow_names = {
             name: target
             for name, target in qualified_names(self.imported_anywhere.values()).items()
@@ -182,7 +185,7 @@ class _Planner:
             data_files=dict(self.data_files),
             diagnostics=tuple(self.diagnostics),
             title=self._title(),
-            markdown_above=self._markdown_above(),
+            markdown_above=self.markdown_above,
         )
 
     def _resolve_reads(
@@ -514,13 +517,14 @@ class _Planner:
 
     def _check_name_clashes(self, cells: tuple[CellPlan, ...]) -> None:
         module_level: dict[str, set[str]] = {}
+        used = _all_uses(cells)
         for plan in cells:
             analysis = plan.parsed.analysis
             names = module_level.setdefault(plan.module, set())
             if plan.tagged.role is Role.EXPORT:
                 names.update(analysis.binds)
             if plan.tagged.role in _PACKAGED:
-                names.update(b.bound for b in analysis.imports if b.bound in _all_uses(cells))
+                names.update(b.bound for b in analysis.imports if b.bound in used)
         for plan in cells:
             if plan.step is not None and plan.step.name in module_level.get(plan.module, set()):
                 self._report(
@@ -585,11 +589,9 @@ class _Planner:
         summary = (
             explicit
             if isinstance(explicit, str)
-            else self._markdown_above().get(item.cell.cell_id, "")
+            else self.markdown_above.get(item.cell.cell_id, "")
         )
-        summary = (
-            summary.strip() or f"Step `{item.name}` of {Path(self.notebook.display_path).name}."
-        )
+        summary = summary.strip() or f"Step `{item.name}` of {self.notebook_name}."
         lines = [summary]
         if params:
             lines += ["", "Args:"]
@@ -690,6 +692,7 @@ def _all_uses(cells: tuple[CellPlan, ...]) -> set[str]:
     return {n for c in cells if c.tagged.role in _PACKAGED for n in c.parsed.analysis.uses}
 
 
+@functools.lru_cache(maxsize=4096)
 def _annotation(default: str | None) -> str | None:
     if default is None:
         return None

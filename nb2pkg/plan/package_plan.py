@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ast
 import keyword
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nb2pkg.config import package_name_for
 from nb2pkg.emit.dependencies import merge_requirements, requirement_for
 from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.model import Diagnostic, Location, Role, RunParam, Severity
@@ -40,13 +40,6 @@ class PackagePlan:
     git_commit: str = ""
     diagnostics: tuple[Diagnostic, ...] = ()
     modules: tuple[str, ...] = field(default=())
-
-
-def package_name_for(text: str) -> str:
-    name = re.sub(r"\W+", "_", text).strip("_").lower() or "pipeline_package"
-    if name[0].isdigit():
-        name = f"pkg_{name}"
-    return name
 
 
 def plan_package(

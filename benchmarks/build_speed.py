@@ -1,0 +1,159 @@
+"""How fast nb2pkg is on a large notebook, as ratios against baselines measured in the same run.
+
+    python benchmarks/build_speed.py [--cells 300] [--repeat 5]
+
+Figures:
+  1. analysis after editing one cell, warm (the extension's badge refresh path), against a cold
+     analysis of the same notebook; the design target is < 20 ms absolute;
+  2. `nb2pkg build` of the notebook, whole process, cold (fresh output directory), against
+     `jupyter nbconvert --to script` of the same notebook;
+  3. `nb2pkg build` again with nothing changed (no-op rebuild), whole process, against
+     `python -c pass` (interpreter start).
+Machines here are noisy: each figure is a median of alternating runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def make_notebook(code_cells: int) -> dict[str, Any]:
+    """A realistic long notebook: parameters, many steps, exploration, markdown headings."""
+    cells: list[dict[str, Any]] = []
+
+    def add(kind: str, source: str, tags: list[str] | None = None) -> None:
+        cell: dict[str, Any] = {
+            "cell_type": kind,
+            "id": f"cell-{len(cells):04d}",
+            "metadata": {"tags": tags} if tags else {},
+            "source": source,
+        }
+        if kind == "code":
+            cell.update(outputs=[], execution_count=None)
+        cells.append(cell)
+
+    add("code", "rate = 0.1\nrounds = 3\nlabel = 'demo'\n", ["parameters"])
+    add("code", "import math\nimport statistics\n\nvalues = [float(i) for i in range(50)]\n",
+        ["function:load_values"])
+    for index in range(1, code_cells - 1):
+        if index % 10 == 0:
+            add("markdown", f"## Stage {index}\nTransform the values again.")
+        if index % 3 == 0:
+            add("code", f"# look at the data\nvalues[:5]\nprint(len(values), {index})\n")
+            continue
+        add(
+            "code",
+            f"# step {index}: scale and clip\n"
+            f"scaled_{index} = [v * (1 + rate) for v in values]\n"
+            f"values = [min(v, 1000.0) for v in scaled_{index}]\n"
+            f"summary_{index} = statistics.mean(values) + math.sqrt(rounds)\n"
+            f"if summary_{index} > 500:\n    values = [v / 2 for v in values]\n",
+            [f"function:stage_{index}"],
+        )
+    add("code", "final_mean = statistics.mean(values)\n", ["function:finish", "metrics"])
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "P"}},
+        "cells": cells,
+    }
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def run(command: list[str], cwd: Path) -> None:
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--cells", type=int, default=300, help="code cells in the notebook")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="nb2pkg-bench-"))
+    try:
+        data = make_notebook(args.cells)
+        notebook = work / "large.ipynb"
+        notebook.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        code_cells = sum(1 for c in data["cells"] if c["cell_type"] == "code")
+        print(f"notebook: {code_cells} code cells, {len(data['cells'])} cells in all")
+
+        # 1. warm analysis of one edited cell vs a cold analysis of the whole notebook
+        from nb2pkg.analysis.cell import analyze_cell
+        from nb2pkg.api import analyze_notebook
+        from nb2pkg.magics import to_python
+
+        def cold() -> None:
+            analyze_cell.cache_clear()
+            to_python.cache_clear()
+            analyze_notebook(data, "large.ipynb")
+
+        cold_seconds = median_seconds(cold, args.repeat)
+        analyze_notebook(data, "large.ipynb")
+        edits = iter(range(10_000))
+        target = next(c for c in data["cells"] if "function:stage_1" in c["metadata"].get("tags", []))
+
+        def edit_one() -> None:
+            target["source"] = f"# edit {next(edits)}\nscaled_1 = [v * (1 + rate) for v in values]\n"
+            analyze_notebook(data, "large.ipynb")
+
+        warm_seconds = median_seconds(edit_one, max(args.repeat, 20))
+        print(
+            f"1. analysis after one edit, warm: {warm_seconds * 1000:.1f} ms "
+            f"(cold, whole notebook: {cold_seconds * 1000:.0f} ms; "
+            f"ratio warm/cold = {warm_seconds / cold_seconds:.3f}; target < 20 ms)"
+        )
+
+        # 2. whole-process cold build vs nbconvert --to script, alternating
+        nb2pkg = [sys.executable, "-m", "nb2pkg", "build", str(notebook), "--name", "large"]
+        nbconvert = [sys.executable, "-m", "nbconvert", "--to", "script", str(notebook),
+                     "--output-dir", str(work / "script")]
+        ours, theirs = [], []
+        for attempt in range(args.repeat):
+            out = work / f"out-{attempt}"
+            start = time.perf_counter()
+            run([*nb2pkg, "-o", str(out)], work)
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            run(nbconvert, work)
+            theirs.append(time.perf_counter() - start)
+        build_seconds, convert_seconds = statistics.median(ours), statistics.median(theirs)
+        print(
+            f"2. nb2pkg build, whole process, cold: {build_seconds:.2f} s; "
+            f"jupyter nbconvert --to script: {convert_seconds:.2f} s; "
+            f"ratio = {build_seconds / convert_seconds:.2f} (below 1 is faster)"
+        )
+
+        # 3. no-op rebuild vs python -c pass
+        out = work / "out-0"
+        noop = median_seconds(lambda: run([*nb2pkg, "-o", str(out)], work), args.repeat)
+        bare = median_seconds(lambda: run([sys.executable, "-c", "pass"], work), args.repeat)
+        print(
+            f"3. no-op rebuild, whole process: {noop * 1000:.0f} ms; python -c pass: "
+            f"{bare * 1000:.0f} ms; ratio = {noop / bare:.1f}; "
+            f"work beyond interpreter start: {(noop - bare) * 1000:.0f} ms (target < 100 ms)"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
