@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -220,7 +221,7 @@ def test_the_settings_survive_moving_the_project(
 ) -> None:
     assert nb2pkg(project, "init").returncode == 0
     moved = tmp_path_factory.mktemp("moved") / "project"
-    project.rename(moved)
+    shutil.copytree(project, moved)
 
     build_ok(moved)
 
