@@ -44,6 +44,13 @@ def raw(text: str) -> Callable[[Path], None]:
     return write
 
 
+def raw_bytes(content: bytes) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_bytes(content)
+
+    return write
+
+
 def notebook(*cells: Any, **options: Any) -> Callable[[Path], None]:
     def write(path: Path) -> None:
         write_notebook(path, list(cells), **options)
@@ -77,7 +84,7 @@ NBFORMAT_3 = {
 
 CASES: dict[str, BadInput] = {
     "invalid-json": BadInput("NB001", raw('{"cells": [\n  {"cell_type": "code",\n')),
-    "not-utf8": BadInput("NB001", lambda path: path.write_bytes(b"\xff\xfe\x00garbage")),
+    "not-utf8": BadInput("NB001", raw_bytes(b"\xff\xfe\x00garbage")),
     "missing-file": BadInput("NB001", nothing),
     "nbformat-3": BadInput("NB003", raw(json.dumps(NBFORMAT_3))),
     "r-kernel": BadInput(

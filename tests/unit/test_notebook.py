@@ -34,7 +34,7 @@ def problem_codes(data: Any) -> list[str]:
 def test_the_test_builder_writes_valid_notebooks(minor: int) -> None:
     data = make_notebook([("x = 1", ["function:f"]), markdown_cell("# t")], nbformat_minor=minor)
 
-    nbformat.validate(nbformat.from_dict(data))
+    nbformat.validate(nbformat.from_dict(data))  # type: ignore[no-untyped-call]
 
 
 # ------------------------------------------------------------------ cells
