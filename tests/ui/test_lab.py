@@ -105,6 +105,13 @@ def test_mark_see_signature_jump_to_diagnostic_and_build(page: Any, lab: Lab) ->
         "scale_the_data(data, factor) -> scaled", timeout=15_000
     )
     assert tags_in_browser(page, "scale") == ["function:scale_the_data"]
+    # JupyterLab's own tag editor (Property Inspector → Common Tools) shows the same tag.
+    page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-property-inspector"]').click()
+    inspector = page.locator("#jp-property-inspector")
+    inspector.locator(".jp-Collapse-header", has_text="Common Tools").click()
+    expect(inspector.locator(".jp-CellTags-Tag.jp-CellTags-Applied")).to_have_text(
+        ["function:scale_the_data"]
+    )
 
     # The context menu marks too, and the notebook's undo takes the edit back.
     select_cell(page, 5)
