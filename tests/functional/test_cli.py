@@ -145,6 +145,19 @@ def test_show_json_is_the_plan(project: Path) -> None:
         assert function["signature"] in text.stdout
 
 
+def test_show_of_a_damaged_file_is_a_diagnostic_in_both_formats(tmp_path: Path) -> None:
+    (tmp_path / "nb.ipynb").write_text("{ not json", encoding="utf-8")
+
+    text = nb2pkg(tmp_path, "show", "nb.ipynb")
+    as_json = nb2pkg(tmp_path, "show", "nb.ipynb", "--format", "json")
+
+    assert text.returncode == as_json.returncode == 1
+    assert "error[NB001]" in text.stdout
+    plan = json.loads(as_json.stdout)
+    assert [d["code"] for d in plan["diagnostics"]] == ["NB001"]
+    assert plan["cells"] == [] and plan["functions"] == []
+
+
 # ------------------------------------------------------------------ build
 
 
