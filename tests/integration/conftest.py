@@ -98,6 +98,30 @@ def examples_dir() -> Path:
     return EXAMPLES_DIR
 
 
+_NOT_COPIED = shutil.ignore_patterns(
+    ".ipynb_checkpoints", "__pycache__", "mlflow.db", "mlruns", "mlartifacts"
+)
+
+
+def copy_examples_to(destination: Path) -> Path:
+    """Copy ``example_notebooks/`` (notebooks, data files, helper modules) to ``destination``."""
+    shutil.copytree(EXAMPLES_DIR, destination, ignore=_NOT_COPIED)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def copy_examples() -> Callable[[Path], Path]:
+    """``copy_examples(dest)``: a private copy of the examples, for fixtures of any scope."""
+    return copy_examples_to
+
+
+@pytest.fixture
+def examples_workspace(tmp_path: Path) -> Path:
+    """A fresh copy of ``example_notebooks/`` to build, execute or run in without touching
+    the repository; data paths relative to the notebooks resolve in it."""
+    return copy_examples_to(tmp_path / "example_notebooks")
+
+
 @pytest.fixture(scope="session")
 def explain_process() -> Callable[[subprocess.CompletedProcess[str]], str]:
     """``assert p.returncode == 0, explain_process(p)``: command, exit code, stdout, stderr."""

@@ -15,7 +15,7 @@ Which names the differential check compares: the names each ``function:`` cell r
 according to ``nb2pkg.api.analyze_path``. The notebook is only observed at its end, so a name
 that an unpackaged cell (exploration, ``test``, ``skip``) rebinds or modifies *after* the last
 packaged step that produces it no longer holds that step's value there; such names are left out
-of the comparison (and listed, so the exclusion is visible). "Modifies" is judged statically:
+of the comparison (the test prints them, so the exclusion stays visible). "Modifies" is judged statically:
 assignment to the name, to an attribute or item of it, ``del``, and calls of a known mutating
 method on it (``x.fit(...)``, ``x.append(...)``, ``inplace=True``...). The test fails if this
 leaves nothing to compare.
@@ -73,10 +73,13 @@ def example(request: pytest.FixtureRequest) -> Path:
 def example_build(
     example: Path,
     build_package: Callable[..., BuildOutcome],
+    copy_examples: Callable[[Path], Path],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> BuildOutcome:
-    out_dir = tmp_path_factory.mktemp(f"build-{example.stem}") / example.stem
-    return build_package([example], out_dir)
+    """The example built from a private copy of the examples folder, as its user would."""
+    root = tmp_path_factory.mktemp(f"build-{example.stem}")
+    workspace = copy_examples(root / "example_notebooks")
+    return build_package([workspace / example.name], root / "dist" / example.stem)
 
 
 @pytest.fixture(scope="module")
@@ -104,24 +107,35 @@ def test_example_builds(example: Path, example_build: BuildOutcome) -> None:
 
 @pytest.mark.slow
 def test_example_installs_and_runs_untracked(
-    installed_example: str, fresh_venv: FreshVenv, tmp_path: Path, explain_process: Explain
+    installed_example: str,
+    fresh_venv: FreshVenv,
+    examples_workspace: Path,
+    explain_process: Explain,
 ) -> None:
-    completed = fresh_venv.run_module(installed_example, "run", "--no-track", cwd=tmp_path)
+    # Run where the notebook lives, as its user would: data paths are relative to it.
+    before = sorted(p.name for p in examples_workspace.iterdir())
+    completed = fresh_venv.run_module(
+        installed_example, "run", "--no-track", cwd=examples_workspace
+    )
 
     assert completed.returncode == 0, explain_process(completed)
-    left_behind = sorted(p.name for p in tmp_path.iterdir())
-    assert "mlflow.db" not in left_behind and "mlruns" not in left_behind, left_behind
+    assert sorted(p.name for p in examples_workspace.iterdir()) == before
 
 
 @pytest.mark.slow
 def test_example_runs_tracked_into_the_local_store(
-    installed_example: str, fresh_venv: FreshVenv, tmp_path: Path, explain_process: Explain
+    installed_example: str,
+    fresh_venv: FreshVenv,
+    examples_workspace: Path,
+    explain_process: Explain,
 ) -> None:
     # No MLFLOW_TRACKING_URI: MLflow's embedded store in the working directory.
-    completed = fresh_venv.run_module(installed_example, "run", cwd=tmp_path)
+    completed = fresh_venv.run_module(installed_example, "run", cwd=examples_workspace)
 
     assert completed.returncode == 0, explain_process(completed)
-    assert (tmp_path / "mlflow.db").is_file(), sorted(p.name for p in tmp_path.iterdir())
+    assert (examples_workspace / "mlflow.db").is_file(), sorted(
+        p.name for p in examples_workspace.iterdir()
+    )
 
 
 @pytest.mark.slow
@@ -129,25 +143,30 @@ def test_run_returns_what_the_notebook_computes(
     example: Path,
     installed_example: str,
     fresh_venv: FreshVenv,
+    examples_workspace: Path,
     tmp_path: Path,
     explain_process: Explain,
     same_value: Callable[..., None],
 ) -> None:
     from nb2pkg.api import analyze_path
 
+    example = examples_workspace / example.name
     plan = analyze_path(example)
     step_outputs = step_outputs_by_cell(plan)
     assert any(step.names for step in step_outputs), f"{example.name}: no step returns anything"
     notebook = nbformat.read(example, as_version=4)
     compared, changed_later = names_to_compare(notebook, step_outputs)
     assert compared, f"every step output is changed by a later unpackaged cell: {changed_later}"
+    print(f"comparing {sorted(compared)}; changed later by unpackaged cells: {changed_later}")
 
-    notebook_values = execute_and_capture(notebook, sorted(compared), tmp_path / "notebook.pkl")
+    notebook_values = execute_and_capture(
+        notebook, example.parent, sorted(compared), tmp_path / "notebook.pkl"
+    )
     package_file = tmp_path / "package.pkl"
     called = fresh_venv.call_and_pickle(
         "run(track=False)",
         package_file,
-        cwd=tmp_path,
+        cwd=examples_workspace,
         imports=f"from {installed_example}.pipeline import run",
     )
     assert called.returncode == 0, explain_process(called)
@@ -352,7 +371,7 @@ class _ChangedNames(ast.NodeVisitor):
 
 
 def execute_and_capture(
-    notebook: nbformat.NotebookNode, names: list[str], result_file: Path
+    notebook: nbformat.NotebookNode, folder: Path, names: list[str], result_file: Path
 ) -> dict[str, Any]:
     """Run the notebook top to bottom in its own folder; pickle ``names`` from the kernel."""
     runnable = copy.deepcopy(notebook)
@@ -369,7 +388,7 @@ def execute_and_capture(
         runnable,
         timeout=NOTEBOOK_CELL_TIMEOUT_SECONDS,
         kernel_name="python3",
-        resources={"metadata": {"path": str(EXAMPLES_DIR)}},
+        resources={"metadata": {"path": str(folder)}},
     ).execute()
     values: dict[str, Any] = load_pickle(result_file)
     unbound = sorted(set(names) - set(values))
