@@ -151,6 +151,8 @@ def _build(request: requests.BuildRequest, root: str) -> dict[str, Any]:
         version=request.version,
         force=request.force,
         root=request.notebooks[0].parent,
+        # An output folder from [tool.nb2pkg] is not in the request: the writer confines it.
+        confine_to=Path(root),
     )
     payload = result.to_json()
     payload["out_dir"] = _shown(Path(payload["out_dir"]), root)

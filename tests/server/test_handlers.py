@@ -244,6 +244,22 @@ async def test_paths_leading_out_of_the_root_are_refused(
     assert sorted(p.name for p in outside.iterdir()) == ["nb.ipynb"]
 
 
+async def test_an_output_folder_from_pyproject_cannot_lead_out_of_the_root(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path
+) -> None:
+    # Given a project whose [tool.nb2pkg] out points outside the server root
+    write_notebook("project/scaling.ipynb", scaling_notebook())
+    (jp_root_dir / "project" / "pyproject.toml").write_text(
+        '[tool.nb2pkg]\nname = "scaler"\nout = "../../escaped-pkg"\n'
+    )
+    # When the browser builds without naming an output folder
+    result = await post(jp_fetch, "build", {"path": "project/scaling.ipynb"})
+    # Then the build stops with the writer's confinement error and writes nothing there
+    assert result["ok"] is False
+    assert "NB512" in {d["code"] for d in result["diagnostics"]}
+    assert not (jp_root_dir.parent / "escaped-pkg").exists()
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
