@@ -80,8 +80,7 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
             Diagnostic(code, severity, message, Location(shown, cell.number, cell.cell_id), hint)
         )
 
-    # dict.fromkeys: the same tag twice is one tag, not two conflicting roles.
-    for raw_tag in dict.fromkeys((*cell.tags, *_nbdev_tags(cell.source))):
+    for raw_tag in (*cell.tags, *_nbdev_tags(cell.source)):
         tag = raw_tag.strip()
         prefix, _, value = tag.partition(":")
         prefix = prefix.strip().lower()

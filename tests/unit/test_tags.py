@@ -243,12 +243,6 @@ def test_conflicting_roles_are_an_error(tags: list[str]) -> None:
     assert cells[0].role is Role.EXPLORATION
 
 
-def test_the_same_tag_twice_is_not_a_conflict() -> None:
-    cell = role_of(["function:load", "function:load"])
-
-    assert (cell.role, cell.name) == (Role.FUNCTION, "load")
-
-
 def test_an_nbdev_export_plus_a_function_tag_conflicts() -> None:
     _, problems = tagged(("#| export\nx = 1\n", ["function:load"]))
 
