@@ -17,6 +17,9 @@ run per pipeline run:
   ``nb2pkg.error`` holds ``ExceptionType: message`` and ``nb2pkg.last_completed_step``
   the step before it; the exception still reaches the caller.
 
+Params and metrics are sent in batches: when the run ends, and during a long pipeline
+after a step that completes at least ``FLUSH_SECONDS`` after the previous batch.
+
 When a run is already active (a notebook or script that called ``mlflow.start_run()``),
 the pipeline logs into a run nested under it, in that run's experiment.
 
@@ -62,6 +65,10 @@ SOURCE_TYPE_LOCAL = "LOCAL"
 # for a tag value, 6000 for a param value); longer values are cut rather than rejected.
 MAX_TAG_VALUE = 5000
 MAX_PARAM_VALUE = 6000
+# MLflow's log_batch limits: 100 params and tags, 1000 entities in all.
+PARAMS_AND_TAGS_PER_BATCH = 100
+METRICS_PER_BATCH = 900
+FLUSH_SECONDS = 10.0
 
 _logger = logging.getLogger(__name__)
 
@@ -119,7 +126,7 @@ class Recorder:
         """Yield each ``(step_name, values)`` of ``steps`` unchanged.
 
         The time spent producing an item is that step's duration, logged as the
-        metric ``step_seconds.<step_name>`` as soon as the step completes.
+        metric ``step_seconds.<step_name>``.
         """
         iterator = iter(steps)
         while True:
@@ -172,26 +179,21 @@ def pipeline_run(
         _enable_autolog(mlflow)
     run, experiment_name = _start_run(mlflow, package=package, version=version, tags=tags)
     run_id: str = run.info.run_id
-
-    def sink(metrics: dict[str, float]) -> None:
-        mlflow.log_metrics(metrics, run_id=run_id)
-
-    recorder = Recorder(sink)
+    run_log = _RunLog(mlflow, run_id, params)
+    recorder = Recorder(run_log.add_metrics)
     started = time.perf_counter()
     status = "FINISHED"
     try:
-        if params:
-            mlflow.log_params(
-                {name: _cut(str(value), MAX_PARAM_VALUE) for name, value in params.items()},
-                run_id=run_id,
-            )
         yield recorder
     except BaseException as error:
         status = "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED"
-        _record_error(mlflow, run_id, error, recorder.last_completed_step)
+        run_log.add_tags({ERROR_TAG: _cut(f"{type(error).__name__}: {error}", MAX_TAG_VALUE)})
+        if recorder.last_completed_step is not None:
+            run_log.add_tags({LAST_STEP_TAG: recorder.last_completed_step})
         raise
     finally:
-        _finish(mlflow, run_id, status, time.perf_counter() - started)
+        run_log.add_metrics({PIPELINE_SECONDS: time.perf_counter() - started})
+        _finish(mlflow, run_log, status)
         _last_run = RunLocation(
             run_id=run_id,
             experiment_id=str(run.info.experiment_id),
@@ -199,6 +201,55 @@ def pipeline_run(
             tracking_uri=mlflow.get_tracking_uri(),
             status=status,
         )
+
+
+class _RunLog:
+    """Params, metrics and tags on their way to the run, sent in batches.
+
+    One request per flush instead of one per step: each write to a tracking store costs
+    tens of milliseconds (a transaction in the embedded store, a round trip to a server).
+    A flush happens when the run ends and, for long pipelines, after any step that
+    completes FLUSH_SECONDS or more after the previous flush, so progress shows in the UI.
+    """
+
+    def __init__(self, mlflow: Any, run_id: str, params: Mapping[str, object]) -> None:
+        self._client = mlflow.MlflowClient()
+        self._entities = mlflow.entities
+        self.run_id = run_id
+        self._params = {name: _cut(str(value), MAX_PARAM_VALUE) for name, value in params.items()}
+        self._metrics: list[tuple[str, float, int]] = []
+        self._tags: dict[str, str] = {}
+        self._last_flush = time.monotonic()
+
+    def add_metrics(self, metrics: dict[str, float]) -> None:
+        timestamp = int(time.time() * 1000)
+        self._metrics.extend((name, value, timestamp) for name, value in metrics.items())
+        if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def add_tags(self, tags: dict[str, str]) -> None:
+        self._tags.update(tags)
+
+    def flush(self) -> None:
+        params = [self._entities.Param(name, value) for name, value in self._params.items()]
+        tags = [self._entities.RunTag(name, value) for name, value in self._tags.items()]
+        metrics = [
+            self._entities.Metric(name, value, timestamp, 0)
+            for name, value, timestamp in self._metrics
+        ]
+        self._params, self._tags, self._metrics = {}, {}, []
+        self._last_flush = time.monotonic()
+        while params or tags or metrics:
+            batch_params, params = (
+                params[:PARAMS_AND_TAGS_PER_BATCH],
+                params[PARAMS_AND_TAGS_PER_BATCH:],
+            )
+            room = PARAMS_AND_TAGS_PER_BATCH - len(batch_params)
+            batch_tags, tags = tags[:room], tags[room:]
+            batch_metrics, metrics = metrics[:METRICS_PER_BATCH], metrics[METRICS_PER_BATCH:]
+            self._client.log_batch(
+                self.run_id, metrics=batch_metrics, params=batch_params, tags=batch_tags
+            )
 
 
 def _start_run(
@@ -268,39 +319,32 @@ def _enable_autolog(mlflow: Any) -> None:
     mlflow.autolog(silent=True)
 
 
-def _record_error(mlflow: Any, run_id: str, error: BaseException, last_step: str | None) -> None:
-    message = f"{type(error).__name__}: {error}"
-    try:
-        client = mlflow.MlflowClient()
-        client.set_tag(run_id, ERROR_TAG, _cut(message, MAX_TAG_VALUE))
-        if last_step is not None:
-            client.set_tag(run_id, LAST_STEP_TAG, last_step)
-    except Exception as logging_error:
-        # The pipeline's own error matters more: report this one and let that one through.
-        _logger.warning("could not record the error on MLflow run %s: %s", run_id, logging_error)
-
-
-def _finish(mlflow: Any, run_id: str, status: str, seconds: float) -> None:
+def _finish(mlflow: Any, run_log: _RunLog, status: str) -> None:
     if status == "FINISHED":
-        _close(mlflow, run_id, status, seconds)
+        _close(mlflow, run_log, status)
         return
     try:
-        _close(mlflow, run_id, status, seconds)
+        _close(mlflow, run_log, status)
     except Exception as logging_error:
-        # Same as in _record_error: the pipeline's own error is the one to raise.
-        _logger.warning("could not end MLflow run %s as %s: %s", run_id, status, logging_error)
+        # The pipeline's own error is the one to raise: report this one and let that through.
+        _logger.warning(
+            "could not record the end of MLflow run %s (%s): %s",
+            run_log.run_id,
+            status,
+            logging_error,
+        )
 
 
-def _close(mlflow: Any, run_id: str, status: str, seconds: float) -> None:
-    mlflow.log_metrics({PIPELINE_SECONDS: seconds}, run_id=run_id)
+def _close(mlflow: Any, run_log: _RunLog, status: str) -> None:
+    run_log.flush()
     active = mlflow.active_run()
     with _run_links_unprinted():
-        if active is not None and active.info.run_id == run_id:
+        if active is not None and active.info.run_id == run_log.run_id:
             mlflow.end_run(status=status)
         else:
             # A step ended our run or left one of its own open: close ours without
             # touching the fluent run stack the steps own.
-            mlflow.MlflowClient().set_terminated(run_id, status=status)
+            mlflow.MlflowClient().set_terminated(run_log.run_id, status=status)
 
 
 @contextlib.contextmanager

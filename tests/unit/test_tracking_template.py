@@ -207,6 +207,37 @@ def test_failing_step_fails_the_run_and_still_raises(store_uri: str, experiment:
     assert "FAILED" in described
 
 
+def test_more_params_and_metrics_than_one_batch_takes_are_all_logged(
+    store_uri: str, experiment: str
+) -> None:
+    params = {f"p{index}": index for index in range(250)}
+    metrics = {f"m{index}": float(index) for index in range(1500)}
+    with tracking.pipeline_run(package="demo", version="1", params=params, tags={}) as recorder:
+        recorder.log_metrics(metrics)
+
+    [run] = runs_of(store_uri, experiment)
+    assert run.data.params == {name: str(value) for name, value in params.items()}
+    assert {name: run.data.metrics[name] for name in metrics} == metrics
+
+
+def test_a_long_pipeline_shows_progress_before_it_ends(
+    store_uri: str, experiment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every step counts as long: the batch goes out as soon as the step completes.
+    monkeypatch.setattr(tracking, "FLUSH_SECONDS", 0.0)
+    client = MlflowClient(store_uri)
+    seen_during_run: list[str] = []
+    with tracking.pipeline_run(
+        package="demo", version="1", params={"alpha": 1}, tags={}
+    ) as recorder:
+        for _ in recorder.timed(steps()):
+            [run] = runs_of(store_uri, experiment)
+            seen_during_run = sorted(client.get_run(run.info.run_id).data.metrics)
+            break
+
+    assert seen_during_run == ["step_seconds.load"]
+
+
 def test_an_active_run_gets_a_nested_pipeline_run(store_uri: str, experiment: str) -> None:
     with mlflow.start_run(experiment_id=_create_experiment(store_uri, experiment)) as parent:
         run_pipeline()
