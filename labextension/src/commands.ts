@@ -286,6 +286,8 @@ async function buildCurrent(ctx: ICommandContext): Promise<void> {
     }
     return api.build(body);
   });
+  // With live signatures off, a build is one of the moments the badges catch up.
+  void session.model.analyzeNow();
 }
 
 async function previewCurrent(ctx: ICommandContext): Promise<void> {

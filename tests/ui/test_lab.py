@@ -166,6 +166,12 @@ def test_mark_see_signature_jump_to_diagnostic_and_build(page: Any, lab: Lab) ->
     ARTIFACTS.mkdir(exist_ok=True)
     panel.screenshot(path=str(ARTIFACTS / "package-panel-after-build.png"))
 
+    # Preview shows the generated module in the main area.
+    panel.get_by_role("button", name="Preview module").click()
+    expect(page.locator(".nb2pkg-Preview").first).to_contain_text(
+        "def scale_the_data(", timeout=60_000
+    )
+
     # The package is on disk, with the function marked in the browser ...
     out_dir = lab.root / outcome.locator(".nb2pkg-Panel-outdir").inner_text()
     modules = "\n".join(p.read_text() for p in (out_dir / "src" / "demo").glob("*.py"))
