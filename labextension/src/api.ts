@@ -52,7 +52,7 @@ export async function requestAPI<T>(
     const message =
       data?.message ??
       (response.status === 404
-        ? 'the nb2pkg server extension is not enabled (is nb2pkg installed in the server\'s environment?)'
+        ? "the nb2pkg server extension is not enabled (is nb2pkg installed in the server's environment?)"
         : `the server answered ${response.status}`);
     throw new Nb2pkgRequestError(
       message,

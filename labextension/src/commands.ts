@@ -4,7 +4,13 @@
  * build, preview, and the panel.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, InputDialog, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import { Cell, ICellModel } from '@jupyterlab/cells';
 import { INotebookTracker, Notebook } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -53,9 +59,24 @@ export function addCommands(ctx: ICommandContext): void {
 
   const roles: [string, Role, string, string][] = [
     [CommandIDs.markTest, 'test', 'Mark as test', 'Make the selected cells pytest tests'],
-    [CommandIDs.markParameters, 'parameters', 'Mark as parameters', "The cell's literal assignments become run() parameters"],
-    [CommandIDs.markExport, 'export', 'Mark as export', "Copy the cell's imports, defs and classes into the module as they are"],
-    [CommandIDs.markSkip, 'skip', 'Mark as skip', 'Keep the selected cells out of the package and its analysis']
+    [
+      CommandIDs.markParameters,
+      'parameters',
+      'Mark as parameters',
+      "The cell's literal assignments become run() parameters"
+    ],
+    [
+      CommandIDs.markExport,
+      'export',
+      'Mark as export',
+      "Copy the cell's imports, defs and classes into the module as they are"
+    ],
+    [
+      CommandIDs.markSkip,
+      'skip',
+      'Mark as skip',
+      'Keep the selected cells out of the package and its analysis'
+    ]
   ];
   for (const [id, role, label, caption] of roles) {
     app.commands.addCommand(id, {
@@ -68,7 +89,7 @@ export function addCommands(ctx: ICommandContext): void {
 
   app.commands.addCommand(CommandIDs.markMetrics, {
     label: 'Mark as metrics (log its numbers)',
-    caption: "Log the numbers this function cell binds as MLflow metrics",
+    caption: 'Log the numbers this function cell binds as MLflow metrics',
     isEnabled: hasNotebook,
     isToggled: () => activeMarking(tracker)?.metrics ?? false,
     execute: async () => {
@@ -176,7 +197,11 @@ async function askFunctionName(
     rejected ??
     (marking.role === 'function' && marking.name
       ? marking.name
-      : suggestFunctionName(headingAbove(notebook, cell), cell.model.sharedModel.getSource(), taken));
+      : suggestFunctionName(
+          headingAbove(notebook, cell),
+          cell.model.sharedModel.getSource(),
+          taken
+        ));
   let label = 'Function name';
   for (;;) {
     const problem = functionNameProblem(text);

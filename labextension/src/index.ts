@@ -2,11 +2,7 @@
  * nb2pkg for JupyterLab and Notebook 7: cell marking commands, live badges
  * with each marked cell's signature, and the Package side panel.
  */
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -34,7 +30,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sessions = new Map<Notebook, NotebookSession>();
 
     const panel = new PackagePanel({
-      jumpToCell: (session, cellId, cellNumber) => jumpToCell(app, session.panel, cellId, cellNumber),
+      jumpToCell: (session, cellId, cellNumber) =>
+        jumpToCell(app, session.panel, cellId, cellNumber),
       build: () => void app.commands.execute(CommandIDs.build),
       preview: () => void app.commands.execute(CommandIDs.preview)
     });
@@ -71,7 +68,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       tracker,
       palette,
       settings: getSettings,
-      session: notebook => (notebook ? sessions.get(notebook) ?? null : null),
+      session: notebook => (notebook ? (sessions.get(notebook) ?? null) : null),
       showPanel
     });
 

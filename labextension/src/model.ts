@@ -97,9 +97,7 @@ export class PackageModel {
 
   /** The diagnostics that point at one cell. */
   diagnosticsFor(cellId: string): IDiagnostic[] {
-    return (this._analysis?.diagnostics ?? []).filter(
-      d => d.location?.cell_id === cellId
-    );
+    return (this._analysis?.diagnostics ?? []).filter(d => d.location?.cell_id === cellId);
   }
 
   /** Run a build; the state goes building → done | failed. A second click while building is ignored. */
@@ -197,7 +195,7 @@ export function badgeFor(
       break;
     }
     case 'test':
-      text = plan?.role === 'test' && plan.signature ? plan.signature : marking.name ?? '';
+      text = plan?.role === 'test' && plan.signature ? plan.signature : (marking.name ?? '');
       break;
     case 'parameters': {
       const names = plan?.role === 'parameters' ? withoutPrefix(plan.signature, 'parameters') : '';

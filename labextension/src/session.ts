@@ -13,7 +13,10 @@ import { ISettings } from './tokens';
 import { BadgeView } from './widgets/badges';
 
 export class NotebookSession {
-  constructor(readonly panel: NotebookPanel, private _settings: () => ISettings) {
+  constructor(
+    readonly panel: NotebookPanel,
+    private _settings: () => ISettings
+  ) {
     this.model = new PackageModel({
       analyze: () => api.analyze(this.analyzeBody()),
       debounceMs: _settings().debounceMs
@@ -88,10 +91,7 @@ export class NotebookSession {
     void this.model.analyzeNow();
   }
 
-  private _onCellsChanged(
-    _: unknown,
-    change: IObservableList.IChangedArgs<ICellModel>
-  ): void {
+  private _onCellsChanged(_: unknown, change: IObservableList.IChangedArgs<ICellModel>): void {
     for (const cell of change.newValues) {
       cell.metadataChanged.connect(this._onTags, this);
     }

@@ -55,8 +55,6 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-
-
 describe('PackageModel analysis', () => {
   afterEach(() => jest.useRealTimers());
 
@@ -113,12 +111,16 @@ describe('PackageModel analysis', () => {
     expect(changes).toBe(2);
   });
 
-  it('finds a cell\'s plan and diagnostics by cell id', async () => {
+  it("finds a cell's plan and diagnostics by cell id", async () => {
     const model = new PackageModel({
       analyze: async () =>
         analysis({
           cells: [plan({ cell_id: 'a' }), plan({ cell_id: 'b', name: 'other' })],
-          diagnostics: [diagnostic('b', 'error'), diagnostic('b', 'warning'), diagnostic('a', 'warning')]
+          diagnostics: [
+            diagnostic('b', 'error'),
+            diagnostic('b', 'warning'),
+            diagnostic('a', 'warning')
+          ]
         }),
       debounceMs: 0
     });
@@ -181,7 +183,7 @@ describe('PackageModel build', () => {
     expect(states).toEqual(['building', 'done']);
   });
 
-  it('fails with the build\'s diagnostics when it stops', async () => {
+  it("fails with the build's diagnostics when it stops", async () => {
     const model = new PackageModel({ analyze: async () => analysis(), debounceMs: 0 });
     const failing = { ...result, ok: false, diagnostics: [diagnostic('a', 'error')] };
     const state = await model.build(async () => failing);
@@ -189,7 +191,7 @@ describe('PackageModel build', () => {
     expect(state.status === 'failed' && state.diagnostics[0].code).toBe('NB301');
   });
 
-  it('fails with the request error\'s message and codes', async () => {
+  it("fails with the request error's message and codes", async () => {
     const model = new PackageModel({ analyze: async () => analysis(), debounceMs: 0 });
     const error = Object.assign(new Error('outside the root'), {
       diagnostics: [{ ...diagnostic('a', 'error'), code: 'NB803' }]
@@ -198,7 +200,6 @@ describe('PackageModel build', () => {
       throw error;
     });
     expect(state).toMatchObject({ status: 'failed', message: 'outside the root' });
-
   });
 });
 
@@ -218,7 +219,7 @@ describe('badgeFor', () => {
     expect(badge?.text).toBe('fit(…)');
   });
 
-  it('lists the parameters cell\'s names with their defaults', () => {
+  it("lists the parameters cell's names with their defaults", () => {
     const a = analysis({
       parameters: [
         { name: 'n', default: '300', annotation: 'int' },
@@ -230,7 +231,7 @@ describe('badgeFor', () => {
     expect(badgeFor(markingOf(['parameters']), cell, a, [])?.text).toBe('n=300, path');
   });
 
-  it('shows the test\'s fixtures and the export\'s names from the analysis', () => {
+  it("shows the test's fixtures and the export's names from the analysis", () => {
     const test = plan({ role: 'test', name: 'test_cell_4', signature: 'test_cell_4(scaled)' });
     expect(badgeFor(markingOf(['test']), test, analysis(), [])?.text).toBe('test_cell_4(scaled)');
     const exp = plan({ role: 'export', name: null, signature: 'export: helper, Model' });
@@ -239,7 +240,11 @@ describe('badgeFor', () => {
   });
 
   it('counts problems, and shows them on unmarked cells too', () => {
-    const problems = [diagnostic('c', 'error'), diagnostic('c', 'warning'), diagnostic('c', 'warning')];
+    const problems = [
+      diagnostic('c', 'error'),
+      diagnostic('c', 'warning'),
+      diagnostic('c', 'warning')
+    ];
     expect(badgeFor(markingOf([]), undefined, null, problems)).toEqual({
       role: 'problem',
       text: '',

@@ -1,11 +1,4 @@
-import {
-  isNb2pkgTag,
-  markingOf,
-  sameTags,
-  withMetrics,
-  withoutMarks,
-  withRole
-} from '../tagging';
+import { isNb2pkgTag, markingOf, sameTags, withMetrics, withoutMarks, withRole } from '../tagging';
 
 describe('markingOf', () => {
   it('reads a function cell with metrics and a module', () => {
@@ -29,7 +22,7 @@ describe('markingOf', () => {
     expect(markingOf(['test:shapes'])).toMatchObject({ role: 'test', name: 'shapes' });
   });
 
-  it('leaves other tools\' tags unmarked', () => {
+  it("leaves other tools' tags unmarked", () => {
     expect(markingOf(['nbval-skip', 'hide-input']).role).toBeNull();
   });
 });
@@ -76,7 +69,10 @@ describe('withMetrics and withoutMarks', () => {
   it('toggles metrics', () => {
     expect(withMetrics(['function:f'], true)).toEqual(['function:f', 'metrics']);
     expect(withMetrics(['function:f', 'metrics'], false)).toEqual(['function:f']);
-    expect(withMetrics(['function:f', 'pipeline-metrics'], true)).toEqual(['function:f', 'metrics']);
+    expect(withMetrics(['function:f', 'pipeline-metrics'], true)).toEqual([
+      'function:f',
+      'metrics'
+    ]);
   });
 
   it('clears only nb2pkg tags', () => {

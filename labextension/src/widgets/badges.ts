@@ -13,7 +13,10 @@ import { markingOf } from '../tagging';
 const BADGE_CLASS = 'nb2pkg-Badge';
 
 export class BadgeView {
-  constructor(private _notebook: Notebook, private _model: PackageModel) {
+  constructor(
+    private _notebook: Notebook,
+    private _model: PackageModel
+  ) {
     _model.changed.connect(this.refresh, this);
   }
 

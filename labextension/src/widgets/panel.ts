@@ -64,7 +64,9 @@ export class PackagePanel extends Widget {
     const actions = el('div', 'nb2pkg-Panel-actions');
     const building = model.buildState.status === 'building';
     actions.append(
-      button('Build', 'Build the package from this notebook', building, () => this._actions.build()),
+      button('Build', 'Build the package from this notebook', building, () =>
+        this._actions.build()
+      ),
       button('Preview module', 'Show the generated module', false, () => this._actions.preview())
     );
     const parts: HTMLElement[] = [head, actions, this._buildOutcome(model.buildState, session)];
@@ -151,7 +153,11 @@ export class PackagePanel extends Widget {
       item.classList.add('nb2pkg-Panel-jump');
       item.tabIndex = 0;
       onActivate(item, () =>
-        this._actions.jumpToCell(session, d.location?.cell_id ?? null, d.location?.cell_number ?? null)
+        this._actions.jumpToCell(
+          session,
+          d.location?.cell_id ?? null,
+          d.location?.cell_number ?? null
+        )
       );
     }
     return item;
@@ -175,8 +181,13 @@ export class PackagePanel extends Widget {
         const summary = r.up_to_date
           ? `${r.package} ${r.version ?? ''} is up to date`
           : `Built ${r.package} ${r.version ?? ''}` +
-            (r.previous_version ? ` (${r.bump} bump from ${r.previous_version})` : ' (first build)');
-        box.append(el('div', 'nb2pkg-Panel-summary', summary), el('div', 'nb2pkg-Panel-outdir', r.out_dir));
+            (r.previous_version
+              ? ` (${r.bump} bump from ${r.previous_version})`
+              : ' (first build)');
+        box.append(
+          el('div', 'nb2pkg-Panel-summary', summary),
+          el('div', 'nb2pkg-Panel-outdir', r.out_dir)
+        );
         if (r.changes.length) {
           box.append(listOf('Changes', r.changes));
         }
