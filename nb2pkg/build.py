@@ -92,6 +92,7 @@ def build(
         and sources is not None
         and not (force or bump or version or auto)
         and tuple(previous.sources) == sources
+        and previous.settings == settings_fingerprint(config)
         and _disk_matches(config.out_dir, previous)
     ):
         return BuildResult(
@@ -174,15 +175,15 @@ def prepare(
     if decision is None:
         return None, diagnostics
     if decision.up_to_date and previous is not None and _files_differ(rendered, previous):
-        patched, _ = decide_version(previous.api, previous.version, rendered.api, bump="patch")
-        assert patched is not None
-        decision = replace(
-            patched,
-            overridden=False,
-            changes=(
-                "generated code changed (tests, imports, dependencies or helpers), the API did not",
+        decision, _ = decide_version(
+            previous.api,
+            previous.version,
+            rendered.api,
+            other_changes=(
+                "generated code changed (tests, imports, dependencies or helpers); the API did not",
             ),
         )
+        assert decision is not None
     if decision.up_to_date and (previous is None or _disk_matches(config.out_dir, previous)):
         return Prepared(plan, decision, rendered.files, previous), diagnostics
     # Nothing changed, but files on disk differ from the last build (deleted or edited by
@@ -236,6 +237,11 @@ def plan_config(
     return plan, diagnostics
 
 
+def settings_fingerprint(config: BuildConfig) -> str:
+    """What, besides the notebooks, decides the generated files: nb2pkg's version and settings."""
+    return f"nb2pkg {NB2PKG_VERSION}; {config.fingerprint()}"
+
+
 def git_commit(folder: Path) -> str:
     """The commit checked out where the notebooks live ("" outside a git work tree)."""
     try:
@@ -287,7 +293,6 @@ def _source_hashes(
         except OSError:
             return None, []
         sources.append((display_path(path, config.root), digest))
-    sources.append(("nb2pkg", f"{NB2PKG_VERSION};{config.fingerprint()}"))
     return tuple(sources), []
 
 
@@ -368,6 +373,7 @@ def _manifest(
 ) -> EmittedFile:
     sources, _ = _source_hashes(config)
     manifest = Manifest(
+        settings=settings_fingerprint(config),
         package=plan.package,
         version=decision.version,
         sources=sources or (),
@@ -408,7 +414,7 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
         found += [
             f"{name}: changed since the last build"
             for name, digest in sources
-            if (name, digest) not in recorded and name != "nb2pkg"
+            if (name, digest) not in recorded
         ]
     found += [str(d) for d in differences(config.out_dir, wanted) if d.path not in VOLATILE]
     return found, diagnostics

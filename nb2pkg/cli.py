@@ -251,7 +251,13 @@ def _check(args: argparse.Namespace) -> int:
             print(f"{config.out_dir} is out of date with its notebooks:")
             for line in found:
                 print(f"  {line}")
-            print("run `nb2pkg build` to update it")
+            if any("hand-edited" in line for line in found):
+                print(
+                    "move hand edits into the notebooks (a build keeps them and stops), "
+                    "or rebuild with `nb2pkg build --force` (keeps a backup)"
+                )
+            else:
+                print("run `nb2pkg build` to update it")
         elif not errors:
             print(f"{config.out_dir} is up to date")
     if errors:

@@ -55,6 +55,9 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files["pyproject.toml"] = render_pyproject(plan, version)
     files["README.md"] = render_readme(plan, version, modules)
     files.update(render_tests(plan))
+    files[".nb2pkg/.gitignore"] = (
+        "# Backups of overwritten hand edits and staging of interrupted builds\nbackup/\ntmp-*/\n"
+    )
     emitted = tuple(EmittedFile(path, files[path]) for path in sorted(files))
     return RenderedPackage(emitted, api_snapshot(plan, modules), source_map)
 
