@@ -79,8 +79,7 @@ def parse_body(body: bytes, limit: int) -> dict[str, Any]:
 
 
 def analyze_request(data: dict[str, Any], root: str) -> AnalyzeRequest:
-    display = _string(data, "path", required=True)
-    assert display is not None
+    display = _required_string(data, "path")
     path = _confined(root, display)
     notebook = data.get("notebook")
     if notebook is not None and not isinstance(notebook, dict):
@@ -113,8 +112,7 @@ def build_request(data: dict[str, Any], root: str) -> BuildRequest:
 
 
 def preview_request(data: dict[str, Any], root: str) -> PreviewRequest:
-    name = _string(data, "path", required=True)
-    assert name is not None
+    name = _required_string(data, "path")
     path = _confined(root, name)
     _must_be_file(path, name)
     return PreviewRequest(path, _string(data, "name"))
@@ -126,19 +124,23 @@ def _path_list(data: dict[str, Any]) -> list[str]:
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
             raise _invalid("`paths` must be a non-empty list of notebook paths")
         return list(paths)
-    single = _string(data, "path", required=True)
-    assert single is not None
-    return [single]
+    return [_required_string(data, "path")]
 
 
-def _string(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+def _string(data: dict[str, Any], key: str) -> str | None:
+    """An optional string field; absent, null and "" all mean "not given"."""
     value = data.get(key)
     if value is None or value == "":
-        if required:
-            raise _invalid(f"the request needs `{key}`")
         return None
     if not isinstance(value, str):
         raise _invalid(f"`{key}` must be a string, not {type(value).__name__}")
+    return value
+
+
+def _required_string(data: dict[str, Any], key: str) -> str:
+    value = _string(data, key)
+    if value is None:
+        raise _invalid(f"the request needs `{key}`")
     return value
 
 
