@@ -229,7 +229,7 @@ class FreshVenv:
     """A real virtualenv made with ``python -m venv``, isolated from the development one."""
 
     root: Path
-    installed: dict[Path, subprocess.CompletedProcess[str]] = field(default_factory=dict)
+    installed: dict[str, subprocess.CompletedProcess[str]] = field(default_factory=dict)
 
     @property
     def python(self) -> Path:
@@ -251,12 +251,13 @@ class FreshVenv:
             timeout=INSTALL_TIMEOUT_SECONDS,
         )
 
-    def install(self, project_dir: Path) -> subprocess.CompletedProcess[str]:
-        """``pip install PROJECT_DIR`` (with its dependencies), once per directory per session."""
+    def install(self, project_dir: Path, extras: str = "") -> subprocess.CompletedProcess[str]:
+        """``pip install PROJECT_DIR[EXTRAS]`` with its dependencies, once per session."""
         project_dir = project_dir.resolve()
-        if project_dir not in self.installed:
-            self.installed[project_dir] = self.pip("install", project_dir, cwd=project_dir.parent)
-        return self.installed[project_dir]
+        requirement = f"{project_dir}[{extras}]" if extras else str(project_dir)
+        if requirement not in self.installed:
+            self.installed[requirement] = self.pip("install", requirement, cwd=project_dir.parent)
+        return self.installed[requirement]
 
     def run_python(
         self, *args: str | os.PathLike[str], cwd: Path, **env: str

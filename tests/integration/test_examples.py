@@ -7,7 +7,8 @@ For every notebook in ``example_notebooks/``:
 2. the generated package pip-installs into a fresh virtualenv (dependencies included);
 3. ``python -m PKG run --no-track`` exits 0 there and leaves no tracking store; ``python -m
    PKG run`` exits 0 and logs into MLflow's local store in the working directory;
-4. the differential check: the notebook is executed top to bottom with nbclient, and the
+4. the tests generated from its ``test`` cells pass under pytest in that venv;
+5. the differential check: the notebook is executed top to bottom with nbclient, and the
    value of every name a packaged step returns is captured in the kernel at the end; the
    installed package's ``run(track=False)`` must return the same values.
 
@@ -136,6 +137,26 @@ def test_example_runs_tracked_into_the_local_store(
     assert (examples_workspace / "mlflow.db").is_file(), sorted(
         p.name for p in examples_workspace.iterdir()
     )
+
+
+@pytest.mark.slow
+def test_tests_generated_from_test_cells_pass(
+    example_build: BuildOutcome,
+    installed_example: str,
+    fresh_venv: FreshVenv,
+    examples_workspace: Path,
+    explain_process: Explain,
+) -> None:
+    with_test_extra = fresh_venv.install(example_build.out_dir, extras="test")
+    assert with_test_extra.returncode == 0, explain_process(with_test_extra)
+    generated_tests = example_build.out_dir / "tests"
+
+    completed = fresh_venv.run_python(
+        "-m", "pytest", generated_tests, "-p", "no:cacheprovider", "-q", cwd=examples_workspace
+    )
+
+    assert completed.returncode == 0, explain_process(completed)
+    assert " passed" in completed.stdout, explain_process(completed)
 
 
 @pytest.mark.slow
