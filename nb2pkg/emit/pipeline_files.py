@@ -27,7 +27,7 @@ def _signature(params: tuple[RunParam, ...], *, extra: str = "") -> str:
     return "\n" + "".join(f"    {p},\n" for p in parts)
 
 
-def _call(step: StepPlan, shadowed: set[str]) -> str:
+def _call(step: StepPlan, shadowed: set[str], qualified: bool = False) -> str:
     args: list[str] = []
     for param in step.params:
         value = param.name
@@ -37,7 +37,8 @@ def _call(step: StepPlan, shadowed: set[str]) -> str:
             args.append(value)
         else:
             args.append(f"{param.name}={value}")
-    return f"{step.name}({', '.join(args)})"
+    function = f"{step.module}.{step.name}" if qualified else step.name
+    return f"{function}({', '.join(args)})"
 
 
 def render_pipeline(plan: PackagePlan, version: str) -> str:
@@ -60,7 +61,11 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "from . import tracking",
         "from ._build import BUILD_TAGS",
     ]
-    for module, names in sorted(imports.items()):
+    # With several notebooks, functions may share names: call them through their modules.
+    qualified = len(imports) > 1
+    if qualified:
+        lines.append(f"from . import {', '.join(sorted(imports))}")
+    for module, names in sorted(imports.items()) if not qualified else ():
         lines.append(f"from .{module} import {', '.join(sorted(set(names)))}")
     metric_steps = sorted(
         plan.step_keys[(s.module, s.name)] for n in plan.notebooks for s in n.steps if s.metrics
@@ -88,7 +93,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
     for notebook in plan.notebooks:
         for step in notebook.steps:
             key = plan.step_keys[(step.module, step.name)]
-            call = _call(step, shadowed)
+            call = _call(step, shadowed, qualified)
             if step.returns:
                 body.append(f"    {', '.join(step.returns)} = {call}")
             else:
@@ -160,10 +165,16 @@ def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> s
         "",
     ]
     exported: list[str] = []
+    counts: dict[str, int] = {}
+    for module in modules:
+        for name in module.public:
+            counts[name] = counts.get(name, 0) + 1
     for module in sorted(modules, key=lambda m: m.name):
-        if module.public:
-            lines.append(f"from .{module.name} import {', '.join(sorted(module.public))}")
-            exported.extend(module.public)
+        # A name two modules define stays reachable through its module only.
+        unique = sorted(n for n in module.public if counts[n] == 1)
+        if unique:
+            lines.append(f"from .{module.name} import {', '.join(unique)}")
+            exported.extend(unique)
     lines.append("from .pipeline import run, steps")
     exported += ["run", "steps"]
     lines += ["", "__all__ = ["]
