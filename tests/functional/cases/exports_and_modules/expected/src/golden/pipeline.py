@@ -11,8 +11,7 @@ from typing import Any
 
 from . import tracking
 from ._build import BUILD_TAGS
-from .input import collect_names, read_records
-from .reporting import summarise
+from . import input, reporting
 
 PACKAGE = "golden"
 VERSION = "0.1.0"
@@ -22,11 +21,11 @@ METRIC_STEPS: frozenset[str] = frozenset()
 
 def steps() -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
-    records = read_records()
+    records = input.read_records()
     yield "read_records", {"records": records}
-    first = summarise(records)
+    first = reporting.summarise(records)
     yield "summarise", {"first": first}
-    names = collect_names(records)
+    names = input.collect_names(records)
     yield "collect_names", {"names": names}
 
 
