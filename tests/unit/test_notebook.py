@@ -9,6 +9,8 @@ from typing import Any
 
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nb2pkg.api import analyze_notebook
 from nb2pkg.model import Notebook, Severity
@@ -286,3 +288,44 @@ def test_a_lone_surrogate_is_a_diagnostic_not_a_crash() -> None:
     plan = analyze_notebook(data, "demo.ipynb")
 
     assert [(d["code"], d["location"]["line"]) for d in plan["diagnostics"]] == [("NB201", 2)]
+
+
+# ------------------------------------------------------------------ never raises
+
+_SOURCE_TEXT = st.lists(
+    st.sampled_from([*"abxy_01 =+*()[]{}:,.'\"%!?#|\n\t", "def ", "import ", "    ", "%%"]),
+    max_size=40,
+).map("".join)
+_TAGS = st.lists(
+    st.sampled_from(
+        [
+            "function:f",
+            "function:g",
+            "function:",
+            "function:class",
+            "test",
+            "parameters",
+            "export",
+            "skip",
+            "metrics",
+            "module:m",
+            "step:f",
+            "fucntion:h",
+            "nbval-skip",
+        ]
+    ),
+    max_size=3,
+    unique=True,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_SOURCE_TEXT, _TAGS), max_size=6))
+def test_any_cells_and_tags_give_a_plan_never_an_exception(
+    cells: list[tuple[str, list[str]]],
+) -> None:
+    plan = analyze_notebook(make_notebook(cells), "fuzz.ipynb")
+
+    assert {d["code"][:2] for d in plan["diagnostics"]} <= {"NB"}
+    numbers = {d["location"]["cell_number"] for d in plan["diagnostics"] if d["location"]}
+    assert numbers <= {None, *range(1, len(cells) + 1)}
