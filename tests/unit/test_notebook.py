@@ -319,7 +319,7 @@ _TAGS = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)  # writes nothing into the repo
 @given(st.lists(st.tuples(_SOURCE_TEXT, _TAGS), max_size=6))
 def test_any_cells_and_tags_give_a_plan_never_an_exception(
     cells: list[tuple[str, list[str]]],
