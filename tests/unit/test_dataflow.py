@@ -180,6 +180,16 @@ def test_imports_in_a_later_cell_are_still_hoisted() -> None:
     assert result.diagnostics == ()
 
 
+def test_pip_installs_anywhere_in_the_notebook_are_requirements() -> None:
+    result = plan(
+        ("%pip install 'requests>=2'\n!pip install tqdm", []),
+        ("import requests\nsession = requests.Session()", ["function:connect"]),
+    )
+
+    assert result.requirements == ("requests>=2", "tqdm")
+    assert codes(result) == []
+
+
 def test_unused_imports_are_not_hoisted() -> None:
     result = plan(
         ("import numpy as np\nimport json", []),
