@@ -12,3 +12,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/functional/cases/*/expected from the current output (review the diff!)",
     )
+
+
+# Notebooks under tests/ are fixtures, not notebooks to run: nbval (--nbval-lax, used for
+# example_notebooks/ in the same pytest run) must not collect them.
+collect_ignore_glob = ["*.ipynb"]
