@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import shlex
 from pathlib import Path
 
 from nb2pkg.emit.modules import ModuleText
@@ -90,7 +92,13 @@ def render_readme(plan: PackagePlan, version: str, modules: list[ModuleText]) ->
         lines.append("")
     data_files = [(v, n) for nb in plan.notebooks for v, n in nb.data_files.items()]
     if data_files:
-        lines += ["## Data files", "", "Point the pipeline at new data with these parameters:", ""]
+        lines += [
+            "## Data files",
+            "",
+            "Point the pipeline at new data with these parameters. The defaults are the paths the",
+            "notebook used, relative to its folder: run from there, or pass paths of your own.",
+            "",
+        ]
         lines += [f"- `{name}` (default `{value}`)" for value, name in data_files]
         lines.append("")
     lines += ["## Tests", "", "```bash", "pip install '.[test]'", "pytest", "```", ""]
@@ -98,5 +106,10 @@ def render_readme(plan: PackagePlan, version: str, modules: list[ModuleText]) ->
 
 
 def _cli_example(default: str | None) -> str:
+    """How a default is typed on the command line: strings without their Python quotes."""
     text = default or ""
-    return text if " " not in text else f"'{text}'"
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return shlex.quote(text)
+    return shlex.quote(value if isinstance(value, str) else text)

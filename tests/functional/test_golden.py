@@ -120,7 +120,7 @@ def test_generated_code_compiles_imports_and_runs(built: tuple[str, Path]) -> No
     if tests.is_dir():
         ran = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)],
-            cwd=work / "out",
+            cwd=work,  # data file defaults are relative to the notebook's folder
             capture_output=True,
             text=True,
             env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"},

@@ -1,0 +1,62 @@
+"""The pipeline of `golden`: every step in notebook order.
+
+`steps()` runs them one at a time; `run()` runs them all inside an MLflow run.
+Generated file: edit the notebooks, then run `nb2pkg build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from . import tracking
+from ._build import BUILD_TAGS
+from .input import read_sales, total_by_region
+
+PACKAGE = "golden"
+VERSION = "0.1.0"
+AUTOLOG = False
+METRIC_STEPS: frozenset[str] = frozenset()
+
+
+def steps(
+    *,
+    minimum: int = 1,
+    sales_path: str = 'data/sales.csv',
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run the steps in notebook order, yielding each step's name and outputs."""
+    rows = read_sales(sales_path=sales_path)
+    yield "read_sales", {"rows": rows}
+    totals = total_by_region(rows, minimum=minimum)
+    yield "total_by_region", {"totals": totals}
+
+
+def run(
+    *,
+    minimum: int = 1,
+    sales_path: str = 'data/sales.csv',
+    track: bool = True,
+) -> dict[str, Any]:
+    """Run the whole pipeline and return every step's outputs by name.
+
+    Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
+
+    Args:
+        minimum: parameters cell 2.
+        sales_path: data file used by cell 4.
+    """
+    params: dict[str, Any] = {"minimum": minimum, "sales_path": sales_path}
+    outputs: dict[str, Any] = {}
+    with tracking.pipeline_run(
+        package=PACKAGE,
+        version=VERSION,
+        params=params,
+        tags=BUILD_TAGS,
+        track=track,
+        autolog=AUTOLOG,
+    ) as recorder:
+        for step_name, values in recorder.timed(steps(**params)):
+            outputs.update(values)
+            if step_name in METRIC_STEPS:
+                recorder.log_metrics(values)
+    return outputs
