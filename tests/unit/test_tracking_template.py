@@ -238,6 +238,36 @@ def test_a_long_pipeline_shows_progress_before_it_ends(
     assert seen_during_run == ["step_seconds.load"]
 
 
+def test_ctrl_c_in_a_step_ends_the_run_killed(store_uri: str, experiment: str) -> None:
+    def interrupted() -> Iterator[tuple[str, dict[str, Any]]]:
+        yield "load", {}
+        raise KeyboardInterrupt
+
+    with (
+        pytest.raises(KeyboardInterrupt),
+        tracking.pipeline_run(package="demo", version="1", params={}, tags={}) as recorder,
+    ):
+        for _ in recorder.timed(interrupted()):
+            pass
+
+    [run] = runs_of(store_uri, experiment)
+    assert run.info.status == "KILLED"
+    assert run.data.tags["nb2pkg.last_completed_step"] == "load"
+
+
+def test_a_deleted_experiment_is_named_with_how_to_restore_it(
+    store_uri: str, experiment: str
+) -> None:
+    client = MlflowClient(store_uri)
+    client.delete_experiment(_create_experiment(store_uri, experiment))
+
+    with (
+        pytest.raises(RuntimeError, match=f"'{experiment}' is deleted.*mlflow experiments restore"),
+        tracking.pipeline_run(package="demo", version="1", params={}, tags={}),
+    ):
+        pass
+
+
 def test_an_active_run_gets_a_nested_pipeline_run(store_uri: str, experiment: str) -> None:
     with mlflow.start_run(experiment_id=_create_experiment(store_uri, experiment)) as parent:
         run_pipeline()
