@@ -27,7 +27,7 @@ def _signature(params: tuple[RunParam, ...], *, extra: str = "") -> str:
     return "\n" + "".join(f"    {p},\n" for p in parts)
 
 
-def _call(step: StepPlan, shadowed: set[str], qualified: bool = False) -> str:
+def _call(step: StepPlan, shadowed: set[str], function: str) -> str:
     args: list[str] = []
     for param in step.params:
         value = param.name
@@ -37,7 +37,6 @@ def _call(step: StepPlan, shadowed: set[str], qualified: bool = False) -> str:
             args.append(value)
         else:
             args.append(f"{param.name}={value}")
-    function = f"{step.module}.{step.name}" if qualified else step.name
     return f"{function}({', '.join(args)})"
 
 
@@ -61,12 +60,34 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "from . import tracking",
         "from ._build import BUILD_TAGS",
     ]
-    # With several notebooks, functions may share names: call them through their modules.
-    qualified = len(imports) > 1
-    if qualified:
-        lines.append(f"from . import {', '.join(sorted(imports))}")
-    for module, names in sorted(imports.items()) if not qualified else ():
-        lines.append(f"from .{module} import {', '.join(sorted(set(names)))}")
+    # Import each step function under a name that clashes with nothing in steps(): several
+    # modules may share a function name, and a step may be named like a value
+    # (`features = features(df)`), which would make that name local to steps().
+    variables = {p.name for p in plan.run_params} | {
+        name for n in plan.notebooks for step in n.steps for name in step.returns
+    }
+    owners: dict[str, set[str]] = {}
+    for module, names in imports.items():
+        for name in names:
+            owners.setdefault(name, set()).add(module)
+    callable_as: dict[tuple[str, str], str] = {}
+    taken = set(variables)
+    for module, names in sorted(imports.items()):
+        for name in sorted(set(names)):
+            alias = name
+            if len(owners[name]) > 1:
+                alias = f"{module}_{name}"
+            while alias in taken:
+                alias = f"{alias}_step"
+            taken.add(alias)
+            callable_as[(module, name)] = alias
+        listed = ", ".join(
+            name
+            if callable_as[(module, name)] == name
+            else f"{name} as {callable_as[(module, name)]}"
+            for name in sorted(set(names))
+        )
+        lines.append(f"from .{module} import {listed}")
     metric_steps = sorted(
         plan.step_keys[(s.module, s.name)] for n in plan.notebooks for s in n.steps if s.metrics
     )
@@ -93,7 +114,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
     for notebook in plan.notebooks:
         for step in notebook.steps:
             key = plan.step_keys[(step.module, step.name)]
-            call = _call(step, shadowed, qualified)
+            call = _call(step, shadowed, callable_as[(step.module, step.name)])
             if step.returns:
                 body.append(f"    {', '.join(step.returns)} = {call}")
             else:

@@ -11,7 +11,8 @@ from typing import Any
 
 from . import tracking
 from ._build import BUILD_TAGS
-from . import input, reporting
+from .input import collect_names, read_records
+from .reporting import summarise
 
 PACKAGE = "golden"
 VERSION = "0.1.0"
@@ -21,11 +22,11 @@ METRIC_STEPS: frozenset[str] = frozenset()
 
 def steps() -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
-    records = input.read_records()
+    records = read_records()
     yield "read_records", {"records": records}
-    first = reporting.summarise(records)
+    first = summarise(records)
     yield "summarise", {"first": first}
-    names = input.collect_names(records)
+    names = collect_names(records)
     yield "collect_names", {"names": names}
 
 

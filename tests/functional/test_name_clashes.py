@@ -1,0 +1,80 @@
+"""Names that could clash in the generated pipeline: a step named like a value, a function
+named like its module, the same function name in two notebooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from nb2pkg.api import build
+
+
+def _notebook(path: Path, cells: list[tuple[str, list[str]]]) -> Path:
+    path.write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "metadata": {
+                    "kernelspec": {"name": "python3", "language": "python", "display_name": "P"}
+                },
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "id": f"c{i}",
+                        "metadata": {"tags": tags},
+                        "source": source,
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                    for i, (source, tags) in enumerate(cells)
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _run(out: Path, package: str) -> str:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import {package}; print(sorted({package}.run(track=False).items()))",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(out / "src")},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_step_named_like_its_value_and_its_module(tmp_path: Path) -> None:
+    notebook = _notebook(
+        tmp_path / "total.ipynb",
+        [
+            ("features = [1, 2, 3]\n", ["function:features"]),
+            ("total = sum(features)\n", ["function:total"]),
+            ("total = total * 2\n", ["function:double"]),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok
+    assert _run(tmp_path / "out", "total") == "[('features', [1, 2, 3]), ('total', 12)]"
+
+
+def test_same_function_name_in_two_notebooks(tmp_path: Path) -> None:
+    first = _notebook(tmp_path / "first.ipynb", [("x = 1\n", ["function:load"])])
+    second = _notebook(tmp_path / "second.ipynb", [("y = 2\n", ["function:load"])])
+    result = build([first, second], tmp_path / "out", name="both", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert _run(tmp_path / "out", "both") == "[('x', 1), ('y', 2)]"
+    init = (tmp_path / "out" / "src" / "both" / "__init__.py").read_text()
+    assert "import load" not in init  # ambiguous at the top level: reachable through its module
