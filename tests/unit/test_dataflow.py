@@ -209,6 +209,19 @@ def test_export_cell_names_are_module_level_not_parameters() -> None:
     assert result.diagnostics == ()
 
 
+def test_module_tags_place_steps_in_submodules() -> None:
+    result = plan(
+        ("data = [1, 2]", ["function:load"]),
+        ("score = sum(data)", ["function:evaluate", "module:scoring"]),
+    )
+
+    assert [(s.name, s.module) for s in result.steps] == [
+        ("load", "demo"),
+        ("evaluate", "scoring"),
+    ]
+    assert params(result, "evaluate") == [("data", ParamSource.STEP, "load")]
+
+
 # ------------------------------------------------------------------ returns
 
 
