@@ -186,6 +186,20 @@ def test_build_json_reports_what_it_wrote(project: Path) -> None:
     assert again["changed_files"] == []
 
 
+def test_warnings_are_printed_and_do_not_stop_the_build(tmp_path: Path) -> None:
+    write_notebook(
+        tmp_path / "nb.ipynb",
+        [("raw = [1, 2]", []), ("total = sum(raw)\n!ls", ["function:add"])],
+    )
+
+    result = build_ok(tmp_path, "nb.ipynb", "-o", "out")
+
+    assert "warning[NB302]" in result.stderr
+    assert "warning[NB203]" in result.stderr
+    assert "built nb 0.1.0" in result.stdout
+    assert (tmp_path / "out" / "src" / "nb" / "nb.py").is_file()
+
+
 def test_a_rebuild_with_nothing_changed_is_up_to_date_and_touches_nothing(project: Path) -> None:
     build_ok(project, "churn.ipynb", "-o", "out")
     before = snapshot(project / "out")
