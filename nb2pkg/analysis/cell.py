@@ -136,7 +136,9 @@ def _analyze_module(
                         imports.append(binding)
                 continue
             if is_display_only(statement):
+                # Dropped from functions and tests: what it reads is no input, nor an import use.
                 display_statements.append(index)
+                continue
             before = list(visitor.binds)
             statement.visit(visitor)
             new = tuple(n for n in visitor.binds if n not in before)
