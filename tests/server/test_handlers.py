@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BODY_LIMIT, code_cell, notebook_json, scaling_notebook
+from server_notebooks import BODY_LIMIT, code_cell, notebook_json, scaling_notebook
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
 Fetch = Callable[..., Awaitable[HTTPResponse]]

@@ -15,15 +15,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import ARTIFACTS, Lab
-from notebooks import (
+from lab_process import ARTIFACTS, Lab
+from playwright.sync_api import expect
+from ui_notebooks import (
     DEMO_FUNCTION_CELL,
     DEMO_PROBLEM_CELL,
     LARGE_EDIT_CELL,
     demo_notebook,
     large_notebook,
 )
-from playwright.sync_api import expect
 
 NOTEBOOK_JS = "window.jupyterapp.shell.currentWidget.content"
 
