@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
 
+from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.model import ParamPlan
 
 _INDENT = "    "
@@ -39,6 +40,10 @@ def function_source(
     statements: list[cst.BaseStatement] = []
     if docstring:
         statements.append(cst.parse_statement(_docstring_literal(docstring) + "\n"))
+    for param in params:
+        if param.default is not None and is_mutable_literal(param.default):
+            guard = "\n".join(fresh_default_lines(param.name, param.default, "")) + "\n"
+            statements.append(cst.parse_statement(guard))
     statements.extend(body)
     if returns:
         value = returns[0] if len(returns) == 1 else ", ".join(returns)
@@ -62,6 +67,8 @@ def _params(params: Sequence[ParamPlan]) -> str:
     for param in params:
         if param.default is None:
             parts.append(param.name)
+        elif is_mutable_literal(param.default):
+            parts.append(f"{param.name}: {param.annotation} | None = None")
         elif param.annotation:
             parts.append(f"{param.name}: {param.annotation} = {param.default}")
         else:

@@ -6,6 +6,7 @@ import ast
 import json
 from pathlib import Path
 
+from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signature_default
 from nb2pkg.emit.modules import ModuleText
 from nb2pkg.model import ParamSource, RunParam, StepPlan
 from nb2pkg.plan.package_plan import PackagePlan
@@ -19,12 +20,20 @@ def _signature(params: tuple[RunParam, ...], *, extra: str = "") -> str:
         elif param.annotation in ("int", "float", "str", "bool"):
             parts.append(f"{param.name}: {param.annotation} = {param.default}")
         else:
-            parts.append(f"{param.name}: Any = {param.default}")
+            parts.append(f"{param.name}: Any = {signature_default(param.default)}")
     if extra:
         parts.append(extra)
     if len(parts) == 1:
         return ""
     return "\n" + "".join(f"    {p},\n" for p in parts)
+
+
+def _fresh_defaults(params: tuple[RunParam, ...]) -> list[str]:
+    lines: list[str] = []
+    for param in params:
+        if param.default is not None and is_mutable_literal(param.default):
+            lines += fresh_default_lines(param.name, param.default, "    ")
+    return lines
 
 
 def _call(step: StepPlan, shadowed: set[str], function: str) -> str:
@@ -104,7 +113,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         f"def steps({_signature(plan.run_params)}) -> Iterator[tuple[str, dict[str, Any]]]:",
         '    """Run the steps in notebook order, yielding each step\'s name and outputs."""',
     ]
-    body: list[str] = []
+    body: list[str] = _fresh_defaults(plan.run_params)
     outputs = {name for n in plan.notebooks for s in n.steps for name in s.returns}
     shadowed = {p.name for p in plan.run_params} & outputs
     if shadowed:
@@ -138,6 +147,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         lines += [f"        {p.name}: {p.origin}." for p in plan.run_params]
     lines += [
         '    """',
+        *_fresh_defaults(plan.run_params),
         f"    params: dict[str, Any] = {{{param_dict}}}",
         "    outputs: dict[str, Any] = {}",
         "    with tracking.pipeline_run(",

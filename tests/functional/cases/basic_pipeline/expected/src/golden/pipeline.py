@@ -23,9 +23,11 @@ def steps(
     *,
     passing_mark: int = 50,
     scale: float = 1.5,
-    labels: Any = ['low', 'high'],
+    labels: Any = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
+    if labels is None:
+        labels = ['low', 'high']
     scores = load_scores()
     yield "load_scores", {"scores": scores}
     scaled, passed = scale_scores(scores, scale=scale, passing_mark=passing_mark)
@@ -38,7 +40,7 @@ def run(
     *,
     passing_mark: int = 50,
     scale: float = 1.5,
-    labels: Any = ['low', 'high'],
+    labels: Any = None,
     track: bool = True,
 ) -> dict[str, Any]:
     """Run the whole pipeline and return every step's outputs by name.
@@ -50,6 +52,8 @@ def run(
         scale: parameters cell 2.
         labels: parameters cell 2.
     """
+    if labels is None:
+        labels = ['low', 'high']
     params: dict[str, Any] = {"passing_mark": passing_mark, "scale": scale, "labels": labels}
     outputs: dict[str, Any] = {}
     with tracking.pipeline_run(
