@@ -4,14 +4,20 @@ Builds an example notebook (the classification example by default) with nb2pkg, 
 its pipeline tracked against untracked, with MLflow's default embedded store in a temporary
 working directory (no ``MLFLOW_TRACKING_URI``):
 
-- whole process: ``python -m PKG run`` against ``python -m PKG run --no-track``;
+- whole process: ``python -m PKG run`` against ``python -m PKG run --no-track``, with
+  MLflow's defaults and again with its usage telemetry off (``MLFLOW_DISABLE_TELEMETRY``);
 - in-process: ``run()`` against ``run(track=False)`` in one interpreter, after a first
   tracked run (which imports mlflow and opens the store, reported on its own line).
 
 Tracked and untracked runs alternate; each figure is the median of ``--repeats`` runs, and
 each ratio is tracked / untracked measured in this same run.
 
+By default the package runs from its source folder in this interpreter's environment (which
+may hold the full ``mlflow`` and more); ``--fresh-venv`` pip-installs it into a new virtualenv
+first, so only what the generated package declares (``mlflow-skinny``…) is there.
+
     python benchmarks/tracking_overhead.py [--repeats 7] [--notebook PATH | --built DIR]
+                                           [--fresh-venv [--also REQUIREMENT]...]
 """
 
 from __future__ import annotations
@@ -24,11 +30,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_NOTEBOOK = REPO_ROOT / "example_notebooks" / "classification.ipynb"
-MLFLOW_SETTINGS = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID")
+# Settings that would send the runs elsewhere, or point a child at another environment.
+INHERITED_SETTINGS = (
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_EXPERIMENT_NAME",
+    "MLFLOW_EXPERIMENT_ID",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+)
 
 IN_PROCESS = """
 import json, sys, time
@@ -39,7 +53,7 @@ def timed(**options):
     package.run(**options)
     return time.perf_counter() - started
 
-timed(track=False)  # imports the pipeline's own dependencies lazily loaded on first use
+timed(track=False)  # warms what the pipeline itself loads on first use
 first_tracked = timed()
 tracked, untracked = [], []
 for _ in range({repeats}):
@@ -49,57 +63,86 @@ print(json.dumps({{"first_tracked": first_tracked, "tracked": tracked, "untracke
 """
 
 
-def build(notebook: Path, out_dir: Path) -> str:
+@dataclass(frozen=True)
+class Interpreter:
+    """The Python that runs the package, and the environment it runs in."""
+
+    python: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    def with_env(self, **overrides: str) -> Interpreter:
+        return Interpreter(self.python, {**self.env, **overrides})
+
+    def run(self, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        completed = subprocess.run(
+            [self.python, *args], cwd=cwd, env=self.env, capture_output=True, text=True
+        )
+        if completed.returncode != 0:
+            raise SystemExit(f"{self.python} {' '.join(args)} failed:\n{completed.stderr}")
+        return completed
+
+    def timed(self, args: list[str], cwd: Path) -> float:
+        started = time.perf_counter()
+        self.run(args, cwd)
+        return time.perf_counter() - started
+
+
+def base_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in INHERITED_SETTINGS}
+
+
+def build(notebook: Path, out_dir: Path) -> Path:
     sys.path.insert(0, str(REPO_ROOT))
     from nb2pkg.api import build as build_package
 
     result = build_package([notebook], out_dir)
     if not result.ok:
         raise SystemExit(f"cannot build {notebook}:\n{json.dumps(result.to_json(), indent=2)}")
-    return str(result.to_json()["package"])
+    return out_dir
 
 
-def environment(src: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in MLFLOW_SETTINGS}
-    env["PYTHONPATH"] = str(src)
-    return env
+def package_name(package_dir: Path) -> str:
+    src = package_dir / "src"
+    [name] = [path.name for path in src.iterdir() if (path / "pipeline.py").is_file()]
+    return name
 
 
-def run_process(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if completed.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stderr}")
-    return elapsed
+def from_source(package_dir: Path) -> Interpreter:
+    return Interpreter(
+        sys.executable, {**base_environment(), "PYTHONPATH": str(package_dir / "src")}
+    )
 
 
-def whole_process(package: str, src: Path, store_dir: Path, repeats: int) -> tuple[float, float]:
-    env = environment(src)
-    tracked_command = [sys.executable, "-m", package, "run"]
-    untracked_command = [*tracked_command, "--no-track"]
+def fresh_venv(package_dir: Path, scratch: Path, also: list[str]) -> Interpreter:
+    venv = scratch / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    interpreter = Interpreter(python, base_environment())
+    interpreter.run(["-m", "pip", "install", "--quiet", str(package_dir), *also], cwd=scratch)
+    return interpreter
+
+
+def whole_process(
+    interpreter: Interpreter, package: str, store_dir: Path, repeats: int
+) -> tuple[float, float]:
+    tracked_args = ["-m", package, "run"]
+    untracked_args = [*tracked_args, "--no-track"]
     # Warm-up: the first tracked run creates the store (schema migrations), once per folder.
-    run_process(tracked_command, store_dir, env)
-    run_process(untracked_command, store_dir, env)
+    interpreter.run(tracked_args, store_dir)
+    interpreter.run(untracked_args, store_dir)
     tracked: list[float] = []
     untracked: list[float] = []
     for _ in range(repeats):
-        untracked.append(run_process(untracked_command, store_dir, env))
-        tracked.append(run_process(tracked_command, store_dir, env))
+        untracked.append(interpreter.timed(untracked_args, store_dir))
+        tracked.append(interpreter.timed(tracked_args, store_dir))
     return statistics.median(tracked), statistics.median(untracked)
 
 
-def in_process(package: str, src: Path, store_dir: Path, repeats: int) -> dict[str, float]:
+def in_process(
+    interpreter: Interpreter, package: str, store_dir: Path, repeats: int
+) -> dict[str, float]:
     script = IN_PROCESS.format(package=package, repeats=repeats)
-    completed = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=store_dir,
-        env=environment(src),
-        capture_output=True,
-        text=True,
-    )
-    if completed.returncode != 0:
-        raise SystemExit(f"in-process timing failed:\n{completed.stderr}")
+    completed = interpreter.run(["-c", script], store_dir)
     timings = json.loads(completed.stdout.strip().splitlines()[-1])
     return {
         "first_tracked": timings["first_tracked"],
@@ -108,45 +151,71 @@ def in_process(package: str, src: Path, store_dir: Path, repeats: int) -> dict[s
     }
 
 
+def line(
+    label: str, tracked_label: str, tracked: float, untracked_label: str, untracked: float
+) -> str:
+    return (
+        f"  {label:<28} {tracked_label} {tracked:.3f} s   {untracked_label} {untracked:.3f} s   "
+        f"ratio {tracked / untracked:.2f}   (+{(tracked - untracked) * 1000:.0f} ms)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notebook", type=Path, default=DEFAULT_NOTEBOOK)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--built", type=Path, help="time this built package instead of building")
+    parser.add_argument("--fresh-venv", action="store_true", help="pip-install it into a new venv")
     parser.add_argument(
-        "--built", type=Path, help="time this already built package instead of building one"
+        "--also",
+        action="append",
+        default=[],
+        metavar="REQUIREMENT",
+        help="with --fresh-venv: install this too (a dependency the package fails to declare)",
     )
+    parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="nb2pkg-tracking-") as scratch:
-        root = Path(scratch)
-        if args.built is None:
-            package = build(args.notebook, root / "package")
-            src = root / "package" / "src"
-        else:
-            src = args.built.resolve() / "src"
-            [package] = [path.name for path in src.iterdir() if (path / "pipeline.py").exists()]
-        store_dir = root / "runs"
+    with tempfile.TemporaryDirectory(prefix="nb2pkg-tracking-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        package_dir = (
+            args.built.resolve() if args.built else build(args.notebook, scratch / "package")
+        )
+        package = package_name(package_dir)
+        interpreter = (
+            fresh_venv(package_dir, scratch, args.also)
+            if args.fresh_venv
+            else from_source(package_dir)
+        )
+        store_dir = scratch / "runs"
         store_dir.mkdir()
-        process_tracked, process_untracked = whole_process(package, src, store_dir, args.repeats)
-        inside = in_process(package, src, store_dir, args.repeats)
+        process = whole_process(interpreter, package, store_dir, args.repeats)
+        # MLflow's usage telemetry (on by default) starts threads and a network request in
+        # every process that logs; the same measurement with it off shows its share.
+        quiet = whole_process(
+            interpreter.with_env(MLFLOW_DISABLE_TELEMETRY="true"), package, store_dir, args.repeats
+        )
+        inside = in_process(interpreter, package, store_dir, args.repeats)
 
+    where = "this environment"
+    if args.fresh_venv:
+        where = "fresh venv: declared dependencies" + "".join(f" + {r}" for r in args.also)
+    source = args.built.name if args.built else args.notebook.name
     print(
-        f"tracking overhead of {package}.run() ({args.notebook.name}), embedded store, "
+        f"tracking overhead of {package}.run() ({source}), embedded store, {where}, "
         f"median of {args.repeats}"
     )
+    print(line("whole process", "run", process[0], "--no-track", process[1]))
+    print(line("whole process, telemetry off", "run", quiet[0], "--no-track", quiet[1]))
+    print(line("in-process", "run()", inside["tracked"], "track=False", inside["untracked"]))
     print(
-        f"  whole process  run {process_tracked:.3f} s  --no-track {process_untracked:.3f} s  "
-        f"ratio {process_tracked / process_untracked:.2f}  "
-        f"(+{(process_tracked - process_untracked) * 1000:.0f} ms)"
-    )
-    print(
-        f"  in-process     run() {inside['tracked']:.3f} s  run(track=False) "
-        f"{inside['untracked']:.3f} s  ratio {inside['tracked'] / inside['untracked']:.2f}  "
-        f"(+{(inside['tracked'] - inside['untracked']) * 1000:.0f} ms per run)"
-    )
-    print(
-        f"  in-process, first tracked run (imports mlflow, opens the store) "
-        f"{inside['first_tracked']:.3f} s  ratio {inside['first_tracked'] / inside['untracked']:.2f}"
+        line(
+            "in-process, first tracked",
+            "run()",
+            inside["first_tracked"],
+            "track=False",
+            inside["untracked"],
+        )
+        + "   (imports mlflow, opens the store)"
     )
 
 
