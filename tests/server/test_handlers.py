@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import threading
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -87,6 +90,38 @@ async def test_notebook_problems_come_back_as_diagnostics_not_errors(
     assert "NB102" in errors
     assert errors["NB102"]["location"]["cell_id"] == "a"
     assert any(d["location"] and d["location"]["cell_id"] == "b" for d in errors.values())
+
+
+async def test_analysis_runs_on_worker_threads_and_the_server_keeps_answering(
+    jp_fetch: Fetch,
+) -> None:
+    # Given a large notebook nobody has analysed (unique sources: the per-cell cache is cold)
+    nonce = uuid.uuid4().hex[:8]
+    cells = [
+        code_cell(
+            f"c{i}",
+            f"v{i}_{nonce} = {i}\nw{i}_{nonce} = [v{i}_{nonce} * k for k in range(3)]",
+            [f"function:f{i}"],
+        )
+        for i in range(600)
+    ]
+    earlier = {t.ident for t in threading.enumerate() if t.name.startswith("nb2pkg")}
+    analysis = asyncio.ensure_future(
+        post(jp_fetch, "analyze", {"path": "big.ipynb", "notebook": notebook_json(cells)})
+    )
+    # When the analysis has been handed to a worker thread of this server's extension (the
+    # server runs in this process, on this event loop: had the analysis blocked the loop,
+    # this polling could not run until it was over)
+    while not any(
+        t.name.startswith("nb2pkg") and t.ident not in earlier for t in threading.enumerate()
+    ):
+        assert not analysis.done(), "the analysis finished without a worker thread"
+        await asyncio.sleep(0.001)
+    # Then the server answers another request while the analysis is still running
+    status = await jp_fetch("api", "status")
+    assert status.code == 200
+    assert not analysis.done()
+    assert len((await analysis)["functions"]) == 600
 
 
 # --------------------------------------------------------------------------- build
