@@ -105,7 +105,7 @@ async def test_analysis_runs_on_worker_threads_and_the_server_keeps_answering(
         )
         for i in range(600)
     ]
-    earlier = {t.ident for t in threading.enumerate() if t.name.startswith("nb2pkg")}
+    earlier = {t for t in threading.enumerate() if t.name.startswith("nb2pkg")}
     analysis = asyncio.ensure_future(
         post(jp_fetch, "analyze", {"path": "big.ipynb", "notebook": notebook_json(cells)})
     )
@@ -113,7 +113,7 @@ async def test_analysis_runs_on_worker_threads_and_the_server_keeps_answering(
     # server runs in this process, on this event loop: had the analysis blocked the loop,
     # this polling could not run until it was over)
     while not any(
-        t.name.startswith("nb2pkg") and t.ident not in earlier for t in threading.enumerate()
+        t.name.startswith("nb2pkg") and t not in earlier for t in threading.enumerate()
     ):
         assert not analysis.done(), "the analysis finished without a worker thread"
         await asyncio.sleep(0.001)
