@@ -112,9 +112,7 @@ async def test_analysis_runs_on_worker_threads_and_the_server_keeps_answering(
     # When the analysis has been handed to a worker thread of this server's extension (the
     # server runs in this process, on this event loop: had the analysis blocked the loop,
     # this polling could not run until it was over)
-    while not any(
-        t.name.startswith("nb2pkg") and t not in earlier for t in threading.enumerate()
-    ):
+    while not any(t.name.startswith("nb2pkg") and t not in earlier for t in threading.enumerate()):
         assert not analysis.done(), "the analysis finished without a worker thread"
         await asyncio.sleep(0.001)
     # Then the server answers another request while the analysis is still running
