@@ -4,12 +4,14 @@
 run per pipeline run:
 
 - experiment: ``MLFLOW_EXPERIMENT_NAME`` when set, else the package name;
-- tracking store: ``MLFLOW_TRACKING_URI`` when set, else MLflow's own default (an
-  embedded store in the working directory, ``sqlite:///mlflow.db`` in MLflow 3);
+- tracking store: ``MLFLOW_TRACKING_URI`` when set, else MLflow's own default, an
+  embedded store in the working directory (``sqlite:///mlflow.db`` in current MLflow,
+  ``./mlruns`` before 3.7);
 - params: every pipeline parameter, as given;
 - tags: the build tags (``nb2pkg.package``, ``nb2pkg.version``, ``nb2pkg.notebook``,
   ``nb2pkg.notebook_sha256``, ``nb2pkg.cell_ids``, ``nb2pkg.git_commit``) plus MLflow's
-  own ``mlflow.source.name``, ``mlflow.source.type`` and ``mlflow.source.git.commit``;
+  own ``mlflow.source.name`` (``<package>.pipeline``), ``mlflow.source.type``
+  (``LOCAL``) and ``mlflow.source.git.commit`` (the build's commit, when it had one);
 - metrics: ``step_seconds.<step>`` (seconds spent producing each step's outputs),
   ``pipeline_seconds`` (the whole run), and the numeric scalars of ``metrics`` steps
   under their own names;
@@ -19,6 +21,9 @@ run per pipeline run:
 
 Params and metrics are sent in batches: when the run ends, and during a long pipeline
 after a step that completes at least ``FLUSH_SECONDS`` after the previous batch.
+
+``autolog=True`` calls ``mlflow.autolog()`` before the steps, for every framework MLflow
+supports that is installed; what it logs lands in the same run.
 
 When a run is already active (a notebook or script that called ``mlflow.start_run()``),
 the pipeline logs into a run nested under it, in that run's experiment.
