@@ -6,7 +6,7 @@ run per pipeline run:
 - experiment: ``MLFLOW_EXPERIMENT_NAME`` when set, else the package name;
 - tracking store: ``MLFLOW_TRACKING_URI`` when set, else MLflow's own default, an
   embedded store in the working directory (``sqlite:///mlflow.db`` in current MLflow,
-  ``./mlruns`` before 3.7);
+  ``./mlruns`` in early 3.x releases);
 - params: every pipeline parameter, as given;
 - tags: the build tags (``nb2pkg.package``, ``nb2pkg.version``, ``nb2pkg.notebook``,
   ``nb2pkg.notebook_sha256``, ``nb2pkg.cell_ids``, ``nb2pkg.git_commit``) plus MLflow's
