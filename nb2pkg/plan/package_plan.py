@@ -22,6 +22,9 @@ from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.model import Diagnostic, Location, Role, RunParam, Severity
 from nb2pkg.plan.notebook_plan import NotebookPlan
 
+NOTEBOOK_ONLY = ("IPython", "ipywidgets", "ipykernel", "google.colab", "mlflow")
+"""Imports that serve the notebook frontend (or tracking, which the package brings itself)."""
+
 TRACKING_REQUIREMENTS: tuple[str, ...] = ("mlflow-skinny>=3", "sqlalchemy>=2", "alembic>=1.13")
 """Replaced by the tracking template's own declaration when it provides one."""
 
@@ -153,13 +156,17 @@ def _requirements(
     local_modules: Mapping[str, str],
     diagnostics: list[Diagnostic],
 ) -> tuple[str, ...]:
+    # Every module the notebook imports, not only those the packaged code names: libraries load
+    # optional dependencies themselves (`load_wine(as_frame=True)` needs pandas). Frontend-only
+    # packages stay out: the package does not run in a notebook.
     roots: dict[str, str] = {}
     for plan in plans:
-        for target, bindings in plan.imports.items():
-            if target == "tests":
+        for cell in plan.cells:
+            if cell.tagged.role in (Role.SKIP, Role.TEST):
                 continue
-            for binding in bindings:
-                roots.setdefault(top_level(binding), plan.notebook.display_path)
+            for binding in cell.parsed.analysis.imports:
+                if not _notebook_only(binding.module):
+                    roots.setdefault(top_level(binding), plan.notebook.display_path)
         for binding in plan.star_imports:
             roots.setdefault(top_level(binding), plan.notebook.display_path)
     for path in local_modules.values():
@@ -185,6 +192,10 @@ def _requirements(
         from_imports.append(requirement)
     pip = [r for plan in plans for r in plan.requirements]
     return merge_requirements(from_imports, pip, _tracking_requirements())
+
+
+def _notebook_only(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in NOTEBOOK_ONLY)
 
 
 def _tracking_requirements() -> tuple[str, ...]:
