@@ -20,6 +20,13 @@ export class Nb2pkgRequestError extends Error {
   }
 }
 
+/** The JSON body of a refused request (nb2pkg/server/handlers.py write_error). */
+interface IRefusal {
+  message?: string;
+  code?: string;
+  diagnostics?: IDiagnostic[];
+}
+
 export async function requestAPI<T>(
   endpoint: 'analyze' | 'build' | 'preview',
   body: object,
@@ -42,23 +49,24 @@ export async function requestAPI<T>(
     );
   }
   const text = await response.text();
-  let data: any = null;
+  let data: unknown = null;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
     data = null;
   }
   if (!response.ok) {
+    const refusal = (data ?? {}) as IRefusal;
     const message =
-      data?.message ??
+      refusal.message ??
       (response.status === 404
         ? "the nb2pkg server extension is not enabled (is nb2pkg installed in the server's environment?)"
         : `the server answered ${response.status}`);
     throw new Nb2pkgRequestError(
       message,
       response.status,
-      data?.code ?? 'NB806',
-      data?.diagnostics ?? []
+      refusal.code ?? 'NB806',
+      refusal.diagnostics ?? []
     );
   }
   return data as T;

@@ -43,6 +43,14 @@ export interface ICommandContext {
   showPanel: () => void;
 }
 
+/** Commands without arguments (besides the palette's label switch). */
+const NO_ARGS = {
+  args: {
+    type: 'object' as const,
+    properties: { isPalette: { type: 'boolean' as const, description: 'Shown in the palette' } }
+  }
+};
+
 const KEYS_SELECTOR = '.jp-Notebook.jp-mod-commandMode :focus:not(:read-write)';
 
 export function addCommands(ctx: ICommandContext): void {
@@ -54,6 +62,15 @@ export function addCommands(ctx: ICommandContext): void {
     caption: 'Make this cell a function of the package (asks its name)',
     icon: args => (args.isPalette ? undefined : functionIcon),
     isEnabled: hasNotebook,
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', description: 'The function name; asked for when missing' },
+          isPalette: { type: 'boolean', description: 'Shown in the palette' }
+        }
+      }
+    },
     execute: args => markFunction(ctx, typeof args.name === 'string' ? args.name : null)
   });
 
@@ -82,6 +99,7 @@ export function addCommands(ctx: ICommandContext): void {
     app.commands.addCommand(id, {
       label,
       caption,
+      describedBy: NO_ARGS,
       isEnabled: hasNotebook,
       execute: () => editSelected(tracker, tags => withRole(tags, role))
     });
@@ -89,6 +107,7 @@ export function addCommands(ctx: ICommandContext): void {
 
   app.commands.addCommand(CommandIDs.markMetrics, {
     label: 'Mark as metrics (log its numbers)',
+    describedBy: NO_ARGS,
     caption: 'Log the numbers this function cell binds as MLflow metrics',
     isEnabled: hasNotebook,
     isToggled: () => activeMarking(tracker)?.metrics ?? false,
@@ -112,6 +131,7 @@ export function addCommands(ctx: ICommandContext): void {
 
   app.commands.addCommand(CommandIDs.clearMarks, {
     label: 'Clear nb2pkg marks',
+    describedBy: NO_ARGS,
     caption: "Remove nb2pkg's tags from the selected cells (other tags stay)",
     isEnabled: hasNotebook,
     execute: () => editSelected(tracker, withoutMarks)
@@ -119,6 +139,7 @@ export function addCommands(ctx: ICommandContext): void {
 
   app.commands.addCommand(CommandIDs.build, {
     label: 'Build package from notebook',
+    describedBy: NO_ARGS,
     caption: 'Save the notebook and build its package',
     icon: args => (args.isPalette ? undefined : packageIcon),
     isEnabled: () => tracker.currentWidget !== null,
@@ -127,6 +148,7 @@ export function addCommands(ctx: ICommandContext): void {
 
   app.commands.addCommand(CommandIDs.preview, {
     label: 'Preview generated module',
+    describedBy: NO_ARGS,
     caption: 'Save the notebook and show the code the build would write',
     isEnabled: () => tracker.currentWidget !== null,
     execute: () => previewCurrent(ctx)
@@ -134,6 +156,7 @@ export function addCommands(ctx: ICommandContext): void {
 
   app.commands.addCommand(CommandIDs.openPanel, {
     label: 'Show Package panel',
+    describedBy: NO_ARGS,
     execute: () => ctx.showPanel()
   });
 
