@@ -46,7 +46,19 @@ KEYWORD_CONSTANTS = frozenset({"True", "False", "None"})
 """libcst parses these as ``Name`` nodes; they are values, never inputs."""
 
 
-class NameFlowVisitor(cst.CSTVisitor):
+class _ValueNamesVisitor(cst.CSTVisitor):
+    """Visits only the names that are values: not ``.attr`` of ``x.attr``, not ``key=`` of a call."""
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+
+class NameFlowVisitor(_ValueNamesVisitor):
     """Reads before binds, binds, mutations of inputs, and free names of nested defs."""
 
     METADATA_DEPENDENCIES = (PositionProvider,)
@@ -114,14 +126,6 @@ class NameFlowVisitor(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> bool:
         if node.value not in KEYWORD_CONSTANTS:
             self.load(node.value, node)
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
         return False
 
     def visit_Call(self, node: cst.Call) -> bool:
@@ -365,7 +369,7 @@ def free_names_of_body(
     return list(free.items())
 
 
-class _ScopeCollector(cst.CSTVisitor):
+class _ScopeCollector(_ValueNamesVisitor):
     """Loads and stores of one function body; nested scopes contribute their free names."""
 
     def __init__(self, positions: NameFlowVisitor) -> None:
@@ -382,14 +386,6 @@ class _ScopeCollector(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> bool:
         if node.value not in KEYWORD_CONSTANTS:
             self.loads.append((node.value, self._line(node)))
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
         return False
 
     def _store(self, target: cst.BaseExpression) -> None:
