@@ -14,7 +14,9 @@ For every notebook under DIR (checkpoints excluded), in stages:
   run       the pipeline's ``steps()`` (``run()`` without tracking) in the notebook's
             folder, pickling what each step yields;
   compare   every name each step returns must equal the notebook's value right after
-            that step's cell (numpy/pandas-aware, floats to 1e-9 relative).
+            that step's cell (numpy/pandas-aware, floats to 1e-9 relative). The notebook
+            runs twice (unless ``--once``): values that differ between its own two runs
+            (unseeded randomness, timings) are reported as varying, not compared.
 
 Prints one line per notebook (the stage it failed at and why) and the totals as
 "N of M reproduced". Whatever a notebook does, the benchmark goes on to the next one.
@@ -63,7 +65,7 @@ del __nb2pkg_roundtrip_dump
 """
 _INSERTED = "nb2pkg-roundtrip"
 # Objects whose state includes callbacks and renderer caches: equal figures never compare equal.
-_UNCOMPARABLE_LIBRARIES = frozenset({"matplotlib", "seaborn", "plotly"})
+_UNCOMPARABLE_LIBRARIES = frozenset({"matplotlib", "mpl_toolkits", "seaborn", "plotly"})
 
 
 @dataclass
@@ -75,6 +77,8 @@ class Outcome:
     reason: str = ""
     compared: list[str] = field(default_factory=list)
     not_comparable: list[str] = field(default_factory=list)
+    nondeterministic: list[str] = field(default_factory=list)
+    """Values that differ between two executions of the notebook itself (not compared)."""
     package: str = ""
     seconds: float = 0.0
 
@@ -380,6 +384,7 @@ def run_pipeline(
     notebook_dir: Path,
     steps: list[Step],
     dump_dir: Path,
+    second_dump_dir: Path,
     report_file: Path,
 ) -> dict[str, Any]:
     steps_file = dump_dir / "steps.json"
@@ -396,6 +401,7 @@ def run_pipeline(
         package,
         str(steps_file),
         str(dump_dir),
+        str(second_dump_dir),
         str(report_file),
     ]
     try:
@@ -418,7 +424,9 @@ def run_pipeline(
     return report
 
 
-def pipeline_child(package: str, steps_file: str, dump_dir: str, report_file: str) -> None:
+def pipeline_child(
+    package: str, steps_file: str, dump_dir: str, second_dump_dir: str, report_file: str
+) -> None:
     """In the child process: import the package, run its steps, compare with the notebook."""
     import importlib
 
@@ -427,6 +435,7 @@ def pipeline_child(package: str, steps_file: str, dump_dir: str, report_file: st
         "reason": "",
         "compared": [],
         "not_comparable": [],
+        "nondeterministic": [],
         "different": [],
     }
 
@@ -450,10 +459,8 @@ def pipeline_child(package: str, steps_file: str, dump_dir: str, report_file: st
         return finish()
     cell_of_step: dict[str, int] = json.loads(Path(steps_file).read_text(encoding="utf-8"))
     for step_name, values in produced:
-        dump = Path(dump_dir) / f"{cell_of_step.get(step_name)}.pickle"
-        notebook_values: dict[str, bytes | None] = (
-            pickle.loads(dump.read_bytes()) if dump.exists() else {}
-        )
+        notebook_values = _load_dump(Path(dump_dir), cell_of_step.get(step_name))
+        second_values = _load_dump(Path(second_dump_dir), cell_of_step.get(step_name))
         for name, pickled in values.items():
             label = f"{step_name}.{name}"
             expected_bytes = notebook_values.get(name)
@@ -464,6 +471,9 @@ def pipeline_child(package: str, steps_file: str, dump_dir: str, report_file: st
                 expected, value = pickle.loads(expected_bytes), pickle.loads(pickled)
             except Exception:
                 report["not_comparable"].append(label)
+                continue
+            if _varies(expected, second_values.get(name), label):
+                report["nondeterministic"].append(label)
                 continue
             if type(value).__module__.split(".")[0] in _UNCOMPARABLE_LIBRARIES:
                 report["not_comparable"].append(label)
@@ -490,6 +500,24 @@ def pipeline_child(package: str, steps_file: str, dump_dir: str, report_file: st
     return finish()
 
 
+def _load_dump(directory: Path, cell_number: int | None) -> dict[str, bytes | None]:
+    dump = directory / f"{cell_number}.pickle"
+    if not dump.exists():
+        return {}
+    values: dict[str, bytes | None] = pickle.loads(dump.read_bytes())
+    return values
+
+
+def _varies(first: Any, second_bytes: bytes | None, label: str) -> bool:
+    """Whether the notebook's second run gave this value differently (never run: no)."""
+    if second_bytes is None:
+        return False
+    try:
+        return first_difference(first, pickle.loads(second_bytes), label) is not None
+    except Exception:
+        return False
+
+
 def _pickled(value: Any) -> bytes | None:
     try:
         return pickle.dumps(value)
@@ -497,13 +525,19 @@ def _pickled(value: Any) -> bytes | None:
         return None
 
 
-def roundtrip(path: Path, root: Path, cell_timeout: float, keep: Path | None) -> Outcome:
+def roundtrip(
+    path: Path, root: Path, cell_timeout: float, keep: Path | None, *, twice: bool = True
+) -> Outcome:
+    """One notebook through every stage. With ``twice``, the notebook runs a second time and
+    values that differ between its own two runs (unseeded randomness, timings) are set aside."""
     outcome = Outcome(notebook=str(path.relative_to(root)))
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="nb2pkg-roundtrip-"))
     try:
         dump_dir = work / "notebook_values"
+        second_dump_dir = work / "notebook_values_again"
         dump_dir.mkdir()
+        second_dump_dir.mkdir()
         out_dir = (keep.resolve() / path.stem) if keep else work / "package"
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         if keep and out_dir.exists():
@@ -518,10 +552,19 @@ def roundtrip(path: Path, root: Path, cell_timeout: float, keep: Path | None) ->
         if isinstance(built, StageFailure):
             raise built
         check_build(built.result)
+        if twice:
+            execute_notebook(path, steps, second_dump_dir, cell_timeout)
         outcome.package = str(built.result.get("package", ""))
         report = run_pipeline(
-            outcome.package, out_dir, path.parent, steps, dump_dir, work / "report.json"
+            outcome.package,
+            out_dir,
+            path.parent,
+            steps,
+            dump_dir,
+            second_dump_dir,
+            work / "report.json",
         )
+        outcome.nondeterministic = report["nondeterministic"]
         outcome.compared = report["compared"]
         outcome.not_comparable = report["not_comparable"]
         outcome.ok = True
@@ -563,6 +606,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=float, default=120.0)
     parser.add_argument("--json", type=Path, help="also write every outcome to this file")
     parser.add_argument("--keep", type=Path, help="keep the generated packages in this folder")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="run each notebook once (faster; values that vary between runs then count as "
+        "differences)",
+    )
     args = parser.parse_args(argv)
     if importlib.util.find_spec("nb2pkg") is None:  # run from a checkout without installing
         sys.path.insert(0, str(REPO_ROOT))
@@ -572,12 +621,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     outcomes: list[Outcome] = []
     for path in find_notebooks(root):
-        outcome = roundtrip(path, root, args.cell_timeout, args.keep)
+        outcome = roundtrip(path, root, args.cell_timeout, args.keep, twice=not args.once)
         outcomes.append(outcome)
         if outcome.ok:
-            extra = (
-                f", {len(outcome.not_comparable)} not comparable" if outcome.not_comparable else ""
-            )
+            extra = ""
+            if outcome.not_comparable:
+                extra += f", {len(outcome.not_comparable)} not comparable"
+            if outcome.nondeterministic:
+                extra += f", {len(outcome.nondeterministic)} vary between runs of the notebook"
             status = f"reproduced ({len(outcome.compared)} values equal{extra})"
         else:
             status = f"FAILED at {outcome.stage}: {outcome.reason}"
