@@ -56,15 +56,14 @@ function render(cell: Cell, badge: IBadge | null): void {
     node?.remove();
     return;
   }
-  const key = JSON.stringify(badge);
-  if (node && node.dataset.key === key) {
-    return;
-  }
   if (!node) {
     node = document.createElement('div');
     node.className = BADGE_CLASS;
-    const input = cell.node.querySelector(':scope > .jp-Cell-inputWrapper');
-    cell.node.insertBefore(node, input);
+  }
+  place(cell, node);
+  const key = JSON.stringify(badge);
+  if (node.dataset.key === key) {
+    return;
   }
   node.dataset.key = key;
   node.dataset.role = badge.role;
@@ -93,5 +92,21 @@ function render(cell: Cell, badge: IBadge | null): void {
     problems.textContent = parts.join(', ');
     problems.title = 'See the Package panel for details';
     node.appendChild(problems);
+  }
+}
+
+/**
+ * Keep the badge right below the cell's input, above its outputs. A cell of a
+ * windowed notebook builds its DOM only when first shown, so the badge may have
+ * been added before the input existed: it moves into place on a later refresh.
+ */
+function place(cell: Cell, node: HTMLElement): void {
+  const input = cell.node.querySelector(':scope > .jp-Cell-inputWrapper');
+  if (input) {
+    if (input.nextElementSibling !== node) {
+      input.after(node);
+    }
+  } else if (node.parentElement !== cell.node) {
+    cell.node.appendChild(node);
   }
 }
