@@ -403,6 +403,9 @@ class Nb2pkgMagic:
         )
         outcome = result.to_json()
         progress.finish(ok=bool(outcome.get("ok")))
+        # Why say so: the build reads the saved file, which may lag behind the open notebook.
+        saved = time.strftime("%H:%M:%S", time.localtime(location.path.stat().st_mtime))
+        print(f"From {location.path.name} as saved at {saved} (found by {location.how}).")
         display(render_build(outcome), raw=True)
         self.shell.user_ns["_nb2pkg_build"] = outcome
 

@@ -151,6 +151,9 @@ def test_the_notebook_is_found_from_the_session_name(
     executed = _execute(nb, tmp_path, monkeypatch)
 
     assert "Built tiny 0.1.0" in _outputs(executed.cells[-1], "text/html")
+    assert "From tiny.ipynb as saved at" in _outputs(executed.cells[-1], "text/plain")
+    # ipykernel turns JPY_SESSION_NAME into the __session__ global, the first clue tried
+    assert "(found by __session__)" in _outputs(executed.cells[-1], "text/plain")
 
 
 def test_without_any_clue_the_magic_asks_for_the_path(
