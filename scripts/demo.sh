@@ -13,7 +13,7 @@ python -m pip install -q --upgrade pip
 HATCH_BUILD_NO_HOOKS=true python -m pip install -q -e . scikit-learn pandas matplotlib
 
 rm -rf demo && mkdir -p demo
-for notebook in classification regression exploration_messy; do
+for notebook in classification regression exploration_messy store_sales; do
   echo "== nb2pkg build example_notebooks/$notebook.ipynb"
   nb2pkg build "example_notebooks/$notebook.ipynb" -o "demo/$notebook-pkg"
   python -m pip install -q "./demo/$notebook-pkg"
@@ -24,6 +24,9 @@ for package in classification regression exploration_messy; do
   echo "== python -m $package run"
   python -m "$package" run
 done
+# Its data file is a run() parameter: point it at the CSV beside the notebook.
+echo "== python -m store_sales run --store-sales-path ../example_notebooks/data/store_sales.csv"
+python -m store_sales run --store-sales-path ../example_notebooks/data/store_sales.csv
 echo
 echo "All runs are in $root/demo/mlflow.db. Browse them with:"
 echo "  mlflow ui --backend-store-uri sqlite:///$root/demo/mlflow.db   (the UI comes with: pip install mlflow)"
