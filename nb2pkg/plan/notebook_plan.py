@@ -452,8 +452,8 @@ class _Planner:
         )
 
     def _check_test(self, item: TaggedCell, parsed: ParsedCell) -> None:
-        body = [i for i in range(len(parsed.module.body))] if parsed.module else []
-        if not body or len(body) == len(parsed.analysis.import_statements):
+        statements = len(parsed.module.body) if parsed.module else 0
+        if statements == len(parsed.analysis.import_statements):  # nothing but imports, or empty
             self._report(
                 item,
                 "NB402",
