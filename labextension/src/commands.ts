@@ -208,29 +208,26 @@ async function askFunctionName(
   cell: Cell,
   rejected: string | null
 ): Promise<string | null> {
-  const marking = markingOf(tagsOf(cell.model));
-  const taken = new Set<string>();
-  for (const other of notebook.widgets) {
-    const m = markingOf(tagsOf(other.model));
-    if (other !== cell && m.role === 'function' && m.name) {
-      taken.add(m.name);
+  // Function names other cells use, with their cell numbers (a duplicate is NB104).
+  const takenBy = new Map<string, number>();
+  notebook.widgets.forEach((other, index) => {
+    const marking = markingOf(tagsOf(other.model));
+    if (other !== cell && marking.role === 'function' && marking.name) {
+      takenBy.set(marking.name, index + 1);
     }
-  }
+  });
+  const current = markingOf(tagsOf(cell.model));
   let text =
     rejected ??
-    (marking.role === 'function' && marking.name
-      ? marking.name
+    (current.role === 'function' && current.name
+      ? current.name
       : suggestFunctionName(
           headingAbove(notebook, cell),
           cell.model.sharedModel.getSource(),
-          taken
+          new Set(takenBy.keys())
         ));
-  let label = 'Function name';
+  let label = (rejected !== null ? nameProblemLabel(rejected, takenBy) : null) ?? 'Function name';
   for (;;) {
-    const problem = functionNameProblem(text);
-    if (problem && text !== '') {
-      label = `${problem.message} (${problem.code}): ${problem.hint}`;
-    }
     const result = await InputDialog.getText({
       title: 'Mark cell as function',
       label,
@@ -242,16 +239,25 @@ async function askFunctionName(
       return null;
     }
     text = result.value.trim();
-    const again = functionNameProblem(text);
-    if (again === null) {
-      if (taken.has(text)) {
-        label = `cell ${[...notebook.widgets].findIndex(w => markingOf(tagsOf(w.model)).name === text) + 1} already has the function "${text}" (NB104): choose another name`;
-        continue;
-      }
+    const problem = nameProblemLabel(text, takenBy);
+    if (problem === null) {
       return text;
     }
-    label = `${again.message} (${again.code}): ${again.hint}`;
+    label = problem;
   }
+}
+
+/** Why the converter would refuse `name` (as the dialog's label), or null. */
+function nameProblemLabel(name: string, takenBy: Map<string, number>): string | null {
+  const problem = functionNameProblem(name);
+  if (problem) {
+    return `${problem.message} (${problem.code}): ${problem.hint}`;
+  }
+  const cellNumber = takenBy.get(name);
+  if (cellNumber !== undefined) {
+    return `cell ${cellNumber} already has the function "${name}" (NB104): choose another name`;
+  }
+  return null;
 }
 
 /** The nearest markdown heading above the cell, or null. */
