@@ -19,14 +19,12 @@ from pathlib import Path
 from nb2pkg.config import package_name_for
 from nb2pkg.emit.dependencies import merge_requirements, requirement_for
 from nb2pkg.emit.imports import STDLIB, top_level
+from nb2pkg.emit.mlflow_calls import tracking_requirements
 from nb2pkg.model import Diagnostic, Location, Role, RunParam, Severity
 from nb2pkg.plan.notebook_plan import NotebookPlan
 
 NOTEBOOK_ONLY = ("IPython", "ipywidgets", "ipykernel", "google.colab", "mlflow")
 """Imports that serve the notebook frontend (or tracking, which the package brings itself)."""
-
-TRACKING_REQUIREMENTS: tuple[str, ...] = ("mlflow-skinny>=3", "sqlalchemy>=2", "alembic>=1.13")
-"""Replaced by the tracking template's own declaration when it provides one."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ def plan_package(
         seen_modules[plan.module] = plan.notebook.display_path
     run_params = _merge_run_params(plans, diagnostics)
     local_modules = _local_modules(plans)
-    requirements = _requirements(plans, package, local_modules, diagnostics)
+    requirements = _requirements(plans, package, local_modules, diagnostics, autolog=autolog)
     modules = tuple(
         dict.fromkeys(
             c.module
@@ -155,6 +153,8 @@ def _requirements(
     package: str,
     local_modules: Mapping[str, str],
     diagnostics: list[Diagnostic],
+    *,
+    autolog: bool,
 ) -> tuple[str, ...]:
     # Every module the notebook imports, not only those the packaged code names: libraries load
     # optional dependencies themselves (`load_wine(as_frame=True)` needs pandas). Frontend-only
@@ -191,24 +191,11 @@ def _requirements(
             )
         from_imports.append(requirement)
     pip = [r for plan in plans for r in plan.requirements]
-    return merge_requirements(from_imports, pip, _tracking_requirements())
+    return merge_requirements(from_imports, pip, tracking_requirements(autolog=autolog))
 
 
 def _notebook_only(module: str) -> bool:
     return any(module == name or module.startswith(name + ".") for name in NOTEBOOK_ONLY)
-
-
-def _tracking_requirements() -> tuple[str, ...]:
-    try:
-        from nb2pkg.emit import mlflow_calls
-    except ImportError:
-        return TRACKING_REQUIREMENTS
-    declared = getattr(mlflow_calls, "MLFLOW_DISTRIBUTION", None)
-    if isinstance(declared, str):
-        return (declared,)
-    if isinstance(declared, tuple) and all(isinstance(r, str) for r in declared):
-        return declared
-    return TRACKING_REQUIREMENTS
 
 
 def _imports_of_file(path: Path) -> set[str]:

@@ -43,7 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     from .pipeline import run
 
     params = {k: v for k, v in vars(args).items() if k not in ("command", "no_track")}
-    outputs = run(**params, track=not args.no_track)
+    try:
+        outputs = run(**params, track=not args.no_track)
+    except Exception:
+        failed = tracking.describe_last_run() if not args.no_track else None
+        if failed:
+            print(failed, file=sys.stderr)
+        raise
     for name, value in outputs.items():
         print(f"{name}: {_summary(value)}")
     where = tracking.describe_last_run() if not args.no_track else None
