@@ -13,19 +13,22 @@ fi
 python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
-# What building the JupyterLab extension needs (jlpm comes from jupyter_builder).
-python -m pip install -q "jupyterlab>=4.6,<5" hatchling hatch-jupyter-builder jupyter_builder
+# jlpm comes from jupyter_builder; yarn takes the registry from npm's own configuration.
+python -m pip install -q "jupyter_builder>=1.3" "hatch-jupyter-builder>=0.5"
 export YARN_NPM_REGISTRY_SERVER="$(npm config get registry)"
-# pip builds the extension through hatch-jupyter-builder (jlpm install + build:prod).
-python -m pip install -q -e ".[test]"
+
+echo "== JupyterLab extension: install, lint, unit tests, production build"
+(cd labextension && jlpm install && jlpm lint && jlpm test && jlpm build:prod)
+
+echo "== nb2pkg with its test dependencies (the wheel ships the extension just built)"
+python -m pip install -q ".[test]"
+jupyter labextension list 2>&1 | grep -E "nb2pkg v.*enabled"
+jupyter server extension list 2>&1 | grep -E "nb2pkg.*enabled"
 
 echo "== static checks"
 ruff check .
 ruff format --check nb2pkg tests benchmarks
 mypy
-
-echo "== TypeScript unit tests"
-(cd labextension && jlpm test)
 
 echo "== Python tests, generated packages, JupyterLab in Chromium, example notebooks (nbval)"
 python -m pytest tests example_notebooks --nbval-lax -p no:cacheprovider
