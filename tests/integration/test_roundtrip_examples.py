@@ -16,13 +16,14 @@ TIMEOUT_SECONDS = 1800
 
 
 def test_every_example_notebook_reproduces(tmp_path: Path) -> None:
-    # Given a copy of the examples (executing them must not touch the repository)
-    notebooks = sorted(EXAMPLES.glob("*.ipynb"))
-    assert notebooks, "no example notebooks"
+    # Given a copy of the examples with the files beside them (helper modules, data):
+    # executing them must not touch the repository
     copies = tmp_path / "examples"
-    copies.mkdir()
-    for notebook in notebooks:
-        shutil.copy2(notebook, copies / notebook.name)
+    shutil.copytree(
+        EXAMPLES, copies, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    )
+    notebooks = sorted(p.relative_to(copies).as_posix() for p in copies.rglob("*.ipynb"))
+    assert notebooks, "no example notebooks"
     report = tmp_path / "roundtrip.json"
 
     # When the round-trip benchmark runs on them
@@ -44,7 +45,7 @@ def test_every_example_notebook_reproduces(tmp_path: Path) -> None:
     # Then every one is reproduced, with values actually compared
     assert completed.returncode == 0, completed.stderr
     outcomes = json.loads(report.read_text(encoding="utf-8"))
-    assert [o["notebook"] for o in outcomes] == [n.name for n in notebooks]
+    assert [o["notebook"] for o in outcomes] == notebooks
     failures = [f"{o['notebook']}: {o['stage']}: {o['reason']}" for o in outcomes if not o["ok"]]
     assert not failures, "\n".join(failures)
     assert all(o["compared"] for o in outcomes)
