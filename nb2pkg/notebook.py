@@ -95,7 +95,16 @@ def notebook_from_json(
                 + display_path,
             )
         ]
-    problem = _structure_problem(data) or (_schema_problem(data, minor) if full_schema else None)
+    # Files of nbformat 4.0-4.4 that carry cell ids (written by newer tools) are read as 4.5,
+    # as nbformat and Jupyter do.
+    with_ids = isinstance(data.get("cells"), list) and any(
+        isinstance(c, dict) and "id" in c for c in data["cells"]
+    )
+    schema_minor = max(minor, 5) if with_ids else minor
+    checked = dict(data, nbformat_minor=schema_minor) if schema_minor != minor else data
+    problem = _structure_problem(data) or (
+        _schema_problem(checked, schema_minor) if full_schema else None
+    )
     if problem is not None:
         return None, [
             _error(
@@ -116,7 +125,7 @@ def notebook_from_json(
                 "choose a Python kernel (Kernel > Change Kernel) and save",
             )
         ]
-    cells = _cells(data["cells"], minor)
+    cells = _cells(data["cells"], schema_minor)
     notebook = Notebook(
         path=path,
         display_path=display_path,

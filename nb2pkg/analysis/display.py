@@ -46,10 +46,14 @@ def _is_display_expression(expression: cst.BaseExpression) -> bool:
         and isinstance(expression.func, cst.Name)
         and expression.func.value in DISPLAY_FUNCTIONS
     ):
+        # `print(*items)` consumes an iterator: dropping it would change what later code sees.
         return all(
-            (arg.keyword is not None and arg.keyword.value in ("sep", "end", "flush"))
-            or _is_view(arg.value)
-            or _is_plain_text(arg.value)
+            not arg.star
+            and (
+                (arg.keyword is not None and arg.keyword.value in ("sep", "end", "flush"))
+                or _is_view(arg.value)
+                or _is_plain_text(arg.value)
+            )
             for arg in expression.args
         )
     return False

@@ -37,7 +37,13 @@ def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) ->
             name = binding.name + (f" as {binding.alias}" if binding.alias else "")
             from_names.setdefault((group, source), set()).add(name)
     for (group, source), names in from_names.items():
-        ordered = sorted(names, key=lambda n: (n == "*", n.lower()))
+        if "*" in names:
+            # A star import cannot share a statement with named imports.
+            groups[group].add(f"from {source} import *")
+            names = names - {"*"}
+            if not names:
+                continue
+        ordered = sorted(names, key=str.lower)
         line = f"from {source} import {', '.join(ordered)}"
         if len(line) > 99:
             inner = "".join(f"    {n},\n" for n in ordered)

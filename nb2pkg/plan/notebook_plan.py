@@ -147,6 +147,11 @@ class _Planner:
         self.star_imports: list[ImportBinding] = []
         self.import_latest: dict[str, ImportBinding] = {}
         self.imported_anywhere = self._imports_anywhere()
+        self.star_imported_anywhere = any(
+            self.parsed[t.cell.cell_id].analysis.star_imports
+            for t in self.tagged
+            if t.role is not Role.SKIP
+        )
         self.markdown_above = self._markdown_above()
         self.notebook_name = Path(notebook.display_path).name
         self.mlflow_names = {
@@ -205,8 +210,8 @@ class _Planner:
                     # Imports are hoisted to the module top wherever the notebook wrote them.
                     self.import_latest.setdefault(name, self.imported_anywhere[name])
                     continue
-                if self.star_imports:
-                    continue
+                if self.star_imported_anywhere:
+                    continue  # NB306 says so: a star import is assumed to provide it
                 self._undefined(item, name, line)
                 params.append(ParamPlan(name, ParamSource.INPUT))
                 self._add_run_input(name, f"needed by cell {item.cell.number}, defined by no cell")

@@ -1,0 +1,79 @@
+"""Minimal cases found by running benchmarks/roundtrip.py on public notebooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from nb2pkg.api import build
+from tests.helpers import code_cell, write_notebook
+
+
+def _run(out: Path, package: str, expression: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {package}; print({expression})"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(out / "src")},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_print_that_consumes_an_iterator_is_kept(tmp_path: Path) -> None:
+    cells = [
+        code_cell("z = iter([1, 2])\nprint(*z)\n", ["function:a"]),
+        code_cell("rest = list(z)\n", ["function:b"]),
+    ]
+    notebook = write_notebook(tmp_path / "it.ipynb", cells)
+    assert build([notebook], tmp_path / "out", root=tmp_path).ok
+    assert _run(tmp_path / "out", "it", "it.run(track=False)['rest']") == "[]"
+
+
+def test_star_import_beside_named_imports_and_assumed_to_provide(tmp_path: Path) -> None:
+    cells = [
+        code_cell("from math import cos, pi\nx = cos(pi)\n", ["function:a"]),
+        code_cell("from math import *\ny = sin(x)\n", ["function:b"]),
+    ]
+    notebook = write_notebook(tmp_path / "star.ipynb", cells)
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    codes = {d.code for d in result.diagnostics}
+    assert "NB306" in codes and "NB303" not in codes
+    module = (tmp_path / "out" / "src" / "star" / "star.py").read_text()
+    assert "from math import *\n" in module and "from math import cos, pi\n" in module
+    assert float(_run(tmp_path / "out", "star", "star.run(track=False)['y']")) < 0
+
+
+def test_nbformat_4_4_file_with_cell_ids_is_read(tmp_path: Path) -> None:
+    notebook = tmp_path / "old.ipynb"
+    notebook.write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 4,
+                "metadata": {
+                    "kernelspec": {"name": "python3", "language": "python", "display_name": "P"}
+                },
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "id": "a1",
+                        "metadata": {"tags": ["function:f"]},
+                        "source": "x = 1",
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert "(id a1)" in (tmp_path / "out" / "src" / "old" / "old.py").read_text()
