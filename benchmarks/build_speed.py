@@ -43,8 +43,11 @@ def make_notebook(code_cells: int) -> dict[str, Any]:
         cells.append(cell)
 
     add("code", "rate = 0.1\nrounds = 3\nlabel = 'demo'\n", ["parameters"])
-    add("code", "import math\nimport statistics\n\nvalues = [float(i) for i in range(50)]\n",
-        ["function:load_values"])
+    add(
+        "code",
+        "import math\nimport statistics\n\nvalues = [float(i) for i in range(50)]\n",
+        ["function:load_values"],
+    )
     for index in range(1, code_cells - 1):
         if index % 10 == 0:
             add("markdown", f"## Stage {index}\nTransform the values again.")
@@ -83,7 +86,9 @@ def run(command: list[str], cwd: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--cells", type=int, default=300, help="code cells in the notebook")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
@@ -108,10 +113,14 @@ def main() -> int:
         cold_seconds = median_seconds(cold, args.repeat)
         analyze_notebook(data, "large.ipynb")
         edits = iter(range(10_000))
-        target = next(c for c in data["cells"] if "function:stage_1" in c["metadata"].get("tags", []))
+        target = next(
+            c for c in data["cells"] if "function:stage_1" in c["metadata"].get("tags", [])
+        )
 
         def edit_one() -> None:
-            target["source"] = f"# edit {next(edits)}\nscaled_1 = [v * (1 + rate) for v in values]\n"
+            target["source"] = (
+                f"# edit {next(edits)}\nscaled_1 = [v * (1 + rate) for v in values]\n"
+            )
             analyze_notebook(data, "large.ipynb")
 
         warm_seconds = median_seconds(edit_one, max(args.repeat, 20))
@@ -123,8 +132,16 @@ def main() -> int:
 
         # 2. whole-process cold build vs nbconvert --to script, alternating
         nb2pkg = [sys.executable, "-m", "nb2pkg", "build", str(notebook), "--name", "large"]
-        nbconvert = [sys.executable, "-m", "nbconvert", "--to", "script", str(notebook),
-                     "--output-dir", str(work / "script")]
+        nbconvert = [
+            sys.executable,
+            "-m",
+            "nbconvert",
+            "--to",
+            "script",
+            str(notebook),
+            "--output-dir",
+            str(work / "script"),
+        ]
         ours, theirs = [], []
         for attempt in range(args.repeat):
             out = work / f"out-{attempt}"

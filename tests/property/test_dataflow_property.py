@@ -106,11 +106,10 @@ def notebooks(draw: st.DrawFn) -> list[tuple[str, list[str]]]:
 def _is_literal_assignment(line: str) -> bool:
     target, sep, value = line.partition(" = ")
     return (
-        (bool(sep)
+        bool(sep)
         and target.isidentifier()
-        and value.lstrip("-[").rstrip("]").replace(", ", "").isdigit())
-        or value in ("[]",)
-    )
+        and value.lstrip("-[").rstrip("]").replace(", ", "").isdigit()
+    ) or value in ("[]",)
 
 
 def _binds(line: str) -> bool:
