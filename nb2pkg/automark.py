@@ -12,8 +12,10 @@ The rules are meant to be predicted by a reader (the README lists them):
 6. Every other code cell becomes a function named from the markdown heading above
    it, in snake_case (at most five words, numbering dropped). ``_step`` is appended
    when that would shadow a keyword, a builtin, a name the generated package
-   reserves or a name the notebook binds; the second and later cells under one
-   heading get ``_2``, ``_3``… Cells before any heading are named ``step``.
+   reserves or a name the notebook binds. Consecutive code cells under one heading
+   share the name and form one function (the build merges them); a heading's cells
+   separated by another cell, or a cell using IPython syntax, start a function of
+   their own, named ``_2``, ``_3``… Cells before any heading are named ``step``.
 7. Cells of only imports, magics or comments stay unmarked: the build hoists
    imports wherever they are.
 
@@ -33,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nb2pkg.magics import has_ipython_syntax
 from nb2pkg.tags import RESERVED_NAMES
 
 # Tags that already give a cell its role (nb2pkg's own, plus the Kale and nbdev aliases
@@ -494,18 +497,33 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
     _keep_figures_later_steps_use(facts, roles)
 
     proposals: list[Proposal] = []
+    joinable: tuple[str | None, str] | None = None
+    """(heading, name) of the function the previous code cell became, if the next may join it."""
     for fact, (role, reason) in zip(facts, roles, strict=True):
         if role is None:
+            joinable = None
             proposals.append(Proposal(fact.index, fact.cell_id, fact.tags, None, reason))
             continue
         tag = role
         if role == "function":
-            # Why one name per cell: the build reads each function:NAME cell as its own
-            # function and rejects duplicates, so a heading's later cells get NAME_2, NAME_3…
-            base = snake_case(fact.heading) if fact.heading else "step"
-            name = _valid_function_name(base, bound, taken)
-            taken.add(name)
+            # Consecutive code cells under one heading form one function: the build merges
+            # consecutive cells with the same function:NAME (not a cell using IPython syntax,
+            # since a cell magic must start its cell; that one starts a function of its own).
+            source = _source_text(cells[fact.index])
+            if (
+                joinable is not None
+                and joinable[0] == fact.heading
+                and not has_ipython_syntax(source)
+            ):
+                name = joinable[1]
+            else:
+                base = snake_case(fact.heading) if fact.heading else "step"
+                name = _valid_function_name(base, bound, taken)
+                taken.add(name)
+            joinable = (fact.heading, name)
             tag = f"function:{name}"
+        else:
+            joinable = None
         proposals.append(Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason))
     return proposals
 

@@ -105,6 +105,23 @@ class Cell:
     execution_count: int | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     """The cell's ``metadata.nb2pkg`` mapping (explicit inputs/outputs, docstring)."""
+    parts: tuple[CellPart, ...] = ()
+    """For consecutive cells merged into one function: where each cell starts in ``source``."""
+
+    def locate(self, line: int) -> tuple[int, str, int]:
+        """(cell number, cell id, line in that cell) of a line of ``source``."""
+        for part in reversed(self.parts):
+            if line >= part.first_line:
+                return part.number, part.cell_id, line - part.first_line + 1
+        return self.number, self.cell_id, line
+
+
+@dataclass(frozen=True)
+class CellPart:
+    first_line: int
+    """1-based line of the merged source where this cell's source starts."""
+    number: int
+    cell_id: str
 
 
 @dataclass(frozen=True)

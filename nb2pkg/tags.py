@@ -22,9 +22,20 @@ import builtins
 import difflib
 import keyword
 import re
+from dataclasses import replace
 from typing import Protocol
 
-from nb2pkg.model import Cell, Diagnostic, Location, Notebook, Role, Severity, TaggedCell
+from nb2pkg.magics import has_ipython_syntax
+from nb2pkg.model import (
+    Cell,
+    CellPart,
+    Diagnostic,
+    Location,
+    Notebook,
+    Role,
+    Severity,
+    TaggedCell,
+)
 
 RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline"})
 """Names the generated package defines itself: a function with one of them would clash."""
@@ -61,8 +72,44 @@ def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
         result, problems = _tag_cell(cell, notebook.display_path)
         tagged.append(result)
         diagnostics.extend(problems)
+    tagged = _merge_consecutive_functions(tagged)
     diagnostics.extend(_duplicate_names(tagged, notebook.display_path))
     return tagged, diagnostics
+
+
+def _merge_consecutive_functions(tagged: list[TaggedCell]) -> list[TaggedCell]:
+    """Consecutive code cells tagged with the same ``function:NAME`` form one function.
+
+    A cell that uses IPython syntax is not merged into an earlier one (a cell magic must start
+    a cell): the duplicate name is then reported as NB104.
+    """
+    merged: list[TaggedCell] = []
+    for item in tagged:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and item.role is Role.FUNCTION
+            and previous.role is Role.FUNCTION
+            and (item.name, item.module) == (previous.name, previous.module)
+            and not has_ipython_syntax(item.cell.source)
+        ):
+            merged[-1] = _joined(previous, item)
+        else:
+            merged.append(item)
+    return merged
+
+
+def _joined(first: TaggedCell, then: TaggedCell) -> TaggedCell:
+    head = first.cell
+    parts = head.parts or (CellPart(1, head.number, head.cell_id),)
+    source = head.source if head.source.endswith("\n") else head.source + "\n"
+    start = source.count("\n") + 1
+    cell = replace(
+        head,
+        source=source + then.cell.source,
+        parts=(*parts, CellPart(start, then.cell.number, then.cell.cell_id)),
+    )
+    return replace(first, cell=cell, metrics=first.metrics or then.metrics)
 
 
 def default_test_name(cell: Cell) -> str:

@@ -675,18 +675,19 @@ class _Planner:
         col: int | None = None,
     ) -> None:
         source_line = None
+        number, cell_id, shown_line = item.cell.number, item.cell.cell_id, line
         if line is not None:
             lines = item.cell.source.splitlines()
             if 0 < line <= len(lines):
                 source_line = lines[line - 1]
+            # A function merged from consecutive cells: point at the cell the line is in.
+            number, cell_id, shown_line = item.cell.locate(line)
         self.diagnostics.append(
             Diagnostic(
                 code,
                 severity,
                 message,
-                Location(
-                    self.notebook.display_path, item.cell.number, item.cell.cell_id, line, col
-                ),
+                Location(self.notebook.display_path, number, cell_id, shown_line, col),
                 hint,
                 source_line,
             )

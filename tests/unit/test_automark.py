@@ -51,7 +51,7 @@ def test_code_under_a_heading_becomes_a_function_named_from_it() -> None:
     assert _roles(cells) == ["function:load_the_raw_data"]
 
 
-def test_later_cells_under_one_heading_get_numbered_names() -> None:
+def test_consecutive_cells_under_one_heading_form_one_function() -> None:
     cells = [
         _md("## Clean"),
         _code("a = f(1)"),
@@ -59,11 +59,22 @@ def test_later_cells_under_one_heading_get_numbered_names() -> None:
         _md("## Train"),
         _code("m = h(b)"),
     ]
-    assert _roles(cells) == ["function:clean", "function:clean_2", "function:train"]
+    assert _roles(cells) == ["function:clean", "function:clean", "function:train"]
+
+
+def test_a_heading_split_by_another_cell_or_a_magic_gets_numbered_names() -> None:
+    cells = [
+        _md("## Clean"),
+        _code("a = f(1)"),
+        _code("a"),  # display only: skipped, so the next cell cannot join `clean`
+        _code("b = g(a)"),
+        _code("%%time\nc = g(b)"),  # a cell magic must start its cell: its own function
+    ]
+    assert _roles(cells) == ["function:clean", "skip", "function:clean_2", "function:clean_3"]
 
 
 def test_code_before_any_heading_is_named_step() -> None:
-    assert _roles([_code("a = f(1)"), _code("b = g(a)")]) == ["function:step", "function:step_2"]
+    assert _roles([_code("a = f(1)"), _code("b = g(a)")]) == ["function:step", "function:step"]
 
 
 @pytest.mark.parametrize(
@@ -91,11 +102,11 @@ def test_a_leading_cell_of_literal_assignments_becomes_parameters() -> None:
         _code("a = f(n_estimators)"),
         _code("threshold = 0.5"),
     ]
-    assert _roles(cells) == [None, "parameters", "function:step", "function:step_2"]
+    assert _roles(cells) == [None, "parameters", "function:step", "function:step"]
 
 
 def test_literal_assignments_after_work_are_not_parameters() -> None:
-    assert _roles([_code("a = f(1)"), _code("n = 3")]) == ["function:step", "function:step_2"]
+    assert _roles([_code("a = f(1)"), _code("n = 3")]) == ["function:step", "function:step"]
 
 
 def test_no_second_parameters_cell_when_one_is_tagged() -> None:
@@ -144,7 +155,7 @@ def test_plot_only_cells_are_skipped(source: str) -> None:
     "source", ["model.fit(X, y)", "print(model.fit(X, y))", "df.to_csv('x.csv')"]
 )
 def test_calls_that_may_do_work_are_not_display(source: str) -> None:
-    assert _roles([_code("df = f()"), _code(source)])[1] == "function:step_2"
+    assert _roles([_code("df = f()"), _code(source)])[1] == "function:step"
 
 
 @pytest.mark.parametrize(
@@ -167,7 +178,7 @@ def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
         _code("z = np.linspace(0, 1, 10)\nline = ax.plot3D(z, z, z)"),
     ]
     proposals = propose(cells)
-    assert [p.role_tag for p in proposals] == ["function:surface", "function:surface_2"]
+    assert [p.role_tag for p in proposals] == ["function:surface", "function:surface"]
     assert proposals[0].reason == "plots, but creates a figure a later step uses"
 
 
@@ -255,4 +266,4 @@ def test_setext_headings_count_and_the_last_heading_of_a_cell_wins() -> None:
 def test_proposal_is_deterministic() -> None:
     cells = [_md("## A"), _code("x = f(1)"), _md("## A"), _code("y = f(2)")]
     assert propose(cells) == propose(copy.deepcopy(cells))
-    assert _roles(cells) == ["function:a", "function:a_2"]
+    assert _roles(cells) == ["function:a", "function:a"]
