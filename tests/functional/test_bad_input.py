@@ -124,8 +124,12 @@ CASES: dict[str, BadInput] = {
     "name-reserved": BadInput("NB103", notebook(("x = 1", ["function:run"])), cell=1),
     "duplicate-name": BadInput(
         "NB104",
-        notebook(("x = 1", ["function:load"]), ("y = x + 1", ["function:load"])),
-        cell=2,
+        notebook(
+            ("x = 1", ["function:load"]),
+            ("z = x", ["function:other"]),
+            ("y = x + 1", ["function:load"]),
+        ),
+        cell=3,
     ),
     "conflicting-roles": BadInput(
         "NB106", notebook(("x = 1", ["function:load", "parameters"])), cell=1

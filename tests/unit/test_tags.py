@@ -203,11 +203,14 @@ def test_a_test_may_use_a_builtin_like_name() -> None:
 
 
 def test_duplicate_function_names_point_at_the_second_cell() -> None:
-    _, problems = tagged(("x = 1", ["function:load"]), ("y = 2", ["function:load"]))
+    # Adjacent cells with one name form one function; apart, the name is a duplicate.
+    _, problems = tagged(
+        ("x = 1", ["function:load"]), ("z = 0", ["function:other"]), ("y = 2", ["function:load"])
+    )
 
     assert codes(problems) == ["NB104"]
     assert problems[0].location is not None
-    assert problems[0].location.cell_number == 2
+    assert problems[0].location.cell_number == 3
     assert "cell 1" in problems[0].message
 
 
