@@ -57,6 +57,18 @@ class _ValueNamesVisitor(cst.CSTVisitor):
         node.value.visit(self)
         return False
 
+    def visit_For(self, node: cst.For) -> bool:
+        # The iterable is evaluated before the loop variable is bound.
+        node.iter.visit(self)
+        self.record_target(node.target)
+        node.body.visit(self)
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def record_target(self, target: cst.BaseExpression) -> None:
+        raise NotImplementedError
+
 
 class NameFlowVisitor(_ValueNamesVisitor):
     """Reads before binds, binds, mutations of inputs, and free names of nested defs."""
@@ -99,6 +111,9 @@ class NameFlowVisitor(_ValueNamesVisitor):
         self.bound.add(name)
         if name not in self.binds:
             self.binds.append(name)
+
+    def record_target(self, target: cst.BaseExpression) -> None:
+        self.bind_target(target)
 
     def bind_target(self, target: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
@@ -180,14 +195,6 @@ class NameFlowVisitor(_ValueNamesVisitor):
             self._local_stack = [s for s in saved[:-1]] if saved else []
             self.bind(node.target.value)
             self._local_stack = saved
-        return False
-
-    def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
-        self.bind_target(node.target)
-        node.body.visit(self)
-        if node.orelse is not None:
-            node.orelse.visit(self)
         return False
 
     def visit_With(self, node: cst.With) -> bool:
@@ -388,6 +395,9 @@ class _ScopeCollector(_ValueNamesVisitor):
             self.loads.append((node.value, self._line(node)))
         return False
 
+    def record_target(self, target: cst.BaseExpression) -> None:
+        self._store(target)
+
     def _store(self, target: cst.BaseExpression) -> None:
         names = target_names(target)
         self.stores.update(names)
@@ -415,14 +425,6 @@ class _ScopeCollector(_ValueNamesVisitor):
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
         node.value.visit(self)
         self._store(node.target)
-        return False
-
-    def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
-        self._store(node.target)
-        node.body.visit(self)
-        if node.orelse is not None:
-            node.orelse.visit(self)
         return False
 
     def visit_AsName(self, node: cst.AsName) -> bool:
