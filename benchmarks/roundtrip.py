@@ -322,7 +322,8 @@ notebook, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
 raw = json.loads(notebook.read_text(encoding="utf-8"))
 plan = api.analyze_notebook(apply_in_memory(raw), notebook.name, path=str(notebook))
 steps = [
-    [cell["name"], cell["number"], list(cell.get("returns") or [])]
+    # A function merged from consecutive cells returns its values after the last of them.
+    [cell["name"], (cell.get("parts") or [cell])[-1]["number"], list(cell.get("returns") or [])]
     for cell in plan.get("cells", [])
     if cell.get("role") == "function" and cell.get("name")
 ]

@@ -121,6 +121,7 @@ def _cell_json(cell: CellPlan) -> dict[str, Any]:
     return {
         "cell_id": cell.cell.cell_id,
         "number": cell.cell.number,
+        "parts": [{"number": part.number, "cell_id": part.cell_id} for part in cell.cell.parts],
         "role": cell.tagged.role.value,
         "name": cell.tagged.name,
         "module": cell.tagged.module,
