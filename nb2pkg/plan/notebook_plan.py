@@ -480,8 +480,10 @@ class _Planner:
     def _data_file_params(
         self, item: TaggedCell, literals: tuple[tuple[str, int], ...]
     ) -> list[ParamPlan]:
-        folder = Path(self.notebook.path).parent
         found: list[ParamPlan] = []
+        if not literals:
+            return found
+        folder = Path(self.notebook.path).parent
         for value, _line in literals:
             if not (folder / value).is_file():
                 continue
@@ -639,7 +641,8 @@ class _Planner:
             target = "tests" if plan.tagged.role is Role.TEST else plan.module
             own = {b.bound: b for b in plan.parsed.analysis.imports}
             bucket = wanted.setdefault(target, {})
-            for name in sorted(plan.parsed.analysis.uses):
+            imported = plan.parsed.analysis.uses & (own.keys() | self.import_latest.keys())
+            for name in sorted(imported):
                 if plan.step is not None and name in self.mlflow_names:
                     continue  # the step's MLflow calls are left out of the function
                 binding = own.get(name) or self.import_latest.get(name)
