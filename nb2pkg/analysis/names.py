@@ -69,6 +69,36 @@ class _ValueNamesVisitor(cst.CSTVisitor):
     def record_target(self, target: cst.BaseExpression) -> None:
         raise NotImplementedError
 
+    def record_name(self, name: str) -> None:
+        raise NotImplementedError
+
+    # ``match`` patterns: capture names are bindings; keyword keys of class patterns are
+    # attribute names, not reads.
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> bool:
+        if node.pattern is not None:
+            node.pattern.visit(self)
+        if node.name is not None:
+            self.record_name(node.name.value)
+        return False
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> bool:
+        if node.name is not None:
+            self.record_name(node.name.value)
+        return False
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> bool:
+        for element in node.elements:
+            element.key.visit(self)
+            element.pattern.visit(self)
+        if node.rest is not None:
+            self.record_name(node.rest.value)
+        return False
+
+    def visit_MatchKeywordElement(self, node: cst.MatchKeywordElement) -> bool:
+        node.pattern.visit(self)
+        return False
+
 
 class NameFlowVisitor(_ValueNamesVisitor):
     """Reads before binds, binds, mutations of inputs, and free names of nested defs."""
@@ -114,6 +144,9 @@ class NameFlowVisitor(_ValueNamesVisitor):
 
     def record_target(self, target: cst.BaseExpression) -> None:
         self.bind_target(target)
+
+    def record_name(self, name: str) -> None:
+        self.bind(name)
 
     def bind_target(self, target: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
@@ -225,33 +258,6 @@ class NameFlowVisitor(_ValueNamesVisitor):
         return False
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
-        return False
-
-    # ``match`` patterns: capture names are bindings; keyword keys of class patterns are
-    # attribute names, not reads.
-
-    def visit_MatchAs(self, node: cst.MatchAs) -> bool:
-        if node.pattern is not None:
-            node.pattern.visit(self)
-        if node.name is not None:
-            self.bind(node.name.value)
-        return False
-
-    def visit_MatchStar(self, node: cst.MatchStar) -> bool:
-        if node.name is not None:
-            self.bind(node.name.value)
-        return False
-
-    def visit_MatchMapping(self, node: cst.MatchMapping) -> bool:
-        for element in node.elements:
-            element.key.visit(self)
-            element.pattern.visit(self)
-        if node.rest is not None:
-            self.bind(node.rest.value)
-        return False
-
-    def visit_MatchKeywordElement(self, node: cst.MatchKeywordElement) -> bool:
-        node.pattern.visit(self)
         return False
 
     def visit_Import(self, node: cst.Import) -> bool:
@@ -398,6 +404,9 @@ class _ScopeCollector(_ValueNamesVisitor):
     def record_target(self, target: cst.BaseExpression) -> None:
         self._store(target)
 
+    def record_name(self, name: str) -> None:
+        self.stores.add(name)
+
     def _store(self, target: cst.BaseExpression) -> None:
         names = target_names(target)
         self.stores.update(names)
@@ -466,30 +475,6 @@ class _ScopeCollector(_ValueNamesVisitor):
     def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
         for item in node.names:
             self.stores.add(item.name.value)
-        return False
-
-    def visit_MatchAs(self, node: cst.MatchAs) -> bool:
-        if node.pattern is not None:
-            node.pattern.visit(self)
-        if node.name is not None:
-            self.stores.add(node.name.value)
-        return False
-
-    def visit_MatchStar(self, node: cst.MatchStar) -> bool:
-        if node.name is not None:
-            self.stores.add(node.name.value)
-        return False
-
-    def visit_MatchMapping(self, node: cst.MatchMapping) -> bool:
-        for element in node.elements:
-            element.key.visit(self)
-            element.pattern.visit(self)
-        if node.rest is not None:
-            self.stores.add(node.rest.value)
-        return False
-
-    def visit_MatchKeywordElement(self, node: cst.MatchKeywordElement) -> bool:
-        node.pattern.visit(self)
         return False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
