@@ -90,3 +90,22 @@ def write_notebook(path: Path, cells: Sequence[CellSpec], **options: Any) -> Pat
     """Write :func:`make_notebook`'s result to ``path`` (as Jupyter does: indent 1)."""
     path.write_text(json.dumps(make_notebook(cells, **options), indent=1) + "\n", "utf-8")
     return path
+
+
+def run_generated(out_dir: Path, script: str) -> str:
+    """Run ``script`` with a generated package's ``src`` importable; its last output line."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(out_dir / "src")},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    return lines[-1] if lines else ""

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from nb2pkg.api import build
-from tests.helpers import code_cell, write_notebook
+from tests.helpers import code_cell, run_generated, write_notebook
 
 
 def _run(out: Path, package: str, expression: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", f"import {package}; print({expression})"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(out / "src")},
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
+    return run_generated(out, f"import {package}; print({expression})")
 
 
 def test_print_that_consumes_an_iterator_is_kept(tmp_path: Path) -> None:

@@ -4,12 +4,10 @@ named like its module, the same function name in two notebooks."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from nb2pkg.api import build
+from tests.helpers import run_generated
 
 
 def _notebook(path: Path, cells: list[tuple[str, list[str]]]) -> Path:
@@ -40,20 +38,9 @@ def _notebook(path: Path, cells: list[tuple[str, list[str]]]) -> Path:
 
 
 def _run(out: Path, package: str) -> str:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import {package}; print(sorted({package}.run(track=False).items()))",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(out / "src")},
+    return run_generated(
+        out, f"import {package}; print(sorted({package}.run(track=False).items()))"
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 def test_step_named_like_its_value_and_its_module(tmp_path: Path) -> None:
