@@ -154,6 +154,7 @@ async def test_a_failing_build_answers_its_diagnostics_and_writes_nothing(
     duplicate = notebook_json(
         [
             code_cell("a", "x = 1", ["function:step_one"]),
+            code_cell("m", "z = x", ["function:middle"]),  # adjacent cells would merge
             code_cell("b", "y = x + 1", ["function:step_one"]),
         ]
     )
