@@ -266,17 +266,21 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _where(args: argparse.Namespace) -> int:
-    from nb2pkg.config import resolve_config
-    from nb2pkg.manifest import load, lookup
+    from nb2pkg.config import read_settings
+    from nb2pkg.manifest import find_package_dir, load, lookup
 
     file, _, line_text = args.location.rpartition(":")
     if not file or not line_text.isdigit():
         print("nb2pkg where: give FILE:LINE, e.g. src/churn/churn.py:42", file=sys.stderr)
         return 2
-    out = Path(args.out) if args.out else None
+    # The package holding FILE (nearest parent with a manifest), else the configured output.
+    out = Path(args.out) if args.out else find_package_dir(Path(file))
     if out is None:
-        config, _ = resolve_config(["-"], name=args.name)
-        out = config.out_dir if config else Path.cwd()
+        settings, pyproject, _ = read_settings(Path.cwd())
+        if "out" in settings and pyproject is not None:
+            out = pyproject.parent / str(settings["out"])
+        else:
+            out = Path.cwd() / f"{args.name}-pkg" if args.name else Path.cwd()
     manifest, problems = load(out)
     if manifest is None:
         print_diagnostics(problems, sys.stderr)

@@ -291,6 +291,20 @@ def test_where_maps_a_generated_line_back_to_its_cell(project: Path) -> None:
     assert absolute.stdout == result.stdout
 
 
+def test_where_finds_the_package_from_the_file_itself(project: Path, tmp_path: Path) -> None:
+    build_ok(project, "churn.ipynb", "-o", "out")
+    module = project / "out" / "src" / "churn" / "churn.py"
+    lines = module.read_text(encoding="utf-8").splitlines()
+    line = 1 + next(i for i, text in enumerate(lines) if "clean = [x for x in data" in text)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    result = nb2pkg(elsewhere, "where", f"{module}:{line}")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"churn.ipynb:cell {CLEAN_CELL} [id cell-{CLEAN_CELL}]"
+
+
 def test_where_finds_the_package_from_the_settings(project: Path) -> None:
     assert nb2pkg(project, "init").returncode == 0
     build_ok(project)
