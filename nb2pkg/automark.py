@@ -228,12 +228,6 @@ def _root_name(node: ast.expr) -> str | None:
             return None
 
 
-def _is_displayable(node: ast.expr) -> bool:
-    """An expression whose evaluation only shows a value: no calls, no assignment expressions."""
-    effects = (ast.Call, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda)
-    return not any(isinstance(child, effects) for child in ast.walk(node))
-
-
 def _is_display_expression(node: ast.expr) -> bool:
     """A value shown as is or through side-effect-free summaries (``df.describe().T``,
     ``print(len(df))``); a call to anything else may do work, so it is not display."""
