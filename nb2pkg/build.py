@@ -86,7 +86,7 @@ def build(
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
-    sources, source_diagnostics = _source_hashes(config)
+    sources = _source_hashes(config)
     if (
         previous is not None
         and sources is not None
@@ -99,7 +99,7 @@ def build(
             True,
             config.out_dir,
             config.package,
-            tuple(source_diagnostics),
+            (),
             up_to_date=True,
             version=previous.version,
             previous_version=previous.version,
@@ -283,17 +283,16 @@ def _read(
     return notebook_from_json(marked, str(path.resolve()), shown, hashlib.sha256(raw).hexdigest())
 
 
-def _source_hashes(
-    config: BuildConfig,
-) -> tuple[tuple[tuple[str, str], ...] | None, list[Diagnostic]]:
+def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:
+    """(display path, sha256) of each notebook on disk; None when one cannot be read."""
     sources: list[tuple[str, str]] = []
     for path in config.notebooks:
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
-            return None, []
+            return None
         sources.append((display_path(path, config.root), digest))
-    return tuple(sources), []
+    return tuple(sources)
 
 
 def _disk_matches(out_dir: Path, manifest: Manifest) -> bool:
@@ -371,12 +370,13 @@ def _manifest(
     rendered: RenderedPackage,
     files: list[EmittedFile],
 ) -> EmittedFile:
-    sources, _ = _source_hashes(config)
+    # The hashes of the bytes that were analysed, not re-read: they are what was built.
+    sources = tuple((n.notebook.display_path, n.notebook.sha256) for n in plan.notebooks)
     manifest = Manifest(
         settings=settings_fingerprint(config),
         package=plan.package,
         version=decision.version,
-        sources=sources or (),
+        sources=sources,
         api=rendered.api,
         files=file_hashes(files),
         source_map={
@@ -408,7 +408,7 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     rendered = render_package(plan, previous.version)
     wanted = _with_disk_build_info(config, list(rendered.files))
     found: list[str] = []
-    sources, _ = _source_hashes(config)
+    sources = _source_hashes(config)
     if sources is not None:
         recorded = set(previous.sources)
         found += [
