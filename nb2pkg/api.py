@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nb2pkg.build import BuildResult, display_path
+from nb2pkg.build import BuildResult
 from nb2pkg.build import build as run_build
 from nb2pkg.config import package_name_for, resolve_config
 from nb2pkg.model import Diagnostic, ParamPlan, Role
-from nb2pkg.notebook import notebook_from_json, read_notebook
+from nb2pkg.notebook import display_path, notebook_from_json, read_notebook
 
 if TYPE_CHECKING:
     from nb2pkg.plan.notebook_plan import CellPlan

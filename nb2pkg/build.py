@@ -21,6 +21,7 @@ from nb2pkg.config import BuildConfig
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
 from nb2pkg.manifest import load as load_manifest
 from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, Severity, has_errors
+from nb2pkg.notebook import display_path
 
 if TYPE_CHECKING:
     from nb2pkg.emit.package import RenderedPackage
@@ -255,13 +256,6 @@ def git_commit(folder: Path) -> str:
     except (OSError, subprocess.SubprocessError):
         return ""
     return result.stdout.strip() if result.returncode == 0 else ""
-
-
-def display_path(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _read(

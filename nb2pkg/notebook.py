@@ -28,11 +28,11 @@ _PYTHON_LANGUAGES = {"python", "python3", "ipython", "ipython3", "python2"}
 
 
 def read_notebook(
-    path: str | Path, display_path: str | None = None
+    path: str | Path, shown_as: str | None = None
 ) -> tuple[Notebook | None, list[Diagnostic]]:
     """Read a notebook file; on any problem return ``None`` and the diagnostics that say why."""
     file = Path(path)
-    shown = display_path or _display(file)
+    shown = shown_as or display_path(file, Path.cwd())
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
@@ -252,11 +252,12 @@ def _validator(minor: int) -> Callable[[Any], Any] | None:
     return fastjsonschema.compile(schema)  # type: ignore[no-any-return,unused-ignore]
 
 
-def _display(file: Path) -> str:
+def display_path(path: Path, root: Path) -> str:
+    """``path`` as shown to the user: relative to ``root`` (POSIX) when inside it."""
     try:
-        return str(file.resolve().relative_to(Path.cwd()))
+        return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return str(file)
+        return str(path)
 
 
 def _line_of(raw: bytes, lineno: int) -> str | None:
