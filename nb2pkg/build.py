@@ -299,15 +299,18 @@ def _disk_matches(out_dir: Path, manifest: Manifest) -> bool:
     return True
 
 
+def _decides_changes(path: str) -> bool:
+    """Whether a generated file's content tells that a build changed something.
+
+    Not the CHANGELOG or the manifest, which a build writes about itself, nor ``_build.py``,
+    which holds the git commit and is rewritten only together with other changes.
+    """
+    return path not in VOLATILE and not path.endswith("/_build.py")
+
+
 def _files_differ(rendered: RenderedPackage, previous: Manifest) -> bool:
-    current = file_hashes(
-        f for f in rendered.files if f.path not in VOLATILE and not f.path.endswith("/_build.py")
-    )
-    before = {
-        p: h
-        for p, h in previous.files.items()
-        if p not in VOLATILE and not p.endswith("/_build.py")
-    }
+    current = file_hashes(f for f in rendered.files if _decides_changes(f.path))
+    before = {p: h for p, h in previous.files.items() if _decides_changes(p)}
     return current != before
 
 
