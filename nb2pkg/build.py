@@ -71,6 +71,8 @@ class Prepared:
     decision: VersionDecision
     files: tuple[EmittedFile, ...]
     previous: Manifest | None
+    refresh_only: bool = False
+    """The package is unchanged; only the manifest's record of the notebooks is rewritten."""
 
 
 def build(
@@ -111,7 +113,7 @@ def build(
     prepared, diagnostics = prepare(config, previous, bump=bump, version=version, auto=auto)
     if prepared is None:
         return _failed(config, diagnostics)
-    if prepared.decision.up_to_date:
+    if prepared.decision.up_to_date and not prepared.refresh_only:
         return BuildResult(
             True,
             config.out_dir,
@@ -134,6 +136,18 @@ def build(
     diagnostics = diagnostics + write_diagnostics
     if written is None:
         return _failed(config, diagnostics)
+    if prepared.refresh_only:
+        return BuildResult(
+            True,
+            config.out_dir,
+            config.package,
+            tuple(diagnostics),
+            up_to_date=True,
+            version=prepared.decision.version,
+            previous_version=prepared.decision.previous_version,
+            bump="none",
+            changed_files=written.touched,
+        )
     return BuildResult(
         ok=True,
         out_dir=config.out_dir,
@@ -186,7 +200,16 @@ def prepare(
         )
         assert decision is not None
     if decision.up_to_date and (previous is None or _disk_matches(config.out_dir, previous)):
-        return Prepared(plan, decision, rendered.files, previous), diagnostics
+        if previous is None or not _record_differs(config, plan, rendered, previous):
+            return Prepared(plan, decision, rendered.files, previous), diagnostics
+        # Cells were added, moved or removed without changing the package (markdown, unmarked
+        # cells): the package stays byte for byte; the manifest records the notebooks as now.
+        files = _with_disk_build_info(config, list(rendered.files))
+        files.append(EmittedFile("CHANGELOG.md", _read_text(config.out_dir / "CHANGELOG.md")))
+        files.append(_manifest(config, plan, decision, rendered, files))
+        return Prepared(
+            plan, decision, tuple(sorted(files, key=lambda f: f.path)), previous, True
+        ), diagnostics
     # Nothing changed, but files on disk differ from the last build (deleted or edited by
     # hand): write the same version again; the writer's hand-edit guard decides.
     restoring = decision.up_to_date
@@ -317,6 +340,29 @@ def _files_differ(rendered: RenderedPackage, previous: Manifest) -> bool:
     return current != before
 
 
+def _record_differs(
+    config: BuildConfig, plan: PackagePlan, rendered: RenderedPackage, previous: Manifest
+) -> bool:
+    """Whether the manifest's record of the notebooks (hashes, cell map) is out of date."""
+    sources = tuple((n.notebook.display_path, n.notebook.sha256) for n in plan.notebooks)
+    spans = {
+        path: tuple(SourceSpan(*span) for span in found)
+        for path, found in rendered.source_map.items()
+    }
+    return (
+        tuple(previous.sources) != sources
+        or previous.settings != settings_fingerprint(config)
+        or dict(previous.source_map) != spans
+    )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
 def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list[EmittedFile]:
     """For `check`: the git commit recorded at the last build is not a difference."""
     from nb2pkg.emit.package import build_info_path
@@ -394,7 +440,7 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     """What differs between the package on disk and what a build would write (for `check`).
 
     The package is rendered at the version on disk: any difference, version aside, means a
-    build would change it.
+    build would change it; none means a build would write no package file.
     """
     from nb2pkg.emit.package import render_package
     from nb2pkg.write import differences
@@ -410,16 +456,17 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
         return [], diagnostics
     rendered = render_package(plan, previous.version)
     wanted = _with_disk_build_info(config, list(rendered.files))
-    found: list[str] = []
+    # The same decision as `build`: stale exactly when a build would change a package file.
+    # A notebook edit that changes no generated file (markdown, unmarked cells) is not staleness.
+    found = [str(d) for d in differences(config.out_dir, wanted) if d.path not in VOLATILE]
     sources = _source_hashes(config)
-    if sources is not None:
+    if found and sources is not None:
         recorded = set(previous.sources)
-        found += [
+        found = [
             f"{name}: changed since the last build"
             for name, digest in sources
             if (name, digest) not in recorded
-        ]
-    found += [str(d) for d in differences(config.out_dir, wanted) if d.path not in VOLATILE]
+        ] + found
     return found, diagnostics
 
 
