@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,6 +97,7 @@ def build(
         and tuple(previous.sources) == sources
         and previous.settings == settings_fingerprint(config)
         and _disk_matches(config.out_dir, previous)
+        and _environment_fits(config)
     ):
         return BuildResult(
             True,
@@ -173,7 +174,7 @@ def prepare(
     from nb2pkg.emit.package import render_package
     from nb2pkg.versioning import decide_version
 
-    plan, diagnostics = plan_config(config, auto=auto)
+    plan, diagnostics = plan_config(config, auto=auto, recorded=recorded_requirements(config))
     if plan is None:
         return None, diagnostics
     current_version = previous.version if previous is not None else config.initial_version
@@ -232,7 +233,7 @@ def prepare(
 
 
 def plan_config(
-    config: BuildConfig, *, auto: bool = False
+    config: BuildConfig, *, auto: bool = False, recorded: Mapping[str, str] | None = None
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
     from nb2pkg.plan.notebook_plan import plan_notebook
     from nb2pkg.plan.package_plan import plan_package
@@ -257,11 +258,40 @@ def plan_config(
         config.package,
         autolog=config.autolog,
         git_commit=git_commit(config.notebooks[0].parent),
+        recorded_requirements=recorded,
+        requirement_overrides=dict(config.dependency_overrides),
     )
     diagnostics += plan.diagnostics
     if has_errors(diagnostics):
         return None, diagnostics
     return plan, diagnostics
+
+
+def recorded_requirements(config: BuildConfig) -> dict[str, str]:
+    """The dependencies the last build wrote into the package's pyproject.toml, by name.
+
+    The environment the package was built in is an input of every build and every `check`:
+    both keep these ranges while the installed versions still satisfy them.
+    """
+    import tomllib
+
+    from nb2pkg.emit.dependencies import requirements_by_name
+
+    if not (config.out_dir / MANIFEST_PATH).is_file():
+        return {}
+    try:
+        data = tomllib.loads((config.out_dir / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    listed = data.get("project", {}).get("dependencies", [])
+    return requirements_by_name(t for t in listed if isinstance(t, str))
+
+
+def _environment_fits(config: BuildConfig) -> bool:
+    """Whether every installed distribution still satisfies the range the last build wrote."""
+    from nb2pkg.emit.dependencies import outside_recorded_range
+
+    return not outside_recorded_range(recorded_requirements(config))
 
 
 def settings_fingerprint(config: BuildConfig) -> str:
@@ -450,7 +480,8 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
         return [], diagnostics
     if previous is None:
         return [f"{config.out_dir}: no package built here yet (no {MANIFEST_PATH})"], diagnostics
-    plan, more = plan_config(config)
+    recorded = recorded_requirements(config)
+    plan, more = plan_config(config, recorded=recorded)
     diagnostics += more
     if plan is None:
         return [], diagnostics
@@ -459,15 +490,32 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     # The same decision as `build`: stale exactly when a build would change a package file.
     # A notebook edit that changes no generated file (markdown, unmarked cells) is not staleness.
     found = [str(d) for d in differences(config.out_dir, wanted) if d.path not in VOLATILE]
+    if any(line.startswith("pyproject.toml") for line in found):
+        found += _dependency_causes(recorded, plan.requirements)
     sources = _source_hashes(config)
     if found and sources is not None:
-        recorded = set(previous.sources)
+        built_from = set(previous.sources)
         found = [
             f"{name}: changed since the last build"
             for name, digest in sources
-            if (name, digest) not in recorded
+            if (name, digest) not in built_from
         ] + found
     return found, diagnostics
+
+
+def _dependency_causes(recorded: Mapping[str, str], requirements: tuple[str, ...]) -> list[str]:
+    """Why pyproject.toml's dependencies would change: the environment, named per distribution."""
+    from nb2pkg.emit.dependencies import installed_version, requirements_by_name
+
+    causes = []
+    for name, text in requirements_by_name(requirements).items():
+        before = recorded.get(name)
+        if before is None or before == text:
+            continue
+        version = installed_version(name)
+        here = f"{name} {version} is installed here" if version else f"{name} is not installed here"
+        causes.append(f"pyproject.toml: dependency `{before}` becomes `{text}` ({here})")
+    return causes
 
 
 def _failed(config: BuildConfig, diagnostics: list[Diagnostic]) -> BuildResult:

@@ -9,6 +9,9 @@ Keys (all optional):
     version = "0.1.0"                   # version of the first build
     autolog = false                     # call mlflow.autolog() in run()
 
+    [tool.nb2pkg.dependencies]          # version ranges for the generated pyproject.toml
+    pandas = ">=1.5,<3"                 # instead of >=MAJOR.MINOR of what is installed
+
 Diagnostic codes:
   NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key or type
   NB602 no notebooks to build
@@ -34,6 +37,7 @@ KEYS: Mapping[str, type] = {
     "out": str,
     "version": str,
     "autolog": bool,
+    "dependencies": dict,
 }
 
 
@@ -52,10 +56,15 @@ class BuildConfig:
     initial_version: str = "0.1.0"
     autolog: bool = False
     root: Path = Path(".")
+    dependency_overrides: tuple[tuple[str, str], ...] = ()
+    """``[tool.nb2pkg.dependencies]``: (canonical distribution name, version specifier)."""
 
     def fingerprint(self) -> str:
         """What, besides the notebooks, decides the generated files."""
-        return f"name={self.package};version={self.initial_version};autolog={self.autolog}"
+        text = f"name={self.package};version={self.initial_version};autolog={self.autolog}"
+        if self.dependency_overrides:
+            text += ";dependencies=" + ",".join(f"{n}{s}" for n, s in self.dependency_overrides)
+        return text
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -125,7 +134,35 @@ def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnos
                     "",
                 )
             )
+        elif key == "dependencies" and isinstance(value, dict):
+            problems += _bad_specifiers(value, pyproject)
     return settings, pyproject, problems
+
+
+def _bad_specifiers(table: Mapping[str, Any], pyproject: Path) -> list[Diagnostic]:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    problems = []
+    for name, spec in table.items():
+        try:
+            SpecifierSet(spec if isinstance(spec, str) else "!")
+        except InvalidSpecifier:
+            problems.append(
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    f"[tool.nb2pkg.dependencies] {name} = {spec!r} is not a version range",
+                    Location(str(pyproject)),
+                    f'write a PEP 440 range as a string, e.g. {name} = ">=1.5,<3"',
+                )
+            )
+    return problems
+
+
+def _overrides(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    from packaging.utils import canonicalize_name
+
+    return tuple(sorted((str(canonicalize_name(n)), s.replace(" ", "")) for n, s in table.items()))
 
 
 def resolve_config(
@@ -177,6 +214,7 @@ def resolve_config(
         initial_version=settings.get("version", "0.1.0"),
         autolog=bool(settings.get("autolog", False)),
         root=base,
+        dependency_overrides=_overrides(settings.get("dependencies", {})),
     ), []
 
 
