@@ -479,7 +479,11 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     if has_errors(diagnostics):
         return [], diagnostics
     if previous is None:
-        return [f"{config.out_dir}: no package built here yet (no {MANIFEST_PATH})"], diagnostics
+        notebooks = " ".join(display_path(p, config.root) for p in config.notebooks)
+        return [
+            f"{config.out_dir}: no package built here yet (no {MANIFEST_PATH}); "
+            f"build it first: nb2pkg build {notebooks} -o {config.out_dir}"
+        ], diagnostics
     recorded = recorded_requirements(config)
     plan, more = plan_config(config, recorded=recorded)
     diagnostics += more

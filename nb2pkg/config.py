@@ -171,8 +171,11 @@ def resolve_config(
     out_dir: str | Path | None = None,
     name: str | None = None,
     root: Path | None = None,
+    command: str = "build",
 ) -> tuple[BuildConfig | None, list[Diagnostic]]:
-    """Flags override ``[tool.nb2pkg]``; relative config paths are relative to its pyproject."""
+    """Flags override ``[tool.nb2pkg]``; relative config paths are relative to its pyproject.
+
+    ``command`` is the CLI command the hints are worded for (``build`` or ``check``)."""
     cwd = (root or Path.cwd()).resolve()
     settings, pyproject, problems = read_settings(cwd)
     if problems:
@@ -194,10 +197,12 @@ def resolve_config(
             Diagnostic(
                 "NB602",
                 Severity.ERROR,
-                "no notebooks to build",
-                None,
-                "name them: nb2pkg build NOTEBOOK.ipynb (or list them in [tool.nb2pkg] "
-                "notebooks, e.g. with `nb2pkg init`)",
+                f"no notebooks to {command}",
+                Location("command line"),
+                f"name them: nb2pkg {command} NOTEBOOK.ipynb"
+                + (" -o PACKAGE_DIR" if command == "check" else "")
+                + " (or list them in [tool.nb2pkg] notebooks of pyproject.toml: `nb2pkg init` "
+                "writes that section)",
             )
         ]
     package = name or settings.get("name") or package_name_for(paths[0].stem)
