@@ -315,6 +315,8 @@ def _where_text(span: SourceSpan, package_dir: Path, file: Path, line: int) -> s
     found = current_cell(notebook, span.cell_id) if notebook is not None else None
     if found is not None:
         number, source = found
+        if not file.is_file():
+            file = package_dir / file  # given relative to the package, as the manifest lists it
         try:
             generated = file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
