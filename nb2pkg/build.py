@@ -449,6 +449,8 @@ def _manifest(
     rendered: RenderedPackage,
     files: list[EmittedFile],
 ) -> EmittedFile:
+    from nb2pkg.emit.step_graph import step_graph
+
     # The hashes of the bytes that were analysed, not re-read: they are what was built.
     sources = tuple((n.notebook.display_path, n.notebook.sha256) for n in plan.notebooks)
     manifest = Manifest(
@@ -462,6 +464,7 @@ def _manifest(
             path: tuple(SourceSpan(*span) for span in spans)
             for path, spans in rendered.source_map.items()
         },
+        graph={node.key: node.needs for node in step_graph(plan)},
     )
     return EmittedFile(MANIFEST_PATH, manifest.to_json())
 

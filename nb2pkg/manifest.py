@@ -74,6 +74,8 @@ class Manifest:
     a fingerprint of the build settings): when it changes, an unchanged notebook is no
     reason to answer "up to date" without rendering."""
     format_version: int = FORMAT_VERSION
+    graph: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each step and the steps whose outputs it reads (``pipeline.graph()``)."""
 
     def to_json(self) -> str:
         data = {
@@ -84,6 +86,7 @@ class Manifest:
             "sources": [{"notebook": nb, "sha256": sha} for nb, sha in self.sources],
             "api": _api_to_json(self.api),
             "files": dict(self.files),
+            "graph": {step: list(needs) for step, needs in self.graph.items()},
             "source_map": {
                 path: [list(span) for span in sorted(spans)]
                 for path, spans in self.source_map.items()
@@ -306,7 +309,17 @@ def _manifest_from_json(data: Any) -> Manifest:
         api=_api_from_json(_field(root, "api", dict, "the manifest")),
         files=dict(files),
         source_map=source_map,
+        graph=_graph(_optional(root, "graph", dict, {})),
     )
+
+
+def _graph(value: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    graph: dict[str, tuple[str, ...]] = {}
+    for step, needs in value.items():
+        if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+            raise _ShapeError(f"graph[{step!r}] is not a list of step names")
+        graph[step] = tuple(needs)
+    return graph
 
 
 def _source(value: Any) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from nb2pkg.emit.modules import ModuleText, render_modules
 from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_main, render_pipeline
 from nb2pkg.emit.project_files import render_pyproject, render_readme
+from nb2pkg.emit.step_files import STEPS_MODULE, render_steps_io
 from nb2pkg.emit.test_files import render_tests
 from nb2pkg.model import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
 from nb2pkg.plan.package_plan import PackagePlan
@@ -54,6 +55,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files[f"{src}/pipeline.py"] = render_pipeline(plan, version)
     files[build_info_path(pkg)] = render_build_info(plan, version)
     files[f"{src}/tracking.py"] = TRACKING_TEMPLATE.read_text(encoding="utf-8")
+    files[f"{src}/{STEPS_MODULE}.py"] = render_steps_io()
     files[f"{src}/py.typed"] = ""
     files["pyproject.toml"] = render_pyproject(plan, version)
     files["README.md"] = render_readme(plan, version, modules)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signature_default
 from nb2pkg.emit.modules import ModuleText
+from nb2pkg.emit.step_files import STEP_COMMAND_DISPATCH, STEP_COMMAND_PARSERS
+from nb2pkg.emit.step_graph import render_graph_constant
 from nb2pkg.model import ParamSource, RunParam, StepPlan
 from nb2pkg.plan.package_plan import PackagePlan
 
@@ -164,6 +166,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "                recorder.log_metrics(values)",
         "    return outputs",
     ]
+    lines += ["", *render_graph_constant(plan)]
     return "\n".join(lines) + "\n"
 
 
@@ -275,10 +278,12 @@ def render_main(plan: PackagePlan, version: str) -> str:
         *options,
         '    run_parser.add_argument("--no-track", action="store_true", '
         'help="do not log the run to MLflow")',
+        *STEP_COMMAND_PARSERS,
         "    return parser",
         "",
         "",
         "def main(argv: list[str] | None = None) -> int:",
+        *STEP_COMMAND_DISPATCH,
         "    args = build_parser().parse_args(argv)",
         "    from . import tracking",
         "    from .pipeline import run",

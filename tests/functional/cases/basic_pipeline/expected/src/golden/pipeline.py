@@ -69,3 +69,42 @@ def run(
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
     return outputs
+
+
+# Each step: the function it calls, the steps it reads from (`needs`), which stored
+# value each argument comes from (`inputs`: argument -> step), the run() parameters it
+# takes, and the values it stores (`outputs`: returns, then inputs changed in place).
+GRAPH: dict[str, dict[str, Any]] = {
+    "load_scores": {
+        "module": "input",
+        "function": "load_scores",
+        "needs": [],
+        "inputs": {},
+        "params": [],
+        "outputs": ["scores"],
+        "returns": ["scores"],
+    },
+    "scale_scores": {
+        "module": "input",
+        "function": "scale_scores",
+        "needs": ["load_scores"],
+        "inputs": {"scores": "load_scores"},
+        "params": ["scale", "passing_mark"],
+        "outputs": ["scaled", "passed"],
+        "returns": ["scaled", "passed"],
+    },
+    "summarise": {
+        "module": "input",
+        "function": "summarise",
+        "needs": ["scale_scores"],
+        "inputs": {"scaled": "scale_scores", "passed": "scale_scores"},
+        "params": [],
+        "outputs": ["mean_score", "pass_rate"],
+        "returns": ["mean_score", "pass_rate"],
+    },
+}
+
+
+def graph() -> dict[str, tuple[str, ...]]:
+    """Each step and the steps whose outputs it reads, in pipeline order."""
+    return {name: tuple(node["needs"]) for name, node in GRAPH.items()}

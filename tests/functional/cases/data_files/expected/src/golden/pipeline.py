@@ -60,3 +60,33 @@ def run(
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
     return outputs
+
+
+# Each step: the function it calls, the steps it reads from (`needs`), which stored
+# value each argument comes from (`inputs`: argument -> step), the run() parameters it
+# takes, and the values it stores (`outputs`: returns, then inputs changed in place).
+GRAPH: dict[str, dict[str, Any]] = {
+    "read_sales": {
+        "module": "input",
+        "function": "read_sales",
+        "needs": [],
+        "inputs": {},
+        "params": ["sales_path"],
+        "outputs": ["rows"],
+        "returns": ["rows"],
+    },
+    "total_by_region": {
+        "module": "input",
+        "function": "total_by_region",
+        "needs": ["read_sales"],
+        "inputs": {"rows": "read_sales"},
+        "params": ["minimum"],
+        "outputs": ["totals"],
+        "returns": ["totals"],
+    },
+}
+
+
+def graph() -> dict[str, tuple[str, ...]]:
+    """Each step and the steps whose outputs it reads, in pipeline order."""
+    return {name: tuple(node["needs"]) for name, node in GRAPH.items()}

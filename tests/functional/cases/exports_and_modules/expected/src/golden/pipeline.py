@@ -53,3 +53,42 @@ def run(
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
     return outputs
+
+
+# Each step: the function it calls, the steps it reads from (`needs`), which stored
+# value each argument comes from (`inputs`: argument -> step), the run() parameters it
+# takes, and the values it stores (`outputs`: returns, then inputs changed in place).
+GRAPH: dict[str, dict[str, Any]] = {
+    "read_records": {
+        "module": "input",
+        "function": "read_records",
+        "needs": [],
+        "inputs": {},
+        "params": [],
+        "outputs": ["records"],
+        "returns": ["records"],
+    },
+    "summarise": {
+        "module": "reporting",
+        "function": "summarise",
+        "needs": ["read_records"],
+        "inputs": {"records": "read_records"},
+        "params": [],
+        "outputs": ["first"],
+        "returns": ["first"],
+    },
+    "collect_names": {
+        "module": "input",
+        "function": "collect_names",
+        "needs": ["read_records"],
+        "inputs": {"records": "read_records"},
+        "params": [],
+        "outputs": ["names"],
+        "returns": ["names"],
+    },
+}
+
+
+def graph() -> dict[str, tuple[str, ...]]:
+    """Each step and the steps whose outputs it reads, in pipeline order."""
+    return {name: tuple(node["needs"]) for name, node in GRAPH.items()}

@@ -52,3 +52,42 @@ def run(
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
     return outputs
+
+
+# Each step: the function it calls, the steps it reads from (`needs`), which stored
+# value each argument comes from (`inputs`: argument -> step), the run() parameters it
+# takes, and the values it stores (`outputs`: returns, then inputs changed in place).
+GRAPH: dict[str, dict[str, Any]] = {
+    "compute_area": {
+        "module": "input",
+        "function": "compute_area",
+        "needs": [],
+        "inputs": {},
+        "params": [],
+        "outputs": ["radius", "area"],
+        "returns": ["radius", "area"],
+    },
+    "compute_circumference": {
+        "module": "input",
+        "function": "compute_circumference",
+        "needs": ["compute_area"],
+        "inputs": {"radius": "compute_area"},
+        "params": [],
+        "outputs": ["circumference"],
+        "returns": ["circumference"],
+    },
+    "touch_area": {
+        "module": "input",
+        "function": "touch_area",
+        "needs": ["compute_area"],
+        "inputs": {"area": "compute_area"},
+        "params": [],
+        "outputs": [],
+        "returns": [],
+    },
+}
+
+
+def graph() -> dict[str, tuple[str, ...]]:
+    """Each step and the steps whose outputs it reads, in pipeline order."""
+    return {name: tuple(node["needs"]) for name, node in GRAPH.items()}

@@ -32,10 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser = commands.add_parser("run", help="run the pipeline and log it to MLflow")
     run_parser.add_argument("--base", dest="base", type=int, default=2, help="pipeline parameter (default: %(default)s)")
     run_parser.add_argument("--no-track", action="store_true", help="do not log the run to MLflow")
+    commands.add_parser("graph", add_help=False, help="print the step graph: graph [--format text|dot|mermaid]")
+    commands.add_parser("run-step", add_help=False, help="run one step from stored inputs: run-step NAME --inputs URL --outputs URL")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["graph"], ["run-step"]):
+        from .steps_io import main as steps_main
+
+        return steps_main(argv)
     args = build_parser().parse_args(argv)
     from . import tracking
     from .pipeline import run

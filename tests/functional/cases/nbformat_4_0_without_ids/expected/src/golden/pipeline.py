@@ -57,3 +57,33 @@ def run(
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
     return outputs
+
+
+# Each step: the function it calls, the steps it reads from (`needs`), which stored
+# value each argument comes from (`inputs`: argument -> step), the run() parameters it
+# takes, and the values it stores (`outputs`: returns, then inputs changed in place).
+GRAPH: dict[str, dict[str, Any]] = {
+    "make_square": {
+        "module": "input",
+        "function": "make_square",
+        "needs": [],
+        "inputs": {},
+        "params": ["base"],
+        "outputs": ["square"],
+        "returns": ["square"],
+    },
+    "make_cube": {
+        "module": "input",
+        "function": "make_cube",
+        "needs": ["make_square"],
+        "inputs": {"square": "make_square"},
+        "params": ["base"],
+        "outputs": ["cube"],
+        "returns": ["cube"],
+    },
+}
+
+
+def graph() -> dict[str, tuple[str, ...]]:
+    """Each step and the steps whose outputs it reads, in pipeline order."""
+    return {name: tuple(node["needs"]) for name, node in GRAPH.items()}

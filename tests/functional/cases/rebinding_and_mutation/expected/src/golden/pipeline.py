@@ -66,3 +66,60 @@ def run(
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
     return outputs
+
+
+# Each step: the function it calls, the steps it reads from (`needs`), which stored
+# value each argument comes from (`inputs`: argument -> step), the run() parameters it
+# takes, and the values it stores (`outputs`: returns, then inputs changed in place).
+GRAPH: dict[str, dict[str, Any]] = {
+    "load": {
+        "module": "input",
+        "function": "load",
+        "needs": [],
+        "inputs": {},
+        "params": [],
+        "outputs": ["rows"],
+        "returns": ["rows"],
+    },
+    "drop_small": {
+        "module": "input",
+        "function": "drop_small",
+        "needs": ["load"],
+        "inputs": {"rows": "load"},
+        "params": [],
+        "outputs": ["rows"],
+        "returns": ["rows"],
+    },
+    "add_y": {
+        "module": "input",
+        "function": "add_y",
+        "needs": ["drop_small"],
+        "inputs": {"rows": "drop_small"},
+        "params": ["offset"],
+        "outputs": ["rows"],
+        "returns": [],
+    },
+    "order": {
+        "module": "input",
+        "function": "order",
+        "needs": ["add_y"],
+        "inputs": {"rows": "add_y"},
+        "params": ["threshold"],
+        "outputs": ["rows", "big"],
+        "returns": ["rows", "big"],
+    },
+    "count_big": {
+        "module": "input",
+        "function": "count_big",
+        "needs": ["order"],
+        "inputs": {"big": "order"},
+        "params": [],
+        "outputs": ["count"],
+        "returns": ["count"],
+    },
+}
+
+
+def graph() -> dict[str, tuple[str, ...]]:
+    """Each step and the steps whose outputs it reads, in pipeline order."""
+    return {name: tuple(node["needs"]) for name, node in GRAPH.items()}

@@ -1,0 +1,29 @@
+"""``steps_io.py`` (one step from stored values) and its commands in ``__main__.py``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STEPS_TEMPLATE = Path(__file__).with_name("steps_template.py")
+STEPS_MODULE = "steps_io"
+
+STEP_COMMAND_PARSERS = (
+    '    commands.add_parser("graph", add_help=False, '
+    'help="print the step graph: graph [--format text|dot|mermaid]")',
+    '    commands.add_parser("run-step", add_help=False, '
+    'help="run one step from stored inputs: run-step NAME --inputs URL --outputs URL")',
+)
+"""Lines of ``build_parser()``: the commands listed in ``--help`` (``steps_io`` parses them)."""
+
+STEP_COMMAND_DISPATCH = (
+    "    argv = sys.argv[1:] if argv is None else argv",
+    '    if argv[:1] in (["graph"], ["run-step"]):',
+    f"        from .{STEPS_MODULE} import main as steps_main",
+    "",
+    "        return steps_main(argv)",
+)
+"""First lines of ``main()``."""
+
+
+def render_steps_io() -> str:
+    return STEPS_TEMPLATE.read_text(encoding="utf-8")
