@@ -235,6 +235,7 @@ def prepare(
 def plan_config(
     config: BuildConfig, *, auto: bool = False, recorded: Mapping[str, str] | None = None
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
+    from nb2pkg.emit.export_settings import load_exports
     from nb2pkg.plan.notebook_plan import plan_notebook
     from nb2pkg.plan.package_plan import plan_package
     from nb2pkg.tags import tag_cells
@@ -261,6 +262,7 @@ def plan_config(
         recorded_requirements=recorded,
         requirement_overrides=dict(config.dependency_overrides),
     )
+    plan = replace(plan, exports=load_exports(config.out_dir))
     diagnostics += plan.diagnostics
     if has_errors(diagnostics):
         return None, diagnostics
@@ -296,7 +298,11 @@ def _environment_fits(config: BuildConfig) -> bool:
 
 def settings_fingerprint(config: BuildConfig) -> str:
     """What, besides the notebooks, decides the generated files: nb2pkg's version and settings."""
-    return f"nb2pkg {NB2PKG_VERSION}; {config.fingerprint()}"
+    from nb2pkg.emit.export_settings import fingerprint, load_exports
+
+    exports = load_exports(config.out_dir)
+    text = f"nb2pkg {NB2PKG_VERSION}; {config.fingerprint()}"
+    return f"{text};{fingerprint(exports)}" if exports else text
 
 
 def git_commit(folder: Path) -> str:
@@ -361,7 +367,9 @@ def _decides_changes(path: str) -> bool:
     Not the CHANGELOG or the manifest, which a build writes about itself, nor ``_build.py``,
     which holds the git commit and is rewritten only together with other changes.
     """
-    return path not in VOLATILE and not path.endswith("/_build.py")
+    from nb2pkg.emit.orchestrator_files import is_export_file
+
+    return path not in VOLATILE and not path.endswith("/_build.py") and not is_export_file(path)
 
 
 def _files_differ(rendered: RenderedPackage, previous: Manifest) -> bool:

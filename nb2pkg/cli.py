@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         tag_command.add_parser(commands)
+    from nb2pkg.commands import export_command
+
+    export_command.add_parser(commands)
     return parser
 
 
@@ -154,6 +157,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _where(args)
     if args.command == "init":
         return _init(args)
+    if args.command == "export":
+        from nb2pkg.commands import export_command
+
+        return export_command.run(args)
     if args.command == "tag":
         from nb2pkg.commands import tag_command
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nb2pkg.emit.modules import ModuleText, render_modules
+from nb2pkg.emit.orchestrator_files import render_exports
 from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_main, render_pipeline
 from nb2pkg.emit.project_files import render_pyproject, render_readme
 from nb2pkg.emit.step_files import STEPS_MODULE, render_steps_io
@@ -60,6 +61,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files["pyproject.toml"] = render_pyproject(plan, version)
     files["README.md"] = render_readme(plan, version, modules)
     files.update(render_tests(plan))
+    files.update(render_exports(plan, version))
     files[".nb2pkg/.gitignore"] = (
         "# Backups of overwritten hand edits and staging of interrupted builds\nbackup/\ntmp-*/\n"
     )

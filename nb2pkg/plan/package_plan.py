@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nb2pkg.config import package_name_for
 from nb2pkg.emit.dependencies import merge_requirements, requirement_for, requirements_by_name
+from nb2pkg.emit.export_settings import ExportSettings
 from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.emit.mlflow_calls import tracking_requirements
 from nb2pkg.model import Diagnostic, Location, Role, RunParam, Severity
@@ -41,6 +42,8 @@ class PackagePlan:
     git_commit: str = ""
     diagnostics: tuple[Diagnostic, ...] = ()
     modules: tuple[str, ...] = field(default=())
+    exports: tuple[ExportSettings, ...] = ()
+    """Orchestrators the package is exported to (``nb2pkg export``)."""
 
 
 def plan_package(

@@ -1,0 +1,300 @@
+"""The exported pipeline on real orchestrator engines, each in its own cached virtualenv.
+
+Airflow 3: ``dag.test()`` runs the exported DAG of the classification example end to end
+with a local artifact folder and the same results as ``run()``; a failing step fails its
+task (and the DAG run's MLflow run); with the LocalExecutor two independent steps overlap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.branching_notebook import write_branching_notebook
+from tests.integration.cached_envs import AIRFLOW_REQUIREMENTS, CachedEnv, cached_env
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def airflow_env() -> CachedEnv:
+    return cached_env("airflow-3.3.2", AIRFLOW_REQUIREMENTS)
+
+
+class AirflowHome:
+    """An AIRFLOW_HOME with its own sqlite metadata database and DAGs folder."""
+
+    def __init__(self, env: CachedEnv, root: Path) -> None:
+        self.env = env
+        self.root = root
+        self.dags = root / "dags"
+        self.dags.mkdir(parents=True)
+        migrated = self.run("airflow", "db", "migrate")
+        assert migrated.returncode == 0, migrated.stderr[-4000:]
+
+    def variables(self, **extra: str) -> dict[str, str]:
+        return {
+            "AIRFLOW_HOME": str(self.root),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{self.root / 'mlflow.db'}",
+            "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+            **extra,
+        }
+
+    def run(
+        self, *args: str | Path, timeout: float = 900, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        return self.env.run(*args, cwd=self.root, timeout=timeout, **self.variables(**extra))
+
+    def python(self, script: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return self.run(self.env.python, "-c", script, **extra)
+
+
+@pytest.fixture
+def airflow_home(airflow_env: CachedEnv, tmp_path: Path) -> AirflowHome:
+    return AirflowHome(airflow_env, tmp_path / "airflow")
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_nb2pkg(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """This checkout's CLI (the one under test), as ``python -m nb2pkg``."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "nb2pkg", *(str(a) for a in args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _export(notebook: Path, out: Path, *options: str, target: str = "airflow") -> Path:
+    done = run_nb2pkg("export", target, notebook, "-o", out, *options, cwd=notebook.parent)
+    assert done.returncode == 0, done.stderr
+    [dag_file] = (out / "orchestrators" / "airflow").glob("*_dag.py")
+    return dag_file
+
+
+DAG_TEST = """
+import importlib.util, json, sys, time
+spec = importlib.util.spec_from_file_location("exported_dag", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+[dag] = [v for v in vars(module).values() if type(v).__name__ == "DAG"]
+started = time.perf_counter()
+run = dag.test(run_conf=json.loads(sys.argv[2]))
+seconds = time.perf_counter() - started
+tasks = {ti.task_id: ti.state for ti in run.get_task_instances()}
+print(json.dumps({"state": run.state, "run_id": run.run_id, "tasks": tasks, "seconds": seconds}))
+"""
+
+
+def _dag_test(home: AirflowHome, dag_file: Path, conf: dict[str, Any]) -> dict[str, Any]:
+    installed = home.dags / dag_file.name
+    shutil.copy(dag_file, installed)
+    script = home.root / "dag_test.py"
+    script.write_text(DAG_TEST)
+    done = home.run(home.env.python, script, installed, json.dumps(conf))
+    assert done.returncode == 0, done.stderr[-6000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _store(artifacts: Path, dag_id: str, run_id: str) -> Path:
+    """Where the DAG run kept its values (the DAG's own naming)."""
+    return artifacts / dag_id / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+
+
+def _mlflow_runs(home: AirflowHome) -> list[dict[str, Any]]:
+    script = (
+        "import json, mlflow\n"
+        "client = mlflow.MlflowClient()\n"
+        "runs = [r for e in client.search_experiments() for r in client.search_runs([e.experiment_id])]\n"
+        "print(json.dumps([{'id': r.info.run_id, 'status': r.info.status, 'tags': r.data.tags,"
+        " 'metrics': r.data.metrics} for r in runs]))\n"
+    )
+    done = home.python(script)
+    assert done.returncode == 0, done.stderr[-4000:]
+    runs: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return runs
+
+
+def test_the_classification_dag_gives_what_run_gives(
+    airflow_home: AirflowHome,
+    examples_workspace: Path,
+    tmp_path: Path,
+    same_value: Callable[..., None],
+) -> None:
+    out = tmp_path / "classification-pkg"
+    dag_file = _export(
+        examples_workspace / "classification.ipynb",
+        out,
+        "--schedule",
+        "@daily",
+        "--retries",
+        "0",
+    )
+    airflow_home.env.pip_install(out, cwd=tmp_path)
+    artifacts = tmp_path / "artifacts"
+    result = _dag_test(
+        airflow_home, dag_file, {"nb2pkg_artifacts": str(artifacts), "n_estimators": 50}
+    )
+    assert result["state"] == "success", result
+    steps = ("load_data", "split", "train", "evaluate")
+    assert all(result["tasks"][step] == "success" for step in steps), result
+    store = _store(artifacts, "classification", result["run_id"])
+    compare = tmp_path / "compare.pickle"
+    script = (
+        "import pickle, sys, time, classification\n"
+        "from classification.steps_io import final_outputs\n"
+        "started = time.perf_counter()\n"
+        "expected = classification.run(track=False, n_estimators=50)\n"
+        "seconds = time.perf_counter() - started\n"
+        "pickle.dump((expected, final_outputs(sys.argv[1]), seconds), open(sys.argv[2], 'wb'))\n"
+    )
+    done = airflow_home.run(airflow_home.env.python, "-c", script, store, compare)
+    assert done.returncode == 0, done.stderr[-4000:]
+    with compare.open("rb") as handle:
+        expected, stored, run_seconds = pickle.load(handle)
+    assert sorted(stored) == sorted(expected)
+    for name in expected:
+        same_value(expected[name], stored[name], where=name)
+    # One MLflow run for the DAG run, one nested run per step, all FINISHED.
+    runs = _mlflow_runs(airflow_home)
+    [parent] = [r for r in runs if "nb2pkg.step" not in r["tags"]]
+    children = [r for r in runs if r["tags"].get("mlflow.parentRunId") == parent["id"]]
+    assert parent["status"] == "FINISHED"
+    assert sorted(r["tags"]["nb2pkg.step"] for r in children) == sorted(steps)
+    assert all(r["status"] == "FINISHED" for r in children)
+    [evaluate] = [r for r in children if r["tags"]["nb2pkg.step"] == "evaluate"]
+    same_value(expected["accuracy"], evaluate["metrics"]["accuracy"], where="accuracy metric")
+    print(f"\nAirflow dag.test(): {result['seconds']:.1f} s; run(): {run_seconds:.1f} s")
+
+
+def test_a_failing_step_fails_its_task_and_the_mlflow_run(
+    airflow_home: AirflowHome,
+    tmp_path: Path,
+) -> None:
+    notebook = write_branching_notebook(tmp_path / "failing_branch.ipynb", fail_in="double")
+    out = tmp_path / "failing-pkg"
+    dag_file = _export(notebook, out, "--retries", "0")
+    airflow_home.env.pip_install(out, cwd=tmp_path)
+    result = _dag_test(airflow_home, dag_file, {"nb2pkg_artifacts": str(tmp_path / "artifacts")})
+    assert result["state"] == "failed", result
+    assert result["tasks"]["double"] == "failed"
+    assert result["tasks"]["summarise"] == "success"  # the other branch still ran
+    assert result["tasks"]["combine"] == "upstream_failed"
+    runs = _mlflow_runs(airflow_home)
+    [parent] = [r for r in runs if "nb2pkg.step" not in r["tags"]]
+    assert parent["status"] == "FAILED"
+    assert parent["tags"]["nb2pkg.failed_step"] == "double"
+    [failed] = [r for r in runs if r["tags"].get("nb2pkg.step") == "double"]
+    assert failed["status"] == "FAILED"
+    assert failed["tags"]["nb2pkg.error"] == "RuntimeError: double failed on purpose"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def execution_api(airflow_home: AirflowHome) -> Iterator[str]:
+    """Airflow's execution API server, which tasks run by the LocalExecutor report to."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/execution/"
+    log = (airflow_home.root / "api-server.log").open("w")
+    server = subprocess.Popen(
+        ["airflow", "api-server", "--apps", "execution", "--port", str(port)],
+        cwd=airflow_home.root,
+        env=airflow_home.env.environment(**airflow_home.variables()),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            assert server.poll() is None, (airflow_home.root / "api-server.log").read_text()
+            assert time.monotonic() < deadline, "the execution API server did not start"
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def test_independent_steps_run_at_the_same_time(
+    airflow_home: AirflowHome,
+    execution_api: str,
+    tmp_path: Path,
+) -> None:
+    notebook = write_branching_notebook(tmp_path / "parallel_branches.ipynb")
+    out = tmp_path / "parallel-pkg"
+    dag_file = _export(notebook, out, "--no-track")
+    airflow_home.env.pip_install(out, cwd=tmp_path)
+    shutil.copy(dag_file, airflow_home.dags / dag_file.name)
+    conf = {"nb2pkg_artifacts": str(tmp_path / "artifacts"), "pause": 3.0}
+    done = airflow_home.run(
+        "airflow",
+        "dags",
+        "test",
+        "parallel_branches",
+        "--use-executor",
+        "--conf",
+        json.dumps(conf),
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__PARALLELISM="4",
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=execution_api,
+    )
+    assert done.returncode == 0, done.stderr[-6000:]
+    timings = _task_timings(airflow_home, "parallel_branches")
+    assert all(state == "success" for state, _, _ in timings.values()), timings
+    _, double_start, double_end = timings["double"]
+    _, summarise_start, summarise_end = timings["summarise"]
+    assert double_start < summarise_end and summarise_start < double_end, timings
+    # ... and each starts only after what it reads is there.
+    assert timings["load"][2] <= min(double_start, summarise_start)
+    assert timings["combine"][1] >= max(double_end, summarise_end, timings["tag_rows"][2])
+
+
+def _task_timings(home: AirflowHome, dag_id: str) -> dict[str, tuple[str, str, str]]:
+    import sqlite3
+
+    with sqlite3.connect(home.root / "airflow.db") as db:
+        rows = db.execute(
+            "select task_id, state, start_date, end_date from task_instance where dag_id = ?",
+            (dag_id,),
+        ).fetchall()
+    return {task: (state, start, end) for task, state, start, end in rows}
