@@ -289,7 +289,7 @@ def _decode(entry: Mapping[str, Any], data: bytes) -> Any:
 def run_step(
     name: str,
     *,
-    inputs: str,
+    inputs: str | Mapping[str, str],
     outputs: str,
     params: Mapping[str, Any] | None = None,
     track: bool = False,
@@ -298,15 +298,17 @@ def run_step(
     """Run step ``name`` on the values stored at ``inputs``; store and return its outputs.
 
     ``params`` holds ``run()`` parameters; those the step does not take are ignored, those
-    not given keep the step's defaults.
+    not given keep the step's defaults. ``inputs`` may also map each step this one reads
+    from to the base URL its values are under (orchestrators that give every task its own
+    artifact location, such as Kubeflow Pipelines).
     """
     graph = _graph()
     node = graph.get(name)
     if node is None:
         raise KeyError(f"no step `{name}` in this pipeline; steps: {', '.join(graph)}")
-    source = ArtifactStore(inputs)
     arguments: dict[str, Any] = {
-        argument: source.load(producer, argument) for argument, producer in node["inputs"].items()
+        argument: _store_of(inputs, producer).load(producer, argument)
+        for argument, producer in node["inputs"].items()
     }
     given = {k: v for k, v in (params or {}).items() if k in node["params"]}
     arguments.update(given)
@@ -326,6 +328,14 @@ def run_step(
             values[changed] = arguments[changed]  # an input the step changed in place
     ArtifactStore(outputs).save_step(name, values)
     return values
+
+
+def _store_of(inputs: str | Mapping[str, str], producer: str) -> ArtifactStore:
+    if isinstance(inputs, str):
+        return ArtifactStore(inputs)
+    if producer not in inputs:
+        raise ArtifactError(f"no location given for the values of step `{producer}`")
+    return ArtifactStore(inputs[producer])
 
 
 def _named(returns: list[str], result: Any) -> dict[str, Any]:
@@ -356,13 +366,12 @@ def _step_run(
         yield recorder
 
 
-def final_outputs(base: str) -> dict[str, Any]:
+def final_outputs(base: str | Mapping[str, str]) -> dict[str, Any]:
     """What ``run()`` returns, from a store where every step has run: each value from the
-    last step that produced or changed it."""
-    store = ArtifactStore(base)
+    last step that produced or changed it. ``base`` as ``inputs`` of :func:`run_step`."""
     found: dict[str, Any] = {}
     for name in _graph():
-        found.update(store.load_step(name))
+        found.update(_store_of(base, name).load_step(name))
     return found
 
 

@@ -24,7 +24,12 @@ from typing import Any
 import pytest
 
 from tests.branching_notebook import write_branching_notebook
-from tests.integration.cached_envs import AIRFLOW_REQUIREMENTS, CachedEnv, cached_env
+from tests.integration.cached_envs import (
+    AIRFLOW_REQUIREMENTS,
+    KFP_REQUIREMENTS,
+    CachedEnv,
+    cached_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -90,8 +95,8 @@ def run_nb2pkg(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]
 def _export(notebook: Path, out: Path, *options: str, target: str = "airflow") -> Path:
     done = run_nb2pkg("export", target, notebook, "-o", out, *options, cwd=notebook.parent)
     assert done.returncode == 0, done.stderr
-    [dag_file] = (out / "orchestrators" / "airflow").glob("*_dag.py")
-    return dag_file
+    [written] = (out / "orchestrators" / target).glob("*.py")
+    return written
 
 
 DAG_TEST = """
@@ -298,3 +303,63 @@ def _task_timings(home: AirflowHome, dag_id: str) -> dict[str, tuple[str, str, s
             (dag_id,),
         ).fetchall()
     return {task: (state, start, end) for task, state, start, end in rows}
+
+
+# --------------------------------------------------------------------------- Kubeflow Pipelines
+
+
+@pytest.fixture(scope="session")
+def kfp_env() -> CachedEnv:
+    return cached_env("kfp-2.17.3", KFP_REQUIREMENTS)
+
+
+KFP_LOCAL_RUN = """
+import importlib.util, sys
+from kfp import local
+spec = importlib.util.spec_from_file_location("exported_pipeline", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=sys.argv[2])
+module.classification_pipeline(n_estimators=50)
+"""
+
+
+def test_the_kfp_pipeline_compiles_and_runs_locally_with_run_s_results(
+    kfp_env: CachedEnv,
+    examples_workspace: Path,
+    tmp_path: Path,
+    same_value: Callable[..., None],
+) -> None:
+    out = tmp_path / "classification-pkg"
+    module = _export(examples_workspace / "classification.ipynb", out, target="kfp")
+    kfp_env.pip_install(out, cwd=tmp_path)
+    compiled = kfp_env.run(kfp_env.python, module, cwd=tmp_path)
+    assert compiled.returncode == 0, compiled.stderr[-4000:]
+    spec = module.with_suffix(".yaml").read_text()
+    assert spec.count("'classification==0.1.0'") == 4  # one pinned install per component
+    for step in ("load-data", "split", "train", "evaluate"):
+        assert f"comp-step-{step}:" in spec
+    workdir = tmp_path / "kfp-run"  # no folder named like the package on the import path
+    workdir.mkdir()
+    script = workdir / "run_pipeline.py"
+    script.write_text(KFP_LOCAL_RUN)
+    root = workdir / "pipeline-root"
+    done = kfp_env.run(kfp_env.python, script, module, root, cwd=workdir)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+    stores = {index.parent.name: str(index.parent.parent) for index in root.rglob("_outputs.json")}
+    assert sorted(stores) == ["evaluate", "load_data", "split", "train"]
+    compare = tmp_path / "compare.pickle"
+    check = (
+        "import json, pickle, sys, classification\n"
+        "from classification.steps_io import final_outputs\n"
+        "expected = classification.run(track=False, n_estimators=50)\n"
+        "stored = final_outputs(json.loads(sys.argv[1]))\n"
+        "pickle.dump((expected, stored), open(sys.argv[2], 'wb'))\n"
+    )
+    done = kfp_env.run(kfp_env.python, "-c", check, json.dumps(stores), compare, cwd=workdir)
+    assert done.returncode == 0, done.stderr[-4000:]
+    with compare.open("rb") as handle:
+        expected, stored = pickle.load(handle)
+    assert sorted(stored) == sorted(expected)
+    for name in expected:
+        same_value(expected[name], stored[name], where=name)

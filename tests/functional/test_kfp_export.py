@@ -1,0 +1,80 @@
+"""`nb2pkg export kfp`: a KFP v2 module with one component per step, kept up to date."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from nb2pkg.cli import main
+from tests.branching_notebook import write_branching_notebook
+
+MODULE = Path("orchestrators/kfp/branches_kfp.py")
+
+
+def _export(tmp_path: Path, *options: str) -> Path:
+    notebook = write_branching_notebook(tmp_path / "branches.ipynb")
+    out = tmp_path / "out"
+    assert main(["export", "kfp", str(notebook), "-o", str(out), *options]) == 0
+    return out
+
+
+def test_one_component_per_step_reading_the_artifacts_of_the_steps_it_needs(
+    tmp_path: Path,
+) -> None:
+    out = _export(tmp_path)
+    text = (out / MODULE).read_text()
+    tree = ast.parse(text)
+    components = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any("component" in ast.unparse(d) for d in node.decorator_list)
+    }
+    assert list(components) == [
+        "step_load",
+        "step_double",
+        "step_summarise",
+        "step_tag_rows",
+        "step_combine",
+    ]
+    combine = [ast.unparse(a) for a in components["step_combine"].args.args]
+    assert combine == [
+        "from_double: Input[Artifact]",
+        "from_summarise: Input[Artifact]",
+        "from_tag_rows: Input[Artifact]",
+        "values: Output[Artifact]",
+        "scale: int",
+    ]
+    assert 'PACKAGES_TO_INSTALL = ["branches==0.1.0"]' in text
+    assert 'BASE_IMAGE = "python:3.11"' in text
+    assert "\nfrom __future__ import" not in text  # KFP reads the annotations
+    assert (
+        "def branches_pipeline(\n    scale: int = 2,\n    pause: float = 0.0,\n) -> None:" in text
+    )
+    assert (
+        "step_double(from_load=step_load_task.outputs['values'], pause=pause, scale=scale)" in text
+    )
+    assert "# nb2pkg: branches.ipynb [id cell-4]\n@dsl.component(" in text
+    notebook = tmp_path / "branches.ipynb"
+    assert main(["check", str(notebook), "-o", str(out)]) == 0
+
+
+def test_an_image_with_the_package_needs_no_install(tmp_path: Path) -> None:
+    out = _export(tmp_path, "--base-image", "registry.example/team/branches:0.1.0", "--no-install")
+    text = (out / MODULE).read_text()
+    assert 'BASE_IMAGE = "registry.example/team/branches:0.1.0"' in text
+    assert "PACKAGES_TO_INSTALL = []" in text
+
+
+def test_without_kfp_here_the_module_is_written_and_compiling_is_explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "kfp", None)  # as where kfp is not installed
+    out = _export(tmp_path)
+    err = capsys.readouterr().err
+    assert f"kfp is not installed here: compile it with `python {out / MODULE}`" in err
+    assert not (out / MODULE).with_suffix(".yaml").exists()
