@@ -86,7 +86,8 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _loaded_type(module: str, name: str) -> type | None:
+def _loaded_type(module: str, name: str) -> Any:
+    """A class of a library the values come from, if that library is loaded (else None)."""
     found = sys.modules.get(module)
     kind = getattr(found, name, None) if found is not None else None
     return kind if isinstance(kind, type) else None
@@ -151,8 +152,7 @@ class ArtifactStore:
             text = self._read(step, OUTPUTS_INDEX)
         except ArtifactError:
             raise ArtifactError(
-                f"step `{step}` has not completed in {self.base} (no {OUTPUTS_INDEX}): "
-                "run it first"
+                f"step `{step}` has not completed in {self.base} (no {OUTPUTS_INDEX}): run it first"
             ) from None
         values: dict[str, dict[str, Any]] = json.loads(text)["values"]
         return values
@@ -279,7 +279,7 @@ def _decode(entry: Mapping[str, Any], data: bytes) -> Any:
     if kind == "joblib":
         return importlib.import_module("joblib").load(io.BytesIO(data))
     if kind == "pickle":
-        return pickle.loads(data)  # noqa: S301 - the contract: only from a store you trust
+        return pickle.loads(data)  # the contract: load only from a store you trust
     raise ArtifactError(f"unknown stored format {kind!r} of {entry.get('file')}")
 
 
@@ -289,7 +289,7 @@ def _decode(entry: Mapping[str, Any], data: bytes) -> Any:
 def run_step(
     name: str,
     *,
-    inputs: str,
+    inputs: str | Mapping[str, str],
     outputs: str,
     params: Mapping[str, Any] | None = None,
     track: bool = False,
@@ -298,15 +298,17 @@ def run_step(
     """Run step ``name`` on the values stored at ``inputs``; store and return its outputs.
 
     ``params`` holds ``run()`` parameters; those the step does not take are ignored, those
-    not given keep the step's defaults.
+    not given keep the step's defaults. ``inputs`` may also map each step this one reads
+    from to the base URL its values are under (orchestrators that give every task its own
+    artifact location, such as Kubeflow Pipelines).
     """
     graph = _graph()
     node = graph.get(name)
     if node is None:
         raise KeyError(f"no step `{name}` in this pipeline; steps: {', '.join(graph)}")
-    source = ArtifactStore(inputs)
     arguments: dict[str, Any] = {
-        argument: source.load(producer, argument) for argument, producer in node["inputs"].items()
+        argument: _store_of(inputs, producer).load(producer, argument)
+        for argument, producer in node["inputs"].items()
     }
     given = {k: v for k, v in (params or {}).items() if k in node["params"]}
     arguments.update(given)
@@ -326,6 +328,14 @@ def run_step(
             values[changed] = arguments[changed]  # an input the step changed in place
     ArtifactStore(outputs).save_step(name, values)
     return values
+
+
+def _store_of(inputs: str | Mapping[str, str], producer: str) -> ArtifactStore:
+    if isinstance(inputs, str):
+        return ArtifactStore(inputs)
+    if producer not in inputs:
+        raise ArtifactError(f"no location given for the values of step `{producer}`")
+    return ArtifactStore(inputs[producer])
 
 
 def _named(returns: list[str], result: Any) -> dict[str, Any]:
@@ -356,13 +366,12 @@ def _step_run(
         yield recorder
 
 
-def final_outputs(base: str) -> dict[str, Any]:
+def final_outputs(base: str | Mapping[str, str]) -> dict[str, Any]:
     """What ``run()`` returns, from a store where every step has run: each value from the
-    last step that produced or changed it."""
-    store = ArtifactStore(base)
+    last step that produced or changed it. ``base`` as ``inputs`` of :func:`run_step`."""
     found: dict[str, Any] = {}
     for name in _graph():
-        found.update(store.load_step(name))
+        found.update(_store_of(base, name).load_step(name))
     return found
 
 
@@ -409,7 +418,9 @@ def format_graph(graph: Mapping[str, Mapping[str, Any]], style: str = "text") ->
     if style == "dot":
         lines = ["digraph pipeline {", "  rankdir=LR;"]
         lines += [f"  {json.dumps(name)};" for name in graph]
-        lines += [f"  {json.dumps(a)} -> {json.dumps(b)} [label={json.dumps(v)}];" for a, b, v in edges]
+        lines += [
+            f"  {json.dumps(a)} -> {json.dumps(b)} [label={json.dumps(v)}];" for a, b, v in edges
+        ]
         return "\n".join([*lines, "}"])
     if style == "mermaid":
         ids = {name: f"s{number}" for number, name in enumerate(graph)}
