@@ -86,6 +86,8 @@ def build(
     after_each_file: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the package; ``confine_to`` refuses writes that would leave that directory."""
+    if auto:
+        config = replace(config, auto=True)
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
@@ -93,7 +95,7 @@ def build(
     if (
         previous is not None
         and sources is not None
-        and not (force or bump or version or auto)
+        and not (force or bump or version)
         and tuple(previous.sources) == sources
         and previous.settings == settings_fingerprint(config)
         and _disk_matches(config.out_dir, previous)
@@ -111,7 +113,7 @@ def build(
         )
     from nb2pkg.write import write_package
 
-    prepared, diagnostics = prepare(config, previous, bump=bump, version=version, auto=auto)
+    prepared, diagnostics = prepare(config, previous, bump=bump, version=version)
     if prepared is None:
         return _failed(config, diagnostics)
     if prepared.decision.up_to_date and not prepared.refresh_only:
@@ -174,7 +176,9 @@ def prepare(
     from nb2pkg.emit.package import render_package
     from nb2pkg.versioning import decide_version
 
-    plan, diagnostics = plan_config(config, auto=auto, recorded=recorded_requirements(config))
+    if auto:
+        config = replace(config, auto=True)
+    plan, diagnostics = plan_config(config, recorded=recorded_requirements(config))
     if plan is None:
         return None, diagnostics
     current_version = previous.version if previous is not None else config.initial_version
@@ -242,7 +246,7 @@ def plan_config(
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
     for path in config.notebooks:
-        notebook, problems = _read(path, config, auto=auto)
+        notebook, problems = _read(path, config, auto=auto or config.auto)
         diagnostics += problems
         if notebook is None:
             continue
@@ -484,6 +488,8 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
             f"{config.out_dir}: no package built here yet (no {MANIFEST_PATH}); "
             f"build it first: nb2pkg build {notebooks} -o {config.out_dir}"
         ], diagnostics
+    if previous.settings == settings_fingerprint(replace(config, auto=True)):
+        config = replace(config, auto=True)  # built with --auto: check what --auto builds
     recorded = recorded_requirements(config)
     plan, more = plan_config(config, recorded=recorded)
     diagnostics += more

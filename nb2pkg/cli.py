@@ -10,6 +10,7 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=EPILOG,
         )
     )
-    del check
+    check.add_argument(
+        "--auto",
+        action="store_true",
+        help="check against what `build --auto` writes (the default for a package built so)",
+    )
 
     where = commands.add_parser(
         "where", help="map FILE:LINE of generated code to its notebook cell"
@@ -240,6 +245,8 @@ def _check(args: argparse.Namespace) -> int:
     if config is None:
         print_diagnostics(problems, sys.stderr)
         return EXIT_INPUT_ERROR
+    if args.auto:
+        config = replace(config, auto=True)
     found, diagnostics = stale_files(config)
     errors = [d for d in diagnostics if d.is_error]
     payload: dict[str, Any] = {

@@ -58,12 +58,16 @@ class BuildConfig:
     root: Path = Path(".")
     dependency_overrides: tuple[tuple[str, str], ...] = ()
     """``[tool.nb2pkg.dependencies]``: (canonical distribution name, version specifier)."""
+    auto: bool = False
+    """Cells without a role are marked as ``nb2pkg tag --auto`` would (``build --auto``)."""
 
     def fingerprint(self) -> str:
         """What, besides the notebooks, decides the generated files."""
         text = f"name={self.package};version={self.initial_version};autolog={self.autolog}"
         if self.dependency_overrides:
             text += ";dependencies=" + ",".join(f"{n}{s}" for n, s in self.dependency_overrides)
+        if self.auto:
+            text += ";auto"
         return text
 
 
