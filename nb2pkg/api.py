@@ -28,9 +28,12 @@ def analyze_notebook(
     return _analysis_json(notebook, problems, display, package)
 
 
-def analyze_path(path: str | Path, *, package: str | None = None) -> dict[str, Any]:
+def analyze_path(
+    path: str | Path, *, package: str | None = None, shown: str | None = None
+) -> dict[str, Any]:
+    """The plan of a saved notebook; ``shown`` is its path as the user sees it."""
     file = Path(path)
-    shown = display_path(file, Path.cwd())
+    shown = shown or display_path(file, Path.cwd())
     notebook, problems = read_notebook(file, shown)
     return _analysis_json(notebook, problems, shown, package)
 
@@ -47,7 +50,9 @@ def build(
     root: Path | None = None,
     confine_to: Path | None = None,
 ) -> BuildResult:
-    config, problems = resolve_config(notebooks, out_dir=out_dir, name=name, root=root)
+    config, problems = resolve_config(
+        notebooks, out_dir=out_dir, name=name, root=root, stop_at=confine_to
+    )
     if config is None:
         fallback = Path(out_dir) if out_dir else Path.cwd()
         return BuildResult(False, fallback, name or "", tuple(problems))
