@@ -334,3 +334,51 @@ async def test_a_hostile_path_is_refused_before_resolution_and_the_server_keeps_
     assert (await post(jp_fetch, "build", {"path": "inside.ipynb", "out_dir": "pkg"}))["ok"]
     threads = {thread for path, thread in resolved if str(root_with_traps) in path}
     assert threads and all(thread.startswith("nb2pkg") for thread in threads), threads
+
+
+# --------------------------------------------------------------------------- what answers show
+
+
+async def test_answers_show_paths_relative_to_the_root_only(
+    jp_fetch: Fetch, root_with_traps: Path, write_notebook: Callable[..., Path]
+) -> None:
+    # Given notebooks whose analysis and builds fail with diagnostics that name files: a syntax
+    # error, a pyproject.toml that is not TOML, and an output folder configured out of the root
+    broken = notebook_json([code_cell("a", "y = (", ["function:f"])])
+    write_notebook("sub/broken.ipynb", broken)
+    write_notebook("bad-config/nb.ipynb", scaling())
+    (root_with_traps / "bad-config" / "pyproject.toml").write_text("[tool.nb2pkg\n")
+    write_notebook("escaping/nb.ipynb", scaling())
+    (root_with_traps / "escaping" / "pyproject.toml").write_text('[tool.nb2pkg]\nout = "../../x"\n')
+    # When they are analysed, built and previewed
+    answers = [
+        await post(jp_fetch, "analyze", {"path": "sub/broken.ipynb"}),
+        await post(jp_fetch, "build", {"path": "sub/broken.ipynb", "out_dir": "o"}),
+        await post(jp_fetch, "preview", {"path": "sub/broken.ipynb"}),
+        await post(jp_fetch, "build", {"path": "bad-config/nb.ipynb"}),
+        await post(jp_fetch, "build", {"path": "escaping/nb.ipynb"}),
+    ]
+    # Then every answer carries coded diagnostics
+    codes = [{d["code"] for d in answer["diagnostics"]} for answer in answers]
+    assert all(codes) and "NB601" in codes[3] and "NB512" in codes[4], codes
+    # And none names the server's disk: not the root's folder, not the server's working folder
+    text = json.dumps(answers)
+    assert str(root_with_traps.parent) not in text and os.getcwd() not in text
+    # And files inside the root are shown relative to it
+    assert "sub/broken.ipynb" in json.dumps(answers[0]["diagnostics"])
+    assert "bad-config/pyproject.toml" in json.dumps(answers[3]["diagnostics"])
+
+
+async def test_a_pyproject_above_the_root_is_not_applied(
+    jp_fetch: Fetch, root_with_traps: Path
+) -> None:
+    # Given a pyproject.toml in the folder above the server's root
+    (root_with_traps.parent / "pyproject.toml").write_text(
+        '[tool.nb2pkg]\nname = "hijacked"\nout = "hijacked-pkg"\n'
+    )
+    # When a notebook in the root is built without naming the package
+    result = await post(jp_fetch, "build", {"path": "inside.ipynb"})
+    # Then the settings above the root are not read: default name, output inside the root
+    assert result["ok"], result["diagnostics"]
+    assert result["package"] == "inside" and result["out_dir"] == "inside-pkg"
+    assert not (root_with_traps.parent / "hijacked-pkg").exists()
