@@ -6,15 +6,18 @@ Figures, for each cell size:
   1. ``analyze_cell`` (parse + name flow of one cell, the per-cell cache bypassed);
   2. ``api.analyze_notebook`` of a notebook holding that one cell as a function step (what the
      server's ``/nb2pkg/analyze`` runs).
-Each is printed as microseconds per line and as a ratio against the 100-line figure measured in
-the same run: linear analysis keeps the ratio near 1 as the cell grows. The cell binds a new name
-on most lines, reads earlier ones, mutates lists and holds file-path literals, so every list the
-analysis keeps grows with the cell. Small sizes are the median of ``--repeat`` runs.
+Each is printed as microseconds per line and as a ratio against the 100-line figure: linear
+analysis keeps the ratio near 1 as the cell grows. The machines here are shared and noisy, so the
+100-line baseline is measured again right before and after each size (median of ``--repeat``
+runs each time) and each ratio is taken against the baseline measured around it. The cell binds
+a new name on most lines, reads earlier ones, mutates lists and holds file-path literals, so
+every list the analysis keeps grows with the cell.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -37,6 +40,10 @@ def make_cell(lines: int) -> str:
         else:
             body.append(f"v{index} = max(v{index - 4}, {index})")
     return "\n".join(body) + "\n"
+
+
+RUNS = itertools.count()
+"""Numbers that make each analysed notebook's source new."""
 
 
 def one_cell_notebook(source: str) -> dict[str, Any]:
@@ -65,41 +72,44 @@ def seconds(work: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10_000, 100_000])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per size under 10,000 lines")
-    args = parser.parse_args()
-
+def per_line(lines: int, repeat: int) -> tuple[float, float]:
+    """Seconds per line of (cell analysis, notebook analysis) for a cell of ``lines`` lines."""
     from nb2pkg import api
     from nb2pkg.analysis.cell import analyze_cell
 
-    uncached_cell = analyze_cell.__wrapped__
-    rows: list[tuple[int, float, float]] = []
-    for lines in sorted(args.sizes):
-        source = make_cell(lines)
-        repeat = args.repeat if lines < 10_000 else 1
-        cell_time = seconds(lambda: uncached_cell(source), repeat)  # noqa: B023
-        # A fresh source per run keeps the notebook analysis off the per-cell cache.
-        runs = iter(range(repeat))
-        notebook_time = seconds(
-            lambda: api.analyze_notebook(
-                one_cell_notebook(source + f"run_{next(runs)} = 0\n"),  # noqa: B023
-                "big.ipynb",
-            ),
-            repeat,
-        )
-        rows.append((lines, cell_time / lines, notebook_time / lines))
-        print(f"measured {lines} lines", flush=True)
+    source = make_cell(lines)
+    cell_time = seconds(lambda: analyze_cell.__wrapped__(source), repeat)
+    # A fresh source per run keeps the notebook analysis off the per-cell cache.
+    notebook_time = seconds(
+        lambda: api.analyze_notebook(
+            one_cell_notebook(source + f"run_{next(RUNS)} = 0\n"), "big.ipynb"
+        ),
+        repeat,
+    )
+    return cell_time / lines, notebook_time / lines
 
-    base_cell, base_notebook = rows[0][1], rows[0][2]
-    print(f"\n{'lines':>8} {'cell µs/line':>13} {'ratio':>6} {'notebook µs/line':>17} {'ratio':>6}")
-    for lines, per_cell, per_notebook in rows:
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per size under 10,000 lines")
+    args = parser.parse_args()
+
+    sizes = sorted(args.sizes)
+    base_lines = sizes[0]
+    print(f"{'lines':>8} {'cell µs/line':>13} {'ratio':>6} {'notebook µs/line':>17} {'ratio':>6}")
+    for lines in sizes:
+        before = per_line(base_lines, args.repeat)
+        measured = per_line(lines, args.repeat if lines < 10_000 else 1)
+        after = per_line(base_lines, args.repeat)
+        base_cell = statistics.mean((before[0], after[0]))
+        base_notebook = statistics.mean((before[1], after[1]))
         print(
-            f"{lines:>8} {per_cell * 1e6:>13.0f} {per_cell / base_cell:>6.2f} "
-            f"{per_notebook * 1e6:>17.0f} {per_notebook / base_notebook:>6.2f}"
+            f"{lines:>8} {measured[0] * 1e6:>13.0f} {measured[0] / base_cell:>6.2f} "
+            f"{measured[1] * 1e6:>17.0f} {measured[1] / base_notebook:>6.2f}",
+            flush=True,
         )
-    print(f"\nratios are against the {rows[0][0]}-line figures of this run")
+    print(f"\nratios are against the {base_lines}-line figures measured around each size")
 
 
 if __name__ == "__main__":

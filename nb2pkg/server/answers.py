@@ -20,11 +20,12 @@ _PATH_END = r"(?=$|[\s'\"`:;,)\]}])"
 """A prefix replaced without a following ``/`` must end where the path ends."""
 
 
-def relative_to_root(payload: T, root: str) -> T:
+def with_root_relative_paths(payload: T, root: str) -> T:
     """``payload`` (JSON values) with absolute paths of the root and its parents made relative."""
     prefixes: dict[str, str] = {}
     for base in (os.path.abspath(root), os.path.realpath(root)):
-        ups = [base, *(str(p) for p in PurePosixPath(base).parents if str(p) != "/")]
+        ups = [str(p) for p in (PurePosixPath(base), *PurePosixPath(base).parents)]
+        ups = [folder for folder in ups if folder != "/"]  # a server rooted at / hides nothing
         for level, folder in enumerate(ups):
             prefixes.setdefault(folder, "/".join([".."] * level) or ".")
     return replace_prefixes(payload, prefixes)

@@ -25,7 +25,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from nb2pkg.server import requests
-from nb2pkg.server.answers import relative_to_root, replace_prefixes
+from nb2pkg.server.answers import replace_prefixes, with_root_relative_paths
 from nb2pkg.server.errors import CROSS_ORIGIN, INTERNAL_ERROR, RequestProblem, code_for_status
 from nb2pkg.server.options import Nb2pkgServer
 from nb2pkg.server.workload import WorkLimits, check_workload, saved_notebook
@@ -73,7 +73,7 @@ class Nb2pkgHandler(APIHandler):
         )
 
         def parse_and_work() -> dict[str, Any]:
-            return relative_to_root(work(requests.parse_body(body, limit)), root)
+            return with_root_relative_paths(work(requests.parse_body(body, limit)), root)
 
         self.reply(await self.off_loop(parse_and_work))
 
