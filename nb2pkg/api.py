@@ -49,9 +49,12 @@ def build(
     auto: bool = False,
     root: Path | None = None,
     confine_to: Path | None = None,
+    settings_stop_at: Path | None = None,
 ) -> BuildResult:
+    """``settings_stop_at`` (default: ``confine_to``) is the highest folder where a
+    pyproject.toml with ``[tool.nb2pkg]`` settings is looked for."""
     config, problems = resolve_config(
-        notebooks, out_dir=out_dir, name=name, root=root, stop_at=confine_to
+        notebooks, out_dir=out_dir, name=name, root=root, stop_at=settings_stop_at or confine_to
     )
     if config is None:
         fallback = Path(out_dir) if out_dir else Path.cwd()

@@ -147,7 +147,7 @@ class PreviewHandler(Nb2pkgHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         root, limits = self.root_dir, self.limits
-        await self.answer(lambda data: _preview(requests.preview_request(data, root), limits))
+        await self.answer(lambda data: _preview(requests.preview_request(data, root), root, limits))
 
 
 def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
@@ -197,7 +197,7 @@ def _build(request: requests.BuildRequest, root: str, limits: WorkLimits) -> dic
     return payload
 
 
-def _preview(request: requests.PreviewRequest, limits: WorkLimits) -> dict[str, Any]:
+def _preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
     """Build into a private temporary folder and return the package's Python modules."""
     from nb2pkg import api
 
@@ -205,7 +205,11 @@ def _preview(request: requests.PreviewRequest, limits: WorkLimits) -> dict[str, 
     scratch = Path(tempfile.mkdtemp(prefix="nb2pkg-preview-"))
     try:
         result = api.build(
-            [request.notebook], scratch / "pkg", name=request.name, root=request.notebook.parent
+            [request.notebook],
+            scratch / "pkg",
+            name=request.name,
+            root=request.notebook.parent,
+            settings_stop_at=Path(root),
         )
         payload = result.to_json()
         sources = scratch / "pkg" / "src"

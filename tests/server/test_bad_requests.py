@@ -382,3 +382,6 @@ async def test_a_pyproject_above_the_root_is_not_applied(
     assert result["ok"], result["diagnostics"]
     assert result["package"] == "inside" and result["out_dir"] == "inside-pkg"
     assert not (root_with_traps.parent / "hijacked-pkg").exists()
+    # And neither does a preview use them
+    preview = await post(jp_fetch, "preview", {"path": "inside.ipynb"})
+    assert preview["package"] == "inside", preview["diagnostics"]
