@@ -65,24 +65,24 @@ class Nb2pkgHandler(APIHandler):
         return WorkLimits(self.server_options.max_code_lines, self.server_options.max_code_chars)
 
     async def answer(self, work: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        """Parse the body and run ``work`` on it, both on a worker thread; reply its result."""
+        """Parse the body, run ``work`` on it and serialise its result on a worker thread."""
         body, limit, root = (
             self.request.body or b"",
             self.server_options.max_body_bytes,
             self.root_dir,
         )
 
-        def parse_and_work() -> dict[str, Any]:
-            return with_root_relative_paths(work(requests.parse_body(body, limit)), root)
+        def parse_work_and_serialise() -> str:
+            return json.dumps(
+                with_root_relative_paths(work(requests.parse_body(body, limit)), root)
+            )
 
-        self.reply(await self.off_loop(parse_and_work))
+        text = await self.off_loop(parse_work_and_serialise)
+        self.set_header("Content-Type", "application/json")
+        self.finish(text)
 
     async def off_loop(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, work)
-
-    def reply(self, payload: dict[str, Any]) -> None:
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
