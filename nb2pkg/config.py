@@ -71,17 +71,22 @@ class BuildConfig:
         return text
 
 
-def find_pyproject(start: Path) -> Path | None:
+def find_pyproject(start: Path, stop_at: Path | None = None) -> Path | None:
+    """The nearest pyproject.toml in ``start`` or a parent; not above ``stop_at`` when given."""
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             return candidate
+        if stop_at is not None and folder == stop_at:
+            break
     return None
 
 
-def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnostic]]:
+def read_settings(
+    root: Path, stop_at: Path | None = None
+) -> tuple[dict[str, Any], Path | None, list[Diagnostic]]:
     """The ``[tool.nb2pkg]`` table of the nearest pyproject.toml (empty when there is none)."""
-    pyproject = find_pyproject(root.resolve())
+    pyproject = find_pyproject(root.resolve(), stop_at.resolve() if stop_at else None)
     if pyproject is None:
         return {}, None, []
     try:
@@ -176,12 +181,16 @@ def resolve_config(
     name: str | None = None,
     root: Path | None = None,
     command: str = "build",
+    stop_at: Path | None = None,
 ) -> tuple[BuildConfig | None, list[Diagnostic]]:
     """Flags override ``[tool.nb2pkg]``; relative config paths are relative to its pyproject.
 
-    ``command`` is the CLI command the hints are worded for (``build`` or ``check``)."""
+    The pyproject.toml is looked up from ``root`` upwards, not above ``stop_at`` when given
+    (the server's root directory: a file above it is not the user's to apply). ``command`` is
+    the CLI command the hints are worded for (``build`` or ``check``).
+    """
     cwd = (root or Path.cwd()).resolve()
-    settings, pyproject, problems = read_settings(cwd)
+    settings, pyproject, problems = read_settings(cwd, stop_at)
     if problems:
         return None, problems
     base = pyproject.parent if pyproject is not None else cwd
