@@ -195,7 +195,7 @@ def prepare(
     if decision.version != current_version:
         rendered = render_package(plan, decision.version)
     files = list(rendered.files)
-    problems = _self_check(files)
+    problems = _self_check(plan, decision.version, files)
     if problems:
         return None, diagnostics + problems
     files.append(_changelog(config, decision, keep=restoring))
@@ -326,25 +326,11 @@ def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list
     return [EmittedFile(f.path, text) if f.path == path else f for f in files]
 
 
-def _self_check(files: list[EmittedFile]) -> list[Diagnostic]:
-    problems: list[Diagnostic] = []
-    for file in files:
-        if not file.path.endswith(".py"):
-            continue
-        try:
-            compile(file.content, file.path, "exec", dont_inherit=True)
-        except SyntaxError as exc:
-            problems.append(
-                Diagnostic(
-                    "NB901",
-                    Severity.ERROR,
-                    f"internal error: generated {file.path} does not compile ({exc.msg}, line {exc.lineno})",
-                    Location(file.path, line=exc.lineno),
-                    "this is a bug in nb2pkg; please report it with the notebook. Nothing was written.",
-                    exc.text.rstrip() if exc.text else None,
-                )
-            )
-    return problems
+def _self_check(plan: PackagePlan, version: str, files: list[EmittedFile]) -> list[Diagnostic]:
+    """Every generated file parses and holds the statements the plan intended (NB901-NB903)."""
+    from nb2pkg.emit.self_check import check_package
+
+    return check_package(plan, version, files)
 
 
 def _changelog(
