@@ -21,7 +21,7 @@ from nb2pkg.config import BuildConfig
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
 from nb2pkg.manifest import load as load_manifest
 from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, Severity, has_errors
-from nb2pkg.notebook import display_path
+from nb2pkg.notebook import display_path, read_regular_file
 
 if TYPE_CHECKING:
     from nb2pkg.emit.package import RenderedPackage
@@ -267,7 +267,7 @@ def _read(
     if not auto:
         return read_notebook(path, shown)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
         data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return read_notebook(path, shown)  # reports the problem the same way
@@ -282,7 +282,7 @@ def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:
     sources: list[tuple[str, str]] = []
     for path in config.notebooks:
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hashlib.sha256(read_regular_file(path)).hexdigest()
         except OSError:
             return None
         sources.append((display_path(path, config.root), digest))
