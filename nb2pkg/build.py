@@ -7,7 +7,6 @@ is answered "up to date" after hashing alone.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nb2pkg import __version__ as NB2PKG_VERSION
+from nb2pkg.build_date import build_date
 from nb2pkg.config import BuildConfig
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
 from nb2pkg.manifest import load as load_manifest
@@ -198,7 +198,10 @@ def prepare(
     problems = _self_check(plan, decision.version, files)
     if problems:
         return None, diagnostics + problems
-    files.append(_changelog(config, decision, keep=restoring))
+    changelog, date_problems = _changelog(config, decision, keep=restoring)
+    if changelog is None:
+        return None, diagnostics + date_problems
+    files.append(changelog)
     files.append(_manifest(config, plan, decision, rendered, files))
     return Prepared(
         plan, decision, tuple(sorted(files, key=lambda f: f.path)), previous
@@ -335,15 +338,18 @@ def _self_check(plan: PackagePlan, version: str, files: list[EmittedFile]) -> li
 
 def _changelog(
     config: BuildConfig, decision: VersionDecision, *, keep: bool = False
-) -> EmittedFile:
+) -> tuple[EmittedFile | None, list[Diagnostic]]:
     from nb2pkg.versioning import changelog_entry, update_changelog
 
     existing_path = config.out_dir / "CHANGELOG.md"
     existing = existing_path.read_text(encoding="utf-8") if existing_path.is_file() else None
     if keep and existing is not None:
-        return EmittedFile("CHANGELOG.md", existing)
-    entry = changelog_entry(decision, datetime.date.today().isoformat())
-    return EmittedFile("CHANGELOG.md", update_changelog(existing, entry, config.package))
+        return EmittedFile("CHANGELOG.md", existing), []
+    date, problem = build_date()
+    if date is None:
+        return None, [problem] if problem else []
+    entry = changelog_entry(decision, date)
+    return EmittedFile("CHANGELOG.md", update_changelog(existing, entry, config.package)), []
 
 
 def _manifest(

@@ -5,12 +5,17 @@ Each folder under ``cases/`` holds ``input.ipynb`` (plus any helper files beside
 regenerate deliberately with ``pytest tests/functional/test_golden.py --update-golden`` and
 review the diff. Every case also checks that the generated Python compiles, that a second build
 is byte-identical and reports "up to date", and that the package imports and runs.
+
+The comparison does not depend on the day it runs: the CHANGELOG entry's date is masked (the
+manifest's hash of CHANGELOG.md is checked against the file, then masked too), and the suite is
+run with ``SOURCE_DATE_EPOCH`` unset and set to two different dates.
 """
 
 from __future__ import annotations
 
-import datetime
+import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -23,34 +28,51 @@ from nb2pkg.api import build
 CASES = Path(__file__).with_name("cases")
 NOT_GOLDEN = ("tracking.py",)
 """Copied verbatim from nb2pkg's tracking template, which has tests of its own."""
+ENTRY_DATE = re.compile(r"^(## \[[^\]]+\] - )\d{4}-\d{2}-\d{2}$", re.MULTILINE)
+BUILD_DATES = {"today": None, "1970-01-01": "0", "2033-05-18": "2000000000"}
+"""SOURCE_DATE_EPOCH for each run of the golden comparison (None: unset)."""
 
 
 def _cases() -> list[str]:
     return sorted(p.name for p in CASES.iterdir() if (p / "input.ipynb").is_file())
 
 
-def _normalised(path: Path) -> str:
+def _normalised(path: Path, root: Path) -> str:
     text = path.read_text(encoding="utf-8")
     if path.name == "manifest.json":
         data = json.loads(text)
         for name in data["files"]:
             if name.endswith(NOT_GOLDEN):
                 data["files"][name] = "<hash of the tracking template>"
+        changelog = root / "CHANGELOG.md"
+        if "<DATE>" not in changelog.read_text(encoding="utf-8"):  # a produced tree
+            recorded = data["files"]["CHANGELOG.md"]
+            assert recorded == hashlib.sha256(changelog.read_bytes()).hexdigest()
+        data["files"]["CHANGELOG.md"] = "<hash of CHANGELOG.md, checked against the file>"
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    return text.replace(datetime.date.today().isoformat(), "<DATE>")
+    if path.name == "CHANGELOG.md":
+        text = ENTRY_DATE.sub(r"\1<DATE>", text)
+    return text
 
 
 def _tree(root: Path) -> dict[str, str]:
     return {
-        p.relative_to(root).as_posix(): _normalised(p)
+        p.relative_to(root).as_posix(): _normalised(p, root)
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name not in NOT_GOLDEN
     }
 
 
 @pytest.fixture
-def built(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Path]:
+def built(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, Path]:
     case: str = request.param
+    epoch = BUILD_DATES.get(request.node.callspec.params.get("date", "today"))
+    if epoch is None:
+        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    else:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     work = tmp_path / case
     shutil.copytree(CASES / case, work, ignore=shutil.ignore_patterns("expected"))
     result = build([work / "input.ipynb"], work / "out", name="golden", root=work)
@@ -58,11 +80,15 @@ def built(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Path]:
     return case, work
 
 
+@pytest.mark.parametrize("date", sorted(BUILD_DATES))
 @pytest.mark.parametrize("built", _cases(), indirect=True)
 def test_generated_package_matches_golden(
-    built: tuple[str, Path], request: pytest.FixtureRequest
+    built: tuple[str, Path], date: str, request: pytest.FixtureRequest
 ) -> None:
     case, work = built
+    if BUILD_DATES[date] is not None:
+        changelog = (work / "out" / "CHANGELOG.md").read_text(encoding="utf-8")
+        assert f"] - {date}\n" in changelog
     produced = _tree(work / "out")
     expected_dir = CASES / case / "expected"
     if request.config.getoption("--update-golden"):
