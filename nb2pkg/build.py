@@ -20,7 +20,7 @@ from nb2pkg.build_date import build_date
 from nb2pkg.config import BuildConfig
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
 from nb2pkg.manifest import load as load_manifest
-from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, Severity, has_errors
+from nb2pkg.model import Diagnostic, EmittedFile, Notebook, has_errors
 from nb2pkg.notebook import display_path, read_regular_file
 
 if TYPE_CHECKING:

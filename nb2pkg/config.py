@@ -10,15 +10,18 @@ Keys (all optional):
     autolog = false                     # call mlflow.autolog() in run()
 
 Diagnostic codes:
-  NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key or type
+  NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key, type or version
   NB602 no notebooks to build
 """
 
 from __future__ import annotations
 
 import glob
+import keyword
 import os
 import re
+import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +41,13 @@ KEYS: Mapping[str, type] = {
 
 
 def package_name_for(text: str) -> str:
-    name = re.sub(r"\W+", "_", text).strip("_").lower() or "pipeline_package"
+    """A package name from a notebook's name: ASCII, and not a module of Python itself."""
+    normal = unicodedata.normalize("NFKC", text)
+    name = re.sub(r"[^0-9A-Za-z_]+", "_", normal).strip("_").lower() or "pipeline_package"
     if name[0].isdigit():
         name = f"pkg_{name}"
+    if keyword.iskeyword(name) or name in sys.stdlib_module_names:
+        name = f"{name}_pipeline"
     return name
 
 
@@ -125,7 +132,29 @@ def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnos
                     "",
                 )
             )
+        elif key == "version" and not _is_version(str(value)):
+            problems.append(
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    f"[tool.nb2pkg] version {value!r} is not a version number",
+                    Location(str(pyproject)),
+                    'write it as "0.1.0" (PEP 440, no spaces or line breaks)',
+                )
+            )
     return settings, pyproject, problems
+
+
+def _is_version(text: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    if not text.isascii() or not text.isprintable() or text != text.strip():
+        return False
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def resolve_config(

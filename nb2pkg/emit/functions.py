@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 import libcst as cst
 
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
-from nb2pkg.emit.literals import comment, docstring as docstring_literal
+from nb2pkg.emit.literals import comment
+from nb2pkg.emit.literals import docstring as docstring_literal
 from nb2pkg.model import ParamPlan
 
 _INDENT = "    "

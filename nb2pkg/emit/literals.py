@@ -29,7 +29,9 @@ def _visible(char: str) -> bool:
 def python_string(text: str) -> str:
     """A double-quoted Python string literal whose value is ``text``."""
     body = "".join(
-        char if _visible(char) and char not in '\\"' else ('\\"' if char == '"' else _escaped_char(char))
+        char
+        if _visible(char) and char not in '\\"'
+        else ('\\"' if char == '"' else _escaped_char(char))
         for char in text
     )
     return f'"{body}"'

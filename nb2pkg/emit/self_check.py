@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import ast
 import inspect
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
+import tomllib
 
 from nb2pkg.emit.modules import module_docstring, statements_to_drop
 from nb2pkg.emit.pipeline_files import init_docstring, run_docstring
@@ -191,7 +191,7 @@ def _mismatch(node: ast.stmt, want: _Expect, *, first: bool) -> str | None:
         if not (first and _is_text_constant(node)):
             return f"has no plain docstring ({found})"
         assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-        if want.value is not None and not _same_text(node.value.value, str(want.value)):
+        if want.value is not None and not _same_text(str(node.value.value), str(want.value)):
             return "has a docstring that is not the intended text"
         return None
     if want.kind == "exact":
@@ -207,7 +207,7 @@ def _mismatch(node: ast.stmt, want: _Expect, *, first: bool) -> str | None:
             if head is None or not _is_text_constant(head):
                 return f"has no plain docstring in `{want.name}`"
             assert isinstance(head, ast.Expr) and isinstance(head.value, ast.Constant)
-            if not _same_text(head.value.value, str(want.value)):
+            if not _same_text(str(head.value.value), str(want.value)):
                 return f"has a docstring in `{want.name}` that is not the intended text"
         return None
     if want.kind == "assign":

@@ -30,11 +30,13 @@ import builtins
 import functools
 import keyword
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
+from nb2pkg.analysis.packagable import packaging_problems
 from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.model import (
     Cell,
@@ -117,7 +119,7 @@ class NotebookPlan:
 
 
 def module_name_for(notebook: Notebook) -> str:
-    stem = Path(notebook.display_path).stem
+    stem = unicodedata.normalize("NFKC", Path(notebook.display_path).stem)
     name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
@@ -170,6 +172,8 @@ class _Planner:
             self._report_cell_problems(item, parsed.problems)
             if item.role is Role.SKIP:
                 continue
+            if item.role in _PACKAGED and parsed.module is not None:
+                self._report_cell_problems(item, packaging_problems(parsed.analysis))
             if item.role in _PACKAGED and parsed.module is not None:
                 resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
             self._record_definitions(item, parsed)
@@ -714,9 +718,9 @@ def _annotation(default: str | None) -> str | None:
     for kind in (bool, int, float, str):
         if type(value) is kind:
             return kind.__name__
-    if value is None:
-        return None
-    return type(value).__name__
+    name = type(value).__name__
+    # Only a builtin type names itself in code (not NoneType, not ellipsis).
+    return name if getattr(builtins, name, None) is type(value) else None
 
 
 def _describe_param(param: ParamPlan) -> str:
