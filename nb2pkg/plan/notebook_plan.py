@@ -736,4 +736,4 @@ def _describe_param(param: ParamPlan) -> str:
 def _markdown_summary(source: str) -> str:
     lines = [line.rstrip() for line in source.strip().splitlines()]
     text = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in lines)
-    return text.replace('"""', "'''").replace("\\", "\\\\").strip()
+    return text.strip()  # escaped where it becomes a docstring (nb2pkg.emit.literals)
