@@ -295,7 +295,7 @@ def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:
 def _disk_matches(out_dir: Path, manifest: Manifest) -> bool:
     for path, expected in manifest.files.items():
         try:
-            if hashlib.sha256((out_dir / path).read_bytes()).hexdigest() != expected:
+            if hashlib.sha256(read_regular_file(out_dir / path)).hexdigest() != expected:
                 return False
         except OSError:
             return False
