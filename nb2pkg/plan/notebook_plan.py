@@ -312,7 +312,8 @@ class _Planner:
         }.get(item.role)
         if item.role is Role.PARAMETERS:
             literals = dict(analysis.literal_assignments)
-            for name, default in analysis.literal_assignments:
+            for name, written in analysis.literal_assignments:
+                default = _one_line_default(written)
                 self.latest[name] = Definition("parameter", item, default=default)
                 self.params[name] = RunParam(
                     name,
@@ -721,6 +722,24 @@ def _annotation(default: str | None) -> str | None:
     name = type(value).__name__
     # Only a builtin type names itself in code (not NoneType, not ellipsis).
     return name if getattr(builtins, name, None) is type(value) else None
+
+
+def _one_line_default(text: str) -> str:
+    """A parameter's literal as one self-contained expression, wherever it is placed in code.
+
+    ``1, 2`` becomes ``(1, 2)``; a literal written over several lines or with a comment is
+    rewritten on one line. Other literals keep the notebook's spelling.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    bare_tuple = isinstance(tree.body, ast.Tuple) and not text.lstrip().startswith("(")
+    if bare_tuple or "\n" in text or "#" in text:
+        return ast.unparse(tree)
+    return text
 
 
 def _describe_param(param: ParamPlan) -> str:

@@ -17,18 +17,23 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 
 from tests.helpers import markdown_cell, write_notebook
 
 CODE_IN_TEXT = re.compile(r"^(?:error|warning|info)\[(NB\d{3})\]", re.MULTILINE)
 INJECTED = '__import__("os").system("touch PWNED")'
+
+
+def fullwidth(text: str) -> str:
+    """The text in fullwidth look-alike letters, which Python's NFKC reads as the ASCII ones."""
+    return "".join(chr(ord(char) + 0xFEE0) for char in text)
 
 
 def run_cli(folder: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -73,7 +78,7 @@ HOSTILE_NAMES = {
     "backslashes": 'back\\slash\\"""\\.ipynb',
     "ends-with-quote": 'report"""".ipynb',
     "hash": f"report # {INJECTED}.ipynb",
-    "unicode": "ｒｅｐｏｒｔ 🚀 naïve.ipynb",
+    "unicode": fullwidth("report") + " 🚀 naïve.ipynb",
 }
 
 FUNCTION_CELLS: list[Any] = [
@@ -222,14 +227,18 @@ REFUSED: dict[str, Refused] = {
         "NB208", notebook(("x = 1\ny = 2", ["parameters"]), ("del x\nz = y", ["function:g"]))
     ),
     "fullwidth-identifier": Refused(
-        "NB209", notebook(("ｎ = 3", ["parameters"]), ("y = n * 2", ["function:g"]))
+        "NB209", notebook((fullwidth("n") + " = 3", ["parameters"]), ("y = n * 2", ["function:g"]))
     ),
-    "fullwidth-reserved-function": Refused("NB103", notebook(("x = 1", ["function:ｒｕｎ"]))),
-    "fullwidth-builtin-function": Refused("NB103", notebook(("x = 1", ["function:ｓｕｍ"]))),
+    "fullwidth-reserved-function": Refused(
+        "NB103", notebook(("x = 1", ["function:" + fullwidth("run")]))
+    ),
+    "fullwidth-builtin-function": Refused(
+        "NB103", notebook(("x = 1", ["function:" + fullwidth("sum")]))
+    ),
     "module-of-generated-file": Refused(
         "NB108", notebook(("x = 1", ["function:load", "module:pipeline"]))
     ),
-    "name-fullwidth": Refused("NB113", SIMPLE, ("--name", "ｄｅｍｏ")),
+    "name-fullwidth": Refused("NB113", SIMPLE, ("--name", fullwidth("demo"))),
     "name-mlflow": Refused("NB114", SIMPLE, ("--name", "mlflow")),
     "name-os": Refused("NB114", SIMPLE, ("--name", "os")),
     "name-sys": Refused("NB114", SIMPLE, ("--name", "sys")),
@@ -307,12 +316,31 @@ def test_an_ellipsis_parameter_imports_and_runs(tmp_path: Path) -> None:
 
 
 def test_a_fullwidth_notebook_name_gives_the_module_python_imports(tmp_path: Path) -> None:
-    write_notebook(tmp_path / "ｒｅｐｏｒｔ.ipynb", [("x = 1", ["function:load"])])
+    write_notebook(tmp_path / (fullwidth("report") + ".ipynb"), [("x = 1", ["function:load"])])
 
-    result = run_cli(tmp_path, "build", "ｒｅｐｏｒｔ.ipynb", "-o", "out", "--name", "wide")
+    result = run_cli(
+        tmp_path, "build", fullwidth("report") + ".ipynb", "-o", "out", "--name", "wide"
+    )
 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "src" / "wide" / "report.py").is_file()
     ran = run_package(tmp_path, "wide", "import wide; print(wide.run(track=False)['x'])")
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split()[-1] == "1"
+
+
+def test_parameters_written_as_bare_tuples_or_over_lines_build_and_run(tmp_path: Path) -> None:
+    write_notebook(
+        tmp_path / "a.ipynb",
+        [
+            ("x = 1, 2\ny = (3  # three\n)\nz = '''a\nb'''\nh = 'a#b'", ["parameters"]),
+            ("t = x, y, z, h", ["function:load"]),
+        ],
+    )
+
+    result = run_cli(tmp_path, "build", "a.ipynb", "-o", "out", "--name", "params")
+
+    assert result.returncode == 0, result.stderr
+    ran = run_package(tmp_path, "params", "import params; print(params.run(track=False)['t'])")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip().splitlines()[-1] == str(((1, 2), 3, "a\nb", "a#b"))
