@@ -20,8 +20,8 @@ from nb2pkg.build_date import build_date
 from nb2pkg.config import BuildConfig
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
 from nb2pkg.manifest import load as load_manifest
-from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, Severity, has_errors
-from nb2pkg.notebook import display_path
+from nb2pkg.model import Diagnostic, EmittedFile, Notebook, has_errors
+from nb2pkg.notebook import display_path, read_regular_file
 
 if TYPE_CHECKING:
     from nb2pkg.emit.package import RenderedPackage
@@ -223,7 +223,7 @@ def prepare(
     if decision.version != current_version:
         rendered = render_package(plan, decision.version)
     files = list(rendered.files)
-    problems = _self_check(files)
+    problems = _self_check(plan, decision.version, files)
     if problems:
         return None, diagnostics + problems
     changelog, date_problems = _changelog(config, decision, keep=restoring)
@@ -327,7 +327,7 @@ def _read(
     if not auto:
         return read_notebook(path, shown)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
         data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return read_notebook(path, shown)  # reports the problem the same way
@@ -342,7 +342,7 @@ def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:
     sources: list[tuple[str, str]] = []
     for path in config.notebooks:
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hashlib.sha256(read_regular_file(path)).hexdigest()
         except OSError:
             return None
         sources.append((display_path(path, config.root), digest))
@@ -352,7 +352,7 @@ def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:
 def _disk_matches(out_dir: Path, manifest: Manifest) -> bool:
     for path, expected in manifest.files.items():
         try:
-            if hashlib.sha256((out_dir / path).read_bytes()).hexdigest() != expected:
+            if hashlib.sha256(read_regular_file(out_dir / path)).hexdigest() != expected:
                 return False
         except OSError:
             return False
@@ -409,25 +409,11 @@ def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list
     return [EmittedFile(f.path, text) if f.path == path else f for f in files]
 
 
-def _self_check(files: list[EmittedFile]) -> list[Diagnostic]:
-    problems: list[Diagnostic] = []
-    for file in files:
-        if not file.path.endswith(".py"):
-            continue
-        try:
-            compile(file.content, file.path, "exec", dont_inherit=True)
-        except SyntaxError as exc:
-            problems.append(
-                Diagnostic(
-                    "NB901",
-                    Severity.ERROR,
-                    f"internal error: generated {file.path} does not compile ({exc.msg}, line {exc.lineno})",
-                    Location(file.path, line=exc.lineno),
-                    "this is a bug in nb2pkg; please report it with the notebook. Nothing was written.",
-                    exc.text.rstrip() if exc.text else None,
-                )
-            )
-    return problems
+def _self_check(plan: PackagePlan, version: str, files: list[EmittedFile]) -> list[Diagnostic]:
+    """Every generated file parses and holds the statements the plan intended (NB901-NB903)."""
+    from nb2pkg.emit.self_check import check_package
+
+    return check_package(plan, version, files)
 
 
 def _changelog(

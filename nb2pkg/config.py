@@ -13,15 +13,18 @@ Keys (all optional):
     pandas = ">=1.5,<3"                 # instead of >=MAJOR.MINOR of what is installed
 
 Diagnostic codes:
-  NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key or type
+  NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key, type or version
   NB602 no notebooks to build
 """
 
 from __future__ import annotations
 
 import glob
+import keyword
 import os
 import re
+import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +45,13 @@ KEYS: Mapping[str, type] = {
 
 
 def package_name_for(text: str) -> str:
-    name = re.sub(r"\W+", "_", text).strip("_").lower() or "pipeline_package"
+    """A package name from a notebook's name: ASCII, and not a module of Python itself."""
+    normal = unicodedata.normalize("NFKC", text)
+    name = re.sub(r"[^0-9A-Za-z_]+", "_", normal).strip("_").lower() or "pipeline_package"
     if name[0].isdigit():
         name = f"pkg_{name}"
+    if keyword.iskeyword(name) or name in sys.stdlib_module_names:
+        name = f"{name}_pipeline"
     return name
 
 
@@ -145,7 +152,20 @@ def read_settings(
             )
         elif key == "dependencies" and isinstance(value, dict):
             problems += _bad_specifiers(value, pyproject)
+        elif key == "version" and not _is_version(str(value)):
+            problems.append(
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    f"[tool.nb2pkg] version {value!r} is not a version number",
+                    Location(str(pyproject)),
+                    'write it as "0.1.0" (PEP 440, no spaces or line breaks)',
+                )
+            )
     return settings, pyproject, problems
+
+
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 def _bad_specifiers(table: Mapping[str, Any], pyproject: Path) -> list[Diagnostic]:
@@ -154,13 +174,16 @@ def _bad_specifiers(table: Mapping[str, Any], pyproject: Path) -> list[Diagnosti
     problems = []
     for name, spec in table.items():
         try:
+            if not _PROJECT_NAME.fullmatch(name):
+                raise InvalidSpecifier(name)
             SpecifierSet(spec if isinstance(spec, str) else "!")
         except InvalidSpecifier:
             problems.append(
                 Diagnostic(
                     "NB601",
                     Severity.ERROR,
-                    f"[tool.nb2pkg.dependencies] {name} = {spec!r} is not a version range",
+                    f"[tool.nb2pkg.dependencies] {name!r} = {spec!r} is not a distribution "
+                    "name with a version range",
                     Location(str(pyproject)),
                     f'write a PEP 440 range as a string, e.g. {name} = ">=1.5,<3"',
                 )
@@ -172,6 +195,18 @@ def _overrides(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     from packaging.utils import canonicalize_name
 
     return tuple(sorted((str(canonicalize_name(n)), s.replace(" ", "")) for n, s in table.items()))
+
+
+def _is_version(text: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    if not text.isascii() or not text.isprintable() or text != text.strip():
+        return False
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def resolve_config(

@@ -91,6 +91,18 @@ def analyze_cell(source: str) -> ParsedCell:
             )
         )
         return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+    except (RecursionError, MemoryError):
+        problems.append(
+            CellProblem(
+                "NB201",
+                Severity.ERROR,
+                "the code is nested too deeply to parse",
+                1 + python.line_offset,
+                None,
+                "split the expression into several statements with intermediate names",
+            )
+        )
+        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
     except cst.ParserSyntaxError as exc:
         line = exc.raw_line + python.line_offset
         problems.append(

@@ -12,6 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
+from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.model import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
@@ -107,19 +108,23 @@ def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) ->
         if not body:
             return None
         code = cst.Module(body=body).code.strip("\n")
-        return f"# {provenance(notebook, cell)}\n{code}\n"
+        return f"{comment(provenance(notebook, cell))}\n{code}\n"
     return None
+
+
+def module_docstring(notebooks: list[str]) -> str:
+    """The docstring of the module holding the code of these notebooks."""
+    sources = ", ".join(Path(n).name for n in notebooks) or "notebooks"
+    return (
+        f"Code of {sources}, as packaged by nb2pkg.\n\n"
+        "Generated file: edit the notebook, then run `nb2pkg build`."
+    )
 
 
 def _assemble(
     module: str, notebooks: list[str], imports: str, blocks: list[tuple[str, CellPlan | None, str]]
 ) -> ModuleText:
-    sources = ", ".join(Path(n).name for n in notebooks) or "notebooks"
-    header = (
-        f'"""Code of {sources}, as packaged by nb2pkg.\n\n'
-        "Generated file: edit the notebook, then run `nb2pkg build`.\n"
-        '"""\n'
-    )
+    header = docstring(module_docstring(notebooks)) + "\n"
     public: list[str] = []
     hashes: dict[str, str] = {}
     for text, cell, _ in blocks:

@@ -30,11 +30,13 @@ import builtins
 import functools
 import keyword
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
+from nb2pkg.analysis.packagable import packaging_problems
 from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.model import (
     Cell,
@@ -118,7 +120,7 @@ class NotebookPlan:
 
 
 def module_name_for(notebook: Notebook) -> str:
-    stem = Path(notebook.display_path).stem
+    stem = unicodedata.normalize("NFKC", Path(notebook.display_path).stem)
     name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
@@ -171,6 +173,8 @@ class _Planner:
             self._report_cell_problems(item, parsed.problems)
             if item.role is Role.SKIP:
                 continue
+            if item.role in _PACKAGED and parsed.module is not None:
+                self._report_cell_problems(item, packaging_problems(parsed.analysis))
             if item.role in _PACKAGED and parsed.module is not None:
                 resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
             self._record_definitions(item, parsed)
@@ -310,7 +314,8 @@ class _Planner:
         if item.role is Role.PARAMETERS:
             literals = dict(analysis.literal_assignments)
             comments = trailing_comments(item.cell.source)
-            for name, default in analysis.literal_assignments:
+            for name, written in analysis.literal_assignments:
+                default = _one_line_default(written)
                 self.latest[name] = Definition("parameter", item, default=default)
                 self.params[name] = RunParam(
                     name,
@@ -716,9 +721,27 @@ def _annotation(default: str | None) -> str | None:
     for kind in (bool, int, float, str):
         if type(value) is kind:
             return kind.__name__
-    if value is None:
-        return None
-    return type(value).__name__
+    name = type(value).__name__
+    # Only a builtin type names itself in code (not NoneType, not ellipsis).
+    return name if getattr(builtins, name, None) is type(value) else None
+
+
+def _one_line_default(text: str) -> str:
+    """A parameter's literal as one self-contained expression, wherever it is placed in code.
+
+    ``1, 2`` becomes ``(1, 2)``; a literal written over several lines or with a comment is
+    rewritten on one line. Other literals keep the notebook's spelling.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    bare_tuple = isinstance(tree.body, ast.Tuple) and not text.lstrip().startswith("(")
+    if bare_tuple or "\n" in text or "#" in text:
+        return ast.unparse(tree)
+    return text
 
 
 def _describe_param(param: ParamPlan) -> str:
@@ -734,4 +757,4 @@ def _describe_param(param: ParamPlan) -> str:
 def _markdown_summary(source: str) -> str:
     lines = [line.rstrip() for line in source.strip().splitlines()]
     text = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in lines)
-    return text.replace('"""', "'''").replace("\\", "\\\\").strip()
+    return text.strip()  # escaped where it becomes a docstring (nb2pkg.emit.literals)

@@ -4,7 +4,9 @@ Diagnostic codes:
   NB110 no cell of any notebook is marked for the package
   NB111 two notebooks give one ``run()`` parameter different defaults
   NB112 two notebooks map to the same module name
-  NB113 the package name is not a valid import name
+  NB113 the package name is not a valid import name (ASCII letters, digits and underscores)
+  NB114 the package name would hide another module: the standard library's, a dependency's, one
+        the notebooks import, or a special one (``__main__``)
   NB312 an imported module is not installed here (dependency version unknown)
 """
 
@@ -55,7 +57,7 @@ def plan_package(
     """``recorded_requirements``: what the last build wrote (distribution → requirement);
     ``requirement_overrides``: ``[tool.nb2pkg.dependencies]`` (distribution → specifier)."""
     diagnostics: list[Diagnostic] = []
-    if not package.isidentifier() or keyword.iskeyword(package):
+    if not (package.isascii() and package.isidentifier()) or keyword.iskeyword(package):
         diagnostics.append(
             Diagnostic(
                 "NB113",
@@ -102,6 +104,7 @@ def plan_package(
         recorded=recorded_requirements or {},
         overrides=requirement_overrides or {},
     )
+    diagnostics += _hidden_by_package(package, plans, requirements)
     modules = tuple(
         dict.fromkeys(
             c.module
@@ -122,6 +125,49 @@ def plan_package(
         diagnostics=tuple(diagnostics),
         modules=modules,
     )
+
+
+def _hidden_by_package(
+    package: str, plans: tuple[NotebookPlan, ...], requirements: tuple[str, ...]
+) -> list[Diagnostic]:
+    """NB114 when installing the package would shadow a module something else provides."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    def import_name(project: str) -> str:
+        return str(canonicalize_name(project)).replace("-", "_")
+
+    reason = None
+    if package.startswith("__") or package in STDLIB:
+        reason = "a module of Python itself"
+    else:
+        projects = {"mlflow", "pytest", "hatchling"}
+        for requirement in requirements:
+            try:
+                projects.add(Requirement(requirement).name)
+            except InvalidRequirement:
+                continue
+        imported = {
+            top_level(binding)
+            for plan in plans
+            for cell in plan.cells
+            for binding in cell.parsed.analysis.imports
+        }
+        if package.lower() in {import_name(p) for p in projects}:
+            reason = "a dependency of the package"
+        elif package in imported:
+            reason = "a module the notebooks import"
+    if reason is None:
+        return []
+    return [
+        Diagnostic(
+            "NB114",
+            Severity.ERROR,
+            f"package name {package!r} is {reason}: installing the package would hide it",
+            None,
+            f"choose another name, e.g. --name {package.strip('_') or 'pipeline'}_pipeline",
+        )
+    ]
 
 
 def _merge_run_params(
