@@ -88,6 +88,13 @@ def build(
     """Build the package; ``confine_to`` refuses writes that would leave that directory."""
     if auto:
         config = replace(config, auto=True)
+    from nb2pkg.write import finish_interrupted
+
+    # A build killed while installing is finished first, so the manifest read next describes
+    # the files on disk (and a file it installed is not taken for a hand edit).
+    unfinished = finish_interrupted(config.out_dir, confine_to=confine_to)
+    if unfinished:
+        return _failed(config, unfinished)
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
@@ -477,8 +484,13 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     build would change it; none means a build would write no package file.
     """
     from nb2pkg.emit.package import render_package
-    from nb2pkg.write import differences
+    from nb2pkg.write import differences, interrupted
 
+    if interrupted(config.out_dir):
+        return [
+            f"{config.out_dir}: a build was interrupted while installing the package; "
+            "`nb2pkg build` finishes it"
+        ], []
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return [], diagnostics
