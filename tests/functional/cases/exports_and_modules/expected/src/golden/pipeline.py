@@ -18,6 +18,12 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
+# Each step, in order, and the notebook cell it was built from (for error messages).
+STEP_CELLS: dict[str, str] = {
+    "read_records": "input.ipynb, cell 2",
+    "summarise": "input.ipynb, cell 3",
+    "collect_names": "input.ipynb, cell 4",
+}
 
 
 def steps() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -48,7 +54,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)

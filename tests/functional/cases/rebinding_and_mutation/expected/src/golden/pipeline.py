@@ -17,6 +17,14 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
+# Each step, in order, and the notebook cell it was built from (for error messages).
+STEP_CELLS: dict[str, str] = {
+    "load": "input.ipynb, cell 2",
+    "drop_small": "input.ipynb, cell 3",
+    "add_y": "input.ipynb, cell 5",
+    "order": "input.ipynb, cell 6",
+    "count_big": "input.ipynb, cell 7",
+}
 
 
 def steps(
@@ -61,7 +69,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
