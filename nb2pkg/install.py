@@ -21,7 +21,6 @@ simply removed. Backups made by ``--force`` are staged too and moved into
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nb2pkg.confine import file_sha256
 from nb2pkg.manifest import is_plain_relative_path
 
 JOURNAL = "journal.json"
@@ -231,6 +231,6 @@ def _make_parents(target: Path, out_dir: Path) -> list[Path]:
 
 def _sha256_of(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return file_sha256(path)
     except OSError:
         return None

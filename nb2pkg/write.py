@@ -47,6 +47,7 @@ from enum import Enum
 from pathlib import Path
 
 from nb2pkg import install
+from nb2pkg.confine import file_sha256
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, is_plain_relative_path, sha256_text
 from nb2pkg.manifest import load as load_manifest
 from nb2pkg.model import Diagnostic, EmittedFile, Location, Severity
@@ -436,11 +437,8 @@ def _raced(out_dir: Path) -> Diagnostic:
 
 
 def _sha256_of(path: Path) -> str | None:
-    """The file's sha256, or None when there is no regular file there."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
+    """The file's sha256 (a symbolic link's own, not followed), or None when there is none."""
+    return file_sha256(path)
 
 
 def _write_failed(out_dir: Path, exc: OSError) -> Diagnostic:
