@@ -656,3 +656,21 @@ def test_force_backs_up_a_symbolic_link_as_the_link_not_what_it_points_to(tmp_pa
     assert kept.is_symlink() and os.readlink(kept) == str(secret)
     assert (out / "README.md").read_text() == "v2 readme\n" and not (out / "README.md").is_symlink()
     assert secret.read_text() == "not for the package\n"
+
+
+def test_a_confined_build_does_not_finish_an_install_that_a_link_leads_outside(
+    tmp_path: Path,
+) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    out = root / "pkg"
+    build(out, V1)
+    assert _killed_at(out, V2, 2) == KILLED
+    (out / "src/demo").rename(outside)
+    (out / "src/demo").symlink_to(outside, target_is_directory=True)
+    before = snapshot(outside)
+
+    problems = finish_interrupted(out, confine_to=root)
+
+    assert {p.code for p in problems} == {"NB512"}
+    assert snapshot(outside) == before
+    assert interrupted(out)
