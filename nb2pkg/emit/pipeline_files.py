@@ -108,11 +108,12 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         f"METRIC_STEPS = frozenset({{{', '.join(json.dumps(k) for k in metric_steps)}}})"
         if metric_steps
         else "METRIC_STEPS: frozenset[str] = frozenset()",
-        "# Each step, in order, and the notebook cell it was built from (for error messages).",
+        "# Each step, in order, and the notebook cell it was built from (for error messages;",
+        "# the cell id, not its number, so that moving other cells changes nothing here).",
         "STEP_CELLS: dict[str, str] = {",
         *(
             f"    {json.dumps(plan.step_keys[(s.module, s.name)])}: "
-            f"{json.dumps(f'{s.notebook}, cell {s.cell_number}')},"
+            f"{json.dumps(f'{Path(s.notebook).name} [id {s.cell_id}]')},"
             for n in plan.notebooks
             for s in n.steps
         ),

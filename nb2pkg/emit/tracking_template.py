@@ -149,7 +149,7 @@ class StepFailure:
 
     step: str
     cell: str
-    """The notebook and cell the step was built from (``demo.ipynb, cell 4``); may be empty."""
+    """The notebook and cell the step was built from (``demo.ipynb [id 3f2a…]``); may be empty."""
 
 
 _last_run: RunLocation | None = None

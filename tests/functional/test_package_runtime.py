@@ -107,7 +107,7 @@ def test_a_failing_step_is_one_paragraph_naming_the_step_and_its_cell(
 
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "Step `divide` (demo.ipynb, cell 3) failed: ZeroDivisionError: division by zero. Fix "
+        "Step `divide` (demo.ipynb [id cell-3]) failed: ZeroDivisionError: division by zero. Fix "
         "the cell in the notebook and run `nb2pkg build` again, or check the values passed to "
         "the pipeline. To see the traceback, run again with --debug."
     )
@@ -119,7 +119,7 @@ def test_debug_shows_the_traceback_of_a_failing_step(package_src: Path, tmp_path
     assert result.returncode == 1
     assert result.stderr.startswith("Traceback (most recent call last):")
     assert "ratio = sum(data) / (n - 3)" in result.stderr
-    assert "Step `divide` (demo.ipynb, cell 3) failed" in result.stderr
+    assert "Step `divide` (demo.ipynb [id cell-3]) failed" in result.stderr
 
 
 # --------------------------------------------------------------------------- MLflow out of reach
@@ -224,7 +224,7 @@ def test_a_parameter_named_debug_keeps_its_option_and_the_traceback_gets_another
     assert result.returncode == 1
     assert result.stderr.startswith("Traceback (most recent call last):")
     assert result.stderr.rstrip().endswith(
-        "Step `work` (demo.ipynb, cell 2) failed: RuntimeError: asked to fail. Fix the cell in "
+        "Step `work` (demo.ipynb [id cell-2]) failed: RuntimeError: asked to fail. Fix the cell in "
         "the notebook and run `nb2pkg build` again, or check the values passed to the pipeline. "
         "To see the traceback, run again with --traceback."
     )

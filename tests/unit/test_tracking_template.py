@@ -71,9 +71,9 @@ def steps(fail_in: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 STEP_CELLS = {
-    "load": "notebooks/demo.ipynb, cell 2",
-    "train": "notebooks/demo.ipynb, cell 4",
-    "evaluate": "notebooks/demo.ipynb, cell 5",
+    "load": "demo.ipynb [id cell-load]",
+    "train": "demo.ipynb [id cell-train]",
+    "evaluate": "demo.ipynb [id cell-evaluate]",
 }
 
 
@@ -210,7 +210,7 @@ def test_failing_step_fails_the_run_and_still_raises(store_uri: str, experiment:
     assert run.data.tags["nb2pkg.last_completed_step"] == "load"
     assert run.data.tags["nb2pkg.failed_step"] == "train"
     assert tracking.describe_failure(raised.value).startswith(
-        "Step `train` (notebooks/demo.ipynb, cell 4) failed: ValueError: cannot train on ten "
+        "Step `train` (demo.ipynb [id cell-train]) failed: ValueError: cannot train on ten "
         "rows. Fix the cell in the notebook"
     )
     assert "step_seconds.load" in run.data.metrics
@@ -430,7 +430,7 @@ def test_an_untracked_failing_step_is_described_with_its_cell() -> None:
 
     described = tracking.describe_failure(raised.value)
 
-    assert described.startswith("Step `train` (notebooks/demo.ipynb, cell 4) failed:")
+    assert described.startswith("Step `train` (demo.ipynb [id cell-train]) failed:")
     assert described.endswith("To see the traceback, run again with --debug.")
     assert "\n" not in described
 

@@ -17,11 +17,12 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS = frozenset({"summarise"})
-# Each step, in order, and the notebook cell it was built from (for error messages).
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
 STEP_CELLS: dict[str, str] = {
-    "load_scores": "input.ipynb, cell 4",
-    "scale_scores": "input.ipynb, cell 7",
-    "summarise": "input.ipynb, cell 8",
+    "load_scores": "input.ipynb [id c03]",
+    "scale_scores": "input.ipynb [id c06]",
+    "summarise": "input.ipynb [id c07]",
 }
 
 

@@ -17,10 +17,11 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
-# Each step, in order, and the notebook cell it was built from (for error messages).
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
 STEP_CELLS: dict[str, str] = {
-    "read_sales": "input.ipynb, cell 4",
-    "total_by_region": "input.ipynb, cell 5",
+    "read_sales": "input.ipynb [id d3]",
+    "total_by_region": "input.ipynb [id d4]",
 }
 
 

@@ -18,11 +18,12 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
-# Each step, in order, and the notebook cell it was built from (for error messages).
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
 STEP_CELLS: dict[str, str] = {
-    "read_records": "input.ipynb, cell 2",
-    "summarise": "input.ipynb, cell 3",
-    "collect_names": "input.ipynb, cell 4",
+    "read_records": "input.ipynb [id c01]",
+    "summarise": "input.ipynb [id c02]",
+    "collect_names": "input.ipynb [id c03]",
 }
 
 

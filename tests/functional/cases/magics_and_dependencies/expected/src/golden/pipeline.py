@@ -17,11 +17,12 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
-# Each step, in order, and the notebook cell it was built from (for error messages).
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
 STEP_CELLS: dict[str, str] = {
-    "compute_area": "input.ipynb, cell 2",
-    "compute_circumference": "input.ipynb, cell 3",
-    "touch_area": "input.ipynb, cell 4",
+    "compute_area": "input.ipynb [id c01]",
+    "compute_circumference": "input.ipynb [id c02]",
+    "touch_area": "input.ipynb [id c03]",
 }
 
 

@@ -17,10 +17,11 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
-# Each step, in order, and the notebook cell it was built from (for error messages).
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
 STEP_CELLS: dict[str, str] = {
-    "make_square": "input.ipynb, cell 2",
-    "make_cube": "input.ipynb, cell 3",
+    "make_square": "input.ipynb [id hbb9a73a79cf]",
+    "make_cube": "input.ipynb [id h98fd1171e89]",
 }
 
 

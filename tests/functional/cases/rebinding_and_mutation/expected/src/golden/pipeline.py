@@ -17,13 +17,14 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
-# Each step, in order, and the notebook cell it was built from (for error messages).
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
 STEP_CELLS: dict[str, str] = {
-    "load": "input.ipynb, cell 2",
-    "drop_small": "input.ipynb, cell 3",
-    "add_y": "input.ipynb, cell 5",
-    "order": "input.ipynb, cell 6",
-    "count_big": "input.ipynb, cell 7",
+    "load": "input.ipynb [id c01]",
+    "drop_small": "input.ipynb [id c02]",
+    "add_y": "input.ipynb [id c04]",
+    "order": "input.ipynb [id c05]",
+    "count_big": "input.ipynb [id c06]",
 }
 
 
