@@ -18,6 +18,7 @@ import pytest
 from nb2pkg.api import build
 from nb2pkg.server.handlers import _preview
 from nb2pkg.server.requests import PreviewRequest
+from nb2pkg.server.workload import WorkLimits
 from tests.helpers import write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,7 +182,7 @@ def test_the_preview_refuses_a_helper_linked_outside_the_root(tmp_path: Path, se
     notebook = write_notebook(root / "demo.ipynb", HELPER_CELLS)
     (root / "helpers.py").symlink_to(secret)
 
-    answer = _preview(PreviewRequest(notebook, "demo"), str(root))
+    answer = _preview(PreviewRequest(notebook, "demo"), str(root), WorkLimits(10_000, 1_000_000))
 
     assert answer["ok"] is False and answer["files"] == []
     assert [d["code"] for d in answer["diagnostics"]] == ["NB514"]
