@@ -50,9 +50,12 @@ def build(
     root: Path | None = None,
     confine_to: Path | None = None,
     settings_stop_at: Path | None = None,
+    confine_reads_to: Path | None = None,
 ) -> BuildResult:
     """``settings_stop_at`` (default: ``confine_to``) is the highest folder where a
-    pyproject.toml with ``[tool.nb2pkg]`` settings is looked for."""
+    pyproject.toml with ``[tool.nb2pkg]`` settings is looked for. ``confine_to`` keeps reads
+    and writes inside that directory, ``confine_reads_to`` only reads (symbolic links
+    followed). Problems come back as diagnostics."""
     config, problems = resolve_config(
         notebooks, out_dir=out_dir, name=name, root=root, stop_at=settings_stop_at or confine_to
     )
@@ -60,7 +63,13 @@ def build(
         fallback = Path(out_dir) if out_dir else Path.cwd()
         return BuildResult(False, fallback, name or "", tuple(problems))
     return run_build(
-        config, bump=bump, version=version, force=force, auto=auto, confine_to=confine_to
+        config,
+        bump=bump,
+        version=version,
+        force=force,
+        auto=auto,
+        confine_to=confine_to,
+        confine_reads_to=confine_reads_to,
     )
 
 

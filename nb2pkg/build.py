@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from nb2pkg import __version__ as NB2PKG_VERSION
 from nb2pkg.build_date import build_date
 from nb2pkg.config import BuildConfig
+from nb2pkg.confine import ReadScope, build_scope, file_sha256
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
 from nb2pkg.manifest import load as load_manifest
-from nb2pkg.model import Diagnostic, EmittedFile, Notebook, has_errors
+from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, has_errors
 from nb2pkg.notebook import display_path, read_regular_file
 
 if TYPE_CHECKING:
@@ -83,11 +84,28 @@ def build(
     force: bool = False,
     auto: bool = False,
     confine_to: Path | None = None,
+    confine_reads_to: Path | None = None,
     after_each_file: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Build the package; ``confine_to`` refuses writes that would leave that directory."""
+    """Build the package.
+
+    ``confine_to`` refuses reads and writes that would leave that directory (symbolic links
+    followed); ``confine_reads_to`` only reads (a preview writes into a scratch folder).
+    Without either, reads stay inside the project (``nb2pkg.confine``).
+    """
     if auto:
         config = replace(config, auto=True)
+    from nb2pkg.write import finish_interrupted
+
+    # A build killed while installing is finished first, so the manifest read next describes
+    # the files on disk (and a file it installed is not taken for a hand edit).
+    unfinished = finish_interrupted(config.out_dir, confine_to=confine_to)
+    if unfinished:
+        return _failed(config, unfinished)
+    scope = read_scope_of(config, confine_to or confine_reads_to)
+    refused = _outside(config.out_dir, (MANIFEST_PATH, "CHANGELOG.md", "pyproject.toml"), scope)
+    if refused:
+        return _failed(config, refused)
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
@@ -113,7 +131,7 @@ def build(
         )
     from nb2pkg.write import write_package
 
-    prepared, diagnostics = prepare(config, previous, bump=bump, version=version)
+    prepared, diagnostics = prepare(config, previous, bump=bump, version=version, read_scope=scope)
     if prepared is None:
         return _failed(config, diagnostics)
     if prepared.decision.up_to_date and not prepared.refresh_only:
@@ -171,6 +189,7 @@ def prepare(
     bump: str | None = None,
     version: str | None = None,
     auto: bool = False,
+    read_scope: ReadScope | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """Read, analyse and render everything; decide the version. Writes nothing."""
     from nb2pkg.emit.package import render_package
@@ -178,7 +197,9 @@ def prepare(
 
     if auto:
         config = replace(config, auto=True)
-    plan, diagnostics = plan_config(config, recorded=recorded_requirements(config))
+    plan, diagnostics = plan_config(
+        config, recorded=recorded_requirements(config), read_scope=read_scope
+    )
     if plan is None:
         return None, diagnostics
     current_version = previous.version if previous is not None else config.initial_version
@@ -237,12 +258,19 @@ def prepare(
 
 
 def plan_config(
-    config: BuildConfig, *, auto: bool = False, recorded: Mapping[str, str] | None = None
+    config: BuildConfig,
+    *,
+    auto: bool = False,
+    recorded: Mapping[str, str] | None = None,
+    read_scope: ReadScope | None = None,
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
+    """The package plan; helper modules and data files are looked for inside ``read_scope``
+    (by default the project's, see ``nb2pkg.confine``)."""
     from nb2pkg.plan.notebook_plan import plan_notebook
     from nb2pkg.plan.package_plan import plan_package
     from nb2pkg.tags import tag_cells
 
+    scope = read_scope or read_scope_of(config, None)
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
     for path in config.notebooks:
@@ -252,7 +280,7 @@ def plan_config(
             continue
         tagged, problems = tag_cells(notebook)
         diagnostics += problems
-        notebook_plan = plan_notebook(notebook, tagged)
+        notebook_plan = plan_notebook(notebook, tagged, read_scope=scope)
         diagnostics += notebook_plan.diagnostics
         notebook_plans.append(notebook_plan)
     if has_errors(diagnostics) or not notebook_plans:
@@ -264,6 +292,7 @@ def plan_config(
         git_commit=git_commit(config.notebooks[0].parent),
         recorded_requirements=recorded,
         requirement_overrides=dict(config.dependency_overrides),
+        read_scope=scope,
     )
     diagnostics += plan.diagnostics
     if has_errors(diagnostics):
@@ -296,6 +325,19 @@ def _environment_fits(config: BuildConfig) -> bool:
     from nb2pkg.emit.dependencies import outside_recorded_range
 
     return not outside_recorded_range(recorded_requirements(config))
+
+
+def read_scope_of(config: BuildConfig, confine_to: Path | None) -> ReadScope:
+    return build_scope(config.root, config.notebooks, config.out_dir, confine_to)
+
+
+def _outside(out_dir: Path, paths: tuple[str, ...], scope: ReadScope) -> list[Diagnostic]:
+    """The output directory's own files a build reads that lead outside ``scope``."""
+    return [
+        scope.refusal(out_dir / path, "the output directory's", Location(str(out_dir / path)))
+        for path in paths
+        if (out_dir / path).is_file() and not scope.allows(out_dir / path)
+    ]
 
 
 def settings_fingerprint(config: BuildConfig) -> str:
@@ -352,7 +394,7 @@ def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:
 def _disk_matches(out_dir: Path, manifest: Manifest) -> bool:
     for path, expected in manifest.files.items():
         try:
-            if hashlib.sha256(read_regular_file(out_dir / path)).hexdigest() != expected:
+            if file_sha256(out_dir / path) != expected:
                 return False
         except OSError:
             return False
@@ -403,7 +445,7 @@ def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list
 
     path = build_info_path(config.package)
     on_disk = config.out_dir / path
-    if not on_disk.is_file():
+    if not on_disk.is_file() or on_disk.is_symlink():
         return files
     text = on_disk.read_text(encoding="utf-8")
     return [EmittedFile(f.path, text) if f.path == path else f for f in files]
@@ -463,8 +505,13 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     build would change it; none means a build would write no package file.
     """
     from nb2pkg.emit.package import render_package
-    from nb2pkg.write import differences
+    from nb2pkg.write import differences, interrupted
 
+    if interrupted(config.out_dir):
+        return [
+            f"{config.out_dir}: a build was interrupted while installing the package; "
+            "`nb2pkg build` finishes it"
+        ], []
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return [], diagnostics

@@ -109,6 +109,16 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         f"METRIC_STEPS = frozenset({{{', '.join(json.dumps(k) for k in metric_steps)}}})"
         if metric_steps
         else "METRIC_STEPS: frozenset[str] = frozenset()",
+        "# Each step, in order, and the notebook cell it was built from (for error messages;",
+        "# the cell id, not its number, so that moving other cells changes nothing here).",
+        "STEP_CELLS: dict[str, str] = {",
+        *(
+            f"    {json.dumps(plan.step_keys[(s.module, s.name)])}: "
+            f"{json.dumps(f'{Path(s.notebook).name} [id {s.cell_id}]')},"
+            for n in plan.notebooks
+            for s in n.steps
+        ),
+        "}",
         "",
         "",
         f"def steps({_signature(plan.run_params)}) -> Iterator[tuple[str, dict[str, Any]]]:",
@@ -151,7 +161,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "        track=track,",
         "        autolog=AUTOLOG,",
         "    ) as recorder:",
-        "        for step_name, values in recorder.timed(steps(**params)):",
+        "        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):",
         "            outputs.update(values)",
         "            if step_name in METRIC_STEPS:",
         "                recorder.log_metrics(values)",
@@ -223,6 +233,10 @@ def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> s
     return "\n".join(lines) + "\n"
 
 
+DEBUG_DEST = "nb2pkg:debug"
+"""Where argparse keeps the debug flag: no run() parameter can have that name."""
+
+
 def render_main(plan: PackagePlan, version: str) -> str:
     options: list[str] = []
     for param in plan.run_params:
@@ -247,6 +261,8 @@ def render_main(plan: PackagePlan, version: str) -> str:
                 f"default={param.default}, "
                 f"help={json.dumps(param.origin.replace('%', '%%') + ' (default: %(default)s)')})"
             )
+    taken = {"--" + p.name.replace("_", "-") for p in plan.run_params}
+    debug_flag = next(f for f in ("--debug", "--traceback", "--nb2pkg-debug") if f not in taken)
     lines = [
         f'"""Command line of `{plan.package}`: python -m {plan.package} run [--option VALUE ...]."""',
         "",
@@ -255,6 +271,8 @@ def render_main(plan: PackagePlan, version: str) -> str:
         "import argparse",
         "import ast",
         "import sys",
+        "import traceback",
+        "from collections.abc import Callable",
         "from typing import Any",
         "",
         "",
@@ -262,8 +280,28 @@ def render_main(plan: PackagePlan, version: str) -> str:
         '    """A Python literal (number, list, dict...) if the text is one, else the text."""',
         "    try:",
         "        return ast.literal_eval(text)",
-        "    except (ValueError, SyntaxError):",
+        "    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):",
         "        return text",
+        "",
+        "",
+        "def _literal(kind: type | None) -> Callable[[str], Any]:",
+        '    """An option type: a Python literal, of the type of the default when there is one."""',
+        "",
+        "    def parse(text: str) -> Any:",
+        "        try:",
+        "            value = ast.literal_eval(text)",
+        "        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):",
+        "            raise argparse.ArgumentTypeError(",
+        "                f\"{text!r} is not a Python literal such as 3, 'text' or [1, 2]\"",
+        "            ) from None",
+        "        if kind is not None and not isinstance(value, kind):",
+        "            raise argparse.ArgumentTypeError(",
+        '                f"expected a {kind.__name__} like the default, got {type(value).__name__} {text!r}"',
+        "            )",
+        "        return value",
+        "",
+        '    parse.__name__ = kind.__name__ if kind is not None else "literal"',
+        "    return parse",
         "",
         "",
         "def _summary(value: Any) -> str:",
@@ -284,6 +322,8 @@ def render_main(plan: PackagePlan, version: str) -> str:
         *options,
         '    run_parser.add_argument("--no-track", action="store_true", '
         'help="do not log the run to MLflow")',
+        f'    run_parser.add_argument("{debug_flag}", dest="{DEBUG_DEST}", action="store_true", '
+        'help="on failure, show the traceback")',
         "    return parser",
         "",
         "",
@@ -292,14 +332,20 @@ def render_main(plan: PackagePlan, version: str) -> str:
         "    from . import tracking",
         "    from .pipeline import run",
         "",
-        '    params = {k: v for k, v in vars(args).items() if k not in ("command", "no_track")}',
+        f"    debug = getattr(args, {json.dumps(DEBUG_DEST)})",
+        "    params = {",
+        f'        k: v for k, v in vars(args).items() if k not in ("command", "no_track", "{DEBUG_DEST}")',
+        "    }",
         "    try:",
         "        outputs = run(**params, track=not args.no_track)",
-        "    except Exception:",
+        "    except Exception as error:",
+        "        if debug:",
+        "            traceback.print_exc()",
+        f"        print(tracking.describe_failure(error, debug_flag={json.dumps(debug_flag)}), file=sys.stderr)",
         "        failed = tracking.describe_last_run() if not args.no_track else None",
         "        if failed:",
         "            print(failed, file=sys.stderr)",
-        "        raise",
+        "        return 1",
         "    for name, value in outputs.items():",
         '        print(f"{name}: {_summary(value)}")',
         "    where = tracking.describe_last_run() if not args.no_track else None",
@@ -315,11 +361,16 @@ def render_main(plan: PackagePlan, version: str) -> str:
 
 
 def _cli_type(default: str) -> str:
+    """The argparse type of an option: the default's scalar type, or a checked literal."""
     try:
         value = ast.literal_eval(default)
-    except (ValueError, SyntaxError):
-        return "_value"
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return "_literal(None)"
     for kind in (bool, int, float, str):
         if type(value) is kind:
             return kind.__name__
-    return "_value"
+    if value is None:
+        return "_literal(None)"
+    if type(value) in (list, dict, tuple, set, bytes, complex):
+        return f"_literal({type(value).__name__})"
+    return "_literal(None)"

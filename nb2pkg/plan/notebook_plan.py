@@ -20,6 +20,7 @@ Diagnostic codes:
   NB309 a packaged cell calls MLflow itself
   NB310 an explicit output in ``metadata.nb2pkg`` that the cell does not bind
   NB311 a function name clashes with an imported or exported name
+  NB514 (warning) a data file the code names is a symbolic link out of the root (nb2pkg.confine)
   NB401 a test cell asserts nothing and calls nothing
   NB402 a test cell is empty
 """
@@ -37,6 +38,7 @@ from pathlib import Path
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
 from nb2pkg.analysis.packagable import packaging_problems
+from nb2pkg.confine import ReadScope
 from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.model import (
     Cell,
@@ -129,14 +131,23 @@ def module_name_for(notebook: Notebook) -> str:
     return name
 
 
-def plan_notebook(notebook: Notebook, tagged: Sequence[TaggedCell]) -> NotebookPlan:
-    """Wire the notebook's cells together. Never raises; problems come back as diagnostics."""
-    return _Planner(notebook, tagged).plan()
+def plan_notebook(
+    notebook: Notebook, tagged: Sequence[TaggedCell], *, read_scope: ReadScope | None = None
+) -> NotebookPlan:
+    """Wire the notebook's cells together. Never raises; problems come back as diagnostics.
+
+    ``read_scope``: where data files named by the cells may be (None: anywhere).
+    """
+    return _Planner(notebook, tagged, read_scope).plan()
 
 
 class _Planner:
-    def __init__(self, notebook: Notebook, tagged: Sequence[TaggedCell]) -> None:
+    def __init__(
+        self, notebook: Notebook, tagged: Sequence[TaggedCell], read_scope: ReadScope | None
+    ) -> None:
         self.notebook = notebook
+        self.read_scope = read_scope
+        self.refused_files: set[Path] = set()
         self.tagged = list(tagged)
         self.module = module_name_for(notebook)
         self.diagnostics: list[Diagnostic] = []
@@ -494,6 +505,9 @@ class _Planner:
         for value, _line in literals:
             if not (folder / value).is_file():
                 continue
+            if self.read_scope is not None and not self.read_scope.allows(folder / value):
+                self._refuse_data_file(item, folder / value)
+                continue
             name = self.data_files.get(value)
             if name is None:
                 stem = re.sub(r"\W+", "_", Path(value).stem).strip("_").lower() or "data"
@@ -507,6 +521,21 @@ class _Planner:
             if all(p.name != name for p in found):
                 found.append(ParamPlan(name, ParamSource.DATA_FILE, repr(value), "str"))
         return found
+
+    def _refuse_data_file(self, item: TaggedCell, path: Path) -> None:
+        assert self.read_scope is not None
+        if path in self.refused_files:
+            return
+        self.refused_files.add(path)
+        self.diagnostics.append(
+            self.read_scope.refusal(
+                path,
+                "data file",
+                Location(self.notebook.display_path, item.cell.number, item.cell.cell_id),
+                severity=Severity.WARNING,
+                consequence="it is not made a run() parameter and nb2pkg does not read it",
+            )
+        )
 
     # ---------------------------------------------------------------- checks
 

@@ -8,6 +8,7 @@ Diagnostic codes:
   NB114 the package name would hide another module: the standard library's, a dependency's, one
         the notebooks import, or a special one (``__main__``)
   NB312 an imported module is not installed here (dependency version unknown)
+  NB514 a helper module beside the notebook is a symbolic link out of the root (nb2pkg.confine)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nb2pkg.config import package_name_for
+from nb2pkg.confine import ReadScope
 from nb2pkg.emit.dependencies import merge_requirements, requirement_for, requirements_by_name
 from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.emit.mlflow_calls import tracking_requirements
@@ -53,9 +55,11 @@ def plan_package(
     git_commit: str = "",
     recorded_requirements: Mapping[str, str] | None = None,
     requirement_overrides: Mapping[str, str] | None = None,
+    read_scope: ReadScope | None = None,
 ) -> PackagePlan:
     """``recorded_requirements``: what the last build wrote (distribution → requirement);
-    ``requirement_overrides``: ``[tool.nb2pkg.dependencies]`` (distribution → specifier)."""
+    ``requirement_overrides``: ``[tool.nb2pkg.dependencies]`` (distribution → specifier);
+    ``read_scope``: where helper modules may come from (None: anywhere)."""
     diagnostics: list[Diagnostic] = []
     if not (package.isascii() and package.isidentifier()) or keyword.iskeyword(package):
         diagnostics.append(
@@ -94,7 +98,7 @@ def plan_package(
             )
         seen_modules[plan.module] = plan.notebook.display_path
     run_params = _merge_run_params(plans, diagnostics)
-    local_modules = _local_modules(plans)
+    local_modules, refused = _local_modules(plans, read_scope, diagnostics)
     requirements = _requirements(
         plans,
         package,
@@ -103,6 +107,7 @@ def plan_package(
         autolog=autolog,
         recorded=recorded_requirements or {},
         overrides=requirement_overrides or {},
+        refused=frozenset(refused),
     )
     diagnostics += _hidden_by_package(package, plans, requirements)
     modules = tuple(
@@ -195,19 +200,37 @@ def _merge_run_params(
     return tuple(optional + required)
 
 
-def _local_modules(plans: tuple[NotebookPlan, ...]) -> dict[str, str]:
+def _local_modules(
+    plans: tuple[NotebookPlan, ...], read_scope: ReadScope | None, diagnostics: list[Diagnostic]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The helper modules beside the notebooks, and those refused (links out of the scope)."""
     found: dict[str, str] = {}
+    refused: dict[str, str] = {}
     for plan in plans:
         folder = Path(plan.notebook.path).parent
         for bindings in plan.imports.values():
             for binding in bindings:
                 root = top_level(binding)
-                if binding.level or not root or root in STDLIB:
+                if binding.level or not root or root in STDLIB or root in refused:
                     continue
                 candidate = folder / f"{root}.py"
-                if candidate.is_file():
-                    found.setdefault(root, str(candidate))
-    return dict(sorted(found.items()))
+                if not candidate.is_file():
+                    continue
+                if read_scope is not None and not read_scope.allows(candidate):
+                    refused[root] = str(candidate)
+                    diagnostics.append(
+                        read_scope.refusal(candidate, "helper module", _importing_cell(plan, root))
+                    )
+                    continue
+                found.setdefault(root, str(candidate))
+    return dict(sorted(found.items())), refused
+
+
+def _importing_cell(plan: NotebookPlan, root: str) -> Location:
+    for cell in plan.cells:
+        if any(top_level(b) == root for b in cell.parsed.analysis.imports):
+            return Location(plan.notebook.display_path, cell.cell.number, cell.cell.cell_id)
+    return Location(plan.notebook.display_path)
 
 
 def _requirements(
@@ -219,6 +242,7 @@ def _requirements(
     autolog: bool,
     recorded: Mapping[str, str],
     overrides: Mapping[str, str],
+    refused: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     # Every module the notebook imports, not only those the packaged code names: libraries load
     # optional dependencies themselves (`load_wine(as_frame=True)` needs pandas). Frontend-only
@@ -238,7 +262,13 @@ def _requirements(
             roots.setdefault(root, path)
     from_imports: list[str] = []
     for root, where in sorted(roots.items()):
-        if not root or root in STDLIB or root == package or root in local_modules:
+        if (
+            not root
+            or root in STDLIB
+            or root == package
+            or root in local_modules
+            or root in refused
+        ):
             continue
         requirement, installed = requirement_for(root, recorded, overrides)
         if not installed:

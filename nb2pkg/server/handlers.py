@@ -210,6 +210,7 @@ def _preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) ->
             name=request.name,
             root=request.notebook.parent,
             settings_stop_at=Path(root),
+            confine_reads_to=Path(root),  # helper modules and data files: inside the root
         )
         payload = result.to_json()
         sources = scratch / "pkg" / "src"

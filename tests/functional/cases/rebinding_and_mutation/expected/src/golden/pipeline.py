@@ -17,6 +17,15 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
+STEP_CELLS: dict[str, str] = {
+    "load": "input.ipynb [id c01]",
+    "drop_small": "input.ipynb [id c02]",
+    "add_y": "input.ipynb [id c04]",
+    "order": "input.ipynb [id c05]",
+    "count_big": "input.ipynb [id c06]",
+}
 
 
 def steps(
@@ -61,7 +70,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
