@@ -111,6 +111,7 @@ def _outlines(plan: PackagePlan, version: str) -> dict[str, list[_Expect]]:
         _Expect("assign", "VERSION", version),
         _Expect("assign", "AUTOLOG", plan.autolog),
         _Expect("assign", "METRIC_STEPS"),
+        _Expect("assign", "STEP_CELLS"),
         _Expect("def", "steps"),
         _Expect("def", "run", run_docstring(plan)),
     ]
@@ -123,7 +124,10 @@ def _outlines(plan: PackagePlan, version: str) -> dict[str, list[_Expect]]:
     outlines[f"{src}/__main__.py"] = [
         _Expect("doc"),
         _Expect("imports"),
-        *(_Expect("def", name) for name in ("_value", "_summary", "build_parser", "main")),
+        *(
+            _Expect("def", name)
+            for name in ("_value", "_literal", "_summary", "build_parser", "main")
+        ),
         _Expect("main"),
     ]
     outlines[f"{src}/_build.py"] = [_Expect("doc"), _Expect("assign", "BUILD_TAGS")]
