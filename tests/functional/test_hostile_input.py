@@ -73,7 +73,9 @@ def assert_every_file_parses(out: Path) -> None:
 HOSTILE_NAMES = {
     "triple-quotes": f'report""" if {INJECTED} else """.ipynb',
     "newline": f"report\n{INJECTED}\n.ipynb",
-    "carriage-return": f"report\r{INJECTED}\r.ipynb",
+    # The rest of the provenance comment (".ipynb cell 1 ...") stays a comment: valid Python.
+    "newline-then-comment": f"report\n{INJECTED}\n#.ipynb",
+    "carriage-return": f"report\r{INJECTED}\r#.ipynb",
     "line-separator": f"report\u2028{INJECTED}\u2028.ipynb",
     "backslashes": 'back\\slash\\"""\\.ipynb',
     "ends-with-quote": 'report"""".ipynb',
