@@ -13,12 +13,11 @@ Diagnostic codes:
 from __future__ import annotations
 
 import ast
-import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nb2pkg.config import package_name_for
+from nb2pkg.config import package_name_for, package_name_problem
 from nb2pkg.emit.dependencies import merge_requirements, requirement_for
 from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.emit.mlflow_calls import tracking_requirements
@@ -49,7 +48,8 @@ def plan_package(
     plans: tuple[NotebookPlan, ...], package: str, *, autolog: bool = False, git_commit: str = ""
 ) -> PackagePlan:
     diagnostics: list[Diagnostic] = []
-    if not (package.isascii() and package.isidentifier()) or keyword.iskeyword(package):
+    problem = package_name_problem(package)
+    if problem is not None and problem[0] == "NB113":
         diagnostics.append(
             Diagnostic(
                 "NB113",
@@ -121,10 +121,13 @@ def _hidden_by_package(
     def import_name(project: str) -> str:
         return str(canonicalize_name(project)).replace("-", "_")
 
-    reason = None
-    if package.startswith("__") or package in STDLIB:
-        reason = "a module of Python itself"
+    problem = package_name_problem(package)
+    if problem is not None:
+        if problem[0] != "NB114":
+            return []  # NB113 says so
+        reason: str | None = "a module of Python itself"
     else:
+        reason = None
         projects = {"mlflow", "pytest", "hatchling"}
         for requirement in requirements:
             try:
