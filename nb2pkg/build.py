@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +71,8 @@ class Prepared:
     decision: VersionDecision
     files: tuple[EmittedFile, ...]
     previous: Manifest | None
+    refresh_only: bool = False
+    """The package is unchanged; only the manifest's record of the notebooks is rewritten."""
 
 
 def build(
@@ -84,6 +86,8 @@ def build(
     after_each_file: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the package; ``confine_to`` refuses writes that would leave that directory."""
+    if auto:
+        config = replace(config, auto=True)
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
@@ -91,10 +95,11 @@ def build(
     if (
         previous is not None
         and sources is not None
-        and not (force or bump or version or auto)
+        and not (force or bump or version)
         and tuple(previous.sources) == sources
         and previous.settings == settings_fingerprint(config)
         and _disk_matches(config.out_dir, previous)
+        and _environment_fits(config)
     ):
         return BuildResult(
             True,
@@ -108,10 +113,10 @@ def build(
         )
     from nb2pkg.write import write_package
 
-    prepared, diagnostics = prepare(config, previous, bump=bump, version=version, auto=auto)
+    prepared, diagnostics = prepare(config, previous, bump=bump, version=version)
     if prepared is None:
         return _failed(config, diagnostics)
-    if prepared.decision.up_to_date:
+    if prepared.decision.up_to_date and not prepared.refresh_only:
         return BuildResult(
             True,
             config.out_dir,
@@ -134,6 +139,18 @@ def build(
     diagnostics = diagnostics + write_diagnostics
     if written is None:
         return _failed(config, diagnostics)
+    if prepared.refresh_only:
+        return BuildResult(
+            True,
+            config.out_dir,
+            config.package,
+            tuple(diagnostics),
+            up_to_date=True,
+            version=prepared.decision.version,
+            previous_version=prepared.decision.previous_version,
+            bump="none",
+            changed_files=written.touched,
+        )
     return BuildResult(
         ok=True,
         out_dir=config.out_dir,
@@ -159,7 +176,9 @@ def prepare(
     from nb2pkg.emit.package import render_package
     from nb2pkg.versioning import decide_version
 
-    plan, diagnostics = plan_config(config, auto=auto)
+    if auto:
+        config = replace(config, auto=True)
+    plan, diagnostics = plan_config(config, recorded=recorded_requirements(config))
     if plan is None:
         return None, diagnostics
     current_version = previous.version if previous is not None else config.initial_version
@@ -186,7 +205,16 @@ def prepare(
         )
         assert decision is not None
     if decision.up_to_date and (previous is None or _disk_matches(config.out_dir, previous)):
-        return Prepared(plan, decision, rendered.files, previous), diagnostics
+        if previous is None or not _record_differs(config, plan, rendered, previous):
+            return Prepared(plan, decision, rendered.files, previous), diagnostics
+        # Cells were added, moved or removed without changing the package (markdown, unmarked
+        # cells): the package stays byte for byte; the manifest records the notebooks as now.
+        files = _with_disk_build_info(config, list(rendered.files))
+        files.append(EmittedFile("CHANGELOG.md", _read_text(config.out_dir / "CHANGELOG.md")))
+        files.append(_manifest(config, plan, decision, rendered, files))
+        return Prepared(
+            plan, decision, tuple(sorted(files, key=lambda f: f.path)), previous, True
+        ), diagnostics
     # Nothing changed, but files on disk differ from the last build (deleted or edited by
     # hand): write the same version again; the writer's hand-edit guard decides.
     restoring = decision.up_to_date
@@ -209,7 +237,7 @@ def prepare(
 
 
 def plan_config(
-    config: BuildConfig, *, auto: bool = False
+    config: BuildConfig, *, auto: bool = False, recorded: Mapping[str, str] | None = None
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
     from nb2pkg.plan.notebook_plan import plan_notebook
     from nb2pkg.plan.package_plan import plan_package
@@ -218,7 +246,7 @@ def plan_config(
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
     for path in config.notebooks:
-        notebook, problems = _read(path, config, auto=auto)
+        notebook, problems = _read(path, config, auto=auto or config.auto)
         diagnostics += problems
         if notebook is None:
             continue
@@ -234,11 +262,40 @@ def plan_config(
         config.package,
         autolog=config.autolog,
         git_commit=git_commit(config.notebooks[0].parent),
+        recorded_requirements=recorded,
+        requirement_overrides=dict(config.dependency_overrides),
     )
     diagnostics += plan.diagnostics
     if has_errors(diagnostics):
         return None, diagnostics
     return plan, diagnostics
+
+
+def recorded_requirements(config: BuildConfig) -> dict[str, str]:
+    """The dependencies the last build wrote into the package's pyproject.toml, by name.
+
+    The environment the package was built in is an input of every build and every `check`:
+    both keep these ranges while the installed versions still satisfy them.
+    """
+    import tomllib
+
+    from nb2pkg.emit.dependencies import requirements_by_name
+
+    if not (config.out_dir / MANIFEST_PATH).is_file():
+        return {}
+    try:
+        data = tomllib.loads((config.out_dir / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    listed = data.get("project", {}).get("dependencies", [])
+    return requirements_by_name(t for t in listed if isinstance(t, str))
+
+
+def _environment_fits(config: BuildConfig) -> bool:
+    """Whether every installed distribution still satisfies the range the last build wrote."""
+    from nb2pkg.emit.dependencies import outside_recorded_range
+
+    return not outside_recorded_range(recorded_requirements(config))
 
 
 def settings_fingerprint(config: BuildConfig) -> str:
@@ -317,6 +374,29 @@ def _files_differ(rendered: RenderedPackage, previous: Manifest) -> bool:
     return current != before
 
 
+def _record_differs(
+    config: BuildConfig, plan: PackagePlan, rendered: RenderedPackage, previous: Manifest
+) -> bool:
+    """Whether the manifest's record of the notebooks (hashes, cell map) is out of date."""
+    sources = tuple((n.notebook.display_path, n.notebook.sha256) for n in plan.notebooks)
+    spans = {
+        path: tuple(SourceSpan(*span) for span in found)
+        for path, found in rendered.source_map.items()
+    }
+    return (
+        tuple(previous.sources) != sources
+        or previous.settings != settings_fingerprint(config)
+        or dict(previous.source_map) != spans
+    )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
 def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list[EmittedFile]:
     """For `check`: the git commit recorded at the last build is not a difference."""
     from nb2pkg.emit.package import build_info_path
@@ -380,7 +460,7 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     """What differs between the package on disk and what a build would write (for `check`).
 
     The package is rendered at the version on disk: any difference, version aside, means a
-    build would change it.
+    build would change it; none means a build would write no package file.
     """
     from nb2pkg.emit.package import render_package
     from nb2pkg.write import differences
@@ -389,24 +469,49 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     if has_errors(diagnostics):
         return [], diagnostics
     if previous is None:
-        return [f"{config.out_dir}: no package built here yet (no {MANIFEST_PATH})"], diagnostics
-    plan, more = plan_config(config)
+        notebooks = " ".join(display_path(p, config.root) for p in config.notebooks)
+        return [
+            f"{config.out_dir}: no package built here yet (no {MANIFEST_PATH}); "
+            f"build it first: nb2pkg build {notebooks} -o {config.out_dir}"
+        ], diagnostics
+    if previous.settings == settings_fingerprint(replace(config, auto=True)):
+        config = replace(config, auto=True)  # built with --auto: check what --auto builds
+    recorded = recorded_requirements(config)
+    plan, more = plan_config(config, recorded=recorded)
     diagnostics += more
     if plan is None:
         return [], diagnostics
     rendered = render_package(plan, previous.version)
     wanted = _with_disk_build_info(config, list(rendered.files))
-    found: list[str] = []
+    # The same decision as `build`: stale exactly when a build would change a package file.
+    # A notebook edit that changes no generated file (markdown, unmarked cells) is not staleness.
+    found = [str(d) for d in differences(config.out_dir, wanted) if d.path not in VOLATILE]
+    if any(line.startswith("pyproject.toml") for line in found):
+        found += _dependency_causes(recorded, plan.requirements)
     sources = _source_hashes(config)
-    if sources is not None:
-        recorded = set(previous.sources)
-        found += [
+    if found and sources is not None:
+        built_from = set(previous.sources)
+        found = [
             f"{name}: changed since the last build"
             for name, digest in sources
-            if (name, digest) not in recorded
-        ]
-    found += [str(d) for d in differences(config.out_dir, wanted) if d.path not in VOLATILE]
+            if (name, digest) not in built_from
+        ] + found
     return found, diagnostics
+
+
+def _dependency_causes(recorded: Mapping[str, str], requirements: tuple[str, ...]) -> list[str]:
+    """Why pyproject.toml's dependencies would change: the environment, named per distribution."""
+    from nb2pkg.emit.dependencies import installed_version, requirements_by_name
+
+    causes = []
+    for name, text in requirements_by_name(requirements).items():
+        before = recorded.get(name)
+        if before is None or before == text:
+            continue
+        version = installed_version(name)
+        here = f"{name} {version} is installed here" if version else f"{name} is not installed here"
+        causes.append(f"pyproject.toml: dependency `{before}` becomes `{text}` ({here})")
+    return causes
 
 
 def _failed(config: BuildConfig, diagnostics: list[Diagnostic]) -> BuildResult:

@@ -10,8 +10,9 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nb2pkg import __version__
 from nb2pkg.report import (
@@ -23,6 +24,9 @@ from nb2pkg.report import (
     summary,
     to_json,
 )
+
+if TYPE_CHECKING:
+    from nb2pkg.manifest import SourceSpan
 
 EPILOG = (
     "exit codes: 0 ok, 1 errors in the input (nothing written), 2 usage error, "
@@ -88,7 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=EPILOG,
         )
     )
-    del check
+    check.add_argument(
+        "--auto",
+        action="store_true",
+        help="check against what `build --auto` writes (the default for a package built so)",
+    )
 
     where = commands.add_parser(
         "where", help="map FILE:LINE of generated code to its notebook cell"
@@ -231,10 +239,14 @@ def _check(args: argparse.Namespace) -> int:
     from nb2pkg.build import stale_files
     from nb2pkg.config import resolve_config
 
-    config, problems = resolve_config(args.notebooks, out_dir=args.out, name=args.name)
+    config, problems = resolve_config(
+        args.notebooks, out_dir=args.out, name=args.name, command="check"
+    )
     if config is None:
         print_diagnostics(problems, sys.stderr)
         return EXIT_INPUT_ERROR
+    if args.auto:
+        config = replace(config, auto=True)
     found, diagnostics = stale_files(config)
     errors = [d for d in diagnostics if d.is_error]
     payload: dict[str, Any] = {
@@ -256,8 +268,11 @@ def _check(args: argparse.Namespace) -> int:
                     "move hand edits into the notebooks (a build keeps them and stops), "
                     "or rebuild with `nb2pkg build --force` (keeps a backup)"
                 )
-            else:
-                print("run `nb2pkg build` to update it")
+            elif not any("no package built here yet" in line for line in found):
+                again = " ".join(
+                    a for a in [*args.notebooks, *(["-o", args.out] if args.out else [])]
+                )
+                print(f"run `nb2pkg build{' ' + again if again else ''}` to update it")
         elif not errors:
             print(f"{config.out_dir} is up to date")
     if errors:
@@ -268,19 +283,23 @@ def _check(args: argparse.Namespace) -> int:
 def _where(args: argparse.Namespace) -> int:
     from nb2pkg.config import read_settings
     from nb2pkg.manifest import find_package_dir, load, lookup
+    from nb2pkg.provenance import find_package_for_installed
 
     file, _, line_text = args.location.rpartition(":")
     if not file or not line_text.isdigit():
         print("nb2pkg where: give FILE:LINE, e.g. src/churn/churn.py:42", file=sys.stderr)
         return 2
-    # The package holding FILE (nearest parent with a manifest), else the configured output.
+    # The package holding FILE (nearest parent with a manifest), else the configured output,
+    # else (an installed copy a traceback shows) a package folder below here that builds it.
     out = Path(args.out) if args.out else find_package_dir(Path(file))
     if out is None:
         settings, pyproject, _ = read_settings(Path.cwd())
         if "out" in settings and pyproject is not None:
             out = pyproject.parent / str(settings["out"])
+        elif args.name:
+            out = Path.cwd() / f"{args.name}-pkg"
         else:
-            out = Path.cwd() / f"{args.name}-pkg" if args.name else Path.cwd()
+            out = find_package_for_installed(Path(file), Path.cwd()) or Path.cwd()
     manifest, problems = load(out)
     if manifest is None:
         print_diagnostics(problems, sys.stderr)
@@ -290,8 +309,30 @@ def _where(args: argparse.Namespace) -> int:
     if span is None:
         print(f"{args.location} does not come from a notebook cell", file=sys.stderr)
         return EXIT_INPUT_ERROR
-    print(f"{span.notebook}:cell {span.cell_number} [id {span.cell_id}]")
+    print(_where_text(span, out, Path(file), int(line_text)))
     return EXIT_OK
+
+
+def _where_text(span: SourceSpan, package_dir: Path, file: Path, line: int) -> str:
+    """``notebook.ipynb:cell 7:line 3 [id …]``, the cell numbered as the notebook is now."""
+    from nb2pkg.provenance import current_cell, line_in_cell, notebook_file
+
+    number, within = span.cell_number, None
+    notebook = notebook_file(span, package_dir)
+    found = current_cell(notebook, span.cell_id) if notebook is not None else None
+    if found is not None:
+        number, source = found
+        if not file.is_file():
+            file = package_dir / file  # given relative to the package, as the manifest lists it
+        try:
+            generated = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            generated = []
+        within = line_in_cell(generated, line, span, source)
+    text = f"{span.notebook}:cell {number}"
+    if within is not None:
+        text += f":line {within}"
+    return f"{text} [id {span.cell_id}]"
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -9,6 +9,9 @@ Keys (all optional):
     version = "0.1.0"                   # version of the first build
     autolog = false                     # call mlflow.autolog() in run()
 
+    [tool.nb2pkg.dependencies]          # version ranges for the generated pyproject.toml
+    pandas = ">=1.5,<3"                 # instead of >=MAJOR.MINOR of what is installed
+
 Diagnostic codes:
   NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key, type or version
   NB602 no notebooks to build
@@ -37,6 +40,7 @@ KEYS: Mapping[str, type] = {
     "out": str,
     "version": str,
     "autolog": bool,
+    "dependencies": dict,
 }
 
 
@@ -71,23 +75,37 @@ class BuildConfig:
     initial_version: str = "0.1.0"
     autolog: bool = False
     root: Path = Path(".")
+    dependency_overrides: tuple[tuple[str, str], ...] = ()
+    """``[tool.nb2pkg.dependencies]``: (canonical distribution name, version specifier)."""
+    auto: bool = False
+    """Cells without a role are marked as ``nb2pkg tag --auto`` would (``build --auto``)."""
 
     def fingerprint(self) -> str:
         """What, besides the notebooks, decides the generated files."""
-        return f"name={self.package};version={self.initial_version};autolog={self.autolog}"
+        text = f"name={self.package};version={self.initial_version};autolog={self.autolog}"
+        if self.dependency_overrides:
+            text += ";dependencies=" + ",".join(f"{n}{s}" for n, s in self.dependency_overrides)
+        if self.auto:
+            text += ";auto"
+        return text
 
 
-def find_pyproject(start: Path) -> Path | None:
+def find_pyproject(start: Path, stop_at: Path | None = None) -> Path | None:
+    """The nearest pyproject.toml in ``start`` or a parent; not above ``stop_at`` when given."""
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             return candidate
+        if stop_at is not None and folder == stop_at:
+            break
     return None
 
 
-def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnostic]]:
+def read_settings(
+    root: Path, stop_at: Path | None = None
+) -> tuple[dict[str, Any], Path | None, list[Diagnostic]]:
     """The ``[tool.nb2pkg]`` table of the nearest pyproject.toml (empty when there is none)."""
-    pyproject = find_pyproject(root.resolve())
+    pyproject = find_pyproject(root.resolve(), stop_at.resolve() if stop_at else None)
     if pyproject is None:
         return {}, None, []
     try:
@@ -154,6 +172,8 @@ def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnos
                     'write it as "0.1.0" (PEP 440, no spaces or line breaks)',
                 )
             )
+        elif key == "dependencies" and isinstance(value, dict):
+            problems += _bad_specifiers(value, pyproject)
     return settings, pyproject, problems
 
 
@@ -169,16 +189,49 @@ def _is_version(text: str) -> bool:
     return True
 
 
+def _bad_specifiers(table: Mapping[str, Any], pyproject: Path) -> list[Diagnostic]:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    problems = []
+    for name, spec in table.items():
+        try:
+            SpecifierSet(spec if isinstance(spec, str) else "!")
+        except InvalidSpecifier:
+            problems.append(
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    f"[tool.nb2pkg.dependencies] {name} = {spec!r} is not a version range",
+                    Location(str(pyproject)),
+                    f'write a PEP 440 range as a string, e.g. {name} = ">=1.5,<3"',
+                )
+            )
+    return problems
+
+
+def _overrides(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    from packaging.utils import canonicalize_name
+
+    return tuple(sorted((str(canonicalize_name(n)), s.replace(" ", "")) for n, s in table.items()))
+
+
 def resolve_config(
     notebooks: Sequence[str | Path] = (),
     *,
     out_dir: str | Path | None = None,
     name: str | None = None,
     root: Path | None = None,
+    command: str = "build",
+    stop_at: Path | None = None,
 ) -> tuple[BuildConfig | None, list[Diagnostic]]:
-    """Flags override ``[tool.nb2pkg]``; relative config paths are relative to its pyproject."""
+    """Flags override ``[tool.nb2pkg]``; relative config paths are relative to its pyproject.
+
+    The pyproject.toml is looked up from ``root`` upwards, not above ``stop_at`` when given
+    (the server's root directory: a file above it is not the user's to apply). ``command`` is
+    the CLI command the hints are worded for (``build`` or ``check``).
+    """
     cwd = (root or Path.cwd()).resolve()
-    settings, pyproject, problems = read_settings(cwd)
+    settings, pyproject, problems = read_settings(cwd, stop_at)
     if problems:
         return None, problems
     base = pyproject.parent if pyproject is not None else cwd
@@ -198,10 +251,12 @@ def resolve_config(
             Diagnostic(
                 "NB602",
                 Severity.ERROR,
-                "no notebooks to build",
-                None,
-                "name them: nb2pkg build NOTEBOOK.ipynb (or list them in [tool.nb2pkg] "
-                "notebooks, e.g. with `nb2pkg init`)",
+                f"no notebooks to {command}",
+                Location("command line"),
+                f"name them: nb2pkg {command} NOTEBOOK.ipynb"
+                + (" -o PACKAGE_DIR" if command == "check" else "")
+                + " (or list them in [tool.nb2pkg] notebooks of pyproject.toml: `nb2pkg init` "
+                "writes that section)",
             )
         ]
     package = name or settings.get("name") or package_name_for(paths[0].stem)
@@ -218,6 +273,7 @@ def resolve_config(
         initial_version=settings.get("version", "0.1.0"),
         autolog=bool(settings.get("autolog", False)),
         root=base,
+        dependency_overrides=_overrides(settings.get("dependencies", {})),
     ), []
 
 

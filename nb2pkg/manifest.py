@@ -266,6 +266,7 @@ def _api_to_json(api: ApiSnapshot) -> dict[str, Any]:
                 "params": [_param_to_json(p) for p in f.params],
                 "returns": list(f.returns),
                 "body_sha256": f.body_sha256,
+                **({"kind": f.kind} if f.kind != "function" else {}),
             }
             for f in api.functions
         ],
@@ -343,6 +344,7 @@ def _api_from_json(api: dict[str, Any]) -> ApiSnapshot:
                 params=tuple(_param(p, where) for p in _field(fn, "params", list, where)),
                 returns=tuple(returns),
                 body_sha256=_field(fn, "body_sha256", str, where),
+                kind=str(fn.get("kind", "function")),
             )
         )
     run_params = tuple(_param(p, "api.run_params") for p in _field(api, "run_params", list, "api"))

@@ -338,6 +338,8 @@ class FunctionApi:
     returns: tuple[str, ...]
     body_sha256: str
     """Hash of the function's generated source, to tell code-only changes."""
+    kind: str = "function"
+    """``function`` (a step or an exported ``def``) or ``class`` (from an export cell)."""
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
         result, problems = _tag_cell(cell, notebook.display_path)
         tagged.append(result)
         diagnostics.extend(problems)
-    tagged = _merge_consecutive_functions(tagged)
+    tagged = _number_unnamed_tests(_merge_consecutive_functions(tagged))
     diagnostics.extend(_duplicate_names(tagged, notebook.display_path))
     return tagged, diagnostics
 
@@ -122,7 +122,23 @@ def _joined(first: TaggedCell, then: TaggedCell) -> TaggedCell:
 
 
 def default_test_name(cell: Cell) -> str:
+    """A placeholder until :func:`_number_unnamed_tests` numbers the unnamed tests in order."""
     return f"test_cell_{cell.number}"
+
+
+def _number_unnamed_tests(tagged: list[TaggedCell]) -> list[TaggedCell]:
+    """``test_1``, ``test_2``… in document order: adding other cells does not rename them."""
+    taken = {t.name for t in tagged if t.role is Role.TEST}
+    numbered: list[TaggedCell] = []
+    counter = 0
+    for item in tagged:
+        if item.role is Role.TEST and item.name == default_test_name(item.cell):
+            counter += 1
+            while f"test_{counter}" in taken:
+                counter += 1
+            item = replace(item, name=f"test_{counter}")
+        numbered.append(item)
+    return numbered
 
 
 def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:

@@ -79,13 +79,13 @@ def diff_api(previous: ApiSnapshot, current: ApiSnapshot) -> list[ApiChange]:
     changes: list[ApiChange] = []
     before = _by_public_name(previous.functions)
     after = _by_public_name(current.functions)
-    for name in before:
+    for name, fn in before.items():
         if name not in after:
-            changes.append(ApiChange(Impact.BREAKING, f"removed function `{name}`"))
+            changes.append(ApiChange(Impact.BREAKING, f"removed {fn.kind} `{name}`"))
     for name, fn in after.items():
         old = before.get(name)
         if old is None:
-            changes.append(ApiChange(Impact.FEATURE, f"added function `{name}`"))
+            changes.append(ApiChange(Impact.FEATURE, f"added {fn.kind} `{name}`"))
         else:
             changes.extend(_function_changes(name, old, fn))
     changes.extend(_param_changes(RUN, previous.run_params, current.run_params, keyword_only=True))
@@ -249,7 +249,7 @@ def _param_changes(
     changes: list[ApiChange] = []
     old_names = [p.name for p in old]
     new_names = [p.name for p in new]
-    renamed = _renames(old_names, new_names)
+    renamed = _renames(old, new)
     renamed_to = set(renamed.values())
     old_by_name = {p.name: p for p in old}
 
@@ -311,16 +311,22 @@ def _next_kept(names: list[str], index: int, kept: set[str]) -> str:
     return next(n for n in names[index + 1 :] if n in kept)
 
 
-def _renames(old: list[str], new: list[str]) -> dict[str, str]:
-    """Old name -> new name, for positions where a name vanished and another appeared.
+def _renames(old: Sequence[ParamApi], new: Sequence[ParamApi]) -> dict[str, str]:
+    """Old name -> new name, only where the evidence is strong.
 
-    The lists are aligned by position: a parameter at the same index whose old name is gone
-    and whose new name is new is taken as renamed, not removed-and-added.
+    Aligned by position: a parameter at the same index whose old name is gone, whose new name
+    is new, and whose default is the same (so is its type) is taken as renamed. Anything else is
+    reported as removed and added.
     """
+    old_names = {p.name for p in old}
+    new_names = {p.name for p in new}
     return {
-        before: after
+        before.name: after.name
         for before, after in zip(old, new, strict=False)
-        if before != after and before not in new and after not in old
+        if before.name != after.name
+        and before.name not in new_names
+        and after.name not in old_names
+        and before.default == after.default
     }
 
 
@@ -439,7 +445,7 @@ def _first_version(
                 )
             ]
     added = tuple(
-        ApiChange(Impact.FEATURE, f"added function `{f.name}`") for f in current_api.functions
+        ApiChange(Impact.FEATURE, f"added {f.kind} `{f.name}`") for f in current_api.functions
     )
     return (
         VersionDecision(

@@ -151,9 +151,10 @@ def _analyze_module(
                 # Dropped from functions and tests: what it reads is no input, nor an import use.
                 display_statements.append(index)
                 continue
-            before = list(visitor.binds)
+            bound_before = len(visitor.binds)
             statement.visit(visitor)
-            new = tuple(n for n in visitor.binds if n not in before)
+            # binds only grows, each name once: the names this statement bound first are its tail
+            new = tuple(visitor.binds[bound_before:])
             if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 defines.append(statement.name.value)
             assignment = _assignment(statement)

@@ -138,8 +138,8 @@ class NameFlowVisitor(_ValueNamesVisitor):
         if self._local_stack:
             self._local_stack[-1].add(name)
             return
-        self.bound.add(name)
-        if name not in self.binds:
+        if name not in self.bound:
+            self.bound.add(name)
             self.binds.append(name)
 
     def record_target(self, target: cst.BaseExpression) -> None:

@@ -37,7 +37,8 @@ class ModuleText:
 
 
 def provenance(notebook: str, cell: CellPlan) -> str:
-    return f"nb2pkg: {Path(notebook).name} cell {cell.cell.number} (id {cell.cell.cell_id})"
+    # The cell id, not its number: inserting or moving other cells must not change the code.
+    return f"nb2pkg: {Path(notebook).name} [id {cell.cell.cell_id}]"
 
 
 def statements_to_drop(cell: CellPlan) -> set[int]:

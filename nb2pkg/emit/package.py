@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,5 +78,38 @@ def api_snapshot(plan: PackagePlan, modules: list[ModuleText]) -> ApiSnapshot:
         for notebook in plan.notebooks
         for step in notebook.steps
     )
+    exported = tuple(f for module in modules for f in exported_api(module, hashes))
     run_params = tuple(ParamApi(p.name, p.default) for p in plan.run_params)
-    return ApiSnapshot(functions, run_params)
+    return ApiSnapshot(functions + exported, run_params)
+
+
+def exported_api(module: ModuleText, steps: Mapping[tuple[str, str], str]) -> list[FunctionApi]:
+    """The public defs and classes export cells put in a module, with their signatures."""
+    tree = ast.parse(module.content)
+    found: list[FunctionApi] = []
+    for node in tree.body:
+        params: tuple[ParamApi, ...] = ()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            kind, params = "function", _signature(node.args)
+        elif isinstance(node, ast.ClassDef):
+            kind = "class"
+        else:
+            continue
+        if node.name not in module.public or (module.name, node.name) in steps:
+            continue
+        text = ast.get_source_segment(module.content, node) or ast.dump(node)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        found.append(FunctionApi(node.name, module.name, params, (), digest, kind))
+    return found
+
+
+def _signature(args: ast.arguments) -> tuple[ParamApi, ...]:
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += list(args.defaults)
+    pairs = list(zip(positional, defaults, strict=True))
+    pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+    return tuple(
+        ParamApi(arg.arg, ast.unparse(default) if default is not None else None)
+        for arg, default in pairs
+    )

@@ -227,7 +227,7 @@ def render_main(plan: PackagePlan, version: str) -> str:
     options: list[str] = []
     for param in plan.run_params:
         flag = "--" + param.name.replace("_", "-")
-        help_text = json.dumps(param.origin)
+        help_text = json.dumps(param.origin.replace("%", "%%"))
         if param.default is None:
             options.append(
                 f'    run_parser.add_argument("{flag}", dest="{param.name}", type=_value, '
@@ -239,13 +239,13 @@ def render_main(plan: PackagePlan, version: str) -> str:
             options.append(
                 f'    run_parser.add_argument("{flag}", dest="{param.name}", '
                 f"action=argparse.BooleanOptionalAction, default={param.default}, "
-                f"help={json.dumps(param.origin + ' (default: %(default)s)')})"
+                f"help={json.dumps(param.origin.replace('%', '%%') + ' (default: %(default)s)')})"
             )
         else:
             options.append(
                 f'    run_parser.add_argument("{flag}", dest="{param.name}", type={kind}, '
                 f"default={param.default}, "
-                f"help={json.dumps(param.origin + ' (default: %(default)s)')})"
+                f"help={json.dumps(param.origin.replace('%', '%%') + ' (default: %(default)s)')})"
             )
     lines = [
         f'"""Command line of `{plan.package}`: python -m {plan.package} run [--option VALUE ...]."""',

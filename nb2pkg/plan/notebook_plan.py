@@ -53,6 +53,7 @@ from nb2pkg.model import (
     TaggedCell,
     TestPlan,
 )
+from nb2pkg.plan.parameter_comments import trailing_comments
 
 IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "__file__"})
 _PACKAGED = (Role.FUNCTION, Role.TEST, Role.EXPORT, Role.PARAMETERS)
@@ -312,6 +313,7 @@ class _Planner:
         }.get(item.role)
         if item.role is Role.PARAMETERS:
             literals = dict(analysis.literal_assignments)
+            comments = trailing_comments(item.cell.source)
             for name, written in analysis.literal_assignments:
                 default = _one_line_default(written)
                 self.latest[name] = Definition("parameter", item, default=default)
@@ -319,7 +321,7 @@ class _Planner:
                     name,
                     default,
                     _annotation(default) or "object",
-                    f"parameters cell {item.cell.number}",
+                    comments.get(name, "pipeline parameter"),
                 )
             for name, line in analysis.non_literal_assignments:
                 if name in literals:
@@ -500,7 +502,7 @@ class _Planner:
                     name = f"{name}_"
                 self.data_files[value] = name
                 self.params[name] = RunParam(
-                    name, repr(value), "str", f"data file used by cell {item.cell.number}"
+                    name, repr(value), "str", "data file the notebook reads"
                 )
             if all(p.name != name for p in found):
                 found.append(ParamPlan(name, ParamSource.DATA_FILE, repr(value), "str"))

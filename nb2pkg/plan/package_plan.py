@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nb2pkg.config import package_name_for, package_name_problem
-from nb2pkg.emit.dependencies import merge_requirements, requirement_for
+from nb2pkg.emit.dependencies import merge_requirements, requirement_for, requirements_by_name
 from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.emit.mlflow_calls import tracking_requirements
 from nb2pkg.model import Diagnostic, Location, Role, RunParam, Severity
@@ -45,8 +45,16 @@ class PackagePlan:
 
 
 def plan_package(
-    plans: tuple[NotebookPlan, ...], package: str, *, autolog: bool = False, git_commit: str = ""
+    plans: tuple[NotebookPlan, ...],
+    package: str,
+    *,
+    autolog: bool = False,
+    git_commit: str = "",
+    recorded_requirements: Mapping[str, str] | None = None,
+    requirement_overrides: Mapping[str, str] | None = None,
 ) -> PackagePlan:
+    """``recorded_requirements``: what the last build wrote (distribution → requirement);
+    ``requirement_overrides``: ``[tool.nb2pkg.dependencies]`` (distribution → specifier)."""
     diagnostics: list[Diagnostic] = []
     problem = package_name_problem(package)
     if problem is not None and problem[0] == "NB113":
@@ -87,7 +95,15 @@ def plan_package(
         seen_modules[plan.module] = plan.notebook.display_path
     run_params = _merge_run_params(plans, diagnostics)
     local_modules = _local_modules(plans)
-    requirements = _requirements(plans, package, local_modules, diagnostics, autolog=autolog)
+    requirements = _requirements(
+        plans,
+        package,
+        local_modules,
+        diagnostics,
+        autolog=autolog,
+        recorded=recorded_requirements or {},
+        overrides=requirement_overrides or {},
+    )
     diagnostics += _hidden_by_package(package, plans, requirements)
     modules = tuple(
         dict.fromkeys(
@@ -204,6 +220,8 @@ def _requirements(
     diagnostics: list[Diagnostic],
     *,
     autolog: bool,
+    recorded: Mapping[str, str],
+    overrides: Mapping[str, str],
 ) -> tuple[str, ...]:
     # Every module the notebook imports, not only those the packaged code names: libraries load
     # optional dependencies themselves (`load_wine(as_frame=True)` needs pandas). Frontend-only
@@ -225,7 +243,7 @@ def _requirements(
     for root, where in sorted(roots.items()):
         if not root or root in STDLIB or root == package or root in local_modules:
             continue
-        requirement, installed = requirement_for(root)
+        requirement, installed = requirement_for(root, recorded, overrides)
         if not installed:
             diagnostics.append(
                 Diagnostic(
@@ -240,7 +258,11 @@ def _requirements(
             )
         from_imports.append(requirement)
     pip = [r for plan in plans for r in plan.requirements]
-    return merge_requirements(from_imports, pip, tracking_requirements(autolog=autolog))
+    merged = merge_requirements(from_imports, pip, tracking_requirements(autolog=autolog))
+    return tuple(
+        f"{name}{overrides[name]}" if name in overrides else text
+        for name, text in requirements_by_name(merged).items()
+    )
 
 
 def _notebook_only(module: str) -> bool:

@@ -286,7 +286,7 @@ def test_where_maps_a_generated_line_back_to_its_cell(project: Path) -> None:
     result = nb2pkg(project, "where", f"src/churn/churn.py:{line}", "-o", "out")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"churn.ipynb:cell {CLEAN_CELL} [id cell-{CLEAN_CELL}]"
+    assert result.stdout.strip() == f"churn.ipynb:cell {CLEAN_CELL}:line 1 [id cell-{CLEAN_CELL}]"
     absolute = nb2pkg(project, "where", f"{module}:{line}", "-o", "out")
     assert absolute.stdout == result.stdout
 
@@ -302,7 +302,7 @@ def test_where_finds_the_package_from_the_file_itself(project: Path, tmp_path: P
     result = nb2pkg(elsewhere, "where", f"{module}:{line}")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"churn.ipynb:cell {CLEAN_CELL} [id cell-{CLEAN_CELL}]"
+    assert result.stdout.strip() == f"churn.ipynb:cell {CLEAN_CELL}:line 1 [id cell-{CLEAN_CELL}]"
 
 
 def test_where_finds_the_package_from_the_settings(project: Path) -> None:
@@ -315,7 +315,7 @@ def test_where_finds_the_package_from_the_settings(project: Path) -> None:
     result = nb2pkg(project, "where", f"src/churn/churn.py:{line}")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "churn.ipynb:cell 3 [id cell-3]"
+    assert result.stdout.strip() == "churn.ipynb:cell 3:line 1 [id cell-3]"
 
 
 def test_where_says_so_when_a_line_comes_from_no_cell(project: Path) -> None:

@@ -64,4 +64,4 @@ def test_nbformat_4_4_file_with_cell_ids_is_read(tmp_path: Path) -> None:
     )
     result = build([notebook], tmp_path / "out", root=tmp_path)
     assert result.ok, [d.message for d in result.diagnostics]
-    assert "(id a1)" in (tmp_path / "out" / "src" / "old" / "old.py").read_text()
+    assert "[id a1]" in (tmp_path / "out" / "src" / "old" / "old.py").read_text()

@@ -62,7 +62,7 @@ def test_the_package_as_rendered_passes(rendered: tuple[PackagePlan, RenderedPac
         # A file name that closed the module docstring and added an expression.
         (MODULE, '"""Code of demo.ipynb', '"""Code of """ if print("x") else """demo.ipynb'),
         # A newline in a provenance comment: the rest of the name became a statement.
-        (MODULE, "# nb2pkg: demo.ipynb cell 2", '# nb2pkg: demo\nprint("x")\n# ipynb cell 2'),
+        (MODULE, "# nb2pkg: demo.ipynb [id cell-2]", '# nb2pkg: demo\nprint("x")\n# [id cell-2]'),
         # A statement added to the export cell's code.
         (MODULE, "SCALE = 2", "SCALE = 2\nSCALE = 3"),
         # A step's docstring that no longer holds the markdown above the cell.
@@ -74,7 +74,7 @@ def test_the_package_as_rendered_passes(rendered: tuple[PackagePlan, RenderedPac
         ("src/demo/__init__.py", '__version__ = "0.1.0"', '__version__ = "0.1.0"\nprint("x")'),
         ("src/demo/__main__.py", "def main(", "def main_("),
         ("src/demo/_build.py", "BUILD_TAGS", "print('x')\nBUILD_TAGS"),
-        ("tests/test_demo.py", "def test_cell_6(", "def test_other("),
+        ("tests/test_demo.py", "def test_1(", "def test_other("),
     ],
 )
 def test_a_statement_the_plan_did_not_intend_is_an_internal_error(

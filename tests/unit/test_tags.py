@@ -52,11 +52,16 @@ def test_role_from_our_tags(tags: list[str], role: Role, name: str | None) -> No
     assert (cell.role, cell.name) == (role, name)
 
 
-def test_a_bare_test_tag_is_named_after_its_cell_number() -> None:
-    cells, _ = tagged(("x = 1", ["function:load"]), ("assert x == 1", ["test"]))
+def test_bare_test_tags_are_numbered_among_tests_not_cells() -> None:
+    cells, _ = tagged(
+        ("x = 1", ["function:load"]),
+        ("assert x == 1", ["test"]),
+        ("y = 2", []),
+        ("assert x < 2", ["test:bounds"]),
+        ("assert x > 0", ["test"]),
+    )
 
-    assert cells[1].role is Role.TEST
-    assert cells[1].name == "test_cell_2"
+    assert [c.name for c in cells if c.role is Role.TEST] == ["test_1", "test_bounds", "test_2"]
 
 
 def test_metrics_and_module_qualify_a_function() -> None:

@@ -30,9 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="golden 0.1.0")
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run the pipeline and log it to MLflow")
-    run_parser.add_argument("--passing-mark", dest="passing_mark", type=int, default=50, help="parameters cell 2 (default: %(default)s)")
-    run_parser.add_argument("--scale", dest="scale", type=float, default=1.5, help="parameters cell 2 (default: %(default)s)")
-    run_parser.add_argument("--labels", dest="labels", type=_value, default=['low', 'high'], help="parameters cell 2 (default: %(default)s)")
+    run_parser.add_argument("--passing-mark", dest="passing_mark", type=int, default=50, help="pipeline parameter (default: %(default)s)")
+    run_parser.add_argument("--scale", dest="scale", type=float, default=1.5, help="pipeline parameter (default: %(default)s)")
+    run_parser.add_argument("--labels", dest="labels", type=_value, default=['low', 'high'], help="pipeline parameter (default: %(default)s)")
     run_parser.add_argument("--no-track", action="store_true", help="do not log the run to MLflow")
     return parser
 

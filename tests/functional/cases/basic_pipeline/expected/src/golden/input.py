@@ -12,7 +12,7 @@ __all__ = [
 ]
 
 
-# nb2pkg: input.ipynb cell 4 (id c03)
+# nb2pkg: input.ipynb [id c03]
 def load_scores():
     """Load
     Read the raw scores.
@@ -24,7 +24,7 @@ def load_scores():
     return scores
 
 
-# nb2pkg: input.ipynb cell 7 (id c06)
+# nb2pkg: input.ipynb [id c06]
 def scale_scores(scores, scale: float = 1.5, passing_mark: int = 50):
     """Scale
 
@@ -41,7 +41,7 @@ def scale_scores(scores, scale: float = 1.5, passing_mark: int = 50):
     return scaled, passed
 
 
-# nb2pkg: input.ipynb cell 8 (id c07)
+# nb2pkg: input.ipynb [id c07]
 def summarise(scaled, passed):
     """Step `summarise` of input.ipynb.
 

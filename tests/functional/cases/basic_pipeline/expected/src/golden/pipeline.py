@@ -48,9 +48,9 @@ def run(
     Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
 
     Args:
-        passing_mark: parameters cell 2.
-        scale: parameters cell 2.
-        labels: parameters cell 2.
+        passing_mark: pipeline parameter.
+        scale: pipeline parameter.
+        labels: pipeline parameter.
     """
     if labels is None:
         labels = ['low', 'high']

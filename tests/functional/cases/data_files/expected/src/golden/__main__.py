@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="golden 0.1.0")
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run the pipeline and log it to MLflow")
-    run_parser.add_argument("--minimum", dest="minimum", type=int, default=1, help="parameters cell 2 (default: %(default)s)")
-    run_parser.add_argument("--sales-path", dest="sales_path", type=str, default='data/sales.csv', help="data file used by cell 4 (default: %(default)s)")
+    run_parser.add_argument("--minimum", dest="minimum", type=int, default=1, help="pipeline parameter (default: %(default)s)")
+    run_parser.add_argument("--sales-path", dest="sales_path", type=str, default='data/sales.csv', help="data file the notebook reads (default: %(default)s)")
     run_parser.add_argument("--no-track", action="store_true", help="do not log the run to MLflow")
     return parser
 

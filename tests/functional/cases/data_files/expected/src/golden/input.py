@@ -11,7 +11,7 @@ __all__ = [
 ]
 
 
-# nb2pkg: input.ipynb cell 4 (id d3)
+# nb2pkg: input.ipynb [id d3]
 def read_sales(sales_path: str = 'data/sales.csv'):
     """Read the sales export.
 
@@ -27,7 +27,7 @@ def read_sales(sales_path: str = 'data/sales.csv'):
     return rows
 
 
-# nb2pkg: input.ipynb cell 5 (id d4)
+# nb2pkg: input.ipynb [id d4]
 def total_by_region(rows, minimum: int = 1):
     """Step `total_by_region` of input.ipynb.
 

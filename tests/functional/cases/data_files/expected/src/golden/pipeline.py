@@ -42,8 +42,8 @@ def run(
     Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
 
     Args:
-        minimum: parameters cell 2.
-        sales_path: data file used by cell 4.
+        minimum: pipeline parameter.
+        sales_path: data file the notebook reads.
     """
     params: dict[str, Any] = {"minimum": minimum, "sales_path": sales_path}
     outputs: dict[str, Any] = {}

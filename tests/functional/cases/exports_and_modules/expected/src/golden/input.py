@@ -13,7 +13,7 @@ __all__ = [
 ]
 
 
-# nb2pkg: input.ipynb cell 1 (id c00)
+# nb2pkg: input.ipynb [id c00]
 SEPARATOR = ','
 
 @dataclass
@@ -26,7 +26,7 @@ def parse(line):
     return Record(name, float(value))
 
 
-# nb2pkg: input.ipynb cell 2 (id c01)
+# nb2pkg: input.ipynb [id c01]
 def read_records():
     """Step `read_records` of input.ipynb.
 
@@ -38,7 +38,7 @@ def read_records():
     return records
 
 
-# nb2pkg: input.ipynb cell 4 (id c03)
+# nb2pkg: input.ipynb [id c03]
 def collect_names(records):
     """Step `collect_names` of input.ipynb.
 

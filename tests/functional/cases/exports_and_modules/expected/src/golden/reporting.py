@@ -12,7 +12,7 @@ __all__ = [
 ]
 
 
-# nb2pkg: input.ipynb cell 3 (id c02)
+# nb2pkg: input.ipynb [id c02]
 def summarise(records):
     """Step `summarise` of input.ipynb.
 

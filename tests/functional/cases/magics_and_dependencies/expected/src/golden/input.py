@@ -12,7 +12,7 @@ __all__ = [
 ]
 
 
-# nb2pkg: input.ipynb cell 2 (id c01)
+# nb2pkg: input.ipynb [id c01]
 def compute_area():
     """Step `compute_area` of input.ipynb.
 
@@ -24,7 +24,7 @@ def compute_area():
     return radius, area
 
 
-# nb2pkg: input.ipynb cell 3 (id c02)
+# nb2pkg: input.ipynb [id c02]
 def compute_circumference(radius):
     """Step `compute_circumference` of input.ipynb.
 
@@ -38,7 +38,7 @@ def compute_circumference(radius):
     return circumference
 
 
-# nb2pkg: input.ipynb cell 4 (id c03)
+# nb2pkg: input.ipynb [id c03]
 def touch_area(area):
     """Step `touch_area` of input.ipynb.
 

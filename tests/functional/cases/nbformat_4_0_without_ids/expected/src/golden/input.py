@@ -9,7 +9,7 @@ __all__ = [
 ]
 
 
-# nb2pkg: input.ipynb cell 2 (id hbb9a73a79cf)
+# nb2pkg: input.ipynb [id hbb9a73a79cf]
 def make_square(base: int = 2):
     """Step `make_square` of input.ipynb.
 
@@ -23,7 +23,7 @@ def make_square(base: int = 2):
     return square
 
 
-# nb2pkg: input.ipynb cell 3 (id h98fd1171e89)
+# nb2pkg: input.ipynb [id h98fd1171e89]
 def make_cube(square, base: int = 2):
     """Step `make_cube` of input.ipynb.
 

@@ -40,7 +40,7 @@ def run(
     Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
 
     Args:
-        base: parameters cell 1.
+        base: pipeline parameter.
     """
     params: dict[str, Any] = {"base": base}
     outputs: dict[str, Any] = {}

@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="golden 0.1.0")
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run the pipeline and log it to MLflow")
-    run_parser.add_argument("--threshold", dest="threshold", type=int, default=3, help="parameters cell 1 (default: %(default)s)")
+    run_parser.add_argument("--threshold", dest="threshold", type=int, default=3, help="pipeline parameter (default: %(default)s)")
     run_parser.add_argument("--offset", dest="offset", type=_value, required=True, help="defined only by unmarked cell 4")
     run_parser.add_argument("--no-track", action="store_true", help="do not log the run to MLflow")
     return parser

@@ -12,7 +12,7 @@ __all__ = [
 ]
 
 
-# nb2pkg: input.ipynb cell 2 (id c01)
+# nb2pkg: input.ipynb [id c01]
 def load():
     """Step `load` of input.ipynb.
 
@@ -23,7 +23,7 @@ def load():
     return rows
 
 
-# nb2pkg: input.ipynb cell 3 (id c02)
+# nb2pkg: input.ipynb [id c02]
 def drop_small(rows):
     """Step `drop_small` of input.ipynb.
 
@@ -37,7 +37,7 @@ def drop_small(rows):
     return rows
 
 
-# nb2pkg: input.ipynb cell 5 (id c04)
+# nb2pkg: input.ipynb [id c04]
 def add_y(rows, offset):
     """Step `add_y` of input.ipynb.
 
@@ -52,7 +52,7 @@ def add_y(rows, offset):
     rows.append({'x': 0, 'y': offset})
 
 
-# nb2pkg: input.ipynb cell 6 (id c05)
+# nb2pkg: input.ipynb [id c05]
 def order(rows, threshold: int = 3):
     """Step `order` of input.ipynb.
 
@@ -68,7 +68,7 @@ def order(rows, threshold: int = 3):
     return rows, big
 
 
-# nb2pkg: input.ipynb cell 7 (id c06)
+# nb2pkg: input.ipynb [id c06]
 def count_big(big):
     """Step `count_big` of input.ipynb.
 

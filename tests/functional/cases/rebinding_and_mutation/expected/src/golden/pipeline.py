@@ -48,7 +48,7 @@ def run(
     Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
 
     Args:
-        threshold: parameters cell 1.
+        threshold: pipeline parameter.
         offset: defined only by unmarked cell 4.
     """
     params: dict[str, Any] = {"threshold": threshold, "offset": offset}
