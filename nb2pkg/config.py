@@ -55,6 +55,18 @@ def package_name_for(text: str) -> str:
     return name
 
 
+def package_name_problem(name: str) -> tuple[str, str] | None:
+    """(code, what is wrong) when ``name`` cannot be a package's import name (dependencies aside).
+
+    NB113: not an ASCII identifier, or a keyword. NB114: a module of Python itself.
+    """
+    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
+        return "NB113", "is not a valid import name"
+    if name.startswith("__") or name in sys.stdlib_module_names:
+        return "NB114", "is a module of Python itself: installing the package would hide it"
+    return None
+
+
 @dataclass(frozen=True)
 class BuildConfig:
     notebooks: tuple[Path, ...]
@@ -273,12 +285,14 @@ def resolve_config(
 
 def init_settings(notebooks: Sequence[str], name: str, out: str) -> str:
     """The ``[tool.nb2pkg]`` section ``nb2pkg init`` appends to pyproject.toml."""
-    listed = ", ".join(f'"{n}"' for n in notebooks)
+    from nb2pkg.emit.literals import toml_string
+
+    listed = ", ".join(toml_string(n) for n in notebooks)
     return (
         "\n[tool.nb2pkg]\n"
-        f'name = "{name}"\n'
+        f"name = {toml_string(name)}\n"
         f"notebooks = [{listed}]\n"
-        f'out = "{out}"\n'
+        f"out = {toml_string(out)}\n"
         'version = "0.1.0"\n'
         "autolog = false\n"
     )

@@ -14,12 +14,11 @@ Diagnostic codes:
 from __future__ import annotations
 
 import ast
-import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nb2pkg.config import package_name_for
+from nb2pkg.config import package_name_for, package_name_problem
 from nb2pkg.confine import ReadScope
 from nb2pkg.emit.dependencies import merge_requirements, requirement_for, requirements_by_name
 from nb2pkg.emit.imports import STDLIB, top_level
@@ -61,7 +60,8 @@ def plan_package(
     ``requirement_overrides``: ``[tool.nb2pkg.dependencies]`` (distribution → specifier);
     ``read_scope``: where helper modules may come from (None: anywhere)."""
     diagnostics: list[Diagnostic] = []
-    if not (package.isascii() and package.isidentifier()) or keyword.iskeyword(package):
+    problem = package_name_problem(package)
+    if problem is not None and problem[0] == "NB113":
         diagnostics.append(
             Diagnostic(
                 "NB113",
@@ -142,10 +142,13 @@ def _hidden_by_package(
     def import_name(project: str) -> str:
         return str(canonicalize_name(project)).replace("-", "_")
 
-    reason = None
-    if package.startswith("__") or package in STDLIB:
-        reason = "a module of Python itself"
+    problem = package_name_problem(package)
+    if problem is not None:
+        if problem[0] != "NB114":
+            return []  # NB113 says so
+        reason: str | None = "a module of Python itself"
     else:
+        reason = None
         projects = {"mlflow", "pytest", "hatchling"}
         for requirement in requirements:
             try:

@@ -73,7 +73,9 @@ def assert_every_file_parses(out: Path) -> None:
 HOSTILE_NAMES = {
     "triple-quotes": f'report""" if {INJECTED} else """.ipynb',
     "newline": f"report\n{INJECTED}\n.ipynb",
-    "carriage-return": f"report\r{INJECTED}\r.ipynb",
+    # The rest of the provenance comment (".ipynb cell 1 ...") stays a comment: valid Python.
+    "newline-then-comment": f"report\n{INJECTED}\n#.ipynb",
+    "carriage-return": f"report\r{INJECTED}\r#.ipynb",
     "line-separator": f"report\u2028{INJECTED}\u2028.ipynb",
     "backslashes": 'back\\slash\\"""\\.ipynb',
     "ends-with-quote": 'report"""".ipynb',
@@ -344,3 +346,28 @@ def test_parameters_written_as_bare_tuples_or_over_lines_build_and_run(tmp_path:
     ran = run_package(tmp_path, "params", "import params; print(params.run(track=False)['t'])")
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip().splitlines()[-1] == str(((1, 2), 3, "a\nb", "a#b"))
+
+
+@pytest.mark.parametrize(
+    ("name", "code"), [('x"\n[evil]', "NB113"), ("json", "NB114"), ("__main__", "NB114")]
+)
+def test_init_refuses_a_package_name_it_cannot_use(tmp_path: Path, name: str, code: str) -> None:
+    write_notebook(tmp_path / "a.ipynb", [("x = 1", ["function:load"])])
+
+    result = run_cli(tmp_path, "init", "a.ipynb", "--name", name)
+
+    assert result.returncode == 1, result.stderr
+    assert f"error[{code}]" in result.stderr
+    assert not (tmp_path / "pyproject.toml").exists()
+
+
+def test_init_writes_valid_toml_for_any_paths(tmp_path: Path) -> None:
+    notebook = 'odd "name" \\ 🚀.ipynb'
+    write_notebook(tmp_path / notebook, [("x = 1", ["function:load"])])
+
+    result = run_cli(tmp_path, "init", notebook, "--name", "odd", "-o", 'out "dir"')
+
+    assert result.returncode == 0, result.stderr
+    settings = tomllib.loads((tmp_path / "pyproject.toml").read_text("utf-8"))["tool"]["nb2pkg"]
+    assert settings["notebooks"] == [notebook]
+    assert settings["out"] == 'out "dir"'

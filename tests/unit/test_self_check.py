@@ -62,7 +62,7 @@ def test_the_package_as_rendered_passes(rendered: tuple[PackagePlan, RenderedPac
         # A file name that closed the module docstring and added an expression.
         (MODULE, '"""Code of demo.ipynb', '"""Code of """ if print("x") else """demo.ipynb'),
         # A newline in a provenance comment: the rest of the name became a statement.
-        (MODULE, "# nb2pkg: demo.ipynb [id", '# nb2pkg: demo\nprint("x")\n# ipynb [id'),
+        (MODULE, "# nb2pkg: demo.ipynb [id cell-2]", '# nb2pkg: demo\nprint("x")\n# [id cell-2]'),
         # A statement added to the export cell's code.
         (MODULE, "SCALE = 2", "SCALE = 2\nSCALE = 3"),
         # A step's docstring that no longer holds the markdown above the cell.
