@@ -239,6 +239,8 @@ class CellAnalysis:
     """Every name the cell loads anywhere (nested scopes too): decides which imports stay."""
     line_offset: int = 0
     """Line L of ``python_source`` is line L + line_offset of the cell."""
+    value_binds: tuple[str, ...] = ()
+    """Names assigned a value (not loop variables, defs, imports, figures): candidate results."""
 
 
 # --------------------------------------------------------------------------- plan

@@ -182,6 +182,7 @@ def _analyze_module(
         display_statements=tuple(display_statements),
         uses=frozenset(visitor.uses),
         line_offset=offset,
+        value_binds=tuple(visitor.value_binds),
     )
     return analysis, []
 

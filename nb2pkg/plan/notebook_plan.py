@@ -38,6 +38,7 @@ from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
 from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.model import (
     Cell,
+    CellAnalysis,
     Diagnostic,
     ImportBinding,
     Location,
@@ -153,6 +154,11 @@ class _Planner:
             if t.role is not Role.SKIP
         )
         self.markdown_above = self._markdown_above()
+        self.final_binder = self._final_binders()
+        """Name → id of the last cell that binds or (as a step) changes it: whose value the
+        notebook ends with."""
+        self.returned: set[str] = set()
+        """Names some step returns so far (planning in document order)."""
         self.notebook_name = Path(notebook.display_path).name
         self.mlflow_names = {
             name: target
@@ -331,6 +337,12 @@ class _Planner:
             return
         if kind is None:
             return
+        if kind == "step":
+            # A step that changes an input in place returns it: later cells read it from there.
+            for name in analysis.mutations:
+                earlier = self.latest.get(name)
+                if earlier is not None and earlier.kind in ("step", "parameter", "input"):
+                    self.latest[name] = Definition(kind, item)
         for name in analysis.binds:
             self.latest[name] = Definition(kind, item)
 
@@ -381,6 +393,7 @@ class _Planner:
         assert item.name is not None
         analysis = parsed.analysis
         explicit = item.cell.settings.get("outputs")
+        returns: tuple[str, ...] | None = None
         if isinstance(explicit, list) and all(isinstance(n, str) for n in explicit):
             returns = tuple(explicit)
             missing = [n for n in returns if n not in analysis.binds]
@@ -393,14 +406,13 @@ class _Planner:
                     "list only names the cell assigns",
                     None,
                 )
-        else:
-            returns = tuple(n for n in analysis.binds if (item.cell.cell_id, n) in self.consumed)
-            if not returns:
-                returns = tuple(n for n in analysis.last_assignment_binds if n in analysis.binds)
         required = [p for p in params if p.default is None]
         optional = [p for p in params if p.default is not None]
         names = {p.name for p in params}
         mutates = tuple(n for n in analysis.mutations if n in names)
+        if returns is None:
+            returns = self._returns(item, analysis, mutates)
+        self.returned.update(returns)
         for name in mutates:
             self._report(
                 item,
@@ -455,6 +467,43 @@ class _Planner:
             metrics=item.metrics,
             docstring=self._docstring(item, required + optional, returns, mutates),
         )
+
+    def _returns(
+        self, item: TaggedCell, analysis: CellAnalysis, mutates: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """What a later packaged cell reads, what the notebook ends with, inputs changed in place.
+
+        A ``metrics`` step returns every value it binds, so every number is logged.
+        """
+        cell_id = item.cell.cell_id
+        results = set(analysis.value_binds) if item.metrics else set()
+        for name in analysis.binds:
+            if self.final_binder.get(name) != cell_id:
+                continue
+            # Loop variables, figures, defs and imports are no results, unless an earlier step
+            # returned the name: run() must not keep that older value.
+            if name in analysis.value_binds or name in self.returned:
+                results.add(name)
+        returns = [
+            n for n in analysis.binds if (cell_id, n) in self.consumed or n in results
+        ]
+        returns += [n for n in mutates if n not in returns]
+        return tuple(returns)
+
+    def _final_binders(self) -> dict[str, str]:
+        final: dict[str, str] = {}
+        for item in self.tagged:
+            if item.role is Role.SKIP:
+                continue
+            analysis = self.parsed[item.cell.cell_id].analysis
+            for name in analysis.binds:
+                final[name] = item.cell.cell_id
+            for binding in analysis.imports:
+                final[binding.bound] = item.cell.cell_id
+            if item.role is Role.FUNCTION:
+                for name in analysis.mutations:
+                    final[name] = item.cell.cell_id
+        return final
 
     def _check_test(self, item: TaggedCell, parsed: ParsedCell) -> None:
         statements = len(parsed.module.body) if parsed.module else 0

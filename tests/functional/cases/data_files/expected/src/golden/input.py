@@ -36,11 +36,11 @@ def total_by_region(rows, minimum: int = 1):
         minimum: pipeline parameter (default 1).
 
     Returns:
-        totals
+        totals, amount
     """
     totals = {}
     for row in rows:
         amount = int(row['amount'])
         if amount >= minimum:
             totals[row['region']] = totals.get(row['region'], 0) + amount
-    return totals
+    return totals, amount
