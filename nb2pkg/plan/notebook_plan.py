@@ -12,7 +12,7 @@ Diagnostic codes:
   NB301 cells were executed out of document order
   NB302 a packaged cell needs a name only an unmarked cell defines
   NB303 a packaged cell reads a name no earlier cell defines
-  NB304 a ``def``/``class`` reads a notebook global
+  NB304 a ``def``/``class`` reads a notebook global (a parameter: the module gets its value)
   NB305 a ``global`` statement in packaged code
   NB306 a star import in packaged code
   NB307 a step mutates one of its inputs in place (info)
@@ -97,6 +97,8 @@ class NotebookPlan:
     diagnostics: tuple[Diagnostic, ...]
     title: str = ""
     markdown_above: Mapping[str, str] = field(default_factory=dict)
+    module_constants: Mapping[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
+    """Per module: (name, literal, parameters cell number) of parameters its exports read."""
 
     @property
     def export_modules(self) -> dict[str, str]:
@@ -143,6 +145,7 @@ class _Planner:
         self.consumed: set[tuple[str, str]] = set()
         """(producing cell id, name) pairs a later packaged cell reads."""
         self.params: dict[str, RunParam] = {}
+        self.module_constants: dict[str, dict[str, tuple[str, int]]] = {}
         self.inputs_warned: set[str] = set()
         self.data_files: dict[str, str] = {}
         self.star_imports: list[ImportBinding] = []
@@ -197,6 +200,10 @@ class _Planner:
             diagnostics=tuple(self.diagnostics),
             title=self._title(),
             markdown_above=self.markdown_above,
+            module_constants={
+                m: tuple((n, d, c) for n, (d, c) in v.items())
+                for m, v in self.module_constants.items()
+            },
         )
 
     def _resolve_reads(
@@ -226,6 +233,9 @@ class _Planner:
                 continue
             if definition.kind == "export":
                 module_names.append(name)
+                continue
+            if item.role is Role.EXPORT and definition.kind == "parameter":
+                self._add_module_constant(item, name, definition, line)
                 continue
             if item.role in (Role.EXPORT, Role.PARAMETERS):
                 self._report(
@@ -271,6 +281,8 @@ class _Planner:
             definition = self.latest.get(name)
             if definition is None or definition.kind in ("import", "export"):
                 continue
+            if item.role is Role.EXPORT and definition.kind == "parameter":
+                continue  # the module defines it (NB304 said so above)
             action = (
                 f"the package passes `{name}` into `{item.name}` as a parameter"
                 if item.role is Role.FUNCTION
@@ -484,9 +496,7 @@ class _Planner:
             # returned the name: run() must not keep that older value.
             if name in analysis.value_binds or name in self.returned:
                 results.add(name)
-        returns = [
-            n for n in analysis.binds if (cell_id, n) in self.consumed or n in results
-        ]
+        returns = [n for n in analysis.binds if (cell_id, n) in self.consumed or n in results]
         returns += [n for n in mutates if n not in returns]
         return tuple(returns)
 
@@ -607,6 +617,28 @@ class _Planner:
             "meanwhile it becomes a required argument of run()"
         )
         self._report(item, "NB303", Severity.WARNING, message, hint, line)
+
+    def _add_module_constant(
+        self, item: TaggedCell, name: str, definition: Definition, line: int | None
+    ) -> None:
+        """An ``export`` cell reads a parameter: its module defines the parameter's value."""
+        module = item.module or self.module
+        constants = self.module_constants.setdefault(module, {})
+        if name in constants:
+            return
+        assert definition.default is not None
+        constants[name] = (definition.default, definition.cell.cell.number)
+        self._report(
+            item,
+            "NB304",
+            Severity.WARNING,
+            f"this export cell reads the parameter `{name}`: module `{module}` defines "
+            f"`{name} = {definition.default}` (the parameters cell's value), which run()'s "
+            f"`{name}` argument does not change",
+            f"give the function a parameter `{name}` and pass it from a function cell, so "
+            "run() can change it",
+            line,
+        )
 
     def _add_run_input(self, name: str, origin: str) -> None:
         if name not in self.params:
