@@ -39,9 +39,7 @@ def unbound_reads(source: str) -> list[tuple[str, int]]:
     for table in _tables(top):
         # `global x` then `x = ...` in a function binds a module global.
         bound.update(
-            s.get_name()
-            for s in table.get_symbols()
-            if s.is_declared_global() and s.is_assigned()
+            s.get_name() for s in table.get_symbols() if s.is_declared_global() and s.is_assigned()
         )
     missing: dict[str, int] = {}
     for table in _tables(top):

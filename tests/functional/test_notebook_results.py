@@ -72,7 +72,7 @@ def test_a_step_that_changes_its_input_returns_it_and_later_steps_read_that(
     plan = analyze_path(folder / "results.ipynb")
     signatures = {f["name"]: f["signature"] for f in plan["functions"]}
     assert signatures["clean"] == "clean(df) -> df  [mutates: df]"
-    first = [c for c in plan["cells"] if c["name"] == "first_model"][0]
+    first = next(c for c in plan["cells"] if c["name"] == "first_model")
     assert first["params"][0]["name"] == "df"
     module = (folder / "out" / "src" / "results" / "pipeline.py").read_text()
     assert "    df = clean(df)\n" in module
