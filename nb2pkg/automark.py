@@ -165,7 +165,7 @@ def _transformer() -> Any:
 
 def _python_source(source: str) -> str:
     """The cell as plain Python; IPython syntax becomes ``get_ipython()`` calls."""
-    if not re.search(r"^\s*[%!?]|\?\s*$", source, re.MULTILINE):
+    if not has_ipython_syntax(source):
         return source
     return str(_transformer().transform_cell(source))
 
@@ -185,7 +185,8 @@ def _is_ipython_call(node: ast.stmt) -> bool:
 
 
 def _unwrapped_cell_magic_body(statements: list[ast.stmt]) -> str | None:
-    """The body of a ``%%time`` / ``%%capture`` cell, which the build unwraps."""
+    """The body of a ``%%time`` / ``%%capture`` cell, which the build unwraps (``%%timeit``
+    binds nothing in the notebook, so its body is no work of the notebook's)."""
     if len(statements) != 1 or not _is_ipython_call(statements[0]):
         return None
     node = statements[0]
@@ -195,7 +196,7 @@ def _unwrapped_cell_magic_body(statements: list[ast.stmt]) -> str | None:
     if call.func.attr != "run_cell_magic" or len(call.args) != 3:
         return None
     name, _, body = call.args
-    unwrapped = isinstance(name, ast.Constant) and name.value in {"time", "capture", "timeit"}
+    unwrapped = isinstance(name, ast.Constant) and name.value in {"time", "capture", "prun"}
     if unwrapped and isinstance(body, ast.Constant) and isinstance(body.value, str):
         return body.value
     return None

@@ -307,7 +307,7 @@ def _magic_problem(kind: str, name: str, action: str, text: str, line: int) -> C
                 line,
                 1,
                 "remove the tag from this cell, or rewrite it in Python "
-                "(only %%time, %%timeit and %%capture are unwrapped)",
+                "(only %%time, %%capture and %%prun are unwrapped; %%timeit is dropped)",
             )
         return CellProblem(
             "NB202",
@@ -322,6 +322,7 @@ def _magic_problem(kind: str, name: str, action: str, text: str, line: int) -> C
         "help": "help request",
         "line-magic": "line magic",
         "pip": "package install",
+        "cell-magic": "cell magic",
     }.get(kind, kind)
     return CellProblem(
         "NB203",
