@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nb2pkg.analysis.display import is_display_expression
 from nb2pkg.magics import has_ipython_syntax
 from nb2pkg.tags import RESERVED_NAMES
 
@@ -56,37 +57,6 @@ _ROLE_TAGS = frozenset(
 _ROLE_TAG_PREFIXES = ("function:", "test:", "step:", "block:")
 _NBDEV_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(export|exporti|exports|hide)\b", re.MULTILINE)
 
-_DISPLAY_METHODS = frozenset(
-    {
-        "head",
-        "tail",
-        "describe",
-        "info",
-        "sample",
-        "value_counts",
-        "nunique",
-        "unique",
-        "isnull",
-        "isna",
-        "corr",
-        "dtypes",
-        "round",
-        "sort_values",
-        "sort_index",
-        "mean",
-        "median",
-        "std",
-        "min",
-        "max",
-        "sum",
-        "count",
-        "memory_usage",
-        "to_string",
-        "get_params",
-        "get_feature_names_out",
-    }
-)
-_DISPLAY_FUNCTIONS = frozenset({"print", "display", "len", "type", "repr", "round", "str"})
 _PLOT_MODULE_NAMES = frozenset({"plt", "sns", "pyplot", "seaborn", "matplotlib", "px", "mpl"})
 _PLOT_METHODS = frozenset(
     {
@@ -229,25 +199,9 @@ def _root_name(node: ast.expr) -> str | None:
             return None
 
 
-def _is_display_expression(node: ast.expr) -> bool:
-    """A value shown as is or through side-effect-free summaries (``df.describe().T``,
-    ``print(len(df))``); a call to anything else may do work, so it is not display."""
-    for child in ast.walk(node):
-        if isinstance(child, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
-            return False
-        if isinstance(child, ast.Call):
-            func = child.func
-            if isinstance(func, ast.Name) and func.id in _DISPLAY_FUNCTIONS:
-                continue
-            if isinstance(func, ast.Attribute) and func.attr in _DISPLAY_METHODS:
-                continue
-            return False
-    return True
-
-
 def _is_display_only(statements: list[ast.stmt]) -> bool:
     return bool(statements) and all(
-        isinstance(s, ast.Expr) and _is_display_expression(s.value) for s in statements
+        isinstance(s, ast.Expr) and is_display_expression(s.value) for s in statements
     )
 
 
@@ -299,7 +253,7 @@ def _is_plot_only(statements: list[ast.stmt], figures: set[str]) -> bool:
             plotted = True
         elif not (
             isinstance(statement, ast.Import | ast.ImportFrom)
-            or (isinstance(statement, ast.Expr) and _is_display_expression(statement.value))
+            or (isinstance(statement, ast.Expr) and is_display_expression(statement.value))
         ):
             return False
     return plotted

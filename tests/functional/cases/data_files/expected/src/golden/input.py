@@ -23,7 +23,6 @@ def read_sales(sales_path: str = 'data/sales.csv'):
     """
     with open(sales_path, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    len(rows)
     return rows
 
 
