@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nb2pkg.analysis.display import is_display_expression
+from nb2pkg.analysis.effects import file_writes, global_state_changes
 from nb2pkg.magics import has_ipython_syntax
 from nb2pkg.tags import RESERVED_NAMES
 
@@ -239,7 +240,11 @@ def _assigned_names(target: ast.expr) -> list[str]:
 
 def _is_plot_only(statements: list[ast.stmt], figures: set[str]) -> bool:
     """Only plotting calls. ``figures`` holds the figures and axes earlier cells created
-    (``fig, ax = plt.subplots()``); the names this cell creates are added to it."""
+    (``fig, ax = plt.subplots()``); the names this cell creates are added to it.
+    A cell that writes a file or uses the global random generator is never only a plot:
+    skipping it would change what later cells read or draw."""
+    if any(file_writes(s) or global_state_changes(s) for s in statements):
+        return False
     plotted = False
     for statement in statements:
         if isinstance(statement, ast.Expr) and _plot_call(statement.value, figures):

@@ -20,6 +20,8 @@ Diagnostic codes:
   NB309 a packaged cell calls MLflow itself
   NB310 an explicit output in ``metadata.nb2pkg`` that the cell does not bind
   NB311 a function name clashes with an imported or exported name
+  NB314 a skipped cell changes what packaged cells after it compute (global random
+        generator, computing options, a file they read)
   NB401 a test cell asserts nothing and calls nothing
   NB402 a test cell is empty
 """
@@ -178,6 +180,7 @@ class _Planner:
             parsed = self.parsed[item.cell.cell_id]
             self._report_cell_problems(item, parsed.problems)
             if item.role is Role.SKIP:
+                self._check_skipped_effects(item, parsed)
                 continue
             if item.role in _PACKAGED and parsed.module is not None:
                 resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
@@ -601,6 +604,41 @@ class _Planner:
                     f"defined at module level in `{plan.module}`",
                     f"rename the function, e.g. function:{plan.step.name}_step",
                     None,
+                )
+
+    def _check_skipped_effects(self, item: TaggedCell, parsed: ParsedCell) -> None:
+        """A skipped cell that draws from the global RNG, sets options or writes a file a
+        later step reads: the package computes something else than the notebook."""
+        later = [
+            t for t in self.tagged if t.role is Role.FUNCTION and t.cell.number > item.cell.number
+        ]
+        if not later:
+            return
+        analysis = parsed.analysis
+        for what, line in analysis.global_state:
+            self._report(
+                item,
+                "NB314",
+                Severity.WARNING,
+                f"this skipped cell calls `{what}`: it changes the global random state or an "
+                "option, so packaged cells after it compute something else than the notebook",
+                "seed a generator where the values are drawn (np.random.default_rng(0)), pass "
+                "random_state=..., or package this cell instead of skipping it",
+                line,
+            )
+        read_later = {
+            value for t in later for value, _ in self.parsed[t.cell.cell_id].analysis.file_literals
+        }
+        for call, line, path in analysis.file_writes:
+            if path and path in read_later:
+                self._report(
+                    item,
+                    "NB314",
+                    Severity.WARNING,
+                    f"this skipped cell writes `{path}` ({call}), which a packaged cell after "
+                    "it reads: the package will not write it",
+                    "package this cell (tag it function:NAME) instead of skipping it",
+                    line,
                 )
 
     def _undefined(self, item: TaggedCell, name: str, line: int | None) -> None:
