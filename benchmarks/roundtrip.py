@@ -43,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import strict_compare as strict  # noqa: E402
+import strict_compare as strict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Guards against a hung child; never used to judge speed.
@@ -404,9 +404,7 @@ def compare_values(
 def compare_child(request_file: str, result_file: str) -> None:
     request = json.loads(Path(request_file).read_text(encoding="utf-8"))
     runs = [pickle.loads(Path(p).read_bytes()) for p in request["notebook_dumps"]]
-    dumped: dict[str, bytes | None] = pickle.loads(
-        Path(request["package_dump"]).read_bytes()
-    )
+    dumped: dict[str, bytes | None] = pickle.loads(Path(request["package_dump"]).read_bytes())
     values: dict[str, Any] = {}
     unpicklable: set[str] = set()
     for name, data in dumped.items():
@@ -471,9 +469,7 @@ def roundtrip(
                 )
                 states.append(state)
                 files.append(notebook_files)
-            judged = _judge(
-                outcome.package, out_dir, work, names, incidental, files, package_files
-            )
+            judged = _judge(outcome.package, out_dir, work, names, incidental, files, package_files)
         outcome.notebook_runs = len(states)
         _record(outcome, judged)
         if not judged.reproduced:

@@ -21,6 +21,7 @@ A notebook is strictly reproduced when nothing is missing or different, values o
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import math
 import pickle
@@ -56,10 +57,8 @@ def top_level_binds(source: str) -> tuple[list[str], set[str]]:
         if magic is not None and magic[0] == "run_cell_magic" and magic[1] in _BINDING_MAGICS:
             return top_level_binds(magic[3])  # %%time, %%capture, %%prun run their body
         if magic is not None and magic[0] == "run_line_magic" and magic[1] == "time":
-            try:
+            with contextlib.suppress(SyntaxError):
                 statements.extend(ast.parse(magic[2]).body)  # %time x = f() binds x
-            except SyntaxError:
-                pass
             continue
         statements.append(node)
     tree = ast.Module(body=statements, type_ignores=[])
@@ -147,7 +146,7 @@ def _magic(node: ast.stmt) -> tuple[str, str, str, str] | None:
 
 # What the notebook's kernel runs after its last cell: each name's value, pickled.
 DUMP_SOURCE = """
-def __nb2pkg_final_state(path, names):
+def __nb2pkg_final_state(path, names, figure_libraries):
     import pickle, types
     found = {}
     for name in names:
@@ -158,7 +157,7 @@ def __nb2pkg_final_state(path, names):
         if isinstance(value, (types.ModuleType, types.FunctionType, type)):
             found[name] = "code"
             continue
-        if type(value).__module__.split(".")[0] in %r:
+        if type(value).__module__.split(".")[0] in figure_libraries:
             found[name] = "figure"
             continue
         try:
@@ -167,13 +166,12 @@ def __nb2pkg_final_state(path, names):
             found[name] = None
     with open(path, "wb") as stream:
         pickle.dump(found, stream)
-__nb2pkg_final_state(%%r, %%r)
-del __nb2pkg_final_state
-""" % (tuple(sorted(FIGURE_LIBRARIES)),)
+"""
 
 
 def dump_source(path: Path, names: Sequence[str]) -> str:
-    return DUMP_SOURCE % (str(path), list(names))
+    call = f"__nb2pkg_final_state({str(path)!r}, {list(names)!r}, {sorted(FIGURE_LIBRARIES)!r})"
+    return f"{DUMP_SOURCE}{call}\ndel __nb2pkg_final_state\n"
 
 
 # --------------------------------------------------------------------------- values
@@ -225,9 +223,7 @@ def first_difference(left: Any, right: Any, where: str = "", depth: int = 0) -> 
     if module == "scipy" and hasattr(left, "toarray") and hasattr(left, "shape"):
         return first_difference(left.toarray(), right.toarray(), where, depth + 1)
     if module == "sklearn" and hasattr(left, "get_params"):
-        return _fields_difference(
-            estimator_state(left), estimator_state(right), where, depth + 1
-        )
+        return _fields_difference(estimator_state(left), estimator_state(right), where, depth + 1)
     state_left, state_right = _state(left), _state(right)
     if state_left is not None and state_right is not None:
         return _fields_difference(state_left, state_right, where, depth + 1)
@@ -382,9 +378,7 @@ class Judgement:
 
     @property
     def reproduced(self) -> bool:
-        return not (
-            self.missing or self.differing or self.files_missing or self.files_differing
-        )
+        return not (self.missing or self.differing or self.files_missing or self.files_differing)
 
     @property
     def needs_more_runs(self) -> bool:
