@@ -526,6 +526,8 @@ def _compare_reason(judged: strict.Judgement) -> str:
         parts.append(f"files not written {', '.join(judged.files_missing[:4])}")
     if judged.files_differing:
         parts.append(f"files differ {', '.join(judged.files_differing[:4])}")
+    if judged.vacuous and not parts:
+        parts.append("nothing to compare: the notebook ends with no value a step binds")
     return " | ".join(parts)[:400]
 
 
@@ -552,7 +554,7 @@ def failure_class(outcome: Outcome) -> str:
         classes.append("file not written")
     if outcome.files_differing:
         classes.append("file differs")
-    return "+".join(classes)
+    return "+".join(classes) or "nothing to compare"
 
 
 def describe(outcome: Outcome) -> str:

@@ -15,7 +15,8 @@ Used by ``benchmarks/roundtrip.py`` and tested on its own (``tests/unit/test_str
   the package, in a pristine copy of the same folder, with the same bytes (unless the
   notebook's own runs wrote it differently: varying).
 
-A notebook is strictly reproduced when nothing is missing or different, values or files.
+A notebook is strictly reproduced when nothing is missing or different, values or files, and
+something was compared.
 """
 
 from __future__ import annotations

@@ -79,6 +79,12 @@ def test_a_file_not_written_fails(tmp_path: Path) -> None:
     assert not judged.reproduced
 
 
+def test_nothing_compared_is_not_reproduced() -> None:
+    judged = strict.judge_values(["f"], set(), [{"f": strict.CODE}], {})
+
+    assert judged.vacuous and not judged.reproduced
+
+
 def test_a_file_written_differently_fails() -> None:
     judged = strict.judge_files([{"out.csv": "aa"}], {"out.csv": "bb"})
 
