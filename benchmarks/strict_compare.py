@@ -379,7 +379,18 @@ class Judgement:
 
     @property
     def reproduced(self) -> bool:
-        return not (self.missing or self.differing or self.files_missing or self.files_differing)
+        return not (
+            self.missing
+            or self.differing
+            or self.files_missing
+            or self.files_differing
+            or self.vacuous
+        )
+
+    @property
+    def vacuous(self) -> bool:
+        """Nothing was compared: no value both sides have, no file."""
+        return not (self.equal or self.varying or self.differing or self.files_expected)
 
     @property
     def needs_more_runs(self) -> bool:
