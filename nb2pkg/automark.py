@@ -182,7 +182,34 @@ def _statements(source: str) -> list[ast.stmt] | None:
     body = _unwrapped_cell_magic_body(tree.body)
     if body is not None:
         return _statements(body)
-    return [node for node in tree.body if not _is_ipython_call(node)]
+    kept: list[ast.stmt] = []
+    for node in tree.body:
+        if not _is_ipython_call(node):
+            kept.append(node)
+            continue
+        timed = _timed_statement(node)  # `%time x = f()` runs (and binds) x = f()
+        if timed is not None:
+            kept.extend(timed)
+    return kept
+
+
+def _timed_statement(node: ast.stmt) -> list[ast.stmt] | None:
+    call = node.value if isinstance(node, ast.Expr) else None
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "run_line_magic"
+        and len(call.args) == 2
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
+    ):
+        return None
+    name, statement = (a.value for a in call.args if isinstance(a, ast.Constant))
+    if name != "time":
+        return None
+    try:
+        return ast.parse(str(statement)).body
+    except SyntaxError:
+        return None
 
 
 # --------------------------------------------------------------------------- cell kinds

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from nb2pkg.api import build
-from tests.helpers import code_cell, run_generated, write_notebook
+from tests.helpers import code_cell, run_generated, run_outputs, write_notebook
 
 
 def _run(out: Path, package: str, expression: str) -> str:
@@ -65,3 +65,17 @@ def test_nbformat_4_4_file_with_cell_ids_is_read(tmp_path: Path) -> None:
     result = build([notebook], tmp_path / "out", root=tmp_path)
     assert result.ok, [d.message for d in result.diagnostics]
     assert "(id a1)" in (tmp_path / "out" / "src" / "old" / "old.py").read_text()
+
+
+def test_a_cell_of_time_magics_is_work_and_its_values_are_returned(tmp_path: Path) -> None:
+    # From a public book notebook: %time binds its statement's names in IPython.
+    sources = [
+        "strings = ['foo', 'bar', 'foobar'] * 3\nmethod1 = []\n",
+        "%time method1 = [x for x in strings if x.startswith('foo')]\n"
+        "%time method2 = [x for x in strings if x[:3] == 'foo']\n",
+    ]
+    notebook = write_notebook(tmp_path / "timed.ipynb", [(s, []) for s in sources])
+    result = build([notebook], tmp_path / "out", auto=True, root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    outputs = run_outputs(tmp_path / "out", "timed", tmp_path)
+    assert outputs["method1"] == outputs["method2"] == ["foo", "foobar"] * 3
