@@ -606,6 +606,11 @@ def main(argv: list[str] | None = None) -> int:
         help="runs of the notebook when values differ, to tell its own variation (default 3)",
     )
     parser.add_argument(
+        "--only",
+        type=Path,
+        help="a file listing the notebooks to run (paths relative to DIR, one a line)",
+    )
+    parser.add_argument(
         "--nb2pkg",
         type=Path,
         default=REPO_ROOT,
@@ -617,7 +622,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"roundtrip: no directory {root}", file=sys.stderr)
         return 2
     outcomes: list[Outcome] = []
+    chosen = (
+        {line.strip() for line in args.only.read_text(encoding="utf-8").splitlines()}
+        if args.only
+        else None
+    )
     for path in find_notebooks(root):
+        if chosen is not None and path.relative_to(root).as_posix() not in chosen:
+            continue
         outcome = roundtrip(
             path,
             root,

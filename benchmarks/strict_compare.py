@@ -5,7 +5,8 @@ Used by ``benchmarks/roundtrip.py`` and tested on its own (``tests/unit/test_str
 * **Expected names**: every top-level name a packaged (function) cell binds, as the notebook
   has it at its end. Left out, and counted apart: names the notebook no longer has, modules,
   functions and classes (code, not results), figures (matplotlib, seaborn, plotly objects),
-  and loop variables and ``with``/``except`` names (a cell that binds them only that way).
+  and loop variables, ``with``/``except`` names and imports (a cell that binds them only that
+  way: ``incidental``).
 * **Values**: numpy, pandas and scipy-sparse aware; fitted scikit-learn estimators are compared
   by ``get_params()`` and their fitted ``*_`` attributes, timing fields left out
   (``cv_results_["mean_fit_time"]``, ``refit_time_``), so grid searches are compared.
@@ -45,7 +46,8 @@ FIGURE = "figure"
 
 def top_level_binds(source: str) -> tuple[list[str], set[str]]:
     """(names a cell binds at top level in binding order, names it binds only incidentally:
-    loop variables and ``with``/``except`` names). IPython syntax is read as IPython reads it."""
+    loop variables, ``with``/``except`` names and imports). IPython syntax is read as IPython
+    reads it."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     try:
@@ -109,7 +111,7 @@ def top_level_binds(source: str) -> tuple[list[str], set[str]]:
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 for alias in node.names:
                     if alias.name != "*":
-                        add((alias.asname or alias.name).split(".")[0], assigned)
+                        add((alias.asname or alias.name).split(".")[0], incidental)
             for child_body in ("body", "orelse", "finalbody"):
                 inner = getattr(node, child_body, None)
                 if isinstance(inner, list) and not isinstance(
@@ -155,7 +157,10 @@ def __nb2pkg_final_state(path, names, figure_libraries):
             found[name] = "absent"
             continue
         value = globals()[name]
-        if isinstance(value, (types.ModuleType, types.FunctionType, type)):
+        if isinstance(
+            value,
+            (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type),
+        ):
             found[name] = "code"
             continue
         if type(value).__module__.split(".")[0] in figure_libraries:
@@ -370,7 +375,7 @@ class Judgement:
     varying: list[str] = field(default_factory=list)
     uncomparable: list[str] = field(default_factory=list)
     left_out: dict[str, list[str]] = field(default_factory=dict)
-    """Why names were not expected: ``absent``, ``code``, ``figure``, ``loop``."""
+    """Why names were not expected: ``absent``, ``code``, ``figure``, ``incidental``."""
     files_expected: list[str] = field(default_factory=list)
     files_equal: list[str] = field(default_factory=list)
     files_missing: list[str] = field(default_factory=list)
@@ -423,7 +428,7 @@ def judge_values(
             result.left_out.setdefault(marker, []).append(name)
             continue
         if name in incidental and name not in package:
-            result.left_out.setdefault("loop", []).append(name)
+            result.left_out.setdefault("incidental", []).append(name)
             continue
         result.expected.append(name)
         if name not in package:

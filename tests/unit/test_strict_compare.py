@@ -149,7 +149,7 @@ def test_names_the_notebook_does_not_end_with_are_left_out_not_expected() -> Non
         "absent": ["gone"],
         "code": ["helper"],
         "figure": ["figure"],
-        "loop": ["i"],
+        "incidental": ["i"],
     }
 
 
@@ -159,3 +159,4 @@ def test_top_level_binds_reads_cells_as_ipython_does() -> None:
     )
     assert binds == ["i", "total", "f"] and loops == {"i", "f"}
     assert strict.top_level_binds("  x = 1\n  y = x\n") == (["x", "y"], set())
+    assert strict.top_level_binds("from math import pi\nr = pi\n") == (["pi", "r"], {"pi"})
