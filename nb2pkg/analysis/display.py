@@ -3,7 +3,8 @@
 One rule, used by the auto-marker (a cell of such statements is skipped) and by the emitter
 (such statements are dropped from generated functions): an expression statement whose every
 call is a side-effect-free summary or view (``df.head()``, ``df.groupby("a").count()``,
-``df.sort_values("x")``, ``print(len(df))``, ``display(df)``). Anything with an effect is work,
+``df.sort_values("x")``, ``print(len(df))``, ``display(df)``) or a pure computation shown as
+a result (``10 * np.exp(1)``, ``math.cos(math.pi)``, ``sum(range(5))``). Anything with an effect is work,
 never display: an ``inplace=True`` call, a call to any other function or method (a file write
 such as ``savefig``/``to_csv``, a mutating method, a random draw), an assignment, a walrus.
 """
@@ -53,10 +54,72 @@ VIEW_METHODS = frozenset(
         "to_string",
         "get_params",
         "get_feature_names_out",
+        "reshape",
+        "transpose",
+        "ravel",
+        "flatten",
+        "tolist",
+        "to_numpy",
+        "argmax",
+        "argmin",
+        "argsort",
+        "cumsum",
+        "prod",
+        "dot",
     }
 )
 """Methods that only compute a summary or view of their object."""
-DISPLAY_FUNCTIONS = frozenset({"display", "print", "pprint", "len", "type", "repr", "str", "round"})
+DISPLAY_FUNCTIONS = frozenset(
+    {
+        "display",
+        "print",
+        "pprint",
+        "help",
+        "len",
+        "type",
+        "repr",
+        "str",
+        "round",
+        "abs",
+        "int",
+        "float",
+        "bool",
+        "complex",
+        "divmod",
+        "pow",
+        "hex",
+        "bin",
+        "oct",
+        "chr",
+        "ord",
+        "isinstance",
+        "range",
+        "format",
+    }
+)
+"""Functions that only compute or show a value."""
+CONSUMING_FUNCTIONS = frozenset(
+    {"sum", "min", "max", "sorted", "list", "tuple", "set", "any", "all"}
+)
+"""Pure, but they consume an iterator passed by name: display only for other arguments."""
+PURE_MODULES = ("math.", "np.", "numpy.", "cmath.", "statistics.")
+"""Namespaces of pure functions (``np.exp(1)``, ``math.cos(pi)``), but for the effects below."""
+MODULE_EFFECTS = frozenset(
+    {
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+        "copyto",
+        "put",
+        "place",
+        "putmask",
+        "fill_diagonal",
+        "seterr",
+        "set_printoptions",
+        "shuffle",
+    }
+)
 RANDOM_STATE_METHODS = frozenset({"sample"})
 """Views that draw from the global random generator unless given ``random_state``."""
 
@@ -82,12 +145,30 @@ def _is_display_call(call: ast.Call) -> bool:
         return False
     func = call.func
     if isinstance(func, ast.Name):
+        if func.id in CONSUMING_FUNCTIONS:
+            return not any(isinstance(a, ast.Name | ast.Attribute) for a in call.args)
         return func.id in DISPLAY_FUNCTIONS
     if isinstance(func, ast.Attribute):
         if func.attr in RANDOM_STATE_METHODS:
             return "random_state" in keywords
+        dotted = _dotted(func)
+        if dotted.startswith(PURE_MODULES):
+            return (
+                ".random." not in dotted
+                and func.attr not in MODULE_EFFECTS
+                and "out" not in keywords
+            )
         return func.attr in VIEW_METHODS
     return False
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
 
 
 def is_display_statement(statement: ast.stmt) -> bool:
