@@ -192,6 +192,7 @@ def prepare(
     read_scope: ReadScope | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """Read, analyse and render everything; decide the version. Writes nothing."""
+    from nb2pkg.emit.name_check import check_modules
     from nb2pkg.emit.package import render_package
     from nb2pkg.versioning import decide_version
 
@@ -204,6 +205,13 @@ def prepare(
         return None, diagnostics
     current_version = previous.version if previous is not None else config.initial_version
     rendered = render_package(plan, current_version)
+    unbound = check_modules(
+        {f.path: f.content for f in rendered.files},
+        rendered.source_map,
+        {c.cell.cell_id: c.cell for n in plan.notebooks for c in n.cells},
+    )
+    if unbound:
+        return None, diagnostics + unbound
     decision, version_diagnostics = decide_version(
         previous.api if previous is not None else None,
         previous.version if previous is not None else None,

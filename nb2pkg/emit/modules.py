@@ -54,6 +54,7 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
     results: list[ModuleText] = []
     for module in plan.modules:
         blocks: list[tuple[str, CellPlan | None, str]] = []
+        constants: dict[str, str] = {}
         imports: dict[str, ImportBinding] = {}
         notebooks: list[str] = []
         for notebook_plan in plan.notebooks:
@@ -65,6 +66,12 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                     imports.setdefault(f"*{star.module}", star)
             if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
                 notebooks.append(notebook_plan.notebook.display_path)
+            for name, literal, number in notebook_plan.module_constants.get(module, ()):
+                constants.setdefault(
+                    name,
+                    f"# nb2pkg: {Path(notebook_plan.notebook.display_path).name} parameters "
+                    f"cell {number}\n{name} = {literal}\n",
+                )
             exported_in = notebook_plan.export_modules
             for cell in cells:
                 for name in cell.export_reads:
@@ -78,6 +85,8 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                 )
                 if text is not None:
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
+        if constants:
+            blocks.insert(0, ("".join(constants.values()), None, ""))
         results.append(
             _assemble(module, notebooks, render_imports(imports.values(), context), blocks)
         )

@@ -12,7 +12,7 @@ Diagnostic codes:
   NB301 cells were executed out of document order
   NB302 a packaged cell needs a name only an unmarked cell defines
   NB303 a packaged cell reads a name no earlier cell defines
-  NB304 a ``def``/``class`` reads a notebook global
+  NB304 a ``def``/``class`` reads a notebook global (a parameter: the module gets its value)
   NB305 a ``global`` statement in packaged code
   NB306 a star import in packaged code
   NB307 a step mutates one of its inputs in place (info)
@@ -20,6 +20,8 @@ Diagnostic codes:
   NB309 a packaged cell calls MLflow itself
   NB310 an explicit output in ``metadata.nb2pkg`` that the cell does not bind
   NB311 a function name clashes with an imported or exported name
+  NB314 a skipped cell changes what packaged cells after it compute (global random
+        generator, computing options, a file they read)
   NB514 (warning) a data file the code names is a symbolic link out of the root (nb2pkg.confine)
   NB401 a test cell asserts nothing and calls nothing
   NB402 a test cell is empty
@@ -42,6 +44,7 @@ from nb2pkg.confine import ReadScope
 from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.model import (
     Cell,
+    CellAnalysis,
     Diagnostic,
     ImportBinding,
     Location,
@@ -101,6 +104,8 @@ class NotebookPlan:
     diagnostics: tuple[Diagnostic, ...]
     title: str = ""
     markdown_above: Mapping[str, str] = field(default_factory=dict)
+    module_constants: Mapping[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
+    """Per module: (name, literal, parameters cell number) of parameters its exports read."""
 
     @property
     def export_modules(self) -> dict[str, str]:
@@ -156,6 +161,7 @@ class _Planner:
         self.consumed: set[tuple[str, str]] = set()
         """(producing cell id, name) pairs a later packaged cell reads."""
         self.params: dict[str, RunParam] = {}
+        self.module_constants: dict[str, dict[str, tuple[str, int]]] = {}
         self.inputs_warned: set[str] = set()
         self.data_files: dict[str, str] = {}
         self.star_imports: list[ImportBinding] = []
@@ -167,6 +173,11 @@ class _Planner:
             if t.role is not Role.SKIP
         )
         self.markdown_above = self._markdown_above()
+        self.final_binder = self._final_binders()
+        """Name → id of the last cell that binds or (as a step) changes it: whose value the
+        notebook ends with."""
+        self.returned: set[str] = set()
+        """Names some step returns so far (planning in document order)."""
         self.notebook_name = Path(notebook.display_path).name
         self.mlflow_names = {
             name: target
@@ -183,6 +194,7 @@ class _Planner:
             parsed = self.parsed[item.cell.cell_id]
             self._report_cell_problems(item, parsed.problems)
             if item.role is Role.SKIP:
+                self._check_skipped_effects(item, parsed)
                 continue
             if item.role in _PACKAGED and parsed.module is not None:
                 self._report_cell_problems(item, packaging_problems(parsed.analysis))
@@ -207,6 +219,10 @@ class _Planner:
             diagnostics=tuple(self.diagnostics),
             title=self._title(),
             markdown_above=self.markdown_above,
+            module_constants={
+                m: tuple((n, d, c) for n, (d, c) in v.items())
+                for m, v in self.module_constants.items()
+            },
         )
 
     def _resolve_reads(
@@ -236,6 +252,9 @@ class _Planner:
                 continue
             if definition.kind == "export":
                 module_names.append(name)
+                continue
+            if item.role is Role.EXPORT and definition.kind == "parameter":
+                self._add_module_constant(item, name, definition, line)
                 continue
             if item.role in (Role.EXPORT, Role.PARAMETERS):
                 self._report(
@@ -281,6 +300,8 @@ class _Planner:
             definition = self.latest.get(name)
             if definition is None or definition.kind in ("import", "export"):
                 continue
+            if item.role is Role.EXPORT and definition.kind == "parameter":
+                continue  # the module defines it (NB304 said so above)
             action = (
                 f"the package passes `{name}` into `{item.name}` as a parameter"
                 if item.role is Role.FUNCTION
@@ -349,6 +370,12 @@ class _Planner:
             return
         if kind is None:
             return
+        if kind == "step":
+            # A step that changes an input in place returns it: later cells read it from there.
+            for name in analysis.mutations:
+                earlier = self.latest.get(name)
+                if earlier is not None and earlier.kind in ("step", "parameter", "input"):
+                    self.latest[name] = Definition(kind, item)
         for name in analysis.binds:
             self.latest[name] = Definition(kind, item)
 
@@ -399,6 +426,7 @@ class _Planner:
         assert item.name is not None
         analysis = parsed.analysis
         explicit = item.cell.settings.get("outputs")
+        returns: tuple[str, ...] | None = None
         if isinstance(explicit, list) and all(isinstance(n, str) for n in explicit):
             returns = tuple(explicit)
             missing = [n for n in returns if n not in analysis.binds]
@@ -411,14 +439,13 @@ class _Planner:
                     "list only names the cell assigns",
                     None,
                 )
-        else:
-            returns = tuple(n for n in analysis.binds if (item.cell.cell_id, n) in self.consumed)
-            if not returns:
-                returns = tuple(n for n in analysis.last_assignment_binds if n in analysis.binds)
         required = [p for p in params if p.default is None]
         optional = [p for p in params if p.default is not None]
         names = {p.name for p in params}
         mutates = tuple(n for n in analysis.mutations if n in names)
+        if returns is None:
+            returns = self._returns(item, analysis, mutates)
+        self.returned.update(returns)
         for name in mutates:
             self._report(
                 item,
@@ -473,6 +500,41 @@ class _Planner:
             metrics=item.metrics,
             docstring=self._docstring(item, required + optional, returns, mutates),
         )
+
+    def _returns(
+        self, item: TaggedCell, analysis: CellAnalysis, mutates: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """What a later packaged cell reads, what the notebook ends with, inputs changed in place.
+
+        A ``metrics`` step returns every value it binds, so every number is logged.
+        """
+        cell_id = item.cell.cell_id
+        results = set(analysis.value_binds) if item.metrics else set()
+        for name in analysis.binds:
+            if self.final_binder.get(name) != cell_id:
+                continue
+            # Loop variables, figures, defs and imports are no results, unless an earlier step
+            # returned the name: run() must not keep that older value.
+            if name in analysis.value_binds or name in self.returned:
+                results.add(name)
+        returns = [n for n in analysis.binds if (cell_id, n) in self.consumed or n in results]
+        returns += [n for n in mutates if n not in returns]
+        return tuple(returns)
+
+    def _final_binders(self) -> dict[str, str]:
+        final: dict[str, str] = {}
+        for item in self.tagged:
+            if item.role is Role.SKIP:
+                continue
+            analysis = self.parsed[item.cell.cell_id].analysis
+            for name in analysis.binds:
+                final[name] = item.cell.cell_id
+            for binding in analysis.imports:
+                final[binding.bound] = item.cell.cell_id
+            if item.role is Role.FUNCTION:
+                for name in analysis.mutations:
+                    final[name] = item.cell.cell_id
+        return final
 
     def _check_test(self, item: TaggedCell, parsed: ParsedCell) -> None:
         statements = len(parsed.module.body) if parsed.module else 0
@@ -580,6 +642,41 @@ class _Planner:
                     None,
                 )
 
+    def _check_skipped_effects(self, item: TaggedCell, parsed: ParsedCell) -> None:
+        """A skipped cell that draws from the global RNG, sets options or writes a file a
+        later step reads: the package computes something else than the notebook."""
+        later = [
+            t for t in self.tagged if t.role is Role.FUNCTION and t.cell.number > item.cell.number
+        ]
+        if not later:
+            return
+        analysis = parsed.analysis
+        for what, line in analysis.global_state:
+            self._report(
+                item,
+                "NB314",
+                Severity.WARNING,
+                f"this skipped cell calls `{what}`: it changes the global random state or an "
+                "option, so packaged cells after it compute something else than the notebook",
+                "seed a generator where the values are drawn (np.random.default_rng(0)), pass "
+                "random_state=..., or package this cell instead of skipping it",
+                line,
+            )
+        read_later = {
+            value for t in later for value, _ in self.parsed[t.cell.cell_id].analysis.file_literals
+        }
+        for call, line, path in analysis.file_writes:
+            if path and path in read_later:
+                self._report(
+                    item,
+                    "NB314",
+                    Severity.WARNING,
+                    f"this skipped cell writes `{path}` ({call}), which a packaged cell after "
+                    "it reads: the package will not write it",
+                    "package this cell (tag it function:NAME) instead of skipping it",
+                    line,
+                )
+
     def _undefined(self, item: TaggedCell, name: str, line: int | None) -> None:
         later = name in self._names_defined_after(item)
         message = (
@@ -594,6 +691,28 @@ class _Planner:
             "meanwhile it becomes a required argument of run()"
         )
         self._report(item, "NB303", Severity.WARNING, message, hint, line)
+
+    def _add_module_constant(
+        self, item: TaggedCell, name: str, definition: Definition, line: int | None
+    ) -> None:
+        """An ``export`` cell reads a parameter: its module defines the parameter's value."""
+        module = item.module or self.module
+        constants = self.module_constants.setdefault(module, {})
+        if name in constants:
+            return
+        assert definition.default is not None
+        constants[name] = (definition.default, definition.cell.cell.number)
+        self._report(
+            item,
+            "NB304",
+            Severity.WARNING,
+            f"this export cell reads the parameter `{name}`: module `{module}` defines "
+            f"`{name} = {definition.default}` (the parameters cell's value), which run()'s "
+            f"`{name}` argument does not change",
+            f"give the function a parameter `{name}` and pass it from a function cell, so "
+            "run() can change it",
+            line,
+        )
 
     def _add_run_input(self, name: str, origin: str) -> None:
         if name not in self.params:

@@ -33,8 +33,8 @@ def steps(
     """Run the steps in notebook order, yielding each step's name and outputs."""
     rows = read_sales(sales_path=sales_path)
     yield "read_sales", {"rows": rows}
-    totals = total_by_region(rows, minimum=minimum)
-    yield "total_by_region", {"totals": totals}
+    totals, amount = total_by_region(rows, minimum=minimum)
+    yield "total_by_region", {"totals": totals, "amount": amount}
 
 
 def run(

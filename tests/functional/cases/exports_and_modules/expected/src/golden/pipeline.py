@@ -29,10 +29,10 @@ STEP_CELLS: dict[str, str] = {
 
 def steps() -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
-    records = read_records()
-    yield "read_records", {"records": records}
-    first = summarise(records)
-    yield "summarise", {"first": first}
+    lines, records = read_records()
+    yield "read_records", {"lines": lines, "records": records}
+    total, banner, first = summarise(records)
+    yield "summarise", {"total": total, "banner": banner, "first": first}
     names = collect_names(records)
     yield "collect_names", {"names": names}
 

@@ -32,8 +32,8 @@ def steps() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "compute_area", {"radius": radius, "area": area}
     circumference = compute_circumference(radius)
     yield "compute_circumference", {"circumference": circumference}
-    touch_area(area)
-    yield "touch_area", {}
+    area = touch_area(area)
+    yield "touch_area", {"area": area}
 
 
 def run(

@@ -38,8 +38,8 @@ def steps(
     yield "load", {"rows": rows}
     rows = drop_small(rows)
     yield "drop_small", {"rows": rows}
-    add_y(rows, offset)
-    yield "add_y", {}
+    rows = add_y(rows, offset)
+    yield "add_y", {"rows": rows}
     rows, big = order(rows, threshold=threshold)
     yield "order", {"rows": rows, "big": big}
     count = count_big(big)
