@@ -66,11 +66,12 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                     imports.setdefault(f"*{star.module}", star)
             if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
                 notebooks.append(notebook_plan.notebook.display_path)
-            for name, literal, number in notebook_plan.module_constants.get(module, ()):
+            for name, literal, cell_id in notebook_plan.module_constants.get(module, ()):
+                shown = Path(notebook_plan.notebook.display_path).name
                 constants.setdefault(
                     name,
-                    f"# nb2pkg: {Path(notebook_plan.notebook.display_path).name} parameters "
-                    f"cell {number}\n{name} = {literal}\n",
+                    f"{comment(f'nb2pkg: {shown} [id {cell_id}], parameters')}\n"
+                    f"{name} = {literal}\n",
                 )
             exported_in = notebook_plan.export_modules
             for cell in cells:

@@ -159,10 +159,16 @@ def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
                 if kept:
                     code = cst.Module(body=kept).code
                     blocks += [_Expect("exact", value=ast.dump(s)) for s in ast.parse(code).body]
+    constants = {
+        name: _Expect("assign", name)
+        for notebook in plan.notebooks
+        for name, _, _ in notebook.module_constants.get(module, ())
+    }
     return [
         _Expect("doc", value=module_docstring(notebooks)),
         _Expect("imports"),
         _Expect("assign", "__all__"),
+        *constants.values(),
         *blocks,
     ]
 

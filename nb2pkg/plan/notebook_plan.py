@@ -104,7 +104,7 @@ class NotebookPlan:
     diagnostics: tuple[Diagnostic, ...]
     title: str = ""
     markdown_above: Mapping[str, str] = field(default_factory=dict)
-    module_constants: Mapping[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
+    module_constants: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
     """Per module: (name, literal, parameters cell number) of parameters its exports read."""
 
     @property
@@ -161,7 +161,7 @@ class _Planner:
         self.consumed: set[tuple[str, str]] = set()
         """(producing cell id, name) pairs a later packaged cell reads."""
         self.params: dict[str, RunParam] = {}
-        self.module_constants: dict[str, dict[str, tuple[str, int]]] = {}
+        self.module_constants: dict[str, dict[str, tuple[str, str]]] = {}
         self.inputs_warned: set[str] = set()
         self.data_files: dict[str, str] = {}
         self.star_imports: list[ImportBinding] = []
@@ -701,7 +701,7 @@ class _Planner:
         if name in constants:
             return
         assert definition.default is not None
-        constants[name] = (definition.default, definition.cell.cell.number)
+        constants[name] = (definition.default, definition.cell.cell.cell_id)
         self._report(
             item,
             "NB304",
