@@ -138,6 +138,7 @@ class NameFlowVisitor(_ValueNamesVisitor):
         self.value_binds: list[str] = []
         """Names assigned a value at the cell's top level: not loop variables, ``with``/
         ``except`` names, imports, defs, classes, or figures and axes."""
+        self._value_bound: set[str] = set()
         self.mutations: dict[str, int] = {}
         self.def_globals: list[tuple[str, str, int]] = []
         """(def name, free name, line): resolved against the cell's binds afterwards."""
@@ -266,7 +267,8 @@ class NameFlowVisitor(_ValueNamesVisitor):
         if self._local_stack or is_plot_call(value):
             return
         for name in target_names(target):
-            if name not in self.value_binds:
+            if name not in self._value_bound:  # a set: analysis stays linear in the cell
+                self._value_bound.add(name)
                 self.value_binds.append(name)
 
     def visit_With(self, node: cst.With) -> bool:

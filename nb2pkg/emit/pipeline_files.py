@@ -237,10 +237,30 @@ DEBUG_DEST = "nb2pkg:debug"
 """Where argparse keeps the debug flag: no run() parameter can have that name."""
 
 
+def option_flags(plan: PackagePlan) -> dict[str, list[str]]:
+    """Each run() parameter's CLI options: the conventional lower-case spelling first
+    (``--n-estimators``, ``--seed`` for ``SEED``), and the parameter's own spelling as an alias
+    when it differs, unless another parameter's option has that spelling."""
+    own = {p.name: "--" + p.name.replace("_", "-") for p in plan.run_params}
+    lowered = {name: flag.lower() for name, flag in own.items()}
+    counts: dict[str, int] = {}
+    for flag in {*own.values(), *lowered.values()}:
+        counts[flag] = sum(flag in (own[n], lowered[n]) for n in own)
+    flags: dict[str, list[str]] = {}
+    for name, flag in own.items():
+        conventional = lowered[name]
+        if conventional != flag and counts[conventional] == 1:
+            flags[name] = [conventional, flag]
+        else:
+            flags[name] = [flag]
+    return flags
+
+
 def render_main(plan: PackagePlan, version: str) -> str:
     options: list[str] = []
+    all_flags = option_flags(plan)
     for param in plan.run_params:
-        flag = "--" + param.name.replace("_", "-")
+        flag = '", "'.join(all_flags[param.name])
         help_text = json.dumps(param.origin.replace("%", "%%"))
         if param.default is None:
             options.append(
@@ -261,7 +281,7 @@ def render_main(plan: PackagePlan, version: str) -> str:
                 f"default={param.default}, "
                 f"help={json.dumps(param.origin.replace('%', '%%') + ' (default: %(default)s)')})"
             )
-    taken = {"--" + p.name.replace("_", "-") for p in plan.run_params}
+    taken = {flag for flags in all_flags.values() for flag in flags}
     debug_flag = next(f for f in ("--debug", "--traceback", "--nb2pkg-debug") if f not in taken)
     lines = [
         f'"""Command line of `{plan.package}`: python -m {plan.package} run [--option VALUE ...]."""',
