@@ -1,33 +1,32 @@
-"""Round trip: does the package built from a notebook compute what the notebook computed?
+"""Round trip, judged strictly: does the package built from a notebook end where it ends?
 
     python benchmarks/roundtrip.py DIR [--cell-timeout S] [--json FILE] [--keep DIR]
+                                      [--runs N] [--nb2pkg CHECKOUT]
 
 For every notebook under DIR (checkpoints excluded), in stages:
 
-  execute   run it with nbclient (kernel python3) in its own folder; after each cell that
-            ``build --auto`` makes a function, pickle the values that step returns;
-  build     ``nb2pkg.api.build([nb], auto=True)``: automatic marking in memory, then build
-            (in a child process, into a temporary directory). It runs before the notebook
-            executes, because its plan says which values to keep, but a notebook that
-            does not execute is reported at ``execute``;
-  import    import the generated package (its ``src`` on PYTHONPATH);
-  run       the pipeline's ``steps()`` (``run()`` without tracking) in the notebook's
-            folder, pickling what each step yields;
-  compare   every name each step returns must equal the notebook's value right after
-            that step's cell (numpy/pandas-aware, floats to 1e-9 relative). The notebook
-            runs twice (unless ``--once``): values that differ between its own two runs
-            (unseeded randomness, timings) are reported as varying, not compared.
+  build     ``nb2pkg build --auto`` in a child process (static: it never runs the notebook);
+  execute   run the notebook with nbclient in a pristine copy of its input folder (the
+            top-level folder under DIR that holds it, so ``../data`` is there too), then
+            pickle the final value of every name a packaged cell binds and note the files
+            it wrote;
+  run       run the package's ``run(track=False)`` in another pristine copy of that folder;
+  compare   judge with ``strict_compare``: every name a packaged cell binds, as the notebook
+            ends, must be in ``run()``'s result and equal; every file the notebook wrote must
+            be written the same. When something differs, the notebook runs twice more
+            (``--runs``): only what its own runs disagree on counts as varying.
 
-Prints one line per notebook (the stage it failed at and why) and the totals as
-"N of M reproduced". Whatever a notebook does, the benchmark goes on to the next one.
+Prints one line per notebook (expected / equal / missing / differing / varying /
+uncomparable, files, steps returning nothing, the longest generated function), totals per
+top-level folder (a repository, when DIR holds several) with the failure classes, and
+"N of M strictly reproduced". Whatever a notebook does, the benchmark goes on.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import ast
 import json
-import math
 import os
 import pickle
 import shutil
@@ -42,44 +41,44 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import strict_compare as strict
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("read", "execute", "build", "import", "run", "compare")
 # Guards against a hung child; never used to judge speed.
 BUILD_TIMEOUT_SECONDS = 300
 RUN_TIMEOUT_SECONDS = 900
-
-# Appended after each function cell: the values its step returns, as the notebook has them then.
-_STEP_DUMP = """
-def __nb2pkg_roundtrip_dump(path, names):
-    import pickle
-    values = {}
-    for name in names:
-        try:
-            values[name] = pickle.dumps(globals()[name])
-        except Exception:
-            values[name] = None
-    with open(path, "wb") as stream:
-        pickle.dump(values, stream)
-__nb2pkg_roundtrip_dump(%r, %r)
-del __nb2pkg_roundtrip_dump
-"""
 _INSERTED = "nb2pkg-roundtrip"
-# Objects whose state includes callbacks and renderer caches: equal figures never compare equal.
-_UNCOMPARABLE_LIBRARIES = frozenset({"matplotlib", "mpl_toolkits", "seaborn", "plotly"})
 
 
 @dataclass
 class Outcome:
     notebook: str
+    folder: str = ""
+    """The top-level folder under DIR (a repository) the notebook belongs to."""
     ok: bool = False
     stage: str = ""
-    """The stage that failed (empty when reproduced)."""
+    """The stage that failed (empty when strictly reproduced)."""
     reason: str = ""
-    compared: list[str] = field(default_factory=list)
-    not_comparable: list[str] = field(default_factory=list)
-    nondeterministic: list[str] = field(default_factory=list)
-    """Values that differ between two executions of the notebook itself (not compared)."""
     package: str = ""
+    expected: list[str] = field(default_factory=list)
+    compared: list[str] = field(default_factory=list)
+    """The names found equal."""
+    missing: list[str] = field(default_factory=list)
+    differing: list[str] = field(default_factory=list)
+    varying: list[str] = field(default_factory=list)
+    uncomparable: list[str] = field(default_factory=list)
+    left_out: dict[str, list[str]] = field(default_factory=dict)
+    files_expected: list[str] = field(default_factory=list)
+    files_missing: list[str] = field(default_factory=list)
+    files_differing: list[str] = field(default_factory=list)
+    files_varying: list[str] = field(default_factory=list)
+    steps: int = 0
+    steps_returning_nothing: list[str] = field(default_factory=list)
+    longest_function: str = ""
+    longest_function_lines: int = 0
+    notebook_runs: int = 0
     seconds: float = 0.0
 
 
@@ -88,167 +87,6 @@ class StageFailure(Exception):
         super().__init__(reason)
         self.stage = stage
         self.reason = reason
-
-
-# --------------------------------------------------------------------------- value comparison
-
-
-def same_value(left: Any, right: Any) -> bool:
-    """Equality that understands numpy arrays, pandas objects, floats and fitted estimators."""
-    return first_difference(left, right) is None
-
-
-def first_difference(left: Any, right: Any, where: str = "", depth: int = 0) -> str | None:
-    """None when equal, else where the first difference is (``.estimators_[0].tree_``)."""
-    if depth > 20 or left is right:
-        return None
-    here = where or "value"
-    module = type(left).__module__.split(".")[0]
-    if type(left) is not type(right):
-        return (
-            None
-            if _numeric_equal(left, right)
-            else f"{here}: type {type(left).__name__} vs {type(right).__name__}"
-        )
-    if module == "numpy" and _is_numpy_value(left):
-        return None if _numpy_equal(left, right) else here
-    if module == "pandas":
-        problem = _pandas_difference(left, right)
-        return None if problem is None else f"{here} ({problem})"
-    if isinstance(left, float):
-        return None if _numeric_equal(left, right) else f"{here}: {left!r} vs {right!r}"
-    if isinstance(left, dict):
-        if left.keys() != right.keys():
-            return f"{here}: keys differ"
-        for key in left:
-            found = first_difference(left[key], right[key], f"{where}[{key!r}]", depth + 1)
-            if found:
-                return found
-        return None
-    if isinstance(left, list | tuple):
-        if len(left) != len(right):
-            return f"{here}: length {len(left)} vs {len(right)}"
-        for index, (a, b) in enumerate(zip(left, right, strict=True)):
-            found = first_difference(a, b, f"{where}[{index}]", depth + 1)
-            if found:
-                return found
-        return None
-    if isinstance(left, str | bytes | int | bool | complex) or left is None:
-        return None if left == right else f"{here}: {left!r:.40} vs {right!r:.40}"
-    if module == "scipy" and hasattr(left, "toarray") and hasattr(left, "shape"):
-        # Sparse matrices cache flags (canonical format) as they are displayed; compare content.
-        return first_difference(left.toarray(), right.toarray(), where, depth + 1)
-    if module == "sklearn" and hasattr(left, "get_params"):
-        return first_difference(_estimator_state(left), _estimator_state(right), where, depth + 1)
-    state_left, state_right = _state(left), _state(right)
-    if state_left is not None and state_right is not None:
-        return first_difference(state_left, state_right, where, depth + 1)
-    if _defines_equality(left):
-        try:
-            equal = left == right
-            if isinstance(equal, bool):
-                return None if equal else here
-        except Exception:
-            pass
-    reduced_left, reduced_right = _reduced(left), _reduced(right)
-    if reduced_left is None or reduced_right is None:
-        return None if pickle.dumps(left) == pickle.dumps(right) else here
-    return first_difference(reduced_left, reduced_right, where, depth + 1)
-
-
-def _reduced(value: Any) -> tuple[Any, Any] | None:
-    """Constructor arguments and state of an object without ``==`` (e.g. a fitted Cython tree)."""
-    try:
-        reduced = value.__reduce_ex__(4)
-    except Exception:
-        return None
-    if not isinstance(reduced, tuple) or len(reduced) < 2:
-        return None
-    return reduced[1], reduced[2] if len(reduced) > 2 else None
-
-
-# --------------------------------------------------------------------------- stages
-
-
-def _estimator_state(estimator: Any) -> dict[str, Any]:
-    """An estimator's parameters and fitted attributes (``coef_``…), not its private caches
-    (``CountVectorizer._stop_words_id`` is an ``id()``, different in every process)."""
-    fitted = {
-        name: value
-        for name, value in vars(estimator).items()
-        if name.endswith("_") and not name.startswith("_")
-    }
-    return {"params": estimator.get_params(deep=False), "fitted": fitted}
-
-
-def _defines_equality(value: Any) -> bool:
-    return getattr(type(value), "__eq__", None) is not getattr(object, "__eq__", None)
-
-
-def _state(value: Any) -> Any:
-    """What an object holds (its ``__dict__``), for objects that do not define ``==``."""
-    if hasattr(value, "__dict__") and not _defines_equality(value):
-        return {k: v for k, v in vars(value).items() if not k.startswith("__")}
-    return None
-
-
-def _numeric_equal(left: Any, right: Any) -> bool:
-    try:
-        a, b = float(left), float(right)
-    except (TypeError, ValueError):
-        return False
-    if math.isnan(a) and math.isnan(b):
-        return True
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-
-
-def _is_numpy_value(value: Any) -> bool:
-    """Arrays and scalars; other numpy objects (a random Generator) are compared by state."""
-    import numpy as np
-
-    return isinstance(value, np.ndarray | np.generic)
-
-
-def _numpy_equal(left: Any, right: Any) -> bool:
-    import numpy as np
-
-    if isinstance(left, np.ndarray):
-        if left.shape != right.shape or left.dtype != right.dtype:
-            return False
-        if left.dtype.kind in "fc":
-            return bool(np.allclose(left, right, rtol=1e-9, atol=1e-12, equal_nan=True))
-        if left.dtype.kind in "OV":
-            pairs = zip(left.ravel(), right.ravel(), strict=True)
-            return all(same_value(a, b) for a, b in pairs)
-        return bool(np.array_equal(left, right))
-    if isinstance(left, np.generic):
-        return _numeric_equal(left, right) if left.dtype.kind in "fciub" else bool(left == right)
-    try:
-        return bool(left == right)
-    except Exception:
-        return pickle.dumps(left) == pickle.dumps(right)
-
-
-def _pandas_difference(left: Any, right: Any) -> str | None:
-    import pandas as pd
-    import pandas.testing as pdt
-
-    try:
-        if isinstance(left, pd.DataFrame):
-            pdt.assert_frame_equal(left, right, check_exact=False, rtol=1e-9)
-        elif isinstance(left, pd.Series):
-            pdt.assert_series_equal(left, right, check_exact=False, rtol=1e-9)
-        elif isinstance(left, pd.Index):
-            pdt.assert_index_equal(left, right, exact=True)
-        elif hasattr(left, "equals"):
-            return None if left.equals(right) else "not equal"
-        else:
-            return None if bool(left == right) else "not equal"
-    except AssertionError as error:
-        return " ".join(str(error).split())[:120]
-    except Exception:
-        return None if pickle.dumps(left) == pickle.dumps(right) else "pickles differ"
-    return None
 
 
 def _last_line(text: str) -> str:
@@ -262,57 +100,15 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-@dataclass(frozen=True)
-class Step:
-    name: str
-    cell_number: int
-    returns: tuple[str, ...]
+def _pythonpath(*entries: Path) -> str:
+    existing = os.environ.get("PYTHONPATH", "")
+    return os.pathsep.join([*(str(e) for e in entries), *([existing] if existing else [])])
 
 
-def execute_notebook(path: Path, steps: list[Step], dump_dir: Path, cell_timeout: float) -> None:
-    """Run the notebook in its folder, saving each step's returned values after its cell."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    try:
-        nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
-    except Exception as error:
-        raise StageFailure("read", f"{type(error).__name__}: {error}") from error
-    for step in sorted(steps, key=lambda s: s.cell_number, reverse=True):
-        code = _STEP_DUMP % (str(dump_dir / f"{step.cell_number}.pickle"), list(step.returns))
-        dump = nbformat.v4.new_code_cell(code, metadata={_INSERTED: True})  # type: ignore[no-untyped-call]
-        nb.cells.insert(step.cell_number, dump)
-    client = NotebookClient(
-        nb,
-        timeout=cell_timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        detail = f"{error.ename}: {_strip_ansi(str(error.evalue))}"
-        raise StageFailure("execute", f"cell {_failed_cell(nb)}: {detail}"[:300]) from error
-    except CellTimeoutError as error:
-        raise StageFailure("execute", f"a cell ran over {cell_timeout:.0f} s") from error
-    except DeadKernelError as error:
-        raise StageFailure("execute", f"the kernel died: {error}") from error
+# --------------------------------------------------------------------------- build
 
 
-def _failed_cell(nb: Any) -> int | None:
-    """The failing cell's number in the original notebook (dump cells not counted)."""
-    number = 0
-    for cell in nb.cells:
-        if cell.get("metadata", {}).get(_INSERTED):
-            continue
-        number += 1
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return number
-    return None
-
-
-# One child process plans and builds, so the steps compared are exactly the ones built.
+# One child process marks, plans and builds, so the steps judged are exactly the ones built.
 _BUILD_SCRIPT = """
 import json, sys
 from pathlib import Path
@@ -322,8 +118,8 @@ notebook, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
 raw = json.loads(notebook.read_text(encoding="utf-8"))
 plan = api.analyze_notebook(apply_in_memory(raw), notebook.name, path=str(notebook))
 steps = [
-    # A function merged from consecutive cells returns its values after the last of them.
-    [cell["name"], (cell.get("parts") or [cell])[-1]["number"], list(cell.get("returns") or [])]
+    [cell["name"], [p["number"] for p in (cell.get("parts") or [cell])],
+     list(cell.get("returns") or [])]
     for cell in plan.get("cells", [])
     if cell.get("role") == "function" and cell.get("name")
 ]
@@ -333,14 +129,21 @@ print(json.dumps({"steps": steps, "build": result.to_json()}))
 
 
 @dataclass(frozen=True)
+class Step:
+    name: str
+    cells: tuple[int, ...]
+    """1-based numbers of the notebook cells the step was made from."""
+    returns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Built:
     steps: list[Step]
     result: dict[str, Any]
 
 
-def build_package(path: Path, out_dir: Path) -> Built:
-    """Plan and build in a child process; a failed build is raised only by ``Built.check``."""
-    env = {**os.environ, "PYTHONPATH": _pythonpath(REPO_ROOT)}
+def build_package(path: Path, out_dir: Path, nb2pkg_root: Path) -> Built:
+    env = {**os.environ, "PYTHONPATH": _pythonpath(nb2pkg_root)}
     try:
         completed = subprocess.run(
             [sys.executable, "-c", _BUILD_SCRIPT, str(path), str(out_dir)],
@@ -360,7 +163,8 @@ def build_package(path: Path, out_dir: Path) -> Built:
     except ValueError as error:
         raise StageFailure("build", f"unreadable output: {completed.stdout[-200:]}") from error
     steps = [
-        Step(str(name), int(number), tuple(returns)) for name, number, returns in output["steps"]
+        Step(str(name), tuple(int(n) for n in numbers), tuple(returns))
+        for name, numbers, returns in output["steps"]
     ]
     return Built(steps, output["build"])
 
@@ -374,22 +178,119 @@ def check_build(result: dict[str, Any]) -> None:
         )
 
 
-def _pythonpath(*entries: Path) -> str:
-    existing = os.environ.get("PYTHONPATH", "")
-    return os.pathsep.join([*(str(e) for e in entries), *([existing] if existing else [])])
+def longest_function(out_dir: Path, package: str) -> tuple[str, int]:
+    """The generated step or export function with the most lines."""
+    best = ("", 0)
+    generated = {"pipeline", "tracking", "__main__", "__init__", "_build"}
+    for module in sorted((out_dir / "src" / package).glob("*.py")):
+        if module.stem in generated:
+            continue
+        try:
+            tree = ast.parse(module.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > best[1]:
+                    best = (f"{module.stem}.{node.name}", lines)
+    return best
 
 
-def run_pipeline(
-    package: str,
-    out_dir: Path,
-    notebook_dir: Path,
-    steps: list[Step],
-    dump_dir: Path,
-    second_dump_dir: Path,
-    report_file: Path,
-) -> dict[str, Any]:
-    steps_file = dump_dir / "steps.json"
-    steps_file.write_text(json.dumps({s.name: s.cell_number for s in steps}), encoding="utf-8")
+# --------------------------------------------------------------------------- notebook
+
+
+def expected_names(path: Path, steps: list[Step]) -> tuple[list[str], set[str]]:
+    """Names the packaged cells bind at top level; and those bound only as loop variables."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    numbers = {n for step in steps for n in step.cells}
+    names: list[str] = []
+    assigned: set[str] = set()
+    incidental: set[str] = set()
+    for number, cell in enumerate(nb.cells, start=1):
+        if number not in numbers or cell.cell_type != "code":
+            continue
+        binds, loops = strict.top_level_binds(cell.source)
+        for name in binds:
+            if name not in names:
+                names.append(name)
+        incidental |= loops
+        assigned |= set(binds) - loops
+    return names, incidental - assigned
+
+
+def pristine_copy(folder: Path, destination: Path) -> Path:
+    shutil.copytree(
+        folder,
+        destination,
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".git"),
+        symlinks=True,
+    )
+    return destination
+
+
+def execute_notebook(
+    path: Path, folder: Path, work: Path, names: list[str], cell_timeout: float, run: int
+) -> tuple[dict[str, strict.Pickled], dict[str, str]]:
+    """Run the notebook in a pristine copy of ``folder``: its final state and the files it
+    wrote (relative path → sha256)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    copy = pristine_copy(folder, work / f"notebook_run_{run}")
+    before = strict.file_hashes(copy)
+    notebook_copy = copy / path.relative_to(folder)
+    try:
+        nb = nbformat.read(notebook_copy, as_version=4)  # type: ignore[no-untyped-call]
+    except Exception as error:
+        raise StageFailure("read", f"{type(error).__name__}: {error}") from error
+    dump = work / f"notebook_state_{run}.pickle"
+    cell = nbformat.v4.new_code_cell(  # type: ignore[no-untyped-call]
+        strict.dump_source(dump, names), metadata={_INSERTED: True}
+    )
+    nb.cells.append(cell)
+    client = NotebookClient(
+        nb,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(notebook_copy.parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        detail = f"{error.ename}: {_strip_ansi(str(error.evalue))}"
+        raise StageFailure("execute", f"cell {_failed_cell(nb)}: {detail}"[:300]) from error
+    except CellTimeoutError as error:
+        raise StageFailure("execute", f"a cell ran over {cell_timeout:.0f} s") from error
+    except DeadKernelError as error:
+        raise StageFailure("execute", f"the kernel died: {error}") from error
+    state: dict[str, strict.Pickled] = pickle.loads(dump.read_bytes())
+    written = strict.written_files(before, strict.file_hashes(copy))
+    shutil.rmtree(copy, ignore_errors=True)
+    return state, written
+
+
+def _failed_cell(nb: Any) -> int | None:
+    for number, cell in enumerate(nb.cells, start=1):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return number
+    return None
+
+
+# --------------------------------------------------------------------------- package
+
+
+def run_package(
+    package: str, out_dir: Path, folder: Path, notebook_dir: Path, work: Path
+) -> dict[str, str]:
+    """``run(track=False)`` in a pristine copy of ``folder``, in the notebook's place there;
+    its result pickled to ``work/package.pickle``. Returns the files it wrote."""
+    copy = pristine_copy(folder, work / "package_run")
+    before = strict.file_hashes(copy)
+    report = work / "package_run.json"
     env = {
         **os.environ,
         "PYTHONPATH": _pythonpath(out_dir / "src", Path(__file__).resolve().parent),
@@ -398,12 +299,10 @@ def run_pipeline(
     command = [
         sys.executable,
         "-c",
-        "import roundtrip, sys; roundtrip.pipeline_child(*sys.argv[1:])",
+        "import roundtrip, sys; roundtrip.package_child(*sys.argv[1:])",
         package,
-        str(steps_file),
-        str(dump_dir),
-        str(second_dump_dir),
-        str(report_file),
+        str(work / "package.pickle"),
+        str(report),
     ]
     try:
         completed = subprocess.run(
@@ -412,163 +311,171 @@ def run_pipeline(
             text=True,
             timeout=RUN_TIMEOUT_SECONDS,
             env=env,
-            cwd=notebook_dir,
+            cwd=copy / notebook_dir.relative_to(folder),
             check=False,
         )
     except subprocess.TimeoutExpired as error:
         raise StageFailure("run", f"no result after {RUN_TIMEOUT_SECONDS} s") from error
-    if not report_file.exists():
+    if not report.exists():
         raise StageFailure("run", f"the pipeline process died: {_last_line(completed.stderr)}")
-    report: dict[str, Any] = json.loads(report_file.read_text(encoding="utf-8"))
-    if report.get("stage"):
-        raise StageFailure(report["stage"], report["reason"])
-    return report
+    outcome: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    if outcome.get("stage"):
+        raise StageFailure(outcome["stage"], outcome["reason"])
+    written = strict.written_files(before, strict.file_hashes(copy))
+    shutil.rmtree(copy, ignore_errors=True)
+    return written
 
 
-def pipeline_child(
-    package: str, steps_file: str, dump_dir: str, second_dump_dir: str, report_file: str
-) -> None:
-    """In the child process: import the package, run its steps, compare with the notebook."""
+def package_child(package: str, dump_file: str, report_file: str) -> None:
+    """In the child process: import the package, run it, pickle each value of its result."""
     import importlib
 
-    report: dict[str, Any] = {
-        "stage": "",
-        "reason": "",
-        "compared": [],
-        "not_comparable": [],
-        "nondeterministic": [],
-        "different": [],
-    }
-
-    def finish() -> None:
-        Path(report_file).write_text(json.dumps(report), encoding="utf-8")
-
+    report = {"stage": "", "reason": ""}
     try:
         pipeline = importlib.import_module(f"{package}.pipeline")
     except BaseException as error:
         report.update(stage="import", reason=f"{type(error).__name__}: {error}"[:300])
-        return finish()
-    produced: list[tuple[str, dict[str, bytes | None]]] = []
-    try:
-        for step_name, values in pipeline.steps():
-            # Why pickle now: a later step may mutate these objects in place.
-            produced.append((step_name, {k: _pickled(v) for k, v in values.items()}))
-    except BaseException as error:
-        where = traceback.extract_tb(error.__traceback__)[-1]
-        origin = f" ({Path(where.filename).name}:{where.lineno})"
-        report.update(stage="run", reason=f"{type(error).__name__}: {error}{origin}"[:300])
-        return finish()
-    cell_of_step: dict[str, int] = json.loads(Path(steps_file).read_text(encoding="utf-8"))
-    for step_name, values in produced:
-        notebook_values = _load_dump(Path(dump_dir), cell_of_step.get(step_name))
-        second_values = _load_dump(Path(second_dump_dir), cell_of_step.get(step_name))
-        for name, pickled in values.items():
-            label = f"{step_name}.{name}"
-            expected_bytes = notebook_values.get(name)
-            if pickled is None or expected_bytes is None:
-                report["not_comparable"].append(label)
-                continue
-            try:
-                expected, value = pickle.loads(expected_bytes), pickle.loads(pickled)
-            except Exception:
-                report["not_comparable"].append(label)
-                continue
-            if _varies(expected, second_values.get(name), label):
-                report["nondeterministic"].append(label)
-                continue
-            if type(value).__module__.split(".")[0] in _UNCOMPARABLE_LIBRARIES:
-                report["not_comparable"].append(label)
-                continue
-            try:
-                difference = first_difference(expected, value, label)
-            except Exception as error:
-                difference = f"{label}: {type(error).__name__} while comparing"
-            if difference is None:
-                report["compared"].append(label)
-            else:
-                report["different"].append(difference)
-    if report["different"]:
-        report.update(
-            stage="compare", reason="values differ: " + "; ".join(report["different"][:5])
-        )
-    elif not report["compared"]:
-        report.update(
-            stage="compare",
-            reason="nothing to compare: no step returned a value both sides could pickle"
-            if produced
-            else "the pipeline has no steps (nothing was packaged)",
-        )
-    return finish()
+    else:
+        try:
+            outputs = pipeline.run(track=False)
+        except BaseException as error:
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            origin = f" ({Path(where.filename).name}:{where.lineno})"
+            report.update(stage="run", reason=f"{type(error).__name__}: {error}{origin}"[:300])
+        else:
+            pickled: dict[str, bytes | None] = {}
+            for name, value in outputs.items():
+                try:
+                    pickled[name] = pickle.dumps(value)
+                except Exception:
+                    pickled[name] = None
+            Path(dump_file).write_bytes(pickle.dumps(pickled))
+    Path(report_file).write_text(json.dumps(report), encoding="utf-8")
 
 
-def _load_dump(directory: Path, cell_number: int | None) -> dict[str, bytes | None]:
-    dump = directory / f"{cell_number}.pickle"
-    if not dump.exists():
-        return {}
-    values: dict[str, bytes | None] = pickle.loads(dump.read_bytes())
-    return values
+def compare_values(
+    package: str,
+    out_dir: Path,
+    work: Path,
+    names: list[str],
+    incidental: set[str],
+    runs: int,
+) -> dict[str, Any]:
+    """Judge in a child process that can import the package (its values may need it)."""
+    request = work / "compare_request.json"
+    request.write_text(
+        json.dumps(
+            {
+                "names": names,
+                "incidental": sorted(incidental),
+                "notebook_dumps": [str(work / f"notebook_state_{i}.pickle") for i in range(runs)],
+                "package_dump": str(work / "package.pickle"),
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = work / "compare_result.json"
+    env = {
+        **os.environ,
+        "PYTHONPATH": _pythonpath(out_dir / "src", Path(__file__).resolve().parent),
+        "MPLBACKEND": "Agg",
+    }
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import roundtrip, sys; roundtrip.compare_child(*sys.argv[1:])",
+            str(request),
+            str(result),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        env=env,
+        cwd=work,
+        check=False,
+    )
+    if not result.exists():
+        raise StageFailure("compare", f"the comparison died: {_last_line(completed.stderr)}")
+    judged: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+    return judged
 
 
-def _varies(first: Any, second_bytes: bytes | None, label: str) -> bool:
-    """Whether the notebook's second run gave this value differently (never run: no)."""
-    if second_bytes is None:
-        return False
-    try:
-        return first_difference(first, pickle.loads(second_bytes), label) is not None
-    except Exception:
-        return False
+def compare_child(request_file: str, result_file: str) -> None:
+    request = json.loads(Path(request_file).read_text(encoding="utf-8"))
+    runs = [pickle.loads(Path(p).read_bytes()) for p in request["notebook_dumps"]]
+    dumped: dict[str, bytes | None] = pickle.loads(Path(request["package_dump"]).read_bytes())
+    values: dict[str, Any] = {}
+    unpicklable: set[str] = set()
+    for name, data in dumped.items():
+        try:
+            values[name] = pickle.loads(data) if data is not None else None
+            if data is None:
+                unpicklable.add(name)
+        except Exception:
+            unpicklable.add(name)
+            values[name] = None
+    judged = strict.judge_values(
+        request["names"], set(request["incidental"]), runs, values, unpicklable
+    )
+    Path(result_file).write_text(json.dumps(asdict(judged)), encoding="utf-8")
 
 
-def _pickled(value: Any) -> bytes | None:
-    try:
-        return pickle.dumps(value)
-    except Exception:
-        return None
+# --------------------------------------------------------------------------- one notebook
+
+
+def input_folder(path: Path, root: Path) -> Path:
+    """The top-level folder under ``root`` that holds the notebook (``root`` itself for a
+    notebook directly in it): what the notebook may read, copied before every run."""
+    relative = path.relative_to(root)
+    return root / relative.parts[0] if len(relative.parts) > 1 else root
 
 
 def roundtrip(
-    path: Path, root: Path, cell_timeout: float, keep: Path | None, *, twice: bool = True
+    path: Path,
+    root: Path,
+    cell_timeout: float,
+    keep: Path | None,
+    *,
+    runs: int = 3,
+    nb2pkg_root: Path = REPO_ROOT,
 ) -> Outcome:
-    """One notebook through every stage. With ``twice``, the notebook runs a second time and
-    values that differ between its own two runs (unseeded randomness, timings) are set aside."""
-    outcome = Outcome(notebook=str(path.relative_to(root)))
+    folder = input_folder(path, root)
+    outcome = Outcome(notebook=str(path.relative_to(root)), folder=folder.name or ".")
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="nb2pkg-roundtrip-"))
     try:
-        dump_dir = work / "notebook_values"
-        second_dump_dir = work / "notebook_values_again"
-        dump_dir.mkdir()
-        second_dump_dir.mkdir()
         out_dir = (keep.resolve() / path.stem) if keep else work / "package"
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         if keep and out_dir.exists():
             shutil.rmtree(out_dir)
-        # Built first (static, it never runs the notebook): the plan says which values to keep.
-        try:
-            built: Built | StageFailure = build_package(path, out_dir)
-        except StageFailure as failure:
-            built = failure
-        steps = built.steps if isinstance(built, Built) else []
-        execute_notebook(path, steps, dump_dir, cell_timeout)
-        if isinstance(built, StageFailure):
-            raise built
+        built = build_package(path, out_dir, nb2pkg_root)
+        names, incidental = expected_names(path, built.steps)
+        state, notebook_files = execute_notebook(path, folder, work, names, cell_timeout, 0)
+        states, files = [state], [notebook_files]
         check_build(built.result)
-        if twice:
-            execute_notebook(path, steps, second_dump_dir, cell_timeout)
         outcome.package = str(built.result.get("package", ""))
-        report = run_pipeline(
-            outcome.package,
-            out_dir,
-            path.parent,
-            steps,
-            dump_dir,
-            second_dump_dir,
-            work / "report.json",
+        outcome.steps = len(built.steps)
+        outcome.steps_returning_nothing = [s.name for s in built.steps if not s.returns]
+        outcome.longest_function, outcome.longest_function_lines = longest_function(
+            out_dir, outcome.package
         )
-        outcome.nondeterministic = report["nondeterministic"]
-        outcome.compared = report["compared"]
-        outcome.not_comparable = report["not_comparable"]
-        outcome.ok = True
+        package_files = run_package(outcome.package, out_dir, folder, path.parent, work)
+        judged = _judge(outcome.package, out_dir, work, names, incidental, files, package_files)
+        if judged.needs_more_runs and runs > 1:
+            for run in range(1, runs):
+                state, notebook_files = execute_notebook(
+                    path, folder, work, names, cell_timeout, run
+                )
+                states.append(state)
+                files.append(notebook_files)
+            judged = _judge(outcome.package, out_dir, work, names, incidental, files, package_files)
+        outcome.notebook_runs = len(states)
+        _record(outcome, judged)
+        if not judged.reproduced:
+            outcome.stage = "compare"
+            outcome.reason = _compare_reason(judged)
+        outcome.ok = judged.reproduced
     except StageFailure as failure:
         outcome.stage, outcome.reason = failure.stage, failure.reason
     except KeyboardInterrupt:
@@ -581,23 +488,108 @@ def roundtrip(
     return outcome
 
 
+def _judge(
+    package: str,
+    out_dir: Path,
+    work: Path,
+    names: list[str],
+    incidental: set[str],
+    notebook_files: list[dict[str, str]],
+    package_files: dict[str, str],
+) -> strict.Judgement:
+    values = compare_values(package, out_dir, work, names, incidental, len(notebook_files))
+    judged = strict.Judgement(**values)
+    return strict.judge_files(notebook_files, package_files, judged)
+
+
+def _record(outcome: Outcome, judged: strict.Judgement) -> None:
+    outcome.expected = judged.expected
+    outcome.compared = judged.equal
+    outcome.missing = judged.missing
+    outcome.differing = judged.differing
+    outcome.varying = judged.varying
+    outcome.uncomparable = judged.uncomparable
+    outcome.left_out = judged.left_out
+    outcome.files_expected = judged.files_expected
+    outcome.files_missing = judged.files_missing
+    outcome.files_differing = judged.files_differing
+    outcome.files_varying = judged.files_varying
+
+
+def _compare_reason(judged: strict.Judgement) -> str:
+    parts = []
+    if judged.missing:
+        parts.append(f"missing {', '.join(judged.missing[:6])}")
+    if judged.differing:
+        parts.append(f"differing {'; '.join(judged.differing[:3])}")
+    if judged.files_missing:
+        parts.append(f"files not written {', '.join(judged.files_missing[:4])}")
+    if judged.files_differing:
+        parts.append(f"files differ {', '.join(judged.files_differing[:4])}")
+    if judged.vacuous and not parts:
+        parts.append("nothing to compare: the notebook ends with no value a step binds")
+    return " | ".join(parts)[:400]
+
+
+# --------------------------------------------------------------------------- report
+
+
 def find_notebooks(directory: Path) -> Iterator[Path]:
     for path in sorted(directory.rglob("*.ipynb")):
         if ".ipynb_checkpoints" not in path.parts:
             yield path
 
 
+def failure_class(outcome: Outcome) -> str:
+    if outcome.ok:
+        return "reproduced"
+    if outcome.stage != "compare":
+        return outcome.stage
+    classes = []
+    if outcome.missing:
+        classes.append("missing")
+    if outcome.differing:
+        classes.append("differing")
+    if outcome.files_missing:
+        classes.append("file not written")
+    if outcome.files_differing:
+        classes.append("file differs")
+    return "+".join(classes) or "nothing to compare"
+
+
+def describe(outcome: Outcome) -> str:
+    counts = (
+        f"expected {len(outcome.expected)} / equal {len(outcome.compared)} / "
+        f"missing {len(outcome.missing)} / differing {len(outcome.differing)} / "
+        f"varying {len(outcome.varying)} / uncomparable {len(outcome.uncomparable)}; "
+        f"files {len(outcome.files_expected)} (missing {len(outcome.files_missing)}, "
+        f"differing {len(outcome.files_differing)}); "
+        f"steps {outcome.steps}, returning nothing {len(outcome.steps_returning_nothing)}; "
+        f"longest {outcome.longest_function} {outcome.longest_function_lines} lines"
+    )
+    if outcome.ok:
+        return f"strictly reproduced ({counts})"
+    if outcome.stage == "compare":
+        return f"FAILED at compare: {outcome.reason} ({counts})"
+    return f"FAILED at {outcome.stage}: {outcome.reason}"
+
+
 def summary(outcomes: list[Outcome]) -> list[str]:
+    lines: list[str] = []
+    folders = sorted({o.folder for o in outcomes})
+    for folder in folders:
+        mine = [o for o in outcomes if o.folder == folder]
+        executed = [o for o in mine if o.stage not in {"read", "execute"}]
+        classes = Counter(failure_class(o) for o in mine if not o.ok)
+        lines.append(
+            f"{folder}: {sum(o.ok for o in mine)} of {len(mine)} strictly reproduced "
+            f"({len(executed)} ran offline here); failures: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(classes.items())) or "none")
+        )
     reproduced = sum(o.ok for o in outcomes)
     executed = [o for o in outcomes if o.stage not in {"read", "execute"}]
-    lines = [f"{reproduced} of {len(outcomes)} reproduced"]
+    lines.append(f"{reproduced} of {len(outcomes)} strictly reproduced")
     lines.append(f"({reproduced} of {len(executed)} notebooks that ran offline here)")
-    by_stage = Counter(o.stage for o in outcomes if not o.ok)
-    if by_stage:
-        lines.append(
-            "failures by stage: "
-            + ", ".join(f"{s} {by_stage[s]}" for s in (*STAGES, "benchmark") if by_stage[s])
-        )
     return lines
 
 
@@ -608,36 +600,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write every outcome to this file")
     parser.add_argument("--keep", type=Path, help="keep the generated packages in this folder")
     parser.add_argument(
-        "--once",
-        action="store_true",
-        help="run each notebook once (faster; values that vary between runs then count as "
-        "differences)",
+        "--runs",
+        type=int,
+        default=3,
+        help="runs of the notebook when values differ, to tell its own variation (default 3)",
+    )
+    parser.add_argument(
+        "--only",
+        type=Path,
+        help="a file listing the notebooks to run (paths relative to DIR, one a line)",
+    )
+    parser.add_argument(
+        "--nb2pkg",
+        type=Path,
+        default=REPO_ROOT,
+        help="the nb2pkg checkout that builds (default: this one), to compare versions",
     )
     args = parser.parse_args(argv)
-    if importlib.util.find_spec("nb2pkg") is None:  # run from a checkout without installing
-        sys.path.insert(0, str(REPO_ROOT))
     root = args.directory.resolve()
     if not root.is_dir():
         print(f"roundtrip: no directory {root}", file=sys.stderr)
         return 2
     outcomes: list[Outcome] = []
+    chosen = (
+        {line.strip() for line in args.only.read_text(encoding="utf-8").splitlines()}
+        if args.only
+        else None
+    )
     for path in find_notebooks(root):
-        outcome = roundtrip(path, root, args.cell_timeout, args.keep, twice=not args.once)
+        if chosen is not None and path.relative_to(root).as_posix() not in chosen:
+            continue
+        outcome = roundtrip(
+            path,
+            root,
+            args.cell_timeout,
+            args.keep,
+            runs=args.runs,
+            nb2pkg_root=args.nb2pkg.resolve(),
+        )
         outcomes.append(outcome)
-        if outcome.ok:
-            extra = ""
-            if outcome.not_comparable:
-                extra += f", {len(outcome.not_comparable)} not comparable"
-            if outcome.nondeterministic:
-                extra += f", {len(outcome.nondeterministic)} vary between runs of the notebook"
-            status = f"reproduced ({len(outcome.compared)} values equal{extra})"
-        else:
-            status = f"FAILED at {outcome.stage}: {outcome.reason}"
-        print(f"{outcome.notebook}: {status} [{outcome.seconds} s]", flush=True)
+        print(f"{outcome.notebook}: {describe(outcome)} [{outcome.seconds} s]", flush=True)
+        if args.json:
+            args.json.write_text(
+                json.dumps([asdict(o) for o in outcomes], indent=2), encoding="utf-8"
+            )
     for line in summary(outcomes):
         print(line)
-    if args.json:
-        args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=2), encoding="utf-8")
     return 0
 
 

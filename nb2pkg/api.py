@@ -28,9 +28,12 @@ def analyze_notebook(
     return _analysis_json(notebook, problems, display, package)
 
 
-def analyze_path(path: str | Path, *, package: str | None = None) -> dict[str, Any]:
+def analyze_path(
+    path: str | Path, *, package: str | None = None, shown: str | None = None
+) -> dict[str, Any]:
+    """The plan of a saved notebook; ``shown`` is its path as the user sees it."""
     file = Path(path)
-    shown = display_path(file, Path.cwd())
+    shown = shown or display_path(file, Path.cwd())
     notebook, problems = read_notebook(file, shown)
     return _analysis_json(notebook, problems, shown, package)
 
@@ -46,13 +49,27 @@ def build(
     auto: bool = False,
     root: Path | None = None,
     confine_to: Path | None = None,
+    settings_stop_at: Path | None = None,
+    confine_reads_to: Path | None = None,
 ) -> BuildResult:
-    config, problems = resolve_config(notebooks, out_dir=out_dir, name=name, root=root)
+    """``settings_stop_at`` (default: ``confine_to``) is the highest folder where a
+    pyproject.toml with ``[tool.nb2pkg]`` settings is looked for. ``confine_to`` keeps reads
+    and writes inside that directory, ``confine_reads_to`` only reads (symbolic links
+    followed). Problems come back as diagnostics."""
+    config, problems = resolve_config(
+        notebooks, out_dir=out_dir, name=name, root=root, stop_at=settings_stop_at or confine_to
+    )
     if config is None:
         fallback = Path(out_dir) if out_dir else Path.cwd()
         return BuildResult(False, fallback, name or "", tuple(problems))
     return run_build(
-        config, bump=bump, version=version, force=force, auto=auto, confine_to=confine_to
+        config,
+        bump=bump,
+        version=version,
+        force=force,
+        auto=auto,
+        confine_to=confine_to,
+        confine_reads_to=confine_reads_to,
     )
 
 

@@ -35,6 +35,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nb2pkg.analysis.display import is_display_expression
+from nb2pkg.analysis.effects import file_writes, global_state_changes
 from nb2pkg.magics import has_ipython_syntax
 from nb2pkg.tags import RESERVED_NAMES
 
@@ -56,37 +58,6 @@ _ROLE_TAGS = frozenset(
 _ROLE_TAG_PREFIXES = ("function:", "test:", "step:", "block:")
 _NBDEV_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(export|exporti|exports|hide)\b", re.MULTILINE)
 
-_DISPLAY_METHODS = frozenset(
-    {
-        "head",
-        "tail",
-        "describe",
-        "info",
-        "sample",
-        "value_counts",
-        "nunique",
-        "unique",
-        "isnull",
-        "isna",
-        "corr",
-        "dtypes",
-        "round",
-        "sort_values",
-        "sort_index",
-        "mean",
-        "median",
-        "std",
-        "min",
-        "max",
-        "sum",
-        "count",
-        "memory_usage",
-        "to_string",
-        "get_params",
-        "get_feature_names_out",
-    }
-)
-_DISPLAY_FUNCTIONS = frozenset({"print", "display", "len", "type", "repr", "round", "str"})
 _PLOT_MODULE_NAMES = frozenset({"plt", "sns", "pyplot", "seaborn", "matplotlib", "px", "mpl"})
 _PLOT_METHODS = frozenset(
     {
@@ -165,7 +136,7 @@ def _transformer() -> Any:
 
 def _python_source(source: str) -> str:
     """The cell as plain Python; IPython syntax becomes ``get_ipython()`` calls."""
-    if not re.search(r"^\s*[%!?]|\?\s*$", source, re.MULTILINE):
+    if not has_ipython_syntax(source):
         return source
     return str(_transformer().transform_cell(source))
 
@@ -185,7 +156,8 @@ def _is_ipython_call(node: ast.stmt) -> bool:
 
 
 def _unwrapped_cell_magic_body(statements: list[ast.stmt]) -> str | None:
-    """The body of a ``%%time`` / ``%%capture`` cell, which the build unwraps."""
+    """The body of a ``%%time`` / ``%%capture`` cell, which the build unwraps (``%%timeit``
+    binds nothing in the notebook, so its body is no work of the notebook's)."""
     if len(statements) != 1 or not _is_ipython_call(statements[0]):
         return None
     node = statements[0]
@@ -195,7 +167,7 @@ def _unwrapped_cell_magic_body(statements: list[ast.stmt]) -> str | None:
     if call.func.attr != "run_cell_magic" or len(call.args) != 3:
         return None
     name, _, body = call.args
-    unwrapped = isinstance(name, ast.Constant) and name.value in {"time", "capture", "timeit"}
+    unwrapped = isinstance(name, ast.Constant) and name.value in {"time", "capture", "prun"}
     if unwrapped and isinstance(body, ast.Constant) and isinstance(body.value, str):
         return body.value
     return None
@@ -210,7 +182,34 @@ def _statements(source: str) -> list[ast.stmt] | None:
     body = _unwrapped_cell_magic_body(tree.body)
     if body is not None:
         return _statements(body)
-    return [node for node in tree.body if not _is_ipython_call(node)]
+    kept: list[ast.stmt] = []
+    for node in tree.body:
+        if not _is_ipython_call(node):
+            kept.append(node)
+            continue
+        timed = _timed_statement(node)  # `%time x = f()` runs (and binds) x = f()
+        if timed is not None:
+            kept.extend(timed)
+    return kept
+
+
+def _timed_statement(node: ast.stmt) -> list[ast.stmt] | None:
+    call = node.value if isinstance(node, ast.Expr) else None
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "run_line_magic"
+        and len(call.args) == 2
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
+    ):
+        return None
+    name, statement = (a.value for a in call.args if isinstance(a, ast.Constant))
+    if name != "time":
+        return None
+    try:
+        return ast.parse(str(statement)).body
+    except SyntaxError:
+        return None
 
 
 # --------------------------------------------------------------------------- cell kinds
@@ -228,25 +227,9 @@ def _root_name(node: ast.expr) -> str | None:
             return None
 
 
-def _is_display_expression(node: ast.expr) -> bool:
-    """A value shown as is or through side-effect-free summaries (``df.describe().T``,
-    ``print(len(df))``); a call to anything else may do work, so it is not display."""
-    for child in ast.walk(node):
-        if isinstance(child, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
-            return False
-        if isinstance(child, ast.Call):
-            func = child.func
-            if isinstance(func, ast.Name) and func.id in _DISPLAY_FUNCTIONS:
-                continue
-            if isinstance(func, ast.Attribute) and func.attr in _DISPLAY_METHODS:
-                continue
-            return False
-    return True
-
-
 def _is_display_only(statements: list[ast.stmt]) -> bool:
     return bool(statements) and all(
-        isinstance(s, ast.Expr) and _is_display_expression(s.value) for s in statements
+        isinstance(s, ast.Expr) and is_display_expression(s.value) for s in statements
     )
 
 
@@ -284,7 +267,11 @@ def _assigned_names(target: ast.expr) -> list[str]:
 
 def _is_plot_only(statements: list[ast.stmt], figures: set[str]) -> bool:
     """Only plotting calls. ``figures`` holds the figures and axes earlier cells created
-    (``fig, ax = plt.subplots()``); the names this cell creates are added to it."""
+    (``fig, ax = plt.subplots()``); the names this cell creates are added to it.
+    A cell that writes a file or uses the global random generator is never only a plot:
+    skipping it would change what later cells read or draw."""
+    if any(file_writes(s) or global_state_changes(s) for s in statements):
+        return False
     plotted = False
     for statement in statements:
         if isinstance(statement, ast.Expr) and _plot_call(statement.value, figures):
@@ -298,7 +285,7 @@ def _is_plot_only(statements: list[ast.stmt], figures: set[str]) -> bool:
             plotted = True
         elif not (
             isinstance(statement, ast.Import | ast.ImportFrom)
-            or (isinstance(statement, ast.Expr) and _is_display_expression(statement.value))
+            or (isinstance(statement, ast.Expr) and is_display_expression(statement.value))
         ):
             return False
     return plotted

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 from nb2pkg import __version__ as NB2PKG_VERSION
 from nb2pkg.build_date import build_date
 from nb2pkg.config import BuildConfig
+from nb2pkg.confine import ReadScope, build_scope, file_sha256
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, SourceSpan, file_hashes
 from nb2pkg.manifest import load as load_manifest
-from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, Severity, has_errors
-from nb2pkg.notebook import display_path
+from nb2pkg.model import Diagnostic, EmittedFile, Location, Notebook, has_errors
+from nb2pkg.notebook import display_path, read_regular_file
 
 if TYPE_CHECKING:
     from nb2pkg.emit.package import RenderedPackage
@@ -83,9 +84,28 @@ def build(
     force: bool = False,
     auto: bool = False,
     confine_to: Path | None = None,
+    confine_reads_to: Path | None = None,
     after_each_file: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Build the package; ``confine_to`` refuses writes that would leave that directory."""
+    """Build the package.
+
+    ``confine_to`` refuses reads and writes that would leave that directory (symbolic links
+    followed); ``confine_reads_to`` only reads (a preview writes into a scratch folder).
+    Without either, reads stay inside the project (``nb2pkg.confine``).
+    """
+    if auto:
+        config = replace(config, auto=True)
+    from nb2pkg.write import finish_interrupted
+
+    # A build killed while installing is finished first, so the manifest read next describes
+    # the files on disk (and a file it installed is not taken for a hand edit).
+    unfinished = finish_interrupted(config.out_dir, confine_to=confine_to)
+    if unfinished:
+        return _failed(config, unfinished)
+    scope = read_scope_of(config, confine_to or confine_reads_to)
+    refused = _outside(config.out_dir, (MANIFEST_PATH, "CHANGELOG.md", "pyproject.toml"), scope)
+    if refused:
+        return _failed(config, refused)
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
@@ -93,7 +113,7 @@ def build(
     if (
         previous is not None
         and sources is not None
-        and not (force or bump or version or auto)
+        and not (force or bump or version)
         and tuple(previous.sources) == sources
         and previous.settings == settings_fingerprint(config)
         and _disk_matches(config.out_dir, previous)
@@ -111,7 +131,7 @@ def build(
         )
     from nb2pkg.write import write_package
 
-    prepared, diagnostics = prepare(config, previous, bump=bump, version=version, auto=auto)
+    prepared, diagnostics = prepare(config, previous, bump=bump, version=version, read_scope=scope)
     if prepared is None:
         return _failed(config, diagnostics)
     if prepared.decision.up_to_date and not prepared.refresh_only:
@@ -169,16 +189,29 @@ def prepare(
     bump: str | None = None,
     version: str | None = None,
     auto: bool = False,
+    read_scope: ReadScope | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """Read, analyse and render everything; decide the version. Writes nothing."""
+    from nb2pkg.emit.name_check import check_modules
     from nb2pkg.emit.package import render_package
     from nb2pkg.versioning import decide_version
 
-    plan, diagnostics = plan_config(config, auto=auto, recorded=recorded_requirements(config))
+    if auto:
+        config = replace(config, auto=True)
+    plan, diagnostics = plan_config(
+        config, recorded=recorded_requirements(config), read_scope=read_scope
+    )
     if plan is None:
         return None, diagnostics
     current_version = previous.version if previous is not None else config.initial_version
     rendered = render_package(plan, current_version)
+    unbound = check_modules(
+        {f.path: f.content for f in rendered.files},
+        rendered.source_map,
+        {c.cell.cell_id: c.cell for n in plan.notebooks for c in n.cells},
+    )
+    if unbound:
+        return None, diagnostics + unbound
     decision, version_diagnostics = decide_version(
         previous.api if previous is not None else None,
         previous.version if previous is not None else None,
@@ -219,7 +252,7 @@ def prepare(
     if decision.version != current_version:
         rendered = render_package(plan, decision.version)
     files = list(rendered.files)
-    problems = _self_check(files)
+    problems = _self_check(plan, decision.version, files)
     if problems:
         return None, diagnostics + problems
     changelog, date_problems = _changelog(config, decision, keep=restoring)
@@ -233,23 +266,30 @@ def prepare(
 
 
 def plan_config(
-    config: BuildConfig, *, auto: bool = False, recorded: Mapping[str, str] | None = None
+    config: BuildConfig,
+    *,
+    auto: bool = False,
+    recorded: Mapping[str, str] | None = None,
+    read_scope: ReadScope | None = None,
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
+    """The package plan; helper modules and data files are looked for inside ``read_scope``
+    (by default the project's, see ``nb2pkg.confine``)."""
     from nb2pkg.emit.export_settings import load_exports
     from nb2pkg.plan.notebook_plan import plan_notebook
     from nb2pkg.plan.package_plan import plan_package
     from nb2pkg.tags import tag_cells
 
+    scope = read_scope or read_scope_of(config, None)
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
     for path in config.notebooks:
-        notebook, problems = _read(path, config, auto=auto)
+        notebook, problems = _read(path, config, auto=auto or config.auto)
         diagnostics += problems
         if notebook is None:
             continue
         tagged, problems = tag_cells(notebook)
         diagnostics += problems
-        notebook_plan = plan_notebook(notebook, tagged)
+        notebook_plan = plan_notebook(notebook, tagged, read_scope=scope)
         diagnostics += notebook_plan.diagnostics
         notebook_plans.append(notebook_plan)
     if has_errors(diagnostics) or not notebook_plans:
@@ -261,6 +301,7 @@ def plan_config(
         git_commit=git_commit(config.notebooks[0].parent),
         recorded_requirements=recorded,
         requirement_overrides=dict(config.dependency_overrides),
+        read_scope=scope,
     )
     plan = replace(plan, exports=load_exports(config.out_dir))
     diagnostics += plan.diagnostics
@@ -296,6 +337,19 @@ def _environment_fits(config: BuildConfig) -> bool:
     return not outside_recorded_range(recorded_requirements(config))
 
 
+def read_scope_of(config: BuildConfig, confine_to: Path | None) -> ReadScope:
+    return build_scope(config.root, config.notebooks, config.out_dir, confine_to)
+
+
+def _outside(out_dir: Path, paths: tuple[str, ...], scope: ReadScope) -> list[Diagnostic]:
+    """The output directory's own files a build reads that lead outside ``scope``."""
+    return [
+        scope.refusal(out_dir / path, "the output directory's", Location(str(out_dir / path)))
+        for path in paths
+        if (out_dir / path).is_file() and not scope.allows(out_dir / path)
+    ]
+
+
 def settings_fingerprint(config: BuildConfig) -> str:
     """What, besides the notebooks, decides the generated files: nb2pkg's version and settings."""
     from nb2pkg.emit.export_settings import fingerprint, load_exports
@@ -329,7 +383,7 @@ def _read(
     if not auto:
         return read_notebook(path, shown)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
         data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return read_notebook(path, shown)  # reports the problem the same way
@@ -344,7 +398,7 @@ def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:
     sources: list[tuple[str, str]] = []
     for path in config.notebooks:
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hashlib.sha256(read_regular_file(path)).hexdigest()
         except OSError:
             return None
         sources.append((display_path(path, config.root), digest))
@@ -354,7 +408,7 @@ def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:
 def _disk_matches(out_dir: Path, manifest: Manifest) -> bool:
     for path, expected in manifest.files.items():
         try:
-            if hashlib.sha256((out_dir / path).read_bytes()).hexdigest() != expected:
+            if file_sha256(out_dir / path) != expected:
                 return False
         except OSError:
             return False
@@ -407,31 +461,17 @@ def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list
 
     path = build_info_path(config.package)
     on_disk = config.out_dir / path
-    if not on_disk.is_file():
+    if not on_disk.is_file() or on_disk.is_symlink():
         return files
     text = on_disk.read_text(encoding="utf-8")
     return [EmittedFile(f.path, text) if f.path == path else f for f in files]
 
 
-def _self_check(files: list[EmittedFile]) -> list[Diagnostic]:
-    problems: list[Diagnostic] = []
-    for file in files:
-        if not file.path.endswith(".py"):
-            continue
-        try:
-            compile(file.content, file.path, "exec", dont_inherit=True)
-        except SyntaxError as exc:
-            problems.append(
-                Diagnostic(
-                    "NB901",
-                    Severity.ERROR,
-                    f"internal error: generated {file.path} does not compile ({exc.msg}, line {exc.lineno})",
-                    Location(file.path, line=exc.lineno),
-                    "this is a bug in nb2pkg; please report it with the notebook. Nothing was written.",
-                    exc.text.rstrip() if exc.text else None,
-                )
-            )
-    return problems
+def _self_check(plan: PackagePlan, version: str, files: list[EmittedFile]) -> list[Diagnostic]:
+    """Every generated file parses and holds the statements the plan intended (NB901-NB903)."""
+    from nb2pkg.emit.self_check import check_package
+
+    return check_package(plan, version, files)
 
 
 def _changelog(
@@ -484,8 +524,13 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     build would change it; none means a build would write no package file.
     """
     from nb2pkg.emit.package import render_package
-    from nb2pkg.write import differences
+    from nb2pkg.write import differences, interrupted
 
+    if interrupted(config.out_dir):
+        return [
+            f"{config.out_dir}: a build was interrupted while installing the package; "
+            "`nb2pkg build` finishes it"
+        ], []
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return [], diagnostics
@@ -495,6 +540,8 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
             f"{config.out_dir}: no package built here yet (no {MANIFEST_PATH}); "
             f"build it first: nb2pkg build {notebooks} -o {config.out_dir}"
         ], diagnostics
+    if previous.settings == settings_fingerprint(replace(config, auto=True)):
+        config = replace(config, auto=True)  # built with --auto: check what --auto builds
     recorded = recorded_requirements(config)
     plan, more = plan_config(config, recorded=recorded)
     diagnostics += more

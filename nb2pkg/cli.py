@@ -10,6 +10,7 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=EPILOG,
         )
     )
-    del check
+    check.add_argument(
+        "--auto",
+        action="store_true",
+        help="check against what `build --auto` writes (the default for a package built so)",
+    )
 
     where = commands.add_parser(
         "where", help="map FILE:LINE of generated code to its notebook cell"
@@ -247,6 +252,8 @@ def _check(args: argparse.Namespace) -> int:
     if config is None:
         print_diagnostics(problems, sys.stderr)
         return EXIT_INPUT_ERROR
+    if args.auto:
+        config = replace(config, auto=True)
     found, diagnostics = stale_files(config)
     errors = [d for d in diagnostics if d.is_error]
     payload: dict[str, Any] = {
@@ -336,7 +343,13 @@ def _where_text(span: SourceSpan, package_dir: Path, file: Path, line: int) -> s
 
 
 def _init(args: argparse.Namespace) -> int:
-    from nb2pkg.config import find_pyproject, init_settings, package_name_for, read_settings
+    from nb2pkg.config import (
+        find_pyproject,
+        init_settings,
+        package_name_for,
+        package_name_problem,
+        read_settings,
+    )
 
     notebooks = args.notebooks or sorted(str(p) for p in Path.cwd().glob("*.ipynb"))
     if not notebooks:
@@ -350,6 +363,17 @@ def _init(args: argparse.Namespace) -> int:
         print(f"{pyproject} already has [tool.nb2pkg]; edit it there", file=sys.stderr)
         return EXIT_INPUT_ERROR
     name = args.name or package_name_for(Path(notebooks[0]).stem)
+    problem = package_name_problem(name)
+    if problem is not None:
+        code, what = problem
+        usable = package_name_for(name)
+        usable = usable if usable != name else f"{name}_pipeline"
+        print(
+            f"nb2pkg init: error[{code}]: package name {name!r} {what}; "
+            f"choose another with --name, e.g. --name {usable}",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT_ERROR
     target = find_pyproject(Path.cwd()) or Path.cwd() / "pyproject.toml"
     # [tool.nb2pkg] paths are relative to the pyproject.toml, so the project can move.
     listed = [_relative_to(Path(n), target.parent) for n in notebooks]

@@ -13,15 +13,18 @@ Keys (all optional):
     pandas = ">=1.5,<3"                 # instead of >=MAJOR.MINOR of what is installed
 
 Diagnostic codes:
-  NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key or type
+  NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key, type or version
   NB602 no notebooks to build
 """
 
 from __future__ import annotations
 
 import glob
+import keyword
 import os
 import re
+import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +45,26 @@ KEYS: Mapping[str, type] = {
 
 
 def package_name_for(text: str) -> str:
-    name = re.sub(r"\W+", "_", text).strip("_").lower() or "pipeline_package"
+    """A package name from a notebook's name: ASCII, and not a module of Python itself."""
+    normal = unicodedata.normalize("NFKC", text)
+    name = re.sub(r"[^0-9A-Za-z_]+", "_", normal).strip("_").lower() or "pipeline_package"
     if name[0].isdigit():
         name = f"pkg_{name}"
+    if keyword.iskeyword(name) or name in sys.stdlib_module_names:
+        name = f"{name}_pipeline"
     return name
+
+
+def package_name_problem(name: str) -> tuple[str, str] | None:
+    """(code, what is wrong) when ``name`` cannot be a package's import name (dependencies aside).
+
+    NB113: not an ASCII identifier, or a keyword. NB114: a module of Python itself.
+    """
+    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
+        return "NB113", "is not a valid import name"
+    if name.startswith("__") or name in sys.stdlib_module_names:
+        return "NB114", "is a module of Python itself: installing the package would hide it"
+    return None
 
 
 @dataclass(frozen=True)
@@ -58,26 +77,35 @@ class BuildConfig:
     root: Path = Path(".")
     dependency_overrides: tuple[tuple[str, str], ...] = ()
     """``[tool.nb2pkg.dependencies]``: (canonical distribution name, version specifier)."""
+    auto: bool = False
+    """Cells without a role are marked as ``nb2pkg tag --auto`` would (``build --auto``)."""
 
     def fingerprint(self) -> str:
         """What, besides the notebooks, decides the generated files."""
         text = f"name={self.package};version={self.initial_version};autolog={self.autolog}"
         if self.dependency_overrides:
             text += ";dependencies=" + ",".join(f"{n}{s}" for n, s in self.dependency_overrides)
+        if self.auto:
+            text += ";auto"
         return text
 
 
-def find_pyproject(start: Path) -> Path | None:
+def find_pyproject(start: Path, stop_at: Path | None = None) -> Path | None:
+    """The nearest pyproject.toml in ``start`` or a parent; not above ``stop_at`` when given."""
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             return candidate
+        if stop_at is not None and folder == stop_at:
+            break
     return None
 
 
-def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnostic]]:
+def read_settings(
+    root: Path, stop_at: Path | None = None
+) -> tuple[dict[str, Any], Path | None, list[Diagnostic]]:
     """The ``[tool.nb2pkg]`` table of the nearest pyproject.toml (empty when there is none)."""
-    pyproject = find_pyproject(root.resolve())
+    pyproject = find_pyproject(root.resolve(), stop_at.resolve() if stop_at else None)
     if pyproject is None:
         return {}, None, []
     try:
@@ -136,7 +164,20 @@ def read_settings(root: Path) -> tuple[dict[str, Any], Path | None, list[Diagnos
             )
         elif key == "dependencies" and isinstance(value, dict):
             problems += _bad_specifiers(value, pyproject)
+        elif key == "version" and not _is_version(str(value)):
+            problems.append(
+                Diagnostic(
+                    "NB601",
+                    Severity.ERROR,
+                    f"[tool.nb2pkg] version {value!r} is not a version number",
+                    Location(str(pyproject)),
+                    'write it as "0.1.0" (PEP 440, no spaces or line breaks)',
+                )
+            )
     return settings, pyproject, problems
+
+
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 def _bad_specifiers(table: Mapping[str, Any], pyproject: Path) -> list[Diagnostic]:
@@ -145,13 +186,16 @@ def _bad_specifiers(table: Mapping[str, Any], pyproject: Path) -> list[Diagnosti
     problems = []
     for name, spec in table.items():
         try:
+            if not _PROJECT_NAME.fullmatch(name):
+                raise InvalidSpecifier(name)
             SpecifierSet(spec if isinstance(spec, str) else "!")
         except InvalidSpecifier:
             problems.append(
                 Diagnostic(
                     "NB601",
                     Severity.ERROR,
-                    f"[tool.nb2pkg.dependencies] {name} = {spec!r} is not a version range",
+                    f"[tool.nb2pkg.dependencies] {name!r} = {spec!r} is not a distribution "
+                    "name with a version range",
                     Location(str(pyproject)),
                     f'write a PEP 440 range as a string, e.g. {name} = ">=1.5,<3"',
                 )
@@ -165,6 +209,18 @@ def _overrides(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(canonicalize_name(n)), s.replace(" ", "")) for n, s in table.items()))
 
 
+def _is_version(text: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    if not text.isascii() or not text.isprintable() or text != text.strip():
+        return False
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
 def resolve_config(
     notebooks: Sequence[str | Path] = (),
     *,
@@ -172,12 +228,16 @@ def resolve_config(
     name: str | None = None,
     root: Path | None = None,
     command: str = "build",
+    stop_at: Path | None = None,
 ) -> tuple[BuildConfig | None, list[Diagnostic]]:
     """Flags override ``[tool.nb2pkg]``; relative config paths are relative to its pyproject.
 
-    ``command`` is the CLI command the hints are worded for (``build`` or ``check``)."""
+    The pyproject.toml is looked up from ``root`` upwards, not above ``stop_at`` when given
+    (the server's root directory: a file above it is not the user's to apply). ``command`` is
+    the CLI command the hints are worded for (``build`` or ``check``).
+    """
     cwd = (root or Path.cwd()).resolve()
-    settings, pyproject, problems = read_settings(cwd)
+    settings, pyproject, problems = read_settings(cwd, stop_at)
     if problems:
         return None, problems
     base = pyproject.parent if pyproject is not None else cwd
@@ -225,12 +285,14 @@ def resolve_config(
 
 def init_settings(notebooks: Sequence[str], name: str, out: str) -> str:
     """The ``[tool.nb2pkg]`` section ``nb2pkg init`` appends to pyproject.toml."""
-    listed = ", ".join(f'"{n}"' for n in notebooks)
+    from nb2pkg.emit.literals import toml_string
+
+    listed = ", ".join(toml_string(n) for n in notebooks)
     return (
         "\n[tool.nb2pkg]\n"
-        f'name = "{name}"\n'
+        f"name = {toml_string(name)}\n"
         f"notebooks = [{listed}]\n"
-        f'out = "{out}"\n'
+        f"out = {toml_string(out)}\n"
         'version = "0.1.0"\n'
         "autolog = false\n"
     )

@@ -4,7 +4,10 @@ IPython's own ``TransformerManager`` turns magics, ``!shell`` and ``?help`` into
 ``get_ipython().run_line_magic('time', 'x = f()')``. We then find those calls with ``ast`` and
 apply the policy of DESIGN.md "Conversion semantics":
 
-* ``%time`` / ``%timeit STMT`` → ``STMT``; ``%%time``, ``%%timeit``, ``%%capture`` → their body;
+* ``%time STMT`` → ``STMT``; ``%%time``, ``%%capture``, ``%%prun`` → their body (IPython runs
+  them in the user namespace, so their assignments bind);
+* ``%timeit STMT`` and ``%%timeit`` → dropped: IPython runs the code inside a private function,
+  so nothing it assigns is bound in the notebook;
 * ``%pip install X`` / ``!pip install X`` → X joins the package's dependencies;
 * other line magics, ``!shell`` and ``?help`` → dropped (the caller warns, naming each);
 * other cell magics, and ``x = !cmd`` → unsupported (an error in a packaged cell).
@@ -22,7 +25,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from nb2pkg.model import MagicUse
 
-_UNWRAPPED_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+_UNWRAPPED_CELL_MAGICS = frozenset({"time", "capture", "prun"})
+_TIMING_MAGICS = frozenset({"timeit"})
+"""Magics that time their code in a function of their own: it binds nothing in the notebook."""
 _HELP_MAGICS = frozenset({"pinfo", "pinfo2", "psearch"})
 _PIP_OPTIONS_WITH_VALUE = frozenset(
     {
@@ -56,6 +61,9 @@ class PythonSource:
 
 def has_ipython_syntax(source: str) -> bool:
     """A quick, conservative pre-check: False means the cell is certainly plain Python."""
+    first = source.lstrip("\r\n")[:1]
+    if first in (" ", "\t"):
+        return True  # IPython strips the first line's indentation from every line
     for line in source.splitlines():
         stripped = line.lstrip()
         if stripped[:1] in ("%", "!", "?") or stripped.endswith("?"):
@@ -104,7 +112,8 @@ def _cell_magic(name: str, line: str, body: str) -> PythonSource:
         return PythonSource(
             inner.source, inner.line_offset + 1, (use, *shifted), inner.pip_requirements
         )
-    use = MagicUse("cell-magic", name, 1, "unsupported", f"%%{name} {line}".strip())
+    action = "dropped" if name in _TIMING_MAGICS else "unsupported"
+    use = MagicUse("cell-magic", name, 1, action, f"%%{name} {line}".strip())
     return PythonSource("", 1, (use,), ())
 
 
@@ -124,10 +133,9 @@ def _line_magics(transformed: str, tree: ast.Module) -> PythonSource:
         replacement = "pass" if node.col_offset else ""
         if method == "run_line_magic" and len(args) == 2:
             name, arg = args
-            if name in ("time", "timeit") and isinstance(node, ast.Expr):
-                statement = _strip_timeit_options(arg) if name == "timeit" else arg
+            if name == "time" and isinstance(node, ast.Expr):
                 uses.append(MagicUse("line-magic", name, first, "unwrapped", f"%{name} {arg}"))
-                replacement = statement
+                replacement = arg
             elif name in ("pip", "conda"):
                 found = (_pip_requirements(arg) or []) if name == "pip" else []
                 requirements.extend(found)
@@ -189,15 +197,6 @@ def _ipython_call(node: ast.stmt) -> tuple[str, list[str]] | None:
     if len(args) != len(value.args):
         return None
     return value.func.attr, args
-
-
-def _strip_timeit_options(arg: str) -> str:
-    words = arg.split(" ")
-    while words and words[0].startswith("-"):
-        option = words.pop(0)
-        if option in ("-n", "-r", "-p") and words:
-            words.pop(0)
-    return " ".join(words)
 
 
 def _pip_requirements(arg: str, *, from_shell: bool = False) -> list[str] | None:

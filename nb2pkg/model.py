@@ -239,6 +239,12 @@ class CellAnalysis:
     """Every name the cell loads anywhere (nested scopes too): decides which imports stay."""
     line_offset: int = 0
     """Line L of ``python_source`` is line L + line_offset of the cell."""
+    file_writes: tuple[tuple[str, int, str], ...] = ()
+    """(call, line, path literal or "") of each call that writes a file."""
+    global_state: tuple[tuple[str, int], ...] = ()
+    """(what, line) of uses of the global random generator and of computing options."""
+    value_binds: tuple[str, ...] = ()
+    """Names assigned a value (not loop variables, defs, imports, figures): candidate results."""
 
 
 # --------------------------------------------------------------------------- plan

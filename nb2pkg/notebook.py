@@ -5,7 +5,7 @@ files from the installed nbformat package without importing ``nbformat`` itself:
 pulls in jsonschema's format checkers, which cost most of a second on the CLI's hot path.
 
 Diagnostic codes:
-  NB001 the file cannot be read or is not valid JSON
+  NB001 the file cannot be read (missing, not a regular file, a symlink loop) or is not valid JSON
   NB002 the JSON is not a valid notebook (schema violation)
   NB003 unsupported nbformat version (3 or older, or newer than 4)
   NB004 the kernel is not Python
@@ -18,6 +18,8 @@ import functools
 import hashlib
 import importlib.util
 import json
+import os
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,11 +36,27 @@ def read_notebook(
     file = Path(path)
     shown = shown_as or display_path(file, Path.cwd())
     try:
-        raw = file.read_bytes()
+        raw = read_regular_file(file)
     except FileNotFoundError:
         return None, [_error("NB001", f"notebook not found: {shown}", shown, "check the path")]
+    except NotRegularFileError as exc:
+        return None, [
+            _error(
+                "NB001",
+                f"{shown} is not a regular file: it is {exc.kind}",
+                shown,
+                "pass the path of an .ipynb file saved by Jupyter",
+            )
+        ]
     except OSError as exc:
-        return None, [_error("NB001", f"cannot read {shown}: {exc.strerror}", shown, "")]
+        return None, [
+            _error(
+                "NB001",
+                f"cannot read {shown}: {exc.strerror or exc}",
+                shown,
+                "check the path and its symbolic links",
+            )
+        ]
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -55,6 +73,34 @@ def read_notebook(
             )
         ]
     return notebook_from_json(data, str(file.resolve()), shown, hashlib.sha256(raw).hexdigest())
+
+
+class NotRegularFileError(OSError):
+    """The path names a pipe, device, socket or directory: reading it could block or never end."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file; never blocks on a FIFO or reads a device.
+
+    The file is opened without blocking and checked with ``fstat`` before any byte is read, so
+    a FIFO swapped in after a check cannot hang the build.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a pipe, device or socket"
+            raise NotRegularFileError(f"{path} is {kind}", kind)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            return stream.read()
+    finally:
+        os.close(descriptor)
 
 
 def notebook_from_json(
@@ -258,6 +304,11 @@ def display_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+    except (OSError, RuntimeError):  # a symbolic link loop: show the path as given
+        try:
+            return path.absolute().relative_to(root.absolute()).as_posix()
+        except ValueError:
+            return str(path)
 
 
 def _line_of(raw: bytes, lineno: int) -> str | None:

@@ -319,8 +319,10 @@ def root_value(text: str, offset: int = 0) -> dict[str, Any]:
 
 
 def read_notebook_text(path: Path) -> str:
-    """The file's text exactly as stored (no newline translation)."""
-    return path.read_bytes().decode("utf-8")
+    """The file's text exactly as stored (no newline translation); never blocks on a FIFO."""
+    from nb2pkg.notebook import read_regular_file
+
+    return read_regular_file(path).decode("utf-8")
 
 
 def write_text_atomically(path: Path, text: str) -> None:

@@ -14,6 +14,9 @@ Diagnostic codes:
   NB105 an unknown tag that looks like one of ours (probably a typo)
   NB106 conflicting roles on one cell
   NB107 ``metrics`` without ``function:NAME``
+  NB108 a ``module:NAME`` that is a file the generated package writes itself (``pipeline``...)
+
+Names are normalised as Python normalises identifiers (NFKC): ``function:`` and a fullwidth ``run`` is ``run``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import builtins
 import difflib
 import keyword
 import re
+import unicodedata
 from dataclasses import replace
 from typing import Protocol
 
@@ -39,6 +43,11 @@ from nb2pkg.model import (
 
 RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline"})
 """Names the generated package defines itself: a function with one of them would clash."""
+
+GENERATED_MODULES = frozenset(
+    {"pipeline", "tracking", "__init__", "__main__", "_build", "tests", "conftest"}
+)
+"""Module names of files the generated package (or its tests) holds besides the notebooks'."""
 
 # Tags of other tools that we respect: they never change a cell's role and are never reported.
 FOREIGN_TAGS = frozenset(
@@ -147,7 +156,7 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
         tag = raw_tag.strip()
         prefix, _, value = tag.partition(":")
         prefix = prefix.strip().lower()
-        value = value.strip()
+        value = unicodedata.normalize("NFKC", value.strip())
         if tag in FOREIGN_TAGS or prefix == "prev":
             continue
         if prefix in ("function", "step", "block"):
@@ -164,7 +173,14 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
             roles.append((Role.SKIP, None, tag))
         elif prefix == "module":
             if _valid_name(value, "module", report, allow_builtin=True):
-                module = value
+                if value in GENERATED_MODULES:
+                    report(
+                        "NB108",
+                        f"module name {value!r} is a file the generated package writes itself",
+                        f"choose another name, e.g. module:{value.strip('_')}_steps",
+                    )
+                else:
+                    module = value
         else:
             _maybe_typo(tag, report)
 
@@ -234,7 +250,9 @@ def _valid_name(name: str, what: str, report: _Reporter, *, allow_builtin: bool 
         return False
     if not allow_builtin and (hasattr(builtins, name) or name in RESERVED_NAMES):
         kind = (
-            "a Python builtin" if hasattr(builtins, name) else "reserved by the generated package"
+            "a Python builtin"
+            if hasattr(builtins, name)
+            else "a name the generated package reserves"
         )
         report(
             "NB103",

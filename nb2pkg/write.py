@@ -9,13 +9,16 @@
    belongs to someone else: same (NB502). ``force=True`` copies each such file to
    ``<out>/.nb2pkg/backup/<n>/<relpath>`` (``n`` counts up from 1) and goes on.
 2. **Stage.** Every new or changed file is written into a temporary directory inside
-   ``<out>/.nb2pkg/`` (the same filesystem, so the swap below is a rename).
+   ``<out>/.nb2pkg/`` (the same filesystem, so installing is a rename); the old bytes of every
+   file that will be replaced or removed are kept there too (a hard link, or a copy), and so
+   are the ``force`` backups. Then a journal listing the install is saved beside them.
 3. **Install.** Each staged file replaces its target with ``os.replace``; files the previous
-   manifest listed that the build no longer generates are removed. The old bytes of every
-   replaced or removed file are kept (a hard link, or a copy) until the end, and any failure
-   midway puts every touched path back as it was, byte for byte, before the error is reported.
-   The manifest is installed last, so it describes the files on disk at every step. Unchanged
-   files are never touched (their mtime stays).
+   manifest listed that the build no longer generates are removed. The manifest is installed
+   last, so it describes the files on disk at every step. Any failure midway puts every
+   touched path back as it was, byte for byte, before the error is reported; a build killed
+   midway (SIGKILL, power cut of the process) is finished by the next build, which replays
+   the journal before it reads the manifest (``nb2pkg.install``). Unchanged files are never
+   touched (their mtime stays).
 
 The whole write holds an exclusive lock on the output directory (``flock``; POSIX only), so a
 build from the CLI and one from JupyterLab never interleave; a build whose ``previous`` manifest
@@ -28,6 +31,7 @@ Diagnostic codes:
   NB508 writing failed (permissions, disk full, a directory in the way); nothing was changed
   NB509 another build changed the output directory after this build read its manifest
   NB512 a write would leave the directory given as ``confine_to`` (a symbolic link points out)
+  NB513 an interrupted build left a journal that cannot be replayed (damaged, or not nb2pkg's)
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from nb2pkg import install
+from nb2pkg.confine import file_sha256
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, is_plain_relative_path, sha256_text
 from nb2pkg.manifest import load as load_manifest
 from nb2pkg.model import Diagnostic, EmittedFile, Location, Severity
@@ -120,31 +126,31 @@ def write_package(
             return None, escaping
 
     wanted = {f.path: f.content.encode("utf-8") for f in files}
-    journal = _Journal(out_dir)
+    transaction = _Transaction(out_dir)
     try:
-        journal.make_parents(out_dir / "x")
+        transaction.make_parents(out_dir / "x")
     except OSError as exc:
         return None, [_write_failed(out_dir, exc)]
     with _exclusive(out_dir):
-        if _manifest_now(out_dir) != previous:
-            journal.roll_back()
-            return None, [_raced(out_dir)]
+        unfinished = _finish_pending(out_dir, confine_to)
+        if unfinished or _manifest_now(out_dir) != previous:
+            transaction.roll_back()
+            return None, unfinished or [_raced(out_dir)]
         _remove_abandoned_staging(out_dir)
         plan = _plan(out_dir, wanted, previous, frozenset(carried_over))
         conflicts = _conflicts(out_dir, plan, previous)
         if conflicts and not force:
-            journal.roll_back()
+            transaction.roll_back()
             return None, conflicts
         try:
-            backup_dir = _back_up(out_dir, plan.conflicting, journal) if plan.conflicting else None
-            _apply(plan, wanted, journal, after_each_file)
+            backup_dir = _apply(plan, wanted, transaction, after_each_file)
         except OSError as exc:
-            journal.roll_back()
+            transaction.roll_back()
             return None, [_write_failed(out_dir, exc)]
         except BaseException:
-            journal.roll_back()
+            transaction.roll_back()
             raise
-        journal.commit()
+        transaction.commit()
     return (
         WriteResult(
             out_dir=out_dir,
@@ -359,8 +365,61 @@ def _manifest_now(out_dir: Path) -> Manifest | None:
     return manifest
 
 
+def finish_interrupted(out_dir: Path, *, confine_to: Path | None = None) -> list[Diagnostic]:
+    """Finish the install of a build that was killed midway; a build calls this first.
+
+    Afterwards the package is entirely the one the killed build was installing (or, when it
+    was undoing a failed write, entirely the previous one), with the matching manifest.
+    """
+    out_dir = Path(out_dir)
+    if not install.pending(out_dir):
+        return []
+    with _exclusive(out_dir):
+        return _finish_pending(out_dir, confine_to)
+
+
+def interrupted(out_dir: Path) -> bool:
+    """Whether a build was killed while installing into ``out_dir`` (reads only)."""
+    return bool(install.pending(Path(out_dir)))
+
+
+def _finish_pending(out_dir: Path, confine_to: Path | None) -> list[Diagnostic]:
+    """Replay each journal left in ``out_dir``; the caller holds the lock."""
+    for staging in install.pending(out_dir):
+        try:
+            journal, direction = install.load(out_dir, staging)
+        except install.JournalError as exc:
+            return [_unfinishable(out_dir, staging, str(exc))]
+        if confine_to is not None:
+            escaping = _escaping(out_dir, [s.path for s in journal.steps], confine_to)
+            if escaping:
+                return escaping
+        try:
+            journal.finish(direction)
+        except OSError as exc:
+            return [_write_failed(out_dir, exc)]
+        journal.discard()
+    return []
+
+
+def _unfinishable(out_dir: Path, staging: Path, why: str) -> Diagnostic:
+    return Diagnostic(
+        code="NB513",
+        severity=Severity.ERROR,
+        message=(
+            f"a build into {out_dir} was interrupted while installing, and its journal "
+            f"{staging.name}/{install.JOURNAL} cannot be used: {why}; nothing was written"
+        ),
+        location=Location(str(staging / install.JOURNAL)),
+        hint=(
+            f"compare the package with its notebooks (nb2pkg check), remove {staging}, "
+            "then build again (with --force if files are reported as edited)"
+        ),
+    )
+
+
 def _remove_abandoned_staging(out_dir: Path) -> None:
-    """Staging directories of a build that was killed; under the lock nobody else uses them."""
+    """Staging directories of a build killed before it journalled (nothing was installed)."""
     state = out_dir / STATE_DIR
     if state.is_dir():
         for leftover in state.glob("tmp-*"):
@@ -378,11 +437,8 @@ def _raced(out_dir: Path) -> Diagnostic:
 
 
 def _sha256_of(path: Path) -> str | None:
-    """The file's sha256, or None when there is no regular file there."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
+    """The file's sha256 (a symbolic link's own, not followed), or None when there is none."""
+    return file_sha256(path)
 
 
 def _write_failed(out_dir: Path, exc: OSError) -> Diagnostic:
@@ -400,45 +456,35 @@ def _write_failed(out_dir: Path, exc: OSError) -> Diagnostic:
 
 
 def _apply(
-    plan: _Plan, wanted: dict[str, bytes], journal: _Journal, after_each_file: FileHook | None
-) -> None:
-    """Stage every new or changed file, then install them and remove the dropped ones."""
-    staged: dict[str, Path] = {}
-    for path in plan.to_write:
-        staged[path] = journal.staging() / "new" / path
-        staged[path].parent.mkdir(parents=True, exist_ok=True)
-        staged[path].write_bytes(wanted[path])
-    for path in plan.install_order():
-        if path in staged:
-            journal.install(path, staged[path])
-        else:
-            journal.remove(path)
+    plan: _Plan,
+    wanted: dict[str, bytes],
+    transaction: _Transaction,
+    after_each_file: FileHook | None,
+) -> Path | None:
+    """Stage everything, journal it, then install; return the backup folder (None: none)."""
+    journal = transaction.prepare(plan, wanted)
+    journal.install_backup()
+    for step in journal.steps:
+        transaction.created(journal.install(step))
         if after_each_file is not None:
-            after_each_file(path)
+            after_each_file(step.path)
+    return None if journal.backup is None else journal.out_dir / journal.backup
 
 
-def _back_up(out_dir: Path, conflicting: Sequence[tuple[str, str]], journal: _Journal) -> Path:
+def _next_backup(out_dir: Path) -> str:
     root = out_dir / BACKUP_DIR
     taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()] if root.is_dir() else []
-    backup_dir = root / str(max(taken, default=0) + 1)
-    journal.created_dir(backup_dir)
-    for path, _ in conflicting:
-        copy = backup_dir / path
-        journal.make_parents(copy)
-        shutil.copy2(out_dir / path, copy)
-    return backup_dir
+    return f"{BACKUP_DIR}/{max(taken, default=0) + 1}"
 
 
-class _Journal:
-    """Records each change to the output directory so it can be undone in reverse order."""
+class _Transaction:
+    """One write: the staging directory, its on-disk journal, and the directories it made."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self._undo: list[Callable[[], None]] = []
         self._created_dirs: list[Path] = []
-        self._removed: list[Path] = []
         self._staging: Path | None = None
-        self._kept = 0
+        self._journal: install.Journal | None = None
 
     def staging(self) -> Path:
         if self._staging is None:
@@ -457,69 +503,72 @@ class _Journal:
             directory.mkdir()
             self._created_dirs.append(directory)
 
-    def created_dir(self, directory: Path) -> None:
-        self.make_parents(directory / "x")
-        self._undo.append(lambda: shutil.rmtree(directory))
+    def created(self, directories: Sequence[Path]) -> None:
+        self._created_dirs.extend(directories)
 
-    def install(self, path: str, staged: Path) -> None:
-        target = self.out_dir / path
-        if target.exists():
-            kept = self._keep(target)
-            shutil.copymode(target, staged)  # a file made executable by hand stays so
-            os.replace(staged, target)
-            self._undo.append(lambda: os.replace(kept, target))
-        else:
-            self.make_parents(target)
-            os.replace(staged, target)
-            self._undo.append(target.unlink)
+    def prepare(self, plan: _Plan, wanted: dict[str, bytes]) -> install.Journal:
+        """Stage new bytes, keep old ones and back up conflicts; then save the journal.
 
-    def remove(self, path: str) -> None:
-        target = self.out_dir / path
-        kept = self._keep(target)
-        target.unlink()
-        self._removed.append(target)
-        self._undo.append(lambda: os.replace(kept, target))
-
-    def _keep(self, target: Path) -> Path:
-        """Keep the current bytes (and mtime) of ``target`` in the staging area until commit."""
-        self._kept += 1
-        kept = self.staging() / "old" / str(self._kept)
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(target, kept, follow_symlinks=False)
-        except OSError:
-            shutil.copy2(target, kept, follow_symlinks=False)
-        return kept
+        Until the journal is saved nothing in the package has changed; from then on a killed
+        build is finished by the next one (see ``nb2pkg.install``).
+        """
+        staging = self.staging()
+        backup = _next_backup(self.out_dir) if plan.conflicting else None
+        for path, _ in plan.conflicting:
+            copy = staging / "backup" / path
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            # A symbolic link is backed up as the link: what it points to is not ours to read.
+            shutil.copy2(self.out_dir / path, copy, follow_symlinks=False)
+        steps = []
+        for number, path in enumerate(plan.install_order(), start=1):
+            target = self.out_dir / path
+            replaced = path in plan.added or path in plan.changed
+            if replaced:
+                staged = staging / "new" / path
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                staged.write_bytes(wanted[path])
+            kept = None
+            if path in plan.changed or path in plan.removed:
+                kept = str(number)
+                _keep(target, staging / "old" / kept)
+            digest = _sha256_of(target) if kept is not None else None
+            steps.append(install.Step(path, replaced, kept, digest))
+        journal = install.Journal(self.out_dir, staging, tuple(steps), backup)
+        journal.save(install.FORWARD)
+        self._journal = journal
+        return journal
 
     def roll_back(self) -> None:
-        # Undo in reverse; a step that fails must not stop the others from restoring files.
-        for undo in reversed(self._undo):
+        if self._journal is not None:
+            # Say so first: a build killed while undoing is undone by the next one.
             with contextlib.suppress(OSError):
-                undo()
-        self._undo.clear()
-        self._discard_staging()
+                self._journal.save(install.BACKWARD)
+            self._journal.finish_backward()
+            self._journal.discard()
+            self._journal = None
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
         for directory in reversed(self._created_dirs):
             with contextlib.suppress(OSError):
                 directory.rmdir()
         self._created_dirs.clear()
 
     def commit(self) -> None:
-        self._undo.clear()
-        self._discard_staging()
-        self._prune_emptied_dirs()
-
-    def _discard_staging(self) -> None:
+        if self._journal is not None:
+            self._journal.discard()
+            removed = [self.out_dir / s.path for s in self._journal.steps if not s.replaced]
+            install.prune_empty_parents(removed, self.out_dir)
+            self._journal = None
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
 
-    def _prune_emptied_dirs(self) -> None:
-        """Remove the directories that removing files left empty, up to the output dir."""
-        for removed in self._removed:
-            directory = removed.parent
-            while directory != self.out_dir and self.out_dir in directory.parents:
-                try:
-                    directory.rmdir()
-                except OSError:
-                    break
-                directory = directory.parent
+
+def _keep(target: Path, kept: Path) -> None:
+    """Keep the current bytes (and mtime) of ``target`` until the write is over."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(target, kept, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(target, kept, follow_symlinks=False)

@@ -109,3 +109,48 @@ def run_generated(out_dir: Path, script: str) -> str:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     return lines[-1] if lines else ""
+
+
+def run_outputs(out_dir: Path, package: str, cwd: Path | None = None) -> dict[str, Any]:
+    """``package.run(track=False)`` in a child process (in ``cwd``), its result unpickled."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        dump = Path(scratch) / "outputs.pickle"
+        script = (
+            f"import pickle, {package}\n"
+            f"outputs = {package}.run(track=False)\n"
+            f"open({str(dump)!r}, 'wb').write(pickle.dumps(outputs))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            cwd=cwd or out_dir,
+            env={**os.environ, "PYTHONPATH": str(out_dir / "src"), "MPLBACKEND": "Agg"},
+        )
+        assert done.returncode == 0, done.stderr
+        outputs: dict[str, Any] = pickle.loads(dump.read_bytes())
+    return outputs
+
+
+def notebook_state(sources: Sequence[str], cwd: Path) -> dict[str, Any]:
+    """What plain-Python cells leave bound, run one after the other in ``cwd`` (in-process)."""
+    import os
+
+    namespace: dict[str, Any] = {}
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        for source in sources:
+            exec(compile(source, "<cell>", "exec"), namespace)
+    finally:
+        os.chdir(here)
+    namespace.pop("__builtins__", None)
+    return namespace

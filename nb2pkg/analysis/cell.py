@@ -9,12 +9,13 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from nb2pkg.analysis.display import is_display_only
+from nb2pkg.analysis.effects import file_writes, global_state_changes
 from nb2pkg.analysis.names import NameFlowVisitor, dotted_name
 from nb2pkg.magics import to_python
 from nb2pkg.model import CellAnalysis, ImportBinding, Severity
@@ -63,7 +64,7 @@ def analyze_cell(source: str) -> ParsedCell:
         if use.action in ("dropped", "unsupported")
     ]
     try:
-        ast.parse(python.source)
+        tree = ast.parse(python.source)
         module = cst.parse_module(python.source)
     except SyntaxError as exc:
         line = (exc.lineno or 1) + python.line_offset
@@ -91,6 +92,18 @@ def analyze_cell(source: str) -> ParsedCell:
             )
         )
         return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+    except (RecursionError, MemoryError):
+        problems.append(
+            CellProblem(
+                "NB201",
+                Severity.ERROR,
+                "the code is nested too deeply to parse",
+                1 + python.line_offset,
+                None,
+                "split the expression into several statements with intermediate names",
+            )
+        )
+        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
     except cst.ParserSyntaxError as exc:
         line = exc.raw_line + python.line_offset
         problems.append(
@@ -106,6 +119,12 @@ def analyze_cell(source: str) -> ParsedCell:
         return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
     analysis, more = _analyze_module(module, python.source, python.line_offset)
     analysis = _with_magics(analysis, python.magics, python.pip_requirements)
+    offset = python.line_offset
+    analysis = replace(
+        analysis,
+        file_writes=tuple((c, line + offset, p) for c, line, p in file_writes(tree)),
+        global_state=tuple((w, line + offset) for w, line in global_state_changes(tree)),
+    )
     return ParsedCell(module, analysis, tuple(problems + more))
 
 
@@ -139,9 +158,10 @@ def _analyze_module(
                 # Dropped from functions and tests: what it reads is no input, nor an import use.
                 display_statements.append(index)
                 continue
-            before = list(visitor.binds)
+            bound_before = len(visitor.binds)
             statement.visit(visitor)
-            new = tuple(n for n in visitor.binds if n not in before)
+            # binds only grows, each name once: the names this statement bound first are its tail
+            new = tuple(visitor.binds[bound_before:])
             if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 defines.append(statement.name.value)
             assignment = _assignment(statement)
@@ -182,6 +202,7 @@ def _analyze_module(
         display_statements=tuple(display_statements),
         uses=frozenset(visitor.uses),
         line_offset=offset,
+        value_binds=tuple(visitor.value_binds),
     )
     return analysis, []
 
@@ -306,7 +327,7 @@ def _magic_problem(kind: str, name: str, action: str, text: str, line: int) -> C
                 line,
                 1,
                 "remove the tag from this cell, or rewrite it in Python "
-                "(only %%time, %%timeit and %%capture are unwrapped)",
+                "(only %%time, %%capture and %%prun are unwrapped; %%timeit is dropped)",
             )
         return CellProblem(
             "NB202",
@@ -321,6 +342,7 @@ def _magic_problem(kind: str, name: str, action: str, text: str, line: int) -> C
         "help": "help request",
         "line-magic": "line magic",
         "pip": "package install",
+        "cell-magic": "cell magic",
     }.get(kind, kind)
     return CellProblem(
         "NB203",

@@ -1,11 +1,18 @@
 """Display-only statements: what a notebook shows but a function does not need.
 
-A bare name, attribute or subscript (``df``, ``df.shape``, ``df["x"]``); ``.head()``,
-``.tail()``, ``.describe()``, ``.info()`` and similar views of one; and ``display(...)`` or
-``print(...)`` of such things. They are dropped from generated functions.
+One rule, used by the auto-marker (a cell of such statements is skipped) and by the emitter
+(such statements are dropped from generated functions): an expression statement whose every
+call is a side-effect-free summary or view (``df.head()``, ``df.groupby("a").count()``,
+``df.sort_values("x")``, ``print(len(df))``, ``display(df)``) or a pure computation shown as
+a result (``10 * np.exp(1)``, ``math.cos(math.pi)``, ``sum(range(5))``). Anything with an effect is work,
+never display: an ``inplace=True`` call, a call to any other function or method (a file write
+such as ``savefig``/``to_csv``, a mutating method, a random draw), an assignment, a walrus.
 """
 
 from __future__ import annotations
+
+import ast
+import functools
 
 import libcst as cst
 
@@ -15,79 +22,172 @@ VIEW_METHODS = frozenset(
         "tail",
         "describe",
         "info",
-        "sample",
         "value_counts",
         "nunique",
-        "dtypes",
-        "memory_usage",
+        "unique",
         "isna",
         "isnull",
+        "notna",
+        "notnull",
         "count",
-        "unique",
+        "dtypes",
+        "memory_usage",
+        "corr",
+        "cov",
+        "round",
+        "sort_values",
+        "sort_index",
+        "mean",
+        "median",
+        "std",
+        "var",
+        "min",
+        "max",
+        "sum",
+        "quantile",
+        "nlargest",
+        "nsmallest",
+        "groupby",
+        "agg",
+        "aggregate",
+        "size",
+        "to_string",
+        "get_params",
+        "get_feature_names_out",
+        "reshape",
+        "transpose",
+        "ravel",
+        "flatten",
+        "tolist",
+        "to_numpy",
+        "argmax",
+        "argmin",
+        "argsort",
+        "cumsum",
+        "prod",
+        "dot",
     }
 )
-DISPLAY_FUNCTIONS = frozenset({"display", "print", "pprint"})
+"""Methods that only compute a summary or view of their object."""
+DISPLAY_FUNCTIONS = frozenset(
+    {
+        "display",
+        "print",
+        "pprint",
+        "help",
+        "len",
+        "type",
+        "repr",
+        "str",
+        "round",
+        "abs",
+        "int",
+        "float",
+        "bool",
+        "complex",
+        "divmod",
+        "pow",
+        "hex",
+        "bin",
+        "oct",
+        "chr",
+        "ord",
+        "isinstance",
+        "range",
+        "format",
+    }
+)
+"""Functions that only compute or show a value."""
+CONSUMING_FUNCTIONS = frozenset(
+    {"sum", "min", "max", "sorted", "list", "tuple", "set", "any", "all"}
+)
+"""Pure, but they consume an iterator passed by name: display only for other arguments."""
+PURE_MODULES = ("math.", "np.", "numpy.", "cmath.", "statistics.")
+"""Namespaces of pure functions (``np.exp(1)``, ``math.cos(pi)``), but for the effects below."""
+MODULE_EFFECTS = frozenset(
+    {
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+        "copyto",
+        "put",
+        "place",
+        "putmask",
+        "fill_diagonal",
+        "seterr",
+        "set_printoptions",
+        "shuffle",
+    }
+)
+RANDOM_STATE_METHODS = frozenset({"sample"})
+"""Views that draw from the global random generator unless given ``random_state``."""
+
+
+def is_display_expression(expression: ast.expr) -> bool:
+    """Whether evaluating ``expression`` only shows something (see the module docstring)."""
+    for node in ast.walk(expression):
+        if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
+            return False
+        if isinstance(node, ast.Call) and not _is_display_call(node):
+            return False
+    return True
+
+
+def _is_display_call(call: ast.Call) -> bool:
+    if any(isinstance(arg, ast.Starred) for arg in call.args):
+        return False  # `print(*items)` consumes an iterator
+    keywords = {k.arg for k in call.keywords}
+    if any(
+        k.arg == "inplace" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+        for k in call.keywords
+    ):
+        return False
+    func = call.func
+    if isinstance(func, ast.Name):
+        if func.id in CONSUMING_FUNCTIONS:
+            return not any(isinstance(a, ast.Name | ast.Attribute) for a in call.args)
+        return func.id in DISPLAY_FUNCTIONS
+    if isinstance(func, ast.Attribute):
+        if func.attr in RANDOM_STATE_METHODS:
+            return "random_state" in keywords
+        dotted = _dotted(func)
+        if dotted.startswith(PURE_MODULES):
+            return (
+                ".random." not in dotted
+                and func.attr not in MODULE_EFFECTS
+                and "out" not in keywords
+            )
+        return func.attr in VIEW_METHODS
+    return False
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
+
+
+def is_display_statement(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and is_display_expression(statement.value)
 
 
 def is_display_only(statement: cst.BaseStatement) -> bool:
+    """The same rule for a libcst top-level statement (one line may hold several: ``a; b``)."""
     if not isinstance(statement, cst.SimpleStatementLine) or not statement.body:
         return False
-    return all(
-        isinstance(small, cst.Expr) and _is_display_expression(small.value)
-        for small in statement.body
-    )
+    if not all(isinstance(small, cst.Expr) for small in statement.body):
+        return False
+    return _display_source(cst.Module(body=[statement]).code)
 
 
-def _is_display_expression(expression: cst.BaseExpression) -> bool:
-    if _is_view(expression):
-        return True
-    if (
-        isinstance(expression, cst.Call)
-        and isinstance(expression.func, cst.Name)
-        and expression.func.value in DISPLAY_FUNCTIONS
-    ):
-        # `print(*items)` consumes an iterator: dropping it would change what later code sees.
-        return all(
-            not arg.star
-            and (
-                (arg.keyword is not None and arg.keyword.value in ("sep", "end", "flush"))
-                or _is_view(arg.value)
-                or _is_plain_text(arg.value)
-            )
-            for arg in expression.args
-        )
-    return False
-
-
-def _is_view(expression: cst.BaseExpression) -> bool:
-    """A name, attribute or subscript chain, possibly ending in a view method call."""
-    if isinstance(expression, cst.Name):
-        return True
-    if isinstance(expression, cst.Attribute):
-        return _is_view(expression.value)
-    if isinstance(expression, cst.Subscript):
-        return _is_view(expression.value)
-    if isinstance(expression, cst.Tuple):
-        return all(_is_view(element.value) for element in expression.elements)
-    if (
-        isinstance(expression, cst.Call)
-        and isinstance(expression.func, cst.Attribute)
-        and expression.func.attr.value in VIEW_METHODS
-    ):
-        return _is_view(expression.func.value) or isinstance(expression.func.value, cst.Call)
-    return False
-
-
-def _is_plain_text(expression: cst.BaseExpression) -> bool:
-    if isinstance(expression, (cst.SimpleString, cst.Integer, cst.Float)):
-        return True
-    if isinstance(expression, cst.FormattedString):
-        return all(
-            not isinstance(part, cst.FormattedStringExpression)
-            or _is_view(part.expression)
-            or _is_plain_text(part.expression)
-            for part in expression.parts
-        )
-    if isinstance(expression, cst.ConcatenatedString):
-        return _is_plain_text(expression.left) and _is_plain_text(expression.right)
-    return False
+@functools.lru_cache(maxsize=16384)
+def _display_source(code: str) -> bool:
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(is_display_statement(s) for s in body)

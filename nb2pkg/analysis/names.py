@@ -42,6 +42,31 @@ MUTATING_METHODS = frozenset(
 )
 """Methods that change their object in place (``fit`` changes an estimator)."""
 
+PLOT_MODULES = frozenset({"plt", "pyplot", "matplotlib", "mpl", "sns", "seaborn", "px", "go"})
+"""Names plotting libraries are usually imported as: a value made by them is a figure."""
+PLOT_METHODS = frozenset(
+    {
+        "plot",
+        "subplots",
+        "figure",
+        "hist",
+        "scatter",
+        "boxplot",
+        "bar",
+        "barh",
+        "pie",
+        "imshow",
+        "add_subplot",
+        "twinx",
+        "twiny",
+        "heatmap",
+        "pairplot",
+        "gca",
+        "gcf",
+    }
+)
+"""Methods that return figures or axes (``df.plot()``, ``ax.twinx()``)."""
+
 KEYWORD_CONSTANTS = frozenset({"True", "False", "None"})
 """libcst parses these as ``Name`` nodes; they are values, never inputs."""
 
@@ -110,6 +135,10 @@ class NameFlowVisitor(_ValueNamesVisitor):
         self.reads: dict[str, int] = {}
         self.binds: list[str] = []
         self.bound: set[str] = set()
+        self.value_binds: list[str] = []
+        """Names assigned a value at the cell's top level: not loop variables, ``with``/
+        ``except`` names, imports, defs, classes, or figures and axes."""
+        self._value_bound: set[str] = set()
         self.mutations: dict[str, int] = {}
         self.def_globals: list[tuple[str, str, int]] = []
         """(def name, free name, line): resolved against the cell's binds afterwards."""
@@ -138,8 +167,8 @@ class NameFlowVisitor(_ValueNamesVisitor):
         if self._local_stack:
             self._local_stack[-1].add(name)
             return
-        self.bound.add(name)
-        if name not in self.binds:
+        if name not in self.bound:
+            self.bound.add(name)
             self.binds.append(name)
 
     def record_target(self, target: cst.BaseExpression) -> None:
@@ -204,6 +233,7 @@ class NameFlowVisitor(_ValueNamesVisitor):
         node.value.visit(self)
         for target in node.targets:
             self.bind_target(target.target)
+            self._note_value(target.target, node.value)
         return False
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
@@ -211,6 +241,7 @@ class NameFlowVisitor(_ValueNamesVisitor):
         if node.value is not None:
             node.value.visit(self)
             self.bind_target(node.target)
+            self._note_value(node.target, node.value)
         return False
 
     def visit_AugAssign(self, node: cst.AugAssign) -> bool:
@@ -218,6 +249,7 @@ class NameFlowVisitor(_ValueNamesVisitor):
             self.load(node.target.value, node.target)
         node.value.visit(self)
         self.bind_target(node.target)
+        self._note_value(node.target, node.value)
         return False
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
@@ -227,8 +259,17 @@ class NameFlowVisitor(_ValueNamesVisitor):
             saved = self._local_stack
             self._local_stack = [s for s in saved[:-1]] if saved else []
             self.bind(node.target.value)
+            self._note_value(node.target, node.value)
             self._local_stack = saved
         return False
+
+    def _note_value(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if self._local_stack or is_plot_call(value):
+            return
+        for name in target_names(target):
+            if name not in self._value_bound:  # a set: analysis stays linear in the cell
+                self._value_bound.add(name)
+                self.value_binds.append(name)
 
     def visit_With(self, node: cst.With) -> bool:
         for item in node.items:
@@ -572,6 +613,26 @@ def target_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.StarredElement):
         return target_names(target.value)
     return []
+
+
+def is_plot_call(expression: cst.BaseExpression) -> bool:
+    """A call that makes a figure or axes: ``plt.subplots()``, ``df.plot.bar()``, ``sns.…``."""
+    if not isinstance(expression, cst.Call):
+        return False
+    root = base_name(expression)
+    if root is not None and root.value in PLOT_MODULES:
+        return True
+    current: cst.BaseExpression = expression.func
+    while isinstance(current, (cst.Attribute, cst.Call, cst.Subscript)):
+        if isinstance(current, cst.Attribute):
+            if current.attr.value in PLOT_METHODS:
+                return True
+            current = current.value
+        elif isinstance(current, cst.Call):
+            current = current.func
+        else:
+            current = current.value
+    return False
 
 
 def base_name(expression: cst.BaseExpression) -> cst.Name | None:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 import libcst as cst
 
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
+from nb2pkg.emit.literals import comment
+from nb2pkg.emit.literals import docstring as docstring_literal
 from nb2pkg.model import ParamPlan
 
 _INDENT = "    "
@@ -39,7 +41,7 @@ def function_source(
         body = [s.visit(_ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
     statements: list[cst.BaseStatement] = []
     if docstring:
-        statements.append(cst.parse_statement(_docstring_literal(docstring) + "\n"))
+        statements.append(cst.parse_statement(docstring_literal(docstring, _INDENT) + "\n"))
     for param in params:
         if param.default is not None and is_mutable_literal(param.default):
             guard = "\n".join(fresh_default_lines(param.name, param.default, "")) + "\n"
@@ -57,7 +59,7 @@ def function_source(
     footer = [line for line in module.footer if line.comment is not None]
     definition = header.with_changes(
         body=cst.IndentedBlock(body=statements, footer=footer),
-        leading_lines=[cst.EmptyLine(comment=cst.Comment(f"# {provenance}"))],
+        leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
     return cst.Module(body=[definition]).code
 
@@ -117,15 +119,6 @@ def _trim_blank(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     while trimmed and trimmed[0].comment is None:
         trimmed.pop(0)
     return trimmed
-
-
-def _docstring_literal(text: str) -> str:
-    body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    if "\n" not in body:
-        return f'"""{body}"""'
-    indented = "\n".join((_INDENT + line) if line.strip() else "" for line in body.splitlines()[1:])
-    first = body.splitlines()[0]
-    return f'"""{first}\n{indented}\n{_INDENT}"""'
 
 
 class _ReplaceLiterals(cst.CSTTransformer):

@@ -55,10 +55,12 @@ def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) ->
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
-def _sort_key(line: str) -> tuple[int, str]:
-    # isort's "force_sort_within_sections": plain imports and from-imports sorted by module.
+def _sort_key(line: str) -> tuple[str, int, str]:
+    # isort's "force_sort_within_sections": plain imports and from-imports sorted by module;
+    # for one module `import m` first, then `from m import ...`. The whole line breaks any tie:
+    # the order never depends on set iteration (string hashes differ between processes).
     module = line.split()[1]
-    return (0, module.lower())
+    return (module.lower(), 0 if line.startswith("import ") else 1, line)
 
 
 def _group(binding: ImportBinding, context: ImportContext) -> int:

@@ -12,6 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
+from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.model import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
@@ -53,6 +54,7 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
     results: list[ModuleText] = []
     for module in plan.modules:
         blocks: list[tuple[str, CellPlan | None, str]] = []
+        constants: dict[str, str] = {}
         imports: dict[str, ImportBinding] = {}
         notebooks: list[str] = []
         for notebook_plan in plan.notebooks:
@@ -64,6 +66,13 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                     imports.setdefault(f"*{star.module}", star)
             if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
                 notebooks.append(notebook_plan.notebook.display_path)
+            for name, literal, cell_id in notebook_plan.module_constants.get(module, ()):
+                shown = Path(notebook_plan.notebook.display_path).name
+                constants.setdefault(
+                    name,
+                    f"{comment(f'nb2pkg: {shown} [id {cell_id}], parameters')}\n"
+                    f"{name} = {literal}\n",
+                )
             exported_in = notebook_plan.export_modules
             for cell in cells:
                 for name in cell.export_reads:
@@ -77,6 +86,8 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                 )
                 if text is not None:
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
+        if constants:
+            blocks.insert(0, ("".join(constants.values()), None, ""))
         results.append(
             _assemble(module, notebooks, render_imports(imports.values(), context), blocks)
         )
@@ -107,19 +118,23 @@ def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) ->
         if not body:
             return None
         code = cst.Module(body=body).code.strip("\n")
-        return f"# {provenance(notebook, cell)}\n{code}\n"
+        return f"{comment(provenance(notebook, cell))}\n{code}\n"
     return None
+
+
+def module_docstring(notebooks: list[str]) -> str:
+    """The docstring of the module holding the code of these notebooks."""
+    sources = ", ".join(Path(n).name for n in notebooks) or "notebooks"
+    return (
+        f"Code of {sources}, as packaged by nb2pkg.\n\n"
+        "Generated file: edit the notebook, then run `nb2pkg build`."
+    )
 
 
 def _assemble(
     module: str, notebooks: list[str], imports: str, blocks: list[tuple[str, CellPlan | None, str]]
 ) -> ModuleText:
-    sources = ", ".join(Path(n).name for n in notebooks) or "notebooks"
-    header = (
-        f'"""Code of {sources}, as packaged by nb2pkg.\n\n'
-        "Generated file: edit the notebook, then run `nb2pkg build`.\n"
-        '"""\n'
-    )
+    header = docstring(module_docstring(notebooks)) + "\n"
     public: list[str] = []
     hashes: dict[str, str] = {}
     for text, cell, _ in blocks:

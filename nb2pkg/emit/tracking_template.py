@@ -16,8 +16,15 @@ run per pipeline run:
   ``pipeline_seconds`` (the whole run), and the numeric scalars of ``metrics`` steps
   under their own names;
 - a step that raises: the run ends ``FAILED`` (``KILLED`` on Ctrl-C), tag
-  ``nb2pkg.error`` holds ``ExceptionType: message`` and ``nb2pkg.last_completed_step``
-  the step before it; the exception still reaches the caller.
+  ``nb2pkg.error`` holds ``ExceptionType: message``, ``nb2pkg.failed_step`` the step and
+  ``nb2pkg.last_completed_step`` the step before it; the exception still reaches the
+  caller, and :func:`describe_failure` says in one paragraph which step and notebook cell.
+
+Reaching the store is checked before any step runs, and fails fast: a tracking server is
+asked with a short timeout and no retries (``CONNECT_TIMEOUT_SECONDS``, unless
+``MLFLOW_HTTP_REQUEST_TIMEOUT`` / ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` are set), and an
+embedded store must be writable. Otherwise :class:`TrackingUnavailable` says what to do
+(``--no-track``, ``MLFLOW_TRACKING_URI``) instead of MLflow retrying for minutes.
 
 Params and metrics are sent in batches: when the run ends, and during a long pipeline
 after a step that completes at least ``FLUSH_SECONDS`` after the previous batch.
@@ -41,13 +48,21 @@ import math
 import numbers
 import os
 import shlex
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["Recorder", "RunLocation", "describe_last_run", "pipeline_run"]
+__all__ = [
+    "Recorder",
+    "RunLocation",
+    "TrackingUnavailable",
+    "describe_failure",
+    "describe_last_run",
+    "pipeline_run",
+]
 
 EXPERIMENT_NAME_ENV = "MLFLOW_EXPERIMENT_NAME"
 SUPPRESS_LINKS_ENV = "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"
@@ -55,6 +70,7 @@ STEP_SECONDS_PREFIX = "step_seconds."
 PIPELINE_SECONDS = "pipeline_seconds"
 ERROR_TAG = "nb2pkg.error"
 LAST_STEP_TAG = "nb2pkg.last_completed_step"
+FAILED_STEP_TAG = "nb2pkg.failed_step"
 BUILD_GIT_COMMIT_TAG = "nb2pkg.git_commit"
 
 # MLflow's reserved tag names (mlflow.utils.mlflow_tags), spelled out so that this
@@ -74,6 +90,17 @@ MAX_PARAM_VALUE = 6000
 PARAMS_AND_TAGS_PER_BATCH = 100
 METRICS_PER_BATCH = 900
 FLUSH_SECONDS = 10.0
+# Starting the run: how long a tracking server may take to answer, and MLflow's own
+# settings for it (read at each request). MLflow's defaults, 120 s and 7 retries with
+# back-off, make a dead server block a pipeline for minutes before its first step.
+CONNECT_TIMEOUT_SECONDS = 10
+TIMEOUT_ENV = "MLFLOW_HTTP_REQUEST_TIMEOUT"
+RETRIES_ENV = "MLFLOW_HTTP_REQUEST_MAX_RETRIES"
+TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
+MAX_REASON = 300
+NO_TRACK_HINT = (
+    "or run without tracking: --no-track on the command line, run(track=False) in Python."
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -111,12 +138,46 @@ class RunLocation:
         return "\n".join(lines)
 
 
+class TrackingUnavailable(RuntimeError):
+    """The MLflow store cannot be reached or written; no step has run. The message says why
+    and what to do."""
+
+
+@dataclass(frozen=True)
+class StepFailure:
+    """The step that raised during the last pipeline run, and where it comes from."""
+
+    step: str
+    cell: str
+    """The notebook and cell the step was built from (``demo.ipynb [id 3f2a…]``); may be empty."""
+
+
 _last_run: RunLocation | None = None
+_last_failure: StepFailure | None = None
 
 
 def describe_last_run() -> str | None:
     """Where the last tracked pipeline run of this process was logged, or None."""
     return None if _last_run is None else _last_run.describe()
+
+
+def describe_failure(error: BaseException, *, debug_flag: str = "--debug") -> str:
+    """One paragraph for a person: what failed (the step and its notebook cell), what to do.
+
+    ``debug_flag`` is the command-line option that shows the traceback.
+    """
+    if isinstance(error, TrackingUnavailable):
+        return str(error)
+    reason = _describe(error)
+    failure = _last_failure
+    if failure is None:
+        return f"The pipeline failed: {reason}. To see the traceback, run again with {debug_flag}."
+    where = f" ({failure.cell})" if failure.cell else ""
+    return (
+        f"Step `{failure.step}`{where} failed: {reason}. Fix the cell in the notebook and run "
+        "`nb2pkg build` again, or check the values passed to the pipeline. To see the "
+        f"traceback, run again with {debug_flag}."
+    )
 
 
 class Recorder:
@@ -126,13 +187,21 @@ class Recorder:
         # sink is None when tracking is off: nothing is measured or logged.
         self._sink = sink
         self.last_completed_step: str | None = None
+        self.failed_step: str | None = None
 
-    def timed(self, steps: Iterable[tuple[str, StepValues]]) -> Iterator[tuple[str, StepValues]]:
+    def timed(
+        self, steps: Iterable[tuple[str, StepValues]], cells: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[str, StepValues]]:
         """Yield each ``(step_name, values)`` of ``steps`` unchanged.
 
         The time spent producing an item is that step's duration, logged as the
-        metric ``step_seconds.<step_name>``.
+        metric ``step_seconds.<step_name>``. ``cells`` maps each step, in pipeline order,
+        to the notebook cell it comes from: when producing an item raises, the step after
+        the last completed one is the one that failed (see :func:`describe_failure`).
         """
+        global _last_failure
+        _last_failure = None
+        order = list(cells or {})
         iterator = iter(steps)
         while True:
             started = time.perf_counter()
@@ -140,6 +209,12 @@ class Recorder:
                 step_name, values = next(iterator)
             except StopIteration:
                 return
+            except BaseException:
+                self.failed_step = _step_after(order, self.last_completed_step)
+                if self.failed_step is not None:
+                    cell = (cells or {}).get(self.failed_step, "")
+                    _last_failure = StepFailure(self.failed_step, cell)
+                raise
             elapsed = time.perf_counter() - started
             if self._sink is not None:
                 self._sink({f"{STEP_SECONDS_PREFIX}{step_name}": elapsed})
@@ -172,17 +247,26 @@ def pipeline_run(
 
     With ``track=False`` nothing is logged and mlflow is not imported.
     """
-    global _last_run
+    global _last_run, _last_failure
     _last_run = None
+    _last_failure = None
     if not track:
         yield Recorder(None)
         return
 
     import mlflow
 
+    tracking_uri = mlflow.get_tracking_uri()
+    _check_local_store(tracking_uri)
     if autolog:
         _enable_autolog(mlflow)
-    run, experiment_name = _start_run(mlflow, package=package, version=version, tags=tags)
+    try:
+        with _quick_requests():
+            run, experiment_name = _start_run(mlflow, package=package, version=version, tags=tags)
+    except TrackingUnavailable:
+        raise
+    except Exception as error:
+        raise TrackingUnavailable(_unreachable(tracking_uri, error)) from error
     run_id: str = run.info.run_id
     run_log = _RunLog(mlflow, run_id, params)
     recorder = Recorder(run_log.add_metrics)
@@ -195,6 +279,8 @@ def pipeline_run(
         run_log.add_tags({ERROR_TAG: _cut(f"{type(error).__name__}: {error}", MAX_TAG_VALUE)})
         if recorder.last_completed_step is not None:
             run_log.add_tags({LAST_STEP_TAG: recorder.last_completed_step})
+        if recorder.failed_step is not None:
+            run_log.add_tags({FAILED_STEP_TAG: recorder.failed_step})
         raise
     finally:
         run_log.add_metrics({PIPELINE_SECONDS: time.perf_counter() - started})
@@ -284,6 +370,120 @@ def _start_run(
     return mlflow.start_run(experiment_id=experiment_id, tags=run_tags), experiment_name
 
 
+def _step_after(order: list[str], completed: str | None) -> str | None:
+    if completed is None:
+        return order[0] if order else None
+    if completed in order and order.index(completed) + 1 < len(order):
+        return order[order.index(completed) + 1]
+    return None
+
+
+@contextlib.contextmanager
+def _quick_requests() -> Iterator[None]:
+    """While the run starts: a short timeout and no retries, unless the user chose otherwise.
+
+    MLflow reads these variables at each request, so the steps' own requests and the
+    batches logged later keep MLflow's patient defaults.
+    """
+    chosen = {TIMEOUT_ENV: str(CONNECT_TIMEOUT_SECONDS), RETRIES_ENV: "0"}
+    added = [name for name in chosen if name not in os.environ]
+    for name in added:
+        os.environ[name] = chosen[name]
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
+def _unreachable(uri: str, error: Exception) -> str:
+    shown = _without_password(uri)
+    cause = _root_cause(error)
+    if urlsplit(uri).scheme in ("http", "https"):
+        if isinstance(cause, ConnectionRefusedError):
+            what = "nothing is listening there (connection refused)"
+        elif isinstance(cause, TimeoutError):
+            waited = os.environ.get(TIMEOUT_ENV, str(CONNECT_TIMEOUT_SECONDS))
+            what = f"the tracking server did not answer within {waited} s"
+        else:
+            what = f"the tracking server could not be reached ({_describe(cause)})"
+        advice = f"Start the tracking server, or point {TRACKING_URI_ENV} at one that runs"
+    else:
+        what = f"the store did not open ({_describe(cause)})"
+        advice = f"Check {TRACKING_URI_ENV}"
+    return (
+        f"Could not start the MLflow run at {shown}: {what}. No step has run. {advice} "
+        f"(unset, runs are logged to mlflow.db in the working folder), {NO_TRACK_HINT}"
+    )
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The innermost error (MLflow wraps the network error in its own, twice)."""
+    seen = {id(error)}
+    while True:
+        inner = error.__cause__ or error.__context__
+        if inner is None or id(inner) in seen:
+            return error
+        seen.add(id(inner))
+        error = inner
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return _one_line(f"{type(error).__name__}: {text}" if text else type(error).__name__)
+
+
+def _check_local_store(uri: str) -> None:
+    """An embedded store (sqlite file, ./mlruns folder) must be writable.
+
+    MLflow would otherwise retry creating its database for about 100 s before it fails.
+    """
+    parts = urlsplit(uri)
+    if parts.scheme == "sqlite":
+        path = uri[len("sqlite:///") :] if uri.startswith("sqlite:///") else ""
+        if not path or path == ":memory:":
+            return
+        target = os.path.abspath(path)
+        folder = os.path.dirname(target)
+    elif parts.scheme in ("", "file") and not uri.startswith(("databricks", "uc")):
+        folder = os.path.abspath(parts.path if parts.scheme == "file" else uri)
+        target = ""
+    else:
+        return
+    problem = _unwritable(folder, target)
+    if problem:
+        raise TrackingUnavailable(
+            f"Cannot write the MLflow store {_without_password(uri)}: {problem}. No step has "
+            f"run. Run from a folder you can write to, set {TRACKING_URI_ENV} to a store you "
+            f"can write (e.g. sqlite:////tmp/mlflow.db), {NO_TRACK_HINT}"
+        )
+
+
+def _unwritable(folder: str, file: str) -> str:
+    """Why ``file`` (or a new file in ``folder``) cannot be written; "" when it can."""
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{existing} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        return f"cannot create files in {existing} ({error.strerror or error})"
+    try:
+        if file and os.path.exists(file):
+            with open(file, "r+b"):
+                pass
+    except OSError as error:
+        return f"cannot write {file} ({error.strerror or error})"
+    return ""
+
+
+def _one_line(text: str) -> str:
+    return _cut(" ".join(text.split()), MAX_REASON)
+
+
 def _experiment_id(mlflow: Any, name: str) -> str:
     """The id of experiment ``name``, created if missing.
 
@@ -300,10 +500,10 @@ def _experiment_id(mlflow: Any, name: str) -> str:
             if experiment is None:
                 raise
     if experiment.lifecycle_stage == "deleted":
-        raise RuntimeError(
+        raise TrackingUnavailable(
             f"MLflow experiment '{name}' is deleted; restore it (mlflow experiments restore "
             f"--experiment-id {experiment.experiment_id}) or set {EXPERIMENT_NAME_ENV} to "
-            "another name."
+            f"another name, {NO_TRACK_HINT}"
         )
     return str(experiment.experiment_id)
 

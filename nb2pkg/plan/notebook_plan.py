@@ -12,7 +12,7 @@ Diagnostic codes:
   NB301 cells were executed out of document order
   NB302 a packaged cell needs a name only an unmarked cell defines
   NB303 a packaged cell reads a name no earlier cell defines
-  NB304 a ``def``/``class`` reads a notebook global
+  NB304 a ``def``/``class`` reads a notebook global (a parameter: the module gets its value)
   NB305 a ``global`` statement in packaged code
   NB306 a star import in packaged code
   NB307 a step mutates one of its inputs in place (info)
@@ -20,6 +20,9 @@ Diagnostic codes:
   NB309 a packaged cell calls MLflow itself
   NB310 an explicit output in ``metadata.nb2pkg`` that the cell does not bind
   NB311 a function name clashes with an imported or exported name
+  NB314 a skipped cell changes what packaged cells after it compute (global random
+        generator, computing options, a file they read)
+  NB514 (warning) a data file the code names is a symbolic link out of the root (nb2pkg.confine)
   NB401 a test cell asserts nothing and calls nothing
   NB402 a test cell is empty
 """
@@ -30,14 +33,18 @@ import builtins
 import functools
 import keyword
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
+from nb2pkg.analysis.packagable import packaging_problems
+from nb2pkg.confine import ReadScope
 from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.model import (
     Cell,
+    CellAnalysis,
     Diagnostic,
     ImportBinding,
     Location,
@@ -97,6 +104,8 @@ class NotebookPlan:
     diagnostics: tuple[Diagnostic, ...]
     title: str = ""
     markdown_above: Mapping[str, str] = field(default_factory=dict)
+    module_constants: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    """Per module: (name, literal, parameters cell number) of parameters its exports read."""
 
     @property
     def export_modules(self) -> dict[str, str]:
@@ -118,7 +127,7 @@ class NotebookPlan:
 
 
 def module_name_for(notebook: Notebook) -> str:
-    stem = Path(notebook.display_path).stem
+    stem = unicodedata.normalize("NFKC", Path(notebook.display_path).stem)
     name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
@@ -127,14 +136,23 @@ def module_name_for(notebook: Notebook) -> str:
     return name
 
 
-def plan_notebook(notebook: Notebook, tagged: Sequence[TaggedCell]) -> NotebookPlan:
-    """Wire the notebook's cells together. Never raises; problems come back as diagnostics."""
-    return _Planner(notebook, tagged).plan()
+def plan_notebook(
+    notebook: Notebook, tagged: Sequence[TaggedCell], *, read_scope: ReadScope | None = None
+) -> NotebookPlan:
+    """Wire the notebook's cells together. Never raises; problems come back as diagnostics.
+
+    ``read_scope``: where data files named by the cells may be (None: anywhere).
+    """
+    return _Planner(notebook, tagged, read_scope).plan()
 
 
 class _Planner:
-    def __init__(self, notebook: Notebook, tagged: Sequence[TaggedCell]) -> None:
+    def __init__(
+        self, notebook: Notebook, tagged: Sequence[TaggedCell], read_scope: ReadScope | None
+    ) -> None:
         self.notebook = notebook
+        self.read_scope = read_scope
+        self.refused_files: set[Path] = set()
         self.tagged = list(tagged)
         self.module = module_name_for(notebook)
         self.diagnostics: list[Diagnostic] = []
@@ -143,6 +161,7 @@ class _Planner:
         self.consumed: set[tuple[str, str]] = set()
         """(producing cell id, name) pairs a later packaged cell reads."""
         self.params: dict[str, RunParam] = {}
+        self.module_constants: dict[str, dict[str, tuple[str, str]]] = {}
         self.inputs_warned: set[str] = set()
         self.data_files: dict[str, str] = {}
         self.star_imports: list[ImportBinding] = []
@@ -154,6 +173,11 @@ class _Planner:
             if t.role is not Role.SKIP
         )
         self.markdown_above = self._markdown_above()
+        self.final_binder = self._final_binders()
+        """Name → id of the last cell that binds or (as a step) changes it: whose value the
+        notebook ends with."""
+        self.returned: set[str] = set()
+        """Names some step returns so far (planning in document order)."""
         self.notebook_name = Path(notebook.display_path).name
         self.mlflow_names = {
             name: target
@@ -170,7 +194,10 @@ class _Planner:
             parsed = self.parsed[item.cell.cell_id]
             self._report_cell_problems(item, parsed.problems)
             if item.role is Role.SKIP:
+                self._check_skipped_effects(item, parsed)
                 continue
+            if item.role in _PACKAGED and parsed.module is not None:
+                self._report_cell_problems(item, packaging_problems(parsed.analysis))
             if item.role in _PACKAGED and parsed.module is not None:
                 resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
             self._record_definitions(item, parsed)
@@ -192,6 +219,10 @@ class _Planner:
             diagnostics=tuple(self.diagnostics),
             title=self._title(),
             markdown_above=self.markdown_above,
+            module_constants={
+                m: tuple((n, d, c) for n, (d, c) in v.items())
+                for m, v in self.module_constants.items()
+            },
         )
 
     def _resolve_reads(
@@ -221,6 +252,9 @@ class _Planner:
                 continue
             if definition.kind == "export":
                 module_names.append(name)
+                continue
+            if item.role is Role.EXPORT and definition.kind == "parameter":
+                self._add_module_constant(item, name, definition, line)
                 continue
             if item.role in (Role.EXPORT, Role.PARAMETERS):
                 self._report(
@@ -266,6 +300,8 @@ class _Planner:
             definition = self.latest.get(name)
             if definition is None or definition.kind in ("import", "export"):
                 continue
+            if item.role is Role.EXPORT and definition.kind == "parameter":
+                continue  # the module defines it (NB304 said so above)
             action = (
                 f"the package passes `{name}` into `{item.name}` as a parameter"
                 if item.role is Role.FUNCTION
@@ -310,7 +346,8 @@ class _Planner:
         if item.role is Role.PARAMETERS:
             literals = dict(analysis.literal_assignments)
             comments = trailing_comments(item.cell.source)
-            for name, default in analysis.literal_assignments:
+            for name, written in analysis.literal_assignments:
+                default = _one_line_default(written)
                 self.latest[name] = Definition("parameter", item, default=default)
                 self.params[name] = RunParam(
                     name,
@@ -333,6 +370,12 @@ class _Planner:
             return
         if kind is None:
             return
+        if kind == "step":
+            # A step that changes an input in place returns it: later cells read it from there.
+            for name in analysis.mutations:
+                earlier = self.latest.get(name)
+                if earlier is not None and earlier.kind in ("step", "parameter", "input"):
+                    self.latest[name] = Definition(kind, item)
         for name in analysis.binds:
             self.latest[name] = Definition(kind, item)
 
@@ -383,6 +426,7 @@ class _Planner:
         assert item.name is not None
         analysis = parsed.analysis
         explicit = item.cell.settings.get("outputs")
+        returns: tuple[str, ...] | None = None
         if isinstance(explicit, list) and all(isinstance(n, str) for n in explicit):
             returns = tuple(explicit)
             missing = [n for n in returns if n not in analysis.binds]
@@ -395,14 +439,13 @@ class _Planner:
                     "list only names the cell assigns",
                     None,
                 )
-        else:
-            returns = tuple(n for n in analysis.binds if (item.cell.cell_id, n) in self.consumed)
-            if not returns:
-                returns = tuple(n for n in analysis.last_assignment_binds if n in analysis.binds)
         required = [p for p in params if p.default is None]
         optional = [p for p in params if p.default is not None]
         names = {p.name for p in params}
         mutates = tuple(n for n in analysis.mutations if n in names)
+        if returns is None:
+            returns = self._returns(item, analysis, mutates)
+        self.returned.update(returns)
         for name in mutates:
             self._report(
                 item,
@@ -458,6 +501,41 @@ class _Planner:
             docstring=self._docstring(item, required + optional, returns, mutates),
         )
 
+    def _returns(
+        self, item: TaggedCell, analysis: CellAnalysis, mutates: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """What a later packaged cell reads, what the notebook ends with, inputs changed in place.
+
+        A ``metrics`` step returns every value it binds, so every number is logged.
+        """
+        cell_id = item.cell.cell_id
+        results = set(analysis.value_binds) if item.metrics else set()
+        for name in analysis.binds:
+            if self.final_binder.get(name) != cell_id:
+                continue
+            # Loop variables, figures, defs and imports are no results, unless an earlier step
+            # returned the name: run() must not keep that older value.
+            if name in analysis.value_binds or name in self.returned:
+                results.add(name)
+        returns = [n for n in analysis.binds if (cell_id, n) in self.consumed or n in results]
+        returns += [n for n in mutates if n not in returns]
+        return tuple(returns)
+
+    def _final_binders(self) -> dict[str, str]:
+        final: dict[str, str] = {}
+        for item in self.tagged:
+            if item.role is Role.SKIP:
+                continue
+            analysis = self.parsed[item.cell.cell_id].analysis
+            for name in analysis.binds:
+                final[name] = item.cell.cell_id
+            for binding in analysis.imports:
+                final[binding.bound] = item.cell.cell_id
+            if item.role is Role.FUNCTION:
+                for name in analysis.mutations:
+                    final[name] = item.cell.cell_id
+        return final
+
     def _check_test(self, item: TaggedCell, parsed: ParsedCell) -> None:
         statements = len(parsed.module.body) if parsed.module else 0
         if statements == len(parsed.analysis.import_statements):  # nothing but imports, or empty
@@ -489,6 +567,9 @@ class _Planner:
         for value, _line in literals:
             if not (folder / value).is_file():
                 continue
+            if self.read_scope is not None and not self.read_scope.allows(folder / value):
+                self._refuse_data_file(item, folder / value)
+                continue
             name = self.data_files.get(value)
             if name is None:
                 stem = re.sub(r"\W+", "_", Path(value).stem).strip("_").lower() or "data"
@@ -502,6 +583,21 @@ class _Planner:
             if all(p.name != name for p in found):
                 found.append(ParamPlan(name, ParamSource.DATA_FILE, repr(value), "str"))
         return found
+
+    def _refuse_data_file(self, item: TaggedCell, path: Path) -> None:
+        assert self.read_scope is not None
+        if path in self.refused_files:
+            return
+        self.refused_files.add(path)
+        self.diagnostics.append(
+            self.read_scope.refusal(
+                path,
+                "data file",
+                Location(self.notebook.display_path, item.cell.number, item.cell.cell_id),
+                severity=Severity.WARNING,
+                consequence="it is not made a run() parameter and nb2pkg does not read it",
+            )
+        )
 
     # ---------------------------------------------------------------- checks
 
@@ -546,6 +642,41 @@ class _Planner:
                     None,
                 )
 
+    def _check_skipped_effects(self, item: TaggedCell, parsed: ParsedCell) -> None:
+        """A skipped cell that draws from the global RNG, sets options or writes a file a
+        later step reads: the package computes something else than the notebook."""
+        later = [
+            t for t in self.tagged if t.role is Role.FUNCTION and t.cell.number > item.cell.number
+        ]
+        if not later:
+            return
+        analysis = parsed.analysis
+        for what, line in analysis.global_state:
+            self._report(
+                item,
+                "NB314",
+                Severity.WARNING,
+                f"this skipped cell calls `{what}`: it changes the global random state or an "
+                "option, so packaged cells after it compute something else than the notebook",
+                "seed a generator where the values are drawn (np.random.default_rng(0)), pass "
+                "random_state=..., or package this cell instead of skipping it",
+                line,
+            )
+        read_later = {
+            value for t in later for value, _ in self.parsed[t.cell.cell_id].analysis.file_literals
+        }
+        for call, line, path in analysis.file_writes:
+            if path and path in read_later:
+                self._report(
+                    item,
+                    "NB314",
+                    Severity.WARNING,
+                    f"this skipped cell writes `{path}` ({call}), which a packaged cell after "
+                    "it reads: the package will not write it",
+                    "package this cell (tag it function:NAME) instead of skipping it",
+                    line,
+                )
+
     def _undefined(self, item: TaggedCell, name: str, line: int | None) -> None:
         later = name in self._names_defined_after(item)
         message = (
@@ -560,6 +691,28 @@ class _Planner:
             "meanwhile it becomes a required argument of run()"
         )
         self._report(item, "NB303", Severity.WARNING, message, hint, line)
+
+    def _add_module_constant(
+        self, item: TaggedCell, name: str, definition: Definition, line: int | None
+    ) -> None:
+        """An ``export`` cell reads a parameter: its module defines the parameter's value."""
+        module = item.module or self.module
+        constants = self.module_constants.setdefault(module, {})
+        if name in constants:
+            return
+        assert definition.default is not None
+        constants[name] = (definition.default, definition.cell.cell.cell_id)
+        self._report(
+            item,
+            "NB304",
+            Severity.WARNING,
+            f"this export cell reads the parameter `{name}`: module `{module}` defines "
+            f"`{name} = {definition.default}` (the parameters cell's value), which run()'s "
+            f"`{name}` argument does not change",
+            f"give the function a parameter `{name}` and pass it from a function cell, so "
+            "run() can change it",
+            line,
+        )
 
     def _add_run_input(self, name: str, origin: str) -> None:
         if name not in self.params:
@@ -716,9 +869,27 @@ def _annotation(default: str | None) -> str | None:
     for kind in (bool, int, float, str):
         if type(value) is kind:
             return kind.__name__
-    if value is None:
-        return None
-    return type(value).__name__
+    name = type(value).__name__
+    # Only a builtin type names itself in code (not NoneType, not ellipsis).
+    return name if getattr(builtins, name, None) is type(value) else None
+
+
+def _one_line_default(text: str) -> str:
+    """A parameter's literal as one self-contained expression, wherever it is placed in code.
+
+    ``1, 2`` becomes ``(1, 2)``; a literal written over several lines or with a comment is
+    rewritten on one line. Other literals keep the notebook's spelling.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    bare_tuple = isinstance(tree.body, ast.Tuple) and not text.lstrip().startswith("(")
+    if bare_tuple or "\n" in text or "#" in text:
+        return ast.unparse(tree)
+    return text
 
 
 def _describe_param(param: ParamPlan) -> str:
@@ -734,4 +905,4 @@ def _describe_param(param: ParamPlan) -> str:
 def _markdown_summary(source: str) -> str:
     lines = [line.rstrip() for line in source.strip().splitlines()]
     text = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in lines)
-    return text.replace('"""', "'''").replace("\\", "\\\\").strip()
+    return text.strip()  # escaped where it becomes a docstring (nb2pkg.emit.literals)

@@ -4,19 +4,22 @@ Diagnostic codes:
   NB110 no cell of any notebook is marked for the package
   NB111 two notebooks give one ``run()`` parameter different defaults
   NB112 two notebooks map to the same module name
-  NB113 the package name is not a valid import name
+  NB113 the package name is not a valid import name (ASCII letters, digits and underscores)
+  NB114 the package name would hide another module: the standard library's, a dependency's, one
+        the notebooks import, or a special one (``__main__``)
   NB312 an imported module is not installed here (dependency version unknown)
+  NB514 a helper module beside the notebook is a symbolic link out of the root (nb2pkg.confine)
 """
 
 from __future__ import annotations
 
 import ast
-import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nb2pkg.config import package_name_for
+from nb2pkg.config import package_name_for, package_name_problem
+from nb2pkg.confine import ReadScope
 from nb2pkg.emit.dependencies import merge_requirements, requirement_for, requirements_by_name
 from nb2pkg.emit.export_settings import ExportSettings
 from nb2pkg.emit.imports import STDLIB, top_level
@@ -54,11 +57,14 @@ def plan_package(
     git_commit: str = "",
     recorded_requirements: Mapping[str, str] | None = None,
     requirement_overrides: Mapping[str, str] | None = None,
+    read_scope: ReadScope | None = None,
 ) -> PackagePlan:
     """``recorded_requirements``: what the last build wrote (distribution → requirement);
-    ``requirement_overrides``: ``[tool.nb2pkg.dependencies]`` (distribution → specifier)."""
+    ``requirement_overrides``: ``[tool.nb2pkg.dependencies]`` (distribution → specifier);
+    ``read_scope``: where helper modules may come from (None: anywhere)."""
     diagnostics: list[Diagnostic] = []
-    if not package.isidentifier() or keyword.iskeyword(package):
+    problem = package_name_problem(package)
+    if problem is not None and problem[0] == "NB113":
         diagnostics.append(
             Diagnostic(
                 "NB113",
@@ -95,7 +101,7 @@ def plan_package(
             )
         seen_modules[plan.module] = plan.notebook.display_path
     run_params = _merge_run_params(plans, diagnostics)
-    local_modules = _local_modules(plans)
+    local_modules, refused = _local_modules(plans, read_scope, diagnostics)
     requirements = _requirements(
         plans,
         package,
@@ -104,7 +110,9 @@ def plan_package(
         autolog=autolog,
         recorded=recorded_requirements or {},
         overrides=requirement_overrides or {},
+        refused=frozenset(refused),
     )
+    diagnostics += _hidden_by_package(package, plans, requirements)
     modules = tuple(
         dict.fromkeys(
             c.module
@@ -125,6 +133,52 @@ def plan_package(
         diagnostics=tuple(diagnostics),
         modules=modules,
     )
+
+
+def _hidden_by_package(
+    package: str, plans: tuple[NotebookPlan, ...], requirements: tuple[str, ...]
+) -> list[Diagnostic]:
+    """NB114 when installing the package would shadow a module something else provides."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    def import_name(project: str) -> str:
+        return str(canonicalize_name(project)).replace("-", "_")
+
+    problem = package_name_problem(package)
+    if problem is not None:
+        if problem[0] != "NB114":
+            return []  # NB113 says so
+        reason: str | None = "a module of Python itself"
+    else:
+        reason = None
+        projects = {"mlflow", "pytest", "hatchling"}
+        for requirement in requirements:
+            try:
+                projects.add(Requirement(requirement).name)
+            except InvalidRequirement:
+                continue
+        imported = {
+            top_level(binding)
+            for plan in plans
+            for cell in plan.cells
+            for binding in cell.parsed.analysis.imports
+        }
+        if package.lower() in {import_name(p) for p in projects}:
+            reason = "a dependency of the package"
+        elif package in imported:
+            reason = "a module the notebooks import"
+    if reason is None:
+        return []
+    return [
+        Diagnostic(
+            "NB114",
+            Severity.ERROR,
+            f"package name {package!r} is {reason}: installing the package would hide it",
+            None,
+            f"choose another name, e.g. --name {package.strip('_') or 'pipeline'}_pipeline",
+        )
+    ]
 
 
 def _merge_run_params(
@@ -152,19 +206,37 @@ def _merge_run_params(
     return tuple(optional + required)
 
 
-def _local_modules(plans: tuple[NotebookPlan, ...]) -> dict[str, str]:
+def _local_modules(
+    plans: tuple[NotebookPlan, ...], read_scope: ReadScope | None, diagnostics: list[Diagnostic]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The helper modules beside the notebooks, and those refused (links out of the scope)."""
     found: dict[str, str] = {}
+    refused: dict[str, str] = {}
     for plan in plans:
         folder = Path(plan.notebook.path).parent
         for bindings in plan.imports.values():
             for binding in bindings:
                 root = top_level(binding)
-                if binding.level or not root or root in STDLIB:
+                if binding.level or not root or root in STDLIB or root in refused:
                     continue
                 candidate = folder / f"{root}.py"
-                if candidate.is_file():
-                    found.setdefault(root, str(candidate))
-    return dict(sorted(found.items()))
+                if not candidate.is_file():
+                    continue
+                if read_scope is not None and not read_scope.allows(candidate):
+                    refused[root] = str(candidate)
+                    diagnostics.append(
+                        read_scope.refusal(candidate, "helper module", _importing_cell(plan, root))
+                    )
+                    continue
+                found.setdefault(root, str(candidate))
+    return dict(sorted(found.items())), refused
+
+
+def _importing_cell(plan: NotebookPlan, root: str) -> Location:
+    for cell in plan.cells:
+        if any(top_level(b) == root for b in cell.parsed.analysis.imports):
+            return Location(plan.notebook.display_path, cell.cell.number, cell.cell.cell_id)
+    return Location(plan.notebook.display_path)
 
 
 def _requirements(
@@ -176,6 +248,7 @@ def _requirements(
     autolog: bool,
     recorded: Mapping[str, str],
     overrides: Mapping[str, str],
+    refused: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     # Every module the notebook imports, not only those the packaged code names: libraries load
     # optional dependencies themselves (`load_wine(as_frame=True)` needs pandas). Frontend-only
@@ -195,7 +268,13 @@ def _requirements(
             roots.setdefault(root, path)
     from_imports: list[str] = []
     for root, where in sorted(roots.items()):
-        if not root or root in STDLIB or root == package or root in local_modules:
+        if (
+            not root
+            or root in STDLIB
+            or root == package
+            or root in local_modules
+            or root in refused
+        ):
             continue
         requirement, installed = requirement_for(root, recorded, overrides)
         if not installed:

@@ -36,13 +36,26 @@ NOT_FOUND = "NB805"
 INTERNAL_ERROR = "NB806"
 REFUSED = "NB807"
 """Refused before the handler ran: not authenticated, or the XSRF check failed."""
+BEYOND_JSON_LIMITS = "NB808"
+"""JSON nested deeper, or a number larger, than the server accepts."""
+PATH_TOO_LONG = "NB809"
+"""A path longer, or with more segments, than the server resolves."""
+METHOD_NOT_ALLOWED = "NB810"
+CROSS_ORIGIN = "NB811"
+"""A browser request from a page of another site (its Origin is not the server's)."""
+TOO_MUCH_WORK = "NB812"
+"""The notebooks of one request hold more code than the server analyses per request."""
 
 
 def code_for_status(status: int) -> str:
     """The code of an error tornado or jupyter_server raised before our handler's body ran."""
-    return {
+    known = {
         400: INVALID_REQUEST,
         403: REFUSED,
         404: NOT_FOUND,
+        405: METHOD_NOT_ALLOWED,
         413: BODY_TOO_LARGE,
-    }.get(status, INTERNAL_ERROR)
+    }
+    if status in known:
+        return known[status]
+    return INVALID_REQUEST if 400 <= status < 500 else INTERNAL_ERROR

@@ -1,15 +1,18 @@
 """The route table of the nb2pkg server extension and its thin handlers.
 
-Each handler parses its request (``requests.py``), runs one ``nb2pkg.api`` call on the
-extension's worker threads, and writes the result as JSON. Notebook problems are part of
-a 200 answer (as diagnostics); only a refused request gets an error status, always as
-JSON with a diagnostic code, never an HTML page or a traceback.
+Each handler hands its request body to the extension's worker threads, which parse it
+(``requests.py``), resolve its paths, cap its work (``workload.py``) and run one ``nb2pkg.api``
+call; the event loop only receives the answer, so no request can stall the server. Notebook
+problems are part of a 200 answer (as diagnostics); only a refused request gets an error
+status, always as JSON with a diagnostic code, never an HTML page or a traceback, and no
+answer names a path of the server's disk outside its root (``answers.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -22,8 +25,10 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from nb2pkg.server import requests
-from nb2pkg.server.errors import INTERNAL_ERROR, RequestProblem, code_for_status
+from nb2pkg.server.answers import replace_prefixes, with_root_relative_paths
+from nb2pkg.server.errors import CROSS_ORIGIN, INTERNAL_ERROR, RequestProblem, code_for_status
 from nb2pkg.server.options import Nb2pkgServer
+from nb2pkg.server.workload import WorkLimits, check_workload, saved_notebook
 
 T = TypeVar("T")
 
@@ -35,19 +40,49 @@ class Nb2pkgHandler(APIHandler):
         self.server_options = server_options
         self.executor = executor
 
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare
+        try:
+            await super().prepare()
+        except tornado.web.HTTPError:
+            # jupyter_server answers a cross-origin browser request "404 not found"
+            if not self.check_origin():
+                raise RequestProblem(
+                    403,
+                    CROSS_ORIGIN,
+                    "cross-origin request refused: the page that sent it is not served by "
+                    "this Jupyter server",
+                    "use nb2pkg from JupyterLab on this server, or allow the origin with "
+                    "c.ServerApp.allow_origin",
+                ) from None
+            raise
+
     @property
     def root_dir(self) -> str:
         return str(self.settings["server_root_dir"])
 
-    def json_body(self) -> dict[str, Any]:
-        return requests.parse_body(self.request.body or b"", self.server_options.max_body_bytes)
+    @property
+    def limits(self) -> WorkLimits:
+        return WorkLimits(self.server_options.max_code_lines, self.server_options.max_code_chars)
+
+    async def answer(self, work: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Parse the body, run ``work`` on it and serialise its result on a worker thread."""
+        body, limit, root = (
+            self.request.body or b"",
+            self.server_options.max_body_bytes,
+            self.root_dir,
+        )
+
+        def parse_work_and_serialise() -> str:
+            return json.dumps(
+                with_root_relative_paths(work(requests.parse_body(body, limit)), root)
+            )
+
+        text = await self.off_loop(parse_work_and_serialise)
+        self.set_header("Content-Type", "application/json")
+        self.finish(text)
 
     async def off_loop(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, work)
-
-    def reply(self, payload: dict[str, Any]) -> None:
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -93,8 +128,8 @@ class AnalyzeHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        request = requests.analyze_request(self.json_body(), self.root_dir)
-        self.reply(await self.off_loop(lambda: _analyze(request)))
+        root, limits = self.root_dir, self.limits
+        await self.answer(lambda data: _analyze(requests.analyze_request(data, root), limits))
 
 
 class BuildHandler(Nb2pkgHandler):
@@ -102,8 +137,8 @@ class BuildHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        request = requests.build_request(self.json_body(), self.root_dir)
-        self.reply(await self.off_loop(lambda: _build(request, self.root_dir)))
+        root, limits = self.root_dir, self.limits
+        await self.answer(lambda data: _build(requests.build_request(data, root), root, limits))
 
 
 class PreviewHandler(Nb2pkgHandler):
@@ -111,8 +146,8 @@ class PreviewHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        request = requests.preview_request(self.json_body(), self.root_dir)
-        self.reply(await self.off_loop(lambda: _preview(request)))
+        root, limits = self.root_dir, self.limits
+        await self.answer(lambda data: _preview(requests.preview_request(data, root), root, limits))
 
 
 def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
@@ -130,19 +165,22 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
     return executor
 
 
-def _analyze(request: requests.AnalyzeRequest) -> dict[str, Any]:
+def _analyze(request: requests.AnalyzeRequest, limits: WorkLimits) -> dict[str, Any]:
     from nb2pkg import api
 
     if request.notebook is None:
-        return api.analyze_path(request.path, package=request.package)
+        check_workload([saved_notebook(request.path)], limits)
+        return api.analyze_path(request.path, package=request.package, shown=request.display_path)
+    check_workload([request.notebook], limits)
     return api.analyze_notebook(
         request.notebook, request.display_path, package=request.package, path=str(request.path)
     )
 
 
-def _build(request: requests.BuildRequest, root: str) -> dict[str, Any]:
+def _build(request: requests.BuildRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
     from nb2pkg import api
 
+    check_workload((saved_notebook(path) for path in request.notebooks), limits)
     result = api.build(
         list(request.notebooks),
         request.out_dir,
@@ -159,19 +197,25 @@ def _build(request: requests.BuildRequest, root: str) -> dict[str, Any]:
     return payload
 
 
-def _preview(request: requests.PreviewRequest) -> dict[str, Any]:
+def _preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
     """Build into a private temporary folder and return the package's Python modules."""
     from nb2pkg import api
 
+    check_workload([saved_notebook(request.notebook)], limits)
     scratch = Path(tempfile.mkdtemp(prefix="nb2pkg-preview-"))
     try:
         result = api.build(
-            [request.notebook], scratch / "pkg", name=request.name, root=request.notebook.parent
+            [request.notebook],
+            scratch / "pkg",
+            name=request.name,
+            root=request.notebook.parent,
+            settings_stop_at=Path(root),
+            confine_reads_to=Path(root),  # helper modules and data files: inside the root
         )
         payload = result.to_json()
         sources = scratch / "pkg" / "src"
         modules = sorted(sources.rglob("*.py")) if result.ok else []
-        return {
+        answer = {
             "ok": result.ok,
             "package": payload["package"],
             "diagnostics": payload["diagnostics"],
@@ -180,13 +224,16 @@ def _preview(request: requests.PreviewRequest) -> dict[str, Any]:
                 for m in modules
             ],
         }
+        # The scratch folder is the server's business: its paths read as the package's own.
+        hidden = {str(scratch): "<preview>", os.path.realpath(scratch): "<preview>"}
+        return replace_prefixes(answer, hidden)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _shown(path: Path, root: str) -> str:
-    """A path inside the root as the user sees it; any other path unchanged."""
+    """A path inside the root as the user sees it; "" for any other path."""
     try:
         return path.resolve().relative_to(Path(root).resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return ""

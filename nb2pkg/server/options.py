@@ -25,3 +25,17 @@ class Nb2pkgServer(Configurable):
             "responsive while a large notebook is analysed."
         ),
     ).tag(config=True)
+
+    max_code_lines = Int(
+        20_000,
+        help=(
+            "Most lines of cell source the notebooks of one request may hold (each cell counts "
+            "at least one); larger requests are refused with 413 and code NB812, so one request "
+            "cannot hold a worker thread for long. The command line has no such cap."
+        ),
+    ).tag(config=True)
+
+    max_code_chars = Int(
+        1_000_000,
+        help="Most characters of cell source per request (see max_code_lines).",
+    ).tag(config=True)

@@ -19,8 +19,23 @@ class PathOutsideRoot(Exception):
         self.requested = requested
 
 
+MAX_PATH_CHARS = 1024
+"""Longest request path resolved; Linux refuses paths over 4096 bytes anyway."""
+MAX_PATH_SEGMENTS = 64
+"""Most ``/``-separated segments in a request path (resolution costs grow with them)."""
+
+
+class PathTooLong(Exception):
+    """The path is longer, or has more segments, than the server resolves."""
+
+    def __init__(self, requested: str, reason: str) -> None:
+        super().__init__(reason)
+        self.requested = requested
+        self.reason = reason
+
+
 class InvalidPath(Exception):
-    """The path is not a usable relative path (empty, absolute, or with a NUL byte)."""
+    """The path is not a usable relative path (empty, absolute, not Unicode, or with a NUL)."""
 
     def __init__(self, requested: str, reason: str) -> None:
         super().__init__(f"{requested!r}: {reason}")
@@ -31,13 +46,18 @@ class InvalidPath(Exception):
 def resolve_inside(root: str | Path, requested: str) -> Path:
     """The real absolute path of ``requested`` (relative to ``root``), or raise.
 
+    Paths over the bounds are refused before any resolution (``PathTooLong``).
+
     The target need not exist: an output directory that a build will create is resolved
     through its nearest existing parent, which is what ``realpath`` does.
     """
     if not isinstance(requested, str) or not requested.strip():
         raise InvalidPath(str(requested), "the path is empty")
+    check_bounds(requested)
     if "\x00" in requested:
         raise InvalidPath(requested, "the path contains a NUL byte")
+    if not is_valid_unicode(requested):
+        raise InvalidPath(requested, "the path is not valid Unicode (it holds a lone surrogate)")
     if PurePosixPath(requested).is_absolute() or Path(requested).is_absolute():
         raise InvalidPath(requested, "paths are relative to the server's root directory")
     real_root = Path(os.path.realpath(root))
@@ -45,6 +65,28 @@ def resolve_inside(root: str | Path, requested: str) -> Path:
     if real_target != real_root and real_root not in real_target.parents:
         raise PathOutsideRoot(requested)
     return real_target
+
+
+def check_bounds(requested: str) -> None:
+    """Refuse a path over the length or segment bounds, in time linear in its length."""
+    if len(requested) > MAX_PATH_CHARS:
+        raise PathTooLong(
+            requested, f"the path has {len(requested)} characters; the limit is {MAX_PATH_CHARS}"
+        )
+    segments = requested.replace("\\", "/").count("/") + 1
+    if segments > MAX_PATH_SEGMENTS:
+        raise PathTooLong(
+            requested, f"the path has {segments} segments; the limit is {MAX_PATH_SEGMENTS}"
+        )
+
+
+def is_valid_unicode(text: str) -> bool:
+    """False for a string with a lone surrogate (JSON lets ``"\\ud800"`` through)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def relative_to_root(root: str | Path, path: Path) -> str:

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from nb2pkg.api import build
-from tests.helpers import code_cell, run_generated, write_notebook
+from nb2pkg.automark import propose
+from tests.helpers import code_cell, make_notebook, run_generated, run_outputs, write_notebook
 
 
 def _run(out: Path, package: str, expression: str) -> str:
@@ -65,3 +66,38 @@ def test_nbformat_4_4_file_with_cell_ids_is_read(tmp_path: Path) -> None:
     result = build([notebook], tmp_path / "out", root=tmp_path)
     assert result.ok, [d.message for d in result.diagnostics]
     assert "[id a1]" in (tmp_path / "out" / "src" / "old" / "old.py").read_text()
+
+
+def test_a_cell_of_time_magics_is_work_and_its_values_are_returned(tmp_path: Path) -> None:
+    # From a public book notebook: %time binds its statement's names in IPython.
+    sources = [
+        "strings = ['foo', 'bar', 'foobar'] * 3\nmethod1 = []\n",
+        "%time method1 = [x for x in strings if x.startswith('foo')]\n"
+        "%time method2 = [x for x in strings if x[:3] == 'foo']\n",
+    ]
+    notebook = write_notebook(tmp_path / "timed.ipynb", [(s, []) for s in sources])
+    result = build([notebook], tmp_path / "out", auto=True, root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    outputs = run_outputs(tmp_path / "out", "timed", tmp_path)
+    assert outputs["method1"] == outputs["method2"] == ["foo", "foobar"] * 3
+
+
+def test_a_pure_computation_shown_as_a_result_is_display(tmp_path: Path) -> None:
+    # From a public course notebook: cells that only show `10 * np.exp(1)` became steps that
+    # computed a value and returned nothing.
+    sources = [
+        "import math\nimport numpy as np\nvalues = iter([1, 2, 3])\n",
+        "10 * np.exp(1)\n",
+        "math.cos(math.pi)\n",
+        "sum(range(5), -1)\n",
+        "np.random.rand(2)\n",
+        "sum(values)\n",
+        "growth = 10 * np.exp(2)\nrest = list(values)\n",
+    ]
+    notebook = write_notebook(tmp_path / "shown.ipynb", [(s, []) for s in sources])
+    marked = propose(make_notebook([(s, []) for s in sources])["cells"])
+    assert [p.role_tag == "skip" for p in marked] == [False, True, True, True, False, False, False]
+    result = build([notebook], tmp_path / "out", auto=True, root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    outputs = run_outputs(tmp_path / "out", "shown", tmp_path)
+    assert outputs["rest"] == [] and round(outputs["growth"], 6) == 73.890561

@@ -20,7 +20,7 @@ def test_consecutive_cells_become_one_function(tmp_path: Path) -> None:
     plan = analyze_path(notebook)
     assert [f["signature"] for f in plan["functions"]] == [
         "load() -> raw",
-        "prepare(raw) -> scaled",
+        "prepare(raw) -> ordered, scaled",
         "summarise(scaled) -> total",
     ]
     result = build([notebook], tmp_path / "out", root=tmp_path)

@@ -26,7 +26,7 @@ def test_each_run_starts_from_the_literal_again(tmp_path: Path) -> None:
         "import sizes\n"
         "first = sizes.run(track=False)['n']\n"
         "second = sizes.run(track=False)['n']\n"
-        "direct = sizes.grow()\n"
+        "direct = sizes.grow()[0]\n"
         "print(first, second, direct)\n"
     )
     done = subprocess.run(

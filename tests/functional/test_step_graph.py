@@ -46,7 +46,6 @@ def test_graph_records_which_step_each_argument_comes_from(tmp_path: Path) -> No
         "frame": "tag_rows",
     }
     assert nodes["tag_rows"]["outputs"] == ["frame"]
-    assert nodes["tag_rows"]["returns"] == []
     assert nodes["double"]["params"] == ["pause", "scale"]
     assert nodes["combine"]["outputs"] == ["total", "model", "shifted"]
 

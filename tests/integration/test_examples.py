@@ -57,7 +57,7 @@ MUTATING_METHODS = frozenset(
     }
 )  # fmt: skip
 # Cell magics whose body IPython runs as ordinary code in the user namespace.
-TRANSPARENT_MAGICS = frozenset({"time", "timeit", "capture"})
+TRANSPARENT_MAGICS = frozenset({"time", "capture"})
 
 
 def test_there_are_at_least_three_examples() -> None:

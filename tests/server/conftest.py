@@ -13,7 +13,7 @@ import pytest
 # pytest-jupyter registers no entry point: its fixtures and hooks are imported here,
 # so they apply to this folder only.
 from pytest_jupyter.jupyter_server import *  # noqa: F403
-from server_notebooks import BODY_LIMIT
+from server_notebooks import BODY_LIMIT, WORK_LIMIT_LINES
 from traitlets.config import Config
 
 
@@ -22,7 +22,7 @@ def jp_server_config() -> Config:
     return Config(
         {
             "ServerApp": {"jpserver_extensions": {"nb2pkg": True}},
-            "Nb2pkgServer": {"max_body_bytes": BODY_LIMIT},
+            "Nb2pkgServer": {"max_body_bytes": BODY_LIMIT, "max_code_lines": WORK_LIMIT_LINES},
         }
     )
 

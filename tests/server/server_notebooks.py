@@ -6,6 +6,8 @@ from typing import Any
 
 BODY_LIMIT = 256 * 1024
 """A small request limit (set in conftest's server config) so the 413 test needs no huge body."""
+WORK_LIMIT_LINES = 2000
+"""A small cap on the lines of code per request (conftest's server config), for the NB812 tests."""
 
 
 def code_cell(cell_id: str, source: str, tags: list[str] | None = None) -> dict[str, Any]:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.server.paths import InvalidPath, PathOutsideRoot, relative_to_root, resolve_inside
+from nb2pkg.server.answers import with_root_relative_paths
+from nb2pkg.server.paths import (
+    InvalidPath,
+    PathOutsideRoot,
+    PathTooLong,
+    relative_to_root,
+    resolve_inside,
+)
 
 
 def test_paths_inside_the_root_resolve_to_real_paths(tmp_path: Path) -> None:
@@ -58,3 +65,28 @@ def test_a_root_reached_through_a_symlink_still_confines(tmp_path: Path) -> None
 def test_unusable_paths_are_invalid(tmp_path: Path, bad: str) -> None:
     with pytest.raises(InvalidPath):
         resolve_inside(tmp_path, bad)
+
+
+@pytest.mark.parametrize(
+    "bad", ["a" * 1025, "a/" * 64 + "x.ipynb", "a\\" * 70 + "x", "/" * 100_000]
+)
+def test_paths_over_the_bounds_are_refused(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(PathTooLong):
+        resolve_inside(tmp_path, bad)
+
+
+def test_a_path_at_the_bounds_resolves(tmp_path: Path) -> None:
+    at_bounds = "/".join(["a"] * 63 + ["x.ipynb"])
+    assert resolve_inside(tmp_path, at_bounds) == tmp_path.resolve().joinpath(*at_bounds.split("/"))
+
+
+def test_answers_show_the_root_and_its_parents_relative(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    answer = {
+        "diagnostics": [f"{root}/sub/nb.ipynb:3: bad", f"out {tmp_path}/pkg is outside", str(root)],
+        "n": 3,
+    }
+    assert with_root_relative_paths(answer, str(root)) == {
+        "diagnostics": ["sub/nb.ipynb:3: bad", "out ../pkg is outside", "."],
+        "n": 3,
+    }

@@ -5,6 +5,7 @@ Short sources, one fact each, in the manner of LibCST's own tests.
 
 from __future__ import annotations
 
+import libcst as cst
 import pytest
 
 from nb2pkg.analysis.cell import analyze_cell
@@ -390,3 +391,61 @@ def test_analysis_is_cached_by_source() -> None:
     source = "cached_value = compute_once()\n"
 
     assert analyze_cell(source) is analyze_cell(source)
+
+
+# ------------------------------------------------------------------ cost grows with the cell
+
+
+class CountedName(str):
+    """A name that counts how often it is compared with another: each list scan compares."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        CountedName.comparisons += 1
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        CountedName.comparisons += 1
+        return str.__ne__(self, other)
+
+    __hash__ = str.__hash__
+
+
+class _CountNames(cst.CSTTransformer):
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return updated_node.with_changes(value=CountedName(updated_node.value))
+
+
+def long_cell(lines: int) -> str:
+    """Nearly every line binds a new name from earlier ones, reads, mutates or holds a path."""
+    body = ["v0 = 1"]
+    for index in range(1, lines):
+        body.append(
+            (
+                f"v{index} = v{index - 1} + 1",
+                f"items_{index} = [v{index - 1} * j for j in range(3)]",
+                f"items_{index - 1}.append(v{index - 2})",
+                f"path_{index} = 'data/file_{index}.csv'",
+            )[index % 4]
+        )
+    return "\n".join(body) + "\n"
+
+
+def name_comparisons(lines: int) -> int:
+    CountedName.comparisons = 0
+    parsed = analyze_cell.__wrapped__(long_cell(lines))
+    assert parsed.module is not None and len(parsed.analysis.binds) > lines // 2
+    return CountedName.comparisons
+
+
+def test_name_comparisons_grow_linearly_with_the_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a parser whose names count their comparisons (the real parser, names wrapped)
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda code: parse(code).visit(_CountNames()))
+    # When cells of 200 and 400 lines, each binding hundreds of names, are analysed
+    short, long = name_comparisons(200), name_comparisons(400)
+    # Then a few comparisons per line suffice, twice as many for twice the lines: looking a
+    # name up among those bound before is a hash lookup, not a scan of every earlier name
+    assert long <= 10 * 400
+    assert long <= 2.5 * short

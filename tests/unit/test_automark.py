@@ -167,8 +167,18 @@ def test_imports_with_displays_or_plots_stay_unmarked_so_the_imports_count(sourc
 
 
 def test_calls_on_a_figure_from_an_earlier_cell_are_plots() -> None:
-    cells = [_code("fig, ax = plt.subplots()"), _code("ax.set_xlim(0, 1)\nfig.savefig('a.png')")]
+    cells = [_code("fig, ax = plt.subplots()"), _code("ax.set_xlim(0, 1)\nax.set_title('a')")]
     assert _roles(cells) == ["skip", "skip"]
+
+
+def test_a_plot_saved_to_a_file_is_work_and_so_is_the_figure_it_draws_on() -> None:
+    cells = [_code("fig, ax = plt.subplots()"), _code("ax.set_xlim(0, 1)\nfig.savefig('a.png')")]
+    assert _roles(cells) == ["function:step", "function:step"]
+
+
+def test_a_plot_drawing_from_the_global_random_generator_is_work() -> None:
+    cells = [_code("plt.scatter(np.random.rand(5), np.random.rand(5))")]
+    assert _roles(cells) == ["function:step"]
 
 
 def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:

@@ -228,7 +228,7 @@ def test_module_tags_place_steps_in_submodules() -> None:
 def test_returns_are_the_names_later_packaged_cells_read_in_binding_order() -> None:
     result = plan(
         ("a = 1\nb = 2\nc = 3", ["function:f"]),
-        ("d = c + a", ["function:g"]),
+        ("d = c + a\nb = d", ["function:g"]),
     )
 
     assert step(result, "f").returns == ("a", "c")
@@ -239,21 +239,27 @@ def test_reads_of_an_unmarked_cell_do_not_make_returns() -> None:
     result = plan(
         ("a = 1\nb = 2", ["function:f"]),
         ("print(a)", []),
+        ("a = 3", ["function:g"]),
     )
 
     assert step(result, "f").returns == ("b",)
 
 
-def test_with_no_later_reader_the_last_assignment_is_returned() -> None:
-    result = plan(("a = 1\nb, c = 2, 3\nprint(a)", ["function:f"]))
+def test_values_the_notebook_ends_with_are_returned() -> None:
+    result = plan(
+        ("a = 1\nb, c = 2, 3\nfor i in range(2):\n    pass\nprint(a)", ["function:f"]),
+        ("c = 4", ["function:g"]),
+    )
 
-    assert step(result, "f").returns == ("b", "c")
+    assert step(result, "f").returns == ("a", "b")
+    assert step(result, "g").returns == ("c",)
 
 
 def test_test_cells_read_step_outputs_through_fixtures() -> None:
     result = plan(
         ("a = 1\nb = 2", ["function:f"]),
         ("assert a == 1", ["test:a_is_one"]),
+        ("b = 3", ["function:g"]),
     )
 
     (test,) = result.tests
@@ -339,7 +345,7 @@ def test_in_place_mutation_of_an_input_shows_in_the_signature() -> None:
     )
 
     assert step(result, "extend").mutates == ("df",)
-    assert step(result, "extend").signature == "extend(df)  [mutates: df]"
+    assert step(result, "extend").signature == "extend(df) -> df  [mutates: df]"
     (note,) = diagnostics(result, "NB307")
     assert note.severity is Severity.INFO
 

@@ -36,9 +36,6 @@ def test_plain_python_is_returned_untouched() -> None:
     ("source", "kept", "name"),
     [
         ("%time model = fit(X, y)\n", ["model = fit(X, y)"], "time"),
-        ("%timeit total = sum(xs)\n", ["total = sum(xs)"], "timeit"),
-        ("%timeit -n 3 total = sum(xs)\n", ["total = sum(xs)"], "timeit"),
-        ("%timeit -n 3 -r 2 total = sum(xs)\n", ["total = sum(xs)"], "timeit"),
     ],
 )
 def test_time_line_magics_keep_their_statement(source: str, kept: list[str], name: str) -> None:
@@ -46,7 +43,22 @@ def test_time_line_magics_keep_their_statement(source: str, kept: list[str], nam
     assert actions(source) == [("line-magic", name, 1, "unwrapped")]
 
 
-@pytest.mark.parametrize("magic", ["%%time", "%%timeit", "%%capture", "%%capture captured"])
+@pytest.mark.parametrize(
+    "source", ["%timeit total = sum(xs)\n", "%timeit -n 3 -r 2 total = sum(xs)\n"]
+)
+def test_timeit_binds_nothing_so_it_is_dropped(source: str) -> None:
+    assert statements(source) == []
+    assert actions(source) == [("line-magic", "timeit", 1, "dropped")]
+
+
+def test_a_timeit_cell_is_dropped() -> None:
+    result = to_python("%%timeit\nx = load()\n")
+
+    assert result.source == ""
+    assert [(m.kind, m.action) for m in result.magics] == [("cell-magic", "dropped")]
+
+
+@pytest.mark.parametrize("magic", ["%%time", "%%prun", "%%capture", "%%capture captured"])
 def test_timing_and_capture_cell_magics_keep_their_body(magic: str) -> None:
     source = f"{magic}\nx = load()\n# a comment\ny = x + 1\n"
 

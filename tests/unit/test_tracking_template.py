@@ -8,10 +8,13 @@ imports) is in tests/integration/test_tracking.py.
 from __future__ import annotations
 
 import math
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import mlflow
@@ -67,6 +70,13 @@ def steps(fail_in: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "evaluate", {"accuracy": 0.875, "n_errors": 3, "report": "fine", "passed": True}
 
 
+STEP_CELLS = {
+    "load": "demo.ipynb [id cell-load]",
+    "train": "demo.ipynb [id cell-train]",
+    "evaluate": "demo.ipynb [id cell-evaluate]",
+}
+
+
 def run_pipeline(fail_in: str | None = None, **options: Any) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     with tracking.pipeline_run(
@@ -76,7 +86,7 @@ def run_pipeline(fail_in: str | None = None, **options: Any) -> dict[str, Any]:
         tags=BUILD_TAGS,
         **options,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(fail_in)):
+        for step_name, values in recorder.timed(steps(fail_in), STEP_CELLS):
             outputs.update(values)
             if step_name == "evaluate":
                 recorder.log_metrics(values)
@@ -191,13 +201,18 @@ def test_an_empty_git_commit_sets_no_source_commit(store_uri: str, experiment: s
 
 
 def test_failing_step_fails_the_run_and_still_raises(store_uri: str, experiment: str) -> None:
-    with pytest.raises(ValueError, match="cannot train on ten rows"):
+    with pytest.raises(ValueError, match="cannot train on ten rows") as raised:
         run_pipeline(fail_in="train")
 
     [run] = runs_of(store_uri, experiment)
     assert run.info.status == "FAILED"
     assert run.data.tags["nb2pkg.error"] == "ValueError: cannot train on ten rows"
     assert run.data.tags["nb2pkg.last_completed_step"] == "load"
+    assert run.data.tags["nb2pkg.failed_step"] == "train"
+    assert tracking.describe_failure(raised.value).startswith(
+        "Step `train` (demo.ipynb [id cell-train]) failed: ValueError: cannot train on ten "
+        "rows. Fix the cell in the notebook"
+    )
     assert "step_seconds.load" in run.data.metrics
     assert "step_seconds.train" not in run.data.metrics
     assert mlflow.active_run() is None
@@ -404,3 +419,82 @@ def _experiment_exists(store_uri: str, name: str) -> bool:
 
 def _create_experiment(store_uri: str, name: str) -> str:
     return MlflowClient(store_uri).create_experiment(name)
+
+
+# ------------------------------------------------------------------ failing fast
+
+
+def test_an_untracked_failing_step_is_described_with_its_cell() -> None:
+    with pytest.raises(ValueError) as raised:
+        run_pipeline(fail_in="train", track=False)
+
+    described = tracking.describe_failure(raised.value)
+
+    assert described.startswith("Step `train` (demo.ipynb [id cell-train]) failed:")
+    assert described.endswith("To see the traceback, run again with --debug.")
+    assert "\n" not in described
+
+
+def test_a_failure_outside_the_steps_names_no_step() -> None:
+    assert run_pipeline(track=False)["accuracy"] == 0.875
+    described = tracking.describe_failure(KeyError("model"))
+    assert described == (
+        "The pipeline failed: KeyError: 'model'. To see the traceback, run again with --debug."
+    )
+
+
+def test_an_unwritable_embedded_store_fails_before_any_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file where the store's folder would be\n")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{not_a_folder}/mlflow.db")
+    ran: list[str] = []
+
+    with (
+        pytest.raises(tracking.TrackingUnavailable) as raised,
+        tracking.pipeline_run(package="demo", version="1", params={}, tags={}),
+    ):
+        ran.append("a step")
+
+    assert ran == []
+    message = tracking.describe_failure(raised.value)
+    assert message.startswith(f"Cannot write the MLflow store sqlite:///{not_a_folder}/mlflow.db:")
+    assert f"{not_a_folder} is not a folder" in message
+    assert "--no-track" in message and "MLFLOW_TRACKING_URI" in message
+
+
+def test_a_refused_server_fails_at_once_and_leaves_mlflows_request_settings_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_TIMEOUT", raising=False)
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
+
+    with (
+        pytest.raises(tracking.TrackingUnavailable, match="connection refused"),
+        tracking.pipeline_run(package="demo", version="1", params={}, tags={}),
+    ):
+        pass
+
+    assert "MLFLOW_HTTP_REQUEST_TIMEOUT" not in os.environ
+    assert "MLFLOW_HTTP_REQUEST_MAX_RETRIES" not in os.environ
+
+
+def test_a_silent_server_is_given_the_users_own_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{listener.getsockname()[1]}")
+        monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "1")
+
+        with (
+            pytest.raises(tracking.TrackingUnavailable, match="did not answer within 1 s"),
+            tracking.pipeline_run(package="demo", version="1", params={}, tags={}),
+        ):
+            pass
+
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "1"

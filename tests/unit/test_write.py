@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nb2pkg import install
 from nb2pkg.manifest import MANIFEST_PATH, Manifest, file_hashes, load, parse
 from nb2pkg.model import ApiSnapshot, Diagnostic, EmittedFile
 from nb2pkg.write import (
@@ -19,6 +20,8 @@ from nb2pkg.write import (
     WriteResult,
     changed_files,
     differences,
+    finish_interrupted,
+    interrupted,
     write_package,
 )
 
@@ -41,7 +44,8 @@ def build(
     force: bool = False,
     after_each_file: FileHook | None = None,
 ) -> tuple[WriteResult | None, list[Diagnostic]]:
-    """Write as a build does: with the manifest read from the output directory."""
+    """Write as a build does: finish a killed build, then read the manifest and write."""
+    assert finish_interrupted(out) == []
     previous, problems = load(out)
     assert problems == []
     return write_package(out, files, previous, force=force, after_each_file=after_each_file)
@@ -516,3 +520,157 @@ def test_confined_build_inside_the_root_writes(tmp_path: Path) -> None:
     root = tmp_path / "root"
     result, problems = write_package(root / "pkg", V1, None, confine_to=root)
     assert problems == [] and result is not None
+
+
+# --------------------------------------------------------------------------- killed builds
+
+KILLED = -9  # a child's return code after SIGKILL
+
+
+def _install_then_die(out: Path, files: list[EmittedFile], force: bool, kill_at: int) -> None:
+    """Child process: a build that kills itself (SIGKILL) right after its ``kill_at``-th file."""
+    import signal
+
+    installed: list[str] = []
+
+    def die(path: str) -> None:
+        installed.append(path)
+        if len(installed) == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    previous, _ = load(out)
+    write_package(out, files, previous, force=force, after_each_file=die)
+    os._exit(0)  # fewer files than kill_at: the install ended normally
+
+
+def _killed_at(out: Path, files: list[EmittedFile], kill_at: int, *, force: bool = False) -> int:
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=_install_then_die, args=(out, files, force, kill_at))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode is not None, "the build neither finished nor died"
+    return child.exitcode
+
+
+def package_files(files: list[EmittedFile]) -> dict[str, bytes]:
+    return {f.path: f.content.encode() for f in files}
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_build_killed_after_any_installed_file_is_finished_by_the_next_one(
+    tmp_path: Path, force: bool
+) -> None:
+    touched = {f.path for f in V2} - {"src/demo/a.py"} | {"src/demo/old.py"}
+    for kill_at in range(1, len(touched) + 1):
+        out = tmp_path / f"killed-after-{kill_at}"
+        build(out, V1)
+        if force:
+            (out / "src/demo/b.py").write_text("B = 1  # tuned by hand\n")
+
+        assert _killed_at(out, V2, kill_at, force=force) == KILLED
+
+        assert interrupted(out)
+        assert finish_interrupted(out) == []
+        assert not interrupted(out)
+        on_disk = snapshot(out)
+        backups = {p: b for p, b in on_disk.items() if p.startswith(".nb2pkg/backup/")}
+        assert {p: b for p, b in on_disk.items() if p not in backups} == package_files(V2)
+        assert dirs(out / ".nb2pkg") == (
+            {"backup", "backup/1", "backup/1/src", "backup/1/src/demo"} if force else set()
+        )
+        assert backups == (
+            {".nb2pkg/backup/1/src/demo/b.py": b"B = 1  # tuned by hand\n"} if force else {}
+        )
+        # The next build goes on from the new package: nothing is taken for a hand edit.
+        result, problems = build(out, V1)
+        assert problems == [] and result is not None
+        assert snapshot(out) == {**package_files(V1), **backups}
+
+
+def test_a_build_killed_while_undoing_a_failed_write_is_undone_by_the_next_one(
+    tmp_path: Path,
+) -> None:
+    for kill_at in range(1, 6):
+        out = tmp_path / f"killed-after-{kill_at}"
+        build(out, V1)
+        before = snapshot(out)
+        assert _killed_at(out, V2, kill_at) == KILLED
+        (staging,) = install.pending(out)
+        journal, _ = install.load(out, staging)
+        journal.save(install.BACKWARD)  # as the write does before it starts undoing
+
+        assert finish_interrupted(out) == []
+
+        assert snapshot(out) == before
+        assert dirs(out / ".nb2pkg") == set()
+
+
+def test_a_build_killed_before_its_journal_leaves_the_package_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    before = snapshot(out)
+    staging = out / ".nb2pkg/tmp-staged-only"
+    (staging / "new/src/demo").mkdir(parents=True)
+    (staging / "new/src/demo/b.py").write_text("B = 2\n")
+
+    assert not interrupted(out)
+    result, problems = build(out, V2)
+
+    assert problems == [] and result is not None
+    assert snapshot(out) == package_files(V2) != before
+
+
+def test_a_damaged_journal_stops_the_build_and_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    build(out, V1)
+    assert _killed_at(out, V2, 2) == KILLED
+    (staging,) = install.pending(out)
+    (staging / install.JOURNAL).write_text(
+        '{"format": 1, "direction": "forward", "steps": [{"path": "../../etc/passwd"}]}'
+    )
+    before = snapshot(out)
+
+    problems = finish_interrupted(out)
+
+    assert [p.code for p in problems] == ["NB513"]
+    assert "../../etc/passwd" in problems[0].message and str(staging) in problems[0].hint
+    assert snapshot(out) == before
+    previous, _ = load(out)
+    result, problems = write_package(out, V2, previous)
+    assert result is None and [p.code for p in problems] == ["NB513"]
+    assert snapshot(out) == before
+
+
+def test_force_backs_up_a_symbolic_link_as_the_link_not_what_it_points_to(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the package\n")
+    build(out, V1)
+    (out / "README.md").unlink()
+    (out / "README.md").symlink_to(secret)
+
+    result, problems = build(out, V2, force=True)
+
+    assert problems == [] and result is not None and result.backup_dir is not None
+    kept = result.backup_dir / "README.md"
+    assert kept.is_symlink() and os.readlink(kept) == str(secret)
+    assert (out / "README.md").read_text() == "v2 readme\n" and not (out / "README.md").is_symlink()
+    assert secret.read_text() == "not for the package\n"
+
+
+def test_a_confined_build_does_not_finish_an_install_that_a_link_leads_outside(
+    tmp_path: Path,
+) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    out = root / "pkg"
+    build(out, V1)
+    assert _killed_at(out, V2, 2) == KILLED
+    (out / "src/demo").rename(outside)
+    (out / "src/demo").symlink_to(outside, target_is_directory=True)
+    before = snapshot(outside)
+
+    problems = finish_interrupted(out, confine_to=root)
+
+    assert {p.code for p in problems} == {"NB512"}
+    assert snapshot(outside) == before
+    assert interrupted(out)

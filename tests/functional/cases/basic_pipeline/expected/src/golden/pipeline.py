@@ -17,6 +17,13 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS = frozenset({"summarise"})
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
+STEP_CELLS: dict[str, str] = {
+    "load_scores": "input.ipynb [id c03]",
+    "scale_scores": "input.ipynb [id c06]",
+    "summarise": "input.ipynb [id c07]",
+}
 
 
 def steps(
@@ -64,7 +71,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)

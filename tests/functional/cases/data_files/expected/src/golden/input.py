@@ -23,7 +23,6 @@ def read_sales(sales_path: str = 'data/sales.csv'):
     """
     with open(sales_path, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    len(rows)
     return rows
 
 
@@ -36,11 +35,11 @@ def total_by_region(rows, minimum: int = 1):
         minimum: pipeline parameter (default 1).
 
     Returns:
-        totals
+        totals, amount
     """
     totals = {}
     for row in rows:
         amount = int(row['amount'])
         if amount >= minimum:
             totals[row['region']] = totals.get(row['region'], 0) + amount
-    return totals
+    return totals, amount

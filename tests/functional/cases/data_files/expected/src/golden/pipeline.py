@@ -17,6 +17,12 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
+STEP_CELLS: dict[str, str] = {
+    "read_sales": "input.ipynb [id d3]",
+    "total_by_region": "input.ipynb [id d4]",
+}
 
 
 def steps(
@@ -27,8 +33,8 @@ def steps(
     """Run the steps in notebook order, yielding each step's name and outputs."""
     rows = read_sales(sales_path=sales_path)
     yield "read_sales", {"rows": rows}
-    totals = total_by_region(rows, minimum=minimum)
-    yield "total_by_region", {"totals": totals}
+    totals, amount = total_by_region(rows, minimum=minimum)
+    yield "total_by_region", {"totals": totals, "amount": amount}
 
 
 def run(
@@ -55,7 +61,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
@@ -81,8 +87,8 @@ GRAPH: dict[str, dict[str, Any]] = {
         "needs": ["read_sales"],
         "inputs": {"rows": "read_sales"},
         "params": ["minimum"],
-        "outputs": ["totals"],
-        "returns": ["totals"],
+        "outputs": ["totals", "amount"],
+        "returns": ["totals", "amount"],
     },
 }
 

@@ -31,11 +31,11 @@ def read_records():
     """Step `read_records` of input.ipynb.
 
     Returns:
-        records
+        lines, records
     """
     lines = ['a,1', 'b,2.5']
     records = [parse(l) for l in lines]
-    return records
+    return lines, records
 
 
 # nb2pkg: input.ipynb [id c03]

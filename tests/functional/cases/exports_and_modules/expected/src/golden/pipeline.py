@@ -18,14 +18,21 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
+STEP_CELLS: dict[str, str] = {
+    "read_records": "input.ipynb [id c01]",
+    "summarise": "input.ipynb [id c02]",
+    "collect_names": "input.ipynb [id c03]",
+}
 
 
 def steps() -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
-    records = read_records()
-    yield "read_records", {"records": records}
-    first = summarise(records)
-    yield "summarise", {"first": first}
+    lines, records = read_records()
+    yield "read_records", {"lines": lines, "records": records}
+    total, banner, first = summarise(records)
+    yield "summarise", {"total": total, "banner": banner, "first": first}
     names = collect_names(records)
     yield "collect_names", {"names": names}
 
@@ -48,7 +55,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
@@ -65,8 +72,8 @@ GRAPH: dict[str, dict[str, Any]] = {
         "needs": [],
         "inputs": {},
         "params": [],
-        "outputs": ["records"],
-        "returns": ["records"],
+        "outputs": ["lines", "records"],
+        "returns": ["lines", "records"],
     },
     "summarise": {
         "module": "reporting",
@@ -74,8 +81,8 @@ GRAPH: dict[str, dict[str, Any]] = {
         "needs": ["read_records"],
         "inputs": {"records": "read_records"},
         "params": [],
-        "outputs": ["first"],
-        "returns": ["first"],
+        "outputs": ["total", "banner", "first"],
+        "returns": ["total", "banner", "first"],
     },
     "collect_names": {
         "module": "input",

@@ -20,9 +20,9 @@ def summarise(records):
         records: output of `read_records`.
 
     Returns:
-        first
+        total, banner, first
     """
     total = sum(r.value for r in records)
     banner = shout(helpers.describe(total))
     first = parse('z,3')
-    return first
+    return total, banner, first

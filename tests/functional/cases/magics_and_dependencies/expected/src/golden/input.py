@@ -44,6 +44,10 @@ def touch_area(area):
 
     Args:
         area: output of `compute_area`.
+
+    Returns:
+        area
     """
     for factor in range(2):
         area = area * 1
+    return area

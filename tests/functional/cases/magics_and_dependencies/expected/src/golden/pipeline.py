@@ -17,6 +17,13 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
+STEP_CELLS: dict[str, str] = {
+    "compute_area": "input.ipynb [id c01]",
+    "compute_circumference": "input.ipynb [id c02]",
+    "touch_area": "input.ipynb [id c03]",
+}
 
 
 def steps() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -25,8 +32,8 @@ def steps() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "compute_area", {"radius": radius, "area": area}
     circumference = compute_circumference(radius)
     yield "compute_circumference", {"circumference": circumference}
-    touch_area(area)
-    yield "touch_area", {}
+    area = touch_area(area)
+    yield "touch_area", {"area": area}
 
 
 def run(
@@ -47,7 +54,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
@@ -82,8 +89,8 @@ GRAPH: dict[str, dict[str, Any]] = {
         "needs": ["compute_area"],
         "inputs": {"area": "compute_area"},
         "params": [],
-        "outputs": [],
-        "returns": [],
+        "outputs": ["area"],
+        "returns": ["area"],
     },
 }
 

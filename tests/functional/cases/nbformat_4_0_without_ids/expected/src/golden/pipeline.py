@@ -17,6 +17,12 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
+STEP_CELLS: dict[str, str] = {
+    "make_square": "input.ipynb [id hbb9a73a79cf]",
+    "make_cube": "input.ipynb [id h98fd1171e89]",
+}
 
 
 def steps(
@@ -52,7 +58,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 
@@ -12,8 +14,28 @@ def _value(text: str) -> Any:
     """A Python literal (number, list, dict...) if the text is one, else the text."""
     try:
         return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return text
+
+
+def _literal(kind: type | None) -> Callable[[str], Any]:
+    """An option type: a Python literal, of the type of the default when there is one."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a Python literal such as 3, 'text' or [1, 2]"
+            ) from None
+        if kind is not None and not isinstance(value, kind):
+            raise argparse.ArgumentTypeError(
+                f"expected a {kind.__name__} like the default, got {type(value).__name__} {text!r}"
+            )
+        return value
+
+    parse.__name__ = kind.__name__ if kind is not None else "literal"
+    return parse
 
 
 def _summary(value: Any) -> str:
@@ -33,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--threshold", dest="threshold", type=int, default=3, help="pipeline parameter (default: %(default)s)")
     run_parser.add_argument("--offset", dest="offset", type=_value, required=True, help="defined only by unmarked cell 4")
     run_parser.add_argument("--no-track", action="store_true", help="do not log the run to MLflow")
+    run_parser.add_argument("--debug", dest="nb2pkg:debug", action="store_true", help="on failure, show the traceback")
     commands.add_parser("graph", add_help=False, help="print the step graph: graph [--format text|dot|mermaid]")
     commands.add_parser("run-step", add_help=False, help="run one step from stored inputs: run-step NAME --inputs URL --outputs URL")
     return parser
@@ -48,14 +71,20 @@ def main(argv: list[str] | None = None) -> int:
     from . import tracking
     from .pipeline import run
 
-    params = {k: v for k, v in vars(args).items() if k not in ("command", "no_track")}
+    debug = getattr(args, "nb2pkg:debug")
+    params = {
+        k: v for k, v in vars(args).items() if k not in ("command", "no_track", "nb2pkg:debug")
+    }
     try:
         outputs = run(**params, track=not args.no_track)
-    except Exception:
+    except Exception as error:
+        if debug:
+            traceback.print_exc()
+        print(tracking.describe_failure(error, debug_flag="--debug"), file=sys.stderr)
         failed = tracking.describe_last_run() if not args.no_track else None
         if failed:
             print(failed, file=sys.stderr)
-        raise
+        return 1
     for name, value in outputs.items():
         print(f"{name}: {_summary(value)}")
     where = tracking.describe_last_run() if not args.no_track else None

@@ -45,11 +45,15 @@ def add_y(rows, offset):
         rows: output of `drop_small`.
         offset: input the notebook computed outside the package.
 
+    Returns:
+        rows
+
     Changes in place: rows.
     """
     for r in rows:
         r['y'] = r['x'] + offset
     rows.append({'x': 0, 'y': offset})
+    return rows
 
 
 # nb2pkg: input.ipynb [id c05]
@@ -57,7 +61,7 @@ def order(rows, threshold: int = 3):
     """Step `order` of input.ipynb.
 
     Args:
-        rows: output of `drop_small`.
+        rows: output of `add_y`.
         threshold: pipeline parameter (default 3).
 
     Returns:

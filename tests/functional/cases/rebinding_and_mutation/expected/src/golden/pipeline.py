@@ -17,6 +17,15 @@ PACKAGE = "golden"
 VERSION = "0.1.0"
 AUTOLOG = False
 METRIC_STEPS: frozenset[str] = frozenset()
+# Each step, in order, and the notebook cell it was built from (for error messages;
+# the cell id, not its number, so that moving other cells changes nothing here).
+STEP_CELLS: dict[str, str] = {
+    "load": "input.ipynb [id c01]",
+    "drop_small": "input.ipynb [id c02]",
+    "add_y": "input.ipynb [id c04]",
+    "order": "input.ipynb [id c05]",
+    "count_big": "input.ipynb [id c06]",
+}
 
 
 def steps(
@@ -29,8 +38,8 @@ def steps(
     yield "load", {"rows": rows}
     rows = drop_small(rows)
     yield "drop_small", {"rows": rows}
-    add_y(rows, offset)
-    yield "add_y", {}
+    rows = add_y(rows, offset)
+    yield "add_y", {"rows": rows}
     rows, big = order(rows, threshold=threshold)
     yield "order", {"rows": rows, "big": big}
     count = count_big(big)
@@ -61,7 +70,7 @@ def run(
         track=track,
         autolog=AUTOLOG,
     ) as recorder:
-        for step_name, values in recorder.timed(steps(**params)):
+        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
             outputs.update(values)
             if step_name in METRIC_STEPS:
                 recorder.log_metrics(values)
@@ -97,7 +106,7 @@ GRAPH: dict[str, dict[str, Any]] = {
         "inputs": {"rows": "drop_small"},
         "params": ["offset"],
         "outputs": ["rows"],
-        "returns": [],
+        "returns": ["rows"],
     },
     "order": {
         "module": "input",

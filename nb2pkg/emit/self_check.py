@@ -1,0 +1,293 @@
+"""The self-check of a rendered package: each generated file holds what the plan intended.
+
+Every Python file is parsed, and each file nb2pkg writes itself is compared, statement by
+statement at its top level, with an outline derived from the plan (not from the text): its
+docstrings are plain string constants holding the intended text, its definitions carry the
+intended names, and an ``export`` cell contributes exactly its own statements. A file name,
+title or markdown text that broke out of its literal or comment would add or change a
+statement, and is caught here before anything is written. ``pyproject.toml`` is parsed as TOML
+and its name, version, description and dependencies compared with the plan.
+
+Diagnostic codes (all mean a bug in nb2pkg; the build stops and writes nothing):
+  NB901 a generated Python file does not parse
+  NB902 a generated Python file does not have the statements the plan intended
+  NB903 the generated ``pyproject.toml`` is not valid TOML or does not say what the plan intended
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+import tomllib
+
+from nb2pkg.emit.modules import module_docstring, statements_to_drop
+from nb2pkg.emit.pipeline_files import init_docstring, run_docstring
+from nb2pkg.emit.project_files import description, distribution_name
+from nb2pkg.model import Diagnostic, EmittedFile, Location, Role, Severity
+from nb2pkg.plan.package_plan import PackagePlan
+
+_HINT = "this is a bug in nb2pkg; please report it with the notebook. Nothing was written."
+
+
+@dataclass(frozen=True)
+class _Expect:
+    """One expected top-level statement (``imports``: any number of import statements)."""
+
+    kind: str
+    name: str = ""
+    value: object = None
+    """A docstring's text, an assignment's constant value, or an exact statement's dump."""
+
+
+def check_package(
+    plan: PackagePlan, version: str, files: Sequence[EmittedFile]
+) -> list[Diagnostic]:
+    outlines = _outlines(plan, version)
+    problems: list[Diagnostic] = []
+    for file in files:
+        if file.path == "pyproject.toml":
+            problems += _check_pyproject(plan, version, file)
+        if not file.path.endswith(".py"):
+            continue
+        tree, problem = _parse(file)
+        if tree is None:
+            problems.append(problem)  # type: ignore[arg-type]
+            continue
+        expected = outlines.get(file.path)
+        if expected is not None:
+            mismatch = _compare(tree.body, expected)
+            if mismatch is not None:
+                line, what = mismatch
+                problems.append(_internal("NB902", file.path, line, what))
+    return problems
+
+
+def _parse(file: EmittedFile) -> tuple[ast.Module | None, Diagnostic | None]:
+    try:
+        tree = ast.parse(file.content, file.path)
+        compile(tree, file.path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return None, _internal(
+            "NB901",
+            file.path,
+            exc.lineno,
+            f"does not compile ({exc.msg}, line {exc.lineno})",
+            exc.text.rstrip() if exc.text else None,
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return None, _internal(
+            "NB901", file.path, None, f"does not compile ({type(exc).__name__}: {exc})"
+        )
+    return tree, None
+
+
+def _internal(
+    code: str, path: str, line: int | None, what: str, source_line: str | None = None
+) -> Diagnostic:
+    return Diagnostic(
+        code,
+        Severity.ERROR,
+        f"internal error: generated {path} {what}",
+        Location(path, line=line),
+        _HINT,
+        source_line,
+    )
+
+
+# ------------------------------------------------------------------------ outlines
+
+
+def _outlines(plan: PackagePlan, version: str) -> dict[str, list[_Expect]]:
+    src = f"src/{plan.package}"
+    outlines = {f"{src}/{module}.py": _module_outline(plan, module) for module in plan.modules}
+    outlines[f"{src}/pipeline.py"] = [
+        _Expect("doc"),
+        _Expect("imports"),
+        _Expect("assign", "PACKAGE", plan.package),
+        _Expect("assign", "VERSION", version),
+        _Expect("assign", "AUTOLOG", plan.autolog),
+        _Expect("assign", "METRIC_STEPS"),
+        _Expect("assign", "STEP_CELLS"),
+        _Expect("def", "steps"),
+        _Expect("def", "run", run_docstring(plan)),
+        _Expect("assign", "GRAPH"),
+        _Expect("def", "graph"),
+    ]
+    outlines[f"{src}/__init__.py"] = [
+        _Expect("doc", value=init_docstring(plan)),
+        _Expect("assign", "__version__", version),
+        _Expect("imports"),
+        _Expect("assign", "__all__"),
+    ]
+    outlines[f"{src}/__main__.py"] = [
+        _Expect("doc"),
+        _Expect("imports"),
+        *(
+            _Expect("def", name)
+            for name in ("_value", "_literal", "_summary", "build_parser", "main")
+        ),
+        _Expect("main"),
+    ]
+    outlines[f"{src}/_build.py"] = [_Expect("doc"), _Expect("assign", "BUILD_TAGS")]
+    tests: dict[str, list[_Expect]] = {}
+    for notebook in plan.notebooks:
+        for cell in notebook.cells:
+            if cell.test is not None and cell.parsed.module is not None:
+                tests.setdefault(cell.module, []).append(_Expect("def", cell.test.name))
+    for module, defs in tests.items():
+        outlines[f"tests/test_{module}.py"] = [_Expect("doc"), _Expect("imports"), *defs]
+    return outlines
+
+
+def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
+    notebooks: list[str] = []
+    blocks: list[_Expect] = []
+    for notebook in plan.notebooks:
+        cells = [c for c in notebook.cells if c.module == module]
+        if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
+            notebooks.append(notebook.notebook.display_path)
+        for cell in cells:
+            if cell.parsed.module is None:
+                continue
+            if cell.step is not None:
+                blocks.append(_Expect("def", cell.step.name, cell.step.docstring or None))
+            elif cell.tagged.role is Role.EXPORT:
+                drop = statements_to_drop(cell)
+                kept = [s for i, s in enumerate(cell.parsed.module.body) if i not in drop]
+                if kept:
+                    code = cst.Module(body=kept).code
+                    blocks += [_Expect("exact", value=ast.dump(s)) for s in ast.parse(code).body]
+    constants = {
+        name: _Expect("assign", name)
+        for notebook in plan.notebooks
+        for name, _, _ in notebook.module_constants.get(module, ())
+    }
+    return [
+        _Expect("doc", value=module_docstring(notebooks)),
+        _Expect("imports"),
+        _Expect("assign", "__all__"),
+        *constants.values(),
+        *blocks,
+    ]
+
+
+# ------------------------------------------------------------------------ comparison
+
+
+def _compare(body: list[ast.stmt], expected: list[_Expect]) -> tuple[int | None, str] | None:
+    """None when the statements follow the outline, else (line, what is wrong)."""
+    index = 0
+    for want in expected:
+        if want.kind == "imports":
+            while index < len(body) and isinstance(body[index], ast.Import | ast.ImportFrom):
+                index += 1
+            continue
+        if index >= len(body):
+            return None, f"lacks {_describe(want)}"
+        problem = _mismatch(body[index], want, first=index == 0)
+        if problem is not None:
+            return body[index].lineno, problem
+        index += 1
+    if index < len(body):
+        return body[index].lineno, f"has an unexpected statement at line {body[index].lineno}"
+    return None
+
+
+def _mismatch(node: ast.stmt, want: _Expect, *, first: bool) -> str | None:
+    found = f"found {type(node).__name__} at line {node.lineno}"
+    if want.kind == "doc":
+        if not (first and _is_text_constant(node)):
+            return f"has no plain docstring ({found})"
+        assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if want.value is not None and not _same_text(str(node.value.value), str(want.value)):
+            return "has a docstring that is not the intended text"
+        return None
+    if want.kind == "exact":
+        return None if ast.dump(node) == want.value else f"differs from the cell's code ({found})"
+    if want.kind == "main":
+        main = isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'"
+        return None if main else f"lacks the `if __name__ == '__main__'` block ({found})"
+    if want.kind == "def":
+        if not isinstance(node, ast.FunctionDef) or node.name != want.name:
+            return f"lacks {_describe(want)} ({found})"
+        head = node.body[0] if node.body else None
+        if want.value is not None:
+            if head is None or not _is_text_constant(head):
+                return f"has no plain docstring in `{want.name}`"
+            assert isinstance(head, ast.Expr) and isinstance(head.value, ast.Constant)
+            if not _same_text(str(head.value.value), str(want.value)):
+                return f"has a docstring in `{want.name}` that is not the intended text"
+        return None
+    if want.kind == "assign":
+        target, value = _assignment(node)
+        if target != want.name:
+            return f"lacks {_describe(want)} ({found})"
+        if want.value is not None and not (
+            isinstance(value, ast.Constant) and value.value == want.value
+        ):
+            return f"assigns `{want.name}` something other than {want.value!r}"
+        return None
+    raise AssertionError(want.kind)
+
+
+def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        return (target.id if isinstance(target, ast.Name) else None), node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return None, None
+
+
+def _is_text_constant(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
+
+
+def _same_text(found: str, intended: str) -> bool:
+    def normal(text: str) -> list[str]:
+        return [line.rstrip() for line in inspect.cleandoc(text).split("\n")]
+
+    return normal(found) == normal(intended.replace("\r\n", "\n"))
+
+
+def _describe(want: _Expect) -> str:
+    if want.kind == "def":
+        return f"the function `{want.name}`"
+    if want.kind == "assign":
+        return f"the assignment of `{want.name}`"
+    if want.kind == "doc":
+        return "its docstring"
+    return "a statement of the cell"
+
+
+# ------------------------------------------------------------------------ pyproject.toml
+
+
+def _check_pyproject(plan: PackagePlan, version: str, file: EmittedFile) -> list[Diagnostic]:
+    try:
+        data = tomllib.loads(file.content)
+    except tomllib.TOMLDecodeError as exc:
+        return [_internal("NB903", file.path, None, f"is not valid TOML ({exc})")]
+    project = data.get("project", {})
+    intended = {
+        "name": distribution_name(plan.package),
+        "version": version,
+        "description": _without_surrogates(description(plan)),
+        "dependencies": list(plan.requirements),
+    }
+    for key, value in intended.items():
+        if project.get(key) != value:
+            return [_internal("NB903", file.path, None, f"does not give [project] {key} {value!r}")]
+    return []
+
+
+def _without_surrogates(text: str) -> str:
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)

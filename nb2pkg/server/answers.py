@@ -1,0 +1,58 @@
+"""Answers show the server's disk only relative to its root directory.
+
+Diagnostics from the build name files by absolute paths (the command line shows them so). In an
+answer of the server, a path inside the root becomes root-relative (``sub/nb.ipynb``) and a path
+in a folder above the root becomes relative to the root (``../pkg``), so no answer tells a client
+where the server's files live; other folders (a private scratch folder) get a placeholder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import PurePosixPath
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+_PATH_END = r"(?=$|[\s'\"`:;,)\]}])"
+"""A prefix replaced without a following ``/`` must end where the path ends."""
+
+
+def with_root_relative_paths(payload: T, root: str) -> T:
+    """``payload`` (JSON values) with absolute paths of the root and its parents made relative."""
+    prefixes: dict[str, str] = {}
+    for base in (os.path.abspath(root), os.path.realpath(root)):
+        ups = [str(p) for p in (PurePosixPath(base), *PurePosixPath(base).parents)]
+        ups = [folder for folder in ups if folder != "/"]  # a server rooted at / hides nothing
+        for level, folder in enumerate(ups):
+            prefixes.setdefault(folder, "/".join([".."] * level) or ".")
+    return replace_prefixes(payload, prefixes)
+
+
+def replace_prefixes(payload: T, prefixes: Mapping[str, str]) -> T:
+    """``payload`` with each absolute folder of ``prefixes`` (and the paths in it) shown by its
+    replacement; a replacement "." vanishes before the rest of a path."""
+    if not prefixes:
+        return payload
+    ordered = sorted(prefixes, key=len, reverse=True)
+    pattern = re.compile("|".join(f"{re.escape(folder)}(?:/|{_PATH_END})" for folder in ordered))
+
+    def shown(match: re.Match[str]) -> str:
+        text = match.group(0)
+        replacement = prefixes[text.removesuffix("/")]
+        if not text.endswith("/"):
+            return replacement
+        return "" if replacement == "." else replacement + "/"
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(shown, value)
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    return cast(T, walk(payload))
