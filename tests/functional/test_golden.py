@@ -24,10 +24,13 @@ from pathlib import Path
 import pytest
 
 from nb2pkg.api import build
+from nb2pkg.emit.package import TRACKING_TEMPLATE
+from nb2pkg.emit.step_files import STEPS_TEMPLATE
 
 CASES = Path(__file__).with_name("cases")
-NOT_GOLDEN = ("tracking.py",)
-"""Copied verbatim from nb2pkg's tracking template, which has tests of its own."""
+TEMPLATES = {"tracking.py": TRACKING_TEMPLATE, "steps_io.py": STEPS_TEMPLATE}
+NOT_GOLDEN = tuple(TEMPLATES)
+"""Copied verbatim from nb2pkg's templates (tracking, step values), which have tests of their own."""
 ENTRY_DATE = re.compile(r"^(## \[[^\]]+\] - )\d{4}-\d{2}-\d{2}$", re.MULTILINE)
 BUILD_DATES = {"today": None, "1970-01-01": "0", "2033-05-18": "2000000000"}
 """SOURCE_DATE_EPOCH for each run of the golden comparison (None: unset)."""
@@ -43,7 +46,7 @@ def _normalised(path: Path, root: Path) -> str:
         data = json.loads(text)
         for name in data["files"]:
             if name.endswith(NOT_GOLDEN):
-                data["files"][name] = "<hash of the tracking template>"
+                data["files"][name] = "<hash of a template copied verbatim>"
         changelog = root / "CHANGELOG.md"
         if "<DATE>" not in changelog.read_text(encoding="utf-8"):  # a produced tree
             recorded = data["files"]["CHANGELOG.md"]
@@ -90,6 +93,9 @@ def test_generated_package_matches_golden(
         changelog = (work / "out" / "CHANGELOG.md").read_text(encoding="utf-8")
         assert f"] - {date}\n" in changelog
     produced = _tree(work / "out")
+    for name, template in TEMPLATES.items():
+        copied = work / "out" / "src" / "golden" / name
+        assert copied.read_text(encoding="utf-8") == template.read_text(encoding="utf-8"), name
     expected_dir = CASES / case / "expected"
     if request.config.getoption("--update-golden"):
         shutil.rmtree(expected_dir, ignore_errors=True)
