@@ -135,16 +135,7 @@ def build(
     if prepared is None:
         return _failed(config, diagnostics)
     if prepared.decision.up_to_date and not prepared.refresh_only:
-        return BuildResult(
-            True,
-            config.out_dir,
-            config.package,
-            tuple(diagnostics),
-            up_to_date=True,
-            version=prepared.decision.version,
-            previous_version=prepared.decision.previous_version,
-            bump="none",
-        )
+        return _up_to_date(config, prepared, diagnostics)
     written, write_diagnostics = write_package(
         config.out_dir,
         prepared.files,
@@ -158,17 +149,7 @@ def build(
     if written is None:
         return _failed(config, diagnostics)
     if prepared.refresh_only:
-        return BuildResult(
-            True,
-            config.out_dir,
-            config.package,
-            tuple(diagnostics),
-            up_to_date=True,
-            version=prepared.decision.version,
-            previous_version=prepared.decision.previous_version,
-            bump="none",
-            changed_files=written.touched,
-        )
+        return _up_to_date(config, prepared, diagnostics, written.touched)
     return BuildResult(
         ok=True,
         out_dir=config.out_dir,
@@ -578,6 +559,26 @@ def _dependency_causes(recorded: Mapping[str, str], requirements: tuple[str, ...
         here = f"{name} {version} is installed here" if version else f"{name} is not installed here"
         causes.append(f"pyproject.toml: dependency `{before}` becomes `{text}` ({here})")
     return causes
+
+
+def _up_to_date(
+    config: BuildConfig,
+    prepared: Prepared,
+    diagnostics: list[Diagnostic],
+    touched: tuple[str, ...] = (),
+) -> BuildResult:
+    """The package did not change (``touched``: the manifest, when its record was refreshed)."""
+    return BuildResult(
+        True,
+        config.out_dir,
+        config.package,
+        tuple(diagnostics),
+        up_to_date=True,
+        version=prepared.decision.version,
+        previous_version=prepared.decision.previous_version,
+        bump="none",
+        changed_files=touched,
+    )
 
 
 def _failed(config: BuildConfig, diagnostics: list[Diagnostic]) -> BuildResult:

@@ -11,6 +11,9 @@ out for nbformat minor versions below 5, whose schema has no ids.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -92,12 +95,30 @@ def write_notebook(path: Path, cells: Sequence[CellSpec], **options: Any) -> Pat
     return path
 
 
+def run_cli(
+    folder: Path, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m nb2pkg ARGS`` in ``folder``, as a user runs it; never a traceback.
+
+    ``env`` adds to (or replaces) variables of this process's environment.
+    """
+    environment = {k: v for k, v in os.environ.items() if k != "NB2PKG_DEBUG"}
+    environment.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-m", "nb2pkg", *args],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    return result
+
+
 def run_generated(out_dir: Path, script: str) -> str:
     """Run ``script`` with a generated package's ``src`` importable; its last output line."""
-    import os
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,

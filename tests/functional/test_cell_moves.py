@@ -8,33 +8,21 @@ version bump, and `check` must pass. Only the manifest's record of the notebooks
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.helpers import run_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_notebooks"
 MANIFEST = ".nb2pkg/manifest.json"
 
 
 def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "NB2PKG_DEBUG"}
-    env["SOURCE_DATE_EPOCH"] = "1700000000"
-    result = subprocess.run(
-        [sys.executable, "-m", "nb2pkg", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    return result
+    return run_cli(folder, *args, env={"SOURCE_DATE_EPOCH": "1700000000"})
 
 
 def _package_bytes(out: Path) -> dict[str, bytes]:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tomllib
 
-from tests.helpers import CellSpec, markdown_cell, write_notebook
+from tests.helpers import CellSpec, markdown_cell, run_cli, write_notebook
 
 CELLS: list[CellSpec] = [
     ("n_items = 10\nseed = 0", ["parameters"]),
@@ -29,18 +27,7 @@ CLEAN_CELL = 4
 
 
 def nb2pkg(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "NB2PKG_DEBUG"}
-    result = subprocess.run(
-        [sys.executable, "-m", "nb2pkg", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    return result
+    return run_cli(folder, *args)
 
 
 @pytest.fixture

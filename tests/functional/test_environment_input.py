@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import tomllib
 
-from tests.helpers import write_notebook
+from tests.helpers import run_cli, write_notebook
 
 CELLS = [
     ("import probe_lib\nrows = 3", ["parameters"]),
@@ -46,21 +45,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "NB2PKG_DEBUG"}
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(folder / "site"), os.environ.get("PYTHONPATH", "")) if p
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "nb2pkg", *args, "probe.ipynb", "-o", "out"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    return result
+    path = os.pathsep.join(p for p in (str(folder / "site"), os.environ.get("PYTHONPATH", "")) if p)
+    return run_cli(folder, *args, "probe.ipynb", "-o", "out", env={"PYTHONPATH": path})
 
 
 def _dependencies(folder: Path) -> list[str]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.helpers import write_notebook
+from tests.helpers import run_cli, write_notebook
 
 CELLS = [
     (
@@ -25,16 +22,8 @@ CELLS = [
 
 def _build(folder: Path, seed: int) -> dict[str, bytes]:
     out = folder / f"out-{seed}"
-    env = dict(os.environ, PYTHONHASHSEED=str(seed), SOURCE_DATE_EPOCH="0")
-    done = subprocess.run(
-        [sys.executable, "-m", "nb2pkg", "build", "demo.ipynb", "-o", out.name],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    seeds = {"PYTHONHASHSEED": str(seed), "SOURCE_DATE_EPOCH": "0"}
+    done = run_cli(folder, "build", "demo.ipynb", "-o", out.name, env=seeds)
     assert done.returncode == 0, done.stderr
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
