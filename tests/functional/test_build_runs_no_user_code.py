@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -247,9 +246,7 @@ def test_the_cases_cover_at_least_eighteen_ways() -> None:
 def test_the_marker_would_be_seen(tmp_path: Path) -> None:
     # The probe itself: the side effects do create the marker when Python runs them.
     prepare(tmp_path, WAYS["helper module imported"])
-    subprocess.run(
-        [sys.executable, "-c", "import helper"], cwd=tmp_path, check=True, timeout=60
-    )
+    subprocess.run([sys.executable, "-c", "import helper"], cwd=tmp_path, check=True, timeout=60)
     assert (tmp_path / MARKER).exists()
     (tmp_path / MARKER).unlink()
     subprocess.run([sys.executable, "-c", TOUCH], cwd=tmp_path, check=True, timeout=60)
