@@ -8,10 +8,11 @@ a build backend, ipython_config.py), and in modules named like nb2pkg's own depe
 ``build``, ``build --auto``, ``show``, ``check`` and ``tag --auto`` run through the real command
 line, from the notebook's folder, and the marker must not exist.
 
-The command line runs as the ``nb2pkg`` console script does: ``sys.path[0]`` is the script's
-folder, never the working folder (``python -P``; ``PYTHONPATH`` names this checkout). The
-``python -m nb2pkg`` form, which puts the working folder first, is tried on the modules named like
-dependencies too.
+The five commands run in one process per case, as the ``nb2pkg`` console script runs them:
+``sys.path[0]`` is never the working folder (``python -P``; ``PYTHONPATH`` names this checkout).
+The installed console script itself runs them for the cases with modules beside the notebook,
+and ``python -m nb2pkg``, which puts the working folder first on the path, for modules named like
+nb2pkg's dependencies.
 """
 
 from __future__ import annotations
@@ -221,22 +222,62 @@ def test_no_command_runs_user_code(tmp_path: Path, way: str) -> None:
     assert "Traceback" not in output, output
 
 
+CONSOLE_SCRIPT = Path(sys.executable).parent / "nb2pkg"
+LAUNCHER = (
+    [str(CONSOLE_SCRIPT)] if CONSOLE_SCRIPT.exists() else [sys.executable, "-P", "-m", "nb2pkg"]
+)
+"""The installed console script (``PYTHONPATH`` makes it import this checkout's nb2pkg)."""
+
+
+@pytest.mark.parametrize(
+    "way",
+    [
+        "modules named like nb2pkg's dependencies",
+        "sitecustomize.py",
+        ".pth file",
+        "helper package imported as mypkg.sub",
+    ],
+    ids=str,
+)
+def test_the_console_script_runs_no_module_of_the_folder(tmp_path: Path, way: str) -> None:
+    # Given modules and start-up files beside the notebook
+    prepare(tmp_path, WAYS[way])
+    for command in COMMANDS:
+        # When each command runs through the console script, from the notebook's folder
+        done = subprocess.run(
+            [*LAUNCHER, *command],
+            cwd=tmp_path,
+            env=environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        # Then no module of the folder ran, and the command answered with an outcome
+        output = done.stdout + done.stderr
+        assert not (tmp_path / MARKER).exists(), f"{command}: user code ran\n{output}"
+        assert done.returncode in (0, 1, 3) and "Traceback" not in output, (command, output)
+
+
 def test_the_module_form_ignores_modules_named_like_dependencies(tmp_path: Path) -> None:
     # Given modules named like nb2pkg's dependencies beside the notebook
     prepare(tmp_path, WAYS["modules named like nb2pkg's dependencies"])
-    # When the commands run as `python -m nb2pkg` from that folder, which puts it first on the path
-    done = subprocess.run(
-        [sys.executable, "-m", "nb2pkg", "build", NOTEBOOK, "-o", "out", "--name", "demo"],
-        cwd=tmp_path,
-        env=environment(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    # Then the real dependencies were imported: the build works and no user module ran
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert not (tmp_path / MARKER).exists()
+    for command in COMMANDS:
+        # When each command runs as `python -m nb2pkg` from that folder, first on the path
+        done = subprocess.run(
+            [sys.executable, "-m", "nb2pkg", *command],
+            cwd=tmp_path,
+            env=environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        # Then the real dependencies were imported: no user module ran, the command answered
+        output = done.stdout + done.stderr
+        assert not (tmp_path / MARKER).exists(), f"{command}: user code ran\n{output}"
+        assert done.returncode in (0, 1, 3) and "Traceback" not in output, (command, output)
+    assert (tmp_path / "out" / ".nb2pkg" / "manifest.json").exists()
 
 
 def test_the_cases_cover_at_least_eighteen_ways() -> None:
