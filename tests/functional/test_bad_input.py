@@ -1,4 +1,4 @@
-"""Every bad input of issue 2 through the real CLI: a clear diagnostic, exit 1, nothing written.
+"""Every bad input of issues 2 and 11 through the real CLI: a clear diagnostic, exit 1, nothing written.
 
 Each case writes one notebook (or a damaged file) into a temporary folder and runs
 ``python -m nb2pkg build NB -o OUT`` in a subprocess, as a user would. The diagnostic must carry
