@@ -6,7 +6,8 @@ are reported here instead of building a package that fails when it runs.
 
 Diagnostic codes:
   NB205 top-level ``await``, ``async for`` or ``async with`` (IPython runs them; a step is no coroutine)
-  NB206 ``return`` or ``yield`` outside a function (the notebook cannot run the cell either)
+  NB206 ``return``, ``yield`` or ``nonlocal`` outside a function (the notebook cannot run the cell
+        either)
   NB207 ``exec()``/``eval()`` without an explicit namespace: the names they read and bind are hidden
   NB208 ``del NAME`` of a value the cell did not bind (in the package it belongs to another step)
   NB209 an identifier written with compatibility characters (fullwidth ``x``): Python reads it as ``x``,
@@ -71,6 +72,13 @@ def _problems(source: str, offset: int) -> tuple[CellProblem, ...]:
                 node,
                 f"`{what}` outside a function: the notebook cannot run this cell either",
                 "remove it; a function step returns the values later cells read",
+            )
+        elif isinstance(node, ast.Nonlocal):
+            report(
+                "NB206",
+                node,
+                "`nonlocal` outside a function: the notebook cannot run this cell either",
+                "remove it, or use `global` for a name of the notebook's top level",
             )
         elif isinstance(node, ast.Call) and _hidden_namespace_call(node):
             assert isinstance(node.func, ast.Name)

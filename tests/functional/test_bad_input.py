@@ -1,4 +1,4 @@
-"""Every bad input of issue 2 through the real CLI: a clear diagnostic, exit 1, nothing written.
+"""Every bad input of issues 2 and 11 through the real CLI: a clear diagnostic, exit 1, nothing written.
 
 Each case writes one notebook (or a damaged file) into a temporary folder and runs
 ``python -m nb2pkg build NB -o OUT`` in a subprocess, as a user would. The diagnostic must carry
@@ -151,6 +151,68 @@ CASES: dict[str, BadInput] = {
         cell=2,
     ),
     "no-marked-cells": BadInput("NB110", notebook(("x = 1", []), ("y = x + 1", []))),
+    # The file is not a notebook of a version nb2pkg reads
+    "empty-file": BadInput("NB001", raw("")),
+    "utf16-with-bom": BadInput("NB001", raw_bytes('{"cells": []}'.encode("utf-16"))),
+    "zip-archive": BadInput("NB001", raw_bytes(b"PK\x03\x04" + bytes(40))),
+    "json-array": BadInput("NB002", raw("[1, 2]")),
+    "cells-not-a-list": BadInput(
+        "NB002", raw(json.dumps({**make_notebook([("x = 1", ["function:load"])]), "cells": "x"}))
+    ),
+    "nbformat-5": BadInput(
+        "NB003", raw(json.dumps({**make_notebook([("x = 1", ["function:load"])]), "nbformat": 5}))
+    ),
+    # Names in tags that cannot be Python names
+    "name-empty": BadInput("NB101", notebook(("x = 1", ["function:"])), cell=1),
+    "name-with-space": BadInput("NB101", notebook(("x = 1", ["function:load data"])), cell=1),
+    "name-leading-digit": BadInput("NB101", notebook(("x = 1", ["function:1load"])), cell=1),
+    "name-dunder": BadInput("NB103", notebook(("x = 1", ["function:__init__"])), cell=1),
+    "test-name-not-identifier": BadInput(
+        "NB101", notebook(("x = 1", ["function:load"]), ("assert x", ["test:not valid"])), cell=2
+    ),
+    "module-name-keyword": BadInput("NB102", notebook(("x = 1", ["module:import"])), cell=1),
+    "function-and-test": BadInput("NB106", notebook(("x = 1", ["function:load", "test"])), cell=1),
+    # Code that does not parse, or that no function can hold
+    "indentation-error": BadInput(
+        "NB201", notebook(("x = 1\n  y = 2\n", ["function:load"])), cell=1, line=2
+    ),
+    "tabs-and-spaces-mixed": BadInput(
+        "NB201",
+        notebook(("if True:\n\tx = 1\n        y = 2\n", ["function:load"])),
+        cell=1,
+        line=3,
+    ),
+    "nul-in-source": BadInput("NB201", notebook(("x = '\x00'\n", ["function:load"])), cell=1),
+    "nonlocal-at-top-level": BadInput(
+        "NB206",
+        notebook(("y = 1\nnonlocal x\n", ["function:load"])),
+        cell=1,
+        line=2,
+        source_line="nonlocal x",
+    ),
+    "writefile-cell-magic": BadInput(
+        "NB202",
+        notebook(("%%writefile out.py\nprint(1)\n", ["function:write"])),
+        cell=1,
+        line=1,
+        source_line="%%writefile out.py",
+    ),
+    "shell-output-assigned": BadInput(
+        "NB202", notebook(("files = !ls\nx = 1", ["function:listing"])), cell=1, line=1
+    ),
+    # Parameters that are not literals
+    "starred-parameter": BadInput(
+        "NB204",
+        notebook(("a, *b = 1, 2, 3", ["parameters"]), ("y = a", ["function:f"])),
+        cell=1,
+        line=1,
+    ),
+    "f-string-parameter": BadInput(
+        "NB204", notebook(("n = f'{1}'", ["parameters"]), ("y = n", ["function:f"])), cell=1, line=1
+    ),
+    "walrus-parameter": BadInput(
+        "NB204", notebook(("(n := 3)", ["parameters"]), ("y = 1", ["function:f"])), cell=1, line=1
+    ),
 }
 
 
