@@ -476,6 +476,7 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
         seen_work = seen_work or role in {"parameters", "function", "export"}
         roles.append((role, reason))
     _keep_figures_later_steps_use(facts, roles)
+    _defs_reading_step_values_become_steps(facts, roles)
 
     proposals: list[Proposal] = []
     joinable: tuple[str | None, str] | None = None
@@ -526,6 +527,46 @@ def _role_of(
         return "parameters", "the first working cell only assigns literals"
     where = f"under heading {fact.heading!r}" if fact.heading else "before any heading"
     return "function", f"code {where}"
+
+
+def _defs_reading_step_values_become_steps(
+    facts: list[_CellFacts], roles: list[tuple[str | None, str]]
+) -> None:
+    """A cell of ``def``s whose bodies read values earlier steps compute (``tpr``, ``model``)
+    becomes a step, not an export: at module level those names are bound by nothing, while
+    inside a step they are its inputs and the functions are its outputs."""
+    computed: set[str] = set()
+    for position, fact in enumerate(facts):
+        role, _ = roles[position]
+        statements = fact.statements or []
+        if role == "export":
+            read = sorted(_free_reads_of_defs(statements) & computed)
+            if read:
+                shown = ", ".join(f"`{n}`" for n in read[:3])
+                roles[position] = ("function", f"defines functions that read {shown} of steps")
+                role = "function"
+        if role == "function":
+            computed |= _bound_names(statements)
+
+
+def _free_reads_of_defs(statements: list[ast.stmt]) -> set[str]:
+    """Names the functions a cell defines read but do not bind themselves (their globals)."""
+    free: set[str] = set()
+    for statement in statements:
+        if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        arguments = statement.args
+        local = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        local |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+        local |= _bound_names(statement.body)
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Load)
+                and node.id not in local
+            ):
+                free.add(node.id)
+    return free
 
 
 def _keep_figures_later_steps_use(

@@ -101,3 +101,26 @@ def test_a_pure_computation_shown_as_a_result_is_display(tmp_path: Path) -> None
     assert result.ok, [d.message for d in result.diagnostics]
     outputs = run_outputs(tmp_path / "out", "shown", tmp_path)
     assert outputs["rest"] == [] and round(outputs["growth"], 6) == 73.890561
+
+
+def test_a_def_cell_reading_values_of_steps_becomes_a_step(tmp_path: Path) -> None:
+    # From a public course notebook: `def evaluate_threshold(t)` read `tpr` and `thresholds`
+    # that an earlier cell computed; exported to module level, nothing bound them (NB313).
+    sources = [
+        "values = [0.1, 0.4, 0.35, 0.8]\ncutoffs = sorted(values)\n",
+        "def share_above(threshold):\n    return sum(v > threshold for v in cutoffs) / len(cutoffs)\n",
+        "def double(x):\n    return 2 * x\n",
+        "half = share_above(0.3)\ntwice = double(half)\n",
+    ]
+    marked = propose(make_notebook([(s, []) for s in sources])["cells"])
+    assert [p.role_tag.split(":")[0] for p in marked] == [
+        "function",
+        "function",
+        "export",
+        "function",
+    ]
+    notebook = write_notebook(tmp_path / "defs.ipynb", [(s, []) for s in sources])
+    result = build([notebook], tmp_path / "out", auto=True, root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    script = "from defs import run\nout = run(track=False)\nprint(out['half'], out['twice'])"
+    assert run_generated(tmp_path / "out", script) == "0.75 1.5"
