@@ -26,10 +26,8 @@ from nb2pkg.model import Diagnostic, Location, Severity
 from nb2pkg.report import EXIT_INPUT_ERROR, EXIT_OK, print_diagnostics
 
 
-def run(args: argparse.Namespace) -> int:
-    from nb2pkg.api import build
-    from nb2pkg.config import resolve_config
-
+def settings_from(args: argparse.Namespace) -> ExportSettings:
+    """The export's settings: the options given, ``ExportSettings``' defaults for the rest."""
     given: dict[str, Any] = {
         "schedule": args.schedule,
         "retries": args.retries,
@@ -38,12 +36,19 @@ def run(args: argparse.Namespace) -> int:
         "start_date": args.start_date,
         "base_image": args.base_image,
     }
-    settings = ExportSettings(
+    return ExportSettings(
         target=args.target,
         track=not args.no_track,
         install=not args.no_install,
         **{option: value for option, value in given.items() if value is not None},
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    from nb2pkg.api import build
+    from nb2pkg.config import resolve_config
+
+    settings = settings_from(args)
     try:
         validate(settings)
     except ExportSettingsError as error:

@@ -103,3 +103,18 @@ def test_the_export_parser_offers_every_export_target() -> None:
     from nb2pkg.emit import export_settings
 
     assert export_parser.TARGETS == export_settings.TARGETS
+
+
+def test_export_options_left_out_take_the_settings_defaults() -> None:
+    from nb2pkg.cli import build_parser
+    from nb2pkg.commands.export_command import settings_from
+    from nb2pkg.emit.export_settings import ExportSettings
+
+    parser = build_parser()
+    assert settings_from(parser.parse_args(["export", "kfp"])) == ExportSettings(target="kfp")
+    given = parser.parse_args(
+        ["export", "airflow", "--retries", "0", "--artifacts", "", "--no-track"]
+    )
+    assert settings_from(given) == ExportSettings(
+        target="airflow", retries=0, artifacts="", track=False
+    )
