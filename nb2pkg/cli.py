@@ -1,6 +1,8 @@
 """Command line: argument parsing only; the work happens in ``nb2pkg.build`` and friends.
 
-Exit codes are listed in ``nb2pkg.report``.
+Exit codes are listed in ``nb2pkg.report``. Building the parser imports only light modules
+(each command's arguments live in ``nb2pkg.commands.*_parser``), so ``--version``, ``--help``
+and a usage error cost little more than starting Python; a command imports what it needs.
 """
 
 from __future__ import annotations
@@ -9,23 +11,16 @@ import argparse
 import io
 import os
 import sys
-from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from nb2pkg import __version__
-from nb2pkg.report import (
-    EXIT_INPUT_ERROR,
-    EXIT_INTERNAL,
-    EXIT_OK,
-    EXIT_STALE,
-    print_diagnostics,
-    summary,
-    to_json,
-)
+from nb2pkg.commands import export_parser, tag_parser
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads it so)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+    from typing import Any
+
     from nb2pkg.manifest import SourceSpan
 
 EPILOG = (
@@ -110,20 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--name", help="the package's import name")
     init.add_argument("-o", "--out", help="output directory of the package")
 
-    try:
-        from nb2pkg.commands import tag_command
-    except ImportError:
-        pass
-    else:
-        tag_command.add_parser(commands)
-    from nb2pkg.commands import export_command
-
-    export_command.add_parser(commands)
+    tag_parser.add_parser(commands)
+    export_parser.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from nb2pkg.report import EXIT_INTERNAL, EXIT_OK
+
     # Notebook text may hold lone surrogates (a "\ud800" JSON escape): print them escaped,
     # which inside a JSON string is again valid JSON, instead of failing on output.
     for stream in (sys.stdout, sys.stderr):
@@ -175,6 +165,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from nb2pkg.api import build
+    from nb2pkg.report import EXIT_INPUT_ERROR, EXIT_OK, print_diagnostics, summary, to_json
 
     result = build(
         args.notebooks,
@@ -211,6 +202,7 @@ def _build(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from nb2pkg.api import analyze_path
     from nb2pkg.model import Diagnostic, Location, Severity
+    from nb2pkg.report import EXIT_INPUT_ERROR, EXIT_OK, print_diagnostics, summary, to_json
 
     plan = analyze_path(args.notebook)
     if args.format == "json":
@@ -243,8 +235,11 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from nb2pkg.build import stale_files
     from nb2pkg.config import resolve_config
+    from nb2pkg.report import EXIT_INPUT_ERROR, EXIT_OK, EXIT_STALE, print_diagnostics, to_json
 
     config, problems = resolve_config(
         args.notebooks, out_dir=args.out, name=args.name, command="check"
@@ -288,9 +283,12 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _where(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from nb2pkg.config import read_settings
     from nb2pkg.manifest import find_package_dir, load, lookup
     from nb2pkg.provenance import find_package_for_installed
+    from nb2pkg.report import EXIT_INPUT_ERROR, EXIT_OK, print_diagnostics
 
     file, _, line_text = args.location.rpartition(":")
     if not file or not line_text.isdigit():
@@ -343,6 +341,8 @@ def _where_text(span: SourceSpan, package_dir: Path, file: Path, line: int) -> s
 
 
 def _init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from nb2pkg.config import (
         find_pyproject,
         init_settings,
@@ -350,6 +350,7 @@ def _init(args: argparse.Namespace) -> int:
         package_name_problem,
         read_settings,
     )
+    from nb2pkg.report import EXIT_INPUT_ERROR, EXIT_OK, print_diagnostics
 
     notebooks = args.notebooks or sorted(str(p) for p in Path.cwd().glob("*.ipynb"))
     if not notebooks:

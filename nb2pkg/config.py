@@ -204,6 +204,8 @@ def _bad_specifiers(table: Mapping[str, Any], pyproject: Path) -> list[Diagnosti
 
 
 def _overrides(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    if not table:
+        return ()  # the common case, without importing packaging (a no-op build stays cheap)
     from packaging.utils import canonicalize_name
 
     return tuple(sorted((str(canonicalize_name(n)), s.replace(" ", "")) for n, s in table.items()))

@@ -1,1 +1,3 @@
-"""Subcommands of the ``nb2pkg`` CLI, one module each (``add_parser`` + ``run``)."""
+"""Subcommands of the ``nb2pkg`` CLI: each one's arguments in a light ``*_parser`` module
+(``add_parser``; the CLI builds its parser from these alone), its work in ``*_command``
+(``run``), imported only when the command runs."""

@@ -1,12 +1,7 @@
 """``nb2pkg export airflow|kfp``: the package's pipeline for an orchestrator.
 
-    nb2pkg export airflow [NOTEBOOK...] [-o DIR] [--schedule @daily] [--retries 2] ...
-    nb2pkg export kfp [NOTEBOOK...] [-o DIR] [--base-image IMAGE] [--no-install]
-
-Records the target and its options in ``.nb2pkg/exports.json`` of the package, then builds:
-the export is written under ``orchestrators/`` and every later ``nb2pkg build`` regenerates
-it, ``nb2pkg check`` compares it like any generated file. For KFP the pipeline module is
-also compiled to its IR YAML when the ``kfp`` package is importable here.
+The command's arguments, and what it records, are described in
+``nb2pkg.commands.export_parser``.
 
 Diagnostic codes:
   NB701 an export option is invalid (or would write a secret into the files)
@@ -22,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from nb2pkg.emit.export_settings import (
-    TARGETS,
     ExportSettings,
     ExportSettingsError,
     save_export,
@@ -32,64 +26,29 @@ from nb2pkg.model import Diagnostic, Location, Severity
 from nb2pkg.report import EXIT_INPUT_ERROR, EXIT_OK, print_diagnostics
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "export",
-        help="write the pipeline as an Airflow DAG or a Kubeflow pipeline (kept up to date by build)",
-        description=__doc__.split("\n\n")[2] if __doc__ else None,
+def settings_from(args: argparse.Namespace) -> ExportSettings:
+    """The export's settings: the options given, ``ExportSettings``' defaults for the rest."""
+    given: dict[str, Any] = {
+        "schedule": args.schedule,
+        "retries": args.retries,
+        "retry_delay_minutes": args.retry_delay,
+        "artifacts": args.artifacts,
+        "start_date": args.start_date,
+        "base_image": args.base_image,
+    }
+    return ExportSettings(
+        target=args.target,
+        track=not args.no_track,
+        install=not args.no_install,
+        **{option: value for option, value in given.items() if value is not None},
     )
-    parser.add_argument("target", choices=TARGETS)
-    parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK")
-    parser.add_argument("-o", "--out", help="output directory of the package")
-    parser.add_argument("--name", help="the package's import name")
-    defaults = ExportSettings(target="airflow")
-    parser.add_argument(
-        "--schedule", help="Airflow schedule: cron or preset such as @daily (default: none)"
-    )
-    parser.add_argument("--retries", type=int, default=defaults.retries, help="retries per task")
-    parser.add_argument(
-        "--retry-delay",
-        type=float,
-        default=defaults.retry_delay_minutes,
-        metavar="MINUTES",
-        help="minutes between retries",
-    )
-    parser.add_argument(
-        "--artifacts",
-        default="",
-        metavar="URL",
-        help="default base URL of the artifact store (else NB2PKG_ARTIFACTS on the workers)",
-    )
-    parser.add_argument("--start-date", default=defaults.start_date, metavar="YYYY-MM-DD")
-    parser.add_argument(
-        "--no-track", action="store_true", help="do not log DAG runs to MLflow by default"
-    )
-    parser.add_argument(
-        "--base-image", default=defaults.base_image, help="KFP: the components' container image"
-    )
-    parser.add_argument(
-        "--no-install",
-        action="store_true",
-        help="KFP: the image already has the package; do not pip-install it at task start",
-    )
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:
     from nb2pkg.api import build
     from nb2pkg.config import resolve_config
 
-    settings = ExportSettings(
-        target=args.target,
-        schedule=args.schedule,
-        retries=args.retries,
-        retry_delay_minutes=args.retry_delay,
-        artifacts=args.artifacts,
-        start_date=args.start_date,
-        track=not args.no_track,
-        base_image=args.base_image,
-        install=not args.no_install,
-    )
+    settings = settings_from(args)
     try:
         validate(settings)
     except ExportSettingsError as error:

@@ -25,21 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from nb2pkg import automark
+from nb2pkg.commands.tag_parser import ROLES, add_parser
 from nb2pkg.model import Cell, Diagnostic, Location, Notebook, Severity
 from nb2pkg.notebook import read_notebook
 from nb2pkg.tagging import NotebookTextError, read_notebook_text, update_cell_tags
 from nb2pkg.tags import RESERVED_NAMES
-
-ROLES = (
-    "function:NAME",
-    "test",
-    "test:NAME",
-    "parameters",
-    "export",
-    "skip",
-    "metrics",
-    "module:NAME",
-)
 
 # Tags that give a cell its role: ``--as`` replaces these, ``--clear`` removes them with
 # ``metrics`` and ``module:``. Tags of other tools (``nbval-skip``…) are never touched.
@@ -60,34 +50,6 @@ _ROLE_PREFIXES = frozenset(
     }
 )
 _MODIFIER_PREFIXES = frozenset({"metrics", "pipeline-metrics", "module"})
-
-
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``nb2pkg tag`` on the CLI's subparsers."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "tag",
-        help="mark notebook cells (or propose a marking with --auto)",
-        description="Edit the nb2pkg tags of notebook cells; the rest of the file is kept byte for byte.",
-    )
-    parser.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file")
-    parser.add_argument(
-        "--cell", metavar="N|ID", help="the cell: its number as shown (1 = first cell) or its id"
-    )
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument(
-        "--as",
-        dest="role",
-        metavar="ROLE[:NAME]",
-        help="the role to give the cell; one of: " + ", ".join(ROLES),
-    )
-    action.add_argument("--clear", action="store_true", help="remove the cell's nb2pkg tags")
-    action.add_argument(
-        "--auto", action="store_true", help="propose a marking for the cells without a role"
-    )
-    parser.add_argument("--write", action="store_true", help="with --auto: save the proposal")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.set_defaults(run=run)
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

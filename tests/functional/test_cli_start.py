@@ -1,0 +1,120 @@
+"""Parsing the command line imports light modules only: a command imports what it needs to run.
+
+``--version``, ``--help`` and a usage error must cost little more than starting Python, so the
+parser is built without the analysis (libcst, IPython's transformer), notebook reading, version
+ranges (packaging), the server or tracking. Which modules a process imported is read from
+``python -X importtime`` (the ``PYTHONPROFILEIMPORTTIME`` variable), never from a clock.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli, write_notebook
+
+HEAVY = frozenset(
+    {
+        "libcst",
+        "IPython",
+        "packaging",
+        "nbformat",
+        "fastjsonschema",
+        "jsonschema",
+        "jupyter_server",
+        "tornado",
+        "mlflow",
+        "tomllib",
+        "importlib.metadata",
+    }
+)
+"""Libraries the parser must not import (a module or any module below it)."""
+
+PARSER_MODULES = frozenset(
+    {
+        "nb2pkg",
+        "nb2pkg.cli",
+        "nb2pkg.commands",
+        "nb2pkg.commands.tag_parser",
+        "nb2pkg.commands.export_parser",
+    }
+)
+"""The only modules of nb2pkg itself that building the parser may import."""
+
+_IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|( *)(\S+)$", re.MULTILINE)
+
+
+def imported_by(folder: Path, *args: str) -> tuple[int, set[str]]:
+    """The exit status of ``nb2pkg ARGS`` and every module the process imported."""
+    result = run_cli(folder, *args, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    modules = {match.group(2) for match in _IMPORT_LINE.finditer(result.stderr)}
+    assert "nb2pkg.cli" in modules, result.stderr[-2000:]
+    return result.returncode, modules
+
+
+def heavy_among(modules: set[str]) -> set[str]:
+    return {
+        module
+        for module in modules
+        if any(module == heavy or module.startswith(heavy + ".") for heavy in HEAVY)
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (("--version",), 0),
+        (("--help",), 0),
+        (("build", "--help"), 0),
+        (("show", "--help"), 0),
+        (("check", "--help"), 0),
+        (("where", "--help"), 0),
+        (("init", "--help"), 0),
+        (("tag", "--help"), 0),
+        (("export", "--help"), 0),
+        (("build", "--bump", "huge"), 2),
+        (("tag", "nb.ipynb"), 2),
+        (("export", "spark"), 2),
+        (("frobnicate",), 2),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else str(value),
+)
+def test_parsing_the_command_line_imports_light_modules_only(
+    tmp_path: Path, args: tuple[str, ...], status: int
+) -> None:
+    returncode, modules = imported_by(tmp_path, *args)
+    assert returncode == status
+    assert heavy_among(modules) == set()
+    assert {m for m in modules if m.split(".")[0] == "nb2pkg"} <= PARSER_MODULES
+
+
+def test_a_command_that_analyses_imports_what_it_needs(tmp_path: Path) -> None:
+    """The same reading sees heavy imports where they belong, so the checks above can fail."""
+    write_notebook(tmp_path / "steps.ipynb", [("total = 1 + 2", ["function:add"])])
+    returncode, modules = imported_by(tmp_path, "show", "steps.ipynb")
+    assert returncode == 0
+    assert {"libcst", "nb2pkg.analysis"} <= modules
+
+
+def test_the_export_parser_offers_every_export_target() -> None:
+    from nb2pkg.commands import export_parser
+    from nb2pkg.emit import export_settings
+
+    assert export_parser.TARGETS == export_settings.TARGETS
+
+
+def test_export_options_left_out_take_the_settings_defaults() -> None:
+    from nb2pkg.cli import build_parser
+    from nb2pkg.commands.export_command import settings_from
+    from nb2pkg.emit.export_settings import ExportSettings
+
+    parser = build_parser()
+    assert settings_from(parser.parse_args(["export", "kfp"])) == ExportSettings(target="kfp")
+    given = parser.parse_args(
+        ["export", "airflow", "--retries", "0", "--artifacts", "", "--no-track"]
+    )
+    assert settings_from(given) == ExportSettings(
+        target="airflow", retries=0, artifacts="", track=False
+    )
