@@ -1,7 +1,7 @@
 """The exported pipeline on real orchestrator engines, each in its own cached virtualenv.
 
-Airflow 3: ``dag.test()`` runs the exported DAG of the classification example end to end
-with a local artifact folder and the same results as ``run()``; a failing step fails its
+Airflow 3: ``dag.test()`` runs the exported DAGs of the classification and store-sales
+examples end to end with a local artifact folder and the same results as ``run()``; a failing step fails its
 task (and the DAG run's MLflow run); with the LocalExecutor two independent steps overlap.
 """
 
@@ -167,19 +167,9 @@ def test_the_classification_dag_gives_what_run_gives(
     steps = ("load_data", "split", "train", "evaluate")
     assert all(result["tasks"][step] == "success" for step in steps), result
     store = _store(artifacts, "classification", result["run_id"])
-    compare = tmp_path / "compare.pickle"
-    script = (
-        "import pickle, sys, time, classification\n"
-        "from classification.steps_io import final_outputs\n"
-        "started = time.perf_counter()\n"
-        "expected = classification.run(track=False, n_estimators=50)\n"
-        "seconds = time.perf_counter() - started\n"
-        "pickle.dump((expected, final_outputs(sys.argv[1]), seconds), open(sys.argv[2], 'wb'))\n"
+    expected, stored, run_seconds = _run_and_stored(
+        airflow_home, "classification", store, "n_estimators=50"
     )
-    done = airflow_home.run(airflow_home.env.python, "-c", script, store, compare)
-    assert done.returncode == 0, done.stderr[-4000:]
-    with compare.open("rb") as handle:
-        expected, stored, run_seconds = pickle.load(handle)
     assert sorted(stored) == sorted(expected)
     for name in expected:
         same_value(expected[name], stored[name], where=name)
@@ -193,6 +183,66 @@ def test_the_classification_dag_gives_what_run_gives(
     [evaluate] = [r for r in children if r["tags"]["nb2pkg.step"] == "evaluate"]
     same_value(expected["accuracy"], evaluate["metrics"]["accuracy"], where="accuracy metric")
     print(f"\nAirflow dag.test(): {result['seconds']:.1f} s; run(): {run_seconds:.1f} s")
+
+
+def _run_and_stored(
+    home: AirflowHome, package: str, store: Path, arguments: str
+) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """``PACKAGE.run(track=False, ARGUMENTS)``, the final values the DAG run stored, and
+    run()'s wall time, all read in the Airflow venv (where the package is installed)."""
+    compare = store.parent / "compare.pickle"
+    script = (
+        f"import pickle, sys, time, {package}\n"
+        f"from {package}.steps_io import final_outputs\n"
+        "started = time.perf_counter()\n"
+        f"expected = {package}.run(track=False, {arguments})\n"
+        "seconds = time.perf_counter() - started\n"
+        "pickle.dump((expected, final_outputs(sys.argv[1]), seconds), open(sys.argv[2], 'wb'))\n"
+    )
+    done = home.run(home.env.python, "-c", script, store, compare)
+    assert done.returncode == 0, done.stderr[-4000:]
+    with compare.open("rb") as handle:
+        loaded: tuple[dict[str, Any], dict[str, Any], float] = pickle.load(handle)
+    return loaded
+
+
+def test_the_store_sales_dag_reads_its_data_file_and_helpers_like_run(
+    airflow_home: AirflowHome,
+    examples_workspace: Path,
+    tmp_path: Path,
+    same_value: Callable[..., None],
+) -> None:
+    """A data-file parameter (its relative default read from under ``nb2pkg_data``), a
+    vendored helper module and a ``module:`` submodule, all through Airflow tasks."""
+    out = tmp_path / "store-sales-pkg"
+    dag_file = _export(examples_workspace / "store_sales.ipynb", out, "--retries", "0")
+    airflow_home.env.pip_install(out, cwd=tmp_path)
+    artifacts = tmp_path / "artifacts"
+    conf = {
+        "nb2pkg_artifacts": str(artifacts),
+        "nb2pkg_data": str(examples_workspace),  # the worker runs in AIRFLOW_HOME, not there
+        "n_estimators": 50,
+    }
+    result = _dag_test(airflow_home, dag_file, conf)
+    assert result["state"] == "success", result
+    steps = ("load_sales", "build_features", "split_by_date", "train", "evaluate")
+    assert all(result["tasks"][step] == "success" for step in steps), result
+    store = _store(artifacts, "store_sales", result["run_id"])
+    data_file = examples_workspace / "data" / "store_sales.csv"
+    expected, stored, run_seconds = _run_and_stored(
+        airflow_home, "store_sales", store, f"n_estimators=50, store_sales_path={str(data_file)!r}"
+    )
+    assert sorted(stored) == sorted(expected)
+    for name in expected:
+        same_value(expected[name], stored[name], where=name)
+    runs = _mlflow_runs(airflow_home)
+    [parent] = [r for r in runs if "nb2pkg.step" not in r["tags"]]
+    assert parent["status"] == "FINISHED"
+    [evaluate] = [r for r in runs if r["tags"].get("nb2pkg.step") == "evaluate"]
+    same_value(expected["mae"], evaluate["metrics"]["mae"], where="mae metric")
+    print(
+        f"\nAirflow dag.test() store_sales: {result['seconds']:.1f} s; run(): {run_seconds:.1f} s"
+    )
 
 
 def test_a_failing_step_fails_its_task_and_the_mlflow_run(
