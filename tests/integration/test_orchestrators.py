@@ -77,10 +77,16 @@ def airflow_home(airflow_env: CachedEnv, tmp_path: Path) -> AirflowHome:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_nb2pkg(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """This checkout's CLI (the one under test), as ``python -m nb2pkg``."""
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+def run_nb2pkg(
+    *args: str | Path, cwd: Path, kfp_python: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """This checkout's CLI (the one under test), as ``python -m nb2pkg``; ``kfp_python``:
+    the Python with kfp that compiles KFP pipelines (else none: kfp is not in this venv)."""
+    leaky = ("MLFLOW_TRACKING_URI", "NB2PKG_KFP_PYTHON")
+    env = {k: v for k, v in os.environ.items() if k not in leaky}
     env["PYTHONPATH"] = str(REPO_ROOT)
+    if kfp_python is not None:
+        env["NB2PKG_KFP_PYTHON"] = str(kfp_python)
     return subprocess.run(
         [sys.executable, "-m", "nb2pkg", *(str(a) for a in args)],
         cwd=cwd,
@@ -92,8 +98,16 @@ def run_nb2pkg(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
-def _export(notebook: Path, out: Path, *options: str, target: str = "airflow") -> Path:
-    done = run_nb2pkg("export", target, notebook, "-o", out, *options, cwd=notebook.parent)
+def _export(
+    notebook: Path,
+    out: Path,
+    *options: str,
+    target: str = "airflow",
+    kfp_python: Path | None = None,
+) -> Path:
+    done = run_nb2pkg(
+        "export", target, notebook, "-o", out, *options, cwd=notebook.parent, kfp_python=kfp_python
+    )
     assert done.returncode == 0, done.stderr
     [written] = (out / "orchestrators" / target).glob("*.py")
     return written
@@ -381,11 +395,10 @@ def test_the_kfp_pipeline_compiles_and_runs_locally_with_run_s_results(
     same_value: Callable[..., None],
 ) -> None:
     out = tmp_path / "classification-pkg"
-    module = _export(examples_workspace / "classification.ipynb", out, target="kfp")
+    notebook = examples_workspace / "classification.ipynb"
+    module = _export(notebook, out, target="kfp", kfp_python=kfp_env.python)
     kfp_env.pip_install(out, cwd=tmp_path)
-    compiled = kfp_env.run(kfp_env.python, module, cwd=tmp_path)
-    assert compiled.returncode == 0, compiled.stderr[-4000:]
-    spec = module.with_suffix(".yaml").read_text()
+    spec = module.with_suffix(".yaml").read_text()  # compiled by the export's build
     assert spec.count("'classification==0.1.0'") == 4  # one pinned install per component
     for step in ("load-data", "split", "train", "evaluate"):
         assert f"comp-step-{step}:" in spec
@@ -413,3 +426,56 @@ def test_the_kfp_pipeline_compiles_and_runs_locally_with_run_s_results(
     assert sorted(stored) == sorted(expected)
     for name in expected:
         same_value(expected[name], stored[name], where=name)
+
+
+def _check(notebook: Path, out: Path, kfp_python: Path | None) -> subprocess.CompletedProcess[str]:
+    return run_nb2pkg("check", notebook, "-o", out, cwd=notebook.parent, kfp_python=kfp_python)
+
+
+def _build(notebook: Path, out: Path, kfp_python: Path | None) -> subprocess.CompletedProcess[str]:
+    done = run_nb2pkg("build", notebook, "-o", out, cwd=notebook.parent, kfp_python=kfp_python)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_build_recompiles_the_kfp_yaml_and_check_compares_it(
+    kfp_env: CachedEnv, examples_workspace: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "classification-pkg"
+    notebook = examples_workspace / "classification.ipynb"
+    module = _export(notebook, out, target="kfp", kfp_python=kfp_env.python)
+    compiled = module.with_suffix(".yaml")
+    yaml_path = "orchestrators/kfp/classification_kfp.yaml"
+    manifest = json.loads((out / ".nb2pkg" / "manifest.json").read_text())
+    assert yaml_path in manifest["files"]
+    first = compiled.read_text()
+    assert "defaultValue: 100.0" in first
+    assert _check(notebook, out, kfp_env.python).returncode == 0
+    # A notebook edit: check names the YAML among the stale files; build recompiles it.
+    notebook.write_text(notebook.read_text().replace("n_estimators = 100", "n_estimators = 120"))
+    stale = _check(notebook, out, kfp_env.python)
+    assert stale.returncode == 3 and f"{yaml_path}: stale" in stale.stdout, stale.stdout
+    _build(notebook, out, kfp_env.python)
+    second = compiled.read_text()
+    assert "defaultValue: 120.0" in second and "defaultValue: 100.0" not in second
+    assert "'classification==0.1.1'" in second
+    assert _check(notebook, out, kfp_env.python).returncode == 0
+    # A hand edit of the YAML is a difference.
+    compiled.write_text(second.replace("classification==0.1.1", "classification==0.0.9"))
+    edited = _check(notebook, out, kfp_env.python)
+    assert edited.returncode == 3 and f"{yaml_path}: hand-edited" in edited.stdout, edited.stdout
+    compiled.write_text(second)
+    # Where no kfp can compile it: an unchanged module keeps its YAML, flagged not verified...
+    unverified = _check(notebook, out, None)
+    assert unverified.returncode == 0, unverified.stdout + unverified.stderr
+    assert "warning[NB703]" in unverified.stderr and "not verified" in unverified.stderr
+    # ... and a changed one loses it rather than keep a stale YAML, with the warning.
+    notebook.write_text(notebook.read_text().replace("n_estimators = 120", "n_estimators = 130"))
+    rebuilt = _build(notebook, out, None)
+    assert "warning[NB703]" in rebuilt.stderr and "not regenerated" in rebuilt.stderr
+    assert not compiled.exists()
+    assert "n_estimators: int = 130" in module.read_text()
+    # Back where kfp is, a build with nothing else to do writes the YAML again.
+    _build(notebook, out, kfp_env.python)
+    assert "defaultValue: 130.0" in compiled.read_text()
+    assert _check(notebook, out, kfp_env.python).returncode == 0
