@@ -167,7 +167,7 @@ def test_a_data_file_parameter_resolves_against_the_nb2pkg_data_param(
     [function] = [n for n in tree.body if getattr(n, "name", "") == "_pipeline_params"]
     header = "import os\nfrom typing import Any\n"
     header += 'PIPELINE_PARAMS = ["rows_path"]\nDATA_FILE_PARAMS = ["rows_path"]\n'
-    exec(header + ast.unparse(function), namespace)  # noqa: S102 - the generated helper
+    exec(header + ast.unparse(function), namespace)  # the generated helper, on its own
     resolve = namespace["_pipeline_params"]
     assert callable(resolve)
     for given, folder, expected in [
