@@ -158,7 +158,7 @@ def test_a_data_file_parameter_resolves_against_the_nb2pkg_data_param(
     assert code == 0, capsys.readouterr().err
     text = (out / "orchestrators/airflow/reader_dag.py").read_text()
     assert 'DATA_FILE_PARAMS = ["rows_path"]' in text
-    assert '"rows_path": Param(\'data/rows.csv\', type=\'string\'' in text
+    assert "\"rows_path\": Param('data/rows.csv', type='string'" in text
     assert '"nb2pkg_data": Param(DATA, type="string"' in text
     assert 'DATA = os.environ.get("NB2PKG_DATA", "")' in text
     # The rule, run on its own: relative paths move under the folder, others stay.
