@@ -219,7 +219,11 @@ def prepare(
             return Prepared(plan, decision, rendered.files, previous), diagnostics
         # Cells were added, moved or removed without changing the package (markdown, unmarked
         # cells): the package stays byte for byte; the manifest records the notebooks as now.
-        files = _with_disk_build_info(config, list(rendered.files))
+        files, compiled = _with_kfp_yaml(config, list(rendered.files), previous, "regenerated")
+        diagnostics += compiled
+        if has_errors(compiled):
+            return None, diagnostics
+        files = _with_disk_build_info(config, files)
         files.append(EmittedFile("CHANGELOG.md", _read_text(config.out_dir / "CHANGELOG.md")))
         files.append(_manifest(config, plan, decision, rendered, files))
         return Prepared(
@@ -236,6 +240,10 @@ def prepare(
     problems = _self_check(plan, decision.version, files)
     if problems:
         return None, diagnostics + problems
+    files, compiled = _with_kfp_yaml(config, files, previous, "regenerated")
+    diagnostics += compiled
+    if has_errors(compiled):
+        return None, diagnostics
     changelog, date_problems = _changelog(config, decision, keep=restoring)
     if changelog is None:
         return None, diagnostics + date_problems
@@ -337,6 +345,10 @@ def settings_fingerprint(config: BuildConfig) -> str:
 
     exports = load_exports(config.out_dir)
     text = f"nb2pkg {NB2PKG_VERSION}; {config.fingerprint()}"
+    if any(export.target == "kfp" for export in exports):
+        from nb2pkg.emit.kfp_compile import compiler_fingerprint
+
+        text = f"{text};{compiler_fingerprint()}"
     return f"{text};{fingerprint(exports)}" if exports else text
 
 
@@ -448,6 +460,18 @@ def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list
     return [EmittedFile(f.path, text) if f.path == path else f for f in files]
 
 
+def _with_kfp_yaml(
+    config: BuildConfig, files: list[EmittedFile], previous: Manifest | None, verb: str
+) -> tuple[list[EmittedFile], list[Diagnostic]]:
+    """``files`` plus the KFP export's compiled IR YAML, when there is a KFP export."""
+    from nb2pkg.emit.kfp_compile import kfp_yaml_file
+
+    compiled, diagnostics = kfp_yaml_file(
+        config.package, files, config.out_dir, previous, verb=verb
+    )
+    return ([*files, compiled] if compiled is not None else files), diagnostics
+
+
 def _self_check(plan: PackagePlan, version: str, files: list[EmittedFile]) -> list[Diagnostic]:
     """Every generated file parses and holds the statements the plan intended (NB901-NB903)."""
     from nb2pkg.emit.self_check import check_package
@@ -529,7 +553,11 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     if plan is None:
         return [], diagnostics
     rendered = render_package(plan, previous.version)
-    wanted = _with_disk_build_info(config, list(rendered.files))
+    wanted, compiled = _with_kfp_yaml(config, list(rendered.files), previous, "verified")
+    diagnostics += compiled
+    if has_errors(compiled):
+        return [], diagnostics
+    wanted = _with_disk_build_info(config, wanted)
     # The same decision as `build`: stale exactly when a build would change a package file.
     # A notebook edit that changes no generated file (markdown, unmarked cells) is not staleness.
     found = [str(d) for d in differences(config.out_dir, wanted) if d.path not in VOLATILE]

@@ -260,7 +260,11 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(to_json(payload))
     else:
-        print_diagnostics(errors, sys.stderr)
+        from nb2pkg.emit.kfp_compile import YAML_NOT_COMPILED
+
+        # Besides errors, what check could not compare (the KFP YAML where kfp is missing).
+        unverified = [d for d in diagnostics if d.code == YAML_NOT_COMPILED]
+        print_diagnostics(errors + unverified, sys.stderr)
         if found:
             print(f"{config.out_dir} is out of date with its notebooks:")
             for line in found:

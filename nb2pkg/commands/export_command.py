@@ -1,19 +1,18 @@
 """``nb2pkg export airflow|kfp``: the package's pipeline for an orchestrator.
 
 The command's arguments, and what it records, are described in
-``nb2pkg.commands.export_parser``.
+``nb2pkg.commands.export_parser``. For KFP, build also compiles the pipeline module to its IR YAML and check compares that,
+when kfp is importable here or ``NB2PKG_KFP_PYTHON`` names a Python that has it
+(``nb2pkg.emit.kfp_compile``; NB702, NB703).
 
 Diagnostic codes:
   NB701 an export option is invalid (or would write a secret into the files)
-  NB702 the KFP pipeline could not be compiled to YAML
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 from nb2pkg.emit.export_settings import (
@@ -72,37 +71,14 @@ def run(args: argparse.Namespace) -> int:
             f"  copy it into the DAGs folder; workers need pip install {config.package}=={result.version}"
         )
         return EXIT_OK
+    from nb2pkg.emit.kfp_compile import kfp_yaml_path
     from nb2pkg.emit.kfp_export import kfp_module_path
 
     module = config.out_dir / kfp_module_path(config.package)
     print(f"Kubeflow pipeline of {config.package} {result.version}: {module}")
-    return _compile_kfp(module)
-
-
-def _compile_kfp(module: Path) -> int:
-    """Compile the module to its IR YAML with the kfp installed here, if any."""
-    import importlib.util
-
-    if importlib.util.find_spec("kfp") is None:
-        print(
-            f"  kfp is not installed here: compile it with `python {module}` where kfp is",
-            file=sys.stderr,
-        )
-        return EXIT_OK
-    done = subprocess.run(
-        [sys.executable, str(module)], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        return _fail(
-            Diagnostic(
-                "NB702",
-                Severity.ERROR,
-                f"the KFP pipeline did not compile: {done.stderr.strip().splitlines()[-1:]}",
-                Location(str(module)),
-                "this is a bug in nb2pkg; please report it with the notebook",
-            )
-        )
-    print(f"  compiled: {module.with_suffix('.yaml')}")
+    compiled = config.out_dir / kfp_yaml_path(config.package)
+    if compiled.is_file():
+        print(f"  compiled (submit this one): {compiled}")
     return EXIT_OK
 
 

@@ -5,8 +5,9 @@
 
 Records the target and its options in ``.nb2pkg/exports.json`` of the package, then builds:
 the export is written under ``orchestrators/`` and every later ``nb2pkg build`` regenerates
-it, ``nb2pkg check`` compares it like any generated file. For KFP the pipeline module is
-also compiled to its IR YAML when the ``kfp`` package is importable here.
+it, ``nb2pkg check`` compares it like any generated file. For KFP, build also compiles the
+pipeline module to its IR YAML and check compares that, when kfp is importable here or
+``NB2PKG_KFP_PYTHON`` names a Python that has it.
 
 The arguments only, kept apart and light: building the CLI's parser imports nothing the
 command needs to run (that is in ``nb2pkg.commands.export_command``).

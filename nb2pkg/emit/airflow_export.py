@@ -16,11 +16,12 @@ from typing import Any
 
 from nb2pkg.emit.export_settings import ORCHESTRATORS_DIR, ExportSettings
 from nb2pkg.emit.step_graph import StepNode, step_graph
-from nb2pkg.model import RunParam
+from nb2pkg.model import ParamSource, RunParam
 from nb2pkg.plan.package_plan import PackagePlan
 
 TRACK_PARAM = "nb2pkg_track"
 ARTIFACTS_PARAM = "nb2pkg_artifacts"
+DATA_PARAM = "nb2pkg_data"
 
 
 def airflow_dag_path(package: str) -> str:
@@ -64,6 +65,22 @@ def _param_line(param: RunParam) -> str:
     return f"        {json.dumps(param.name)}: Param({', '.join(parts)}),"
 
 
+def data_file_params(plan: PackagePlan) -> list[str]:
+    """The ``run()`` parameters that are paths of data files the notebooks read."""
+    run_params = {p.name for p in plan.run_params}
+    found: list[str] = []
+    for notebook in plan.notebooks:
+        for step in notebook.steps:
+            for param in step.params:
+                if (
+                    param.source is ParamSource.DATA_FILE
+                    and param.name in run_params
+                    and param.name not in found
+                ):
+                    found.append(param.name)
+    return found
+
+
 def _function_name(node: StepNode, index: int) -> str:
     name = node.key.replace(".", "_")
     return f"step_{index}_{name}"
@@ -76,6 +93,7 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
     schedule = "None" if settings.schedule is None else json.dumps(settings.schedule)
     year, month, day = (int(part) for part in settings.start_date.split("-"))
     params = [p.name for p in plan.run_params]
+    data_files = data_file_params(plan)
     lines = [
         f'"""Airflow DAG `{package}`: the {package} pipeline, version {version}, one task per step.',
         "",
@@ -89,6 +107,15 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
         "in one folder per DAG run; credentials for it belong in the workers' environment.",
         f"With `{TRACK_PARAM}` the DAG run is one MLflow run with a nested run per step",
         "(MLFLOW_TRACKING_URI on the workers says where).",
+        *(
+            [
+                f"Data files ({', '.join(data_files)}): a relative path is read from under the",
+                f"DAG param `{DATA_PARAM}` (default: NB2PKG_DATA on the scheduler) when it is set,",
+                "else from the worker's working directory; an absolute path or URL is read as is.",
+            ]
+            if data_files
+            else []
+        ),
         '"""',
         "",
         "from __future__ import annotations",
@@ -103,7 +130,9 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
         f'PACKAGE = "{package}"',
         f'VERSION = "{version}"',
         f"PIPELINE_PARAMS = {json.dumps(params)}",
+        *([f"DATA_FILE_PARAMS = {json.dumps(data_files)}"] if data_files else []),
         f'ARTIFACTS = os.environ.get("NB2PKG_ARTIFACTS", {json.dumps(settings.artifacts)})',
+        *(['DATA = os.environ.get("NB2PKG_DATA", "")'] if data_files else []),
         "",
         "",
         "def _package_at_version() -> None:",
@@ -130,6 +159,9 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
         "        )",
         '    run = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(context["run_id"]))',
         "    return f\"{base}/{context['dag'].dag_id}/{run}\"",
+    ]
+    lines += _params_function(data_files)
+    lines += [
         "",
         "",
         "def _run_step(name: str, mlflow_run: str | None) -> str:",
@@ -138,12 +170,11 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
         "",
         "    context = get_current_context()",
         "    store = _store(context)",
-        '    params = {name: context["params"][name] for name in PIPELINE_PARAMS}',
         "    run_step(",
         "        name,",
         "        inputs=store,",
         "        outputs=store,",
-        "        params=params,",
+        "        params=_pipeline_params(context),",
         "        track=mlflow_run is not None,",
         "        parent_run_id=mlflow_run,",
         "    )",
@@ -175,6 +206,15 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
         'description="base URL of the artifact store (a folder, s3://...)"),',
         f'        "{TRACK_PARAM}": Param({settings.track}, type="boolean", '
         'description="log the DAG run to MLflow"),',
+        *(
+            [
+                f'        "{DATA_PARAM}": Param(DATA, type="string", description="folder or URL '
+                "that relative data-file paths are read from (empty: the worker's working "
+                'directory)"),'
+            ]
+            if data_files
+            else []
+        ),
         "    },",
         ")",
         f"def {package}_pipeline() -> None:",
@@ -188,7 +228,7 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
         "        _package_at_version()",
         f"        from {package}.steps_io import start_pipeline_run",
         "",
-        '        return start_pipeline_run({n: context["params"][n] for n in PIPELINE_PARAMS})',
+        "        return start_pipeline_run(_pipeline_params(context))",
         "",
         "    @teardown",
         '    @task(task_id="mlflow_finish")',
@@ -225,6 +265,25 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
     ]
     lines += ["", "", f"{package}_dag = {package}_pipeline()", ""]
     return "\n".join(lines)
+
+
+def _params_function(data_files: list[str]) -> list[str]:
+    """``_pipeline_params``: the DAG run's ``run()`` parameters, data files resolved."""
+    lines = [
+        "",
+        "",
+        "def _pipeline_params(context: Any) -> dict[str, Any]:",
+        '    params = {name: context["params"][name] for name in PIPELINE_PARAMS}',
+    ]
+    if data_files:
+        lines += [
+            f'    base = str(context["params"]["{DATA_PARAM}"] or "").rstrip("/")',
+            "    for name in DATA_FILE_PARAMS if base else ():",
+            "        path = params[name]",
+            '        if isinstance(path, str) and "://" not in path and not os.path.isabs(path):',
+            '            params[name] = f"{base}/{path}"',
+        ]
+    return [*lines, "    return params"]
 
 
 def _arg(step: str) -> str:

@@ -443,6 +443,20 @@ def _value(text: str) -> Any:
         return text
 
 
+def _option_flags(params: list[str]) -> dict[str, list[str]]:
+    """The options of ``run``'s parameters, spelled as ``run`` spells them: lower-case first
+    (``--seed`` for ``SEED``), the parameter's own spelling as an alias when it differs and
+    no other parameter's option has that spelling."""
+    own = {p: "--" + p.replace("_", "-") for p in params}
+    spellings = [*own.values(), *(flag.lower() for flag in own.values())]
+    flags: dict[str, list[str]] = {}
+    for param, flag in own.items():
+        conventional = flag.lower()
+        taken = spellings.count(conventional) - (2 if conventional == flag else 1)
+        flags[param] = [conventional, flag] if conventional != flag and not taken else [flag]
+    return flags
+
+
 def main(argv: list[str]) -> int:
     """``graph`` and ``run-step``; the rest of the command line is ``__main__.py``'s."""
     prog = f"python -m {_package()}"
@@ -463,8 +477,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--track", action="store_true", help="log the step to MLflow")
     parser.add_argument("--parent-run-id", help="nest the step's MLflow run under this run")
     known = sorted({p for node in graph.values() for p in node["params"]})
-    for param in known:
-        parser.add_argument(f"--{param.replace('_', '-')}", dest=param, type=_value)
+    for param, flags in _option_flags(known).items():
+        parser.add_argument(*flags, dest=param, type=_value)
     args = parser.parse_args(argv[1:])
     params = {p: getattr(args, p) for p in known if getattr(args, p) is not None}
     extra = sorted(set(params) - set(graph[args.step]["params"]))

@@ -65,6 +65,7 @@ def test_the_dag_has_a_task_per_step_with_the_graph_s_dependencies(exported: Pat
     assert params["scale"] == "Param(2, type='integer', description='pipeline parameter')"
     assert params["pause"] == "Param(0.0, type='number', description='pipeline parameter')"
     assert "type='boolean'" in params["nb2pkg_track"]
+    assert "nb2pkg_data" not in params  # no data file: no data folder to give
     # Dependencies: each task takes the results of exactly the steps it reads from.
     assert "step_2_double(mlflow_run, after_load=step_1_load_done)" in text
     assert "step_3_summarise(mlflow_run, after_load=step_1_load_done)" in text
@@ -139,6 +140,45 @@ def test_build_regenerates_the_dag_when_the_notebook_changes(
     assert "step_6_report(mlflow_run, after_summarise=step_3_summarise_done)" in text
     assert "# nb2pkg: branches.ipynb [id cell-report]" in text
     assert main(["check", str(notebook), "-o", str(exported)]) == 0
+
+
+def test_a_data_file_parameter_resolves_against_the_nb2pkg_data_param(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "rows.csv").write_text("x\n1\n")
+    notebook = tmp_path / "reader.ipynb"
+    cells = [
+        code_cell("import pandas as pd\n", []),
+        code_cell('rows = pd.read_csv("data/rows.csv")\n', ["function:load"]),
+    ]
+    notebook.write_text(json.dumps(make_notebook(cells)))
+    out = tmp_path / "out"
+    code = main(["export", "airflow", str(notebook), "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    text = (out / "orchestrators/airflow/reader_dag.py").read_text()
+    assert 'DATA_FILE_PARAMS = ["rows_path"]' in text
+    assert "\"rows_path\": Param('data/rows.csv', type='string'" in text
+    assert '"nb2pkg_data": Param(DATA, type="string"' in text
+    assert 'DATA = os.environ.get("NB2PKG_DATA", "")' in text
+    # The rule, run on its own: relative paths move under the folder, others stay.
+    namespace: dict[str, object] = {}
+    tree = ast.parse(text)
+    [function] = [n for n in tree.body if getattr(n, "name", "") == "_pipeline_params"]
+    header = "import os\nfrom typing import Any\n"
+    header += 'PIPELINE_PARAMS = ["rows_path"]\nDATA_FILE_PARAMS = ["rows_path"]\n'
+    exec(header + ast.unparse(function), namespace)  # the generated helper, on its own
+    resolve = namespace["_pipeline_params"]
+    assert callable(resolve)
+    for given, folder, expected in [
+        ("data/rows.csv", "/srv/shared/", "/srv/shared/data/rows.csv"),
+        ("data/rows.csv", "s3://bucket/in", "s3://bucket/in/data/rows.csv"),
+        ("data/rows.csv", "", "data/rows.csv"),
+        ("/abs/rows.csv", "/srv/shared", "/abs/rows.csv"),
+        ("gs://b/rows.csv", "/srv/shared", "gs://b/rows.csv"),
+    ]:
+        context = {"params": {"rows_path": given, "nb2pkg_data": folder}}
+        assert resolve(context) == {"rows_path": expected}
 
 
 def test_unknown_target_is_a_usage_error(tmp_path: Path) -> None:

@@ -68,13 +68,20 @@ def test_an_image_with_the_package_needs_no_install(tmp_path: Path) -> None:
     assert "PACKAGES_TO_INSTALL = []" in text
 
 
-def test_without_kfp_here_the_module_is_written_and_compiling_is_explained(
+def test_without_kfp_here_the_module_is_written_and_the_yaml_is_flagged_not_compiled(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "kfp", None)  # as where kfp is not installed
+    monkeypatch.delenv("NB2PKG_KFP_PYTHON", raising=False)
     out = _export(tmp_path)
     err = capsys.readouterr().err
-    assert f"kfp is not installed here: compile it with `python {out / MODULE}`" in err
+    assert "warning[NB703]" in err and "was not regenerated: kfp is not importable here" in err
+    assert f"python {MODULE.as_posix()}" in err and "NB2PKG_KFP_PYTHON" in err
+    assert (out / MODULE).is_file()
     assert not (out / MODULE).with_suffix(".yaml").exists()
+    # check cannot compare the YAML either, and says so rather than passing silently.
+    assert main(["check", str(tmp_path / "branches.ipynb"), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning[NB703]" in err and "was not verified" in err

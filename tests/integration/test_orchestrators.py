@@ -1,7 +1,7 @@
 """The exported pipeline on real orchestrator engines, each in its own cached virtualenv.
 
-Airflow 3: ``dag.test()`` runs the exported DAG of the classification example end to end
-with a local artifact folder and the same results as ``run()``; a failing step fails its
+Airflow 3: ``dag.test()`` runs the exported DAGs of the classification and store-sales
+examples end to end with a local artifact folder and the same results as ``run()``; a failing step fails its
 task (and the DAG run's MLflow run); with the LocalExecutor two independent steps overlap.
 """
 
@@ -77,10 +77,16 @@ def airflow_home(airflow_env: CachedEnv, tmp_path: Path) -> AirflowHome:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_nb2pkg(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """This checkout's CLI (the one under test), as ``python -m nb2pkg``."""
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+def run_nb2pkg(
+    *args: str | Path, cwd: Path, kfp_python: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """This checkout's CLI (the one under test), as ``python -m nb2pkg``; ``kfp_python``:
+    the Python with kfp that compiles KFP pipelines (else none: kfp is not in this venv)."""
+    leaky = ("MLFLOW_TRACKING_URI", "NB2PKG_KFP_PYTHON")
+    env = {k: v for k, v in os.environ.items() if k not in leaky}
     env["PYTHONPATH"] = str(REPO_ROOT)
+    if kfp_python is not None:
+        env["NB2PKG_KFP_PYTHON"] = str(kfp_python)
     return subprocess.run(
         [sys.executable, "-m", "nb2pkg", *(str(a) for a in args)],
         cwd=cwd,
@@ -92,8 +98,16 @@ def run_nb2pkg(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
-def _export(notebook: Path, out: Path, *options: str, target: str = "airflow") -> Path:
-    done = run_nb2pkg("export", target, notebook, "-o", out, *options, cwd=notebook.parent)
+def _export(
+    notebook: Path,
+    out: Path,
+    *options: str,
+    target: str = "airflow",
+    kfp_python: Path | None = None,
+) -> Path:
+    done = run_nb2pkg(
+        "export", target, notebook, "-o", out, *options, cwd=notebook.parent, kfp_python=kfp_python
+    )
     assert done.returncode == 0, done.stderr
     [written] = (out / "orchestrators" / target).glob("*.py")
     return written
@@ -167,19 +181,9 @@ def test_the_classification_dag_gives_what_run_gives(
     steps = ("load_data", "split", "train", "evaluate")
     assert all(result["tasks"][step] == "success" for step in steps), result
     store = _store(artifacts, "classification", result["run_id"])
-    compare = tmp_path / "compare.pickle"
-    script = (
-        "import pickle, sys, time, classification\n"
-        "from classification.steps_io import final_outputs\n"
-        "started = time.perf_counter()\n"
-        "expected = classification.run(track=False, n_estimators=50)\n"
-        "seconds = time.perf_counter() - started\n"
-        "pickle.dump((expected, final_outputs(sys.argv[1]), seconds), open(sys.argv[2], 'wb'))\n"
+    expected, stored, run_seconds = _run_and_stored(
+        airflow_home, "classification", store, "n_estimators=50"
     )
-    done = airflow_home.run(airflow_home.env.python, "-c", script, store, compare)
-    assert done.returncode == 0, done.stderr[-4000:]
-    with compare.open("rb") as handle:
-        expected, stored, run_seconds = pickle.load(handle)
     assert sorted(stored) == sorted(expected)
     for name in expected:
         same_value(expected[name], stored[name], where=name)
@@ -193,6 +197,66 @@ def test_the_classification_dag_gives_what_run_gives(
     [evaluate] = [r for r in children if r["tags"]["nb2pkg.step"] == "evaluate"]
     same_value(expected["accuracy"], evaluate["metrics"]["accuracy"], where="accuracy metric")
     print(f"\nAirflow dag.test(): {result['seconds']:.1f} s; run(): {run_seconds:.1f} s")
+
+
+def _run_and_stored(
+    home: AirflowHome, package: str, store: Path, arguments: str
+) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """``PACKAGE.run(track=False, ARGUMENTS)``, the final values the DAG run stored, and
+    run()'s wall time, all read in the Airflow venv (where the package is installed)."""
+    compare = store.parent / "compare.pickle"
+    script = (
+        f"import pickle, sys, time, {package}\n"
+        f"from {package}.steps_io import final_outputs\n"
+        "started = time.perf_counter()\n"
+        f"expected = {package}.run(track=False, {arguments})\n"
+        "seconds = time.perf_counter() - started\n"
+        "pickle.dump((expected, final_outputs(sys.argv[1]), seconds), open(sys.argv[2], 'wb'))\n"
+    )
+    done = home.run(home.env.python, "-c", script, store, compare)
+    assert done.returncode == 0, done.stderr[-4000:]
+    with compare.open("rb") as handle:
+        loaded: tuple[dict[str, Any], dict[str, Any], float] = pickle.load(handle)
+    return loaded
+
+
+def test_the_store_sales_dag_reads_its_data_file_and_helpers_like_run(
+    airflow_home: AirflowHome,
+    examples_workspace: Path,
+    tmp_path: Path,
+    same_value: Callable[..., None],
+) -> None:
+    """A data-file parameter (its relative default read from under ``nb2pkg_data``), a
+    vendored helper module and a ``module:`` submodule, all through Airflow tasks."""
+    out = tmp_path / "store-sales-pkg"
+    dag_file = _export(examples_workspace / "store_sales.ipynb", out, "--retries", "0")
+    airflow_home.env.pip_install(out, cwd=tmp_path)
+    artifacts = tmp_path / "artifacts"
+    conf = {
+        "nb2pkg_artifacts": str(artifacts),
+        "nb2pkg_data": str(examples_workspace),  # the worker runs in AIRFLOW_HOME, not there
+        "n_estimators": 50,
+    }
+    result = _dag_test(airflow_home, dag_file, conf)
+    assert result["state"] == "success", result
+    steps = ("load_sales", "build_features", "split_by_date", "train", "evaluate")
+    assert all(result["tasks"][step] == "success" for step in steps), result
+    store = _store(artifacts, "store_sales", result["run_id"])
+    data_file = examples_workspace / "data" / "store_sales.csv"
+    expected, stored, run_seconds = _run_and_stored(
+        airflow_home, "store_sales", store, f"n_estimators=50, store_sales_path={str(data_file)!r}"
+    )
+    assert sorted(stored) == sorted(expected)
+    for name in expected:
+        same_value(expected[name], stored[name], where=name)
+    runs = _mlflow_runs(airflow_home)
+    [parent] = [r for r in runs if "nb2pkg.step" not in r["tags"]]
+    assert parent["status"] == "FINISHED"
+    [evaluate] = [r for r in runs if r["tags"].get("nb2pkg.step") == "evaluate"]
+    same_value(expected["mae"], evaluate["metrics"]["mae"], where="mae metric")
+    print(
+        f"\nAirflow dag.test() store_sales: {result['seconds']:.1f} s; run(): {run_seconds:.1f} s"
+    )
 
 
 def test_a_failing_step_fails_its_task_and_the_mlflow_run(
@@ -331,11 +395,10 @@ def test_the_kfp_pipeline_compiles_and_runs_locally_with_run_s_results(
     same_value: Callable[..., None],
 ) -> None:
     out = tmp_path / "classification-pkg"
-    module = _export(examples_workspace / "classification.ipynb", out, target="kfp")
+    notebook = examples_workspace / "classification.ipynb"
+    module = _export(notebook, out, target="kfp", kfp_python=kfp_env.python)
     kfp_env.pip_install(out, cwd=tmp_path)
-    compiled = kfp_env.run(kfp_env.python, module, cwd=tmp_path)
-    assert compiled.returncode == 0, compiled.stderr[-4000:]
-    spec = module.with_suffix(".yaml").read_text()
+    spec = module.with_suffix(".yaml").read_text()  # compiled by the export's build
     assert spec.count("'classification==0.1.0'") == 4  # one pinned install per component
     for step in ("load-data", "split", "train", "evaluate"):
         assert f"comp-step-{step}:" in spec
@@ -363,3 +426,56 @@ def test_the_kfp_pipeline_compiles_and_runs_locally_with_run_s_results(
     assert sorted(stored) == sorted(expected)
     for name in expected:
         same_value(expected[name], stored[name], where=name)
+
+
+def _check(notebook: Path, out: Path, kfp_python: Path | None) -> subprocess.CompletedProcess[str]:
+    return run_nb2pkg("check", notebook, "-o", out, cwd=notebook.parent, kfp_python=kfp_python)
+
+
+def _build(notebook: Path, out: Path, kfp_python: Path | None) -> subprocess.CompletedProcess[str]:
+    done = run_nb2pkg("build", notebook, "-o", out, cwd=notebook.parent, kfp_python=kfp_python)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_build_recompiles_the_kfp_yaml_and_check_compares_it(
+    kfp_env: CachedEnv, examples_workspace: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "classification-pkg"
+    notebook = examples_workspace / "classification.ipynb"
+    module = _export(notebook, out, target="kfp", kfp_python=kfp_env.python)
+    compiled = module.with_suffix(".yaml")
+    yaml_path = "orchestrators/kfp/classification_kfp.yaml"
+    manifest = json.loads((out / ".nb2pkg" / "manifest.json").read_text())
+    assert yaml_path in manifest["files"]
+    first = compiled.read_text()
+    assert "defaultValue: 100.0" in first
+    assert _check(notebook, out, kfp_env.python).returncode == 0
+    # A notebook edit: check names the YAML among the stale files; build recompiles it.
+    notebook.write_text(notebook.read_text().replace("n_estimators = 100", "n_estimators = 120"))
+    stale = _check(notebook, out, kfp_env.python)
+    assert stale.returncode == 3 and f"{yaml_path}: stale" in stale.stdout, stale.stdout
+    _build(notebook, out, kfp_env.python)
+    second = compiled.read_text()
+    assert "defaultValue: 120.0" in second and "defaultValue: 100.0" not in second
+    assert "'classification==0.1.1'" in second
+    assert _check(notebook, out, kfp_env.python).returncode == 0
+    # A hand edit of the YAML is a difference.
+    compiled.write_text(second.replace("classification==0.1.1", "classification==0.0.9"))
+    edited = _check(notebook, out, kfp_env.python)
+    assert edited.returncode == 3 and f"{yaml_path}: hand-edited" in edited.stdout, edited.stdout
+    compiled.write_text(second)
+    # Where no kfp can compile it: an unchanged module keeps its YAML, flagged not verified...
+    unverified = _check(notebook, out, None)
+    assert unverified.returncode == 0, unverified.stdout + unverified.stderr
+    assert "warning[NB703]" in unverified.stderr and "not verified" in unverified.stderr
+    # ... and a changed one loses it rather than keep a stale YAML, with the warning.
+    notebook.write_text(notebook.read_text().replace("n_estimators = 120", "n_estimators = 130"))
+    rebuilt = _build(notebook, out, None)
+    assert "warning[NB703]" in rebuilt.stderr and "not regenerated" in rebuilt.stderr
+    assert not compiled.exists()
+    assert "n_estimators: int = 130" in module.read_text()
+    # Back where kfp is, a build with nothing else to do writes the YAML again.
+    _build(notebook, out, kfp_env.python)
+    assert "defaultValue: 130.0" in compiled.read_text()
+    assert _check(notebook, out, kfp_env.python).returncode == 0

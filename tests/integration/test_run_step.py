@@ -6,6 +6,7 @@ pyarrow, numpy, scikit-learn, joblib) and the package's `src` on the import path
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import subprocess
@@ -192,3 +193,42 @@ def test_an_artifact_url_without_fsspec_is_a_clear_error(package: Path) -> None:
         "s3://bucket/run-1: an artifact URL needs fsspec (pip install fsspec, and the "
         "filesystem's own package such as s3fs)"
     )
+
+
+def test_run_step_spells_parameter_options_as_run_does(tmp_path: Path) -> None:
+    """Lower-case first (``--seed`` for ``SEED``), the parameter's own spelling as alias."""
+    from tests.helpers import code_cell, make_notebook
+
+    notebook = tmp_path / "seeded.ipynb"
+    cells = [
+        code_cell("SEED = 7\n", ["parameters"]),
+        code_cell("value = SEED * 2\n", ["function:make"]),
+    ]
+    notebook.write_text(json.dumps(make_notebook(cells)))
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    out = tmp_path / "out"
+    helped = _python(out, "-m", "seeded", "run-step", "--help")
+    assert "--seed SEED, --SEED SEED" in helped.stdout, helped.stdout
+    for flag, given in (("--seed", 5), ("--SEED", 6)):
+        base = tmp_path / f"artifacts{given}"
+        done = _python(
+            out,
+            "-m",
+            "seeded",
+            "run-step",
+            "make",
+            "--inputs",
+            str(base),
+            "--outputs",
+            str(base),
+            flag,
+            str(given),
+        )
+        assert done.returncode == 0, done.stderr
+        script = (
+            "from seeded.steps_io import final_outputs\n"
+            f"print(final_outputs({str(base)!r})['value'])\n"
+        )
+        stored = _python(out, "-c", script)
+        assert stored.stdout.strip() == str(given * 2), stored.stderr
