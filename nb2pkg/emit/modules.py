@@ -10,6 +10,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.literals import comment, docstring
@@ -137,6 +138,7 @@ def _assemble(
     header = docstring(module_docstring(notebooks)) + "\n"
     public: list[str] = []
     hashes: dict[str, str] = {}
+    blocks = [(formatted(text), cell, notebook) for text, cell, notebook in blocks]
     for text, cell, _ in blocks:
         if cell is not None and cell.step is not None:
             public.append(cell.step.name)
@@ -146,9 +148,9 @@ def _assemble(
     parts = [header]
     if imports:
         parts.append("\n" + imports)
-    all_names = "".join(f'    "{name}",\n' for name in public)
+    all_names = "".join(f'    "{name}",\n' for name in sorted(public, key=_all_order))
     parts.append(f"\n__all__ = [\n{all_names}]\n" if public else "\n__all__: list[str] = []\n")
-    content = "".join(parts)
+    content = formatted("".join(parts))
     spans: list[Span] = []
     for text, cell, notebook in blocks:
         content += "\n\n"
@@ -158,6 +160,15 @@ def _assemble(
         if cell is not None:
             spans.append(Span(start, end, notebook, cell.cell.cell_id, cell.cell.number))
     return ModuleText(module, content, tuple(spans), tuple(public), hashes)
+
+
+def _all_order(name: str) -> tuple[int, str]:
+    """The order ``ruff`` expects in ``__all__``: CONSTANTS, then Classes, then the rest."""
+    if name.isupper() and len(name) > 1:
+        return 0, name
+    if name[:1].isupper():
+        return 1, name
+    return 2, name
 
 
 def mlflow_rewrite(cell: CellPlan) -> Rewrite | None:
