@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 import black
+from black.parsing import InvalidInput
 
 _MODE = black.Mode()
 
@@ -19,5 +20,5 @@ def formatted(source: str) -> str:
         return source
     try:
         return black.format_str(source, mode=_MODE)
-    except black.InvalidInput:
+    except InvalidInput:
         return source

@@ -12,7 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.functions import Rewrite, function_source
-from nb2pkg.emit.imports import ImportContext, render_imports
+from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.model import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
@@ -148,7 +148,7 @@ def _assemble(
     parts = [header]
     if imports:
         parts.append("\n" + imports)
-    all_names = "".join(f'    "{name}",\n' for name in sorted(public, key=_all_order))
+    all_names = "".join(f'    "{name}",\n' for name in sorted(public, key=member_order))
     parts.append(f"\n__all__ = [\n{all_names}]\n" if public else "\n__all__: list[str] = []\n")
     content = formatted("".join(parts))
     spans: list[Span] = []
@@ -160,15 +160,6 @@ def _assemble(
         if cell is not None:
             spans.append(Span(start, end, notebook, cell.cell.cell_id, cell.cell.number))
     return ModuleText(module, content, tuple(spans), tuple(public), hashes)
-
-
-def _all_order(name: str) -> tuple[int, str]:
-    """The order ``ruff`` expects in ``__all__``: CONSTANTS, then Classes, then the rest."""
-    if name.isupper() and len(name) > 1:
-        return 0, name
-    if name[:1].isupper():
-        return 1, name
-    return 2, name
 
 
 def mlflow_rewrite(cell: CellPlan) -> Rewrite | None:

@@ -233,7 +233,8 @@ def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> s
     lines += [from_lines[name] for name in sorted(from_lines, key=str.lower)]
     exported += ["run", "steps"]
     lines += ["", "__all__ = ["]
-    lines += [f'    "{name}",' for name in ["__version__", *sorted(set(exported))]]
+    names = sorted({"__version__", *exported}, key=member_order)
+    lines += [f'    "{name}",' for name in names]
     lines += ["]"]
     return "\n".join(lines) + "\n"
 
