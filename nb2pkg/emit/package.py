@@ -62,15 +62,16 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files["pyproject.toml"] = render_pyproject(plan, version)
     files["README.md"] = render_readme(plan, version, modules)
     files.update(render_tests(plan))
-    files.update(render_exports(plan, version))
-    files[".nb2pkg/.gitignore"] = (
-        "# Backups of overwritten hand edits and staging of interrupted builds\nbackup/\ntmp-*/\n"
-    )
     module_paths = {f"{src}/{module.name}.py" for module in modules}
     for path, text in files.items():
         if path.endswith(".py") and path not in module_paths:
             # Module texts are formatted block by block, keeping their source map exact.
             files[path] = formatted(text)
+    # Orchestrator exports are written as `nb2pkg export` writes them, outside the package.
+    files.update(render_exports(plan, version))
+    files[".nb2pkg/.gitignore"] = (
+        "# Backups of overwritten hand edits and staging of interrupted builds\nbackup/\ntmp-*/\n"
+    )
     emitted = tuple(EmittedFile(path, files[path]) for path in sorted(files))
     return RenderedPackage(emitted, api_snapshot(plan, modules), source_map)
 

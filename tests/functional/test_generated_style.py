@@ -7,10 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 
 from nb2pkg.api import build
@@ -140,3 +140,18 @@ def test_a_local_helper_module_is_vendored_and_no_dependency(tmp_path: Path) -> 
     names = _requirement_names(tmp_path / "out")
     assert "preamble" not in names and "settings" not in names
     assert (tmp_path / "out" / "src" / "local" / "preamble.py").is_file()
+
+
+def test_the_comment_of_a_dropped_last_display_stays_above_the_return(tmp_path: Path) -> None:
+    notebook = write_notebook(
+        tmp_path / "shown.ipynb",
+        [
+            ("rows = [3, 1, 2]\n# show the first rows\nrows[:2]", ["function:load_rows"]),
+            ("total = sum(rows)", ["function:add_up"]),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "shown" / "shown.py").read_text(encoding="utf-8")
+    assert "    # show the first rows\n    return rows\n" in module
+    assert "pass" not in module
