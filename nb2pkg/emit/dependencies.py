@@ -38,6 +38,49 @@ def _distributions() -> Mapping[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 
+def distribution_of(module: str) -> str | None:
+    """The canonical name of the installed distribution providing a top-level module."""
+    for name in _distributions().get(module, []):
+        if installed_version(name) is not None:
+            return canonicalize_name(name)
+    return None
+
+
+def reachable_dependencies(distributions: Iterable[str]) -> set[str]:
+    """The distributions these may load: their requirements, followed through the required
+    ones, and every optional extra met on the way (named, not followed further)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    pending = list(distributions)
+    while pending:
+        distribution = pending.pop()
+        if distribution in seen:
+            continue
+        seen.add(distribution)
+        for name, optional in _declared(distribution):
+            found.add(name)
+            if not optional:
+                pending.append(name)
+    return found
+
+
+@functools.lru_cache(maxsize=512)
+def _declared(distribution: str) -> tuple[tuple[str, bool], ...]:
+    try:
+        texts = importlib.metadata.requires(distribution) or []
+    except importlib.metadata.PackageNotFoundError:
+        return ()
+    declared: list[tuple[str, bool]] = []
+    for text in texts:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        optional = requirement.marker is not None and "extra" in str(requirement.marker)
+        declared.append((canonicalize_name(requirement.name), optional))
+    return tuple(declared)
+
+
 def installed_version(distribution: str) -> str | None:
     try:
         return importlib.metadata.version(distribution)

@@ -36,7 +36,7 @@ def function_source(
     decorators: Sequence[str] = (),
 ) -> str:
     """The source of ``def name(params): <cell body>; return <returns>``."""
-    body = _kept_statements(module, drop, rewrite)
+    body, trailing = _kept_statements(module, drop, rewrite)
     if replacements:
         body = [s.visit(_ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
     statements: list[cst.BaseStatement] = []
@@ -49,7 +49,12 @@ def function_source(
     statements.extend(body)
     if returns:
         value = returns[0] if len(returns) == 1 else ", ".join(returns)
-        statements.append(cst.parse_statement(f"return {value}\n"))
+        # Comments after the last kept statement stay with the function, above its return.
+        ending = cst.parse_statement(f"return {value}\n")
+        statements.append(ending.with_changes(leading_lines=trailing if body else []))
+    elif trailing and body:
+        # ... or at its end, on a `pass` that holds them.
+        statements.append(cst.parse_statement("pass\n").with_changes(leading_lines=trailing))
     if not statements:
         statements.append(cst.parse_statement("pass\n"))
     header = cst.parse_statement(
@@ -80,8 +85,9 @@ def _params(params: Sequence[ParamPlan]) -> str:
 
 def _kept_statements(
     module: cst.Module, drop: set[int], rewrite: Rewrite | None
-) -> list[cst.BaseStatement]:
-    """The cell's top-level statements minus ``drop``, each passed through ``rewrite``."""
+) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """The cell's top-level statements minus ``drop``, each passed through ``rewrite``, and
+    the comments of dropped statements after the last kept one."""
     kept: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = [line for line in module.header if line.comment is not None]
     for index, original in enumerate(module.body):
@@ -101,10 +107,7 @@ def _kept_statements(
             elif not kept:
                 leading = _trim_blank(leading)
             kept.append(statement.with_changes(leading_lines=leading))
-    if carried and kept:
-        # Comments after the last kept statement stay with the function, at its end.
-        kept.append(cst.parse_statement("pass\n").with_changes(leading_lines=carried))
-    return kept
+    return kept, carried
 
 
 def _unindented_if_blank(line: cst.EmptyLine) -> cst.EmptyLine:

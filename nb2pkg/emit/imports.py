@@ -43,7 +43,7 @@ def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) ->
             names = names - {"*"}
             if not names:
                 continue
-        ordered = sorted(names, key=str.lower)
+        ordered = sorted(names, key=member_order)
         line = f"from {source} import {', '.join(ordered)}"
         if len(line) > 99:
             inner = "".join(f"    {n},\n" for n in ordered)
@@ -55,12 +55,23 @@ def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) ->
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
-def _sort_key(line: str) -> tuple[str, int, str]:
-    # isort's "force_sort_within_sections": plain imports and from-imports sorted by module;
-    # for one module `import m` first, then `from m import ...`. The whole line breaks any tie:
-    # the order never depends on set iteration (string hashes differ between processes).
+def member_order(name: str) -> tuple[int, str, str]:
+    """isort's order of the names of a from-import: CONSTANTS, Classes, then the rest."""
+    bare = name.split(" as ")[0]
+    if bare.isupper() and len(bare) > 1:
+        kind = 0
+    elif bare[:1].isupper():
+        kind = 1
+    else:
+        kind = 2
+    return kind, bare.lower(), name
+
+
+def _sort_key(line: str) -> tuple[int, str, str]:
+    # isort's default: in each group, plain imports first, then from-imports, each sorted by
+    # module. The whole line breaks any tie: the order never depends on set iteration.
     module = line.split()[1]
-    return (module.lower(), 0 if line.startswith("import ") else 1, line)
+    return (0 if line.startswith("import ") else 1, module.lower(), line)
 
 
 def _group(binding: ImportBinding, context: ImportContext) -> int:

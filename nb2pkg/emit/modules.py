@@ -10,8 +10,9 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.functions import Rewrite, function_source
-from nb2pkg.emit.imports import ImportContext, render_imports
+from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.model import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
@@ -137,6 +138,7 @@ def _assemble(
     header = docstring(module_docstring(notebooks)) + "\n"
     public: list[str] = []
     hashes: dict[str, str] = {}
+    blocks = [(formatted(text), cell, notebook) for text, cell, notebook in blocks]
     for text, cell, _ in blocks:
         if cell is not None and cell.step is not None:
             public.append(cell.step.name)
@@ -146,9 +148,9 @@ def _assemble(
     parts = [header]
     if imports:
         parts.append("\n" + imports)
-    all_names = "".join(f'    "{name}",\n' for name in public)
+    all_names = "".join(f'    "{name}",\n' for name in sorted(public, key=member_order))
     parts.append(f"\n__all__ = [\n{all_names}]\n" if public else "\n__all__: list[str] = []\n")
-    content = "".join(parts)
+    content = formatted("".join(parts))
     spans: list[Span] = []
     for text, cell, notebook in blocks:
         content += "\n\n"

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.modules import ModuleText, render_modules
 from nb2pkg.emit.orchestrator_files import render_exports
 from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_main, render_pipeline
@@ -61,6 +62,12 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files["pyproject.toml"] = render_pyproject(plan, version)
     files["README.md"] = render_readme(plan, version, modules)
     files.update(render_tests(plan))
+    module_paths = {f"{src}/{module.name}.py" for module in modules}
+    for path, text in files.items():
+        if path.endswith(".py") and path not in module_paths:
+            # Module texts are formatted block by block, keeping their source map exact.
+            files[path] = formatted(text)
+    # Orchestrator exports are written as `nb2pkg export` writes them, outside the package.
     files.update(render_exports(plan, version))
     files[".nb2pkg/.gitignore"] = (
         "# Backups of overwritten hand edits and staging of interrupted builds\nbackup/\ntmp-*/\n"

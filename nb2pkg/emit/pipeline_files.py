@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signature_default
+from nb2pkg.emit.imports import member_order
 from nb2pkg.emit.literals import docstring, python_string
 from nb2pkg.emit.modules import ModuleText
 from nb2pkg.emit.step_files import STEP_COMMAND_DISPATCH, STEP_COMMAND_PARSERS
@@ -97,7 +98,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
             name
             if callable_as[(module, name)] == name
             else f"{name} as {callable_as[(module, name)]}"
-            for name in sorted(set(names))
+            for name in sorted(set(names), key=member_order)
         )
         lines.append(f"from .{module} import {listed}")
     metric_steps = sorted(
@@ -142,7 +143,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
             else:
                 body.append(f"    {call}")
             values = ", ".join(f'"{n}": {n}' for n in step.returns)
-            body.append(f'    yield "{key}", {{{values}}}')
+            body.append(f'    yield ("{key}", {{{values}}})')
     if not body:
         body = ["    yield from ()"]
     lines += body
@@ -222,16 +223,18 @@ def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> s
     for module in modules:
         for name in module.public:
             counts[name] = counts.get(name, 0) + 1
-    for module in sorted(modules, key=lambda m: m.name):
+    from_lines = {"pipeline": "from .pipeline import run, steps"}
+    for module in modules:
         # A name two modules define stays reachable through its module only.
-        unique = sorted(n for n in module.public if counts[n] == 1)
+        unique = sorted((n for n in module.public if counts[n] == 1), key=member_order)
         if unique:
-            lines.append(f"from .{module.name} import {', '.join(unique)}")
+            from_lines[module.name] = f"from .{module.name} import {', '.join(unique)}"
             exported.extend(unique)
-    lines.append("from .pipeline import run, steps")
+    lines += [from_lines[name] for name in sorted(from_lines, key=str.lower)]
     exported += ["run", "steps"]
     lines += ["", "__all__ = ["]
-    lines += [f'    "{name}",' for name in ["__version__", *sorted(set(exported))]]
+    names = sorted({"__version__", *exported}, key=member_order)
+    lines += [f'    "{name}",' for name in names]
     lines += ["]"]
     return "\n".join(lines) + "\n"
 
@@ -363,7 +366,7 @@ def render_main(plan: PackagePlan, version: str) -> str:
         "    }",
         "    try:",
         "        outputs = run(**params, track=not args.no_track)",
-        "    except Exception as error:",
+        "    except Exception as error:  # noqa: BLE001 - every failure gets a readable report",
         "        if debug:",
         "            traceback.print_exc()",
         f"        print(tracking.describe_failure(error, debug_flag={json.dumps(debug_flag)}), file=sys.stderr)",

@@ -35,6 +35,11 @@ def render_pyproject(plan: PackagePlan, version: str) -> str:
         "\n"
         "[tool.hatch.build.targets.wheel]\n"
         f'packages = ["src/{plan.package}"]\n'
+        "\n"
+        "[tool.pytest.ini_options]\n"
+        "# `pytest` from this folder tests the sources without installing them first.\n"
+        'pythonpath = ["src"]\n'
+        'testpaths = ["tests"]\n'
     )
 
 
@@ -82,6 +87,7 @@ def render_readme(plan: PackagePlan, version: str, modules: list[ModuleText]) ->
         "",
         "```python",
         f"from {pkg} import run",
+        "",
         "outputs = run(track=False)",
         "```",
         "",

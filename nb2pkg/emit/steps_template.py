@@ -189,7 +189,8 @@ class ArtifactStore:
 def _encode(step: str, name: str, value: Any) -> tuple[dict[str, Any], bytes]:
     """The format and bytes of one value, following the contract above."""
     why = ""
-    frame, series = _loaded_type("pandas", "DataFrame"), _loaded_type("pandas", "Series")
+    frame = _loaded_type("pandas", "DataFrame")
+    series = _loaded_type("pandas", "Series")
     if (frame and isinstance(value, frame)) or (series and isinstance(value, series)):
         if not _installed("pyarrow"):
             why = "pyarrow is not installed (pip install pyarrow stores DataFrames as Parquet)"
@@ -235,7 +236,8 @@ def _parquet(value: Any, *, is_series: bool) -> tuple[dict[str, Any], bytes] | s
     try:
         frame.to_parquet(buffer)
         back = pandas.read_parquet(io.BytesIO(buffer.getvalue()))
-    except Exception as error:  # pyarrow refuses some column names and mixed columns
+    # pyarrow refuses some column names and mixed columns, with various exceptions.
+    except Exception as error:  # noqa: BLE001
         return f"Parquet cannot store it ({type(error).__name__}: {error})"
     if is_series:
         back = back["values"].rename(value.name)

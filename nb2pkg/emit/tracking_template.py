@@ -122,8 +122,10 @@ class RunLocation:
         """A short text saying where the run is and how to open it."""
         shown_uri = _without_password(self.tracking_uri)
         lines = [
-            f"MLflow run {self.run_id} ({self.status}) in experiment "
-            f"'{self.experiment_name}' at {shown_uri}"
+            (
+                f"MLflow run {self.run_id} ({self.status}) in experiment "
+                f"'{self.experiment_name}' at {shown_uri}"
+            )
         ]
         scheme = urlsplit(self.tracking_uri).scheme
         if scheme in ("http", "https"):
@@ -530,7 +532,8 @@ def _finish(mlflow: Any, run_log: _RunLog, status: str) -> None:
         return
     try:
         _close(mlflow, run_log, status)
-    except Exception as logging_error:
+    # Any failure to record the end is only reported.
+    except Exception as logging_error:  # noqa: BLE001
         # The pipeline's own error is the one to raise: report this one and let that through.
         _logger.warning(
             "could not record the end of MLflow run %s (%s): %s",

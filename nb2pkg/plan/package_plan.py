@@ -20,7 +20,13 @@ from pathlib import Path
 
 from nb2pkg.config import package_name_for, package_name_problem
 from nb2pkg.confine import ReadScope
-from nb2pkg.emit.dependencies import merge_requirements, requirement_for, requirements_by_name
+from nb2pkg.emit.dependencies import (
+    distribution_of,
+    merge_requirements,
+    reachable_dependencies,
+    requirement_for,
+    requirements_by_name,
+)
 from nb2pkg.emit.export_settings import ExportSettings
 from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.emit.mlflow_calls import tracking_requirements
@@ -214,7 +220,7 @@ def _local_modules(
     refused: dict[str, str] = {}
     for plan in plans:
         folder = Path(plan.notebook.path).parent
-        for bindings in plan.imports.values():
+        for bindings in (*plan.imports.values(), plan.star_imports):
             for binding in bindings:
                 root = top_level(binding)
                 if binding.level or not root or root in STDLIB or root in refused:
@@ -250,22 +256,45 @@ def _requirements(
     overrides: Mapping[str, str],
     refused: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
-    # Every module the notebook imports, not only those the packaged code names: libraries load
-    # optional dependencies themselves (`load_wine(as_frame=True)` needs pandas). Frontend-only
-    # packages stay out: the package does not run in a notebook.
+    # The modules the packaged code imports (and the helper modules copied into the package).
+    # An import of an unmarked cell counts only when a library the packaged code imports may
+    # load it (a requirement, directly or through its required ones, optional extras
+    # included: `reachable_dependencies`): libraries load optional
+    # dependencies themselves (`load_wine(as_frame=True)` needs pandas), and the notebook
+    # importing it shows the packaged calls may need it. Anything else an unmarked cell
+    # imports (plotting, display) is not the package's dependency. Frontend-only packages and
+    # files beside the notebook stay out: the package does not run in a notebook, and local
+    # modules are copied into it, never installed from an index.
     roots: dict[str, str] = {}
+    elsewhere: dict[str, str] = {}
+    beside: set[str] = set()
     for plan in plans:
+        folder = Path(plan.notebook.path).parent
+        for module, bindings in plan.imports.items():
+            if module == "tests":
+                continue
+            for binding in bindings:
+                if not _notebook_only(binding.module):
+                    roots.setdefault(top_level(binding), plan.notebook.display_path)
+        for binding in plan.star_imports:
+            roots.setdefault(top_level(binding), plan.notebook.display_path)
         for cell in plan.cells:
             if cell.tagged.role in (Role.SKIP, Role.TEST):
                 continue
             for binding in cell.parsed.analysis.imports:
                 if not _notebook_only(binding.module):
-                    roots.setdefault(top_level(binding), plan.notebook.display_path)
-        for binding in plan.star_imports:
-            roots.setdefault(top_level(binding), plan.notebook.display_path)
+                    elsewhere.setdefault(top_level(binding), plan.notebook.display_path)
+        beside.update(root for root in elsewhere if root and _is_local_file(folder, root))
     for path in local_modules.values():
         for root in _imports_of_file(Path(path)):
             roots.setdefault(root, path)
+    declared = reachable_dependencies(
+        distribution for root in roots if (distribution := distribution_of(root)) is not None
+    )
+    for root, where in elsewhere.items():
+        distribution = distribution_of(root)
+        if distribution is not None and distribution in declared:
+            roots.setdefault(root, where)
     from_imports: list[str] = []
     for root, where in sorted(roots.items()):
         if (
@@ -274,6 +303,7 @@ def _requirements(
             or root == package
             or root in local_modules
             or root in refused
+            or root in beside
         ):
             continue
         requirement, installed = requirement_for(root, recorded, overrides)
@@ -296,6 +326,11 @@ def _requirements(
         f"{name}{overrides[name]}" if name in overrides else text
         for name, text in requirements_by_name(merged).items()
     )
+
+
+def _is_local_file(folder: Path, root: str) -> bool:
+    """A module or package of that name beside the notebook, not one from an index."""
+    return (folder / f"{root}.py").is_file() or (folder / root / "__init__.py").is_file()
 
 
 def _notebook_only(module: str) -> bool:

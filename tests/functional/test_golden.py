@@ -24,13 +24,14 @@ from pathlib import Path
 import pytest
 
 from nb2pkg.api import build
+from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.package import TRACKING_TEMPLATE
 from nb2pkg.emit.step_files import STEPS_TEMPLATE
 
 CASES = Path(__file__).with_name("cases")
 TEMPLATES = {"tracking.py": TRACKING_TEMPLATE, "steps_io.py": STEPS_TEMPLATE}
 NOT_GOLDEN = tuple(TEMPLATES)
-"""Copied verbatim from nb2pkg's templates (tracking, step values), which have tests of their own."""
+"""Copied from nb2pkg's templates (formatted as generated code is) (tracking, step values), which have tests of their own."""
 ENTRY_DATE = re.compile(r"^(## \[[^\]]+\] - )\d{4}-\d{2}-\d{2}$", re.MULTILINE)
 BUILD_DATES = {"today": None, "1970-01-01": "0", "2033-05-18": "2000000000"}
 """SOURCE_DATE_EPOCH for each run of the golden comparison (None: unset)."""
@@ -95,7 +96,8 @@ def test_generated_package_matches_golden(
     produced = _tree(work / "out")
     for name, template in TEMPLATES.items():
         copied = work / "out" / "src" / "golden" / name
-        assert copied.read_text(encoding="utf-8") == template.read_text(encoding="utf-8"), name
+        expected_copy = formatted(template.read_text(encoding="utf-8"))
+        assert copied.read_text(encoding="utf-8") == expected_copy, name
     expected_dir = CASES / case / "expected"
     if request.config.getoption("--update-golden"):
         shutil.rmtree(expected_dir, ignore_errors=True)

@@ -3,4 +3,4 @@
 
 # nb2pkg: input.ipynb [id d5]
 def test_south_total(totals):
-    assert totals['south'] == 32
+    assert totals["south"] == 32

@@ -23,7 +23,9 @@ class PipelineState:
 
     def after(self, step: str) -> dict[str, Any]:
         if self._steps is None:
-            pytest.fail("the pipeline needs inputs only unmarked notebook cells define (offset); mark those cells so the tests can run it")
+            pytest.fail(
+                "the pipeline needs inputs only unmarked notebook cells define (offset); mark those cells so the tests can run it"
+            )
             self._steps = steps()
         while step not in self._outputs:
             name, values = next(self._steps)

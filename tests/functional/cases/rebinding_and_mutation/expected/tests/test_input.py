@@ -4,4 +4,4 @@
 # nb2pkg: input.ipynb [id c07]
 def test_1(count, rows):
     assert count == 1
-    assert rows[0]['y'] == 10
+    assert rows[0]["y"] == 10

@@ -34,13 +34,13 @@ def steps(
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
     if labels is None:
-        labels = ['low', 'high']
+        labels = ["low", "high"]
     scores = load_scores()
-    yield "load_scores", {"scores": scores}
+    yield ("load_scores", {"scores": scores})
     scaled, passed = scale_scores(scores, scale=scale, passing_mark=passing_mark)
-    yield "scale_scores", {"scaled": scaled, "passed": passed}
+    yield ("scale_scores", {"scaled": scaled, "passed": passed})
     mean_score, pass_rate = summarise(scaled, passed)
-    yield "summarise", {"mean_score": mean_score, "pass_rate": pass_rate}
+    yield ("summarise", {"mean_score": mean_score, "pass_rate": pass_rate})
 
 
 def run(
@@ -60,8 +60,12 @@ def run(
         labels: pipeline parameter.
     """
     if labels is None:
-        labels = ['low', 'high']
-    params: dict[str, Any] = {"passing_mark": passing_mark, "scale": scale, "labels": labels}
+        labels = ["low", "high"]
+    params: dict[str, Any] = {
+        "passing_mark": passing_mark,
+        "scale": scale,
+        "labels": labels,
+    }
     outputs: dict[str, Any] = {}
     with tracking.pipeline_run(
         package=PACKAGE,

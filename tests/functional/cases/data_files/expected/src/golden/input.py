@@ -12,7 +12,7 @@ __all__ = [
 
 
 # nb2pkg: input.ipynb [id d3]
-def read_sales(sales_path: str = 'data/sales.csv'):
+def read_sales(sales_path: str = "data/sales.csv"):
     """Read the sales export.
 
     Args:
@@ -39,7 +39,7 @@ def total_by_region(rows, minimum: int = 1):
     """
     totals = {}
     for row in rows:
-        amount = int(row['amount'])
+        amount = int(row["amount"])
         if amount >= minimum:
-            totals[row['region']] = totals.get(row['region'], 0) + amount
+            totals[row["region"]] = totals.get(row["region"], 0) + amount
     return totals, amount

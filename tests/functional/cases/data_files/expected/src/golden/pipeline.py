@@ -28,19 +28,19 @@ STEP_CELLS: dict[str, str] = {
 def steps(
     *,
     minimum: int = 1,
-    sales_path: str = 'data/sales.csv',
+    sales_path: str = "data/sales.csv",
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
     rows = read_sales(sales_path=sales_path)
-    yield "read_sales", {"rows": rows}
+    yield ("read_sales", {"rows": rows})
     totals, amount = total_by_region(rows, minimum=minimum)
-    yield "total_by_region", {"totals": totals, "amount": amount}
+    yield ("total_by_region", {"totals": totals, "amount": amount})
 
 
 def run(
     *,
     minimum: int = 1,
-    sales_path: str = 'data/sales.csv',
+    sales_path: str = "data/sales.csv",
     track: bool = True,
 ) -> dict[str, Any]:
     """Run the whole pipeline and return every step's outputs by name.

@@ -6,12 +6,12 @@ Edit the notebooks, then run `nb2pkg build` to regenerate this package.
 __version__ = "0.1.0"
 
 from .input import Record, collect_names, parse, read_records
-from .reporting import summarise
 from .pipeline import run, steps
+from .reporting import summarise
 
 __all__ = [
-    "__version__",
     "Record",
+    "__version__",
     "collect_names",
     "parse",
     "read_records",

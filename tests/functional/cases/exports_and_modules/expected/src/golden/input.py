@@ -7,19 +7,21 @@ from dataclasses import dataclass
 
 __all__ = [
     "Record",
+    "collect_names",
     "parse",
     "read_records",
-    "collect_names",
 ]
 
 
 # nb2pkg: input.ipynb [id c00]
-SEPARATOR = ','
+SEPARATOR = ","
+
 
 @dataclass
 class Record:
     name: str
     value: float
+
 
 def parse(line):
     name, value = line.split(SEPARATOR)
@@ -33,7 +35,7 @@ def read_records():
     Returns:
         lines, records
     """
-    lines = ['a,1', 'b,2.5']
+    lines = ["a,1", "b,2.5"]
     records = [parse(l) for l in lines]
     return lines, records
 

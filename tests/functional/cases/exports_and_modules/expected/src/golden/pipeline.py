@@ -30,11 +30,11 @@ STEP_CELLS: dict[str, str] = {
 def steps() -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
     lines, records = read_records()
-    yield "read_records", {"lines": lines, "records": records}
+    yield ("read_records", {"lines": lines, "records": records})
     total, banner, first = summarise(records)
-    yield "summarise", {"total": total, "banner": banner, "first": first}
+    yield ("summarise", {"total": total, "banner": banner, "first": first})
     names = collect_names(records)
-    yield "collect_names", {"names": names}
+    yield ("collect_names", {"names": names})
 
 
 def run(

@@ -24,5 +24,5 @@ def summarise(records):
     """
     total = sum(r.value for r in records)
     banner = shout(helpers.describe(total))
-    first = parse('z,3')
+    first = parse("z,3")
     return total, banner, first

@@ -20,7 +20,7 @@ def compute_area():
         radius, area
     """
     radius = 2.0
-    area = math.pi * radius ** 2
+    area = math.pi * radius**2
     return radius, area
 
 

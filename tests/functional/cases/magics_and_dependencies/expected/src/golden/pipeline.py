@@ -29,11 +29,11 @@ STEP_CELLS: dict[str, str] = {
 def steps() -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
     radius, area = compute_area()
-    yield "compute_area", {"radius": radius, "area": area}
+    yield ("compute_area", {"radius": radius, "area": area})
     circumference = compute_circumference(radius)
-    yield "compute_circumference", {"circumference": circumference}
+    yield ("compute_circumference", {"circumference": circumference})
     area = touch_area(area)
-    yield "touch_area", {"area": area}
+    yield ("touch_area", {"area": area})
 
 
 def run(

@@ -48,15 +48,40 @@ def _summary(value: Any) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m golden", description="Run the golden pipeline.")
+    parser = argparse.ArgumentParser(
+        prog="python -m golden", description="Run the golden pipeline."
+    )
     parser.add_argument("--version", action="version", version="golden 0.1.0")
     commands = parser.add_subparsers(dest="command", required=True)
-    run_parser = commands.add_parser("run", help="run the pipeline and log it to MLflow")
-    run_parser.add_argument("--base", dest="base", type=int, default=2, help="pipeline parameter (default: %(default)s)")
-    run_parser.add_argument("--no-track", action="store_true", help="do not log the run to MLflow")
-    run_parser.add_argument("--debug", dest="nb2pkg:debug", action="store_true", help="on failure, show the traceback")
-    commands.add_parser("graph", add_help=False, help="print the step graph: graph [--format text|dot|mermaid]")
-    commands.add_parser("run-step", add_help=False, help="run one step from stored inputs: run-step NAME --inputs URL --outputs URL")
+    run_parser = commands.add_parser(
+        "run", help="run the pipeline and log it to MLflow"
+    )
+    run_parser.add_argument(
+        "--base",
+        dest="base",
+        type=int,
+        default=2,
+        help="pipeline parameter (default: %(default)s)",
+    )
+    run_parser.add_argument(
+        "--no-track", action="store_true", help="do not log the run to MLflow"
+    )
+    run_parser.add_argument(
+        "--debug",
+        dest="nb2pkg:debug",
+        action="store_true",
+        help="on failure, show the traceback",
+    )
+    commands.add_parser(
+        "graph",
+        add_help=False,
+        help="print the step graph: graph [--format text|dot|mermaid]",
+    )
+    commands.add_parser(
+        "run-step",
+        add_help=False,
+        help="run one step from stored inputs: run-step NAME --inputs URL --outputs URL",
+    )
     return parser
 
 
@@ -72,11 +97,13 @@ def main(argv: list[str] | None = None) -> int:
 
     debug = getattr(args, "nb2pkg:debug")
     params = {
-        k: v for k, v in vars(args).items() if k not in ("command", "no_track", "nb2pkg:debug")
+        k: v
+        for k, v in vars(args).items()
+        if k not in ("command", "no_track", "nb2pkg:debug")
     }
     try:
         outputs = run(**params, track=not args.no_track)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - every failure gets a readable report
         if debug:
             traceback.print_exc()
         print(tracking.describe_failure(error, debug_flag="--debug"), file=sys.stderr)

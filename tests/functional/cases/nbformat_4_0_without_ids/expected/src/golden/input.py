@@ -4,8 +4,8 @@ Generated file: edit the notebook, then run `nb2pkg build`.
 """
 
 __all__ = [
-    "make_square",
     "make_cube",
+    "make_square",
 ]
 
 
@@ -19,7 +19,7 @@ def make_square(base: int = 2):
     Returns:
         square
     """
-    square = base ** 2
+    square = base**2
     return square
 
 

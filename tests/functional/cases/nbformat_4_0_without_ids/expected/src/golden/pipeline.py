@@ -31,9 +31,9 @@ def steps(
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
     square = make_square(base=base)
-    yield "make_square", {"square": square}
+    yield ("make_square", {"square": square})
     cube = make_cube(square, base=base)
-    yield "make_cube", {"cube": cube}
+    yield ("make_cube", {"cube": cube})
 
 
 def run(

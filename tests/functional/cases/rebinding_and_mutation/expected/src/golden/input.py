@@ -4,11 +4,11 @@ Generated file: edit the notebook, then run `nb2pkg build`.
 """
 
 __all__ = [
-    "load",
-    "drop_small",
     "add_y",
-    "order",
     "count_big",
+    "drop_small",
+    "load",
+    "order",
 ]
 
 
@@ -19,7 +19,7 @@ def load():
     Returns:
         rows
     """
-    rows = [{'x': 1}, {'x': 5}, {'x': 9}]
+    rows = [{"x": 1}, {"x": 5}, {"x": 9}]
     return rows
 
 
@@ -33,7 +33,7 @@ def drop_small(rows):
     Returns:
         rows
     """
-    rows = [r for r in rows if r['x'] > 1]
+    rows = [r for r in rows if r["x"] > 1]
     return rows
 
 
@@ -51,8 +51,8 @@ def add_y(rows, offset):
     Changes in place: rows.
     """
     for r in rows:
-        r['y'] = r['x'] + offset
-    rows.append({'x': 0, 'y': offset})
+        r["y"] = r["x"] + offset
+    rows.append({"x": 0, "y": offset})
     return rows
 
 
@@ -67,8 +67,8 @@ def order(rows, threshold: int = 3):
     Returns:
         rows, big
     """
-    rows = sorted(rows, key=lambda r: r['y'])
-    big = [r for r in rows if r['x'] > threshold]
+    rows = sorted(rows, key=lambda r: r["y"])
+    big = [r for r in rows if r["x"] > threshold]
     return rows, big
 
 

@@ -35,15 +35,15 @@ def steps(
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Run the steps in notebook order, yielding each step's name and outputs."""
     rows = load()
-    yield "load", {"rows": rows}
+    yield ("load", {"rows": rows})
     rows = drop_small(rows)
-    yield "drop_small", {"rows": rows}
+    yield ("drop_small", {"rows": rows})
     rows = add_y(rows, offset)
-    yield "add_y", {"rows": rows}
+    yield ("add_y", {"rows": rows})
     rows, big = order(rows, threshold=threshold)
-    yield "order", {"rows": rows, "big": big}
+    yield ("order", {"rows": rows, "big": big})
     count = count_big(big)
-    yield "count_big", {"count": count}
+    yield ("count_big", {"count": count})
 
 
 def run(

@@ -1,0 +1,157 @@
+"""Generated packages as a reviewer receives them: ruff-clean with ruff's default settings,
+testable with a bare ``pytest`` from their folder, and depending only on what they import."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+from packaging.requirements import Requirement
+
+from nb2pkg.api import build
+from tests.helpers import write_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "example_notebooks"
+CASES = Path(__file__).with_name("cases")
+RUFF = Path(sys.executable).with_name("ruff")
+EXAMPLE_NAMES = ("classification", "regression", "store_sales", "exploration_messy")
+GOLDEN_CASES = sorted(p.name for p in CASES.iterdir() if (p / "input.ipynb").is_file())
+
+
+def _built_example(name: str, tmp_path: Path) -> Path:
+    work = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, work, ignore=shutil.ignore_patterns("*.pyc", "__pycache__"))
+    out = tmp_path / "out"
+    result = build([work / f"{name}.ipynb"], out, auto=True, root=work)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    return out
+
+
+def _built_case(case: str, tmp_path: Path) -> Path:
+    work = tmp_path / case
+    shutil.copytree(CASES / case, work, ignore=shutil.ignore_patterns("expected"))
+    result = build([work / "input.ipynb"], work / "out", name="golden", root=work)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    return work / "out"
+
+
+def _ruff(package: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # --isolated: ruff's defaults, whatever configuration surrounds the folder.
+    return subprocess.run(
+        [str(RUFF), *args, "--isolated", "--no-cache", "."],
+        cwd=package,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _assert_ruff_clean(package: Path) -> None:
+    assert any(package.rglob("*.py"))
+    checked = _ruff(package, "check", "--output-format", "concise")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    formatted = _ruff(package, "format", "--check")
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_examples_pass_ruff_with_default_settings(example: str, tmp_path: Path) -> None:
+    _assert_ruff_clean(_built_example(example, tmp_path))
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+@pytest.mark.parametrize("case", GOLDEN_CASES)
+def test_golden_cases_pass_ruff_with_default_settings(case: str, tmp_path: Path) -> None:
+    _assert_ruff_clean(_built_case(case, tmp_path))
+
+
+def test_pytest_runs_from_the_package_folder_without_installing(tmp_path: Path) -> None:
+    package = _built_example("classification", tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=package,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert " passed" in ran.stdout
+
+
+def _requirement_names(package: Path) -> set[str]:
+    project = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
+    return {Requirement(text).name for text in project["project"]["dependencies"]}
+
+
+def test_an_import_only_unmarked_cells_use_is_no_dependency(tmp_path: Path) -> None:
+    notebook = write_notebook(
+        tmp_path / "plain.ipynb",
+        [
+            ("import numpy as np\nimport matplotlib.pyplot as plt", []),
+            ("values = np.arange(4)", ["function:make_values"]),
+            ("plt.plot(values)", []),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    names = _requirement_names(tmp_path / "out")
+    assert "numpy" in names
+    assert "matplotlib" not in names
+
+
+def test_a_library_the_packaged_code_calls_keeps_its_optional_dependency(tmp_path: Path) -> None:
+    # load_wine(as_frame=True) needs pandas, which scikit-learn declares only as optional.
+    notebook = write_notebook(
+        tmp_path / "wine.ipynb",
+        [
+            ("import pandas as pd\nfrom sklearn.datasets import load_wine", []),
+            ("frame = load_wine(as_frame=True).frame", ["function:load"]),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    assert {"scikit-learn", "pandas"} <= _requirement_names(tmp_path / "out")
+
+
+def test_a_local_helper_module_is_vendored_and_no_dependency(tmp_path: Path) -> None:
+    (tmp_path / "preamble.py").write_text("def double(x):\n    return 2 * x\n", "utf-8")
+    (tmp_path / "settings.py").write_text("SHOWN = 3\n", "utf-8")
+    notebook = write_notebook(
+        tmp_path / "local.ipynb",
+        [
+            ("import preamble\nfrom settings import *", []),
+            ("doubled = preamble.double(21)", ["function:double_it"]),
+            ("print(SHOWN)", []),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    names = _requirement_names(tmp_path / "out")
+    assert "preamble" not in names and "settings" not in names
+    assert (tmp_path / "out" / "src" / "local" / "preamble.py").is_file()
+
+
+def test_the_comment_of_a_dropped_last_display_stays_above_the_return(tmp_path: Path) -> None:
+    notebook = write_notebook(
+        tmp_path / "shown.ipynb",
+        [
+            ("rows = [3, 1, 2]\n# show the first rows\nrows[:2]", ["function:load_rows"]),
+            ("total = sum(rows)", ["function:add_up"]),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "shown" / "shown.py").read_text(encoding="utf-8")
+    assert "    # show the first rows\n    return rows\n" in module
+    assert "pass" not in module
