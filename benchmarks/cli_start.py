@@ -11,7 +11,8 @@ Whole-process times of
 each run as `python -m nb2pkg` with this interpreter (nb2pkg as found on PYTHONPATH). The
 machines here are noisy: every round runs each command once, in turn, and each figure is the
 median over the rounds. Bytecode is written and used as for an installed copy
-(PYTHONDONTWRITEBYTECODE is dropped for the runs, and an untimed first round compiles it), so source compilation is not counted.
+(PYTHONDONTWRITEBYTECODE is dropped for the runs, and an untimed first round compiles it),
+so source compilation is not counted.
 """
 
 from __future__ import annotations
