@@ -3,14 +3,16 @@
     python benchmarks/cli_start.py [--repeat 11]
 
 Whole-process times of
-  1. `nb2pkg --version`            (target: <= 3x `python -c pass`)
+  1. `nb2pkg --version`            (target: <= 3x `python -c pass`), also as the console
+                                   script starts it (without `-m`'s runpy)
   2. `nb2pkg --help`               (target: <= 3x)
   3. `nb2pkg build` with nothing changed since the last build (the up-to-date shortcut)
   4. `nb2pkg build --auto` with nothing changed (takes the same shortcut)
-each run as `python -m nb2pkg` with this interpreter. The machines here are noisy: every round
-runs each command once, in turn, and each figure is the median over the rounds. Bytecode is
-written and used as for an installed copy (PYTHONDONTWRITEBYTECODE is dropped for the runs, and
-an untimed first round compiles it), so source compilation is not counted.
+each run as `python -m nb2pkg` with this interpreter (nb2pkg as found on PYTHONPATH). The
+machines here are noisy: every round runs each command once, in turn, and each figure is the
+median over the rounds. Bytecode is written and used as for an installed copy
+(PYTHONDONTWRITEBYTECODE is dropped for the runs, and an untimed first round compiles it),
+so source compilation is not counted.
 """
 
 from __future__ import annotations
@@ -72,10 +74,13 @@ def main() -> int:
     try:
         (work / "steps.ipynb").write_text(json.dumps(small_notebook(), indent=1), "utf-8")
         nb2pkg = [sys.executable, "-m", "nb2pkg"]
+        # What the installed `nb2pkg` console script runs (no runpy, as `-m` has).
+        script = [sys.executable, "-c", "import sys; from nb2pkg.cli import main; sys.exit(main())"]
         build = [*nb2pkg, "build", "steps.ipynb", "--name", "steps"]
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "nb2pkg --version": [*nb2pkg, "--version"],
+            "nb2pkg --version, script": [*script, "--version"],
             "nb2pkg --help": [*nb2pkg, "--help"],
             "nb2pkg build, no-op": [*build, "-o", "plain"],
             "nb2pkg build --auto, no-op": [*build, "-o", "auto", "--auto"],
