@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +32,15 @@ from nb2pkg.server.options import Nb2pkgServer
 from nb2pkg.server.workload import WorkLimits, check_workload, saved_notebook
 
 T = TypeVar("T")
+
+
+ONE_ANALYSIS_AT_A_TIME = threading.Lock()
+"""Analyses and builds run one at a time, on the worker threads, never on the event loop.
+
+CPython 3.11's ``ast`` constructor keeps its recursion depth in interpreter-wide state: two
+threads parsing at once can fail with "AST constructor recursion depth mismatch". The work is
+CPU-bound Python under the GIL, so serialising it costs little; the event loop stays free.
+"""
 
 
 class Nb2pkgHandler(APIHandler):
@@ -73,9 +83,10 @@ class Nb2pkgHandler(APIHandler):
         )
 
         def parse_work_and_serialise() -> str:
-            return json.dumps(
-                with_root_relative_paths(work(requests.parse_body(body, limit)), root)
-            )
+            data = requests.parse_body(body, limit)
+            with ONE_ANALYSIS_AT_A_TIME:
+                result = work(data)
+            return json.dumps(with_root_relative_paths(result, root))
 
         text = await self.off_loop(parse_work_and_serialise)
         self.set_header("Content-Type", "application/json")
