@@ -224,7 +224,10 @@ def prepare(
         if has_errors(compiled):
             return None, diagnostics
         files = _with_disk_build_info(config, files)
-        files.append(EmittedFile("CHANGELOG.md", _read_text(config.out_dir / "CHANGELOG.md")))
+        changelog, problems = _changelog(config, decision, keep=True)
+        if changelog is None:
+            return None, diagnostics + problems
+        files.append(changelog)
         files.append(_manifest(config, plan, decision, rendered, files))
         return Prepared(
             plan, decision, tuple(sorted(files, key=lambda f: f.path)), previous, True
@@ -439,13 +442,6 @@ def _record_differs(
         or previous.settings != settings_fingerprint(config)
         or dict(previous.source_map) != spans
     )
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
 
 
 def _with_disk_build_info(config: BuildConfig, files: list[EmittedFile]) -> list[EmittedFile]:
