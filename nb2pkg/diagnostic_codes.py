@@ -105,7 +105,7 @@ CODES: Mapping[str, CodeInfo] = _table(
         ("NB514", E, "a file the build would read is a symbolic link out of the root (a warning for data files the code names)", "copy the file into the project"),
         ("NB520", E, "SOURCE_DATE_EPOCH is not a non-negative whole number of seconds", "set it to a Unix time in seconds, or unset it"),
         ("NB521", E, "pyproject.toml cannot be read, or [tool.nb2pkg] has a wrong key, type or version", "fix the setting the message names"),
-        ("NB522", E, "no notebooks to build", "name the notebooks on the command line or in [tool.nb2pkg] notebooks"),
+        ("NB522", E, "no notebooks to build or check", "name the notebooks on the command line or in [tool.nb2pkg] notebooks"),
         # 6xx nb2pkg tag
         ("NB601", E, "`nb2pkg tag`: no cell matches --cell", "give a cell number (as shown) or a cell id; `nb2pkg show` lists both"),
         ("NB602", E, "`nb2pkg tag`: the role given to --as is not one of nb2pkg's", "choose one of: " + ", ".join(OUR_TAG_FORMS)),

@@ -169,11 +169,6 @@ def resolved_role(roles: Iterable[tuple[Role, str | None]]) -> tuple[Role | None
     return (listed[0][0], False) if listed else (None, False)
 
 
-def python_keywords() -> tuple[str, ...]:
-    """The keywords and soft keywords of the running Python."""
-    return tuple(sorted({*keyword.kwlist, *keyword.softkwlist}))
-
-
 def python_builtins() -> tuple[str, ...]:
     """The names of the running Python's builtins module, without the dunder names."""
     return tuple(sorted(n for n in dir(builtins) if not n.startswith("__")))
