@@ -67,7 +67,12 @@ def preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> 
     )
 
 
-def _answer(package: str, version: str | None, diagnostics: Any, files: Any) -> dict[str, Any]:
+def _answer(
+    package: str,
+    version: str | None,
+    diagnostics: Sequence[Diagnostic],
+    files: Sequence[dict[str, str]],
+) -> dict[str, Any]:
     return {
         "ok": version is not None,
         "package": package,
