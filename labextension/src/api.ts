@@ -6,7 +6,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IAnalysis, IBuildResult, IDiagnostic, IPreview } from './tokens';
+import { IAnalysis, IBuildResult, IDiagnostic, IPreview, IProposal } from './tokens';
 
 export class Nb2pkgRequestError extends Error {
   constructor(
@@ -27,9 +27,12 @@ interface IRefusal {
   diagnostics?: IDiagnostic[];
 }
 
+export type Endpoint = 'analyze' | 'build' | 'preview' | 'propose';
+
 export async function requestAPI<T>(
-  endpoint: 'analyze' | 'build' | 'preview',
+  endpoint: Endpoint,
   body: object,
+  signal?: AbortSignal,
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
   const url = URLExt.join(settings.baseUrl, 'nb2pkg', endpoint);
@@ -37,7 +40,7 @@ export async function requestAPI<T>(
   try {
     response = await ServerConnection.makeRequest(
       url,
-      { method: 'POST', body: JSON.stringify(body) },
+      { method: 'POST', body: JSON.stringify(body), signal },
       settings
     );
   } catch (error) {
@@ -86,9 +89,17 @@ export interface IBuildBody {
   force?: boolean;
 }
 
-export const analyze = (body: IAnalyzeBody): Promise<IAnalysis> =>
-  requestAPI<IAnalysis>('analyze', body);
+export const analyze = (body: IAnalyzeBody, signal?: AbortSignal): Promise<IAnalysis> =>
+  requestAPI<IAnalysis>('analyze', body, signal);
 export const build = (body: IBuildBody): Promise<IBuildResult> =>
   requestAPI<IBuildResult>('build', body);
-export const preview = (body: { path: string; name?: string }): Promise<IPreview> =>
+export interface IPreviewBody {
+  path: string;
+  out_dir?: string;
+  name?: string;
+}
+
+export const preview = (body: IPreviewBody): Promise<IPreview> =>
   requestAPI<IPreview>('preview', body);
+export const propose = (body: { path: string; notebook?: object }): Promise<IProposal> =>
+  requestAPI<IProposal>('propose', body);

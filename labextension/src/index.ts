@@ -26,6 +26,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ) => {
     let settings: ISettings = { ...DEFAULT_SETTINGS };
+    let settingsRead = settingRegistry === null;
     const getSettings = () => settings;
     const sessions = new Map<Notebook, NotebookSession>();
 
@@ -44,6 +45,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.activateById(panel.id);
     };
 
+    // The panel opens beside the first notebook (setting openPanelWithNotebook), once the
+    // layout is restored and the settings are read; the notebook keeps the focus.
+    let openedWithNotebook = false;
+    const openWithNotebook = () => {
+      const notebookPanel = tracker.currentWidget;
+      if (openedWithNotebook || !settingsRead || !notebookPanel) {
+        return;
+      }
+      openedWithNotebook = true;
+      if (settings.openPanelWithNotebook && !panel.isVisible) {
+        app.shell.activateById(panel.id);
+        app.shell.activateById(notebookPanel.id);
+      }
+    };
+
     tracker.widgetAdded.connect((_, notebookPanel) => {
       const session = new NotebookSession(notebookPanel, getSettings);
       sessions.set(notebookPanel.content, session);
@@ -56,6 +72,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (tracker.currentWidget === notebookPanel) {
         panel.session = session;
       }
+      void Promise.all([app.restored, notebookPanel.context.ready]).then(openWithNotebook);
     });
     tracker.currentChanged.connect((_, current) => {
       if (current) {
@@ -83,7 +100,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
           read();
           loaded.changed.connect(read);
         })
-        .catch(reason => console.error('nb2pkg: cannot load settings', reason));
+        .catch(reason => console.error('nb2pkg: cannot load settings', reason))
+        .then(() => {
+          settingsRead = true;
+          void app.restored.then(openWithNotebook);
+        });
     }
   }
 };

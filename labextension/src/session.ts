@@ -9,7 +9,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
 import { PackageModel } from './model';
-import { ISettings } from './tokens';
+import { acceptedTags, IAcceptedCell, openProposals, undoEdits } from './proposal';
+import { IAnalysis, ICellProposal, IProposal, ISettings } from './tokens';
 import { BadgeView } from './widgets/badges';
 
 export class NotebookSession {
@@ -18,10 +19,10 @@ export class NotebookSession {
     private _settings: () => ISettings
   ) {
     this.model = new PackageModel({
-      analyze: () => api.analyze(this.analyzeBody()),
+      analyze: signal => this._analyze(signal),
       debounceMs: _settings().debounceMs
     });
-    this._badges = new BadgeView(panel.content, this.model);
+    this._badges = new BadgeView(panel.content, this.model, cellId => this.proposedFor(cellId));
     void panel.context.ready.then(() => this._start());
     panel.disposed.connect(() => this.dispose());
   }
@@ -31,6 +32,100 @@ export class NotebookSession {
   /** Emitted when the notebook's tags change (the panel's lists follow at once). */
   get tagsChanged(): ISignal<this, void> {
     return this._tagsChanged;
+  }
+
+  /** The marking proposed for the notebook (shown until accepted or dismissed), or null. */
+  get proposal(): IProposal | null {
+    return this._proposal;
+  }
+
+  /** Why the last proposal request failed, or null. */
+  get proposalError(): string | null {
+    return this._proposalError;
+  }
+
+  /** The cells the last "accept" marked (the panel offers to undo it), or null. */
+  get lastAccepted(): readonly IAcceptedCell[] | null {
+    return this._lastAccepted;
+  }
+
+  /** The proposals not yet accepted, in notebook order. */
+  openProposals(): ICellProposal[] {
+    return openProposals(this._proposal, cellId => this._cellTags(cellId));
+  }
+
+  /** The proposal still open for one cell, or undefined. */
+  proposedFor(cellId: string): ICellProposal | undefined {
+    return this.openProposals().find(cell => cell.cell_id === cellId);
+  }
+
+  /** Ask the server what `nb2pkg tag --auto` would mark, for the notebook as it is now. */
+  async propose(): Promise<void> {
+    this._proposalError = null;
+    try {
+      const body = this.analyzeBody();
+      this._proposal = await api.propose({ path: body.path, notebook: body.notebook });
+      this._lastAccepted = null;
+    } catch (error) {
+      this._proposal = null;
+      this._proposalError = error instanceof Error ? error.message : String(error);
+    }
+    this._proposalChanged();
+  }
+
+  /** Accept the open proposals of these cells (all when omitted), as one undoable edit. */
+  acceptProposal(cellIds?: readonly string[]): void {
+    const notebook = this.panel.content.model;
+    if (!notebook) {
+      return;
+    }
+    const chosen = this.openProposals().filter(p => !cellIds || cellIds.includes(p.cell_id));
+    const accepted: IAcceptedCell[] = [];
+    notebook.sharedModel.transact(() => {
+      for (const proposal of chosen) {
+        const cell = this._cellModel(proposal.cell_id);
+        const before = this._cellTags(proposal.cell_id);
+        if (!cell || !before || proposal.role_tag === null) {
+          continue;
+        }
+        const after = acceptedTags(before, proposal.role_tag);
+        cell.setMetadata('tags', after);
+        accepted.push({ cellId: proposal.cell_id, before: [...before], after });
+      }
+    });
+    this._lastAccepted = accepted.length ? accepted : this._lastAccepted;
+    if (!this.openProposals().length) {
+      this._proposal = null;
+    }
+    this._proposalChanged();
+  }
+
+  /** Put back the tags the last acceptance replaced (cells edited since keep their edit). */
+  undoAccepted(): void {
+    const notebook = this.panel.content.model;
+    const accepted = this._lastAccepted;
+    if (!notebook || !accepted) {
+      return;
+    }
+    notebook.sharedModel.transact(() => {
+      for (const edit of undoEdits(accepted, cellId => this._cellTags(cellId))) {
+        const cell = this._cellModel(edit.cellId);
+        if (edit.tags.length) {
+          cell?.setMetadata('tags', edit.tags);
+        } else {
+          cell?.deleteMetadata('tags');
+        }
+      }
+    });
+    this._lastAccepted = null;
+    this._proposalChanged();
+  }
+
+  /** Forget the proposal. */
+  dismissProposal(): void {
+    this._proposal = null;
+    this._proposalError = null;
+    this._proposalChanged();
   }
 
   /** The notebook's path, relative to the server root. */
@@ -59,6 +154,20 @@ export class NotebookSession {
     return body;
   }
 
+  /** Tags of every cell of an analyze body, by cell id: what the answer's plan was made from. */
+  static tagsOf(body: api.IAnalyzeBody): { [cellId: string]: string[] } {
+    const seen: { [cellId: string]: string[] } = {};
+    const cells = (body.notebook as { cells?: { id?: string; metadata?: { tags?: unknown } }[] })
+      ?.cells;
+    for (const cell of cells ?? []) {
+      const tags = cell.metadata?.tags;
+      if (cell.id) {
+        seen[cell.id] = Array.isArray(tags) ? tags.filter(t => typeof t === 'string') : [];
+      }
+    }
+    return seen;
+  }
+
   /** Settings changed: new debounce, live preview turned on or off. */
   settingsChanged(): void {
     this.model.debounceMs = this._settings().debounceMs;
@@ -75,6 +184,40 @@ export class NotebookSession {
     this._badges.dispose();
     this.model.dispose();
     Signal.clearData(this);
+  }
+
+  private _cellModel(cellId: string): ICellModel | undefined {
+    const cells = this.panel.content.model?.cells;
+    if (!cells) {
+      return undefined;
+    }
+    for (const cell of cells) {
+      if (cell.id === cellId) {
+        return cell;
+      }
+    }
+    return undefined;
+  }
+
+  private _cellTags(cellId: string): string[] | undefined {
+    const cell = this._cellModel(cellId);
+    if (!cell) {
+      return undefined;
+    }
+    const tags = cell.getMetadata('tags') as unknown;
+    return Array.isArray(tags) ? tags.filter(t => typeof t === 'string') : [];
+  }
+
+  private _proposalChanged(): void {
+    this._badges.refresh();
+    this._tagsChanged.emit();
+  }
+
+  private async _analyze(signal: AbortSignal): Promise<IAnalysis> {
+    const body = this.analyzeBody();
+    const seen = NotebookSession.tagsOf(body);
+    const analysis = await api.analyze(body, signal);
+    return { ...analysis, seen_tags: seen };
   }
 
   private _start(): void {
@@ -111,6 +254,9 @@ export class NotebookSession {
   }
 
   private _badges: BadgeView;
+  private _proposal: IProposal | null = null;
+  private _proposalError: string | null = null;
+  private _lastAccepted: IAcceptedCell[] | null = null;
   private _disposed = false;
   private _tagsChanged = new Signal<this, void>(this);
 }

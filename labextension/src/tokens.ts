@@ -47,6 +47,8 @@ export interface IParam {
 export interface ICellPlan {
   cell_id: string;
   number: number;
+  /** The cells of a multi-cell function, first to last (empty for a one-cell step). */
+  parts?: { number: number; cell_id: string }[];
   role: string;
   name: string | null;
   module: string | null;
@@ -66,6 +68,8 @@ export interface IAnalysis {
   tests: { name: string; cell_id: string; number: number }[];
   parameters: { name: string; default: string | null; annotation: string | null }[];
   diagnostics: IDiagnostic[];
+  /** Added by the extension: each cell's tags as sent for this analysis, by cell id. */
+  seen_tags?: { [cellId: string]: string[] };
 }
 
 export interface IBuildResult {
@@ -88,17 +92,36 @@ export interface IPreview {
   diagnostics: IDiagnostic[];
 }
 
+/** One cell's proposed marking (nb2pkg.automark.propose, as `nb2pkg tag --auto`). */
+export interface ICellProposal {
+  index: number;
+  cell_id: string;
+  /** The cell's whole tag list after the proposal. */
+  tags: string[];
+  /** The tag added, or null when the cell stays as it is. */
+  role_tag: string | null;
+  reason: string;
+}
+
+export interface IProposal {
+  notebook: string;
+  cells: ICellProposal[];
+  diagnostics: IDiagnostic[];
+}
+
 /** The user's settings (schema/plugin.json). */
 export interface ISettings {
   outputDir: string;
   packageName: string;
   livePreview: boolean;
   debounceMs: number;
+  openPanelWithNotebook: boolean;
 }
 
 export const DEFAULT_SETTINGS: ISettings = {
   outputDir: '',
   packageName: '',
   livePreview: true,
-  debounceMs: 400
+  debounceMs: 100,
+  openPanelWithNotebook: true
 };

@@ -1,6 +1,7 @@
 /**
  * The *Package* side panel of the active notebook: functions, tests and
- * parameters; diagnostics (click → the cell); Build with its outcome; Preview.
+ * parameters; diagnostics (click → the cell); Build with its outcome; Preview;
+ * the proposed marking of an unmarked notebook, accepted whole or cell by cell.
  */
 import { Widget } from '@lumino/widgets';
 
@@ -19,7 +20,8 @@ export class PackagePanel extends Widget {
     super();
     this.id = 'nb2pkg-package-panel';
     this.addClass('nb2pkg-Panel');
-    this.title.caption = 'Package (nb2pkg)';
+    this.title.label = 'Package';
+    this.title.caption = 'Package (nb2pkg): what this notebook builds';
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', 'nb2pkg package');
     this.update();
@@ -67,9 +69,16 @@ export class PackagePanel extends Widget {
       button('Build', 'Build the package from this notebook', building, () =>
         this._actions.build()
       ),
-      button('Preview module', 'Show the generated module', false, () => this._actions.preview())
+      button('Preview module', 'Show the generated module', false, () => this._actions.preview()),
+      button(
+        'Propose marking',
+        'Propose which cells become functions, parameters, tests (as nb2pkg tag --auto)',
+        false,
+        () => void session.propose()
+      )
     );
     const parts: HTMLElement[] = [head, actions, this._buildOutcome(model.buildState, session)];
+    parts.push(...this._proposal(session));
     if (model.analysisError) {
       parts.push(el('p', 'nb2pkg-Panel-error', `Analysis failed: ${model.analysisError}`));
     }
@@ -103,6 +112,68 @@ export class PackagePanel extends Widget {
     return parts;
   }
 
+  /** The proposed marking (accept all / per cell / dismiss), and the undo of an acceptance. */
+  private _proposal(session: NotebookSession): HTMLElement[] {
+    const parts: HTMLElement[] = [];
+    const accepted = session.lastAccepted;
+    if (accepted) {
+      const box = el('div', 'nb2pkg-Panel-accepted');
+      box.setAttribute('aria-live', 'polite');
+      const count = accepted.length;
+      box.append(
+        el('span', '', `Marked ${count} cell${count === 1 ? '' : 's'}. `),
+        button('Undo', 'Put back the tags these cells had', false, () => session.undoAccepted())
+      );
+      parts.push(box);
+    }
+    if (session.proposalError) {
+      parts.push(el('p', 'nb2pkg-Panel-error', `Proposal failed: ${session.proposalError}`));
+    }
+    if (!session.proposal) {
+      return parts;
+    }
+    const open = session.openProposals();
+    const section = el('section', 'nb2pkg-Panel-section nb2pkg-Panel-proposal');
+    section.setAttribute('aria-label', 'Proposed marking');
+    section.append(el('h3', '', `Proposed marking (${open.length})`));
+    const controls = el('div', 'nb2pkg-Panel-actions');
+    controls.append(
+      button('Accept all', 'Add every proposed tag, as one undoable edit', !open.length, () =>
+        session.acceptProposal()
+      ),
+      button('Dismiss', 'Forget the proposal', false, () => session.dismissProposal())
+    );
+    section.append(controls);
+    const list = el('ul', '');
+    for (const proposal of open) {
+      const item = el('li', 'nb2pkg-Panel-proposed nb2pkg-Panel-jump');
+      item.dataset.cellId = proposal.cell_id;
+      item.append(
+        el('code', '', proposal.role_tag ?? ''),
+        el('span', 'nb2pkg-Panel-cell', `cell ${proposal.index + 1}`),
+        el('div', 'nb2pkg-Panel-hint', proposal.reason)
+      );
+      const accept = button('Accept', `Add ${proposal.role_tag} to this cell`, false, () =>
+        session.acceptProposal([proposal.cell_id])
+      );
+      accept.addEventListener('click', event => event.stopPropagation());
+      accept.classList.add('nb2pkg-Panel-accept');
+      item.append(accept);
+      item.title = 'Select the cell';
+      item.tabIndex = 0;
+      onActivate(item, () =>
+        this._actions.jumpToCell(session, proposal.cell_id, proposal.index + 1)
+      );
+      list.append(item);
+    }
+    if (!open.length) {
+      list.append(el('li', 'nb2pkg-Panel-none', 'nothing left to propose'));
+    }
+    section.append(list);
+    parts.push(section);
+    return parts;
+  }
+
   private _section(title: string, items: HTMLElement[]): HTMLElement {
     const section = el('section', 'nb2pkg-Panel-section');
     section.setAttribute('aria-label', title);
@@ -126,7 +197,8 @@ export class PackagePanel extends Widget {
   ): HTMLElement {
     const item = el('li', `nb2pkg-Panel-${kind} nb2pkg-Panel-jump`);
     item.append(el('code', '', text), el('span', 'nb2pkg-Panel-cell', `cell ${number}`));
-    item.title = 'Select the cell';
+    // Long names wrap inside the panel; the tooltip repeats them whole.
+    item.title = `${text} (cell ${number}): select the cell`;
     item.tabIndex = 0;
     onActivate(item, () => this._actions.jumpToCell(session, cellId, number));
     return item;
@@ -243,6 +315,10 @@ function listOf(title: string, lines: string[]): HTMLElement {
 function onActivate(node: HTMLElement, act: () => void): void {
   node.addEventListener('click', act);
   node.addEventListener('keydown', event => {
+    // A button inside the item (Accept) handles its own keys.
+    if (event.target !== node) {
+      return;
+    }
     if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
       act();
