@@ -48,7 +48,13 @@ const NO_ARGS = { args: { type: 'object' as const, properties: {} } };
 
 const KEYS_SELECTOR = '.jp-Notebook.jp-mod-commandMode :focus:not(:read-write)';
 
-export function addCommands(ctx: ICommandContext): void {
+/** What the panel's buttons run, for the notebook the panel shows. */
+export interface ISessionActions {
+  build(session: NotebookSession): Promise<void>;
+  preview(session: NotebookSession): Promise<void>;
+}
+
+export function addCommands(ctx: ICommandContext): ISessionActions {
   const { app, tracker } = ctx;
   const hasNotebook = () => tracker.currentWidget !== null && tracker.activeCell !== null;
 
@@ -179,12 +185,17 @@ export function addCommands(ctx: ICommandContext): void {
     app.commands.addKeyBinding({ command, keys: [key], selector: KEYS_SELECTOR });
   }
 
+  const actions = {
+    build: (session: NotebookSession) => buildSession(ctx, session),
+    preview: (session: NotebookSession) => previewSession(ctx, session)
+  };
   if (ctx.palette) {
     // No arguments: the palette then finds the key bindings above and shows the shortcuts.
     for (const command of Object.values(CommandIDs)) {
       ctx.palette.addItem({ command, category: 'nb2pkg' });
     }
   }
+  return actions;
 }
 
 /** Mark the active cell as a function; returns whether it was marked. */
@@ -341,10 +352,13 @@ async function saveIfDirty(session: NotebookSession): Promise<void> {
 
 async function buildCurrent(ctx: ICommandContext): Promise<void> {
   const session = ctx.session(ctx.tracker.currentWidget?.content ?? null);
-  if (!session) {
-    return;
+  if (session) {
+    ctx.showPanel();
+    await buildSession(ctx, session);
   }
-  ctx.showPanel();
+}
+
+async function buildSession(ctx: ICommandContext, session: NotebookSession): Promise<void> {
   const settings = ctx.settings();
   await session.model.build(async () => {
     await saveIfDirty(session);
@@ -366,9 +380,12 @@ const previews = new WeakMap<NotebookSession, MainAreaWidget<Widget>>();
 
 async function previewCurrent(ctx: ICommandContext): Promise<void> {
   const session = ctx.session(ctx.tracker.currentWidget?.content ?? null);
-  if (!session) {
-    return;
+  if (session) {
+    await previewSession(ctx, session);
   }
+}
+
+async function previewSession(ctx: ICommandContext, session: NotebookSession): Promise<void> {
   try {
     await saveIfDirty(session);
     let widget = previews.get(session);

@@ -168,6 +168,16 @@ export class NotebookSession {
     return seen;
   }
 
+  /**
+   * The cell tags may have changed without an event: JupyterLab's tag editor (Property
+   * Inspector) stores its own list when it first writes an empty `tags`, then adds a tag by
+   * pushing into that list, so the model holds the new tag but emits no change. Called
+   * after each use of that editor; re-reading the tags costs little.
+   */
+  tagsMayHaveChanged(): void {
+    this._onTags();
+  }
+
   /** Settings changed: new debounce, live preview turned on or off. */
   settingsChanged(): void {
     this.model.debounceMs = this._settings().debounceMs;

@@ -11,8 +11,9 @@ import { IDiagnostic } from '../tokens';
 
 export interface IPanelActions {
   jumpToCell(session: NotebookSession, cellId: string | null, cellNumber: number | null): void;
-  build(): void;
-  preview(): void;
+  /** Build the package of this session's notebook (the one the panel shows). */
+  build(session: NotebookSession): void;
+  preview(session: NotebookSession): void;
 }
 
 export class PackagePanel extends Widget {
@@ -67,9 +68,11 @@ export class PackagePanel extends Widget {
     const building = model.buildState.status === 'building';
     actions.append(
       button('Build', 'Build the package from this notebook', building, () =>
-        this._actions.build()
+        this._actions.build(session)
       ),
-      button('Preview module', 'Show the generated module', false, () => this._actions.preview()),
+      button('Preview module', 'Show the generated module', false, () =>
+        this._actions.preview(session)
+      ),
       button(
         'Propose marking',
         'Propose which cells become functions, parameters, tests (as nb2pkg tag --auto)',
