@@ -39,10 +39,18 @@ def settled_badge(page: Any, index: int) -> Any:
     return cell(page, index).locator('.nb2pkg-Badge[data-pending="false"]')
 
 
-def set_tags(page: Any, cell_id: str, tags: list[str]) -> None:
+def notebook_js(path: str) -> str:
+    """The notebook widget of an open notebook, whatever has the focus."""
+    return (
+        "[...window.jupyterapp.shell.widgets('main')]"
+        f".find(w => w.context && w.context.path === '{path}').content"
+    )
+
+
+def set_tags(page: Any, path: str, cell_id: str, tags: list[str]) -> None:
     page.evaluate(
         f"""() => {{
-            const cell = {NOTEBOOK_JS}.widgets.find(c => c.model.id === '{cell_id}');
+            const cell = {notebook_js(path)}.widgets.find(c => c.model.id === '{cell_id}');
             cell.model.setMetadata('tags', {tags!r});
         }}"""
     )
@@ -143,7 +151,7 @@ def test_a_fixed_build_error_clears_and_the_preview_follows_the_package(
     expect(outcome).to_have_attribute("data-status", "failed", timeout=90_000)
     expect(outcome).to_contain_text("NB104")
     # Renaming the second function fixes it: the old failure goes once that is analysed.
-    set_tags(page, "b", ["function:step_two"])
+    set_tags(page, "dup.ipynb", "b", ["function:step_two"])
     expect(outcome).to_have_attribute("data-status", "idle", timeout=15_000)
 
     # A package built twice is at 0.2.0; the preview says so, in one tab whatever the clicks.
@@ -153,7 +161,7 @@ def test_a_fixed_build_error_clears_and_the_preview_follows_the_package(
     expect(outcome.locator(".nb2pkg-Panel-summary")).to_contain_text("0.1.0", timeout=90_000)
     page.evaluate(
         f"""() => {{
-            const nb = {NOTEBOOK_JS};
+            const nb = {notebook_js("versions.ipynb")};
             nb.model.sharedModel.insertCell(3, {{
                 cell_type: 'code', source: 'total = sum(scaled)',
                 metadata: {{ tags: ['function:total'] }}
@@ -172,11 +180,13 @@ def test_a_fixed_build_error_clears_and_the_preview_follows_the_package(
     # An edit, saved, shows in the open preview: a renamed function breaks the API → 0.3.0.
     page.evaluate(
         f"""async () => {{
-            const nb = {NOTEBOOK_JS};
-            const cell = nb.widgets.find(c => c.model.id !== undefined
-                && JSON.stringify(c.model.getMetadata('tags')) === '["function:total"]');
+            const nb = {notebook_js("versions.ipynb")};
+            const cell = nb.widgets.find(
+                c => JSON.stringify(c.model.getMetadata('tags')) === '["function:total"]');
             cell.model.setMetadata('tags', ['function:grand_total']);
-            await window.jupyterapp.commands.execute('docmanager:save');
+            const panel = [...window.jupyterapp.shell.widgets('main')]
+                .find(w => w.context && w.context.path === 'versions.ipynb');
+            await panel.context.save();
         }}"""
     )
     expect(preview).to_contain_text("def grand_total(", timeout=60_000)
