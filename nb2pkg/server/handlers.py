@@ -180,9 +180,20 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
             (url_path_join(base, "build"), BuildHandler, shared),
             (url_path_join(base, "preview"), PreviewHandler, shared),
             (url_path_join(base, "propose"), ProposeHandler, shared),
+            *_run_routes(base, shared),
         ],
     )
     return executor
+
+
+def _run_routes(base: str, shared: dict[str, Any]) -> list[Any]:
+    from nb2pkg.server.pipeline_runs import RunCancelHandler, RunHandler, RunStatusHandler
+
+    return [
+        (url_path_join(base, "run"), RunHandler, shared),
+        (url_path_join(base, "run", "status"), RunStatusHandler, shared),
+        (url_path_join(base, "run", "cancel"), RunCancelHandler, shared),
+    ]
 
 
 def _analyze(request: requests.AnalyzeRequest, limits: WorkLimits) -> dict[str, Any]:
