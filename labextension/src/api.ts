@@ -6,7 +6,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IAnalysis, IBuildResult, IDiagnostic, IPreview, IProposal } from './tokens';
+import { IAnalysis, IBuildResult, IDiagnostic, IPreview, IProposal, IRunState } from './tokens';
 
 export class Nb2pkgRequestError extends Error {
   constructor(
@@ -27,7 +27,8 @@ interface IRefusal {
   diagnostics?: IDiagnostic[];
 }
 
-export type Endpoint = 'analyze' | 'build' | 'preview' | 'propose';
+export type Endpoint =
+  'analyze' | 'build' | 'preview' | 'propose' | 'run' | 'run/status' | 'run/cancel';
 
 export async function requestAPI<T>(
   endpoint: Endpoint,
@@ -103,3 +104,9 @@ export const preview = (body: IPreviewBody): Promise<IPreview> =>
   requestAPI<IPreview>('preview', body);
 export const propose = (body: { path: string; notebook?: object }): Promise<IProposal> =>
   requestAPI<IProposal>('propose', body);
+export const run = (body: IPreviewBody & { track?: boolean }): Promise<IRunState> =>
+  requestAPI<IRunState>('run', body);
+export const runStatus = (id: string): Promise<IRunState> =>
+  requestAPI<IRunState>('run/status', { id });
+export const cancelRun = (id: string): Promise<IRunState> =>
+  requestAPI<IRunState>('run/cancel', { id });

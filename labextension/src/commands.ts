@@ -165,6 +165,20 @@ export function addCommands(ctx: ICommandContext): ISessionActions {
     execute: () => previewCurrent(ctx)
   });
 
+  app.commands.addCommand(CommandIDs.runPipeline, {
+    label: 'Run pipeline of the built package',
+    describedBy: NO_ARGS,
+    caption: 'Run the built package in a separate Python process, step by step',
+    isEnabled: () => tracker.currentWidget !== null,
+    execute: () => {
+      const session = ctx.session(ctx.tracker.currentWidget?.content ?? null);
+      if (session) {
+        ctx.showPanel();
+        void session.run.start();
+      }
+    }
+  });
+
   app.commands.addCommand(CommandIDs.openPanel, {
     label: 'Show Package panel',
     describedBy: NO_ARGS,

@@ -9,6 +9,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
 import { PackageModel } from './model';
+import { PipelineRunModel } from './run';
 import { acceptedTags, IAcceptedCell, openProposals, undoEdits } from './proposal';
 import { IAnalysis, ICellProposal, IProposal, ISettings } from './tokens';
 import { BadgeView } from './widgets/badges';
@@ -22,12 +23,33 @@ export class NotebookSession {
       analyze: signal => this._analyze(signal),
       debounceMs: _settings().debounceMs
     });
+    this.run = new PipelineRunModel({
+      start: () => api.run(this.packageBody()),
+      status: id => api.runStatus(id),
+      cancel: id => api.cancelRun(id),
+      pollMs: 400
+    });
     this._badges = new BadgeView(panel.content, this.model, cellId => this.proposedFor(cellId));
     void panel.context.ready.then(() => this._start());
     panel.disposed.connect(() => this.dispose());
   }
 
   readonly model: PackageModel;
+  /** The last pipeline run started from the panel for this notebook's package. */
+  readonly run: PipelineRunModel;
+
+  /** Which package: the notebook, and the output folder and name from the settings. */
+  packageBody(): api.IPreviewBody {
+    const settings = this._settings();
+    const body: api.IPreviewBody = { path: this.path };
+    if (settings.outputDir) {
+      body.out_dir = settings.outputDir;
+    }
+    if (settings.packageName) {
+      body.name = settings.packageName;
+    }
+    return body;
+  }
 
   /** Emitted when the notebook's tags change (the panel's lists follow at once). */
   get tagsChanged(): ISignal<this, void> {
@@ -193,6 +215,7 @@ export class NotebookSession {
     this._disposed = true;
     this._badges.dispose();
     this.model.dispose();
+    this.run.dispose();
     Signal.clearData(this);
   }
 

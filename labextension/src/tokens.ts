@@ -16,6 +16,7 @@ export namespace CommandIDs {
   export const build = 'nb2pkg:build';
   export const preview = 'nb2pkg:preview-module';
   export const openPanel = 'nb2pkg:open-panel';
+  export const runPipeline = 'nb2pkg:run-pipeline';
 }
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -107,6 +108,28 @@ export interface IProposal {
   notebook: string;
   cells: ICellProposal[];
   diagnostics: IDiagnostic[];
+}
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'refused' | 'lost';
+
+/** A pipeline run (nb2pkg/server/pipeline_runs.py PipelineRun.to_json). */
+export interface IRunState {
+  id: string;
+  package: string;
+  out_dir: string;
+  status: RunStatus;
+  steps: {
+    name: string;
+    cell_id: string | null;
+    status: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+    seconds?: number;
+  }[];
+  outputs: { [name: string]: string };
+  metrics: { [name: string]: number };
+  error: { step: string | null; cell_id: string | null; message: string } | null;
+  log: string[];
+  seconds: number;
+  diagnostics?: IDiagnostic[];
 }
 
 /** The user's settings (schema/plugin.json). */

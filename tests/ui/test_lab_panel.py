@@ -19,6 +19,7 @@ from test_lab import open_notebook as open_in_lab
 from ui_panel_notebooks import (
     LONG_TEST_NAME,
     duplicate_names_notebook,
+    inverting_notebook,
     plan_notebook,
     untagged_notebook,
     versioned_notebook,
@@ -234,4 +235,47 @@ def test_propose_marking_then_accept_cell_by_cell_or_at_once_and_undo(page: Any,
     panel.locator(".nb2pkg-Panel-accepted").get_by_role("button", name="Undo").click()
     assert {cid: tags_in_browser(page, cid) for cid in before} == before
     assert tags_in_browser(page, "load") == ["function:load_the_numbers"]
+    assert page.errors == [], "\n\n".join(page.errors)
+
+
+def test_run_the_built_pipeline_step_by_step_and_reach_the_failing_cell(
+    page: Any, lab: Lab
+) -> None:
+    open_notebook(page, lab, "inv.ipynb", inverting_notebook())
+    page.evaluate("() => window.jupyterapp.commands.execute('nb2pkg:open-panel')")
+    panel = page.locator(PANEL)
+    panel.get_by_role("button", name="Build").click()
+    expect(panel.locator(".nb2pkg-Panel-build")).to_have_attribute(
+        "data-status", "done", timeout=90_000
+    )
+    # Run: every step done, the outputs and the metrics at the end.
+    panel.get_by_role("button", name="Run pipeline").click()
+    run = panel.locator(".nb2pkg-Panel-run")
+    expect(run).to_have_attribute("data-status", "done", timeout=120_000)
+    expect(run.locator(".nb2pkg-Panel-step")).to_have_count(3)
+    expect(run.locator('.nb2pkg-Panel-step[data-status="done"]')).to_have_count(3)
+    expect(run).to_contain_text("inverted = [0.5, 0.25, 0.125]")
+    expect(run).to_contain_text("total = 0.875")
+
+    # A value that breaks a step: rebuild, run; the error leads to the step's cell.
+    page.evaluate(
+        """async () => {
+            const panel = [...window.jupyterapp.shell.widgets('main')]
+                .find(w => w.context && w.context.path === 'inv.ipynb');
+            const cell = panel.content.widgets.find(c => c.model.id === 'load');
+            cell.model.sharedModel.setSource('data = [v * scale for v in [1, 0, 4]]');
+        }"""
+    )
+    panel.get_by_role("button", name="Build").click()
+    expect(panel.locator(".nb2pkg-Panel-summary").first).to_contain_text("0.1.0", timeout=90_000)
+    panel.get_by_role("button", name="Run pipeline").click()
+    expect(run).to_have_attribute("data-status", "failed", timeout=120_000)
+    expect(run.locator('.nb2pkg-Panel-step[data-status="failed"]')).to_contain_text("invert")
+    error = run.locator(".nb2pkg-Panel-runError")
+    expect(error).to_contain_text("ZeroDivisionError")
+    select_cell(page, 0)
+    error.click()
+    page.wait_for_function(
+        f"() => {notebook_js('inv.ipynb')}.activeCellIndex === 2", timeout=10_000
+    )
     assert page.errors == [], "\n\n".join(page.errors)

@@ -69,3 +69,15 @@ def untagged_notebook() -> dict[str, Any]:
             _code("total", "total = sum(data)"),
         ]
     )
+
+
+def inverting_notebook(values: str = "[1, 2, 4]") -> dict[str, Any]:
+    """Three steps; with a 0 among the values, the `invert` step (cell 3) fails."""
+    return _notebook(
+        [
+            _code("params", "scale = 2", ["parameters"]),
+            _code("load", f"data = [v * scale for v in {values}]", ["function:load"]),
+            _code("invert", "inverted = [1 / v for v in data]", ["function:invert"]),
+            _code("total", "total = sum(inverted)", ["function:total", "metrics"]),
+        ]
+    )

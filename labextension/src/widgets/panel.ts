@@ -6,6 +6,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { BuildState } from '../model';
+import { runSummary } from '../run';
 import { NotebookSession } from '../session';
 import { IDiagnostic } from '../tokens';
 
@@ -38,9 +39,11 @@ export class PackagePanel extends Widget {
     }
     this._session?.model.changed.disconnect(this._onChange, this);
     this._session?.tagsChanged.disconnect(this._onChange, this);
+    this._session?.run.changed.disconnect(this._onChange, this);
     this._session = session;
     session?.model.changed.connect(this._onChange, this);
     session?.tagsChanged.connect(this._onChange, this);
+    session?.run.changed.connect(this._onChange, this);
     this.update();
   }
 
@@ -74,6 +77,12 @@ export class PackagePanel extends Widget {
         this._actions.preview(session)
       ),
       button(
+        'Run pipeline',
+        'Run the built package in a separate Python process, step by step',
+        session.run.running,
+        () => void session.run.start()
+      ),
+      button(
         'Propose marking',
         'Propose which cells become functions, parameters, tests (as nb2pkg tag --auto)',
         false,
@@ -81,6 +90,7 @@ export class PackagePanel extends Widget {
       )
     );
     const parts: HTMLElement[] = [head, actions, this._buildOutcome(model.buildState, session)];
+    parts.push(...this._runView(session));
     parts.push(...this._proposal(session));
     if (model.analysisError) {
       parts.push(el('p', 'nb2pkg-Panel-error', `Analysis failed: ${model.analysisError}`));
@@ -112,6 +122,90 @@ export class PackagePanel extends Widget {
         analysis.diagnostics.map(d => this._diagnostic(session, d))
       )
     );
+    return parts;
+  }
+
+  /** The last pipeline run: steps (click → cell), cancel, outputs and metrics, or the error. */
+  private _runView(session: NotebookSession): HTMLElement[] {
+    const run = session.run;
+    const state = run.state;
+    const parts: HTMLElement[] = [];
+    if (run.requestError) {
+      parts.push(el('p', 'nb2pkg-Panel-error', `Run request failed: ${run.requestError}`));
+    }
+    if (!state) {
+      return parts;
+    }
+    const section = el('section', 'nb2pkg-Panel-section nb2pkg-Panel-run');
+    section.dataset.status = state.status;
+    section.setAttribute('aria-label', 'Pipeline run');
+    section.setAttribute('aria-live', 'polite');
+    section.append(
+      el('h3', '', 'Pipeline run'),
+      el('div', 'nb2pkg-Panel-summary', runSummary(state))
+    );
+    if (state.status === 'running') {
+      section.append(
+        button('Cancel run', 'Stop the pipeline and its processes', false, () => void run.cancel())
+      );
+    }
+    if (state.diagnostics?.length) {
+      const list = el('ul', '');
+      list.append(...state.diagnostics.map(d => this._diagnostic(session, d)));
+      section.append(list);
+    }
+    if (state.steps.length) {
+      const list = el('ul', 'nb2pkg-Panel-steps');
+      for (const step of state.steps) {
+        const item = el('li', 'nb2pkg-Panel-step');
+        item.dataset.status = step.status;
+        const seconds = step.seconds !== undefined ? ` · ${step.seconds.toFixed(2)} s` : '';
+        item.append(
+          el('span', 'nb2pkg-Panel-stepStatus', step.status),
+          el('code', '', step.name),
+          el('span', 'nb2pkg-Panel-cell', seconds)
+        );
+        if (step.cell_id) {
+          const cellId = step.cell_id;
+          item.classList.add('nb2pkg-Panel-jump');
+          item.tabIndex = 0;
+          item.title = `Step ${step.name}: select its cell`;
+          onActivate(item, () => this._actions.jumpToCell(session, cellId, null));
+        }
+        list.append(item);
+      }
+      section.append(list);
+    }
+    if (state.error) {
+      const error = el('div', 'nb2pkg-Panel-runError', state.error.message);
+      const cellId = state.error.cell_id;
+      if (cellId) {
+        error.classList.add('nb2pkg-Panel-jump');
+        error.tabIndex = 0;
+        error.title = 'Select the cell the failing step was built from';
+        onActivate(error, () => this._actions.jumpToCell(session, cellId, null));
+      }
+      section.append(error);
+    }
+    const outputs = Object.entries(state.outputs);
+    if (outputs.length) {
+      section.append(
+        listOf(
+          'Outputs',
+          outputs.map(([name, value]) => `${name} = ${value}`)
+        )
+      );
+    }
+    const metrics = Object.entries(state.metrics);
+    if (metrics.length) {
+      section.append(
+        listOf(
+          'Metrics',
+          metrics.map(([name, value]) => `${name} = ${value}`)
+        )
+      );
+    }
+    parts.push(section);
     return parts;
   }
 
