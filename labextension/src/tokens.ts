@@ -145,6 +145,6 @@ export const DEFAULT_SETTINGS: ISettings = {
   outputDir: '',
   packageName: '',
   livePreview: true,
-  debounceMs: 100,
+  debounceMs: 50,
   openPanelWithNotebook: true
 };

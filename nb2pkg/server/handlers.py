@@ -187,9 +187,11 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
 
 
 def _run_routes(base: str, shared: dict[str, Any]) -> list[Any]:
+    from nb2pkg.server.mlflow_runs import RunsHandler
     from nb2pkg.server.pipeline_runs import RunCancelHandler, RunHandler, RunStatusHandler
 
     return [
+        (url_path_join(base, "runs"), RunsHandler, shared),
         (url_path_join(base, "run"), RunHandler, shared),
         (url_path_join(base, "run", "status"), RunStatusHandler, shared),
         (url_path_join(base, "run", "cancel"), RunCancelHandler, shared),

@@ -110,3 +110,30 @@ async def test_run_needs_a_built_package_the_token_and_a_known_id(
     assert (status, error["code"]) == (404, "NB805")
     status, error = await refused(jp_fetch, "run", {"path": "../elsewhere.ipynb"})
     assert (status, error["code"]) == (403, "NB803")
+
+
+async def test_the_last_runs_come_from_the_package_mlflow_store(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+    write_notebook("scaling.ipynb", scaling_notebook())
+    request = {"path": "scaling.ipynb", "out_dir": "scaler-pkg", "name": "scaler"}
+    assert (await post(jp_fetch, "build", request))["ok"]
+    # Before any tracked run: no store, no runs, and none created by asking
+    empty = await post(jp_fetch, "runs", request)
+    assert empty == {"runs": [], "store": None, "diagnostics": []}
+    assert not (jp_root_dir / "scaler-pkg" / "mlflow.db").exists()
+    # Two tracked runs from the panel
+    for _ in range(2):
+        started = await post(jp_fetch, "run", request)
+        state = await wait_for(jp_fetch, started["id"], "done", "failed")
+        assert state["status"] == "done", state
+    answer = await post(jp_fetch, "runs", {**request, "limit": 5})
+    assert answer["diagnostics"] == [] and answer["store"] == "scaler-pkg/mlflow.db"
+    runs = answer["runs"]
+    assert [r["status"] for r in runs] == ["FINISHED", "FINISHED"]
+    assert {r["version"] for r in runs} == {"0.1.0"}
+    assert all(r["params"].get("factor") == "2" for r in runs), runs
+    assert runs[0]["start_time"] >= runs[1]["start_time"]
+    assert all(r["seconds"] is not None and r["seconds"] >= 0 for r in runs)
