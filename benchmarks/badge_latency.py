@@ -63,10 +63,12 @@ def measure_with(debounce: int | None, repeats: int) -> tuple[list[Latency], obj
 def describe(label: str, runs: list[Latency], debounce: object) -> float:
     total = statistics.median(r.total_ms for r in runs)
     request = statistics.median(r.request_ms for r in runs)
+    before = statistics.median(r.before_request_ms for r in runs)
+    after = statistics.median(r.after_response_ms for r in runs)
     print(
         f"{label:<9} debounce {debounce} ms: keystroke -> badge median {total:.0f} ms "
-        f"(runs {', '.join(f'{r.total_ms:.0f}' for r in runs)}); "
-        f"analyze request median {request:.0f} ms"
+        f"(runs {', '.join(f'{r.total_ms:.0f}' for r in runs)}); medians: keystroke -> "
+        f"request sent {before:.0f} ms, request {request:.0f} ms, answer -> badge {after:.0f} ms"
     )
     return total
 

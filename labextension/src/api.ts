@@ -6,7 +6,15 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IAnalysis, IBuildResult, IDiagnostic, IPreview, IProposal, IRunState } from './tokens';
+import {
+  IAnalysis,
+  IBuildResult,
+  IDiagnostic,
+  IPreview,
+  IProposal,
+  IRunState,
+  ITrackedRuns
+} from './tokens';
 
 export class Nb2pkgRequestError extends Error {
   constructor(
@@ -28,7 +36,7 @@ interface IRefusal {
 }
 
 export type Endpoint =
-  'analyze' | 'build' | 'preview' | 'propose' | 'run' | 'run/status' | 'run/cancel';
+  'analyze' | 'build' | 'preview' | 'propose' | 'run' | 'run/status' | 'run/cancel' | 'runs';
 
 export async function requestAPI<T>(
   endpoint: Endpoint,
@@ -110,3 +118,5 @@ export const runStatus = (id: string): Promise<IRunState> =>
   requestAPI<IRunState>('run/status', { id });
 export const cancelRun = (id: string): Promise<IRunState> =>
   requestAPI<IRunState>('run/cancel', { id });
+export const trackedRuns = (body: IPreviewBody & { limit?: number }): Promise<ITrackedRuns> =>
+  requestAPI<ITrackedRuns>('runs', body);

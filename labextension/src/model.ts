@@ -48,7 +48,7 @@ export class PackageModel {
   }
 
   get analyzing(): boolean {
-    return this._pending > 0 || this._timer !== null;
+    return this._pending > 0 || this._timer !== null || this._again;
   }
 
   get buildState(): BuildState {
@@ -72,12 +72,21 @@ export class PackageModel {
   }
 
   /**
-   * Analyse at once. A request still running is aborted (its answer would be stale), and an
-   * answer that arrives after a newer request's is dropped.
+   * Analyse at once. One request at a time: asked while one is running, the analysis runs
+   * again as soon as it answers (with the notebook as it is then). A request the server
+   * already works on is not aborted, since its work would go on anyway and delay the next;
+   * the debounce is what drops superseded edits. An answer older than the one shown is
+   * dropped.
    */
   async analyzeNow(): Promise<void> {
+    if (this._disposed) {
+      return;
+    }
+    if (this._inflight) {
+      this._again = true;
+      return;
+    }
     const ticket = ++this._requested;
-    this._inflight?.abort();
     const controller = new AbortController();
     this._inflight = controller;
     this._pending++;
@@ -94,10 +103,12 @@ export class PackageModel {
         this._analysisError = error instanceof Error ? error.message : String(error);
       }
     } finally {
-      if (this._inflight === controller) {
-        this._inflight = null;
-      }
+      this._inflight = null;
       this._pending--;
+      if (this._again && !this._disposed) {
+        this._again = false;
+        void this.analyzeNow();
+      }
       this._emit();
     }
   }
@@ -211,6 +222,7 @@ export class PackageModel {
   private _placements = new Map<string, ICellPlacement>();
   private _diagnostics = new Map<string, IDiagnostic[]>();
   private _inflight: AbortController | null = null;
+  private _again = false;
   private _buildEndedAt = 0;
   private _analysisError: string | null = null;
   private _build: BuildState = { status: 'idle' };

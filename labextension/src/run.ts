@@ -5,7 +5,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IRunState } from './tokens';
+import { IRunState, ITrackedRun } from './tokens';
 
 export interface IRunModelOptions {
   start: () => Promise<IRunState>;
@@ -130,4 +130,40 @@ export function runSummary(state: IRunState): string {
     default:
       return 'The server no longer knows this run (was it restarted?)';
   }
+}
+
+/** One row of the side-by-side view of two tracked runs. */
+export interface IComparisonRow {
+  kind: 'version' | 'status' | 'duration' | 'param' | 'metric';
+  name: string;
+  left: string;
+  right: string;
+  differs: boolean;
+}
+
+/** Two runs side by side: version, status, duration, then every param and metric of either. */
+export function compareRuns(left: ITrackedRun, right: ITrackedRun): IComparisonRow[] {
+  const row = (kind: IComparisonRow['kind'], name: string, a: string, b: string) => ({
+    kind,
+    name,
+    left: a,
+    right: b,
+    differs: a !== b
+  });
+  const seconds = (run: ITrackedRun) => (run.seconds === null ? '' : `${run.seconds.toFixed(1)} s`);
+  const rows = [
+    row('version', 'version', left.version ?? '', right.version ?? ''),
+    row('status', 'status', left.status, right.status),
+    row('duration', 'duration', seconds(left), seconds(right))
+  ];
+  const names = (a: object, b: object) =>
+    [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  for (const name of names(left.params, right.params)) {
+    rows.push(row('param', name, left.params[name] ?? '', right.params[name] ?? ''));
+  }
+  for (const name of names(left.metrics, right.metrics)) {
+    const text = (value: number | undefined) => (value === undefined ? '' : String(value));
+    rows.push(row('metric', name, text(left.metrics[name]), text(right.metrics[name])));
+  }
+  return rows;
 }

@@ -11,7 +11,7 @@ import * as api from './api';
 import { PackageModel } from './model';
 import { PipelineRunModel } from './run';
 import { acceptedTags, IAcceptedCell, openProposals, undoEdits } from './proposal';
-import { IAnalysis, ICellProposal, IProposal, ISettings } from './tokens';
+import { IAnalysis, ICellProposal, IProposal, ISettings, ITrackedRuns } from './tokens';
 import { BadgeView } from './widgets/badges';
 
 export class NotebookSession {
@@ -54,6 +54,56 @@ export class NotebookSession {
   /** Emitted when the notebook's tags change (the panel's lists follow at once). */
   get tagsChanged(): ISignal<this, void> {
     return this._tagsChanged;
+  }
+
+  /** Emitted when the panel's own views change (proposal, tracked runs). */
+  get viewChanged(): ISignal<this, void> {
+    return this._viewChanged;
+  }
+
+  /** The package's last tracked runs, once asked for; null before. */
+  get trackedRuns(): ITrackedRuns | null {
+    return this._trackedRuns;
+  }
+
+  get trackedRunsLoading(): boolean {
+    return this._trackedRunsLoading;
+  }
+
+  /** The runs chosen for the side-by-side view (at most two, the latest choice last). */
+  get comparedRuns(): readonly string[] {
+    return this._compared;
+  }
+
+  /** Read the package's last runs from its MLflow store (the server reads them). */
+  async loadTrackedRuns(): Promise<void> {
+    this._trackedRunsLoading = true;
+    this._trackedRunsError = null;
+    this._viewChanged.emit();
+    try {
+      this._trackedRuns = await api.trackedRuns({ ...this.packageBody(), limit: 10 });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this._trackedRuns = { runs: [], store: null, diagnostics: [] };
+      this._trackedRunsError = message;
+    } finally {
+      this._trackedRunsLoading = false;
+    }
+    const known = new Set(this._trackedRuns.runs.map(run => run.id));
+    this._compared = this._compared.filter(id => known.has(id));
+    this._viewChanged.emit();
+  }
+
+  get trackedRunsError(): string | null {
+    return this._trackedRunsError;
+  }
+
+  /** Add a run to, or take it out of, the side-by-side view (a third choice drops the first). */
+  toggleCompared(runId: string): void {
+    this._compared = this._compared.includes(runId)
+      ? this._compared.filter(id => id !== runId)
+      : [...this._compared, runId].slice(-2);
+    this._viewChanged.emit();
   }
 
   /** The marking proposed for the notebook (shown until accepted or dismissed), or null. */
@@ -243,7 +293,7 @@ export class NotebookSession {
 
   private _proposalChanged(): void {
     this._badges.refresh();
-    this._tagsChanged.emit();
+    this._viewChanged.emit();
   }
 
   private async _analyze(signal: AbortSignal): Promise<IAnalysis> {
@@ -287,6 +337,11 @@ export class NotebookSession {
   }
 
   private _badges: BadgeView;
+  private _viewChanged = new Signal<this, void>(this);
+  private _trackedRuns: ITrackedRuns | null = null;
+  private _trackedRunsLoading = false;
+  private _trackedRunsError: string | null = null;
+  private _compared: string[] = [];
   private _proposal: IProposal | null = null;
   private _proposalError: string | null = null;
   private _lastAccepted: IAcceptedCell[] | null = null;

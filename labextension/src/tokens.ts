@@ -132,6 +132,26 @@ export interface IRunState {
   diagnostics?: IDiagnostic[];
 }
 
+/** One MLflow run of the package (nb2pkg/server/runs_reader.py). */
+export interface ITrackedRun {
+  id: string;
+  name: string | null;
+  status: string;
+  version: string | null;
+  start_time: number;
+  seconds: number | null;
+  params: { [name: string]: string };
+  metrics: { [name: string]: number };
+  failed_step: string | null;
+}
+
+export interface ITrackedRuns {
+  runs: ITrackedRun[];
+  /** Where they were read: the store file (root-relative), `$MLFLOW_TRACKING_URI`, or null. */
+  store: string | null;
+  diagnostics: IDiagnostic[];
+}
+
 /** The user's settings (schema/plugin.json). */
 export interface ISettings {
   outputDir: string;

@@ -19,6 +19,10 @@ class Latency:
     """Last keydown → the badge shows the new signature."""
     request_ms: float
     """The last POST /nb2pkg/analyze, from sending to the end of its answer."""
+    before_request_ms: float
+    """Last keydown → that request is sent (the analysis delay, then building the body)."""
+    after_response_ms: float
+    """The end of its answer → the badge shows it."""
 
 
 def measure(page: Any, index: int, names: list[str]) -> list[Latency]:
@@ -48,7 +52,10 @@ def measure(page: Any, index: int, names: list[str]) -> list[Latency]:
                             const requests = performance.getEntriesByType('resource')
                                 .filter(e => e.name.includes('/nb2pkg/analyze'));
                             const request = requests[requests.length - 1];
-                            resolve([total, request ? request.responseEnd - request.startTime : -1]);
+                            resolve(request ? [total, request.responseEnd - request.startTime,
+                                request.startTime - last,
+                                performance.now() - last - (request.responseEnd - last)]
+                                : [total, -1, -1, -1]);
                         }}
                     }});
                     observer.observe(node, {{ subtree: true, childList: true, characterData: true }});
@@ -56,8 +63,7 @@ def measure(page: Any, index: int, names: list[str]) -> list[Latency]:
             }}"""
         )
         page.keyboard.type(f" + {name}")
-        total, request = page.evaluate("() => window.__nb2pkgLatency")
-        results.append(Latency(total, request))
+        results.append(Latency(*page.evaluate("() => window.__nb2pkgLatency")))
         expect(signature).to_contain_text(name)
     return results
 

@@ -278,4 +278,24 @@ def test_run_the_built_pipeline_step_by_step_and_reach_the_failing_cell(
     page.wait_for_function(
         f"() => {notebook_js('inv.ipynb')}.activeCellIndex === 2", timeout=10_000
     )
+
+    # Both runs were tracked: the runs view lists them, and shows two side by side.
+    runs = panel.locator(".nb2pkg-Panel-runs")
+    runs.get_by_role("button", name="Show last runs").click()
+    rows = runs.locator(".nb2pkg-Panel-trackedRun")
+    expect(rows).to_have_count(2, timeout=60_000)
+    expect(rows.nth(0)).to_have_attribute("data-status", "FAILED")
+    expect(rows.nth(1)).to_have_attribute("data-status", "FINISHED")
+    expect(rows.nth(1)).to_contain_text("0.1.0")
+    expect(rows.nth(1)).to_contain_text("total=0.875")
+    rows.nth(0).locator("input[type=checkbox]").check()
+    rows.nth(1).locator("input[type=checkbox]").check()
+    side = runs.locator(".nb2pkg-Panel-compare")
+    expect(side.locator('.nb2pkg-Panel-compareRow[data-kind="status"] td')).to_have_text(
+        ["FAILED", "FINISHED"]
+    )
+    expect(side.locator('.nb2pkg-Panel-compareRow[data-kind="version"]')).to_have_attribute(
+        "data-differs", "true"
+    )
+    expect(side.locator('.nb2pkg-Panel-compareRow[data-kind="param"]')).to_contain_text("scale")
     assert page.errors == [], "\n\n".join(page.errors)

@@ -78,17 +78,23 @@ describe('PackageModel analysis', () => {
     model.dispose();
   });
 
-  it('drops an answer that arrives after a newer one', async () => {
+  it('keeps one request in flight; edits meanwhile give one more request when it answers', async () => {
     const answers = [deferred<IAnalysis>(), deferred<IAnalysis>()];
-    let call = 0;
-    const model = new PackageModel({ analyze: () => answers[call++].promise, debounceMs: 0 });
+    let calls = 0;
+    const model = new PackageModel({ analyze: () => answers[calls++].promise, debounceMs: 0 });
     const first = model.analyzeNow();
-    const second = model.analyzeNow();
-    answers[1].resolve(analysis({ package: 'newer' }));
-    await second;
-    answers[0].resolve(analysis({ package: 'older' }));
+    await model.analyzeNow();
+    await model.analyzeNow();
+    expect(calls).toBe(1);
+    expect(model.analyzing).toBe(true);
+    answers[0].resolve(analysis({ package: 'first' }));
     await first;
-    expect(model.analysis?.package).toBe('newer');
+    expect(model.analysis?.package).toBe('first');
+    expect(calls).toBe(2);
+    answers[1].resolve(analysis({ package: 'latest' }));
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(model.analysis?.package).toBe('latest');
+    expect(calls).toBe(2);
     expect(model.analyzing).toBe(false);
   });
 
@@ -325,27 +331,22 @@ describe('PackageModel placements, cancellation and stale build failures', () =>
     expect(model.diagnosticsFor('b')).toEqual([]);
   });
 
-  it('aborts the request a newer one supersedes, without reporting it as a failure', async () => {
+  it('aborts the request in flight when the notebook closes, without reporting it', async () => {
     const signals: AbortSignal[] = [];
-    const answers = [deferred<IAnalysis>(), deferred<IAnalysis>()];
     const model = new PackageModel({
       analyze: signal => {
         signals.push(signal);
-        const answer = answers[signals.length - 1];
-        signal.addEventListener('abort', () => answer.reject(new Error('aborted')));
-        return answer.promise;
+        return new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted')))
+        );
       },
       debounceMs: 0
     });
-    const first = model.analyzeNow();
-    const second = model.analyzeNow();
-    expect(signals.map(s => s.aborted)).toEqual([true, false]);
-    await first;
+    const running = model.analyzeNow();
+    model.dispose();
+    await running;
+    expect(signals.map(s => s.aborted)).toEqual([true]);
     expect(model.analysisError).toBeNull();
-    answers[1].resolve(analysis({ package: 'newer' }));
-    await second;
-    expect(model.analysis?.package).toBe('newer');
-    expect(model.analyzing).toBe(false);
   });
 
   it('clears a failed build once a later edit is analysed without errors', async () => {

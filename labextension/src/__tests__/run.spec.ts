@@ -1,5 +1,5 @@
-import { PipelineRunModel, runSummary } from '../run';
-import { IRunState } from '../tokens';
+import { compareRuns, PipelineRunModel, runSummary } from '../run';
+import { IRunState, ITrackedRun } from '../tokens';
 
 function state(overrides: Partial<IRunState> = {}): IRunState {
   return {
@@ -92,5 +92,34 @@ describe('runSummary', () => {
     expect(runSummary(state({ status: 'failed', error }))).toBe(
       'Run of scaler failed after 1.3 s in step scale'
     );
+  });
+});
+
+describe('compareRuns', () => {
+  it('lines up version, status, duration, and every param and metric of either run', () => {
+    const run = (overrides: Partial<ITrackedRun>): ITrackedRun => ({
+      id: 'a',
+      name: 'a',
+      status: 'FINISHED',
+      version: '0.1.0',
+      start_time: 0,
+      seconds: 2,
+      params: { factor: '2' },
+      metrics: { total: 12 },
+      failed_step: null,
+      ...overrides
+    });
+    const rows = compareRuns(
+      run({}),
+      run({ id: 'b', version: '0.2.0', params: { factor: '2', n: '5' }, metrics: {} })
+    );
+    expect(rows.map(r => [r.name, r.left, r.right, r.differs])).toEqual([
+      ['version', '0.1.0', '0.2.0', true],
+      ['status', 'FINISHED', 'FINISHED', false],
+      ['duration', '2.0 s', '2.0 s', false],
+      ['factor', '2', '2', false],
+      ['n', '', '5', true],
+      ['total', '12', '', true]
+    ]);
   });
 });

@@ -6,9 +6,9 @@
 import { Widget } from '@lumino/widgets';
 
 import { BuildState } from '../model';
-import { runSummary } from '../run';
+import { compareRuns, runSummary } from '../run';
 import { NotebookSession } from '../session';
-import { IDiagnostic } from '../tokens';
+import { IDiagnostic, ITrackedRun } from '../tokens';
 
 export interface IPanelActions {
   jumpToCell(session: NotebookSession, cellId: string | null, cellNumber: number | null): void;
@@ -40,7 +40,9 @@ export class PackagePanel extends Widget {
     this._session?.model.changed.disconnect(this._onChange, this);
     this._session?.tagsChanged.disconnect(this._onChange, this);
     this._session?.run.changed.disconnect(this._onChange, this);
+    this._session?.viewChanged.disconnect(this._onChange, this);
     this._session = session;
+    session?.viewChanged.connect(this._onChange, this);
     session?.model.changed.connect(this._onChange, this);
     session?.tagsChanged.connect(this._onChange, this);
     session?.run.changed.connect(this._onChange, this);
@@ -91,6 +93,7 @@ export class PackagePanel extends Widget {
     );
     const parts: HTMLElement[] = [head, actions, this._buildOutcome(model.buildState, session)];
     parts.push(...this._runView(session));
+    parts.push(this._trackedRunsView(session));
     parts.push(...this._proposal(session));
     if (model.analysisError) {
       parts.push(el('p', 'nb2pkg-Panel-error', `Analysis failed: ${model.analysisError}`));
@@ -207,6 +210,104 @@ export class PackagePanel extends Widget {
     }
     parts.push(section);
     return parts;
+  }
+
+  /** The package's last MLflow runs (on demand); two of them side by side. */
+  private _trackedRunsView(session: NotebookSession): HTMLElement {
+    const section = el('section', 'nb2pkg-Panel-section nb2pkg-Panel-runs');
+    section.setAttribute('aria-label', 'Tracked runs');
+    const answer = session.trackedRuns;
+    section.append(el('h3', '', answer ? `Tracked runs (${answer.runs.length})` : 'Tracked runs'));
+    section.append(
+      button(
+        answer ? 'Refresh runs' : 'Show last runs',
+        "Read the package's last runs from its MLflow store",
+        session.trackedRunsLoading,
+        () => void session.loadTrackedRuns()
+      )
+    );
+    if (session.trackedRunsLoading) {
+      section.append(el('span', 'nb2pkg-Panel-none', ' reading the MLflow store…'));
+    }
+    if (session.trackedRunsError) {
+      section.append(el('p', 'nb2pkg-Panel-error', session.trackedRunsError));
+    }
+    if (!answer) {
+      return section;
+    }
+    if (answer.diagnostics.length) {
+      const list = el('ul', '');
+      list.append(...answer.diagnostics.map(d => this._diagnostic(session, d)));
+      section.append(list);
+    }
+    if (!answer.runs.length) {
+      section.append(
+        el('p', 'nb2pkg-Panel-none', 'No tracked run yet: run the pipeline (with tracking).')
+      );
+      return section;
+    }
+    if (answer.store) {
+      section.append(el('div', 'nb2pkg-Panel-notebook', `from ${answer.store}`));
+    }
+    const compared = session.comparedRuns;
+    const table = el('table', 'nb2pkg-Panel-runTable');
+    const head = el('tr', '');
+    for (const title of ['', 'status', 'version', 'duration', 'started', 'metrics']) {
+      head.append(el('th', '', title));
+    }
+    table.append(head);
+    for (const run of answer.runs) {
+      const row = el('tr', 'nb2pkg-Panel-trackedRun');
+      row.dataset.runId = run.id;
+      row.dataset.status = run.status;
+      const choose = document.createElement('input');
+      choose.type = 'checkbox';
+      choose.checked = compared.includes(run.id);
+      choose.setAttribute('aria-label', `Compare run ${run.name ?? run.id}`);
+      choose.addEventListener('change', () => session.toggleCompared(run.id));
+      const pick = el('td', '');
+      pick.append(choose);
+      const metrics = Object.entries(run.metrics)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(', ');
+      row.append(
+        pick,
+        el('td', '', run.status),
+        el('td', '', run.version ?? ''),
+        el('td', '', run.seconds === null ? '' : `${run.seconds.toFixed(1)} s`),
+        el('td', '', new Date(run.start_time).toLocaleString()),
+        el('td', 'nb2pkg-Panel-code', metrics)
+      );
+      row.title =
+        `MLflow run ${run.id}` + (run.failed_step ? ` (failed in ${run.failed_step})` : '');
+      table.append(row);
+    }
+    section.append(table);
+    const chosen = compared
+      .map(id => answer.runs.find(run => run.id === id))
+      .filter((run): run is ITrackedRun => run !== undefined);
+    if (chosen.length === 2) {
+      const side = el('table', 'nb2pkg-Panel-compare');
+      side.setAttribute('aria-label', 'Two runs side by side');
+      const header = el('tr', '');
+      header.append(
+        el('th', '', ''),
+        el('th', '', chosen[0].name ?? chosen[0].id.slice(0, 8)),
+        el('th', '', chosen[1].name ?? chosen[1].id.slice(0, 8))
+      );
+      side.append(header);
+      for (const line of compareRuns(chosen[0], chosen[1])) {
+        const row = el('tr', 'nb2pkg-Panel-compareRow');
+        row.dataset.kind = line.kind;
+        row.dataset.differs = String(line.differs);
+        row.append(el('th', '', line.name), el('td', '', line.left), el('td', '', line.right));
+        side.append(row);
+      }
+      section.append(el('h4', '', 'Side by side'), side);
+    } else {
+      section.append(el('p', 'nb2pkg-Panel-none', 'Tick two runs to see them side by side.'));
+    }
+    return section;
   }
 
   /** The proposed marking (accept all / per cell / dismiss), and the undo of an acceptance. */
