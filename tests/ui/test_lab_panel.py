@@ -248,6 +248,19 @@ def test_run_the_built_pipeline_step_by_step_and_reach_the_failing_cell(
     expect(panel.locator(".nb2pkg-Panel-build")).to_have_attribute(
         "data-status", "done", timeout=90_000
     )
+    # The step graph: load → invert → total; a step's box leads to its cell.
+    graph = panel.locator(".nb2pkg-Panel-graph")
+    graph.locator("summary").click()
+    expect(graph.locator(".nb2pkg-Graph-node")).to_have_count(3)
+    expect(graph.locator(".nb2pkg-Graph-edge")).to_have_count(2)
+    expect(graph.locator('.nb2pkg-Graph-edge[data-from="invert"][data-to="total"]')).to_have_count(
+        1
+    )
+    graph.locator('.nb2pkg-Graph-node[data-step="total"]').click()
+    page.wait_for_function(
+        f"() => {notebook_js('inv.ipynb')}.activeCellIndex === 3", timeout=10_000
+    )
+
     # Run: every step done, the outputs and the metrics at the end.
     panel.get_by_role("button", name="Run pipeline").click()
     run = panel.locator(".nb2pkg-Panel-run")

@@ -6,9 +6,11 @@
 import { Widget } from '@lumino/widgets';
 
 import { BuildState } from '../model';
+import { stepGraph } from '../graph';
 import { compareRuns, runSummary } from '../run';
 import { NotebookSession } from '../session';
-import { IDiagnostic, ITrackedRun } from '../tokens';
+import { IAnalysis, IDiagnostic, ITrackedRun } from '../tokens';
+import { renderStepGraph } from './graph';
 
 export interface IPanelActions {
   jumpToCell(session: NotebookSession, cellId: string | null, cellNumber: number | null): void;
@@ -120,6 +122,7 @@ export class PackagePanel extends Widget {
           return el('li', 'nb2pkg-Panel-parameter', text);
         })
       ),
+      this._graph(session, analysis),
       this._section(
         'Diagnostics',
         analysis.diagnostics.map(d => this._diagnostic(session, d))
@@ -210,6 +213,26 @@ export class PackagePanel extends Widget {
     }
     parts.push(section);
     return parts;
+  }
+
+  /** The step graph (steps, what each reads from which, parameters), click → the cell. */
+  private _graph(session: NotebookSession, analysis: IAnalysis): HTMLElement {
+    const { nodes, edges } = stepGraph(analysis);
+    const details = document.createElement('details');
+    details.className = 'nb2pkg-Panel-section nb2pkg-Panel-graph';
+    details.open = this._graphOpen;
+    details.addEventListener('toggle', () => (this._graphOpen = details.open));
+    details.append(el('summary', '', `Step graph (${nodes.length} steps, ${edges.length} links)`));
+    if (nodes.length) {
+      const box = el('div', 'nb2pkg-Panel-graphBox');
+      box.append(
+        renderStepGraph(nodes, edges, node =>
+          this._actions.jumpToCell(session, node.cellId, node.number)
+        )
+      );
+      details.append(box);
+    }
+    return details;
   }
 
   /** The package's last MLflow runs (on demand); two of them side by side. */
@@ -478,6 +501,7 @@ export class PackagePanel extends Widget {
   }
 
   private _session: NotebookSession | null = null;
+  private _graphOpen = false;
 }
 
 function el(tag: string, className: string, text?: string): HTMLElement {
