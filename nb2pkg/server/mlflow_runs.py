@@ -34,8 +34,10 @@ def read_runs(package: str, out_dir: Path, limit: int) -> dict[str, Any]:
     if not os.environ.get("MLFLOW_TRACKING_URI") and not (out_dir / DEFAULT_STORE).is_file():
         return {"runs": [], "store": None, "diagnostics": []}
     # The URI itself may hold a password: the answer names the variable instead.
-    store = "$MLFLOW_TRACKING_URI" if os.environ.get("MLFLOW_TRACKING_URI") else str(
-        out_dir / DEFAULT_STORE
+    store = (
+        "$MLFLOW_TRACKING_URI"
+        if os.environ.get("MLFLOW_TRACKING_URI")
+        else str(out_dir / DEFAULT_STORE)
     )
     try:
         done = subprocess.run(
