@@ -6,7 +6,15 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IAnalysis, IBuildResult, IDiagnostic, IPreview } from './tokens';
+import {
+  IAnalysis,
+  IBuildResult,
+  IDiagnostic,
+  IPreview,
+  IProposal,
+  IRunState,
+  ITrackedRuns
+} from './tokens';
 
 export class Nb2pkgRequestError extends Error {
   constructor(
@@ -27,9 +35,13 @@ interface IRefusal {
   diagnostics?: IDiagnostic[];
 }
 
+export type Endpoint =
+  'analyze' | 'build' | 'preview' | 'propose' | 'run' | 'run/status' | 'run/cancel' | 'runs';
+
 export async function requestAPI<T>(
-  endpoint: 'analyze' | 'build' | 'preview',
+  endpoint: Endpoint,
   body: object,
+  signal?: AbortSignal,
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
   const url = URLExt.join(settings.baseUrl, 'nb2pkg', endpoint);
@@ -37,7 +49,7 @@ export async function requestAPI<T>(
   try {
     response = await ServerConnection.makeRequest(
       url,
-      { method: 'POST', body: JSON.stringify(body) },
+      { method: 'POST', body: JSON.stringify(body), signal },
       settings
     );
   } catch (error) {
@@ -86,9 +98,25 @@ export interface IBuildBody {
   force?: boolean;
 }
 
-export const analyze = (body: IAnalyzeBody): Promise<IAnalysis> =>
-  requestAPI<IAnalysis>('analyze', body);
+export const analyze = (body: IAnalyzeBody, signal?: AbortSignal): Promise<IAnalysis> =>
+  requestAPI<IAnalysis>('analyze', body, signal);
 export const build = (body: IBuildBody): Promise<IBuildResult> =>
   requestAPI<IBuildResult>('build', body);
-export const preview = (body: { path: string; name?: string }): Promise<IPreview> =>
+export interface IPreviewBody {
+  path: string;
+  out_dir?: string;
+  name?: string;
+}
+
+export const preview = (body: IPreviewBody): Promise<IPreview> =>
   requestAPI<IPreview>('preview', body);
+export const propose = (body: { path: string; notebook?: object }): Promise<IProposal> =>
+  requestAPI<IProposal>('propose', body);
+export const run = (body: IPreviewBody & { track?: boolean }): Promise<IRunState> =>
+  requestAPI<IRunState>('run', body);
+export const runStatus = (id: string): Promise<IRunState> =>
+  requestAPI<IRunState>('run/status', { id });
+export const cancelRun = (id: string): Promise<IRunState> =>
+  requestAPI<IRunState>('run/cancel', { id });
+export const trackedRuns = (body: IPreviewBody & { limit?: number }): Promise<ITrackedRuns> =>
+  requestAPI<ITrackedRuns>('runs', body);

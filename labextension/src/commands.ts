@@ -43,35 +43,39 @@ export interface ICommandContext {
   showPanel: () => void;
 }
 
-/** Commands without arguments (besides the palette's label switch). */
-const NO_ARGS = {
-  args: {
-    type: 'object' as const,
-    properties: { isPalette: { type: 'boolean' as const, description: 'Shown in the palette' } }
-  }
-};
+/** Commands without arguments. */
+const NO_ARGS = { args: { type: 'object' as const, properties: {} } };
 
 const KEYS_SELECTOR = '.jp-Notebook.jp-mod-commandMode :focus:not(:read-write)';
 
-export function addCommands(ctx: ICommandContext): void {
+/** What the panel's buttons run, for the notebook the panel shows. */
+export interface ISessionActions {
+  build(session: NotebookSession): Promise<void>;
+  preview(session: NotebookSession): Promise<void>;
+}
+
+export function addCommands(ctx: ICommandContext): ISessionActions {
   const { app, tracker } = ctx;
   const hasNotebook = () => tracker.currentWidget !== null && tracker.activeCell !== null;
 
   app.commands.addCommand(CommandIDs.markFunction, {
-    label: args => (args.isPalette ? 'Mark cell as function…' : 'Mark as function…'),
+    label: 'Mark as function…',
     caption: 'Make this cell a function of the package (asks its name)',
-    icon: args => (args.isPalette ? undefined : functionIcon),
+    icon: functionIcon,
     isEnabled: hasNotebook,
     describedBy: {
       args: {
         type: 'object',
         properties: {
-          name: { type: 'string', description: 'The function name; asked for when missing' },
-          isPalette: { type: 'boolean', description: 'Shown in the palette' }
+          name: { type: 'string', description: 'The function name; asked for when missing' }
         }
       }
     },
-    execute: args => markFunction(ctx, typeof args.name === 'string' ? args.name : null)
+    execute: async args => {
+      const marked = await markFunction(ctx, typeof args.name === 'string' ? args.name : null);
+      refocusNotebook(tracker);
+      return marked;
+    }
   });
 
   const roles: [string, Role, string, string][] = [
@@ -101,7 +105,10 @@ export function addCommands(ctx: ICommandContext): void {
       caption,
       describedBy: NO_ARGS,
       isEnabled: hasNotebook,
-      execute: () => editSelected(tracker, tags => withRole(tags, role))
+      execute: () => {
+        editSelected(tracker, tags => withRole(tags, role));
+        refocusNotebook(tracker);
+      }
     });
   }
 
@@ -123,9 +130,10 @@ export function addCommands(ctx: ICommandContext): void {
           return;
         }
         editCell(cell.model, tags => withMetrics(tags, true));
-        return;
+      } else {
+        editCell(cell.model, tags => withMetrics(tags, !marking.metrics));
       }
-      editCell(cell.model, tags => withMetrics(tags, !marking.metrics));
+      refocusNotebook(tracker);
     }
   });
 
@@ -134,14 +142,17 @@ export function addCommands(ctx: ICommandContext): void {
     describedBy: NO_ARGS,
     caption: "Remove nb2pkg's tags from the selected cells (other tags stay)",
     isEnabled: hasNotebook,
-    execute: () => editSelected(tracker, withoutMarks)
+    execute: () => {
+      editSelected(tracker, withoutMarks);
+      refocusNotebook(tracker);
+    }
   });
 
   app.commands.addCommand(CommandIDs.build, {
     label: 'Build package from notebook',
     describedBy: NO_ARGS,
     caption: 'Save the notebook and build its package',
-    icon: args => (args.isPalette ? undefined : packageIcon),
+    icon: packageIcon,
     isEnabled: () => tracker.currentWidget !== null,
     execute: () => buildCurrent(ctx)
   });
@@ -152,6 +163,20 @@ export function addCommands(ctx: ICommandContext): void {
     caption: 'Save the notebook and show the code the build would write',
     isEnabled: () => tracker.currentWidget !== null,
     execute: () => previewCurrent(ctx)
+  });
+
+  app.commands.addCommand(CommandIDs.runPipeline, {
+    label: 'Run pipeline of the built package',
+    describedBy: NO_ARGS,
+    caption: 'Run the built package in a separate Python process, step by step',
+    isEnabled: () => tracker.currentWidget !== null,
+    execute: () => {
+      const session = ctx.session(ctx.tracker.currentWidget?.content ?? null);
+      if (session) {
+        ctx.showPanel();
+        void session.run.start();
+      }
+    }
   });
 
   app.commands.addCommand(CommandIDs.openPanel, {
@@ -174,11 +199,17 @@ export function addCommands(ctx: ICommandContext): void {
     app.commands.addKeyBinding({ command, keys: [key], selector: KEYS_SELECTOR });
   }
 
+  const actions = {
+    build: (session: NotebookSession) => buildSession(ctx, session),
+    preview: (session: NotebookSession) => previewSession(ctx, session)
+  };
   if (ctx.palette) {
+    // No arguments: the palette then finds the key bindings above and shows the shortcuts.
     for (const command of Object.values(CommandIDs)) {
-      ctx.palette.addItem({ command, category: 'nb2pkg', args: { isPalette: true } });
+      ctx.palette.addItem({ command, category: 'nb2pkg' });
     }
   }
+  return actions;
 }
 
 /** Mark the active cell as a function; returns whether it was marked. */
@@ -275,6 +306,17 @@ function headingAbove(notebook: Notebook, cell: Cell): string | null {
   return null;
 }
 
+/**
+ * Give the keyboard back to the notebook after a marking command: run from a context menu
+ * or a dialog, focus would otherwise stay on the page body and the notebook's keys stop.
+ */
+function refocusNotebook(tracker: INotebookTracker): void {
+  const notebook = tracker.currentWidget?.content;
+  if (notebook && !notebook.node.contains(document.activeElement)) {
+    notebook.activate();
+  }
+}
+
 function tagsOf(model: ICellModel): string[] {
   const tags = model.getMetadata('tags');
   return Array.isArray(tags) ? (tags as string[]).filter(t => typeof t === 'string') : [];
@@ -324,10 +366,13 @@ async function saveIfDirty(session: NotebookSession): Promise<void> {
 
 async function buildCurrent(ctx: ICommandContext): Promise<void> {
   const session = ctx.session(ctx.tracker.currentWidget?.content ?? null);
-  if (!session) {
-    return;
+  if (session) {
+    ctx.showPanel();
+    await buildSession(ctx, session);
   }
-  ctx.showPanel();
+}
+
+async function buildSession(ctx: ICommandContext, session: NotebookSession): Promise<void> {
   const settings = ctx.settings();
   await session.model.build(async () => {
     await saveIfDirty(session);
@@ -344,40 +389,93 @@ async function buildCurrent(ctx: ICommandContext): Promise<void> {
   void session.model.analyzeNow();
 }
 
+/** The open preview tab of each notebook: a second click refreshes it instead of adding one. */
+const previews = new WeakMap<NotebookSession, MainAreaWidget<Widget>>();
+
 async function previewCurrent(ctx: ICommandContext): Promise<void> {
   const session = ctx.session(ctx.tracker.currentWidget?.content ?? null);
-  if (!session) {
-    return;
+  if (session) {
+    await previewSession(ctx, session);
   }
+}
+
+async function previewSession(ctx: ICommandContext, session: NotebookSession): Promise<void> {
   try {
     await saveIfDirty(session);
-    const name = ctx.settings().packageName;
-    const result = await api.preview(name ? { path: session.path, name } : { path: session.path });
-    const content = new Widget();
-    content.addClass('nb2pkg-Preview');
-    if (!result.ok) {
-      const list = document.createElement('ul');
-      for (const d of result.diagnostics) {
-        const item = document.createElement('li');
-        item.textContent = `${d.severity} ${d.code} ${d.where ?? ''}: ${d.message}`;
-        list.appendChild(item);
-      }
-      content.node.append('The module cannot be generated:', list);
+    let widget = previews.get(session);
+    if (!widget || widget.isDisposed) {
+      widget = openPreview(ctx, session);
     }
-    for (const file of result.files) {
-      const title = document.createElement('h3');
-      title.textContent = file.path;
-      const code = document.createElement('pre');
-      code.textContent = file.content;
-      content.node.append(title, code);
-    }
-    const widget = new MainAreaWidget({ content });
-    widget.id = `nb2pkg-preview-${Date.now()}`;
-    widget.title.label = `${result.package || 'package'} (preview)`;
-    widget.title.icon = packageIcon;
-    widget.title.closable = true;
-    ctx.app.shell.add(widget, 'main', { mode: 'split-right' });
+    await refreshPreview(ctx, session, widget);
+    ctx.app.shell.activateById(widget.id);
   } catch (error) {
     await showErrorMessage('Preview generated module', String(error), [Dialog.okButton()]);
   }
+}
+
+/** A new preview tab; it refreshes each time the notebook is saved, until it is closed. */
+function openPreview(ctx: ICommandContext, session: NotebookSession): MainAreaWidget<Widget> {
+  const content = new Widget();
+  content.addClass('nb2pkg-Preview');
+  const widget = new MainAreaWidget({ content });
+  widget.id = `nb2pkg-preview-${++previewCount}`;
+  widget.title.label = 'Package (preview)';
+  widget.title.icon = packageIcon;
+  widget.title.closable = true;
+  previews.set(session, widget);
+  const onSaved = () => {
+    if (!widget.isDisposed) {
+      void refreshPreview(ctx, session, widget).catch(reason =>
+        console.error('nb2pkg: cannot refresh the preview', reason)
+      );
+    }
+  };
+  session.panel.context.fileChanged.connect(onSaved);
+  widget.disposed.connect(() => {
+    session.panel.context.fileChanged.disconnect(onSaved);
+    previews.delete(session);
+  });
+  session.panel.disposed.connect(() => widget.dispose());
+  ctx.app.shell.add(widget, 'main', { mode: 'split-right' });
+  return widget;
+}
+let previewCount = 0;
+
+async function refreshPreview(
+  ctx: ICommandContext,
+  session: NotebookSession,
+  widget: MainAreaWidget<Widget>
+): Promise<void> {
+  const settings = ctx.settings();
+  const body: api.IPreviewBody = { path: session.path };
+  if (settings.outputDir) {
+    body.out_dir = settings.outputDir;
+  }
+  if (settings.packageName) {
+    body.name = settings.packageName;
+  }
+  const result = await api.preview(body);
+  if (widget.isDisposed) {
+    return;
+  }
+  const content = widget.content;
+  content.node.replaceChildren();
+  if (!result.ok) {
+    const list = document.createElement('ul');
+    for (const d of result.diagnostics) {
+      const item = document.createElement('li');
+      item.textContent = `${d.severity} ${d.code} ${d.where ?? ''}: ${d.message}`;
+      list.appendChild(item);
+    }
+    content.node.append('The module cannot be generated:', list);
+  }
+  for (const file of result.files) {
+    const title = document.createElement('h3');
+    title.textContent = file.path;
+    const code = document.createElement('pre');
+    code.textContent = file.content;
+    content.node.append(title, code);
+  }
+  widget.title.label = `${result.package || 'package'} (preview)`;
+  widget.title.caption = `What a build of ${session.path} writes (refreshed on save)`;
 }

@@ -7,9 +7,9 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { addCommands, packageIcon } from './commands';
+import { addCommands, ISessionActions, packageIcon } from './commands';
 import { NotebookSession } from './session';
-import { CommandIDs, DEFAULT_SETTINGS, ISettings, PLUGIN_ID } from './tokens';
+import { DEFAULT_SETTINGS, ISettings, PLUGIN_ID } from './tokens';
 import { PackagePanel } from './widgets/panel';
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -26,14 +26,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ) => {
     let settings: ISettings = { ...DEFAULT_SETTINGS };
+    let settingsRead = settingRegistry === null;
     const getSettings = () => settings;
     const sessions = new Map<Notebook, NotebookSession>();
 
+    // The panel's buttons run what addCommands (below) returns, for the panel's notebook.
+    const actions: Partial<ISessionActions> = {};
     const panel = new PackagePanel({
       jumpToCell: (session, cellId, cellNumber) =>
         jumpToCell(app, session.panel, cellId, cellNumber),
-      build: () => void app.commands.execute(CommandIDs.build),
-      preview: () => void app.commands.execute(CommandIDs.preview)
+      build: session => void actions.build?.(session),
+      preview: session => void actions.preview?.(session)
     });
     panel.title.icon = packageIcon;
     app.shell.add(panel, 'right', { rank: 650 });
@@ -42,6 +45,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const showPanel = () => {
       panel.session = sessions.get(tracker.currentWidget?.content as Notebook) ?? null;
       app.shell.activateById(panel.id);
+    };
+
+    // The panel opens beside the first notebook (setting openPanelWithNotebook), once the
+    // layout is restored and the settings are read; the notebook keeps the focus.
+    let openedWithNotebook = false;
+    const openWithNotebook = () => {
+      const notebookPanel = tracker.currentWidget;
+      if (openedWithNotebook || !settingsRead || !notebookPanel) {
+        return;
+      }
+      openedWithNotebook = true;
+      if (settings.openPanelWithNotebook && !panel.isVisible) {
+        app.shell.activateById(panel.id);
+        app.shell.activateById(notebookPanel.id);
+      }
     };
 
     tracker.widgetAdded.connect((_, notebookPanel) => {
@@ -56,6 +74,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (tracker.currentWidget === notebookPanel) {
         panel.session = session;
       }
+      void Promise.all([app.restored, notebookPanel.context.ready]).then(openWithNotebook);
     });
     tracker.currentChanged.connect((_, current) => {
       if (current) {
@@ -63,7 +82,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    addCommands({
+    // JupyterLab's tag editor can add a tag without any model event (see tagsMayHaveChanged):
+    // after each click or key in it, the active notebook re-reads its tags.
+    const afterTagEditor = (event: Event) => {
+      if ((event.target as Element | null)?.closest?.('.jp-CellTags')) {
+        setTimeout(() => {
+          const notebook = tracker.currentWidget?.content;
+          (notebook ? sessions.get(notebook) : undefined)?.tagsMayHaveChanged();
+        }, 0);
+      }
+    };
+    document.addEventListener('mousedown', afterTagEditor, true);
+    document.addEventListener('keydown', afterTagEditor, true);
+    document.addEventListener('click', afterTagEditor, true);
+
+    const commandActions = addCommands({
       app,
       tracker,
       palette,
@@ -71,6 +104,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       session: notebook => (notebook ? (sessions.get(notebook) ?? null) : null),
       showPanel
     });
+    Object.assign(actions, commandActions);
 
     if (settingRegistry) {
       void settingRegistry
@@ -83,7 +117,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
           read();
           loaded.changed.connect(read);
         })
-        .catch(reason => console.error('nb2pkg: cannot load settings', reason));
+        .catch(reason => console.error('nb2pkg: cannot load settings', reason))
+        .then(() => {
+          settingsRead = true;
+          void app.restored.then(openWithNotebook);
+        });
     }
   }
 };

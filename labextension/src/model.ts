@@ -8,7 +8,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ICellMarking } from './tagging';
+import { markingOf, sameTags } from './tagging';
 import { IAnalysis, IBuildResult, ICellPlan, IDiagnostic } from './tokens';
 
 export type BuildState =
@@ -18,8 +18,11 @@ export type BuildState =
   | { status: 'failed'; message: string; diagnostics: IDiagnostic[] };
 
 export interface IPackageModelOptions {
-  /** Runs one analysis of the notebook as it is now. */
-  analyze: () => Promise<IAnalysis>;
+  /**
+   * Runs one analysis of the notebook as it is now; `signal` aborts it when a newer
+   * request supersedes it.
+   */
+  analyze: (signal: AbortSignal) => Promise<IAnalysis>;
   /** Milliseconds of quiet after the last edit before analysing. */
   debounceMs: number;
 }
@@ -45,7 +48,7 @@ export class PackageModel {
   }
 
   get analyzing(): boolean {
-    return this._pending > 0 || this._timer !== null;
+    return this._pending > 0 || this._timer !== null || this._again;
   }
 
   get buildState(): BuildState {
@@ -68,39 +71,74 @@ export class PackageModel {
     }, this.debounceMs);
   }
 
-  /** Analyse at once. An answer that arrives after a newer request's is dropped. */
+  /**
+   * Analyse at once. One request at a time: asked while one is running, the analysis runs
+   * again as soon as it answers (with the notebook as it is then). A request the server
+   * already works on is not aborted, since its work would go on anyway and delay the next;
+   * the debounce is what drops superseded edits. An answer older than the one shown is
+   * dropped.
+   */
   async analyzeNow(): Promise<void> {
+    if (this._disposed) {
+      return;
+    }
+    if (this._inflight) {
+      this._again = true;
+      return;
+    }
     const ticket = ++this._requested;
+    const controller = new AbortController();
+    this._inflight = controller;
     this._pending++;
     try {
-      const analysis = await this._analyze();
+      const analysis = await this._analyze(controller.signal);
       if (ticket > this._answered && !this._disposed) {
         this._answered = ticket;
-        this._analysis = analysis;
+        this._setAnalysis(analysis, ticket);
         this._analysisError = null;
       }
     } catch (error) {
-      if (ticket > this._answered && !this._disposed) {
+      if (ticket > this._answered && !this._disposed && !controller.signal.aborted) {
         this._answered = ticket;
         this._analysisError = error instanceof Error ? error.message : String(error);
       }
     } finally {
+      this._inflight = null;
       this._pending--;
+      if (this._again && !this._disposed) {
+        this._again = false;
+        void this.analyzeNow();
+      }
       this._emit();
     }
   }
 
-  /** The plan of one cell, by its nbformat id. */
+  /** The plan of one cell, by its nbformat id (the first cell of a multi-cell function). */
   cellPlan(cellId: string): ICellPlan | undefined {
-    return this._analysis?.cells.find(cell => cell.cell_id === cellId);
+    const placement = this._placements.get(cellId);
+    return placement && placement.part === 0 ? placement.plan : undefined;
+  }
+
+  /** Where a cell sits in the plan: its own, or one part of a multi-cell function. */
+  placement(cellId: string): ICellPlacement | undefined {
+    return this._placements.get(cellId);
+  }
+
+  /** The tags of the cell as the last analysis saw them; undefined when it did not see the cell. */
+  seenTags(cellId: string): readonly string[] | undefined {
+    return this._analysis?.seen_tags?.[cellId];
   }
 
   /** The diagnostics that point at one cell. */
   diagnosticsFor(cellId: string): IDiagnostic[] {
-    return (this._analysis?.diagnostics ?? []).filter(d => d.location?.cell_id === cellId);
+    return this._diagnostics.get(cellId) ?? [];
   }
 
-  /** Run a build; the state goes building → done | failed. A second click while building is ignored. */
+  /**
+   * Run a build; the state goes building → done | failed. A second click while building is
+   * ignored. A failure that pointed at cells is cleared by the first analysis of a later
+   * edit that finds no error: the box would otherwise report errors already fixed.
+   */
   async build(run: () => Promise<IBuildResult>): Promise<BuildState> {
     if (this._build.status === 'building') {
       return this._build;
@@ -124,6 +162,7 @@ export class PackageModel {
         diagnostics
       };
     }
+    this._buildEndedAt = this._requested;
     this._emit();
     return this._build;
   }
@@ -137,8 +176,39 @@ export class PackageModel {
       clearTimeout(this._timer);
       this._timer = null;
     }
+    this._inflight?.abort();
     this._disposed = true;
     Signal.clearData(this);
+  }
+
+  private _setAnalysis(analysis: IAnalysis, ticket: number): void {
+    this._analysis = analysis;
+    this._placements = new Map();
+    for (const plan of analysis.cells) {
+      const parts = plan.parts ?? [];
+      this._placements.set(plan.cell_id, { plan, part: 0, parts: Math.max(parts.length, 1) });
+      parts.forEach((part, index) => {
+        if (index > 0) {
+          this._placements.set(part.cell_id, { plan, part: index, parts: parts.length });
+        }
+      });
+    }
+    this._diagnostics = new Map();
+    for (const d of analysis.diagnostics) {
+      const id = d.location?.cell_id;
+      if (id) {
+        this._diagnostics.set(id, [...(this._diagnostics.get(id) ?? []), d]);
+      }
+    }
+    const failed = this._build;
+    if (
+      failed.status === 'failed' &&
+      ticket > this._buildEndedAt &&
+      failed.diagnostics.some(d => d.location?.cell_id || d.location?.cell_number) &&
+      !analysis.diagnostics.some(d => d.severity === 'error')
+    ) {
+      this._build = { status: 'idle' };
+    }
   }
 
   private _emit(): void {
@@ -147,8 +217,13 @@ export class PackageModel {
     }
   }
 
-  private _analyze: () => Promise<IAnalysis>;
+  private _analyze: (signal: AbortSignal) => Promise<IAnalysis>;
   private _analysis: IAnalysis | null = null;
+  private _placements = new Map<string, ICellPlacement>();
+  private _diagnostics = new Map<string, IDiagnostic[]>();
+  private _inflight: AbortController | null = null;
+  private _again = false;
+  private _buildEndedAt = 0;
   private _analysisError: string | null = null;
   private _build: BuildState = { status: 'idle' };
   private _timer: ReturnType<typeof setTimeout> | null = null;
@@ -159,6 +234,13 @@ export class PackageModel {
   private _changed = new Signal<this, void>(this);
 }
 
+/** A cell's place in the plan: `part` 0 is the cell that names the step. */
+export interface ICellPlacement {
+  plan: ICellPlan;
+  part: number;
+  parts: number;
+}
+
 /** A badge: the role word and the text after it. */
 export interface IBadge {
   role: string;
@@ -166,40 +248,58 @@ export interface IBadge {
   /** Number of error diagnostics on the cell. */
   errors: number;
   warnings: number;
+  /** The tags changed since the last analysis: the badge shows the tags until it answers. */
+  pending: boolean;
 }
 
+/** Roles the plan gives a cell that show no badge (unmarked cells). */
+const ROLES_WITHOUT_BADGE = new Set(['exploration']);
+
 /**
- * What the badge of a cell says: its role from the tags (known at once), the
- * signature from the analysis once it has the cell, e.g.
- * `function · train(X_train, y_train, n_estimators) -> model`.
+ * What the badge of a cell says. It comes from the server's plan (the plan the build
+ * uses), e.g. `function · train(X_train, y_train, n_estimators) -> model`, as long as the
+ * cell's tags are those the analysis saw. Right after a tag edit, until the analysis of
+ * the edit answers, the badge shows the role the tags ask for, marked pending.
  */
 export function badgeFor(
-  marking: ICellMarking,
-  plan: ICellPlan | undefined,
+  tags: readonly string[],
+  seen: readonly string[] | undefined,
+  placement: ICellPlacement | undefined,
   analysis: IAnalysis | null,
   diagnostics: readonly IDiagnostic[]
 ): IBadge | null {
   const errors = diagnostics.filter(d => d.severity === 'error').length;
   const warnings = diagnostics.filter(d => d.severity === 'warning').length;
-  if (marking.role === null) {
-    return errors || warnings ? { role: 'problem', text: '', errors, warnings } : null;
+  const problemsOnly = errors || warnings ? { role: 'problem', text: '', errors, warnings } : null;
+  if (analysis === null || seen === undefined || !sameTags(tags, seen)) {
+    const marking = markingOf(tags);
+    if (marking.role === null) {
+      return problemsOnly ? { ...problemsOnly, pending: true } : null;
+    }
+    const text = marking.role === 'function' || marking.role === 'test' ? (marking.name ?? '') : '';
+    return { role: marking.role, text, errors, warnings, pending: true };
+  }
+  const plan = placement?.plan;
+  if (!plan || !placement || ROLES_WITHOUT_BADGE.has(plan.role)) {
+    return problemsOnly ? { ...problemsOnly, pending: false } : null;
   }
   let text = '';
-  switch (marking.role) {
-    case 'function': {
-      const current = plan && plan.role === 'function' && plan.name === marking.name;
-      text = current && plan.signature ? plan.signature : `${marking.name ?? ''}(…)`;
-      if (marking.metrics) {
+  switch (plan.role) {
+    case 'function':
+      text =
+        placement.part > 0
+          ? `continues ${plan.name ?? ''} (part ${placement.part + 1} of ${placement.parts})`
+          : (plan.signature ?? plan.name ?? '');
+      if (plan.metrics && placement.part === 0) {
         text += '  · logs metrics';
       }
       break;
-    }
     case 'test':
-      text = plan?.role === 'test' && plan.signature ? plan.signature : (marking.name ?? '');
+      text = plan.signature || (plan.name ?? '');
       break;
     case 'parameters': {
-      const names = plan?.role === 'parameters' ? withoutPrefix(plan.signature, 'parameters') : '';
-      const defaults = new Map((analysis?.parameters ?? []).map(p => [p.name, p.default]));
+      const names = withoutPrefix(plan.signature, 'parameters');
+      const defaults = new Map(analysis.parameters.map(p => [p.name, p.default]));
       text = names
         .split(',')
         .map(name => name.trim())
@@ -209,15 +309,30 @@ export function badgeFor(
       break;
     }
     case 'export':
-      text = plan?.role === 'export' ? withoutPrefix(plan.signature, 'export') : '';
+      text = withoutPrefix(plan.signature, 'export');
       break;
     default:
       text = '';
   }
-  if (marking.module) {
-    text += `  · module ${marking.module}`;
+  if (plan.module) {
+    text += `  · module ${plan.module}`;
   }
-  return { role: marking.role, text: text.trim(), errors, warnings };
+  return { role: plan.role, text: text.trim(), errors, warnings, pending: false };
+}
+
+/** The badge as one line of text: its tooltip, since a long badge is cut off. */
+export function badgeTitle(badge: IBadge): string {
+  const parts = [badge.text ? `${badge.role}: ${badge.text}` : badge.role];
+  if (badge.errors) {
+    parts.push(`${badge.errors} error${badge.errors > 1 ? 's' : ''}`);
+  }
+  if (badge.warnings) {
+    parts.push(`${badge.warnings} warning${badge.warnings > 1 ? 's' : ''}`);
+  }
+  if (badge.pending) {
+    parts.push('analysing the new tags…');
+  }
+  return parts.join(' · ');
 }
 
 /** `"parameters: a, b"` → `"a, b"` (the badge shows the role word itself). */

@@ -16,6 +16,7 @@ export namespace CommandIDs {
   export const build = 'nb2pkg:build';
   export const preview = 'nb2pkg:preview-module';
   export const openPanel = 'nb2pkg:open-panel';
+  export const runPipeline = 'nb2pkg:run-pipeline';
 }
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -47,6 +48,8 @@ export interface IParam {
 export interface ICellPlan {
   cell_id: string;
   number: number;
+  /** The cells of a multi-cell function, first to last (empty for a one-cell step). */
+  parts?: { number: number; cell_id: string }[];
   role: string;
   name: string | null;
   module: string | null;
@@ -66,6 +69,8 @@ export interface IAnalysis {
   tests: { name: string; cell_id: string; number: number }[];
   parameters: { name: string; default: string | null; annotation: string | null }[];
   diagnostics: IDiagnostic[];
+  /** Added by the extension: each cell's tags as sent for this analysis, by cell id. */
+  seen_tags?: { [cellId: string]: string[] };
 }
 
 export interface IBuildResult {
@@ -88,17 +93,78 @@ export interface IPreview {
   diagnostics: IDiagnostic[];
 }
 
+/** One cell's proposed marking (nb2pkg.automark.propose, as `nb2pkg tag --auto`). */
+export interface ICellProposal {
+  index: number;
+  cell_id: string;
+  /** The cell's whole tag list after the proposal. */
+  tags: string[];
+  /** The tag added, or null when the cell stays as it is. */
+  role_tag: string | null;
+  reason: string;
+}
+
+export interface IProposal {
+  notebook: string;
+  cells: ICellProposal[];
+  diagnostics: IDiagnostic[];
+}
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'refused' | 'lost';
+
+/** A pipeline run (nb2pkg/server/pipeline_runs.py PipelineRun.to_json). */
+export interface IRunState {
+  id: string;
+  package: string;
+  out_dir: string;
+  status: RunStatus;
+  steps: {
+    name: string;
+    cell_id: string | null;
+    status: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+    seconds?: number;
+  }[];
+  outputs: { [name: string]: string };
+  metrics: { [name: string]: number };
+  error: { step: string | null; cell_id: string | null; message: string } | null;
+  log: string[];
+  seconds: number;
+  diagnostics?: IDiagnostic[];
+}
+
+/** One MLflow run of the package (nb2pkg/server/runs_reader.py). */
+export interface ITrackedRun {
+  id: string;
+  name: string | null;
+  status: string;
+  version: string | null;
+  start_time: number;
+  seconds: number | null;
+  params: { [name: string]: string };
+  metrics: { [name: string]: number };
+  failed_step: string | null;
+}
+
+export interface ITrackedRuns {
+  runs: ITrackedRun[];
+  /** Where they were read: the store file (root-relative), `$MLFLOW_TRACKING_URI`, or null. */
+  store: string | null;
+  diagnostics: IDiagnostic[];
+}
+
 /** The user's settings (schema/plugin.json). */
 export interface ISettings {
   outputDir: string;
   packageName: string;
   livePreview: boolean;
   debounceMs: number;
+  openPanelWithNotebook: boolean;
 }
 
 export const DEFAULT_SETTINGS: ISettings = {
   outputDir: '',
   packageName: '',
   livePreview: true,
-  debounceMs: 400
+  debounceMs: 50,
+  openPanelWithNotebook: true
 };

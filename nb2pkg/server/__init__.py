@@ -1,4 +1,6 @@
-"""The jupyter_server extension: ``POST /nb2pkg/analyze``, ``/nb2pkg/build``, ``/nb2pkg/preview``.
+"""The jupyter_server extension: ``POST /nb2pkg/analyze``, ``/nb2pkg/build``, ``/nb2pkg/preview``,
+``/nb2pkg/propose`` (the automatic marking), ``/nb2pkg/run`` (+ ``/run/status``, ``/run/cancel``:
+the built pipeline in a subprocess) and ``/nb2pkg/runs`` (its last MLflow runs).
 
 Enabled by ``jupyter-config/server-config/nb2pkg.json`` when nb2pkg is installed.
 """
@@ -14,4 +16,6 @@ from nb2pkg.server.options import Nb2pkgServer
 def _load_jupyter_server_extension(server_app: Any) -> None:
     options = Nb2pkgServer(parent=server_app)
     setup_handlers(server_app.web_app, options)
-    server_app.log.info("nb2pkg server extension loaded: POST /nb2pkg/{analyze,build,preview}")
+    server_app.log.info(
+        "nb2pkg server extension loaded: POST /nb2pkg/{analyze,build,preview,propose,run,runs}"
+    )

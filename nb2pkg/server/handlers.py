@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +23,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from nb2pkg.server import requests
-from nb2pkg.server.answers import replace_prefixes, with_root_relative_paths
+from nb2pkg.server.answers import with_root_relative_paths
 from nb2pkg.server.errors import CROSS_ORIGIN, INTERNAL_ERROR, RequestProblem, code_for_status
 from nb2pkg.server.options import Nb2pkgServer
 from nb2pkg.server.workload import WorkLimits, check_workload, saved_notebook
@@ -161,6 +158,17 @@ class PreviewHandler(Nb2pkgHandler):
         await self.answer(lambda data: _preview(requests.preview_request(data, root), root, limits))
 
 
+class ProposeHandler(Nb2pkgHandler):
+    """POST {"path", "notebook"?} → the marking `nb2pkg tag --auto` proposes; nothing written."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        from nb2pkg.server.propose import propose
+
+        root, limits = self.root_dir, self.limits
+        await self.answer(lambda data: propose(requests.analyze_request(data, root), limits))
+
+
 def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
@@ -171,9 +179,23 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
             (url_path_join(base, "analyze"), AnalyzeHandler, shared),
             (url_path_join(base, "build"), BuildHandler, shared),
             (url_path_join(base, "preview"), PreviewHandler, shared),
+            (url_path_join(base, "propose"), ProposeHandler, shared),
+            *_run_routes(base, shared),
         ],
     )
     return executor
+
+
+def _run_routes(base: str, shared: dict[str, Any]) -> list[Any]:
+    from nb2pkg.server.mlflow_runs import RunsHandler
+    from nb2pkg.server.pipeline_runs import RunCancelHandler, RunHandler, RunStatusHandler
+
+    return [
+        (url_path_join(base, "runs"), RunsHandler, shared),
+        (url_path_join(base, "run"), RunHandler, shared),
+        (url_path_join(base, "run", "status"), RunStatusHandler, shared),
+        (url_path_join(base, "run", "cancel"), RunCancelHandler, shared),
+    ]
 
 
 def _analyze(request: requests.AnalyzeRequest, limits: WorkLimits) -> dict[str, Any]:
@@ -209,37 +231,9 @@ def _build(request: requests.BuildRequest, root: str, limits: WorkLimits) -> dic
 
 
 def _preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
-    """Build into a private temporary folder and return the package's Python modules."""
-    from nb2pkg import api
+    from nb2pkg.server.preview import preview
 
-    check_workload([saved_notebook(request.notebook)], limits)
-    scratch = Path(tempfile.mkdtemp(prefix="nb2pkg-preview-"))
-    try:
-        result = api.build(
-            [request.notebook],
-            scratch / "pkg",
-            name=request.name,
-            root=request.notebook.parent,
-            settings_stop_at=Path(root),
-            confine_reads_to=Path(root),  # helper modules and data files: inside the root
-        )
-        payload = result.to_json()
-        sources = scratch / "pkg" / "src"
-        modules = sorted(sources.rglob("*.py")) if result.ok else []
-        answer = {
-            "ok": result.ok,
-            "package": payload["package"],
-            "diagnostics": payload["diagnostics"],
-            "files": [
-                {"path": m.relative_to(sources).as_posix(), "content": m.read_text("utf-8")}
-                for m in modules
-            ],
-        }
-        # The scratch folder is the server's business: its paths read as the package's own.
-        hidden = {str(scratch): "<preview>", os.path.realpath(scratch): "<preview>"}
-        return replace_prefixes(answer, hidden)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    return preview(request, root, limits)
 
 
 def _shown(path: Path, root: str) -> str:

@@ -64,6 +64,8 @@ class BuildRequest:
 class PreviewRequest:
     notebook: Path
     name: str | None
+    out_dir: Path | None = None
+    """The output folder the build would use (its package seeds the preview's version)."""
 
 
 def parse_body(body: bytes, limit: int) -> dict[str, Any]:
@@ -171,7 +173,8 @@ def preview_request(data: dict[str, Any], root: str) -> PreviewRequest:
     name = _required_string(data, "path")
     path = _confined(root, name)
     _must_be_file(path, name)
-    return PreviewRequest(path, _string(data, "name"))
+    out = _string(data, "out_dir")
+    return PreviewRequest(path, _string(data, "name"), _confined(root, out) if out else None)
 
 
 def _path_list(data: dict[str, Any]) -> list[str]:

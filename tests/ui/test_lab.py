@@ -9,13 +9,13 @@ from the panel, then find the package on disk and the tags in the saved notebook
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
 from lab_process import ARTIFACTS, Lab
+from latency import debounce_setting, measure
 from playwright.sync_api import expect
 from ui_notebooks import (
     DEMO_FUNCTION_CELL,
@@ -127,7 +127,7 @@ def test_mark_see_signature_jump_to_diagnostic_and_build(page: Any, lab: Lab) ->
 
     # The command palette lists the commands, and the cell toolbar has the mark button.
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
-    page.locator(".lm-CommandPalette-input").fill("Mark cell as function")
+    page.locator(".lm-CommandPalette-input").fill("Mark as function")
     expect(
         page.locator('.lm-CommandPalette-item[data-command="nb2pkg:mark-function"]').first
     ).to_be_visible()
@@ -195,38 +195,12 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
     signature = cell(page, index).locator(".nb2pkg-Badge-signature")
     expect(signature).to_have_text("step_100(value_99) -> value_100", timeout=60_000)
 
-    latencies = []
-    for name in ("value_1", "value_2", "value_3", "value_4", "value_5"):
-        cell(page, index).locator(".cm-content").click()
-        page.keyboard.press("End")
-        page.evaluate(
-            f"""() => {{
-                const node = {NOTEBOOK_JS}.widgets[{index}].node;
-                window.__nb2pkgLatency = new Promise(resolve => {{
-                    let last = 0;
-                    const keys = e => {{ last = performance.now(); }};
-                    document.addEventListener('keydown', keys, true);
-                    const observer = new MutationObserver(() => {{
-                        const text = node.querySelector('.nb2pkg-Badge-signature');
-                        if (text && /\\b{name}\\b/.test(text.textContent)) {{
-                            observer.disconnect();
-                            document.removeEventListener('keydown', keys, true);
-                            resolve(performance.now() - last);
-                        }}
-                    }});
-                    observer.observe(node, {{ subtree: true, childList: true, characterData: true }});
-                }});
-            }}"""
-        )
-        page.keyboard.type(f" + {name}")
-        latencies.append(page.evaluate("() => window.__nb2pkgLatency"))
-        expect(signature).to_have_text(re.compile(rf"\b{name}\b"))
-    debounce = page.evaluate(
-        """async () => {
-            const plugin = await window.jupyterapp.serviceManager.settings.fetch('nb2pkg:plugin');
-            return plugin.settings?.debounceMs ?? plugin.schema.properties.debounceMs.default;
-        }"""
-    )
+    measured = measure(page, index, ["value_1", "value_2", "value_3", "value_4", "value_5"])
+    latencies = [m.total_ms for m in measured]
+    requests = [m.request_ms for m in measured]
+    before = [m.before_request_ms for m in measured]
+    after = [m.after_response_ms for m in measured]
+    debounce = debounce_setting(page)
 
     content = json.loads((lab.root / "large.ipynb").read_text())
     timings = []
@@ -237,7 +211,9 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
     print(
         f"\nbadge refresh latency, 300-cell notebook, keystroke -> updated badge: "
         f"median {statistics.median(latencies):.0f} ms "
-        f"(runs: {', '.join(f'{v:.0f}' for v in latencies)} ms; debounce {debounce} ms included)"
+        f"(runs: {', '.join(f'{v:.0f}' for v in latencies)} ms; debounce {debounce} ms included;"
+        f" medians: keystroke -> request sent {statistics.median(before):.0f} ms, request"
+        f" {statistics.median(requests):.0f} ms, answer -> badge {statistics.median(after):.0f} ms)"
         f"\nPOST /nb2pkg/analyze of the same notebook from Python: "
         f"first {timings[0]:.0f} ms, then {timings[1]:.0f} / {timings[2]:.0f} ms"
     )

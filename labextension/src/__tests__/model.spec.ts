@@ -1,5 +1,4 @@
-import { badgeFor, PackageModel } from '../model';
-import { markingOf } from '../tagging';
+import { badgeFor, badgeTitle, PackageModel } from '../model';
 import { IAnalysis, IBuildResult, ICellPlan, IDiagnostic } from '../tokens';
 
 function analysis(overrides: Partial<IAnalysis> = {}): IAnalysis {
@@ -79,17 +78,23 @@ describe('PackageModel analysis', () => {
     model.dispose();
   });
 
-  it('drops an answer that arrives after a newer one', async () => {
+  it('keeps one request in flight; edits meanwhile give one more request when it answers', async () => {
     const answers = [deferred<IAnalysis>(), deferred<IAnalysis>()];
-    let call = 0;
-    const model = new PackageModel({ analyze: () => answers[call++].promise, debounceMs: 0 });
+    let calls = 0;
+    const model = new PackageModel({ analyze: () => answers[calls++].promise, debounceMs: 0 });
     const first = model.analyzeNow();
-    const second = model.analyzeNow();
-    answers[1].resolve(analysis({ package: 'newer' }));
-    await second;
-    answers[0].resolve(analysis({ package: 'older' }));
+    await model.analyzeNow();
+    await model.analyzeNow();
+    expect(calls).toBe(1);
+    expect(model.analyzing).toBe(true);
+    answers[0].resolve(analysis({ package: 'first' }));
     await first;
-    expect(model.analysis?.package).toBe('newer');
+    expect(model.analysis?.package).toBe('first');
+    expect(calls).toBe(2);
+    answers[1].resolve(analysis({ package: 'latest' }));
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(model.analysis?.package).toBe('latest');
+    expect(calls).toBe(2);
     expect(model.analyzing).toBe(false);
   });
 
@@ -203,20 +208,54 @@ describe('PackageModel build', () => {
   });
 });
 
+/** The placement of a one-cell plan. */
+function whole(cell: ICellPlan) {
+  return { plan: cell, part: 0, parts: 1 };
+}
+
 describe('badgeFor', () => {
-  it('shows the signature once the analysis knows the cell under that name', () => {
-    const marking = markingOf(['function:train', 'metrics']);
-    expect(badgeFor(marking, plan({}), analysis(), [])).toEqual({
+  it("shows the plan's signature once the analysis saw the cell's current tags", () => {
+    const tags = ['function:train', 'metrics'];
+    const cell = plan({ metrics: true });
+    expect(badgeFor(tags, tags, whole(cell), analysis(), [])).toEqual({
       role: 'function',
       text: 'train(X, y, n_estimators) -> model  · logs metrics',
       errors: 0,
-      warnings: 0
+      warnings: 0,
+      pending: false
     });
   });
 
-  it('shows the new name at once after a rename, before the analysis catches up', () => {
-    const badge = badgeFor(markingOf(['function:fit']), plan({ name: 'train' }), analysis(), []);
-    expect(badge?.text).toBe('fit(…)');
+  it('shows what the build does, not what the tags seem to say: function + skip is skipped', () => {
+    const tags = ['function:load', 'skip'];
+    const skipped = plan({ role: 'skip', name: null, signature: '' });
+    const badge = badgeFor(tags, tags, whole(skipped), analysis(), []);
+    expect(badge).toMatchObject({ role: 'skip', text: '', pending: false });
+  });
+
+  it('shows no role on a cell the plan leaves unmarked', () => {
+    const tags = ['nbval-skip'];
+    const unmarked = plan({ role: 'exploration', name: null, signature: '' });
+    expect(badgeFor(tags, tags, whole(unmarked), analysis(), [])).toBeNull();
+  });
+
+  it('shows the tags, marked pending, after a tag edit the analysis has not seen', () => {
+    const badge = badgeFor(['function:fit'], ['function:train'], whole(plan({})), analysis(), []);
+    expect(badge).toEqual({ role: 'function', text: 'fit', errors: 0, warnings: 0, pending: true });
+    // A tag added to a cell the last analysis saw untagged (JupyterLab's tag editor).
+    expect(badgeFor(['test'], [], undefined, analysis(), [])).toMatchObject({
+      role: 'test',
+      pending: true
+    });
+    expect(badgeFor([], ['test'], undefined, analysis(), [])).toBeNull();
+  });
+
+  it('says which function a continuation cell belongs to, without an ellipsis', () => {
+    const tags = ['function:two'];
+    const first = plan({ name: 'two', signature: 'two() -> y, z' });
+    const badge = badgeFor(tags, tags, { plan: first, part: 1, parts: 2 }, analysis(), []);
+    expect(badge?.text).toBe('continues two (part 2 of 2)');
+    expect(badge?.text).not.toContain('…');
   });
 
   it("lists the parameters cell's names with their defaults", () => {
@@ -228,15 +267,23 @@ describe('badgeFor', () => {
       ]
     });
     const cell = plan({ role: 'parameters', name: null, signature: 'parameters: n, path' });
-    expect(badgeFor(markingOf(['parameters']), cell, a, [])?.text).toBe('n=300, path');
+    const tags = ['parameters'];
+    expect(badgeFor(tags, tags, whole(cell), a, [])?.text).toBe('n=300, path');
   });
 
   it("shows the test's fixtures and the export's names from the analysis", () => {
     const test = plan({ role: 'test', name: 'test_cell_4', signature: 'test_cell_4(scaled)' });
-    expect(badgeFor(markingOf(['test']), test, analysis(), [])?.text).toBe('test_cell_4(scaled)');
+    expect(badgeFor(['test'], ['test'], whole(test), analysis(), [])?.text).toBe(
+      'test_cell_4(scaled)'
+    );
     const exp = plan({ role: 'export', name: null, signature: 'export: helper, Model' });
-    expect(badgeFor(markingOf(['export']), exp, analysis(), [])?.text).toBe('helper, Model');
-    expect(badgeFor(markingOf(['export']), undefined, null, [])?.text).toBe('');
+    expect(badgeFor(['export'], ['export'], whole(exp), analysis(), [])?.text).toBe(
+      'helper, Model'
+    );
+    expect(badgeFor(['export'], undefined, undefined, null, [])).toMatchObject({
+      text: '',
+      pending: true
+    });
   });
 
   it('counts problems, and shows them on unmarked cells too', () => {
@@ -245,12 +292,97 @@ describe('badgeFor', () => {
       diagnostic('c', 'warning'),
       diagnostic('c', 'warning')
     ];
-    expect(badgeFor(markingOf([]), undefined, null, problems)).toEqual({
+    expect(badgeFor([], [], undefined, analysis(), problems)).toEqual({
       role: 'problem',
       text: '',
       errors: 1,
-      warnings: 2
+      warnings: 2,
+      pending: false
     });
-    expect(badgeFor(markingOf(['nbval-skip']), undefined, null, [])).toBeNull();
+    expect(badgeFor(['nbval-skip'], ['nbval-skip'], undefined, analysis(), [])).toBeNull();
+  });
+
+  it('has a tooltip with the whole text, which a narrow cell cuts off', () => {
+    const long = 'a_very_long_function_name(' + 'argument, '.repeat(20) + 'last) -> result';
+    const badge = { role: 'function', text: long, errors: 1, warnings: 0, pending: false };
+    expect(badgeTitle(badge)).toBe(`function: ${long} · 1 error`);
+  });
+});
+
+describe('PackageModel placements, cancellation and stale build failures', () => {
+  it('finds every part of a multi-cell function, and indexes diagnostics by cell', async () => {
+    const merged = plan({
+      cell_id: 'b',
+      name: 'two',
+      parts: [
+        { number: 2, cell_id: 'b' },
+        { number: 3, cell_id: 'c' }
+      ]
+    });
+    const model = new PackageModel({
+      analyze: async () => analysis({ cells: [merged], diagnostics: [diagnostic('c', 'error')] }),
+      debounceMs: 0
+    });
+    await model.analyzeNow();
+    expect(model.placement('b')).toEqual({ plan: merged, part: 0, parts: 2 });
+    expect(model.placement('c')).toEqual({ plan: merged, part: 1, parts: 2 });
+    expect(model.cellPlan('c')).toBeUndefined();
+    expect(model.diagnosticsFor('c')).toHaveLength(1);
+    expect(model.diagnosticsFor('b')).toEqual([]);
+  });
+
+  it('aborts the request in flight when the notebook closes, without reporting it', async () => {
+    const signals: AbortSignal[] = [];
+    const model = new PackageModel({
+      analyze: signal => {
+        signals.push(signal);
+        return new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted')))
+        );
+      },
+      debounceMs: 0
+    });
+    const running = model.analyzeNow();
+    model.dispose();
+    await running;
+    expect(signals.map(s => s.aborted)).toEqual([true]);
+    expect(model.analysisError).toBeNull();
+  });
+
+  it('clears a failed build once a later edit is analysed without errors', async () => {
+    const answers = [
+      analysis({ diagnostics: [diagnostic('a', 'error')] }),
+      analysis({ diagnostics: [diagnostic('a', 'error')] }),
+      analysis({ diagnostics: [diagnostic('a', 'warning')] })
+    ];
+    let call = 0;
+    const model = new PackageModel({ analyze: async () => answers[call++], debounceMs: 0 });
+    await model.analyzeNow();
+    const failing = {
+      ok: false,
+      up_to_date: false,
+      out_dir: '',
+      package: 'demo',
+      version: null,
+      previous_version: null,
+      bump: null,
+      changes: [],
+      changed_files: [],
+      diagnostics: [diagnostic('a', 'error')]
+    };
+    await model.build(async () => failing);
+    await model.analyzeNow(); // still an error: the failure stays
+    expect(model.buildState.status).toBe('failed');
+    await model.analyzeNow(); // fixed
+    expect(model.buildState.status).toBe('idle');
+  });
+
+  it('keeps a failure that points at no cell (a refused request) when the notebook is fine', async () => {
+    const model = new PackageModel({ analyze: async () => analysis(), debounceMs: 0 });
+    await model.build(async () => {
+      throw Object.assign(new Error('outside the root'), { diagnostics: [] });
+    });
+    await model.analyzeNow();
+    expect(model.buildState.status).toBe('failed');
   });
 });

@@ -1,21 +1,23 @@
 /**
  * The badge above each marked cell: its role and what it becomes,
  * e.g. `function  train(X_train, y_train, n_estimators) -> model`.
- * The role shows at once from the tags; the signature when the analysis
- * of the edited notebook comes back.
+ * It shows the server's plan of the cell (what the build makes of it); right
+ * after a tag edit, the role the tags ask for, marked pending, until the
+ * analysis of the edit answers.
  */
 import { Cell } from '@jupyterlab/cells';
 import { Notebook } from '@jupyterlab/notebook';
 
-import { badgeFor, IBadge, PackageModel } from '../model';
-import { markingOf } from '../tagging';
+import { badgeFor, badgeTitle, IBadge, PackageModel } from '../model';
+import { ICellProposal } from '../tokens';
 
 const BADGE_CLASS = 'nb2pkg-Badge';
 
 export class BadgeView {
   constructor(
     private _notebook: Notebook,
-    private _model: PackageModel
+    private _model: PackageModel,
+    private _proposed: (cellId: string) => ICellProposal | undefined = () => undefined
   ) {
     _model.changed.connect(this.refresh, this);
   }
@@ -28,14 +30,16 @@ export class BadgeView {
     const analysis = this._model.analysis;
     for (const cell of this._notebook.widgets) {
       const id = cell.model.id;
-      const tags = (cell.model.getMetadata('tags') as string[] | undefined) ?? [];
+      const tags = cell.model.getMetadata('tags') as unknown;
       const badge = badgeFor(
-        markingOf(Array.isArray(tags) ? tags : []),
-        this._model.cellPlan(id),
+        Array.isArray(tags) ? tags.filter(t => typeof t === 'string') : [],
+        this._model.seenTags(id),
+        this._model.placement(id),
         analysis,
         this._model.diagnosticsFor(id)
       );
-      render(cell, badge);
+      const proposal = this._proposed(id);
+      render(cell, proposal ? proposedBadge(proposal, badge) : badge);
     }
   }
 
@@ -48,6 +52,17 @@ export class BadgeView {
   }
 
   private _disposed = false;
+}
+
+/** A proposed marking, shown on its cell until it is accepted or dismissed. */
+function proposedBadge(proposal: ICellProposal, badge: IBadge | null): IBadge {
+  return {
+    role: 'proposed',
+    text: `${proposal.role_tag ?? ''} — ${proposal.reason}`,
+    errors: badge?.errors ?? 0,
+    warnings: badge?.warnings ?? 0,
+    pending: false
+  };
 }
 
 function render(cell: Cell, badge: IBadge | null): void {
@@ -67,6 +82,10 @@ function render(cell: Cell, badge: IBadge | null): void {
   }
   node.dataset.key = key;
   node.dataset.role = badge.role;
+  node.dataset.pending = String(badge.pending);
+  // A long signature is cut off with an ellipsis: the tooltip has all of it.
+  node.title = badgeTitle(badge);
+  node.setAttribute('aria-label', `nb2pkg: ${badgeTitle(badge)}`);
   node.replaceChildren();
   const role = document.createElement('span');
   role.className = 'nb2pkg-Badge-role';
@@ -90,7 +109,6 @@ function render(cell: Cell, badge: IBadge | null): void {
       parts.push(`${badge.warnings} warning${badge.warnings > 1 ? 's' : ''}`);
     }
     problems.textContent = parts.join(', ');
-    problems.title = 'See the Package panel for details';
     node.appendChild(problems);
   }
 }

@@ -1,0 +1,139 @@
+"""POST /nb2pkg/run, /run/status, /run/cancel on a real jupyter_server: the built package's
+pipeline runs in a subprocess, step by step, and can be stopped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from server_notebooks import code_cell, notebook_json, scaling_notebook
+from test_handlers import Fetch, post, refused
+
+
+async def wait_for(jp_fetch: Fetch, run_id: str, *statuses: str) -> dict[str, Any]:
+    for _ in range(600):
+        state = await post(jp_fetch, "run/status", {"id": run_id})
+        if state["status"] in statuses:
+            return state
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"run {run_id} never reached {statuses}: {state}")
+
+
+async def test_a_built_pipeline_runs_step_by_step_in_a_subprocess(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path]
+) -> None:
+    notebook = scaling_notebook()
+    notebook["cells"].append(
+        code_cell("total", "total = sum(scaled)", ["function:total", "metrics"])
+    )
+    write_notebook("scaling.ipynb", notebook)
+    request = {"path": "scaling.ipynb", "out_dir": "scaler-pkg", "name": "scaler"}
+    assert (await post(jp_fetch, "build", request))["ok"]
+    started = await post(jp_fetch, "run", {**request, "track": False})
+    assert started["status"] == "running" and started["diagnostics"] == []
+    state = await wait_for(jp_fetch, started["id"], "done", "failed")
+    assert state["status"] == "done", state
+    assert [(s["name"], s["status"]) for s in state["steps"]] == [
+        ("load", "done"),
+        ("scale", "done"),
+        ("total", "done"),
+    ]
+    assert [s["cell_id"] for s in state["steps"]] == ["load", "scale", "total"]
+    assert state["outputs"]["scaled"] == "[2, 4, 6]"
+    assert state["metrics"] == {"total": 12}
+    assert state["out_dir"] == "scaler-pkg"
+    assert state["error"] is None
+
+
+async def test_a_failing_step_points_at_its_cell(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path]
+) -> None:
+    notebook = notebook_json(
+        [
+            code_cell("load", "data = [1, 2, 0]", ["function:load"]),
+            code_cell("invert", "inverted = [1 / v for v in data]", ["function:invert"]),
+        ]
+    )
+    write_notebook("inv.ipynb", notebook)
+    request = {"path": "inv.ipynb", "out_dir": "inv-pkg"}
+    assert (await post(jp_fetch, "build", request))["ok"]
+    started = await post(jp_fetch, "run", {**request, "track": False})
+    state = await wait_for(jp_fetch, started["id"], "done", "failed")
+    assert state["status"] == "failed"
+    assert state["error"]["step"] == "invert" and state["error"]["cell_id"] == "invert"
+    assert "ZeroDivisionError" in state["error"]["message"]
+    assert [s["status"] for s in state["steps"]] == ["done", "failed"]
+
+
+async def test_cancel_stops_the_run_and_its_processes(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path
+) -> None:
+    notebook = notebook_json(
+        [
+            code_cell("load", "data = [1]", ["function:load"]),
+            code_cell(
+                "wait",
+                "import time\nfrom pathlib import Path\n"
+                "Path('waiting').write_text('yes')\ntime.sleep(120)\nwaited = data",
+                ["function:wait"],
+            ),
+        ]
+    )
+    write_notebook("slow.ipynb", notebook)
+    request = {"path": "slow.ipynb", "out_dir": "slow-pkg"}
+    assert (await post(jp_fetch, "build", request))["ok"]
+    started = await post(jp_fetch, "run", {**request, "track": False})
+    running = await wait_for(jp_fetch, started["id"], "running")
+    for _ in range(300):
+        if (jp_root_dir / "slow-pkg" / "waiting").exists():
+            break
+        await asyncio.sleep(0.1)
+    state = await post(jp_fetch, "run/cancel", {"id": running["id"]})
+    assert state["status"] == "cancelled"
+    assert [s["status"] for s in state["steps"]] == ["done", "cancelled"]
+    assert state["seconds"] < 60
+
+
+async def test_run_needs_a_built_package_the_token_and_a_known_id(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path]
+) -> None:
+    write_notebook("scaling.ipynb", scaling_notebook())
+    answer = await post(jp_fetch, "run", {"path": "scaling.ipynb", "out_dir": "none-pkg"})
+    assert answer["status"] == "refused"
+    assert [d["code"] for d in answer["diagnostics"]] == ["NB805"]
+    for endpoint, body in (("run", {"path": "scaling.ipynb"}), ("run/status", {"id": "x"})):
+        status, error = await refused(jp_fetch, endpoint, body, headers={"Authorization": ""})
+        assert (status, error["code"]) == (403, "NB807")
+    status, error = await refused(jp_fetch, "run/status", {"id": "unknown"})
+    assert (status, error["code"]) == (404, "NB805")
+    status, error = await refused(jp_fetch, "run", {"path": "../elsewhere.ipynb"})
+    assert (status, error["code"]) == (403, "NB803")
+
+
+async def test_the_last_runs_come_from_the_package_mlflow_store(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+    write_notebook("scaling.ipynb", scaling_notebook())
+    request = {"path": "scaling.ipynb", "out_dir": "scaler-pkg", "name": "scaler"}
+    assert (await post(jp_fetch, "build", request))["ok"]
+    # Before any tracked run: no store, no runs, and none created by asking
+    empty = await post(jp_fetch, "runs", request)
+    assert empty == {"runs": [], "store": None, "diagnostics": []}
+    assert not (jp_root_dir / "scaler-pkg" / "mlflow.db").exists()
+    # Two tracked runs from the panel
+    for _ in range(2):
+        started = await post(jp_fetch, "run", request)
+        state = await wait_for(jp_fetch, started["id"], "done", "failed")
+        assert state["status"] == "done", state
+    answer = await post(jp_fetch, "runs", {**request, "limit": 5})
+    assert answer["diagnostics"] == [] and answer["store"] == "scaler-pkg/mlflow.db"
+    runs = answer["runs"]
+    assert [r["status"] for r in runs] == ["FINISHED", "FINISHED"]
+    assert {r["version"] for r in runs} == {"0.1.0"}
+    assert all(r["params"].get("factor") == "2" for r in runs), runs
+    assert runs[0]["start_time"] >= runs[1]["start_time"]
+    assert all(r["seconds"] is not None and r["seconds"] >= 0 for r in runs)
