@@ -33,6 +33,7 @@ from typing import Any
 import tomllib
 
 from nb2pkg.model import Diagnostic, Location, Severity
+from nb2pkg.step_names import short_file_name
 
 KEYS: Mapping[str, type] = {
     "name": str,
@@ -48,6 +49,7 @@ def package_name_for(text: str) -> str:
     """A package name from a notebook's name: ASCII, and not a module of Python itself."""
     normal = unicodedata.normalize("NFKC", text)
     name = re.sub(r"[^0-9A-Za-z_]+", "_", normal).strip("_").lower() or "pipeline_package"
+    name = short_file_name(name)
     if name[0].isdigit():
         name = f"pkg_{name}"
     if keyword.iskeyword(name) or name in sys.stdlib_module_names:

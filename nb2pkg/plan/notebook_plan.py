@@ -59,6 +59,7 @@ from nb2pkg.model import (
     TestPlan,
 )
 from nb2pkg.plan.parameter_comments import trailing_comments
+from nb2pkg.step_names import short_file_name
 
 IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "__file__"})
 _PACKAGED = (Role.FUNCTION, Role.TEST, Role.EXPORT, Role.PARAMETERS)
@@ -128,7 +129,7 @@ class NotebookPlan:
 
 def module_name_for(notebook: Notebook) -> str:
     stem = unicodedata.normalize("NFKC", Path(notebook.display_path).stem)
-    name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
+    name = short_file_name(re.sub(r"\W+", "_", stem).strip("_").lower()) or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
     if keyword.iskeyword(name) or name in {"pipeline", "tracking", "tests", "conftest"}:
