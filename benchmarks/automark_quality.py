@@ -107,11 +107,13 @@ def measure(notebook: Path, counts: Counts) -> None:
         for package in (folder / "out" / "src").iterdir():
             if len(package.name) > LONG_NAME:
                 counts.long_module_names += 1
+                counts.note("long name", package.name)
             for module in package.glob("*.py"):
                 if module.stem in _NOT_STEPS:
                     continue
                 if len(module.stem) > LONG_NAME and module.stem != package.name:
                     counts.long_module_names += 1
+                    counts.note("long name", module.stem)
                 _measure_module(module, f"{notebook.name}", counts)
 
 

@@ -225,10 +225,10 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
     for position, (fact, (role, reason)) in enumerate(zip(facts, roles, strict=True)):
         tag = role
         if position in dropped:
-            tag, reason = (
-                "skip",
-                "its values are computed again before any packaged cell reads them",
-            )
+            reason = "its values are computed again before any packaged cell reads them"
+            tag = "skip"
+            if cell_kinds.has_imports(fact.parsed):
+                tag, reason = None, f"{reason}; it stays unmarked so its imports count"
         elif role == "function":
             tag = f"function:{names[position]}"
         if tag is None:

@@ -149,7 +149,14 @@ def _plots(call: cst.Call, figures: set[str]) -> bool:
     if is_plot_call(call) or (root is not None and root.value in figures):
         return True
     func = call.func
-    return isinstance(func, cst.Attribute) and func.attr.value in _DISPLAY_SETTINGS
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    if isinstance(name, str) and name.startswith("plot_"):
+        return True  # a plotting helper: `plot_decision_boundary(model, X)`
+    while isinstance(func, cst.Attribute):  # `pd.plotting.scatter_matrix(df)`
+        if func.attr.value in _DISPLAY_SETTINGS or func.attr.value == "plotting":
+            return True
+        func = func.value
+    return False
 
 
 def _sets_display(target: cst.BaseExpression, figures: set[str]) -> bool:

@@ -62,6 +62,8 @@ _FILLERS = frozenset(
         "first",
         "next",
         "finally",
+        "step",
+        "steps",
     }
 )
 """Words a name does without: articles, pronouns, fillers."""

@@ -155,6 +155,10 @@ def test_display_only_cells_are_skipped(source: str) -> None:
         "df['a'].plot.hist(bins=20)",
         "sns.histplot(df['a'])",
         "for col in cols:\n    plt.hist(df[col])",
+        "pd.plotting.scatter_matrix(df, figsize=(8, 8))",
+        "plot_decision_boundary(clf, X)",
+        "plt.style.use('ggplot')\nplt.rcParams['figure.figsize'] = (15, 5)",
+        "pd.set_option('display.max_columns', 60)\npd.options.display.max_rows = 9",
     ],
 )
 def test_plot_only_cells_are_skipped(source: str) -> None:
