@@ -78,11 +78,7 @@ def returns_value(function: ast.FunctionDef) -> bool:
 
 
 def shadows(name: str) -> bool:
-    return (
-        name in dir(builtins)
-        or name in sys.stdlib_module_names
-        or name in _COMMON_MODULES
-    )
+    return name in dir(builtins) or name in sys.stdlib_module_names or name in _COMMON_MODULES
 
 
 def measure(notebook: Path, counts: Counts) -> None:
