@@ -49,9 +49,9 @@ def package_name_for(text: str) -> str:
     """A package name from a notebook's name: ASCII, and not a module of Python itself."""
     normal = unicodedata.normalize("NFKC", text)
     name = re.sub(r"[^0-9A-Za-z_]+", "_", normal).strip("_").lower() or "pipeline_package"
-    name = short_file_name(name)
     if name[0].isdigit():
         name = f"pkg_{name}"
+    name = short_file_name(name)
     if keyword.iskeyword(name) or name in sys.stdlib_module_names:
         name = f"{name}_pipeline"
     return name

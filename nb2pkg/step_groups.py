@@ -34,7 +34,7 @@ MAX_MERGED_LINES = 30
 _LOADERS = re.compile(r"^(read_\w+|load\w*|fetch_\w+|loadtxt|genfromtxt|open|urlopen)$")
 _FITTERS = frozenset({"fit", "fit_transform", "partial_fit", "fit_predict", "train"})
 _SPLITTERS = frozenset({"train_test_split"})
-_MERGERS = frozenset({"merge", "concat", "join", "append"})
+_MERGERS = frozenset({"merge", "concat", "join"})
 _CLEANERS = frozenset(
     {
         "dropna",

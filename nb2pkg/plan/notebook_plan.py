@@ -129,9 +129,10 @@ class NotebookPlan:
 
 def module_name_for(notebook: Notebook) -> str:
     stem = unicodedata.normalize("NFKC", Path(notebook.display_path).stem)
-    name = short_file_name(re.sub(r"\W+", "_", stem).strip("_").lower()) or "notebook"
+    name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
+    name = short_file_name(name)
     if keyword.iskeyword(name) or name in {"pipeline", "tracking", "tests", "conftest"}:
         name = f"{name}_steps"
     return name

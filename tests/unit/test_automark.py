@@ -507,3 +507,15 @@ def test_every_proposed_function_keeps_code_after_the_build_drops_displays(
     for proposal in propose(cells):
         if proposal.role_tag and proposal.role_tag.startswith("function:"):
             assert work_statements(analyze_cell(sources[proposal.index]))
+
+
+@pytest.mark.parametrize(
+    "stem", ["100-pandas-puzzles-with-solutions", "02.06-Boolean-Arrays-and-Masks-and-more"]
+)
+def test_package_names_stay_short_with_their_prefix(stem: str) -> None:
+    from nb2pkg.config import package_name_for
+
+    name = package_name_for(stem)
+    assert name.startswith("pkg_")
+    assert len(name) <= 30
+    assert name.isidentifier()
