@@ -5,6 +5,8 @@ None of them raises on bad notebook input: problems come back as diagnostics.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,12 +31,23 @@ def analyze_notebook(
 
 
 def analyze_path(
-    path: str | Path, *, package: str | None = None, shown: str | None = None
+    path: str | Path, *, package: str | None = None, shown: str | None = None, auto: bool = False
 ) -> dict[str, Any]:
-    """The plan of a saved notebook; ``shown`` is its path as the user sees it."""
+    """The plan of a saved notebook; ``shown`` is its path as the user sees it.
+
+    ``auto``: the plan with the marking ``nb2pkg tag --auto`` proposes for untagged cells."""
     file = Path(path)
     shown = shown or display_path(file, Path.cwd())
     notebook, problems = read_notebook(file, shown)
+    if auto and notebook is not None:
+        from nb2pkg.automark import apply_in_memory
+        from nb2pkg.notebook import read_regular_file
+
+        raw = read_regular_file(file)
+        marked = apply_in_memory(json.loads(raw.decode("utf-8")))
+        notebook, problems = notebook_from_json(
+            marked, str(file.resolve()), shown, hashlib.sha256(raw).hexdigest()
+        )
     return _analysis_json(notebook, problems, shown, package)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shlex
 import sys
 
 from nb2pkg import __version__
@@ -205,16 +206,15 @@ def _show(args: argparse.Namespace) -> int:
     from nb2pkg.report import EXIT_INPUT_ERROR, EXIT_OK, print_diagnostics, summary, to_json
 
     plan = analyze_path(args.notebook)
+    untagged = bool(plan["cells"]) and all(c["role"] == "exploration" for c in plan["cells"])
+    proposal = analyze_path(args.notebook, auto=True) if untagged else None
     if args.format == "json":
-        print(to_json(plan))
+        print(to_json({**plan, "auto_proposal": proposal} if proposal else plan))
     else:
         print(f"{plan['notebook']} -> module {plan['module'] or '?'}")
-        for cell in plan["cells"]:
-            if cell["role"] == "exploration":
-                continue
-            text = cell["signature"] or cell["role"]
-            flags = " [metrics]" if cell["metrics"] else ""
-            print(f"  cell {cell['number']:>3}  {cell['role']:<10} {text}{flags}")
+        if proposal is not None:
+            _print_auto_proposal(args.notebook, proposal)
+        _print_cells(plan["cells"])
         diagnostics = [
             Diagnostic(
                 d["code"],
@@ -232,6 +232,24 @@ def _show(args: argparse.Namespace) -> int:
             print(summary(diagnostics))
     errors = any(d["severity"] == "error" for d in plan["diagnostics"])
     return EXIT_INPUT_ERROR if errors else EXIT_OK
+
+
+def _print_cells(cells: list[dict[str, Any]]) -> None:
+    for cell in cells:
+        if cell["role"] == "exploration":
+            continue
+        text = cell["signature"] or cell["role"]
+        flags = " [metrics]" if cell["metrics"] else ""
+        print(f"  cell {cell['number']:>3}  {cell['role']:<10} {text}{flags}")
+
+
+def _print_auto_proposal(notebook: str, proposal: dict[str, Any]) -> None:
+    """What ``--auto`` would make of a notebook without tags, and how to accept it."""
+    print("  No cell is tagged yet. nb2pkg tag --auto proposes:")
+    _print_cells(proposal["cells"])
+    shown = shlex.quote(notebook)
+    print(f"  Save these tags: nb2pkg tag {shown} --auto --write")
+    print(f"  or build with them as they are: nb2pkg build {shown} --auto")
 
 
 def _check(args: argparse.Namespace) -> int:

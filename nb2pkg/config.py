@@ -32,6 +32,7 @@ from typing import Any
 import tomllib
 
 from nb2pkg.model import Diagnostic, Location, Severity
+from nb2pkg.step_names import short_file_name
 
 KEYS: Mapping[str, type] = {
     "name": str,
@@ -49,6 +50,7 @@ def package_name_for(text: str) -> str:
     name = re.sub(r"[^0-9A-Za-z_]+", "_", normal).strip("_").lower() or "pipeline_package"
     if name[0].isdigit():
         name = f"pkg_{name}"
+    name = short_file_name(name)
     if keyword.iskeyword(name) or name in sys.stdlib_module_names:
         name = f"{name}_pipeline"
     return name

@@ -59,6 +59,7 @@ from nb2pkg.model import (
     TestPlan,
 )
 from nb2pkg.plan.parameter_comments import trailing_comments
+from nb2pkg.step_names import short_file_name
 
 IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "__file__"})
 _PACKAGED = (Role.FUNCTION, Role.TEST, Role.EXPORT, Role.PARAMETERS)
@@ -131,6 +132,7 @@ def module_name_for(notebook: Notebook) -> str:
     name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
+    name = short_file_name(name)
     if keyword.iskeyword(name) or name in {"pipeline", "tracking", "tests", "conftest"}:
         name = f"{name}_steps"
     return name

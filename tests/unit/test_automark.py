@@ -12,6 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nb2pkg.automark import apply_in_memory, propose, snake_case
+from nb2pkg.step_groups import MAX_MERGED_LINES
+from nb2pkg.step_names import heading_name, short_file_name
 
 
 def _md(text: str) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def test_headings_become_snake_case(heading: str, expected: str) -> None:
 
 def test_code_under_a_heading_becomes_a_function_named_from_it() -> None:
     cells = [_md("# Churn study\n\n## 1. Load the *raw* Data!"), _code("df = read()\ndf2 = df * 2")]
-    assert _roles(cells) == ["function:load_the_raw_data"]
+    assert _roles(cells) == ["function:load_raw_data"]
 
 
 def test_consecutive_cells_under_one_heading_form_one_function() -> None:
@@ -62,7 +64,7 @@ def test_consecutive_cells_under_one_heading_form_one_function() -> None:
     assert _roles(cells) == ["function:clean", "function:clean", "function:train"]
 
 
-def test_a_heading_split_by_another_cell_or_a_magic_gets_numbered_names() -> None:
+def test_more_functions_under_a_heading_are_named_from_what_they_compute() -> None:
     cells = [
         _md("## Clean"),
         _code("a = f(1)"),
@@ -70,22 +72,27 @@ def test_a_heading_split_by_another_cell_or_a_magic_gets_numbered_names() -> Non
         _code("b = g(a)"),
         _code("%%time\nc = g(b)"),  # a cell magic must start its cell: its own function
     ]
-    assert _roles(cells) == ["function:clean", "skip", "function:clean_2", "function:clean_3"]
+    assert _roles(cells) == ["function:clean", "skip", "function:compute_b", "function:compute_c"]
 
 
-def test_code_before_any_heading_is_named_step() -> None:
-    assert _roles([_code("a = f(1)"), _code("b = g(a)")]) == ["function:step", "function:step"]
+def test_code_before_any_heading_is_named_from_what_it_computes() -> None:
+    assert _roles([_code("a = f(1)"), _code("b = g(a)")]) == [
+        "function:compute_b",
+        "function:compute_b",
+    ]
 
 
 @pytest.mark.parametrize(
     ("heading", "expected"),
     [
-        ("Import", "import_step"),  # keyword
-        ("Sum", "sum_step"),  # builtin
-        ("Run", "run_step"),  # reserved by the generated package
-        ("Model", "model_step"),  # a name the notebook binds
-        ("2019 results", "step_2019_results"),  # would start with a digit
-        ("!!!", "step"),  # nothing left
+        ("Import", "fit_model"),  # keyword
+        ("Sum", "fit_model"),  # builtin
+        ("Run", "fit_model"),  # reserved by the generated package
+        ("Model", "fit_model"),  # a name the notebook binds
+        ("NumPy", "fit_model"),  # a module
+        ("2019 results", "fit_model"),  # would start with a digit
+        ("!!!", "fit_model"),  # nothing left
+        ("Should we be confident in the model?", "should_be_confident"),
     ],
 )
 def test_function_names_are_valid_identifiers_that_shadow_nothing(
@@ -102,21 +109,24 @@ def test_a_leading_cell_of_literal_assignments_becomes_parameters() -> None:
         _code("a = f(n_estimators)"),
         _code("threshold = 0.5"),
     ]
-    assert _roles(cells) == [None, "parameters", "function:step", "function:step"]
+    assert _roles(cells) == [None, "parameters", "function:compute_a", "function:compute_threshold"]
 
 
 def test_literal_assignments_after_work_are_not_parameters() -> None:
-    assert _roles([_code("a = f(1)"), _code("n = 3")]) == ["function:step", "function:step"]
+    assert _roles([_code("a = f(1)"), _code("n = 3")]) == [
+        "function:compute_a",
+        "function:compute_n",
+    ]
 
 
 def test_no_second_parameters_cell_when_one_is_tagged() -> None:
     cells = [_code("n = 3", tags=["parameters"]), _code("m = 4")]
-    assert _roles(cells) == [None, "function:step"]
+    assert _roles(cells) == [None, "function:compute_m"]
 
 
 def test_bare_asserts_become_tests() -> None:
     cells = [_code("a = f(1)"), _code("assert a > 0\nassert a < 10, 'too big'")]
-    assert _roles(cells) == ["function:step", "test"]
+    assert _roles(cells) == ["function:compute_a", "test"]
 
 
 @pytest.mark.parametrize(
@@ -145,6 +155,10 @@ def test_display_only_cells_are_skipped(source: str) -> None:
         "df['a'].plot.hist(bins=20)",
         "sns.histplot(df['a'])",
         "for col in cols:\n    plt.hist(df[col])",
+        "pd.plotting.scatter_matrix(df, figsize=(8, 8))",
+        "plot_decision_boundary(clf, X)",
+        "plt.style.use('ggplot')\nplt.rcParams['figure.figsize'] = (15, 5)",
+        "pd.set_option('display.max_columns', 60)\npd.options.display.max_rows = 9",
     ],
 )
 def test_plot_only_cells_are_skipped(source: str) -> None:
@@ -155,7 +169,7 @@ def test_plot_only_cells_are_skipped(source: str) -> None:
     "source", ["model.fit(X, y)", "print(model.fit(X, y))", "df.to_csv('x.csv')"]
 )
 def test_calls_that_may_do_work_are_not_display(source: str) -> None:
-    assert _roles([_code("df = f()"), _code(source)])[1] == "function:step"
+    assert _roles([_code("df = f()"), _code(source)])[1] != "skip"
 
 
 @pytest.mark.parametrize(
@@ -173,12 +187,12 @@ def test_calls_on_a_figure_from_an_earlier_cell_are_plots() -> None:
 
 def test_a_plot_saved_to_a_file_is_work_and_so_is_the_figure_it_draws_on() -> None:
     cells = [_code("fig, ax = plt.subplots()"), _code("ax.set_xlim(0, 1)\nfig.savefig('a.png')")]
-    assert _roles(cells) == ["function:step", "function:step"]
+    assert _roles(cells) == ["function:save_figure", "function:save_figure"]
 
 
 def test_a_plot_drawing_from_the_global_random_generator_is_work() -> None:
     cells = [_code("plt.scatter(np.random.rand(5), np.random.rand(5))")]
-    assert _roles(cells) == ["function:step"]
+    assert _roles(cells) == ["function:run_scatter"]
 
 
 def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
@@ -193,7 +207,7 @@ def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
 
 
 def test_a_plot_that_also_computes_is_work() -> None:
-    assert _roles([_code("df = f()\nplt.plot(df)")]) == ["function:step"]
+    assert _roles([_code("df = f()\nplt.plot(df)")]) == ["function:compute_df"]
 
 
 def test_definition_only_cells_are_exported() -> None:
@@ -212,7 +226,7 @@ def test_cells_that_do_not_parse_stay_unmarked() -> None:
 
 def test_ipython_syntax_is_understood() -> None:
     cells = [_code("%%time\nmodel = fit(1)"), _code("!ls data\ndf = load()")]
-    assert _roles(cells) == ["function:step", "function:step_2"]
+    assert _roles(cells) == ["function:fit_model", "function:load_data"]
 
 
 def test_existing_tags_are_kept_and_their_names_are_not_reused() -> None:
@@ -270,10 +284,238 @@ def test_snake_case_always_gives_a_usable_identifier_or_nothing(heading: str) ->
 
 def test_setext_headings_count_and_the_last_heading_of_a_cell_wins() -> None:
     cells = [_md("Churn\n=====\n\nSome text\n\nTrain it\n--------"), _code("m = fit(1)")]
-    assert _roles(cells) == ["function:train_it"]
+    assert _roles(cells) == ["function:train"]
 
 
 def test_proposal_is_deterministic() -> None:
-    cells = [_md("## A"), _code("x = f(1)"), _md("## A"), _code("y = f(2)")]
+    cells = [_md("## Prepare"), _code("x = f(1)"), _md("## Prepare"), _code("y = f(2)")]
     assert propose(cells) == propose(copy.deepcopy(cells))
-    assert _roles(cells) == ["function:a", "function:a"]
+    assert _roles(cells) == ["function:prepare", "function:prepare_2"]
+
+
+# --------------------------------------------------------------------------- dataflow grouping
+
+
+def test_cells_without_headings_split_where_a_new_value_is_read_later() -> None:
+    cells = [
+        _code("import pandas as pd"),
+        _code("df = pd.read_csv('data.csv')"),
+        _code("df = df.dropna()\ndf['ab'] = df.a * df.b"),  # reworks df: joins nothing new
+        _code("X = df[['ab']]\ny = df['c']"),
+        _code("model = LinearRegression()\nmodel.fit(X, y)"),
+        _code("pred = model.predict(X)"),
+        _code("score = r2_score(y, pred)"),
+    ]
+    assert _roles(cells) == [
+        None,
+        "function:load_data",
+        "function:clean_df",
+        "function:clean_df",
+        "function:fit_model",
+        "function:fit_model",  # `pred` is read by the next cell only: an intermediate
+        "function:fit_model",
+    ]
+
+
+def test_a_long_run_of_cells_is_cut_into_functions_of_bounded_size() -> None:
+    # 60 cells, each reworking one frame: without a cap this would be one function.
+    cells = [_code("df = load()")] + [_code(f"df = df.assign(c{i}=df.a * {i})") for i in range(60)]
+    names = [tag for tag in _roles(cells) if tag is not None]
+    sizes = {name: names.count(name) for name in names}
+    assert len(sizes) > 1
+    assert max(sizes.values()) <= MAX_MERGED_LINES
+
+
+def test_a_setup_cell_joins_the_cell_it_prepares() -> None:
+    cells = [_code("np.random.seed(0)"), _code("x = np.random.rand(5)"), _code("y = x * 2")]
+    roles = _roles(cells)
+    assert roles[0] == roles[1]
+
+
+def test_values_computed_again_before_any_use_are_left_out() -> None:
+    cells = [
+        _md("## Try it"),
+        _code("counts = df.groupby('a').sum()"),
+        _code("counts.plot(kind='bar')"),
+        _md("## Together"),
+        _code("counts = df.groupby('a').sum()\ncounts.index = ['x', 'y']"),
+    ]
+    proposals = propose([_code("df = load()"), *cells])
+    assert [p.role_tag for p in proposals][1:] == ["skip", "skip", "function:together"]
+    assert "computed again" in proposals[1].reason
+
+
+def test_every_function_returns_what_a_later_cell_reads() -> None:
+    cells = [
+        _code("a = f(1)"),
+        _code("b = g(2)"),
+        _code("c = a + b"),
+        _code("d = b * 2"),
+        _code("e = c + d"),
+    ]
+    tags = _roles(cells)
+    # `a` is read by c only, `b` by c and d: b's cell cannot hide inside another function.
+    assert tags[1] != tags[2] or tags[0] == tags[1]
+    assert len(set(tags)) >= 2
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("Should we be confident in the model?", "should_be_confident"),
+        ("4.1 Adding a 'weekday' column to our dataframe", "add_weekday_column"),
+        ("Putting it together", "put_together"),
+        ("How to deal with timestamps", "deal_with_timestamps"),
+        ("Loading the data", "load_data"),
+        ("Splitting into train and test", "split_into_train"),
+    ],
+)
+def test_heading_names_are_short_verb_phrases(heading: str, expected: str) -> None:
+    assert heading_name(heading) == expected
+
+
+@pytest.mark.parametrize("heading", ["NumPy", "SciPy", "Pandas", "List", "os", "Sum"])
+def test_no_function_is_named_after_a_module_or_builtin(heading: str) -> None:
+    cells = [_code("import numpy as np"), _md(f"## {heading}"), _code("arr = np.arange(3)")]
+    assert _roles(cells) == [None, "function:compute_arr"]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("data = pd.read_csv('x.csv')", "load_data"),
+        ("bikes = pd.read_csv('x.csv')", "load_bikes"),
+        ("clf = SVC()\nclf.fit(X, y)", "fit_clf"),
+        ("X_train, X_test, y_train, y_test = train_test_split(X, y)", "split_data"),
+        ("acc = accuracy_score(y, pred)", "compute_acc"),
+        ("df = df.dropna()", "clean_df"),
+        ("df.to_csv('out.csv')", "save_df"),
+        ("total = a + b", "compute_total"),
+    ],
+)
+def test_functions_without_a_heading_are_named_from_what_they_compute(
+    source: str, expected: str
+) -> None:
+    assert _roles([_code(source)]) == [f"function:{expected}"]
+
+
+def test_no_name_is_made_from_step() -> None:
+    cells = [_code(f"v{i} = f(v{i - 1})" if i else "v0 = f()") for i in range(30)]
+    cells += [_code("plt.scatter(np.random.rand(5), np.random.rand(5))")]
+    for tag in _roles(cells):
+        assert tag is not None
+        assert "step" not in tag
+
+
+def test_a_title_heading_does_not_name_the_code_under_it() -> None:
+    cells = [
+        _md("# Bike study\n\nSome words."),
+        _code("bikes = pd.read_csv('b.csv')"),
+        _md("## Sum up"),
+    ]
+    assert _roles(cells) == ["function:load_bikes"]
+
+
+@pytest.mark.parametrize(
+    ("snake", "expected"),
+    [
+        (
+            "chapter_4_find_out_on_which_weekday_people_bike_the_most_with_groupby_and_aggregate",
+            "chapter_4_find_out_weekday",
+        ),
+        ("churn_analysis", "churn_analysis"),
+    ],
+)
+def test_long_file_names_give_short_module_names(snake: str, expected: str) -> None:
+    assert short_file_name(snake) == expected
+    assert len(short_file_name(snake)) <= 30
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def test_a_setup_line_in_the_imports_cell_keeps_the_parameters_cell() -> None:
+    cells = [
+        _code("import pandas as pd\nimport numpy as np\npd.set_option('display.max_columns', 50)"),
+        _code("# settings\nSEED = 42  # the seed\nn_trees = 100\nPATH = 'data.csv'"),
+        _code("df = pd.read_csv(PATH)"),
+    ]
+    assert _roles(cells) == [None, "parameters", "function:load_data"]
+
+
+def test_a_seed_in_the_imports_cell_keeps_the_parameters_cell() -> None:
+    cells = [
+        _code("import numpy as np\nnp.random.seed(0)"),
+        _code("n = 10\nscale = 0.5"),
+        _code("x = np.random.rand(n) * scale"),
+    ]
+    assert _roles(cells)[1] == "parameters"
+
+
+# --------------------------------------------------------------------------- one analyser
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "df.groupby('a').count()",
+        "df.groupby(['a', 'b']).size()",
+        "%%prun\ndf.head()",
+        "%%capture\ndf.describe()",
+        "%%timeit\ny = g(df)",
+    ],
+)
+def test_what_the_build_drops_as_display_is_never_a_function(source: str) -> None:
+    role = _roles([_code("df = f()"), _code(source)])[1]
+    assert role is None or role == "skip"
+
+
+def test_prun_cells_are_unwrapped_as_the_build_unwraps_them() -> None:
+    cells = [_code("df = f()"), _code("%%prun\nmodel = fit(df)"), _code("y = model.predict(df)")]
+    assert _roles(cells)[1] == "function:fit_model"
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "df = f()",
+                "df.groupby('a').count()",
+                "df.head()\nprint(df.shape)",
+                "x = df.a.sum()",
+                "%%prun\ndf.describe()",
+                "%time y = df.mean()",
+                "df['b'] = df.a * 2",
+                "plt.plot(df.a)",
+                "import os",
+            ]
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_every_proposed_function_keeps_code_after_the_build_drops_displays(
+    sources: list[str],
+) -> None:
+    from nb2pkg.analysis.cell import analyze_cell
+    from nb2pkg.cell_kinds import work_statements
+
+    cells = [_code(s) for s in sources]
+    for proposal in propose(cells):
+        if proposal.role_tag and proposal.role_tag.startswith("function:"):
+            assert work_statements(analyze_cell(sources[proposal.index]))
+
+
+@pytest.mark.parametrize(
+    "stem", ["100-pandas-puzzles-with-solutions", "02.06-Boolean-Arrays-and-Masks-and-more"]
+)
+def test_package_names_stay_short_with_their_prefix(stem: str) -> None:
+    from nb2pkg.config import package_name_for
+
+    name = package_name_for(stem)
+    assert name.startswith("pkg_")
+    assert len(name) <= 30
+    assert name.isidentifier()

@@ -1,0 +1,174 @@
+"""What kind of cell a notebook cell is, read from the build's own per-cell analysis.
+
+The auto-marker decides roles from these kinds. Everything here reads a ``ParsedCell`` from
+``nb2pkg.analysis.cell.analyze_cell``, the analysis the build uses: the same IPython transform
+(``%%time``/``%%prun`` bodies unwrapped, ``%%timeit`` dropped), the same display rule (the
+statements the emitter drops), the same reads, binds and mutations.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nb2pkg.analysis.cell import ParsedCell
+from nb2pkg.analysis.display import is_display_only
+from nb2pkg.analysis.names import PLOT_MODULES, base_name, is_plot_call, target_names
+
+_DISPLAY_SETTINGS = frozenset(
+    {
+        "set_option",
+        "set_printoptions",
+        "filterwarnings",
+        "simplefilter",
+        "register_matplotlib_converters",
+        "init_notebook_mode",
+        "set_matplotlib_formats",
+    }
+)
+"""Library calls that only change how results are shown or warned about (``pd.set_option``
+of a ``display.*`` option; other options are global state the analysis reports)."""
+_DISPLAY_ATTRIBUTES = frozenset({"display", "ast_node_interactivity", "rcParams"})
+"""Attributes whose assignment only changes display: ``pd.options.display.max_rows = 9``."""
+
+
+def work_statements(parsed: ParsedCell) -> list[cst.BaseStatement]:
+    """The cell's top-level statements a function keeps: not imports, not display-only."""
+    if parsed.module is None:
+        return []
+    analysis = parsed.analysis
+    left_out = set(analysis.import_statements) | set(analysis.display_statements)
+    return [s for i, s in enumerate(parsed.module.body) if i not in left_out]
+
+
+def body_lines(parsed: ParsedCell) -> int:
+    """Lines the cell adds to a function body (comments and code, no blank lines)."""
+    if parsed.module is None:
+        return 0
+    module = parsed.module
+    return sum(
+        sum(1 for line in module.code_for_node(s).splitlines() if line.strip())
+        for s in work_statements(parsed)
+    )
+
+
+def is_imports_only(parsed: ParsedCell) -> bool:
+    """Only imports, magics or comments (an empty body after the IPython transform)."""
+    module = parsed.module
+    return module is not None and len(parsed.analysis.import_statements) == len(module.body)
+
+
+def has_imports(parsed: ParsedCell) -> bool:
+    return bool(parsed.analysis.import_statements)
+
+
+def is_display_only_cell(parsed: ParsedCell) -> bool:
+    return not work_statements(parsed) and bool(parsed.analysis.display_statements)
+
+
+def is_assert_only(parsed: ParsedCell) -> bool:
+    statements = work_statements(parsed)
+    return bool(statements) and all(
+        isinstance(s, cst.SimpleStatementLine) and all(isinstance(x, cst.Assert) for x in s.body)
+        for s in statements
+    )
+
+
+def is_definitions_only(parsed: ParsedCell) -> bool:
+    """Only ``def``s and ``class``es (imports allowed, nothing shown)."""
+    statements = work_statements(parsed)
+    return (
+        bool(statements)
+        and not parsed.analysis.display_statements
+        and all(isinstance(s, cst.FunctionDef | cst.ClassDef) for s in statements)
+    )
+
+
+def is_literal_assignments(parsed: ParsedCell) -> bool:
+    """Only ``NAME = literal`` lines (comments allowed): a parameters cell."""
+    statements = work_statements(parsed)
+    analysis = parsed.analysis
+    return (
+        bool(statements)
+        and not analysis.non_literal_assignments
+        and len(analysis.literal_assignments) == len(statements)
+        and not parsed.analysis.display_statements
+    )
+
+
+def is_plot_only(parsed: ParsedCell, figures: set[str]) -> bool:
+    """Only plots or display settings (``plt.…``, ``ax.…``, ``df.plot(…)``, ``pd.set_option``
+    of a display option). ``figures`` holds the figures and axes earlier cells created; the
+    ones this cell creates are added. A cell that writes a file or changes global state (a
+    random draw, a computing option) is never only a plot: skipping it would change what later
+    cells read."""
+    analysis = parsed.analysis
+    if analysis.file_writes or analysis.global_state:
+        return False
+    statements = work_statements(parsed)
+    return bool(statements) and all(_is_plot_statement(s, figures) for s in statements)
+
+
+def figures_created(parsed: ParsedCell) -> set[str]:
+    """Names the cell binds to figures or axes (``fig, ax = plt.subplots()``)."""
+    names: set[str] = set()
+    for statement in work_statements(parsed):
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and is_plot_call(small.value):
+                    for target in small.targets:
+                        names.update(target_names(target.target))
+    return names
+
+
+def _is_plot_statement(statement: cst.BaseStatement, figures: set[str]) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return bool(statement.body) and all(_is_plot_small(s, figures) for s in statement.body)
+    if isinstance(statement, cst.For) and isinstance(statement.body, cst.IndentedBlock):
+        # `for col in cols: plt.hist(df[col])`: one plot per column.
+        inner = statement.body.body
+        return any(_is_plot_statement(s, figures) for s in inner) and all(
+            is_display_only(s) or _is_plot_statement(s, figures) for s in inner
+        )
+    return False
+
+
+def _is_plot_small(small: cst.BaseSmallStatement, figures: set[str]) -> bool:
+    if isinstance(small, cst.Expr):
+        return isinstance(small.value, cst.Call) and _plots(small.value, figures)
+    if isinstance(small, cst.Assign):
+        if isinstance(small.value, cst.Call) and _plots(small.value, figures):
+            for target in small.targets:
+                figures.update(target_names(target.target))
+            return True
+        return all(_sets_display(t.target, figures) for t in small.targets)
+    return False
+
+
+def _plots(call: cst.Call, figures: set[str]) -> bool:
+    root = base_name(call)
+    if is_plot_call(call) or (root is not None and root.value in figures):
+        return True
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    if isinstance(name, str) and name.startswith("plot_"):
+        return True  # a plotting helper: `plot_decision_boundary(model, X)`
+    while isinstance(func, cst.Attribute):  # `pd.plotting.scatter_matrix(df)`
+        if func.attr.value in _DISPLAY_SETTINGS or func.attr.value == "plotting":
+            return True
+        func = func.value
+    return False
+
+
+def _sets_display(target: cst.BaseExpression, figures: set[str]) -> bool:
+    """``plt.rcParams["figure.figsize"] = …``, ``ax.title = …``, ``pd.options.display.x = …``."""
+    root = base_name(target)
+    if root is None:
+        return False
+    if root.value in PLOT_MODULES or root.value in figures:
+        return True
+    current: cst.BaseExpression = target
+    while isinstance(current, cst.Attribute | cst.Subscript):
+        if isinstance(current, cst.Attribute) and current.attr.value in _DISPLAY_ATTRIBUTES:
+            return True
+        current = current.value
+    return False

@@ -1,0 +1,263 @@
+"""Short names for what nb2pkg generates: functions from headings or code, modules from files.
+
+Rules a reader can predict:
+
+* **from a heading**: numbering is dropped (``2.1``, ``Step 3:``), then articles, pronouns and
+  fillers (``the``, ``our``, ``let's``…); a leading gerund becomes a verb (``Adding`` → ``add``);
+  at most four words are kept, and a phrase is never cut after a linking word
+  (``Should we be confident in the model?`` → ``should_be_confident``, not
+  ``should_we_be_confident_in``).
+* **from code**: what the code produces: ``load_data`` for a ``read_csv``, ``fit_model`` for a
+  ``model.fit``, ``split_data`` for a ``train_test_split``, ``clean_df`` for cells that rework
+  ``df``, ``compute_<name>`` for any other value.
+* **never shadowing**: no keyword, builtin, module of Python itself, module the notebook imports
+  or well-known data-science module (a function ``numpy()`` would hide ``import numpy``).
+* **from a file name**: as before when it is short; over 30 characters, filler words go and
+  whole words are kept up to 30 characters.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import sys
+
+MAX_FUNCTION_WORDS = 4
+MAX_FILE_NAME_CHARS = 30
+
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_HTML_TAG = re.compile(r"<[^>]+>")
+_LEADING_NUMBERING = re.compile(
+    r"^(?:(?:step|part|section|chapter|lesson|exercise)\s*\d+[.):\-]?|\d+(?:\.\d+)*[.):]"
+    r"|\d+(?:\.\d+)+)\s+",
+    re.IGNORECASE,
+)
+_FILLERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "our",
+        "my",
+        "your",
+        "their",
+        "its",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "we",
+        "i",
+        "you",
+        "us",
+        "let",
+        "lets",
+        "s",
+        "some",
+        "now",
+        "then",
+        "here",
+        "first",
+        "next",
+        "finally",
+        "step",
+        "steps",
+    }
+)
+"""Words a name does without: articles, pronouns, fillers."""
+_LINKING = frozenset(
+    {
+        "of",
+        "on",
+        "in",
+        "to",
+        "for",
+        "with",
+        "and",
+        "or",
+        "by",
+        "at",
+        "from",
+        "into",
+        "as",
+        "is",
+        "are",
+        "was",
+        "be",
+        "vs",
+        "via",
+        "over",
+        "about",
+        "which",
+        "what",
+        "how",
+        "when",
+        "where",
+        "why",
+        "do",
+        "does",
+        "can",
+    }
+)
+"""Words that link two parts of a phrase: a name never ends with one."""
+_IRREGULAR_GERUNDS = {
+    "merging": "merge",
+    "changing": "change",
+    "arranging": "arrange",
+    "being": "be",
+    "having": "have",
+    "doing": "do",
+    "going": "go",
+    "seeing": "see",
+    "using": "use",
+    "ensembling": "ensemble",
+    "exploring": "explore",
+    "preparing": "prepare",
+    "comparing": "compare",
+    "scoring": "score",
+    "storing": "store",
+    "sharing": "share",
+    "opening": "open",
+    "modeling": "model",
+    "modelling": "model",
+    "labeling": "label",
+    "pivoting": "pivot",
+    "listening": "listen",
+    "happening": "happen",
+}
+_NOT_GERUNDS = frozenset({"string", "thing", "something", "nothing", "king", "spring", "ring"})
+WELL_KNOWN_MODULES = frozenset(
+    {
+        "numpy",
+        "scipy",
+        "pandas",
+        "sklearn",
+        "matplotlib",
+        "seaborn",
+        "statsmodels",
+        "plotly",
+        "bokeh",
+        "altair",
+        "torch",
+        "tensorflow",
+        "keras",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "nltk",
+        "spacy",
+        "gensim",
+        "requests",
+        "bs4",
+        "mlflow",
+        "joblib",
+        "sympy",
+        "networkx",
+        "numba",
+        "dask",
+        "polars",
+        "pyarrow",
+        "cv2",
+        "yaml",
+        "tqdm",
+        "folium",
+        "geopandas",
+        "shapely",
+        "pytest",
+        "IPython",
+        "ipywidgets",
+        "pandas_datareader",
+        "patsy",
+        "pymc",
+        "sqlalchemy",
+    }
+)
+"""Import names of common data-science libraries: never a generated function's name."""
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def words_of(text: str) -> list[str]:
+    """Lowercase words of a heading or file name; camelCase is split, ``NumPy`` is one word."""
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _HTML_TAG.sub(" ", text)
+    text = _LEADING_NUMBERING.sub("", text.strip())
+    words: list[str] = []
+    for word in re.findall(r"[A-Za-z0-9]+", text):
+        # Why only words that start lowercase: trainModel → train_model, but NumPy → numpy.
+        if word[0].islower():
+            words.extend(re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", word))
+        else:
+            words.append(word)
+    return [w.lower() for w in words]
+
+
+def heading_name(heading: str) -> str:
+    """A short verb phrase from a heading; ``""`` when nothing usable is left."""
+    words = [w for w in words_of(heading) if w not in _FILLERS]
+    if words[:2] == ["how", "to"]:
+        words = words[2:]  # "How to deal with timestamps" → deal_with_timestamps
+    if words:
+        words[0] = verb_of(words[0])
+    words = words[:MAX_FUNCTION_WORDS]
+    while words and words[-1] in _LINKING:
+        words.pop()
+    while words and words[0] in _LINKING - {"how", "what", "which", "why", "when", "where"}:
+        words.pop(0)
+    return "_".join(words)
+
+
+def verb_of(word: str) -> str:
+    """``adding`` → ``add``, ``loading`` → ``load``, ``scaling`` → ``scale``; other words as they are."""
+    if word in _IRREGULAR_GERUNDS:
+        return _IRREGULAR_GERUNDS[word]
+    if not word.endswith("ing") or len(word) < 6 or word in _NOT_GERUNDS:
+        return word
+    stem = word[:-3]
+    vowels = "aeiou"
+    if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "lsz" + vowels:
+        return stem[:-1]  # putting → put, splitting → split
+    if stem.endswith(("at", "iz", "us", "ur")) or (
+        stem[-1] == "l" and stem[-2] not in vowels
+    ):  # creating, normalizing, handling
+        return stem + "e"
+    if (
+        len(stem) >= 3
+        and stem[-1] not in vowels + "wxy"
+        and stem[-2] in vowels
+        and stem[-3] not in vowels
+        and stem[-1] != "r"
+    ):
+        return stem + "e"  # making → make, scaling → scale, computing → compute
+    return stem
+
+
+def shadows(name: str, modules: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether a function called ``name`` would hide a keyword, builtin or importable module."""
+    return (
+        keyword.iskeyword(name)
+        or keyword.issoftkeyword(name)
+        or name in _BUILTIN_NAMES
+        or name in sys.stdlib_module_names
+        or name in WELL_KNOWN_MODULES
+        or name in modules
+    )
+
+
+def short_file_name(snake: str, limit: int = MAX_FILE_NAME_CHARS) -> str:
+    """A module or package name no longer than ``limit`` from a long snake_case file name.
+
+    A name within the limit is returned as it is, so short names never change.
+    """
+    if len(snake) <= limit:
+        return snake
+    words = [w for w in snake.split("_") if w]
+    kept = [w for w in words if w not in _FILLERS and w not in _LINKING] or words
+    name = ""
+    for word in kept:
+        candidate = f"{name}_{word}" if name else word
+        if len(candidate) > limit:
+            break
+        name = candidate
+    return name or kept[0][:limit]
