@@ -1,7 +1,9 @@
 """Per-cell analysis: one cell's source → its ``CellAnalysis``, cached by source.
 
 The result depends on nothing but the source text, so re-analysing a notebook after one edit
-re-parses only the edited cell; every other cell is a dictionary hit.
+re-parses only the edited cell; every other cell is a dictionary hit. The analysis reads the
+stdlib ``ast`` of the cell; the cache keeps analyses, never syntax trees: the libcst tree, which
+only emitting a cell needs (it keeps the cell's comments and layout), is parsed on first use.
 """
 
 from __future__ import annotations
@@ -40,9 +42,23 @@ class CellProblem:
 
 @dataclass(frozen=True)
 class ParsedCell:
-    module: cst.Module | None
+    parses: bool
+    """The cell is Python that both ``ast`` and libcst parse (``module`` is not None)."""
     analysis: CellAnalysis
     problems: tuple[CellProblem, ...]
+    statement_count: int = 0
+    """Top-level statements, as libcst counts them (``a = 1; b = 2`` is one)."""
+
+    @property
+    def module(self) -> cst.Module | None:
+        """The cell's libcst tree, for emitting it; None when the cell does not parse."""
+        return cst_module(self.analysis.python_source) if self.parses else None
+
+
+@functools.lru_cache(maxsize=512)
+def cst_module(python_source: str) -> cst.Module:
+    """The libcst tree of source that parses; a few hundred recent ones are kept, for emitting."""
+    return cst.parse_module(python_source)
 
 
 EMPTY = CellAnalysis(
@@ -79,7 +95,7 @@ def analyze_cell(source: str) -> ParsedCell:
                 "fix the code in this cell (it would not run in the notebook either)",
             )
         )
-        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
     except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a "\ud800" JSON escape
         line = python.source.count("\n", 0, exc.start) + 1 + python.line_offset
         problems.append(
@@ -92,7 +108,7 @@ def analyze_cell(source: str) -> ParsedCell:
                 "retype the line; the notebook file holds a broken character escape",
             )
         )
-        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
     except (RecursionError, MemoryError):
         problems.append(
             CellProblem(
@@ -104,7 +120,7 @@ def analyze_cell(source: str) -> ParsedCell:
                 "split the expression into several statements with intermediate names",
             )
         )
-        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
     except cst.ParserSyntaxError as exc:
         line = exc.raw_line + python.line_offset
         problems.append(
@@ -117,7 +133,7 @@ def analyze_cell(source: str) -> ParsedCell:
                 "rewrite this line with syntax Python 3.10 accepts",
             )
         )
-        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
     analysis, more = _analyze_module(tree, module, python.source, python.line_offset)
     analysis = _with_magics(analysis, python.magics, python.pip_requirements)
     offset = python.line_offset
@@ -126,7 +142,7 @@ def analyze_cell(source: str) -> ParsedCell:
         file_writes=tuple((c, line + offset, p) for c, line, p in file_writes(tree)),
         global_state=tuple((w, line + offset) for w, line in global_state_changes(tree)),
     )
-    return ParsedCell(module, analysis, tuple(problems + more))
+    return ParsedCell(True, analysis, tuple(problems + more), len(module.body))
 
 
 def _analyze_module(
