@@ -258,7 +258,8 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
             (url_path_join(base, "preview"), PreviewHandler, shared),
         ],
     )
-    executor.submit(_warm_up)
+    # on a thread of its own: the worker pool stays for requests
+    threading.Thread(target=_warm_up, name="warm-up-of-nb2pkg", daemon=True).start()
     return executor
 
 
