@@ -364,17 +364,32 @@ def _file_literals(tree: ast.Module, source: str, offset: int) -> list[tuple[str
         ):
             candidates.append(node)
     found: list[tuple[int, int, str]] = []
+    lines: list[str] | None = None
     for node in candidates:
         if id(node) in in_fstrings:
             continue
-        found.extend(_path_pieces(node, source))
+        if lines is None:  # split once: a cell may hold thousands of literals
+            lines = io.StringIO(source, newline="").readlines()
+        found.extend(_path_pieces(node, _segment(lines, node)))
     found.sort()
     return [(value, line + offset) for line, _, value in found]
 
 
-def _path_pieces(node: ast.expr, source: str) -> list[tuple[int, int, str]]:
+def _segment(lines: list[str], node: ast.expr) -> str | None:
+    """The source of ``node`` (as ``ast.get_source_segment``, without splitting the cell)."""
+    end_line, end_col = node.end_lineno, node.end_col_offset
+    if end_line is None or end_col is None:
+        return None
+    first = lines[node.lineno - 1].encode()
+    if end_line == node.lineno:
+        return first[node.col_offset : end_col].decode()
+    last = lines[end_line - 1].encode()[:end_col].decode()
+    middle = "".join(lines[node.lineno : end_line - 1])
+    return first[node.col_offset :].decode() + middle + last
+
+
+def _path_pieces(node: ast.expr, segment: str | None) -> list[tuple[int, int, str]]:
     """(line, column, value) of each plain string piece of a literal that is a file path."""
-    segment = ast.get_source_segment(source, node)
     if segment is None:
         return []
     pieces: list[tuple[int, int, str]] = []
