@@ -6,7 +6,7 @@ Figures:
   1. analysis after editing one cell, warm (the extension's badge refresh path), against a cold
      analysis of the same notebook; the design target is < 20 ms absolute;
   2. `nb2pkg build` of the notebook, whole process, cold (fresh output directory), against
-     `jupyter nbconvert --to script` of the same notebook;
+     `jupyter nbconvert --to script` of the same notebook; with the peak RSS of each process;
   3. `nb2pkg build` again with nothing changed (no-op rebuild), whole process, against
      `python -c pass` (interpreter start).
 Machines here are noisy: each figure is a median of alternating runs.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -85,6 +86,20 @@ def run(command: list[str], cwd: Path) -> None:
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
 
 
+def run_measured(command: list[str], cwd: Path) -> tuple[float, float]:
+    """(seconds, peak resident memory in MiB) of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -98,7 +113,8 @@ def main() -> int:
         notebook = work / "large.ipynb"
         notebook.write_text(json.dumps(data, indent=1), encoding="utf-8")
         code_cells = sum(1 for c in data["cells"] if c["cell_type"] == "code")
-        print(f"notebook: {code_cells} code cells, {len(data['cells'])} cells in all")
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"notebook: {code_cells} code cells, {len(data['cells'])} cells in all; load {load}")
 
         # 1. warm analysis of one edited cell vs a cold analysis of the whole notebook
         from nb2pkg.analysis.cell import analyze_cell
@@ -142,20 +158,21 @@ def main() -> int:
             "--output-dir",
             str(work / "script"),
         ]
-        ours, theirs = [], []
+        ours, theirs, our_memory, their_memory = [], [], [], []
         for attempt in range(args.repeat):
             out = work / f"out-{attempt}"
-            start = time.perf_counter()
-            run([*nb2pkg, "-o", str(out)], work)
-            ours.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            run(nbconvert, work)
-            theirs.append(time.perf_counter() - start)
+            seconds, memory = run_measured([*nb2pkg, "-o", str(out)], work)
+            ours.append(seconds)
+            our_memory.append(memory)
+            seconds, memory = run_measured(nbconvert, work)
+            theirs.append(seconds)
+            their_memory.append(memory)
         build_seconds, convert_seconds = statistics.median(ours), statistics.median(theirs)
         print(
             f"2. nb2pkg build, whole process, cold: {build_seconds:.2f} s; "
             f"jupyter nbconvert --to script: {convert_seconds:.2f} s; "
-            f"ratio = {build_seconds / convert_seconds:.2f} (below 1 is faster)"
+            f"ratio = {build_seconds / convert_seconds:.2f} (below 1 is faster); "
+            f"peak RSS {max(our_memory):.0f} MiB (nbconvert {max(their_memory):.0f} MiB)"
         )
 
         # 3. no-op rebuild vs python -c pass

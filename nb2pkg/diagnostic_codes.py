@@ -129,6 +129,7 @@ CODES: Mapping[str, CodeInfo] = _table(
         ("NB810", E, "method not allowed (405)", "use the method the endpoint takes"),
         ("NB811", E, "cross-origin request refused (403)", "call the server from its own pages"),
         ("NB812", E, "too much code for one request (413)", "build from a terminal with `nb2pkg build` (no cap)"),
+        ("NB813", E, "analyze request replaced by a newer one from the same client for the same notebook (409)", "nothing to do: only the newest request is analysed"),
         # 9xx the build's check of its own output
         ("NB901", E, "a generated Python file does not parse", "report this as a bug in nb2pkg"),
         ("NB902", E, "a generated Python file does not have the statements the plan intended", "report this as a bug in nb2pkg"),

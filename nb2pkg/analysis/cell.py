@@ -1,22 +1,25 @@
 """Per-cell analysis: one cell's source → its ``CellAnalysis``, cached by source.
 
 The result depends on nothing but the source text, so re-analysing a notebook after one edit
-re-parses only the edited cell; every other cell is a dictionary hit.
+re-parses only the edited cell; every other cell is a dictionary hit. The analysis reads the
+stdlib ``ast`` of the cell; the cache keeps analyses, never syntax trees: the libcst tree, which
+only emitting a cell needs (it keeps the cell's comments and layout), is parsed on first use.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import io
 import re
+import tokenize
 from dataclasses import dataclass, replace
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
-from nb2pkg.analysis.display import is_display_only
+from nb2pkg.analysis.display import is_display_statement
 from nb2pkg.analysis.effects import file_writes, global_state_changes
-from nb2pkg.analysis.names import NameFlowVisitor, dotted_name
+from nb2pkg.analysis.names import NameFlowVisitor, target_names_of
 from nb2pkg.magics import to_python
 from nb2pkg.model import CellAnalysis, ImportBinding, Severity
 
@@ -39,9 +42,23 @@ class CellProblem:
 
 @dataclass(frozen=True)
 class ParsedCell:
-    module: cst.Module | None
+    parses: bool
+    """The cell is Python that both ``ast`` and libcst parse (``module`` is not None)."""
     analysis: CellAnalysis
     problems: tuple[CellProblem, ...]
+    statement_count: int = 0
+    """Top-level statements, as libcst counts them (``a = 1; b = 2`` is one)."""
+
+    @property
+    def module(self) -> cst.Module | None:
+        """The cell's libcst tree, for emitting it; None when the cell does not parse."""
+        return cst_module(self.analysis.python_source) if self.parses else None
+
+
+@functools.lru_cache(maxsize=512)
+def cst_module(python_source: str) -> cst.Module:
+    """The libcst tree of source that parses; a few hundred recent ones are kept, for emitting."""
+    return cst.parse_module(python_source)
 
 
 EMPTY = CellAnalysis(
@@ -78,7 +95,7 @@ def analyze_cell(source: str) -> ParsedCell:
                 "fix the code in this cell (it would not run in the notebook either)",
             )
         )
-        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
     except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a "\ud800" JSON escape
         line = python.source.count("\n", 0, exc.start) + 1 + python.line_offset
         problems.append(
@@ -91,7 +108,7 @@ def analyze_cell(source: str) -> ParsedCell:
                 "retype the line; the notebook file holds a broken character escape",
             )
         )
-        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
     except (RecursionError, MemoryError):
         problems.append(
             CellProblem(
@@ -103,7 +120,7 @@ def analyze_cell(source: str) -> ParsedCell:
                 "split the expression into several statements with intermediate names",
             )
         )
-        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
+        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
     except cst.ParserSyntaxError as exc:
         line = exc.raw_line + python.line_offset
         problems.append(
@@ -116,8 +133,8 @@ def analyze_cell(source: str) -> ParsedCell:
                 "rewrite this line with syntax Python 3.10 accepts",
             )
         )
-        return ParsedCell(None, _empty(python.source, python.line_offset), tuple(problems))
-    analysis, more = _analyze_module(module, python.source, python.line_offset)
+        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
+    analysis, more = _analyze_module(tree, module, python.source, python.line_offset)
     analysis = _with_magics(analysis, python.magics, python.pip_requirements)
     offset = python.line_offset
     analysis = replace(
@@ -125,13 +142,13 @@ def analyze_cell(source: str) -> ParsedCell:
         file_writes=tuple((c, line + offset, p) for c, line, p in file_writes(tree)),
         global_state=tuple((w, line + offset) for w, line in global_state_changes(tree)),
     )
-    return ParsedCell(module, analysis, tuple(problems + more))
+    return ParsedCell(True, analysis, tuple(problems + more), len(module.body))
 
 
 def _analyze_module(
-    module: cst.Module, source: str, offset: int
+    tree: ast.Module, module: cst.Module, source: str, offset: int
 ) -> tuple[CellAnalysis, list[CellProblem]]:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    """One walk of the cell's ``ast``; the libcst tree only gives the text of literal values."""
     visitor = NameFlowVisitor()
     imports: list[ImportBinding] = []
     import_statements: list[int] = []
@@ -141,36 +158,37 @@ def _analyze_module(
     literals: list[tuple[str, str]] = []
     non_literals: list[tuple[str, int]] = []
     defines: list[str] = []
-    file_literals: list[tuple[str, int]] = []
-    with visitor.resolve(wrapper):
-        for index, statement in enumerate(module.body):
-            line = visitor.line(statement) + offset
-            hoisted = _hoistable_imports(statement)
-            if hoisted is not None:
-                import_statements.append(index)
-                for binding in hoisted:
-                    if binding.name == "*":
-                        star_imports.append((binding.module, line))
-                    else:
-                        imports.append(binding)
-                continue
-            if is_display_only(statement):
-                # Dropped from functions and tests: what it reads is no input, nor an import use.
-                display_statements.append(index)
-                continue
-            bound_before = len(visitor.binds)
-            statement.visit(visitor)
-            # binds only grows, each name once: the names this statement bound first are its tail
-            new = tuple(visitor.binds[bound_before:])
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                defines.append(statement.name.value)
-            assignment = _assignment(statement)
-            if assignment is not None:
-                last_assignment = tuple(_assigned_names(assignment)) or new or last_assignment
-                _classify_literal(module, assignment, line, literals, non_literals)
-            elif new and not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                non_literals.extend((name, line) for name in new)
-        file_literals = _file_literals(module, visitor, offset)
+    for index, statements in enumerate(top_level_statements(tree)):
+        first = statements[0]
+        line = _first_line(first) + offset
+        hoisted = _hoistable_imports(statements)
+        if hoisted is not None:
+            import_statements.append(index)
+            for binding in hoisted:
+                if binding.name == "*":
+                    star_imports.append((binding.module, line))
+                else:
+                    imports.append(binding)
+            continue
+        if all(is_display_statement(s) for s in statements):
+            # Dropped from functions and tests: what it reads is no input, nor an import use.
+            display_statements.append(index)
+            continue
+        bound_before = len(visitor.binds)
+        visitor.visit_all(statements)
+        # binds only grows, each name once: the names this statement bound first are its tail
+        new = tuple(visitor.binds[bound_before:])
+        is_definition = False
+        if isinstance(first, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            is_definition = True
+            defines.append(first.name)
+        assignment = first if len(statements) == 1 and _is_assignment(first) else None
+        if assignment is not None:
+            names = _assigned_names(assignment)
+            last_assignment = tuple(names) or new or last_assignment
+            _classify_literal(module, index, assignment, names, line, literals, non_literals)
+        elif new and not is_definition:
+            non_literals.extend((name, line) for name in new)
     binds = tuple(visitor.binds)
     bound_anywhere = set(binds) | {i.bound for i in imports}
     reads = dict(visitor.reads)
@@ -195,7 +213,7 @@ def _analyze_module(
         has_call=visitor.has_call,
         literal_assignments=tuple(literals),
         non_literal_assignments=tuple(non_literals),
-        file_literals=tuple(file_literals),
+        file_literals=tuple(_file_literals(tree, source, offset)),
         first_line_of={name: line + offset for name, line in reads.items()},
         defines=tuple(defines),
         import_statements=tuple(import_statements),
@@ -207,97 +225,193 @@ def _analyze_module(
     return analysis, []
 
 
-def _hoistable_imports(statement: cst.BaseStatement) -> list[ImportBinding] | None:
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_COMPOUND = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.TryStar,
+    ast.Match,
+)
+
+
+def top_level_statements(tree: ast.Module) -> list[list[ast.stmt]]:
+    """The cell's top-level statements as libcst counts them: ``a = 1; b = 2`` is one line."""
+    groups: list[list[ast.stmt]] = []
+    previous: ast.stmt | None = None
+    for statement in tree.body:
+        if (
+            previous is not None
+            and statement.lineno == previous.end_lineno
+            and not isinstance(statement, _COMPOUND)
+            and not isinstance(previous, _COMPOUND)
+        ):
+            groups[-1].append(statement)
+        else:
+            groups.append([statement])
+        previous = statement
+    return groups
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """Where the statement starts: a decorated definition at its first decorator."""
+    if isinstance(statement, _DEFINITIONS) and statement.decorator_list:
+        return min(statement.lineno, *(d.lineno for d in statement.decorator_list))
+    return statement.lineno
+
+
+def _hoistable_imports(statements: list[ast.stmt]) -> list[ImportBinding] | None:
     """The bindings of a top-level import line, or None if the line is not only imports."""
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return None
     bindings: list[ImportBinding] = []
-    for small in statement.body:
-        if isinstance(small, cst.Import):
+    for small in statements:
+        if isinstance(small, ast.Import):
             for alias in small.names:
-                module = dotted_name(alias.name)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    bindings.append(
-                        ImportBinding(
-                            module, None, alias.asname.name.value, alias.asname.name.value
-                        )
-                    )
+                if alias.asname is not None:
+                    bindings.append(ImportBinding(alias.name, None, alias.asname, alias.asname))
                 else:
-                    bindings.append(ImportBinding(module, None, None, module.split(".")[0]))
-        elif isinstance(small, cst.ImportFrom):
-            module = dotted_name(small.module) if small.module is not None else ""
-            level = len(small.relative)
-            if isinstance(small.names, cst.ImportStar):
-                bindings.append(ImportBinding(module, "*", None, "*", level))
-                continue
+                    bindings.append(ImportBinding(alias.name, None, None, alias.name.split(".")[0]))
+        elif isinstance(small, ast.ImportFrom):
+            module = small.module or ""
+            level = small.level
             for alias in small.names:
-                name = dotted_name(alias.name)
-                asname = (
-                    alias.asname.name.value
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
-                    else None
+                if alias.name == "*":
+                    bindings.append(ImportBinding(module, "*", None, "*", level))
+                    break
+                bindings.append(
+                    ImportBinding(
+                        module, alias.name, alias.asname, alias.asname or alias.name, level
+                    )
                 )
-                bindings.append(ImportBinding(module, name, asname, asname or name, level))
         else:
             return None
     return bindings
 
 
-def _assignment(statement: cst.BaseStatement) -> cst.BaseSmallStatement | None:
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        small = statement.body[0]
-        if isinstance(small, (cst.Assign, cst.AugAssign)) or (
-            isinstance(small, cst.AnnAssign) and small.value is not None
-        ):
-            return small
-    return None
+def _is_assignment(statement: ast.stmt) -> bool:
+    return isinstance(statement, (ast.Assign, ast.AugAssign)) or (
+        isinstance(statement, ast.AnnAssign) and statement.value is not None
+    )
 
 
-def _assigned_names(small: cst.BaseSmallStatement) -> list[str]:
-    from nb2pkg.analysis.names import target_names
-
-    if isinstance(small, cst.Assign):
-        return [n for t in small.targets for n in target_names(t.target)]
-    if isinstance(small, (cst.AugAssign, cst.AnnAssign)):
-        return target_names(small.target)
+def _assigned_names(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, ast.Assign):
+        return [n for t in statement.targets for n in target_names_of(t)]
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        return target_names_of(statement.target)
     return []
 
 
 def _classify_literal(
     module: cst.Module,
-    small: cst.BaseSmallStatement,
+    index: int,
+    statement: ast.stmt,
+    names: list[str],
     line: int,
     literals: list[tuple[str, str]],
     non_literals: list[tuple[str, int]],
 ) -> None:
-    names = _assigned_names(small)
-    value = getattr(small, "value", None)
-    single = len(names) == 1 and not isinstance(small, cst.AugAssign)
+    value = getattr(statement, "value", None)
+    single = len(names) == 1 and not isinstance(statement, ast.AugAssign)
     if single and value is not None:
-        text = module.code_for_node(value)
         try:
-            ast.literal_eval(text.strip())
+            ast.literal_eval(value)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             non_literals.append((names[0], line))
         else:
-            literals.append((names[0], text.strip()))
+            literals.append((names[0], _value_text(module, index)))
     else:
         non_literals.extend((name, line) for name in names)
 
 
-def _file_literals(
-    module: cst.Module, visitor: NameFlowVisitor, offset: int
-) -> list[tuple[str, int]]:
-    found: list[tuple[str, int]] = []
+def _value_text(module: cst.Module, index: int) -> str:
+    """The source of an assignment's value, with its own parentheses and comments."""
+    statement = module.body[index]
+    assert isinstance(statement, cst.SimpleStatementLine)
+    small = statement.body[0]
+    value = getattr(small, "value", None)
+    assert isinstance(value, cst.BaseExpression)
+    return module.code_for_node(value).strip()
 
-    class _Strings(cst.CSTVisitor):
-        def visit_SimpleString(self, node: cst.SimpleString) -> None:
-            value = node.evaluated_value
-            if isinstance(value, str) and _FILE_PATH.match(value):
-                found.append((value, visitor.line(node) + offset))
 
-    module.visit(_Strings())
-    return found
+_MAYBE_PATH = re.compile(r"[\w.\-~/]\.[A-Za-z]")
+"""A string holding no match of this holds no file path, nor does any of its parts."""
+
+
+def _file_literals(tree: ast.Module, source: str, offset: int) -> list[tuple[str, int]]:
+    """String literals that look like relative file paths, in source order: (value, line).
+
+    Each literal piece counts alone (``"data/" "x.csv"`` holds the path ``x.csv``); f-strings
+    hold none."""
+    candidates: list[ast.expr] = []
+    in_fstrings: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            parts = [v for v in node.values if isinstance(v, ast.Constant)]
+            in_fstrings.update(id(v) for v in parts)
+            if any(_MAYBE_PATH.search(str(v.value)) for v in parts):
+                candidates.append(node)  # a plain string may be concatenated to it
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _MAYBE_PATH.search(node.value)
+        ):
+            candidates.append(node)
+    found: list[tuple[int, int, str]] = []
+    lines: list[str] | None = None
+    for node in candidates:
+        if id(node) in in_fstrings:
+            continue
+        if lines is None:  # split once: a cell may hold thousands of literals
+            lines = io.StringIO(source, newline="").readlines()
+        found.extend(_path_pieces(node, _segment(lines, node)))
+    found.sort()
+    return [(value, line + offset) for line, _, value in found]
+
+
+def _segment(lines: list[str], node: ast.expr) -> str | None:
+    """The source of ``node`` (as ``ast.get_source_segment``, without splitting the cell)."""
+    end_line, end_col = node.end_lineno, node.end_col_offset
+    if end_line is None or end_col is None:
+        return None
+    first = lines[node.lineno - 1].encode()
+    if end_line == node.lineno:
+        return first[node.col_offset : end_col].decode()
+    last = lines[end_line - 1].encode()[:end_col].decode()
+    middle = "".join(lines[node.lineno : end_line - 1])
+    return first[node.col_offset :].decode() + middle + last
+
+
+def _path_pieces(node: ast.expr, segment: str | None) -> list[tuple[int, int, str]]:
+    """(line, column, value) of each plain string piece of a literal that is a file path."""
+    if segment is None:
+        return []
+    pieces: list[tuple[int, int, str]] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    for token in tokens:
+        if token.type != tokenize.STRING:
+            continue
+        prefix = token.string[: len(token.string) - len(token.string.lstrip("rRbBuUfF"))]
+        if "f" in prefix.lower() or "b" in prefix.lower():
+            continue
+        try:
+            value = ast.literal_eval(token.string)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, str) and _FILE_PATH.match(value):
+            row, column = token.start
+            line = node.lineno + row - 1
+            pieces.append((line, column + (node.col_offset if row == 1 else 0), value))
+    return pieces
 
 
 def _with_magics(

@@ -198,9 +198,9 @@ class _Planner:
             if item.role is Role.SKIP:
                 self._check_skipped_effects(item, parsed)
                 continue
-            if item.role in _PACKAGED and parsed.module is not None:
+            if item.role in _PACKAGED and parsed.parses:
                 self._report_cell_problems(item, packaging_problems(parsed.analysis))
-            if item.role in _PACKAGED and parsed.module is not None:
+            if item.role in _PACKAGED and parsed.parses:
                 resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
             self._record_definitions(item, parsed)
         cells = tuple(self._cell_plan(item, resolved) for item in self.tagged)
@@ -389,7 +389,7 @@ class _Planner:
         parsed = self.parsed[item.cell.cell_id]
         module = item.module or self.module
         params, module_names = resolved.get(item.cell.cell_id, ([], []))
-        if item.role is Role.FUNCTION and item.name and parsed.module is not None:
+        if item.role is Role.FUNCTION and item.name and parsed.parses:
             calls = self._mlflow_calls(parsed)
             return CellPlan(
                 item,
@@ -399,7 +399,7 @@ class _Planner:
                 export_reads=tuple(module_names),
                 mlflow_calls=calls,
             )
-        if item.role is Role.TEST and item.name and parsed.module is not None:
+        if item.role is Role.TEST and item.name and parsed.parses:
             self._check_test(item, parsed)
             test = TestPlan(
                 item.name,
@@ -413,8 +413,9 @@ class _Planner:
         return CellPlan(item, parsed, module, export_reads=tuple(module_names))
 
     def _mlflow_calls(self, parsed: ParsedCell) -> tuple[tuple[str, int], ...]:
-        if parsed.module is None or not self.mlflow_names:
+        if not parsed.parses or not self.mlflow_names:
             return ()
+        assert parsed.module is not None
         calls = find_mlflow_calls(parsed.module, imported=self.mlflow_names)
         return tuple((call.qualified_name, call.line) for call in calls)
 
@@ -457,7 +458,7 @@ class _Planner:
                 f"callers see `{name}` modified; copy it first if that is not intended",
                 analysis.first_line_of.get(name),
             )
-        kept = len(parsed.module.body) if parsed.module is not None else 0
+        kept = parsed.statement_count
         dropped = len(analysis.import_statements) + len(analysis.display_statements)
         refused = any(p.severity is Severity.ERROR for p in parsed.problems)
         if kept - dropped <= 0 and not refused:  # an unsupported cell magic says it already
@@ -539,7 +540,7 @@ class _Planner:
         return final
 
     def _check_test(self, item: TaggedCell, parsed: ParsedCell) -> None:
-        statements = len(parsed.module.body) if parsed.module else 0
+        statements = parsed.statement_count
         if statements == len(parsed.analysis.import_statements):  # nothing but imports, or empty
             self._report(
                 item,
@@ -793,7 +794,7 @@ class _Planner:
     ) -> dict[str, tuple[ImportBinding, ...]]:
         wanted: dict[str, dict[str, ImportBinding]] = {}
         for plan in cells:
-            if plan.tagged.role not in _PACKAGED or plan.parsed.module is None:
+            if plan.tagged.role not in _PACKAGED or not plan.parsed.parses:
                 continue
             target = "tests" if plan.tagged.role is Role.TEST else plan.module
             own = {b.bound: b for b in plan.parsed.analysis.imports}

@@ -45,6 +45,8 @@ CROSS_ORIGIN = "NB811"
 """A browser request from a page of another site (its Origin is not the server's)."""
 TOO_MUCH_WORK = "NB812"
 """The notebooks of one request hold more code than the server analyses per request."""
+SUPERSEDED = "NB813"
+"""A newer analyze request of the same client for the same notebook replaced this one (409)."""
 
 
 def code_for_status(status: int) -> str:

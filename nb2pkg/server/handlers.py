@@ -24,7 +24,13 @@ from jupyter_server.utils import url_path_join
 
 from nb2pkg.server import requests
 from nb2pkg.server.answers import with_root_relative_paths
-from nb2pkg.server.errors import CROSS_ORIGIN, INTERNAL_ERROR, RequestProblem, code_for_status
+from nb2pkg.server.errors import (
+    CROSS_ORIGIN,
+    INTERNAL_ERROR,
+    SUPERSEDED,
+    RequestProblem,
+    code_for_status,
+)
 from nb2pkg.server.options import Nb2pkgServer
 from nb2pkg.server.workload import WorkLimits, check_workload, saved_notebook
 
@@ -40,12 +46,62 @@ CPU-bound Python under the GIL, so serialising it costs little; the event loop s
 """
 
 
+class LatestRequests:
+    """The newest analyze request of each (client, notebook path): older ones are dropped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latest: dict[tuple[str, str], int] = {}
+        self._count = 0
+
+    def ticket(self) -> int:
+        """A number in order of arrival (bodies are parsed in any order afterwards)."""
+        with self._lock:
+            self._count += 1
+            return self._count
+
+    def register(self, key: tuple[str, str], ticket: int) -> None:
+        with self._lock:
+            self._latest[key] = max(ticket, self._latest.get(key, ticket))
+
+    def superseded(self, key: tuple[str, str], ticket: int) -> bool:
+        with self._lock:
+            return self._latest.get(key, ticket) != ticket
+
+    def finish(self, key: tuple[str, str], ticket: int) -> None:
+        with self._lock:
+            if self._latest.get(key) == ticket:
+                del self._latest[key]
+
+    def pending(self) -> int:
+        """Keys with a request not yet answered (the table does not grow with clients seen)."""
+        with self._lock:
+            return len(self._latest)
+
+
+class WorkQueue:
+    """Requests take turns (first come, first served) for the one analysis at a time."""
+
+    def __init__(self) -> None:
+        self.turn = asyncio.Lock()
+        self.latest = LatestRequests()
+
+
+def _client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
+    """An analyze request names its client (e.g. one notebook panel) to let newer ones win."""
+    client, path = data.get("client"), data.get("path")
+    return (client, path) if isinstance(client, str) and isinstance(path, str) else None
+
+
 class Nb2pkgHandler(APIHandler):
     """Shared plumbing: body parsing, the worker pool, and JSON errors with codes."""
 
-    def initialize(self, server_options: Nb2pkgServer, executor: ThreadPoolExecutor) -> None:
+    def initialize(
+        self, server_options: Nb2pkgServer, executor: ThreadPoolExecutor, queue: WorkQueue
+    ) -> None:
         self.server_options = server_options
         self.executor = executor
+        self.queue = queue
 
     async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare
         try:
@@ -71,21 +127,44 @@ class Nb2pkgHandler(APIHandler):
     def limits(self) -> WorkLimits:
         return WorkLimits(self.server_options.max_code_lines, self.server_options.max_code_chars)
 
-    async def answer(self, work: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        """Parse the body, run ``work`` on it and serialise its result on a worker thread."""
+    async def answer(
+        self, work: Callable[[dict[str, Any]], dict[str, Any]], *, supersedable: bool = False
+    ) -> None:
+        """Parse the body, run ``work`` on it and serialise its result on a worker thread.
+
+        Requests wait for their turn after parsing; a ``supersedable`` one whose client sent a
+        newer request for the same notebook meanwhile is answered 409 (NB813) without work.
+        """
         body, limit, root = (
             self.request.body or b"",
             self.server_options.max_body_bytes,
             self.root_dir,
         )
+        ticket = self.queue.latest.ticket()
+        data = await self.off_loop(lambda: requests.parse_body(body, limit))
+        key = _client_and_path(data) if supersedable else None
+        if key is not None:
+            self.queue.latest.register(key, ticket)
 
-        def parse_work_and_serialise() -> str:
-            data = requests.parse_body(body, limit)
+        def work_and_serialise() -> str:
             with ONE_ANALYSIS_AT_A_TIME:
                 result = work(data)
             return json.dumps(with_root_relative_paths(result, root))
 
-        text = await self.off_loop(parse_work_and_serialise)
+        try:
+            async with self.queue.turn:
+                if key is not None and self.queue.latest.superseded(key, ticket):
+                    raise RequestProblem(
+                        409,
+                        SUPERSEDED,
+                        "a newer analyze request of this client for this notebook replaced "
+                        "this one",
+                        "nothing to do: the newer request's answer follows",
+                    )
+                text = await self.off_loop(work_and_serialise)
+        finally:
+            if key is not None:
+                self.queue.latest.finish(key, ticket)
         self.set_header("Content-Type", "application/json")
         self.finish(text)
 
@@ -132,12 +211,18 @@ class Nb2pkgHandler(APIHandler):
 
 
 class AnalyzeHandler(Nb2pkgHandler):
-    """POST {"path", "notebook"?, "package"?} → the plan and diagnostics of the notebook."""
+    """POST {"path", "notebook"?, "package"?, "client"?} → the plan and diagnostics.
+
+    A request naming its ``client`` is dropped (409, NB813) when the same client sends a
+    newer one for the same path before its turn comes.
+    """
 
     @tornado.web.authenticated
     async def post(self) -> None:
         root, limits = self.root_dir, self.limits
-        await self.answer(lambda data: _analyze(requests.analyze_request(data, root), limits))
+        await self.answer(
+            lambda data: _analyze(requests.analyze_request(data, root), limits), supersedable=True
+        )
 
 
 class BuildHandler(Nb2pkgHandler):
@@ -172,7 +257,7 @@ class ProposeHandler(Nb2pkgHandler):
 def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
-    shared = {"server_options": options, "executor": executor}
+    shared = {"server_options": options, "executor": executor, "queue": WorkQueue()}
     web_app.add_handlers(
         ".*$",
         [
@@ -183,6 +268,8 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
             *_run_routes(base, shared),
         ],
     )
+    # on a thread of its own: the worker pool stays for requests
+    threading.Thread(target=_warm_up, name="warm-up-of-nb2pkg", daemon=True).start()
     return executor
 
 
@@ -196,6 +283,25 @@ def _run_routes(base: str, shared: dict[str, Any]) -> list[Any]:
         (url_path_join(base, "run", "status"), RunStatusHandler, shared),
         (url_path_join(base, "run", "cancel"), RunCancelHandler, shared),
     ]
+
+
+def _warm_up() -> None:
+    """Import what the first analysis needs while the server waits for it (runs no user code)."""
+    cell: dict[str, Any] = {
+        "cell_type": "code",
+        "id": "warm-up",
+        "metadata": {"tags": ["function:warm_up"]},
+        "source": "%time total = 1 + 1\n",
+        "outputs": [],
+        "execution_count": None,
+    }
+    with ONE_ANALYSIS_AT_A_TIME:
+        from nb2pkg import api
+
+        api.analyze_notebook(
+            {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]},
+            "warm-up.ipynb",
+        )
 
 
 def _analyze(request: requests.AnalyzeRequest, limits: WorkLimits) -> dict[str, Any]:

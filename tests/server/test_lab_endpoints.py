@@ -76,7 +76,7 @@ async def test_propose_returns_the_automatic_marking_without_writing(
         assert [c["cell_id"] for c in answer["cells"]] == [p.cell_id for p in expected]
         assert [c["role_tag"] for c in answer["cells"]] == [p.role_tag for p in expected]
         assert [c["tags"] for c in answer["cells"]] == [list(p.tags) for p in expected]
-    assert any(c["role_tag"] == "function:load_the_numbers" for c in from_disk["cells"])
+    assert any(c["role_tag"] == "function:load_numbers" for c in from_disk["cells"])
     assert all(c["reason"] for c in from_disk["cells"])
     assert saved.read_bytes() == before
 

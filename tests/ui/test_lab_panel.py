@@ -205,19 +205,19 @@ def test_propose_marking_then_accept_cell_by_cell_or_at_once_and_undo(page: Any,
     expect(proposed.first).to_be_visible(timeout=30_000)
     count = proposed.count()
     assert count >= 2
-    expect(proposed.filter(has_text="function:load_the_numbers")).to_have_count(1)
+    expect(proposed.filter(has_text="function:load_numbers")).to_have_count(1)
     # The proposal shows on the cells, nothing is tagged yet.
     load_index = 3
     expect(cell(page, load_index).locator('.nb2pkg-Badge[data-role="proposed"]')).to_contain_text(
-        "function:load_the_numbers"
+        "function:load_numbers"
     )
     assert tags_in_browser(page, "load") == []
 
     # Accept one cell: only that cell is tagged.
-    proposed.filter(has_text="function:load_the_numbers").get_by_role(
+    proposed.filter(has_text="function:load_numbers").get_by_role(
         "button", name="Accept"
     ).click()
-    assert tags_in_browser(page, "load") == ["function:load_the_numbers"]
+    assert tags_in_browser(page, "load") == ["function:load_numbers"]
     expect(proposed).to_have_count(count - 1)
     expect(settled_badge(page, load_index)).to_have_attribute(
         "data-role", "function", timeout=15_000
@@ -234,7 +234,7 @@ def test_propose_marking_then_accept_cell_by_cell_or_at_once_and_undo(page: Any,
     expect(proposed).to_have_count(0)
     panel.locator(".nb2pkg-Panel-accepted").get_by_role("button", name="Undo").click()
     assert {cid: tags_in_browser(page, cid) for cid in before} == before
-    assert tags_in_browser(page, "load") == ["function:load_the_numbers"]
+    assert tags_in_browser(page, "load") == ["function:load_numbers"]
     assert page.errors == [], "\n\n".join(page.errors)
 
 

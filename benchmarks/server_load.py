@@ -1,0 +1,230 @@
+"""The server extension under load: analyze latency with concurrent clients, and /api/status.
+
+    python benchmarks/server_load.py [--cells 300] [--clients 8] [--seconds 20]
+
+Starts a real `jupyter server` with nb2pkg's extension (as tests/server/conftest.py enables
+it) on a notebook of ``--cells`` code cells, then measures
+  1. the first `POST /nb2pkg/analyze` after start (cold caches);
+  2. ``--clients`` clients, each editing one cell of its own copy of the notebook and asking
+     for an analysis after every edit, in bursts of three as typing sends them (only the last
+     answer of a burst is the one the user sees; the server may drop the two it supersedes):
+     latency of those last answers, p50 and p99;
+  3. `GET /api/status` every 20 ms meanwhile, p50 and p99.
+The baseline, measured in the same run, is the parser floor: `json.loads` of the notebook
+plus `ast.parse` of every cell in this process. Machines here are shared: the load average is
+printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from build_speed import make_notebook
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Client:
+    """One HTTP connection to the server, authenticated by the token."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, float]:
+        data = json.dumps(body).encode() if body is not None else None
+        start = time.perf_counter()
+        self.connection.request(method, path, body=data, headers=self.headers)
+        response = self.connection.getresponse()
+        payload = response.read()
+        elapsed = time.perf_counter() - start
+        return response.status, json.loads(payload) if payload else None, elapsed
+
+
+def start_server(root: Path, port: int, token: str) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        "--no-browser",
+        "--allow-root",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.jpserver_extensions=nb2pkg=True",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.disable_check_xsrf=True",
+    ]
+    server = subprocess.Popen(
+        command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            status, _, _ = Client(port, token).request("GET", "/api/status")
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    raise SystemExit("jupyter server did not start within 120 s")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def parser_floor(notebook: dict[str, Any], repeat: int = 5) -> float:
+    text = json.dumps(notebook)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for cell in json.loads(text)["cells"]:
+            if cell["cell_type"] == "code":
+                with contextlib.suppress(SyntaxError):
+                    ast.parse(cell["source"])
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--cells", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="nb2pkg-load-"))
+    port, token = free_port(), secrets.token_hex(16)
+    server = None
+    try:
+        notebook = make_notebook(args.cells)
+        for index in range(args.clients):
+            (root / f"large_{index}.ipynb").write_text(json.dumps(notebook), "utf-8")
+        floor = parser_floor(notebook)
+        server = start_server(root, port, token)
+
+        # 1. the first analysis after start
+        status, answer, first = Client(port, token).request(
+            "POST", "/nb2pkg/analyze", {"path": "large_0.ipynb", "notebook": notebook}
+        )
+        assert status == 200 and answer is not None, (status, answer)
+
+        # 2. and 3. concurrent editing clients while /api/status is polled
+        stop = threading.Event()
+        seen: list[float] = []
+        superseded = [0]
+        status_times: list[float] = []
+        failures: list[str] = []
+        lock = threading.Lock()
+
+        def send(body: dict[str, Any], out: list[tuple[int, Any, float]]) -> None:
+            try:
+                out.append(Client(port, token).request("POST", "/nb2pkg/analyze", body))
+            except OSError as error:
+                with lock:
+                    failures.append(repr(error))
+
+        def edit_loop(index: int) -> None:
+            own = json.loads(json.dumps(notebook))
+            target = next(c for c in own["cells"] if c["cell_type"] == "code")
+            original = target["source"]
+            edits = 0
+            while not stop.is_set():
+                burst: list[threading.Thread] = []
+                outs: list[list[tuple[int, Any, float]]] = []
+                for _ in range(3):
+                    edits += 1
+                    target["source"] = f"{original}edited_{index} = {edits}\n"
+                    body = {"path": f"large_{index}.ipynb", "notebook": own, "client": str(index)}
+                    out: list[tuple[int, Any, float]] = []
+                    outs.append(out)
+                    # serialised now: the notebook changes again before the thread sends it
+                    thread = threading.Thread(target=send, args=(json.loads(json.dumps(body)), out))
+                    thread.start()
+                    burst.append(thread)
+                    time.sleep(0.01)
+                for thread in burst:
+                    thread.join()
+                with lock:
+                    for out in outs[:-1]:
+                        if out and out[0][0] == 409:
+                            superseded[0] += 1
+                    if outs[-1]:
+                        status_code, payload, elapsed = outs[-1][0]
+                        if status_code == 200:
+                            seen.append(elapsed)
+                        else:
+                            failures.append(f"{status_code} {payload}")
+
+        def status_loop() -> None:
+            client = Client(port, token)
+            while not stop.is_set():
+                _, _, elapsed = client.request("GET", "/api/status")
+                status_times.append(elapsed)
+                time.sleep(0.02)
+
+        threads = [threading.Thread(target=edit_loop, args=(i,)) for i in range(args.clients)]
+        threads.append(threading.Thread(target=status_loop))
+        for thread in threads:
+            thread.start()
+        time.sleep(args.seconds)
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"load average: {load}; {args.cells} code cells; {args.clients} clients")
+        print(f"parser floor (json.loads + ast.parse of every cell): {floor * 1000:.1f} ms")
+        print(f"1. first analyze after start: {first * 1000:.0f} ms = {first / floor:.1f}x floor")
+        if seen:
+            p50, p99 = percentile(seen, 0.5), percentile(seen, 0.99)
+            print(
+                f"2. analyze, last of each burst: n={len(seen)} p50 {p50 * 1000:.0f} ms "
+                f"({p50 / floor:.1f}x floor), p99 {p99 * 1000:.0f} ms; "
+                f"earlier requests of a burst answered 'superseded': {superseded[0]}"
+            )
+        if status_times:
+            print(
+                f"3. /api/status meanwhile: n={len(status_times)} "
+                f"p50 {percentile(status_times, 0.5) * 1000:.1f} ms, "
+                f"p99 {percentile(status_times, 0.99) * 1000:.1f} ms"
+            )
+        if failures:
+            print(f"failures: {len(failures)}; first: {failures[0]}")
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
