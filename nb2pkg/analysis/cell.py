@@ -16,6 +16,7 @@ from libcst.metadata import MetadataWrapper
 
 from nb2pkg.analysis.display import is_display_only
 from nb2pkg.analysis.effects import file_writes, global_state_changes
+from nb2pkg.analysis.library_code import classify
 from nb2pkg.analysis.names import NameFlowVisitor, dotted_name
 from nb2pkg.magics import to_python
 from nb2pkg.model import CellAnalysis, ImportBinding, Severity
@@ -142,6 +143,10 @@ def _analyze_module(
     non_literals: list[tuple[str, int]] = []
     defines: list[str] = []
     file_literals: list[tuple[str, int]] = []
+    kinds = classify([_single_statement(s) for s in module.body])
+    library: list[tuple[int, str]] = []
+    seed_calls: list[str] = []
+    seed_uses: set[str] = set()
     with visitor.resolve(wrapper):
         for index, statement in enumerate(module.body):
             line = visitor.line(statement) + offset
@@ -154,10 +159,24 @@ def _analyze_module(
                     else:
                         imports.append(binding)
                 continue
-            if is_display_only(statement):
+            if is_display_only(statement) and kinds[index] != "print":
                 # Dropped from functions and tests: what it reads is no input, nor an import use.
                 display_statements.append(index)
                 continue
+            kind = kinds[index]
+            if kind is not None:
+                # Settings, seeds, plots and prints leave the step (nb2pkg.analysis.library_code):
+                # what they read is no input of it.
+                library.append((index, kind))
+                if kind == "seed":
+                    seed_calls.append(module.code_for_node(statement).strip())
+                    seed_uses.update(
+                        n.id
+                        for n in ast.walk(_single_statement(statement))
+                        if isinstance(n, ast.Name)
+                    )
+                if kind != "print":
+                    continue
             bound_before = len(visitor.binds)
             statement.visit(visitor)
             # binds only grows, each name once: the names this statement bound first are its tail
@@ -200,11 +219,23 @@ def _analyze_module(
         defines=tuple(defines),
         import_statements=tuple(import_statements),
         display_statements=tuple(display_statements),
+        library_statements=tuple(library),
+        seed_calls=tuple(seed_calls),
+        seed_uses=frozenset(seed_uses),
         uses=frozenset(visitor.uses),
         line_offset=offset,
         value_binds=tuple(visitor.value_binds),
     )
     return analysis, []
+
+
+def _single_statement(statement: cst.BaseStatement) -> ast.stmt:
+    """The ``ast`` of a top-level statement (``a; b`` on one line counts as work)."""
+    try:
+        body = ast.parse(cst.Module(body=[statement]).code).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        body = []
+    return body[0] if len(body) == 1 else ast.Pass()
 
 
 def _hoistable_imports(statement: cst.BaseStatement) -> list[ImportBinding] | None:

@@ -58,6 +58,7 @@ from nb2pkg.model import (
     TaggedCell,
     TestPlan,
 )
+from nb2pkg.plan.markdown_summary import markdown_summary
 from nb2pkg.plan.parameter_comments import trailing_comments
 
 IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "__file__"})
@@ -456,7 +457,11 @@ class _Planner:
                 analysis.first_line_of.get(name),
             )
         kept = len(parsed.module.body) if parsed.module is not None else 0
-        dropped = len(analysis.import_statements) + len(analysis.display_statements)
+        dropped = (
+            len(analysis.import_statements)
+            + len(analysis.display_statements)
+            + sum(1 for _, kind in analysis.library_statements if kind != "print")
+        )
         refused = any(p.severity is Severity.ERROR for p in parsed.problems)
         if kept - dropped <= 0 and not refused:  # an unsupported cell magic says it already
             self._report(
@@ -499,6 +504,12 @@ class _Planner:
             mutates=mutates,
             metrics=item.metrics,
             docstring=self._docstring(item, required + optional, returns, mutates),
+            seeds=analysis.seed_calls,
+            seed_imports=tuple(
+                self.imported_anywhere[name]
+                for name in sorted(analysis.seed_uses)
+                if name in self.imported_anywhere
+            ),
         )
 
     def _returns(
@@ -774,7 +785,7 @@ class _Planner:
                 and previous is not None
                 and previous.cell_type == "markdown"
             ):
-                texts[cell.cell_id] = _markdown_summary(previous.source)
+                texts[cell.cell_id] = markdown_summary(previous.source)
             previous = cell
         return texts
 
@@ -797,10 +808,16 @@ class _Planner:
             own = {b.bound: b for b in plan.parsed.analysis.imports}
             bucket = wanted.setdefault(target, {})
             imported = plan.parsed.analysis.uses & (own.keys() | self.import_latest.keys())
+            if plan.step is None:  # a step's seeds run in run(), others' where they are
+                imported |= plan.parsed.analysis.seed_uses & self.imported_anywhere.keys()
             for name in sorted(imported):
                 if plan.step is not None and name in self.mlflow_names:
                     continue  # the step's MLflow calls are left out of the function
-                binding = own.get(name) or self.import_latest.get(name)
+                binding = (
+                    own.get(name)
+                    or self.import_latest.get(name)
+                    or self.imported_anywhere.get(name)
+                )
                 if binding is not None and name not in bucket:
                     bucket[name] = binding
         return {module: tuple(bucket.values()) for module, bucket in wanted.items()}
@@ -900,9 +917,3 @@ def _describe_param(param: ParamPlan) -> str:
     if param.source is ParamSource.DATA_FILE:
         return f"path of a data file (default {param.default})."
     return "input the notebook computed outside the package."
-
-
-def _markdown_summary(source: str) -> str:
-    lines = [line.rstrip() for line in source.strip().splitlines()]
-    text = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in lines)
-    return text.strip()  # escaped where it becomes a docstring (nb2pkg.emit.literals)
