@@ -296,6 +296,10 @@ class StepPlan:
     seeds: tuple[str, ...] = ()
     """Seed statements of the cell, which ``run()`` executes before calling the step."""
     seed_imports: tuple[ImportBinding, ...] = ()
+    figure_inputs: tuple[str, ...] | None = None
+    """The values the cell's plots read, when they can be drawn after the step (None: the
+    cell draws nothing, or reads values the step does not return)."""
+    figure_imports: tuple[ImportBinding, ...] = ()
 
     @property
     def signature(self) -> str:

@@ -143,7 +143,7 @@ def _analyze_module(
     non_literals: list[tuple[str, int]] = []
     defines: list[str] = []
     file_literals: list[tuple[str, int]] = []
-    kinds = classify([_single_statement(s) for s in module.body])
+    kinds = classify([_single_statement(module.code_for_node(s)) for s in module.body])
     library: list[tuple[int, str]] = []
     seed_calls: list[str] = []
     seed_uses: set[str] = set()
@@ -172,7 +172,7 @@ def _analyze_module(
                     seed_calls.append(module.code_for_node(statement).strip())
                     seed_uses.update(
                         n.id
-                        for n in ast.walk(_single_statement(statement))
+                        for n in ast.walk(_single_statement(module.code_for_node(statement)))
                         if isinstance(n, ast.Name)
                     )
                 if kind != "print":
@@ -229,10 +229,10 @@ def _analyze_module(
     return analysis, []
 
 
-def _single_statement(statement: cst.BaseStatement) -> ast.stmt:
-    """The ``ast`` of a top-level statement (``a; b`` on one line counts as work)."""
+def _single_statement(code: str) -> ast.stmt:
+    """The ``ast`` of a top-level statement's code (``a; b`` on one line counts as work)."""
     try:
-        body = ast.parse(cst.Module(body=[statement]).code).body
+        body = ast.parse(code).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         body = []
     return body[0] if len(body) == 1 else ast.Pass()

@@ -66,28 +66,6 @@ VIEW_METHODS = frozenset(
         "cumsum",
         "prod",
         "dot",
-        "score",
-        "predict",
-        "predict_proba",
-        "predict_log_proba",
-        "decision_function",
-        "copy",
-        "astype",
-        "isin",
-        "to_frame",
-        "idxmax",
-        "idxmin",
-        "skew",
-        "kurt",
-        "mode",
-        "pct_change",
-        "diff",
-        "rank",
-        "between",
-        "drop_duplicates",
-        "duplicated",
-        "select_dtypes",
-        "get_dummies",
     }
 )
 """Methods that only compute a summary or view of their object."""
@@ -142,6 +120,30 @@ MODULE_EFFECTS = frozenset(
         "shuffle",
     }
 )
+RESULT_METHODS = frozenset(
+    {
+        "score",
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "decision_function",
+        "copy",
+        "astype",
+        "isin",
+        "to_frame",
+        "idxmax",
+        "idxmin",
+        "pct_change",
+        "diff",
+        "rank",
+        "duplicated",
+        "drop_duplicates",
+        "select_dtypes",
+    }
+)
+"""Methods that return a new value and change nothing: bound to a name nobody reads, the
+computation can go (nb2pkg.emit.functions). A statement of only these still shows something
+(``model.score(X, y)``) and is no display statement for the auto-marker."""
 RANDOM_STATE_METHODS = frozenset({"sample"})
 """Views that draw from the global random generator unless given ``random_state``."""
 
@@ -153,6 +155,21 @@ def is_display_expression(expression: ast.expr) -> bool:
             return False
         if isinstance(node, ast.Call) and not _is_display_call(node):
             return False
+    return True
+
+
+def is_unneeded_value(expression: ast.expr) -> bool:
+    """Whether computing ``expression`` can be left out when nothing reads its value: a
+    display expression, or one whose other calls are ``RESULT_METHODS``."""
+    for node in ast.walk(expression):
+        if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
+            return False
+        if isinstance(node, ast.Call) and not _is_display_call(node):
+            func = node.func
+            if not (isinstance(func, ast.Attribute) and func.attr in RESULT_METHODS):
+                return False
+            if any(k.arg == "inplace" for k in node.keywords):
+                return False
     return True
 
 

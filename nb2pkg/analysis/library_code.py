@@ -277,8 +277,8 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         ):
             return None
         inner = set(figure_names)
-        if isinstance(statement, ast.For):
-            inner |= _names(statement.target)
+        if isinstance(statement, ast.For) and _root_name(statement.iter) in figure_names:
+            inner |= _names(statement.target)  # for ax in axes.flat: the loop draws on each
         kinds = [_kind(s, inner, keep_prints=keep_prints) for s in statement.body]
         if all(k == "plot" or (k in ("print", "setting")) for k in kinds) and "plot" in kinds:
             return "plot"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
 
-from nb2pkg.analysis.display import is_display_expression
+from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
@@ -36,9 +36,14 @@ def function_source(
     provenance: str,
     replacements: Mapping[str, str] | None = None,
     decorators: Sequence[str] = (),
+    carry_comments: bool = True,
 ) -> str:
-    """The source of ``def name(params): <cell body>; return <returns>``."""
-    body, trailing = _kept_statements(module, drop, rewrite)
+    """The source of ``def name(params): <cell body>; return <returns>``.
+
+    ``carry_comments``: the comments of dropped statements move to the next kept one (a
+    function of a few statements picked out of the cell leaves them with the cell instead).
+    """
+    body, trailing = _kept_statements(module, drop, rewrite, carry_comments=carry_comments)
     if replacements:
         body = [s.visit(_ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
     statements: list[cst.BaseStatement] = []
@@ -86,15 +91,19 @@ def _params(params: Sequence[ParamPlan]) -> str:
 
 
 def _kept_statements(
-    module: cst.Module, drop: set[int], rewrite: Rewrite | None
+    module: cst.Module, drop: set[int], rewrite: Rewrite | None, *, carry_comments: bool = True
 ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
     """The cell's top-level statements minus ``drop``, each passed through ``rewrite``, and
     the comments of dropped statements after the last kept one."""
     kept: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = [line for line in module.header if line.comment is not None]
+    if not carry_comments:
+        carried = []
     for index, original in enumerate(module.body):
         pieces = [original] if rewrite is None or index in drop else rewrite(original)
         if index in drop or not pieces:
+            if not carry_comments:
+                continue
             carried.extend(
                 line for line in getattr(original, "leading_lines", ()) if line.comment is not None
             )
@@ -214,10 +223,12 @@ class _UnusedValues(cst.CSTTransformer):
             value = small.value
         else:
             return updated_node
+        if value is None:
+            return updated_node
         self.changed = True
         code = cst.Module(body=[]).code_for_node(value)
         try:
-            pure = is_display_expression(ast.parse(code.strip(), mode="eval").body)
+            pure = is_unneeded_value(ast.parse(code.strip(), mode="eval").body)
         except SyntaxError:
             pure = False
         if pure:

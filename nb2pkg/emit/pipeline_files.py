@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signature_default
+from nb2pkg.emit.figure_files import figures_of
 from nb2pkg.emit.imports import member_order
 from nb2pkg.emit.literals import docstring, python_string
 from nb2pkg.emit.modules import ModuleText
@@ -147,6 +148,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         '    """Run the steps in notebook order, yielding each step\'s name and outputs."""',
     ]
     body: list[str] = _fresh_defaults(plan.run_params)
+    drawn = {(f.step.module, f.step.name): f.function for f in figures_of(plan)}
     outputs = {name for n in plan.notebooks for s in n.steps for name in s.returns}
     shadowed = {p.name for p in plan.run_params} & outputs
     if shadowed:
@@ -166,6 +168,10 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
                 body.append(f"    {', '.join(step.returns)} = {call}")
             else:
                 body.append(f"    {call}")
+            figure = drawn.get((step.module, step.name))
+            if figure is not None:
+                inputs = "".join(f", {name}={name}" for name in step.figure_inputs or ())
+                body.append(f'    tracking.log_figures(PACKAGE, "{figure}"{inputs})')
             values = ", ".join(f'"{n}": {n}' for n in step.returns)
             body.append(f'    yield ("{key}", {{{values}}})')
     if not body:

@@ -29,6 +29,7 @@ Diagnostic codes:
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 import keyword
@@ -37,6 +38,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
 from nb2pkg.analysis.packagable import packaging_problems
@@ -132,7 +134,7 @@ def module_name_for(notebook: Notebook) -> str:
     name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
-    if keyword.iskeyword(name) or name in {"pipeline", "tracking", "tests", "conftest"}:
+    if keyword.iskeyword(name) or name in {"pipeline", "tracking", "figures", "tests", "conftest"}:
         name = f"{name}_steps"
     return name
 
@@ -504,6 +506,7 @@ class _Planner:
             mutates=mutates,
             metrics=item.metrics,
             docstring=self._docstring(item, required + optional, returns, mutates),
+            **self._figures(parsed, params, returns),
             seeds=analysis.seed_calls,
             seed_imports=tuple(
                 self.imported_anywhere[name]
@@ -511,6 +514,40 @@ class _Planner:
                 if name in self.imported_anywhere
             ),
         )
+
+    def _figures(
+        self, parsed: ParsedCell, params: list[ParamPlan], returns: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """What the cell's plots read, when all of it is at hand after the step runs: its
+        inputs and outputs, run() parameters, earlier steps' outputs, imports."""
+        plots = [i for i, kind in parsed.analysis.library_statements if kind == "plot"]
+        if parsed.module is None or not plots:
+            return {}
+        loaded: list[str] = []
+        bound: set[str] = set()
+        for index in plots:
+            tree = ast.parse(parsed.module.code_for_node(parsed.module.body[index]).strip())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name):
+                    if isinstance(node.ctx, ast.Store):
+                        bound.add(node.id)
+                    elif node.id not in loaded:
+                        loaded.append(node.id)
+                elif isinstance(node, ast.arg):
+                    bound.add(node.arg)
+        imports = [self.imported_anywhere[n] for n in loaded if n in self.imported_anywhere]
+        inputs = [
+            n
+            for n in loaded
+            if n not in bound
+            and n not in self.imported_anywhere
+            and not hasattr(builtins, n)
+            and n not in IPYTHON_BUILTINS
+        ]
+        available = {p.name for p in params} | set(returns) | set(self.params) | self.returned
+        if not set(inputs) <= available:
+            return {}
+        return {"figure_inputs": tuple(inputs), "figure_imports": tuple(imports)}
 
     def _returns(
         self, item: TaggedCell, analysis: CellAnalysis, mutates: tuple[str, ...]

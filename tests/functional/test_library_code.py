@@ -9,6 +9,9 @@ notebook's.
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -139,10 +142,12 @@ def test_importing_and_running_the_package_loads_no_plotting_library(built: Path
     assert loaded == "False"
 
 
-def test_plotting_libraries_are_no_dependencies_when_no_step_plots(built: Path) -> None:
+def test_matplotlib_is_a_dependency_because_the_figures_module_draws(built: Path) -> None:
     pyproject = (built / "pyproject.toml").read_text(encoding="utf-8")
+    figures = (built / "src" / "libcode" / "figures.py").read_text(encoding="utf-8")
 
-    assert "matplotlib" not in pyproject
+    assert "import matplotlib.pyplot as plt" in figures
+    assert '"matplotlib>=' in pyproject
     assert "numpy" in pyproject
 
 
@@ -150,12 +155,10 @@ def test_the_docstring_is_a_plain_text_summary_of_the_markdown(built: Path) -> N
     docstring = ast.get_docstring(_functions(built)["summarise"]) or ""
     summary = docstring.split("\n\nArgs:")[0]
 
-    assert summary == (
-        "Summing up. We add the values with the loss $\\alpha x$, see the docs."
-    ).replace("see the docs.", "see the\ndocs.") or summary.replace("\n", " ") == (
+    # The heading and the first sentence: no HTML, image or link target; the link's text.
+    assert summary.replace("\n", " ") == (
         "Summing up. We add the values with the loss $\\alpha x$, see the docs."
     )
-    assert "<" not in docstring and "png" not in docstring and "http" not in docstring
     # One backslash in the source, as in the markdown: a raw docstring, not `\\alpha`.
     assert 'r"""Summing up.' in _module(built)
     assert "\\\\alpha" not in _module(built)
@@ -170,3 +173,32 @@ def test_a_cell_tagged_keep_keeps_its_prints(tmp_path: Path) -> None:
 
     assert "print" in calls
     assert not any(c.startswith(("plt.", "ax.")) for c in calls)
+
+
+def test_a_tracked_run_logs_each_steps_figures_as_artifacts(built: Path, tmp_path: Path) -> None:
+    script = (
+        "import sys, mlflow, libcode\n"
+        "from libcode import tracking\n"
+        "libcode.run()\n"
+        "run = tracking.describe_last_run() and tracking._last_run\n"
+        "client = mlflow.MlflowClient()\n"
+        "paths = [a.path for a in client.list_artifacts(run.run_id, 'figures')]\n"
+        "print(paths, 'matplotlib.pyplot' in sys.modules, len(__import__('matplotlib.pyplot')"
+        ".pyplot.get_fignums()), __import__('matplotlib').get_backend().lower())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "MPLBACKEND"},
+            "PYTHONPATH": str(built / "src"),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    # The step's figure, drawn with Agg and closed after logging.
+    assert done.stdout.strip().splitlines()[-1] == "['figures/summarise.png'] True 0 agg"
