@@ -141,7 +141,16 @@ def markdown_summary(source: str) -> str:
         if chosen and len(" ".join([*chosen, sentence])) > MAX_CHARS:
             break
         chosen.append(sentence)
-    summary = " ".join(chosen)
-    if len(summary) > MAX_CHARS:
-        summary = summary[: MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return textwrap.fill(summary, WIDTH, break_long_words=False, break_on_hyphens=False)
+    # The first sentence is the summary line; what follows is a paragraph of its own.
+    paragraphs = [_shortened(sentence) for sentence in chosen[:1]]
+    if chosen[1:]:
+        paragraphs.append(_shortened(" ".join(chosen[1:])))
+    return "\n\n".join(
+        textwrap.fill(p, WIDTH, break_long_words=False, break_on_hyphens=False) for p in paragraphs
+    )
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= MAX_CHARS:
+        return text
+    return text[: MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -156,11 +156,9 @@ def test_the_docstring_is_a_plain_text_summary_of_the_markdown(built: Path) -> N
     summary = docstring.split("\n\nArgs:")[0]
 
     # The heading and the first sentence: no HTML, image or link target; the link's text.
-    assert summary.replace("\n", " ") == (
-        "Summing up. We add the values with the loss $\\alpha x$, see the docs."
-    )
+    assert summary == "Summing up.\n\nWe add the values with the loss $\\alpha x$, see the docs."
     # One backslash in the source, as in the markdown: a raw docstring, not `\\alpha`.
-    assert 'r"""Summing up.' in _module(built)
+    assert 'r"""Summing up.\n' in _module(built)
     assert "\\\\alpha" not in _module(built)
 
 

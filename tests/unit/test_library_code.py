@@ -71,7 +71,9 @@ def test_markdown_becomes_a_short_plain_text_summary() -> None:
         "Then we clean it. And a third sentence is too many.\n"
     )
 
-    assert markdown_summary(markdown) == ("2. Load the raw data. We read the CSV file with pandas.")
+    assert markdown_summary(markdown) == (
+        "2. Load the raw data.\n\nWe read the CSV file with pandas."
+    )
 
 
 def test_markdown_of_only_an_image_gives_no_summary() -> None:

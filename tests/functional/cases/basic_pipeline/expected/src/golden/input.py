@@ -14,7 +14,9 @@ __all__ = [
 
 # nb2pkg: input.ipynb [id c03]
 def load_scores():
-    """Load. Read the raw scores.
+    """Load.
+
+    Read the raw scores.
 
     Returns:
         scores
