@@ -24,6 +24,7 @@ import ast
 from collections.abc import Sequence
 from typing import Literal
 
+from nb2pkg.analysis.display import CONSUMING_FUNCTIONS
 from nb2pkg.analysis.effects import FILE_WRITERS, dotted
 
 Kind = Literal["setting", "seed", "plot", "print"]
@@ -321,11 +322,15 @@ def _is_setting_target(target: ast.expr) -> bool:
 
 def _print_is_display(call: ast.Call) -> bool:
     for node in ast.walk(call):
-        if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom):
-            return False
+        if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Starred):
+            return False  # `print(*rows)` consumes an iterator
         if isinstance(node, ast.Call) and node is not call:
             callee = _call_name(node)
             if callee in _CHANGING_METHODS or callee in FILE_WRITERS or callee == "input":
+                return False
+            if callee in CONSUMING_FUNCTIONS and any(
+                isinstance(a, ast.Name | ast.Attribute) for a in node.args
+            ):
                 return False
             if ".random." in dotted(node.func) or dotted(node.func).startswith("random."):
                 return False

@@ -107,3 +107,7 @@ def test_a_loop_that_changes_values_is_work_and_one_over_axes_draws() -> None:
 
     assert kinds(changing) == [None]
     assert kinds(drawing) == ["plot", "plot"]
+
+
+def test_a_print_that_consumes_an_iterator_is_work() -> None:
+    assert kinds("print(*rows)\nprint(list(rows))\nprint(next(rows))\n") == [None, None, None]
