@@ -24,7 +24,7 @@ import ast
 from collections.abc import Sequence
 from typing import Literal
 
-from nb2pkg.analysis.display import CONSUMING_FUNCTIONS
+from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.analysis.effects import FILE_WRITERS, dotted
 
 Kind = Literal["setting", "seed", "plot", "print"]
@@ -321,20 +321,13 @@ def _is_setting_target(target: ast.expr) -> bool:
 
 
 def _print_is_display(call: ast.Call) -> bool:
-    for node in ast.walk(call):
-        if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Starred):
-            return False  # `print(*rows)` consumes an iterator
-        if isinstance(node, ast.Call) and node is not call:
-            callee = _call_name(node)
-            if callee in _CHANGING_METHODS or callee in FILE_WRITERS or callee == "input":
-                return False
-            if callee in CONSUMING_FUNCTIONS and any(
-                isinstance(a, ast.Name | ast.Attribute) for a in node.args
-            ):
-                return False
-            if ".random." in dotted(node.func) or dotted(node.func).startswith("random."):
-                return False
-    return not any(k.arg == "file" for k in call.keywords)
+    """A print of values that computing changes nothing (nb2pkg.analysis.display)."""
+    if any(k.arg == "file" for k in call.keywords):
+        return False
+    values = [*call.args, *(k.value for k in call.keywords)]
+    return not any(isinstance(a, ast.Starred) for a in call.args) and all(
+        is_unneeded_value(value) for value in values
+    )
 
 
 def _is_plot_expression(call: ast.Call, figure_names: set[str]) -> bool:

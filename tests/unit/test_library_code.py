@@ -37,6 +37,8 @@ def kinds(source: str) -> list[str | None]:
         ("pd.set_option('compute.use_numexpr', False)", None),
         ("np.random.seed(SEED)", None),
         ("print(model.fit(X, y))", None),
+        ("print(train(df))", None),
+        ("print(accuracy_score(y, y_pred))", "print"),
         ("df.to_csv('out.csv')", None),
     ],
 )
