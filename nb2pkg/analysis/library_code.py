@@ -200,7 +200,8 @@ _CHANGING_METHODS = frozenset(
         "commit",
     }
 )
-"""Methods that change their object or advance an iterator: inside ``print()`` they are work."""
+"""Methods that change their object or advance an iterator: inside a plot they are work."""
+_ITERATING = frozenset({"zip", "enumerate", "range", "len", "reversed"})
 
 
 def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> list[Kind | None]:
@@ -271,19 +272,41 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         header: list[ast.AST] = (
             [statement.iter] if isinstance(statement, ast.For) else list(statement.items)
         )
+        over_figures = isinstance(statement, ast.For) and bool(
+            _names(statement.iter) & figure_names
+        )
         if any(
-            isinstance(n, ast.Call) and not _plot_call(n, figure_names)
+            isinstance(n, ast.Call)
+            and not _plot_call(n, figure_names)
+            and not (over_figures and (_call_name(n) in _ITERATING or is_unneeded_value(n)))
             for h in header
             for n in ast.walk(h)
         ):
             return None
         inner = set(figure_names)
-        if isinstance(statement, ast.For) and _root_name(statement.iter) in figure_names:
-            inner |= _names(statement.target)  # for ax in axes.flat: the loop draws on each
+        if over_figures:
+            # for ax in axes.flat / for ax, x in zip(axes, images): the loop draws on each
+            assert isinstance(statement, ast.For)
+            inner |= _names(statement.target)
         kinds = [_kind(s, inner, keep_prints=keep_prints) for s in statement.body]
-        if all(k == "plot" or (k in ("print", "setting")) for k in kinds) and "plot" in kinds:
+        # In a loop over axes, a value computed only for the drawing belongs to it.
+        drawn = [
+            k == "plot" or k in ("print", "setting") or (over_figures and _local_view(s))
+            for s, k in zip(statement.body, kinds, strict=True)
+        ]
+        if all(drawn) and "plot" in kinds:
             return "plot"
     return None
+
+
+def _local_view(statement: ast.stmt) -> bool:
+    """``img = x.reshape(8, 8)``: a view computed for the drawing (classify() keeps the loop
+    as work when anything after it reads the name)."""
+    return (
+        isinstance(statement, ast.Assign)
+        and all(isinstance(t, ast.Name) for t in statement.targets)
+        and is_unneeded_value(statement.value)
+    )
 
 
 def _literal_seed(call: ast.Call) -> bool:

@@ -113,3 +113,14 @@ def test_a_loop_that_changes_values_is_work_and_one_over_axes_draws() -> None:
 
 def test_a_print_that_consumes_an_iterator_is_work() -> None:
     assert kinds("print(*rows)\nprint(list(rows))\nprint(next(rows))\n") == [None, None, None]
+
+
+def test_a_loop_over_axes_and_images_draws() -> None:
+    source = (
+        "fig, axes = plt.subplots(1, 5)\n"
+        "for ax, x in zip(axes, images[:5]):\n"
+        "    img = x.reshape(8, 8)\n"
+        "    ax.imshow(img)\n"
+    )
+
+    assert kinds(source) == ["plot", "plot"]
