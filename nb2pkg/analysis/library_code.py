@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from nb2pkg.analysis.display import is_unneeded_value
-from nb2pkg.analysis.effects import FILE_WRITERS, dotted
+from nb2pkg.analysis.effects import FILE_WRITERS, dotted, global_state_changes
 
 Kind = Literal["setting", "seed", "plot", "print"]
 
@@ -219,8 +219,8 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
     figure_names: set[str] = set()
     for statement in statements:
         kind = _kind(statement, figure_names, keep_prints=keep_prints)
-        if kind == "plot" and writes_figure:
-            kind = None
+        if kind in ("plot", "print") and ((writes_figure and kind == "plot") or _draws(statement)):
+            kind = None  # the file is an output; a draw moves every later draw
         if kind == "plot":
             figure_names.update(_bound(statement))
         kinds.append(kind)
@@ -237,6 +237,11 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
                 kinds[index] = None
                 changed = True
     return kinds
+
+
+def _draws(statement: ast.stmt) -> bool:
+    """Whether the statement draws from a global random generator (or reseeds it)."""
+    return bool(global_state_changes(statement))
 
 
 def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> Kind | None:
