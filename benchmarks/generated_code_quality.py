@@ -64,7 +64,6 @@ STATE_CALLS = frozenset(
         "torch.manual_seed",
     }
 )
-FIGURE_NAMES = frozenset({"fig", "ax", "axes", "axs", "figure", "g", "grid"})
 PLOTTING_DISTRIBUTIONS = frozenset({"matplotlib", "seaborn", "plotly"})
 
 
@@ -77,6 +76,14 @@ def dotted(node: ast.expr) -> str:
     return ""
 
 
+def _draws_figure(call: ast.Call) -> bool:
+    """``plt.subplots()``, ``sns.pairplot(…)``, ``df.plot()``: a call that makes a figure or axes."""
+    name = dotted(call.func)
+    return name.split(".")[0] in PLOT_ROOTS or (
+        isinstance(call.func, ast.Attribute) and call.func.attr in PLOT_METHODS
+    )
+
+
 def step_counts(module: Path) -> Counter[str]:
     counts: Counter[str] = Counter()
     tree = ast.parse(module.read_text(encoding="utf-8"))
@@ -84,11 +91,20 @@ def step_counts(module: Path) -> Counter[str]:
         if not isinstance(function, ast.FunctionDef):
             continue
         counts["functions"] += 1
+        figures = {
+            target.id
+            for node in ast.walk(function)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and _draws_figure(node.value)
+            for target in ast.walk(node.targets[0])
+            if isinstance(target, ast.Name)
+        }
         for node in ast.walk(function):
             if isinstance(node, ast.Return) and node.value is not None:
                 values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
                 counts["figure_outputs"] += sum(
-                    isinstance(v, ast.Name) and v.id in FIGURE_NAMES for v in values
+                    isinstance(v, ast.Name) and v.id in figures for v in values
                 )
             if not isinstance(node, ast.Call):
                 continue
