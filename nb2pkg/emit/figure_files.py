@@ -10,6 +10,7 @@ matplotlib's Agg backend, logs each new figure as an artifact of the run and clo
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +57,16 @@ def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
                 f"[id {cell.cell.cell_id}]",
                 carry_comments=False,
             )
-            imports = render_imports(step.figure_imports, context)
+            tree = ast.parse(source).body[0]
+            assert isinstance(tree, ast.FunctionDef)
+            if len(tree.body) <= 1:
+                continue  # nothing but `plt.show()`: nothing to draw
+            used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            bindings = tuple(b for b in step.figure_imports if b.bound in used)
+            imports = render_imports(bindings, context)
             if unbound_reads(f"{imports}\n{source}"):
                 continue  # it would fail when drawn: the figure is left out
-            found.append(Figure(step, function, source, step.figure_imports))
+            found.append(Figure(step, function, source, bindings))
     return tuple(found)
 
 

@@ -523,10 +523,14 @@ class _Planner:
         plots = [i for i, kind in parsed.analysis.library_statements if kind == "plot"]
         if parsed.module is None or not plots:
             return {}
+        trees = [
+            ast.parse(parsed.module.code_for_node(parsed.module.body[i]).strip()) for i in plots
+        ]
+        if all(_only_shows(tree) for tree in trees):
+            return {}  # `plt.show()` alone draws nothing
         loaded: list[str] = []
         bound: set[str] = set()
-        for index in plots:
-            tree = ast.parse(parsed.module.code_for_node(parsed.module.body[index]).strip())
+        for tree in trees:
             for node in ast.walk(tree):
                 if isinstance(node, ast.Name):
                     if isinstance(node.ctx, ast.Store):
@@ -904,6 +908,17 @@ class _Planner:
                 source_line,
             )
         )
+
+
+def _only_shows(tree: ast.Module) -> bool:
+    """``plt.show()`` / ``fig.show()`` / ``plt.draw()``: shows what other statements drew."""
+    return all(
+        isinstance(s, ast.Expr)
+        and isinstance(s.value, ast.Call)
+        and isinstance(s.value.func, ast.Attribute)
+        and s.value.func.attr in ("show", "draw")
+        for s in tree.body
+    )
 
 
 def _all_uses(cells: tuple[CellPlan, ...]) -> set[str]:

@@ -158,12 +158,14 @@ def test_the_comment_of_a_dropped_last_display_stays_above_the_return(tmp_path: 
 
 
 def test_plotting_a_step_no_longer_does_is_no_dependency(tmp_path: Path) -> None:
-    # pandas declares matplotlib as an optional extra (for df.plot()); the plot leaves the step.
+    # pandas declares matplotlib as an optional extra (for df.plot()); plots leave the step,
+    # and a bare plt.show() draws nothing, so no figures.py draws with matplotlib either.
     notebook = write_notebook(
         tmp_path / "plots.ipynb",
         [
             ("import pandas as pd\nimport matplotlib.pyplot as plt", []),
-            ("df = pd.DataFrame({'a': [1, 2]})\ndf.plot()\nplt.show()", ["function:load"]),
+            ("df = pd.DataFrame({'a': [1, 2]})\nplt.show()", ["function:load"]),
+            ("df.plot()", []),
         ],
     )
     result = build([notebook], tmp_path / "out", root=tmp_path)
@@ -171,3 +173,4 @@ def test_plotting_a_step_no_longer_does_is_no_dependency(tmp_path: Path) -> None
     names = _requirement_names(tmp_path / "out")
     assert "pandas" in names
     assert "matplotlib" not in names
+    assert not (tmp_path / "out" / "src" / "plots" / "figures.py").exists()
