@@ -31,12 +31,18 @@ _DISPLAY_ATTRIBUTES = frozenset({"display", "ast_node_interactivity", "rcParams"
 """Attributes whose assignment only changes display: ``pd.options.display.max_rows = 9``."""
 
 
+_NOT_WORK = frozenset({"setting", "print"})
+
+
 def work_statements(parsed: ParsedCell) -> list[cst.BaseStatement]:
     """The cell's top-level statements a function keeps: not imports, not display-only."""
     if parsed.module is None:
         return []
     analysis = parsed.analysis
     left_out = set(analysis.import_statements) | set(analysis.display_statements)
+    # settings and prints leave the step as the build emits it; a seed stays work, and plots
+    # are judged with the figures earlier cells made (is_plot_only)
+    left_out |= {i for i, kind in analysis.library_statements if kind in _NOT_WORK}
     return [s for i, s in enumerate(parsed.module.body) if i not in left_out]
 
 
@@ -62,7 +68,11 @@ def has_imports(parsed: ParsedCell) -> bool:
 
 
 def is_display_only_cell(parsed: ParsedCell) -> bool:
-    return not work_statements(parsed) and bool(parsed.analysis.display_statements)
+    analysis = parsed.analysis
+    shown = analysis.display_statements or any(
+        kind in _NOT_WORK for _, kind in analysis.library_statements
+    )
+    return not work_statements(parsed) and bool(shown)
 
 
 def is_assert_only(parsed: ParsedCell) -> bool:

@@ -235,6 +235,13 @@ class CellAnalysis:
     """Indices (into the cell's top-level statements) of hoisted import statements."""
     display_statements: tuple[int, ...] = ()
     """Indices (into the cell's top-level statements) of display-only statements."""
+    library_statements: tuple[tuple[int, str], ...] = ()
+    """(index, kind) of top-level statements a step does not run as written: ``setting``,
+    ``seed``, ``plot``, ``print`` (see nb2pkg.analysis.library_code)."""
+    seed_calls: tuple[str, ...] = ()
+    """Source of the cell's seed statements (``np.random.seed(0)``), in order."""
+    seed_uses: frozenset[str] = frozenset()
+    """Names the seed statements load (``np``): imports of whatever runs them."""
     uses: frozenset[str] = frozenset()
     """Every name the cell loads anywhere (nested scopes too): decides which imports stay."""
     line_offset: int = 0
@@ -286,6 +293,13 @@ class StepPlan:
     mutates: tuple[str, ...] = ()
     metrics: bool = False
     docstring: str = ""
+    seeds: tuple[str, ...] = ()
+    """Seed statements of the cell, which ``run()`` executes before calling the step."""
+    seed_imports: tuple[ImportBinding, ...] = ()
+    figure_inputs: tuple[str, ...] | None = None
+    """The values the cell's plots read, when they can be drawn after the step (None: the
+    cell draws nothing, or reads values the step does not return)."""
+    figure_imports: tuple[ImportBinding, ...] = ()
 
     @property
     def signature(self) -> str:

@@ -103,7 +103,7 @@ RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline"})
 """Names the generated package defines itself: a function with one of them would clash."""
 
 GENERATED_MODULES = frozenset(
-    {"pipeline", "tracking", "__init__", "__main__", "_build", "tests", "conftest"}
+    {"pipeline", "tracking", "figures", "__init__", "__main__", "_build", "tests", "conftest"}
 )
 """Module names of files the generated package (or its tests) holds besides the notebooks'."""
 

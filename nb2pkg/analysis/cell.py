@@ -19,6 +19,7 @@ import libcst as cst
 
 from nb2pkg.analysis.display import is_display_statement
 from nb2pkg.analysis.effects import file_writes, global_state_changes
+from nb2pkg.analysis.library_code import classify
 from nb2pkg.analysis.names import NameFlowVisitor, target_names_of
 from nb2pkg.magics import to_python
 from nb2pkg.model import CellAnalysis, ImportBinding, Severity
@@ -158,7 +159,13 @@ def _analyze_module(
     literals: list[tuple[str, str]] = []
     non_literals: list[tuple[str, int]] = []
     defines: list[str] = []
-    for index, statements in enumerate(top_level_statements(tree)):
+    groups = top_level_statements(tree)
+    # ``a; b`` on one line counts as work
+    kinds = classify([group[0] if len(group) == 1 else ast.Pass() for group in groups])
+    library: list[tuple[int, str]] = []
+    seed_calls: list[str] = []
+    seed_uses: set[str] = set()
+    for index, statements in enumerate(groups):
         first = statements[0]
         line = _first_line(first) + offset
         hoisted = _hoistable_imports(statements)
@@ -170,10 +177,20 @@ def _analyze_module(
                 else:
                     imports.append(binding)
             continue
-        if all(is_display_statement(s) for s in statements):
+        kind = kinds[index]
+        if kind != "print" and all(is_display_statement(s) for s in statements):
             # Dropped from functions and tests: what it reads is no input, nor an import use.
             display_statements.append(index)
             continue
+        if kind is not None:
+            # Settings, seeds, plots and prints leave the step (nb2pkg.analysis.library_code):
+            # what they read is no input of it.
+            library.append((index, kind))
+            if kind == "seed":
+                seed_calls.append((ast.get_source_segment(source, first) or "").strip())
+                seed_uses.update(n.id for n in ast.walk(first) if isinstance(n, ast.Name))
+            if kind != "print":
+                continue
         bound_before = len(visitor.binds)
         visitor.visit_all(statements)
         # binds only grows, each name once: the names this statement bound first are its tail
@@ -218,6 +235,9 @@ def _analyze_module(
         defines=tuple(defines),
         import_statements=tuple(import_statements),
         display_statements=tuple(display_statements),
+        library_statements=tuple(library),
+        seed_calls=tuple(seed_calls),
+        seed_uses=frozenset(seed_uses),
         uses=frozenset(visitor.uses),
         line_offset=offset,
         value_binds=tuple(visitor.value_binds),

@@ -120,6 +120,33 @@ MODULE_EFFECTS = frozenset(
         "shuffle",
     }
 )
+RESULT_METHODS = frozenset(
+    {
+        "score",
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "decision_function",
+        "copy",
+        "astype",
+        "isin",
+        "to_frame",
+        "idxmax",
+        "idxmin",
+        "pct_change",
+        "diff",
+        "rank",
+        "duplicated",
+        "drop_duplicates",
+        "select_dtypes",
+    }
+)
+"""Methods that return a new value and change nothing: bound to a name nobody reads, the
+computation can go (nb2pkg.emit.functions). A statement of only these still shows something
+(``model.score(X, y)``) and is no display statement for the auto-marker."""
+RESULT_FUNCTION_SUFFIXES = ("_score", "_error", "_report", "_matrix")
+"""Metric functions (``accuracy_score``, ``mean_squared_error``, ``classification_report``):
+they compute a number or a table from their arguments and change nothing."""
 RANDOM_STATE_METHODS = frozenset({"sample"})
 """Views that draw from the global random generator unless given ``random_state``."""
 
@@ -131,6 +158,27 @@ def is_display_expression(expression: ast.expr) -> bool:
             return False
         if isinstance(node, ast.Call) and not _is_display_call(node):
             return False
+    return True
+
+
+def is_unneeded_value(expression: ast.expr) -> bool:
+    """Whether computing ``expression`` can be left out when nothing reads its value: a
+    display expression, or one whose other calls are ``RESULT_METHODS``."""
+    for node in ast.walk(expression):
+        if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
+            return False
+        if isinstance(node, ast.Call) and not _is_display_call(node):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if not (
+                (isinstance(func, ast.Attribute) and name in RESULT_METHODS)
+                or name.endswith(RESULT_FUNCTION_SUFFIXES)
+            ):
+                return False
+            if any(k.arg == "inplace" for k in node.keywords) or any(
+                isinstance(a, ast.Starred) for a in node.args
+            ):
+                return False
     return True
 
 

@@ -7,10 +7,12 @@ comments above a removed statement move to the next kept one, so nothing written
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
 
+from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
@@ -34,9 +36,14 @@ def function_source(
     provenance: str,
     replacements: Mapping[str, str] | None = None,
     decorators: Sequence[str] = (),
+    carry_comments: bool = True,
 ) -> str:
-    """The source of ``def name(params): <cell body>; return <returns>``."""
-    body, trailing = _kept_statements(module, drop, rewrite)
+    """The source of ``def name(params): <cell body>; return <returns>``.
+
+    ``carry_comments``: the comments of dropped statements move to the next kept one (a
+    function of a few statements picked out of the cell leaves them with the cell instead).
+    """
+    body, trailing = _kept_statements(module, drop, rewrite, carry_comments=carry_comments)
     if replacements:
         body = [s.visit(_ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
     statements: list[cst.BaseStatement] = []
@@ -66,7 +73,7 @@ def function_source(
         body=cst.IndentedBlock(body=statements, footer=footer),
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
-    return cst.Module(body=[definition]).code
+    return without_unused_values(cst.Module(body=[definition])).code
 
 
 def _params(params: Sequence[ParamPlan]) -> str:
@@ -84,15 +91,19 @@ def _params(params: Sequence[ParamPlan]) -> str:
 
 
 def _kept_statements(
-    module: cst.Module, drop: set[int], rewrite: Rewrite | None
+    module: cst.Module, drop: set[int], rewrite: Rewrite | None, *, carry_comments: bool = True
 ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
     """The cell's top-level statements minus ``drop``, each passed through ``rewrite``, and
     the comments of dropped statements after the last kept one."""
     kept: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = [line for line in module.header if line.comment is not None]
+    if not carry_comments:
+        carried = []
     for index, original in enumerate(module.body):
         pieces = [original] if rewrite is None or index in drop else rewrite(original)
         if index in drop or not pieces:
+            if not carry_comments:
+                continue
             carried.extend(
                 line for line in getattr(original, "leading_lines", ()) if line.comment is not None
             )
@@ -137,4 +148,112 @@ class _ReplaceLiterals(cst.CSTTransformer):
         value = original_node.evaluated_value
         if isinstance(value, str) and value in self.replacements:
             return cst.Name(self.replacements[value])
+        return updated_node
+
+
+def without_unused_values(module: cst.Module) -> cst.Module:
+    """The function in ``module`` without names it binds and never reads (ruff's F841).
+
+    Once display statements, plots and prints are gone, a value computed only to be shown is
+    bound for nothing: an assignment whose value only computes is dropped, one whose value does
+    work (``model.fit(X, y)``) keeps the call as a statement; ``with … as name`` and
+    ``except … as name`` lose the unused name. Repeated until nothing changes (dropping one
+    assignment may leave the value it read unused). Functions with ``global``/``nonlocal``
+    statements or nested scopes reading names dynamically (``locals()``) are left alone.
+    """
+    for _ in range(20):
+        tree = ast.parse(module.code)
+        used = {
+            node.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store)
+        }
+        if any(isinstance(n, ast.Global | ast.Nonlocal) for n in ast.walk(tree)) or used & {
+            "locals",
+            "vars",
+            "eval",
+            "exec",
+        }:
+            return module
+        remover = _UnusedValues(used)
+        changed = module.visit(remover)
+        if not remover.changed:
+            return module
+        module = changed
+    return module
+
+
+class _UnusedValues(cst.CSTTransformer):
+    def __init__(self, used: set[str]) -> None:
+        super().__init__()
+        self.used = used
+        self.changed = False
+        self.depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.depth += 1
+        return self.depth == 1  # nested functions are the user's code, as written
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        self.depth -= 1
+        return updated_node
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def _unused(self, target: cst.BaseExpression) -> bool:
+        return isinstance(target, cst.Name) and target.value not in self.used
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        if len(updated_node.body) != 1:
+            return updated_node
+        small = updated_node.body[0]
+        value: cst.BaseExpression | None
+        if (
+            isinstance(small, cst.Assign) and all(self._unused(t.target) for t in small.targets)
+        ) or (
+            isinstance(small, cst.AnnAssign)
+            and small.value is not None
+            and self._unused(small.target)
+        ):
+            value = small.value
+        else:
+            return updated_node
+        if value is None:
+            return updated_node
+        self.changed = True
+        code = cst.Module(body=[]).code_for_node(value)
+        try:
+            pure = is_unneeded_value(ast.parse(code.strip(), mode="eval").body)
+        except SyntaxError:
+            pure = False
+        if pure:
+            return cst.RemoveFromParent()
+        return updated_node.with_changes(body=[cst.Expr(value=value)])
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if updated_node.body:
+            return updated_node
+        return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+
+    def leave_WithItem(
+        self, original_node: cst.WithItem, updated_node: cst.WithItem
+    ) -> cst.WithItem:
+        if updated_node.asname is not None and self._unused(updated_node.asname.name):
+            self.changed = True
+            return updated_node.with_changes(asname=None)
+        return updated_node
+
+    def leave_ExceptHandler(
+        self, original_node: cst.ExceptHandler, updated_node: cst.ExceptHandler
+    ) -> cst.ExceptHandler:
+        if updated_node.name is not None and self._unused(updated_node.name.name):
+            self.changed = True
+            return updated_node.with_changes(name=None)
         return updated_node

@@ -43,11 +43,28 @@ def docstring(text: str, indent: str = "") -> str:
     Backslashes, quotes that could close the literal and invisible characters are escaped, so
     the literal's value (after the usual docstring indentation is removed) is ``text``.
     """
-    lines = [_docstring_line(line) for line in text.replace("\r\n", "\n").split("\n")]
+    text = text.replace("\r\n", "\n")
+    raw = _raw_docstring_safe(text)
+    lines = [line if raw else _docstring_line(line) for line in text.split("\n")]
+    prefix = "r" if raw else ""
     if len(lines) == 1:
-        return f'"""{lines[0]}"""'
+        return f'{prefix}"""{lines[0]}"""'
     rest = "\n".join((indent + line) if line.strip() else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{rest}\n{indent}"""'
+    return f'{prefix}"""{lines[0]}\n{rest}\n{indent}"""'
+
+
+def _raw_docstring_safe(text: str) -> bool:
+    """Text with backslashes (LaTeX: ``$\\alpha$``) that a raw docstring shows as written.
+
+    Only when nothing else needs an escape: no quote (a raw literal cannot escape one), no
+    invisible character, and no backslash at the end of a line.
+    """
+    return (
+        "\\" in text
+        and '"' not in text
+        and all(_visible(char) or char in "\t\n" for char in text)
+        and not any(line.endswith("\\") for line in text.split("\n"))
+    )
 
 
 def _docstring_line(line: str) -> str:

@@ -47,7 +47,36 @@ def statements_to_drop(cell: CellPlan) -> set[int]:
     drop = set(analysis.import_statements)
     if cell.tagged.role in (Role.FUNCTION, Role.TEST):
         drop.update(analysis.display_statements)
+    drop.update(
+        index
+        for index, kind in analysis.library_statements
+        if kind in dropped_kinds(cell.tagged.role, keeps_prints(cell.cell.tags))
+    )
     return drop
+
+
+def dropped_kinds(role: Role, keep_prints: bool) -> frozenset[str]:
+    """Which statements of nb2pkg.analysis.library_code a cell of ``role`` leaves out.
+
+    A step leaves out all of them (its seeds run in ``run()`` instead); an export or test
+    cell keeps its seeds, where they run as the notebook ran them.
+    """
+    kinds = (
+        {"setting", "plot", "print"} if role in (Role.FUNCTION, Role.TEST) else {"setting", "plot"}
+    )
+    if role is Role.FUNCTION:
+        kinds.add("seed")
+    if keep_prints or role is Role.EXPORT:
+        kinds.discard("print")
+    return frozenset(kinds) if role in (Role.FUNCTION, Role.TEST, Role.EXPORT) else frozenset()
+
+
+def keeps_prints(tags: tuple[str, ...] | list[str]) -> bool:
+    """A cell tagged ``keep`` keeps its ``print`` calls in the package."""
+    return any(tag.strip().lower() == KEEP_TAG for tag in tags)
+
+
+KEEP_TAG = "keep"
 
 
 def render_modules(plan: PackagePlan) -> list[ModuleText]:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signature_default
+from nb2pkg.emit.figure_files import figures_of
 from nb2pkg.emit.imports import member_order
 from nb2pkg.emit.literals import docstring, python_string
 from nb2pkg.emit.modules import ModuleText
@@ -53,6 +54,24 @@ def _call(step: StepPlan, shadowed: set[str], function: str) -> str:
     return f"{function}({', '.join(args)})"
 
 
+def _seed_import_lines(plan: PackagePlan) -> list[str]:
+    """Imports of what the steps' seeds call (``import numpy as np``), then a blank line."""
+    found: dict[str, str] = {}
+    for notebook in plan.notebooks:
+        for step in notebook.steps:
+            for binding in step.seed_imports:
+                if binding.name is None:
+                    line = f"import {binding.module}" + (
+                        f" as {binding.alias}" if binding.alias else ""
+                    )
+                else:
+                    line = f"from {'.' * binding.level}{binding.module} import {binding.name}" + (
+                        f" as {binding.alias}" if binding.alias else ""
+                    )
+                found.setdefault(binding.bound, line)
+    return [*sorted(set(found.values())), ""] if found else []
+
+
 def render_pipeline(plan: PackagePlan, version: str) -> str:
     imports: dict[str, list[str]] = {}
     for notebook in plan.notebooks:
@@ -70,6 +89,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "from collections.abc import Iterator",
         "from typing import Any",
         "",
+        *_seed_import_lines(plan),
         "from . import tracking",
         "from ._build import BUILD_TAGS",
     ]
@@ -128,6 +148,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         '    """Run the steps in notebook order, yielding each step\'s name and outputs."""',
     ]
     body: list[str] = _fresh_defaults(plan.run_params)
+    drawn = {(f.step.module, f.step.name): f.function for f in figures_of(plan)}
     outputs = {name for n in plan.notebooks for s in n.steps for name in s.returns}
     shadowed = {p.name for p in plan.run_params} & outputs
     if shadowed:
@@ -138,10 +159,19 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         for step in notebook.steps:
             key = plan.step_keys[(step.module, step.name)]
             call = _call(step, shadowed, callable_as[(step.module, step.name)])
+            if step.seeds:
+                body.append(
+                    "    # The notebook seeds the global random generator here, in the step's cell."
+                )
+                body += [f"    {seed}" for seed in step.seeds]
             if step.returns:
                 body.append(f"    {', '.join(step.returns)} = {call}")
             else:
                 body.append(f"    {call}")
+            figure = drawn.get((step.module, step.name))
+            if figure is not None:
+                inputs = "".join(f", {name}={name}" for name in step.figure_inputs or ())
+                body.append(f'    tracking.log_figures(PACKAGE, "{figure}"{inputs})')
             values = ", ".join(f'"{n}": {n}' for n in step.returns)
             body.append(f'    yield ("{key}", {{{values}}})')
     if not body:
@@ -180,6 +210,13 @@ def run_docstring(plan: PackagePlan) -> str:
         "Run the whole pipeline and return every step's outputs by name.\n\n"
         "Logs an MLflow run (parameters, step durations, metrics) unless `track` is False."
     )
+    seeded = [s.name for n in plan.notebooks for s in n.steps if s.seeds]
+    if seeded:
+        text += (
+            "\n\nSeeds the global random generators as the notebook did, right before "
+            + ", ".join(f"`{name}`" for name in seeded)
+            + ": the steps themselves never seed."
+        )
     if plan.run_params:
         text += "\n\nArgs:\n" + "\n".join(f"    {p.name}: {p.origin}." for p in plan.run_params)
     return text

@@ -274,6 +274,7 @@ def pipeline_run(
     recorder = Recorder(run_log.add_metrics)
     started = time.perf_counter()
     status = "FINISHED"
+    _draw_figures_into(run_log)
     try:
         yield recorder
     except BaseException as error:
@@ -285,6 +286,7 @@ def pipeline_run(
             run_log.add_tags({FAILED_STEP_TAG: recorder.failed_step})
         raise
     finally:
+        _draw_figures_into(None)
         run_log.add_metrics({PIPELINE_SECONDS: time.perf_counter() - started})
         _finish(mlflow, run_log, status)
         _last_run = RunLocation(
@@ -322,6 +324,9 @@ class _RunLog:
 
     def add_tags(self, tags: dict[str, str]) -> None:
         self._tags.update(tags)
+
+    def log_figure(self, figure: Any, path: str) -> None:
+        self._client.log_figure(self.run_id, figure, path)
 
     def flush(self) -> None:
         params = [self._entities.Param(name, value) for name, value in self._params.items()]
@@ -599,3 +604,58 @@ def _has_distribution(name: str) -> bool:
     except importlib.metadata.PackageNotFoundError:
         return False
     return True
+
+
+# ---------------------------------------------------------------------- figures
+# The plots of the notebook's steps live in `<package>.figures`, one function per step that
+# draws. A tracked run draws them after the step and logs each figure as an artifact; an
+# untracked run, and `import <package>`, never import that module or matplotlib.
+
+_figure_run: _RunLog | None = None
+
+
+def _draw_figures_into(run_log: _RunLog | None) -> None:
+    global _figure_run
+    _figure_run = run_log
+
+
+def log_figures(package: str, function: str, **inputs: Any) -> list[str]:
+    """Draw ``<package>.figures.<function>(**inputs)`` and log its figures; their paths.
+
+    Only while a tracked run is on (otherwise nothing happens and nothing is imported).
+    Figures are drawn with the Agg backend unless pyplot was already in use, saved under
+    ``figures/<function>.png`` (``_2``, ``_3``… when it draws several) and closed. A figure
+    that fails to draw is reported as a warning: the run goes on.
+    """
+    run_log = _figure_run
+    if run_log is None:
+        return []
+    import importlib
+    import sys
+
+    if "matplotlib.pyplot" not in sys.modules:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    logged: list[str] = []
+    try:
+        draw = getattr(importlib.import_module(f"{package}.figures"), function)
+        draw(**inputs)
+        new = [number for number in plt.get_fignums() if number not in before]
+        for index, number in enumerate(new, start=1):
+            suffix = "" if index == 1 else f"_{index}"
+            path = f"figures/{function}{suffix}.png"
+            run_log.log_figure(plt.figure(number), path)
+            logged.append(path)
+    except Exception as error:  # a figure is no result of the pipeline
+        logging.getLogger(__name__).warning(
+            "figures of step %s not logged: %s", function, error, exc_info=True
+        )
+    finally:
+        for number in plt.get_fignums():
+            if number not in before:
+                plt.close(number)
+    return logged

@@ -29,6 +29,7 @@ Diagnostic codes:
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 import keyword
@@ -37,6 +38,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
 from nb2pkg.analysis.packagable import packaging_problems
@@ -58,6 +60,7 @@ from nb2pkg.model import (
     TaggedCell,
     TestPlan,
 )
+from nb2pkg.plan.markdown_summary import markdown_summary
 from nb2pkg.plan.parameter_comments import trailing_comments
 from nb2pkg.step_names import short_file_name
 
@@ -133,7 +136,7 @@ def module_name_for(notebook: Notebook) -> str:
     if name[0].isdigit():
         name = f"nb_{name}"
     name = short_file_name(name)
-    if keyword.iskeyword(name) or name in {"pipeline", "tracking", "tests", "conftest"}:
+    if keyword.iskeyword(name) or name in {"pipeline", "tracking", "figures", "tests", "conftest"}:
         name = f"{name}_steps"
     return name
 
@@ -459,7 +462,11 @@ class _Planner:
                 analysis.first_line_of.get(name),
             )
         kept = parsed.statement_count
-        dropped = len(analysis.import_statements) + len(analysis.display_statements)
+        dropped = (
+            len(analysis.import_statements)
+            + len(analysis.display_statements)
+            + sum(1 for _, kind in analysis.library_statements if kind != "print")
+        )
         refused = any(p.severity is Severity.ERROR for p in parsed.problems)
         if kept - dropped <= 0 and not refused:  # an unsupported cell magic says it already
             self._report(
@@ -502,7 +509,52 @@ class _Planner:
             mutates=mutates,
             metrics=item.metrics,
             docstring=self._docstring(item, required + optional, returns, mutates),
+            **self._figures(parsed, params, returns),
+            seeds=analysis.seed_calls,
+            seed_imports=tuple(
+                self.imported_anywhere[name]
+                for name in sorted(analysis.seed_uses)
+                if name in self.imported_anywhere
+            ),
         )
+
+    def _figures(
+        self, parsed: ParsedCell, params: list[ParamPlan], returns: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """What the cell's plots read, when all of it is at hand after the step runs: its
+        inputs and outputs, run() parameters, earlier steps' outputs, imports."""
+        plots = [i for i, kind in parsed.analysis.library_statements if kind == "plot"]
+        if parsed.module is None or not plots:
+            return {}
+        trees = [
+            ast.parse(parsed.module.code_for_node(parsed.module.body[i]).strip()) for i in plots
+        ]
+        if all(_only_shows(tree) for tree in trees):
+            return {}  # `plt.show()` alone draws nothing
+        loaded: list[str] = []
+        bound: set[str] = set()
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name):
+                    if isinstance(node.ctx, ast.Store):
+                        bound.add(node.id)
+                    elif node.id not in loaded:
+                        loaded.append(node.id)
+                elif isinstance(node, ast.arg):
+                    bound.add(node.arg)
+        imports = [self.imported_anywhere[n] for n in loaded if n in self.imported_anywhere]
+        inputs = [
+            n
+            for n in loaded
+            if n not in bound
+            and n not in self.imported_anywhere
+            and not hasattr(builtins, n)
+            and n not in IPYTHON_BUILTINS
+        ]
+        available = {p.name for p in params} | set(returns) | set(self.params) | self.returned
+        if not set(inputs) <= available:
+            return {}
+        return {"figure_inputs": tuple(inputs), "figure_imports": tuple(imports)}
 
     def _returns(
         self, item: TaggedCell, analysis: CellAnalysis, mutates: tuple[str, ...]
@@ -777,7 +829,7 @@ class _Planner:
                 and previous is not None
                 and previous.cell_type == "markdown"
             ):
-                texts[cell.cell_id] = _markdown_summary(previous.source)
+                texts[cell.cell_id] = markdown_summary(previous.source)
             previous = cell
         return texts
 
@@ -800,10 +852,16 @@ class _Planner:
             own = {b.bound: b for b in plan.parsed.analysis.imports}
             bucket = wanted.setdefault(target, {})
             imported = plan.parsed.analysis.uses & (own.keys() | self.import_latest.keys())
+            if plan.step is None:  # a step's seeds run in run(), others' where they are
+                imported |= plan.parsed.analysis.seed_uses & self.imported_anywhere.keys()
             for name in sorted(imported):
                 if plan.step is not None and name in self.mlflow_names:
                     continue  # the step's MLflow calls are left out of the function
-                binding = own.get(name) or self.import_latest.get(name)
+                binding = (
+                    own.get(name)
+                    or self.import_latest.get(name)
+                    or self.imported_anywhere.get(name)
+                )
                 if binding is not None and name not in bucket:
                     bucket[name] = binding
         return {module: tuple(bucket.values()) for module, bucket in wanted.items()}
@@ -855,6 +913,17 @@ class _Planner:
         )
 
 
+def _only_shows(tree: ast.Module) -> bool:
+    """``plt.show()`` / ``fig.show()`` / ``plt.draw()``: shows what other statements drew."""
+    return all(
+        isinstance(s, ast.Expr)
+        and isinstance(s.value, ast.Call)
+        and isinstance(s.value.func, ast.Attribute)
+        and s.value.func.attr in ("show", "draw")
+        for s in tree.body
+    )
+
+
 def _all_uses(cells: tuple[CellPlan, ...]) -> set[str]:
     return {n for c in cells if c.tagged.role in _PACKAGED for n in c.parsed.analysis.uses}
 
@@ -903,9 +972,3 @@ def _describe_param(param: ParamPlan) -> str:
     if param.source is ParamSource.DATA_FILE:
         return f"path of a data file (default {param.default})."
     return "input the notebook computed outside the package."
-
-
-def _markdown_summary(source: str) -> str:
-    lines = [line.rstrip() for line in source.strip().splitlines()]
-    text = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in lines)
-    return text.strip()  # escaped where it becomes a docstring (nb2pkg.emit.literals)

@@ -245,6 +245,12 @@ def _importing_cell(plan: NotebookPlan, root: str) -> Location:
     return Location(plan.notebook.display_path)
 
 
+PLOTTING_MODULES = frozenset(
+    {"matplotlib", "seaborn", "plotly", "bokeh", "altair", "mglearn", "missingno", "pylab"}
+)
+"""Plotting libraries: a dependency only when packaged code imports them itself."""
+
+
 def _requirements(
     plans: tuple[NotebookPlan, ...],
     package: str,
@@ -278,6 +284,11 @@ def _requirements(
                     roots.setdefault(top_level(binding), plan.notebook.display_path)
         for binding in plan.star_imports:
             roots.setdefault(top_level(binding), plan.notebook.display_path)
+        for step in plan.steps:
+            if step.figure_inputs is not None:  # figures.py draws them with matplotlib
+                roots.setdefault("matplotlib", plan.notebook.display_path)
+                for binding in step.figure_imports:
+                    roots.setdefault(top_level(binding), plan.notebook.display_path)
         for cell in plan.cells:
             if cell.tagged.role in (Role.SKIP, Role.TEST):
                 continue
@@ -293,6 +304,8 @@ def _requirements(
     )
     for root, where in elsewhere.items():
         distribution = distribution_of(root)
+        if root in PLOTTING_MODULES:
+            continue  # plots leave the steps (nb2pkg.analysis.library_code): nothing draws
         if distribution is not None and distribution in declared:
             roots.setdefault(root, where)
     from_imports: list[str] = []

@@ -155,3 +155,22 @@ def test_the_comment_of_a_dropped_last_display_stays_above_the_return(tmp_path: 
     module = (tmp_path / "out" / "src" / "shown" / "shown.py").read_text(encoding="utf-8")
     assert "    # show the first rows\n    return rows\n" in module
     assert "pass" not in module
+
+
+def test_plotting_a_step_no_longer_does_is_no_dependency(tmp_path: Path) -> None:
+    # pandas declares matplotlib as an optional extra (for df.plot()); plots leave the step,
+    # and a bare plt.show() draws nothing, so no figures.py draws with matplotlib either.
+    notebook = write_notebook(
+        tmp_path / "plots.ipynb",
+        [
+            ("import pandas as pd\nimport matplotlib.pyplot as plt", []),
+            ("df = pd.DataFrame({'a': [1, 2]})\nplt.show()", ["function:load"]),
+            ("df.plot()", []),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    names = _requirement_names(tmp_path / "out")
+    assert "pandas" in names
+    assert "matplotlib" not in names
+    assert not (tmp_path / "out" / "src" / "plots" / "figures.py").exists()

@@ -214,9 +214,7 @@ def test_propose_marking_then_accept_cell_by_cell_or_at_once_and_undo(page: Any,
     assert tags_in_browser(page, "load") == []
 
     # Accept one cell: only that cell is tagged.
-    proposed.filter(has_text="function:load_numbers").get_by_role(
-        "button", name="Accept"
-    ).click()
+    proposed.filter(has_text="function:load_numbers").get_by_role("button", name="Accept").click()
     assert tags_in_browser(page, "load") == ["function:load_numbers"]
     expect(proposed).to_have_count(count - 1)
     expect(settled_badge(page, load_index)).to_have_attribute(

@@ -274,7 +274,10 @@ def test_display_only_statements_are_found_by_index() -> None:
         "print(train(df))\n"  # 13
     )
 
-    assert facts(source).display_statements == (1, 2, 3, 4, 5, 6, 8, 9, 10, 11)
+    analysis = facts(source)
+    assert analysis.display_statements == (1, 2, 3, 5, 6, 9, 10)
+    # Prints and plots leave steps too, as statements of their own kind (library_code).
+    assert analysis.library_statements == ((4, "print"), (7, "plot"), (8, "print"), (11, "print"))
 
 
 # ------------------------------------------------------------------ parameters cells

@@ -415,7 +415,7 @@ def test_docstring_from_the_markdown_above_with_args_and_returns() -> None:
     )
 
     assert step(result, "load").docstring == (
-        "Load the data\nReads the rows.\n\n"
+        "Load the data.\n\nReads the rows.\n\n"
         "Args:\n    n: pipeline parameter (default 3).\n\n"
         "Returns:\n    rows"
     )

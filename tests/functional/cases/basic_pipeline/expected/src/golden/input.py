@@ -14,7 +14,8 @@ __all__ = [
 
 # nb2pkg: input.ipynb [id c03]
 def load_scores():
-    """Load
+    """Load.
+
     Read the raw scores.
 
     Returns:

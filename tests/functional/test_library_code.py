@@ -1,0 +1,202 @@
+"""What goes inside generated step functions: library code a reviewer would accept.
+
+A notebook of the usual kind (display options, a seed, plots, prints, values computed only to
+be shown, markdown with HTML above the cells) is built, and the generated package is read and
+run: steps compute and return, nothing else; the seed runs in ``run()``; the numbers are the
+notebook's.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nb2pkg.api import build
+from tests.helpers import (
+    code_cell,
+    markdown_cell,
+    notebook_state,
+    run_generated,
+    run_outputs,
+    write_notebook,
+)
+
+IMPORTS = (
+    "import warnings\nimport numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
+)
+SETUP = (
+    "pd.set_option('display.max_columns', 60)\n"
+    "np.set_printoptions(precision=3)\n"
+    "plt.rcParams['figure.figsize'] = (15, 5)\n"
+    "plt.style.use('ggplot')\n"
+    "warnings.filterwarnings('ignore')\n"
+    "np.random.seed(42)\n"
+    "values = np.random.rand(20)\n"
+)
+SUMMARY = (
+    "total = values.sum()\n"
+    "print('total', total)\n"
+    "shown = values.mean()\n"
+    "print(shown)\n"
+    "fig, ax = plt.subplots()\n"
+    "ax.plot(values)\n"
+    "ax.set_title('values')\n"
+    "plt.show()\n"
+    "values.round(2)\n"
+    "doubled = values * 2\n"
+)
+MARKDOWN = (
+    "## Summing up\n"
+    "<p>We add the <b>values</b> with the loss $\\alpha x$, see "
+    "[the docs](https://example.org/docs). <img src='figure.png'/> Then we plot them. "
+    "A third sentence nobody needs in a docstring.</p>\n\n"
+    "![a picture](picture.png)\n"
+)
+
+
+def _notebook(folder: Path, *, keep: bool = False) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_notebook(
+        folder / "analysis.ipynb",
+        [
+            code_cell(IMPORTS),
+            code_cell(SETUP, ["function:make_values"]),
+            markdown_cell(MARKDOWN),
+            code_cell(SUMMARY, ["function:summarise", *(["keep"] if keep else [])]),
+            # Unmarked: the notebook ends with this value of `shown`, not the step's.
+            code_cell("shown = 'see the printout above'"),
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("library_code")
+    notebook = _notebook(folder / "nb")
+    out = folder / "out"
+    result = build([notebook], out, name="libcode", root=folder)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    return out
+
+
+def _module(out: Path) -> str:
+    return (out / "src" / "libcode" / "analysis.py").read_text(encoding="utf-8")
+
+
+def _functions(out: Path) -> dict[str, ast.FunctionDef]:
+    tree = ast.parse(_module(out))
+    return {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def _calls(function: ast.FunctionDef) -> set[str]:
+    return {ast.unparse(n.func) for n in ast.walk(function) if isinstance(n, ast.Call)}
+
+
+def test_steps_hold_no_settings_seeds_plots_or_prints(built: Path) -> None:
+    functions = _functions(built)
+    calls = _calls(functions["make_values"]) | _calls(functions["summarise"])
+
+    assert calls == {"np.random.rand", "values.sum"}
+    module = _module(built)
+    for gone in ("set_option", "rcParams", "style.use", "filterwarnings", "seed", "plt"):
+        assert gone not in module, gone
+
+
+def test_values_only_shown_are_not_bound_and_used_ones_are_returned(built: Path) -> None:
+    summarise = ast.unparse(_functions(built)["summarise"])
+
+    assert "shown" not in summarise  # printed only: nothing left reads it
+    assert "return (total, doubled)" in summarise
+
+
+def test_the_seed_runs_in_run_before_the_step_that_set_it(built: Path) -> None:
+    pipeline = (built / "src" / "libcode" / "pipeline.py").read_text(encoding="utf-8")
+    steps = pipeline[pipeline.index("def steps(") :]
+
+    assert steps.index("np.random.seed(42)") < steps.index("make_values()")
+    assert "import numpy as np" in pipeline
+    assert "right before `make_values`" in pipeline  # run()'s docstring says so
+
+
+def test_the_package_computes_the_notebooks_numbers(built: Path, tmp_path: Path) -> None:
+    expected = notebook_state([IMPORTS, SETUP, SUMMARY.replace("plt.show()", "")], tmp_path)
+    outputs = run_outputs(built, "libcode")
+
+    assert np.array_equal(outputs["values"], expected["values"])
+    assert outputs["total"] == expected["total"]
+    assert np.array_equal(outputs["doubled"], expected["doubled"])
+
+
+def test_importing_and_running_the_package_loads_no_plotting_library(built: Path) -> None:
+    loaded = run_generated(
+        built,
+        "import sys, libcode\nlibcode.run(track=False)\nprint('matplotlib' in sys.modules)",
+    )
+
+    assert loaded == "False"
+
+
+def test_matplotlib_is_a_dependency_because_the_figures_module_draws(built: Path) -> None:
+    pyproject = (built / "pyproject.toml").read_text(encoding="utf-8")
+    figures = (built / "src" / "libcode" / "figures.py").read_text(encoding="utf-8")
+
+    assert "import matplotlib.pyplot as plt" in figures
+    assert '"matplotlib>=' in pyproject
+    assert "numpy" in pyproject
+
+
+def test_the_docstring_is_a_plain_text_summary_of_the_markdown(built: Path) -> None:
+    docstring = ast.get_docstring(_functions(built)["summarise"]) or ""
+    summary = docstring.split("\n\nArgs:")[0]
+
+    # The heading and the first sentence: no HTML, image or link target; the link's text.
+    assert summary == "Summing up.\n\nWe add the values with the loss $\\alpha x$, see the docs."
+    # One backslash in the source, as in the markdown: a raw docstring, not `\\alpha`.
+    assert 'r"""Summing up.\n' in _module(built)
+    assert "\\\\alpha" not in _module(built)
+
+
+def test_a_cell_tagged_keep_keeps_its_prints(tmp_path: Path) -> None:
+    notebook = _notebook(tmp_path / "nb", keep=True)
+    result = build([notebook], tmp_path / "out", name="libcode", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+
+    calls = _calls(_functions(tmp_path / "out")["summarise"])
+
+    assert "print" in calls
+    assert not any(c.startswith(("plt.", "ax.")) for c in calls)
+
+
+def test_a_tracked_run_logs_each_steps_figures_as_artifacts(built: Path, tmp_path: Path) -> None:
+    script = (
+        "import sys, mlflow, libcode\n"
+        "from libcode import tracking\n"
+        "libcode.run()\n"
+        "run = tracking.describe_last_run() and tracking._last_run\n"
+        "client = mlflow.MlflowClient()\n"
+        "paths = [a.path for a in client.list_artifacts(run.run_id, 'figures')]\n"
+        "print(paths, 'matplotlib.pyplot' in sys.modules, len(__import__('matplotlib.pyplot')"
+        ".pyplot.get_fignums()), __import__('matplotlib').get_backend().lower())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "MPLBACKEND"},
+            "PYTHONPATH": str(built / "src"),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    # The step's figure, drawn with Agg and closed after logging.
+    assert done.stdout.strip().splitlines()[-1] == "['figures/summarise.png'] True 0 agg"

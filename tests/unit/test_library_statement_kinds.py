@@ -1,0 +1,131 @@
+"""Which statements leave a step, docstring summaries, and unused values."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+import pytest
+
+from nb2pkg.analysis.library_code import classify
+from nb2pkg.emit.functions import without_unused_values
+from nb2pkg.plan.markdown_summary import markdown_summary
+
+
+def kinds(source: str) -> list[str | None]:
+    return list(classify(ast.parse(source).body))
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("pd.set_option('display.max_rows', 10)", "setting"),
+        ("pd.options.display.float_format = '{:.2f}'.format", "setting"),
+        ("plt.rcParams['figure.figsize'] = (8, 6)", "setting"),
+        ("plt.style.use('ggplot')", "setting"),
+        ("sns.set()", "setting"),
+        ("np.set_printoptions(precision=3)", "setting"),
+        ("warnings.filterwarnings('ignore')", "setting"),
+        ("np.random.seed(0)", "seed"),
+        ("random.seed(42)", "seed"),
+        ("plt.plot(x, np.sin(x))", "plot"),
+        ("df['a'].plot(kind='hist')", "plot"),
+        ("df.plot.bar()", "plot"),
+        ("sns.histplot(df, x='a')", "plot"),
+        ("print('accuracy', model.score(X, y))", "print"),
+        # Work, never moved: a computing option, a seed from a value, a print that fits.
+        ("pd.set_option('compute.use_numexpr', False)", None),
+        ("np.random.seed(SEED)", None),
+        ("print(model.fit(X, y))", None),
+        ("print(train(df))", None),
+        ("print(accuracy_score(y, y_pred))", "print"),
+        ("df.to_csv('out.csv')", None),
+    ],
+)
+def test_kind_of_one_statement(source: str, kind: str | None) -> None:
+    assert kinds(source) == [kind]
+
+
+def test_a_figure_the_cell_makes_is_drawn_on_by_its_methods() -> None:
+    source = "fig, ax = plt.subplots()\nax.set_title('t')\nfor a in fig.axes:\n    a.grid(True)\n"
+
+    assert kinds(source) == ["plot", "plot", "plot"]
+
+
+def test_a_plot_whose_value_later_work_reads_stays_work() -> None:
+    source = "ax = df.plot()\nlines = len(ax.get_lines())\n"
+
+    assert kinds(source) == [None, None]
+
+
+def test_plots_of_a_cell_that_saves_its_figure_stay() -> None:
+    source = "plt.plot(x)\nplt.savefig('figure.png')\n"
+
+    assert kinds(source) == [None, None]
+
+
+def test_markdown_becomes_a_short_plain_text_summary() -> None:
+    markdown = (
+        "## 2. Load the <em>raw</em> data\n"
+        "We read the [CSV file](data/raw.csv) with **pandas**.\n"
+        "<img src='diagram.png'>\n\n"
+        "| a | b |\n|---|---|\n\n"
+        "Then we clean it. And a third sentence is too many.\n"
+    )
+
+    assert markdown_summary(markdown) == (
+        "2. Load the raw data.\n\nWe read the CSV file with pandas."
+    )
+
+
+def test_markdown_of_only_an_image_gives_no_summary() -> None:
+    assert markdown_summary("![chart](chart.png)") == ""
+
+
+def test_unused_values_go_and_work_stays_as_a_statement() -> None:
+    source = (
+        "def step(model, X, y):\n"
+        "    predictions = model.predict(X)\n"
+        "    fitted = model.fit(X, y)\n"
+        "    with open('f') as handle:\n"
+        "        pass\n"
+        "    return model\n"
+    )
+
+    cleaned = without_unused_values(cst.parse_module(source)).code
+
+    assert cleaned == (
+        "def step(model, X, y):\n"
+        "    model.fit(X, y)\n"
+        "    with open('f'):\n"
+        "        pass\n"
+        "    return model\n"
+    )
+
+
+def test_a_loop_that_changes_values_is_work_and_one_over_axes_draws() -> None:
+    changing = "for r in rows:\n    r['y'] = r['x'] + 1\n"
+    drawing = "fig, axes = plt.subplots(2)\nfor ax in axes.flat:\n    ax.set_title('t')\n"
+
+    assert kinds(changing) == [None]
+    assert kinds(drawing) == ["plot", "plot"]
+
+
+def test_a_print_that_consumes_an_iterator_is_work() -> None:
+    assert kinds("print(*rows)\nprint(list(rows))\nprint(next(rows))\n") == [None, None, None]
+
+
+def test_a_loop_over_axes_and_images_draws() -> None:
+    source = (
+        "fig, axes = plt.subplots(1, 5)\n"
+        "for ax, x in zip(axes, images[:5]):\n"
+        "    img = x.reshape(8, 8)\n"
+        "    ax.imshow(img)\n"
+    )
+
+    assert kinds(source) == ["plot", "plot"]
+
+
+def test_a_plot_or_print_that_draws_random_numbers_is_work() -> None:
+    # Leaving the draw out would change every number drawn after it.
+    assert kinds("plt.hist(np.random.normal(size=50))\nprint(np.random.rand())\n") == [None, None]
