@@ -1,7 +1,8 @@
 """The tag grammar: a cell's ``metadata.tags`` (and nbdev directives) → its role.
 
 Our vocabulary (DESIGN.md "Marking cells"): ``function:NAME``, ``test``, ``test:NAME``,
-``parameters``, ``metrics``, ``export``, ``skip``, ``module:NAME``. Read too, so users can
+``parameters``, ``metrics``, ``export``, ``skip``, ``module:NAME``, ``model``,
+``model:NAME``, ``predict``. Read too, so users can
 migrate: nbdev's ``#| export``/``#| hide`` directives, Kale's ``step:NAME``/``block:NAME``,
 ``imports``, ``functions``, ``pipeline-parameters``, ``pipeline-metrics``, ``skip``, ``prev:NAME``;
 and the test tools' tags, which are respected and never reported.
@@ -15,6 +16,7 @@ Diagnostic codes:
   NB106 conflicting roles on one cell
   NB107 ``metrics`` without ``function:NAME``
   NB108 a ``module:NAME`` that is a file the generated package writes itself (``pipeline``...)
+  NB109 ``model`` or ``predict`` on a cell that is no function
 
 Names are normalised as Python normalises identifiers (NFKC): ``function:`` and a fullwidth ``run`` is ``run``.
 """
@@ -45,7 +47,17 @@ RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline"})
 """Names the generated package defines itself: a function with one of them would clash."""
 
 GENERATED_MODULES = frozenset(
-    {"pipeline", "tracking", "__init__", "__main__", "_build", "tests", "conftest"}
+    {
+        "pipeline",
+        "tracking",
+        "__init__",
+        "__main__",
+        "_build",
+        "_model",
+        "_pyfunc",
+        "tests",
+        "conftest",
+    }
 )
 """Module names of files the generated package (or its tests) holds besides the notebooks'."""
 
@@ -69,7 +81,17 @@ FOREIGN_TAGS = frozenset(
     }
 )
 
-_OUR_PREFIXES = ("function", "test", "parameters", "metrics", "export", "skip", "module")
+_OUR_PREFIXES = (
+    "function",
+    "test",
+    "parameters",
+    "metrics",
+    "export",
+    "skip",
+    "module",
+    "model",
+    "predict",
+)
 _NBDEV_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*([\w-]+)")
 
 
@@ -118,7 +140,13 @@ def _joined(first: TaggedCell, then: TaggedCell) -> TaggedCell:
         source=source + then.cell.source,
         parts=(*parts, CellPart(start, then.cell.number, then.cell.cell_id)),
     )
-    return replace(first, cell=cell, metrics=first.metrics or then.metrics)
+    return replace(
+        first,
+        cell=cell,
+        metrics=first.metrics or then.metrics,
+        model=first.model if first.model is not None else then.model,
+        predict=first.predict or then.predict,
+    )
 
 
 def default_test_name(cell: Cell) -> str:
@@ -146,6 +174,8 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
     roles: list[tuple[Role, str | None, str]] = []
     metrics = False
     module: str | None = None
+    model: str | None = None
+    predict = False
 
     def report(code: str, message: str, hint: str, severity: Severity = Severity.ERROR) -> None:
         problems.append(
@@ -167,6 +197,11 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
             roles.append((Role.PARAMETERS, None, tag))
         elif prefix in ("metrics", "pipeline-metrics"):
             metrics = True
+        elif prefix == "model":
+            if not value or _valid_name(value, "model", report, allow_builtin=True):
+                model = value
+        elif prefix == "predict":
+            predict = True
         elif prefix in ("export", "exporti", "exports", "imports", "functions"):
             roles.append((Role.EXPORT, None, tag))
         elif prefix in ("skip", "hide"):
@@ -184,6 +219,9 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
         else:
             _maybe_typo(tag, report)
 
+    if predict and not any(role is Role.FUNCTION for role, _, _ in roles):
+        # A `predict` cell is a function of its own, named after what it does.
+        roles.append((Role.FUNCTION, "predict", "predict"))
     skip = any(role is Role.SKIP for role, _, _ in roles)
     distinct = {role for role, _, _ in roles if role is not Role.SKIP}
     if skip:
@@ -204,13 +242,20 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
                 "add a tag function:NAME to the cell as well",
                 Severity.WARNING,
             )
+        if model is not None:
+            report(
+                "NB109",
+                "`model` marks the value a function step fits, but this cell is no function",
+                "add a tag function:NAME to the cell as well",
+                Severity.WARNING,
+            )
         return TaggedCell(cell, Role.EXPLORATION, module=module), problems
     role, name, _ = roles[0]
     if role is Role.FUNCTION:
         if not name:
             report("NB101", "the tag `function:` has no name", "write it as function:NAME")
             return TaggedCell(cell, Role.EXPLORATION), problems
-        if not _valid_name(name, "function", report):
+        if not (predict and name == "predict") and not _valid_name(name, "function", report):
             return TaggedCell(cell, Role.EXPLORATION), problems
     if role is Role.TEST:
         if name is None:
@@ -227,7 +272,15 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
             Severity.WARNING,
         )
         metrics = False
-    return TaggedCell(cell, role, name, metrics, module), problems
+    if (model is not None or predict) and role is not Role.FUNCTION:
+        report(
+            "NB109",
+            f"`{'predict' if predict else 'model'}` goes with a function cell",
+            "add a tag function:NAME to the cell as well",
+            Severity.WARNING,
+        )
+        model, predict = None, False
+    return TaggedCell(cell, role, name, metrics, module, model, predict), problems
 
 
 def _valid_name(name: str, what: str, report: _Reporter, *, allow_builtin: bool = False) -> bool:
@@ -312,7 +365,7 @@ def _maybe_typo(tag: str, report: _Reporter) -> None:
             "NB105",
             f"unknown tag {tag!r}",
             f"did you mean {fixed!r}? nb2pkg's tags are: function:NAME, test, test:NAME, "
-            "parameters, metrics, export, skip, module:NAME",
+            "parameters, metrics, export, skip, module:NAME, model, model:NAME, predict",
             Severity.WARNING,
         )
 
