@@ -119,3 +119,33 @@ def render_model_functions(
         *body,
     ]
     return lines
+
+
+def render_model_readme(package: str, model: ModelPlan | None) -> list[str]:
+    """The generated README's section on the model."""
+    if model is None:
+        return []
+    takes = (
+        "raw rows (the `predict` step's input)" if model.predict else "the model's feature columns"
+    )
+    return [
+        "## The model",
+        "",
+        f"Each tracked run logs the model (`{model.value}`, from step `{model.step}`) to MLflow",
+        "with a signature and an input example, and registers it as model "
+        f"`{package}` (tags: package",
+        "version, notebook sha256, git commit). It takes " + takes + ".",
+        "",
+        "```bash",
+        f"python -m {package} promote 3 --alias champion   # point an alias at a version",
+        f"python -m {package} compare 2 champion labelled.csv   # metrics side by side",
+        "```",
+        "",
+        "```python",
+        f"from {package} import load_model, predict",
+        "",
+        "predictions = predict(rows)                  # @champion, else the latest version",
+        'model = load_model(alias="champion")         # or version="3", run_id="..."',
+        "```",
+        "",
+    ]

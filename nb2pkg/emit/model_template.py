@@ -127,8 +127,7 @@ def log_model(values: Mapping[str, Any]) -> str | None:
                 **_sklearn_format(model),
             )
     else:
-        from ._pyfunc import PipelineModel
-
+        PipelineModel = importlib.import_module(f"{_package()}._pyfunc").PipelineModel
         flavor = "pyfunc"
         python_model = PipelineModel(model, kept)
         output = python_model.predict(None, example) if example is not None else None
@@ -154,9 +153,7 @@ def log_model(values: Mapping[str, Any]) -> str | None:
     version_tags.update({name: value for name, value in tags.items() if value})
     try:
         with _quiet():
-            registered = mlflow.register_model(
-                info.model_uri, registered_name(), tags=version_tags
-            )
+            registered = mlflow.register_model(info.model_uri, registered_name(), tags=version_tags)
     except mlflow.exceptions.MlflowException as error:
         # A file store (./mlruns) has no registry: the model stays logged in the run.
         _logger.warning("the model was logged but not registered: %s", error)
@@ -175,10 +172,10 @@ def _sklearn_format(model: Any) -> dict[str, Any]:
     """skops (MLflow's safe format) when installed, trusting the types of the model this run
     fitted; else cloudpickle."""
     try:
-        import skops.io
+        skops_io = importlib.import_module("skops.io")
     except ImportError:
         return {"serialization_format": "cloudpickle"}
-    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    trusted = skops_io.get_untrusted_types(data=skops_io.dumps(model))
     return {"serialization_format": "skops", "skops_trusted_types": trusted}
 
 
@@ -190,11 +187,10 @@ def _task(model: Any, target: Any) -> str:
     if kind == "regressor":
         return "regression"
     if _is_sklearn(model):
-        from sklearn.base import is_classifier, is_regressor
-
-        if is_classifier(model):
+        base = importlib.import_module("sklearn.base")
+        if base.is_classifier(model):
             return "classification"
-        if is_regressor(model):
+        if base.is_regressor(model):
             return "regression"
     if target is None:
         return ""
@@ -368,7 +364,8 @@ def compare(
 
 def _metrics(task: str, truth: Any, predicted: Any) -> dict[str, float]:
     import numpy as np
-    from sklearn import metrics
+
+    metrics = importlib.import_module("sklearn.metrics")
 
     predicted = np.asarray(predicted)
     if predicted.ndim > 1 and predicted.shape[1] == 1:
@@ -461,8 +458,7 @@ def main(argv: list[str]) -> int:
 
 
 def _read_frame(path: str) -> Any:
-    import pandas as pd
-
+    pd = importlib.import_module("pandas")
     if not os.path.isfile(path):
         raise OSError(f"no such file: {path}")
     if path.lower().endswith((".parquet", ".pq")):
@@ -476,5 +472,7 @@ def _table(scores: Mapping[str, Mapping[str, float]], columns: list[str], *, row
     widths = [max(len(r[i]) for r in [heads, *body]) for i in range(len(heads))]
     lines = [f"{registered_name()}: {columns[0]} vs {columns[1]} on {rows} rows"]
     for row in [heads, *body]:
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        lines.append(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return "\n".join(lines)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-import mlflow.pyfunc
+from mlflow.pyfunc.model import PythonModel
 
 __all__ = ["PipelineModel"]
 
 
-class PipelineModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class PipelineModel(PythonModel):
     """The fitted model and, with a ``predict`` step, what that step reads besides it.
 
     ``predict`` runs the ``predict`` step on raw rows (``kept`` holds its other inputs, as
@@ -24,7 +24,9 @@ class PipelineModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
         self.model = model
         self.kept = kept
 
-    def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+    # No annotations: MLflow reads the predict method's type hints as the model's input
+    # schema; the signature logged with the model says it instead.
+    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         if self.kept is None:
             return self.model.predict(model_input)
         package = (__package__ or __name__.rpartition(".")[0]).split(".")[0]

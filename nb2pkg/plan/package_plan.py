@@ -330,9 +330,7 @@ def _requirements(
             )
         from_imports.append(requirement)
     pip = [r for plan in plans for r in plan.requirements]
-    merged = merge_requirements(
-        from_imports, pip, tracking_requirements(autolog=autolog or model)
-    )
+    merged = merge_requirements(from_imports, pip, tracking_requirements(autolog=autolog or model))
     return tuple(
         f"{name}{overrides[name]}" if name in overrides else text
         for name, text in requirements_by_name(merged).items()
