@@ -20,12 +20,14 @@ class PipelineModel(PythonModel):
     the training run had them), or the model's own ``predict`` when there is no such step.
     """
 
+    # The signature logged with the model describes its input: MLflow would otherwise read
+    # it from the type hints of `predict` (which therefore has none) and warn.
+    _skip_type_hint_validation = True
+
     def __init__(self, model: Any, kept: dict[str, Any] | None) -> None:
         self.model = model
         self.kept = kept
 
-    # No annotations: MLflow reads the predict method's type hints as the model's input
-    # schema; the signature logged with the model says it instead.
     def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         if self.kept is None:
             return self.model.predict(model_input)

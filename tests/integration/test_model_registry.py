@@ -290,7 +290,7 @@ def test_a_tracked_run_logs_the_fitted_model_with_its_signature_and_registers_it
     assert result.returncode == 0, explain_process(result)
     client = MlflowClient(tracking_server)
     versions = client.search_model_versions("name = 'pricefit'")
-    assert [v.version for v in versions] == ["1"]
+    assert [v.version for v in versions] == ["1"], explain_process(result)
     version = versions[0]
     assert version.tags["nb2pkg.version"] == "0.1.0"
     assert version.tags["nb2pkg.git_commit"] == commit
