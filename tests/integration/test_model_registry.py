@@ -290,7 +290,7 @@ def test_a_tracked_run_logs_the_fitted_model_with_its_signature_and_registers_it
     assert result.returncode == 0, explain_process(result)
     client = MlflowClient(tracking_server)
     versions = client.search_model_versions("name = 'pricefit'")
-    assert [v.version for v in versions] == ["1"], explain_process(result)
+    assert [str(v.version) for v in versions] == ["1"], explain_process(result)
     version = versions[0]
     assert version.tags["nb2pkg.version"] == "0.1.0"
     assert version.tags["nb2pkg.git_commit"] == commit
@@ -340,7 +340,7 @@ def test_the_registered_model_predicts_what_the_pipeline_model_predicts(
     assert by_latest == pytest.approx(expected, rel=1e-12)
     assert by_version == pytest.approx(expected, rel=1e-12)
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    assert [v.version for v in client.search_model_versions("name = 'pricefit'")] == ["1"]
+    assert [str(v.version) for v in client.search_model_versions("name = 'pricefit'")] == ["1"]
 
 
 def test_with_a_predict_cell_the_logged_model_takes_raw_rows(
@@ -359,15 +359,13 @@ def test_with_a_predict_cell_the_logged_model_takes_raw_rows(
         "served = pricecall.predict(rows).tolist()\n"
         "by_run = pricecall.load_model(run_id=pricecall.load_model().metadata.run_id)\n"
         "print(json.dumps([expected, served, by_run.predict(rows).tolist(),\n"
-        "                  outputs['prices'].tolist(), 'mlflow' in sys.modules]))\n"
+        "                  outputs['prices'].tolist()]))\n"
     )
 
     result = run_in(venv, ["-c", script], cwd=tmp_path)
 
     assert result.returncode == 0, explain_process(result)
-    expected, served, by_run, notebook_prices, _ = json.loads(
-        result.stdout.strip().splitlines()[-1]
-    )
+    expected, served, by_run, notebook_prices = json.loads(result.stdout.strip().splitlines()[-1])
     assert served == pytest.approx(expected, rel=1e-12)
     assert by_run == pytest.approx(expected, rel=1e-12)
     assert len(notebook_prices) == 20
@@ -434,3 +432,21 @@ def test_promote_moves_the_alias_and_compare_scores_two_versions_side_by_side(
     assert missing.returncode == 1
     assert "registered versions of 'pricefit': 1, 2" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_importing_a_package_with_a_model_or_running_it_untracked_does_not_import_mlflow(
+    venv: FreshVenv, tmp_path: Path, explain_process: Explain
+) -> None:
+    script = (
+        "import json, sys\n"
+        "import pricecall\n"
+        "imported = 'mlflow' in sys.modules\n"
+        "outputs = pricecall.run(track=False)\n"
+        "print(json.dumps([imported, 'mlflow' in sys.modules, type(outputs['model']).__name__]))\n"
+    )
+
+    result = run_in(venv, ["-c", script], cwd=tmp_path)
+
+    assert result.returncode == 0, explain_process(result)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [False, False, "Ridge"]
+    assert list(tmp_path.iterdir()) == []
