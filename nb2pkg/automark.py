@@ -38,25 +38,8 @@ from typing import Any
 from nb2pkg.analysis.display import is_display_expression
 from nb2pkg.analysis.effects import file_writes, global_state_changes
 from nb2pkg.magics import has_ipython_syntax
-from nb2pkg.tags import RESERVED_NAMES
-
-# Tags that already give a cell its role (nb2pkg's own, plus the Kale and nbdev aliases
-# the build reads). A cell with one of them is left as the user marked it.
-_ROLE_TAGS = frozenset(
-    {
-        "test",
-        "parameters",
-        "export",
-        "skip",
-        "imports",
-        "functions",
-        "pipeline-parameters",
-        "exporti",
-        "exports",
-    }
-)
-_ROLE_TAG_PREFIXES = ("function:", "test:", "step:", "block:")
-_NBDEV_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(export|exporti|exports|hide)\b", re.MULTILINE)
+from nb2pkg.model import Role
+from nb2pkg.vocabulary import RESERVED_NAMES, nbdev_tags, role_of_tag, value_of
 
 _PLOT_MODULE_NAMES = frozenset({"plt", "sns", "pyplot", "seaborn", "matplotlib", "px", "mpl"})
 _PLOT_METHODS = frozenset(
@@ -107,9 +90,7 @@ class Proposal:
 
 def has_role(tags: Sequence[str], source: str = "") -> bool:
     """Whether a cell is already marked (by a tag or an nbdev directive)."""
-    if any(t in _ROLE_TAGS or t.startswith(_ROLE_TAG_PREFIXES) for t in tags):
-        return True
-    return bool(_NBDEV_DIRECTIVE.search(source))
+    return any(role_of_tag(t) is not None for t in (*tags, *nbdev_tags(source)))
 
 
 def _source_text(cell: Mapping[str, Any]) -> str:
@@ -418,9 +399,8 @@ def _existing_names(cells: Sequence[Mapping[str, Any]]) -> set[str]:
     taken: set[str] = set()
     for cell in cells:
         for tag in _cell_tags(cell):
-            for prefix in _ROLE_TAG_PREFIXES:
-                if tag.startswith(prefix):
-                    taken.add(tag[len(prefix) :])
+            if role_of_tag(tag) in (Role.FUNCTION, Role.TEST) and value_of(tag):
+                taken.add(value_of(tag))
     return taken
 
 

@@ -12,9 +12,8 @@ Keys (all optional):
     [tool.nb2pkg.dependencies]          # version ranges for the generated pyproject.toml
     pandas = ">=1.5,<3"                 # instead of >=MAJOR.MINOR of what is installed
 
-Diagnostic codes:
-  NB601 pyproject.toml cannot be read or [tool.nb2pkg] has a wrong key, type or version
-  NB602 no notebooks to build
+Diagnostic codes: NB521 (pyproject.toml unreadable, or a wrong key, type or version in
+[tool.nb2pkg]) and NB522 (no notebooks to build); see ``nb2pkg.diagnostic_codes``.
 """
 
 from __future__ import annotations
@@ -116,7 +115,7 @@ def read_settings(
             pyproject,
             [
                 Diagnostic(
-                    "NB601",
+                    "NB521",
                     Severity.ERROR,
                     f"cannot read {pyproject}: {exc}",
                     Location(str(pyproject)),
@@ -132,7 +131,7 @@ def read_settings(
             pyproject,
             [
                 Diagnostic(
-                    "NB601",
+                    "NB521",
                     Severity.ERROR,
                     "[tool.nb2pkg] is not a table",
                     Location(str(pyproject)),
@@ -145,7 +144,7 @@ def read_settings(
         if expected is None:
             problems.append(
                 Diagnostic(
-                    "NB601",
+                    "NB521",
                     Severity.ERROR,
                     f"unknown key `{key}` in [tool.nb2pkg]",
                     Location(str(pyproject)),
@@ -155,7 +154,7 @@ def read_settings(
         elif not isinstance(value, expected):
             problems.append(
                 Diagnostic(
-                    "NB601",
+                    "NB521",
                     Severity.ERROR,
                     f"[tool.nb2pkg] {key} should be a {expected.__name__}, not {type(value).__name__}",
                     Location(str(pyproject)),
@@ -167,7 +166,7 @@ def read_settings(
         elif key == "version" and not _is_version(str(value)):
             problems.append(
                 Diagnostic(
-                    "NB601",
+                    "NB521",
                     Severity.ERROR,
                     f"[tool.nb2pkg] version {value!r} is not a version number",
                     Location(str(pyproject)),
@@ -192,7 +191,7 @@ def _bad_specifiers(table: Mapping[str, Any], pyproject: Path) -> list[Diagnosti
         except InvalidSpecifier:
             problems.append(
                 Diagnostic(
-                    "NB601",
+                    "NB521",
                     Severity.ERROR,
                     f"[tool.nb2pkg.dependencies] {name!r} = {spec!r} is not a distribution "
                     "name with a version range",
@@ -257,7 +256,7 @@ def resolve_config(
     if not paths:
         return None, [
             Diagnostic(
-                "NB602",
+                "NB522",
                 Severity.ERROR,
                 f"no notebooks to {command}",
                 Location("command line"),

@@ -1,32 +1,15 @@
 """The tag grammar: a cell's ``metadata.tags`` (and nbdev directives) → its role.
 
-Our vocabulary (DESIGN.md "Marking cells"): ``function:NAME``, ``test``, ``test:NAME``,
-``parameters``, ``metrics``, ``export``, ``skip``, ``module:NAME``, ``model``,
-``model:NAME``, ``predict``. Read too, so users can
-migrate: nbdev's ``#| export``/``#| hide`` directives, Kale's ``step:NAME``/``block:NAME``,
-``imports``, ``functions``, ``pipeline-parameters``, ``pipeline-metrics``, ``skip``, ``prev:NAME``;
-and the test tools' tags, which are respected and never reported.
-
-Diagnostic codes:
-  NB101 a function/test/module name that is not a Python identifier
-  NB102 a name that is a Python keyword
-  NB103 a function name that shadows a builtin or a name the package reserves
-  NB104 a duplicate function name in one module
-  NB105 an unknown tag that looks like one of ours (probably a typo)
-  NB106 conflicting roles on one cell
-  NB107 ``metrics`` without ``function:NAME``
-  NB108 a ``module:NAME`` that is a file the generated package writes itself (``pipeline``...)
-  NB109 ``model`` or ``predict`` on a cell that is no function
+The vocabulary (our tags, the Kale and nbdev aliases, the test tools' tags we leave alone, the
+name rules and how several roles on one cell combine) is ``nb2pkg.vocabulary``; this module
+applies it to a notebook's cells. Its diagnostics are NB101 to NB109 (``nb2pkg.diagnostic_codes``).
 
 Names are normalised as Python normalises identifiers (NFKC): ``function:`` and a fullwidth ``run`` is ``run``.
 """
 
 from __future__ import annotations
 
-import builtins
 import difflib
-import keyword
-import re
 import unicodedata
 from dataclasses import replace
 from typing import Protocol
@@ -42,57 +25,35 @@ from nb2pkg.model import (
     Severity,
     TaggedCell,
 )
-
-RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline"})
-"""Names the generated package defines itself: a function with one of them would clash."""
-
-GENERATED_MODULES = frozenset(
-    {
-        "pipeline",
-        "tracking",
-        "__init__",
-        "__main__",
-        "_build",
-        "_model",
-        "_pyfunc",
-        "tests",
-        "conftest",
-    }
-)
-"""Module names of files the generated package (or its tests) holds besides the notebooks'."""
-
-# Tags of other tools that we respect: they never change a cell's role and are never reported.
-FOREIGN_TAGS = frozenset(
-    {
-        "nbval-skip",
-        "nbval-check-output",
-        "nbval-ignore-output",
-        "nbval-raises-exception",
-        "skip-execution",
-        "raises-exception",
-        "injected-parameters",
-        "hide-input",
-        "hide-output",
-        "hide-cell",
-        "remove-input",
-        "remove-output",
-        "remove-cell",
-        "thebe-init",
-    }
+from nb2pkg.vocabulary import (
+    FOREIGN_TAGS,
+    GENERATED_MODULES,
+    IGNORED_PREFIXES,
+    METRICS_PREFIXES,
+    MODEL_PREFIX,
+    MODULE_PREFIX,
+    NAMED_ROLES,
+    OUR_TAG_FORMS,
+    OUR_TAGS,
+    PREDICT_FUNCTION,
+    PREDICT_PREFIX,
+    RESERVED_NAMES,
+    identifier_from,
+    name_problem,
+    nbdev_tags,
+    prefix_of,
+    resolved_role,
+    role_of_tag,
 )
 
-_OUR_PREFIXES = (
-    "function",
-    "test",
-    "parameters",
-    "metrics",
-    "export",
-    "skip",
-    "module",
-    "model",
-    "predict",
-)
-_NBDEV_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*([\w-]+)")
+__all__ = [
+    "FOREIGN_TAGS",
+    "GENERATED_MODULES",
+    "RESERVED_NAMES",
+    "default_test_name",
+    "role_of_cell",
+    "tag_cells",
+]
 
 
 def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
@@ -106,6 +67,11 @@ def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
     tagged = _number_unnamed_tests(_merge_consecutive_functions(tagged))
     diagnostics.extend(_duplicate_names(tagged, notebook.display_path))
     return tagged, diagnostics
+
+
+def role_of_cell(cell: Cell) -> Role:
+    """The role the build gives one cell on its own (its tags and nbdev directives)."""
+    return _tag_cell(cell, "")[0].role
 
 
 def _merge_consecutive_functions(tagged: list[TaggedCell]) -> list[TaggedCell]:
@@ -182,31 +148,23 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
             Diagnostic(code, severity, message, Location(shown, cell.number, cell.cell_id), hint)
         )
 
-    for raw_tag in (*cell.tags, *_nbdev_tags(cell.source)):
+    for raw_tag in (*cell.tags, *nbdev_tags(cell.source)):
         tag = raw_tag.strip()
-        prefix, _, value = tag.partition(":")
-        prefix = prefix.strip().lower()
-        value = unicodedata.normalize("NFKC", value.strip())
-        if tag in FOREIGN_TAGS or prefix == "prev":
+        prefix = prefix_of(tag)
+        value = unicodedata.normalize("NFKC", tag.partition(":")[2].strip())
+        role = role_of_tag(tag)
+        if tag in FOREIGN_TAGS or prefix in IGNORED_PREFIXES:
             continue
-        if prefix in ("function", "step", "block"):
-            roles.append((Role.FUNCTION, value, tag))
-        elif prefix == "test":
-            roles.append((Role.TEST, value or None, tag))
-        elif prefix in ("parameters", "pipeline-parameters"):
-            roles.append((Role.PARAMETERS, None, tag))
-        elif prefix in ("metrics", "pipeline-metrics"):
+        if role is not None:
+            roles.append((role, _name_in_tag(role, value), tag))
+        elif prefix in METRICS_PREFIXES:
             metrics = True
-        elif prefix == "model":
+        elif prefix == MODEL_PREFIX:
             if not value or _valid_name(value, "model", report, allow_builtin=True):
                 model = value
-        elif prefix == "predict":
+        elif prefix == PREDICT_PREFIX:
             predict = True
-        elif prefix in ("export", "exporti", "exports", "imports", "functions"):
-            roles.append((Role.EXPORT, None, tag))
-        elif prefix in ("skip", "hide"):
-            roles.append((Role.SKIP, None, tag))
-        elif prefix == "module":
+        elif prefix == MODULE_PREFIX:
             if _valid_name(value, "module", report, allow_builtin=True):
                 if value in GENERATED_MODULES:
                     report(
@@ -221,12 +179,11 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
 
     if predict and not any(role is Role.FUNCTION for role, _, _ in roles):
         # A `predict` cell is a function of its own, named after what it does.
-        roles.append((Role.FUNCTION, "predict", "predict"))
-    skip = any(role is Role.SKIP for role, _, _ in roles)
-    distinct = {role for role, _, _ in roles if role is not Role.SKIP}
-    if skip:
+        roles.append((Role.FUNCTION, PREDICT_FUNCTION, PREDICT_PREFIX))
+    resolved, conflict = resolved_role((role, name) for role, name, _ in roles)
+    if resolved is Role.SKIP:
         return TaggedCell(cell, Role.SKIP), problems
-    if len(distinct) > 1 or sum(1 for r, _, _ in roles if r is Role.FUNCTION) > 1:
+    if conflict:
         listed = ", ".join(sorted(t for _, _, t in roles))
         report(
             "NB106",
@@ -255,7 +212,8 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
         if not name:
             report("NB101", "the tag `function:` has no name", "write it as function:NAME")
             return TaggedCell(cell, Role.EXPLORATION), problems
-        if not (predict and name == "predict") and not _valid_name(name, "function", report):
+        named_by_predict = predict and name == PREDICT_FUNCTION
+        if not named_by_predict and not _valid_name(name, "function", report):
             return TaggedCell(cell, Role.EXPLORATION), problems
     if role is Role.TEST:
         if name is None:
@@ -275,7 +233,7 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
     if (model is not None or predict) and role is not Role.FUNCTION:
         report(
             "NB109",
-            f"`{'predict' if predict else 'model'}` goes with a function cell",
+            f"`{PREDICT_PREFIX if predict else MODEL_PREFIX}` goes with a function cell",
             "add a tag function:NAME to the cell as well",
             Severity.WARNING,
         )
@@ -283,37 +241,24 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
     return TaggedCell(cell, role, name, metrics, module, model, predict), problems
 
 
+def _name_in_tag(role: Role, value: str) -> str | None:
+    """The name a role tag carries: required for a function (may be "" here), else optional."""
+    if role not in NAMED_ROLES:
+        return None
+    return value if NAMED_ROLES[role] else value or None
+
+
 def _valid_name(name: str, what: str, report: _Reporter, *, allow_builtin: bool = False) -> bool:
-    if not name.isidentifier():
-        suggestion = re.sub(r"\W+", "_", name).strip("_").lower() or "step"
-        if suggestion[0].isdigit():
-            suggestion = f"step_{suggestion}"
-        report(
-            "NB101",
-            f"{what} name {name!r} is not a valid Python identifier",
-            f"use letters, digits and underscores, e.g. {suggestion}",
-        )
-        return False
-    if keyword.iskeyword(name):
-        report(
-            "NB102",
-            f"{what} name {name!r} is a Python keyword",
-            f"choose another name, e.g. {name}_step",
-        )
-        return False
-    if not allow_builtin and (hasattr(builtins, name) or name in RESERVED_NAMES):
-        kind = (
-            "a Python builtin"
-            if hasattr(builtins, name)
-            else "a name the generated package reserves"
-        )
-        report(
-            "NB103",
-            f"function name {name!r} shadows {kind}",
-            f"choose another name, e.g. compute_{name}",
-        )
-        return False
-    return True
+    problem = name_problem(name, allow_builtin=allow_builtin)
+    if problem is None:
+        return True
+    code, reason = problem
+    hint = {
+        "NB101": f"use letters, digits and underscores, e.g. {identifier_from(name)}",
+        "NB102": f"choose another name, e.g. {name}_step",
+    }.get(code, f"choose another name, e.g. compute_{name}")
+    report(code, f"{what} name {name!r} {reason}", hint)
+    return False
 
 
 def _duplicate_names(tagged: list[TaggedCell], shown: str) -> list[Diagnostic]:
@@ -339,33 +284,15 @@ def _duplicate_names(tagged: list[TaggedCell], shown: str) -> list[Diagnostic]:
     return problems
 
 
-def _nbdev_tags(source: str) -> list[str]:
-    """nbdev's ``#| export`` / ``#| hide`` directives on the cell's first lines."""
-    found: list[str] = []
-    for line in source.splitlines():
-        if not line.strip():
-            continue
-        match = _NBDEV_DIRECTIVE.match(line)
-        if match is None:
-            break
-        directive = match.group(1).lower()
-        if directive in ("export", "exporti", "exports"):
-            found.append("export")
-        elif directive == "hide":
-            found.append("skip")
-    return found
-
-
 def _maybe_typo(tag: str, report: _Reporter) -> None:
     prefix = tag.partition(":")[0].lower()
-    close = difflib.get_close_matches(prefix, _OUR_PREFIXES, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(prefix, OUR_TAGS, n=1, cutoff=0.75)
     if close and close[0] != prefix:
         fixed = close[0] + tag[len(prefix) :]
         report(
             "NB105",
             f"unknown tag {tag!r}",
-            f"did you mean {fixed!r}? nb2pkg's tags are: function:NAME, test, test:NAME, "
-            "parameters, metrics, export, skip, module:NAME, model, model:NAME, predict",
+            f"did you mean {fixed!r}? nb2pkg's tags are: " + ", ".join(OUR_TAG_FORMS),
             Severity.WARNING,
         )
 

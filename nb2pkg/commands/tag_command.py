@@ -11,6 +11,7 @@ Diagnostic codes:
   NB602 the role given to ``--as`` is not one of nb2pkg's
   NB603 the name in ``--as function:NAME`` (or ``test:``/``module:``) is not usable
   NB604 the notebook file could not be edited (its text is not a notebook, or writing failed)
+  NB605 the cell would not get the role: an nbdev directive in its code (``#| hide``) decides
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import builtins
 import json
 import keyword
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,27 +30,22 @@ from nb2pkg.commands.tag_parser import ROLES, add_parser
 from nb2pkg.model import Cell, Diagnostic, Location, Notebook, Severity
 from nb2pkg.notebook import read_notebook
 from nb2pkg.tagging import NotebookTextError, read_notebook_text, update_cell_tags
-from nb2pkg.tags import RESERVED_NAMES
-
-# Tags that give a cell its role: ``--as`` replaces these, ``--clear`` removes them with
-# ``metrics`` and ``module:``. Tags of other tools (``nbval-skip``…) are never touched.
-_ROLE_PREFIXES = frozenset(
-    {
-        "function",
-        "step",
-        "block",
-        "test",
-        "parameters",
-        "pipeline-parameters",
-        "export",
-        "exporti",
-        "exports",
-        "imports",
-        "functions",
-        "skip",
-    }
+from nb2pkg.tags import role_of_cell
+from nb2pkg.vocabulary import (
+    METRICS_PREFIXES,
+    MODULE_PREFIX,
+    OUR_TAGS,
+    ROLE_OF_PREFIX,
+    is_our_tag,
+    name_problem,
+    nbdev_directives,
+    prefix_of,
+    role_of_tag,
 )
-_MODIFIER_PREFIXES = frozenset({"metrics", "pipeline-metrics", "module"})
+
+# ``--as`` replaces the cell's role tags (ours and the aliases, nbdev's ``hide`` too);
+# ``--clear`` removes them with ``metrics`` and ``module:``. Tags of other tools
+# (``nbval-skip``…) are never touched.
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +84,8 @@ def _run_single(path: Path, selector: str, role: str | None, output_format: str)
         tags = _without_our_tags(cell.tags)
     else:
         new_tags, problem = _with_role(cell, notebook, role)
+        if problem is None:
+            problem = _role_kept_by_directive(notebook, replace(cell, tags=new_tags))
         if problem is not None:
             return _fail([problem], output_format)
         tags = new_tags
@@ -136,13 +134,32 @@ def _cell_not_found(notebook: Notebook, selector: str) -> Diagnostic:
     )
 
 
-def _tag_prefix(tag: str) -> str:
-    return tag.partition(":")[0].strip().lower()
-
-
 def _without_our_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
-    ours = _ROLE_PREFIXES | _MODIFIER_PREFIXES
-    return tuple(t for t in tags if _tag_prefix(t) not in ours)
+    return tuple(t for t in tags if not is_our_tag(t))
+
+
+def _role_kept_by_directive(notebook: Notebook, tagged: Cell) -> Diagnostic | None:
+    """NB605 when the build would not give the cell the role of its new (last) tag.
+
+    Only the tags are edited, so the one thing that can still decide otherwise is an nbdev
+    directive (``#| hide``, ``#| export``) at the top of the cell's code.
+    """
+    new_tag = tagged.tags[-1]
+    wanted = role_of_tag(new_tag)
+    if wanted is None or role_of_cell(tagged) is wanted:
+        return None
+    directive = next(
+        (line for line, tag in nbdev_directives(tagged.source) if role_of_tag(tag) is not wanted),
+        "#| hide",
+    )
+    return Diagnostic(
+        "NB605",
+        Severity.ERROR,
+        f"cell {tagged.number} would not become a {wanted.value} cell: its code starts with "
+        f"`{directive}`, which the build reads as a role too, so {new_tag!r} would not take effect",
+        Location(notebook.display_path, tagged.number, tagged.cell_id),
+        f"remove the line `{directive}` from the cell, then mark it again; the file was left as it was",
+    )
 
 
 def _with_role(
@@ -155,7 +172,7 @@ def _with_role(
     def problem(code: str, message: str, hint: str) -> tuple[tuple[str, ...], Diagnostic]:
         return cell.tags, Diagnostic(code, Severity.ERROR, message, location, hint)
 
-    if prefix not in {"function", "test", "parameters", "export", "skip", "metrics", "module"}:
+    if prefix not in OUR_TAGS:
         return problem(
             "NB602", f"unknown role {role!r}", "Please choose one of: " + ", ".join(ROLES)
         )
@@ -169,23 +186,18 @@ def _with_role(
         if reason:
             return problem("NB603", f"{prefix} name {name!r} {reason}", _name_hint(name))
     new_tag = f"{prefix}:{name}" if name else prefix
-    if prefix in {"metrics", "module"}:
-        kept = tuple(t for t in cell.tags if _tag_prefix(t) not in {prefix, f"pipeline-{prefix}"})
+    if prefix == MODULE_PREFIX:
+        kept = tuple(t for t in cell.tags if prefix_of(t) != MODULE_PREFIX)
+    elif prefix in METRICS_PREFIXES:
+        kept = tuple(t for t in cell.tags if prefix_of(t) not in METRICS_PREFIXES)
     else:
-        kept = tuple(t for t in cell.tags if _tag_prefix(t) not in _ROLE_PREFIXES)
+        kept = tuple(t for t in cell.tags if prefix_of(t) not in ROLE_OF_PREFIX)
     return (*kept, new_tag), None
 
 
 def _name_problem(name: str, *, allow_builtin: bool) -> str | None:
-    if not name.isidentifier():
-        return "is not a valid Python identifier"
-    if keyword.iskeyword(name):
-        return "is a Python keyword"
-    if not allow_builtin and hasattr(builtins, name):
-        return "shadows a Python builtin"
-    if not allow_builtin and name in RESERVED_NAMES:
-        return "is reserved by the generated package"
-    return None
+    problem = name_problem(name, allow_builtin=allow_builtin)
+    return problem[1] if problem else None
 
 
 def _name_hint(name: str) -> str:

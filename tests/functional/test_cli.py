@@ -257,7 +257,7 @@ def test_build_without_notebooks_or_settings_says_what_to_do(tmp_path: Path) -> 
     result = nb2pkg(tmp_path, "build")
 
     assert result.returncode == 1
-    assert "error[NB602]" in result.stderr
+    assert "error[NB522]" in result.stderr
     assert "nb2pkg init" in result.stderr
 
 

@@ -102,4 +102,4 @@ def test_a_range_that_is_not_one_is_a_coded_error(project: Path) -> None:
     )
     result = _cli(project, "build")
     assert result.returncode == 1
-    assert "NB601" in result.stderr and "probe-lib" in result.stderr
+    assert "NB521" in result.stderr and "probe-lib" in result.stderr

@@ -251,8 +251,8 @@ REFUSED: dict[str, Refused] = {
         notebook(("import yaml_like_helper", ["export"]), ("x = 1", ["function:load"])),
         ("--name", "yaml_like_helper"),
     ),
-    "version-with-newline": Refused("NB601", with_version("0.1.0\n")),
-    "version-not-pep440": Refused("NB601", with_version("one")),
+    "version-with-newline": Refused("NB521", with_version("0.1.0\n")),
+    "version-not-pep440": Refused("NB521", with_version("one")),
 }
 
 

@@ -360,7 +360,7 @@ async def test_answers_show_paths_relative_to_the_root_only(
     ]
     # Then every answer carries coded diagnostics
     codes = [{d["code"] for d in answer["diagnostics"]} for answer in answers]
-    assert all(codes) and "NB601" in codes[3] and "NB512" in codes[4], codes
+    assert all(codes) and "NB521" in codes[3] and "NB512" in codes[4], codes
     # And none names the server's disk: not the root's folder, not the server's working folder
     text = json.dumps(answers)
     assert str(root_with_traps.parent) not in text and os.getcwd() not in text

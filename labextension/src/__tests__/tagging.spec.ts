@@ -1,4 +1,24 @@
 import { isNb2pkgTag, markingOf, sameTags, withMetrics, withoutMarks, withRole } from '../tagging';
+import cases from './marking_cases.json';
+
+interface IMarkingCase {
+  tags: string[];
+  source?: string;
+  role: string | null;
+  name?: string;
+  conflict?: boolean;
+}
+
+describe('markingOf on the cases the converter is tested with too (tests/unit/test_vocabulary.py)', () => {
+  it.each((cases as IMarkingCase[]).map(c => [JSON.stringify(c), c]))('%s', (_, c) => {
+    const marking = markingOf(c.tags, c.source ?? '');
+    expect(marking.role).toBe(c.role);
+    expect(marking.conflict).toBe(c.conflict ?? false);
+    if (c.name !== undefined) {
+      expect(marking.name).toBe(c.name);
+    }
+  });
+});
 
 describe('markingOf', () => {
   it('reads a function cell with metrics and a module', () => {
@@ -6,7 +26,8 @@ describe('markingOf', () => {
       role: 'function',
       name: 'train',
       metrics: true,
-      module: 'models'
+      module: 'models',
+      conflict: false
     });
   });
 
@@ -24,6 +45,24 @@ describe('markingOf', () => {
 
   it("leaves other tools' tags unmarked", () => {
     expect(markingOf(['nbval-skip', 'hide-input']).role).toBeNull();
+  });
+
+  it('lets skip win over any other role, as the converter does', () => {
+    expect(markingOf(['function:train', 'skip'])).toMatchObject({ role: 'skip', conflict: false });
+    expect(markingOf(['skip', 'function:train']).role).toBe('skip');
+    expect(markingOf(['hide', 'test']).role).toBe('skip');
+  });
+
+  it('reports two different roles as a conflict and no role (NB106)', () => {
+    expect(markingOf(['function:a', 'export'])).toMatchObject({ role: null, conflict: true });
+    expect(markingOf(['function:a', 'step:b'])).toMatchObject({ role: null, conflict: true });
+    expect(markingOf(['test', 'test:x'])).toMatchObject({ role: 'test', conflict: false });
+  });
+
+  it("reads nbdev's directives at the top of the code as the converter does", () => {
+    expect(markingOf(['function:train'], '#| hide\nx = 1').role).toBe('skip');
+    expect(markingOf([], '#| default_exp core\n#| export\ndef f(): pass').role).toBe('export');
+    expect(markingOf(['function:train'], 'x = 1\n#| hide').role).toBe('function');
   });
 });
 
