@@ -402,7 +402,8 @@ def test_promote_moves_the_alias_and_compare_scores_two_versions_side_by_side(
     assert promoted.returncode == 0, explain_process(promoted)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(uri)
-    assert client.get_registered_model("pricefit").aliases == {"champion": "2"}
+    aliases = client.get_registered_model("pricefit").aliases
+    assert {name: str(version) for name, version in aliases.items()} == {"champion": "2"}
     assert compared.returncode == 0, explain_process(compared)
     import mlflow
 
