@@ -144,8 +144,8 @@ def render_model_readme(package: str, model: ModelPlan | None) -> list[str]:
         "```python",
         f"from {package} import load_model, predict",
         "",
-        "predictions = predict(rows)                  # @champion, else the latest version",
-        'model = load_model(alias="champion")         # or version="3", run_id="..."',
+        "predictions = predict(rows)  # @champion, else the latest version",
+        'model = load_model(alias="champion")  # or version="3", run_id="..."',
         "```",
         "",
     ]
