@@ -163,6 +163,11 @@ class TaggedCell:
     metrics: bool = False
     module: str | None = None
     """Submodule from ``module:NAME``; None means the notebook's own module."""
+    model: str | None = None
+    """From ``model`` / ``model:NAME``: the value that is the pipeline's model ("" when the
+    cell's fitted value is meant); None when the cell has no such tag."""
+    predict: bool = False
+    """From ``predict``: the function turns the model and raw rows into predictions."""
 
 
 # --------------------------------------------------------------------------- analysis

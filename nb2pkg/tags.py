@@ -2,7 +2,7 @@
 
 The vocabulary (our tags, the Kale and nbdev aliases, the test tools' tags we leave alone, the
 name rules and how several roles on one cell combine) is ``nb2pkg.vocabulary``; this module
-applies it to a notebook's cells. Its diagnostics are NB101 to NB108 (``nb2pkg.diagnostic_codes``).
+applies it to a notebook's cells. Its diagnostics are NB101 to NB109 (``nb2pkg.diagnostic_codes``).
 
 Names are normalised as Python normalises identifiers (NFKC): ``function:`` and a fullwidth ``run`` is ``run``.
 """
@@ -30,10 +30,13 @@ from nb2pkg.vocabulary import (
     GENERATED_MODULES,
     IGNORED_PREFIXES,
     METRICS_PREFIXES,
+    MODEL_PREFIX,
     MODULE_PREFIX,
     NAMED_ROLES,
     OUR_TAG_FORMS,
     OUR_TAGS,
+    PREDICT_FUNCTION,
+    PREDICT_PREFIX,
     RESERVED_NAMES,
     identifier_from,
     name_problem,
@@ -103,7 +106,13 @@ def _joined(first: TaggedCell, then: TaggedCell) -> TaggedCell:
         source=source + then.cell.source,
         parts=(*parts, CellPart(start, then.cell.number, then.cell.cell_id)),
     )
-    return replace(first, cell=cell, metrics=first.metrics or then.metrics)
+    return replace(
+        first,
+        cell=cell,
+        metrics=first.metrics or then.metrics,
+        model=first.model if first.model is not None else then.model,
+        predict=first.predict or then.predict,
+    )
 
 
 def default_test_name(cell: Cell) -> str:
@@ -131,6 +140,8 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
     roles: list[tuple[Role, str | None, str]] = []
     metrics = False
     module: str | None = None
+    model: str | None = None
+    predict = False
 
     def report(code: str, message: str, hint: str, severity: Severity = Severity.ERROR) -> None:
         problems.append(
@@ -148,6 +159,11 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
             roles.append((role, _name_in_tag(role, value), tag))
         elif prefix in METRICS_PREFIXES:
             metrics = True
+        elif prefix == MODEL_PREFIX:
+            if not value or _valid_name(value, "model", report, allow_builtin=True):
+                model = value
+        elif prefix == PREDICT_PREFIX:
+            predict = True
         elif prefix == MODULE_PREFIX:
             if _valid_name(value, "module", report, allow_builtin=True):
                 if value in GENERATED_MODULES:
@@ -161,6 +177,9 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
         else:
             _maybe_typo(tag, report)
 
+    if predict and not any(role is Role.FUNCTION for role, _, _ in roles):
+        # A `predict` cell is a function of its own, named after what it does.
+        roles.append((Role.FUNCTION, PREDICT_FUNCTION, PREDICT_PREFIX))
     resolved, conflict = resolved_role((role, name) for role, name, _ in roles)
     if resolved is Role.SKIP:
         return TaggedCell(cell, Role.SKIP), problems
@@ -180,13 +199,21 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
                 "add a tag function:NAME to the cell as well",
                 Severity.WARNING,
             )
+        if model is not None:
+            report(
+                "NB109",
+                "`model` marks the value a function step fits, but this cell is no function",
+                "add a tag function:NAME to the cell as well",
+                Severity.WARNING,
+            )
         return TaggedCell(cell, Role.EXPLORATION, module=module), problems
     role, name, _ = roles[0]
     if role is Role.FUNCTION:
         if not name:
             report("NB101", "the tag `function:` has no name", "write it as function:NAME")
             return TaggedCell(cell, Role.EXPLORATION), problems
-        if not _valid_name(name, "function", report):
+        named_by_predict = predict and name == PREDICT_FUNCTION
+        if not named_by_predict and not _valid_name(name, "function", report):
             return TaggedCell(cell, Role.EXPLORATION), problems
     if role is Role.TEST:
         if name is None:
@@ -203,7 +230,15 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
             Severity.WARNING,
         )
         metrics = False
-    return TaggedCell(cell, role, name, metrics, module), problems
+    if (model is not None or predict) and role is not Role.FUNCTION:
+        report(
+            "NB109",
+            f"`{PREDICT_PREFIX if predict else MODEL_PREFIX}` goes with a function cell",
+            "add a tag function:NAME to the cell as well",
+            Severity.WARNING,
+        )
+        model, predict = None, False
+    return TaggedCell(cell, role, name, metrics, module, model, predict), problems
 
 
 def _name_in_tag(role: Role, value: str) -> str | None:

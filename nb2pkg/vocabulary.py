@@ -48,6 +48,15 @@ METRICS_PREFIXES = frozenset({"metrics", "pipeline-metrics"})
 MODULE_PREFIX = "module"
 """``module:NAME``: the cell goes into module NAME of the package instead of the notebook's."""
 
+MODEL_PREFIX = "model"
+"""``model`` / ``model:NAME`` on a function cell: the value it fits (or NAME) is the model."""
+
+PREDICT_PREFIX = "predict"
+"""``predict``: the cell turns the model and raw rows into predictions (``nb2pkg.plan.model_plan``)."""
+
+PREDICT_FUNCTION = "predict"
+"""The function a ``predict`` cell becomes when it has no ``function:NAME`` of its own."""
+
 IGNORED_PREFIXES = frozenset({"prev"})
 """Kale's ``prev:NAME`` (a step's predecessor): nb2pkg finds the order from the data flow."""
 
@@ -103,7 +112,18 @@ RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline"})
 """Names the generated package defines itself: a function with one of them would clash."""
 
 GENERATED_MODULES = frozenset(
-    {"pipeline", "tracking", "figures", "__init__", "__main__", "_build", "tests", "conftest"}
+    {
+        "pipeline",
+        "tracking",
+        "figures",
+        "__init__",
+        "__main__",
+        "_build",
+        "_model",
+        "_pyfunc",
+        "tests",
+        "conftest",
+    }
 )
 """Module names of files the generated package (or its tests) holds besides the notebooks'."""
 
@@ -128,9 +148,14 @@ def role_of_tag(tag: str) -> Role | None:
 
 
 def is_our_tag(tag: str) -> bool:
-    """Whether nb2pkg reads the tag: a role tag (or alias), ``metrics`` or ``module:NAME``."""
+    """Whether nb2pkg reads the tag: a role tag (or alias), ``metrics``, ``module:NAME``,
+    ``model`` or ``predict``."""
     prefix = prefix_of(tag)
-    return prefix in ROLE_OF_PREFIX or prefix in METRICS_PREFIXES or prefix == MODULE_PREFIX
+    return (
+        prefix in ROLE_OF_PREFIX
+        or prefix in METRICS_PREFIXES
+        or prefix in (MODULE_PREFIX, MODEL_PREFIX, PREDICT_PREFIX)
+    )
 
 
 def nbdev_directives(source: str) -> list[tuple[str, str]]:

@@ -10,6 +10,12 @@ from pathlib import Path
 
 from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.figure_files import FIGURES_MODULE, render_figures
+from nb2pkg.emit.model_files import (
+    MODEL_MODULE,
+    PYFUNC_MODULE,
+    render_model_module,
+    render_pyfunc_module,
+)
 from nb2pkg.emit.modules import ModuleText, render_modules
 from nb2pkg.emit.orchestrator_files import render_exports
 from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_main, render_pipeline
@@ -62,6 +68,9 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     figures = render_figures(plan)
     if figures is not None:
         files[f"{src}/{FIGURES_MODULE}.py"] = figures
+    if plan.model is not None:
+        files[f"{src}/{MODEL_MODULE}.py"] = render_model_module()
+        files[f"{src}/{PYFUNC_MODULE}.py"] = render_pyfunc_module()
     files[f"{src}/py.typed"] = ""
     files["pyproject.toml"] = render_pyproject(plan, version)
     files["README.md"] = render_readme(plan, version, modules)

@@ -10,6 +10,15 @@ from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signat
 from nb2pkg.emit.figure_files import figures_of
 from nb2pkg.emit.imports import member_order
 from nb2pkg.emit.literals import docstring, python_string
+from nb2pkg.emit.model_files import (
+    MODEL_API,
+    MODEL_COMMAND_DISPATCH,
+    MODEL_COMMAND_PARSERS,
+    MODEL_MODULE,
+    MODEL_RUN_LINES,
+    render_model_constants,
+    render_model_functions,
+)
 from nb2pkg.emit.modules import ModuleText
 from nb2pkg.emit.step_files import STEP_COMMAND_DISPATCH, STEP_COMMAND_PARSERS
 from nb2pkg.emit.step_graph import render_graph_constant
@@ -142,6 +151,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
             for s in n.steps
         ),
         "}",
+        *render_model_constants(plan.model),
         "",
         "",
         f"def steps({_signature(plan.run_params)}) -> Iterator[tuple[str, dict[str, Any]]]:",
@@ -198,7 +208,9 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "            outputs.update(values)",
         "            if step_name in METRIC_STEPS:",
         "                recorder.log_metrics(values)",
+        *(MODEL_RUN_LINES if plan.model else ()),
         "    return outputs",
+        *render_model_functions(plan.model, callable_as),
     ]
     lines += ["", *render_graph_constant(plan)]
     return "\n".join(lines) + "\n"
@@ -261,9 +273,16 @@ def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> s
         for name in module.public:
             counts[name] = counts.get(name, 0) + 1
     from_lines = {"pipeline": "from .pipeline import run, steps"}
+    taken: tuple[str, ...] = ()
+    if plan.model is not None:
+        from_lines[MODEL_MODULE] = f"from .{MODEL_MODULE} import {', '.join(MODEL_API)}"
+        exported.extend(MODEL_API)
+        taken = MODEL_API
     for module in modules:
         # A name two modules define stays reachable through its module only.
-        unique = sorted((n for n in module.public if counts[n] == 1), key=member_order)
+        unique = sorted(
+            (n for n in module.public if counts[n] == 1 and n not in taken), key=member_order
+        )
         if unique:
             from_lines[module.name] = f"from .{module.name} import {', '.join(unique)}"
             exported.extend(unique)
@@ -388,11 +407,13 @@ def render_main(plan: PackagePlan, version: str) -> str:
         f'    run_parser.add_argument("{debug_flag}", dest="{DEBUG_DEST}", action="store_true", '
         'help="on failure, show the traceback")',
         *STEP_COMMAND_PARSERS,
+        *(MODEL_COMMAND_PARSERS if plan.model else ()),
         "    return parser",
         "",
         "",
         "def main(argv: list[str] | None = None) -> int:",
         *STEP_COMMAND_DISPATCH,
+        *(MODEL_COMMAND_DISPATCH if plan.model else ()),
         "    args = build_parser().parse_args(argv)",
         "    from . import tracking",
         "    from .pipeline import run",

@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 from nb2pkg.emit.literals import toml_string
+from nb2pkg.emit.model_files import render_model_readme
 from nb2pkg.emit.modules import ModuleText
 from nb2pkg.plan.package_plan import PackagePlan
 
@@ -116,6 +117,7 @@ def render_readme(plan: PackagePlan, version: str, modules: list[ModuleText]) ->
         ]
         lines += [f"- `{name}` (default `{value}`)" for value, name in data_files]
         lines.append("")
+    lines += render_model_readme(pkg, plan.model)
     lines += ["## Tests", "", "```bash", "pip install '.[test]'", "pytest", "```", ""]
     return "\n".join(lines)
 

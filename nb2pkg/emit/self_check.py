@@ -112,8 +112,18 @@ def _outlines(plan: PackagePlan, version: str) -> dict[str, list[_Expect]]:
         _Expect("assign", "AUTOLOG", plan.autolog),
         _Expect("assign", "METRIC_STEPS"),
         _Expect("assign", "STEP_CELLS"),
+        *(
+            _Expect("assign", name)
+            for name in ("MODEL", "MODEL_STEP", "PREDICT_STEP", "PREDICT_DATA")
+            if plan.model is not None
+        ),
         _Expect("def", "steps"),
         _Expect("def", "run", run_docstring(plan)),
+        *(
+            _Expect("def", name)
+            for name in ("model_fit_data", "predict_step_values", "call_predict_step")
+            if plan.model is not None and (name == "model_fit_data" or plan.model.predict)
+        ),
         _Expect("assign", "GRAPH"),
         _Expect("def", "graph"),
     ]

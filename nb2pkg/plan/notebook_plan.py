@@ -63,6 +63,7 @@ from nb2pkg.model import (
 from nb2pkg.plan.markdown_summary import markdown_summary
 from nb2pkg.plan.parameter_comments import trailing_comments
 from nb2pkg.step_names import short_file_name
+from nb2pkg.vocabulary import GENERATED_MODULES
 
 IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "__file__"})
 _PACKAGED = (Role.FUNCTION, Role.TEST, Role.EXPORT, Role.PARAMETERS)
@@ -136,7 +137,7 @@ def module_name_for(notebook: Notebook) -> str:
     if name[0].isdigit():
         name = f"nb_{name}"
     name = short_file_name(name)
-    if keyword.iskeyword(name) or name in {"pipeline", "tracking", "figures", "tests", "conftest"}:
+    if keyword.iskeyword(name) or name in GENERATED_MODULES:
         name = f"{name}_steps"
     return name
 

@@ -31,6 +31,7 @@ from nb2pkg.emit.export_settings import ExportSettings
 from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.emit.mlflow_calls import tracking_requirements
 from nb2pkg.model import Diagnostic, Location, Role, RunParam, Severity
+from nb2pkg.plan.model_plan import ModelPlan, plan_model
 from nb2pkg.plan.notebook_plan import NotebookPlan
 
 NOTEBOOK_ONLY = ("IPython", "ipywidgets", "ipykernel", "google.colab", "mlflow")
@@ -53,6 +54,8 @@ class PackagePlan:
     modules: tuple[str, ...] = field(default=())
     exports: tuple[ExportSettings, ...] = ()
     """Orchestrators the package is exported to (``nb2pkg export``)."""
+    model: ModelPlan | None = None
+    """The pipeline's model, logged and registered by tracked runs."""
 
 
 def plan_package(
@@ -107,6 +110,9 @@ def plan_package(
             )
         seen_modules[plan.module] = plan.notebook.display_path
     run_params = _merge_run_params(plans, diagnostics)
+    step_keys = _step_keys(plans)
+    model, model_problems = plan_model(plans, step_keys, {p.name for p in run_params})
+    diagnostics += model_problems
     local_modules, refused = _local_modules(plans, read_scope, diagnostics)
     requirements = _requirements(
         plans,
@@ -117,6 +123,7 @@ def plan_package(
         recorded=recorded_requirements or {},
         overrides=requirement_overrides or {},
         refused=frozenset(refused),
+        model=model is not None,
     )
     diagnostics += _hidden_by_package(package, plans, requirements)
     modules = tuple(
@@ -133,11 +140,12 @@ def plan_package(
         run_params=run_params,
         requirements=requirements,
         local_modules=local_modules,
-        step_keys=_step_keys(plans),
+        step_keys=step_keys,
         autolog=autolog,
         git_commit=git_commit,
         diagnostics=tuple(diagnostics),
         modules=modules,
+        model=model,
     )
 
 
@@ -261,6 +269,7 @@ def _requirements(
     recorded: Mapping[str, str],
     overrides: Mapping[str, str],
     refused: frozenset[str] = frozenset(),
+    model: bool = False,
 ) -> tuple[str, ...]:
     # The modules the packaged code imports (and the helper modules copied into the package).
     # An import of an unmarked cell counts only when a library the packaged code imports may
@@ -334,7 +343,7 @@ def _requirements(
             )
         from_imports.append(requirement)
     pip = [r for plan in plans for r in plan.requirements]
-    merged = merge_requirements(from_imports, pip, tracking_requirements(autolog=autolog))
+    merged = merge_requirements(from_imports, pip, tracking_requirements(autolog=autolog or model))
     return tuple(
         f"{name}{overrides[name]}" if name in overrides else text
         for name, text in requirements_by_name(merged).items()
