@@ -10,6 +10,7 @@ from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signat
 from nb2pkg.emit.imports import member_order
 from nb2pkg.emit.literals import docstring, python_string
 from nb2pkg.emit.modules import ModuleText
+from nb2pkg.emit.serving_files import SERVING_COMMAND_DISPATCH, SERVING_COMMAND_PARSERS
 from nb2pkg.emit.step_files import STEP_COMMAND_DISPATCH, STEP_COMMAND_PARSERS
 from nb2pkg.emit.step_graph import render_graph_constant
 from nb2pkg.model import ParamSource, RunParam, StepPlan
@@ -351,11 +352,13 @@ def render_main(plan: PackagePlan, version: str) -> str:
         f'    run_parser.add_argument("{debug_flag}", dest="{DEBUG_DEST}", action="store_true", '
         'help="on failure, show the traceback")',
         *STEP_COMMAND_PARSERS,
+        *SERVING_COMMAND_PARSERS,
         "    return parser",
         "",
         "",
         "def main(argv: list[str] | None = None) -> int:",
         *STEP_COMMAND_DISPATCH,
+        *SERVING_COMMAND_DISPATCH,
         "    args = build_parser().parse_args(argv)",
         "    from . import tracking",
         "    from .pipeline import run",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nb2pkg.emit.literals import toml_string
 from nb2pkg.emit.modules import ModuleText
+from nb2pkg.emit.serving_files import SERVING_EXTRA
 from nb2pkg.plan.package_plan import PackagePlan
 
 
@@ -29,6 +30,7 @@ def render_pyproject(plan: PackagePlan, version: str) -> str:
         "\n"
         "[project.optional-dependencies]\n"
         'test = ["pytest>=7"]\n'
+        f"serve = [{', '.join(toml_string(r) for r in SERVING_EXTRA)}]\n"
         "\n"
         "[project.scripts]\n"
         f'{plan.package.replace("_", "-")} = "{plan.package}.__main__:main"\n'

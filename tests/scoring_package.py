@@ -1,0 +1,198 @@
+"""A generated package whose model is registered in a real MLflow store, for the tests of
+``serve``, ``predict`` and ``drift``.
+
+The notebook trains a scikit-learn pipeline (scaling, one-hot encoding, ridge regression)
+on ``train.csv`` (columns ``x`` double, ``n`` long, ``c`` string; target ``y``). The test
+builds it with nb2pkg, runs ``run(track=False)`` in a child process, logs the fitted model
+with ``mlflow.sklearn.log_model`` (signature and input example from the training inputs)
+into a SQLite store, registers it under the package name with the alias ``champion``, and
+logs the training profile with the package's own ``_drift.log_profile``.
+
+STAND-IN: the package's ``_model.load_model`` comes from the model-logging work (it logs
+and registers the model from ``run()`` itself). Until that is merged,
+:data:`STANDIN_MODEL_MODULE` is written into the built package as ``_model.py``; at merge,
+delete :func:`_write_standin_model` and let the package's tracked ``run()`` log the model.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nb2pkg.api import build
+from tests.helpers import code_cell, write_notebook
+
+PACKAGE = "pricing"
+FEATURES = ("x", "n", "c")
+CATEGORIES = ("red", "green", "blue")
+TRAIN_ROWS = 2000
+
+STANDIN_MODEL_MODULE = '''"""Stand-in for the package's model loader (tests only; replaced at merge)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlflow
+
+NAME = "pricing"
+
+
+def load_model(
+    alias: str | None = None, version: str | None = None, run_id: str | None = None
+) -> Any:
+    if run_id:
+        uri = f"runs:/{run_id}/model"
+    elif version:
+        uri = f"models:/{NAME}/{version}"
+    else:
+        uri = f"models:/{NAME}@{alias or 'champion'}"
+    return mlflow.pyfunc.load_model(uri)
+'''
+
+LOG_MODEL_SCRIPT = """
+import mlflow, mlflow.sklearn, pandas as pd
+from mlflow import MlflowClient
+from mlflow.models import infer_signature
+import pricing
+from pricing._drift import log_profile
+
+outputs = pricing.run(track=False)
+model = outputs["model"]
+features = pd.read_csv("train.csv")[["x", "n", "c"]]
+mlflow.set_experiment("pricing")
+with mlflow.start_run() as run:
+    mlflow.sklearn.log_model(
+        model,
+        name="model",
+        signature=infer_signature(features, model.predict(features)),
+        input_example=features.head(3),
+        registered_model_name="pricing",
+    )
+    log_profile(features)
+version = MlflowClient().search_model_versions("name='pricing'")[0].version
+MlflowClient().set_registered_model_alias("pricing", "champion", version)
+print(run.info.run_id)
+"""
+
+
+def training_frame(rows: int = TRAIN_ROWS, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(10.0, 2.0, rows),
+            "n": rng.integers(0, 20, rows),
+            "c": rng.choice(CATEGORIES, rows, p=[0.5, 0.3, 0.2]),
+        }
+    )
+    bonus = frame["c"].map({"red": 3.0, "green": -1.0, "blue": 0.5})
+    frame["y"] = 2.0 * frame["x"] - 0.5 * frame["n"] + bonus + rng.normal(0, 0.1, rows)
+    return frame
+
+
+def write_training_notebook(path: Path) -> Path:
+    cells = [
+        code_cell('data_path = "train.csv"\nalpha = 1.0\n', ["parameters"]),
+        code_cell(
+            "import pandas as pd\n"
+            "from sklearn.compose import make_column_transformer\n"
+            "from sklearn.linear_model import Ridge\n"
+            "from sklearn.pipeline import make_pipeline\n"
+            "from sklearn.preprocessing import OneHotEncoder, StandardScaler\n",
+            ["export"],
+        ),
+        code_cell("frame = pd.read_csv(data_path)\n", ["function:load"]),
+        code_cell(
+            "features = frame[['x', 'n', 'c']]\n"
+            "model = make_pipeline(\n"
+            "    make_column_transformer(\n"
+            "        (StandardScaler(), ['x', 'n']),\n"
+            "        (OneHotEncoder(handle_unknown='ignore'), ['c']),\n"
+            "    ),\n"
+            "    Ridge(alpha=alpha),\n"
+            ").fit(features, frame['y'])\n",
+            ["function:train"],
+            settings={"outputs": ["model"]},
+        ),
+    ]
+    return write_notebook(path, cells)
+
+
+@dataclass(frozen=True)
+class ScoringPackage:
+    """A built package (``root``/src/pricing) and the MLflow store holding its model."""
+
+    root: Path
+    workdir: Path
+    tracking_uri: str
+    run_id: str
+    train: pd.DataFrame
+
+    def environment(self, **extra: str) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("MLFLOW_") and key not in ("PYTHONPATH", "NB2PKG_DEBUG")
+        }
+        env.update(
+            PYTHONPATH=str(self.root / "src"),
+            MLFLOW_TRACKING_URI=self.tracking_uri,
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        env.update(extra)
+        return env
+
+    def run(
+        self, *args: str, timeout: float = 600, **popen: object
+    ) -> subprocess.CompletedProcess[str]:
+        """``python -m pricing ARGS`` in the work folder."""
+        return subprocess.run(
+            [sys.executable, "-m", PACKAGE, *args],
+            cwd=self.workdir,
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def _write_standin_model(src: Path) -> None:
+    (src / "_model.py").write_text(STANDIN_MODEL_MODULE, encoding="utf-8")
+
+
+def make_scoring_package(folder: Path) -> ScoringPackage:
+    workdir = folder / "work"
+    workdir.mkdir(parents=True)
+    train = training_frame()
+    train.to_csv(workdir / "train.csv", index=False)
+    notebook = write_training_notebook(workdir / "pricing.ipynb")
+    result = build([notebook], folder / "out", root=workdir, name=PACKAGE)
+    assert result.ok, [d.message for d in result.diagnostics]
+    root = folder / "out"
+    _write_standin_model(root / "src" / PACKAGE)
+    package = ScoringPackage(
+        root=root,
+        workdir=workdir,
+        tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
+        run_id="",
+        train=train,
+    )
+    logged = subprocess.run(
+        [sys.executable, "-c", LOG_MODEL_SCRIPT],
+        cwd=workdir,
+        env=package.environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert logged.returncode == 0, logged.stderr
+    run_id = logged.stdout.strip().splitlines()[-1]
+    return ScoringPackage(root, workdir, package.tracking_uri, run_id, train)
