@@ -28,7 +28,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
@@ -95,27 +95,52 @@ class Progress:
         now = time.monotonic()
         if now - self.last >= COUNTER_SECONDS:
             self.last = now
-            print(f"\rscored {self.rows} rows", end="", file=sys.stderr, flush=True)
+            self._show()
+
+    def _show(self, *, last: bool = False) -> None:
+        # On a terminal the count rewrites its own line; in a log, one line per report.
+        if sys.stderr.isatty():
+            print(f"\rscored {self.rows} rows", end="\n" if last else "", file=sys.stderr)
+        else:
+            print(f"scored {self.rows} rows", file=sys.stderr)
+        sys.stderr.flush()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
         elif not self.quiet:
-            print(f"\rscored {self.rows} rows", file=sys.stderr, flush=True)
+            self._show(last=True)
 
 
 def read_chunks(
-    path: Path, columns: list[Column] | None, chunk_rows: int, progress: Progress | None = None
+    path: Path,
+    columns: list[Column] | None,
+    chunk_rows: int,
+    progress: Progress | None = None,
+    keep: tuple[str, ...] = (),
 ) -> Iterator[Any]:
     """The file's rows, ``chunk_rows`` at a time, as pandas frames."""
     if _is_parquet(path):
-        yield from _parquet_chunks(path, chunk_rows, progress)
+        yield from _parquet_chunks(path, chunk_rows, progress, _wanted(columns, keep))
     else:
-        yield from _csv_chunks(path, columns, chunk_rows, progress)
+        yield from _csv_chunks(path, columns, chunk_rows, progress, keep)
+
+
+def _wanted(columns: list[Column] | None, keep: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """Which CSV columns to parse: the signature's and the kept ones (all without a
+    signature). Other columns are skipped by the reader, which saves time and memory."""
+    if columns is None:
+        return None
+    names = {c.name for c in columns} | set(keep)
+    return lambda name: name in names
 
 
 def _csv_chunks(
-    path: Path, columns: list[Column] | None, chunk_rows: int, progress: Progress | None
+    path: Path,
+    columns: list[Column] | None,
+    chunk_rows: int,
+    progress: Progress | None,
+    keep: tuple[str, ...],
 ) -> Iterator[Any]:
     import pandas as pd
 
@@ -124,7 +149,12 @@ def _csv_chunks(
     text_columns = {c.name: str for c in columns or () if c.kind == "string"}
     with path.open("rb") as handle:
         try:
-            reader = pd.read_csv(handle, chunksize=chunk_rows, dtype=text_columns or None)
+            reader = pd.read_csv(
+                handle,
+                chunksize=chunk_rows,
+                dtype=text_columns or None,
+                usecols=_wanted(columns, keep),
+            )
             position = 0
             for chunk in reader:
                 if progress is not None:
@@ -140,7 +170,12 @@ def _csv_chunks(
             raise InputProblem(f"not valid CSV: {reason}", status=400) from None
 
 
-def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress | None) -> Iterator[Any]:
+def _parquet_chunks(
+    path: Path,
+    chunk_rows: int,
+    progress: Progress | None,
+    wanted: Callable[[str], bool] | None,
+) -> Iterator[Any]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -152,7 +187,9 @@ def _parquet_chunks(path: Path, chunk_rows: int, progress: Progress | None) -> I
     except Exception as error:  # noqa: BLE001 - any unreadable file is reported in one line
         raise InputProblem(f"not a readable Parquet file: {error}", status=400) from None
     with parquet:
-        for batch in parquet.iter_batches(batch_size=chunk_rows):
+        names = parquet.schema_arrow.names
+        selected = [name for name in names if wanted(name)] if wanted is not None else None
+        for batch in parquet.iter_batches(batch_size=chunk_rows, columns=selected):
             frame = batch.to_pandas()
             if progress is not None:
                 progress.advance(len(frame.index), len(frame.index))
@@ -232,12 +269,15 @@ def score_file(
     progress = Progress(total, unit, quiet=quiet)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(partial, 0o666 & ~umask)  # mkstemp makes it private; OUT is an ordinary file
     first_row = 1
     try:
         with os.fdopen(fd, "wb") as handle:
             writer = _Writer(handle, parquet_out)
             try:
-                for chunk in read_chunks(source, columns, chunk_rows, progress):
+                for chunk in read_chunks(source, columns, chunk_rows, progress, keep):
                     first_row = _score_chunk(model, chunk, columns, first_row, keep, writer)
             finally:
                 writer.close()

@@ -377,6 +377,8 @@ def _strings(series: Any, column: Column, first_row: int) -> Any:
         series.dtype
     ):
         return series
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return series
     for position, value in enumerate(series.to_numpy(dtype=object)):
         if not _is_missing(value) and not isinstance(value, str):
             raise _type_problem(first_row + position, column, value, "text")
