@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from nb2pkg.api import build
 from tests.helpers import code_cell, write_notebook
@@ -148,9 +149,30 @@ class ScoringPackage:
         env.update(extra)
         return env
 
-    def run(
-        self, *args: str, timeout: float = 600, **popen: object
-    ) -> subprocess.CompletedProcess[str]:
+    def model_predictions(self, frame: pd.DataFrame) -> np.ndarray:
+        """The registered model's own predict() on ``frame``, in a Python process of its own."""
+        source = self.workdir / "expected-in.pickle"
+        target = self.workdir / "expected-out.npy"
+        frame.to_pickle(source)
+        script = (
+            "import sys, numpy as np, pandas as pd\n"
+            "from pricing._model import load_model\n"
+            "model = load_model(alias='champion')\n"
+            "np.save(sys.argv[2], np.asarray(model.predict(pd.read_pickle(sys.argv[1]))))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(source), str(target)],
+            cwd=self.workdir,
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return np.asarray(np.load(target))
+
+    def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """``python -m pricing ARGS`` in the work folder."""
         return subprocess.run(
             [sys.executable, "-m", PACKAGE, *args],
@@ -196,3 +218,10 @@ def make_scoring_package(folder: Path) -> ScoringPackage:
     assert logged.returncode == 0, logged.stderr
     run_id = logged.stdout.strip().splitlines()[-1]
     return ScoringPackage(root, workdir, package.tracking_uri, run_id, train)
+
+
+@pytest.fixture(scope="session", name="package")
+def package_fixture(tmp_path_factory: pytest.TempPathFactory) -> ScoringPackage:
+    """The package with its registered model, shared by the serving, batch and drift tests
+    (import this fixture into the test module)."""
+    return make_scoring_package(tmp_path_factory.mktemp("scoring"))

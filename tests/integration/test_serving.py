@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.scoring_package import PACKAGE, ScoringPackage, make_scoring_package
+from tests.scoring_package import PACKAGE, ScoringPackage, package_fixture
+
+__all__ = ["package_fixture"]  # the `package` fixture
 
 # Guards against a hung process; never used to judge speed.
 START_TIMEOUT_SECONDS = 120
@@ -66,11 +68,6 @@ class Server:
             return Answer(response.status, response.read())
         finally:
             connection.close()
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> ScoringPackage:
-    return make_scoring_package(tmp_path_factory.mktemp("serving"))
 
 
 def _free_port() -> int:
@@ -126,30 +123,6 @@ def server(package: ScoringPackage) -> Iterator[Server]:
     stop_server(process)
 
 
-def in_process_predictions(package: ScoringPackage, frame: pd.DataFrame) -> np.ndarray:
-    """The registered model's own predict() on ``frame``, in a Python process of its own."""
-    source = package.workdir / "expected-in.pickle"
-    target = package.workdir / "expected-out.npy"
-    frame.to_pickle(source)
-    script = (
-        "import sys, numpy as np, pandas as pd\n"
-        "from pricing._model import load_model\n"
-        "model = load_model(alias='champion')\n"
-        "np.save(sys.argv[2], np.asarray(model.predict(pd.read_pickle(sys.argv[1]))))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(source), str(target)],
-        cwd=package.workdir,
-        env=package.environment(),
-        capture_output=True,
-        text=True,
-        timeout=REQUEST_TIMEOUT_SECONDS * 5,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return np.asarray(np.load(target))
-
-
 def _rows(package: ScoringPackage, count: int = 40) -> pd.DataFrame:
     return package.train[["x", "n", "c"]].sample(count, random_state=3).reset_index(drop=True)
 
@@ -158,7 +131,7 @@ def test_valid_rows_get_the_predictions_of_the_model_itself(
     package: ScoringPackage, server: Server
 ) -> None:
     rows = _rows(package)
-    expected = in_process_predictions(package, rows)
+    expected = package.model_predictions(rows)
     records = json.dumps({"dataframe_records": rows.to_dict(orient="records")})
     split = json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)})
     columns = json.dumps({"inputs": rows.to_dict(orient="list")})
@@ -338,7 +311,7 @@ def test_a_too_large_body_gets_413(package: ScoringPackage) -> None:
 
 def test_eight_concurrent_clients_get_no_errors(package: ScoringPackage, server: Server) -> None:
     rows = _rows(package, count=5)
-    expected = in_process_predictions(package, rows)
+    expected = package.model_predictions(rows)
     body = json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}).encode()
     failures: list[str] = []
     counts = [0] * CLIENTS
