@@ -174,8 +174,13 @@ class ScoringPackage:
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """``python -m pricing ARGS`` in the work folder."""
+        return self.run_python("-m", PACKAGE, *args, timeout=timeout)
+
+    def run_python(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """``python ARGS`` (a script after ``-c`` when only one argument is given)."""
+        arguments = ["-c", *args] if len(args) == 1 else list(args)
         return subprocess.run(
-            [sys.executable, "-m", PACKAGE, *args],
+            [sys.executable, *arguments],
             cwd=self.workdir,
             env=self.environment(),
             capture_output=True,

@@ -5,7 +5,8 @@ A tracked run logs :func:`profile_frame` of the model's training inputs as the J
 artifact ``PROFILE_ARTIFACT`` (:func:`log_profile`). Per column:
 
 - numeric: missing rate, 101 quantiles (0 %, 1 %, ... 100 %), decile bin edges and the
-  share of the training rows in each bin;
+  share of the training rows in each bin, mean, standard deviation, and whether it is
+  discrete (whole numbers, at most ``MAX_CATEGORIES`` distinct values);
 - anything else (text, categories, booleans): missing rate and the share of each of the
   ``MAX_CATEGORIES`` most frequent values, the rest counted as ``OTHER``.
 
@@ -14,8 +15,9 @@ column:
 
 - PSI (population stability index) over the profile's bins, missing values as a bin of
   their own: ``sum((new - train) * ln(new / train))``, shares floored at ``PSI_FLOOR``;
-- for numeric columns, scipy's one-sample Kolmogorov-Smirnov test of the new values
-  against the training distribution (the profile's quantiles, interpolated).
+- for numeric columns that are not discrete, scipy's one-sample Kolmogorov-Smirnov test
+  of the new values against the training distribution (the profile's quantiles,
+  interpolated): the KS statistic and its p-value are reported and logged.
 
 A column drifts when its PSI is above ``--threshold`` (default 0.2, the usual "significant
 shift"), or when it is missing from the new data. The table goes to stdout; with tracking
@@ -120,6 +122,9 @@ def profile_frame(frame: Any) -> dict[str, Any]:
                 "bin_shares": [float(s) / values.size for s in shares],
                 "mean": float(values.mean()),
                 "std": float(values.std()),
+                "discrete": bool(
+                    np.all(np.mod(values, 1) == 0) and np.unique(values).size <= MAX_CATEGORIES
+                ),
             }
         else:
             present = series.dropna().astype(str)
@@ -220,7 +225,9 @@ def _numeric_drift(
     psi = _psi(train_shares, new_shares)
     ks_statistic: float | None = None
     ks_pvalue: float | None = None
-    if values.size:
+    # KS compares continuous distributions: a column of a few whole numbers (counts,
+    # codes) has ties everywhere, and only PSI speaks for it.
+    if values.size and not spec.get("discrete", False):
         quantiles = np.asarray(spec["quantiles"], dtype="float64")
         probabilities = np.linspace(0, 1, len(quantiles))
 
