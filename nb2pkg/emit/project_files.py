@@ -118,6 +118,22 @@ def render_readme(plan: PackagePlan, version: str, modules: list[ModuleText]) ->
         ]
         lines += [f"- `{name}` (default `{value}`)" for value, name in data_files]
         lines.append("")
+    lines += [
+        "## Serving, batch scoring and drift",
+        "",
+        "With the model registered by a tracked run (`pip install '.[serve]'`):",
+        "",
+        "```bash",
+        f"python -m {pkg} serve --alias champion --port 5000",
+        f"python -m {pkg} predict new.csv -o scored.csv",
+        f"python -m {pkg} drift new.csv --threshold 0.2",
+        "```",
+        "",
+        "`serve` answers rows that do not match the model's signature with a 4xx naming the",
+        "field; `predict` exits 2 naming the row and column; `drift` exits 3 naming the columns",
+        "that drifted. Each takes `--alias`, `--model-version` or `--run-id`.",
+        "",
+    ]
     lines += ["## Tests", "", "```bash", "pip install '.[test]'", "pytest", "```", ""]
     return "\n".join(lines)
 
