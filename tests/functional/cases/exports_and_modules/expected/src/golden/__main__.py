@@ -75,6 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
         help="run one step from stored inputs: run-step NAME --inputs URL --outputs URL",
     )
+    commands.add_parser(
+        "serve",
+        add_help=False,
+        help="serve the model over HTTP: serve [--alias NAME] [--port N]",
+    )
+    commands.add_parser(
+        "predict",
+        add_help=False,
+        help="score a CSV or Parquet file: predict IN -o OUT [--alias NAME]",
+    )
+    commands.add_parser(
+        "drift",
+        add_help=False,
+        help="compare new data with the training data: drift NEW.csv [--threshold 0.2]",
+    )
     return parser
 
 
@@ -84,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         from .steps_io import main as steps_main
 
         return steps_main(argv)
+    if argv[:1] in (["serve"], ["predict"], ["drift"]):
+        from ._scoring import main as scoring_main
+
+        return scoring_main(argv)
     args = build_parser().parse_args(argv)
     from . import tracking
     from .pipeline import run
