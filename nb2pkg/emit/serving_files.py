@@ -14,10 +14,12 @@ SERVING_TEMPLATES = {
 """Module of the package → the template copied into it (underscored: no notebook module
 can take these names)."""
 
-SERVING_EXTRA = ("pandas>=1.5", "pyarrow>=10", "scipy>=1.9", "tqdm>=4")
+SERVING_EXTRA = ("pandas>=1.5", "pyarrow>=10", "scipy>=1.9", "tqdm>=4", "skops>=0.10")
 """``pip install PKG[serve]``: what ``serve``, ``predict`` and ``drift`` need beyond the
 package's own requirements (MLflow's scoring server, FastAPI and uvicorn come with
-``mlflow-skinny``)."""
+``mlflow-skinny``). ``skops``: MLflow 3 stores scikit-learn models in its format by
+default, and only the full ``mlflow`` distribution brings it; without it such a model does
+not load ("No module named 'skops'"). Checked with mlflow-skinny 3.17.2 in a fresh venv."""
 
 SERVING_COMMAND_PARSERS = (
     '    commands.add_parser("serve", add_help=False, '

@@ -62,6 +62,7 @@ DEFAULT_THRESHOLD = 0.2
 EXIT_DRIFT = 3
 EXIT_FAILED = 1
 EXPERIMENT_NAME_ENV = "MLFLOW_EXPERIMENT_NAME"
+PROGRESS_BAR_ENV = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 
 
 def _package() -> str:
@@ -366,8 +367,21 @@ def _read_frame(path: Path) -> Any:
 
 
 def _training_run(args: argparse.Namespace) -> str:
+    """The run that logged the model: asked of the registry when an alias or version
+    names it (the model itself need not load here), else of the default model."""
     if args.run_id:
         return str(args.run_id)
+    if args.alias or args.model_version:
+        import mlflow
+
+        client = mlflow.MlflowClient()
+        if args.alias:
+            version = client.get_model_version_by_alias(_package(), args.alias)
+        else:
+            version = client.get_model_version(_package(), str(args.model_version))
+        if not version.run_id:
+            raise LookupError(f"model version {version.version} records no MLflow run")
+        return str(version.run_id)
     model = load_selected_model(args)
     run_id = getattr(getattr(model, "metadata", None), "run_id", None)
     if not run_id:
@@ -380,6 +394,7 @@ def _training_run(args: argparse.Namespace) -> str:
 def _load_profile(run_id: str) -> dict[str, Any]:
     import mlflow
 
+    os.environ.setdefault(PROGRESS_BAR_ENV, "false")
     try:
         local = mlflow.artifacts.download_artifacts(
             run_id=run_id, artifact_path=PROFILE_ARTIFACT
