@@ -87,7 +87,10 @@ def start(command: list[str], package: ScoringPackage, port: int) -> subprocess.
     process = subprocess.Popen(
         command,
         cwd=package.workdir,
-        env=package.environment(),
+        # `mlflow models serve` starts the `uvicorn` script of this environment.
+        env=package.environment(
+            PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
