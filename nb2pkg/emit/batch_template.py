@@ -184,7 +184,7 @@ def _parquet_chunks(
         ) from None
     try:
         parquet = pq.ParquetFile(path)
-    except Exception as error:  # noqa: BLE001 - any unreadable file is reported in one line
+    except Exception as error:  # noqa: BLE001 - reported in one line
         raise InputProblem(f"not a readable Parquet file: {error}", status=400) from None
     with parquet:
         names = parquet.schema_arrow.names

@@ -221,8 +221,10 @@ class ValidatingFront:
 
         try:
             await self.app(scope, replay, capture)
-        except Exception as error:  # noqa: BLE001 - answered without a traceback
-            _logger.exception("the model failed")
+        except Exception as error:
+            _logger.exception(
+                "the model failed"
+            )  # the traceback goes to the server's log
             await _answer(send, 500, _model_error(error))
             return
         status = int(started["status"]) if started is not None else 500

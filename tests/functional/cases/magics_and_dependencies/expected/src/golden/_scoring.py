@@ -286,10 +286,15 @@ def _type_problem(row: int, column: Column, value: Any, expected: str) -> InputP
 
 
 def _is_missing(value: Any) -> bool:
+    """None, NaN, NaT or pandas' NA (a list or an object is a value, not a missing one)."""
+    import pandas as pd
+
     if value is None:
         return True
+    if isinstance(value, list | tuple | dict | str):
+        return False
     try:
-        return bool(value != value)  # NaN, NaT
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 
