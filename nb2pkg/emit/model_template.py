@@ -142,6 +142,7 @@ def log_model(values: Mapping[str, Any]) -> str | None:
                 pip_requirements=_requirements(mlflow.pyfunc.get_default_pip_requirements()),
             )
     tags[FLAVOR_TAG] = flavor
+    _log_input_profile(values[pipeline.PREDICT_DATA] if predict_step is not None else fitted_on)
     run = mlflow.active_run()
     run_tags: dict[str, str] = dict(run.data.tags) if run is not None else {}
     client = mlflow.MlflowClient()
@@ -162,6 +163,14 @@ def log_model(values: Mapping[str, Any]) -> str | None:
     if run is not None:
         client.set_tag(run.info.run_id, MODEL_VERSION_TAG, version)
     return version
+
+
+def _log_input_profile(rows: Any) -> None:
+    """Log the profile of the rows the model takes (``python -m PKG drift`` compares new
+    data with it); only a pandas DataFrame has the columns a profile describes."""
+    if type(rows).__name__ != "DataFrame":
+        return
+    importlib.import_module(f"{_package()}._drift").log_profile(rows)
 
 
 def _is_sklearn(model: Any) -> bool:

@@ -20,6 +20,7 @@ from nb2pkg.emit.modules import ModuleText, render_modules
 from nb2pkg.emit.orchestrator_files import render_exports
 from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_main, render_pipeline
 from nb2pkg.emit.project_files import render_pyproject, render_readme
+from nb2pkg.emit.serving_files import render_serving_modules
 from nb2pkg.emit.step_files import STEPS_MODULE, render_steps_io
 from nb2pkg.emit.test_files import render_tests
 from nb2pkg.model import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
@@ -71,6 +72,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     if plan.model is not None:
         files[f"{src}/{MODEL_MODULE}.py"] = render_model_module()
         files[f"{src}/{PYFUNC_MODULE}.py"] = render_pyfunc_module()
+        files.update(render_serving_modules(src))
     files[f"{src}/py.typed"] = ""
     files["pyproject.toml"] = render_pyproject(plan, version)
     files["README.md"] = render_readme(plan, version, modules)

@@ -20,6 +20,7 @@ from nb2pkg.emit.model_files import (
     render_model_functions,
 )
 from nb2pkg.emit.modules import ModuleText
+from nb2pkg.emit.serving_files import SERVING_COMMAND_DISPATCH, SERVING_COMMAND_PARSERS
 from nb2pkg.emit.step_files import STEP_COMMAND_DISPATCH, STEP_COMMAND_PARSERS
 from nb2pkg.emit.step_graph import render_graph_constant
 from nb2pkg.model import ParamSource, RunParam, StepPlan
@@ -408,12 +409,14 @@ def render_main(plan: PackagePlan, version: str) -> str:
         'help="on failure, show the traceback")',
         *STEP_COMMAND_PARSERS,
         *(MODEL_COMMAND_PARSERS if plan.model else ()),
+        *(SERVING_COMMAND_PARSERS if plan.model else ()),
         "    return parser",
         "",
         "",
         "def main(argv: list[str] | None = None) -> int:",
         *STEP_COMMAND_DISPATCH,
         *(MODEL_COMMAND_DISPATCH if plan.model else ()),
+        *(SERVING_COMMAND_DISPATCH if plan.model else ()),
         "    args = build_parser().parse_args(argv)",
         "    from . import tracking",
         "    from .pipeline import run",

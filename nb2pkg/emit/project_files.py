@@ -9,6 +9,7 @@ from pathlib import Path
 from nb2pkg.emit.literals import toml_string
 from nb2pkg.emit.model_files import render_model_readme
 from nb2pkg.emit.modules import ModuleText
+from nb2pkg.emit.serving_files import SERVING_EXTRA
 from nb2pkg.plan.package_plan import PackagePlan
 
 
@@ -30,6 +31,7 @@ def render_pyproject(plan: PackagePlan, version: str) -> str:
         "\n"
         "[project.optional-dependencies]\n"
         'test = ["pytest>=7"]\n'
+        f"{_serve_extra(plan)}"
         "\n"
         "[project.scripts]\n"
         f'{plan.package.replace("_", "-")} = "{plan.package}.__main__:main"\n'
@@ -118,8 +120,32 @@ def render_readme(plan: PackagePlan, version: str, modules: list[ModuleText]) ->
         lines += [f"- `{name}` (default `{value}`)" for value, name in data_files]
         lines.append("")
     lines += render_model_readme(pkg, plan.model)
+    if plan.model is not None:
+        lines += [
+            "## Serving, batch scoring and drift",
+            "",
+            "With the model registered by a tracked run (`pip install '.[serve]'`):",
+            "",
+            "```bash",
+            f"python -m {pkg} serve --alias champion --port 5000",
+            f"python -m {pkg} predict new.csv -o scored.csv",
+            f"python -m {pkg} drift new.csv --threshold 0.2",
+            "```",
+            "",
+            "`serve` answers rows that do not match the model's signature with a 4xx naming the",
+            "field; `predict` exits 2 naming the row and column; `drift` exits 3 naming the columns",
+            "that drifted. Each takes `--alias`, `--model-version` or `--run-id`.",
+            "",
+        ]
     lines += ["## Tests", "", "```bash", "pip install '.[test]'", "pytest", "```", ""]
     return "\n".join(lines)
+
+
+def _serve_extra(plan: PackagePlan) -> str:
+    """The ``[serve]`` extra: what serve, batch predict and drift need, with a model only."""
+    if plan.model is None:
+        return ""
+    return f"serve = [{', '.join(toml_string(r) for r in SERVING_EXTRA)}]\n"
 
 
 def _cli_example(default: str | None) -> str:

@@ -75,7 +75,7 @@ def plan_model(
     for cell in cells:
         step = cell.step
         assert step is not None
-        fits = [f for f in _fits(cell) if f.value in step.returns]
+        fits = [f for f in _fits(cell, set(step.returns)) if f.value in step.returns]
         wanted = cell.tagged.model
         if wanted is not None:
             picked = _tagged_value(cell, fits, wanted, diagnostics)
@@ -200,13 +200,16 @@ def _predict_plan(
     return PredictPlan(step, key, model, data[0], result)
 
 
-def _fits(cell: CellPlan) -> list[_Fit]:
-    """Each ``.fit(...)`` call of the cell's own code (not of the functions it defines)."""
+def _fits(cell: CellPlan, returned: set[str]) -> list[_Fit]:
+    """Each ``.fit(...)`` call of the cell's own code (not of the functions it defines); a
+    local name its data comes from (``features = frame[cols]``, not returned) is replaced
+    by the expression the cell bound it to."""
     try:
         tree = ast.parse(cell.parsed.analysis.python_source)
     except SyntaxError:
         return []
     found: list[_Fit] = []
+    local: dict[str, ast.expr] = {}
     for statement in tree.body:
         for node in _own_nodes(statement):
             if not (
@@ -220,8 +223,53 @@ def _fits(cell: CellPlan) -> list[_Fit]:
                 continue
             inputs = node.args[0] if node.args else _keyword(node, "X")
             target = node.args[1] if len(node.args) > 1 else _keyword(node, "y")
-            found.append(_Fit(value, inputs, target))
+            found.append(_Fit(value, _inlined(inputs, local), _inlined(target, local)))
+        _remember_local(statement, local, returned)
     return found
+
+
+def _remember_local(statement: ast.stmt, local: dict[str, ast.expr], returned: set[str]) -> None:
+    """Track ``NAME = expression`` of names the step does not return; any other binding of a
+    tracked name forgets it (its value is no longer that expression)."""
+    bound = {
+        n.id
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del)
+    }
+    # ``features["z"] = …``, ``features.drop(…, inplace=True)``: changed in place
+    targets = [t for n in ast.walk(statement) if isinstance(n, ast.Assign) for t in n.targets]
+    targets += [n.target for n in ast.walk(statement) if isinstance(n, ast.AugAssign)]
+    changed = [*targets, statement.value] if isinstance(statement, ast.Expr) else targets
+    bound |= {n.id for t in changed for n in ast.walk(t) if isinstance(n, ast.Name)}
+    for name in bound:
+        local.pop(name, None)
+    if (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        name = statement.targets[0].id
+        reads = {n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)}
+        if name not in returned and name not in reads:
+            local[name] = statement.value
+
+
+def _inlined(expression: ast.expr | None, local: dict[str, ast.expr]) -> ast.expr | None:
+    """``expression`` with each tracked local name replaced by its expression (a few levels)."""
+    if expression is None or not local:
+        return expression
+
+    class Inline(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            bound = local.get(node.id)
+            if bound is None or not isinstance(node.ctx, ast.Load):
+                return node
+            return ast.parse(ast.unparse(bound), mode="eval").body
+
+    result: ast.expr = ast.parse(ast.unparse(expression), mode="eval").body
+    for _ in range(4):
+        result = Inline().visit(result)
+    return result
 
 
 def _own_nodes(node: ast.AST) -> list[ast.AST]:

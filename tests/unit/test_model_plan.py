@@ -10,7 +10,7 @@ from nb2pkg.plan.model_plan import ModelPlan
 from nb2pkg.plan.notebook_plan import plan_notebook
 from nb2pkg.plan.package_plan import PackagePlan, plan_package
 from nb2pkg.tags import tag_cells
-from tests.helpers import CellSpec, make_notebook
+from tests.helpers import CellSpec, code_cell, make_notebook
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_notebooks"
 
@@ -145,3 +145,38 @@ def test_model_and_predict_tags_need_a_function_cell() -> None:
     assert [d.code for d in problems] == ["NB109"]
     assert tagged[0].role is Role.EXPLORATION
     assert (tagged[1].role, tagged[1].name, tagged[1].predict) == (Role.FUNCTION, "score", True)
+
+
+def test_a_local_name_the_fit_reads_is_the_expression_it_was_bound_to() -> None:
+    load = ("import pandas as pd\nframe = pd.read_csv('train.csv')", ["function:load"])
+    selected = package(
+        load,
+        code_cell(
+            "from sklearn.linear_model import Ridge\n"
+            "features = frame[['x', 'n']]\n"
+            "target = frame['y']\n"
+            "model = Ridge().fit(features, target)",
+            ["function:train"],
+            settings={"outputs": ["model"]},
+        ),
+        ("model", []),
+    )
+    changed_in_place = package(
+        load,
+        code_cell(
+            "from sklearn.linear_model import Ridge\n"
+            "features = frame[['x', 'n']]\n"
+            "features['z'] = 1.0\n"
+            "model = Ridge().fit(features, frame['y'])",
+            ["function:train"],
+            settings={"outputs": ["model"]},
+        ),
+        ("model", []),
+    )
+
+    assert selected.model is not None
+    assert selected.model.fit_input == "values['frame'][['x', 'n']]"
+    assert selected.model.fit_target == "values['frame']['y']"
+    assert changed_in_place.model is not None
+    assert changed_in_place.model.fit_input is None
+    assert changed_in_place.model.fit_target == "values['frame']['y']"
