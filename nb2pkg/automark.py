@@ -162,16 +162,20 @@ def _facts(cells: Sequence[Mapping[str, Any]]) -> list[_CellFacts]:
 
 def _title_key(cells: Sequence[Mapping[str, Any]]) -> int | None:
     """The notebook's title: its first heading, when it is the only one of level 1 and
-    sections follow (0, the number of that heading, or None). Code under a title is named
-    from what it computes."""
-    levels = [
-        level
-        for cell in cells
-        if cell.get("cell_type") == "markdown"
-        for _, level, _ in _headings(_source_text(cell))
-    ]
-    titled = len(levels) > 1 and levels[0] == 1 and all(level > 1 for level in levels[1:])
-    return 0 if titled else None
+    sections follow, or it is the only heading and comes before any code (0, the number of
+    that heading, or None). Code under a title is named from what it computes."""
+    levels: list[int] = []
+    first_at: int | None = None
+    for position, cell in enumerate(cells):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for _, level, _ in _headings(_source_text(cell)):
+            levels.append(level)
+            first_at = position if first_at is None else first_at
+    if not levels or levels[0] != 1 or any(level == 1 for level in levels[1:]):
+        return None
+    code_before = any(c.get("cell_type") == "code" for c in cells[: first_at or 0])
+    return 0 if len(levels) > 1 or not code_before else None
 
 
 def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:

@@ -419,6 +419,13 @@ def test_a_title_heading_does_not_name_the_code_under_it() -> None:
     assert _roles(cells) == ["function:load_bikes"]
 
 
+def test_a_lone_heading_above_all_code_is_a_title_and_a_later_one_names_code() -> None:
+    titled = [_md("# Churn model\n\nA quick look."), _code("df = pd.read_csv('c.csv')")]
+    section = [_code("import pandas as pd"), _md("# Load"), _code("df = pd.read_csv('c.csv')")]
+    assert _roles(titled) == ["function:load_data"]
+    assert _roles(section) == [None, "function:load"]
+
+
 @pytest.mark.parametrize(
     ("snake", "expected"),
     [
