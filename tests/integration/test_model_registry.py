@@ -15,16 +15,8 @@ default store in the working directory, and are read back with ``MlflowClient``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,15 +27,14 @@ import pytest
 from mlflow import MlflowClient
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
+from tests.mlflow_server import MLFLOW_SETTINGS, tracking_server_at
+
 if TYPE_CHECKING:
     from conftest import BuildOutcome, FreshVenv
 
 Explain = Callable[[subprocess.CompletedProcess[str]], str]
 
-SERVER_START_TIMEOUT_SECONDS = 180
-SERVER_STOP_TIMEOUT_SECONDS = 30
 RUN_TIMEOUT_SECONDS = 600
-MLFLOW_SETTINGS = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID")
 
 RAW_COLUMNS = ["size", "color"]
 
@@ -209,65 +200,13 @@ def engineered(frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the server
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def is_healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real MLflow tracking server on 127.0.0.1 (SQLite backend); yields its URL."""
-    root = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = root / "server.log"
-    env = {k: v for k, v in os.environ.items() if k not in MLFLOW_SETTINGS}
-    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
-    command = [
-        sys.executable, "-m", "mlflow", "server",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-        "--artifacts-destination", str(root / "artifacts"),
-    ]  # fmt: skip
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
-        while not is_healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mlflow server did not start:\n{log_path.read_text()}")
-            time.sleep(0.5)
+    with tracking_server_at(
+        tmp_path_factory.mktemp("mlflow-server"), artifacts_option="--artifacts-destination"
+    ) as url:
         yield url
-    finally:
-        stop_process_group(server)
-
-
-def stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    group = process.pid
-    try:
-        os.killpg(group, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=SERVER_STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(group, signal.SIGKILL)
-        process.wait()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- tests

@@ -13,17 +13,9 @@ process group.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +24,8 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Run
 
+from tests.mlflow_server import MLFLOW_SETTINGS, tracking_server_at
+
 if TYPE_CHECKING:
     from conftest import BuildOutcome, FreshVenv
 
@@ -39,12 +33,9 @@ PACKAGE = "linefit"
 Explain = Callable[[subprocess.CompletedProcess[str]], str]
 
 # Guards against a hung process; never used to judge speed.
-SERVER_START_TIMEOUT_SECONDS = 180
-SERVER_STOP_TIMEOUT_SECONDS = 30
 RUN_TIMEOUT_SECONDS = 300
 
 # The tracking settings a child process must not inherit from whoever runs the tests.
-MLFLOW_SETTINGS = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID")
 
 
 def code_cell(source: str, *tags: str, cell_id: str) -> dict[str, Any]:
@@ -172,67 +163,13 @@ def run_in(
 # --------------------------------------------------------------------------- the server
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def is_healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real MLflow tracking server on 127.0.0.1; yields its URL."""
-    root = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = root / "server.log"
-    env = {k: v for k, v in os.environ.items() if k not in MLFLOW_SETTINGS}
-    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
-    command = [
-        sys.executable, "-m", "mlflow", "server",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-        "--default-artifact-root", str(root / "artifacts"),
-    ]  # fmt: skip
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
-        while not is_healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mlflow server did not start:\n{log_path.read_text()}")
-            time.sleep(0.5)
+    with tracking_server_at(
+        tmp_path_factory.mktemp("mlflow-server"), artifacts_option="--default-artifact-root"
+    ) as url:
         yield url
-    finally:
-        stop_process_group(server)
-
-
-def stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server and the workers it started; SIGKILL whatever outlives the wait."""
-    group = process.pid  # start_new_session made it the group leader
-    try:
-        os.killpg(group, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=SERVER_STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(group, signal.SIGKILL)
-        process.wait()
-    # Workers may outlive the leader for a moment; make sure none is left.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGKILL)
 
 
 def only_run(client: MlflowClient, experiment_name: str) -> Run:
