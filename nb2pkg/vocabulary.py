@@ -194,9 +194,22 @@ def resolved_role(roles: Iterable[tuple[Role, str | None]]) -> tuple[Role | None
     return (listed[0][0], False) if listed else (None, False)
 
 
+_SITE_BUILTINS = ("copyright", "credits", "exit", "help", "license", "quit")
+"""What ``site`` adds to the builtins of every interactive Python (IPython replaces some)."""
+
+
 def python_builtins() -> tuple[str, ...]:
-    """The names of the running Python's builtins module, without the dunder names."""
-    return tuple(sorted(n for n in dir(builtins) if not n.startswith("__")))
+    """The names Python itself puts in the builtins module (and ``site``'s ``exit``,
+    ``help`` …), without private names. Names other libraries add at run time (IPython's
+    ``display`` and ``get_ipython``) are left out, so the list is the same in any process."""
+    own = {n for n in dir(builtins) if not n.startswith("_") and _from_python(n)}
+    return tuple(sorted(own.union(_SITE_BUILTINS)))
+
+
+def _from_python(name: str) -> bool:
+    value = getattr(builtins, name)
+    module = getattr(value, "__module__", None) or type(value).__module__
+    return module in ("builtins", "io")  # builtins.open is io.open
 
 
 def name_problem(name: str, *, allow_builtin: bool = False) -> tuple[str, str] | None:

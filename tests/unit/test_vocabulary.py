@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from nb2pkg.diagnostic_codes import CODES, README_END, README_START, markdown_ta
 from nb2pkg.model import Role
 from nb2pkg.notebook import notebook_from_json
 from nb2pkg.tags import tag_cells
-from nb2pkg.vocabulary import OUR_TAG_FORMS, resolved_role
+from nb2pkg.vocabulary import OUR_TAG_FORMS, python_builtins, resolved_role
 from nb2pkg.vocabulary_json import REGENERATE, main, vocabulary_data
 from tests.helpers import make_notebook
 
@@ -36,6 +37,26 @@ def test_the_committed_json_is_generated_from_the_tables() -> None:
     stale = [k for k in keys if committed.get(k) != generated[k]]
     assert not stale, f"{VOCABULARY_JSON} is out of date ({', '.join(stale)}); run: {REGENERATE}"
     assert set(committed) == set(generated), f"regenerate it: {REGENERATE}"
+
+
+def test_the_builtins_list_ignores_names_ipython_adds_at_run_time() -> None:
+    # An IPython shell (the magic's tests start one) adds `display` and `get_ipython` to the
+    # builtins module and replaces `exit`: the generated JSON must not depend on that.
+    script = (
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "start_ipython()\n"
+        "import builtins\n"
+        "from nb2pkg.vocabulary import python_builtins\n"
+        "assert 'display' in dir(builtins)\n"
+        "print(' '.join(python_builtins()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == list(python_builtins())
+    assert "display" not in python_builtins() and "exit" in python_builtins()
 
 
 def test_the_generator_rewrites_and_checks(tmp_path: Path) -> None:
