@@ -95,6 +95,21 @@ def write_notebook(path: Path, cells: Sequence[CellSpec], **options: Any) -> Pat
     return path
 
 
+def commit_all(repo: Path) -> str:
+    """Commit everything in ``repo`` (a new repository if needed); return the commit id."""
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "."],
+        ["git", *identity, "commit", "-q", "-m", "notebook"],
+    ):
+        subprocess.run(command, cwd=repo, check=True, capture_output=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+    )
+    return head.stdout.strip()
+
+
 def run_cli(
     folder: Path, *args: str, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

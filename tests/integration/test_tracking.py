@@ -24,6 +24,7 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Run
 
+from tests.helpers import commit_all
 from tests.mlflow_server import MLFLOW_SETTINGS, tracking_server_at
 
 if TYPE_CHECKING:
@@ -65,21 +66,6 @@ def write_notebook(path: Path, *cells: dict[str, Any]) -> None:
         "cells": list(cells),
     }
     path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
-
-
-def commit_all(repo: Path) -> str:
-    """Commit everything in ``repo`` (a new repository if needed); return the commit id."""
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
-    for command in (
-        ["git", "init", "-q"],
-        ["git", "add", "."],
-        ["git", *identity, "commit", "-q", "-m", "notebook"],
-    ):
-        subprocess.run(command, cwd=repo, check=True, capture_output=True)
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
-    )
-    return head.stdout.strip()
 
 
 # --------------------------------------------------------------------------- the package
