@@ -266,6 +266,7 @@ def plan_config(
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
     """The package plan; helper modules and data files are looked for inside ``read_scope``
     (by default the project's, see ``nb2pkg.builder.confine``)."""
+    from nb2pkg.builder.environment import InstalledEnvironment
     from nb2pkg.emit.export_settings import load_exports
     from nb2pkg.plan.notebook_plan import plan_notebook
     from nb2pkg.plan.package_plan import plan_package
@@ -289,6 +290,7 @@ def plan_config(
     plan = plan_package(
         tuple(notebook_plans),
         config.package,
+        environment=InstalledEnvironment(),
         autolog=config.autolog,
         git_commit=git_commit(config.notebooks[0].parent),
         recorded_requirements=recorded,
@@ -310,7 +312,7 @@ def recorded_requirements(config: BuildConfig) -> dict[str, str]:
     """
     import tomllib
 
-    from nb2pkg.emit.dependencies import requirements_by_name
+    from nb2pkg.plan.requirements import requirements_by_name
 
     if not (config.out_dir / MANIFEST_PATH).is_file():
         return {}
@@ -324,7 +326,7 @@ def recorded_requirements(config: BuildConfig) -> dict[str, str]:
 
 def _environment_fits(config: BuildConfig) -> bool:
     """Whether every installed distribution still satisfies the range the last build wrote."""
-    from nb2pkg.emit.dependencies import outside_recorded_range
+    from nb2pkg.builder.environment import outside_recorded_range
 
     return not outside_recorded_range(recorded_requirements(config))
 
@@ -572,7 +574,8 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
 
 def _dependency_causes(recorded: Mapping[str, str], requirements: tuple[str, ...]) -> list[str]:
     """Why pyproject.toml's dependencies would change: the environment, named per distribution."""
-    from nb2pkg.emit.dependencies import installed_version, requirements_by_name
+    from nb2pkg.builder.environment import installed_version
+    from nb2pkg.plan.requirements import requirements_by_name
 
     causes = []
     for name, text in requirements_by_name(requirements).items():
