@@ -268,7 +268,7 @@ def _check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from nb2pkg.builder.config import resolve_config
-    from nb2pkg.builder.orchestrate import stale_files
+    from nb2pkg.builder.staleness import stale_files
     from nb2pkg.frontends.report import (
         EXIT_INPUT_ERROR,
         EXIT_OK,
