@@ -26,7 +26,8 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
     The package is rendered at the version on disk: any difference, version aside, means a
     build would change it; none means a build would write no package file.
     """
-    from nb2pkg.builder.writer import differences, interrupted
+    from nb2pkg.builder.differences import differences
+    from nb2pkg.builder.writer import interrupted
     from nb2pkg.emit.package import render_package
 
     if interrupted(config.out_dir):
