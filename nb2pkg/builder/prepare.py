@@ -230,7 +230,7 @@ def _self_check(plan: PackagePlan, version: str, files: list[EmittedFile]) -> li
 def _changelog(
     config: BuildConfig, decision: VersionDecision, *, keep: bool = False
 ) -> tuple[EmittedFile | None, list[Diagnostic]]:
-    from nb2pkg.builder.versioning import changelog_entry, update_changelog
+    from nb2pkg.builder.changelog import changelog_entry, update_changelog
 
     existing_path = config.out_dir / "CHANGELOG.md"
     existing = existing_path.read_text(encoding="utf-8") if existing_path.is_file() else None
