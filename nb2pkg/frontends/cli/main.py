@@ -326,8 +326,9 @@ def _where(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from nb2pkg.builder.config import read_settings
-    from nb2pkg.builder.manifest import find_package_dir, load, lookup
+    from nb2pkg.builder.manifest import load
     from nb2pkg.builder.provenance import find_package_for_installed
+    from nb2pkg.builder.source_lookup import find_package_dir, lookup
     from nb2pkg.frontends.report import EXIT_INPUT_ERROR, EXIT_OK, print_diagnostics
 
     file, _, line_text = args.location.rpartition(":")
