@@ -383,7 +383,7 @@ class Nb2pkgMagic:
         from nb2pkg.frontends import api
 
         plan = api.analyze_path(location.path)
-        display(render_plan(plan), raw=True)
+        display(render_plan(plan.to_json()), raw=True)
 
     def build(
         self, location: NotebookLocation, args: argparse.Namespace, display: Callable[..., Any]

@@ -44,7 +44,7 @@ def test_a_skipped_cell_drawing_from_the_global_generator_is_named(tmp_path: Pat
         code_cell("draws = np.random.rand(2)\n", ["function:draw"]),
     ]
     notebook = write_notebook(tmp_path / "rng.ipynb", cells)
-    warnings = [d for d in analyze_path(notebook)["diagnostics"] if d["code"] == "NB314"]
+    warnings = [d for d in analyze_path(notebook).diagnostics if d.code == "NB314"]
     assert [(w["location"]["cell_number"], w["location"]["line"]) for w in warnings] == [
         (3, 1),
         (4, 2),

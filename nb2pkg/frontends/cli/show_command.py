@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from typing import Any
+from collections.abc import Sequence
+
+from nb2pkg.frontends.analysis_result import CellSummary, NotebookAnalysis
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,50 +20,38 @@ def run(args: argparse.Namespace) -> int:
         summary,
         to_json,
     )
-    from nb2pkg.ir import Diagnostic, Location, Severity
 
     plan = analyze_path(args.notebook)
-    untagged = bool(plan["cells"]) and all(c["role"] == "exploration" for c in plan["cells"])
+    untagged = bool(plan.cells) and all(c.role == "exploration" for c in plan.cells)
     proposal = analyze_path(args.notebook, auto=True) if untagged else None
     if args.format == "json":
-        print(to_json({**plan, "auto_proposal": proposal} if proposal else plan))
+        shown = plan.to_json()
+        print(to_json({**shown, "auto_proposal": proposal.to_json()} if proposal else shown))
     else:
-        print(f"{plan['notebook']} -> module {plan['module'] or '?'}")
+        print(f"{plan.notebook} -> module {plan.module or '?'}")
         if proposal is not None:
             _print_auto_proposal(args.notebook, proposal)
-        _print_cells(plan["cells"])
-        diagnostics = [
-            Diagnostic(
-                d["code"],
-                Severity(d["severity"]),
-                d["message"],
-                Location(**d["location"]) if d["location"] else None,
-                d["hint"],
-                d["source_line"],
-            )
-            for d in plan["diagnostics"]
-        ]
-        if diagnostics:
+        _print_cells(plan.cells)
+        if plan.diagnostics:
             print()
-            print_diagnostics(diagnostics, sys.stdout)
-            print(summary(diagnostics))
-    errors = any(d["severity"] == "error" for d in plan["diagnostics"])
-    return EXIT_INPUT_ERROR if errors else EXIT_OK
+            print_diagnostics(plan.diagnostics, sys.stdout)
+            print(summary(plan.diagnostics))
+    return EXIT_INPUT_ERROR if plan.has_errors else EXIT_OK
 
 
-def _print_cells(cells: list[dict[str, Any]]) -> None:
+def _print_cells(cells: Sequence[CellSummary]) -> None:
     for cell in cells:
-        if cell["role"] == "exploration":
+        if cell.role == "exploration":
             continue
-        text = cell["signature"] or cell["role"]
-        flags = " [metrics]" if cell["metrics"] else ""
-        print(f"  cell {cell['number']:>3}  {cell['role']:<10} {text}{flags}")
+        text = cell.signature or cell.role
+        flags = " [metrics]" if cell.metrics else ""
+        print(f"  cell {cell.number:>3}  {cell.role:<10} {text}{flags}")
 
 
-def _print_auto_proposal(notebook: str, proposal: dict[str, Any]) -> None:
+def _print_auto_proposal(notebook: str, proposal: NotebookAnalysis) -> None:
     """What ``--auto`` would make of a notebook without tags, and how to accept it."""
     print("  No cell is tagged yet. nb2pkg tag --auto proposes:")
-    _print_cells(proposal["cells"])
+    _print_cells(proposal.cells)
     shown = shlex.quote(notebook)
     print(f"  Save these tags: nb2pkg tag {shown} --auto --write")
     print(f"  or build with them as they are: nb2pkg build {shown} --auto")
