@@ -22,7 +22,7 @@ Diagnostic codes:
   NB311 a function name clashes with an imported or exported name
   NB314 a skipped cell changes what packaged cells after it compute (global random
         generator, computing options, a file they read)
-  NB514 (warning) a data file the code names is a symbolic link out of the root (nb2pkg.builder.confine)
+  NB514 (warning) a data file the code names is a symbolic link out of the root (the read scope)
   NB401 a test cell asserts nothing and calls nothing
   NB402 a test cell is empty
 """
@@ -41,9 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
+from nb2pkg.analysis.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.analysis.packagable import packaging_problems
-from nb2pkg.builder.confine import ReadScope
-from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.ir import (
     Cell,
     CellAnalysis,
@@ -62,6 +61,7 @@ from nb2pkg.ir import (
 )
 from nb2pkg.plan.markdown_summary import markdown_summary
 from nb2pkg.plan.parameter_comments import trailing_comments
+from nb2pkg.plan.read_scope import ReadScope
 from nb2pkg.plan.step_names import short_file_name
 from nb2pkg.roles.vocabulary import GENERATED_MODULES
 
