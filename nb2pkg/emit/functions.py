@@ -175,12 +175,25 @@ def without_unused_values(module: cst.Module) -> cst.Module:
             "exec",
         }:
             return module
+        if _stored_names(tree) <= used:
+            return module  # nothing to remove: skip the (slow) libcst pass
         remover = _UnusedValues(used)
         changed = module.visit(remover)
         if not remover.changed:
             return module
         module = changed
     return module
+
+
+def _stored_names(tree: ast.Module) -> set[str]:
+    """Every name bound by assignment, ``as`` or ``except … as`` anywhere in ``tree``."""
+    stored: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stored.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name is not None:
+            stored.add(node.name)
+    return stored
 
 
 class _UnusedValues(cst.CSTTransformer):

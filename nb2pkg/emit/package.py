@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from nb2pkg.emit.code_style import formatted
+from nb2pkg.emit.code_style import formatted_all
 from nb2pkg.emit.figure_files import FIGURES_MODULE, render_figures
 from nb2pkg.emit.model_files import (
     MODEL_MODULE,
@@ -78,10 +78,9 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files["README.md"] = render_readme(plan, version, modules)
     files.update(render_tests(plan))
     module_paths = {f"{src}/{module.name}.py" for module in modules}
-    for path, text in files.items():
-        if path.endswith(".py") and path not in module_paths:
-            # Module texts are formatted block by block, keeping their source map exact.
-            files[path] = formatted(text)
+    # Module texts are formatted block by block, keeping their source map exact.
+    others = [p for p in files if p.endswith(".py") and p not in module_paths]
+    files.update(zip(others, formatted_all([files[p] for p in others]), strict=True))
     # Orchestrator exports are written as `nb2pkg export` writes them, outside the package.
     files.update(render_exports(plan, version))
     files[".nb2pkg/.gitignore"] = (
