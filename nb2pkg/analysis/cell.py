@@ -9,10 +9,13 @@ only emitting a cell needs (it keeps the cell's comments and layout), is parsed 
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import io
 import re
+import threading
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -56,10 +59,53 @@ class ParsedCell:
         return cst_module(self.analysis.python_source) if self.parses else None
 
 
-@functools.lru_cache(maxsize=512)
 def cst_module(python_source: str) -> cst.Module:
-    """The libcst tree of source that parses; a few hundred recent ones are kept, for emitting."""
+    """The libcst tree of source that parses, for emitting.
+
+    Inside ``keeping_trees()`` (a build) the trees are kept until it ends: planning, emitting
+    and checking each walk every packaged cell, and parsing again costs more than the analysis.
+    Elsewhere a few hundred recent ones are kept.
+    """
+    kept: dict[str, cst.Module] | None = getattr(_TREES, "kept", None)
+    if kept is None:
+        return _recent_cst_module(python_source)
+    module = kept.get(python_source)
+    if module is None:
+        module = kept[python_source] = cst.parse_module(python_source)
+    return module
+
+
+@functools.lru_cache(maxsize=512)
+def _recent_cst_module(python_source: str) -> cst.Module:
     return cst.parse_module(python_source)
+
+
+_TREES = threading.local()
+"""``kept``: the libcst trees of this thread's build, by source (None outside a build)."""
+
+
+@contextlib.contextmanager
+def keeping_trees() -> Iterator[None]:
+    """Keep every cell's libcst tree, the analysis's own included, until the block ends.
+
+    A build analyses, plans and emits in one thread; a server keeps no trees between requests.
+    """
+    outer = getattr(_TREES, "kept", None)
+    if outer is None:
+        _TREES.kept = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _TREES.kept = None
+
+
+def _parse_cst(python_source: str) -> cst.Module:
+    """Parse for the analysis; inside ``keeping_trees()`` the tree is kept for emitting."""
+    kept: dict[str, cst.Module] | None = getattr(_TREES, "kept", None)
+    if kept is None:
+        return cst.parse_module(python_source)
+    return cst_module(python_source)
 
 
 EMPTY = CellAnalysis(
@@ -83,7 +129,7 @@ def analyze_cell(source: str) -> ParsedCell:
     ]
     try:
         tree = ast.parse(python.source)
-        module = cst.parse_module(python.source)
+        module = _parse_cst(python.source)
     except SyntaxError as exc:
         line = (exc.lineno or 1) + python.line_offset
         problems.append(

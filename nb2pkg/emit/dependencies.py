@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import sys
 from collections.abc import Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -40,6 +41,8 @@ def _distributions() -> Mapping[str, list[str]]:
 
 def distribution_of(module: str) -> str | None:
     """The canonical name of the installed distribution providing a top-level module."""
+    if module in sys.stdlib_module_names:
+        return None  # imported from the standard library, whatever else is installed
     for name in _distributions().get(module, []):
         if installed_version(name) is not None:
             return canonicalize_name(name)
