@@ -47,7 +47,8 @@ class CellProblem:
 @dataclass(frozen=True)
 class ParsedCell:
     parses: bool
-    """The cell is Python that both ``ast`` and libcst parse (``module`` is not None)."""
+    """The cell is Python that ``ast`` parses (libcst, which emitting uses, parses all that
+    Python's own parser does: ``module`` is not None)."""
     analysis: CellAnalysis
     problems: tuple[CellProblem, ...]
     statement_count: int = 0
@@ -55,8 +56,16 @@ class ParsedCell:
 
     @property
     def module(self) -> cst.Module | None:
-        """The cell's libcst tree, for emitting it; None when the cell does not parse."""
-        return cst_module(self.analysis.python_source) if self.parses else None
+        """The cell's libcst tree, for emitting it; None when the cell does not parse.
+
+        The analysis reads the stdlib ``ast`` only (libcst parses ~10x slower): the libcst tree
+        is parsed here, for the cells that are emitted."""
+        if not self.parses:
+            return None
+        try:
+            return cst_module(self.analysis.python_source)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError):
+            return None  # not seen: libcst accepts what ``ast`` does (the self-check would say)
 
 
 def cst_module(python_source: str) -> cst.Module:
@@ -100,12 +109,38 @@ def keeping_trees() -> Iterator[None]:
             _TREES.kept = None
 
 
-def _parse_cst(python_source: str) -> cst.Module:
-    """Parse for the analysis; inside ``keeping_trees()`` the tree is kept for emitting."""
-    kept: dict[str, cst.Module] | None = getattr(_TREES, "kept", None)
-    if kept is None:
-        return cst.parse_module(python_source)
-    return cst_module(python_source)
+class _LiteralValues:
+    """The libcst tree a cell's literal assignments take their text from, parsed on first use
+    (most cells have none); a failure to parse becomes the cell's NB201."""
+
+    def __init__(self, python_source: str) -> None:
+        self.source = python_source
+        self.module: cst.Module | None = None
+
+    def text(self, index: int) -> str:
+        """The source of statement ``index``'s value, with its own parentheses and comments."""
+        if self.module is None:
+            try:
+                self.module = self._parse()
+            except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
+                raise _Unparsable(exc) from exc
+        statement = self.module.body[index]
+        assert isinstance(statement, cst.SimpleStatementLine)
+        value = getattr(statement.body[0], "value", None)
+        assert isinstance(value, cst.BaseExpression)
+        return self.module.code_for_node(value).strip()
+
+    def _parse(self) -> cst.Module:
+        # Inside a build the tree is kept for emitting; a server keeps no trees.
+        if getattr(_TREES, "kept", None) is None:
+            return cst.parse_module(self.source)
+        return cst_module(self.source)
+
+
+class _Unparsable(Exception):
+    def __init__(self, cause: cst.ParserSyntaxError | RecursionError | MemoryError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 EMPTY = CellAnalysis(
@@ -127,9 +162,11 @@ def analyze_cell(source: str) -> ParsedCell:
         for use in python.magics
         if use.action in ("dropped", "unsupported")
     ]
+    values = _LiteralValues(python.source)
     try:
         tree = ast.parse(python.source)
-        module = _parse_cst(python.source)
+        groups = top_level_statements(tree)
+        analysis, more = _analyze_module(tree, groups, values, python.line_offset)
     except SyntaxError as exc:
         line = (exc.lineno or 1) + python.line_offset
         problems.append(
@@ -156,7 +193,10 @@ def analyze_cell(source: str) -> ParsedCell:
             )
         )
         return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError, _Unparsable) as exc:
+        if isinstance(exc, _Unparsable) and isinstance(exc.cause, cst.ParserSyntaxError):
+            problems.append(_cst_problem(exc.cause, python.line_offset))
+            return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
         problems.append(
             CellProblem(
                 "NB201",
@@ -168,20 +208,6 @@ def analyze_cell(source: str) -> ParsedCell:
             )
         )
         return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
-    except cst.ParserSyntaxError as exc:
-        line = exc.raw_line + python.line_offset
-        problems.append(
-            CellProblem(
-                "NB201",
-                Severity.ERROR,
-                f"cannot parse: {exc.message}",
-                line,
-                exc.raw_column + 1,
-                "rewrite this line with syntax Python 3.10 accepts",
-            )
-        )
-        return ParsedCell(False, _empty(python.source, python.line_offset), tuple(problems))
-    analysis, more = _analyze_module(tree, module, python.source, python.line_offset)
     analysis = _with_magics(analysis, python.magics, python.pip_requirements)
     offset = python.line_offset
     analysis = replace(
@@ -189,13 +215,25 @@ def analyze_cell(source: str) -> ParsedCell:
         file_writes=tuple((c, line + offset, p) for c, line, p in file_writes(tree)),
         global_state=tuple((w, line + offset) for w, line in global_state_changes(tree)),
     )
-    return ParsedCell(True, analysis, tuple(problems + more), len(module.body))
+    return ParsedCell(True, analysis, tuple(problems + more), len(groups))
+
+
+def _cst_problem(exc: cst.ParserSyntaxError, offset: int) -> CellProblem:
+    return CellProblem(
+        "NB201",
+        Severity.ERROR,
+        f"cannot parse: {exc.message}",
+        exc.raw_line + offset,
+        exc.raw_column + 1,
+        "rewrite this line with syntax Python 3.10 accepts",
+    )
 
 
 def _analyze_module(
-    tree: ast.Module, module: cst.Module, source: str, offset: int
+    tree: ast.Module, groups: list[list[ast.stmt]], values: _LiteralValues, offset: int
 ) -> tuple[CellAnalysis, list[CellProblem]]:
-    """One walk of the cell's ``ast``; the libcst tree only gives the text of literal values."""
+    """One walk of the cell's ``ast``; libcst only gives the text of literal values."""
+    source = values.source
     visitor = NameFlowVisitor()
     imports: list[ImportBinding] = []
     import_statements: list[int] = []
@@ -205,7 +243,6 @@ def _analyze_module(
     literals: list[tuple[str, str]] = []
     non_literals: list[tuple[str, int]] = []
     defines: list[str] = []
-    groups = top_level_statements(tree)
     # ``a; b`` on one line counts as work
     kinds = classify([group[0] if len(group) == 1 else ast.Pass() for group in groups])
     library: list[tuple[int, str]] = []
@@ -249,7 +286,7 @@ def _analyze_module(
         if assignment is not None:
             names = _assigned_names(assignment)
             last_assignment = tuple(names) or new or last_assignment
-            _classify_literal(module, index, assignment, names, line, literals, non_literals)
+            _classify_literal(values, index, assignment, names, line, literals, non_literals)
         elif new and not is_definition:
             non_literals.extend((name, line) for name in new)
     binds = tuple(visitor.binds)
@@ -375,7 +412,7 @@ def _assigned_names(statement: ast.stmt) -> list[str]:
 
 
 def _classify_literal(
-    module: cst.Module,
+    values: _LiteralValues,
     index: int,
     statement: ast.stmt,
     names: list[str],
@@ -391,19 +428,9 @@ def _classify_literal(
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             non_literals.append((names[0], line))
         else:
-            literals.append((names[0], _value_text(module, index)))
+            literals.append((names[0], values.text(index)))
     else:
         non_literals.extend((name, line) for name in names)
-
-
-def _value_text(module: cst.Module, index: int) -> str:
-    """The source of an assignment's value, with its own parentheses and comments."""
-    statement = module.body[index]
-    assert isinstance(statement, cst.SimpleStatementLine)
-    small = statement.body[0]
-    value = getattr(small, "value", None)
-    assert isinstance(value, cst.BaseExpression)
-    return module.code_for_node(value).strip()
 
 
 _MAYBE_PATH = re.compile(r"[\w.\-~/]\.[A-Za-z]")

@@ -125,6 +125,8 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
 
 
 def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) -> str | None:
+    if cell.step is None and cell.tagged.role is not Role.EXPORT:
+        return None  # nothing to emit: its libcst tree is not even parsed
     if cell.parsed.module is None:
         return None
     if cell.step is not None:

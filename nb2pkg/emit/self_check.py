@@ -161,7 +161,7 @@ def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
         if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
             notebooks.append(notebook.notebook.display_path)
         for cell in cells:
-            if cell.parsed.module is None:
+            if not cell.parsed.parses:
                 continue
             if cell.step is not None:
                 blocks.append(_Expect("def", cell.step.name, cell.step.docstring or None))
