@@ -250,7 +250,7 @@ def render_build_info(plan: PackagePlan, version: str) -> str:
         "nb2pkg.package": plan.package,
         "nb2pkg.version": version,
         "nb2pkg.git_commit": plan.git_commit,
-        "nb2pkg.notebook.reader": ",".join(n.notebook.display_path for n in plan.notebooks),
+        "nb2pkg.notebook": ",".join(n.notebook.display_path for n in plan.notebooks),
         "nb2pkg.notebook_sha256": ",".join(n.notebook.sha256 for n in plan.notebooks),
         "nb2pkg.cell_ids": ",".join(cell_ids),
     }

@@ -8,7 +8,7 @@ run per pipeline run:
   embedded store in the working directory (``sqlite:///mlflow.db`` in current MLflow,
   ``./mlruns`` in early 3.x releases);
 - params: every pipeline parameter, as given;
-- tags: the build tags (``nb2pkg.package``, ``nb2pkg.version``, ``nb2pkg.notebook.reader``,
+- tags: the build tags (``nb2pkg.package``, ``nb2pkg.version``, ``nb2pkg.notebook``,
   ``nb2pkg.notebook_sha256``, ``nb2pkg.cell_ids``, ``nb2pkg.git_commit``) plus MLflow's
   own ``mlflow.source.name`` (``<package>.pipeline``), ``mlflow.source.type``
   (``LOCAL``) and ``mlflow.source.git.commit`` (the build's commit, when it had one);
