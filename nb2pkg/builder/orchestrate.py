@@ -173,7 +173,7 @@ def prepare(
     read_scope: ReadScope | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """Read, analyse and render everything; decide the version. Writes nothing."""
-    from nb2pkg.analysis.cell import keeping_trees
+    from nb2pkg.analysis.trees import keeping_trees
 
     with keeping_trees():  # parsed once, for analysis, planning, emitting and checking
         return _prepare(

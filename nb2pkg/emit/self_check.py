@@ -165,9 +165,9 @@ def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
                 continue
             if cell.step is not None:
                 blocks.append(_Expect("def", cell.step.name, cell.step.docstring or None))
-            elif cell.tagged.role is Role.EXPORT:
+            elif cell.tagged.role is Role.EXPORT and (tree := cell.parsed.module) is not None:
                 drop = statements_to_drop(cell)
-                kept = [s for i, s in enumerate(cell.parsed.module.body) if i not in drop]
+                kept = [s for i, s in enumerate(tree.body) if i not in drop]
                 if kept:
                     code = cst.Module(body=kept).code
                     blocks += [_Expect("exact", value=ast.dump(s)) for s in ast.parse(code).body]
