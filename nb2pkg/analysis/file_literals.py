@@ -38,13 +38,13 @@ def file_literals(tree: ast.Module, source: str, offset: int) -> list[tuple[str,
             continue
         if lines is None:  # split once: a cell may hold thousands of literals
             lines = io.StringIO(source, newline="").readlines()
-        found.extend(_path_pieces(node, _segment(lines, node)))
+        found.extend(_path_pieces(node, source_segment(lines, node)))
     found.sort()
     return [(value, line + offset) for line, _, value in found]
 
 
-def _segment(lines: list[str], node: ast.expr) -> str | None:
-    """The source of ``node`` (as ``ast.get_source_segment``, without splitting the cell)."""
+def source_segment(lines: list[str], node: ast.expr | ast.stmt) -> str | None:
+    """The source of ``node`` (as ``ast.get_source_segment``, from lines split once)."""
     end_line, end_col = node.end_lineno, node.end_col_offset
     if end_line is None or end_col is None:
         return None
