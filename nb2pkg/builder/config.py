@@ -12,8 +12,7 @@ Keys (all optional):
     [tool.nb2pkg.dependencies]          # version ranges for the generated pyproject.toml
     pandas = ">=1.5,<3"                 # instead of >=MAJOR.MINOR of what is installed
 
-Diagnostic codes: NB521 (pyproject.toml unreadable, or a wrong key, type or version in
-[tool.nb2pkg]) and NB522 (no notebooks to build); see ``nb2pkg.roles.diagnostic_codes``.
+Its diagnostic codes, NB521 and NB522, are described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

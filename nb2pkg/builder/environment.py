@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -43,6 +44,8 @@ class InstalledEnvironment:
             return None
 
     def installed(self, module: str) -> tuple[str, str] | None:
+        if module in sys.stdlib_module_names:
+            return None  # imported from the standard library, whatever else is installed
         for name in _distributions().get(module, []):
             version = installed_version(name)
             if version is not None:

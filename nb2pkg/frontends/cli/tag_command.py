@@ -6,12 +6,7 @@
 
 Only the cells' ``metadata.tags`` change; every other byte of the file stays as it was.
 
-Diagnostic codes:
-  NB601 no cell matches ``--cell``
-  NB602 the role given to ``--as`` is not one of nb2pkg's
-  NB603 the name in ``--as function:NAME`` (or ``test:``/``module:``) is not usable
-  NB604 the notebook file could not be edited (its text is not a notebook, or writing failed)
-  NB605 the cell would not get the role: an nbdev directive in its code (``#| hide``) decides
+Its diagnostic codes, NB601-NB605, are described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations
