@@ -252,7 +252,7 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
             return "seed"
         if _is_setting_call(call, name):
             return "setting"
-        if name == "print" and not keep_prints and _print_is_display(call):
+        if name == "print" and not keep_prints and print_is_display(call):
             return "print"
         if _is_plot_expression(call, figure_names):
             return "plot"
@@ -348,7 +348,7 @@ def _is_setting_target(target: ast.expr) -> bool:
     return bool(name) and any(name == t or name.startswith(t + ".") for t in _SETTING_TARGETS)
 
 
-def _print_is_display(call: ast.Call) -> bool:
+def print_is_display(call: ast.Call) -> bool:
     """A print of values that computing changes nothing (nb2pkg.analysis.display)."""
     if any(k.arg == "file" for k in call.keywords):
         return False

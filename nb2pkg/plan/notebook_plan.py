@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
+from nb2pkg.analysis.cell_result import result_statement
 from nb2pkg.analysis.packagable import packaging_problems
 from nb2pkg.confine import ReadScope
 from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
@@ -452,6 +453,9 @@ class _Planner:
         mutates = tuple(n for n in analysis.mutations if n in names)
         if returns is None:
             returns = self._returns(item, analysis, mutates)
+            result = None if returns else result_statement(parsed, self.mlflow_names)
+        else:
+            result = None
         self.returned.update(returns)
         for name in mutates:
             self._report(
@@ -509,7 +513,10 @@ class _Planner:
             returns=returns,
             mutates=mutates,
             metrics=item.metrics,
-            docstring=self._docstring(item, required + optional, returns, mutates),
+            docstring=self._docstring(
+                item, required + optional, returns, mutates, shows=result is not None
+            ),
+            result_statement=result,
             **self._figures(parsed, params, returns),
             seeds=analysis.seed_calls,
             seed_imports=tuple(
@@ -802,6 +809,8 @@ class _Planner:
         params: list[ParamPlan],
         returns: tuple[str, ...],
         mutates: tuple[str, ...] = (),
+        *,
+        shows: bool = False,
     ) -> str:
         explicit = item.cell.settings.get("docstring")
         summary = (
@@ -817,6 +826,8 @@ class _Planner:
                 lines.append(f"    {p.name}: {_describe_param(p)}")
         if returns:
             lines += ["", "Returns:", "    " + ", ".join(returns)]
+        elif shows:
+            lines += ["", "Returns:", "    the value the notebook cell shows."]
         if mutates:
             lines += ["", "Changes in place: " + ", ".join(mutates) + "."]
         return "\n".join(lines)
