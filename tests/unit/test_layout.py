@@ -23,14 +23,14 @@ ROOT_MODULES = frozenset({"nb2pkg", "nb2pkg.__main__"})
 
 KNOWN_BACKWARD = [
     "nb2pkg.emit.kfp_compile → nb2pkg.builder.manifest",
-    "nb2pkg.plan.notebook_plan → nb2pkg.builder.confine",
-    "nb2pkg.plan.notebook_plan → nb2pkg.emit.mlflow_calls",
     "nb2pkg.plan.package_plan → nb2pkg.builder.config",
     "nb2pkg.plan.package_plan → nb2pkg.builder.confine",
     "nb2pkg.plan.package_plan → nb2pkg.emit.dependencies",
     "nb2pkg.plan.package_plan → nb2pkg.emit.export_settings",
     "nb2pkg.plan.package_plan → nb2pkg.emit.imports",
     "nb2pkg.plan.package_plan → nb2pkg.emit.mlflow_calls",
+    "nb2pkg.plan.planner_state → nb2pkg.builder.confine",
+    "nb2pkg.plan.planner_state → nb2pkg.emit.mlflow_calls",
 ]
 """Imports still pointing backwards, being removed; the list may only shrink."""
 
