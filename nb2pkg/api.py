@@ -156,6 +156,8 @@ def _cell_json(cell: CellPlan) -> dict[str, Any]:
         "name": cell.tagged.name,
         "module": cell.tagged.module,
         "metrics": cell.tagged.metrics,
+        "model": cell.tagged.model,
+        "predict": cell.tagged.predict,
         "signature": signature,
         "params": [
             {"name": p.name, "source": p.source.value, "default": p.default} for p in params

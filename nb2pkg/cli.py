@@ -240,6 +240,9 @@ def _print_cells(cells: list[dict[str, Any]]) -> None:
             continue
         text = cell["signature"] or cell["role"]
         flags = " [metrics]" if cell["metrics"] else ""
+        if cell.get("model") is not None:
+            flags += f" [model{':' + cell['model'] if cell['model'] else ''}]"
+        flags += " [predict]" if cell.get("predict") else ""
         print(f"  cell {cell['number']:>3}  {cell['role']:<10} {text}{flags}")
 
 

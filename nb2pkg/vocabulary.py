@@ -66,7 +66,17 @@ OVERRIDING_ROLE = Role.SKIP
 NAMED_ROLES: Mapping[Role, bool] = MappingProxyType({Role.FUNCTION: True, Role.TEST: False})
 """Roles whose tag carries a name: True when the name is required, False when optional."""
 
-OUR_TAGS = ("function", "test", "parameters", "metrics", "export", "skip", "module")
+OUR_TAGS = (
+    "function",
+    "test",
+    "parameters",
+    "metrics",
+    "export",
+    "skip",
+    "module",
+    "model",
+    "predict",
+)
 """The prefixes of nb2pkg's own tags (an unknown tag close to one of them is a typo, NB105)."""
 
 OUR_TAG_FORMS = (
@@ -78,6 +88,9 @@ OUR_TAG_FORMS = (
     "skip",
     "metrics",
     "module:NAME",
+    "model",
+    "model:NAME",
+    "predict",
 )
 """Our tags as the user writes them (``nb2pkg tag --as`` takes these)."""
 

@@ -9,7 +9,7 @@ Only the cells' ``metadata.tags`` change; every other byte of the file stays as 
 Diagnostic codes:
   NB601 no cell matches ``--cell``
   NB602 the role given to ``--as`` is not one of nb2pkg's
-  NB603 the name in ``--as function:NAME`` (or ``test:``/``module:``) is not usable
+  NB603 the name in ``--as function:NAME`` (or ``test:``/``module:``/``model:``) is not usable
   NB604 the notebook file could not be edited (its text is not a notebook, or writing failed)
   NB605 the cell would not get the role: an nbdev directive in its code (``#| hide``) decides
 """
@@ -27,14 +27,16 @@ from typing import Any
 
 from nb2pkg import automark
 from nb2pkg.commands.tag_parser import ROLES, add_parser
-from nb2pkg.model import Cell, Diagnostic, Location, Notebook, Severity
+from nb2pkg.model import Cell, Diagnostic, Location, Notebook, Role, Severity
 from nb2pkg.notebook import read_notebook
 from nb2pkg.tagging import NotebookTextError, read_notebook_text, update_cell_tags
 from nb2pkg.tags import role_of_cell
 from nb2pkg.vocabulary import (
     METRICS_PREFIXES,
+    MODEL_PREFIX,
     MODULE_PREFIX,
     OUR_TAGS,
+    PREDICT_PREFIX,
     ROLE_OF_PREFIX,
     is_our_tag,
     name_problem,
@@ -176,7 +178,7 @@ def _with_role(
         return problem(
             "NB602", f"unknown role {role!r}", "Please choose one of: " + ", ".join(ROLES)
         )
-    if prefix in {"parameters", "export", "skip", "metrics"} and name:
+    if prefix in {"parameters", "export", "skip", "metrics", PREDICT_PREFIX} and name:
         return problem("NB602", f"the role {prefix!r} takes no name", f"write --as {prefix}")
     if prefix in {"function", "module"} and not name:
         suggestion = _suggested_name(notebook, cell) if prefix == "function" else "helpers"
@@ -186,6 +188,8 @@ def _with_role(
         if reason:
             return problem("NB603", f"{prefix} name {name!r} {reason}", _name_hint(name))
     new_tag = f"{prefix}:{name}" if name else prefix
+    if prefix in (MODEL_PREFIX, PREDICT_PREFIX):
+        return _with_model_tag(cell, notebook, new_tag), None
     if prefix == MODULE_PREFIX:
         kept = tuple(t for t in cell.tags if prefix_of(t) != MODULE_PREFIX)
     elif prefix in METRICS_PREFIXES:
@@ -193,6 +197,21 @@ def _with_role(
     else:
         kept = tuple(t for t in cell.tags if prefix_of(t) not in ROLE_OF_PREFIX)
     return (*kept, new_tag), None
+
+
+def _with_model_tag(cell: Cell, notebook: Notebook, new_tag: str) -> tuple[str, ...]:
+    """``model[:NAME]`` marks the value a function cell fits, so a cell that is no function
+    also gets ``function:NAME`` (named as ``--auto`` would); ``predict`` is a function of its
+    own. Either replaces the cell's other role tags (but its function tag) and the other one
+    of the two."""
+    model_tags = (MODEL_PREFIX, PREDICT_PREFIX)
+    kept = tuple(t for t in cell.tags if prefix_of(t) not in model_tags)
+    if any(role_of_tag(t) is Role.FUNCTION for t in kept):
+        return (*kept, new_tag)
+    kept = tuple(t for t in kept if prefix_of(t) not in ROLE_OF_PREFIX)
+    if prefix_of(new_tag) == MODEL_PREFIX:
+        kept = (*kept, f"function:{_suggested_name(notebook, cell, from_code=True)}")
+    return (*kept, new_tag)
 
 
 def _name_problem(name: str, *, allow_builtin: bool) -> str | None:
@@ -211,13 +230,15 @@ def _name_hint(name: str) -> str:
     return f"use letters, digits and underscores, not a keyword or builtin, e.g. {suggestion}"
 
 
-def _suggested_name(notebook: Notebook, cell: Cell) -> str:
-    """What automatic marking would call this cell (its heading in snake_case)."""
+def _suggested_name(notebook: Notebook, cell: Cell, *, from_code: bool = False) -> str:
+    """What automatic marking would call this cell (its heading in snake_case; with
+    ``from_code``, what its code computes when it has no heading)."""
     cells = [
         {"cell_type": c.cell_type, "source": c.source, "metadata": {}, "id": c.cell_id}
         for c in notebook.cells[: cell.number]
     ]
-    cells[-1]["source"] = "result = None"
+    if not from_code:
+        cells[-1]["source"] = "result = None"
     proposals = automark.propose(cells)
     tag = proposals[-1].role_tag if proposals else None
     return tag.removeprefix("function:") if tag and tag.startswith("function:") else "step"
@@ -262,7 +283,9 @@ def _print_auto_plan(notebook: Notebook, proposals: list[automark.Proposal]) -> 
     rows = [("cell", "proposed", "why", "code")]
     for proposal in proposals:
         cell = notebook.cells[proposal.index]
-        proposed = proposal.role_tag or ("(kept)" if proposal.reason == "already marked" else "-")
+        proposed = ", ".join(proposal.added) or (
+            "(kept)" if proposal.reason == "already marked" else "-"
+        )
         rows.append((str(cell.number), proposed, proposal.reason, _first_line(cell)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     print(f"Proposed marking for {notebook.display_path}:")
@@ -281,6 +304,7 @@ def _auto_json(
                 "cell_number": p.index + 1,
                 "cell_id": notebook.cells[p.index].cell_id,
                 "proposed": p.role_tag,
+                "added": list(p.added),
                 "tags": list(p.tags),
                 "reason": p.reason,
             }

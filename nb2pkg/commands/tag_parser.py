@@ -20,6 +20,9 @@ ROLES = (
     "skip",
     "metrics",
     "module:NAME",
+    "model",
+    "model:NAME",
+    "predict",
 )
 
 
