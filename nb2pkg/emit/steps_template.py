@@ -55,8 +55,8 @@ __all__ = [
     "PickledValueWarning",
     "final_outputs",
     "finish_pipeline_run",
-    "log_stored_model",
     "format_graph",
+    "log_stored_model",
     "run_step",
     "start_pipeline_run",
 ]
