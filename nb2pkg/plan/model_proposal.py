@@ -93,27 +93,44 @@ def _predict_cell(plan: NotebookPlan, model: ModelPlan, proposed: Collection[int
 
 
 def _predicted_on(source: str, model: str, last_binds: Sequence[str]) -> set[str] | None:
-    """The names the data of ``model.predict(DATA)`` reads, when the cell's last assignment
-    binds that call's result (None otherwise)."""
+    """The names the data of ``model.predict(DATA)`` reads (through the cell's own earlier
+    assignments: ``new_features = f(new_rows)``), when the cell's last assignment binds that
+    call's result (None otherwise)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    for statement in reversed(tree.body):
-        if not isinstance(statement, ast.Assign):
-            continue
-        targets = {n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        if not targets & set(last_binds):
-            return None
-        for node in ast.walk(statement.value):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in PREDICT_METHODS
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == model
-                and node.args
-            ):
-                return {n.id for n in ast.walk(node.args[0]) if isinstance(n, ast.Name)}
+    assignments = [s for s in tree.body if isinstance(s, ast.Assign)]
+    if not assignments:
         return None
+    last = assignments[-1]
+    targets = {n.id for t in last.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    if not targets & set(last_binds):
+        return None
+    through: dict[str, set[str]] = {}
+    """Name an earlier assignment of the cell binds → the names its value reads."""
+    for statement in assignments[:-1]:
+        reads = _expanded(_names(statement.value), through)
+        for target in statement.targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    through[node.id] = reads
+    for node in ast.walk(last.value):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in PREDICT_METHODS
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == model
+            and node.args
+        ):
+            return _expanded(_names(node.args[0]), through)
     return None
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _expanded(names: set[str], through: Mapping[str, set[str]]) -> set[str]:
+    return names.union(*(through.get(name, set()) for name in names))
