@@ -13,12 +13,13 @@ pipeline to its IR YAML beside it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from nb2pkg.emit.airflow_export import param_schema
 from nb2pkg.emit.export_settings import ORCHESTRATORS_DIR, ExportSettings
 from nb2pkg.emit.step_graph import StepNode, step_graph
-from nb2pkg.model import RunParam
+from nb2pkg.ir import RunParam
 from nb2pkg.plan.package_plan import PackagePlan
 
 PYTHON_TYPES = {
@@ -58,7 +59,9 @@ TRACK_PARAM = "nb2pkg_track"
 MODEL_COMPONENT = "log_model"
 
 
-def _model_component(package: str, nodes: list[StepNode], params: list[RunParam]) -> list[str]:
+def _model_component(
+    package: str, nodes: Sequence[StepNode], params: Sequence[RunParam]
+) -> list[str]:
     """The last component: logs and registers the model from every step's values."""
     arguments = [f"{_input_name(node.key)}: Input[Artifact]" for node in nodes]
     arguments.append("track: bool")

@@ -15,11 +15,11 @@ import ast
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from nb2pkg.notebook import notebook_from_json
+from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.plan.model_plan import ModelPlan, plan_model
 from nb2pkg.plan.notebook_plan import NotebookPlan, plan_notebook
-from nb2pkg.tags import tag_cells
-from nb2pkg.vocabulary import MODEL_PREFIX, PREDICT_PREFIX
+from nb2pkg.roles.resolve import tag_cells
+from nb2pkg.roles.vocabulary import MODEL_PREFIX, PREDICT_PREFIX
 
 PREDICT_METHODS = frozenset({"predict", "predict_proba"})
 _SHOWN = "proposal.ipynb"

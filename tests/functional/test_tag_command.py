@@ -11,7 +11,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from nb2pkg.commands.tag_command import main
+from nb2pkg.frontends.cli.tag_command import main
 
 
 def _notebook() -> Any:
@@ -216,7 +216,7 @@ def test_runs_through_the_nb2pkg_cli(notebook_file: Path) -> None:
         [
             sys.executable,
             "-m",
-            "nb2pkg.cli",
+            "nb2pkg.frontends.cli.main",
             "tag",
             str(notebook_file),
             "--cell",
@@ -264,7 +264,7 @@ def _tags(path: Path) -> list[list[str]]:
 
 
 def test_as_model_and_predict_mark_the_model_and_its_predict_step(tmp_path: Path) -> None:
-    from nb2pkg.api import analyze_path
+    from nb2pkg.frontends.api import analyze_path
 
     path = _model_notebook(tmp_path / "fit.ipynb")
     assert main(["tag", str(path), "--cell", "2", "--as", "function:load"]) == 0

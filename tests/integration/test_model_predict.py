@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import code_cell, markdown_cell, write_notebook
 from tests.scoring_package import ScoringPackage, package_fixture
 
