@@ -861,6 +861,7 @@ class _Worker:
             "tags": dict(tags),
             "settings": settings,
             "cwd": os.getcwd(),
+            "argv": list(sys.argv),
         }
         self._send(("start", request))
 
@@ -900,22 +901,28 @@ class _Worker:
                 raise
             _logger.warning("could not record the end of the MLflow run (%s): %s", status, error)
         finally:
-            self.abandon(wait=True)
+            self.abandon()
         if self._run is None:
             return None
         return RunLocation(status=status, **self._run)
 
-    def abandon(self, *, wait: bool = False) -> None:
-        """Close the requests; a worker that has not started a run exits at once."""
+    def abandon(self) -> None:
+        """Close the requests: the worker exits (a run it has started ends KILLED unless it
+        has ended). Its exit (MLflow's own clean-up) is waited for in the background."""
+        import threading
+
         with contextlib.suppress(OSError):
             self._process.stdin.close()
-        if not wait:
-            return
+        threading.Thread(target=self._reap, name="nb2pkg-tracking-exit", daemon=True).start()
+
+    def _reap(self) -> None:
         try:
             self._process.wait(timeout=WORKER_EXIT_SECONDS)
         except Exception:  # noqa: BLE001 - a worker that hangs is not the pipeline's failure
             self._process.kill()
-        self._process.stdout.close()
+            self._process.wait()
+        with contextlib.suppress(OSError):
+            self._process.stdout.close()
 
     def _send(self, request: tuple[str, Any]) -> None:
         if self._gone:
@@ -1002,8 +1009,10 @@ def _serve() -> None:
     def answer(kind: str, value: Any) -> None:
         if isinstance(value, BaseException):
             value = _portable_error(value)
-        answers.write(pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL))
-        answers.flush()
+        data = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(OSError):  # the pipeline's process is gone: its input says so
+            answers.write(data)
+            answers.flush()
 
     session: _WorkerRun | None = None
     try:
@@ -1024,9 +1033,14 @@ def _serve() -> None:
                 return
             elif session is not None:
                 session.handle(kind, body, answer)
-    except (EOFError, pickle.UnpicklingError, _Stopped, BrokenPipeError):
-        if session is not None:
+    except BaseException as error:
+        # The end of the input: the pipeline's process has ended without ending the run.
+        # Anything else is a failure of the worker itself, which must not leave the run open
+        # for MLflow to end as FINISHED when this process exits.
+        if session is not None and not session.ended:
             session.end_killed()
+        if not isinstance(error, (EOFError, pickle.UnpicklingError, _Stopped)):
+            raise
 
 
 def _portable_error(error: BaseException) -> tuple[bytes | None, str, str]:
@@ -1069,6 +1083,7 @@ class _WorkerRun:
         self._run_log = run_log
         self._package = package
         self._last_step: str | None = None
+        self.ended = False
 
     @classmethod
     def begin(
@@ -1078,6 +1093,7 @@ class _WorkerRun:
             del os.environ[name]
         os.environ.update(request["settings"])
         os.chdir(request["cwd"])
+        sys.argv[:] = request["argv"]  # MLflow's run context (the source's git checkout) reads it
         package = request["package"]
         uri = mlflow.get_tracking_uri()
         try:
@@ -1147,6 +1163,7 @@ class _WorkerRun:
             shutil.rmtree(os.path.dirname(local), ignore_errors=True)
 
     def end(self, status: str, answer: Callable[[str, Any], None]) -> None:
+        self.ended = True
         try:
             _finish(self._mlflow, self._run_log, status)
         except Exception as error:  # noqa: BLE001 - the pipeline's process raises it
@@ -1155,12 +1172,18 @@ class _WorkerRun:
         answer("ended", status)
 
     def end_killed(self) -> None:
+        self.ended = True
         tags = {ERROR_TAG: KILLED_ERROR}
         if self._last_step is not None:
             tags[LAST_STEP_TAG] = self._last_step
         self._run_log.add_tags(tags)
         _finish(self._mlflow, self._run_log, "KILLED")
 
+
+# `python -m <package> run`: the package's __init__ imports this module first, and the worker
+# starts importing mlflow while the pipeline's libraries load (see start_early_worker).
+if __package__ and __name__ == f"{__package__}.tracking":
+    start_early_worker(__package__)
 
 if __name__ == "__main__":
     _serve()
