@@ -268,23 +268,16 @@ def pipeline_run(
     global _last_run, _last_failure
     _last_run = None
     _last_failure = None
-    early = _take_early_worker(package)
     if not track:
-        if early is not None:
-            early.abandon()
         yield Recorder(None)
         return
     if autolog or "mlflow" in sys.modules:
-        if early is not None:
-            early.abandon()
         with _run_here(
             package=package, version=version, params=params, tags=tags, autolog=autolog
         ) as found:
             yield found
         return
-    with _run_in_worker(
-        early, package=package, version=version, params=params, tags=tags
-    ) as found:
+    with _run_in_worker(package=package, version=version, params=params, tags=tags) as found:
         yield found
 
 
@@ -738,7 +731,8 @@ STOPPED_EARLY = "The pipeline was stopped."
 # the package's modules would hide modules of the same name.
 WORKER_BOOT = "import runpy, sys; sys.path.pop(0); runpy.run_path(sys.argv[1], run_name='__main__')"
 
-_early_worker: _Worker | None = None
+_spare_worker: _Worker | None = None
+"""A worker waiting for its next run: started early, or kept after a run for the next one."""
 
 
 def start_early_worker(package: str) -> None:
@@ -748,19 +742,19 @@ def start_early_worker(package: str) -> None:
     imports the pipeline's libraries. ``import <package>``, ``--no-track``, ``--help`` and the
     other commands start nothing (while ``-m`` locates a module, ``sys.argv[0]`` is ``-m``).
     """
-    global _early_worker
+    global _spare_worker
     args = sys.argv[1:]
-    if sys.argv[:1] != ["-m"] or args[:1] != ["run"] or _early_worker is not None:
+    if sys.argv[:1] != ["-m"] or args[:1] != ["run"] or _spare_worker is not None:
         return
     if {"--no-track", "--help", "-h"} & set(args) or "mlflow" in sys.modules:
         return
-    _early_worker = _Worker.spawn(package)
+    _spare_worker = _Worker.spawn(package)
 
 
-def _take_early_worker(package: str) -> _Worker | None:
-    global _early_worker
-    worker, _early_worker = _early_worker, None
-    if worker is not None and worker.package != package:
+def _take_spare_worker() -> _Worker | None:
+    global _spare_worker
+    worker, _spare_worker = _spare_worker, None
+    if worker is not None and not worker.alive():
         worker.abandon()
         return None
     return worker
@@ -768,7 +762,6 @@ def _take_early_worker(package: str) -> _Worker | None:
 
 @contextlib.contextmanager
 def _run_in_worker(
-    early: _Worker | None,
     *,
     package: str,
     version: str,
@@ -782,10 +775,8 @@ def _run_in_worker(
         _check_local_store(store)
         _check_server_listens(store)
     except TrackingUnavailable:
-        if early is not None:
-            early.abandon()
         raise
-    worker = early or _Worker.spawn(package)
+    worker = _take_spare_worker() or _Worker.spawn(package)
     if worker is None:  # no interpreter to start: log from here
         with _run_here(package=package, version=version, params=params, tags=tags) as found:
             yield found
@@ -862,6 +853,7 @@ class _Worker:
             "settings": settings,
             "cwd": os.getcwd(),
             "argv": list(sys.argv),
+            "path": list(sys.path),
         }
         self._send(("start", request))
 
@@ -891,20 +883,30 @@ class _Worker:
 
         When the pipeline itself failed, a failure to record that is only reported.
         """
+        global _spare_worker
         self._send(("end", status))
         try:
             kind, answer = self._answer()
             if kind == "error":
                 raise _raised(answer)
         except Exception as error:
+            self.abandon()
             if status == "FINISHED":
                 raise
             _logger.warning("could not record the end of the MLflow run (%s): %s", status, error)
-        finally:
-            self.abandon()
-        if self._run is None:
+        else:
+            # Kept for this process's next run, which then needs no new worker.
+            if _spare_worker is None:
+                _spare_worker = self
+            else:
+                self.abandon()
+        run, self._run, self._unavailable = self._run, None, None
+        if run is None:
             return None
-        return RunLocation(status=status, **self._run)
+        return RunLocation(status=status, **run)
+
+    def alive(self) -> bool:
+        return not self._gone and self._process.poll() is None
 
     def abandon(self) -> None:
         """Close the requests: the worker exits (a run it has started ends KILLED unless it
@@ -1030,7 +1032,7 @@ def _serve() -> None:
                 session.prepare()
             elif session is not None and kind == "end":
                 session.end(str(body), answer)
-                return
+                session = None  # ready for this process's next run
             elif session is not None:
                 session.handle(kind, body, answer)
     except BaseException as error:
@@ -1093,6 +1095,7 @@ class _WorkerRun:
             del os.environ[name]
         os.environ.update(request["settings"])
         os.chdir(request["cwd"])
+        sys.path[:] = request["path"]
         sys.argv[:] = request["argv"]  # MLflow's run context (the source's git checkout) reads it
         package = request["package"]
         uri = mlflow.get_tracking_uri()

@@ -177,6 +177,27 @@ def test_a_worker_logs_what_an_in_process_run_logs(store_uri: str, tmp_path: Pat
     assert f"mlflow ui --backend-store-uri {store_uri}" in report["described"]
 
 
+def test_later_runs_of_a_process_reuse_its_worker(store_uri: str, tmp_path: Path) -> None:
+    code = (
+        "pids = []\n"
+        "for _ in range(3):\n"
+        "    run_pipeline()\n"
+        "    pids.append(tracking._spare_worker._process.pid)\n"
+        "print(json.dumps(pids))\n"
+    )
+
+    done, report = run_child(code, tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    pids = json.loads(done.stdout.strip().splitlines()[-2])
+    assert len(set(pids)) == 1, pids
+    runs = runs_of(store_uri)
+    assert [run.info.status for run in runs] == ["FINISHED"] * 3
+    assert len({run.info.run_id for run in runs}) == 3
+    assert all(run.data.metrics["accuracy"] == 0.875 for run in runs)
+    assert report["mlflow_imported"] is False
+
+
 def test_a_failing_step_fails_the_workers_run_with_the_steps_error(
     store_uri: str, tmp_path: Path
 ) -> None:
@@ -258,9 +279,9 @@ def test_the_worker_starts_early_only_for_a_tracked_run_command(
     code = (
         f"sys.argv = {argv!r}\n"
         "tracking.start_early_worker('demo')\n"
-        "started = tracking._early_worker is not None\n"
+        "started = tracking._spare_worker is not None\n"
         "if started:\n"
-        "    tracking._early_worker.abandon()\n"
+        "    tracking._spare_worker.abandon()\n"
         "print(json.dumps({'started': started, 'mlflow_imported': 'mlflow' in sys.modules}))\n"
     )
     child = start_child(code, tmp_path)
