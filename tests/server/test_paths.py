@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.server.answers import with_root_relative_paths
-from nb2pkg.server.paths import (
+from nb2pkg.frontends.server.answers import with_root_relative_paths
+from nb2pkg.frontends.server.paths import (
     InvalidPath,
     PathOutsideRoot,
     PathTooLong,
