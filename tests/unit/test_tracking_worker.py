@@ -24,7 +24,7 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Run
 
-from nb2pkg.emit import tracking_template as tracking
+from nb2pkg.emit.templates import tracking
 
 # Guards against a hung process; never used to judge speed.
 PROCESS_TIMEOUT_SECONDS = 180
@@ -169,9 +169,10 @@ def test_a_worker_logs_what_an_in_process_run_logs(store_uri: str, tmp_path: Pat
     assert logged(by_worker) == logged(here)
     assert logged(by_worker)["status"] == "FINISHED"
     assert logged(by_worker)["metrics"] == {"accuracy": 0.875, "n_errors": 3.0}
-    assert by_worker.data.metrics["pipeline_seconds"] >= by_worker.data.metrics[
-        "step_seconds.evaluate"
-    ]
+    assert (
+        by_worker.data.metrics["pipeline_seconds"]
+        >= by_worker.data.metrics["step_seconds.evaluate"]
+    )
     assert by_worker.info.run_id in report["described"]
     assert "(FINISHED)" in report["described"]
     assert f"mlflow ui --backend-store-uri {store_uri}" in report["described"]

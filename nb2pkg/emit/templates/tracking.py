@@ -656,6 +656,7 @@ def _has_distribution(name: str) -> bool:
 # draws. A tracked run draws them after the step and logs each figure as an artifact; an
 # untracked run, and `import <package>`, never import that module or matplotlib.
 
+
 class _FigureSink(Protocol):
     def log_figure(self, figure: Any, path: str) -> None: ...
 
@@ -1109,7 +1110,9 @@ class _WorkerRun:
             answer("unavailable", str(error).replace("No step has run.", STOPPED_EARLY))
             return None
         except Exception as error:  # noqa: BLE001 - every way of failing is reported alike
-            answer("unavailable", _unreachable(uri, error).replace("No step has run.", STOPPED_EARLY))
+            answer(
+                "unavailable", _unreachable(uri, error).replace("No step has run.", STOPPED_EARLY)
+            )
             return None
         answer(
             "started",
@@ -1185,7 +1188,7 @@ class _WorkerRun:
 
 # `python -m <package> run`: the package's __init__ imports this module first, and the worker
 # starts importing mlflow while the pipeline's libraries load (see start_early_worker).
-if __package__ and __name__ == f"{__package__}.tracking":
+if __package__ and "." not in __package__ and __name__ == f"{__package__}.tracking":
     start_early_worker(__package__)
 
 if __name__ == "__main__":
