@@ -24,7 +24,19 @@ Reaching the store is checked before any step runs, and fails fast: a tracking s
 asked with a short timeout and no retries (``CONNECT_TIMEOUT_SECONDS``, unless
 ``MLFLOW_HTTP_REQUEST_TIMEOUT`` / ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` are set), and an
 embedded store must be writable. Otherwise :class:`TrackingUnavailable` says what to do
-(``--no-track``, ``MLFLOW_TRACKING_URI``) instead of MLflow retrying for minutes.
+(``--no-track``, ``MLFLOW_TRACKING_URI``) instead of MLflow retrying for minutes. With the
+tracking worker (below), the steps start once the server's port accepts connections; should
+MLflow then fail to start the run, the pipeline stops after the step that is running.
+
+The tracking worker: in a process that has not imported mlflow, the logging happens in a
+worker process (this file, run with the same Python) which imports mlflow, opens the store and
+starts the run while the steps run; the steps' metrics, tags, figures (saved as PNG files) and
+the model (pickled, logged by ``<package>._model.log_model`` in the worker) go to it through a
+pipe, and the pipeline waits for it at the end. ``python -m <package> run`` starts it while
+the package imports its libraries. A pipeline process that ends without ending the run
+(SIGTERM, SIGKILL, a crash) leaves it ``KILLED``: the worker reads the end of its input. When
+mlflow is already imported (a notebook, a script using MLflow itself) or ``autolog`` is on,
+the logging happens in the pipeline's own process, as it must for a nested run or autologging.
 
 Params and metrics are sent in batches: when the run ends, and during a long pipeline
 after a step that completes at least ``FLUSH_SECONDS`` after the previous batch.
@@ -35,8 +47,8 @@ supports that is installed; what it logs lands in the same run.
 When a run is already active (a notebook or script that called ``mlflow.start_run()``),
 the pipeline logs into a run nested under it, in that run's experiment.
 
-mlflow is imported only when a tracked run starts, so ``import <package>`` stays fast
-and ``run(track=False)`` never imports it.
+mlflow is never imported by ``import <package>`` nor by ``run(track=False)``, which starts
+no worker either.
 """
 
 from __future__ import annotations
@@ -772,11 +784,8 @@ def _run_in_worker(
     """The run, logged by a tracking worker process."""
     global _last_run
     store = os.environ.get(TRACKING_URI_ENV) or DEFAULT_STORE
-    try:
-        _check_local_store(store)
-        _check_server_listens(store)
-    except TrackingUnavailable:
-        raise
+    _check_local_store(store)
+    _check_server_listens(store)
     worker = _take_spare_worker() or _Worker.spawn(package)
     if worker is None:  # no interpreter to start: log from here
         with _run_here(package=package, version=version, params=params, tags=tags) as found:
