@@ -114,6 +114,14 @@ def package_name(package_dir: Path) -> str:
     return name
 
 
+def drop_model_logging(pipeline: Path) -> None:
+    text = pipeline.read_text(encoding="utf-8")
+    call = "recorder.log_model({**params, **outputs})"
+    if call not in text:
+        raise SystemExit(f"{pipeline} logs no model")
+    pipeline.write_text(text.replace(call, "pass"), encoding="utf-8")
+
+
 def from_source(package_dir: Path) -> Interpreter:
     return Interpreter(
         sys.executable, {**base_environment(), "PYTHONPATH": str(package_dir / "src")}
@@ -217,6 +225,12 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument(
+        "--without-model",
+        action="store_true",
+        help="drop the model's logging from the built package's run(): the tracking of "
+        "params, metrics and tags alone",
+    )
+    parser.add_argument(
         "--telemetry-off",
         action="store_true",
         help="also measure with MLflow's usage telemetry off",
@@ -230,6 +244,8 @@ def main() -> None:
             args.built.resolve() if args.built else build(args.notebook, scratch / "package")
         )
         package = package_name(package_dir)
+        if args.without_model:
+            drop_model_logging(package_dir / "src" / package / "pipeline.py")
         interpreter = (
             fresh_venv(package_dir, scratch, args.also)
             if args.fresh_venv
@@ -256,6 +272,8 @@ def main() -> None:
     if args.fresh_venv:
         where = "fresh venv: declared dependencies" + "".join(f" + {r}" for r in args.also)
     source = args.built.name if args.built else args.notebook.name
+    if args.without_model:
+        source += ", without logging the model"
     print(
         f"tracking overhead of {package}.run() ({source}), embedded store, {where}, "
         f"median of {args.repeats}, load average {load_before} before, {load_average()} after "

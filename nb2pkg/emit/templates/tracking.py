@@ -864,6 +864,7 @@ class _Worker:
             "cwd": os.getcwd(),
             "argv": list(sys.argv),
             "path": list(sys.path),
+            "model": _has_model(self.package),
         }
         self._send(("start", request))
 
@@ -981,6 +982,13 @@ class _Worker:
         return str(kind), answer
 
 
+def _has_model(package: str) -> bool:
+    """Whether the pipeline's run() logs a model (its ``MODEL``; a pipeline not yet imported
+    is taken to have one)."""
+    pipeline = sys.modules.get(f"{package}.pipeline")
+    return pipeline is None or getattr(pipeline, "MODEL", None) is not None
+
+
 def _pickled(values: Mapping[str, Any]) -> bytes:
     """``values`` pickled for the worker; a value that cannot be pickled is left out."""
     try:
@@ -1039,7 +1047,8 @@ def _serve() -> None:
                 session = _WorkerRun.begin(mlflow, body, answer)
                 if session is None:
                     return
-                session.prepare()
+                if body.get("model"):
+                    session.prepare()
             elif session is not None and kind == "end":
                 session.end(str(body), answer)
                 session = None  # ready for this process's next run
@@ -1137,9 +1146,6 @@ class _WorkerRun:
     def prepare(self) -> None:
         """While the steps run: import what logging the pipeline's model takes."""
         try:
-            pipeline = importlib.import_module(f"{self._package}.pipeline")
-            if getattr(pipeline, "MODEL", None) is None:
-                return
             importlib.import_module(f"{self._package}._model")
             importlib.import_module("mlflow.models")
             importlib.import_module("mlflow.pyfunc")
