@@ -904,7 +904,10 @@ class _Worker:
             self.abandon()
             if status == "FINISHED":
                 raise
-            _logger.warning("could not record the end of the MLflow run (%s): %s", status, error)
+            if self._unavailable is None:  # else the run never started: the error says so
+                _logger.warning(
+                    "could not record the end of the MLflow run (%s): %s", status, error
+                )
         else:
             # Kept for this process's next run, which then needs no new worker.
             if _spare_worker is None:
