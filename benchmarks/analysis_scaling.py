@@ -74,8 +74,8 @@ def seconds(work: Callable[[], object], repeat: int) -> float:
 
 def per_line(lines: int, repeat: int) -> tuple[float, float]:
     """Seconds per line of (cell analysis, notebook analysis) for a cell of ``lines`` lines."""
-    from nb2pkg import api
     from nb2pkg.analysis.cell import analyze_cell
+    from nb2pkg.frontends import api
 
     source = make_cell(lines)
     cell_time = seconds(lambda: analyze_cell.__wrapped__(source), repeat)

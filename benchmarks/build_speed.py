@@ -118,8 +118,8 @@ def main() -> int:
 
         # 1. warm analysis of one edited cell vs a cold analysis of the whole notebook
         from nb2pkg.analysis.cell import analyze_cell
-        from nb2pkg.api import analyze_notebook
-        from nb2pkg.magics import to_python
+        from nb2pkg.frontends.api import analyze_notebook
+        from nb2pkg.notebook.ipython_syntax import to_python
 
         def cold() -> None:
             analyze_cell.cache_clear()

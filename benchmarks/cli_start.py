@@ -75,7 +75,11 @@ def main() -> int:
         (work / "steps.ipynb").write_text(json.dumps(small_notebook(), indent=1), "utf-8")
         nb2pkg = [sys.executable, "-m", "nb2pkg"]
         # What the installed `nb2pkg` console script runs (no runpy, as `-m` has).
-        script = [sys.executable, "-c", "import sys; from nb2pkg.cli import main; sys.exit(main())"]
+        script = [
+            sys.executable,
+            "-c",
+            "import sys; from nb2pkg.frontends.cli.main import main; sys.exit(main())",
+        ]
         build = [*nb2pkg, "build", "steps.ipynb", "--name", "steps"]
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],

@@ -112,8 +112,8 @@ def _pythonpath(*entries: Path) -> str:
 _BUILD_SCRIPT = """
 import json, sys
 from pathlib import Path
-from nb2pkg import api
-from nb2pkg.automark import apply_in_memory
+from nb2pkg.frontends import api
+from nb2pkg.plan.automark import apply_in_memory
 notebook, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
 raw = json.loads(notebook.read_text(encoding="utf-8"))
 plan = api.analyze_notebook(apply_in_memory(raw), notebook.name, path=str(notebook))

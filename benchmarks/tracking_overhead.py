@@ -93,7 +93,7 @@ def base_environment() -> dict[str, str]:
 
 def build(notebook: Path, out_dir: Path) -> Path:
     sys.path.insert(0, str(REPO_ROOT))
-    from nb2pkg.api import build as build_package
+    from nb2pkg.frontends.api import build as build_package
 
     result = build_package([notebook], out_dir)
     if not result.ok:

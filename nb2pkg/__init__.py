@@ -7,7 +7,7 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython: object) -> None:
     """``%load_ext nb2pkg`` registers the ``%nb2pkg`` magic."""
-    from nb2pkg.magic import register
+    from nb2pkg.frontends.magic import register
 
     register(ipython)
 
@@ -17,4 +17,4 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "nb2pkg.server"}]
+    return [{"module": "nb2pkg.frontends.server"}]

@@ -12,6 +12,6 @@ import sys
 if sys.path and not getattr(sys.flags, "safe_path", False) and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from nb2pkg.cli import main  # after the working folder is off the path
+from nb2pkg.frontends.cli.main import main  # after the working folder is off the path
 
 sys.exit(main())

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import code_cell, write_notebook
 
 PACKAGE = "pricing"

@@ -28,7 +28,7 @@ export class Nb2pkgRequestError extends Error {
   }
 }
 
-/** The JSON body of a refused request (nb2pkg/server/handlers.py write_error). */
+/** The JSON body of a refused request (nb2pkg/frontends/server/handlers.py write_error). */
 interface IRefusal {
   message?: string;
   code?: string;

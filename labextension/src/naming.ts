@@ -1,9 +1,9 @@
 /**
- * Function names, validated as the converter validates them (nb2pkg/vocabulary.py's
+ * Function names, validated as the converter validates them (nb2pkg/roles/vocabulary.py's
  * name rules, whose word lists come through vocabulary.json: NB101 not an
  * identifier, NB102 a keyword, NB103 a builtin or a reserved name),
  * and suggested from the markdown heading above a cell or from its code
- * (the same snake_case rule as nb2pkg/automark.py).
+ * (the same snake_case rule as nb2pkg/plan/automark.py).
  *
  * No @jupyterlab import here: plain ts-jest tests this module.
  */

@@ -3,7 +3,7 @@
  * cell's `metadata.tags` list: each returns the new list, leaving tags of other
  * tools (nbval, papermill's `injected-parameters`, …) where they were.
  *
- * The vocabulary is nb2pkg's own table (nb2pkg/vocabulary.py, read through
+ * The vocabulary is nb2pkg's own table (nb2pkg/roles/vocabulary.py, read through
  * vocabulary.json): `function:NAME`, `test`, `test:NAME`, `parameters`,
  * `metrics`, `export`, `skip`, `module:NAME`; the Kale and nbdev aliases the
  * converter reads as roles count as roles here too, so marking a cell replaces

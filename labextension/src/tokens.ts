@@ -1,6 +1,6 @@
 /**
  * The contract of the extension: command ids, the JSON the server answers
- * with (nb2pkg.api's documented shapes), and the settings.
+ * with (nb2pkg.frontends.api's documented shapes), and the settings.
  */
 
 export const PLUGIN_ID = 'nb2pkg:plugin';
@@ -93,7 +93,7 @@ export interface IPreview {
   diagnostics: IDiagnostic[];
 }
 
-/** One cell's proposed marking (nb2pkg.automark.propose, as `nb2pkg tag --auto`). */
+/** One cell's proposed marking (nb2pkg.plan.automark.propose, as `nb2pkg tag --auto`). */
 export interface ICellProposal {
   index: number;
   cell_id: string;
@@ -112,7 +112,7 @@ export interface IProposal {
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'refused' | 'lost';
 
-/** A pipeline run (nb2pkg/server/pipeline_runs.py PipelineRun.to_json). */
+/** A pipeline run (nb2pkg/frontends/server/pipeline_runs.py PipelineRun.to_json). */
 export interface IRunState {
   id: string;
   package: string;
@@ -132,7 +132,7 @@ export interface IRunState {
   diagnostics?: IDiagnostic[];
 }
 
-/** One MLflow run of the package (nb2pkg/server/runs_reader.py). */
+/** One MLflow run of the package (nb2pkg/frontends/server/runs_reader.py). */
 export interface ITrackedRun {
   id: string;
   name: string | null;

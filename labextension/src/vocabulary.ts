@@ -1,7 +1,7 @@
 /**
  * nb2pkg's tag vocabulary, name rules and diagnostic codes, typed. The data is
- * vocabulary.json, generated from the Python tables (nb2pkg/vocabulary.py,
- * nb2pkg/diagnostic_codes.py) by `jlpm build:vocabulary`; never edit it by
+ * vocabulary.json, generated from the Python tables (nb2pkg/roles/vocabulary.py,
+ * nb2pkg/roles/diagnostic_codes.py) by `jlpm build:vocabulary`; never edit it by
  * hand: a Python test fails when it differs from the tables.
  *
  * No @jupyterlab import here: plain ts-jest tests this module.

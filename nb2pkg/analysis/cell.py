@@ -21,8 +21,8 @@ from nb2pkg.analysis.display import is_display_statement
 from nb2pkg.analysis.effects import file_writes, global_state_changes
 from nb2pkg.analysis.library_code import classify
 from nb2pkg.analysis.names import NameFlowVisitor, target_names_of
-from nb2pkg.magics import to_python
-from nb2pkg.model import CellAnalysis, ImportBinding, Severity
+from nb2pkg.ir import CellAnalysis, ImportBinding, Severity
+from nb2pkg.notebook.ipython_syntax import to_python
 
 _FILE_PATH = re.compile(r"^(?![a-z]+://)[\w.\-~/]+\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
@@ -439,7 +439,7 @@ def _with_magics(
 ) -> CellAnalysis:
     from dataclasses import replace
 
-    from nb2pkg.model import MagicUse
+    from nb2pkg.ir import MagicUse
 
     uses = tuple(m for m in magics if isinstance(m, MagicUse))
     return replace(analysis, magics=uses, pip_requirements=requirements)

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from nb2pkg.analysis.cell import CellProblem
-from nb2pkg.model import CellAnalysis, Severity
+from nb2pkg.ir import CellAnalysis, Severity
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from nb2pkg.emit.export_settings import ORCHESTRATORS_DIR, ExportSettings
 from nb2pkg.emit.step_graph import StepNode, step_graph
-from nb2pkg.model import ParamSource, RunParam
+from nb2pkg.ir import ParamSource, RunParam
 from nb2pkg.plan.package_plan import PackagePlan
 
 TRACK_PARAM = "nb2pkg_track"

@@ -21,7 +21,7 @@ from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.literals import docstring
 from nb2pkg.emit.name_check import unbound_reads
-from nb2pkg.model import ImportBinding, ParamPlan, ParamSource, StepPlan
+from nb2pkg.ir import ImportBinding, ParamPlan, ParamSource, StepPlan
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
 

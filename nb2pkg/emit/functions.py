@@ -16,7 +16,7 @@ from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
-from nb2pkg.model import ParamPlan
+from nb2pkg.ir import ParamPlan
 
 _INDENT = "    "
 

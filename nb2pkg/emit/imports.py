@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
-from nb2pkg.model import ImportBinding
+from nb2pkg.ir import ImportBinding
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 

@@ -25,9 +25,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from nb2pkg.builder.manifest import Manifest
 from nb2pkg.emit.kfp_export import kfp_module_path
-from nb2pkg.manifest import Manifest
-from nb2pkg.model import Diagnostic, EmittedFile, Location, Severity
+from nb2pkg.ir import Diagnostic, EmittedFile, Location, Severity
 
 KFP_PYTHON_VARIABLE = "NB2PKG_KFP_PYTHON"
 YAML_NOT_COMPILED = "NB703"

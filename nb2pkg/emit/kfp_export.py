@@ -16,7 +16,7 @@ from pathlib import Path
 from nb2pkg.emit.airflow_export import param_schema
 from nb2pkg.emit.export_settings import ORCHESTRATORS_DIR, ExportSettings
 from nb2pkg.emit.step_graph import StepNode, step_graph
-from nb2pkg.model import RunParam
+from nb2pkg.ir import RunParam
 from nb2pkg.plan.package_plan import PackagePlan
 
 PYTHON_TYPES = {

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from nb2pkg.model import ImportBinding
+from nb2pkg.ir import ImportBinding
 
 MLFLOW_DISTRIBUTION: tuple[str, ...] = (
     "mlflow-skinny>=3.0,<4",

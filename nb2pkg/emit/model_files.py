@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 
-from nb2pkg.model import ParamSource
+from nb2pkg.emit.templates import TEMPLATE_DIR
+from nb2pkg.ir import ParamSource
 from nb2pkg.plan.model_plan import VALUES, ModelPlan
 
-MODEL_TEMPLATE = Path(__file__).with_name("model_template.py")
-PYFUNC_TEMPLATE = Path(__file__).with_name("pyfunc_template.py")
+MODEL_TEMPLATE = TEMPLATE_DIR / "model.py"
+PYFUNC_TEMPLATE = TEMPLATE_DIR / "pyfunc.py"
 MODEL_MODULE = "_model"
 PYFUNC_MODULE = "_pyfunc"
 MODEL_API = ("load_model", "predict")

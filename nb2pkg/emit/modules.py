@@ -14,7 +14,7 @@ from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
-from nb2pkg.model import ImportBinding, Role
+from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
 

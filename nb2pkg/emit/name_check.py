@@ -18,7 +18,7 @@ import re
 import symtable
 from collections.abc import Iterator, Mapping, Sequence
 
-from nb2pkg.model import Cell, Diagnostic, Location, Severity
+from nb2pkg.ir import Cell, Diagnostic, Location, Severity
 
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__"}
 

@@ -22,11 +22,12 @@ from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_ma
 from nb2pkg.emit.project_files import render_pyproject, render_readme
 from nb2pkg.emit.serving_files import render_serving_modules
 from nb2pkg.emit.step_files import STEPS_MODULE, render_steps_io
+from nb2pkg.emit.templates import TEMPLATE_DIR
 from nb2pkg.emit.test_files import render_tests
-from nb2pkg.model import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
+from nb2pkg.ir import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
 from nb2pkg.plan.package_plan import PackagePlan
 
-TRACKING_TEMPLATE = Path(__file__).with_name("tracking_template.py")
+TRACKING_TEMPLATE = TEMPLATE_DIR / "tracking.py"
 BUILD_INFO = "_build.py"
 """Holds the git commit: rewritten only together with other changes, never on its own."""
 

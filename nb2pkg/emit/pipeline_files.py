@@ -23,7 +23,7 @@ from nb2pkg.emit.modules import ModuleText
 from nb2pkg.emit.serving_files import SERVING_COMMAND_DISPATCH, SERVING_COMMAND_PARSERS
 from nb2pkg.emit.step_files import STEP_COMMAND_DISPATCH, STEP_COMMAND_PARSERS
 from nb2pkg.emit.step_graph import render_graph_constant
-from nb2pkg.model import ParamSource, RunParam, StepPlan
+from nb2pkg.ir import ParamSource, RunParam, StepPlan
 from nb2pkg.plan.package_plan import PackagePlan
 
 
@@ -250,7 +250,7 @@ def render_build_info(plan: PackagePlan, version: str) -> str:
         "nb2pkg.package": plan.package,
         "nb2pkg.version": version,
         "nb2pkg.git_commit": plan.git_commit,
-        "nb2pkg.notebook": ",".join(n.notebook.display_path for n in plan.notebooks),
+        "nb2pkg.notebook.reader": ",".join(n.notebook.display_path for n in plan.notebooks),
         "nb2pkg.notebook_sha256": ",".join(n.notebook.sha256 for n in plan.notebooks),
         "nb2pkg.cell_ids": ",".join(cell_ids),
     }

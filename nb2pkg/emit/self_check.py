@@ -27,7 +27,7 @@ import tomllib
 from nb2pkg.emit.modules import module_docstring, statements_to_drop
 from nb2pkg.emit.pipeline_files import init_docstring, run_docstring
 from nb2pkg.emit.project_files import description, distribution_name
-from nb2pkg.model import Diagnostic, EmittedFile, Location, Role, Severity
+from nb2pkg.ir import Diagnostic, EmittedFile, Location, Role, Severity
 from nb2pkg.plan.package_plan import PackagePlan
 
 _HINT = "this is a bug in nb2pkg; please report it with the notebook. Nothing was written."

@@ -3,13 +3,13 @@ commands in ``__main__.py``."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from nb2pkg.emit.templates import TEMPLATE_DIR
 
 SERVING_TEMPLATES = {
-    "_scoring": "scoring_template.py",
-    "_serving": "serving_template.py",
-    "_batch": "batch_template.py",
-    "_drift": "drift_template.py",
+    "_scoring": "scoring.py",
+    "_serving": "serving.py",
+    "_batch": "batch.py",
+    "_drift": "drift.py",
 }
 """Module of the package → the template copied into it (underscored: no notebook module
 can take these names)."""
@@ -40,14 +40,14 @@ SERVING_COMMAND_DISPATCH = (
 """Lines of ``main()``, after ``argv`` is set."""
 
 
-SHARED_IMPORT = "from nb2pkg.emit.scoring_template import "
+SHARED_IMPORT = "from nb2pkg.emit.templates.scoring import "
 """How the templates import the shared module: as a real import here (so that they are
 type-checked together), as ``from ._scoring import`` in the package."""
 
 
 def render_serving_modules(src: str) -> dict[str, str]:
     """``{path: text}`` of the serving modules under the package folder ``src``."""
-    here = Path(__file__).parent
+    here = TEMPLATE_DIR
     return {
         f"{src}/{module}.py": (here / template)
         .read_text(encoding="utf-8")

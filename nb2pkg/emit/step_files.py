@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from nb2pkg.emit.templates import TEMPLATE_DIR
 
-STEPS_TEMPLATE = Path(__file__).with_name("steps_template.py")
+STEPS_TEMPLATE = TEMPLATE_DIR / "steps.py"
 STEPS_MODULE = "steps_io"
 
 STEP_COMMAND_PARSERS = (

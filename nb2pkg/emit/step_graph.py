@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from nb2pkg.model import ParamSource
+from nb2pkg.ir import ParamSource
 from nb2pkg.plan.package_plan import PackagePlan
 
 

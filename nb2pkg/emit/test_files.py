@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.modules import provenance, statements_to_drop
-from nb2pkg.model import ImportBinding, ParamPlan, ParamSource
+from nb2pkg.ir import ImportBinding, ParamPlan, ParamSource
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from nb2pkg.model import Diagnostic, Location, ParamSource, Severity, StepPlan
+from nb2pkg.ir import Diagnostic, Location, ParamSource, Severity, StepPlan
 from nb2pkg.plan.notebook_plan import CellPlan, NotebookPlan
 
 VALUES = "values"

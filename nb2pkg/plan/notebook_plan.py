@@ -22,7 +22,7 @@ Diagnostic codes:
   NB311 a function name clashes with an imported or exported name
   NB314 a skipped cell changes what packaged cells after it compute (global random
         generator, computing options, a file they read)
-  NB514 (warning) a data file the code names is a symbolic link out of the root (nb2pkg.confine)
+  NB514 (warning) a data file the code names is a symbolic link out of the root (nb2pkg.builder.confine)
   NB401 a test cell asserts nothing and calls nothing
   NB402 a test cell is empty
 """
@@ -42,9 +42,9 @@ from typing import Any
 
 from nb2pkg.analysis.cell import CellProblem, ParsedCell, analyze_cell
 from nb2pkg.analysis.packagable import packaging_problems
-from nb2pkg.confine import ReadScope
+from nb2pkg.builder.confine import ReadScope
 from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
-from nb2pkg.model import (
+from nb2pkg.ir import (
     Cell,
     CellAnalysis,
     Diagnostic,
@@ -62,8 +62,8 @@ from nb2pkg.model import (
 )
 from nb2pkg.plan.markdown_summary import markdown_summary
 from nb2pkg.plan.parameter_comments import trailing_comments
-from nb2pkg.step_names import short_file_name
-from nb2pkg.vocabulary import GENERATED_MODULES
+from nb2pkg.plan.step_names import short_file_name
+from nb2pkg.roles.vocabulary import GENERATED_MODULES
 
 IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "__file__"})
 _PACKAGED = (Role.FUNCTION, Role.TEST, Role.EXPORT, Role.PARAMETERS)

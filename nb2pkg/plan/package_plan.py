@@ -8,7 +8,7 @@ Diagnostic codes:
   NB114 the package name would hide another module: the standard library's, a dependency's, one
         the notebooks import, or a special one (``__main__``)
   NB312 an imported module is not installed here (dependency version unknown)
-  NB514 a helper module beside the notebook is a symbolic link out of the root (nb2pkg.confine)
+  NB514 a helper module beside the notebook is a symbolic link out of the root (nb2pkg.builder.confine)
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nb2pkg.config import package_name_for, package_name_problem
-from nb2pkg.confine import ReadScope
+from nb2pkg.builder.config import package_name_for, package_name_problem
+from nb2pkg.builder.confine import ReadScope
 from nb2pkg.emit.dependencies import (
     distribution_of,
     merge_requirements,
@@ -30,7 +30,7 @@ from nb2pkg.emit.dependencies import (
 from nb2pkg.emit.export_settings import ExportSettings
 from nb2pkg.emit.imports import STDLIB, top_level
 from nb2pkg.emit.mlflow_calls import tracking_requirements
-from nb2pkg.model import Diagnostic, Location, Role, RunParam, Severity
+from nb2pkg.ir import Diagnostic, Location, Role, RunParam, Severity
 from nb2pkg.plan.model_plan import ModelPlan, plan_model
 from nb2pkg.plan.notebook_plan import NotebookPlan
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.cli import main
+from nb2pkg.frontends.cli.main import main
 from tests.branching_notebook import write_branching_notebook
 from tests.helpers import code_cell, make_notebook
 

@@ -47,7 +47,7 @@ COMMANDS = [
 
 RUN_COMMANDS = """
 import json, sys
-from nb2pkg.cli import main
+from nb2pkg.frontends.cli.main import main
 codes = []
 for argv in json.loads(sys.argv[1]):
     try:

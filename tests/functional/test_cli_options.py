@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import write_notebook
 
 

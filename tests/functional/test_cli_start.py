@@ -35,10 +35,11 @@ HEAVY = frozenset(
 PARSER_MODULES = frozenset(
     {
         "nb2pkg",
-        "nb2pkg.cli",
-        "nb2pkg.commands",
-        "nb2pkg.commands.tag_parser",
-        "nb2pkg.commands.export_parser",
+        "nb2pkg.frontends",
+        "nb2pkg.frontends.cli.main",
+        "nb2pkg.frontends.cli",
+        "nb2pkg.frontends.cli.tag_parser",
+        "nb2pkg.frontends.cli.export_parser",
     }
 )
 """The only modules of nb2pkg itself that building the parser may import."""
@@ -50,7 +51,7 @@ def imported_by(folder: Path, *args: str) -> tuple[int, set[str]]:
     """The exit status of ``nb2pkg ARGS`` and every module the process imported."""
     result = run_cli(folder, *args, env={"PYTHONPROFILEIMPORTTIME": "1"})
     modules = {match.group(2) for match in _IMPORT_LINE.finditer(result.stderr)}
-    assert "nb2pkg.cli" in modules, result.stderr[-2000:]
+    assert "nb2pkg.frontends.cli.main" in modules, result.stderr[-2000:]
     return result.returncode, modules
 
 
@@ -99,16 +100,16 @@ def test_a_command_that_analyses_imports_what_it_needs(tmp_path: Path) -> None:
 
 
 def test_the_export_parser_offers_every_export_target() -> None:
-    from nb2pkg.commands import export_parser
     from nb2pkg.emit import export_settings
+    from nb2pkg.frontends.cli import export_parser
 
     assert export_parser.TARGETS == export_settings.TARGETS
 
 
 def test_export_options_left_out_take_the_settings_defaults() -> None:
-    from nb2pkg.cli import build_parser
-    from nb2pkg.commands.export_command import settings_from
     from nb2pkg.emit.export_settings import ExportSettings
+    from nb2pkg.frontends.cli.export_command import settings_from
+    from nb2pkg.frontends.cli.main import build_parser
 
     parser = build_parser()
     assert settings_from(parser.parse_args(["export", "kfp"])) == ExportSettings(target="kfp")

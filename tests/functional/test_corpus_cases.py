@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nb2pkg.api import build
-from nb2pkg.automark import propose
+from nb2pkg.frontends.api import build
+from nb2pkg.plan.automark import propose
 from tests.helpers import code_cell, make_notebook, run_generated, run_outputs, write_notebook
 
 

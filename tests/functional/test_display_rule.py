@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.api import analyze_notebook, build
-from nb2pkg.automark import apply_in_memory, propose
+from nb2pkg.frontends.api import analyze_notebook, build
+from nb2pkg.plan.automark import apply_in_memory, propose
 from tests.helpers import code_cell, make_notebook, notebook_state, run_outputs, write_notebook
 
 SOURCES = [

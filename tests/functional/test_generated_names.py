@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import code_cell, run_outputs, write_notebook
 
 

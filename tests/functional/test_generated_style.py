@@ -13,7 +13,7 @@ import pytest
 import tomllib
 from packaging.requirements import Requirement
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]

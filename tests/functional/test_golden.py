@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.api import build
 from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.package import TRACKING_TEMPLATE
 from nb2pkg.emit.step_files import STEPS_TEMPLATE
+from nb2pkg.frontends.api import build
 
 CASES = Path(__file__).with_name("cases")
 TEMPLATES = {"tracking.py": TRACKING_TEMPLATE, "steps_io.py": STEPS_TEMPLATE}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import code_cell, run_outputs, write_notebook
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.cli import main
+from nb2pkg.frontends.cli.main import main
 from tests.branching_notebook import write_branching_notebook
 
 MODULE = Path("orchestrators/kfp/branches_kfp.py")

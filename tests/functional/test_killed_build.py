@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.api import build
-from nb2pkg.manifest import load
-from nb2pkg.write import interrupted
+from nb2pkg.builder.manifest import load
+from nb2pkg.builder.writer import interrupted
+from nb2pkg.frontends.api import build
 from tests.helpers import write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +42,8 @@ CELLS_V3 = [*CELLS_V2[:3], ("report = f'total is {total}'", ["function:report"])
 
 DIE_AFTER = """
 import os, signal, sys
-from nb2pkg.build import build
-from nb2pkg.config import resolve_config
+from nb2pkg.builder.orchestrate import build
+from nb2pkg.builder.config import resolve_config
 
 config, _ = resolve_config([sys.argv[1]], out_dir=sys.argv[2], name="demo")
 installed = []

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.api import build
-from nb2pkg.write import finish_interrupted, interrupted
+from nb2pkg.builder.writer import finish_interrupted, interrupted
+from nb2pkg.frontends.api import build
 from tests.functional.test_killed_build import CELLS_V1, CELLS_V2, CELLS_V3, files_match_manifest
 from tests.helpers import write_notebook
 
@@ -38,9 +38,9 @@ HAND_EDIT = "# edited by hand\n"
 
 KILLED_BUILD = """
 import builtins, io, os, signal, sys
-from nb2pkg import write
-from nb2pkg.build import build
-from nb2pkg.config import resolve_config
+from nb2pkg.builder import writer as write
+from nb2pkg.builder.orchestrate import build
+from nb2pkg.builder.config import resolve_config
 
 notebook, out, unit, at, force = sys.argv[1:6]
 at = int(at)

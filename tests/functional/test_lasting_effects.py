@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nb2pkg.api import analyze_path, build
+from nb2pkg.frontends.api import analyze_path, build
 from tests.helpers import code_cell, markdown_cell, notebook_state, run_outputs, write_notebook
 
 WRITING = [

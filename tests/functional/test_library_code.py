@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import (
     code_cell,
     markdown_cell,

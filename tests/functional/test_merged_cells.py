@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nb2pkg.api import analyze_path, build
+from nb2pkg.frontends.api import analyze_path, build
 from tests.helpers import code_cell, markdown_cell, write_notebook
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import run_generated
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.helpers import write_notebook
 
 HANG_GUARD_SECONDS = 60

@@ -1,4 +1,4 @@
-"""A build reads nothing outside its root through a symbolic link (nb2pkg.confine).
+"""A build reads nothing outside its root through a symbolic link (nb2pkg.builder.confine).
 
 Helper modules, data files, the output directory's CHANGELOG and the files ``--force`` backs up
 are each planted as a link to a secret outside the project; the build refuses with NB514 (or,
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.api import build
-from nb2pkg.server.handlers import _preview
-from nb2pkg.server.requests import PreviewRequest
-from nb2pkg.server.workload import WorkLimits
+from nb2pkg.frontends.api import build
+from nb2pkg.frontends.server.handlers import _preview
+from nb2pkg.frontends.server.requests import PreviewRequest
+from nb2pkg.frontends.server.workload import WorkLimits
 from tests.helpers import write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]

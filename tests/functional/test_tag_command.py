@@ -11,7 +11,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from nb2pkg.commands.tag_command import main
+from nb2pkg.frontends.cli.tag_command import main
 
 
 def _notebook() -> Any:
@@ -216,7 +216,7 @@ def test_runs_through_the_nb2pkg_cli(notebook_file: Path) -> None:
         [
             sys.executable,
             "-m",
-            "nb2pkg.cli",
+            "nb2pkg.frontends.cli.main",
             "tag",
             str(notebook_file),
             "--cell",

@@ -1,4 +1,4 @@
-"""Each version rule of DESIGN.md, on real notebook edits built with ``nb2pkg.api.build``.
+"""Each version rule of DESIGN.md, on real notebook edits built with ``nb2pkg.frontends.api.build``.
 
 A small notebook is built once at 1.0.0 (so major, minor and patch bumps are distinct), then
 edited the way a data scientist would (drop a cell, rename a variable, ...) and built again.
@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from nb2pkg.api import build
-from nb2pkg.build import build as run_build
-from nb2pkg.config import resolve_config
+from nb2pkg.builder.config import resolve_config
+from nb2pkg.builder.orchestrate import build as run_build
+from nb2pkg.frontends.api import build
 
 CellSpec = tuple[str, str, str]
 """(cell id, tag or "" for an unmarked cell, source)."""
@@ -233,7 +233,7 @@ def _init_of(out: Path) -> str:
 
 def _nb2pkg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "nb2pkg.cli", *args],
+        [sys.executable, "-m", "nb2pkg.frontends.cli.main", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.commands.tag_command import main as tag_main
-from nb2pkg.config import resolve_config
-from nb2pkg.diagnostic_codes import CODES
-from nb2pkg.model import Role
-from nb2pkg.notebook import read_notebook
-from nb2pkg.tags import tag_cells
+from nb2pkg.builder.config import resolve_config
+from nb2pkg.frontends.cli.tag_command import main as tag_main
+from nb2pkg.ir import Role
+from nb2pkg.notebook.reader import read_notebook
+from nb2pkg.roles.diagnostic_codes import CODES
+from nb2pkg.roles.resolve import tag_cells
 from tests.helpers import run_cli, write_notebook
 
 

@@ -13,7 +13,7 @@ For every notebook in ``example_notebooks/``:
    installed package's ``run(track=False)`` must return the same values.
 
 Which names the differential check compares: the names each ``function:`` cell returns,
-according to ``nb2pkg.api.analyze_path``. The notebook is only observed at its end, so a name
+according to ``nb2pkg.frontends.api.analyze_path``. The notebook is only observed at its end, so a name
 that an unpackaged cell (exploration, ``test``, ``skip``) rebinds or modifies *after* the last
 packaged step that produces it no longer holds that step's value there; such names are left out
 of the comparison (the test prints them, so the exclusion stays visible). "Modifies" is judged statically:
@@ -169,7 +169,7 @@ def test_run_returns_what_the_notebook_computes(
     explain_process: Explain,
     same_value: Callable[..., None],
 ) -> None:
-    from nb2pkg.api import analyze_path
+    from nb2pkg.frontends.api import analyze_path
 
     example = examples_workspace / example.name
     plan = analyze_path(example)

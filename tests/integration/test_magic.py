@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from nb2pkg.magic import MagicUsageError, find_notebook, parse_line, render_build
+from nb2pkg.frontends.magic import MagicUsageError, find_notebook, parse_line, render_build
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Guards against a hung kernel; never used to judge speed.

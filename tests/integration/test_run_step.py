@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from nb2pkg.api import build
+from nb2pkg.frontends.api import build
 from tests.branching_notebook import write_branching_notebook
 
 STEPS = ("load", "double", "summarise", "tag_rows", "combine")

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nb2pkg.build import plan_config
-from nb2pkg.config import BuildConfig
+from nb2pkg.builder.config import BuildConfig
+from nb2pkg.builder.orchestrate import plan_config
 from nb2pkg.emit.package import render_package
 
 INT_NAMES = ("a", "b", "c", "d", "total")

@@ -59,7 +59,7 @@ async def test_preview_shows_the_version_the_next_build_writes(
 async def test_propose_returns_the_automatic_marking_without_writing(
     jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path
 ) -> None:
-    from nb2pkg.automark import propose
+    from nb2pkg.plan.automark import propose
 
     saved = write_notebook("raw.ipynb", untagged_notebook())
     before = saved.read_bytes()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.server.answers import root_relative_json, with_root_relative_paths
-from nb2pkg.server.paths import (
+from nb2pkg.frontends.server.answers import root_relative_json, with_root_relative_paths
+from nb2pkg.frontends.server.paths import (
     InvalidPath,
     PathOutsideRoot,
     PathTooLong,

@@ -25,7 +25,7 @@ from ui_panel_notebooks import (
     versioned_notebook,
 )
 
-from nb2pkg.automark import propose
+from nb2pkg.plan.automark import propose
 
 PANEL = "#nb2pkg-package-panel"
 

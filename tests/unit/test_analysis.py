@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 
 from nb2pkg.analysis.cell import analyze_cell
-from nb2pkg.model import CellAnalysis, ImportBinding
+from nb2pkg.ir import CellAnalysis, ImportBinding
 
 
 def facts(source: str) -> CellAnalysis:

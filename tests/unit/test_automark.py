@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nb2pkg.automark import apply_in_memory, propose, snake_case
-from nb2pkg.step_groups import MAX_MERGED_LINES
-from nb2pkg.step_names import heading_name, short_file_name
+from nb2pkg.plan.automark import apply_in_memory, propose, snake_case
+from nb2pkg.plan.step_groups import MAX_MERGED_LINES
+from nb2pkg.plan.step_names import heading_name, short_file_name
 
 
 def _md(text: str) -> dict[str, Any]:
@@ -508,7 +508,7 @@ def test_every_proposed_function_keeps_code_after_the_build_drops_displays(
     sources: list[str],
 ) -> None:
     from nb2pkg.analysis.cell import analyze_cell
-    from nb2pkg.cell_kinds import work_statements
+    from nb2pkg.plan.cell_kinds import work_statements
 
     cells = [_code(s) for s in sources]
     for proposal in propose(cells):
@@ -520,7 +520,7 @@ def test_every_proposed_function_keeps_code_after_the_build_drops_displays(
     "stem", ["100-pandas-puzzles-with-solutions", "02.06-Boolean-Arrays-and-Masks-and-more"]
 )
 def test_package_names_stay_short_with_their_prefix(stem: str) -> None:
-    from nb2pkg.config import package_name_for
+    from nb2pkg.builder.config import package_name_for
 
     name = package_name_for(stem)
     assert name.startswith("pkg_")

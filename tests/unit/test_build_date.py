@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from nb2pkg.build_date import build_date
+from nb2pkg.builder.build_date import build_date
 
 
 @pytest.mark.parametrize(

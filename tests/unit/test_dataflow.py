@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from nb2pkg.analysis.cell import analyze_cell
-from nb2pkg.model import Diagnostic, ParamSource, Severity, StepPlan
-from nb2pkg.notebook import notebook_from_json
+from nb2pkg.ir import Diagnostic, ParamSource, Severity, StepPlan
+from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.plan.notebook_plan import NotebookPlan, plan_notebook
-from nb2pkg.tags import tag_cells
+from nb2pkg.roles.resolve import tag_cells
 from tests.helpers import CellSpec, code_cell, make_notebook, markdown_cell
 
 

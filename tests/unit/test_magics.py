@@ -7,8 +7,8 @@ import ast
 import pytest
 
 from nb2pkg.analysis.cell import analyze_cell
-from nb2pkg.magics import to_python
-from nb2pkg.model import MagicUse, Severity
+from nb2pkg.ir import MagicUse, Severity
+from nb2pkg.notebook.ipython_syntax import to_python
 
 
 def actions(source: str) -> list[tuple[str, str, int, str]]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nb2pkg.manifest import (
+from nb2pkg.builder.manifest import (
     FORMAT_VERSION,
     MANIFEST_PATH,
     Manifest,
@@ -22,7 +22,7 @@ from nb2pkg.manifest import (
     parse,
     sha256_text,
 )
-from nb2pkg.model import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
+from nb2pkg.ir import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
 
 MANIFEST = Manifest(
     package="churn",

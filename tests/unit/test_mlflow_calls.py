@@ -16,7 +16,7 @@ from nb2pkg.emit.mlflow_calls import (
     qualified_names,
     tracking_requirements,
 )
-from nb2pkg.model import ImportBinding
+from nb2pkg.ir import ImportBinding
 
 
 def calls_in(source: str, imported: dict[str, str] | None = None) -> list[tuple[str, int]]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nb2pkg.model import Role
-from nb2pkg.notebook import notebook_from_json
+from nb2pkg.ir import Role
+from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.plan.model_plan import ModelPlan
 from nb2pkg.plan.notebook_plan import plan_notebook
 from nb2pkg.plan.package_plan import PackagePlan, plan_package
-from nb2pkg.tags import tag_cells
+from nb2pkg.roles.resolve import tag_cells
 from tests.helpers import CellSpec, code_cell, make_notebook
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_notebooks"
@@ -36,7 +36,7 @@ def codes(plan: PackagePlan) -> list[str]:
 
 
 def example(name: str) -> ModelPlan | None:
-    from nb2pkg.notebook import read_notebook
+    from nb2pkg.notebook.reader import read_notebook
 
     notebook, problems = read_notebook(str(EXAMPLES / f"{name}.ipynb"))
     assert notebook is not None, problems

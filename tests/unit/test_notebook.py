@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nb2pkg.api import analyze_notebook
-from nb2pkg.model import Notebook, Severity
-from nb2pkg.notebook import notebook_from_json, read_notebook
+from nb2pkg.frontends.api import analyze_notebook
+from nb2pkg.ir import Notebook, Severity
+from nb2pkg.notebook.reader import notebook_from_json, read_notebook
 from tests.helpers import code_cell, make_notebook, markdown_cell, write_notebook
 
 

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nb2pkg.emit import drift_template as drift
-from nb2pkg.emit.scoring_template import Column, InputProblem, conform, frame_from_json
 from nb2pkg.emit.serving_files import SERVING_TEMPLATES, render_serving_modules
-from nb2pkg.emit.serving_template import check_body
+from nb2pkg.emit.templates import drift
+from nb2pkg.emit.templates.scoring import Column, InputProblem, conform, frame_from_json
+from nb2pkg.emit.templates.serving import check_body
 
 COLUMNS = [
     Column("x", "double", True),

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.build import plan_config
-from nb2pkg.config import resolve_config
+from nb2pkg.builder.config import resolve_config
+from nb2pkg.builder.orchestrate import plan_config
 from nb2pkg.emit.package import RenderedPackage, render_package
 from nb2pkg.emit.self_check import check_package
-from nb2pkg.model import EmittedFile
+from nb2pkg.ir import EmittedFile
 from nb2pkg.plan.package_plan import PackagePlan
 from tests.helpers import markdown_cell, write_notebook
 

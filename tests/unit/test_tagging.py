@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nb2pkg.tagging import NotebookTextError, set_cell_tags, update_cell_tags
+from nb2pkg.notebook.tag_edits import NotebookTextError, set_cell_tags, update_cell_tags
 
 _LAYOUT_CHARACTERS = set(' \t\r\n",:[]{}')
 

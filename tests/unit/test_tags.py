@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from nb2pkg.model import Diagnostic, Role, Severity, TaggedCell
-from nb2pkg.notebook import notebook_from_json
-from nb2pkg.tags import FOREIGN_TAGS, tag_cells
+from nb2pkg.ir import Diagnostic, Role, Severity, TaggedCell
+from nb2pkg.notebook.reader import notebook_from_json
+from nb2pkg.roles.resolve import FOREIGN_TAGS, tag_cells
 from tests.helpers import make_notebook
 
 

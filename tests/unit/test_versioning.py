@@ -7,14 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from nb2pkg.model import ApiSnapshot, FunctionApi, ParamApi
-from nb2pkg.versioning import (
+from nb2pkg.builder.versioning import (
     Impact,
     VersionDecision,
     changelog_entry,
     decide_version,
     update_changelog,
 )
+from nb2pkg.ir import ApiSnapshot, FunctionApi, ParamApi
 
 
 def fn(

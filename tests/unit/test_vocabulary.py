@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from nb2pkg.commands.tag_parser import ROLES
-from nb2pkg.diagnostic_codes import CODES, README_END, README_START, markdown_table
-from nb2pkg.model import Role
-from nb2pkg.notebook import notebook_from_json
-from nb2pkg.tags import tag_cells
-from nb2pkg.vocabulary import OUR_TAG_FORMS, python_builtins, resolved_role
-from nb2pkg.vocabulary_json import REGENERATE, main, vocabulary_data
+from nb2pkg.frontends.cli.tag_parser import ROLES
+from nb2pkg.ir import Role
+from nb2pkg.notebook.reader import notebook_from_json
+from nb2pkg.roles.diagnostic_codes import CODES, README_END, README_START, markdown_table
+from nb2pkg.roles.resolve import tag_cells
+from nb2pkg.roles.vocabulary import OUR_TAG_FORMS, python_builtins, resolved_role
+from nb2pkg.roles.vocabulary_json import REGENERATE, main, vocabulary_data
 from tests.helpers import make_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def test_the_builtins_list_ignores_names_ipython_adds_at_run_time() -> None:
         "from IPython.testing.globalipapp import start_ipython\n"
         "start_ipython()\n"
         "import builtins\n"
-        "from nb2pkg.vocabulary import python_builtins\n"
+        "from nb2pkg.roles.vocabulary import python_builtins\n"
         "assert 'display' in dir(builtins)\n"
         "print(' '.join(python_builtins()))\n"
     )
@@ -78,8 +78,8 @@ def test_the_readme_table_is_the_code_table() -> None:
     for code, info in CODES.items():
         assert rows.get(code) == info.title.replace("|", "\\|"), f"README's row for {code}"
     assert shown == markdown_table(), (
-        "README.md's code table differs from nb2pkg/diagnostic_codes.py: replace it with the "
-        "output of `python -m nb2pkg.diagnostic_codes`"
+        "README.md's code table differs from nb2pkg/roles/diagnostic_codes.py: replace it with the "
+        "output of `python -m nb2pkg.roles.diagnostic_codes`"
     )
 
 
@@ -98,7 +98,7 @@ def test_every_code_used_in_the_code_is_in_the_table() -> None:
     for code, places in _codes_in(ROOT / "labextension" / "src", "*.ts").items():
         used.setdefault(code, set()).update(places)
     unknown = {code: sorted(places) for code, places in used.items() if code not in CODES}
-    assert not unknown, f"add these codes to nb2pkg/diagnostic_codes.py: {unknown}"
+    assert not unknown, f"add these codes to nb2pkg/roles/diagnostic_codes.py: {unknown}"
     # And the table lists no code nothing reports (a renamed code leaves no stale row)
     assert set(CODES) <= set(used), sorted(set(CODES) - set(used))
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg import install
-from nb2pkg.manifest import MANIFEST_PATH, Manifest, file_hashes, load, parse
-from nb2pkg.model import ApiSnapshot, Diagnostic, EmittedFile
-from nb2pkg.write import (
+from nb2pkg.builder import install
+from nb2pkg.builder.manifest import MANIFEST_PATH, Manifest, file_hashes, load, parse
+from nb2pkg.builder.writer import (
     Difference,
     FileHook,
     WriteResult,
@@ -24,6 +23,7 @@ from nb2pkg.write import (
     interrupted,
     write_package,
 )
+from nb2pkg.ir import ApiSnapshot, Diagnostic, EmittedFile
 
 EMPTY_API = ApiSnapshot(functions=(), run_params=())
 

@@ -1,0 +1,1 @@
+"""The builder: configuration, build orchestration, versioning, the manifest and the only writes to disk."""

@@ -1,0 +1,401 @@
+"""The ``.nb2pkg/manifest.json`` format: what the last build wrote and where it came from.
+
+The manifest records, for the generated package in one output directory:
+
+* the package name and version the build gave it;
+* each source notebook (display path and sha256), so ``nb2pkg check`` can tell a stale package;
+* the API snapshot (public functions, their parameters and returns, ``run()``'s parameters),
+  which the next build diffs to choose the version bump;
+* the sha256 of every generated file except the manifest itself, so a hand edit is detected
+  before it is overwritten;
+* the source map: for each generated file, line ranges and the notebook cell (stable nbformat
+  cell id, and the cell number as shown when it was built) they came from.
+
+The JSON is deterministic (sorted keys, indent 2, trailing newline): the same build gives the
+same bytes. This module reads and formats; it never writes (``nb2pkg.builder.writer`` does).
+
+Diagnostic codes:
+  NB504 the manifest is unreadable, not valid JSON, not the expected shape, or written by a
+        newer nb2pkg (format version higher than this one understands)
+  NB510 ``nb2pkg where`` was not given FILE:LINE
+  NB511 ``nb2pkg where``: no notebook cell generated that line (or that file)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, NamedTuple
+
+from nb2pkg.ir import (
+    ApiSnapshot,
+    Diagnostic,
+    EmittedFile,
+    FunctionApi,
+    Location,
+    ParamApi,
+    Severity,
+)
+
+FORMAT_VERSION = 1
+MANIFEST_PATH = ".nb2pkg/manifest.json"
+"""Where the manifest lives, relative to the output directory (POSIX)."""
+
+
+class SourceSpan(NamedTuple):
+    """Generated lines ``start_line``..``end_line`` (1-based, inclusive) come from this cell."""
+
+    start_line: int
+    end_line: int
+    notebook: str
+    cell_id: str
+    cell_number: int
+
+    def describe(self) -> str:
+        """``notebooks/churn.ipynb: cell 4 (id 3f2a…)``: what ``nb2pkg where`` prints."""
+        return f"{self.notebook}: cell {self.cell_number} (id {self.cell_id})"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    package: str
+    version: str
+    sources: tuple[tuple[str, str], ...]
+    """(notebook display path, sha256) for each source notebook, in build order."""
+    api: ApiSnapshot
+    files: Mapping[str, str] = field(default_factory=dict)
+    """POSIX path relative to the output directory -> sha256 of the bytes written."""
+    source_map: Mapping[str, tuple[SourceSpan, ...]] = field(default_factory=dict)
+    settings: str = ""
+    """Whatever else decides the generated files besides the notebooks (the nb2pkg version,
+    a fingerprint of the build settings): when it changes, an unchanged notebook is no
+    reason to answer "up to date" without rendering."""
+    format_version: int = FORMAT_VERSION
+    graph: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each step and the steps whose outputs it reads (``pipeline.graph()``)."""
+
+    def to_json(self) -> str:
+        data = {
+            "format_version": self.format_version,
+            "settings": self.settings,
+            "package": self.package,
+            "version": self.version,
+            "sources": [{"notebook": nb, "sha256": sha} for nb, sha in self.sources],
+            "api": _api_to_json(self.api),
+            "files": dict(self.files),
+            "graph": {step: list(needs) for step, needs in self.graph.items()},
+            "source_map": {
+                path: [list(span) for span in sorted(spans)]
+                for path, spans in self.source_map.items()
+            },
+        }
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def sha256_text(content: str) -> str:
+    """The hash recorded for a generated file: sha256 of its UTF-8 bytes, as written."""
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def file_hashes(files: Iterable[EmittedFile]) -> dict[str, str]:
+    """The manifest's ``files`` mapping for these generated files (the manifest itself excluded)."""
+    return {f.path: sha256_text(f.content) for f in files if f.path != MANIFEST_PATH}
+
+
+def is_plain_relative_path(path: str) -> bool:
+    """True for a POSIX path like ``src/pkg/x.py``: relative, no ``..``/``.``, no backslash.
+
+    Paths read from a manifest are checked too: a manifest from someone else's repository
+    must not make a build touch files outside its output directory.
+    """
+    parts = PurePosixPath(path).parts
+    return (
+        bool(parts)
+        and "\\" not in path
+        and not PurePosixPath(path).is_absolute()
+        and PurePosixPath(*parts).as_posix() == path
+        and not any(part in ("..", ".") for part in parts)
+    )
+
+
+def find_package_dir(file: Path) -> Path | None:
+    """The output directory holding generated ``file``: the nearest parent with a manifest.
+
+    Lets ``nb2pkg where src/churn/churn.py:42`` work without ``-o`` from anywhere.
+    """
+    for parent in Path(file).absolute().parents:
+        if (parent / MANIFEST_PATH).is_file():
+            return parent
+    return None
+
+
+def load(out_dir: Path) -> tuple[Manifest | None, list[Diagnostic]]:
+    """Read ``out_dir``'s manifest. No manifest is not a problem: ``(None, [])``."""
+    path = out_dir / MANIFEST_PATH
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, []
+    except OSError as exc:
+        return None, [_corrupt(str(path), f"cannot read it: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [_corrupt(str(path), "it is not UTF-8 text")]
+    return parse(text, str(path))
+
+
+def parse(text: str, path: str) -> tuple[Manifest | None, list[Diagnostic]]:
+    """Parse manifest JSON; a damaged manifest is a diagnostic, never an exception."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [_corrupt(path, f"invalid JSON: {exc.msg}", line=exc.lineno, col=exc.colno)]
+    try:
+        return _manifest_from_json(data), []
+    except _ShapeError as exc:
+        return None, [_corrupt(path, str(exc))]
+    except _NewerFormatError as exc:
+        return None, [
+            Diagnostic(
+                code="NB504",
+                severity=Severity.ERROR,
+                message=f"the manifest has format version {exc.args[0]}; this nb2pkg reads up to {FORMAT_VERSION}",
+                location=Location(path),
+                hint="upgrade nb2pkg (pip install -U nb2pkg)",
+            )
+        ]
+
+
+def lookup(manifest: Manifest, file: str, line: int) -> SourceSpan | None:
+    """The notebook cell that generated ``file:line``, or None when nothing maps there.
+
+    ``file`` may be the path relative to the output directory (``src/churn/churn.py``), an
+    absolute path into it, or the path of the installed copy that a traceback shows
+    (``.../site-packages/churn/churn.py``): the generated file whose path is the longest
+    suffix of ``file`` wins, with the ``src/`` layout prefix optional.
+    """
+    best: tuple[int, str] | None = None
+    given = _parts(file)
+    for generated in manifest.source_map:
+        matched = _suffix_match(given, PurePosixPath(generated).parts)
+        if matched and (best is None or matched > best[0]):
+            best = (matched, generated)
+    if best is None:
+        return None
+    covering = [s for s in manifest.source_map[best[1]] if s.start_line <= line <= s.end_line]
+    if not covering:
+        return None
+    return min(covering, key=lambda s: (s.end_line - s.start_line, s.start_line))
+
+
+def locate(manifest: Manifest, spec: str) -> tuple[SourceSpan | None, list[Diagnostic]]:
+    """``nb2pkg where FILE:LINE``: parse the spec, then :func:`lookup` it."""
+    file, _, line_text = spec.rpartition(":")
+    if not file or not line_text.strip().isdigit():
+        return None, [
+            Diagnostic(
+                code="NB510",
+                severity=Severity.ERROR,
+                message=f"{spec!r} is not FILE:LINE",
+                hint="give a generated file and a line, as a traceback shows them: src/churn/churn.py:42",
+            )
+        ]
+    span = lookup(manifest, file, int(line_text))
+    if span is None:
+        known = ", ".join(sorted(manifest.source_map)) or "none"
+        return None, [
+            Diagnostic(
+                code="NB511",
+                severity=Severity.ERROR,
+                message=f"no notebook cell generated {file} line {line_text.strip()}",
+                hint=f"the lines that come from cells are in these files: {known}",
+            )
+        ]
+    return span, []
+
+
+# --------------------------------------------------------------------------- internals
+
+
+class _ShapeError(ValueError):
+    pass
+
+
+class _NewerFormatError(ValueError):
+    pass
+
+
+def _parts(file: str) -> tuple[str, ...]:
+    # Tracebacks from Windows machines use backslashes; a POSIX path never contains one.
+    if "\\" in file:
+        return PureWindowsPath(file).parts
+    return PurePosixPath(file).parts
+
+
+def _suffix_match(given: tuple[str, ...], generated: tuple[str, ...]) -> int:
+    """How many trailing components match: all of ``generated``, or all but its ``src/``."""
+    candidates = [generated]
+    if len(generated) > 1 and generated[0] == "src":
+        candidates.append(generated[1:])
+    for candidate in candidates:
+        if len(given) >= len(candidate) and given[len(given) - len(candidate) :] == candidate:
+            return len(candidate)
+    return 0
+
+
+def _corrupt(path: str, why: str, *, line: int | None = None, col: int | None = None) -> Diagnostic:
+    return Diagnostic(
+        code="NB504",
+        severity=Severity.ERROR,
+        message=f"the build manifest is damaged: {why}",
+        location=Location(path, line=line, col=col),
+        hint=(
+            "restore .nb2pkg/manifest.json from version control; or delete it and rebuild "
+            "with --force (hand edits to generated files are then backed up, not detected)"
+        ),
+    )
+
+
+def _api_to_json(api: ApiSnapshot) -> dict[str, Any]:
+    return {
+        "functions": [
+            {
+                "name": f.name,
+                "module": f.module,
+                "params": [_param_to_json(p) for p in f.params],
+                "returns": list(f.returns),
+                "body_sha256": f.body_sha256,
+                **({"kind": f.kind} if f.kind != "function" else {}),
+            }
+            for f in api.functions
+        ],
+        "run_params": [_param_to_json(p) for p in api.run_params],
+    }
+
+
+def _param_to_json(param: ParamApi) -> dict[str, Any]:
+    return {"name": param.name, "default": param.default}
+
+
+def _manifest_from_json(data: Any) -> Manifest:
+    root = _mapping(data, "the manifest")
+    format_version = _field(root, "format_version", int, "the manifest")
+    if format_version > FORMAT_VERSION:
+        raise _NewerFormatError(format_version)
+    sources = tuple(_source(s) for s in _field(root, "sources", list, "the manifest"))
+    files = _field(root, "files", dict, "the manifest")
+    for name, digest in files.items():
+        if not is_plain_relative_path(name):
+            raise _ShapeError(
+                f"files lists {name!r}, which is not a relative path inside the package"
+            )
+        if not isinstance(digest, str):
+            raise _ShapeError(f"files[{name!r}] is not a hash string")
+    source_map: dict[str, tuple[SourceSpan, ...]] = {}
+    for name, spans in _field(root, "source_map", dict, "the manifest").items():
+        if not isinstance(spans, list):
+            raise _ShapeError(f"source_map[{name!r}] is not a list")
+        source_map[name] = tuple(_span(s, name) for s in spans)
+    return Manifest(
+        format_version=format_version,
+        settings=_optional(root, "settings", str, ""),
+        package=_field(root, "package", str, "the manifest"),
+        version=_field(root, "version", str, "the manifest"),
+        sources=sources,
+        api=_api_from_json(_field(root, "api", dict, "the manifest")),
+        files=dict(files),
+        source_map=source_map,
+        graph=_graph(_optional(root, "graph", dict, {})),
+    )
+
+
+def _graph(value: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    graph: dict[str, tuple[str, ...]] = {}
+    for step, needs in value.items():
+        if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+            raise _ShapeError(f"graph[{step!r}] is not a list of step names")
+        graph[step] = tuple(needs)
+    return graph
+
+
+def _source(value: Any) -> tuple[str, str]:
+    source = _mapping(value, "a source")
+    return _field(source, "notebook", str, "a source"), _field(source, "sha256", str, "a source")
+
+
+def _span(value: Any, file: str) -> SourceSpan:
+    shape = (int, int, str, str, int)
+    if (
+        not isinstance(value, list)
+        or len(value) != len(shape)
+        or not all(_is(v, t) for v, t in zip(value, shape, strict=True))
+    ):
+        raise _ShapeError(
+            f"source_map[{file!r}] has an entry that is not "
+            "[start_line, end_line, notebook, cell_id, cell_number]"
+        )
+    return SourceSpan(*value)
+
+
+def _api_from_json(api: dict[str, Any]) -> ApiSnapshot:
+    functions = []
+    for raw in _field(api, "functions", list, "api"):
+        fn = _mapping(raw, "api.functions[]")
+        name = _field(fn, "name", str, "api.functions[]")
+        where = f"function {name!r}"
+        returns = _field(fn, "returns", list, where)
+        if not all(isinstance(r, str) for r in returns):
+            raise _ShapeError(f"{where}: returns must be names")
+        functions.append(
+            FunctionApi(
+                name=name,
+                module=_field(fn, "module", str, where),
+                params=tuple(_param(p, where) for p in _field(fn, "params", list, where)),
+                returns=tuple(returns),
+                body_sha256=_field(fn, "body_sha256", str, where),
+                kind=str(fn.get("kind", "function")),
+            )
+        )
+    run_params = tuple(_param(p, "api.run_params") for p in _field(api, "run_params", list, "api"))
+    return ApiSnapshot(functions=tuple(functions), run_params=run_params)
+
+
+def _param(value: Any, where: str) -> ParamApi:
+    param = _mapping(value, f"{where}: a parameter")
+    default = param.get("default")
+    if default is not None and not isinstance(default, str):
+        raise _ShapeError(f"{where}: a parameter default must be source text or null")
+    return ParamApi(name=_field(param, "name", str, f"{where}: a parameter"), default=default)
+
+
+def _optional(obj: dict[str, Any], key: str, kind: type[Any], default: Any) -> Any:
+    return _field(obj, key, kind, "the manifest") if key in obj else default
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _ShapeError(f"{what} is not a JSON object")
+    return value
+
+
+def _field(obj: dict[str, Any], key: str, kind: type[Any], what: str) -> Any:
+    if key not in obj:
+        raise _ShapeError(f"{what} has no {key!r}")
+    value = obj[key]
+    if not _is(value, kind):
+        raise _ShapeError(
+            f"{what}: {key!r} should be a JSON {_JSON_NAMES.get(kind, kind.__name__)}"
+        )
+    return value
+
+
+def _is(value: Any, kind: type[Any]) -> bool:
+    # bool is an int in Python, never in a manifest.
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+_JSON_NAMES = {int: "integer", str: "string", list: "array", dict: "object"}

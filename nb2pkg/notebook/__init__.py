@@ -1,0 +1,1 @@
+"""Notebook files: read and validate ``.ipynb``, edit cell tags in place, IPython syntax → Python."""

@@ -1,0 +1,320 @@
+"""Read and validate an ``.ipynb`` file into a :class:`~nb2pkg.ir.Notebook`.
+
+Validation uses nbformat's own JSON schemas, compiled with fastjsonschema. We load the schema
+files from the installed nbformat package without importing ``nbformat`` itself: its import
+pulls in jsonschema's format checkers, which cost most of a second on the CLI's hot path.
+
+Diagnostic codes:
+  NB001 the file cannot be read (missing, not a regular file, a symlink loop) or is not valid JSON
+  NB002 the JSON is not a valid notebook (schema violation)
+  NB003 unsupported nbformat version (3 or older, or newer than 4)
+  NB004 the kernel is not Python
+  NB005 the notebook has no code cells
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import os
+import stat
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from nb2pkg.ir import Cell, Diagnostic, Location, Notebook, Severity
+
+_PYTHON_LANGUAGES = {"python", "python3", "ipython", "ipython3", "python2"}
+
+
+def read_notebook(
+    path: str | Path, shown_as: str | None = None
+) -> tuple[Notebook | None, list[Diagnostic]]:
+    """Read a notebook file; on any problem return ``None`` and the diagnostics that say why."""
+    file = Path(path)
+    shown = shown_as or display_path(file, Path.cwd())
+    try:
+        raw = read_regular_file(file)
+    except FileNotFoundError:
+        return None, [_error("NB001", f"notebook not found: {shown}", shown, "check the path")]
+    except NotRegularFileError as exc:
+        return None, [
+            _error(
+                "NB001",
+                f"{shown} is not a regular file: it is {exc.kind}",
+                shown,
+                "pass the path of an .ipynb file saved by Jupyter",
+            )
+        ]
+    except OSError as exc:
+        return None, [
+            _error(
+                "NB001",
+                f"cannot read {shown}: {exc.strerror or exc}",
+                shown,
+                "check the path and its symbolic links",
+            )
+        ]
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, [_error("NB001", "the file is not UTF-8 text", shown, "is it a notebook?")]
+    except json.JSONDecodeError as exc:
+        return None, [
+            Diagnostic(
+                code="NB001",
+                severity=Severity.ERROR,
+                message=f"invalid JSON: {exc.msg}",
+                location=Location(shown, line=exc.lineno, col=exc.colno),
+                hint="the file is damaged; restore it from version control or re-save it in Jupyter",
+                source_line=_line_of(raw, exc.lineno),
+            )
+        ]
+    return notebook_from_json(data, str(file.resolve()), shown, hashlib.sha256(raw).hexdigest())
+
+
+class NotRegularFileError(OSError):
+    """The path names a pipe, device, socket or directory: reading it could block or never end."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file; never blocks on a FIFO or reads a device.
+
+    The file is opened without blocking and checked with ``fstat`` before any byte is read, so
+    a FIFO swapped in after a check cannot hang the build.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a pipe, device or socket"
+            raise NotRegularFileError(f"{path} is {kind}", kind)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            return stream.read()
+    finally:
+        os.close(descriptor)
+
+
+def notebook_from_json(
+    data: Any,
+    path: str,
+    display_path: str,
+    sha256: str | None = None,
+    *,
+    full_schema: bool = True,
+) -> tuple[Notebook | None, list[Diagnostic]]:
+    """Validate already-parsed notebook JSON (the server receives it from the browser).
+
+    ``full_schema=False`` checks only the structure nb2pkg reads: the live analysis of a
+    notebook JupyterLab holds in memory, where the full schema would cost 15 ms per keystroke.
+    """
+    if sha256 is None:
+        sha256 = hashlib.sha256(
+            json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        ).hexdigest()
+    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
+        return None, [
+            _error(
+                "NB002",
+                "this JSON is not a Jupyter notebook (no 'cells')",
+                display_path,
+                "pass an .ipynb file saved by Jupyter",
+            )
+        ]
+    major = data.get("nbformat")
+    minor = data.get("nbformat_minor", 0)
+    if major != 4 or not isinstance(minor, int):
+        return None, [
+            _error(
+                "NB003",
+                f"unsupported notebook format {major}.{minor}: nb2pkg reads nbformat 4",
+                display_path,
+                "upgrade it: jupyter nbconvert --to notebook --nbformat 4 --inplace "
+                + display_path,
+            )
+        ]
+    # Files of nbformat 4.0-4.4 that carry cell ids (written by newer tools) are read as 4.5,
+    # as nbformat and Jupyter do.
+    with_ids = isinstance(data.get("cells"), list) and any(
+        isinstance(c, dict) and "id" in c for c in data["cells"]
+    )
+    schema_minor = max(minor, 5) if with_ids else minor
+    checked = dict(data, nbformat_minor=schema_minor) if schema_minor != minor else data
+    problem = _structure_problem(data) or (
+        _schema_problem(checked, schema_minor) if full_schema else None
+    )
+    if problem is not None:
+        return None, [
+            _error(
+                "NB002",
+                f"invalid notebook: {problem}",
+                display_path,
+                "re-save the notebook in Jupyter, or repair it with `jupyter nbconvert --to notebook`",
+            )
+        ]
+    metadata: Mapping[str, Any] = data.get("metadata") or {}
+    language = _kernel_language(metadata)
+    if language.lower() not in _PYTHON_LANGUAGES:
+        return None, [
+            _error(
+                "NB004",
+                f"the notebook's kernel language is {language!r}; nb2pkg converts Python notebooks",
+                display_path,
+                "choose a Python kernel (Kernel > Change Kernel) and save",
+            )
+        ]
+    cells = _cells(data["cells"], schema_minor)
+    notebook = Notebook(
+        path=path,
+        display_path=display_path,
+        sha256=sha256,
+        nbformat=4,
+        nbformat_minor=minor,
+        kernel_language=language,
+        cells=cells,
+    )
+    if not notebook.code_cells or all(not c.source.strip() for c in notebook.code_cells):
+        return None, [
+            _error(
+                "NB005",
+                "the notebook has no code to convert",
+                display_path,
+                "add code cells and mark them (e.g. the tag function:load_data)",
+            )
+        ]
+    return notebook, []
+
+
+def _cells(raw_cells: list[Mapping[str, Any]], minor: int) -> tuple[Cell, ...]:
+    cells: list[Cell] = []
+    seen: dict[str, int] = {}
+    used: set[str] = set()
+    for index, raw in enumerate(raw_cells):
+        source = raw.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        cell_id = raw.get("id") if minor >= 5 else None
+        if not isinstance(cell_id, str) or not cell_id:
+            cell_id = _derived_id(text, seen)
+        # Ids key every per-cell table: a copied cell that kept its id must not share it.
+        unique, repeat = cell_id, 1
+        while unique in used:
+            repeat += 1
+            unique = f"{cell_id}-{repeat}"
+        cell_id = unique
+        used.add(cell_id)
+        metadata = raw.get("metadata") or {}
+        tags = metadata.get("tags") or []
+        settings = metadata.get("nb2pkg") or {}
+        count = raw.get("execution_count")
+        cells.append(
+            Cell(
+                number=index + 1,
+                cell_id=cell_id,
+                cell_type=str(raw.get("cell_type", "code")),
+                source=text,
+                tags=tuple(str(t) for t in tags if isinstance(t, str)),
+                execution_count=count if isinstance(count, int) else None,
+                settings=settings if isinstance(settings, dict) else {},
+            )
+        )
+    return tuple(cells)
+
+
+def _derived_id(source: str, seen: dict[str, int]) -> str:
+    """A stable id for cells of nbformat < 4.5: a hash of the source, numbered on repeats.
+
+    Unlike a position it survives inserting or moving other cells.
+    """
+    base = "h" + hashlib.sha256(source.encode()).hexdigest()[:11]
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}-{seen[base]}"
+
+
+def _kernel_language(metadata: Mapping[str, Any]) -> str:
+    kernelspec = metadata.get("kernelspec") or {}
+    language_info = metadata.get("language_info") or {}
+    for value in (kernelspec.get("language"), language_info.get("name")):
+        if isinstance(value, str) and value:
+            return value
+    name = kernelspec.get("name")
+    if isinstance(name, str) and name and "python" not in name.lower():
+        # A named kernel without a language (e.g. "ir", "julia-1.9"): trust the name.
+        return name
+    return "python"
+
+
+def _structure_problem(data: Mapping[str, Any]) -> str | None:
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        return "'cells' is not a list"
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            return f"cell {index + 1} is not an object"
+        source = cell.get("source", "")
+        if not isinstance(source, str) and not (
+            isinstance(source, list) and all(isinstance(line, str) for line in source)
+        ):
+            return f"cell {index + 1}: 'source' is not text"
+        metadata = cell.get("metadata", {})
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("tags", []), list):
+            return f"cell {index + 1}: 'metadata.tags' is not a list"
+    if not isinstance(data.get("metadata", {}), dict):
+        return "'metadata' is not an object"
+    return None
+
+
+def _schema_problem(data: Mapping[str, Any], minor: int) -> str | None:
+    validate = _validator(min(max(minor, 0), 5))
+    if validate is None:
+        return None
+    try:
+        validate(data)
+    except Exception as exc:  # fastjsonschema.JsonSchemaException; imported lazily
+        message = getattr(exc, "message", str(exc))
+        return str(message).replace("data.", "", 1)
+    return None
+
+
+@functools.cache
+def _validator(minor: int) -> Callable[[Any], Any] | None:
+    spec = importlib.util.find_spec("nbformat")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = Path(next(iter(spec.submodule_search_locations)))
+    schema_file = root / "v4" / f"nbformat.v4.{minor}.schema.json"
+    if not schema_file.exists():
+        schema_file = root / "v4" / "nbformat.v4.schema.json"
+    import fastjsonschema
+
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    return fastjsonschema.compile(schema)  # type: ignore[no-any-return,unused-ignore]
+
+
+def display_path(path: Path, root: Path) -> str:
+    """``path`` as shown to the user: relative to ``root`` (POSIX) when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+    except (OSError, RuntimeError):  # a symbolic link loop: show the path as given
+        try:
+            return path.absolute().relative_to(root.absolute()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def _line_of(raw: bytes, lineno: int) -> str | None:
+    lines = raw.decode("utf-8", errors="replace").splitlines()
+    return lines[lineno - 1] if 0 < lineno <= len(lines) else None
+
+
+def _error(code: str, message: str, where: str, hint: str) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, Location(where), hint)

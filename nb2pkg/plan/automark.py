@@ -1,0 +1,346 @@
+"""Propose a marking for a notebook nobody has tagged yet.
+
+The rules are meant to be predicted by a reader (the README lists them):
+
+1. Cells that already carry an nb2pkg role tag keep it; nothing is proposed for them.
+2. The first code cell of only literal assignments (comments allowed), before any cell that
+   computes a value, becomes ``parameters`` (unless the notebook already has one). Imports and
+   setup calls before it (``pd.set_option``, ``np.random.seed``) do not count as computing.
+3. A cell of bare ``assert`` statements becomes ``test``.
+4. A cell that only displays (the statements the build drops from functions: bare names,
+   ``.head()``, ``print()``…) or only plots or sets display options (``plt.…``, ``ax.…``,
+   ``df.plot(…)``, ``pd.set_option("display.…")``) becomes ``skip``; with imports, it stays
+   unmarked so the imports count.
+5. A cell that only defines functions or classes (imports allowed) becomes ``export``.
+6. Every other code cell is work. Work cells are grouped into functions by dataflow
+   (``nb2pkg.plan.step_groups``): consecutive cells under one heading share a function while they
+   pass intermediate values, and a function is named from its heading (a short verb phrase,
+   ``nb2pkg.plan.step_names``) or from what it computes (``load_data``, ``fit_model``…), never a
+   name that shadows a builtin or a module.
+7. Cells of only imports, magics or comments stay unmarked: the build hoists imports wherever
+   they are.
+
+Everything is read from the build's own per-cell analysis (``nb2pkg.analysis``), and is a pure
+function of the cells, so the same notebook always gets the same proposal.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nb2pkg.analysis.cell import ParsedCell, analyze_cell
+from nb2pkg.ir import Role
+from nb2pkg.notebook.ipython_syntax import has_ipython_syntax
+from nb2pkg.plan import cell_kinds
+from nb2pkg.plan.step_groups import WorkCell, group_work_cells, name_groups
+from nb2pkg.plan.step_names import words_of
+from nb2pkg.roles.vocabulary import RESERVED_NAMES, nbdev_tags, role_of_tag, value_of
+
+_MAX_NAME_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What automatic marking proposes for one code cell."""
+
+    index: int
+    """0-based position of the cell in the notebook."""
+    cell_id: str
+    tags: tuple[str, ...]
+    """The cell's full tag list after the proposal (its existing tags first)."""
+    role_tag: str | None
+    """The tag added, or None when the cell stays as it is."""
+    reason: str
+
+
+def has_role(tags: Sequence[str], source: str = "") -> bool:
+    """Whether a cell is already marked (by a tag or an nbdev directive)."""
+    return any(role_of_tag(t) is not None for t in (*tags, *nbdev_tags(source)))
+
+
+def _source_text(cell: Mapping[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _cell_tags(cell: Mapping[str, Any]) -> tuple[str, ...]:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, Mapping) else None
+    return tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
+
+
+# --------------------------------------------------------------------------- headings
+
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_SETEXT = re.compile(r"^(\S.*)\n(=+|-+)\s*$", re.MULTILINE)
+
+
+def _headings(markdown: str) -> list[tuple[int, int, str]]:
+    """(position, level, text) of each heading of a markdown cell, in order."""
+    found = [(m.start(), len(m.group(1)), m.group(2)) for m in _HEADING.finditer(markdown)]
+    found += [
+        (m.start(), 1 if m.group(2).startswith("=") else 2, m.group(1))
+        for m in _SETEXT.finditer(markdown)
+    ]
+    return sorted(found)
+
+
+def last_heading(markdown: str) -> str | None:
+    """The last heading of a markdown cell (ATX ``# …`` or setext underline)."""
+    headings = _headings(markdown)
+    return headings[-1][2] if headings else None
+
+
+def snake_case(heading: str) -> str:
+    """``"2. Load the *raw* data!"`` → ``"load_the_raw_data"``; may return ``""``."""
+    return "_".join(words_of(heading)[:_MAX_NAME_WORDS])
+
+
+# --------------------------------------------------------------------------- proposal
+
+
+@dataclass(frozen=True)
+class _CellFacts:
+    index: int
+    cell_id: str
+    tags: tuple[str, ...]
+    parsed: ParsedCell
+    heading: str | None
+    heading_key: int | None
+    heading_level: int
+    marked: bool
+    ipython: bool
+
+
+def _existing_names(cells: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Names a proposed function must not take: the names existing role tags give."""
+    taken: set[str] = set()
+    for cell in cells:
+        for tag in _cell_tags(cell):
+            if role_of_tag(tag) in (Role.FUNCTION, Role.TEST) and value_of(tag):
+                taken.add(value_of(tag))
+    return taken
+
+
+def _facts(cells: Sequence[Mapping[str, Any]]) -> list[_CellFacts]:
+    facts: list[_CellFacts] = []
+    heading: tuple[int | None, int, str | None] = (None, 0, None)
+    """(number of the heading in the notebook, level, text) of the heading code is under."""
+    count = 0
+    for index, cell in enumerate(cells):
+        source = _source_text(cell)
+        if cell.get("cell_type") == "markdown":
+            found = _headings(source)
+            if found:
+                count += len(found)
+                heading = (count - 1, found[-1][1], found[-1][2])
+            continue
+        if cell.get("cell_type") != "code":
+            continue
+        tags = _cell_tags(cell)
+        cell_id = str(cell.get("id", f"cell-{index + 1}"))
+        facts.append(
+            _CellFacts(
+                index,
+                cell_id,
+                tags,
+                analyze_cell(source),
+                heading[2],
+                heading[0],
+                heading[1],
+                has_role(tags, source),
+                has_ipython_syntax(source),
+            )
+        )
+    return facts
+
+
+def _title_key(cells: Sequence[Mapping[str, Any]]) -> int | None:
+    """The notebook's title: its first heading, when it is the only one of level 1 and
+    sections follow, or it is the only heading and comes before any code (0, the number of
+    that heading, or None). Code under a title is named from what it computes."""
+    levels: list[int] = []
+    first_at: int | None = None
+    for position, cell in enumerate(cells):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for _, level, _ in _headings(_source_text(cell)):
+            levels.append(level)
+            first_at = position if first_at is None else first_at
+    if not levels or levels[0] != 1 or any(level == 1 for level in levels[1:]):
+        return None
+    code_before = any(c.get("cell_type") == "code" for c in cells[: first_at or 0])
+    return 0 if len(levels) > 1 or not code_before else None
+
+
+def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
+    """A proposal for every code cell, in document order (see the module docstring)."""
+    facts = _facts(cells)
+    has_parameters = any("parameters" in f.tags or "pipeline-parameters" in f.tags for f in facts)
+
+    # First the role of each cell, then groups and names: a plot cell may turn into a step.
+    roles: list[tuple[str | None, str]] = []
+    figures: set[str] = set()
+    computed = False
+    for fact in facts:
+        role, reason = _role_of(fact, figures, computed=computed, has_parameters=has_parameters)
+        has_parameters = has_parameters or role == "parameters"
+        computed = computed or _computes(fact, role)
+        roles.append((role, reason))
+    _keep_figures_later_steps_use(facts, roles)
+    _defs_reading_step_values_become_steps(facts, roles)
+
+    title = _title_key(cells)
+    work = [
+        _work_cell(position, fact, role, title)
+        for position, (fact, (role, _)) in enumerate(zip(facts, roles, strict=True))
+    ]
+    groups, dropped = group_work_cells(work)
+    avoid = _bound_and_imported(facts) | RESERVED_NAMES
+    name_groups(work, groups, _existing_names(cells), avoid)
+    names = {member: group.name for group in groups for member in group.members}
+
+    proposals: list[Proposal] = []
+    for position, (fact, (role, reason)) in enumerate(zip(facts, roles, strict=True)):
+        tag = role
+        if position in dropped:
+            reason = "its values are computed again before any packaged cell reads them"
+            tag = "skip"
+            if cell_kinds.has_imports(fact.parsed):
+                tag, reason = None, f"{reason}; it stays unmarked so its imports count"
+        elif role == "function":
+            tag = f"function:{names[position]}"
+        if tag is None:
+            proposals.append(Proposal(fact.index, fact.cell_id, fact.tags, None, reason))
+        else:
+            proposals.append(Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason))
+    return proposals
+
+
+def _work_cell(position: int, fact: _CellFacts, role: str | None, title: int | None) -> WorkCell:
+    packaged = role not in (None, "skip") or (
+        fact.marked and not any(role_of_tag(t) is Role.SKIP for t in fact.tags)
+    )
+    return WorkCell(
+        position=position,
+        number=fact.index + 1,
+        parsed=fact.parsed if fact.parsed.module is not None else None,
+        role=role,
+        packaged=packaged,
+        heading=fact.heading,
+        heading_key=fact.heading_key,
+        heading_is_title=fact.heading_key is not None and fact.heading_key == title,
+        ipython=fact.ipython,
+    )
+
+
+def _bound_and_imported(facts: Sequence[_CellFacts]) -> set[str]:
+    """Names the notebook binds, and the modules it imports: no function may take them."""
+    names: set[str] = set()
+    for fact in facts:
+        analysis = fact.parsed.analysis
+        names.update(analysis.binds)
+        for binding in analysis.imports:
+            names.add(binding.bound)
+            names.add(binding.module.split(".")[0])
+    names.discard("*")
+    return names
+
+
+def _computes(fact: _CellFacts, role: str | None) -> bool:
+    """Whether a cell computes a value (after which literals are no longer parameters)."""
+    if role in ("parameters", "export"):
+        return True
+    if role != "function":
+        return False
+    return bool(fact.parsed.analysis.value_binds)
+
+
+def _role_of(
+    fact: _CellFacts, figures: set[str], *, computed: bool, has_parameters: bool
+) -> tuple[str | None, str]:
+    """The role tag proposed for one cell (None: stays as it is) and why."""
+    parsed = fact.parsed
+    if fact.marked:
+        return None, "already marked"
+    if parsed.module is None:
+        return None, "not valid Python: left unmarked"
+    if cell_kinds.is_imports_only(parsed):
+        return None, "only imports, magics or comments: the build hoists imports"
+    if cell_kinds.is_assert_only(parsed):
+        return "test", "only assert statements"
+    if cell_kinds.is_definitions_only(parsed):
+        return "export", "only defines functions or classes"
+    kind = "displays values" if cell_kinds.is_display_only_cell(parsed) else None
+    if kind is None and cell_kinds.is_plot_only(parsed, figures):
+        kind = "plots or sets display options"
+    if kind is not None:
+        # Why not skip: a skipped cell is no source of names, and its imports must still count.
+        if cell_kinds.has_imports(parsed):
+            return None, f"imports and only {kind}: stays unmarked"
+        return "skip", f"only {kind}"
+    if not computed and not has_parameters and cell_kinds.is_literal_assignments(parsed):
+        return "parameters", "the first cell of literal assignments, before any computed value"
+    where = f"under heading {fact.heading!r}" if fact.heading else "before any heading"
+    return "function", f"code {where}"
+
+
+def _defs_reading_step_values_become_steps(
+    facts: list[_CellFacts], roles: list[tuple[str | None, str]]
+) -> None:
+    """A cell of ``def``s whose bodies read values earlier steps compute (``tpr``, ``model``)
+    becomes a step, not an export: at module level those names are bound by nothing, while
+    inside a step they are its inputs and the functions are its outputs."""
+    computed: set[str] = set()
+    for position, fact in enumerate(facts):
+        role, _ = roles[position]
+        analysis = fact.parsed.analysis
+        if role == "export":
+            read = sorted({name for _, name in analysis.def_globals} & computed)
+            if read:
+                shown = ", ".join(f"`{n}`" for n in read[:3])
+                roles[position] = ("function", f"defines functions that read {shown} of steps")
+                role = "function"
+        if role == "function":
+            computed |= set(analysis.binds)
+
+
+def _keep_figures_later_steps_use(
+    facts: list[_CellFacts], roles: list[tuple[str | None, str]]
+) -> None:
+    """A skipped plot cell that creates a figure or axes a later step draws on becomes a step
+    too: skipped, it would leave that step with an input nobody provides."""
+    for position in range(len(facts) - 1, -1, -1):
+        role, reason = roles[position]
+        if role != "skip" or not reason.startswith("only plots"):
+            continue
+        created = cell_kinds.figures_created(facts[position].parsed)
+        later_reads: set[str] = set()
+        for fact, (later_role, _) in zip(facts[position + 1 :], roles[position + 1 :], strict=True):
+            if later_role == "function":
+                later_reads |= set(fact.parsed.analysis.reads)
+        if created & later_reads:
+            roles[position] = ("function", "plots, but creates a figure a later step uses")
+
+
+def apply_in_memory(nb_json: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the raw notebook with the proposed tags merged in; the input is untouched."""
+    result: dict[str, Any] = copy.deepcopy(dict(nb_json))
+    cells = result.get("cells")
+    if not isinstance(cells, list):
+        return result
+    for proposal in propose(cells):
+        if proposal.role_tag is None:
+            continue
+        cell = cells[proposal.index]
+        metadata = cell.get("metadata")
+        if not isinstance(metadata, dict):
+            metadata = {}
+            cell["metadata"] = metadata
+        metadata["tags"] = list(proposal.tags)
+    return result

@@ -1,0 +1,1 @@
+"""Roles: the tag vocabulary, the diagnostic codes, and a cell's tags → its role."""
