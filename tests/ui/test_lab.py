@@ -254,7 +254,7 @@ def test_an_edit_replaced_before_its_turn_is_dropped_by_the_server_and_is_no_err
     )
     # Another client's long analysis holds the server's one turn ...
     holder: dict[str, Any] = {}
-    busy = slow_to_analyse_notebook(3000, secrets.token_hex(4))
+    busy = slow_to_analyse_notebook(6000, secrets.token_hex(4))
     (lab.root / "busy.ipynb").write_text(json.dumps(busy))
     thread = threading.Thread(
         target=lambda: holder.update(lab.post("analyze", {"path": "busy.ipynb", "notebook": busy}))
@@ -267,8 +267,11 @@ def test_an_edit_replaced_before_its_turn_is_dropped_by_the_server_and_is_no_err
     for count, text in enumerate((" + value_1", " + value_2"), start=1):
         page.keyboard.type(text)
         deadline = time.monotonic() + 10
-        while len([body for body in sent if "+ v" in source_of(body, "step-5")]) < count:
-            assert time.monotonic() < deadline, "the edits were not sent"
+        while len([b for b in sent if source_of(b, "step-5") != "value_5 = value_4 + 5"]) < count:
+            assert time.monotonic() < deadline, (
+                f"the edits were not sent: {[source_of(b, 'step-5') for b in sent]}, "
+                f"editor holds {page.evaluate(f'() => {NOTEBOOK_JS}.widgets[{edited}].model.sharedModel.getSource()')!r}"
+            )
             page.wait_for_timeout(20)
     assert thread.is_alive(), "the other analysis ended before the edits were sent"
     expect(signature).to_contain_text("value_2", timeout=60_000)
