@@ -10,6 +10,7 @@ saves; an unmarked notebook gets a proposed marking, accepted cell by cell or at
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lab_process import Lab
@@ -309,4 +310,14 @@ def test_run_the_built_pipeline_step_by_step_and_reach_the_failing_cell(
         "data-differs", "true"
     )
     expect(side.locator('.nb2pkg-Panel-compareRow[data-kind="param"]')).to_contain_text("scale")
+    # MLflow is installed in the server's environment: the command that opens its UI on the
+    # package's store, to copy, and the address it answers at.
+    ui = runs.locator('.nb2pkg-Panel-mlflowUi[data-installed="true"]')
+    expect(ui.locator(".nb2pkg-Panel-command")).to_have_text(
+        re.compile(
+            r"^cd \S+ && python -m mlflow ui --backend-store-uri sqlite:///mlflow\.db --port 5000$"
+        )
+    )
+    expect(ui.get_by_role("button", name="Copy MLflow UI command")).to_be_visible()
+    expect(ui.locator("a")).to_have_attribute("href", "http://127.0.0.1:5000")
     assert page.errors == [], "\n\n".join(page.errors)
