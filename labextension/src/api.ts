@@ -118,7 +118,7 @@ export interface IPreviewBody {
   name?: string;
 }
 
-export const preview = (body: IPreviewBody): Promise<IPreview> =>
+export const preview = (body: IPreviewBody & { notebook?: object }): Promise<IPreview> =>
   requestAPI<IPreview>('preview', body);
 export const propose = (body: { path: string; notebook?: object }): Promise<IProposal> =>
   requestAPI<IProposal>('propose', body);

@@ -171,8 +171,12 @@ def prepare(
     version: str | None = None,
     auto: bool = False,
     read_scope: ReadScope | None = None,
+    unsaved: Mapping[Path, Any] | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
-    """Read, analyse and render everything; decide the version. Writes nothing."""
+    """Read, analyse and render everything; decide the version. Writes nothing.
+
+    ``unsaved``: notebooks' current JSON by path (an editor's unsaved content), read instead
+    of the files."""
     from nb2pkg.builder.versioning import decide_version
     from nb2pkg.emit.name_check import check_modules
     from nb2pkg.emit.package import render_package
@@ -180,7 +184,7 @@ def prepare(
     if auto:
         config = replace(config, auto=True)
     plan, diagnostics = plan_config(
-        config, recorded=recorded_requirements(config), read_scope=read_scope
+        config, recorded=recorded_requirements(config), read_scope=read_scope, unsaved=unsaved
     )
     if plan is None:
         return None, diagnostics
@@ -263,6 +267,7 @@ def plan_config(
     auto: bool = False,
     recorded: Mapping[str, str] | None = None,
     read_scope: ReadScope | None = None,
+    unsaved: Mapping[Path, Any] | None = None,
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
     """The package plan; helper modules and data files are looked for inside ``read_scope``
     (by default the project's, see ``nb2pkg.builder.confine``)."""
@@ -274,8 +279,14 @@ def plan_config(
     scope = read_scope or read_scope_of(config, None)
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
+    edited = {path.resolve(): data for path, data in (unsaved or {}).items()}
     for path in config.notebooks:
-        notebook, problems = _read(path, config, auto=auto or config.auto)
+        if path.resolve() in edited:
+            notebook, problems = _from_json(
+                path, edited[path.resolve()], config, auto=auto or config.auto
+            )
+        else:
+            notebook, problems = _read(path, config, auto=auto or config.auto)
         diagnostics += problems
         if notebook is None:
             continue
@@ -387,6 +398,20 @@ def _read(
 
     marked = apply_in_memory(data)
     return notebook_from_json(marked, str(path.resolve()), shown, hashlib.sha256(raw).hexdigest())
+
+
+def _from_json(
+    path: Path, data: Any, config: BuildConfig, *, auto: bool
+) -> tuple[Notebook | None, list[Diagnostic]]:
+    """A notebook from its JSON as an editor holds it (hashed as canonical JSON)."""
+    from nb2pkg.notebook.reader import notebook_from_json
+
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    if auto:
+        from nb2pkg.plan.automark import apply_in_memory
+
+        data = apply_in_memory(data)
+    return notebook_from_json(data, str(path.resolve()), display_path(path, config.root), digest)
 
 
 def _source_hashes(config: BuildConfig) -> tuple[tuple[str, str], ...] | None:

@@ -235,7 +235,8 @@ class BuildHandler(Nb2pkgHandler):
 
 
 class PreviewHandler(Nb2pkgHandler):
-    """POST {"path", "name"?} → the generated modules of the saved notebook, nothing written."""
+    """POST {"path", "notebook"?, "name"?, "out_dir"?} → the generated modules of the notebook
+    (its unsaved ``notebook`` content when given), nothing written."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
