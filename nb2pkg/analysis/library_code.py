@@ -26,7 +26,7 @@ from typing import Literal
 
 from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.analysis.effects import dotted, global_state_changes
-from nb2pkg.analysis.plot_calls import (
+from nb2pkg.analysis.plot_statements import (
     FIGURE_WRITERS,
     call_name,
     is_plot_expression,

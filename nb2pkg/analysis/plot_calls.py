@@ -1,169 +1,94 @@
-"""Plotting calls: what draws a figure (``plt.plot``, ``df.plot()``, ``ax.set_title``).
+"""Calls that make figures or axes, on the stdlib ``ast`` (analysis) or libcst (emitting).
 
-nb2pkg.analysis.library_code moves plotting statements out of a step into the package's
-figure functions; these are the tables and tests it decides with.
+Both trees spell a call chain the same way (``Attribute``, ``Call``, ``Subscript`` around a
+``Name``); ``_chain`` reads it once per tree kind and one rule decides.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
-from nb2pkg.analysis.effects import FILE_WRITERS, dotted
+import libcst as cst
 
-_PLOT_MODULES = (
-    "plt.",
-    "pylab.",
-    "matplotlib.pyplot.",
-    "sns.",
-    "seaborn.",
-    "pd.plotting.",
-    "pandas.plotting.",
-    "px.",
-    "plotly.",
-    "mglearn.plot",
-    "mglearn.plots.",
-    "mglearn.discrete_scatter",
-    "msno.",
-    "missingno.",
-    "plotting.",
-)
-_PLOT_METHODS = frozenset(
+PLOT_MODULES = frozenset({"plt", "pyplot", "matplotlib", "mpl", "sns", "seaborn", "px", "go"})
+"""Names plotting libraries are usually imported as: a value made by them is a figure."""
+PLOT_METHODS = frozenset(
     {
         "plot",
+        "subplots",
+        "figure",
         "hist",
-        "boxplot",
         "scatter",
+        "boxplot",
         "bar",
         "barh",
         "pie",
         "imshow",
-        "matshow",
-        "contour",
-        "contourf",
-        "pcolormesh",
-        "pcolor",
-        "fill_between",
-        "errorbar",
-        "axhline",
-        "axvline",
-        "axhspan",
-        "axvspan",
-        "annotate",
-        "set_title",
-        "set_xlabel",
-        "set_ylabel",
-        "set_zlabel",
-        "set_xlim",
-        "set_ylim",
-        "set_xticks",
-        "set_yticks",
-        "set_xticklabels",
-        "set_yticklabels",
-        "set_xscale",
-        "set_yscale",
-        "set_aspect",
-        "set_facecolor",
-        "legend",
-        "tight_layout",
-        "subplots_adjust",
-        "suptitle",
-        "colorbar",
         "add_subplot",
-        "add_axes",
-        "set_size_inches",
-        "plot_surface",
-        "plot_wireframe",
-        "scatter_matrix",
-        "violinplot",
-        "hexbin",
-        "stem",
-        "step",
-        "quiver",
-        "triplot",
-        "show",
-        "draw",
+        "twinx",
+        "twiny",
+        "heatmap",
+        "pairplot",
+        "gca",
+        "gcf",
     }
 )
-FIGURE_WRITERS = frozenset({"savefig", "imsave", "write_image", "write_html"})
-_CHANGING_METHODS = frozenset(
-    {
-        "fit",
-        "fit_transform",
-        "fit_predict",
-        "partial_fit",
-        "fit_resample",
-        "train",
-        "append",
-        "extend",
-        "insert",
-        "pop",
-        "popitem",
-        "remove",
-        "update",
-        "clear",
-        "add",
-        "discard",
-        "setdefault",
-        "write",
-        "writelines",
-        "send",
-        "next",
-        "readline",
-        "read",
-        "execute",
-        "commit",
-    }
-)
-"""Methods that change their object or advance an iterator: inside a plot they are work."""
+"""Methods that return figures or axes (``df.plot()``, ``ax.twinx()``)."""
 
 
-def is_plot_expression(call: ast.Call, figure_names: set[str]) -> bool:
-    """A call chain that draws: every call in it is a plotting call or a figure's method."""
-    calls = [n for n in ast.walk(call) if isinstance(n, ast.Call)]
-    outer = calls[0]
-    if not plot_call(outer, figure_names):
-        return False
-    # Arguments may compute (`plt.plot(x, np.sin(x))`), but not change anything.
-    for node in calls[1:]:
-        callee = call_name(node)
-        if callee in _CHANGING_METHODS or callee in FILE_WRITERS:
-            return False
-    return True
+def is_plot_call_of(expression: ast.expr) -> bool:
+    """A call that makes a figure or axes: ``plt.subplots()``, ``df.plot.bar()``, ``sns.…``."""
+    return isinstance(expression, ast.Call) and _makes_plot(_chain_of(expression))
 
 
-def plot_call(call: ast.Call, figure_names: set[str]) -> bool:
-    name = dotted(call.func)
-    if name.startswith(_PLOT_MODULES):
-        return True
-    if not isinstance(call.func, ast.Attribute):
-        return False
-    if any(part == "plot" for part in name.split(".")[1:]):
-        return True  # df.plot.bar(), df["x"].plot(kind="hist")
-    chain = _attribute_chain(call.func)
-    if chain and chain[-1] in _PLOT_METHODS:
-        return True
-    root = root_name(call.func)
-    return root is not None and root in figure_names
+def is_plot_call(expression: cst.BaseExpression) -> bool:
+    """``is_plot_call_of`` for a libcst expression."""
+    return isinstance(expression, cst.Call) and _makes_plot(_cst_chain(expression))
 
 
-def _attribute_chain(node: ast.expr) -> list[str]:
-    names: list[str] = []
-    while isinstance(node, ast.Attribute):
-        names.append(node.attr)
-        node = node.value
-    return names[::-1]
+def _makes_plot(chain: Iterator[tuple[str, bool]]) -> bool:
+    """A chain whose root is a plotting module or that goes through a figure method."""
+    return any(
+        (name in PLOT_MODULES) if is_root else (name in PLOT_METHODS) for name, is_root in chain
+    )
 
 
-def root_name(node: ast.expr) -> str | None:
-    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
-        node = node.func if isinstance(node, ast.Call) else node.value
-    return node.id if isinstance(node, ast.Name) else None
+def _chain_of(expression: ast.expr) -> Iterator[tuple[str, bool]]:
+    """(attribute name, False) from the outside in, then (root name, True) if a name roots it."""
+    current = expression
+    while isinstance(current, (ast.Attribute, ast.Subscript, ast.Call)):
+        if isinstance(current, ast.Attribute):
+            yield current.attr, False
+        current = current.func if isinstance(current, ast.Call) else current.value
+    if isinstance(current, ast.Name):
+        yield current.id, True
 
 
-def call_name(call: ast.Call) -> str:
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return ""
+def _cst_chain(expression: cst.BaseExpression) -> Iterator[tuple[str, bool]]:
+    current = expression
+    while isinstance(current, (cst.Attribute, cst.Subscript, cst.Call)):
+        if isinstance(current, cst.Attribute):
+            yield current.attr.value, False
+        current = current.func if isinstance(current, cst.Call) else current.value
+    if isinstance(current, cst.Name):
+        yield current.value, True
+
+
+def base_name(expression: cst.BaseExpression) -> cst.Name | None:
+    """``df`` of ``df.loc[mask, "x"]`` or ``model.steps[0]``."""
+    current = expression
+    while isinstance(current, (cst.Attribute, cst.Subscript, cst.Call)):
+        current = current.func if isinstance(current, cst.Call) else current.value
+    return current if isinstance(current, cst.Name) else None
+
+
+def target_names(target: cst.BaseExpression) -> list[str]:
+    """The names an assignment target binds (``a, *b = …``), on a libcst tree."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for element in target.elements for n in target_names(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return []

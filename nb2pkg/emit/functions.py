@@ -83,7 +83,7 @@ def function_source(
     function = cst.Module(body=[definition])
     if drop_prints:
         function = without_prints(function)
-    return without_unused_values(function).code
+    return _without_unused(function)[1]
 
 
 def _params(params: Sequence[ParamPlan]) -> str:
@@ -189,26 +189,41 @@ def without_unused_values(module: cst.Module) -> cst.Module:
     assignment may leave the value it read unused). Functions with ``global``/``nonlocal``
     statements or nested scopes reading names dynamically (``locals()``) are left alone.
     """
+    return _without_unused(module)[0]
+
+
+def _without_unused(module: cst.Module) -> tuple[cst.Module, str]:
+    """``without_unused_values`` and the code of its result, printed once."""
+    code = module.code
     for _ in range(20):
-        tree = ast.parse(module.code)
-        used = {
-            node.id
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store)
-        }
-        if any(isinstance(n, ast.Global | ast.Nonlocal) for n in ast.walk(tree)) or used & {
-            "locals",
-            "vars",
-            "eval",
-            "exec",
-        }:
-            return module
+        used, stored, scoped = _names_of(ast.parse(code))
+        if scoped or used & {"locals", "vars", "eval", "exec"}:
+            return module, code
+        if stored <= used:
+            return module, code  # nothing to remove: skip the (slow) libcst pass
         remover = _UnusedValues(used)
         changed = module.visit(remover)
         if not remover.changed:
-            return module
+            return module, code
         module = changed
-    return module
+        code = module.code
+    return module, code
+
+
+def _names_of(tree: ast.Module) -> tuple[set[str], set[str], bool]:
+    """Names read; names bound by assignment, ``as`` or ``except … as``; whether a
+    ``global`` or ``nonlocal`` statement is there. One walk of ``tree``."""
+    used: set[str] = set()
+    stored: set[str] = set()
+    scoped = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store) else used).add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name is not None:
+            stored.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            scoped = True
+    return used, stored, scoped
 
 
 class _UnusedValues(cst.CSTTransformer):

@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from nb2pkg.emit.code_style import formatted
+from nb2pkg.emit.code_style import formatted_all
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
@@ -132,7 +132,7 @@ def replaced_definitions(cells: list[CellPlan]) -> dict[str, frozenset[str]]:
     module defines again, with nothing at module level reading them in between. The module
     keeps the last definition only: every call in the package runs after the module is
     imported, so the earlier one would never be called (ruff's F811)."""
-    exports = [c for c in cells if c.tagged.role is Role.EXPORT and c.parsed.module is not None]
+    exports = [c for c in cells if c.tagged.role is Role.EXPORT and c.parsed.parses]
     replaced: dict[str, frozenset[str]] = {}
     for position, cell in enumerate(exports):
         names: set[str] = set()
@@ -153,13 +153,10 @@ def export_statements(
 ) -> list[cst.SimpleStatementLine | cst.BaseCompoundStatement]:
     """The statements an export cell puts in its module: all but hoisted imports, settings
     and plots, and the definitions in ``replaced`` (see replaced_definitions)."""
-    assert cell.parsed.module is not None
+    tree = cell.parsed.module
+    assert tree is not None
     drop = statements_to_drop(cell)
-    return [
-        s
-        for i, s in enumerate(cell.parsed.module.body)
-        if i not in drop and _defines(s) not in replaced
-    ]
+    return [s for i, s in enumerate(tree.body) if i not in drop and _defines(s) not in replaced]
 
 
 def _defines(statement: cst.BaseStatement) -> str | None:
@@ -174,6 +171,8 @@ def _cell_block(
     data_files: Mapping[str, str],
     replaced: frozenset[str] = frozenset(),
 ) -> str | None:
+    if cell.step is None and cell.tagged.role is not Role.EXPORT:
+        return None  # nothing to emit: its libcst tree is not even parsed
     if cell.parsed.module is None:
         return None
     if cell.step is not None:
@@ -224,12 +223,9 @@ def _assemble(
 ) -> ModuleText:
     header = docstring(module_docstring(notebooks)) + "\n"
     public: list[str] = []
-    hashes: dict[str, str] = {}
-    blocks = [(formatted(text), cell, notebook) for text, cell, notebook in blocks]
-    for text, cell, _ in blocks:
+    for _, cell, _ in blocks:
         if cell is not None and cell.step is not None:
             public.append(cell.step.name)
-            hashes[cell.step.name] = hashlib.sha256(text.encode()).hexdigest()
         elif cell is not None:
             public.extend(n for n in cell.parsed.analysis.defines if not n.startswith("_"))
     parts = [header]
@@ -238,15 +234,22 @@ def _assemble(
     listed = sorted(dict.fromkeys(public), key=_natural_member_order)
     all_names = "".join(f'    "{name}",\n' for name in listed)
     parts.append(f"\n__all__ = [\n{all_names}]\n" if public else "\n__all__: list[str] = []\n")
-    content = formatted("".join(parts))
+    # One formatter run for the header and every block; blocks are formatted one by one,
+    # which keeps the source map exact.
+    head, *texts = formatted_all(["".join(parts), *(text for text, _, _ in blocks)])
+    hashes: dict[str, str] = {}
+    pieces = [head]
+    line = head.count("\n")
     spans: list[Span] = []
-    for text, cell, notebook in blocks:
-        content += "\n\n"
-        start = content.count("\n") + 1
-        content += text
-        end = content.count("\n")
+    for text, (_, cell, notebook) in zip(texts, blocks, strict=True):
+        if cell is not None and cell.step is not None:
+            hashes[cell.step.name] = hashlib.sha256(text.encode()).hexdigest()
+        pieces += ["\n\n", text]
+        start = line + 3
+        line += 2 + text.count("\n")
         if cell is not None:
-            spans.append(Span(start, end, notebook, cell.cell.cell_id, cell.cell.number))
+            spans.append(Span(start, line, notebook, cell.cell.cell_id, cell.cell.number))
+    content = "".join(pieces)
     return ModuleText(module, content, tuple(spans), tuple(public), hashes)
 
 

@@ -22,7 +22,7 @@ Diagnostic codes:
   NB311 a function name clashes with an imported or exported name
   NB314 a skipped cell changes what packaged cells after it compute (global random
         generator, computing options, a file they read)
-  NB514 (warning) a data file the code names is a symbolic link out of the root (nb2pkg.builder.confine)
+  NB514 (warning) a data file the code names is a symbolic link out of the root (the read scope)
   NB401 a test cell asserts nothing and calls nothing
   NB402 a test cell is empty
 """

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nb2pkg.analysis.cell import CellProblem, analyze_cell
-from nb2pkg.builder.confine import ReadScope
-from nb2pkg.emit.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
+from nb2pkg.analysis.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
 from nb2pkg.ir import (
     Cell,
     Diagnostic,
@@ -29,11 +28,12 @@ from nb2pkg.ir import (
 )
 from nb2pkg.plan.cell_plans import PACKAGED, Definition
 from nb2pkg.plan.markdown_summary import markdown_summary
+from nb2pkg.plan.read_scope import ReadScope
 from nb2pkg.plan.step_names import short_file_name
 from nb2pkg.roles.vocabulary import GENERATED_MODULES
 
 __all__ = ["PlannerState", "ReadScope", "find_mlflow_calls", "module_name_for"]
-"""ReadScope and find_mlflow_calls: planning's two imports from later stages, in one place."""
+"""Re-exported for the planner modules: the read scope and the MLflow call finder."""
 
 
 def module_name_for(notebook: Notebook) -> str:

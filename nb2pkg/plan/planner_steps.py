@@ -183,7 +183,7 @@ class PlannerSteps(PlannerState):
         """What the cell's plots read, when all of it is at hand after the step runs: its
         inputs and outputs, run() parameters, earlier steps' outputs, imports."""
         plots = [i for i, kind in parsed.analysis.library_statements if kind == "plot"]
-        if parsed.module is None or not plots:
+        if not plots or parsed.module is None:
             return {}
         trees = [
             ast.parse(parsed.module.code_for_node(parsed.module.body[i]).strip()) for i in plots
