@@ -20,15 +20,17 @@ def _build(tmp_path: Path, cells: list[tuple[str, list[str]]]) -> str:
 
 
 def _ruff_findings(package: Path) -> str:
+    """What ruff (default settings) finds in the module of the notebook's code."""
+    module = "src/shown/shown.py"
     checked = subprocess.run(
-        [str(RUFF), "check", "--isolated", "--no-cache", "--output-format", "concise", "."],
+        [str(RUFF), "check", "--isolated", "--no-cache", "--output-format", "concise", module],
         cwd=package,
         capture_output=True,
         text=True,
         check=False,
     )
     formatted = subprocess.run(
-        [str(RUFF), "format", "--check", "--isolated", "--no-cache", "."],
+        [str(RUFF), "format", "--check", "--isolated", "--no-cache", module],
         cwd=package,
         capture_output=True,
         text=True,
