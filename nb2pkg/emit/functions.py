@@ -264,6 +264,8 @@ class _UnusedValues(cst.CSTTransformer):
             and self._unused(small.target)
         ):
             value = small.value
+        elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+            return self._unpacked(updated_node, small)
         else:
             return updated_node
         if value is None:
@@ -277,6 +279,33 @@ class _UnusedValues(cst.CSTTransformer):
         if pure:
             return cst.RemoveFromParent()
         return updated_node.with_changes(body=[cst.Expr(value=value)])
+
+    def _unpacked(
+        self, line: cst.SimpleStatementLine, small: cst.Assign
+    ) -> cst.SimpleStatementLine:
+        """``fig, ax = plt.subplots()`` with ``fig`` never read: ``_fig, ax = …`` (ruff's
+        RUF059); the unpacking still happens, as written."""
+        target = small.targets[0].target
+        if not isinstance(target, cst.Tuple | cst.List):
+            return line
+        elements = list(target.elements)
+        renamed = False
+        for position, element in enumerate(elements):
+            name = element.value
+            if (
+                isinstance(element, cst.Element)
+                and isinstance(name, cst.Name)
+                and self._unused(name)
+                and not name.value.startswith("_")
+                and f"_{name.value}" not in self.used
+            ):
+                elements[position] = element.with_changes(value=cst.Name(f"_{name.value}"))
+                renamed = True
+        if not renamed:
+            return line
+        assigned = cst.AssignTarget(target=target.with_changes(elements=elements))
+        self.changed = True
+        return line.with_changes(body=[small.with_changes(targets=[assigned])])
 
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,9 +109,13 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                     if home != module:
                         binding = ImportBinding(f"{plan.package}.{home}", name, None, name)
                         imports.setdefault(name, binding)
+            replaced = replaced_definitions(cells)
             for cell in cells:
                 text = _cell_block(
-                    cell, notebook_plan.notebook.display_path, notebook_plan.data_files
+                    cell,
+                    notebook_plan.notebook.display_path,
+                    notebook_plan.data_files,
+                    replaced.get(cell.cell.cell_id, frozenset()),
                 )
                 if text is not None:
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
@@ -122,7 +127,50 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
     return results
 
 
-def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) -> str | None:
+def replaced_definitions(cells: list[CellPlan]) -> dict[str, frozenset[str]]:
+    """Per export cell: the functions and classes it defines that a later export cell of the
+    module defines again, with nothing at module level reading them in between. The module
+    keeps the last definition only: every call in the package runs after the module is
+    imported, so the earlier one would never be called (ruff's F811)."""
+    exports = [c for c in cells if c.tagged.role is Role.EXPORT and c.parsed.parses]
+    replaced: dict[str, frozenset[str]] = {}
+    for position, cell in enumerate(exports):
+        names: set[str] = set()
+        for name in cell.parsed.analysis.defines:
+            for later in exports[position + 1 :]:
+                if name in later.parsed.analysis.defines:
+                    names.add(name)
+                    break
+                if name in later.parsed.analysis.reads:
+                    break
+        if names:
+            replaced[cell.cell.cell_id] = frozenset(names)
+    return replaced
+
+
+def export_statements(
+    cell: CellPlan, replaced: frozenset[str] = frozenset()
+) -> list[cst.SimpleStatementLine | cst.BaseCompoundStatement]:
+    """The statements an export cell puts in its module: all but hoisted imports, settings
+    and plots, and the definitions in ``replaced`` (see replaced_definitions)."""
+    tree = cell.parsed.module
+    assert tree is not None
+    drop = statements_to_drop(cell)
+    return [s for i, s in enumerate(tree.body) if i not in drop and _defines(s) not in replaced]
+
+
+def _defines(statement: cst.BaseStatement) -> str | None:
+    if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+        return statement.name.value
+    return None
+
+
+def _cell_block(
+    cell: CellPlan,
+    notebook: str,
+    data_files: Mapping[str, str],
+    replaced: frozenset[str] = frozenset(),
+) -> str | None:
     if cell.step is None and cell.tagged.role is not Role.EXPORT:
         return None  # nothing to emit: its libcst tree is not even parsed
     if cell.parsed.module is None:
@@ -145,13 +193,20 @@ def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) ->
             },
         )
     if cell.tagged.role is Role.EXPORT:
-        drop = statements_to_drop(cell)
-        body = [s for i, s in enumerate(cell.parsed.module.body) if i not in drop]
+        body = export_statements(cell, replaced)
         if not body:
             return None
         code = cst.Module(body=body).code.strip("\n")
         return f"{comment(provenance(notebook, cell))}\n{code}\n"
     return None
+
+
+def _natural_member_order(name: str) -> tuple[int, list[tuple[int, str]]]:
+    """The order ruff wants ``__all__`` in (RUF022): CONSTANTS, Classes, the rest, each in
+    natural order (``step_2`` before ``step_10``)."""
+    kind = member_order(name)[0]
+    parts = re.findall(r"\d+|\D+", name)
+    return kind, [(0, p.zfill(12)) if p.isdigit() else (1, p) for p in parts]
 
 
 def module_docstring(notebooks: list[str]) -> str:
@@ -176,7 +231,8 @@ def _assemble(
     parts = [header]
     if imports:
         parts.append("\n" + imports)
-    all_names = "".join(f'    "{name}",\n' for name in sorted(public, key=member_order))
+    listed = sorted(dict.fromkeys(public), key=_natural_member_order)
+    all_names = "".join(f'    "{name}",\n' for name in listed)
     parts.append(f"\n__all__ = [\n{all_names}]\n" if public else "\n__all__: list[str] = []\n")
     # One formatter run for the header and every block; blocks are formatted one by one,
     # which keeps the source map exact.

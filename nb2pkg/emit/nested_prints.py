@@ -112,6 +112,19 @@ class _NestedPrints(cst.CSTTransformer):
             return cst.RemoveFromParent()
         return updated_node
 
+    def leave_Try(
+        self, original_node: cst.Try, updated_node: cst.Try
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        """A ``try`` whose every block only printed: nothing in it can raise any more."""
+        blocks = [
+            updated_node.body,
+            *(handler.body for handler in updated_node.handlers),
+            *(part.body for part in (updated_node.orelse, updated_node.finalbody) if part),
+        ]
+        if all(self._empty(block) for block in blocks):
+            return cst.RemoveFromParent()
+        return updated_node
+
 
 def _names(target: cst.BaseExpression) -> set[str]:
     """The names a loop target binds (an attribute or item target binds none of its own)."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import libcst as cst
 import tomllib
 
-from nb2pkg.emit.modules import module_docstring, statements_to_drop
+from nb2pkg.emit.modules import export_statements, module_docstring, replaced_definitions
 from nb2pkg.emit.pipeline_files import init_docstring, run_docstring
 from nb2pkg.emit.project_files import description, distribution_name
 from nb2pkg.emit.source_chunks import pieces
@@ -177,14 +177,14 @@ def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
         cells = [c for c in notebook.cells if c.module == module]
         if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
             notebooks.append(notebook.notebook.display_path)
+        replaced = replaced_definitions(cells)
         for cell in cells:
             if not cell.parsed.parses:
                 continue
             if cell.step is not None:
                 blocks.append(_Expect("def", cell.step.name, cell.step.docstring or None))
-            elif cell.tagged.role is Role.EXPORT and (tree := cell.parsed.module) is not None:
-                drop = statements_to_drop(cell)
-                kept = [s for i, s in enumerate(tree.body) if i not in drop]
+            elif cell.tagged.role is Role.EXPORT and cell.parsed.module is not None:
+                kept = export_statements(cell, replaced.get(cell.cell.cell_id, frozenset()))
                 if kept:
                     code = cst.Module(body=kept).code
                     blocks += [_Expect("exact", value=ast.dump(s)) for s in ast.parse(code).body]

@@ -95,7 +95,10 @@ class PlannerChecks(PlannerState):
             target = "tests" if plan.tagged.role is Role.TEST else plan.module
             own = {b.bound: b for b in plan.parsed.analysis.imports}
             bucket = wanted.setdefault(target, {})
-            imported = plan.parsed.analysis.uses & (own.keys() | self.import_latest.keys())
+            analysis = plan.parsed.analysis
+            # A name the cell binds before any read is its own value, not the import's.
+            rebound = set(analysis.binds) - set(analysis.reads) - own.keys()
+            imported = analysis.uses & ((own.keys() | self.import_latest.keys()) - rebound)
             if plan.step is None:  # a step's seeds run in run(), others' where they are
                 imported |= plan.parsed.analysis.seed_uses & self.imported_anywhere.keys()
             for name in sorted(imported):

@@ -32,7 +32,10 @@ class PlannerReads(PlannerState):
         analysis = parsed.analysis
         params: list[ParamPlan] = []
         module_names: list[str] = []
+        own_imports = {b.bound for b in analysis.imports}
         for name in analysis.reads:
+            if name in own_imports:
+                continue  # the cell imports it itself (hoisted to the module's top)
             line = analysis.first_line_of.get(name)
             definition = self.latest.get(name)
             if definition is None:

@@ -1,0 +1,147 @@
+"""What a reviewer reads in generated steps: results returned, no stray prints, ruff-clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from nb2pkg.frontends.api import build
+from tests.helpers import run_generated, write_notebook
+
+RUFF = Path(sys.executable).with_name("ruff")
+
+
+def _build(tmp_path: Path, cells: list[tuple[str, list[str]]]) -> str:
+    notebook = write_notebook(tmp_path / "shown.ipynb", cells)
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    return (tmp_path / "out" / "src" / "shown" / "shown.py").read_text(encoding="utf-8")
+
+
+def _ruff_findings(package: Path) -> str:
+    """What ruff (default settings) finds in the module of the notebook's code."""
+    module = "src/shown/shown.py"
+    checked = subprocess.run(
+        [str(RUFF), "check", "--isolated", "--no-cache", "--output-format", "concise", module],
+        cwd=package,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    formatted = subprocess.run(
+        [str(RUFF), "format", "--check", "--isolated", "--no-cache", module],
+        cwd=package,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return (
+        "" if checked.returncode == formatted.returncode == 0 else checked.stdout + formatted.stdout
+    )
+
+
+def test_a_step_returns_the_value_its_cell_shows(tmp_path: Path) -> None:
+    module = _build(
+        tmp_path,
+        [
+            ("a = [1, 2, 2]\nb = [3, 3, 4]", ["function:load"]),
+            ("sorted(zip(a, b))", ["function:pairs"]),
+            ("c = [x + y for x, y in zip(a, b)]\nsum(c);", ["function:hidden"]),
+            ("log = []\nlog.append(a)", ["function:appends"]),
+        ],
+    )
+    assert "    return sorted(zip(a, b))\n" in module
+    assert "the value the notebook cell shows" in module
+    # `;` hid the value in the notebook; append returns None: neither is returned
+    assert "return sum(c)" not in module
+    assert "return log.append(a)" not in module
+    shown = run_generated(
+        tmp_path / "out",
+        "from shown.shown import load, pairs; print(pairs(*load()))",
+    )
+    assert shown == str(sorted(zip([1, 2, 2], [3, 3, 4], strict=True)))
+
+
+def test_prints_inside_loops_and_branches_leave_the_step_unless_kept(tmp_path: Path) -> None:
+    source = (
+        "total = 0\n"
+        "for k, v in d.items():\n"
+        "    print(k, v)\n"
+        "for n in names:\n"
+        "    total += d[n]\n"
+        "    print(f'{n}: {total}')\n"
+        "if total > 2:\n"
+        "    print('big')\n"
+        "for i in range(2):\n"
+        "    print(i)\n"
+        "last = i\n"
+    )
+    module = _build(
+        tmp_path,
+        [
+            ("d = {'a': 1, 'b': 2}\nnames = list(d)", ["function:load"]),
+            (source, ["function:summary"]),
+            ("for n in names:\n    print(n)\nkept = len(names)", ["function:report", "keep"]),
+        ],
+    )
+    summary = module[module.index("def summary") : module.index("def report")]
+    assert "print" not in summary
+    assert "d.items()" not in summary and "if total" not in summary
+    assert "    for i in range(2):\n        pass\n    last = i\n" in summary  # i is read after
+    assert "        print(n)\n" in module[module.index("def report") :]
+    values = run_generated(
+        tmp_path / "out",
+        "from shown.shown import load, summary; print(summary(*load()))",
+    )
+    assert values == "(3, 1)"
+
+
+def test_the_module_keeps_the_last_of_redefined_functions_and_lists_it_once(
+    tmp_path: Path,
+) -> None:
+    module = _build(
+        tmp_path,
+        [
+            ("def parse(x):\n    return int(x)", ["export"]),
+            ("def parse(x):\n    return float(x)", ["export"]),
+            ("value = parse('2.5')", ["function:convert"]),
+        ],
+    )
+    assert module.count("def parse") == 1
+    assert module.count('"parse"') == 1
+    assert (
+        run_generated(tmp_path / "out", "from shown import run; print(run(track=False)['value'])")
+        == "2.5"
+    )
+    assert _ruff_findings(tmp_path / "out") == ""
+
+
+def test_an_import_a_cell_makes_itself_is_not_an_earlier_steps_output(tmp_path: Path) -> None:
+    module = _build(
+        tmp_path,
+        [
+            ("data = [3, 1, 2]", ["function:load"]),
+            ("result = sorted(data)", ["function:order"]),
+            ("import json as data\ntext = data.dumps([1])", ["function:dump"]),
+        ],
+    )
+    assert "def dump():" in module
+    assert "import json as data" in module
+
+
+def test_unused_unpacked_names_are_marked_unused(tmp_path: Path) -> None:
+    module = _build(
+        tmp_path,
+        [
+            ("pairs = (1, 2)", ["function:load"]),
+            ("first, second = pairs\ntotal = second * 2", ["function:f"]),
+            ("first = second = 0\nout = total + first", ["function:g"]),
+        ],
+    )
+    assert "    _first, second = pairs\n" in module
+    assert _ruff_findings(tmp_path / "out") == ""
+    assert (
+        run_generated(tmp_path / "out", "from shown import run; print(run(track=False)['out'])")
+        == "4"
+    )
