@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# Property tests judge results, never speed: a loaded machine must not fail them (no deadline).
+settings.register_profile("nb2pkg", deadline=None)
+settings.load_profile("nb2pkg")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
