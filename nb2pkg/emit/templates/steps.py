@@ -329,30 +329,43 @@ def run_step(
         yield name, _named(node["returns"], function(**arguments))
 
     values: dict[str, Any] = {}
-    step_run: str | None = None
+    logs_model = log_model and track
+    stores: dict[str, str] = {}
+    if logs_model:
+        stores = {step: inputs for step in graph} if isinstance(inputs, str) else dict(inputs)
+        stores[name] = outputs
     with _step_run(name, given, track=track, parent_run_id=parent_run_id) as recorder:
         for _, values in recorder.timed(produce()):
             if name in _pipeline().METRIC_STEPS:
                 recorder.log_metrics(values)
-        step_run = _active_run_id() if track else None
-    for changed in node["outputs"]:
-        if changed not in values:
-            values[changed] = arguments[changed]  # an input the step changed in place
-    ArtifactStore(outputs).save_step(name, values)
-    if log_model and track:
-        if isinstance(inputs, str):
-            stores: dict[str, str] = {step: inputs for step in graph}
-        else:
-            stores = dict(inputs)
-        stores[name] = outputs
-        log_stored_model(stores, params=params, run_id=parent_run_id or step_run)
+        for changed in node["outputs"]:
+            if changed not in values:
+                values[changed] = arguments[changed]  # an input the step changed in place
+        ArtifactStore(outputs).save_step(name, values)
+        if logs_model and not parent_run_id:
+            recorder.log_model(_model_values(stores, params))  # into this step's run
+    if logs_model and parent_run_id:
+        log_stored_model(stores, params=params, run_id=parent_run_id)
     return values
 
 
-def _active_run_id() -> str | None:
-    mlflow = sys.modules.get("mlflow")
-    active = mlflow.active_run() if mlflow is not None else None
-    return str(active.info.run_id) if active is not None else None
+def _run_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``run()``'s parameters: those given, and ``run()``'s defaults for the others."""
+    import inspect
+
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(_pipeline().run).parameters.items()
+        if name != "track" and parameter.default is not inspect.Parameter.empty
+    }
+    return {**defaults, **(params or {})}
+
+
+def _model_values(
+    base: str | Mapping[str, str], params: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """What ``run()`` hands its model logger: its parameters and every stored value."""
+    return {**_run_params(params), **final_outputs(base)}
 
 
 def log_stored_model(
@@ -368,35 +381,28 @@ def log_stored_model(
     defaults). Into MLflow run ``run_id`` (the pipeline's run: its status stays as it
     was), else into a new run with the build's tags. Returns the registered version (None
     when the package has no model or the store has no registry)."""
-    import inspect
-
     pipeline = _pipeline()
     if getattr(pipeline, "MODEL", None) is None:
         return None
-    defaults = {
-        name: parameter.default
-        for name, parameter in inspect.signature(pipeline.run).parameters.items()
-        if name != "track" and parameter.default is not inspect.Parameter.empty
-    }
-    values = {**defaults, **(params or {}), **final_outputs(base)}
-    model = importlib.import_module(f"{_package()}._model")
-    mlflow = importlib.import_module("mlflow")
+    values = _model_values(base, params)
     if run_id is None:
         tracking = importlib.import_module(f"{_package()}.tracking")
         with tracking.pipeline_run(
             package=pipeline.PACKAGE,
             version=pipeline.VERSION,
-            params={**defaults, **(params or {})},
+            params=_run_params(params),
             tags=pipeline.BUILD_TAGS,
             track=True,
             autolog=False,
-        ):
-            version: str | None = model.log_model(values)
-        return version
+        ) as recorder:
+            logged: str | None = recorder.log_model(values)
+        return logged
+    mlflow = importlib.import_module("mlflow")
+    model = importlib.import_module(f"{_package()}._model")
     client = mlflow.MlflowClient()
     status = client.get_run(run_id).info.status
     with mlflow.start_run(run_id=run_id):
-        version = model.log_model(values)
+        version: str | None = model.log_model(values)
     if status != "FINISHED":
         client.update_run(run_id, status=status)  # resuming ended it FINISHED: as it was
     return version
