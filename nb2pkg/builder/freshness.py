@@ -30,7 +30,7 @@ def recorded_requirements(config: BuildConfig) -> dict[str, str]:
     """
     import tomllib
 
-    from nb2pkg.emit.dependencies import requirements_by_name
+    from nb2pkg.plan.requirements import requirements_by_name
 
     if not (config.out_dir / MANIFEST_PATH).is_file():
         return {}
@@ -44,7 +44,7 @@ def recorded_requirements(config: BuildConfig) -> dict[str, str]:
 
 def environment_fits(config: BuildConfig) -> bool:
     """Whether every installed distribution still satisfies the range the last build wrote."""
-    from nb2pkg.emit.dependencies import outside_recorded_range
+    from nb2pkg.builder.environment import outside_recorded_range
 
     return not outside_recorded_range(recorded_requirements(config))
 

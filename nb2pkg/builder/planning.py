@@ -32,6 +32,7 @@ def plan_config(
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
     """The package plan; helper modules and data files are looked for inside ``read_scope``
     (by default the project's, see ``nb2pkg.builder.confine``)."""
+    from nb2pkg.builder.environment import InstalledEnvironment
     from nb2pkg.emit.export_settings import load_exports
     from nb2pkg.plan.notebook_plan import plan_notebook
     from nb2pkg.plan.package_plan import plan_package
@@ -55,6 +56,7 @@ def plan_config(
     plan = plan_package(
         tuple(notebook_plans),
         config.package,
+        environment=InstalledEnvironment(),
         autolog=config.autolog,
         git_commit=git_commit(config.notebooks[0].parent),
         recorded_requirements=recorded,

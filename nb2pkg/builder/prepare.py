@@ -52,6 +52,23 @@ def prepare(
     read_scope: ReadScope | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """Read, analyse and render everything; decide the version. Writes nothing."""
+    from nb2pkg.analysis.trees import keeping_trees
+
+    with keeping_trees():  # parsed once, for analysis, planning, emitting and checking
+        return _prepare(
+            config, previous, bump=bump, version=version, auto=auto, read_scope=read_scope
+        )
+
+
+def _prepare(
+    config: BuildConfig,
+    previous: Manifest | None,
+    *,
+    bump: str | None,
+    version: str | None,
+    auto: bool,
+    read_scope: ReadScope | None,
+) -> tuple[Prepared | None, list[Diagnostic]]:
     from nb2pkg.emit.package import render_package
 
     if auto:

@@ -75,7 +75,8 @@ def stale_files(config: BuildConfig) -> tuple[list[str], list[Diagnostic]]:
 
 def _dependency_causes(recorded: Mapping[str, str], requirements: tuple[str, ...]) -> list[str]:
     """Why pyproject.toml's dependencies would change: the environment, named per distribution."""
-    from nb2pkg.emit.dependencies import installed_version, requirements_by_name
+    from nb2pkg.builder.environment import installed_version
+    from nb2pkg.plan.requirements import requirements_by_name
 
     causes = []
     for name, text in requirements_by_name(requirements).items():

@@ -229,7 +229,7 @@ def _work_cell(position: int, fact: _CellFacts, role: str | None, title: int | N
     return WorkCell(
         position=position,
         number=fact.index + 1,
-        parsed=fact.parsed if fact.parsed.module is not None else None,
+        parsed=fact.parsed if fact.parsed.parses else None,
         role=role,
         packaged=packaged,
         heading=fact.heading,

@@ -147,6 +147,30 @@ def test_function_without_a_name_suggests_the_heading(
     assert "--as function:load_data" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("source", "suggested"),
+    [
+        ("import pandas as pd\nsales = pd.read_csv('sales.csv')", "load_sales"),
+        ("import pandas as pd\ntable = pd.crosstab(a, b)", "compute_table"),
+        ("x + 1", "run_cell_2"),
+    ],
+)
+def test_function_without_a_name_or_heading_suggests_a_name_from_the_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str, suggested: str
+) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Some notes."),
+        nbformat.v4.new_code_cell(source),
+    ]
+    path = tmp_path / "plain.ipynb"
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    assert main(["tag", str(path), "--cell", "2", "--as", "function"]) == 1
+    err = capsys.readouterr().err
+    assert f"--as function:{suggested}" in err
+    assert "compute_result" not in err
+
+
 def test_invalid_json_is_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "broken.ipynb"
     path.write_text('{"cells": [', encoding="utf-8")

@@ -21,17 +21,7 @@ ROOT_MODULES = frozenset({"nb2pkg", "nb2pkg.__main__"})
 """Entry points Python and Jupyter look up by name; they may import any stage."""
 
 
-KNOWN_BACKWARD = [
-    "nb2pkg.emit.kfp_compile → nb2pkg.builder.manifest",
-    "nb2pkg.plan.notebook_plan → nb2pkg.builder.confine",
-    "nb2pkg.plan.notebook_plan → nb2pkg.emit.mlflow_calls",
-    "nb2pkg.plan.package_plan → nb2pkg.builder.config",
-    "nb2pkg.plan.package_plan → nb2pkg.builder.confine",
-    "nb2pkg.plan.package_plan → nb2pkg.emit.dependencies",
-    "nb2pkg.plan.package_plan → nb2pkg.emit.export_settings",
-    "nb2pkg.plan.package_plan → nb2pkg.emit.imports",
-    "nb2pkg.plan.package_plan → nb2pkg.emit.mlflow_calls",
-]
+KNOWN_BACKWARD: list[str] = []
 """Imports still pointing backwards, being removed; the list may only shrink."""
 
 

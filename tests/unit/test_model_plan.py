@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nb2pkg.builder.environment import InstalledEnvironment
 from nb2pkg.ir import Role
 from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.plan.model_plan import ModelPlan
@@ -28,7 +29,9 @@ def package(*cells: CellSpec) -> PackagePlan:
     )
     assert notebook is not None, problems
     tagged, _ = tag_cells(notebook)
-    return plan_package((plan_notebook(notebook, tagged),), "demo")
+    return plan_package(
+        (plan_notebook(notebook, tagged),), "demo", environment=InstalledEnvironment()
+    )
 
 
 def codes(plan: PackagePlan) -> list[str]:
@@ -41,7 +44,9 @@ def example(name: str) -> ModelPlan | None:
     notebook, problems = read_notebook(str(EXAMPLES / f"{name}.ipynb"))
     assert notebook is not None, problems
     tagged, _ = tag_cells(notebook)
-    return plan_package((plan_notebook(notebook, tagged),), name).model
+    return plan_package(
+        (plan_notebook(notebook, tagged),), name, environment=InstalledEnvironment()
+    ).model
 
 
 def test_the_examples_models_and_the_data_they_were_fitted_on() -> None:

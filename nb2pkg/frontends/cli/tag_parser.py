@@ -20,6 +20,7 @@ ROLES = (
     "skip",
     "metrics",
     "module:NAME",
+    "keep",
 )
 
 
