@@ -28,14 +28,12 @@ from mlflow import MlflowClient
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from tests.helpers import code_cell, commit_all, write_notebook
-from tests.mlflow_server import MLFLOW_SETTINGS, tracking_server_at
+from tests.mlflow_server import run_in, tracking_server_at
 
 if TYPE_CHECKING:
     from conftest import BuildOutcome, FreshVenv
 
 Explain = Callable[[subprocess.CompletedProcess[str]], str]
-
-RUN_TIMEOUT_SECONDS = 600
 
 RAW_COLUMNS = ["size", "color"]
 
@@ -129,23 +127,6 @@ def venv(built: dict[str, Path], fresh_venv: FreshVenv, explain_process: Explain
         installed = fresh_venv.install(folder)
         assert installed.returncode == 0, explain_process(installed)
     return fresh_venv
-
-
-def run_in(
-    venv: FreshVenv, args: list[str], *, cwd: Path, **settings: str
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python ARGS`` in the venv with exactly these MLflow settings."""
-    env = {k: v for k, v in venv.environment().items() if k not in MLFLOW_SETTINGS}
-    env.update(settings)
-    return subprocess.run(
-        [str(venv.python), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_SECONDS,
-        check=False,
-    )
 
 
 def raw_rows(count: int, seed: int) -> pd.DataFrame:

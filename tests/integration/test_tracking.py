@@ -25,16 +25,13 @@ from mlflow import MlflowClient
 from mlflow.entities import Run
 
 from tests.helpers import code_cell, commit_all, markdown_cell, write_notebook
-from tests.mlflow_server import MLFLOW_SETTINGS, tracking_server_at
+from tests.mlflow_server import run_in, tracking_server_at
 
 if TYPE_CHECKING:
     from conftest import BuildOutcome, FreshVenv
 
 PACKAGE = "linefit"
 Explain = Callable[[subprocess.CompletedProcess[str]], str]
-
-# Guards against a hung process; never used to judge speed.
-RUN_TIMEOUT_SECONDS = 300
 
 # The tracking settings a child process must not inherit from whoever runs the tests.
 
@@ -98,23 +95,6 @@ def venv(built: BuildOutcome, fresh_venv: FreshVenv, explain_process: Explain) -
     installed = fresh_venv.install(built.out_dir)
     assert installed.returncode == 0, explain_process(installed)
     return fresh_venv
-
-
-def run_in(
-    venv: FreshVenv, args: list[str], *, cwd: Path, **settings: str
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python ARGS`` in the venv with exactly these MLflow settings."""
-    env = {k: v for k, v in venv.environment().items() if k not in MLFLOW_SETTINGS}
-    env.update(settings)
-    return subprocess.run(
-        [str(venv.python), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_SECONDS,
-        check=False,
-    )
 
 
 # --------------------------------------------------------------------------- the server
