@@ -88,6 +88,16 @@ export interface IAnalyzeBody {
   path: string;
   notebook?: object;
   package?: string;
+  /** Who asks (one notebook panel): the server drops its older requests not yet started. */
+  client?: string;
+}
+
+/** The code of an analyze request the server dropped for a newer one of the same client. */
+export const SUPERSEDED = 'NB813';
+
+/** Whether `error` is the server's answer to a request a newer one replaced (not a failure). */
+export function isSuperseded(error: unknown): boolean {
+  return error instanceof Nb2pkgRequestError && error.status === 409 && error.code === SUPERSEDED;
 }
 
 export interface IBuildBody {
@@ -108,7 +118,7 @@ export interface IPreviewBody {
   name?: string;
 }
 
-export const preview = (body: IPreviewBody): Promise<IPreview> =>
+export const preview = (body: IPreviewBody & { notebook?: object }): Promise<IPreview> =>
   requestAPI<IPreview>('preview', body);
 export const propose = (body: { path: string; notebook?: object }): Promise<IProposal> =>
   requestAPI<IProposal>('propose', body);

@@ -160,7 +160,7 @@ export function addCommands(ctx: ICommandContext): ISessionActions {
   app.commands.addCommand(CommandIDs.preview, {
     label: 'Preview generated module',
     describedBy: NO_ARGS,
-    caption: 'Save the notebook and show the code the build would write',
+    caption: 'Show the code a build of the notebook as edited would write (unsaved edits too)',
     isEnabled: () => tracker.currentWidget !== null,
     execute: () => previewCurrent(ctx)
   });
@@ -401,7 +401,6 @@ async function previewCurrent(ctx: ICommandContext): Promise<void> {
 
 async function previewSession(ctx: ICommandContext, session: NotebookSession): Promise<void> {
   try {
-    await saveIfDirty(session);
     let widget = previews.get(session);
     if (!widget || widget.isDisposed) {
       widget = openPreview(ctx, session);
@@ -413,7 +412,10 @@ async function previewSession(ctx: ICommandContext, session: NotebookSession): P
   }
 }
 
-/** A new preview tab; it refreshes each time the notebook is saved, until it is closed. */
+/**
+ * A new preview tab of the notebook as the editor holds it: it refreshes after each analysis
+ * of an edit (unsaved edits included), until it is closed.
+ */
 function openPreview(ctx: ICommandContext, session: NotebookSession): MainAreaWidget<Widget> {
   const content = new Widget();
   content.addClass('nb2pkg-Preview');
@@ -423,16 +425,37 @@ function openPreview(ctx: ICommandContext, session: NotebookSession): MainAreaWi
   widget.title.icon = packageIcon;
   widget.title.closable = true;
   previews.set(session, widget);
-  const onSaved = () => {
-    if (!widget.isDisposed) {
-      void refreshPreview(ctx, session, widget).catch(reason =>
-        console.error('nb2pkg: cannot refresh the preview', reason)
-      );
+  // One refresh at a time; edits meanwhile give one more when it ends.
+  let shown = session.model.analysis;
+  let refreshing = false;
+  let again = false;
+  const onAnalysis = async () => {
+    const analysis = session.model.analysis;
+    if (widget.isDisposed || analysis === shown) {
+      return;
+    }
+    if (refreshing) {
+      again = true;
+      return;
+    }
+    shown = analysis;
+    refreshing = true;
+    try {
+      await refreshPreview(ctx, session, widget);
+    } catch (reason) {
+      console.error('nb2pkg: cannot refresh the preview', reason);
+    } finally {
+      refreshing = false;
+      if (again) {
+        again = false;
+        void onAnalysis();
+      }
     }
   };
-  session.panel.context.fileChanged.connect(onSaved);
+  const onChanged = () => void onAnalysis();
+  session.model.changed.connect(onChanged);
   widget.disposed.connect(() => {
-    session.panel.context.fileChanged.disconnect(onSaved);
+    session.model.changed.disconnect(onChanged);
     previews.delete(session);
   });
   session.panel.disposed.connect(() => widget.dispose());
@@ -446,15 +469,11 @@ async function refreshPreview(
   session: NotebookSession,
   widget: MainAreaWidget<Widget>
 ): Promise<void> {
-  const settings = ctx.settings();
-  const body: api.IPreviewBody = { path: session.path };
-  if (settings.outputDir) {
-    body.out_dir = settings.outputDir;
-  }
-  if (settings.packageName) {
-    body.name = settings.packageName;
-  }
-  const result = await api.preview(body);
+  // The notebook as the editor holds it: the preview shows unsaved edits too.
+  const result = await api.preview({
+    ...session.packageBody(),
+    notebook: session.analyzeBody().notebook
+  });
   if (widget.isDisposed) {
     return;
   }
@@ -477,5 +496,5 @@ async function refreshPreview(
     content.node.append(title, code);
   }
   widget.title.label = `${result.package || 'package'} (preview)`;
-  widget.title.caption = `What a build of ${session.path} writes (refreshed on save)`;
+  widget.title.caption = `What a build of ${session.path} as edited writes (follows the edits)`;
 }

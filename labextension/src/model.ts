@@ -11,6 +11,12 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { markingOf, sameTags } from './tagging';
 import { IAnalysis, IBuildResult, ICellPlan, IDiagnostic } from './tokens';
 
+/**
+ * Analyze requests of one notebook out at once: the one the server works on, and the newest,
+ * which waits for its turn there (the server drops any between them).
+ */
+export const MAX_IN_FLIGHT = 2;
+
 export type BuildState =
   | { status: 'idle' }
   | { status: 'building' }
@@ -19,10 +25,11 @@ export type BuildState =
 
 export interface IPackageModelOptions {
   /**
-   * Runs one analysis of the notebook as it is now; `signal` aborts it when a newer
-   * request supersedes it.
+   * Runs one analysis of the notebook as it is now; `signal` aborts it when the notebook
+   * closes. Resolves to null when the server dropped the request because a newer one of
+   * the same notebook replaced it (its answer follows).
    */
-  analyze: (signal: AbortSignal) => Promise<IAnalysis>;
+  analyze: (signal: AbortSignal) => Promise<IAnalysis | null>;
   /** Milliseconds of quiet after the last edit before analysing. */
   debounceMs: number;
 }
@@ -48,7 +55,7 @@ export class PackageModel {
   }
 
   get analyzing(): boolean {
-    return this._pending > 0 || this._timer !== null || this._again;
+    return this._inflight.size > 0 || this._timer !== null || this._again;
   }
 
   get buildState(): BuildState {
@@ -72,27 +79,27 @@ export class PackageModel {
   }
 
   /**
-   * Analyse at once. One request at a time: asked while one is running, the analysis runs
-   * again as soon as it answers (with the notebook as it is then). A request the server
-   * already works on is not aborted, since its work would go on anyway and delay the next;
-   * the debounce is what drops superseded edits. An answer older than the one shown is
-   * dropped.
+   * Analyse at once. The request goes out at once even while an earlier one is on its way
+   * (at most MAX_IN_FLIGHT at a time): the server analyses one request at a time, and drops
+   * an earlier one of the same notebook that has not started yet (it answers null here), so
+   * the newest edit never waits for a round trip of an older one. Asked while MAX_IN_FLIGHT
+   * are out, the analysis runs again as soon as one answers (with the notebook as it is
+   * then). An answer older than the one shown is dropped.
    */
   async analyzeNow(): Promise<void> {
     if (this._disposed) {
       return;
     }
-    if (this._inflight) {
+    if (this._inflight.size >= MAX_IN_FLIGHT) {
       this._again = true;
       return;
     }
     const ticket = ++this._requested;
     const controller = new AbortController();
-    this._inflight = controller;
-    this._pending++;
+    this._inflight.add(controller);
     try {
       const analysis = await this._analyze(controller.signal);
-      if (ticket > this._answered && !this._disposed) {
+      if (analysis !== null && ticket > this._answered && !this._disposed) {
         this._answered = ticket;
         this._setAnalysis(analysis, ticket);
         this._analysisError = null;
@@ -103,8 +110,7 @@ export class PackageModel {
         this._analysisError = error instanceof Error ? error.message : String(error);
       }
     } finally {
-      this._inflight = null;
-      this._pending--;
+      this._inflight.delete(controller);
       if (this._again && !this._disposed) {
         this._again = false;
         void this.analyzeNow();
@@ -176,7 +182,7 @@ export class PackageModel {
       clearTimeout(this._timer);
       this._timer = null;
     }
-    this._inflight?.abort();
+    this._inflight.forEach(controller => controller.abort());
     this._disposed = true;
     Signal.clearData(this);
   }
@@ -217,11 +223,11 @@ export class PackageModel {
     }
   }
 
-  private _analyze: (signal: AbortSignal) => Promise<IAnalysis>;
+  private _analyze: (signal: AbortSignal) => Promise<IAnalysis | null>;
   private _analysis: IAnalysis | null = null;
   private _placements = new Map<string, ICellPlacement>();
   private _diagnostics = new Map<string, IDiagnostic[]>();
-  private _inflight: AbortController | null = null;
+  private _inflight = new Set<AbortController>();
   private _again = false;
   private _buildEndedAt = 0;
   private _analysisError: string | null = null;
@@ -229,7 +235,6 @@ export class PackageModel {
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _requested = 0;
   private _answered = 0;
-  private _pending = 0;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
 }

@@ -5,6 +5,7 @@
 import { ICellModel } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { IObservableList } from '@jupyterlab/observables';
+import { UUID } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
@@ -296,11 +297,19 @@ export class NotebookSession {
     this._viewChanged.emit();
   }
 
-  private async _analyze(signal: AbortSignal): Promise<IAnalysis> {
+  /** The analysis of the notebook as it is now; null when a newer request replaced it. */
+  private async _analyze(signal: AbortSignal): Promise<IAnalysis | null> {
     const body = this.analyzeBody();
     const seen = NotebookSession.tagsOf(body);
-    const analysis = await api.analyze(body, signal);
-    return { ...analysis, seen_tags: seen };
+    try {
+      const analysis = await api.analyze({ ...body, client: this._client }, signal);
+      return { ...analysis, seen_tags: seen };
+    } catch (error) {
+      if (api.isSuperseded(error)) {
+        return null;
+      }
+      throw error;
+    }
   }
 
   private _start(): void {
@@ -337,6 +346,8 @@ export class NotebookSession {
   }
 
   private _badges: BadgeView;
+  /** Names this notebook panel's analyze requests: the server drops those a newer one replaced. */
+  private readonly _client = UUID.uuid4();
   private _viewChanged = new Signal<this, void>(this);
   private _trackedRuns: ITrackedRuns | null = null;
   private _trackedRunsLoading = false;

@@ -145,11 +145,23 @@ export interface ITrackedRun {
   failed_step: string | null;
 }
 
+/** How to open MLflow's UI on the package's runs (nb2pkg/frontends/server/mlflow_ui.py). */
+export interface IMlflowUi {
+  /** Whether the Jupyter server's environment has MLflow. */
+  installed: boolean;
+  /** The command that serves the package's store, to run in a terminal in the server's root. */
+  command: string | null;
+  /** Where the command's UI answers. */
+  url: string | null;
+  note: string;
+}
+
 export interface ITrackedRuns {
   runs: ITrackedRun[];
   /** Where they were read: the store file (root-relative), `$MLFLOW_TRACKING_URI`, or null. */
   store: string | null;
   diagnostics: IDiagnostic[];
+  mlflow_ui?: IMlflowUi;
 }
 
 /** The user's settings (schema/plugin.json). */

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nb2pkg.builder.config import BuildConfig
 from nb2pkg.builder.confine import ReadScope, build_scope
@@ -29,6 +29,7 @@ def plan_config(
     auto: bool = False,
     recorded: Mapping[str, str] | None = None,
     read_scope: ReadScope | None = None,
+    unsaved: Mapping[Path, Any] | None = None,
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
     """The package plan; helper modules and data files are looked for inside ``read_scope``
     (by default the project's, see ``nb2pkg.builder.confine``)."""
@@ -41,8 +42,14 @@ def plan_config(
     scope = read_scope or read_scope_of(config, None)
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
+    edited = {path.resolve(): data for path, data in (unsaved or {}).items()}
     for path in config.notebooks:
-        notebook, problems = _read(path, config, auto=auto or config.auto)
+        if path.resolve() in edited:
+            notebook, problems = _from_json(
+                path, edited[path.resolve()], config, auto=auto or config.auto
+            )
+        else:
+            notebook, problems = _read(path, config, auto=auto or config.auto)
         diagnostics += problems
         if notebook is None:
             continue
@@ -87,6 +94,20 @@ def git_commit(folder: Path) -> str:
     except (OSError, subprocess.SubprocessError):
         return ""
     return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _from_json(
+    path: Path, data: Any, config: BuildConfig, *, auto: bool
+) -> tuple[Notebook | None, list[Diagnostic]]:
+    """A notebook from its JSON as an editor holds it (hashed as canonical JSON)."""
+    from nb2pkg.notebook.reader import notebook_from_json
+
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    if auto:
+        from nb2pkg.plan.automark import apply_in_memory
+
+        data = apply_in_memory(data)
+    return notebook_from_json(data, str(path.resolve()), display_path(path, config.root), digest)
 
 
 def _read(

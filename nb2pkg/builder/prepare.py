@@ -4,8 +4,10 @@ version, add the changelog and the manifest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nb2pkg.builder.build_date import build_date
 from nb2pkg.builder.config import BuildConfig
@@ -50,13 +52,23 @@ def prepare(
     version: str | None = None,
     auto: bool = False,
     read_scope: ReadScope | None = None,
+    unsaved: Mapping[Path, Any] | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
-    """Read, analyse and render everything; decide the version. Writes nothing."""
+    """Read, analyse and render everything; decide the version. Writes nothing.
+
+    ``unsaved``: notebooks' current JSON by path (an editor's unsaved content), read instead
+    of the files."""
     from nb2pkg.analysis.trees import keeping_trees
 
     with keeping_trees():  # parsed once, for analysis, planning, emitting and checking
         return _prepare(
-            config, previous, bump=bump, version=version, auto=auto, read_scope=read_scope
+            config,
+            previous,
+            bump=bump,
+            version=version,
+            auto=auto,
+            read_scope=read_scope,
+            unsaved=unsaved,
         )
 
 
@@ -68,13 +80,14 @@ def _prepare(
     version: str | None,
     auto: bool,
     read_scope: ReadScope | None,
+    unsaved: Mapping[Path, Any] | None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     from nb2pkg.emit.package import render_package
 
     if auto:
         config = replace(config, auto=True)
     plan, diagnostics = plan_config(
-        config, recorded=recorded_requirements(config), read_scope=read_scope
+        config, recorded=recorded_requirements(config), read_scope=read_scope, unsaved=unsaved
     )
     if plan is None:
         return None, diagnostics

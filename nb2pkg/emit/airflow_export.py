@@ -23,6 +23,8 @@ from nb2pkg.plan.package_plan import PackagePlan
 TRACK_PARAM = "nb2pkg_track"
 ARTIFACTS_PARAM = "nb2pkg_artifacts"
 DATA_PARAM = "nb2pkg_data"
+MODEL_TASK = "log_model"
+"""The task after the steps that logs the model (``nb2pkg_log_model`` if a step has that name)."""
 
 
 def airflow_dag_path(package: str) -> str:
@@ -96,7 +98,7 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
         *_task_helpers(plan.package),
         *_dag_decorator(plan, settings, data_files),
         *_tracking_tasks(plan.package),
-        *_step_tasks(step_graph(plan)),
+        *_step_tasks(step_graph(plan), plan.package, model_task=plan.model is not None),
         "",
         "",
         f"{plan.package}_dag = {plan.package}_pipeline()",
@@ -120,7 +122,12 @@ def _dag_docstring(plan: PackagePlan, version: str, data_files: list[str]) -> li
         "NB2PKG_ARTIFACTS environment variable of the scheduler, else the export's --artifacts),",
         "in one folder per DAG run; credentials for it belong in the workers' environment.",
         f"With `{TRACK_PARAM}` the DAG run is one MLflow run with a nested run per step",
-        "(MLFLOW_TRACKING_URI on the workers says where).",
+        "(MLFLOW_TRACKING_URI on the workers says where)"
+        + (
+            "; a last task logs and registers the model in it, as run() does."
+            if plan.model is not None
+            else "."
+        ),
         *(
             [
                 f"Data files ({', '.join(data_files)}): a relative path is read from under the",
@@ -283,8 +290,9 @@ def _tracking_tasks(package: str) -> list[str]:
     ]
 
 
-def _step_tasks(nodes: tuple[StepNode, ...]) -> list[str]:
-    """One task per step, and the calls that wire them in the step graph's order."""
+def _step_tasks(nodes: tuple[StepNode, ...], package: str, *, model_task: bool) -> list[str]:
+    """One task per step (and, with ``model_task``, the task that logs the model after them),
+    and the calls that wire them in the step graph's order."""
     lines: list[str] = []
     names: dict[str, str] = {}
     for index, node in enumerate(nodes, start=1):
@@ -300,17 +308,38 @@ def _step_tasks(nodes: tuple[StepNode, ...]) -> list[str]:
             f'        """Step `{node.key}`: {node.module}.{node.function}."""',
             f"        return _run_step({json.dumps(node.key)}, mlflow_run)",
         ]
+    if model_task:
+        taken = any(node.key == MODEL_TASK for node in nodes)
+        lines += _model_task(package, f"nb2pkg_{MODEL_TASK}" if taken else MODEL_TASK)
     lines += ["", "    mlflow_run = start_tracking()"]
     for node in nodes:
         call_args = ["mlflow_run", *(f"{_arg(need)}={names[need]}_done" for need in node.needs)]
         lines.append(f"    {names[node.key]}_done = {names[node.key]}({', '.join(call_args)})")
     done = ", ".join(f"{names[n.key]}_done" for n in nodes)
-    lines += [
-        f"    [{done}] >> finish_tracking(mlflow_run)"
-        if nodes
-        else "    finish_tracking(mlflow_run)"
-    ]
+    last = "finish_tracking(mlflow_run)"
+    if model_task:
+        last = f"log_model(mlflow_run) >> {last}"
+    lines += [f"    [{done}] >> {last}" if nodes else f"    {last}"]
     return lines
+
+
+def _model_task(package: str, task_id: str) -> list[str]:
+    """The task that logs and registers the model once every step has run."""
+    return [
+        "",
+        f'    @task(task_id="{task_id}", on_failure_callback=_step_failed)',
+        "    def log_model(mlflow_run: str | None) -> None:",
+        '        """Log and register the pipeline\'s model in the DAG run\'s MLflow run."""',
+        "        if not mlflow_run:",
+        "            return",
+        "        _package_at_version()",
+        f"        from {package}.steps_io import log_stored_model",
+        "",
+        "        context = get_current_context()",
+        "        log_stored_model(",
+        "            _store(context), params=_pipeline_params(context), run_id=mlflow_run",
+        "        )",
+    ]
 
 
 def _params_function(data_files: list[str]) -> list[str]:

@@ -5,13 +5,15 @@ One lightweight component per step, each pip-installing the package at its exact
 (``--no-install``). A component's output is one KFP artifact: the folder where the step's
 values are stored by the package's artifact contract (``steps_io``); the steps that read
 them take it as an input artifact, so KFP orders and caches tasks by the step graph.
-Running the module compiles the pipeline to its IR YAML beside it.
+A pipeline with a model ends with a component that logs and registers it in an MLflow run
+(pipeline parameter ``nb2pkg_track``, on by default). Running the module compiles the
+pipeline to its IR YAML beside it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nb2pkg.emit.airflow_export import param_schema
@@ -54,6 +56,38 @@ def _input_name(step: str) -> str:
     return "from_" + step.replace(".", "_")
 
 
+TRACK_PARAM = "nb2pkg_track"
+MODEL_COMPONENT = "log_model"
+
+
+def _model_component(
+    package: str, nodes: Sequence[StepNode], params: Sequence[RunParam]
+) -> list[str]:
+    """The last component: logs and registers the model from every step's values."""
+    arguments = [f"{_input_name(node.key)}: Input[Artifact]" for node in nodes]
+    arguments.append("track: bool")
+    typed = [(p.name, *_annotation(p)) for p in params]
+    arguments += [f"{name}: {kind}" for name, kind, default in typed if not default]
+    arguments += [f"{name}: {kind}{default}" for name, kind, default in typed if default]
+    stores = ", ".join(f'"{node.key}": {_input_name(node.key)}.path' for node in nodes)
+    given = ", ".join(f'"{p.name}": {p.name}' for p in params)
+    return [
+        "",
+        "",
+        "@dsl.component(base_image=BASE_IMAGE, packages_to_install=PACKAGES_TO_INSTALL)",
+        f"def {MODEL_COMPONENT}(",
+        *[f"    {argument}," for argument in arguments],
+        ") -> None:",
+        '    """Log and register the pipeline\'s model in an MLflow run, as run() does',
+        '    (MLFLOW_TRACKING_URI of the task\'s environment says where)."""',
+        "    if not track:",
+        "        return",
+        f"    from {package}.steps_io import log_stored_model",
+        "",
+        f"    log_stored_model({{{stores}}}, params={{{given}}})",
+    ]
+
+
 def render_kfp_pipeline(plan: PackagePlan, version: str, settings: ExportSettings) -> str:
     nodes = step_graph(plan)
     package = plan.package
@@ -61,6 +95,8 @@ def render_kfp_pipeline(plan: PackagePlan, version: str, settings: ExportSetting
     lines = _kfp_header(plan, version, settings)
     for node in nodes:
         lines += _component(node, params, package)
+    if plan.model is not None:
+        lines += _model_component(package, nodes, list(plan.run_params))
     lines += _pipeline_function(plan, version, nodes)
     lines += [
         "",
@@ -143,6 +179,8 @@ def _pipeline_function(plan: PackagePlan, version: str, nodes: tuple[StepNode, .
     for param in plan.run_params:
         kind, default = _annotation(param)
         signature.append(f"    {param.name}: {kind}{default},")
+    if plan.model is not None:
+        signature.append(f"    {TRACK_PARAM}: bool = True,")
     required = [s for s in signature if "=" not in s]
     optional = [s for s in signature if "=" in s]
     lines = [
@@ -169,4 +207,9 @@ def _pipeline_function(plan: PackagePlan, version: str, nodes: tuple[StepNode, .
             f"    {_component_name(node)}_task = {_component_name(node)}({', '.join(call)})"
         )
         lines.append(f"    {_component_name(node)}_task.set_display_name({json.dumps(node.key)})")
+    if plan.model is not None and nodes:
+        call = [f"{_input_name(n.key)}={_component_name(n)}_task.outputs['values']" for n in nodes]
+        call += [f"track={TRACK_PARAM}", *(f"{p.name}={p.name}" for p in plan.run_params)]
+        lines.append(f"    {MODEL_COMPONENT}_task = {MODEL_COMPONENT}({', '.join(call)})")
+        lines.append(f'    {MODEL_COMPONENT}_task.set_display_name("{MODEL_COMPONENT}")')
     return lines

@@ -307,6 +307,10 @@ def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> s
         if unique:
             from_lines[module.name] = f"from .{module.name} import {', '.join(unique)}"
             exported.extend(unique)
+    lines += [
+        "# First: `python -m ... run` starts its MLflow tracking worker while the libraries load.",
+        "from . import tracking as tracking",
+    ]
     lines += [from_lines[name] for name in sorted(from_lines, key=str.lower)]
     exported += ["run", "steps"]
     lines += ["", "__all__ = ["]

@@ -42,6 +42,9 @@ class CellSummary:
     params: tuple[CellParam, ...]
     returns: tuple[str, ...]
     mutates: tuple[str, ...]
+    model: str | None = None
+    """The ``model`` tag's name ("" for a bare ``model``); None when the cell has none."""
+    predict: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +55,8 @@ class CellSummary:
             "name": self.name,
             "module": self.module,
             "metrics": self.metrics,
+            "model": self.model,
+            "predict": self.predict,
             "signature": self.signature,
             "params": [
                 {"name": p.name, "source": p.source, "default": p.default} for p in self.params

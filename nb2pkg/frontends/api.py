@@ -137,6 +137,8 @@ def _cell_summary(cell: CellPlan) -> CellSummary:
         params=tuple(CellParam(p.name, p.source.value, p.default) for p in params),
         returns=step.returns if step else (),
         mutates=step.mutates if step else (),
+        model=cell.tagged.model,
+        predict=cell.tagged.predict,
     )
 
 

@@ -70,7 +70,18 @@ OVERRIDING_ROLE = Role.SKIP
 NAMED_ROLES: Mapping[Role, bool] = MappingProxyType({Role.FUNCTION: True, Role.TEST: False})
 """Roles whose tag carries a name: True when the name is required, False when optional."""
 
-OUR_TAGS = ("function", "test", "parameters", "metrics", "export", "skip", "module", "keep")
+OUR_TAGS = (
+    "function",
+    "test",
+    "parameters",
+    "metrics",
+    "export",
+    "skip",
+    "module",
+    "keep",
+    "model",
+    "predict",
+)
 """The prefixes of nb2pkg's own tags (an unknown tag close to one of them is a typo, NB105)."""
 
 OUR_TAG_FORMS = (
@@ -83,6 +94,9 @@ OUR_TAG_FORMS = (
     "metrics",
     "module:NAME",
     "keep",
+    "model",
+    "model:NAME",
+    "predict",
 )
 """Our tags as the user writes them (``nb2pkg tag --as`` takes these)."""
 

@@ -56,6 +56,34 @@ async def test_preview_shows_the_version_the_next_build_writes(
     assert after == on_disk
 
 
+async def test_preview_of_unsaved_content_shows_the_edit_and_writes_nothing(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path
+) -> None:
+    # Given a package built from the saved notebook (0.1.0)
+    saved = write_notebook("scaling.ipynb", scaling_notebook())
+    request = {"path": "scaling.ipynb", "out_dir": "scaler-pkg", "name": "scaler"}
+    assert (await post(jp_fetch, "build", request))["version"] == "0.1.0"
+    on_disk = {p: p.read_bytes() for p in jp_root_dir.rglob("*") if p.is_file()}
+    # When the editor holds a new function the file does not have yet
+    edited = scaling_notebook()
+    edited["cells"].append(code_cell("total", "total = sum(scaled)", ["function:total"]))
+    preview = await post(jp_fetch, "preview", {**request, "notebook": edited})
+    # Then the preview is the package the edit makes (a new function: a minor bump) ...
+    assert preview["ok"], preview
+    modules = "".join(f["content"] for f in preview["files"])
+    assert "def total(" in modules
+    assert preview["version"] == "0.2.0"
+    # ... while the saved file's preview does not have it, and nothing on disk changed
+    from_file = await post(jp_fetch, "preview", request)
+    assert "def total(" not in "".join(f["content"] for f in from_file["files"])
+    assert from_file["version"] == "0.1.0"
+    assert {p: p.read_bytes() for p in jp_root_dir.rglob("*") if p.is_file()} == on_disk
+    assert saved.read_bytes() == on_disk[saved]
+    # A `notebook` that is not a JSON object is refused
+    status, error = await refused(jp_fetch, "preview", {**request, "notebook": [1]})
+    assert (status, error["code"]) == (400, "NB804")
+
+
 async def test_propose_returns_the_automatic_marking_without_writing(
     jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path
 ) -> None:

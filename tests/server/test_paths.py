@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from nb2pkg.frontends.server.answers import with_root_relative_paths
+from nb2pkg.frontends.server.answers import root_relative_json, with_root_relative_paths
 from nb2pkg.frontends.server.paths import (
     InvalidPath,
     PathOutsideRoot,
@@ -90,3 +91,16 @@ def test_answers_show_the_root_and_its_parents_relative(tmp_path: Path) -> None:
         "diagnostics": ["sub/nb.ipynb:3: bad", "out ../pkg is outside", "."],
         "n": 3,
     }
+
+
+@pytest.mark.parametrize("folder", ["root", "wurzel ünïcode 📓", 'quote"and\\backslash'])
+def test_the_json_answer_is_the_relative_answer_with_or_without_paths_in_it(
+    tmp_path: Path, folder: str
+) -> None:
+    root = tmp_path / folder
+    with_paths = {"where": [f"{root}/nb.ipynb:1", {"deep": f"see {tmp_path}/x"}], "n": 1}
+    without = {"where": ["nb.ipynb:1", {"deep": "see x"}], "key" + str(root): 2}
+    for answer in (with_paths, without):
+        text = root_relative_json(answer, str(root))
+        assert json.loads(text) == with_root_relative_paths(answer, str(root))
+    assert str(tmp_path) not in root_relative_json(with_paths, str(root))

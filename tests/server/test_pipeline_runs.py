@@ -4,12 +4,20 @@ pipeline runs in a subprocess, step by step, and can be stopped."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from server_notebooks import code_cell, notebook_json, scaling_notebook
 from test_handlers import Fetch, post, refused
+
+from tests.mlflow_server import MLFLOW_SETTINGS, free_port, is_healthy, stop_process_group
 
 
 async def wait_for(jp_fetch: Fetch, run_id: str, *statuses: str) -> dict[str, Any]:
@@ -122,7 +130,11 @@ async def test_the_last_runs_come_from_the_package_mlflow_store(
     assert (await post(jp_fetch, "build", request))["ok"]
     # Before any tracked run: no store, no runs, and none created by asking
     empty = await post(jp_fetch, "runs", request)
-    assert empty == {"runs": [], "store": None, "diagnostics": []}
+    assert {k: v for k, v in empty.items() if k != "mlflow_ui"} == {
+        "runs": [],
+        "store": None,
+        "diagnostics": [],
+    }
     assert not (jp_root_dir / "scaler-pkg" / "mlflow.db").exists()
     # Two tracked runs from the panel
     for _ in range(2):
@@ -137,3 +149,76 @@ async def test_the_last_runs_come_from_the_package_mlflow_store(
     assert all(r["params"].get("factor") == "2" for r in runs), runs
     assert runs[0]["start_time"] >= runs[1]["start_time"]
     assert all(r["seconds"] is not None and r["seconds"] >= 0 for r in runs)
+
+
+async def test_the_runs_answer_says_how_to_open_mlflow_ui_on_the_package_store(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path, monkeypatch: Any
+) -> None:
+    for name in MLFLOW_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    write_notebook("scaling.ipynb", scaling_notebook())
+    request = {"path": "scaling.ipynb", "out_dir": "my pkg", "name": "scaler"}
+    assert (await post(jp_fetch, "build", request))["ok"]
+    started = await post(jp_fetch, "run", request)
+    assert (await wait_for(jp_fetch, started["id"], "done", "failed"))["status"] == "done"
+    ui = (await post(jp_fetch, "runs", request))["mlflow_ui"]
+    # MLflow is installed here: the exact command, its folder named inside the root
+    assert ui["installed"] is True
+    assert ui["command"] == (
+        "cd 'my pkg' && python -m mlflow ui --backend-store-uri sqlite:///mlflow.db --port 5000"
+    )
+    assert str(jp_root_dir) not in json.dumps(ui)
+    # The command, run from the root as a terminal there would, serves the package's run.
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in MLFLOW_SETTINGS}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    ui_process = subprocess.Popen(
+        ["bash", "-c", ui["command"].replace("--port 5000", f"--host 127.0.0.1 --port {port}")],
+        cwd=jp_root_dir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while not is_healthy(url):
+            assert ui_process.poll() is None and time.monotonic() < deadline, (
+                "mlflow ui did not start"
+            )
+            await asyncio.sleep(0.5)
+        search = urllib.request.Request(
+            f"{url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=scaler"
+        )
+        with urllib.request.urlopen(search, timeout=30) as response:
+            experiment = json.loads(response.read())["experiment"]
+        runs = urllib.request.Request(
+            f"{url}/api/2.0/mlflow/runs/search",
+            data=json.dumps({"experiment_ids": [experiment["experiment_id"]]}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(runs, timeout=30) as response:
+            found = json.loads(response.read())["runs"]
+        assert [run["info"]["status"] for run in found] == ["FINISHED"]
+    finally:
+        stop_process_group(ui_process)  # type: ignore[arg-type]
+
+
+async def test_without_mlflow_the_runs_answer_says_to_install_it(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path], monkeypatch: Any
+) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "mlflow" else real_find_spec(name, *args),
+    )
+    write_notebook("scaling.ipynb", scaling_notebook())
+    request = {"path": "scaling.ipynb", "out_dir": "scaler-pkg"}
+    assert (await post(jp_fetch, "build", request))["ok"]
+    ui = (await post(jp_fetch, "runs", request))["mlflow_ui"]
+    assert ui["installed"] is False and ui["command"] is None
+    assert "pip install mlflow" in ui["note"]

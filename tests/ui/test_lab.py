@@ -9,10 +9,13 @@ from the panel, then find the package on disk and the tags in the saved notebook
 from __future__ import annotations
 
 import json
+import secrets
 import statistics
+import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lab_process import ARTIFACTS, Lab
 from latency import debounce_setting, measure
@@ -21,8 +24,10 @@ from ui_notebooks import (
     DEMO_FUNCTION_CELL,
     DEMO_PROBLEM_CELL,
     LARGE_EDIT_CELL,
+    chain_notebook,
     demo_notebook,
     large_notebook,
+    slow_to_analyse_notebook,
 )
 
 NOTEBOOK_JS = "window.jupyterapp.shell.currentWidget.content"
@@ -217,6 +222,66 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
         f"\nPOST /nb2pkg/analyze of the same notebook from Python: "
         f"first {timings[0]:.0f} ms, then {timings[1]:.0f} / {timings[2]:.0f} ms"
     )
+    assert page.errors == [], "\n\n".join(page.errors)
+
+
+def source_of(body: dict[str, Any], cell_id: str) -> str:
+    """The source of one cell of the notebook an analyze request carries."""
+    cells = [c for c in body["notebook"]["cells"] if c["id"] == cell_id]
+    return "".join(cells[0]["source"]) if cells else ""
+
+
+def is_analyze(url: str) -> bool:
+    return urlsplit(url).path.endswith("/nb2pkg/analyze")
+
+
+def test_an_edit_replaced_before_its_turn_is_dropped_by_the_server_and_is_no_error(
+    page: Any, lab: Lab
+) -> None:
+    open_notebook(page, lab, "chain.ipynb", chain_notebook(8))
+    edited = 10  # step_5
+    signature = cell(page, edited).locator(".nb2pkg-Badge-signature")
+    expect(signature).to_have_text("step_5(value_4) -> value_5", timeout=60_000)
+    sent: list[dict[str, Any]] = []
+    answered: list[int] = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.post_data_json) if is_analyze(r.url) else None,
+    )
+    page.on(
+        "response",
+        lambda r: answered.append(r.status) if is_analyze(r.url) else None,
+    )
+    # Another client's long analysis holds the server's one turn ...
+    holder: dict[str, Any] = {}
+    busy = slow_to_analyse_notebook(6000, secrets.token_hex(4))
+    (lab.root / "busy.ipynb").write_text(json.dumps(busy))
+    thread = threading.Thread(
+        target=lambda: holder.update(lab.post("analyze", {"path": "busy.ipynb", "notebook": busy}))
+    )
+    thread.start()
+    time.sleep(0.5)
+    # ... while this notebook sends an edit, then a newer one before the first had its turn.
+    cell(page, edited).locator(".cm-content").click()
+    page.keyboard.press("End")
+    for count, text in enumerate((" + value_1", " + value_2"), start=1):
+        page.keyboard.type(text)
+        deadline = time.monotonic() + 10
+        while len([b for b in sent if source_of(b, "step-5") != "value_5 = value_4 + 5"]) < count:
+            assert time.monotonic() < deadline, (
+                f"the edits were not sent: {[source_of(b, 'step-5') for b in sent]}, "
+                f"editor holds {page.evaluate(f'() => {NOTEBOOK_JS}.widgets[{edited}].model.sharedModel.getSource()')!r}"
+            )
+            page.wait_for_timeout(20)
+    assert thread.is_alive(), "the other analysis ended before the edits were sent"
+    expect(signature).to_contain_text("value_2", timeout=60_000)
+    thread.join()
+    assert holder["cells"], "the other client's analysis was answered"
+    # The first edit's request was dropped (409) and nothing calls that a failure.
+    assert 409 in answered, answered
+    expect(page.locator("#nb2pkg-package-panel")).not_to_contain_text("Analysis failed")
+    clients = {body.get("client") for body in sent}
+    assert len(clients) == 1 and all(isinstance(c, str) and c for c in clients), clients
     assert page.errors == [], "\n\n".join(page.errors)
 
 

@@ -5,11 +5,13 @@ does; a continuation cell names its function); a tag added with JupyterLab's own
 shows at once; the keyboard stays with the notebook after the context menu; the panel is
 labelled, in the View menu, open with the notebook, and fits long names; a fixed build
 error clears the old failure; the preview shows the version on disk in one tab that follows
-saves; an unmarked notebook gets a proposed marking, accepted cell by cell or at once.
+the edits, unsaved ones too; an unmarked notebook gets a proposed marking, accepted cell by
+cell or at once.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lab_process import Lab
@@ -178,21 +180,37 @@ def test_a_fixed_build_error_clears_and_the_preview_follows_the_package(
     preview_button.click()
     page.wait_for_timeout(1000)
     expect(preview).to_have_count(1)
-    # An edit, saved, shows in the open preview: a renamed function breaks the API → 0.3.0.
+    saved = (lab.root / "versions.ipynb").read_bytes()
+    # An edit, not saved, shows in the open preview: a renamed function breaks the API → 0.3.0.
     page.evaluate(
-        f"""async () => {{
+        f"""() => {{
             const nb = {notebook_js("versions.ipynb")};
             const cell = nb.widgets.find(
                 c => JSON.stringify(c.model.getMetadata('tags')) === '["function:total"]');
             cell.model.setMetadata('tags', ['function:grand_total']);
-            const panel = [...window.jupyterapp.shell.widgets('main')]
-                .find(w => w.context && w.context.path === 'versions.ipynb');
-            await panel.context.save();
         }}"""
     )
     expect(preview).to_contain_text("def grand_total(", timeout=60_000)
     expect(preview).to_contain_text('__version__ = "0.3.0"')
+    # A code edit follows too, in the same tab; the notebook stays unsaved.
+    page.evaluate(
+        f"""() => {{
+            const nb = {notebook_js("versions.ipynb")};
+            const cell = nb.widgets.find(
+                c => JSON.stringify(c.model.getMetadata('tags')) === '["function:grand_total"]');
+            cell.model.sharedModel.setSource('total = sum(scaled) * 2');
+        }}"""
+    )
+    expect(preview).to_contain_text("sum(scaled) * 2", timeout=60_000)
     expect(preview).to_have_count(1)
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="(preview)")).to_have_count(
+        1
+    )
+    assert page.evaluate(
+        """() => [...window.jupyterapp.shell.widgets('main')]
+            .find(w => w.context && w.context.path === 'versions.ipynb').context.model.dirty"""
+    )
+    assert (lab.root / "versions.ipynb").read_bytes() == saved
     assert page.errors == [], "\n\n".join(page.errors)
 
 
@@ -309,4 +327,14 @@ def test_run_the_built_pipeline_step_by_step_and_reach_the_failing_cell(
         "data-differs", "true"
     )
     expect(side.locator('.nb2pkg-Panel-compareRow[data-kind="param"]')).to_contain_text("scale")
+    # MLflow is installed in the server's environment: the command that opens its UI on the
+    # package's store, to copy, and the address it answers at.
+    ui = runs.locator('.nb2pkg-Panel-mlflowUi[data-installed="true"]')
+    expect(ui.locator(".nb2pkg-Panel-command")).to_have_text(
+        re.compile(
+            r"^cd \S+ && python -m mlflow ui --backend-store-uri sqlite:///mlflow\.db --port 5000$"
+        )
+    )
+    expect(ui.get_by_role("button", name="Copy MLflow UI command")).to_be_visible()
+    expect(ui.locator("a")).to_have_attribute("href", "http://127.0.0.1:5000")
     assert page.errors == [], "\n\n".join(page.errors)

@@ -64,13 +64,35 @@ def demo_notebook() -> dict[str, Any]:
     return _notebook(cells)
 
 
-def large_notebook() -> dict[str, Any]:
+def chain_notebook(steps: int) -> dict[str, Any]:
+    """A parameters cell, then per step a heading and a function cell ``step_I`` that reads
+    the value of the step before it (cell ``2 * I``), and a closing markdown cell."""
     cells = [_code("params", "offset = 1", ["parameters"])]
     previous = "offset"
-    for i in range(1, 150):
+    for i in range(1, steps + 1):
         cells.append(_markdown(f"md-{i}", f"## Step {i}"))
         cells.append(_code(f"step-{i}", f"value_{i} = {previous} + {i}", [f"function:step_{i}"]))
         previous = f"value_{i}"
     cells.append(_markdown("md-end", "Done."))
-    assert len(cells) == 300
     return _notebook(cells)
+
+
+def large_notebook() -> dict[str, Any]:
+    notebook = chain_notebook(149)
+    assert len(notebook["cells"]) == 300
+    return notebook
+
+
+def slow_to_analyse_notebook(cells: int, salt: str) -> dict[str, Any]:
+    """``cells`` marked cells of names unique to ``salt``: seconds of analysis that no cache
+    of an earlier analysis shortens (the browser test holds the server's turn with it)."""
+    return _notebook(
+        [
+            _code(
+                f"c{i}",
+                f"v_{salt}_{i} = {i} * 2\nw_{salt}_{i} = v_{salt}_{i} + 1",
+                [f"function:f_{salt}_{i}"],
+            )
+            for i in range(cells)
+        ]
+    )

@@ -54,7 +54,7 @@ def test_the_examples_models_and_the_data_they_were_fitted_on() -> None:
     store_sales = example("store_sales")
 
     assert classification == ModelPlan(
-        "model", "train", "values['X_train']", "values['y_train']", None
+        "model", "train", "values['X_train']", "values['y_train']", None, cell_number=11
     )
     assert store_sales is not None
     assert store_sales.fit_input == "values['train_rows'][values['feature_columns']]"
@@ -102,7 +102,9 @@ def test_a_model_tag_names_the_value_and_a_fit_on_local_data_keeps_no_example() 
     )
     unknown = package(SPLIT, ("m = 1", ["function:train", "model:nothing"]), ("m", []))
 
-    assert plan.model == ModelPlan("a", "train", "values['X_train']", "values['y_train']")
+    assert plan.model == ModelPlan(
+        "a", "train", "values['X_train']", "values['y_train']", cell_number=2
+    )
     assert unknown.model is None
     assert codes(unknown) == ["NB115"]
 

@@ -78,24 +78,51 @@ describe('PackageModel analysis', () => {
     model.dispose();
   });
 
-  it('keeps one request in flight; edits meanwhile give one more request when it answers', async () => {
-    const answers = [deferred<IAnalysis>(), deferred<IAnalysis>()];
+  it('sends a newer request at once while one is out, at most two; the rest wait for an answer', async () => {
+    const answers = [deferred<IAnalysis>(), deferred<IAnalysis>(), deferred<IAnalysis>()];
     let calls = 0;
     const model = new PackageModel({ analyze: () => answers[calls++].promise, debounceMs: 0 });
     const first = model.analyzeNow();
+    const second = model.analyzeNow();
     await model.analyzeNow();
     await model.analyzeNow();
-    expect(calls).toBe(1);
+    expect(calls).toBe(2);
     expect(model.analyzing).toBe(true);
     answers[0].resolve(analysis({ package: 'first' }));
     await first;
     expect(model.analysis?.package).toBe('first');
-    expect(calls).toBe(2);
-    answers[1].resolve(analysis({ package: 'latest' }));
+    // the edits asked for while two were out: one more request, with the notebook as it is now
+    expect(calls).toBe(3);
+    answers[2].resolve(analysis({ package: 'latest' }));
     await new Promise(resolve => setTimeout(resolve, 0));
     expect(model.analysis?.package).toBe('latest');
-    expect(calls).toBe(2);
+    // the second answers last: older than the one shown, it is dropped
+    answers[1].resolve(analysis({ package: 'second' }));
+    await second;
+    expect(model.analysis?.package).toBe('latest');
+    expect(calls).toBe(3);
     expect(model.analyzing).toBe(false);
+  });
+
+  it('takes a request the server dropped for a newer one as no answer, not as a failure', async () => {
+    const answers = [deferred<IAnalysis | null>(), deferred<IAnalysis | null>()];
+    let calls = 0;
+    const model = new PackageModel({ analyze: () => answers[calls++].promise, debounceMs: 0 });
+    let changes = 0;
+    model.changed.connect(() => changes++);
+    const first = model.analyzeNow();
+    const second = model.analyzeNow();
+    answers[0].resolve(null);
+    await first;
+    expect(model.analysis).toBeNull();
+    expect(model.analysisError).toBeNull();
+    expect(model.analyzing).toBe(true);
+    answers[1].resolve(analysis({ package: 'newest' }));
+    await second;
+    expect(model.analysis?.package).toBe('newest');
+    expect(model.analysisError).toBeNull();
+    expect(model.analyzing).toBe(false);
+    expect(changes).toBe(2);
   });
 
   it('keeps the last analysis and reports the failure when a request fails', async () => {

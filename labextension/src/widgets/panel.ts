@@ -3,13 +3,14 @@
  * parameters; diagnostics (click → the cell); Build with its outcome; Preview;
  * the proposed marking of an unmarked notebook, accepted whole or cell by cell.
  */
+import { Clipboard } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { BuildState } from '../model';
 import { stepGraph } from '../graph';
 import { compareRuns, runSummary } from '../run';
 import { NotebookSession } from '../session';
-import { IAnalysis, IDiagnostic, ITrackedRun } from '../tokens';
+import { IAnalysis, IDiagnostic, IMlflowUi, ITrackedRun } from '../tokens';
 import { renderStepGraph } from './graph';
 
 export interface IPanelActions {
@@ -272,6 +273,9 @@ export class PackagePanel extends Widget {
     if (answer.store) {
       section.append(el('div', 'nb2pkg-Panel-notebook', `from ${answer.store}`));
     }
+    if (answer.mlflow_ui) {
+      section.append(mlflowUiView(answer.mlflow_ui));
+    }
     const compared = session.comparedRuns;
     const table = el('table', 'nb2pkg-Panel-runTable');
     const head = el('tr', '');
@@ -523,6 +527,37 @@ function button(label: string, title: string, disabled: boolean, act: () => void
   node.disabled = disabled;
   node.addEventListener('click', act);
   return node;
+}
+
+/**
+ * Open MLflow's UI: the command that serves the package's store (copied with one click, to
+ * run in a terminal) and the address it answers at; or why there is none.
+ */
+function mlflowUiView(ui: IMlflowUi): HTMLElement {
+  const box = el('div', 'nb2pkg-Panel-mlflowUi');
+  box.dataset.installed = String(ui.installed);
+  if (!ui.command) {
+    box.append(el('p', 'nb2pkg-Panel-hint', ui.note));
+    return box;
+  }
+  const command = ui.command;
+  const code = el('code', 'nb2pkg-Panel-command', command);
+  const copy = button('Copy MLflow UI command', `Copy: ${command}`, false, () => {
+    Clipboard.copyToSystem(command);
+    copy.textContent = 'Copied';
+  });
+  box.append(el('h4', '', 'Open MLflow UI'), code, copy);
+  if (ui.url) {
+    const link = document.createElement('a');
+    link.href = ui.url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    link.textContent = ui.url;
+    link.className = 'nb2pkg-Panel-link';
+    box.append(el('span', 'nb2pkg-Panel-hint', ' then open '), link);
+  }
+  box.append(el('div', 'nb2pkg-Panel-hint', ui.note));
+  return box;
 }
 
 function listOf(title: string, lines: string[]): HTMLElement {

@@ -45,6 +45,9 @@ def _print_cells(cells: Sequence[CellSummary]) -> None:
             continue
         text = cell.signature or cell.role
         flags = " [metrics]" if cell.metrics else ""
+        if cell.model is not None:
+            flags += f" [model{':' + cell.model if cell.model else ''}]"
+        flags += " [predict]" if cell.predict else ""
         print(f"  cell {cell.number:>3}  {cell.role:<10} {text}{flags}")
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.frontends.cli.tag_parser import ROLES, add_parser
-from nb2pkg.ir import Cell, Diagnostic, Location, Notebook, Severity
+from nb2pkg.ir import Cell, Diagnostic, Location, Notebook, Role, Severity
 from nb2pkg.notebook.reader import read_notebook
 from nb2pkg.notebook.tag_edits import NotebookTextError, read_notebook_text, update_cell_tags
 from nb2pkg.plan import automark
@@ -32,8 +32,10 @@ from nb2pkg.roles.resolve import role_of_cell
 from nb2pkg.roles.vocabulary import (
     KEEP_PREFIX,
     METRICS_PREFIXES,
+    MODEL_PREFIX,
     MODULE_PREFIX,
     OUR_TAGS,
+    PREDICT_PREFIX,
     ROLE_OF_PREFIX,
     is_our_tag,
     name_problem,
@@ -175,7 +177,7 @@ def _with_role(
         return problem(
             "NB602", f"unknown role {role!r}", "Please choose one of: " + ", ".join(ROLES)
         )
-    if prefix in {"parameters", "export", "skip", "metrics", KEEP_PREFIX} and name:
+    if prefix in {"parameters", "export", "skip", "metrics", KEEP_PREFIX, PREDICT_PREFIX} and name:
         return problem("NB602", f"the role {prefix!r} takes no name", f"write --as {prefix}")
     if prefix in {"function", "module"} and not name:
         suggestion = _suggested_name(notebook, cell) if prefix == "function" else "helpers"
@@ -185,6 +187,8 @@ def _with_role(
         if reason:
             return problem("NB603", f"{prefix} name {name!r} {reason}", _name_hint(name))
     new_tag = f"{prefix}:{name}" if name else prefix
+    if prefix in (MODEL_PREFIX, PREDICT_PREFIX):
+        return _with_model_tag(cell, notebook, new_tag), None
     if prefix == MODULE_PREFIX:
         kept = tuple(t for t in cell.tags if prefix_of(t) != MODULE_PREFIX)
     elif prefix in METRICS_PREFIXES:
@@ -194,6 +198,21 @@ def _with_role(
     else:
         kept = tuple(t for t in cell.tags if prefix_of(t) not in ROLE_OF_PREFIX)
     return (*kept, new_tag), None
+
+
+def _with_model_tag(cell: Cell, notebook: Notebook, new_tag: str) -> tuple[str, ...]:
+    """``model[:NAME]`` marks the value a function cell fits, so a cell that is no function
+    also gets ``function:NAME`` (named as ``--auto`` would); ``predict`` is a function of its
+    own. Either replaces the cell's other role tags (but its function tag) and the other one
+    of the two."""
+    model_tags = (MODEL_PREFIX, PREDICT_PREFIX)
+    kept = tuple(t for t in cell.tags if prefix_of(t) not in model_tags)
+    if any(role_of_tag(t) is Role.FUNCTION for t in kept):
+        return (*kept, new_tag)
+    kept = tuple(t for t in kept if prefix_of(t) not in ROLE_OF_PREFIX)
+    if prefix_of(new_tag) == MODEL_PREFIX:
+        kept = (*kept, f"function:{_suggested_name(notebook, cell)}")
+    return (*kept, new_tag)
 
 
 def _name_problem(name: str, *, allow_builtin: bool) -> str | None:
@@ -278,7 +297,9 @@ def _print_auto_plan(notebook: Notebook, proposals: list[automark.Proposal]) -> 
     rows = [("cell", "proposed", "why", "code")]
     for proposal in proposals:
         cell = notebook.cells[proposal.index]
-        proposed = proposal.role_tag or ("(kept)" if proposal.reason == "already marked" else "-")
+        proposed = ", ".join(proposal.added) or (
+            "(kept)" if proposal.reason == "already marked" else "-"
+        )
         rows.append((str(cell.number), proposed, proposal.reason, _first_line(cell)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     print(f"Proposed marking for {notebook.display_path}:")
@@ -297,6 +318,7 @@ def _auto_json(
                 "cell_number": p.index + 1,
                 "cell_id": notebook.cells[p.index].cell_id,
                 "proposed": p.role_tag,
+                "added": list(p.added),
                 "tags": list(p.tags),
                 "reason": p.reason,
             }

@@ -21,6 +21,9 @@ ROLES = (
     "metrics",
     "module:NAME",
     "keep",
+    "model",
+    "model:NAME",
+    "predict",
 )
 
 

@@ -8,6 +8,7 @@ where the server's files live; other folders (a private scratch folder) get a pl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -20,15 +21,33 @@ _PATH_END = r"(?=$|[\s'\"`:;,)\]}])"
 """A prefix replaced without a following ``/`` must end where the path ends."""
 
 
+def root_relative_json(payload: Any, root: str) -> str:
+    """The JSON text of ``with_root_relative_paths(payload, root)``.
+
+    Most answers name no folder of the server at all: when the JSON text holds none of the
+    folders (as JSON writes them), no string in it does, and the text is the answer as is.
+    """
+    text = json.dumps(payload)
+    folders = _root_prefixes(root)
+    if not any(json.dumps(folder)[1:-1] in text for folder in folders):
+        return text
+    return json.dumps(replace_prefixes(payload, folders))
+
+
 def with_root_relative_paths(payload: T, root: str) -> T:
     """``payload`` (JSON values) with absolute paths of the root and its parents made relative."""
+    return replace_prefixes(payload, _root_prefixes(root))
+
+
+def _root_prefixes(root: str) -> dict[str, str]:
+    """Each absolute folder from the root up (as given and resolved) → how answers show it."""
     prefixes: dict[str, str] = {}
     for base in (os.path.abspath(root), os.path.realpath(root)):
         ups = [str(p) for p in (PurePosixPath(base), *PurePosixPath(base).parents)]
         ups = [folder for folder in ups if folder != "/"]  # a server rooted at / hides nothing
         for level, folder in enumerate(ups):
             prefixes.setdefault(folder, "/".join([".."] * level) or ".")
-    return replace_prefixes(payload, prefixes)
+    return prefixes
 
 
 def replace_prefixes(payload: T, prefixes: Mapping[str, str]) -> T:

@@ -23,7 +23,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from nb2pkg.frontends.server import requests
-from nb2pkg.frontends.server.answers import with_root_relative_paths
+from nb2pkg.frontends.server.answers import root_relative_json
 from nb2pkg.frontends.server.errors import (
     CROSS_ORIGIN,
     INTERNAL_ERROR,
@@ -149,7 +149,7 @@ class Nb2pkgHandler(APIHandler):
         def work_and_serialise() -> str:
             with ONE_ANALYSIS_AT_A_TIME:
                 result = work(data)
-            return json.dumps(with_root_relative_paths(result, root))
+            return root_relative_json(result, root)
 
         try:
             async with self.queue.turn:
@@ -235,7 +235,8 @@ class BuildHandler(Nb2pkgHandler):
 
 
 class PreviewHandler(Nb2pkgHandler):
-    """POST {"path", "name"?} → the generated modules of the saved notebook, nothing written."""
+    """POST {"path", "notebook"?, "name"?, "out_dir"?} → the generated modules of the notebook
+    (its unsaved ``notebook`` content when given), nothing written."""
 
     @tornado.web.authenticated
     async def post(self) -> None:

@@ -22,6 +22,7 @@ from nb2pkg.frontends.server import requests
 from nb2pkg.frontends.server.answers import with_root_relative_paths
 from nb2pkg.frontends.server.errors import INVALID_REQUEST, RequestProblem
 from nb2pkg.frontends.server.handlers import Nb2pkgHandler
+from nb2pkg.frontends.server.mlflow_ui import mlflow_ui
 from nb2pkg.frontends.server.pipeline_runs import built_package
 
 DEFAULT_STORE = "mlflow.db"
@@ -74,7 +75,8 @@ def _unreadable(store: str, why: str) -> dict[str, Any]:
 
 
 class RunsHandler(Nb2pkgHandler):
-    """POST {"path", "out_dir"?, "name"?, "limit"?} → {"runs", "store", "diagnostics"}."""
+    """POST {"path", "out_dir"?, "name"?, "limit"?} → {"runs", "store", "diagnostics",
+    "mlflow_ui"?} (``mlflow_ui``: how to open MLflow's UI on them, see ``mlflow_ui.py``)."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -91,7 +93,10 @@ class RunsHandler(Nb2pkgHandler):
             if isinstance(found, dict):
                 return {"runs": [], "store": None, **found}
             package, out_dir = found
-            return read_runs(package, out_dir, limit)
+            return {
+                **read_runs(package, out_dir, limit),
+                "mlflow_ui": mlflow_ui(out_dir, DEFAULT_STORE),
+            }
 
         answer = await self.off_loop(work)
         self.set_header("Content-Type", "application/json")

@@ -1,4 +1,7 @@
-"""``POST /nb2pkg/preview``: the modules the next build of the saved notebook would write.
+"""``POST /nb2pkg/preview``: the modules the next build of the notebook would write.
+
+The notebook is the saved file, or the request's ``notebook``: the content the editor holds,
+unsaved edits included.
 
 It prepares the build as ``nb2pkg build`` would — same settings, same output folder, whose
 manifest decides the version — and writes nothing: the preview shows the version and code
@@ -29,7 +32,8 @@ def preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> 
     from nb2pkg.builder.prepare import prepare
     from nb2pkg.ir import Location, has_errors
 
-    check_workload([saved_notebook(request.notebook)], limits)
+    content = request.content
+    check_workload([saved_notebook(request.notebook) if content is None else content], limits)
     config, problems = resolve_config(
         [request.notebook],
         out_dir=request.out_dir,
@@ -52,7 +56,8 @@ def preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> 
     previous, diagnostics = load_manifest(out_dir)
     if has_errors(diagnostics):
         return _answer(config.package, None, diagnostics, ())
-    prepared, diagnostics = prepare(config, previous, read_scope=scope)
+    unsaved = None if content is None else {request.notebook: content}
+    prepared, diagnostics = prepare(config, previous, read_scope=scope, unsaved=unsaved)
     if prepared is None:
         return _answer(config.package, None, diagnostics, ())
     modules = sorted(

@@ -66,6 +66,8 @@ class PreviewRequest:
     name: str | None
     out_dir: Path | None = None
     """The output folder the build would use (its package seeds the preview's version)."""
+    content: dict[str, Any] | None = None
+    """The notebook's current (possibly unsaved) JSON; None → the saved file."""
 
 
 def parse_body(body: bytes, limit: int) -> dict[str, Any]:
@@ -174,7 +176,12 @@ def preview_request(data: dict[str, Any], root: str) -> PreviewRequest:
     path = _confined(root, name)
     _must_be_file(path, name)
     out = _string(data, "out_dir")
-    return PreviewRequest(path, _string(data, "name"), _confined(root, out) if out else None)
+    content = data.get("notebook")
+    if content is not None and not isinstance(content, dict):
+        raise _invalid("`notebook` must be the notebook's JSON object")
+    return PreviewRequest(
+        path, _string(data, "name"), _confined(root, out) if out else None, content
+    )
 
 
 def _path_list(data: dict[str, Any]) -> list[str]:
