@@ -13,12 +13,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
 SERVER_START_TIMEOUT_SECONDS = 180
 SERVER_STOP_TIMEOUT_SECONDS = 30
 MLFLOW_SETTINGS = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID")
+RUN_TIMEOUT_SECONDS = 600
+"""Guards against a hung generated package; never used to judge speed."""
 """Environment variables that would point a child process at another store."""
 
 
@@ -84,3 +87,29 @@ def stop_process_group(process: subprocess.Popen[bytes]) -> None:
     # Workers may outlive the leader for a moment; make sure none is left.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(group, signal.SIGKILL)
+
+
+class PythonEnvironment(Protocol):
+    """A virtual environment a generated package is installed in (``FreshVenv``)."""
+
+    @property
+    def python(self) -> Path: ...
+
+    def environment(self) -> dict[str, str]: ...
+
+
+def run_in(
+    venv: PythonEnvironment, args: list[str], *, cwd: Path, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` in the venv with exactly these MLflow settings."""
+    env = {k: v for k, v in venv.environment().items() if k not in MLFLOW_SETTINGS}
+    env.update(settings)
+    return subprocess.run(
+        [str(venv.python), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        check=False,
+    )

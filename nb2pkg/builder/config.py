@@ -91,66 +91,62 @@ def read_settings(
             {},
             pyproject,
             [
-                Diagnostic(
-                    "NB521",
-                    Severity.ERROR,
-                    f"cannot read {pyproject}: {exc}",
-                    Location(str(pyproject)),
-                    "fix the TOML syntax",
+                _settings_problem(
+                    pyproject, f"cannot read {pyproject}: {exc}", "fix the TOML syntax"
                 )
             ],
         )
     settings = data.get("tool", {}).get("nb2pkg", {})
-    problems: list[Diagnostic] = []
     if not isinstance(settings, dict):
         return (
             {},
             pyproject,
             [
-                Diagnostic(
-                    "NB521",
-                    Severity.ERROR,
-                    "[tool.nb2pkg] is not a table",
-                    Location(str(pyproject)),
-                    "write it as a [tool.nb2pkg] section",
+                _settings_problem(
+                    pyproject, "[tool.nb2pkg] is not a table", "write it as a [tool.nb2pkg] section"
                 )
             ],
         )
+    problems: list[Diagnostic] = []
     for key, value in settings.items():
-        expected = KEYS.get(key)
-        if expected is None:
-            problems.append(
-                Diagnostic(
-                    "NB521",
-                    Severity.ERROR,
-                    f"unknown key `{key}` in [tool.nb2pkg]",
-                    Location(str(pyproject)),
-                    f"Please choose one of: {', '.join(KEYS)}",
-                )
-            )
-        elif not isinstance(value, expected):
-            problems.append(
-                Diagnostic(
-                    "NB521",
-                    Severity.ERROR,
-                    f"[tool.nb2pkg] {key} should be a {expected.__name__}, not {type(value).__name__}",
-                    Location(str(pyproject)),
-                    "",
-                )
-            )
-        elif key == "dependencies" and isinstance(value, dict):
-            problems += _bad_specifiers(value, pyproject)
-        elif key == "version" and not _is_version(str(value)):
-            problems.append(
-                Diagnostic(
-                    "NB521",
-                    Severity.ERROR,
-                    f"[tool.nb2pkg] version {value!r} is not a version number",
-                    Location(str(pyproject)),
-                    'write it as "0.1.0" (PEP 440, no spaces or line breaks)',
-                )
-            )
+        problems += _setting_problems(key, value, pyproject)
     return settings, pyproject, problems
+
+
+def _setting_problems(key: str, value: Any, pyproject: Path) -> list[Diagnostic]:
+    """What is wrong with one ``[tool.nb2pkg]`` key and its value (NB521)."""
+    expected = KEYS.get(key)
+    if expected is None:
+        return [
+            _settings_problem(
+                pyproject,
+                f"unknown key `{key}` in [tool.nb2pkg]",
+                f"Please choose one of: {', '.join(KEYS)}",
+            )
+        ]
+    if not isinstance(value, expected):
+        return [
+            _settings_problem(
+                pyproject,
+                f"[tool.nb2pkg] {key} should be a {expected.__name__}, not {type(value).__name__}",
+                "",
+            )
+        ]
+    if key == "dependencies" and isinstance(value, dict):
+        return _bad_specifiers(value, pyproject)
+    if key == "version" and not _is_version(str(value)):
+        return [
+            _settings_problem(
+                pyproject,
+                f"[tool.nb2pkg] version {value!r} is not a version number",
+                'write it as "0.1.0" (PEP 440, no spaces or line breaks)',
+            )
+        ]
+    return []
+
+
+def _settings_problem(pyproject: Path, message: str, hint: str) -> Diagnostic:
+    return Diagnostic("NB521", Severity.ERROR, message, Location(str(pyproject)), hint)
 
 
 _PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")

@@ -20,12 +20,11 @@ def conflicts(out_dir: Path, plan: WritePlan, previous: Manifest | None) -> list
         if why == "hand-edited":
             action = "removed" if path in plan.removed else "overwritten"
             problems.append(
-                Diagnostic(
-                    code="NB501",
-                    severity=Severity.ERROR,
-                    message=f"{path} was edited by hand since the last build; it would be {action}",
-                    location=Location(shown),
-                    hint=(
+                _error(
+                    "NB501",
+                    f"{path} was edited by hand since the last build; it would be {action}",
+                    shown,
+                    (
                         "move the change into the notebook (generated files are rewritten from it), "
                         "or rebuild with --force, which keeps a copy under .nb2pkg/backup/"
                     ),
@@ -38,12 +37,11 @@ def conflicts(out_dir: Path, plan: WritePlan, previous: Manifest | None) -> list
                 else "the last build did not write it"
             )
             problems.append(
-                Diagnostic(
-                    code="NB502",
-                    severity=Severity.ERROR,
-                    message=f"{path} would be overwritten, and {origin}",
-                    location=Location(shown),
-                    hint=(
+                _error(
+                    "NB502",
+                    f"{path} would be overwritten, and {origin}",
+                    shown,
+                    (
                         "choose another output directory (-o), or rebuild with --force, "
                         "which keeps a copy under .nb2pkg/backup/"
                     ),
@@ -64,12 +62,11 @@ def check_paths(out_dir: Path, files: Sequence[EmittedFile]) -> list[Diagnostic]
             seen.add(emitted.path)
             continue
         problems.append(
-            Diagnostic(
-                code="NB507",
-                severity=Severity.ERROR,
-                message=f"generated path {emitted.path!r} {why}",
-                location=Location(str(out_dir)),
-                hint="this is a bug in nb2pkg; please report it with the notebook",
+            _error(
+                "NB507",
+                f"generated path {emitted.path!r} {why}",
+                str(out_dir),
+                "this is a bug in nb2pkg; please report it with the notebook",
             )
         )
     return problems
@@ -84,27 +81,25 @@ def escaping(out_dir: Path, paths: Sequence[str], root: Path) -> list[Diagnostic
         where = path.parent.resolve()
         if where != inside and inside not in where.parents:
             problems.append(
-                Diagnostic(
-                    code="NB512",
-                    severity=Severity.ERROR,
-                    message=f"{path.parent} leads outside {root} (through a symbolic link); nothing was written",
-                    location=Location(str(path)),
-                    hint="build into a directory inside the server's root that has no symbolic links out of it",
+                _error(
+                    "NB512",
+                    f"{path.parent} leads outside {root} (through a symbolic link); nothing was written",
+                    str(path),
+                    "build into a directory inside the server's root that has no symbolic links out of it",
                 )
             )
     return problems
 
 
 def unfinishable(out_dir: Path, staging: Path, why: str) -> Diagnostic:
-    return Diagnostic(
-        code="NB513",
-        severity=Severity.ERROR,
-        message=(
+    return _error(
+        "NB513",
+        (
             f"a build into {out_dir} was interrupted while installing, and its journal "
             f"{staging.name}/{install.JOURNAL} cannot be used: {why}; nothing was written"
         ),
-        location=Location(str(staging / install.JOURNAL)),
-        hint=(
+        str(staging / install.JOURNAL),
+        (
             f"compare the package with its notebooks (nb2pkg check), remove {staging}, "
             "then build again (with --force if files are reported as edited)"
         ),
@@ -112,21 +107,23 @@ def unfinishable(out_dir: Path, staging: Path, why: str) -> Diagnostic:
 
 
 def raced(out_dir: Path) -> Diagnostic:
-    return Diagnostic(
-        code="NB509",
-        severity=Severity.ERROR,
-        message=f"another build changed {out_dir} while this one was being prepared; nothing was written",
-        location=Location(str(out_dir)),
-        hint="build again",
+    return _error(
+        "NB509",
+        f"another build changed {out_dir} while this one was being prepared; nothing was written",
+        str(out_dir),
+        "build again",
     )
 
 
 def write_failed(out_dir: Path, exc: OSError) -> Diagnostic:
     target = exc.filename or out_dir
-    return Diagnostic(
-        code="NB508",
-        severity=Severity.ERROR,
-        message=f"could not write the package: {exc.strerror or exc} ({target}); nothing was changed",
-        location=Location(str(out_dir)),
-        hint="check permissions and free space in the output directory, then build again",
+    return _error(
+        "NB508",
+        f"could not write the package: {exc.strerror or exc} ({target}); nothing was changed",
+        str(out_dir),
+        "check permissions and free space in the output directory, then build again",
     )
+
+
+def _error(code: str, message: str, where: str, hint: str) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, Location(where), hint)

@@ -115,46 +115,9 @@ def notebook_from_json(
         sha256 = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         ).hexdigest()
-    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
-        return None, [
-            _error(
-                "NB002",
-                "this JSON is not a Jupyter notebook (no 'cells')",
-                display_path,
-                "pass an .ipynb file saved by Jupyter",
-            )
-        ]
-    major = data.get("nbformat")
-    minor = data.get("nbformat_minor", 0)
-    if major != 4 or not isinstance(minor, int):
-        return None, [
-            _error(
-                "NB003",
-                f"unsupported notebook format {major}.{minor}: nb2pkg reads nbformat 4",
-                display_path,
-                "upgrade it: jupyter nbconvert --to notebook --nbformat 4 --inplace "
-                + display_path,
-            )
-        ]
-    # Files of nbformat 4.0-4.4 that carry cell ids (written by newer tools) are read as 4.5,
-    # as nbformat and Jupyter do.
-    with_ids = isinstance(data.get("cells"), list) and any(
-        isinstance(c, dict) and "id" in c for c in data["cells"]
-    )
-    schema_minor = max(minor, 5) if with_ids else minor
-    checked = dict(data, nbformat_minor=schema_minor) if schema_minor != minor else data
-    problem = _structure_problem(data) or (
-        _schema_problem(checked, schema_minor) if full_schema else None
-    )
+    problem = _shape_problem(data, display_path, full_schema=full_schema)
     if problem is not None:
-        return None, [
-            _error(
-                "NB002",
-                f"invalid notebook: {problem}",
-                display_path,
-                "re-save the notebook in Jupyter, or repair it with `jupyter nbconvert --to notebook`",
-            )
-        ]
+        return None, [problem]
     metadata: Mapping[str, Any] = data.get("metadata") or {}
     language = _kernel_language(metadata)
     if language.lower() not in _PYTHON_LANGUAGES:
@@ -166,15 +129,14 @@ def notebook_from_json(
                 "choose a Python kernel (Kernel > Change Kernel) and save",
             )
         ]
-    cells = _cells(data["cells"], schema_minor)
     notebook = Notebook(
         path=path,
         display_path=display_path,
         sha256=sha256,
         nbformat=4,
-        nbformat_minor=minor,
+        nbformat_minor=data.get("nbformat_minor", 0),
         kernel_language=language,
-        cells=cells,
+        cells=_cells(data["cells"], _schema_minor(data)),
     )
     if not notebook.code_cells or all(not c.source.strip() for c in notebook.code_cells):
         return None, [
@@ -186,6 +148,52 @@ def notebook_from_json(
             )
         ]
     return notebook, []
+
+
+def _shape_problem(data: Any, display_path: str, *, full_schema: bool) -> Diagnostic | None:
+    """Why ``data`` is not an nbformat 4 notebook nb2pkg can read (NB002, NB003), if it is not."""
+    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
+        return _error(
+            "NB002",
+            "this JSON is not a Jupyter notebook (no 'cells')",
+            display_path,
+            "pass an .ipynb file saved by Jupyter",
+        )
+    major = data.get("nbformat")
+    minor = data.get("nbformat_minor", 0)
+    if major != 4 or not isinstance(minor, int):
+        return _error(
+            "NB003",
+            f"unsupported notebook format {major}.{minor}: nb2pkg reads nbformat 4",
+            display_path,
+            "upgrade it: jupyter nbconvert --to notebook --nbformat 4 --inplace " + display_path,
+        )
+    schema_minor = _schema_minor(data)
+    checked = dict(data, nbformat_minor=schema_minor) if schema_minor != minor else data
+    problem = _structure_problem(data) or (
+        _schema_problem(checked, schema_minor) if full_schema else None
+    )
+    if problem is None:
+        return None
+    return _error(
+        "NB002",
+        f"invalid notebook: {problem}",
+        display_path,
+        "re-save the notebook in Jupyter, or repair it with `jupyter nbconvert --to notebook`",
+    )
+
+
+def _schema_minor(data: Mapping[str, Any]) -> int:
+    """The nbformat 4 minor version to validate against and read cell ids by.
+
+    Files of nbformat 4.0-4.4 that carry cell ids (written by newer tools) are read as 4.5,
+    as nbformat and Jupyter do.
+    """
+    minor: int = data.get("nbformat_minor", 0)
+    with_ids = isinstance(data.get("cells"), list) and any(
+        isinstance(c, dict) and "id" in c for c in data["cells"]
+    )
+    return max(minor, 5) if with_ids else minor
 
 
 def _cells(raw_cells: list[Mapping[str, Any]], minor: int) -> tuple[Cell, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from nb2pkg.ir import (
@@ -135,19 +135,58 @@ def _number_unnamed_tests(tagged: list[TaggedCell]) -> list[TaggedCell]:
     return numbered
 
 
-def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
-    problems: list[Diagnostic] = []
-    roles: list[tuple[Role, str | None, str]] = []
-    metrics = False
+@dataclass
+class _CellTags:
+    """What a cell's tags (and nbdev directives) say, before the role is resolved."""
+
+    roles: list[tuple[Role, str | None, str]] = field(default_factory=list)
+    """(role, the name the tag carries, the tag as written)."""
+    metrics: bool = False
     module: str | None = None
     model: str | None = None
-    predict = False
+    predict: bool = False
+
+
+def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
 
     def report(code: str, message: str, hint: str, severity: Severity = Severity.ERROR) -> None:
         problems.append(
             Diagnostic(code, severity, message, Location(shown, cell.number, cell.cell_id), hint)
         )
 
+    tags = _read_tags(cell, report)
+    if tags.predict and not any(role is Role.FUNCTION for role, _, _ in tags.roles):
+        # A `predict` cell is a function of its own, named after what it does.
+        tags.roles.append((Role.FUNCTION, PREDICT_FUNCTION, PREDICT_PREFIX))
+    resolved, conflict = resolved_role((role, name) for role, name, _ in tags.roles)
+    if resolved is Role.SKIP:
+        return TaggedCell(cell, Role.SKIP), problems
+    if conflict:
+        listed = ", ".join(sorted(t for _, _, t in tags.roles))
+        report(
+            "NB106",
+            f"the cell has conflicting roles: {listed}",
+            "keep one role tag per cell (split the cell if it does two jobs)",
+        )
+        return TaggedCell(cell, Role.EXPLORATION), problems
+    if not tags.roles:
+        _warn_without_function(tags, report)
+        return TaggedCell(cell, Role.EXPLORATION, module=tags.module), problems
+    role, name, _ = tags.roles[0]
+    usable, name = _usable_name(cell, role, name, tags.predict, report)
+    if not usable:
+        return TaggedCell(cell, Role.EXPLORATION), problems
+    if role is not Role.FUNCTION:
+        _drop_function_markers(tags, report)
+    return (
+        TaggedCell(cell, role, name, tags.metrics, tags.module, tags.model, tags.predict),
+        problems,
+    )
+
+
+def _read_tags(cell: Cell, report: _Reporter) -> _CellTags:
+    tags = _CellTags()
     for raw_tag in (*cell.tags, *nbdev_tags(cell.source)):
         tag = raw_tag.strip()
         prefix = prefix_of(tag)
@@ -156,14 +195,14 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
         if tag in FOREIGN_TAGS or prefix in IGNORED_PREFIXES:
             continue
         if role is not None:
-            roles.append((role, _name_in_tag(role, value), tag))
+            tags.roles.append((role, _name_in_tag(role, value), tag))
         elif prefix in METRICS_PREFIXES:
-            metrics = True
+            tags.metrics = True
         elif prefix == MODEL_PREFIX:
             if not value or _valid_name(value, "model", report, allow_builtin=True):
-                model = value
+                tags.model = value
         elif prefix == PREDICT_PREFIX:
-            predict = True
+            tags.predict = True
         elif prefix == MODULE_PREFIX:
             if _valid_name(value, "module", report, allow_builtin=True):
                 if value in GENERATED_MODULES:
@@ -173,72 +212,70 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
                         f"choose another name, e.g. module:{value.strip('_')}_steps",
                     )
                 else:
-                    module = value
+                    tags.module = value
         else:
             _maybe_typo(tag, report)
+    return tags
 
-    if predict and not any(role is Role.FUNCTION for role, _, _ in roles):
-        # A `predict` cell is a function of its own, named after what it does.
-        roles.append((Role.FUNCTION, PREDICT_FUNCTION, PREDICT_PREFIX))
-    resolved, conflict = resolved_role((role, name) for role, name, _ in roles)
-    if resolved is Role.SKIP:
-        return TaggedCell(cell, Role.SKIP), problems
-    if conflict:
-        listed = ", ".join(sorted(t for _, _, t in roles))
+
+def _warn_without_function(tags: _CellTags, report: _Reporter) -> None:
+    """``metrics`` and ``model`` on a cell with no role: they need a function cell (NB107, NB109)."""
+    if tags.metrics:
         report(
-            "NB106",
-            f"the cell has conflicting roles: {listed}",
-            "keep one role tag per cell (split the cell if it does two jobs)",
+            "NB107",
+            "`metrics` marks the numbers a function step binds, but this cell is no function",
+            "add a tag function:NAME to the cell as well",
+            Severity.WARNING,
         )
-        return TaggedCell(cell, Role.EXPLORATION), problems
-    if not roles:
-        if metrics:
-            report(
-                "NB107",
-                "`metrics` marks the numbers a function step binds, but this cell is no function",
-                "add a tag function:NAME to the cell as well",
-                Severity.WARNING,
-            )
-        if model is not None:
-            report(
-                "NB109",
-                "`model` marks the value a function step fits, but this cell is no function",
-                "add a tag function:NAME to the cell as well",
-                Severity.WARNING,
-            )
-        return TaggedCell(cell, Role.EXPLORATION, module=module), problems
-    role, name, _ = roles[0]
+    if tags.model is not None:
+        report(
+            "NB109",
+            "`model` marks the value a function step fits, but this cell is no function",
+            "add a tag function:NAME to the cell as well",
+            Severity.WARNING,
+        )
+
+
+def _usable_name(
+    cell: Cell, role: Role, name: str | None, predict: bool, report: _Reporter
+) -> tuple[bool, str | None]:
+    """The name a function or test cell gets, and whether it is usable (reported when not)."""
     if role is Role.FUNCTION:
         if not name:
             report("NB101", "the tag `function:` has no name", "write it as function:NAME")
-            return TaggedCell(cell, Role.EXPLORATION), problems
+            return False, name
         named_by_predict = predict and name == PREDICT_FUNCTION
         if not named_by_predict and not _valid_name(name, "function", report):
-            return TaggedCell(cell, Role.EXPLORATION), problems
+            return False, name
     if role is Role.TEST:
         if name is None:
             name = default_test_name(cell)
         elif not name.startswith("test"):
             name = f"test_{name}"
         if not _valid_name(name, "test", report, allow_builtin=True):
-            return TaggedCell(cell, Role.EXPLORATION), problems
-    if metrics and role is not Role.FUNCTION:
+            return False, name
+    return True, name
+
+
+def _drop_function_markers(tags: _CellTags, report: _Reporter) -> None:
+    """``metrics``, ``model`` and ``predict`` on a cell whose role is not function: dropped, with
+    a warning (NB107, NB109)."""
+    if tags.metrics:
         report(
             "NB107",
             "`metrics` goes with a function cell",
             "add a tag function:NAME to the cell, or remove `metrics`",
             Severity.WARNING,
         )
-        metrics = False
-    if (model is not None or predict) and role is not Role.FUNCTION:
+        tags.metrics = False
+    if tags.model is not None or tags.predict:
         report(
             "NB109",
-            f"`{PREDICT_PREFIX if predict else MODEL_PREFIX}` goes with a function cell",
+            f"`{PREDICT_PREFIX if tags.predict else MODEL_PREFIX}` goes with a function cell",
             "add a tag function:NAME to the cell as well",
             Severity.WARNING,
         )
-        model, predict = None, False
-    return TaggedCell(cell, role, name, metrics, module, model, predict), problems
+        tags.model, tags.predict = None, False
 
 
 def _name_in_tag(role: Role, value: str) -> str | None:

@@ -27,47 +27,21 @@ import pytest
 from mlflow import MlflowClient
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
-from tests.helpers import commit_all
-from tests.mlflow_server import MLFLOW_SETTINGS, tracking_server_at
+from tests.helpers import code_cell, commit_all, write_notebook
+from tests.mlflow_server import run_in, tracking_server_at
 
 if TYPE_CHECKING:
     from conftest import BuildOutcome, FreshVenv
 
 Explain = Callable[[subprocess.CompletedProcess[str]], str]
 
-RUN_TIMEOUT_SECONDS = 600
-
 RAW_COLUMNS = ["size", "color"]
-
-
-def code_cell(source: str, *tags: str, cell_id: str) -> dict[str, Any]:
-    return {
-        "cell_type": "code",
-        "id": cell_id,
-        "metadata": {"tags": list(tags)},
-        "execution_count": None,
-        "outputs": [],
-        "source": source,
-    }
-
-
-def write_notebook(path: Path, *cells: dict[str, Any]) -> None:
-    notebook = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"},
-        },
-        "cells": list(cells),
-    }
-    path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
 
 
 def price_cells(*, with_predict: bool) -> list[dict[str, Any]]:
     """Prices from a size and a colour; the model sees `size` and an `is_red` feature."""
     cells = [
-        code_cell("alpha = 1.0\nn_rows = 200\n", "parameters", cell_id="params"),
+        code_cell("alpha = 1.0\nn_rows = 200\n", ["parameters"], cell_id="params"),
         code_cell(
             "import numpy as np\nimport pandas as pd\nfrom sklearn.linear_model import Ridge\n",
             cell_id="imports",
@@ -79,7 +53,7 @@ def price_cells(*, with_predict: bool) -> list[dict[str, Any]]:
             ")\n"
             'raw["price"] = 3.0 * raw["size"] + np.where(raw["color"] == "red", 5.0, 0.0)\n'
             'raw["price"] += rng.normal(0.0, 0.5, n_rows)\n',
-            "function:load_rows",
+            ["function:load_rows"],
             cell_id="load",
         ),
         code_cell(
@@ -88,20 +62,19 @@ def price_cells(*, with_predict: bool) -> list[dict[str, Any]]:
             "    return pd.DataFrame(\n"
             '        {"size": frame["size"], "is_red": (frame["color"] == "red").astype(float)}\n'
             "    )\n",
-            "export",
+            ["export"],
             cell_id="features",
         ),
         code_cell(
             "X_train = features(raw)\n"
             "model = Ridge(alpha=alpha)\n"
             'model.fit(X_train, raw["price"])\n',
-            "function:train",
+            ["function:train"],
             cell_id="train",
         ),
         code_cell(
             'r2 = model.score(X_train, raw["price"])\n',
-            "function:evaluate",
-            "metrics",
+            ["function:evaluate", "metrics"],
             cell_id="evaluate",
         ),
     ]
@@ -109,12 +82,12 @@ def price_cells(*, with_predict: bool) -> list[dict[str, Any]]:
         cells += [
             code_cell(
                 'new_rows = raw[["size", "color"]].tail(20)\n',
-                "function:holdout",
+                ["function:holdout"],
                 cell_id="holdout",
             ),
             code_cell(
                 "prices = model.predict(features(new_rows))\n",
-                "predict",
+                ["predict"],
                 cell_id="predict",
             ),
         ]
@@ -125,8 +98,8 @@ def price_cells(*, with_predict: bool) -> list[dict[str, Any]]:
 def projects(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Both notebooks, committed to one git repository: (folder, commit id)."""
     repo = tmp_path_factory.mktemp("price-project")
-    write_notebook(repo / "pricefit.ipynb", *price_cells(with_predict=False))
-    write_notebook(repo / "pricecall.ipynb", *price_cells(with_predict=True))
+    write_notebook(repo / "pricefit.ipynb", price_cells(with_predict=False))
+    write_notebook(repo / "pricecall.ipynb", price_cells(with_predict=True))
     return repo, commit_all(repo)
 
 
@@ -154,23 +127,6 @@ def venv(built: dict[str, Path], fresh_venv: FreshVenv, explain_process: Explain
         installed = fresh_venv.install(folder)
         assert installed.returncode == 0, explain_process(installed)
     return fresh_venv
-
-
-def run_in(
-    venv: FreshVenv, args: list[str], *, cwd: Path, **settings: str
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python ARGS`` in the venv with exactly these MLflow settings."""
-    env = {k: v for k, v in venv.environment().items() if k not in MLFLOW_SETTINGS}
-    env.update(settings)
-    return subprocess.run(
-        [str(venv.python), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_SECONDS,
-        check=False,
-    )
 
 
 def raw_rows(count: int, seed: int) -> pd.DataFrame:

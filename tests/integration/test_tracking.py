@@ -18,14 +18,14 @@ import json
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Run
 
-from tests.helpers import commit_all
-from tests.mlflow_server import MLFLOW_SETTINGS, tracking_server_at
+from tests.helpers import code_cell, commit_all, markdown_cell, write_notebook
+from tests.mlflow_server import run_in, tracking_server_at
 
 if TYPE_CHECKING:
     from conftest import BuildOutcome, FreshVenv
@@ -33,39 +33,7 @@ if TYPE_CHECKING:
 PACKAGE = "linefit"
 Explain = Callable[[subprocess.CompletedProcess[str]], str]
 
-# Guards against a hung process; never used to judge speed.
-RUN_TIMEOUT_SECONDS = 300
-
 # The tracking settings a child process must not inherit from whoever runs the tests.
-
-
-def code_cell(source: str, *tags: str, cell_id: str) -> dict[str, Any]:
-    return {
-        "cell_type": "code",
-        "id": cell_id,
-        "metadata": {"tags": list(tags)},
-        "execution_count": None,
-        "outputs": [],
-        "source": source,
-    }
-
-
-def markdown_cell(source: str, *, cell_id: str) -> dict[str, Any]:
-    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": source}
-
-
-def write_notebook(path: Path, *cells: dict[str, Any]) -> None:
-    """An nbformat 4.5 notebook, as JupyterLab saves it."""
-    notebook = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"},
-        },
-        "cells": list(cells),
-    }
-    path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- the package
@@ -78,34 +46,34 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     notebook = repo / f"{PACKAGE}.ipynb"
     write_notebook(
         notebook,
-        markdown_cell("# Fit a line", cell_id="title"),
-        code_cell("n_points = 40\nslope_true = 2.5\n", "parameters", cell_id="params"),
-        markdown_cell("Points on a line.", cell_id="points-doc"),
-        code_cell(
-            "if n_points < 2:\n"
-            '    raise ValueError(f"need at least 2 points, got {n_points}")\n'
-            "xs = [float(i) for i in range(n_points)]\n"
-            "ys = [slope_true * x + 1.0 for x in xs]\n",
-            "function:make_points",
-            cell_id="points",
-        ),
-        code_cell(
-            "mean_x = sum(xs) / len(xs)\n"
-            "mean_y = sum(ys) / len(ys)\n"
-            "slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum(\n"
-            "    (x - mean_x) ** 2 for x in xs\n"
-            ")\n"
-            "intercept = mean_y - slope * mean_x\n",
-            "function:fit_line",
-            "metrics",
-            cell_id="fit",
-        ),
-        code_cell(
-            "residual = max(abs(y - (slope * x + intercept)) for x, y in zip(xs, ys))\n",
-            "function:evaluate",
-            "metrics",
-            cell_id="evaluate",
-        ),
+        [
+            markdown_cell("# Fit a line", cell_id="title"),
+            code_cell("n_points = 40\nslope_true = 2.5\n", ["parameters"], cell_id="params"),
+            markdown_cell("Points on a line.", cell_id="points-doc"),
+            code_cell(
+                "if n_points < 2:\n"
+                '    raise ValueError(f"need at least 2 points, got {n_points}")\n'
+                "xs = [float(i) for i in range(n_points)]\n"
+                "ys = [slope_true * x + 1.0 for x in xs]\n",
+                ["function:make_points"],
+                cell_id="points",
+            ),
+            code_cell(
+                "mean_x = sum(xs) / len(xs)\n"
+                "mean_y = sum(ys) / len(ys)\n"
+                "slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum(\n"
+                "    (x - mean_x) ** 2 for x in xs\n"
+                ")\n"
+                "intercept = mean_y - slope * mean_x\n",
+                ["function:fit_line", "metrics"],
+                cell_id="fit",
+            ),
+            code_cell(
+                "residual = max(abs(y - (slope * x + intercept)) for x, y in zip(xs, ys))\n",
+                ["function:evaluate", "metrics"],
+                cell_id="evaluate",
+            ),
+        ],
     )
     return notebook, commit_all(repo)
 
@@ -127,23 +95,6 @@ def venv(built: BuildOutcome, fresh_venv: FreshVenv, explain_process: Explain) -
     installed = fresh_venv.install(built.out_dir)
     assert installed.returncode == 0, explain_process(installed)
     return fresh_venv
-
-
-def run_in(
-    venv: FreshVenv, args: list[str], *, cwd: Path, **settings: str
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python ARGS`` in the venv with exactly these MLflow settings."""
-    env = {k: v for k, v in venv.environment().items() if k not in MLFLOW_SETTINGS}
-    env.update(settings)
-    return subprocess.run(
-        [str(venv.python), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_SECONDS,
-        check=False,
-    )
 
 
 # --------------------------------------------------------------------------- the server
@@ -325,14 +276,16 @@ def test_autolog_from_the_project_config_logs_what_the_framework_trains(
     (project / "pyproject.toml").write_text("[tool.nb2pkg]\nautolog = true\n", encoding="utf-8")
     write_notebook(
         project / "autofit.ipynb",
-        code_cell("c_value = 0.5\n", "parameters", cell_id="params"),
-        code_cell(
-            "from sklearn.linear_model import LogisticRegression\n"
-            "model = LogisticRegression(C=c_value, max_iter=100)\n"
-            "model.fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n",
-            "function:train",
-            cell_id="train",
-        ),
+        [
+            code_cell("c_value = 0.5\n", ["parameters"], cell_id="params"),
+            code_cell(
+                "from sklearn.linear_model import LogisticRegression\n"
+                "model = LogisticRegression(C=c_value, max_iter=100)\n"
+                "model.fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n",
+                ["function:train"],
+                cell_id="train",
+            ),
+        ],
     )
     built = build_package([project / "autofit.ipynb"], project / "autofit-pkg", cwd=project)
     assert built.ok, built.explain()
@@ -353,16 +306,17 @@ def test_a_cells_own_mlflow_calls_are_left_to_the_pipeline(
 ) -> None:
     write_notebook(
         tmp_path / "logged.ipynb",
-        code_cell("n_points = 4\n", "parameters", cell_id="params"),
-        code_cell(
-            "import mlflow\n"
-            "xs = list(range(n_points))\n"
-            "total = sum(xs)\n"
-            "mlflow.log_metric('total', total)\n",
-            "function:add_up",
-            "metrics",
-            cell_id="add",
-        ),
+        [
+            code_cell("n_points = 4\n", ["parameters"], cell_id="params"),
+            code_cell(
+                "import mlflow\n"
+                "xs = list(range(n_points))\n"
+                "total = sum(xs)\n"
+                "mlflow.log_metric('total', total)\n",
+                ["function:add_up", "metrics"],
+                cell_id="add",
+            ),
+        ],
     )
 
     built = build_package([tmp_path / "logged.ipynb"], tmp_path / "logged-pkg")

@@ -9,6 +9,7 @@ and a usage error cost little more than starting Python; a command imports what 
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import os
 import sys
@@ -18,7 +19,10 @@ from nb2pkg.frontends.cli import export_parser, tag_parser
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads it so)
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+
+COMMANDS = ("build", "show", "check", "where", "init", "export", "tag")
+"""Each has a module ``nb2pkg.frontends.cli.<command>_command`` whose ``run(args)`` does the work."""
 
 EPILOG = (
     "exit codes: 0 ok, 1 errors in the input (nothing written), 2 usage error, "
@@ -155,36 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    """Run the command; its module is imported only now."""
-    if args.command == "build":
-        from nb2pkg.frontends.cli import build_command
-
-        return build_command.run(args)
-    if args.command == "show":
-        from nb2pkg.frontends.cli import show_command
-
-        return show_command.run(args)
-    if args.command == "check":
-        from nb2pkg.frontends.cli import check_command
-
-        return check_command.run(args)
-    if args.command == "where":
-        from nb2pkg.frontends.cli import where_command
-
-        return where_command.run(args)
-    if args.command == "init":
-        from nb2pkg.frontends.cli import init_command
-
-        return init_command.run(args)
-    if args.command == "export":
-        from nb2pkg.frontends.cli import export_command
-
-        return export_command.run(args)
-    if args.command == "tag":
-        from nb2pkg.frontends.cli import tag_command
-
-        return tag_command.run(args)
-    raise AssertionError(args.command)
+    """Run the command; its module (``<command>_command``) is imported only now."""
+    if args.command not in COMMANDS:
+        raise AssertionError(args.command)
+    command = importlib.import_module(f"nb2pkg.frontends.cli.{args.command}_command")
+    run: Callable[[argparse.Namespace], int] = command.run
+    return run(args)
 
 
 if __name__ == "__main__":
