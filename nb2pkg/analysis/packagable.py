@@ -4,14 +4,8 @@ A function cell becomes the body of a plain ``def`` and an export cell the top o
 statements that only the notebook's top level accepts, or whose effect the package cannot keep,
 are reported here instead of building a package that fails when it runs.
 
-Diagnostic codes:
-  NB205 top-level ``await``, ``async for`` or ``async with`` (IPython runs them; a step is no coroutine)
-  NB206 ``return``, ``yield`` or ``nonlocal`` outside a function (the notebook cannot run the cell
-        either)
-  NB207 ``exec()``/``eval()`` without an explicit namespace: the names they read and bind are hidden
-  NB208 ``del NAME`` of a value the cell did not bind (in the package it belongs to another step)
-  NB209 an identifier written with compatibility characters (fullwidth ``x``): Python reads it as ``x``,
-        so it would not match the name nb2pkg passes between steps
+Its diagnostics (NB205, NB206, NB207, NB208, NB209) are described once, in
+``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

@@ -10,9 +10,7 @@ Without a compiler, nothing pretends: a YAML whose module is unchanged since it 
 is kept (and reported as not verified); one whose module changed is removed rather than left
 stale; either way warning NB703 says how to compile it.
 
-Diagnostic codes:
-  NB702 the KFP pipeline module did not compile (a bug in nb2pkg)
-  NB703 (warning) no kfp to compile the YAML here: it was not regenerated or verified
+Its diagnostics (NB702, NB703) are described once, in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

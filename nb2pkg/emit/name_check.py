@@ -6,8 +6,7 @@ import would stop the package with ``NameError``. The check reads the generated 
 the standard library's ``symtable`` (Python's own scope rules) and points at the notebook cell
 the code came from.
 
-Diagnostic codes:
-  NB313 generated code reads a name nothing in its module binds
+Its diagnostics (NB313) are described once, in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

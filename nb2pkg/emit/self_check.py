@@ -8,10 +8,8 @@ title or markdown text that broke out of its literal or comment would add or cha
 statement, and is caught here before anything is written. ``pyproject.toml`` is parsed as TOML
 and its name, version, description and dependencies compared with the plan.
 
-Diagnostic codes (all mean a bug in nb2pkg; the build stops and writes nothing):
-  NB901 a generated Python file does not parse
-  NB902 a generated Python file does not have the statements the plan intended
-  NB903 the generated ``pyproject.toml`` is not valid TOML or does not say what the plan intended
+Its diagnostics (NB901, NB902, NB903: each a bug in nb2pkg; the build stops and writes nothing)
+are described once, in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

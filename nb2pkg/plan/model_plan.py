@@ -14,10 +14,7 @@ Decided statically from the planned steps, never by running them:
   reads from an earlier step (or a ``run()`` input) is the data, its other inputs are kept
   with the logged model, and the value of its last assignment is the prediction.
 
-Diagnostic codes:
-  NB115 ``model:NAME`` names a value the cell does not return, or a ``model`` cell returns none
-  NB116 a ``predict`` cell, but no model was found
-  NB117 a ``predict`` cell that does not read the model, or reads no data beside it
+Its diagnostics (NB115, NB116, NB117) are described once, in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

@@ -7,24 +7,8 @@ the ``parameters`` cell (a parameter with that default), an import (hoisted to m
 warning naming the cell). Names a function binds that later packaged cells read become its
 return values.
 
-Diagnostic codes:
-  NB204 a ``parameters`` cell assigns something that is not a literal
-  NB301 cells were executed out of document order
-  NB302 a packaged cell needs a name only an unmarked cell defines
-  NB303 a packaged cell reads a name no earlier cell defines
-  NB304 a ``def``/``class`` reads a notebook global (a parameter: the module gets its value)
-  NB305 a ``global`` statement in packaged code
-  NB306 a star import in packaged code
-  NB307 a step mutates one of its inputs in place (info)
-  NB308 a function cell has nothing left to run
-  NB309 a packaged cell calls MLflow itself
-  NB310 an explicit output in ``metadata.nb2pkg`` that the cell does not bind
-  NB311 a function name clashes with an imported or exported name
-  NB314 a skipped cell changes what packaged cells after it compute (global random
-        generator, computing options, a file they read)
-  NB514 (warning) a data file the code names is a symbolic link out of the root (the read scope)
-  NB401 a test cell asserts nothing and calls nothing
-  NB402 a test cell is empty
+Its diagnostics (NB204, NB301, NB302, NB303, NB304, NB305, NB306, NB307, NB308, NB309, NB310, NB311,
+NB314, NB514, NB401, NB402) are described once, in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

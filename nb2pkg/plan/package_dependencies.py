@@ -1,8 +1,6 @@
 """A package plan's dependencies: the helper modules copied in, and the requirements.
 
-Diagnostic codes:
-  NB312 an imported module is not installed here (dependency version unknown)
-  NB514 a helper module beside the notebook is a symbolic link out of the root (the read scope)
+Its diagnostics (NB312, NB514) are described once, in ``nb2pkg.roles.diagnostic_codes``.
 
 The modules the packaged code imports (and the helper modules copied into the package) are
 dependencies. An import of an unmarked cell counts only when a library the packaged code imports

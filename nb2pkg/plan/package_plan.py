@@ -1,13 +1,7 @@
 """Several planned notebooks → one package plan: modules, ``run()`` parameters, dependencies.
 
-Diagnostic codes:
-  NB110 no cell of any notebook is marked for the package
-  NB111 two notebooks give one ``run()`` parameter different defaults
-  NB112 two notebooks map to the same module name
-  NB113 the package name is not a valid import name (ASCII letters, digits and underscores)
-  NB114 the package name would hide another module: the standard library's, a dependency's, one
-        the notebooks import, or a special one (``__main__``)
-  NB312, NB514 the package's dependencies (``nb2pkg.plan.package_dependencies``)
+Its diagnostics (NB110, NB111, NB112, NB113, NB114, NB312, NB514) are described once, in
+``nb2pkg.roles.diagnostic_codes``.
 
 A pure step: what the machine holds (installed distributions, helper files) comes in as a
 ``BuildEnvironment``, and where files may be read from as a ``ReadScope``.
