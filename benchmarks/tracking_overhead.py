@@ -4,13 +4,19 @@ Builds an example notebook (the classification example by default) with nb2pkg, 
 its pipeline tracked against untracked, with MLflow's default embedded store in a temporary
 working directory (no ``MLFLOW_TRACKING_URI``):
 
-- whole process: ``python -m PKG run`` against ``python -m PKG run --no-track``, with
-  MLflow's defaults and again with its usage telemetry off (``MLFLOW_DISABLE_TELEMETRY``);
+- whole process: ``python -m PKG run`` (MLflow logging in a tracking worker process while
+  the steps run) against ``python -m PKG run --no-track``, and against the same command with
+  mlflow imported before the package, which makes the package log from its own process as
+  it did before the tracking worker (``in-process logging``);
+- with ``--telemetry-off``, the same again with MLflow's usage telemetry off
+  (``MLFLOW_DISABLE_TELEMETRY``);
 - in-process: ``run()`` against ``run(track=False)`` in one interpreter, after a first
-  tracked run (which imports mlflow and opens the store, reported on its own line).
+  tracked run (which starts the worker, reported on its own line); later runs reuse it.
 
-Tracked and untracked runs alternate; each figure is the median of ``--repeats`` runs, and
-each ratio is tracked / untracked measured in this same run.
+The three whole-process commands run in turn, ``--repeats`` times; each figure is a median,
+and each ratio is tracked / untracked measured in this same run: the ratio of the medians,
+and the median of the ratios of each round's runs. The load average before and after is
+printed: on a busy machine every figure is slower and noisier.
 
 By default the package runs from its source folder in this interpreter's environment (which
 may hold the full ``mlflow`` and more); ``--fresh-venv`` pip-installs it into a new virtualenv
@@ -18,6 +24,7 @@ first, so only what the generated package declares (``mlflow-skinny``…) is the
 
     python benchmarks/tracking_overhead.py [--repeats 7] [--notebook PATH | --built DIR]
                                            [--fresh-venv [--also REQUIREMENT]...]
+                                           [--telemetry-off]
 """
 
 from __future__ import annotations
@@ -107,6 +114,14 @@ def package_name(package_dir: Path) -> str:
     return name
 
 
+def drop_model_logging(pipeline: Path) -> None:
+    text = pipeline.read_text(encoding="utf-8")
+    call = "recorder.log_model({**params, **outputs})"
+    if call not in text:
+        raise SystemExit(f"{pipeline} logs no model")
+    pipeline.write_text(text.replace(call, "pass"), encoding="utf-8")
+
+
 def from_source(package_dir: Path) -> Interpreter:
     return Interpreter(
         sys.executable, {**base_environment(), "PYTHONPATH": str(package_dir / "src")}
@@ -122,20 +137,41 @@ def fresh_venv(package_dir: Path, scratch: Path, also: list[str]) -> Interpreter
     return interpreter
 
 
-def whole_process(
-    interpreter: Interpreter, package: str, store_dir: Path, repeats: int
-) -> tuple[float, float]:
-    tracked_args = ["-m", package, "run"]
-    untracked_args = [*tracked_args, "--no-track"]
+# `python -m PKG run` with mlflow imported first: the package then logs from its own process.
+LOGGING_IN_PROCESS = (
+    "import runpy, sys, mlflow; sys.argv = [{package!r}, 'run']; "
+    "runpy.run_module({package!r}, run_name='__main__', alter_sys=True)"
+)
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """Seconds per command, one entry per round."""
+
+    seconds: dict[str, list[float]]
+
+    def median(self, command: str) -> float:
+        return statistics.median(self.seconds[command])
+
+    def paired_ratio(self, command: str, baseline: str) -> float:
+        pairs = zip(self.seconds[command], self.seconds[baseline], strict=True)
+        return statistics.median(tracked / untracked for tracked, untracked in pairs)
+
+
+def whole_process(interpreter: Interpreter, package: str, store_dir: Path, repeats: int) -> Rounds:
+    commands = {
+        "untracked": ["-m", package, "run", "--no-track"],
+        "worker": ["-m", package, "run"],
+        "in-process": ["-c", LOGGING_IN_PROCESS.format(package=package)],
+    }
     # Warm-up: the first tracked run creates the store (schema migrations), once per folder.
-    interpreter.run(tracked_args, store_dir)
-    interpreter.run(untracked_args, store_dir)
-    tracked: list[float] = []
-    untracked: list[float] = []
+    for args in commands.values():
+        interpreter.run(args, store_dir)
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeats):
-        untracked.append(interpreter.timed(untracked_args, store_dir))
-        tracked.append(interpreter.timed(tracked_args, store_dir))
-    return statistics.median(tracked), statistics.median(untracked)
+        for name, args in commands.items():
+            seconds[name].append(interpreter.timed(args, store_dir))
+    return Rounds(seconds)
 
 
 def in_process(
@@ -155,9 +191,24 @@ def line(
     label: str, tracked_label: str, tracked: float, untracked_label: str, untracked: float
 ) -> str:
     return (
-        f"  {label:<28} {tracked_label} {tracked:.3f} s   {untracked_label} {untracked:.3f} s   "
+        f"  {label:<34} {tracked_label} {tracked:.3f} s   {untracked_label} {untracked:.3f} s   "
         f"ratio {tracked / untracked:.2f}   (+{(tracked - untracked) * 1000:.0f} ms)"
     )
+
+
+def process_lines(label: str, rounds: Rounds) -> list[str]:
+    untracked = rounds.median("untracked")
+    found = []
+    for command, how in (("worker", "tracking worker"), ("in-process", "in-process logging")):
+        found.append(
+            line(f"{label}, {how}", "run", rounds.median(command), "--no-track", untracked)
+            + f"   paired ratio {rounds.paired_ratio(command, 'untracked'):.2f}"
+        )
+    return found
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:
@@ -173,7 +224,19 @@ def main() -> None:
         help="with --fresh-venv: install this too (a dependency the package fails to declare)",
     )
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--without-model",
+        action="store_true",
+        help="drop the model's logging from the built package's run(): the tracking of "
+        "params, metrics and tags alone",
+    )
+    parser.add_argument(
+        "--telemetry-off",
+        action="store_true",
+        help="also measure with MLflow's usage telemetry off",
+    )
     args = parser.parse_args()
+    load_before = load_average()
 
     with tempfile.TemporaryDirectory(prefix="nb2pkg-tracking-") as scratch_dir:
         scratch = Path(scratch_dir)
@@ -181,6 +244,8 @@ def main() -> None:
             args.built.resolve() if args.built else build(args.notebook, scratch / "package")
         )
         package = package_name(package_dir)
+        if args.without_model:
+            drop_model_logging(package_dir / "src" / package / "pipeline.py")
         interpreter = (
             fresh_venv(package_dir, scratch, args.also)
             if args.fresh_venv
@@ -191,8 +256,15 @@ def main() -> None:
         process = whole_process(interpreter, package, store_dir, args.repeats)
         # MLflow's usage telemetry (on by default) starts threads and a network request in
         # every process that logs; the same measurement with it off shows its share.
-        quiet = whole_process(
-            interpreter.with_env(MLFLOW_DISABLE_TELEMETRY="true"), package, store_dir, args.repeats
+        quiet = (
+            whole_process(
+                interpreter.with_env(MLFLOW_DISABLE_TELEMETRY="true"),
+                package,
+                store_dir,
+                args.repeats,
+            )
+            if args.telemetry_off
+            else None
         )
         inside = in_process(interpreter, package, store_dir, args.repeats)
 
@@ -200,12 +272,18 @@ def main() -> None:
     if args.fresh_venv:
         where = "fresh venv: declared dependencies" + "".join(f" + {r}" for r in args.also)
     source = args.built.name if args.built else args.notebook.name
+    if args.without_model:
+        source += ", without logging the model"
     print(
         f"tracking overhead of {package}.run() ({source}), embedded store, {where}, "
-        f"median of {args.repeats}"
+        f"median of {args.repeats}, load average {load_before} before, {load_average()} after "
+        f"({os.cpu_count()} CPUs)"
     )
-    print(line("whole process", "run", process[0], "--no-track", process[1]))
-    print(line("whole process, telemetry off", "run", quiet[0], "--no-track", quiet[1]))
+    for text in process_lines("whole process", process):
+        print(text)
+    if quiet is not None:
+        for text in process_lines("telemetry off", quiet):
+            print(text)
     print(line("in-process", "run()", inside["tracked"], "track=False", inside["untracked"]))
     print(
         line(
@@ -215,7 +293,7 @@ def main() -> None:
             "track=False",
             inside["untracked"],
         )
-        + "   (imports mlflow, opens the store)"
+        + "   (starts the tracking worker)"
     )
 
 

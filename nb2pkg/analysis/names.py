@@ -3,18 +3,29 @@
 We do not use a full scope analysis (libcst's ``ScopeProvider`` costs ~6 ms per small cell,
 seconds on a large notebook). A notebook cell needs less: which names it reads before binding
 them at its top level (its inputs), which it binds (its candidate outputs), and which free
-names its ``def``s and lambdas close over. The visitor walks the stdlib ``ast`` (every node
-carries its position, and it parses ~10x faster than libcst) in source order, assignments in
-the order Python evaluates them (the value before the targets), so ``df = clean(df)`` reads
-``df``. The libcst helpers at the end serve code working on a cell's libcst tree.
+names its ``def``s and lambdas close over (``nb2pkg.analysis.scopes``). The visitor walks the
+stdlib ``ast`` (every node carries its position, and it parses ~10x faster than libcst) in
+source order (``nb2pkg.analysis.value_names``), assignments in the order Python evaluates them
+(the value before the targets), so ``df = clean(df)`` reads ``df``.
+
+Import names come from ``ast.alias``, which holds the dotted name as written
+(``alias.name == "os.path"``): nothing here rebuilds dotted names from attribute chains.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 
-import libcst as cst
+from nb2pkg.analysis.plot_calls import is_plot_call_of
+from nb2pkg.analysis.scopes import free_names_of_body
+from nb2pkg.analysis.value_names import (
+    ValueNamesVisitor,
+    base_name_of,
+    ordered_arguments,
+    parameters_of,
+    target_names_of,
+)
 
 MUTATING_METHODS = frozenset(
     {
@@ -44,153 +55,8 @@ MUTATING_METHODS = frozenset(
 )
 """Methods that change their object in place (``fit`` changes an estimator)."""
 
-PLOT_MODULES = frozenset({"plt", "pyplot", "matplotlib", "mpl", "sns", "seaborn", "px", "go"})
-"""Names plotting libraries are usually imported as: a value made by them is a figure."""
-PLOT_METHODS = frozenset(
-    {
-        "plot",
-        "subplots",
-        "figure",
-        "hist",
-        "scatter",
-        "boxplot",
-        "bar",
-        "barh",
-        "pie",
-        "imshow",
-        "add_subplot",
-        "twinx",
-        "twiny",
-        "heatmap",
-        "pairplot",
-        "gca",
-        "gcf",
-    }
-)
-"""Methods that return figures or axes (``df.plot()``, ``ax.twinx()``)."""
 
-KEYWORD_CONSTANTS = frozenset({"True", "False", "None"})
-"""libcst parses these as ``Name`` nodes; they are values, never inputs."""
-
-
-def _ordered_arguments(call: ast.Call) -> list[ast.expr]:
-    """A call's positional and keyword argument values in source order."""
-    values: list[ast.expr] = list(call.args)
-    if call.keywords:
-        if values and (call.keywords[0].lineno, call.keywords[0].col_offset) < (
-            values[-1].lineno,
-            values[-1].col_offset,
-        ):
-            # `f(x=1, *rest)`: keywords may precede a starred argument
-            pairs: list[tuple[tuple[int, int], ast.expr]] = [
-                ((v.lineno, v.col_offset), v) for v in values
-            ]
-            pairs.extend(((k.lineno, k.col_offset), k.value) for k in call.keywords)
-            pairs.sort(key=lambda pair: pair[0])
-            return [v for _, v in pairs]
-        values.extend(k.value for k in call.keywords)
-    return values
-
-
-def children(node: ast.AST) -> Iterator[ast.AST]:
-    """The child nodes of ``node`` in source order (``ast`` fields are not always in it)."""
-    if isinstance(node, ast.IfExp):
-        yield node.body
-        yield node.test
-        yield node.orelse
-    elif isinstance(node, ast.Dict):
-        for key, item in zip(node.keys, node.values, strict=True):
-            if key is not None:
-                yield key
-            yield item
-    elif isinstance(node, ast.Call):
-        yield node.func
-        yield from _ordered_arguments(node)
-    elif isinstance(node, ast.keyword):
-        yield node.value
-    else:
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, ast.AST):
-                if value._fields:
-                    yield value
-            elif isinstance(value, list):
-                for element in value:
-                    if isinstance(element, ast.AST):
-                        yield element
-
-
-_Handler = Callable[[ast.AST], bool]
-
-
-class _ValueNamesVisitor:
-    """Visits only the names that are values: not ``.attr`` of ``x.attr``, not ``key=`` of a call.
-
-    ``visit_<NodeType>`` methods return True to go on into the node's children.
-    """
-
-    def __init__(self) -> None:
-        self._handlers: dict[type, _Handler | None] = {}
-
-    def visit(self, node: ast.AST) -> None:
-        kind = type(node)
-        try:
-            handler = self._handlers[kind]
-        except KeyError:
-            handler = self._handlers[kind] = getattr(self, f"visit_{kind.__name__}", None)
-        if handler is None or handler(node):
-            for child in children(node):
-                self.visit(child)
-
-    def visit_all(self, nodes: Iterable[ast.AST]) -> None:
-        for node in nodes:
-            self.visit(node)
-
-    def visit_Attribute(self, node: ast.Attribute) -> bool:
-        self.visit(node.value)
-        return False
-
-    def visit_For(self, node: ast.For | ast.AsyncFor) -> bool:
-        # The iterable is evaluated before the loop variable is bound.
-        self.visit(node.iter)
-        self.record_target(node.target)
-        self.visit_all(node.body)
-        self.visit_all(node.orelse)
-        return False
-
-    visit_AsyncFor = visit_For
-
-    def record_target(self, target: ast.expr) -> None:
-        raise NotImplementedError
-
-    def record_name(self, name: str) -> None:
-        raise NotImplementedError
-
-    # ``match`` patterns: capture names are bindings; keyword keys of class patterns are
-    # attribute names, not reads.
-
-    def visit_MatchAs(self, node: ast.MatchAs) -> bool:
-        if node.pattern is not None:
-            self.visit(node.pattern)
-        if node.name is not None:
-            self.record_name(node.name)
-        return False
-
-    def visit_MatchStar(self, node: ast.MatchStar) -> bool:
-        if node.name is not None:
-            self.record_name(node.name)
-        return False
-
-    def visit_MatchMapping(self, node: ast.MatchMapping) -> bool:
-        for key, pattern in zip(node.keys, node.patterns, strict=True):
-            self.visit(key)
-            self.visit(pattern)
-        if node.rest is not None:
-            self.record_name(node.rest)
-        return False
-
-
-class NameFlowVisitor(_ValueNamesVisitor):
+class NameFlowVisitor(ValueNamesVisitor):
     """Reads before binds, binds, mutations of inputs, and free names of nested defs."""
 
     def __init__(self) -> None:
@@ -267,7 +133,7 @@ class NameFlowVisitor(_ValueNamesVisitor):
     def visit_Call(self, node: ast.Call) -> bool:
         self.has_call = True
         self.visit(node.func)
-        for value in _ordered_arguments(node):
+        for value in ordered_arguments(node):
             self.visit(value)
         func = node.func
         if isinstance(func, ast.Attribute):
@@ -443,266 +309,3 @@ class NameFlowVisitor(_ValueNamesVisitor):
 
 
 # -------------------------------------------------------------------- nested-scope helpers
-
-
-def free_names_of_body(
-    body: Sequence[ast.stmt], params: Iterable[str], flow: NameFlowVisitor
-) -> list[tuple[str, int]]:
-    """Names a function (or class) body reads that it does not bind itself, in order."""
-    collector = _ScopeCollector(flow)
-    collector.visit_all(body)
-    flow.uses.update(name for name, _ in collector.loads)
-    local = set(params) | collector.stores
-    free: dict[str, int] = {}
-    for name, line in collector.loads:
-        if name not in local and name not in collector.declared_global and name not in free:
-            free[name] = line
-    for name in collector.declared_global:
-        flow.global_statements.append((name, collector.global_lines[name]))
-    return list(free.items())
-
-
-class _ScopeCollector(_ValueNamesVisitor):
-    """Loads and stores of one function body; nested scopes contribute their free names."""
-
-    def __init__(self, flow: NameFlowVisitor) -> None:
-        super().__init__()
-        self.flow = flow
-        self.loads: list[tuple[str, int]] = []
-        self.stores: set[str] = set()
-        self.declared_global: set[str] = set()
-        self.global_lines: dict[str, int] = {}
-
-    def visit_Name(self, node: ast.Name) -> bool:
-        self.loads.append((node.id, node.lineno))
-        return False
-
-    def record_target(self, target: ast.expr) -> None:
-        self._store(target)
-
-    def record_name(self, name: str) -> None:
-        self.stores.add(name)
-
-    def _store(self, target: ast.expr) -> None:
-        names = target_names_of(target)
-        self.stores.update(names)
-        if not names or isinstance(target, (ast.Attribute, ast.Subscript)):
-            self.visit(target)
-
-    def visit_Assign(self, node: ast.Assign) -> bool:
-        self.visit(node.value)
-        for target in node.targets:
-            self._store(target)
-        return False
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> bool:
-        if node.value is not None:
-            self.visit(node.value)
-        self._store(node.target)
-        return False
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> bool:
-        self.visit(node.target)
-        self.visit(node.value)
-        self._store(node.target)
-        return False
-
-    def visit_NamedExpr(self, node: ast.NamedExpr) -> bool:
-        self.visit(node.value)
-        self._store(node.target)
-        return False
-
-    def visit_withitem(self, node: ast.withitem) -> bool:
-        self.visit(node.context_expr)
-        if node.optional_vars is not None:
-            self._store(node.optional_vars)
-        return False
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> bool:
-        if node.type is not None:
-            self.visit(node.type)
-        if node.name is not None:
-            self.stores.add(node.name)
-        self.visit_all(node.body)
-        return False
-
-    def visit_Import(self, node: ast.Import) -> bool:
-        for alias in node.names:
-            self.stores.add(alias.asname or alias.name.split(".")[0])
-        return False
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> bool:
-        for alias in node.names:
-            if alias.name != "*":
-                self.stores.add(alias.asname or alias.name)
-        return False
-
-    def visit_Global(self, node: ast.Global) -> bool:
-        for name in node.names:
-            self.declared_global.add(name)
-            self.global_lines[name] = node.lineno
-        return False
-
-    def visit_Nonlocal(self, node: ast.Nonlocal) -> bool:
-        self.stores.update(node.names)
-        return False
-
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        self.visit_all(node.decorator_list)
-        self.stores.add(node.name)
-        self.loads.extend(free_names_of_body(node.body, parameters_of(node.args), self.flow))
-        return False
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> bool:
-        self.visit_all(node.bases)
-        self.visit_all(k.value for k in node.keywords)
-        self.stores.add(node.name)
-        self.loads.extend(free_names_of_body(node.body, (), self.flow))
-        return False
-
-    def visit_Lambda(self, node: ast.Lambda) -> bool:
-        params = set(parameters_of(node.args))
-        self.loads.extend(
-            (name, line)
-            for name, line in self._expression_free_names([node.body])
-            if name not in params
-        )
-        return False
-
-    def _expression_free_names(self, parts: Iterable[ast.AST]) -> list[tuple[str, int]]:
-        collector = _ScopeCollector(self.flow)
-        collector.visit_all(parts)
-        return [(n, line) for n, line in collector.loads if n not in collector.stores]
-
-    def _comprehension(
-        self, generators: list[ast.comprehension], results: Sequence[ast.expr]
-    ) -> bool:
-        self.visit(generators[0].iter)
-        bound: set[str] = set()
-        inner: list[ast.AST] = []
-        for index, generator in enumerate(generators):
-            bound.update(target_names_of(generator.target))
-            if index:
-                inner.append(generator.iter)
-            inner.extend(generator.ifs)
-        inner.extend(results)
-        self.loads.extend(
-            (name, line) for name, line in self._expression_free_names(inner) if name not in bound
-        )
-        return False
-
-    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> bool:
-        return self._comprehension(node.generators, [node.elt])
-
-    visit_SetComp = visit_ListComp
-    visit_GeneratorExp = visit_ListComp
-
-    def visit_DictComp(self, node: ast.DictComp) -> bool:
-        return self._comprehension(node.generators, [node.key, node.value])
-
-
-def parameters_of(params: ast.arguments) -> list[str]:
-    names = [p.arg for p in (*params.posonlyargs, *params.args, *params.kwonlyargs)]
-    if params.vararg is not None:
-        names.append(params.vararg.arg)
-    if params.kwarg is not None:
-        names.append(params.kwarg.arg)
-    return names
-
-
-def target_names_of(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for element in target.elts for n in target_names_of(element)]
-    if isinstance(target, ast.Starred):
-        return target_names_of(target.value)
-    return []
-
-
-def is_plot_call_of(expression: ast.expr) -> bool:
-    """A call that makes a figure or axes: ``plt.subplots()``, ``df.plot.bar()``, ``sns.…``."""
-    if not isinstance(expression, ast.Call):
-        return False
-    root = base_name_of(expression)
-    if root is not None and root.id in PLOT_MODULES:
-        return True
-    current: ast.expr = expression.func
-    while isinstance(current, (ast.Attribute, ast.Call, ast.Subscript)):
-        if isinstance(current, ast.Attribute):
-            if current.attr in PLOT_METHODS:
-                return True
-            current = current.value
-        elif isinstance(current, ast.Call):
-            current = current.func
-        else:
-            current = current.value
-    return False
-
-
-def base_name_of(expression: ast.expr) -> ast.Name | None:
-    """``df`` of ``df.loc[mask, "x"]`` or ``model.steps[0]``."""
-    current = expression
-    while isinstance(current, (ast.Attribute, ast.Subscript, ast.Call)):
-        current = current.func if isinstance(current, ast.Call) else current.value
-    return current if isinstance(current, ast.Name) else None
-
-
-# -------------------------------------------------------------------- libcst helpers
-
-
-def parameter_names(params: cst.Parameters) -> list[str]:
-    names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
-    if isinstance(params.star_arg, cst.Param):
-        names.append(params.star_arg.name.value)
-    if params.star_kwarg is not None:
-        names.append(params.star_kwarg.name.value)
-    return names
-
-
-def target_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for element in target.elements for n in target_names(element.value)]
-    if isinstance(target, cst.StarredElement):
-        return target_names(target.value)
-    return []
-
-
-def is_plot_call(expression: cst.BaseExpression) -> bool:
-    """A call that makes a figure or axes: ``plt.subplots()``, ``df.plot.bar()``, ``sns.…``."""
-    if not isinstance(expression, cst.Call):
-        return False
-    root = base_name(expression)
-    if root is not None and root.value in PLOT_MODULES:
-        return True
-    current: cst.BaseExpression = expression.func
-    while isinstance(current, (cst.Attribute, cst.Call, cst.Subscript)):
-        if isinstance(current, cst.Attribute):
-            if current.attr.value in PLOT_METHODS:
-                return True
-            current = current.value
-        elif isinstance(current, cst.Call):
-            current = current.func
-        else:
-            current = current.value
-    return False
-
-
-def base_name(expression: cst.BaseExpression) -> cst.Name | None:
-    """``df`` of ``df.loc[mask, "x"]`` or ``model.steps[0]``."""
-    current = expression
-    while isinstance(current, (cst.Attribute, cst.Subscript, cst.Call)):
-        current = current.func if isinstance(current, cst.Call) else current.value
-    return current if isinstance(current, cst.Name) else None
-
-
-def dotted_name(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted_name(node.value)}.{node.attr.value}"
-    return ""

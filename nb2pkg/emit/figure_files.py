@@ -16,7 +16,6 @@ from pathlib import Path
 
 import libcst as cst
 
-from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.literals import docstring
@@ -85,7 +84,8 @@ def _not_drawing(cell: CellPlan) -> set[int]:
 
 
 def render_figures(plan: PackagePlan) -> str | None:
-    """The text of ``figures.py``, or None when no step draws."""
+    """The text of ``figures.py`` (formatted with the package's other files), or None when no
+    step draws."""
     figures = figures_of(plan)
     if not figures:
         return None
@@ -102,4 +102,4 @@ def render_figures(plan: PackagePlan) -> str | None:
         parts += ["\n", imports]
     for figure in figures:
         parts += ["\n\n", figure.source]
-    return formatted("".join(parts))
+    return "".join(parts)

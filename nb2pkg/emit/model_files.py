@@ -34,11 +34,8 @@ MODEL_COMMAND_DISPATCH = (
 """Lines of ``main()``, after ``argv`` is set."""
 
 MODEL_RUN_LINES = (
-    "        if track:",
-    "            # The model is logged and registered once every step has run.",
-    f"            from .{MODEL_MODULE} import log_model",
-    "",
-    "            log_model({**params, **outputs})",
+    "        # The model is logged and registered once every step has run.",
+    "        recorder.log_model({**params, **outputs})",
 )
 """Lines of ``run()``, at the end of the tracked run's ``with`` block."""
 

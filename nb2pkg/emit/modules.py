@@ -10,13 +10,14 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from nb2pkg.emit.code_style import formatted
+from nb2pkg.emit.code_style import formatted_all
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
+from nb2pkg.roles.vocabulary import KEEP_PREFIX, prefix_of, value_of
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,7 @@ def dropped_kinds(role: Role, keep_prints: bool) -> frozenset[str]:
 
 def keeps_prints(tags: tuple[str, ...] | list[str]) -> bool:
     """A cell tagged ``keep`` keeps its ``print`` calls in the package."""
-    return any(tag.strip().lower() == KEEP_TAG for tag in tags)
-
-
-KEEP_TAG = "keep"
+    return any(prefix_of(tag) == KEEP_PREFIX and not value_of(tag) for tag in tags)
 
 
 def render_modules(plan: PackagePlan) -> list[ModuleText]:
@@ -125,6 +123,8 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
 
 
 def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) -> str | None:
+    if cell.step is None and cell.tagged.role is not Role.EXPORT:
+        return None  # nothing to emit: its libcst tree is not even parsed
     if cell.parsed.module is None:
         return None
     if cell.step is not None:
@@ -138,6 +138,8 @@ def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) ->
             rewrite=mlflow_rewrite(cell),
             docstring=step.docstring,
             provenance=provenance(notebook, cell),
+            result=step.result_statement,
+            drop_prints="print" in dropped_kinds(Role.FUNCTION, keeps_prints(cell.cell.tags)),
             replacements={
                 v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
             },
@@ -166,12 +168,9 @@ def _assemble(
 ) -> ModuleText:
     header = docstring(module_docstring(notebooks)) + "\n"
     public: list[str] = []
-    hashes: dict[str, str] = {}
-    blocks = [(formatted(text), cell, notebook) for text, cell, notebook in blocks]
-    for text, cell, _ in blocks:
+    for _, cell, _ in blocks:
         if cell is not None and cell.step is not None:
             public.append(cell.step.name)
-            hashes[cell.step.name] = hashlib.sha256(text.encode()).hexdigest()
         elif cell is not None:
             public.extend(n for n in cell.parsed.analysis.defines if not n.startswith("_"))
     parts = [header]
@@ -179,15 +178,22 @@ def _assemble(
         parts.append("\n" + imports)
     all_names = "".join(f'    "{name}",\n' for name in sorted(public, key=member_order))
     parts.append(f"\n__all__ = [\n{all_names}]\n" if public else "\n__all__: list[str] = []\n")
-    content = formatted("".join(parts))
+    # One formatter run for the header and every block; blocks are formatted one by one,
+    # which keeps the source map exact.
+    head, *texts = formatted_all(["".join(parts), *(text for text, _, _ in blocks)])
+    hashes: dict[str, str] = {}
+    pieces = [head]
+    line = head.count("\n")
     spans: list[Span] = []
-    for text, cell, notebook in blocks:
-        content += "\n\n"
-        start = content.count("\n") + 1
-        content += text
-        end = content.count("\n")
+    for text, (_, cell, notebook) in zip(texts, blocks, strict=True):
+        if cell is not None and cell.step is not None:
+            hashes[cell.step.name] = hashlib.sha256(text.encode()).hexdigest()
+        pieces += ["\n\n", text]
+        start = line + 3
+        line += 2 + text.count("\n")
         if cell is not None:
-            spans.append(Span(start, end, notebook, cell.cell.cell_id, cell.cell.number))
+            spans.append(Span(start, line, notebook, cell.cell.cell_id, cell.cell.number))
+    content = "".join(pieces)
     return ModuleText(module, content, tuple(spans), tuple(public), hashes)
 
 

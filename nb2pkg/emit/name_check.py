@@ -18,39 +18,52 @@ import re
 import symtable
 from collections.abc import Iterator, Mapping, Sequence
 
+from nb2pkg.emit.source_chunks import pieces
 from nb2pkg.ir import Cell, Diagnostic, Location, Severity
 
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__"}
+
+_STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
+"""Every star import holds a match (a cheap test before parsing for one)."""
 
 Span = tuple[int, int, str, str, int]
 """(first line, last line, notebook, cell id, cell number) of generated code from one cell."""
 
 
 def unbound_reads(source: str) -> list[tuple[str, int]]:
-    """(name, line) of each name the module reads that nothing binds; [] with a star import."""
-    tree = ast.parse(source)
-    if any(
+    """(name, line) of each name the module reads that nothing binds; [] with a star import.
+
+    A large module is read a piece at a time (``nb2pkg.emit.source_chunks``): what the pieces
+    bind at module level binds for all of them."""
+    if _STAR_IMPORT.search(source) and any(
         isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+        for tree in pieces(source, ast.parse)
         for node in tree.body
     ):
         return []  # a star import is assumed to provide every other name (NB306)
-    top = symtable.symtable(source, "<generated>", "exec")
-    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
-    for table in _tables(top):
-        # `global x` then `x = ...` in a function binds a module global.
-        bound.update(
-            s.get_name() for s in table.get_symbols() if s.is_declared_global() and s.is_assigned()
-        )
-    missing: dict[str, int] = {}
-    for table in _tables(top):
-        for symbol in table.get_symbols():
-            name = symbol.get_name()
-            if not symbol.is_referenced() or name in bound or name in _BUILTINS:
-                continue
-            module_level = table is top and not symbol.is_assigned()
-            if module_level or (table is not top and symbol.is_global()):
-                missing.setdefault(name, _first_read(tree, name, table.get_lineno()))
-    return sorted(missing.items(), key=lambda item: (item[1], item[0]))
+    bound: set[str] = set()
+    at_top: dict[str, int] = {}
+    """Names read at module level and not bound there, by the line of that table."""
+    inside: dict[str, int] = {}
+    """Global names read inside a function or class, by the line of the first such table."""
+    for top in pieces(source, lambda text: symtable.symtable(text, "<generated>", "exec")):
+        bound.update(s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported())
+        for table in _tables(top):
+            for symbol in table.get_symbols():
+                name = symbol.get_name()
+                # `global x` then `x = ...` in a function binds a module global.
+                if symbol.is_declared_global() and symbol.is_assigned():
+                    bound.add(name)
+                if not symbol.is_referenced() or name in _BUILTINS:
+                    continue
+                if table is top and not symbol.is_assigned():
+                    at_top.setdefault(name, table.get_lineno())
+                elif table is not top and symbol.is_global():
+                    inside.setdefault(name, table.get_lineno())
+    after = {**inside, **at_top}  # a read at module level comes first, as Python walks it
+    missing = [name for name in after if name not in bound]
+    lines = _first_reads(source, {name: after[name] for name in missing}) if missing else {}
+    return sorted(lines.items(), key=lambda item: (item[1], item[0]))
 
 
 def _tables(table: symtable.SymbolTable) -> Iterator[symtable.SymbolTable]:
@@ -59,14 +72,18 @@ def _tables(table: symtable.SymbolTable) -> Iterator[symtable.SymbolTable]:
         yield from _tables(child)
 
 
-def _first_read(tree: ast.Module, name: str, after: int) -> int:
-    lines = [
-        node.lineno
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
-    ]
-    later = [line for line in lines if line >= after]
-    return min(later or lines or [after])
+def _first_reads(source: str, after: Mapping[str, int]) -> dict[str, int]:
+    """For each name, the first line reading it at or after ``after[name]`` (else the first)."""
+    lines: dict[str, list[int]] = {name: [] for name in after}
+    for tree in pieces(source, ast.parse):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id in lines and isinstance(node.ctx, ast.Load):
+                lines[node.id].append(node.lineno)
+    first: dict[str, int] = {}
+    for name, found in lines.items():
+        later = [line for line in found if line >= after[name]]
+        first[name] = min(later or found or [after[name]])
+    return first
 
 
 def check_modules(

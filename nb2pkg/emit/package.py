@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from nb2pkg.emit.code_style import formatted
+from nb2pkg.analysis.file_literals import source_segment
+from nb2pkg.emit.code_style import formatted_all
 from nb2pkg.emit.figure_files import FIGURES_MODULE, render_figures
+from nb2pkg.emit.main_file import COMMAND_LINE_MODULE, render_command_line, render_main
 from nb2pkg.emit.model_files import (
     MODEL_MODULE,
     PYFUNC_MODULE,
@@ -18,9 +21,10 @@ from nb2pkg.emit.model_files import (
 )
 from nb2pkg.emit.modules import ModuleText, render_modules
 from nb2pkg.emit.orchestrator_files import render_exports
-from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_main, render_pipeline
+from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_pipeline
 from nb2pkg.emit.project_files import render_pyproject, render_readme
 from nb2pkg.emit.serving_files import render_serving_modules
+from nb2pkg.emit.source_chunks import pieces
 from nb2pkg.emit.step_files import STEPS_MODULE, render_steps_io
 from nb2pkg.emit.templates import TEMPLATE_DIR
 from nb2pkg.emit.test_files import render_tests
@@ -63,6 +67,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
         files[f"{src}/{name}.py"] = Path(origin).read_text(encoding="utf-8")
     files[f"{src}/__init__.py"] = render_init(plan, version, modules)
     files[f"{src}/__main__.py"] = render_main(plan, version)
+    files[f"{src}/{COMMAND_LINE_MODULE}.py"] = render_command_line()
     files[f"{src}/pipeline.py"] = render_pipeline(plan, version)
     files[build_info_path(pkg)] = render_build_info(plan, version)
     files[f"{src}/tracking.py"] = TRACKING_TEMPLATE.read_text(encoding="utf-8")
@@ -79,10 +84,9 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files["README.md"] = render_readme(plan, version, modules)
     files.update(render_tests(plan))
     module_paths = {f"{src}/{module.name}.py" for module in modules}
-    for path, text in files.items():
-        if path.endswith(".py") and path not in module_paths:
-            # Module texts are formatted block by block, keeping their source map exact.
-            files[path] = formatted(text)
+    # Module texts are formatted block by block, keeping their source map exact.
+    others = [p for p in files if p.endswith(".py") and p not in module_paths]
+    files.update(zip(others, formatted_all([files[p] for p in others]), strict=True))
     # Orchestrator exports are written as `nb2pkg export` writes them, outside the package.
     files.update(render_exports(plan, version))
     files[".nb2pkg/.gitignore"] = (
@@ -112,21 +116,25 @@ def api_snapshot(plan: PackagePlan, modules: list[ModuleText]) -> ApiSnapshot:
 
 def exported_api(module: ModuleText, steps: Mapping[tuple[str, str], str]) -> list[FunctionApi]:
     """The public defs and classes export cells put in a module, with their signatures."""
-    tree = ast.parse(module.content)
+    wanted = {name for name in module.public if (module.name, name) not in steps}
+    if not wanted:
+        return []  # steps only: nothing to parse
+    lines = io.StringIO(module.content, newline="").readlines()
     found: list[FunctionApi] = []
-    for node in tree.body:
-        params: tuple[ParamApi, ...] = ()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            kind, params = "function", _signature(node.args)
-        elif isinstance(node, ast.ClassDef):
-            kind = "class"
-        else:
-            continue
-        if node.name not in module.public or (module.name, node.name) in steps:
-            continue
-        text = ast.get_source_segment(module.content, node) or ast.dump(node)
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        found.append(FunctionApi(node.name, module.name, params, (), digest, kind))
+    for tree in pieces(module.content, ast.parse):
+        for node in tree.body:
+            params: tuple[ParamApi, ...] = ()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                kind, params = "function", _signature(node.args)
+            elif isinstance(node, ast.ClassDef):
+                kind = "class"
+            else:
+                continue
+            if node.name not in wanted:
+                continue
+            text = source_segment(lines, node) or ast.dump(node)
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            found.append(FunctionApi(node.name, module.name, params, (), digest, kind))
     return found
 
 

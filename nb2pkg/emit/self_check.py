@@ -15,10 +15,11 @@ Diagnostic codes (all mean a bug in nb2pkg; the build stops and writes nothing):
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
 import inspect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -27,9 +28,11 @@ import tomllib
 from nb2pkg.emit.modules import module_docstring, statements_to_drop
 from nb2pkg.emit.pipeline_files import init_docstring, run_docstring
 from nb2pkg.emit.project_files import description, distribution_name
+from nb2pkg.emit.source_chunks import pieces
 from nb2pkg.ir import Diagnostic, EmittedFile, Location, Role, Severity
 from nb2pkg.plan.package_plan import PackagePlan
 
+_ANNOTATIONS_FLAG = __future__.annotations.compiler_flag
 _HINT = "this is a bug in nb2pkg; please report it with the notebook. Nothing was written."
 
 
@@ -53,36 +56,52 @@ def check_package(
             problems += _check_pyproject(plan, version, file)
         if not file.path.endswith(".py"):
             continue
-        tree, problem = _parse(file)
-        if tree is None:
-            problems.append(problem)  # type: ignore[arg-type]
-            continue
-        expected = outlines.get(file.path)
-        if expected is not None:
-            mismatch = _compare(tree.body, expected)
-            if mismatch is not None:
-                line, what = mismatch
-                problems.append(_internal("NB902", file.path, line, what))
+        problems += _check_module(file, outlines.get(file.path))
     return problems
 
 
-def _parse(file: EmittedFile) -> tuple[ast.Module | None, Diagnostic | None]:
+def _check_module(file: EmittedFile, expected: list[_Expect] | None) -> list[Diagnostic]:
+    """NB901 when the file does not compile, else NB902 when it does not follow the outline.
+
+    Parsed and compiled a piece at a time (``nb2pkg.emit.source_chunks``): the statements are
+    compared as they come, and none is kept."""
+    statements = _statements(file)
     try:
-        tree = ast.parse(file.content, file.path)
-        compile(tree, file.path, "exec", dont_inherit=True)
+        mismatch = _compare(statements, expected) if expected is not None else None
+        for _ in statements:
+            pass  # the rest must compile too
     except SyntaxError as exc:
-        return None, _internal(
-            "NB901",
-            file.path,
-            exc.lineno,
-            f"does not compile ({exc.msg}, line {exc.lineno})",
-            exc.text.rstrip() if exc.text else None,
-        )
+        return [
+            _internal(
+                "NB901",
+                file.path,
+                exc.lineno,
+                f"does not compile ({exc.msg}, line {exc.lineno})",
+                exc.text.rstrip() if exc.text else None,
+            )
+        ]
     except (ValueError, RecursionError, MemoryError) as exc:
-        return None, _internal(
-            "NB901", file.path, None, f"does not compile ({type(exc).__name__}: {exc})"
-        )
-    return tree, None
+        return [
+            _internal("NB901", file.path, None, f"does not compile ({type(exc).__name__}: {exc})")
+        ]
+    if mismatch is None:
+        return []
+    line, what = mismatch
+    return [_internal("NB902", file.path, line, what)]
+
+
+def _statements(file: EmittedFile) -> Iterator[ast.stmt]:
+    """The file's top-level statements, each piece compiled as it is parsed."""
+    # The pieces after the first compile as they would below its `from __future__` import.
+    future = _ANNOTATIONS_FLAG if "from __future__ import annotations" in file.content else 0
+
+    def parse(text: str) -> ast.Module:
+        tree = ast.parse(text, file.path)
+        compile(tree, file.path, "exec", flags=future, dont_inherit=True)
+        return tree
+
+    for tree in pieces(file.content, parse):
+        yield from tree.body
 
 
 def _internal(
@@ -136,10 +155,8 @@ def _outlines(plan: PackagePlan, version: str) -> dict[str, list[_Expect]]:
     outlines[f"{src}/__main__.py"] = [
         _Expect("doc"),
         _Expect("imports"),
-        *(
-            _Expect("def", name)
-            for name in ("_value", "_literal", "_summary", "build_parser", "main")
-        ),
+        _Expect("def", "build_parser"),
+        _Expect("def", "main"),
         _Expect("main"),
     ]
     outlines[f"{src}/_build.py"] = [_Expect("doc"), _Expect("assign", "BUILD_TAGS")]
@@ -161,13 +178,13 @@ def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
         if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
             notebooks.append(notebook.notebook.display_path)
         for cell in cells:
-            if cell.parsed.module is None:
+            if not cell.parsed.parses:
                 continue
             if cell.step is not None:
                 blocks.append(_Expect("def", cell.step.name, cell.step.docstring or None))
-            elif cell.tagged.role is Role.EXPORT:
+            elif cell.tagged.role is Role.EXPORT and (tree := cell.parsed.module) is not None:
                 drop = statements_to_drop(cell)
-                kept = [s for i, s in enumerate(cell.parsed.module.body) if i not in drop]
+                kept = [s for i, s in enumerate(tree.body) if i not in drop]
                 if kept:
                     code = cst.Module(body=kept).code
                     blocks += [_Expect("exact", value=ast.dump(s)) for s in ast.parse(code).body]
@@ -188,22 +205,22 @@ def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
 # ------------------------------------------------------------------------ comparison
 
 
-def _compare(body: list[ast.stmt], expected: list[_Expect]) -> tuple[int | None, str] | None:
+def _compare(body: Iterator[ast.stmt], expected: list[_Expect]) -> tuple[int | None, str] | None:
     """None when the statements follow the outline, else (line, what is wrong)."""
-    index = 0
+    current, first = next(body, None), True
     for want in expected:
         if want.kind == "imports":
-            while index < len(body) and isinstance(body[index], ast.Import | ast.ImportFrom):
-                index += 1
+            while isinstance(current, ast.Import | ast.ImportFrom):
+                current, first = next(body, None), False
             continue
-        if index >= len(body):
+        if current is None:
             return None, f"lacks {_describe(want)}"
-        problem = _mismatch(body[index], want, first=index == 0)
+        problem = _mismatch(current, want, first=first)
         if problem is not None:
-            return body[index].lineno, problem
-        index += 1
-    if index < len(body):
-        return body[index].lineno, f"has an unexpected statement at line {body[index].lineno}"
+            return current.lineno, problem
+        current, first = next(body, None), False
+    if current is not None:
+        return current.lineno, f"has an unexpected statement at line {current.lineno}"
     return None
 
 

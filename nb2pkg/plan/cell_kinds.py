@@ -12,7 +12,7 @@ import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.display import is_display_only
-from nb2pkg.analysis.names import PLOT_MODULES, base_name, is_plot_call, target_names
+from nb2pkg.analysis.plot_calls import PLOT_MODULES, base_name, is_plot_call, target_names
 
 _DISPLAY_SETTINGS = frozenset(
     {

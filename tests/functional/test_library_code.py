@@ -173,11 +173,18 @@ def test_a_cell_tagged_keep_keeps_its_prints(tmp_path: Path) -> None:
     assert not any(c.startswith(("plt.", "ax.")) for c in calls)
 
 
-def test_a_tracked_run_logs_each_steps_figures_as_artifacts(built: Path, tmp_path: Path) -> None:
-    script = (
-        "import sys, mlflow, libcode\n"
+@pytest.mark.parametrize(
+    "imports", ["import sys, mlflow, libcode\n", "import sys, libcode\n"], ids=["here", "worker"]
+)
+def test_a_tracked_run_logs_each_steps_figures_as_artifacts(
+    built: Path, tmp_path: Path, imports: str
+) -> None:
+    # With mlflow imported first the package logs from its own process; else its tracking
+    # worker logs the figures, drawn and saved in the pipeline's process.
+    script = imports + (
         "from libcode import tracking\n"
         "libcode.run()\n"
+        "import mlflow\n"
         "run = tracking.describe_last_run() and tracking._last_run\n"
         "client = mlflow.MlflowClient()\n"
         "paths = [a.path for a in client.list_artifacts(run.run_id, 'figures')]\n"

@@ -29,7 +29,7 @@ BUILD_TAGS = {
     "nb2pkg.package": "demo",
     "nb2pkg.version": "1.2.3",
     "nb2pkg.git_commit": "0123456789abcdef0123456789abcdef01234567",
-    "nb2pkg.notebook.reader": "notebooks/demo.ipynb",
+    "nb2pkg.notebook": "notebooks/demo.ipynb",
     "nb2pkg.notebook_sha256": "ab" * 32,
     "nb2pkg.cell_ids": "cell-a,cell-b",
 }

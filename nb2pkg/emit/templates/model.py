@@ -61,7 +61,7 @@ FLAVOR_TAG = "nb2pkg.model_flavor"
 MODEL_VERSION_TAG = "nb2pkg.model_version"
 VERSION_TAGS = (
     "nb2pkg.version",
-    "nb2pkg.notebook.reader",
+    "nb2pkg.notebook",
     "nb2pkg.notebook_sha256",
     "nb2pkg.git_commit",
 )

@@ -8,7 +8,7 @@ run per pipeline run:
   embedded store in the working directory (``sqlite:///mlflow.db`` in current MLflow,
   ``./mlruns`` in early 3.x releases);
 - params: every pipeline parameter, as given;
-- tags: the build tags (``nb2pkg.package``, ``nb2pkg.version``, ``nb2pkg.notebook.reader``,
+- tags: the build tags (``nb2pkg.package``, ``nb2pkg.version``, ``nb2pkg.notebook``,
   ``nb2pkg.notebook_sha256``, ``nb2pkg.cell_ids``, ``nb2pkg.git_commit``) plus MLflow's
   own ``mlflow.source.name`` (``<package>.pipeline``), ``mlflow.source.type``
   (``LOCAL``) and ``mlflow.source.git.commit`` (the build's commit, when it had one);
@@ -24,7 +24,19 @@ Reaching the store is checked before any step runs, and fails fast: a tracking s
 asked with a short timeout and no retries (``CONNECT_TIMEOUT_SECONDS``, unless
 ``MLFLOW_HTTP_REQUEST_TIMEOUT`` / ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` are set), and an
 embedded store must be writable. Otherwise :class:`TrackingUnavailable` says what to do
-(``--no-track``, ``MLFLOW_TRACKING_URI``) instead of MLflow retrying for minutes.
+(``--no-track``, ``MLFLOW_TRACKING_URI``) instead of MLflow retrying for minutes. With the
+tracking worker (below), the steps start once the server's port accepts connections; should
+MLflow then fail to start the run, the pipeline stops after the step that is running.
+
+The tracking worker: in a process that has not imported mlflow, the logging happens in a
+worker process (this file, run with the same Python) which imports mlflow, opens the store and
+starts the run while the steps run; the steps' metrics, tags, figures (saved as PNG files) and
+the model (pickled, logged by ``<package>._model.log_model`` in the worker) go to it through a
+pipe, and the pipeline waits for it at the end. ``python -m <package> run`` starts it while
+the package imports its libraries. A pipeline process that ends without ending the run
+(SIGTERM, SIGKILL, a crash) leaves it ``KILLED``: the worker reads the end of its input. When
+mlflow is already imported (a notebook, a script using MLflow itself) or ``autolog`` is on,
+the logging happens in the pipeline's own process, as it must for a nested run or autologging.
 
 Params and metrics are sent in batches: when the run ends, and during a long pipeline
 after a step that completes at least ``FLUSH_SECONDS`` after the previous batch.
@@ -35,8 +47,8 @@ supports that is installed; what it logs lands in the same run.
 When a run is already active (a notebook or script that called ``mlflow.start_run()``),
 the pipeline logs into a run nested under it, in that run's experiment.
 
-mlflow is imported only when a tracked run starts, so ``import <package>`` stays fast
-and ``run(track=False)`` never imports it.
+mlflow is never imported by ``import <package>`` nor by ``run(track=False)``, which starts
+no worker either.
 """
 
 from __future__ import annotations
@@ -47,12 +59,14 @@ import logging
 import math
 import numbers
 import os
+import pickle
 import shlex
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, Protocol, TypeGuard, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
@@ -106,6 +120,7 @@ _logger = logging.getLogger(__name__)
 
 StepValues = TypeVar("StepValues")
 MetricSink = Callable[[dict[str, float]], None]
+ModelLogger = Callable[[Mapping[str, Any]], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -185,9 +200,10 @@ def describe_failure(error: BaseException, *, debug_flag: str = "--debug") -> st
 class Recorder:
     """Times the pipeline's steps and logs their metrics into the current run."""
 
-    def __init__(self, sink: MetricSink | None) -> None:
+    def __init__(self, sink: MetricSink | None, model_logger: ModelLogger | None = None) -> None:
         # sink is None when tracking is off: nothing is measured or logged.
         self._sink = sink
+        self._model_logger = model_logger
         self.last_completed_step: str | None = None
         self.failed_step: str | None = None
 
@@ -234,6 +250,16 @@ class Recorder:
             self._sink(metrics)
         return metrics
 
+    def log_model(self, values: Mapping[str, Any]) -> str | None:
+        """Log the pipeline's model into the run and register it (``<package>._model``'s
+        ``log_model``, given ``run()``'s parameters and outputs); the registered version.
+
+        Nothing happens when tracking is off.
+        """
+        if self._model_logger is None:
+            return None
+        return self._model_logger(values)
+
 
 @contextlib.contextmanager
 def pipeline_run(
@@ -247,7 +273,9 @@ def pipeline_run(
 ) -> Iterator[Recorder]:
     """Record one pipeline run in MLflow; yield the :class:`Recorder` for its steps.
 
-    With ``track=False`` nothing is logged and mlflow is not imported.
+    With ``track=False`` nothing is logged and mlflow is not imported. When this process
+    has not imported mlflow (and ``autolog`` is off) a tracking worker process does the
+    logging while the steps run; otherwise it happens here.
     """
     global _last_run, _last_failure
     _last_run = None
@@ -255,7 +283,27 @@ def pipeline_run(
     if not track:
         yield Recorder(None)
         return
+    if autolog or "mlflow" in sys.modules:
+        with _run_here(
+            package=package, version=version, params=params, tags=tags, autolog=autolog
+        ) as found:
+            yield found
+        return
+    with _run_in_worker(package=package, version=version, params=params, tags=tags) as found:
+        yield found
 
+
+@contextlib.contextmanager
+def _run_here(
+    *,
+    package: str,
+    version: str,
+    params: Mapping[str, object],
+    tags: Mapping[str, str],
+    autolog: bool = False,
+) -> Iterator[Recorder]:
+    """The run, logged from this process."""
+    global _last_run
     import mlflow
 
     tracking_uri = mlflow.get_tracking_uri()
@@ -271,7 +319,10 @@ def pipeline_run(
         raise TrackingUnavailable(_unreachable(tracking_uri, error)) from error
     run_id: str = run.info.run_id
     run_log = _RunLog(mlflow, run_id, params)
-    recorder = Recorder(run_log.add_metrics)
+    model_module = f"{package}._model"
+    recorder = Recorder(
+        run_log.add_metrics, lambda values: importlib.import_module(model_module).log_model(values)
+    )
     started = time.perf_counter()
     status = "FINISHED"
     _draw_figures_into(run_log)
@@ -279,11 +330,7 @@ def pipeline_run(
         yield recorder
     except BaseException as error:
         status = "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED"
-        run_log.add_tags({ERROR_TAG: _cut(f"{type(error).__name__}: {error}", MAX_TAG_VALUE)})
-        if recorder.last_completed_step is not None:
-            run_log.add_tags({LAST_STEP_TAG: recorder.last_completed_step})
-        if recorder.failed_step is not None:
-            run_log.add_tags({FAILED_STEP_TAG: recorder.failed_step})
+        run_log.add_tags(_failure_tags(error, recorder))
         raise
     finally:
         _draw_figures_into(None)
@@ -296,6 +343,15 @@ def pipeline_run(
             tracking_uri=mlflow.get_tracking_uri(),
             status=status,
         )
+
+
+def _failure_tags(error: BaseException, recorder: Recorder) -> dict[str, str]:
+    found = {ERROR_TAG: _cut(f"{type(error).__name__}: {error}", MAX_TAG_VALUE)}
+    if recorder.last_completed_step is not None:
+        found[LAST_STEP_TAG] = recorder.last_completed_step
+    if recorder.failed_step is not None:
+        found[FAILED_STEP_TAG] = recorder.failed_step
+    return found
 
 
 class _RunLog:
@@ -316,8 +372,9 @@ class _RunLog:
         self._tags: dict[str, str] = {}
         self._last_flush = time.monotonic()
 
-    def add_metrics(self, metrics: dict[str, float]) -> None:
-        timestamp = int(time.time() * 1000)
+    def add_metrics(self, metrics: dict[str, float], timestamp: int | None = None) -> None:
+        if timestamp is None:
+            timestamp = int(time.time() * 1000)
         self._metrics.extend((name, value, timestamp) for name, value in metrics.items())
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             self.flush()
@@ -611,10 +668,15 @@ def _has_distribution(name: str) -> bool:
 # draws. A tracked run draws them after the step and logs each figure as an artifact; an
 # untracked run, and `import <package>`, never import that module or matplotlib.
 
-_figure_run: _RunLog | None = None
+
+class _FigureSink(Protocol):
+    def log_figure(self, figure: Any, path: str) -> None: ...
 
 
-def _draw_figures_into(run_log: _RunLog | None) -> None:
+_figure_run: _FigureSink | None = None
+
+
+def _draw_figures_into(run_log: _FigureSink | None) -> None:
     global _figure_run
     _figure_run = run_log
 
@@ -659,3 +721,493 @@ def log_figures(package: str, function: str, **inputs: Any) -> list[str]:
             if number not in before:
                 plt.close(number)
     return logged
+
+
+# ---------------------------------------------------------------------- the tracking worker
+# Importing mlflow and opening its store take seconds, every run. A process that has not
+# imported mlflow hands its run to a tracking worker: this same file, run by path with the same
+# Python, which imports mlflow, opens the store and starts the run while the steps run. The
+# pipeline's process sends it requests (pickled, on the worker's stdin) and never imports
+# mlflow; the worker answers on its stdout. When the pipeline's process ends without ending
+# the run (killed, crashed), the worker reads the end of its input and ends the run KILLED.
+
+DEFAULT_STORE = "sqlite:///mlflow.db"
+"""MLflow's default tracking store (a file in the working folder) when none is set."""
+WORKER_EXIT_SECONDS = 30
+KILLED_ERROR = "the pipeline's process ended before the run did (killed or crashed)"
+WORKER_GONE = (
+    "The MLflow tracking process ended before the run did (exit code {code}); the run "
+    f"may be incomplete. Run again, {NO_TRACK_HINT}"
+)
+STOPPED_EARLY = "The pipeline was stopped."
+# Runs this file as the worker; without its folder (the package's) first on sys.path, where
+# the package's modules would hide modules of the same name.
+WORKER_BOOT = "import runpy, sys; sys.path.pop(0); runpy.run_path(sys.argv[1], run_name='__main__')"
+
+_spare_worker: _Worker | None = None
+"""A worker waiting for its next run: started early, or kept after a run for the next one."""
+
+
+def start_early_worker(package: str) -> None:
+    """Start the tracking worker now when this process is ``python -m <package> run``.
+
+    The package's ``__init__`` calls it, so that the worker imports mlflow while this process
+    imports the pipeline's libraries. ``import <package>``, ``--no-track``, ``--help`` and the
+    other commands start nothing (while ``-m`` locates a module, ``sys.argv[0]`` is ``-m``).
+    """
+    global _spare_worker
+    args = sys.argv[1:]
+    if sys.argv[:1] != ["-m"] or args[:1] != ["run"] or _spare_worker is not None:
+        return
+    if {"--no-track", "--help", "-h"} & set(args) or "mlflow" in sys.modules:
+        return
+    _spare_worker = _Worker.spawn(package)
+
+
+def _take_spare_worker() -> _Worker | None:
+    global _spare_worker
+    worker, _spare_worker = _spare_worker, None
+    if worker is not None and not worker.alive():
+        worker.abandon()
+        return None
+    return worker
+
+
+@contextlib.contextmanager
+def _run_in_worker(
+    *,
+    package: str,
+    version: str,
+    params: Mapping[str, object],
+    tags: Mapping[str, str],
+) -> Iterator[Recorder]:
+    """The run, logged by a tracking worker process."""
+    global _last_run
+    store = os.environ.get(TRACKING_URI_ENV) or DEFAULT_STORE
+    _check_local_store(store)
+    _check_server_listens(store)
+    worker = _take_spare_worker() or _Worker.spawn(package)
+    if worker is None:  # no interpreter to start: log from here
+        with _run_here(package=package, version=version, params=params, tags=tags) as found:
+            yield found
+        return
+    worker.start(version=version, params=params, tags=tags)
+    recorder = Recorder(worker.add_metrics, worker.log_model)
+    started = time.perf_counter()
+    status = "FINISHED"
+    _draw_figures_into(worker)
+    try:
+        yield recorder
+    except BaseException as error:
+        status = "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED"
+        worker.add_tags(_failure_tags(error, recorder))
+        raise
+    finally:
+        _draw_figures_into(None)
+        worker.add_metrics({PIPELINE_SECONDS: time.perf_counter() - started}, check=False)
+        _last_run = worker.finish(status)
+
+
+def _check_server_listens(uri: str) -> None:
+    """A tracking server's port must accept connections (MLflow itself is asked later, by
+    the worker, while the steps run)."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return
+    import socket
+
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    timeout = float(os.environ.get(TIMEOUT_ENV) or CONNECT_TIMEOUT_SECONDS)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            pass
+    except OSError as error:
+        raise TrackingUnavailable(_unreachable(uri, error)) from error
+
+
+class _Worker:
+    """The pipeline process's side of a tracking worker."""
+
+    def __init__(self, process: Any, package: str) -> None:
+        self._process = process
+        self.package = package
+        self._run: dict[str, str] | None = None
+        self._unavailable: str | None = None
+        self._gone = False
+
+    @classmethod
+    def spawn(cls, package: str) -> _Worker | None:
+        import subprocess
+
+        if not sys.executable:
+            return None
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", WORKER_BOOT, os.path.abspath(__file__)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        except OSError:
+            return None
+        worker = cls(process, package)
+        worker._send(("hello", {"path": list(sys.path), "package": package}))
+        return worker
+
+    def start(self, *, version: str, params: Mapping[str, object], tags: Mapping[str, str]) -> None:
+        settings = {k: v for k, v in os.environ.items() if k.startswith("MLFLOW_")}
+        request = {
+            "package": self.package,
+            "version": version,
+            "params": {name: _cut(str(value), MAX_PARAM_VALUE) for name, value in params.items()},
+            "tags": dict(tags),
+            "settings": settings,
+            "cwd": os.getcwd(),
+            "argv": list(sys.argv),
+            "path": list(sys.path),
+            "model": _has_model(self.package),
+        }
+        self._send(("start", request))
+
+    def add_metrics(self, metrics: dict[str, float], *, check: bool = True) -> None:
+        self._send(("metrics", (metrics, int(time.time() * 1000))))
+        if check:
+            self._check_started()
+
+    def add_tags(self, tags: dict[str, str]) -> None:
+        self._send(("tags", tags))
+
+    def log_figure(self, figure: Any, path: str) -> None:
+        folder = tempfile.mkdtemp(prefix="nb2pkg-figure-")
+        local = os.path.join(folder, os.path.basename(path))
+        figure.savefig(local)
+        self._send(("figure", (local, os.path.dirname(path))))
+
+    def log_model(self, values: Mapping[str, Any]) -> str | None:
+        self._send(("model", _pickled(values)))
+        kind, answer = self._answer()
+        if kind == "error":
+            raise _raised(answer)
+        return str(answer) if answer is not None else None
+
+    def finish(self, status: str) -> RunLocation | None:
+        """End the run with ``status`` and wait for the worker; where the run is.
+
+        When the pipeline itself failed, a failure to record that is only reported.
+        """
+        global _spare_worker
+        self._send(("end", status))
+        try:
+            kind, answer = self._answer()
+            if kind == "error":
+                raise _raised(answer)
+        except Exception as error:
+            self.abandon()
+            if status == "FINISHED":
+                raise
+            if self._unavailable is None:  # else the run never started: the error says so
+                _logger.warning(
+                    "could not record the end of the MLflow run (%s): %s", status, error
+                )
+        else:
+            # Kept for this process's next run, which then needs no new worker.
+            if _spare_worker is None:
+                _spare_worker = self
+            else:
+                self.abandon()
+        run, self._run, self._unavailable = self._run, None, None
+        if run is None:
+            return None
+        return RunLocation(status=status, **run)
+
+    def alive(self) -> bool:
+        return not self._gone and self._process.poll() is None
+
+    def abandon(self) -> None:
+        """Close the requests: the worker exits (a run it has started ends KILLED unless it
+        has ended). Its exit (MLflow's own clean-up) is waited for in the background."""
+        import threading
+
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()
+        threading.Thread(target=self._reap, name="nb2pkg-tracking-exit", daemon=True).start()
+
+    def _reap(self) -> None:
+        try:
+            self._process.wait(timeout=WORKER_EXIT_SECONDS)
+        except Exception:  # noqa: BLE001 - a worker that hangs is not the pipeline's failure
+            self._process.kill()
+            self._process.wait()
+        with contextlib.suppress(OSError):
+            self._process.stdout.close()
+
+    def _send(self, request: tuple[str, Any]) -> None:
+        if self._gone:
+            return
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self._process.stdin.write(data)
+            self._process.stdin.flush()
+        except OSError:  # the worker has ended; what it said is read with its answers
+            self._gone = True
+
+    def _check_started(self) -> None:
+        """Between steps: stop the pipeline once the worker says the run cannot start."""
+        if self._run is None and self._unavailable is None:
+            import select
+
+            ready, _, _ = select.select([self._process.stdout], [], [], 0)
+            if ready:
+                self._read_start()
+        if self._unavailable is not None:
+            raise TrackingUnavailable(self._unavailable)
+
+    def _read_start(self) -> None:
+        kind, answer = self._receive()
+        if kind == "started":
+            self._run = answer
+        else:
+            self._unavailable = str(answer)
+
+    def _answer(self) -> tuple[str, Any]:
+        """The next answer after the run's start (waiting for it)."""
+        if self._run is None and self._unavailable is None:
+            self._read_start()
+        if self._unavailable is not None:
+            raise TrackingUnavailable(self._unavailable)
+        return self._receive()
+
+    def _receive(self) -> tuple[str, Any]:
+        try:
+            kind, answer = pickle.load(self._process.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError):
+            code = self._process.wait()
+            return "unavailable", WORKER_GONE.format(code=code)
+        return str(kind), answer
+
+
+def _has_model(package: str) -> bool:
+    """Whether the pipeline's run() logs a model (its ``MODEL``; a pipeline not yet imported
+    is taken to have one)."""
+    pipeline = sys.modules.get(f"{package}.pipeline")
+    return pipeline is None or getattr(pipeline, "MODEL", None) is not None
+
+
+def _pickled(values: Mapping[str, Any]) -> bytes:
+    """``values`` pickled for the worker; a value that cannot be pickled is left out."""
+    try:
+        return pickle.dumps(dict(values), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - any value may fail to pickle, in any way
+        kept: dict[str, Any] = {}
+        for name, value in values.items():
+            try:
+                pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001
+                continue
+            kept[name] = value
+        return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# ---------------------------------------------------------------------- inside the worker
+
+
+class _Stopped(Exception):
+    """SIGTERM reached the worker."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise _Stopped
+
+
+def _serve() -> None:
+    """The worker's main loop: read requests until the run ends or the input does."""
+    import signal
+
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # what MLflow prints goes to stderr, not into the answers
+    # Ctrl-C reaches the whole process group: the pipeline's process reports it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
+    requests = sys.stdin.buffer
+
+    def answer(kind: str, value: Any) -> None:
+        if isinstance(value, BaseException):
+            value = _portable_error(value)
+        data = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(OSError):  # the pipeline's process is gone: its input says so
+            answers.write(data)
+            answers.flush()
+
+    session: _WorkerRun | None = None
+    try:
+        _, hello = pickle.load(requests)
+        sys.path[:] = hello["path"]
+        import mlflow
+
+        _open_store(mlflow, hello["package"])
+        while True:
+            kind, body = pickle.load(requests)
+            if kind == "start":
+                session = _WorkerRun.begin(mlflow, body, answer)
+                if session is None:
+                    return
+                if body.get("model"):
+                    session.prepare()
+            elif session is not None and kind == "end":
+                session.end(str(body), answer)
+                session = None  # ready for this process's next run
+            elif session is not None:
+                session.handle(kind, body, answer)
+    except BaseException as error:
+        # The end of the input: the pipeline's process has ended without ending the run.
+        # Anything else is a failure of the worker itself, which must not leave the run open
+        # for MLflow to end as FINISHED when this process exits.
+        if session is not None and not session.ended:
+            session.end_killed()
+        if not isinstance(error, (EOFError, pickle.UnpicklingError, _Stopped)):
+            raise
+
+
+def _portable_error(error: BaseException) -> tuple[bytes | None, str, str]:
+    """An error the pipeline's process can raise: pickled when it can be, and its text."""
+    try:
+        data: bytes | None = pickle.dumps(error, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an error that cannot travel travels as text
+        data = None
+    return data, type(error).__name__, str(error)
+
+
+def _raised(sent: tuple[bytes | None, str, str]) -> BaseException:
+    """The error the worker sent (a RuntimeError with its text when it cannot be rebuilt here)."""
+    data, kind, text = sent
+    if data is not None:
+        try:
+            error = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - e.g. its class cannot be imported here
+            error = None
+        if isinstance(error, BaseException):
+            return error
+    return RuntimeError(f"{kind}: {text}" if text else kind)
+
+
+def _open_store(mlflow: Any, package: str) -> None:
+    """Open an existing embedded store before the run is asked for (nothing is created: a
+    command that stops early leaves no store behind)."""
+    uri = mlflow.get_tracking_uri()
+    if not uri.startswith("sqlite:///") or not os.path.isfile(uri[len("sqlite:///") :]):
+        return
+    with contextlib.suppress(Exception):
+        mlflow.MlflowClient().get_experiment_by_name(os.environ.get(EXPERIMENT_NAME_ENV) or package)
+
+
+class _WorkerRun:
+    """The worker's side of one run."""
+
+    def __init__(self, mlflow: Any, run_log: _RunLog, package: str) -> None:
+        self._mlflow = mlflow
+        self._run_log = run_log
+        self._package = package
+        self._last_step: str | None = None
+        self.ended = False
+
+    @classmethod
+    def begin(
+        cls, mlflow: Any, request: dict[str, Any], answer: Callable[[str, Any], None]
+    ) -> _WorkerRun | None:
+        for name in [k for k in os.environ if k.startswith("MLFLOW_")]:
+            del os.environ[name]
+        os.environ.update(request["settings"])
+        os.chdir(request["cwd"])
+        sys.path[:] = request["path"]
+        sys.argv[:] = request["argv"]  # MLflow's run context (the source's git checkout) reads it
+        package = request["package"]
+        uri = mlflow.get_tracking_uri()
+        try:
+            _check_local_store(uri)
+            with _quick_requests():
+                run, experiment_name = _start_run(
+                    mlflow, package=package, version=request["version"], tags=request["tags"]
+                )
+        except TrackingUnavailable as error:
+            answer("unavailable", str(error).replace("No step has run.", STOPPED_EARLY))
+            return None
+        except Exception as error:  # noqa: BLE001 - every way of failing is reported alike
+            answer(
+                "unavailable", _unreachable(uri, error).replace("No step has run.", STOPPED_EARLY)
+            )
+            return None
+        answer(
+            "started",
+            {
+                "run_id": str(run.info.run_id),
+                "experiment_id": str(run.info.experiment_id),
+                "experiment_name": experiment_name,
+                "tracking_uri": mlflow.get_tracking_uri(),
+            },
+        )
+        return cls(mlflow, _RunLog(mlflow, run.info.run_id, request["params"]), package)
+
+    def prepare(self) -> None:
+        """While the steps run: import what logging the pipeline's model takes."""
+        try:
+            importlib.import_module(f"{self._package}._model")
+            importlib.import_module("mlflow.models")
+            importlib.import_module("mlflow.pyfunc")
+            if "sklearn" in sys.modules:
+                importlib.import_module("mlflow.sklearn")
+        except Exception as error:  # noqa: BLE001 - logging the model reports it, if it must
+            _logger.debug("could not prepare the model's logging: %s", error)
+
+    def handle(self, kind: str, body: Any, answer: Callable[[str, Any], None]) -> None:
+        if kind == "metrics":
+            metrics, timestamp = body
+            self._run_log.add_metrics(metrics, timestamp)
+            steps = [m for m in metrics if m.startswith(STEP_SECONDS_PREFIX)]
+            if steps:
+                self._last_step = steps[-1][len(STEP_SECONDS_PREFIX) :]
+        elif kind == "tags":
+            self._run_log.add_tags(body)
+        elif kind == "figure":
+            self._log_figure(*body)
+        elif kind == "model":
+            try:
+                values = pickle.loads(body)
+                model = importlib.import_module(f"{self._package}._model")
+                answer("model", model.log_model(values))
+            except Exception as error:  # noqa: BLE001 - the pipeline's process raises it
+                answer("error", error)
+
+    def _log_figure(self, local: str, folder: str) -> None:
+        import shutil
+
+        try:
+            self._mlflow.MlflowClient().log_artifact(self._run_log.run_id, local, folder)
+        except Exception as error:  # a figure is no result of the pipeline
+            _logger.warning("figure %s not logged: %s", os.path.basename(local), error)
+        finally:
+            shutil.rmtree(os.path.dirname(local), ignore_errors=True)
+
+    def end(self, status: str, answer: Callable[[str, Any], None]) -> None:
+        self.ended = True
+        try:
+            _finish(self._mlflow, self._run_log, status)
+        except Exception as error:  # noqa: BLE001 - the pipeline's process raises it
+            answer("error", error)
+            return
+        answer("ended", status)
+
+    def end_killed(self) -> None:
+        self.ended = True
+        tags = {ERROR_TAG: KILLED_ERROR}
+        if self._last_step is not None:
+            tags[LAST_STEP_TAG] = self._last_step
+        self._run_log.add_tags(tags)
+        _finish(self._mlflow, self._run_log, "KILLED")
+
+
+# `python -m <package> run`: the package's __init__ imports this module first, and the worker
+# starts importing mlflow while the pipeline's libraries load (see start_early_worker).
+if __package__ and "." not in __package__ and __name__ == f"{__package__}.tracking":
+    start_early_worker(__package__)
+
+if __name__ == "__main__":
+    _serve()

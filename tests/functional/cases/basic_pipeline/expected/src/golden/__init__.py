@@ -5,6 +5,8 @@ Edit the notebooks, then run `nb2pkg build` to regenerate this package.
 
 __version__ = "0.1.0"
 
+# First: `python -m ... run` starts its MLflow tracking worker while the libraries load.
+from . import tracking as tracking
 from .input import load_scores, scale_scores, summarise
 from .pipeline import run, steps
 

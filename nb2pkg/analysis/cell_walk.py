@@ -1,0 +1,266 @@
+"""One walk over a parsed cell's top-level statements → its ``CellAnalysis``.
+
+Each top-level line is one of: hoisted imports, a display-only statement (dropped from
+functions and tests), library code (settings, seeds, plots, prints; ``library_code``) or work,
+whose names the ``NameFlowVisitor`` follows in evaluation order.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from nb2pkg.analysis.display import is_display_statement
+from nb2pkg.analysis.file_literals import file_literals
+from nb2pkg.analysis.library_code import classify
+from nb2pkg.analysis.names import NameFlowVisitor
+from nb2pkg.analysis.trees import building, cst_module
+from nb2pkg.analysis.value_names import target_names_of
+from nb2pkg.ir import CellAnalysis, ImportBinding
+
+
+def analyze_statements(
+    tree: ast.Module, groups: list[list[ast.stmt]], values: LiteralValues, offset: int
+) -> CellAnalysis:
+    """One walk of the cell's ``ast``; libcst only gives the text of literal values."""
+    walk = _CellWalk(values, offset)
+    # ``a; b`` on one line counts as work
+    kinds = classify([group[0] if len(group) == 1 else ast.Pass() for group in groups])
+    for index, statements in enumerate(groups):
+        walk.statement(index, statements, kinds[index])
+    return walk.analysis(file_literals(tree, values.source, offset))
+
+
+class _CellWalk:
+    """What the statements seen so far import, show, leave to libraries, bind and read."""
+
+    def __init__(self, values: LiteralValues, offset: int) -> None:
+        self.values = values
+        self.offset = offset
+        self.visitor = NameFlowVisitor()
+        self.imports: list[ImportBinding] = []
+        self.import_statements: list[int] = []
+        self.display_statements: list[int] = []
+        self.star_imports: list[tuple[str, int]] = []
+        self.last_assignment: tuple[str, ...] = ()
+        self.literals: list[tuple[str, str]] = []
+        self.non_literals: list[tuple[str, int]] = []
+        self.defines: list[str] = []
+        self.library: list[tuple[int, str]] = []
+        self.seed_calls: list[str] = []
+        self.seed_uses: set[str] = set()
+
+    def statement(self, index: int, statements: list[ast.stmt], kind: str | None) -> None:
+        first = statements[0]
+        line = _first_line(first) + self.offset
+        hoisted = hoistable_imports(statements)
+        if hoisted is not None:
+            self.import_statements.append(index)
+            for binding in hoisted:
+                if binding.name == "*":
+                    self.star_imports.append((binding.module, line))
+                else:
+                    self.imports.append(binding)
+            return
+        if kind != "print" and all(is_display_statement(s) for s in statements):
+            # Dropped from functions and tests: what it reads is no input, nor an import use.
+            self.display_statements.append(index)
+            return
+        if kind is not None:
+            # Settings, seeds, plots and prints leave the step (nb2pkg.analysis.library_code):
+            # what they read is no input of it.
+            self.library.append((index, kind))
+            if kind == "seed":
+                segment = ast.get_source_segment(self.values.source, first) or ""
+                self.seed_calls.append(segment.strip())
+                self.seed_uses.update(n.id for n in ast.walk(first) if isinstance(n, ast.Name))
+            if kind != "print":
+                return
+        self._work(index, statements, line)
+
+    def _work(self, index: int, statements: list[ast.stmt], line: int) -> None:
+        first = statements[0]
+        bound_before = len(self.visitor.binds)
+        self.visitor.visit_all(statements)
+        # binds only grows, each name once: the names this statement bound first are its tail
+        new = tuple(self.visitor.binds[bound_before:])
+        is_definition = isinstance(first, _DEFINITIONS)
+        if isinstance(first, _DEFINITIONS):
+            self.defines.append(first.name)
+        if len(statements) == 1 and _is_assignment(first):
+            names = _assigned_names(first)
+            self.last_assignment = tuple(names) or new or self.last_assignment
+            self._classify_literal(index, first, names, line)
+        elif new and not is_definition:
+            self.non_literals.extend((name, line) for name in new)
+
+    def _classify_literal(
+        self, index: int, statement: ast.stmt, names: list[str], line: int
+    ) -> None:
+        value = getattr(statement, "value", None)
+        single = len(names) == 1 and not isinstance(statement, ast.AugAssign)
+        if single and value is not None:
+            try:
+                ast.literal_eval(value)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                self.non_literals.append((names[0], line))
+            else:
+                self.literals.append((names[0], self.values.text(index)))
+        else:
+            self.non_literals.extend((name, line) for name in names)
+
+    def analysis(self, paths: list[tuple[str, int]]) -> CellAnalysis:
+        visitor, offset = self.visitor, self.offset
+        binds = tuple(visitor.binds)
+        bound_anywhere = set(binds) | {i.bound for i in self.imports}
+        reads = dict(visitor.reads)
+        def_globals: list[tuple[str, str]] = []
+        for owner, name, line in visitor.def_globals:
+            if name in bound_anywhere or name == owner:
+                continue
+            def_globals.append((owner, name))
+            reads.setdefault(name, line)
+        return CellAnalysis(
+            python_source=self.values.source,
+            reads=tuple(reads),
+            binds=binds,
+            last_assignment_binds=self.last_assignment,
+            imports=tuple(self.imports),
+            mutations=tuple(name for name in visitor.mutations if name in reads),
+            def_globals=tuple(def_globals),
+            global_statements=tuple((n, line + offset) for n, line in visitor.global_statements),
+            star_imports=tuple(self.star_imports),
+            has_assert=visitor.has_assert,
+            has_call=visitor.has_call,
+            literal_assignments=tuple(self.literals),
+            non_literal_assignments=tuple(self.non_literals),
+            file_literals=tuple(paths),
+            first_line_of={name: line + offset for name, line in reads.items()},
+            defines=tuple(self.defines),
+            import_statements=tuple(self.import_statements),
+            display_statements=tuple(self.display_statements),
+            library_statements=tuple(self.library),
+            seed_calls=tuple(self.seed_calls),
+            seed_uses=frozenset(self.seed_uses),
+            uses=frozenset(visitor.uses),
+            line_offset=offset,
+            value_binds=tuple(visitor.value_binds),
+        )
+
+
+class LiteralValues:
+    """The libcst tree a cell's literal assignments take their text from, parsed on first use
+    (most cells have none); a failure to parse becomes the cell's NB201."""
+
+    def __init__(self, python_source: str) -> None:
+        self.source = python_source
+        self.module: cst.Module | None = None
+
+    def text(self, index: int) -> str:
+        """The source of statement ``index``'s value, with its own parentheses and comments."""
+        if self.module is None:
+            try:
+                self.module = self._parse()
+            except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
+                raise Unparsable(exc) from exc
+        statement = self.module.body[index]
+        assert isinstance(statement, cst.SimpleStatementLine)
+        value = getattr(statement.body[0], "value", None)
+        assert isinstance(value, cst.BaseExpression)
+        return self.module.code_for_node(value).strip()
+
+    def _parse(self) -> cst.Module:
+        # Inside a build the tree is kept for emitting; a server keeps no trees.
+        return cst_module(self.source) if building() else cst.parse_module(self.source)
+
+
+class Unparsable(Exception):
+    """libcst could not parse what ``ast`` did (not seen; the cell gets an NB201)."""
+
+    def __init__(self, cause: cst.ParserSyntaxError | RecursionError | MemoryError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_COMPOUND = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.TryStar,
+    ast.Match,
+)
+
+
+def top_level_statements(tree: ast.Module) -> list[list[ast.stmt]]:
+    """The cell's top-level statements as libcst counts them: ``a = 1; b = 2`` is one line."""
+    groups: list[list[ast.stmt]] = []
+    previous: ast.stmt | None = None
+    for statement in tree.body:
+        if (
+            previous is not None
+            and statement.lineno == previous.end_lineno
+            and not isinstance(statement, _COMPOUND)
+            and not isinstance(previous, _COMPOUND)
+        ):
+            groups[-1].append(statement)
+        else:
+            groups.append([statement])
+        previous = statement
+    return groups
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """Where the statement starts: a decorated definition at its first decorator."""
+    if isinstance(statement, _DEFINITIONS) and statement.decorator_list:
+        return min(statement.lineno, *(d.lineno for d in statement.decorator_list))
+    return statement.lineno
+
+
+def hoistable_imports(statements: list[ast.stmt]) -> list[ImportBinding] | None:
+    """The bindings of a top-level import line, or None if the line is not only imports."""
+    bindings: list[ImportBinding] = []
+    for small in statements:
+        if isinstance(small, ast.Import):
+            for alias in small.names:
+                if alias.asname is not None:
+                    bindings.append(ImportBinding(alias.name, None, alias.asname, alias.asname))
+                else:
+                    bindings.append(ImportBinding(alias.name, None, None, alias.name.split(".")[0]))
+        elif isinstance(small, ast.ImportFrom):
+            module = small.module or ""
+            level = small.level
+            for alias in small.names:
+                if alias.name == "*":
+                    bindings.append(ImportBinding(module, "*", None, "*", level))
+                    break
+                bindings.append(
+                    ImportBinding(
+                        module, alias.name, alias.asname, alias.asname or alias.name, level
+                    )
+                )
+        else:
+            return None
+    return bindings
+
+
+def _is_assignment(statement: ast.stmt) -> bool:
+    return isinstance(statement, (ast.Assign, ast.AugAssign)) or (
+        isinstance(statement, ast.AnnAssign) and statement.value is not None
+    )
+
+
+def _assigned_names(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, ast.Assign):
+        return [n for t in statement.targets for n in target_names_of(t)]
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        return target_names_of(statement.target)
+    return []
