@@ -225,6 +225,11 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
     assert page.errors == [], "\n\n".join(page.errors)
 
 
+def alone(lab: Lab) -> Lab:
+    """The lab's pages with an empty workspace: no tab an earlier test left open."""
+    return Lab(lab.url, lab.token, lab.root, query="reset")
+
+
 def source_of(body: dict[str, Any], cell_id: str) -> str:
     """The source of one cell of the notebook an analyze request carries."""
     cells = [c for c in body["notebook"]["cells"] if c["id"] == cell_id]
@@ -238,7 +243,7 @@ def is_analyze(url: str) -> bool:
 def test_an_edit_replaced_before_its_turn_is_dropped_by_the_server_and_is_no_error(
     page: Any, lab: Lab
 ) -> None:
-    open_notebook(page, lab, "chain.ipynb", chain_notebook(8))
+    open_notebook(page, alone(lab), "chain.ipynb", chain_notebook(8))
     edited = 10  # step_5
     signature = cell(page, edited).locator(".nb2pkg-Badge-signature")
     expect(signature).to_have_text("step_5(value_4) -> value_5", timeout=60_000)
@@ -314,11 +319,13 @@ def test_in_a_narrow_window_badges_fit_their_cells_and_the_panel_its_width(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        open_notebook(page, lab, "narrow.ipynb", demo_notebook())
+        open_notebook(page, alone(lab), "narrow.ipynb", demo_notebook())
         badge = cell(page, 2).locator(".nb2pkg-Badge")
         expect(badge.locator(".nb2pkg-Badge-signature")).to_have_text(
             "load_numbers() -> data", timeout=60_000
         )
+        # The panel does not open by itself beside the notebook: it would squeeze it.
+        expect(page.locator("#nb2pkg-package-panel")).to_be_hidden()
         # Marking by keyboard works as in a wide window.
         select_cell(page, DEMO_FUNCTION_CELL)
         page.keyboard.press("Alt+Shift+F")
@@ -339,7 +346,7 @@ def test_in_a_narrow_window_badges_fit_their_cells_and_the_panel_its_width(
             }}"""
         )
         assert overflow[0] <= 1 and overflow[1] <= 1, overflow
-        # The Package panel opens over the narrow window and its content fits its width.
+        # Opened on demand, the Package panel's content fits its width.
         page.evaluate("() => window.jupyterapp.commands.execute('nb2pkg:open-panel')")
         panel = page.locator("#nb2pkg-package-panel")
         expect(panel.locator(".nb2pkg-Panel-function")).to_have_count(2, timeout=30_000)
