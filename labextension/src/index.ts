@@ -56,7 +56,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       openedWithNotebook = true;
-      if (settings.openPanelWithNotebook && !panel.isVisible) {
+      // In a narrow window the panel would squeeze the notebook: it opens on demand there.
+      const roomy = window.innerWidth >= MIN_WIDTH_TO_OPEN_WITH_NOTEBOOK;
+      if (settings.openPanelWithNotebook && roomy && !panel.isVisible) {
         app.shell.activateById(panel.id);
         app.shell.activateById(notebookPanel.id);
       }
@@ -125,6 +127,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/** Narrowest window (CSS pixels) in which the panel opens beside the first notebook. */
+const MIN_WIDTH_TO_OPEN_WITH_NOTEBOOK = 1000;
 
 /** Select the cell (by id, else by its 1-based number) and scroll it into view. */
 function jumpToCell(

@@ -32,7 +32,8 @@ def plan_config(
     unsaved: Mapping[Path, Any] | None = None,
 ) -> tuple[PackagePlan | None, list[Diagnostic]]:
     """The package plan; helper modules and data files are looked for inside ``read_scope``
-    (by default the project's, see ``nb2pkg.builder.confine``)."""
+    (by default the project's, see ``nb2pkg.builder.confine``). ``unsaved``: notebooks'
+    current JSON by path (an editor's unsaved content), read instead of the files."""
     from nb2pkg.builder.environment import InstalledEnvironment
     from nb2pkg.emit.export_settings import load_exports
     from nb2pkg.plan.notebook_plan import plan_notebook
@@ -127,3 +128,17 @@ def _read(
 
     marked = apply_in_memory(data)
     return notebook_from_json(marked, str(path.resolve()), shown, hashlib.sha256(raw).hexdigest())
+
+
+def _from_json(
+    path: Path, data: Any, config: BuildConfig, *, auto: bool
+) -> tuple[Notebook | None, list[Diagnostic]]:
+    """A notebook from its JSON as an editor holds it (hashed as canonical JSON)."""
+    from nb2pkg.notebook.reader import notebook_from_json
+
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    if auto:
+        from nb2pkg.plan.automark import apply_in_memory
+
+        data = apply_in_memory(data)
+    return notebook_from_json(data, str(path.resolve()), display_path(path, config.root), digest)

@@ -19,6 +19,10 @@ from test_handlers import Fetch, post, refused
 
 from tests.mlflow_server import MLFLOW_SETTINGS, free_port, is_healthy, stop_process_group
 
+READ_SECONDS = 150
+"""Reading runs starts a Python that imports MLflow: on a loaded machine, more than the
+default 20 s request timeout (the server's own limit is 120 s)."""
+
 
 async def wait_for(jp_fetch: Fetch, run_id: str, *statuses: str) -> dict[str, Any]:
     for _ in range(600):
@@ -129,7 +133,7 @@ async def test_the_last_runs_come_from_the_package_mlflow_store(
     request = {"path": "scaling.ipynb", "out_dir": "scaler-pkg", "name": "scaler"}
     assert (await post(jp_fetch, "build", request))["ok"]
     # Before any tracked run: no store, no runs, and none created by asking
-    empty = await post(jp_fetch, "runs", request)
+    empty = await post(jp_fetch, "runs", request, request_timeout=READ_SECONDS)
     assert {k: v for k, v in empty.items() if k != "mlflow_ui"} == {
         "runs": [],
         "store": None,
@@ -141,7 +145,7 @@ async def test_the_last_runs_come_from_the_package_mlflow_store(
         started = await post(jp_fetch, "run", request)
         state = await wait_for(jp_fetch, started["id"], "done", "failed")
         assert state["status"] == "done", state
-    answer = await post(jp_fetch, "runs", {**request, "limit": 5})
+    answer = await post(jp_fetch, "runs", {**request, "limit": 5}, request_timeout=READ_SECONDS)
     assert answer["diagnostics"] == [] and answer["store"] == "scaler-pkg/mlflow.db"
     runs = answer["runs"]
     assert [r["status"] for r in runs] == ["FINISHED", "FINISHED"]
@@ -161,7 +165,7 @@ async def test_the_runs_answer_says_how_to_open_mlflow_ui_on_the_package_store(
     assert (await post(jp_fetch, "build", request))["ok"]
     started = await post(jp_fetch, "run", request)
     assert (await wait_for(jp_fetch, started["id"], "done", "failed"))["status"] == "done"
-    ui = (await post(jp_fetch, "runs", request))["mlflow_ui"]
+    ui = (await post(jp_fetch, "runs", request, request_timeout=READ_SECONDS))["mlflow_ui"]
     # MLflow is installed here: the exact command, its folder named inside the root
     assert ui["installed"] is True
     assert ui["command"] == (
@@ -219,6 +223,6 @@ async def test_without_mlflow_the_runs_answer_says_to_install_it(
     write_notebook("scaling.ipynb", scaling_notebook())
     request = {"path": "scaling.ipynb", "out_dir": "scaler-pkg"}
     assert (await post(jp_fetch, "build", request))["ok"]
-    ui = (await post(jp_fetch, "runs", request))["mlflow_ui"]
+    ui = (await post(jp_fetch, "runs", request, request_timeout=READ_SECONDS))["mlflow_ui"]
     assert ui["installed"] is False and ui["command"] is None
     assert "pip install mlflow" in ui["note"]

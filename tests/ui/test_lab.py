@@ -225,6 +225,11 @@ def test_badge_refresh_latency_in_a_300_cell_notebook(page: Any, lab: Lab) -> No
     assert page.errors == [], "\n\n".join(page.errors)
 
 
+def alone(lab: Lab) -> Lab:
+    """The lab's pages with an empty workspace: no tab an earlier test left open."""
+    return Lab(lab.url, lab.token, lab.root, query="reset")
+
+
 def source_of(body: dict[str, Any], cell_id: str) -> str:
     """The source of one cell of the notebook an analyze request carries."""
     cells = [c for c in body["notebook"]["cells"] if c["id"] == cell_id]
@@ -238,7 +243,7 @@ def is_analyze(url: str) -> bool:
 def test_an_edit_replaced_before_its_turn_is_dropped_by_the_server_and_is_no_error(
     page: Any, lab: Lab
 ) -> None:
-    open_notebook(page, lab, "chain.ipynb", chain_notebook(8))
+    open_notebook(page, alone(lab), "chain.ipynb", chain_notebook(8))
     edited = 10  # step_5
     signature = cell(page, edited).locator(".nb2pkg-Badge-signature")
     expect(signature).to_have_text("step_5(value_4) -> value_5", timeout=60_000)
@@ -304,3 +309,55 @@ def test_marking_and_badges_work_in_notebook_7(page: Any, lab: Lab) -> None:
     # of a plugin that is not loaded; it happens without nb2pkg too): only ours must be none.
     ours = [error for error in page.errors if "extensions/nb2pkg/" in error]
     assert ours == [], "\n\n".join(ours)
+
+
+def test_in_a_narrow_window_badges_fit_their_cells_and_the_panel_its_width(
+    browser: Any, lab: Lab
+) -> None:
+    context = browser.new_context(viewport={"width": 600, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        open_notebook(page, alone(lab), "narrow.ipynb", demo_notebook())
+        badge = cell(page, 2).locator(".nb2pkg-Badge")
+        expect(badge.locator(".nb2pkg-Badge-signature")).to_have_text(
+            "load_numbers() -> data", timeout=60_000
+        )
+        # The panel does not open by itself beside the notebook: it would squeeze it.
+        expect(page.locator("#nb2pkg-package-panel")).to_be_hidden()
+        # Marking by keyboard works as in a wide window.
+        select_cell(page, DEMO_FUNCTION_CELL)
+        page.keyboard.press("Alt+Shift+F")
+        expect(page.locator(".jp-Dialog input")).to_have_value("scale_the_data")
+        page.keyboard.press("Enter")
+        expect(cell(page, DEMO_FUNCTION_CELL).locator(".nb2pkg-Badge-signature")).to_have_text(
+            "scale_the_data(data, factor) -> scaled", timeout=15_000
+        )
+        # No badge pokes out of its cell, and the notebook does not scroll sideways.
+        overflow = page.evaluate(
+            f"""() => {{
+                const notebook = {NOTEBOOK_JS}.node;
+                const out = [...notebook.querySelectorAll('.nb2pkg-Badge')].map(badge => {{
+                    const cell = badge.closest('.jp-Cell').getBoundingClientRect();
+                    return badge.getBoundingClientRect().right - cell.right;
+                }});
+                return [Math.max(...out), notebook.scrollWidth - notebook.clientWidth];
+            }}"""
+        )
+        assert overflow[0] <= 1 and overflow[1] <= 1, overflow
+        # Opened on demand, the Package panel's content fits its width.
+        page.evaluate("() => window.jupyterapp.commands.execute('nb2pkg:open-panel')")
+        panel = page.locator("#nb2pkg-package-panel")
+        expect(panel.locator(".nb2pkg-Panel-function")).to_have_count(2, timeout=30_000)
+        width = page.evaluate(
+            """() => {
+                const panel = document.querySelector('#nb2pkg-package-panel');
+                return [panel.scrollWidth - panel.clientWidth, panel.getBoundingClientRect().right,
+                        window.innerWidth];
+            }"""
+        )
+        assert width[0] <= 0 and width[1] <= width[2], width
+        assert errors == [], "\n\n".join(errors)
+    finally:
+        context.close()
