@@ -128,17 +128,3 @@ def _read(
 
     marked = apply_in_memory(data)
     return notebook_from_json(marked, str(path.resolve()), shown, hashlib.sha256(raw).hexdigest())
-
-
-def _from_json(
-    path: Path, data: Any, config: BuildConfig, *, auto: bool
-) -> tuple[Notebook | None, list[Diagnostic]]:
-    """A notebook from its JSON as an editor holds it (hashed as canonical JSON)."""
-    from nb2pkg.notebook.reader import notebook_from_json
-
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-    if auto:
-        from nb2pkg.plan.automark import apply_in_memory
-
-        data = apply_in_memory(data)
-    return notebook_from_json(data, str(path.resolve()), display_path(path, config.root), digest)
