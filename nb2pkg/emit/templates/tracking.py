@@ -934,7 +934,8 @@ class _Worker:
     def _reap(self) -> None:
         try:
             self._process.wait(timeout=WORKER_EXIT_SECONDS)
-        except Exception:  # noqa: BLE001 - a worker that hangs is not the pipeline's failure
+        except Exception:  # noqa: BLE001
+            # a worker that hangs is not the pipeline's failure
             self._process.kill()
             self._process.wait()
         with contextlib.suppress(OSError):
@@ -997,14 +998,16 @@ def _pickled(values: Mapping[str, Any]) -> bytes:
     try:
         return pickle.dumps(dict(values), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - any value may fail to pickle, in any way
-        kept: dict[str, Any] = {}
-        for name, value in values.items():
-            try:
-                pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # noqa: BLE001
-                continue
-            kept[name] = value
+        kept = {name: value for name, value in values.items() if _can_pickle(value)}
         return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _can_pickle(value: Any) -> bool:
+    try:
+        pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - any value may fail in any way
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------- inside the worker
@@ -1130,7 +1133,8 @@ class _WorkerRun:
         except TrackingUnavailable as error:
             answer("unavailable", str(error).replace("No step has run.", STOPPED_EARLY))
             return None
-        except Exception as error:  # noqa: BLE001 - every way of failing is reported alike
+        except Exception as error:  # noqa: BLE001
+            # every way of failing is reported alike
             answer(
                 "unavailable", _unreachable(uri, error).replace("No step has run.", STOPPED_EARLY)
             )
@@ -1154,7 +1158,8 @@ class _WorkerRun:
             importlib.import_module("mlflow.pyfunc")
             if "sklearn" in sys.modules:
                 importlib.import_module("mlflow.sklearn")
-        except Exception as error:  # noqa: BLE001 - logging the model reports it, if it must
+        except Exception as error:  # noqa: BLE001
+            # logging the model reports it, if it must
             _logger.debug("could not prepare the model's logging: %s", error)
 
     def handle(self, kind: str, body: Any, answer: Callable[[str, Any], None]) -> None:
@@ -1173,7 +1178,8 @@ class _WorkerRun:
                 values = pickle.loads(body)
                 model = importlib.import_module(f"{self._package}._model")
                 answer("model", model.log_model(values))
-            except Exception as error:  # noqa: BLE001 - the pipeline's process raises it
+            except Exception as error:  # noqa: BLE001
+                # the pipeline's process raises it
                 answer("error", error)
 
     def _log_figure(self, local: str, folder: str) -> None:
@@ -1181,7 +1187,7 @@ class _WorkerRun:
 
         try:
             self._mlflow.MlflowClient().log_artifact(self._run_log.run_id, local, folder)
-        except Exception as error:  # a figure is no result of the pipeline
+        except Exception as error:  # noqa: BLE001 - a figure is no result
             _logger.warning("figure %s not logged: %s", os.path.basename(local), error)
         finally:
             shutil.rmtree(os.path.dirname(local), ignore_errors=True)
@@ -1190,7 +1196,8 @@ class _WorkerRun:
         self.ended = True
         try:
             _finish(self._mlflow, self._run_log, status)
-        except Exception as error:  # noqa: BLE001 - the pipeline's process raises it
+        except Exception as error:  # noqa: BLE001
+            # the pipeline's process raises it
             answer("error", error)
             return
         answer("ended", status)
