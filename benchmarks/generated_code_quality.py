@@ -6,8 +6,10 @@ Builds every notebook under the folders with ``nb2pkg build NB --auto -o OUT``, 
 pristine copy of its folder, with whichever nb2pkg ``python -m nb2pkg`` imports (set
 PYTHONPATH to compare two checkouts), then counts in the generated step functions: plotting
 statements, ``print`` calls, statements that set display/warning options or seed a global
-generator, figure/axes values returned; over the whole package: ruff violations (``ruff
-check`` and ``ruff format --check`` with default settings), distributions listed as
+generator, figure/axes values returned, functions whose body is over 40 lines, functions that
+return nothing, names generated from ``step``; over the whole package: ruff violations
+(``ruff check`` and ``ruff format --check`` with default settings, also broken down by rule,
+``format`` for a file ruff would reformat), distributions listed as
 dependencies that no generated module imports (``matplotlib``, ``seaborn``); and with
 ``--run-tests``, packages whose pipeline runs (``run(track=False)`` beside the notebook's
 files) and, of those with tests, whose tests pass (``pytest`` from the package folder).
@@ -19,6 +21,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,6 +68,8 @@ STATE_CALLS = frozenset(
     }
 )
 PLOTTING_DISTRIBUTIONS = frozenset({"matplotlib", "seaborn", "plotly"})
+LONG_BODY = 40
+STEP_NAME = re.compile(r"^(step(_\w+)?|\w+_step(_\d+)?)$")
 
 
 def dotted(node: ast.expr) -> str:
@@ -84,13 +89,42 @@ def _draws_figure(call: ast.Call) -> bool:
     )
 
 
-def step_counts(module: Path) -> Counter[str]:
+def body_lines(function: ast.FunctionDef, lines: list[str]) -> int:
+    """Non-blank lines of the body, without the docstring."""
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if not body:
+        return 0
+    start, end = body[0].lineno, body[-1].end_lineno or body[-1].lineno
+    return sum(1 for line in lines[start - 1 : end] if line.strip())
+
+
+def returns_value(function: ast.FunctionDef) -> bool:
+    return any(
+        isinstance(node, ast.Return) and node.value is not None for node in ast.walk(function)
+    )
+
+
+def step_counts(module: Path, examples: dict[str, list[str]] | None = None) -> Counter[str]:
     counts: Counter[str] = Counter()
-    tree = ast.parse(module.read_text(encoding="utf-8"))
+    text = module.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    tree = ast.parse(text)
     for function in tree.body:
         if not isinstance(function, ast.FunctionDef):
             continue
         counts["functions"] += 1
+        where = f"{module.name}:{function.lineno} {function.name}"
+        for kind, found in (
+            ("long_functions", body_lines(function, lines) > LONG_BODY),
+            ("returning_nothing", not returns_value(function)),
+            ("step_names", bool(STEP_NAME.match(function.name))),
+        ):
+            if found:
+                counts[kind] += 1
+                if examples is not None:
+                    examples.setdefault(kind, []).append(where)
         figures = {
             target.id
             for node in ast.walk(function)
@@ -111,6 +145,8 @@ def step_counts(module: Path) -> Counter[str]:
             name = dotted(node.func)
             if name == "print":
                 counts["prints"] += 1
+                if examples is not None:
+                    examples.setdefault("prints", []).append(f"{module.name}:{node.lineno}")
             elif name in STATE_CALLS or name.startswith("plt.rcParams"):
                 counts["process_state"] += 1
             elif name.split(".")[0] in PLOT_ROOTS or (
@@ -120,7 +156,8 @@ def step_counts(module: Path) -> Counter[str]:
     return counts
 
 
-def ruff_violations(package: Path) -> int:
+def ruff_violations(package: Path) -> Counter[str]:
+    """Violations by rule (``format``: a file ruff would reformat)."""
     ruff = Path(sys.executable).with_name("ruff")
     checked = subprocess.run(
         [str(ruff), "check", "--isolated", "--no-cache", "--output-format", "json", "."],
@@ -129,7 +166,7 @@ def ruff_violations(package: Path) -> int:
         text=True,
         check=False,
     )
-    count = len(json.loads(checked.stdout or "[]"))
+    rules: Counter[str] = Counter(str(v["code"]) for v in json.loads(checked.stdout or "[]"))
     formatted = subprocess.run(
         [str(ruff), "format", "--check", "--isolated", "--no-cache", "."],
         cwd=package,
@@ -137,8 +174,10 @@ def ruff_violations(package: Path) -> int:
         text=True,
         check=False,
     )
-    count += sum(1 for line in formatted.stdout.splitlines() if line.startswith("Would reformat"))
-    return count
+    rules["format"] += sum(
+        1 for line in formatted.stdout.splitlines() if line.startswith("Would reformat")
+    )
+    return +rules
 
 
 def unused_plot_dependencies(package: Path) -> int:
@@ -157,7 +196,13 @@ def unused_plot_dependencies(package: Path) -> int:
     return len((names & PLOTTING_DISTRIBUTIONS) - imported)
 
 
-def measure(notebook: Path, work: Path, run_tests: bool) -> Counter[str] | None:
+def measure(
+    notebook: Path,
+    work: Path,
+    run_tests: bool,
+    rules: Counter[str],
+    examples: dict[str, list[str]],
+) -> Counter[str] | None:
     copy = work / "nb"
     shutil.copytree(notebook.parent, copy, ignore=shutil.ignore_patterns("*.ipynb_checkpoints"))
     out = work / "out"
@@ -180,8 +225,13 @@ def measure(notebook: Path, work: Path, run_tests: bool) -> Counter[str] | None:
         if module.name == "figures.py":  # drawn only by a tracked run, outside the steps
             counts["figure_functions"] += step_counts(module)["functions"]
         else:
-            counts += step_counts(module)
-    counts["ruff_violations"] = ruff_violations(out)
+            found: dict[str, list[str]] = {}
+            counts += step_counts(module, found)
+            for kind, where in found.items():
+                examples.setdefault(kind, []).extend(f"{notebook.name} {w}" for w in where)
+    violations = ruff_violations(out)
+    rules.update(violations)
+    counts["ruff_violations"] = violations.total()
     counts["unused_plot_dependencies"] = unused_plot_dependencies(out)
     if run_tests:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -217,6 +267,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="at most this many notebooks")
     parser.add_argument("--run-tests", action="store_true")
     parser.add_argument("--json", type=Path, help="write the per-notebook counts here")
+    parser.add_argument("--examples", action="store_true", help="list where each count is")
     args = parser.parse_args()
     notebooks = sorted(
         nb
@@ -227,10 +278,12 @@ def main() -> None:
     if args.limit:
         notebooks = notebooks[: args.limit]
     total: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
     rows: dict[str, dict[str, int]] = {}
     for notebook in notebooks:
         with tempfile.TemporaryDirectory() as work:
-            counts = measure(notebook, Path(work), args.run_tests)
+            counts = measure(notebook, Path(work), args.run_tests, rules, examples)
         total["notebooks"] += 1
         if counts is not None:
             total += counts
@@ -238,6 +291,10 @@ def main() -> None:
         print(f"{notebook.name}: {dict(counts) if counts else 'build failed'}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, sort_keys=True), encoding="utf-8")
+    if args.examples:
+        for kind, where in sorted(examples.items()):
+            print(f"\n{kind}:", *where, sep="\n  ")
+    print("\nruff rules:", ", ".join(f"{k} {v}" for k, v in rules.most_common()))
     print("\ntotal:", ", ".join(f"{k} {v}" for k, v in sorted(total.items())))
 
 

@@ -116,7 +116,7 @@ from nb2pkg.frontends import api
 from nb2pkg.plan.automark import apply_in_memory
 notebook, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
 raw = json.loads(notebook.read_text(encoding="utf-8"))
-plan = api.analyze_notebook(apply_in_memory(raw), notebook.name, path=str(notebook))
+plan = api.analyze_notebook(apply_in_memory(raw), notebook.name, path=str(notebook)).to_json()
 steps = [
     [cell["name"], [p["number"] for p in (cell.get("parts") or [cell])],
      list(cell.get("returns") or [])]

@@ -305,6 +305,10 @@ class StepPlan:
     """The values the cell's plots read, when they can be drawn after the step (None: the
     cell draws nothing, or reads values the step does not return)."""
     figure_imports: tuple[ImportBinding, ...] = ()
+    result_statement: int | None = None
+    """When the step returns no names: the index of the cell's last statement, a bare
+    expression whose value the notebook showed, which the function returns
+    (nb2pkg.analysis.cell_result)."""
 
     @property
     def signature(self) -> str:

@@ -12,6 +12,7 @@ package's own ``promote`` points the alias ``champion`` at it.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -28,6 +29,19 @@ PACKAGE = "pricing"
 FEATURES = ("x", "n", "c")
 CATEGORIES = ("red", "green", "blue")
 TRAIN_ROWS = 2000
+
+MEMORY_LIMIT_BYTES = 2**30
+"""The address-space limit (RLIMIT_AS) of a process given a file larger than it."""
+LARGE_FILE_BYTES = int(1.25 * 2**30)
+LARGE_FILE_TIMEOUT_SECONDS = 900
+LEAN_ENVIRONMENT = {
+    "ARROW_DEFAULT_MEMORY_POOL": "system",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MALLOC_ARENA_MAX": "2",
+}
+"""Settings that keep a process's address space close to what it uses: pyarrow's default
+allocator reserves 1 GiB up front, OpenBLAS a buffer per thread, glibc an arena per thread."""
 
 LOG_MODEL_SCRIPT = """
 from mlflow import MlflowClient
@@ -146,6 +160,37 @@ class ScoringPackage:
             timeout=timeout,
             check=False,
         )
+
+
+def _limit_address_space() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+
+
+def run_limited(package: ScoringPackage, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in the work folder, its address space capped at MEMORY_LIMIT_BYTES."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=package.workdir,
+        env=package.environment(**LEAN_ENVIRONMENT),
+        capture_output=True,
+        text=True,
+        timeout=LARGE_FILE_TIMEOUT_SECONDS,
+        check=False,
+        preexec_fn=_limit_address_space,
+    )
+
+
+def write_large_csv(path: Path, header: str, block: bytes) -> int:
+    """``header`` then ``block`` (CSV rows) repeated until the file passes LARGE_FILE_BYTES
+    (more than the memory limit); returns how many times ``block`` was written."""
+    with path.open("wb") as handle:
+        handle.write(header.encode("utf-8") + b"\n")
+        written = 0
+        while written < LARGE_FILE_BYTES:
+            handle.write(block)
+            written += len(block)
+    assert path.stat().st_size > MEMORY_LIMIT_BYTES
+    return written // len(block)
 
 
 def make_scoring_package(folder: Path) -> ScoringPackage:

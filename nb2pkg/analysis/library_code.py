@@ -25,182 +25,23 @@ from collections.abc import Sequence
 from typing import Literal
 
 from nb2pkg.analysis.display import is_unneeded_value
-from nb2pkg.analysis.effects import FILE_WRITERS, dotted, global_state_changes
+from nb2pkg.analysis.effects import dotted, global_state_changes
+from nb2pkg.analysis.plot_statements import (
+    FIGURE_WRITERS,
+    call_name,
+    is_plot_expression,
+    plot_call,
+    root_name,
+)
+from nb2pkg.analysis.process_settings import (
+    SEED_CALLS,
+    is_setting_call,
+    is_setting_target,
+    literal_seed,
+)
 
 Kind = Literal["setting", "seed", "plot", "print"]
 
-_SETTING_CALLS = frozenset(
-    {
-        "np.set_printoptions",
-        "numpy.set_printoptions",
-        "warnings.filterwarnings",
-        "warnings.simplefilter",
-        "plt.rc",
-        "plt.rcdefaults",
-        "plt.style.use",
-        "plt.xkcd",
-        "plt.ion",
-        "plt.ioff",
-        "mpl.rc",
-        "mpl.use",
-        "mpl.style.use",
-        "matplotlib.rc",
-        "matplotlib.use",
-        "matplotlib.style.use",
-        "matplotlib.pyplot.rc",
-        "matplotlib.pyplot.style.use",
-        "sns.set",
-        "sns.set_style",
-        "sns.set_context",
-        "sns.set_theme",
-        "sns.set_palette",
-        "sns.set_color_codes",
-        "seaborn.set",
-        "seaborn.set_style",
-        "seaborn.set_context",
-        "seaborn.set_theme",
-        "seaborn.set_palette",
-        "init_notebook_mode",
-        "py.init_notebook_mode",
-        "pyo.init_notebook_mode",
-        "output_notebook",
-        "InteractiveShell.ast_node_interactivity",
-        "set_matplotlib_formats",
-    }
-)
-_SETTING_TARGETS = (
-    "plt.rcParams",
-    "mpl.rcParams",
-    "matplotlib.rcParams",
-    "pd.options.display",
-    "pandas.options.display",
-    "pd.options.mode.chained_assignment",
-    "pandas.options.mode.chained_assignment",
-    "InteractiveShell.ast_node_interactivity",
-)
-_PANDAS_SET_OPTION = frozenset({"pd.set_option", "pandas.set_option"})
-_QUIET_OPTIONS = ("display.", "mode.chained_assignment")
-"""pandas options that only change what is shown or warned, never a computed value."""
-
-SEED_CALLS = frozenset(
-    {
-        "np.random.seed",
-        "numpy.random.seed",
-        "random.seed",
-        "torch.manual_seed",
-        "torch.cuda.manual_seed",
-        "torch.cuda.manual_seed_all",
-        "tf.random.set_seed",
-        "tf.set_random_seed",
-        "tensorflow.random.set_seed",
-    }
-)
-
-_PLOT_MODULES = (
-    "plt.",
-    "pylab.",
-    "matplotlib.pyplot.",
-    "sns.",
-    "seaborn.",
-    "pd.plotting.",
-    "pandas.plotting.",
-    "px.",
-    "plotly.",
-    "mglearn.plot",
-    "mglearn.plots.",
-    "mglearn.discrete_scatter",
-    "msno.",
-    "missingno.",
-    "plotting.",
-)
-_PLOT_METHODS = frozenset(
-    {
-        "plot",
-        "hist",
-        "boxplot",
-        "scatter",
-        "bar",
-        "barh",
-        "pie",
-        "imshow",
-        "matshow",
-        "contour",
-        "contourf",
-        "pcolormesh",
-        "pcolor",
-        "fill_between",
-        "errorbar",
-        "axhline",
-        "axvline",
-        "axhspan",
-        "axvspan",
-        "annotate",
-        "set_title",
-        "set_xlabel",
-        "set_ylabel",
-        "set_zlabel",
-        "set_xlim",
-        "set_ylim",
-        "set_xticks",
-        "set_yticks",
-        "set_xticklabels",
-        "set_yticklabels",
-        "set_xscale",
-        "set_yscale",
-        "set_aspect",
-        "set_facecolor",
-        "legend",
-        "tight_layout",
-        "subplots_adjust",
-        "suptitle",
-        "colorbar",
-        "add_subplot",
-        "add_axes",
-        "set_size_inches",
-        "plot_surface",
-        "plot_wireframe",
-        "scatter_matrix",
-        "violinplot",
-        "hexbin",
-        "stem",
-        "step",
-        "quiver",
-        "triplot",
-        "show",
-        "draw",
-    }
-)
-_FIGURE_WRITERS = frozenset({"savefig", "imsave", "write_image", "write_html"})
-_CHANGING_METHODS = frozenset(
-    {
-        "fit",
-        "fit_transform",
-        "fit_predict",
-        "partial_fit",
-        "fit_resample",
-        "train",
-        "append",
-        "extend",
-        "insert",
-        "pop",
-        "popitem",
-        "remove",
-        "update",
-        "clear",
-        "add",
-        "discard",
-        "setdefault",
-        "write",
-        "writelines",
-        "send",
-        "next",
-        "readline",
-        "read",
-        "execute",
-        "commit",
-    }
-)
-"""Methods that change their object or advance an iterator: inside a plot they are work."""
 _ITERATING = frozenset({"zip", "enumerate", "range", "len", "reversed"})
 
 
@@ -211,7 +52,7 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
     plot statement of a cell that writes a figure file (``savefig``): the file is the output.
     """
     writes_figure = any(
-        isinstance(node, ast.Call) and _call_name(node) in _FIGURE_WRITERS
+        isinstance(node, ast.Call) and call_name(node) in FIGURE_WRITERS
         for statement in statements
         for node in ast.walk(statement)
     )
@@ -248,25 +89,25 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
         call = statement.value
         name = dotted(call.func)
-        if name in SEED_CALLS and _literal_seed(call):
+        if name in SEED_CALLS and literal_seed(call):
             return "seed"
-        if _is_setting_call(call, name):
+        if is_setting_call(call, name):
             return "setting"
-        if name == "print" and not keep_prints and _print_is_display(call):
+        if name == "print" and not keep_prints and print_is_display(call):
             return "print"
-        if _is_plot_expression(call, figure_names):
+        if is_plot_expression(call, figure_names):
             return "plot"
         return None
     if isinstance(statement, ast.Assign | ast.AugAssign | ast.AnnAssign):
         targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-        if targets and all(_is_setting_target(t) for t in targets):
+        if targets and all(is_setting_target(t) for t in targets):
             return "setting"
         value = statement.value
         if (
             isinstance(statement, ast.Assign)
             and value is not None
             and isinstance(value, ast.Call)
-            and _is_plot_expression(value, figure_names)
+            and is_plot_expression(value, figure_names)
             and all(_simple_target(t) for t in targets)
         ):
             return "plot"
@@ -282,8 +123,8 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         )
         if any(
             isinstance(n, ast.Call)
-            and not _plot_call(n, figure_names)
-            and not (over_figures and (_call_name(n) in _ITERATING or is_unneeded_value(n)))
+            and not plot_call(n, figure_names)
+            and not (over_figures and (call_name(n) in _ITERATING or is_unneeded_value(n)))
             for h in header
             for n in ast.walk(h)
         ):
@@ -314,41 +155,7 @@ def _local_view(statement: ast.stmt) -> bool:
     )
 
 
-def _literal_seed(call: ast.Call) -> bool:
-    """``seed()`` or ``seed(42)``: what run() can do in the step's place."""
-    if call.keywords or len(call.args) > 1:
-        return False
-    if not call.args:
-        return True
-    try:
-        value = ast.literal_eval(call.args[0])
-    except ValueError:
-        return False
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_setting_call(call: ast.Call, name: str) -> bool:
-    if name in _SETTING_CALLS or name.rsplit(".", 1)[-1] in ("init_notebook_mode",):
-        return True
-    if name in _PANDAS_SET_OPTION:
-        first = call.args[0] if call.args else None
-        return (
-            isinstance(first, ast.Constant)
-            and isinstance(first.value, str)
-            and first.value.startswith(_QUIET_OPTIONS)
-        )
-    return name.startswith(tuple(f"{t}." for t in _SETTING_TARGETS)) and name.endswith(
-        (".update", ".__setitem__")
-    )
-
-
-def _is_setting_target(target: ast.expr) -> bool:
-    node = target.value if isinstance(target, ast.Subscript) else target
-    name = dotted(node)
-    return bool(name) and any(name == t or name.startswith(t + ".") for t in _SETTING_TARGETS)
-
-
-def _print_is_display(call: ast.Call) -> bool:
+def print_is_display(call: ast.Call) -> bool:
     """A print of values that computing changes nothing (nb2pkg.analysis.display)."""
     if any(k.arg == "file" for k in call.keywords):
         return False
@@ -358,63 +165,11 @@ def _print_is_display(call: ast.Call) -> bool:
     )
 
 
-def _is_plot_expression(call: ast.Call, figure_names: set[str]) -> bool:
-    """A call chain that draws: every call in it is a plotting call or a figure's method."""
-    calls = [n for n in ast.walk(call) if isinstance(n, ast.Call)]
-    outer = calls[0]
-    if not _plot_call(outer, figure_names):
-        return False
-    # Arguments may compute (`plt.plot(x, np.sin(x))`), but not change anything.
-    for node in calls[1:]:
-        callee = _call_name(node)
-        if callee in _CHANGING_METHODS or callee in FILE_WRITERS:
-            return False
-    return True
-
-
-def _plot_call(call: ast.Call, figure_names: set[str]) -> bool:
-    name = dotted(call.func)
-    if name.startswith(_PLOT_MODULES):
-        return True
-    if not isinstance(call.func, ast.Attribute):
-        return False
-    if any(part == "plot" for part in name.split(".")[1:]):
-        return True  # df.plot.bar(), df["x"].plot(kind="hist")
-    chain = _attribute_chain(call.func)
-    if chain and chain[-1] in _PLOT_METHODS:
-        return True
-    root = _root_name(call.func)
-    return root is not None and root in figure_names
-
-
-def _attribute_chain(node: ast.expr) -> list[str]:
-    names: list[str] = []
-    while isinstance(node, ast.Attribute):
-        names.append(node.attr)
-        node = node.value
-    return names[::-1]
-
-
-def _root_name(node: ast.expr) -> str | None:
-    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
-        node = node.func if isinstance(node, ast.Call) else node.value
-    return node.id if isinstance(node, ast.Name) else None
-
-
 def _rooted_in(target: ast.expr, names: set[str]) -> bool:
     if isinstance(target, ast.Name):
         return False
-    root = _root_name(target)
+    root = root_name(target)
     return root is not None and root in names
-
-
-def _call_name(call: ast.Call) -> str:
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return ""
 
 
 def _simple_target(target: ast.expr) -> bool:

@@ -34,30 +34,43 @@ def packaging_problems(analysis: CellAnalysis) -> tuple[CellProblem, ...]:
     return _problems(analysis.python_source, analysis.line_offset)
 
 
+_Found = tuple[str, ast.AST, str, str]
+"""A problem found in a statement: code, node, message, hint."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _problems(source: str, offset: int) -> tuple[CellProblem, ...]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ()  # reported as NB201 by the cell analysis
-    problems: list[CellProblem] = []
     bound = _bound_names(tree)
+    problems = [
+        _located(found, offset)
+        for node in _top_level_nodes(tree)
+        for found in _statement_problems(node, bound)
+    ]
+    problems += [_compatibility_problem(t, offset) for t in _names_python_normalises(source)]
+    return tuple(problems)
 
-    def report(code: str, node: ast.AST, message: str, hint: str) -> None:
-        line = getattr(node, "lineno", 1) + offset
-        column = getattr(node, "col_offset", None)
-        problems.append(
-            CellProblem(
-                code, Severity.ERROR, message, line, None if column is None else column + 1, hint
-            )
-        )
 
-    for node in _top_level_nodes(tree):
-        if isinstance(node, ast.Await | ast.AsyncFor | ast.AsyncWith):
-            what = {ast.Await: "await", ast.AsyncFor: "async for", ast.AsyncWith: "async with"}[
-                type(node)
-            ]
-            report(
+def _located(found: _Found, offset: int) -> CellProblem:
+    code, node, message, hint = found
+    line = getattr(node, "lineno", 1) + offset
+    column = getattr(node, "col_offset", None)
+    return CellProblem(
+        code, Severity.ERROR, message, line, None if column is None else column + 1, hint
+    )
+
+
+def _statement_problems(node: ast.AST, bound: set[str]) -> list[_Found]:
+    """NB205-NB208: what a cell's top level may do in IPython but not in a function."""
+    if isinstance(node, ast.Await | ast.AsyncFor | ast.AsyncWith):
+        what = {ast.Await: "await", ast.AsyncFor: "async for", ast.AsyncWith: "async with"}[
+            type(node)
+        ]
+        return [
+            (
                 "NB205",
                 node,
                 f"top-level `{what}`: IPython runs it in the notebook, but a packaged cell "
@@ -65,24 +78,30 @@ def _problems(source: str, offset: int) -> tuple[CellProblem, ...]:
                 "put the asynchronous code in an `async def` and run it with "
                 "`asyncio.run(...)` in the cell",
             )
-        elif isinstance(node, ast.Return | ast.Yield | ast.YieldFrom):
-            what = "return" if isinstance(node, ast.Return) else "yield"
-            report(
+        ]
+    if isinstance(node, ast.Return | ast.Yield | ast.YieldFrom):
+        what = "return" if isinstance(node, ast.Return) else "yield"
+        return [
+            (
                 "NB206",
                 node,
                 f"`{what}` outside a function: the notebook cannot run this cell either",
                 "remove it; a function step returns the values later cells read",
             )
-        elif isinstance(node, ast.Nonlocal):
-            report(
+        ]
+    if isinstance(node, ast.Nonlocal):
+        return [
+            (
                 "NB206",
                 node,
                 "`nonlocal` outside a function: the notebook cannot run this cell either",
                 "remove it, or use `global` for a name of the notebook's top level",
             )
-        elif isinstance(node, ast.Call) and _hidden_namespace_call(node):
-            assert isinstance(node.func, ast.Name)
-            report(
+        ]
+    if isinstance(node, ast.Call) and _hidden_namespace_call(node):
+        assert isinstance(node.func, ast.Name)
+        return [
+            (
                 "NB207",
                 node,
                 f"`{node.func.id}()` runs code nb2pkg cannot see: the names it reads and binds "
@@ -90,30 +109,36 @@ def _problems(source: str, offset: int) -> tuple[CellProblem, ...]:
                 "write the code out in the cell, or pass an explicit namespace dict as the "
                 "second argument",
             )
-        elif isinstance(node, ast.Delete):
-            for target in node.targets:
-                if isinstance(target, ast.Name) and target.id not in bound:
-                    report(
-                        "NB208",
-                        target,
-                        f"`del {target.id}` deletes a value this cell did not create: in the "
-                        "package each step gets its own inputs, and the deletion would fail",
-                        f"remove `del {target.id}` (the package frees values itself)",
-                    )
-    for token in _names_python_normalises(source):
-        normal = unicodedata.normalize("NFKC", token.string)
-        problems.append(
-            CellProblem(
-                "NB209",
-                Severity.ERROR,
-                f"`{token.string}` is written with compatibility characters: Python reads it as "
-                f"`{normal}`",
-                token.start[0] + offset,
-                token.start[1] + 1,
-                f"write it as `{normal}`",
-            )
+        ]
+    if isinstance(node, ast.Delete):
+        return _deletion_problems(node, bound)
+    return []
+
+
+def _deletion_problems(node: ast.Delete, bound: set[str]) -> list[_Found]:
+    return [
+        (
+            "NB208",
+            target,
+            f"`del {target.id}` deletes a value this cell did not create: in the "
+            "package each step gets its own inputs, and the deletion would fail",
+            f"remove `del {target.id}` (the package frees values itself)",
         )
-    return tuple(problems)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id not in bound
+    ]
+
+
+def _compatibility_problem(token: tokenize.TokenInfo, offset: int) -> CellProblem:
+    normal = unicodedata.normalize("NFKC", token.string)
+    return CellProblem(
+        "NB209",
+        Severity.ERROR,
+        f"`{token.string}` is written with compatibility characters: Python reads it as `{normal}`",
+        token.start[0] + offset,
+        token.start[1] + 1,
+        f"write it as `{normal}`",
+    )
 
 
 def _names_python_normalises(source: str) -> list[tokenize.TokenInfo]:

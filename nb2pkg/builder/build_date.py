@@ -4,8 +4,7 @@
 it, so two builds of the same notebooks on different days write the same bytes. Without it the
 date is today's, in UTC.
 
-Diagnostic codes:
-  NB520 ``SOURCE_DATE_EPOCH`` is set but is not a non-negative whole number of seconds
+Its diagnostic code, NB520, is described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

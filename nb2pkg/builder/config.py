@@ -12,18 +12,14 @@ Keys (all optional):
     [tool.nb2pkg.dependencies]          # version ranges for the generated pyproject.toml
     pandas = ">=1.5,<3"                 # instead of >=MAJOR.MINOR of what is installed
 
-Diagnostic codes: NB521 (pyproject.toml unreadable, or a wrong key, type or version in
-[tool.nb2pkg]) and NB522 (no notebooks to build); see ``nb2pkg.roles.diagnostic_codes``.
+Its diagnostic codes, NB521 and NB522, are described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations
 
 import glob
-import keyword
 import os
 import re
-import sys
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +28,10 @@ from typing import Any
 import tomllib
 
 from nb2pkg.ir import Diagnostic, Location, Severity
-from nb2pkg.plan.step_names import short_file_name
+
+# Re-exported: the frontends name a package through the configuration.
+from nb2pkg.plan.package_names import package_name_for as package_name_for
+from nb2pkg.plan.package_names import package_name_problem as package_name_problem
 
 KEYS: Mapping[str, type] = {
     "name": str,
@@ -42,30 +41,6 @@ KEYS: Mapping[str, type] = {
     "autolog": bool,
     "dependencies": dict,
 }
-
-
-def package_name_for(text: str) -> str:
-    """A package name from a notebook's name: ASCII, and not a module of Python itself."""
-    normal = unicodedata.normalize("NFKC", text)
-    name = re.sub(r"[^0-9A-Za-z_]+", "_", normal).strip("_").lower() or "pipeline_package"
-    if name[0].isdigit():
-        name = f"pkg_{name}"
-    name = short_file_name(name)
-    if keyword.iskeyword(name) or name in sys.stdlib_module_names:
-        name = f"{name}_pipeline"
-    return name
-
-
-def package_name_problem(name: str) -> tuple[str, str] | None:
-    """(code, what is wrong) when ``name`` cannot be a package's import name (dependencies aside).
-
-    NB113: not an ASCII identifier, or a keyword. NB114: a module of Python itself.
-    """
-    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
-        return "NB113", "is not a valid import name"
-    if name.startswith("__") or name in sys.stdlib_module_names:
-        return "NB114", "is a module of Python itself: installing the package would hide it"
-    return None
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ The root is ``confine_to`` when the build has one (the Jupyter server's root dir
 otherwise the project: the folder of the ``pyproject.toml`` (or the working directory), the
 notebooks' folders and the output directory.
 
-Diagnostic codes:
-  NB514 a file the build would read resolves outside the root (through a symbolic link)
+Its diagnostic code, NB514, is described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

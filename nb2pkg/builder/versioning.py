@@ -20,41 +20,21 @@ The rules (DESIGN.md, "Versions"), comparing the new API snapshot with the last 
 version greater than the previous one) override the computed bump; an override smaller than
 what the API changes call for is allowed, with a warning.
 
-Diagnostic codes:
-  NB503 ``--version`` is not a valid version, or not greater than the previous version;
-        ``--bump`` is not one of major/minor/patch; both were given
-  NB505 the previous version recorded in the manifest is not a valid version
-  NB506 (warning) the override is a smaller bump than the API changes call for
+The API comparison is in ``nb2pkg.builder.api_diff``; the CHANGELOG in ``nb2pkg.builder.changelog``.
+Diagnostic codes NB503, NB505 and NB506 are described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 
 from packaging.version import InvalidVersion, Version
 
-from nb2pkg.ir import ApiSnapshot, Diagnostic, FunctionApi, ParamApi, Severity
+from nb2pkg.builder.api_diff import ApiChange, Impact, diff_api
+from nb2pkg.ir import ApiSnapshot, Diagnostic, Severity
 
 BUMPS = ("major", "minor", "patch")
-RUN = "run"
-
-
-class Impact(IntEnum):
-    """How much an API change matters to the package's users, least first."""
-
-    FIX = 1
-    FEATURE = 2
-    BREAKING = 3
-
-
-@dataclass(frozen=True)
-class ApiChange:
-    impact: Impact
-    text: str
 
 
 @dataclass(frozen=True)
@@ -74,24 +54,6 @@ class VersionDecision:
         return self.bump == "none"
 
 
-def diff_api(previous: ApiSnapshot, current: ApiSnapshot) -> list[ApiChange]:
-    """Every difference between two API snapshots, in function order (removed ones first)."""
-    changes: list[ApiChange] = []
-    before = _by_public_name(previous.functions)
-    after = _by_public_name(current.functions)
-    for name, fn in before.items():
-        if name not in after:
-            changes.append(ApiChange(Impact.BREAKING, f"removed {fn.kind} `{name}`"))
-    for name, fn in after.items():
-        old = before.get(name)
-        if old is None:
-            changes.append(ApiChange(Impact.FEATURE, f"added {fn.kind} `{name}`"))
-        else:
-            changes.extend(_function_changes(name, old, fn))
-    changes.extend(_param_changes(RUN, previous.run_params, current.run_params, keyword_only=True))
-    return changes
-
-
 def decide_version(
     previous_api: ApiSnapshot | None,
     previous_version: str | None,
@@ -108,19 +70,11 @@ def decide_version(
     package does or needs (``"dependencies: added pandas"``, ``"regenerated README.md"``): with
     an unchanged API they make a patch release instead of "up to date".
     """
-    if bump is not None and version is not None:
-        return None, [_error("NB503", "--bump and --version were both given", "use one of them")]
-    if bump is not None and bump not in BUMPS:
-        return None, [
-            _error("NB503", f"unknown bump {bump!r}", f"Please choose one of: {', '.join(BUMPS)}")
-        ]
-    requested, problems = _parse_requested(version)
+    requested, problems = _parse_overrides(bump, version)
     if problems:
         return None, problems
-
     if previous_api is None or previous_version is None:
         return _first_version(current_api, requested, initial)
-
     try:
         previous = Version(previous_version)
     except InvalidVersion:
@@ -131,34 +85,19 @@ def decide_version(
                 "give the version of this build with --version X.Y.Z",
             )
         ]
-
     api_changes = tuple(diff_api(previous_api, current_api)) + tuple(
         ApiChange(Impact.FIX, text) for text in other_changes
     )
     needed = _needed_bump(api_changes, previous)
     texts = tuple(c.text for c in api_changes)
-
     if requested is not None:
-        if requested <= previous:
-            return None, [
-                _error(
-                    "NB503",
-                    f"--version {version} is not greater than the previous version {previous_version}",
-                    f"choose a version after {previous_version}, or use --bump",
-                )
-            ]
-        chosen = _bump_between(previous, requested)
-        decision = VersionDecision(
-            str(requested), previous_version, chosen, texts, api_changes, overridden=True
-        )
-        return decision, _smaller_than_needed(chosen, needed, f"--version {version}")
-
+        given = VersionOverride(previous, previous_version, requested, f"--version {version}")
+        return _requested_version(given, needed, texts, api_changes)
     if bump is not None:
         decision = VersionDecision(
             _bumped(previous, bump), previous_version, bump, texts, api_changes, overridden=True
         )
         return decision, _smaller_than_needed(bump, needed, f"--bump {bump}")
-
     if needed == "none":
         return VersionDecision(previous_version, previous_version, "none", texts, api_changes), []
     return (
@@ -167,202 +106,50 @@ def decide_version(
     )
 
 
-def changelog_entry(decision: VersionDecision, date: str) -> str:
-    """The CHANGELOG section for this version: its date and each API change, grouped by impact."""
-    lines = [f"## [{decision.version}] - {date}", ""]
-    if decision.bump == "initial":
-        lines.append("First release.")
-        added = [c.text for c in decision.api_changes]
-        if added:
-            lines += ["", "### Added", ""]
-            lines += [f"- {text}" for text in added]
-        return "\n".join(lines) + "\n"
-    groups = (
-        ("Breaking changes", Impact.BREAKING),
-        ("Added", Impact.FEATURE),
-        ("Changed", Impact.FIX),
+def _parse_overrides(
+    bump: str | None, version: str | None
+) -> tuple[Version | None, list[Diagnostic]]:
+    """The ``--version`` asked for (None: none); an error when the overrides are invalid."""
+    if bump is not None and version is not None:
+        return None, [_error("NB503", "--bump and --version were both given", "use one of them")]
+    if bump is not None and bump not in BUMPS:
+        return None, [
+            _error("NB503", f"unknown bump {bump!r}", f"Please choose one of: {', '.join(BUMPS)}")
+        ]
+    return _parse_requested(version)
+
+
+@dataclass(frozen=True)
+class VersionOverride:
+    """``--version``: the version asked for, the previous one, and how the user wrote it."""
+
+    previous: Version
+    previous_text: str
+    requested: Version
+    given: str
+
+
+def _requested_version(
+    override: VersionOverride,
+    needed: str,
+    texts: tuple[str, ...],
+    api_changes: tuple[ApiChange, ...],
+) -> tuple[VersionDecision | None, list[Diagnostic]]:
+    """The version ``--version`` chose: it must be greater than the previous one."""
+    previous_version = override.previous_text
+    if override.requested <= override.previous:
+        return None, [
+            _error(
+                "NB503",
+                f"{override.given} is not greater than the previous version {previous_version}",
+                f"choose a version after {previous_version}, or use --bump",
+            )
+        ]
+    chosen = _bump_between(override.previous, override.requested)
+    decision = VersionDecision(
+        str(override.requested), previous_version, chosen, texts, api_changes, overridden=True
     )
-    wrote_any = False
-    for title, impact in groups:
-        texts = [c.text for c in decision.api_changes if c.impact is impact]
-        if texts:
-            if wrote_any:
-                lines.append("")
-            lines += [f"### {title}", ""] + [f"- {text}" for text in texts]
-            wrote_any = True
-    if not wrote_any:
-        lines.append("No API changes.")
-    return "\n".join(lines) + "\n"
-
-
-def update_changelog(existing: str | None, entry: str, package: str) -> str:
-    """Put ``entry`` above the previous versions (newest first), keeping the file's header.
-
-    An entry for the same version already in the file is replaced, so writing the same
-    entry twice gives the same file.
-    """
-    if not existing or not existing.strip():
-        return _header(package) + "\n" + entry
-    version = _entry_version(entry)
-    header, sections = _split_sections(existing)
-    if not header.strip():
-        header = _header(package)
-    kept = [s for s in sections if version is None or _entry_version(s) != version]
-    body = "\n".join(s.rstrip("\n") + "\n" for s in [entry, *kept])
-    return header.rstrip("\n") + "\n\n" + body
-
-
-# --------------------------------------------------------------------------- internals
-
-
-def _by_public_name(functions: Sequence[FunctionApi]) -> dict[str, FunctionApi]:
-    """Functions keyed by name; ``module.name`` for a name several modules define."""
-    counts: dict[str, int] = {}
-    for fn in functions:
-        counts[fn.name] = counts.get(fn.name, 0) + 1
-    return {(fn.name if counts[fn.name] == 1 else f"{fn.module}.{fn.name}"): fn for fn in functions}
-
-
-def _function_changes(name: str, old: FunctionApi, new: FunctionApi) -> list[ApiChange]:
-    changes: list[ApiChange] = []
-    if old.module != new.module:
-        changes.append(
-            ApiChange(
-                Impact.BREAKING,
-                f"`{name}`: moved from module `{old.module}` to `{new.module}`",
-            )
-        )
-    changes.extend(_param_changes(name, old.params, new.params, keyword_only=False))
-    changes.extend(_return_changes(name, old.returns, new.returns))
-    if not changes and old.body_sha256 != new.body_sha256:
-        changes.append(ApiChange(Impact.FIX, f"`{name}`: code changed"))
-    return changes
-
-
-def _param_changes(
-    owner: str,
-    old: Sequence[ParamApi],
-    new: Sequence[ParamApi],
-    *,
-    keyword_only: bool,
-) -> list[ApiChange]:
-    changes: list[ApiChange] = []
-    old_names = [p.name for p in old]
-    new_names = [p.name for p in new]
-    renamed = _renames(old, new)
-    renamed_to = set(renamed.values())
-    old_by_name = {p.name: p for p in old}
-
-    for param in old:
-        if param.name in renamed:
-            changes.append(
-                ApiChange(
-                    Impact.BREAKING,
-                    f"`{owner}`: parameter `{param.name}` renamed to `{renamed[param.name]}`",
-                )
-            )
-        elif param.name not in new_names:
-            changes.append(
-                ApiChange(Impact.BREAKING, f"`{owner}`: removed parameter `{param.name}`")
-            )
-
-    common_old = [n for n in old_names if n in new_names]
-    common_new = [n for n in new_names if n in old_names]
-    if common_old != common_new:
-        changes.append(
-            ApiChange(
-                Impact.FIX if keyword_only else Impact.BREAKING,
-                f"`{owner}`: parameters reordered from ({', '.join(common_old)}) "
-                f"to ({', '.join(common_new)})",
-            )
-        )
-
-    kept = set(old_by_name) | renamed_to
-    last_kept = max((i for i, n in enumerate(new_names) if n in kept), default=-1)
-    for index, param in enumerate(new):
-        if param.name in old_by_name:
-            changes.extend(_default_change(owner, old_by_name[param.name], param))
-        elif param.name in renamed_to:
-            continue
-        elif param.default is None:
-            changes.append(
-                ApiChange(Impact.BREAKING, f"`{owner}`: added required parameter `{param.name}`")
-            )
-        elif index < last_kept and not keyword_only:
-            changes.append(
-                ApiChange(
-                    Impact.BREAKING,
-                    f"`{owner}`: added optional parameter `{param.name}={param.default}` before "
-                    f"existing parameter `{_next_kept(new_names, index, kept)}` "
-                    "(positional arguments shift)",
-                )
-            )
-        else:
-            changes.append(
-                ApiChange(
-                    Impact.FEATURE,
-                    f"`{owner}`: added optional parameter `{param.name}={param.default}`",
-                )
-            )
-    return changes
-
-
-def _next_kept(names: list[str], index: int, kept: set[str]) -> str:
-    return next(n for n in names[index + 1 :] if n in kept)
-
-
-def _renames(old: Sequence[ParamApi], new: Sequence[ParamApi]) -> dict[str, str]:
-    """Old name -> new name, only where the evidence is strong.
-
-    Aligned by position: a parameter at the same index whose old name is gone, whose new name
-    is new, and whose default is the same (so is its type) is taken as renamed. Anything else is
-    reported as removed and added.
-    """
-    old_names = {p.name for p in old}
-    new_names = {p.name for p in new}
-    return {
-        before.name: after.name
-        for before, after in zip(old, new, strict=False)
-        if before.name != after.name
-        and before.name not in new_names
-        and after.name not in old_names
-        and before.default == after.default
-    }
-
-
-def _default_change(owner: str, old: ParamApi, new: ParamApi) -> list[ApiChange]:
-    if old.default == new.default:
-        return []
-    if new.default is None:
-        return [
-            ApiChange(
-                Impact.BREAKING,
-                f"`{owner}`: parameter `{new.name}` is now required (was `{new.name}={old.default}`)",
-            )
-        ]
-    if old.default is None:
-        return [
-            ApiChange(
-                Impact.FEATURE,
-                f"`{owner}`: parameter `{new.name}` is now optional (`{new.name}={new.default}`)",
-            )
-        ]
-    return [
-        ApiChange(
-            Impact.FIX,
-            f"`{owner}`: default of `{new.name}` changed from `{old.default}` to `{new.default}`",
-        )
-    ]
-
-
-def _return_changes(owner: str, old: tuple[str, ...], new: tuple[str, ...]) -> list[ApiChange]:
-    # Any change is breaking: callers unpack the returned tuple, and run()'s result dict and the
-    # generated test fixtures are keyed by these names.
-    if old == new:
-        return []
-    shown_old = ", ".join(old) or "nothing"
-    shown_new = ", ".join(new) or "nothing"
-    return [ApiChange(Impact.BREAKING, f"`{owner}`: returns {shown_new} (was {shown_old})")]
+    return decision, _smaller_than_needed(chosen, needed, override.given)
 
 
 def _needed_bump(changes: Sequence[ApiChange], previous: Version) -> str:
@@ -458,32 +245,6 @@ def _first_version(
         ),
         [],
     )
-
-
-def _header(package: str) -> str:
-    return (
-        "# Changelog\n\n"
-        f"All notable changes to `{package}` are recorded here, newest first.\n"
-        "Versions follow semantic versioning; nb2pkg chooses each bump from the API changes.\n"
-    )
-
-
-_SECTION = re.compile(r"^## ", re.MULTILINE)
-_VERSION_IN_HEADING = re.compile(r"^## \[?([^\]\s]+)\]?")
-
-
-def _split_sections(text: str) -> tuple[str, list[str]]:
-    starts = [m.start() for m in _SECTION.finditer(text)]
-    if not starts:
-        return text, []
-    header = text[: starts[0]]
-    bounds = [*starts, len(text)]
-    return header, [text[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def _entry_version(section: str) -> str | None:
-    match = _VERSION_IN_HEADING.match(section)
-    return match.group(1) if match else None
 
 
 def _error(code: str, message: str, hint: str) -> Diagnostic:

@@ -8,38 +8,16 @@ The file holds no secrets: an artifact URL with a password is refused.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+from nb2pkg.plan.exports import TARGETS as TARGETS  # re-exported with the settings
+from nb2pkg.plan.exports import ExportSettings as ExportSettings
+
 EXPORTS_PATH = ".nb2pkg/exports.json"
-TARGETS = ("airflow", "kfp")
 ORCHESTRATORS_DIR = "orchestrators"
 """Export files live under this folder of the package directory."""
-
-
-@dataclass(frozen=True)
-class ExportSettings:
-    target: str
-    schedule: str | None = None
-    """Airflow: a cron expression or preset (``@daily``); None runs only when triggered."""
-    retries: int = 2
-    retry_delay_minutes: float = 5.0
-    artifacts: str = ""
-    """Default base URL of the artifact store; empty: ``NB2PKG_ARTIFACTS`` on the workers."""
-    start_date: str = "2024-01-01"
-    track: bool = True
-    """Log each DAG run to MLflow as one run with a nested run per step."""
-    base_image: str = "python:3.11"
-    """KFP: the image components run in (it gets the package pip-installed at its version)."""
-    install: bool = True
-    """KFP: pip-install ``PKG==VERSION`` at each task start; False when the image has it."""
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        del data["target"]
-        return data
 
 
 class ExportSettingsError(ValueError):

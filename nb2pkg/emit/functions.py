@@ -16,6 +16,7 @@ from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
+from nb2pkg.emit.nested_prints import without_prints
 from nb2pkg.ir import ParamPlan
 
 _INDENT = "    "
@@ -37,13 +38,19 @@ def function_source(
     replacements: Mapping[str, str] | None = None,
     decorators: Sequence[str] = (),
     carry_comments: bool = True,
+    result: int | None = None,
+    drop_prints: bool = False,
 ) -> str:
     """The source of ``def name(params): <cell body>; return <returns>``.
 
     ``carry_comments``: the comments of dropped statements move to the next kept one (a
     function of a few statements picked out of the cell leaves them with the cell instead).
+    ``result``: with no ``returns``, the index of the bare expression the function returns.
+    ``drop_prints``: prints nested in the cell's blocks go too (nb2pkg.emit.nested_prints).
     """
-    body, trailing = _kept_statements(module, drop, rewrite, carry_comments=carry_comments)
+    body, trailing = _kept_statements(
+        module, drop, rewrite, carry_comments=carry_comments, result=None if returns else result
+    )
     if replacements:
         body = [s.visit(_ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
     statements: list[cst.BaseStatement] = []
@@ -73,7 +80,10 @@ def function_source(
         body=cst.IndentedBlock(body=statements, footer=footer),
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
-    return _without_unused(cst.Module(body=[definition]))[1]
+    function = cst.Module(body=[definition])
+    if drop_prints:
+        function = without_prints(function)
+    return _without_unused(function)[1]
 
 
 def _params(params: Sequence[ParamPlan]) -> str:
@@ -91,16 +101,24 @@ def _params(params: Sequence[ParamPlan]) -> str:
 
 
 def _kept_statements(
-    module: cst.Module, drop: set[int], rewrite: Rewrite | None, *, carry_comments: bool = True
+    module: cst.Module,
+    drop: set[int],
+    rewrite: Rewrite | None,
+    *,
+    carry_comments: bool = True,
+    result: int | None = None,
 ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
     """The cell's top-level statements minus ``drop``, each passed through ``rewrite``, and
-    the comments of dropped statements after the last kept one."""
+    the comments of dropped statements after the last kept one. The bare expression at index
+    ``result`` becomes a ``return`` of its value."""
     kept: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = [line for line in module.header if line.comment is not None]
     if not carry_comments:
         carried = []
     for index, original in enumerate(module.body):
         pieces = [original] if rewrite is None or index in drop else rewrite(original)
+        if index == result and index not in drop:
+            pieces = [_returned(piece) for piece in pieces]
         if index in drop or not pieces:
             if not carry_comments:
                 continue
@@ -119,6 +137,16 @@ def _kept_statements(
                 leading = _trim_blank(leading)
             kept.append(statement.with_changes(leading_lines=leading))
     return kept, carried
+
+
+def _returned(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """``expression`` → ``return expression`` (anything else as it is)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return statement
+    expression = statement.body[0]
+    if not isinstance(expression, cst.Expr):
+        return statement
+    return statement.with_changes(body=[cst.Return(value=expression.value)])
 
 
 def _unindented_if_blank(line: cst.EmptyLine) -> cst.EmptyLine:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
+from nb2pkg.analysis.import_roots import STDLIB, top_level
 from nb2pkg.ir import ImportBinding
-
-STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
 
 @dataclass(frozen=True)
@@ -16,10 +14,6 @@ class ImportContext:
     package: str
     local_modules: Set[str]
     """Helper modules beside the notebook, copied into the package as submodules."""
-
-
-def top_level(binding: ImportBinding) -> str:
-    return binding.module.split(".")[0] if binding.module else ""
 
 
 def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) -> str:

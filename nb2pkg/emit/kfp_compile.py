@@ -23,9 +23,10 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
-from nb2pkg.builder.manifest import Manifest
 from nb2pkg.emit.kfp_export import kfp_module_path
 from nb2pkg.ir import Diagnostic, EmittedFile, Location, Severity
 
@@ -78,11 +79,19 @@ def compile_pipeline(module_text: str, module_name: str, python: str) -> tuple[s
         return compiled.read_text(encoding="utf-8"), ""
 
 
+class Recorded(Protocol):
+    """What the last build wrote (``nb2pkg.builder.manifest.Manifest``)."""
+
+    @property
+    def files(self) -> Mapping[str, str]:
+        """POSIX path relative to the output directory -> sha256 of the bytes written."""
+
+
 def kfp_yaml_file(
     package: str,
     files: list[EmittedFile],
     out_dir: Path,
-    previous: Manifest | None,
+    previous: Recorded | None,
     *,
     verb: str,
 ) -> tuple[EmittedFile | None, list[Diagnostic]]:
@@ -124,7 +133,7 @@ def kfp_yaml_file(
 
 
 def _unchanged_yaml(
-    module: EmittedFile, yaml_path: str, out_dir: Path, previous: Manifest | None
+    module: EmittedFile, yaml_path: str, out_dir: Path, previous: Recorded | None
 ) -> tuple[EmittedFile | None, str]:
     """The YAML on disk when the last build compiled it from this very module text, and
     what becomes of the YAML (for the warning)."""

@@ -17,6 +17,7 @@ from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
+from nb2pkg.roles.vocabulary import KEEP_PREFIX, prefix_of, value_of
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,7 @@ def dropped_kinds(role: Role, keep_prints: bool) -> frozenset[str]:
 
 def keeps_prints(tags: tuple[str, ...] | list[str]) -> bool:
     """A cell tagged ``keep`` keeps its ``print`` calls in the package."""
-    return any(tag.strip().lower() == KEEP_TAG for tag in tags)
-
-
-KEEP_TAG = "keep"
+    return any(prefix_of(tag) == KEEP_PREFIX and not value_of(tag) for tag in tags)
 
 
 def render_modules(plan: PackagePlan) -> list[ModuleText]:
@@ -140,6 +138,8 @@ def _cell_block(cell: CellPlan, notebook: str, data_files: Mapping[str, str]) ->
             rewrite=mlflow_rewrite(cell),
             docstring=step.docstring,
             provenance=provenance(notebook, cell),
+            result=step.result_statement,
+            drop_prints="print" in dropped_kinds(Role.FUNCTION, keeps_prints(cell.cell.tags)),
             replacements={
                 v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
             },

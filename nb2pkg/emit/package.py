@@ -12,6 +12,7 @@ from pathlib import Path
 from nb2pkg.analysis.file_literals import source_segment
 from nb2pkg.emit.code_style import formatted_all
 from nb2pkg.emit.figure_files import FIGURES_MODULE, render_figures
+from nb2pkg.emit.main_file import COMMAND_LINE_MODULE, render_command_line, render_main
 from nb2pkg.emit.model_files import (
     MODEL_MODULE,
     PYFUNC_MODULE,
@@ -20,7 +21,7 @@ from nb2pkg.emit.model_files import (
 )
 from nb2pkg.emit.modules import ModuleText, render_modules
 from nb2pkg.emit.orchestrator_files import render_exports
-from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_main, render_pipeline
+from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_pipeline
 from nb2pkg.emit.project_files import render_pyproject, render_readme
 from nb2pkg.emit.serving_files import render_serving_modules
 from nb2pkg.emit.source_chunks import pieces
@@ -66,6 +67,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
         files[f"{src}/{name}.py"] = Path(origin).read_text(encoding="utf-8")
     files[f"{src}/__init__.py"] = render_init(plan, version, modules)
     files[f"{src}/__main__.py"] = render_main(plan, version)
+    files[f"{src}/{COMMAND_LINE_MODULE}.py"] = render_command_line()
     files[f"{src}/pipeline.py"] = render_pipeline(plan, version)
     files[build_info_path(pkg)] = render_build_info(plan, version)
     files[f"{src}/tracking.py"] = TRACKING_TEMPLATE.read_text(encoding="utf-8")

@@ -1,8 +1,8 @@
-"""The runnable side of the package: ``pipeline.py``, ``__main__.py``, ``__init__.py``, ``_build.py``."""
+"""The runnable side of the package: ``pipeline.py``, ``__init__.py``, ``_build.py``
+(``__main__.py``: ``nb2pkg.emit.main_file``)."""
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -12,16 +12,12 @@ from nb2pkg.emit.imports import member_order
 from nb2pkg.emit.literals import docstring, python_string
 from nb2pkg.emit.model_files import (
     MODEL_API,
-    MODEL_COMMAND_DISPATCH,
-    MODEL_COMMAND_PARSERS,
     MODEL_MODULE,
     MODEL_RUN_LINES,
     render_model_constants,
     render_model_functions,
 )
 from nb2pkg.emit.modules import ModuleText
-from nb2pkg.emit.serving_files import SERVING_COMMAND_DISPATCH, SERVING_COMMAND_PARSERS
-from nb2pkg.emit.step_files import STEP_COMMAND_DISPATCH, STEP_COMMAND_PARSERS
 from nb2pkg.emit.step_graph import render_graph_constant
 from nb2pkg.ir import ParamSource, RunParam, StepPlan
 from nb2pkg.plan.package_plan import PackagePlan
@@ -83,10 +79,7 @@ def _seed_import_lines(plan: PackagePlan) -> list[str]:
 
 
 def render_pipeline(plan: PackagePlan, version: str) -> str:
-    imports: dict[str, list[str]] = {}
-    for notebook in plan.notebooks:
-        for step in notebook.steps:
-            imports.setdefault(step.module, []).append(step.name)
+    callable_as, import_lines = _step_imports(plan)
     lines = [
         f'"""The pipeline of `{plan.package}`: every step in notebook order.',
         "",
@@ -102,10 +95,36 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         *_seed_import_lines(plan),
         "from . import tracking",
         "from ._build import BUILD_TAGS",
+        *import_lines,
+        "",
+        *_pipeline_constants(plan, version),
+        *render_model_constants(plan.model),
+        "",
+        "",
+        f"def steps({_signature(plan.run_params)}) -> Iterator[tuple[str, dict[str, Any]]]:",
+        '    """Run the steps in notebook order, yielding each step\'s name and outputs."""',
+        *_steps_body(plan, callable_as),
+        "",
+        "",
+        *_run_function(plan),
+        *render_model_functions(plan.model, callable_as),
+        "",
+        *render_graph_constant(plan),
     ]
-    # Import each step function under a name that clashes with nothing in steps(): several
-    # modules may share a function name, and a step may be named like a value
-    # (`features = features(df)`), which would make that name local to steps().
+    return "\n".join(lines) + "\n"
+
+
+def _step_imports(plan: PackagePlan) -> tuple[dict[tuple[str, str], str], list[str]]:
+    """How ``steps()`` calls each step function, and the imports that name it so.
+
+    Each step function is imported under a name that clashes with nothing in steps(): several
+    modules may share a function name, and a step may be named like a value
+    (`features = features(df)`), which would make that name local to steps().
+    """
+    imports: dict[str, list[str]] = {}
+    for notebook in plan.notebooks:
+        for step in notebook.steps:
+            imports.setdefault(step.module, []).append(step.name)
     variables = {p.name for p in plan.run_params} | {
         name for n in plan.notebooks for step in n.steps for name in step.returns
     }
@@ -115,6 +134,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
             owners.setdefault(name, set()).add(module)
     callable_as: dict[tuple[str, str], str] = {}
     taken = set(variables)
+    lines: list[str] = []
     for module, names in sorted(imports.items()):
         for name in sorted(set(names)):
             alias = name
@@ -131,11 +151,14 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
             for name in sorted(set(names), key=member_order)
         )
         lines.append(f"from .{module} import {listed}")
+    return callable_as, lines
+
+
+def _pipeline_constants(plan: PackagePlan, version: str) -> list[str]:
     metric_steps = sorted(
         plan.step_keys[(s.module, s.name)] for n in plan.notebooks for s in n.steps if s.metrics
     )
-    lines += [
-        "",
+    return [
         f"PACKAGE = {python_string(plan.package)}",
         f"VERSION = {python_string(version)}",
         f"AUTOLOG = {plan.autolog}",
@@ -152,12 +175,10 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
             for s in n.steps
         ),
         "}",
-        *render_model_constants(plan.model),
-        "",
-        "",
-        f"def steps({_signature(plan.run_params)}) -> Iterator[tuple[str, dict[str, Any]]]:",
-        '    """Run the steps in notebook order, yielding each step\'s name and outputs."""',
     ]
+
+
+def _steps_body(plan: PackagePlan, callable_as: dict[tuple[str, str], str]) -> list[str]:
     body: list[str] = _fresh_defaults(plan.run_params)
     drawn = {(f.step.module, f.step.name): f.function for f in figures_of(plan)}
     outputs = {name for n in plan.notebooks for s in n.steps for name in s.returns}
@@ -168,30 +189,32 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         body.append(f"    arguments = {{{kept}}}")
     for notebook in plan.notebooks:
         for step in notebook.steps:
-            key = plan.step_keys[(step.module, step.name)]
             call = _call(step, shadowed, callable_as[(step.module, step.name)])
-            if step.seeds:
-                body.append(
-                    "    # The notebook seeds the global random generator here, in the step's cell."
-                )
-                body += [f"    {seed}" for seed in step.seeds]
-            if step.returns:
-                body.append(f"    {', '.join(step.returns)} = {call}")
-            else:
-                body.append(f"    {call}")
-            figure = drawn.get((step.module, step.name))
-            if figure is not None:
-                inputs = "".join(f", {name}={name}" for name in step.figure_inputs or ())
-                body.append(f'    tracking.log_figures(PACKAGE, "{figure}"{inputs})')
-            values = ", ".join(f'"{n}": {n}' for n in step.returns)
-            body.append(f'    yield ("{key}", {{{values}}})')
-    if not body:
-        body = ["    yield from ()"]
-    lines += body
+            body += _step_lines(plan, step, call, drawn.get((step.module, step.name)))
+    return body or ["    yield from ()"]
+
+
+def _step_lines(plan: PackagePlan, step: StepPlan, call: str, figure: str | None) -> list[str]:
+    """A step's statements in ``steps()``: its seeds, the call, its figures, the yield."""
+    lines: list[str] = []
+    if step.seeds:
+        lines.append(
+            "    # The notebook seeds the global random generator here, in the step's cell."
+        )
+        lines += [f"    {seed}" for seed in step.seeds]
+    lines.append(f"    {', '.join(step.returns)} = {call}" if step.returns else f"    {call}")
+    if figure is not None:
+        inputs = "".join(f", {name}={name}" for name in step.figure_inputs or ())
+        lines.append(f'    tracking.log_figures(PACKAGE, "{figure}"{inputs})')
+    values = ", ".join(f'"{n}": {n}' for n in step.returns)
+    key = plan.step_keys[(step.module, step.name)]
+    lines.append(f'    yield ("{key}", {{{values}}})')
+    return lines
+
+
+def _run_function(plan: PackagePlan) -> list[str]:
     param_dict = ", ".join(f'"{p.name}": {p.name}' for p in plan.run_params)
-    lines += [
-        "",
-        "",
+    return [
         f"def run({_signature(plan.run_params, extra='track: bool = True')}) -> dict[str, Any]:",
         "    " + docstring(run_docstring(plan), "    "),
         *_fresh_defaults(plan.run_params),
@@ -211,10 +234,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "                recorder.log_metrics(values)",
         *(MODEL_RUN_LINES if plan.model else ()),
         "    return outputs",
-        *render_model_functions(plan.model, callable_as),
     ]
-    lines += ["", *render_graph_constant(plan)]
-    return "\n".join(lines) + "\n"
 
 
 def run_docstring(plan: PackagePlan) -> str:
@@ -294,172 +314,3 @@ def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> s
     lines += [f'    "{name}",' for name in names]
     lines += ["]"]
     return "\n".join(lines) + "\n"
-
-
-DEBUG_DEST = "nb2pkg:debug"
-"""Where argparse keeps the debug flag: no run() parameter can have that name."""
-
-
-def option_flags(plan: PackagePlan) -> dict[str, list[str]]:
-    """Each run() parameter's CLI options: the conventional lower-case spelling first
-    (``--n-estimators``, ``--seed`` for ``SEED``), and the parameter's own spelling as an alias
-    when it differs, unless another parameter's option has that spelling."""
-    own = {p.name: "--" + p.name.replace("_", "-") for p in plan.run_params}
-    lowered = {name: flag.lower() for name, flag in own.items()}
-    counts: dict[str, int] = {}
-    for flag in {*own.values(), *lowered.values()}:
-        counts[flag] = sum(flag in (own[n], lowered[n]) for n in own)
-    flags: dict[str, list[str]] = {}
-    for name, flag in own.items():
-        conventional = lowered[name]
-        if conventional != flag and counts[conventional] == 1:
-            flags[name] = [conventional, flag]
-        else:
-            flags[name] = [flag]
-    return flags
-
-
-def render_main(plan: PackagePlan, version: str) -> str:
-    options: list[str] = []
-    all_flags = option_flags(plan)
-    for param in plan.run_params:
-        flag = '", "'.join(all_flags[param.name])
-        help_text = json.dumps(param.origin.replace("%", "%%"))
-        if param.default is None:
-            options.append(
-                f'    run_parser.add_argument("{flag}", dest="{param.name}", type=_value, '
-                f"required=True, help={help_text})"
-            )
-            continue
-        kind = _cli_type(param.default)
-        if kind == "bool":
-            options.append(
-                f'    run_parser.add_argument("{flag}", dest="{param.name}", '
-                f"action=argparse.BooleanOptionalAction, default={param.default}, "
-                f"help={json.dumps(param.origin.replace('%', '%%') + ' (default: %(default)s)')})"
-            )
-        else:
-            options.append(
-                f'    run_parser.add_argument("{flag}", dest="{param.name}", type={kind}, '
-                f"default={param.default}, "
-                f"help={json.dumps(param.origin.replace('%', '%%') + ' (default: %(default)s)')})"
-            )
-    taken = {flag for flags in all_flags.values() for flag in flags}
-    debug_flag = next(f for f in ("--debug", "--traceback", "--nb2pkg-debug") if f not in taken)
-    lines = [
-        f'"""Command line of `{plan.package}`: python -m {plan.package} run [--option VALUE ...]."""',
-        "",
-        "from __future__ import annotations",
-        "",
-        "import argparse",
-        "import ast",
-        "import sys",
-        "import traceback",
-        "from collections.abc import Callable",
-        "from typing import Any",
-        "",
-        "",
-        "def _value(text: str) -> Any:",
-        '    """A Python literal (number, list, dict...) if the text is one, else the text."""',
-        "    try:",
-        "        return ast.literal_eval(text)",
-        "    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):",
-        "        return text",
-        "",
-        "",
-        "def _literal(kind: type | None) -> Callable[[str], Any]:",
-        '    """An option type: a Python literal, of the type of the default when there is one."""',
-        "",
-        "    def parse(text: str) -> Any:",
-        "        try:",
-        "            value = ast.literal_eval(text)",
-        "        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):",
-        "            raise argparse.ArgumentTypeError(",
-        "                f\"{text!r} is not a Python literal such as 3, 'text' or [1, 2]\"",
-        "            ) from None",
-        "        if kind is not None and not isinstance(value, kind):",
-        "            raise argparse.ArgumentTypeError(",
-        '                f"expected a {kind.__name__} like the default, got {type(value).__name__} {text!r}"',
-        "            )",
-        "        return value",
-        "",
-        '    parse.__name__ = kind.__name__ if kind is not None else "literal"',
-        "    return parse",
-        "",
-        "",
-        "def _summary(value: Any) -> str:",
-        '    shape = getattr(value, "shape", None)',
-        "    kind = type(value).__name__",
-        "    if shape is not None:",
-        '        return f"{kind} of shape {tuple(shape)}"',
-        "    text = repr(value)",
-        '    return text if len(text) <= 60 else f"{kind} ({text[:57]}...)"',
-        "",
-        "",
-        "def build_parser() -> argparse.ArgumentParser:",
-        f'    parser = argparse.ArgumentParser(prog="python -m {plan.package}", '
-        f'description="Run the {plan.package} pipeline.")',
-        f'    parser.add_argument("--version", action="version", version={python_string(plan.package + " " + version)})',
-        '    commands = parser.add_subparsers(dest="command", required=True)',
-        '    run_parser = commands.add_parser("run", help="run the pipeline and log it to MLflow")',
-        *options,
-        '    run_parser.add_argument("--no-track", action="store_true", '
-        'help="do not log the run to MLflow")',
-        f'    run_parser.add_argument("{debug_flag}", dest="{DEBUG_DEST}", action="store_true", '
-        'help="on failure, show the traceback")',
-        *STEP_COMMAND_PARSERS,
-        *(MODEL_COMMAND_PARSERS if plan.model else ()),
-        *(SERVING_COMMAND_PARSERS if plan.model else ()),
-        "    return parser",
-        "",
-        "",
-        "def main(argv: list[str] | None = None) -> int:",
-        *STEP_COMMAND_DISPATCH,
-        *(MODEL_COMMAND_DISPATCH if plan.model else ()),
-        *(SERVING_COMMAND_DISPATCH if plan.model else ()),
-        "    args = build_parser().parse_args(argv)",
-        "    from . import tracking",
-        "    from .pipeline import run",
-        "",
-        f"    debug = getattr(args, {json.dumps(DEBUG_DEST)})",
-        "    params = {",
-        f'        k: v for k, v in vars(args).items() if k not in ("command", "no_track", "{DEBUG_DEST}")',
-        "    }",
-        "    try:",
-        "        outputs = run(**params, track=not args.no_track)",
-        "    except Exception as error:  # noqa: BLE001 - every failure gets a readable report",
-        "        if debug:",
-        "            traceback.print_exc()",
-        f"        print(tracking.describe_failure(error, debug_flag={json.dumps(debug_flag)}), file=sys.stderr)",
-        "        failed = tracking.describe_last_run() if not args.no_track else None",
-        "        if failed:",
-        "            print(failed, file=sys.stderr)",
-        "        return 1",
-        "    for name, value in outputs.items():",
-        '        print(f"{name}: {_summary(value)}")',
-        "    where = tracking.describe_last_run() if not args.no_track else None",
-        "    if where:",
-        "        print(where)",
-        "    return 0",
-        "",
-        "",
-        'if __name__ == "__main__":',
-        "    sys.exit(main())",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _cli_type(default: str) -> str:
-    """The argparse type of an option: the default's scalar type, or a checked literal."""
-    try:
-        value = ast.literal_eval(default)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return "_literal(None)"
-    for kind in (bool, int, float, str):
-        if type(value) is kind:
-            return kind.__name__
-    if value is None:
-        return "_literal(None)"
-    if type(value) in (list, dict, tuple, set, bytes, complex):
-        return f"_literal({type(value).__name__})"
-    return "_literal(None)"

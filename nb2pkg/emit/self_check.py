@@ -155,10 +155,8 @@ def _outlines(plan: PackagePlan, version: str) -> dict[str, list[_Expect]]:
     outlines[f"{src}/__main__.py"] = [
         _Expect("doc"),
         _Expect("imports"),
-        *(
-            _Expect("def", name)
-            for name in ("_value", "_literal", "_summary", "build_parser", "main")
-        ),
+        _Expect("def", "build_parser"),
+        _Expect("def", "main"),
         _Expect("main"),
     ]
     outlines[f"{src}/_build.py"] = [_Expect("doc"), _Expect("assign", "BUILD_TAGS")]

@@ -110,7 +110,6 @@ def _producer_key(plan: PackagePlan, cell: CellPlan, producer: str) -> str:
 
 
 def _conftest(plan: PackagePlan, fixtures: dict[str, _Fixture]) -> str:
-    required = [p.name for p in plan.run_params if p.default is None]
     lines = [
         '"""Fixtures for the tests generated from test cells, with the default parameters.',
         "",
@@ -128,6 +127,17 @@ def _conftest(plan: PackagePlan, fixtures: dict[str, _Fixture]) -> str:
         f"from {plan.package}.pipeline import steps",
         "",
         "",
+        *_pipeline_state(plan),
+    ]
+    for fixture in sorted(fixtures.values(), key=lambda f: f.name):
+        lines += ["", "", '@pytest.fixture(scope="session")', *_fixture_function(fixture)]
+    return "\n".join(lines) + "\n"
+
+
+def _pipeline_state(plan: PackagePlan) -> list[str]:
+    """The class that advances ``steps()`` lazily, and its session fixture."""
+    required = [p.name for p in plan.run_params if p.default is None]
+    lines = [
         "class PipelineState:",
         '    """The pipeline run so far: the outputs of each step that has run."""',
         "",
@@ -144,7 +154,8 @@ def _conftest(plan: PackagePlan, fixtures: dict[str, _Fixture]) -> str:
             f'            pytest.fail("the pipeline needs inputs only unmarked notebook cells '
             f'define ({names}); mark those cells so the tests can run it")'
         )
-    lines += [
+    return [
+        *lines,
         "            self._steps = steps()",
         "        while step not in self._outputs:",
         "            name, values = next(self._steps)",
@@ -156,22 +167,21 @@ def _conftest(plan: PackagePlan, fixtures: dict[str, _Fixture]) -> str:
         "def pipeline_state() -> PipelineState:",
         "    return PipelineState()",
     ]
-    for fixture in sorted(fixtures.values(), key=lambda f: f.name):
-        lines += ["", "", '@pytest.fixture(scope="session")']
-        if fixture.source is ParamSource.STEP and fixture.producer_key:
-            lines += [
-                f"def {fixture.name}(pipeline_state: PipelineState) -> Any:",
-                f'    return pipeline_state.after("{fixture.producer_key}")["{fixture.variable}"]',
-            ]
-        elif fixture.default is not None:
-            lines += [f"def {fixture.name}() -> Any:", f"    return {fixture.default}"]
-        else:
-            lines += [
-                f"def {fixture.name}() -> Any:",
-                f'    pytest.fail("`{fixture.variable}` is defined only by an unmarked notebook '
-                'cell; mark that cell so the test can get it")',
-            ]
-    return "\n".join(lines) + "\n"
+
+
+def _fixture_function(fixture: _Fixture) -> list[str]:
+    if fixture.source is ParamSource.STEP and fixture.producer_key:
+        return [
+            f"def {fixture.name}(pipeline_state: PipelineState) -> Any:",
+            f'    return pipeline_state.after("{fixture.producer_key}")["{fixture.variable}"]',
+        ]
+    if fixture.default is not None:
+        return [f"def {fixture.name}() -> Any:", f"    return {fixture.default}"]
+    return [
+        f"def {fixture.name}() -> Any:",
+        f'    pytest.fail("`{fixture.variable}` is defined only by an unmarked notebook '
+        'cell; mark that cell so the test can get it")',
+    ]
 
 
 def _insert_after_signature(text: str, statements: list[str]) -> str:

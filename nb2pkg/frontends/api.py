@@ -1,6 +1,7 @@
-"""The entry points user interfaces call (the JupyterLab server extension, the magic).
+"""The entry points user interfaces call (the CLI, the JupyterLab server extension, the magic).
 
-None of them raises on bad notebook input: problems come back as diagnostics.
+None of them raises on bad notebook input: problems come back as diagnostics. The results are
+typed (``NotebookAnalysis``, ``BuildResult``); each interface turns them into JSON or text itself.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from typing import TYPE_CHECKING, Any
 from nb2pkg.builder.config import package_name_for, resolve_config
 from nb2pkg.builder.orchestrate import BuildResult
 from nb2pkg.builder.orchestrate import build as run_build
-from nb2pkg.ir import Diagnostic, ParamPlan, Role
+from nb2pkg.frontends.analysis_result import (
+    CellParam,
+    CellSummary,
+    FunctionSummary,
+    MergedPart,
+    NotebookAnalysis,
+    NotebookTest,
+    RunParameter,
+)
+from nb2pkg.ir import Diagnostic, Notebook, ParamPlan, Role
 from nb2pkg.notebook.reader import display_path, notebook_from_json, read_notebook
 
 if TYPE_CHECKING:
@@ -22,17 +32,17 @@ if TYPE_CHECKING:
 
 def analyze_notebook(
     nb_json: Any, display: str, *, package: str | None = None, path: str | None = None
-) -> dict[str, Any]:
+) -> NotebookAnalysis:
     """The plan of a notebook given as JSON (e.g. the browser's unsaved content)."""
     notebook, problems = notebook_from_json(
         nb_json, path or str(Path(display).resolve()), display, full_schema=False
     )
-    return _analysis_json(notebook, problems, display, package)
+    return _analysis(notebook, problems, display, package)
 
 
 def analyze_path(
     path: str | Path, *, package: str | None = None, shown: str | None = None, auto: bool = False
-) -> dict[str, Any]:
+) -> NotebookAnalysis:
     """The plan of a saved notebook; ``shown`` is its path as the user sees it.
 
     ``auto``: the plan with the marking ``nb2pkg tag --auto`` proposes for untagged cells."""
@@ -48,7 +58,7 @@ def analyze_path(
         notebook, problems = notebook_from_json(
             marked, str(file.resolve()), shown, hashlib.sha256(raw).hexdigest()
         )
-    return _analysis_json(notebook, problems, shown, package)
+    return _analysis(notebook, problems, shown, package)
 
 
 def build(
@@ -86,83 +96,64 @@ def build(
     )
 
 
-def _analysis_json(
-    notebook: Any, problems: list[Diagnostic], display: str, package: str | None
-) -> dict[str, Any]:
+def _analysis(
+    notebook: Notebook | None, problems: list[Diagnostic], display: str, package: str | None
+) -> NotebookAnalysis:
     if notebook is None:
-        return {
-            "notebook": display,
-            "package": package or "",
-            "module": "",
-            "cells": [],
-            "functions": [],
-            "tests": [],
-            "parameters": [],
-            "diagnostics": [d.to_json() for d in problems],
-        }
+        return NotebookAnalysis(display, package or "", "", diagnostics=tuple(problems))
     from nb2pkg.plan.notebook_plan import module_name_for, plan_notebook
     from nb2pkg.roles.resolve import tag_cells
 
     tagged, tag_problems = tag_cells(notebook)
     plan = plan_notebook(notebook, tagged)
-    diagnostics = [*problems, *tag_problems, *plan.diagnostics]
-    return {
-        "notebook": display,
-        "package": package or package_name_for(Path(display).stem),
-        "module": module_name_for(notebook),
-        "cells": [_cell_json(c) for c in plan.cells],
-        "functions": [
-            {
-                "name": s.name,
-                "cell_id": s.cell_id,
-                "number": s.cell_number,
-                "signature": s.signature,
-            }
-            for s in plan.steps
-        ],
-        "tests": [
-            {"name": t.name, "cell_id": t.cell_id, "number": t.cell_number} for t in plan.tests
-        ],
-        "parameters": [
-            {"name": p.name, "default": p.default, "annotation": p.annotation}
-            for p in plan.run_params
-        ],
-        "diagnostics": [d.to_json() for d in diagnostics],
-    }
+    return NotebookAnalysis(
+        notebook=display,
+        package=package or package_name_for(Path(display).stem),
+        module=module_name_for(notebook),
+        cells=tuple(_cell_summary(c) for c in plan.cells),
+        functions=tuple(
+            FunctionSummary(s.name, s.cell_id, s.cell_number, s.signature) for s in plan.steps
+        ),
+        tests=tuple(NotebookTest(t.name, t.cell_id, t.cell_number) for t in plan.tests),
+        parameters=tuple(RunParameter(p.name, p.default, p.annotation) for p in plan.run_params),
+        diagnostics=(*problems, *tag_problems, *plan.diagnostics),
+    )
 
 
-def _cell_json(cell: CellPlan) -> dict[str, Any]:
+def _cell_summary(cell: CellPlan) -> CellSummary:
     step = cell.step
     params: tuple[ParamPlan, ...] = (
         step.params if step else (cell.test.fixtures if cell.test else ())
     )
-    signature = ""
-    if step is not None:
-        signature = step.signature
-    elif cell.test is not None:
-        signature = f"{cell.test.name}({', '.join(p.name for p in params)})"
-    elif cell.tagged.role is Role.PARAMETERS:
-        signature = "parameters: " + ", ".join(
-            n for n, _ in cell.parsed.analysis.literal_assignments
-        )
-    elif cell.tagged.role is Role.EXPORT:
+    return CellSummary(
+        cell_id=cell.cell.cell_id,
+        number=cell.cell.number,
+        parts=tuple(MergedPart(part.number, part.cell_id) for part in cell.cell.parts),
+        role=cell.tagged.role.value,
+        name=cell.tagged.name,
+        module=cell.tagged.module,
+        metrics=cell.tagged.metrics,
+        signature=_signature(cell, params),
+        params=tuple(CellParam(p.name, p.source.value, p.default) for p in params),
+        returns=step.returns if step else (),
+        mutates=step.mutates if step else (),
+        model=cell.tagged.model,
+        predict=cell.tagged.predict,
+    )
+
+
+def _signature(cell: CellPlan, params: tuple[ParamPlan, ...]) -> str:
+    """A step's or test's signature; for parameters and export cells, the names they hold."""
+    if cell.step is not None:
+        return cell.step.signature
+    if cell.test is not None:
+        return f"{cell.test.name}({', '.join(p.name for p in params)})"
+    if cell.tagged.role is Role.PARAMETERS:
+        return "parameters: " + ", ".join(n for n, _ in cell.parsed.analysis.literal_assignments)
+    if cell.tagged.role is Role.EXPORT:
         names = cell.parsed.analysis.defines or cell.parsed.analysis.binds
-        signature = "export: " + ", ".join(names)
-    return {
-        "cell_id": cell.cell.cell_id,
-        "number": cell.cell.number,
-        "parts": [{"number": part.number, "cell_id": part.cell_id} for part in cell.cell.parts],
-        "role": cell.tagged.role.value,
-        "name": cell.tagged.name,
-        "module": cell.tagged.module,
-        "metrics": cell.tagged.metrics,
-        "signature": signature,
-        "params": [
-            {"name": p.name, "source": p.source.value, "default": p.default} for p in params
-        ],
-        "returns": list(step.returns) if step else [],
-        "mutates": list(step.mutates) if step else [],
-    }
+        return "export: " + ", ".join(names)
+    return ""
 
 
-__all__ = ["BuildResult", "analyze_notebook", "analyze_path", "build"]
+__all__ = ["BuildResult", "NotebookAnalysis", "analyze_notebook", "analyze_path", "build"]

@@ -19,22 +19,23 @@ kernel in several ways, none of them everywhere, so they are tried in turn:
 Before building, the magic asks the frontend to save (a Javascript display that
 classic Notebook and JupyterLab with ``expose_app_in_browser`` act on) and waits
 briefly for the file to change: building reads the file on disk, never the kernel.
+
+Finding the notebook is in ``nb2pkg.frontends.notebook_location``; showing a plan or a build
+result in ``nb2pkg.frontends.magic_display``.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
-import json
 import os
-import re
 import shlex
 import time
-import urllib.request
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from nb2pkg.frontends.magic_display import render_build, render_plan
+from nb2pkg.frontends.notebook_location import NotebookLocation, find_notebook
 
 # Classic Notebook exposes IPython.notebook; JupyterLab exposes its app only with
 # expose_app_in_browser, otherwise its save shortcut (Ctrl/Cmd+S) is dispatched to the page.
@@ -54,83 +55,6 @@ _SAVE_SCRIPT = """
 
 class MagicUsageError(Exception):
     """The magic's arguments are wrong; the message says how to call it."""
-
-
-# --------------------------------------------------------------------------- finding the notebook
-
-
-@dataclass(frozen=True)
-class NotebookLocation:
-    path: Path
-    how: str
-    """Which clue found it, shown to the user."""
-
-
-def _existing(candidate: str | os.PathLike[str] | None, cwd: Path) -> Path | None:
-    if not candidate:
-        return None
-    path = Path(candidate).expanduser()
-    tries = [path] if path.is_absolute() else [cwd / path, cwd / path.name]
-    # Why the basename too: a relative JPY_SESSION_NAME is the server-root path, while the
-    # kernel runs in the notebook's own folder.
-    return next((p.resolve() for p in tries if p.suffix == ".ipynb" and p.is_file()), None)
-
-
-def _from_sessions_api(connection_file: str | None, cwd: Path) -> Path | None:
-    """Ask each running Jupyter server which session owns this kernel."""
-    if not connection_file:
-        return None
-    match = re.search(r"kernel-([\w-]+)\.json$", connection_file)
-    if match is None:
-        return None
-    kernel_id = match.group(1)
-    try:
-        from jupyter_server.serverapp import list_running_servers
-    except ImportError:
-        return None
-    for server in list_running_servers():
-        url = str(server.get("url", "")).rstrip("/") + "/api/sessions"
-        request = urllib.request.Request(
-            url, headers={"Authorization": f"token {server.get('token', '')}"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=2) as response:  # the local Jupyter server
-                sessions = json.loads(response.read().decode("utf-8"))
-        except (OSError, ValueError):
-            continue
-        for session in sessions:
-            if session.get("kernel", {}).get("id") == kernel_id:
-                root = Path(str(server.get("root_dir") or server.get("notebook_dir") or cwd))
-                found = _existing(str(root / session.get("path", "")), cwd)
-                if found is not None:
-                    return found
-    return None
-
-
-def find_notebook(
-    user_ns: Mapping[str, Any],
-    environ: Mapping[str, str],
-    cwd: Path,
-    connection_file: str | None = None,
-) -> NotebookLocation | None:
-    """The notebook this kernel runs for, from the clues listed in the module docstring."""
-    clues: list[tuple[str, Callable[[], Path | None]]] = [
-        ("__session__", lambda: _existing(user_ns.get("__session__"), cwd)),
-        ("JPY_SESSION_NAME", lambda: _existing(environ.get("JPY_SESSION_NAME"), cwd)),
-        ("VS Code", lambda: _existing(user_ns.get("__vsc_ipynb_file__"), cwd)),
-        ("the Jupyter server's sessions", lambda: _from_sessions_api(connection_file, cwd)),
-        ("the only notebook in the working directory", lambda: _only_notebook_in(cwd)),
-    ]
-    for how, clue in clues:
-        found = clue()
-        if found is not None:
-            return NotebookLocation(found, how)
-    return None
-
-
-def _only_notebook_in(cwd: Path) -> Path | None:
-    notebooks = sorted(p for p in cwd.glob("*.ipynb") if p.is_file())
-    return notebooks[0].resolve() if len(notebooks) == 1 else None
 
 
 # --------------------------------------------------------------------------- arguments
@@ -174,125 +98,6 @@ def parse_line(line: str) -> tuple[str, argparse.Namespace]:
     if unknown:
         raise MagicUsageError(f"unrecognised: {' '.join(unknown)}\n{USAGE}")
     return words[0], args
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def _cell(value: object) -> str:
-    return f"<td>{html.escape(str(value))}</td>"
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
-    return (
-        f'<table class="nb2pkg-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    )
-
-
-def _diagnostic_rows(diagnostics: Sequence[Mapping[str, Any]]) -> list[list[object]]:
-    return [
-        [
-            d.get("severity", ""),
-            d.get("code", ""),
-            d.get("where") or "",
-            d.get("message", ""),
-            d.get("hint", ""),
-        ]
-        for d in diagnostics
-    ]
-
-
-def _diagnostics_html(diagnostics: Sequence[Mapping[str, Any]]) -> str:
-    if not diagnostics:
-        return "<p>No problems found.</p>"
-    return "<h4>Diagnostics</h4>" + _table(
-        ["severity", "code", "where", "message", "hint"], _diagnostic_rows(diagnostics)
-    )
-
-
-def _diagnostics_text(diagnostics: Sequence[Mapping[str, Any]]) -> list[str]:
-    lines = []
-    for d in diagnostics:
-        where = f"{d.get('where')}: " if d.get("where") else ""
-        lines.append(f"{where}{d.get('severity')} {d.get('code')}: {d.get('message')}")
-        if d.get("hint"):
-            lines.append(f"  hint: {d.get('hint')}")
-    return lines
-
-
-def _cell_rows(plan: Mapping[str, Any]) -> list[list[object]]:
-    rows: list[list[object]] = []
-    for cell in plan.get("cells", []):
-        role = cell.get("role") or ""
-        if cell.get("metrics"):
-            role += " + metrics"
-        mutates = ", ".join(cell.get("mutates") or [])
-        rows.append(
-            [
-                cell.get("number", ""),
-                role,
-                cell.get("signature") or cell.get("name") or "",
-                cell.get("module") or "",
-                mutates,
-            ]
-        )
-    return rows
-
-
-def render_plan(plan: Mapping[str, Any]) -> dict[str, str]:
-    """The plan of ``nb2pkg.frontends.api.analyze_*`` as HTML and plain text."""
-    title = f"{plan.get('notebook', '')} → package {plan.get('package', '')}"
-    headers = ["cell", "role", "signature", "module", "mutates"]
-    rows = _cell_rows(plan)
-    parameters = plan.get("parameters") or []
-    parts = [f"<h3>{html.escape(title)}</h3>", _table(headers, rows)]
-    if parameters:
-        parts.append("<h4>run() parameters</h4>")
-        parts.append(
-            _table(
-                ["name", "default", "type"],
-                [[p.get("name"), p.get("default"), p.get("annotation") or ""] for p in parameters],
-            )
-        )
-    parts.append(_diagnostics_html(plan.get("diagnostics") or []))
-    text = [title, *("  ".join(str(v) for v in row) for row in rows)]
-    text += [f"parameter {p.get('name')} = {p.get('default')}" for p in parameters]
-    text += _diagnostics_text(plan.get("diagnostics") or [])
-    return {"text/html": "".join(parts), "text/plain": "\n".join(text)}
-
-
-def render_build(result: Mapping[str, Any]) -> dict[str, str]:
-    """A build result (``BuildResult.to_json()``) as HTML and plain text."""
-    if result.get("ok"):
-        if result.get("up_to_date"):
-            headline = f"{result.get('package')} {result.get('version')} is up to date."
-        else:
-            previous = result.get("previous_version")
-            change = f" (was {previous}, {result.get('bump')} bump)" if previous else ""
-            headline = f"Built {result.get('package')} {result.get('version')}{change} in {result.get('out_dir')}"
-    else:
-        headline = "The build stopped; nothing was written."
-    rows: list[list[object]] = [
-        ["package", result.get("package") or ""],
-        ["version", result.get("version") or ""],
-        ["previous version", result.get("previous_version") or ""],
-        ["output", result.get("out_dir") or ""],
-    ]
-    changes = list(result.get("changes") or [])
-    changed_files = list(result.get("changed_files") or [])
-    parts = [f"<h3>{html.escape(headline)}</h3>", _table(["", ""], rows)]
-    if changes:
-        parts.append("<h4>API changes</h4><ul>")
-        parts.extend(f"<li>{html.escape(str(c))}</li>" for c in changes)
-        parts.append("</ul>")
-    if changed_files:
-        parts.append("<h4>Changed files</h4>" + _table(["file"], [[f] for f in changed_files]))
-    parts.append(_diagnostics_html(result.get("diagnostics") or []))
-    text = [headline, *(f"  {c}" for c in changes), *(f"  changed: {f}" for f in changed_files)]
-    text += _diagnostics_text(result.get("diagnostics") or [])
-    return {"text/html": "".join(parts), "text/plain": "\n".join(text)}
 
 
 # --------------------------------------------------------------------------- the magic
@@ -383,7 +188,7 @@ class Nb2pkgMagic:
         from nb2pkg.frontends import api
 
         plan = api.analyze_path(location.path)
-        display(render_plan(plan), raw=True)
+        display(render_plan(plan.to_json()), raw=True)
 
     def build(
         self, location: NotebookLocation, args: argparse.Namespace, display: Callable[..., Any]

@@ -4,12 +4,7 @@ Validation uses nbformat's own JSON schemas, compiled with fastjsonschema. We lo
 files from the installed nbformat package without importing ``nbformat`` itself: its import
 pulls in jsonschema's format checkers, which cost most of a second on the CLI's hot path.
 
-Diagnostic codes:
-  NB001 the file cannot be read (missing, not a regular file, a symlink loop) or is not valid JSON
-  NB002 the JSON is not a valid notebook (schema violation)
-  NB003 unsupported nbformat version (3 or older, or newer than 4)
-  NB004 the kernel is not Python
-  NB005 the notebook has no code cells
+Its diagnostic codes, NB001-NB005, are described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ The rules are meant to be predicted by a reader (the README lists them):
    name that shadows a builtin or a module.
 7. Cells of only imports, magics or comments stay unmarked: the build hoists imports wherever
    they are.
+8. The function cell that fits the pipeline's model (as the build finds it: the last fitted
+   value the pipeline keeps) also gets ``model``; a later one that applies the model to new
+   rows gets ``predict`` (``nb2pkg.plan.model_proposal``).
 
 Everything is read from the build's own per-cell analysis (``nb2pkg.analysis``), and is a pure
 function of the cells, so the same notebook always gets the same proposal.
@@ -29,7 +32,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nb2pkg.analysis.cell import ParsedCell, analyze_cell
@@ -38,7 +41,14 @@ from nb2pkg.notebook.ipython_syntax import has_ipython_syntax
 from nb2pkg.plan import cell_kinds
 from nb2pkg.plan.step_groups import WorkCell, group_work_cells, name_groups
 from nb2pkg.plan.step_names import words_of
-from nb2pkg.roles.vocabulary import RESERVED_NAMES, nbdev_tags, role_of_tag, value_of
+from nb2pkg.roles.vocabulary import (
+    PREDICT_PREFIX,
+    RESERVED_NAMES,
+    nbdev_tags,
+    prefix_of,
+    role_of_tag,
+    value_of,
+)
 
 _MAX_NAME_WORDS = 5
 
@@ -55,11 +65,17 @@ class Proposal:
     role_tag: str | None
     """The tag added, or None when the cell stays as it is."""
     reason: str
+    added: tuple[str, ...] = ()
+    """Every tag added: the role tag, then ``model`` or ``predict`` when proposed."""
 
 
 def has_role(tags: Sequence[str], source: str = "") -> bool:
-    """Whether a cell is already marked (by a tag or an nbdev directive)."""
-    return any(role_of_tag(t) is not None for t in (*tags, *nbdev_tags(source)))
+    """Whether a cell is already marked (by a tag or an nbdev directive); ``predict`` makes
+    a function too."""
+    return any(
+        role_of_tag(t) is not None or prefix_of(t) == PREDICT_PREFIX
+        for t in (*tags, *nbdev_tags(source))
+    )
 
 
 def _source_text(cell: Mapping[str, Any]) -> str:
@@ -218,8 +234,48 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
         if tag is None:
             proposals.append(Proposal(fact.index, fact.cell_id, fact.tags, None, reason))
         else:
-            proposals.append(Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason))
-    return proposals
+            proposals.append(
+                Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason, (tag,))
+            )
+    return _with_model_tags(cells, proposals)
+
+
+def _with_model_tags(
+    cells: Sequence[Mapping[str, Any]], proposals: list[Proposal]
+) -> list[Proposal]:
+    """``model`` on the cell that fits the model, ``predict`` on one that applies it to new
+    rows (``nb2pkg.plan.model_proposal``); only on cells proposed as functions of their own."""
+    functions = [p for p in proposals if p.role_tag and p.role_tag.startswith("function:")]
+    sizes: dict[str, int] = {}
+    for proposal in functions:
+        assert proposal.role_tag is not None
+        sizes[proposal.role_tag] = sizes.get(proposal.role_tag, 0) + 1
+    alone = {p.index for p in functions if p.role_tag is not None and sizes[p.role_tag] == 1}
+    if not alone:
+        return proposals
+    from nb2pkg.plan.model_proposal import model_tags  # plans the notebook: only when needed
+
+    marked = [dict(cell) for cell in cells]
+    for proposal in proposals:
+        metadata = dict(marked[proposal.index].get("metadata") or {})
+        metadata["tags"] = list(proposal.tags)
+        marked[proposal.index]["metadata"] = metadata
+    extra = model_tags(marked, alone)
+    result: list[Proposal] = []
+    for proposal in proposals:
+        if proposal.index not in extra:
+            result.append(proposal)
+            continue
+        tag, why = extra[proposal.index]
+        result.append(
+            replace(
+                proposal,
+                tags=(*proposal.tags, tag),
+                reason=f"{proposal.reason}; {why}",
+                added=(*proposal.added, tag),
+            )
+        )
+    return result
 
 
 def _work_cell(position: int, fact: _CellFacts, role: str | None, title: int | None) -> WorkCell:

@@ -56,6 +56,8 @@ class ModelPlan:
     fit_target: str | None = None
     """Likewise for the target (``y``), when the fit has one."""
     predict: PredictPlan | None = None
+    cell_number: int | None = None
+    """The number (1 = first) of the notebook cell that fits (or returns) it."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,10 @@ def plan_model(
     for predict_cell in predict_cells[-1:]:
         predict = _predict_plan(predict_cell, value, step_keys, diagnostics)
     key = step_keys[(step.module, step.name)]
-    return ModelPlan(value, key, fit_input, fit_target, predict), diagnostics
+    return (
+        ModelPlan(value, key, fit_input, fit_target, predict, cell.cell.number),
+        diagnostics,
+    )
 
 
 def _tagged_value(

@@ -7,7 +7,7 @@ thing to each of them.
 
 A tag is ``PREFIX`` or ``PREFIX:VALUE``; the prefix is compared without case and surrounding
 spaces. Our own tags are ``function:NAME``, ``test``, ``test:NAME``, ``parameters``, ``metrics``,
-``export``, ``skip`` and ``module:NAME``; Kale's and nbdev's tags are read as aliases, and the
+``export``, ``skip``, ``module:NAME`` and ``keep``; Kale's and nbdev's tags are read as aliases, and the
 test tools' tags are respected and never reported. How several tags on one cell combine:
 ``skip`` (or an alias) wins over every other role; two different roles (or two function
 names) are a conflict (NB106) and the cell stays unmarked.
@@ -48,6 +48,10 @@ METRICS_PREFIXES = frozenset({"metrics", "pipeline-metrics"})
 MODULE_PREFIX = "module"
 """``module:NAME``: the cell goes into module NAME of the package instead of the notebook's."""
 
+KEEP_PREFIX = "keep"
+"""``keep`` on a function or test cell: its ``print(...)`` calls stay in the package (without
+it, a print of values the step computes anyway is left out: nb2pkg.analysis.library_code)."""
+
 MODEL_PREFIX = "model"
 """``model`` / ``model:NAME`` on a function cell: the value it fits (or NAME) is the model."""
 
@@ -66,7 +70,18 @@ OVERRIDING_ROLE = Role.SKIP
 NAMED_ROLES: Mapping[Role, bool] = MappingProxyType({Role.FUNCTION: True, Role.TEST: False})
 """Roles whose tag carries a name: True when the name is required, False when optional."""
 
-OUR_TAGS = ("function", "test", "parameters", "metrics", "export", "skip", "module")
+OUR_TAGS = (
+    "function",
+    "test",
+    "parameters",
+    "metrics",
+    "export",
+    "skip",
+    "module",
+    "keep",
+    "model",
+    "predict",
+)
 """The prefixes of nb2pkg's own tags (an unknown tag close to one of them is a typo, NB105)."""
 
 OUR_TAG_FORMS = (
@@ -78,6 +93,10 @@ OUR_TAG_FORMS = (
     "skip",
     "metrics",
     "module:NAME",
+    "keep",
+    "model",
+    "model:NAME",
+    "predict",
 )
 """Our tags as the user writes them (``nb2pkg tag --as`` takes these)."""
 
@@ -149,12 +168,12 @@ def role_of_tag(tag: str) -> Role | None:
 
 def is_our_tag(tag: str) -> bool:
     """Whether nb2pkg reads the tag: a role tag (or alias), ``metrics``, ``module:NAME``,
-    ``model`` or ``predict``."""
+    ``model``, ``predict`` or ``keep``."""
     prefix = prefix_of(tag)
     return (
         prefix in ROLE_OF_PREFIX
         or prefix in METRICS_PREFIXES
-        or prefix in (MODULE_PREFIX, MODEL_PREFIX, PREDICT_PREFIX)
+        or prefix in (MODULE_PREFIX, MODEL_PREFIX, PREDICT_PREFIX, KEEP_PREFIX)
     )
 
 

@@ -82,6 +82,34 @@ def test_the_dag_has_a_task_per_step_with_the_graph_s_dependencies(exported: Pat
         assert f'{comment}    @task(task_id="{step}", on_failure_callback=_step_failed)' in text
 
 
+def test_a_last_task_logs_the_model_in_the_dag_run_s_mlflow_run(
+    exported: Path, tmp_path: Path
+) -> None:
+    text = (exported / DAG).read_text()
+    assert '    @task(task_id="log_model", on_failure_callback=_step_failed)\n' in text
+    assert "from branches.steps_io import log_stored_model" in text
+    assert (
+        "    log_stored_model(\n"
+        "            _store(context), params=_pipeline_params(context), run_id=mlflow_run\n"
+    ) in text
+    # After every step, before the DAG run's MLflow run is closed.
+    assert (
+        "    [step_1_load_done, step_2_double_done, step_3_summarise_done, "
+        "step_4_tag_rows_done, step_5_combine_done] >> log_model(mlflow_run) >> "
+        "finish_tracking(mlflow_run)\n"
+    ) in text
+    ast.parse(text)
+    # Without a model, no such task.
+    notebook = tmp_path / "plain.ipynb"
+    notebook.write_text(
+        json.dumps(make_notebook([code_cell("total = sum(range(10))\n", ["function:add"])]))
+    )
+    assert main(["export", "airflow", str(notebook), "-o", str(tmp_path / "plain")]) == 0
+    plain = (tmp_path / "plain" / "orchestrators" / "airflow" / "plain_dag.py").read_text()
+    assert "log_model" not in plain and "log_stored_model" not in plain
+    assert "    [step_1_add_done] >> finish_tracking(mlflow_run)\n" in plain
+
+
 def test_export_writes_no_secret_and_refuses_credentials(
     exported: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -52,7 +52,7 @@ def test_the_marker_and_the_emitter_agree_on_display(source: str) -> None:
     [_, proposal] = propose(make_notebook(cells)["cells"])
     marked = apply_in_memory(make_notebook(cells))
     plan = analyze_notebook(marked, "agree.ipynb")
-    empty = [d for d in plan["diagnostics"] if d["code"] == "NB308"]
+    empty = [d for d in plan.diagnostics if d.code == "NB308"]
     assert not empty, (proposal.role_tag, empty)
     if proposal.role_tag == "skip":
         assert proposal.reason

@@ -38,6 +38,7 @@ def test_one_component_per_step_reading_the_artifacts_of_the_steps_it_needs(
         "step_summarise",
         "step_tag_rows",
         "step_combine",
+        "log_model",  # the notebook fits a model: the last component logs it
     ]
     combine = [ast.unparse(a) for a in components["step_combine"].args.args]
     assert combine == [
@@ -51,8 +52,27 @@ def test_one_component_per_step_reading_the_artifacts_of_the_steps_it_needs(
     assert 'BASE_IMAGE = "python:3.11"' in text
     assert "\nfrom __future__ import" not in text  # KFP reads the annotations
     assert (
-        "def branches_pipeline(\n    scale: int = 2,\n    pause: float = 0.0,\n) -> None:" in text
-    )
+        "def branches_pipeline(\n    scale: int = 2,\n    pause: float = 0.0,\n"
+        "    nb2pkg_track: bool = True,\n) -> None:"
+    ) in text
+    logging = [ast.unparse(a) for a in components["log_model"].args.args]
+    steps = ("load", "double", "summarise", "tag_rows", "combine")
+    assert logging == [
+        *(f"from_{step}: Input[Artifact]" for step in steps),
+        "track: bool",
+        "scale: int",
+        "pause: float",
+    ]
+    assert (
+        "    log_stored_model({"
+        + ", ".join(f'"{step}": from_{step}.path' for step in steps)
+        + '}, params={"scale": scale, "pause": pause})\n'
+    ) in text
+    assert (
+        "    log_model_task = log_model("
+        + ", ".join(f"from_{step}=step_{step}_task.outputs['values']" for step in steps)
+        + ", track=nb2pkg_track, scale=scale, pause=pause)\n"
+    ) in text
     assert (
         "step_double(from_load=step_load_task.outputs['values'], pause=pause, scale=scale)" in text
     )

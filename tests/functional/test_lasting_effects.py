@@ -44,13 +44,14 @@ def test_a_skipped_cell_drawing_from_the_global_generator_is_named(tmp_path: Pat
         code_cell("draws = np.random.rand(2)\n", ["function:draw"]),
     ]
     notebook = write_notebook(tmp_path / "rng.ipynb", cells)
-    warnings = [d for d in analyze_path(notebook)["diagnostics"] if d["code"] == "NB314"]
-    assert [(w["location"]["cell_number"], w["location"]["line"]) for w in warnings] == [
+    warnings = [d for d in analyze_path(notebook).diagnostics if d.code == "NB314"]
+    locations = [w.location for w in warnings]
+    assert [(at.cell_number, at.line) for at in locations if at is not None] == [
         (3, 1),
         (4, 2),
     ]
-    assert "np.random.rand" in warnings[0]["message"]
-    assert "pd.set_option" in warnings[1]["message"]
+    assert "np.random.rand" in warnings[0].message
+    assert "pd.set_option" in warnings[1].message
 
 
 def test_an_automatic_marking_keeps_the_random_draws_of_a_plot(tmp_path: Path) -> None:

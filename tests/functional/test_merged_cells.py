@@ -18,7 +18,7 @@ def test_consecutive_cells_become_one_function(tmp_path: Path) -> None:
     ]
     notebook = write_notebook(tmp_path / "merge.ipynb", cells)
     plan = analyze_path(notebook)
-    assert [f["signature"] for f in plan["functions"]] == [
+    assert [f.signature for f in plan.functions] == [
         "load() -> raw",
         "prepare(raw) -> ordered, scaled",
         "summarise(scaled) -> total",
@@ -36,9 +36,10 @@ def test_a_problem_in_a_later_merged_cell_points_at_that_cell(tmp_path: Path) ->
     ]
     notebook = write_notebook(tmp_path / "broken.ipynb", cells)
     plan = analyze_path(notebook)
-    [syntax] = [d for d in plan["diagnostics"] if d["code"] == "NB201"]
-    assert syntax["location"]["cell_number"] == 2
-    assert syntax["location"]["line"] == 2
+    [syntax] = [d for d in plan.diagnostics if d.code == "NB201"]
+    assert syntax.location is not None
+    assert syntax.location.cell_number == 2
+    assert syntax.location.line == 2
 
 
 def test_a_cell_with_ipython_syntax_does_not_merge(tmp_path: Path) -> None:
@@ -47,5 +48,5 @@ def test_a_cell_with_ipython_syntax_does_not_merge(tmp_path: Path) -> None:
         code_cell("%%time\nb = a\n", ["function:step"]),
     ]
     notebook = write_notebook(tmp_path / "magic.ipynb", cells)
-    codes = [d["code"] for d in analyze_path(notebook)["diagnostics"]]
+    codes = [d.code for d in analyze_path(notebook).diagnostics]
     assert "NB104" in codes

@@ -70,10 +70,10 @@ def test_a_step_that_changes_its_input_returns_it_and_later_steps_read_that(
 ) -> None:
     folder, _ = built
     plan = analyze_path(folder / "results.ipynb")
-    signatures = {f["name"]: f["signature"] for f in plan["functions"]}
+    signatures = {f.name: f.signature for f in plan.functions}
     assert signatures["clean"] == "clean(df) -> df  [mutates: df]"
-    first = next(c for c in plan["cells"] if c["name"] == "first_model")
-    assert first["params"][0]["name"] == "df"
+    first = next(c for c in plan.cells if c.name == "first_model")
+    assert first.params[0].name == "df"
     module = (folder / "out" / "src" / "results" / "pipeline.py").read_text()
     assert "    df = clean(df)\n" in module
 
@@ -90,7 +90,7 @@ def test_a_metrics_step_returns_every_value_it_binds(tmp_path: Path) -> None:
     ]
     notebook = write_notebook(tmp_path / "scores.ipynb", cells)
     assert build([notebook], tmp_path / "out", root=tmp_path).ok
-    [evaluate] = [f for f in analyze_path(notebook)["functions"] if f["name"] == "evaluate"]
-    assert evaluate["signature"] == "evaluate(values) -> mean, spread, total"
+    [evaluate] = [f for f in analyze_path(notebook).functions if f.name == "evaluate"]
+    assert evaluate.signature == "evaluate(values) -> mean, spread, total"
     outputs = run_outputs(tmp_path / "out", "scores", tmp_path)
     assert outputs == {"values": [1.0, 2.0, 4.0], "mean": 7 / 3, "spread": 3.0, "total": 0}

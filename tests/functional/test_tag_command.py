@@ -147,6 +147,30 @@ def test_function_without_a_name_suggests_the_heading(
     assert "--as function:load_data" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("source", "suggested"),
+    [
+        ("import pandas as pd\nsales = pd.read_csv('sales.csv')", "load_sales"),
+        ("import pandas as pd\ntable = pd.crosstab(a, b)", "compute_table"),
+        ("x + 1", "run_cell_2"),
+    ],
+)
+def test_function_without_a_name_or_heading_suggests_a_name_from_the_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str, suggested: str
+) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Some notes."),
+        nbformat.v4.new_code_cell(source),
+    ]
+    path = tmp_path / "plain.ipynb"
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    assert main(["tag", str(path), "--cell", "2", "--as", "function"]) == 1
+    err = capsys.readouterr().err
+    assert f"--as function:{suggested}" in err
+    assert "compute_result" not in err
+
+
 def test_invalid_json_is_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "broken.ipynb"
     path.write_text('{"cells": [', encoding="utf-8")
@@ -234,3 +258,95 @@ def test_runs_through_the_nb2pkg_cli(notebook_file: Path) -> None:
     assert notebook_file.read_text(encoding="utf-8") == _with_tags(
         _notebook(), {2: ["function:load"]}
     )
+
+
+def _model_notebook(path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import pandas as pd\nfrom sklearn.linear_model import Ridge"),
+        nbformat.v4.new_code_cell("frame = pd.read_csv('train.csv')", metadata={"tags": ["skip"]}),
+        nbformat.v4.new_markdown_cell("## Fit the model"),
+        nbformat.v4.new_code_cell(
+            "scaler = frame[['x']].std()\nmodel = Ridge().fit(frame[['x']] / scaler, frame['y'])"
+        ),
+        nbformat.v4.new_markdown_cell("## New rows"),
+        nbformat.v4.new_code_cell("new_rows = pd.read_csv('new.csv')"),
+        nbformat.v4.new_markdown_cell("## Their answers"),
+        nbformat.v4.new_code_cell(
+            "answers = model.predict(new_rows[['x']] / scaler)", metadata={"tags": ["skip"]}
+        ),
+    ]
+    for number, cell in enumerate(nb.cells, start=1):
+        cell.id = f"cell-{number}"
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    return path
+
+
+def _tags(path: Path) -> list[list[str]]:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [list(cell["metadata"].get("tags", [])) for cell in cells]
+
+
+def test_as_model_and_predict_mark_the_model_and_its_predict_step(tmp_path: Path) -> None:
+    from nb2pkg.frontends.api import analyze_path
+
+    path = _model_notebook(tmp_path / "fit.ipynb")
+    assert main(["tag", str(path), "--cell", "2", "--as", "function:load"]) == 0
+    assert main(["tag", str(path), "--cell", "6", "--as", "function:new_data"]) == 0
+    # A cell that is no function yet gets a function tag named as --auto would name it.
+    assert main(["tag", str(path), "--cell", "4", "--as", "model"]) == 0
+    # `predict` is a function of its own: it replaces `skip`.
+    assert main(["tag", str(path), "--cell", "8", "--as", "predict"]) == 0
+    tags = _tags(path)
+    assert tags[3] == ["function:fit_model", "model"]
+    assert tags[7] == ["predict"]
+    plan = analyze_path(path)
+    by_number = {cell.number: cell for cell in plan.cells}
+    assert by_number[4].model == "" and by_number[8].predict is True
+    assert not [d for d in plan.diagnostics if d.severity.value == "error"], plan.diagnostics
+    # model:NAME names the value; the function tag stays, the bare `model` goes.
+    assert main(["tag", str(path), "--cell", "4", "--as", "model:scaler"]) == 0
+    assert _tags(path)[3] == ["function:fit_model", "model:scaler"]
+    [fit] = [cell for cell in analyze_path(path).cells if cell.number == 4]
+    assert fit.model == "scaler"
+    assert main(["tag", str(path), "--cell", "4", "--clear"]) == 0
+    assert _tags(path)[3] == []
+
+
+@pytest.mark.parametrize(
+    ("role", "code"),
+    [("predict:x", "NB602"), ("model:1st", "NB603"), ("model:class", "NB603")],
+)
+def test_bad_model_and_predict_roles_are_diagnostics(
+    tmp_path: Path, role: str, code: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _model_notebook(tmp_path / "fit.ipynb")
+    before = path.read_bytes()
+    assert main(["tag", str(path), "--cell", "4", "--as", role]) == 1
+    assert code in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_auto_proposes_model_and_predict_and_show_flags_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _model_notebook(tmp_path / "fit.ipynb")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"skip"', '"nbval-skip"'), encoding="utf-8")
+    assert main(["tag", str(path), "--auto"]) == 0
+    out = capsys.readouterr().out
+    assert "function:fit_model, model" in out and "fits the model `model`" in out
+    assert ", predict" in out
+    result = subprocess.run(
+        [sys.executable, "-m", "nb2pkg", "show", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[model]" in result.stdout
+    assert "[predict]" in result.stdout
+    assert main(["tag", str(path), "--auto", "--write"]) == 0
+    tags = _tags(path)
+    assert tags[3][-1] == "model" and tags[7] == ["nbval-skip", tags[7][1], "predict"]

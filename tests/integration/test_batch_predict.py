@@ -7,31 +7,22 @@ user runs it, in a process of its own; predictions are compared with the model's
 
 from __future__ import annotations
 
-import resource
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tests.scoring_package import PACKAGE, ScoringPackage, package_fixture
+from tests.scoring_package import (
+    PACKAGE,
+    ScoringPackage,
+    package_fixture,
+    run_limited,
+    write_large_csv,
+)
 
 __all__ = ["package_fixture"]  # the `package` fixture
 
-MEMORY_LIMIT_BYTES = 2**30
-"""The address-space limit of the scoring process in the large-file test (RLIMIT_AS)."""
-LARGE_FILE_BYTES = int(1.25 * 2**30)
 NOTE = "free text that the model does not read; " * 25
-TIMEOUT_SECONDS = 900
-# Settings that keep a process's address space close to what it uses: pyarrow's default
-# allocator reserves 1 GiB up front, OpenBLAS a buffer per thread, glibc an arena per thread.
-LEAN_ENVIRONMENT = {
-    "ARROW_DEFAULT_MEMORY_POOL": "system",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MALLOC_ARENA_MAX": "2",
-}
 
 
 def _rows(count: int, seed: int) -> pd.DataFrame:
@@ -112,43 +103,21 @@ def test_other_bad_files_exit_2_without_a_traceback(package: ScoringPackage) -> 
         assert not (work / f"{name}.out.csv").exists()
 
 
-def _limit_address_space() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-
-
-def _limited(package: ScoringPackage, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=package.workdir,
-        env=package.environment(**LEAN_ENVIRONMENT),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_SECONDS,
-        check=False,
-        preexec_fn=_limit_address_space,
-    )
-
-
 def test_a_file_larger_than_the_memory_limit_is_scored(
     package: ScoringPackage, tmp_path: Path
 ) -> None:
     block = _rows(2000, seed=9)
     text = block.to_csv(index=False, header=False).encode("utf-8")
     large = tmp_path / "large.csv"
-    with large.open("wb") as handle:
-        handle.write(b"id,x,n,c,note\n")
-        written = 0
-        while written < LARGE_FILE_BYTES:
-            handle.write(text)
-            written += len(text)
-    repeats = written // len(text)
-    assert large.stat().st_size > MEMORY_LIMIT_BYTES
+    repeats = write_large_csv(large, "id,x,n,c,note", text)
     # The limit is real: the same process cannot even hold the file in memory.
-    whole = _limited(package, "-c", f"open({str(large)!r}, 'rb').read()")
+    whole = run_limited(package, "-c", f"open({str(large)!r}, 'rb').read()")
     assert whole.returncode != 0 and "MemoryError" in whole.stderr, whole.stderr
 
     out = tmp_path / "large-out.csv"
-    done = _limited(package, "-m", PACKAGE, "predict", str(large), "-o", str(out), "--keep", "id")
+    done = run_limited(
+        package, "-m", PACKAGE, "predict", str(large), "-o", str(out), "--keep", "id"
+    )
     assert done.returncode == 0, done.stderr
     scored = pd.read_csv(out)
     assert len(scored.index) == repeats * len(block.index)

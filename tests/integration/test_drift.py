@@ -7,12 +7,19 @@ package's own ``_drift.log_profile``); drift runs are read back with ``MlflowCli
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 
-from tests.scoring_package import PACKAGE, ScoringPackage, package_fixture
+from tests.scoring_package import (
+    PACKAGE,
+    ScoringPackage,
+    package_fixture,
+    run_limited,
+    write_large_csv,
+)
 
 __all__ = ["package_fixture"]  # the `package` fixture
 
@@ -126,3 +133,28 @@ def test_a_run_without_a_profile_is_an_error_not_a_traceback(package: ScoringPac
     assert done.returncode == 1
     assert f"run {bare.info.run_id} has no training profile" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_file_larger_than_the_memory_limit_is_compared_in_chunks(
+    package: ScoringPackage, tmp_path: Path
+) -> None:
+    """A shifted copy of the training inputs (with a wide column drift does not profile),
+    repeated past the memory limit: the figures are those of one copy, as the rows' shares
+    do not change with the repeats."""
+    block = _shifted(package.train).assign(note="free text the profile does not cover; " * 25)
+    large = tmp_path / "large-shifted.csv"
+    write_large_csv(large, "x,n,c,note", block.to_csv(index=False, header=False).encode())
+    whole = run_limited(package, "-c", f"open({str(large)!r}, 'rb').read()")
+    assert whole.returncode != 0 and "MemoryError" in whole.stderr, whole.stderr
+
+    done = run_limited(package, "-m", PACKAGE, "drift", str(large), "--alias", "champion",
+                       "--no-track")  # fmt: skip
+    small = package.workdir / "one-copy.csv"
+    block.to_csv(small, index=False)
+    one = package.run("drift", "one-copy.csv", "--alias", "champion", "--no-track")
+
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert _table(done.stdout) == {"x": "DRIFT", "n": "ok", "c": "DRIFT"}
+    assert "drift above the threshold in: x, c" in done.stderr
+    psi = {line.split()[0]: line.split()[2] for line in done.stdout.splitlines()[2:-1]}
+    assert psi == {line.split()[0]: line.split()[2] for line in one.stdout.splitlines()[2:-1]}

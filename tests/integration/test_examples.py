@@ -40,6 +40,8 @@ from nbclient import NotebookClient
 if TYPE_CHECKING:
     from conftest import BuildOutcome, FreshVenv
 
+    from nb2pkg.frontends.analysis_result import NotebookAnalysis
+
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "example_notebooks"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.ipynb"))
 Explain = Callable[[subprocess.CompletedProcess[str]], str]
@@ -248,12 +250,12 @@ class StepOutputs:
     names: tuple[str, ...]
 
 
-def step_outputs_by_cell(plan: dict[str, Any]) -> list[StepOutputs]:
+def step_outputs_by_cell(plan: NotebookAnalysis) -> list[StepOutputs]:
     """Every packaged step, including those that return nothing (they may mutate inputs)."""
     return [
-        StepOutputs(cell["cell_id"], str(cell["name"]), tuple(cell["returns"]))
-        for cell in plan["cells"]
-        if cell["role"] == "function"
+        StepOutputs(cell.cell_id, str(cell.name), cell.returns)
+        for cell in plan.cells
+        if cell.role == "function"
     ]
 
 

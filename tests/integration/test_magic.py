@@ -10,7 +10,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from nb2pkg.frontends.magic import MagicUsageError, find_notebook, parse_line, render_build
+from nb2pkg.frontends.magic import MagicUsageError, parse_line
+from nb2pkg.frontends.magic_display import render_build
+from nb2pkg.frontends.notebook_location import find_notebook
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Guards against a hung kernel; never used to judge speed.

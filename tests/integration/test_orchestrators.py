@@ -196,7 +196,57 @@ def test_the_classification_dag_gives_what_run_gives(
     assert all(r["status"] == "FINISHED" for r in children)
     [evaluate] = [r for r in children if r["tags"]["nb2pkg.step"] == "evaluate"]
     same_value(expected["accuracy"], evaluate["metrics"]["accuracy"], where="accuracy metric")
+    # The last task logged and registered the model in the DAG run's MLflow run.
+    assert result["tasks"]["log_model"] == "success", result
+    [version] = _model_versions(
+        airflow_home.env,
+        "classification",
+        str(store),
+        airflow_home.root,
+        **airflow_home.variables(),
+    )
+    assert version["run_id"] == parent["id"]
+    assert version["tags"]["nb2pkg.model_flavor"] == "sklearn"
+    assert version["tags"]["nb2pkg.version"] == "0.1.0"
+    assert version["inputs"] == list(expected["X_train"].columns)
+    assert version["same_predictions"] is True
     print(f"\nAirflow dag.test(): {result['seconds']:.1f} s; run(): {run_seconds:.1f} s")
+
+
+MODEL_VERSIONS = """
+import json, sys
+from importlib import import_module
+import mlflow
+from mlflow import MlflowClient
+
+name, store = sys.argv[1], json.loads(sys.argv[2])
+final = import_module(f"{name}.steps_io").final_outputs(store)
+found = []
+for version in MlflowClient().search_model_versions(f"name = '{name}'"):
+    uri = f"models:/{name}/{version.version}"
+    info = mlflow.models.get_model_info(uri)
+    logged = mlflow.pyfunc.load_model(uri).predict(final["X_test"])
+    found.append({
+        "run_id": version.run_id,
+        "tags": dict(version.tags),
+        "inputs": [c["name"] for c in info.signature.inputs.to_dict()],
+        "same_predictions": bool((logged == final["model"].predict(final["X_test"])).all()),
+    })
+print(json.dumps(found))
+"""
+
+
+def _model_versions(
+    env: CachedEnv, package: str, store: str | dict[str, str], cwd: Path, **variables: str
+) -> list[dict[str, Any]]:
+    """The registered versions of the package's model in the MLflow store ``variables``
+    name, with whether each predicts on the stored test rows what the stored model does."""
+    done = env.run(
+        env.python, "-c", MODEL_VERSIONS, package, json.dumps(store), cwd=cwd, **variables
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    found: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
 
 
 def _run_and_stored(
@@ -399,15 +449,17 @@ def test_the_kfp_pipeline_compiles_and_runs_locally_with_run_s_results(
     module = _export(notebook, out, target="kfp", kfp_python=kfp_env.python)
     kfp_env.pip_install(out, cwd=tmp_path)
     spec = module.with_suffix(".yaml").read_text()  # compiled by the export's build
-    assert spec.count("'classification==0.1.0'") == 4  # one pinned install per component
+    assert spec.count("'classification==0.1.0'") == 5  # one pinned install per component
     for step in ("load-data", "split", "train", "evaluate"):
         assert f"comp-step-{step}:" in spec
+    assert "comp-log-model:" in spec  # the last component logs and registers the model
     workdir = tmp_path / "kfp-run"  # no folder named like the package on the import path
     workdir.mkdir()
     script = workdir / "run_pipeline.py"
     script.write_text(KFP_LOCAL_RUN)
     root = workdir / "pipeline-root"
-    done = kfp_env.run(kfp_env.python, script, module, root, cwd=workdir)
+    tracking = {"MLFLOW_TRACKING_URI": f"sqlite:///{workdir / 'mlflow.db'}"}
+    done = kfp_env.run(kfp_env.python, script, module, root, cwd=workdir, **tracking)
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
     stores = {index.parent.name: str(index.parent.parent) for index in root.rglob("_outputs.json")}
     assert sorted(stores) == ["evaluate", "load_data", "split", "train"]
@@ -426,6 +478,10 @@ def test_the_kfp_pipeline_compiles_and_runs_locally_with_run_s_results(
     assert sorted(stored) == sorted(expected)
     for name in expected:
         same_value(expected[name], stored[name], where=name)
+    [version] = _model_versions(kfp_env, "classification", stores, workdir, **tracking)
+    assert version["tags"]["nb2pkg.model_flavor"] == "sklearn"
+    assert version["inputs"] == list(expected["X_train"].columns)
+    assert version["same_predictions"] is True
 
 
 def _check(notebook: Path, out: Path, kfp_python: Path | None) -> subprocess.CompletedProcess[str]:

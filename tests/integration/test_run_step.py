@@ -232,3 +232,85 @@ def test_run_step_spells_parameter_options_as_run_does(tmp_path: Path) -> None:
         )
         stored = _python(out, "-c", script)
         assert stored.stdout.strip() == str(given * 2), stored.stderr
+
+
+MODEL_FACTS = """
+import json, sys
+import mlflow
+import pandas as pd
+from mlflow import MlflowClient
+from pricing.steps_io import final_outputs
+
+client = MlflowClient()
+found = []
+for version in client.search_model_versions("name = 'pricing'"):
+    run = client.get_run(version.run_id)
+    info = mlflow.models.get_model_info(f"models:/pricing/{version.version}")
+    rows = pd.read_csv("train.csv")[["x", "n", "c"]].head(50)
+    logged = mlflow.pyfunc.load_model(f"models:/pricing/{version.version}").predict(rows)
+    stored = final_outputs(sys.argv[1])["model"].predict(rows)
+    found.append({
+        "version": str(version.version),
+        "run": version.run_id,
+        "step": run.data.tags.get("nb2pkg.step"),
+        "status": run.info.status,
+        "flavor": version.tags.get("nb2pkg.model_flavor"),
+        "package_version": version.tags.get("nb2pkg.version"),
+        "inputs": [c["name"] for c in info.signature.inputs.to_dict()],
+        "same_predictions": bool((abs(logged - stored) < 1e-12).all()),
+        "profile": "drift/training_profile.json" in [
+            f.path for f in client.list_artifacts(version.run_id, "drift")
+        ],
+    })
+print(json.dumps(sorted(found, key=lambda f: int(f["version"]))))
+"""
+
+
+def test_steps_run_one_at_a_time_with_tracking_log_and_register_the_model(
+    tmp_path: Path,
+) -> None:
+    from tests.scoring_package import training_frame, write_training_notebook
+
+    work = tmp_path / "work"
+    work.mkdir()
+    training_frame(300).to_csv(work / "train.csv", index=False)
+    notebook = write_training_notebook(work / "pricing.ipynb")
+    assert build([notebook], tmp_path / "out", root=work, name="pricing").ok
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
+        "PYTHONPATH": str(tmp_path / "out" / "src"),
+        "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+    }
+
+    def python(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, *args], cwd=work, env=env, capture_output=True, text=True,
+            check=False, timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-4000:]
+        return done
+
+    alone, nested = tmp_path / "alone", tmp_path / "nested"
+    for step in ("load", "train"):
+        python("-m", "pricing", "run-step", step, "--inputs", str(alone), "--outputs",
+               str(alone), "--track")  # fmt: skip
+    start = "from pricing.steps_io import start_pipeline_run; print(start_pipeline_run({}))"
+    parent = python("-c", start).stdout.strip().splitlines()[-1]
+    for step in ("load", "train"):
+        python("-m", "pricing", "run-step", step, "--inputs", str(nested), "--outputs",
+               str(nested), "--track", "--parent-run-id", parent)  # fmt: skip
+
+    first = json.loads(python("-c", MODEL_FACTS, str(alone)).stdout.strip().splitlines()[-1])
+    second = json.loads(python("-c", MODEL_FACTS, str(nested)).stdout.strip().splitlines()[-1])
+
+    # Alone, the last step's own run holds the model; nested, the pipeline's run, which stays
+    # open until the orchestrator closes it.
+    assert [f["version"] for f in first] == ["1", "2"]
+    assert first[0]["step"] == "train" and first[0]["status"] == "FINISHED"
+    assert second[1]["run"] == parent and second[1]["step"] is None
+    assert second[1]["status"] == "RUNNING"
+    for facts in (first[0], second[1]):
+        assert facts["flavor"] == "sklearn" and facts["package_version"] == "0.1.0"
+        assert facts["inputs"] == ["x", "n", "c"]
+        assert facts["profile"] is True
+    assert first[0]["same_predictions"] is True and second[1]["same_predictions"] is True

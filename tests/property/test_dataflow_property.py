@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nb2pkg.builder.config import BuildConfig
-from nb2pkg.builder.orchestrate import plan_config
+from nb2pkg.builder.planning import plan_config
 from nb2pkg.emit.package import render_package
 
 INT_NAMES = ("a", "b", "c", "d", "total")

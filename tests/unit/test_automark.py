@@ -526,3 +526,80 @@ def test_package_names_stay_short_with_their_prefix(stem: str) -> None:
     assert name.startswith("pkg_")
     assert len(name) <= 30
     assert name.isidentifier()
+
+
+# --------------------------------------------------------------------------- model and predict
+
+
+def _training_notebook(*, predict_on: str = "new") -> list[dict[str, Any]]:
+    """Load, split, fit, evaluate on the held-out part; then new rows and a prediction."""
+    return [
+        _code("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"),
+        _code("C = 1.0\n"),
+        _md("## Load"),
+        _code("df = pd.read_csv('train.csv')\n"),
+        _md("## Split"),
+        _code("train, test = df.iloc[:80], df.iloc[80:]\n"),
+        _md("## Train"),
+        _code(
+            "scaler = None\nclf = LogisticRegression(C=C)\nclf.fit(train[['a', 'b']], train['y'])\n"
+        ),
+        _md("## Evaluate"),
+        _code("accuracy = (clf.predict(test[['a', 'b']]) == test['y']).mean()\n"),
+        _md("## New rows"),
+        _code("new = pd.read_csv('new.csv')\n"),
+        _md("## Answers"),
+        _code(f"answers = clf.predict({predict_on}[['a', 'b']])\n"),
+    ]
+
+
+def _tags_of(cells: list[dict[str, Any]]) -> dict[int, tuple[str, ...]]:
+    return {p.index: p.tags for p in propose(cells) if p.tags}
+
+
+def test_the_cell_that_fits_the_model_is_proposed_as_model() -> None:
+    tags = _tags_of(_training_notebook())
+    assert tags[7][-1] == "model" and tags[7][0].startswith("function:")
+    assert [i for i, t in tags.items() if "model" in t] == [7]
+    [proposal] = [p for p in propose(_training_notebook()) if p.index == 7]
+    assert proposal.added == (tags[7][0], "model")
+    assert "fits the model `clf`" in proposal.reason
+
+
+def test_a_cell_that_applies_the_model_to_new_rows_is_proposed_as_predict() -> None:
+    tags = _tags_of(_training_notebook())
+    assert tags[13][-1] == "predict" and len(tags[13]) == 2
+    # Predicting on the held-out part of the training data is evaluation, not `predict`.
+    assert [i for i, t in tags.items() if "predict" in t] == [13]
+    assert "predict" not in _tags_of(_training_notebook(predict_on="test"))[13]
+
+
+def test_of_several_fitted_values_the_last_one_the_pipeline_keeps_is_the_model() -> None:
+    cells = _training_notebook()
+    cells[3] = _code(
+        "df = pd.read_csv('train.csv')\nimputer = SimpleImputer()\nimputer.fit(df[['a', 'b']])\n"
+    )
+    cells[12] = _md("## Refit")
+    cells[13] = _code("clf = LogisticRegression(C=C).fit(new[['a', 'b']], new['y'])\n")
+    tags = _tags_of(cells)
+    # `clf` is fitted again later: that later cell fits the model the pipeline ends with.
+    assert [i for i, t in tags.items() if "model" in t] == [13]
+    assert not any("predict" in t for t in tags.values())
+
+
+def test_no_model_tag_without_a_fit_and_none_on_cells_already_marked() -> None:
+    cells = _training_notebook()
+    cells[7] = _code("clf = make_classifier(C)\n")
+    assert not any("model" in t or "predict" in t for t in _tags_of(cells).values())
+    marked = _training_notebook()
+    marked[7]["metadata"]["tags"] = ["function:train"]
+    tags = _tags_of(marked)
+    assert tags[7] == ("function:train",)  # kept as the user marked it
+    assert not any("model" in t for t in tags.values())
+
+
+def test_apply_in_memory_carries_the_model_and_predict_tags() -> None:
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": _training_notebook()}
+    tagged = apply_in_memory(notebook)["cells"]
+    assert tagged[7]["metadata"]["tags"][1:] == ["model"]
+    assert tagged[13]["metadata"]["tags"][1:] == ["predict"]

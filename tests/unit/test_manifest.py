@@ -15,13 +15,11 @@ from nb2pkg.builder.manifest import (
     Manifest,
     SourceSpan,
     file_hashes,
-    find_package_dir,
     load,
-    locate,
-    lookup,
     parse,
     sha256_text,
 )
+from nb2pkg.builder.source_lookup import find_package_dir, locate, lookup
 from nb2pkg.ir import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
 
 MANIFEST = Manifest(

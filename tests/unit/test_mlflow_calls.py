@@ -9,14 +9,9 @@ import pytest
 from libcst.metadata import MetadataWrapper
 from packaging.requirements import Requirement
 
-from nb2pkg.emit.mlflow_calls import (
-    MLFLOW_DISTRIBUTION,
-    MlflowCall,
-    find_mlflow_calls,
-    qualified_names,
-    tracking_requirements,
-)
+from nb2pkg.analysis.mlflow_calls import MlflowCall, find_mlflow_calls, qualified_names
 from nb2pkg.ir import ImportBinding
+from nb2pkg.plan.requirements import MLFLOW_DISTRIBUTION, tracking_requirements
 
 
 def calls_in(source: str, imported: dict[str, str] | None = None) -> list[tuple[str, int]]:

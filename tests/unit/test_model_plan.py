@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nb2pkg.builder.environment import InstalledEnvironment
 from nb2pkg.ir import Role
 from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.plan.model_plan import ModelPlan
@@ -28,7 +29,9 @@ def package(*cells: CellSpec) -> PackagePlan:
     )
     assert notebook is not None, problems
     tagged, _ = tag_cells(notebook)
-    return plan_package((plan_notebook(notebook, tagged),), "demo")
+    return plan_package(
+        (plan_notebook(notebook, tagged),), "demo", environment=InstalledEnvironment()
+    )
 
 
 def codes(plan: PackagePlan) -> list[str]:
@@ -41,7 +44,9 @@ def example(name: str) -> ModelPlan | None:
     notebook, problems = read_notebook(str(EXAMPLES / f"{name}.ipynb"))
     assert notebook is not None, problems
     tagged, _ = tag_cells(notebook)
-    return plan_package((plan_notebook(notebook, tagged),), name).model
+    return plan_package(
+        (plan_notebook(notebook, tagged),), name, environment=InstalledEnvironment()
+    ).model
 
 
 def test_the_examples_models_and_the_data_they_were_fitted_on() -> None:
@@ -49,7 +54,7 @@ def test_the_examples_models_and_the_data_they_were_fitted_on() -> None:
     store_sales = example("store_sales")
 
     assert classification == ModelPlan(
-        "model", "train", "values['X_train']", "values['y_train']", None
+        "model", "train", "values['X_train']", "values['y_train']", None, cell_number=11
     )
     assert store_sales is not None
     assert store_sales.fit_input == "values['train_rows'][values['feature_columns']]"
@@ -97,7 +102,9 @@ def test_a_model_tag_names_the_value_and_a_fit_on_local_data_keeps_no_example() 
     )
     unknown = package(SPLIT, ("m = 1", ["function:train", "model:nothing"]), ("m", []))
 
-    assert plan.model == ModelPlan("a", "train", "values['X_train']", "values['y_train']")
+    assert plan.model == ModelPlan(
+        "a", "train", "values['X_train']", "values['y_train']", cell_number=2
+    )
     assert unknown.model is None
     assert codes(unknown) == ["NB115"]
 

@@ -279,7 +279,7 @@ def test_a_repeated_cell_id_is_made_unique() -> None:
     assert first.cell_id == "cell-1"
     assert second.cell_id not in ("cell-1", "")
     plan = analyze_notebook(data, "demo.ipynb")
-    assert [c["signature"] for c in plan["cells"]] == ["f() -> a", "g(a) -> b"]
+    assert [c.signature for c in plan.cells] == ["f() -> a", "g(a) -> b"]
 
 
 def test_a_lone_surrogate_is_a_diagnostic_not_a_crash() -> None:
@@ -287,7 +287,7 @@ def test_a_lone_surrogate_is_a_diagnostic_not_a_crash() -> None:
 
     plan = analyze_notebook(data, "demo.ipynb")
 
-    assert [(d["code"], d["location"]["line"]) for d in plan["diagnostics"]] == [("NB201", 2)]
+    assert [(d.code, d.location and d.location.line) for d in plan.diagnostics] == [("NB201", 2)]
 
 
 # ------------------------------------------------------------------ never raises
@@ -326,6 +326,6 @@ def test_any_cells_and_tags_give_a_plan_never_an_exception(
 ) -> None:
     plan = analyze_notebook(make_notebook(cells), "fuzz.ipynb")
 
-    assert {d["code"][:2] for d in plan["diagnostics"]} <= {"NB"}
-    numbers = {d["location"]["cell_number"] for d in plan["diagnostics"] if d["location"]}
+    assert {d.code[:2] for d in plan.diagnostics} <= {"NB"}
+    numbers = {d.location.cell_number for d in plan.diagnostics if d.location}
     assert numbers <= {None, *range(1, len(cells) + 1)}

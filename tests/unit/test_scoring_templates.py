@@ -6,10 +6,12 @@ from __future__ import annotations
 import ast
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from nb2pkg.emit.serving_files import SERVING_TEMPLATES, render_serving_modules
 from nb2pkg.emit.templates import drift
@@ -178,3 +180,49 @@ def test_templates_become_package_modules_importing_each_other_relatively() -> N
                 isinstance(node, ast.ImportFrom) and node.level == 1 and node.module == "_scoring"
                 for node in ast.walk(tree)
             ), path
+
+
+def test_drift_read_in_chunks_is_drift_read_whole() -> None:
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame(
+        {
+            "v": rng.normal(0, 1, 4000),
+            "k": rng.choice(["a", "b", "c"], 4000),
+            "n": rng.integers(0, 5, 4000),
+        }
+    )
+    profile = drift.profile_frame(train)
+    new = pd.DataFrame(
+        {
+            "v": rng.normal(0.3, 1.2, 3001),
+            "k": rng.choice(["a", "b", "d"], 3001),
+            "n": rng.integers(0, 7, 3001),
+        }
+    )
+    new.loc[::7, "v"] = np.nan
+    whole = drift.compare(profile, new)
+    parts = [new.iloc[start : start + 250] for start in range(0, len(new), 250)]
+    chunked = drift.compare_chunks(profile, parts)
+    assert [d.column for d in chunked] == ["v", "k", "n"]
+    for one, other in zip(whole, chunked, strict=True):
+        assert one.psi == pytest.approx(other.psi, rel=1e-12)
+        assert one.missing_new == pytest.approx(other.missing_new, rel=1e-12)
+        assert one.ks_statistic == other.ks_statistic and one.drifted == other.drifted
+
+
+def test_streamed_ks_is_scipy_s_statistic_to_within_the_histogram_resolution() -> None:
+    rng = np.random.default_rng(2)
+    train = pd.DataFrame({"v": rng.normal(0, 1, 5000)})
+    profile = drift.profile_frame(train)
+    quantiles = np.asarray(profile["columns"]["v"]["quantiles"])
+    probabilities = np.linspace(0, 1, len(quantiles))
+
+    def training_cdf(x: Any) -> Any:
+        return np.interp(x, quantiles, probabilities, left=0.0, right=1.0)
+
+    for shift in (0.0, 0.2, 1.0, 5.0):
+        values = rng.normal(shift, 1, 2000)
+        [found] = drift.compare(profile, pd.DataFrame({"v": values}))
+        exact = stats.kstest(values, training_cdf)
+        assert found.ks_statistic == pytest.approx(exact.statistic, abs=1.0 / drift.KS_BINS)
+        assert found.ks_pvalue == pytest.approx(exact.pvalue, rel=0.05, abs=1e-6)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nb2pkg.builder.config import resolve_config
-from nb2pkg.builder.orchestrate import plan_config
+from nb2pkg.builder.planning import plan_config
 from nb2pkg.emit.package import RenderedPackage, render_package
 from nb2pkg.emit.self_check import check_package
 from nb2pkg.ir import EmittedFile

@@ -7,13 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from nb2pkg.builder.versioning import (
-    Impact,
-    VersionDecision,
-    changelog_entry,
-    decide_version,
-    update_changelog,
-)
+from nb2pkg.builder.api_diff import Impact
+from nb2pkg.builder.changelog import changelog_entry, update_changelog
+from nb2pkg.builder.versioning import VersionDecision, decide_version
 from nb2pkg.ir import ApiSnapshot, FunctionApi, ParamApi
 
 

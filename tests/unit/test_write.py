@@ -12,13 +12,11 @@ from pathlib import Path
 import pytest
 
 from nb2pkg.builder import install
+from nb2pkg.builder.differences import Difference, changed_files, differences
 from nb2pkg.builder.manifest import MANIFEST_PATH, Manifest, file_hashes, load, parse
+from nb2pkg.builder.transaction import FileHook
 from nb2pkg.builder.writer import (
-    Difference,
-    FileHook,
     WriteResult,
-    changed_files,
-    differences,
     finish_interrupted,
     interrupted,
     write_package,

@@ -11,13 +11,15 @@ artifact ``PROFILE_ARTIFACT`` (:func:`log_profile`). Per column:
   ``MAX_CATEGORIES`` most frequent values, the rest counted as ``OTHER``.
 
 ``drift NEW.csv|NEW.parquet`` compares new data with the profile of the model's run, per
-column:
+column, reading the file ``--chunk-rows`` rows at a time (memory stays bounded whatever its
+size):
 
 - PSI (population stability index) over the profile's bins, missing values as a bin of
   their own: ``sum((new - train) * ln(new / train))``, shares floored at ``PSI_FLOOR``;
-- for numeric columns that are not discrete, scipy's one-sample Kolmogorov-Smirnov test
+- for numeric columns that are not discrete, the one-sample Kolmogorov-Smirnov statistic
   of the new values against the training distribution (the profile's quantiles,
-  interpolated): the KS statistic and its p-value are reported and logged.
+  interpolated), to within 1 / ``KS_BINS``, and its p-value from scipy's distribution of
+  that statistic: both are reported and logged.
 
 A column drifts when its PSI is above ``--threshold`` (default 0.2, the usual "significant
 shift"), or when it is missing from the new data. The table goes to stdout; with tracking
@@ -34,7 +36,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,7 @@ __all__ = [
     "PROFILE_ARTIFACT",
     "ColumnDrift",
     "compare",
+    "compare_chunks",
     "log_profile",
     "main",
     "profile_frame",
@@ -61,6 +64,9 @@ PSI_FLOOR = 1e-4
 DEFAULT_THRESHOLD = 0.2
 EXIT_DRIFT = 3
 EXIT_FAILED = 1
+KS_BINS = 10_000
+"""Resolution of the KS statistic on streamed data (it is exact to within 1 / KS_BINS)."""
+DEFAULT_CHUNK_ROWS = 50_000
 EXPERIMENT_NAME_ENV = "MLFLOW_EXPERIMENT_NAME"
 PROGRESS_BAR_ENV = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 
@@ -181,30 +187,63 @@ def _psi(train: Sequence[float], new: Sequence[float]) -> float:
     return total
 
 
-def _numeric_drift(
-    name: str, spec: Mapping[str, Any], series: Any, threshold: float
-) -> ColumnDrift:
-    import numpy as np
-    import pandas as pd
-    from scipy import stats
+class _NumericTally:
+    """What PSI and KS need of a numeric column, added up chunk by chunk: the count of
+    missing values, the count in each of the profile's bins, and a histogram of the values'
+    training probabilities (their place in the training distribution) for KS."""
 
-    missing_new = float(series.isna().mean())
-    missing_train = float(spec["missing_rate"])
-    if not spec.get("quantiles"):
-        return ColumnDrift(
-            name,
-            "numeric",
-            0.0,
-            None,
-            None,
-            missing_train,
-            missing_new,
-            False,
-            "no training values",
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        import numpy as np
+
+        self.spec = spec
+        self.rows = 0
+        self.missing = 0
+        self.not_numbers = False
+        self.edges = np.asarray(spec.get("bin_edges", []), dtype="float64")
+        self.bins = np.zeros(len(self.edges) + 1, dtype="int64")
+        self.quantiles = np.asarray(spec.get("quantiles", []), dtype="float64")
+        self.probabilities = np.linspace(0, 1, len(self.quantiles))
+        self.ks_histogram = np.zeros(KS_BINS, dtype="int64")
+
+    def add(self, series: Any) -> None:
+        import numpy as np
+        import pandas as pd
+
+        self.rows += len(series.index)
+        self.missing += int(series.isna().sum())
+        if not self.quantiles.size or self.not_numbers:
+            return
+        if not _is_numeric(series):
+            converted = pd.to_numeric(series, errors="coerce")
+            if int(converted.notna().sum()) < int(series.notna().sum()):
+                self.not_numbers = True
+                return
+            series = converted
+        values = _numbers(series)
+        self.bins += np.bincount(
+            np.searchsorted(self.edges, values, side="right"), minlength=len(self.edges) + 1
         )
-    if not _is_numeric(series):
-        converted = pd.to_numeric(series, errors="coerce")
-        if int(converted.notna().sum()) < int(series.notna().sum()):
+        if not self.spec.get("discrete", False):
+            where = np.interp(values, self.quantiles, self.probabilities, left=0.0, right=1.0)
+            slot = np.minimum((where * KS_BINS).astype("int64"), KS_BINS - 1)
+            self.ks_histogram += np.bincount(slot, minlength=KS_BINS)
+
+    def result(self, name: str, threshold: float) -> ColumnDrift:
+        missing_train = float(self.spec["missing_rate"])
+        missing_new = self.missing / self.rows if self.rows else 0.0
+        if not self.quantiles.size:
+            return ColumnDrift(
+                name,
+                "numeric",
+                0.0,
+                None,
+                None,
+                missing_train,
+                missing_new,
+                False,
+                "no training values",
+            )
+        if self.not_numbers:
             return ColumnDrift(
                 name,
                 "numeric",
@@ -216,61 +255,97 @@ def _numeric_drift(
                 True,
                 "values are not numbers",
             )
-        series = converted
-    values = _numbers(series)
-    edges = np.asarray(spec["bin_edges"], dtype="float64")
-    counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1)
-    present_new = 1.0 - missing_new
-    new_shares = [float(c) / max(values.size, 1) * present_new for c in counts] + [missing_new]
-    train_shares = [s * (1.0 - missing_train) for s in spec["bin_shares"]] + [missing_train]
-    psi = _psi(train_shares, new_shares)
-    ks_statistic: float | None = None
-    ks_pvalue: float | None = None
-    # KS compares continuous distributions: a column of a few whole numbers (counts,
-    # codes) has ties everywhere, and only PSI speaks for it.
-    if values.size and not spec.get("discrete", False):
-        quantiles = np.asarray(spec["quantiles"], dtype="float64")
-        probabilities = np.linspace(0, 1, len(quantiles))
+        present = int(self.bins.sum())
+        present_new = 1.0 - missing_new
+        new_shares = [float(c) / max(present, 1) * present_new for c in self.bins]
+        train_shares = [s * (1.0 - missing_train) for s in self.spec["bin_shares"]]
+        psi = _psi([*train_shares, missing_train], [*new_shares, missing_new])
+        ks_statistic, ks_pvalue = self._ks(present)
+        return ColumnDrift(
+            name,
+            "numeric",
+            psi,
+            ks_statistic,
+            ks_pvalue,
+            missing_train,
+            missing_new,
+            psi > threshold,
+        )
 
-        def training_cdf(x: Any) -> Any:
-            return np.interp(x, quantiles, probabilities, left=0.0, right=1.0)
+    def _ks(self, present: int) -> tuple[float | None, float | None]:
+        """KS compares continuous distributions: a column of a few whole numbers (counts,
+        codes) has ties everywhere, and only PSI speaks for it. The statistic is the largest
+        gap between the new values' share below a point and the training share there, read at
+        the histogram's edges (within 1 / KS_BINS of the exact one); the p-value is scipy's
+        distribution of the one-sample statistic."""
+        import numpy as np
+        from scipy import stats
 
-        result = stats.kstest(values, training_cdf)
-        ks_statistic, ks_pvalue = float(result.statistic), float(result.pvalue)
-    return ColumnDrift(
-        name, "numeric", psi, ks_statistic, ks_pvalue, missing_train, missing_new, psi > threshold
-    )
-
-
-def _categorical_drift(
-    name: str, spec: Mapping[str, Any], series: Any, threshold: float
-) -> ColumnDrift:
-    missing_new = float(series.isna().mean())
-    missing_train = float(spec["missing_rate"])
-    present = series.dropna().astype(str)
-    total = max(len(present.index), 1)
-    counts = present.value_counts()
-    known: dict[str, float] = spec["shares"]
-    new_known = [float(counts.get(value, 0)) / total for value in known]
-    new_other = 1.0 - sum(new_known)
-    train_shares = [
-        s * (1.0 - missing_train) for s in [*known.values(), float(spec["other_share"])]
-    ]
-    new_shares = [s * (1.0 - missing_new) for s in [*new_known, new_other]]
-    psi = _psi([*train_shares, missing_train], [*new_shares, missing_new])
-    return ColumnDrift(
-        name, "categorical", psi, None, None, missing_train, missing_new, psi > threshold
-    )
+        if not present or self.spec.get("discrete", False):
+            return None, None
+        below = np.concatenate(([0], np.cumsum(self.ks_histogram))) / present
+        edges = np.linspace(0, 1, KS_BINS + 1)
+        statistic = float(np.max(np.abs(below - edges)))
+        return statistic, float(stats.kstwo.sf(statistic, present))
 
 
-def compare(
-    profile: Mapping[str, Any], frame: Any, *, threshold: float = DEFAULT_THRESHOLD
+class _CategoricalTally:
+    """The count of missing values and of each profiled category, chunk by chunk."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.spec = spec
+        self.rows = 0
+        self.missing = 0
+        self.present = 0
+        self.counts: dict[str, int] = dict.fromkeys(spec["shares"], 0)
+
+    def add(self, series: Any) -> None:
+        self.rows += len(series.index)
+        present = series.dropna().astype(str)
+        self.missing += len(series.index) - len(present.index)
+        self.present += len(present.index)
+        for value, count in present.value_counts().items():
+            if value in self.counts:
+                self.counts[value] += int(count)
+
+    def result(self, name: str, threshold: float) -> ColumnDrift:
+        missing_new = self.missing / self.rows if self.rows else 0.0
+        missing_train = float(self.spec["missing_rate"])
+        total = max(self.present, 1)
+        known: dict[str, float] = self.spec["shares"]
+        new_known = [self.counts[value] / total for value in known]
+        new_other = 1.0 - sum(new_known)
+        train_shares = [
+            s * (1.0 - missing_train) for s in [*known.values(), float(self.spec["other_share"])]
+        ]
+        new_shares = [s * (1.0 - missing_new) for s in [*new_known, new_other]]
+        psi = _psi([*train_shares, missing_train], [*new_shares, missing_new])
+        return ColumnDrift(
+            name, "categorical", psi, None, None, missing_train, missing_new, psi > threshold
+        )
+
+
+def compare_chunks(
+    profile: Mapping[str, Any], chunks: Iterable[Any], *, threshold: float = DEFAULT_THRESHOLD
 ) -> list[ColumnDrift]:
-    """Each profiled column's drift in ``frame`` (columns the profile lacks are ignored)."""
+    """Each profiled column's drift in the rows of ``chunks`` (frames of new data, read a
+    part at a time: only the tallies are kept, so memory does not grow with the data).
+    Columns the profile lacks are ignored; a profiled column no chunk has drifts."""
+    columns: Mapping[str, Any] = profile["columns"]
+    tallies: dict[str, _NumericTally | _CategoricalTally] = {
+        name: _NumericTally(spec) if spec["kind"] == "numeric" else _CategoricalTally(spec)
+        for name, spec in columns.items()
+    }
+    seen: set[str] = set()
+    for chunk in chunks:
+        names = {str(c): c for c in chunk.columns}
+        seen.update(names)
+        for name, tally in tallies.items():
+            if name in names:
+                tally.add(chunk[names[name]])
     found: list[ColumnDrift] = []
-    names = {str(c): c for c in frame.columns}
-    for name, spec in profile["columns"].items():
-        if name not in names:
+    for name, spec in columns.items():
+        if name not in seen:
             found.append(
                 ColumnDrift(
                     name,
@@ -284,11 +359,16 @@ def compare(
                     "missing from the new data",
                 )
             )
-        elif spec["kind"] == "numeric":
-            found.append(_numeric_drift(name, spec, frame[names[name]], threshold))
         else:
-            found.append(_categorical_drift(name, spec, frame[names[name]], threshold))
+            found.append(tallies[name].result(name, threshold))
     return found
+
+
+def compare(
+    profile: Mapping[str, Any], frame: Any, *, threshold: float = DEFAULT_THRESHOLD
+) -> list[ColumnDrift]:
+    """Each profiled column's drift in ``frame`` (columns the profile lacks are ignored)."""
+    return compare_chunks(profile, [frame], threshold=threshold)
 
 
 def format_table(drifts: Sequence[ColumnDrift], threshold: float) -> str:
@@ -324,12 +404,29 @@ def format_table(drifts: Sequence[ColumnDrift], threshold: float) -> str:
 # --------------------------------------------------------------------------- the command
 
 
-def _read_frame(path: Path) -> Any:
+def read_chunks(path: Path, profile: Mapping[str, Any], chunk_rows: int) -> Iterator[Any]:
+    """The file's profiled columns, ``chunk_rows`` rows at a time, as pandas frames (CSV
+    through pandas' chunked reader, Parquet by record batches): memory stays bounded
+    whatever the file's size. Categorical columns are read as text, as profiled."""
     import pandas as pd
 
+    columns: Mapping[str, Any] = profile["columns"]
     if path.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(path) as parquet:
+            selected = [name for name in parquet.schema_arrow.names if name in columns]
+            if not selected:  # no profiled column: one empty frame says which are missing
+                yield pd.DataFrame()
+                return
+            for batch in parquet.iter_batches(batch_size=chunk_rows, columns=selected):
+                yield batch.to_pandas()
+        return
+    text = {name: str for name, spec in columns.items() if spec["kind"] != "numeric"}
+    with path.open("rb") as handle:
+        yield from pd.read_csv(
+            handle, chunksize=chunk_rows, usecols=lambda name: name in columns, dtype=text
+        )
 
 
 def _training_run(args: argparse.Namespace) -> str:
@@ -418,11 +515,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", type=Path, help="a training profile JSON file, instead of the model's run"
     )
     parser.add_argument("--no-track", action="store_true", help="do not log the figures to MLflow")
+    parser.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=DEFAULT_CHUNK_ROWS,
+        help="rows read at a time (default: %(default)s)",
+    )
     return parser
 
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if args.chunk_rows < 1:
+        print("error: drift: --chunk-rows must be at least 1", file=sys.stderr)
+        return EXIT_FAILED
+    if not args.data.is_file():
+        print(f"error: drift: {args.data}: no such file", file=sys.stderr)
+        return EXIT_FAILED
     training_run: str | None = None
     try:
         if args.profile is not None:
@@ -430,15 +539,25 @@ def main(argv: list[str]) -> int:
         else:
             training_run = _training_run(args)
             profile = _load_profile(training_run)
-        frame = _read_frame(args.data)
+        if not isinstance(profile, dict) or profile.get("format") != PROFILE_FORMAT:
+            print(f"error: drift: not a training profile ({PROFILE_FORMAT})", file=sys.stderr)
+            return EXIT_FAILED
+        rows = 0
+
+        def counted() -> Iterator[Any]:
+            nonlocal rows
+            for chunk in read_chunks(args.data, profile, args.chunk_rows):
+                rows += len(chunk.index)
+                yield chunk
+
+        drifts = compare_chunks(profile, counted(), threshold=args.threshold)
+        if not rows:
+            print(f"error: drift: {args.data}: the file has no rows", file=sys.stderr)
+            return EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - reported in one line
         reason = " ".join(str(error).split())[:400]
         print(f"error: drift: {type(error).__name__}: {reason}", file=sys.stderr)
         return EXIT_FAILED
-    if not isinstance(profile, dict) or profile.get("format") != PROFILE_FORMAT:
-        print(f"error: drift: not a training profile ({PROFILE_FORMAT})", file=sys.stderr)
-        return EXIT_FAILED
-    drifts = compare(profile, frame, threshold=args.threshold)
     print(format_table(drifts, args.threshold))
     if not args.no_track:
         try:

@@ -26,7 +26,11 @@ Commands (``python -m <package> ...``):
 - ``run-step NAME --inputs URL --outputs URL [--PARAM VALUE ...]`` loads the values step
   NAME reads from the store at ``--inputs``, runs it, and stores what it produces at
   ``--outputs``. Parameters not given keep the step's defaults. ``--track`` logs the step
-  to MLflow (``--parent-run-id`` nests it under a run of the whole pipeline).
+  to MLflow (``--parent-run-id`` nests it under a run of the whole pipeline); with it, the
+  pipeline's last step also logs and registers the pipeline's model, as a tracked ``run()``
+  does after its last step (into the parent run when given, else into the step's run).
+
+Orchestrators call :func:`log_stored_model` in a task of their own once every step has run.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ __all__ = [
     "final_outputs",
     "finish_pipeline_run",
     "format_graph",
+    "log_stored_model",
     "run_step",
     "start_pipeline_run",
 ]
@@ -296,13 +301,16 @@ def run_step(
     params: Mapping[str, Any] | None = None,
     track: bool = False,
     parent_run_id: str | None = None,
+    log_model: bool = False,
 ) -> dict[str, Any]:
     """Run step ``name`` on the values stored at ``inputs``; store and return its outputs.
 
     ``params`` holds ``run()`` parameters; those the step does not take are ignored, those
     not given keep the step's defaults. ``inputs`` may also map each step this one reads
     from to the base URL its values are under (orchestrators that give every task its own
-    artifact location, such as Kubeflow Pipelines).
+    artifact location, such as Kubeflow Pipelines). ``log_model`` (with ``track``, once
+    every other step has stored its values): then log and register the pipeline's model,
+    into ``parent_run_id`` when given, else into this step's run.
     """
     graph = _graph()
     node = graph.get(name)
@@ -321,15 +329,77 @@ def run_step(
         yield name, _named(node["returns"], function(**arguments))
 
     values: dict[str, Any] = {}
+    step_run: str | None = None
     with _step_run(name, given, track=track, parent_run_id=parent_run_id) as recorder:
         for _, values in recorder.timed(produce()):
             if name in _pipeline().METRIC_STEPS:
                 recorder.log_metrics(values)
+        step_run = _active_run_id() if track else None
     for changed in node["outputs"]:
         if changed not in values:
             values[changed] = arguments[changed]  # an input the step changed in place
     ArtifactStore(outputs).save_step(name, values)
+    if log_model and track:
+        if isinstance(inputs, str):
+            stores: dict[str, str] = {step: inputs for step in graph}
+        else:
+            stores = dict(inputs)
+        stores[name] = outputs
+        log_stored_model(stores, params=params, run_id=parent_run_id or step_run)
     return values
+
+
+def _active_run_id() -> str | None:
+    mlflow = sys.modules.get("mlflow")
+    active = mlflow.active_run() if mlflow is not None else None
+    return str(active.info.run_id) if active is not None else None
+
+
+def log_stored_model(
+    base: str | Mapping[str, str],
+    *,
+    params: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+) -> str | None:
+    """Log and register the pipeline's model from a store where every step has run, as a
+    tracked ``run()`` does after its last step: with a signature and input example from the
+    data it was fitted on, and the training inputs' profile. ``base`` as ``inputs`` of
+    :func:`run_step`; ``params``: the run's parameters (the others keep ``run()``'s
+    defaults). Into MLflow run ``run_id`` (the pipeline's run: its status stays as it
+    was), else into a new run with the build's tags. Returns the registered version (None
+    when the package has no model or the store has no registry)."""
+    import inspect
+
+    pipeline = _pipeline()
+    if getattr(pipeline, "MODEL", None) is None:
+        return None
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(pipeline.run).parameters.items()
+        if name != "track" and parameter.default is not inspect.Parameter.empty
+    }
+    values = {**defaults, **(params or {}), **final_outputs(base)}
+    model = importlib.import_module(f"{_package()}._model")
+    mlflow = importlib.import_module("mlflow")
+    if run_id is None:
+        tracking = importlib.import_module(f"{_package()}.tracking")
+        with tracking.pipeline_run(
+            package=pipeline.PACKAGE,
+            version=pipeline.VERSION,
+            params={**defaults, **(params or {})},
+            tags=pipeline.BUILD_TAGS,
+            track=True,
+            autolog=False,
+        ):
+            version: str | None = model.log_model(values)
+        return version
+    client = mlflow.MlflowClient()
+    status = client.get_run(run_id).info.status
+    with mlflow.start_run(run_id=run_id):
+        version = model.log_model(values)
+    if status != "FINISHED":
+        client.update_run(run_id, status=status)  # resuming ended it FINISHED: as it was
+    return version
 
 
 def _store_of(inputs: str | Mapping[str, str], producer: str) -> ArtifactStore:
@@ -476,7 +546,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("step", choices=list(graph), metavar="STEP", help=", ".join(graph))
     parser.add_argument("--inputs", required=True, help="base URL the step's inputs are read from")
     parser.add_argument("--outputs", required=True, help="base URL its outputs are stored under")
-    parser.add_argument("--track", action="store_true", help="log the step to MLflow")
+    parser.add_argument(
+        "--track",
+        action="store_true",
+        help="log the step to MLflow (the last step also logs and registers the model)",
+    )
     parser.add_argument("--parent-run-id", help="nest the step's MLflow run under this run")
     known = sorted({p for node in graph.values() for p in node["params"]})
     for param, flags in _option_flags(known).items():
@@ -494,6 +568,7 @@ def main(argv: list[str]) -> int:
             params=params,
             track=args.track,
             parent_run_id=args.parent_run_id,
+            log_model=args.step == list(graph)[-1],  # the last step, as run() does
         )
     except ArtifactError as error:
         print(f"{prog} run-step {args.step}: {error}", file=sys.stderr)

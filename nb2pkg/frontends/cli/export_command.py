@@ -5,8 +5,7 @@ The command's arguments, and what it records, are described in
 when kfp is importable here or ``NB2PKG_KFP_PYTHON`` names a Python that has it
 (``nb2pkg.emit.kfp_compile``; NB702, NB703).
 
-Diagnostic codes:
-  NB701 an export option is invalid (or would write a secret into the files)
+Its diagnostic code, NB701, is described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations

@@ -6,12 +6,7 @@
 
 Only the cells' ``metadata.tags`` change; every other byte of the file stays as it was.
 
-Diagnostic codes:
-  NB601 no cell matches ``--cell``
-  NB602 the role given to ``--as`` is not one of nb2pkg's
-  NB603 the name in ``--as function:NAME`` (or ``test:``/``module:``) is not usable
-  NB604 the notebook file could not be edited (its text is not a notebook, or writing failed)
-  NB605 the cell would not get the role: an nbdev directive in its code (``#| hide``) decides
+Its diagnostic codes, NB601-NB605, are described in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations
@@ -25,16 +20,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.frontends.cli.tag_parser import ROLES, add_parser
-from nb2pkg.ir import Cell, Diagnostic, Location, Notebook, Severity
+from nb2pkg.ir import Cell, Diagnostic, Location, Notebook, Role, Severity
 from nb2pkg.notebook.reader import read_notebook
 from nb2pkg.notebook.tag_edits import NotebookTextError, read_notebook_text, update_cell_tags
 from nb2pkg.plan import automark
+from nb2pkg.plan.step_groups import Group, WorkCell, content_name
+from nb2pkg.plan.step_names import heading_name, shadows
 from nb2pkg.roles.resolve import role_of_cell
 from nb2pkg.roles.vocabulary import (
+    KEEP_PREFIX,
     METRICS_PREFIXES,
+    MODEL_PREFIX,
     MODULE_PREFIX,
     OUR_TAGS,
+    PREDICT_PREFIX,
     ROLE_OF_PREFIX,
     is_our_tag,
     name_problem,
@@ -176,7 +177,7 @@ def _with_role(
         return problem(
             "NB602", f"unknown role {role!r}", "Please choose one of: " + ", ".join(ROLES)
         )
-    if prefix in {"parameters", "export", "skip", "metrics"} and name:
+    if prefix in {"parameters", "export", "skip", "metrics", KEEP_PREFIX, PREDICT_PREFIX} and name:
         return problem("NB602", f"the role {prefix!r} takes no name", f"write --as {prefix}")
     if prefix in {"function", "module"} and not name:
         suggestion = _suggested_name(notebook, cell) if prefix == "function" else "helpers"
@@ -186,13 +187,32 @@ def _with_role(
         if reason:
             return problem("NB603", f"{prefix} name {name!r} {reason}", _name_hint(name))
     new_tag = f"{prefix}:{name}" if name else prefix
+    if prefix in (MODEL_PREFIX, PREDICT_PREFIX):
+        return _with_model_tag(cell, notebook, new_tag), None
     if prefix == MODULE_PREFIX:
         kept = tuple(t for t in cell.tags if prefix_of(t) != MODULE_PREFIX)
     elif prefix in METRICS_PREFIXES:
         kept = tuple(t for t in cell.tags if prefix_of(t) not in METRICS_PREFIXES)
+    elif prefix == KEEP_PREFIX:
+        kept = tuple(t for t in cell.tags if prefix_of(t) != KEEP_PREFIX)
     else:
         kept = tuple(t for t in cell.tags if prefix_of(t) not in ROLE_OF_PREFIX)
     return (*kept, new_tag), None
+
+
+def _with_model_tag(cell: Cell, notebook: Notebook, new_tag: str) -> tuple[str, ...]:
+    """``model[:NAME]`` marks the value a function cell fits, so a cell that is no function
+    also gets ``function:NAME`` (named as ``--auto`` would); ``predict`` is a function of its
+    own. Either replaces the cell's other role tags (but its function tag) and the other one
+    of the two."""
+    model_tags = (MODEL_PREFIX, PREDICT_PREFIX)
+    kept = tuple(t for t in cell.tags if prefix_of(t) not in model_tags)
+    if any(role_of_tag(t) is Role.FUNCTION for t in kept):
+        return (*kept, new_tag)
+    kept = tuple(t for t in kept if prefix_of(t) not in ROLE_OF_PREFIX)
+    if prefix_of(new_tag) == MODEL_PREFIX:
+        kept = (*kept, f"function:{_suggested_name(notebook, cell)}")
+    return (*kept, new_tag)
 
 
 def _name_problem(name: str, *, allow_builtin: bool) -> str | None:
@@ -212,15 +232,30 @@ def _name_hint(name: str) -> str:
 
 
 def _suggested_name(notebook: Notebook, cell: Cell) -> str:
-    """What automatic marking would call this cell (its heading in snake_case)."""
+    """What automatic marking would call this cell: its name when the auto-marker makes it a
+    step, else a name by the same rules (nb2pkg.step_names): from the heading above it, else
+    from what its code computes."""
     cells = [
         {"cell_type": c.cell_type, "source": c.source, "metadata": {}, "id": c.cell_id}
         for c in notebook.cells[: cell.number]
     ]
-    cells[-1]["source"] = "result = None"
     proposals = automark.propose(cells)
     tag = proposals[-1].role_tag if proposals else None
-    return tag.removeprefix("function:") if tag and tag.startswith("function:") else "step"
+    if tag and tag.startswith("function:"):
+        return tag.removeprefix("function:")
+    taken = {b for c in notebook.code_cells for b in analyze_cell(c.source).analysis.binds}
+    for above in reversed(notebook.cells[: cell.number - 1]):
+        heading = automark.last_heading(above.source) if above.cell_type == "markdown" else None
+        if heading:
+            name = heading_name(heading)
+            if name.isidentifier() and not shadows(name, taken):
+                return name
+            break
+    parsed = analyze_cell(cell.source)
+    work = WorkCell(0, cell.number, parsed, "function", True, None, None, False, False)
+    name = content_name([work], Group(members=[0]))
+    usable = name.isidentifier() and not shadows(name, taken)
+    return name if usable else f"run_cell_{cell.number}"
 
 
 # --------------------------------------------------------------------------- --auto
@@ -262,7 +297,9 @@ def _print_auto_plan(notebook: Notebook, proposals: list[automark.Proposal]) -> 
     rows = [("cell", "proposed", "why", "code")]
     for proposal in proposals:
         cell = notebook.cells[proposal.index]
-        proposed = proposal.role_tag or ("(kept)" if proposal.reason == "already marked" else "-")
+        proposed = ", ".join(proposal.added) or (
+            "(kept)" if proposal.reason == "already marked" else "-"
+        )
         rows.append((str(cell.number), proposed, proposal.reason, _first_line(cell)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     print(f"Proposed marking for {notebook.display_path}:")
@@ -281,6 +318,7 @@ def _auto_json(
                 "cell_number": p.index + 1,
                 "cell_id": notebook.cells[p.index].cell_id,
                 "proposed": p.role_tag,
+                "added": list(p.added),
                 "tags": list(p.tags),
                 "reason": p.reason,
             }

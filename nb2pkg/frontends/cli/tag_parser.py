@@ -20,6 +20,10 @@ ROLES = (
     "skip",
     "metrics",
     "module:NAME",
+    "keep",
+    "model",
+    "model:NAME",
+    "predict",
 )
 
 

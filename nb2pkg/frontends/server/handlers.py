@@ -309,11 +309,13 @@ def _analyze(request: requests.AnalyzeRequest, limits: WorkLimits) -> dict[str, 
 
     if request.notebook is None:
         check_workload([saved_notebook(request.path)], limits)
-        return api.analyze_path(request.path, package=request.package, shown=request.display_path)
+        return api.analyze_path(
+            request.path, package=request.package, shown=request.display_path
+        ).to_json()
     check_workload([request.notebook], limits)
     return api.analyze_notebook(
         request.notebook, request.display_path, package=request.package, path=str(request.path)
-    )
+    ).to_json()
 
 
 def _build(request: requests.BuildRequest, root: str, limits: WorkLimits) -> dict[str, Any]:

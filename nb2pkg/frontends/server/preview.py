@@ -26,7 +26,7 @@ def preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> 
     from nb2pkg.builder.config import resolve_config
     from nb2pkg.builder.confine import build_scope
     from nb2pkg.builder.manifest import load as load_manifest
-    from nb2pkg.builder.orchestrate import prepare
+    from nb2pkg.builder.prepare import prepare
     from nb2pkg.ir import Location, has_errors
 
     check_workload([saved_notebook(request.notebook)], limits)

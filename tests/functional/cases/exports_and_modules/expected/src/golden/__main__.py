@@ -3,48 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
-import traceback
-from collections.abc import Callable
-from typing import Any
-
-
-def _value(text: str) -> Any:
-    """A Python literal (number, list, dict...) if the text is one, else the text."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return text
-
-
-def _literal(kind: type | None) -> Callable[[str], Any]:
-    """An option type: a Python literal, of the type of the default when there is one."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a Python literal such as 3, 'text' or [1, 2]"
-            ) from None
-        if kind is not None and not isinstance(value, kind):
-            raise argparse.ArgumentTypeError(
-                f"expected a {kind.__name__} like the default, got {type(value).__name__} {text!r}"
-            )
-        return value
-
-    parse.__name__ = kind.__name__ if kind is not None else "literal"
-    return parse
-
-
-def _summary(value: Any) -> str:
-    shape = getattr(value, "shape", None)
-    kind = type(value).__name__
-    if shape is not None:
-        return f"{kind} of shape {tuple(shape)}"
-    text = repr(value)
-    return text if len(text) <= 60 else f"{kind} ({text[:57]}...)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,31 +44,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return steps_main(argv)
     args = build_parser().parse_args(argv)
-    from . import tracking
+    from ._command_line import run_command
     from .pipeline import run
 
-    debug = getattr(args, "nb2pkg:debug")
-    params = {
-        k: v
-        for k, v in vars(args).items()
-        if k not in ("command", "no_track", "nb2pkg:debug")
-    }
-    try:
-        outputs = run(**params, track=not args.no_track)
-    except Exception as error:  # noqa: BLE001 - every failure gets a readable report
-        if debug:
-            traceback.print_exc()
-        print(tracking.describe_failure(error, debug_flag="--debug"), file=sys.stderr)
-        failed = tracking.describe_last_run() if not args.no_track else None
-        if failed:
-            print(failed, file=sys.stderr)
-        return 1
-    for name, value in outputs.items():
-        print(f"{name}: {_summary(value)}")
-    where = tracking.describe_last_run() if not args.no_track else None
-    if where:
-        print(where)
-    return 0
+    return run_command(run, args, debug_flag="--debug")
 
 
 if __name__ == "__main__":

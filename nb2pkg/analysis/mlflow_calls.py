@@ -1,4 +1,4 @@
-"""Find a cell's own MLflow calls, and name the MLflow distribution generated packages need.
+"""Find a cell's own MLflow calls.
 
 Cells that already call ``mlflow.start_run()``, ``mlflow.log_param(...)``… would log twice
 (or fight over the active run) once the generated ``run()`` tracks the pipeline itself, so
@@ -21,37 +21,13 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import GatherImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nb2pkg.ir import ImportBinding
 
-MLFLOW_DISTRIBUTION: tuple[str, ...] = (
-    "mlflow-skinny>=3.0,<4",
-    "sqlalchemy>=1.4,<3",
-    "alembic>=1.8,!=1.10.0,<2",
-)
-"""What a generated package depends on for tracking.
-
-``mlflow-skinny`` is MLflow's client without the server, UI and data-science stack (about
-a fifth of the full ``mlflow`` install). On its own it cannot open the embedded store
-MLflow 3 uses by default (``sqlite:///mlflow.db`` in the working directory): that store
-is SQLAlchemy with Alembic migrations, which only the full distribution pulls in. These
-three are the smallest set with which ``run()`` works with zero setup and against a
-tracking server; ``pip install mlflow`` adds the ``mlflow ui`` to browse the runs.
-Checked with mlflow-skinny 3.0.1 (whose default store is ``./mlruns``) and 3.17.2.
-"""
-
-MLFLOW_AUTOLOG_REQUIREMENTS: tuple[str, ...] = ("pandas<4",)
-"""Added when ``autolog = true``: MLflow's framework integrations (``mlflow.sklearn``…)
-import pandas, which ``mlflow-skinny`` does not bring; without it ``mlflow.autolog()`` only
-warns "Exception raised while enabling autologging for sklearn" and logs nothing."""
-
 MLFLOW_MODULE = "mlflow"
-
-
-def tracking_requirements(*, autolog: bool) -> tuple[str, ...]:
-    """The requirements a generated package adds for its tracking."""
-    return MLFLOW_DISTRIBUTION + (MLFLOW_AUTOLOG_REQUIREMENTS if autolog else ())
 
 
 class MlflowCall(NamedTuple):
@@ -77,9 +53,7 @@ def find_mlflow_calls(
     )
     bindings = {MLFLOW_MODULE: MLFLOW_MODULE}
     bindings.update(imported or {})
-    gatherer = _GatherImportsVisitor()
-    wrapper.module.visit(gatherer)
-    bindings.update(gatherer.bound)
+    bindings.update(_bound_by_imports(wrapper.module))
     finder = _GatherMlflowCallsVisitor(bindings)
     wrapper.visit(finder)
     return sorted(finder.calls, key=lambda call: call.line)
@@ -106,34 +80,20 @@ def _binding_target(module: str, name: str | None, alias: str | None) -> str:
     return module if alias is not None else module.split(".")[0]
 
 
-class _GatherImportsVisitor(cst.CSTVisitor):
+def _bound_by_imports(module: cst.Module) -> dict[str, str]:
     """Every absolute import in a cell, at any depth: bound name -> qualified name."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.bound: dict[str, str] = {}
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            module = _dotted_name(alias.name)
-            if module is None:
-                continue
-            as_name = _alias_name(alias)
-            bound = as_name if as_name is not None else module.split(".")[0]
-            self.bound[bound] = _binding_target(module, None, as_name)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
-            return
-        module = _dotted_name(node.module)
-        if module is None:
-            return
-        for alias in node.names:
-            name = _dotted_name(alias.name)
-            if name is None:
-                continue
-            as_name = _alias_name(alias)
-            self.bound[as_name if as_name is not None else name] = f"{module}.{name}"
+    gatherer = GatherImportsVisitor(CodemodContext())
+    module.visit(gatherer)
+    bound: dict[str, str] = {}
+    # ``symbol_mapping`` keeps source order, a later import of a name replacing an earlier
+    # one; relative imports are left out (there is no package to resolve them against).
+    for item in gatherer.symbol_mapping.values():
+        if item.obj_name is None:
+            name = item.alias if item.alias is not None else item.module_name.split(".")[0]
+        else:
+            name = item.alias if item.alias is not None else item.obj_name
+        bound[name] = _binding_target(item.module_name, item.obj_name, item.alias)
+    return bound
 
 
 class _GatherMlflowCallsVisitor(cst.CSTVisitor):
@@ -166,10 +126,3 @@ def _dotted_name(node: cst.BaseExpression) -> str | None:
         base = _dotted_name(node.value)
         return None if base is None else f"{base}.{node.attr.value}"
     return None
-
-
-def _alias_name(alias: cst.ImportAlias) -> str | None:
-    if alias.asname is None:
-        return None
-    name = alias.asname.name
-    return name.value if isinstance(name, cst.Name) else None

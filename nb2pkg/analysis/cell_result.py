@@ -1,0 +1,94 @@
+"""The value a cell shows as its result, when a step has no other value to return.
+
+A notebook shows the value of a cell's last line when it is a bare expression
+(``pd.crosstab(a, b)``, ``model.score(X, y)``): that value is what the cell computed for the
+reader. A step built from such a cell, which binds nothing later cells read, returns it
+instead of computing it for nothing. Not a result: a display statement (the step drops it
+and what it reads), a print, plot or setting (nb2pkg.analysis.library_code), an expression
+ended by ``;`` (the notebook hid it), a constant, a call made for its effect (a method that
+changes its object in place, a file write, ``inplace=True``, an IPython magic, MLflow).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Container
+
+import libcst as cst
+
+from nb2pkg.analysis.cell import ParsedCell
+from nb2pkg.analysis.effects import FILE_WRITERS, dotted
+
+NONE_RETURNING_FUNCTIONS = frozenset(
+    {"print", "display", "pprint", "help", "exec", "eval", "setattr", "delattr", "get_ipython"}
+)
+"""Functions called for what they do: their value is None."""
+NONE_RETURNING_METHODS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "sort",
+        "reverse",
+        "update",
+        "clear",
+        "add",
+        "discard",
+        "shuffle",
+        "seed",
+        "close",
+        "write",
+        "writelines",
+        "show",
+        "run_line_magic",
+        "run_cell_magic",
+        "system",
+        "getoutput",
+    }
+)
+"""Methods that change their object (or the process) and return None."""
+
+
+def result_statement(parsed: ParsedCell, mlflow_names: Container[str] = ()) -> int | None:
+    """The index of the cell's top-level statement whose value the cell shows, or None."""
+    module = parsed.module
+    if module is None or not module.body:
+        return None
+    index = len(module.body) - 1
+    analysis = parsed.analysis
+    left_out = {*analysis.display_statements, *analysis.import_statements}
+    left_out.update(i for i, _ in analysis.library_statements)
+    if index in left_out:
+        return None
+    statement = module.body[index]
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    expression = statement.body[0]
+    if not isinstance(expression, cst.Expr) or isinstance(expression.semicolon, cst.Semicolon):
+        return None
+    try:
+        value = ast.parse(module.code_for_node(expression.value).strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    return index if _is_shown_value(value, mlflow_names) else None
+
+
+def _is_shown_value(value: ast.expr, mlflow_names: Container[str]) -> bool:
+    if isinstance(value, ast.Constant | ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom):
+        return False
+    for node in ast.walk(value):
+        if isinstance(node, ast.Name) and node.id in mlflow_names:
+            return False
+    if not isinstance(value, ast.Call):
+        return True
+    name = dotted(value.func)
+    method = value.func.attr if isinstance(value.func, ast.Attribute) else ""
+    if name in NONE_RETURNING_FUNCTIONS or name.split(".")[0] == "get_ipython":
+        return False
+    if method in NONE_RETURNING_METHODS or method in FILE_WRITERS:
+        return False
+    return not any(
+        k.arg == "inplace" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+        for k in value.keywords
+    )

@@ -1,0 +1,108 @@
+"""The package plan of a build: read each notebook, resolve its tags, plan it, plan the package.
+
+Helper modules and data files are looked for inside the build's read scope
+(``nb2pkg.builder.confine``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nb2pkg.builder.config import BuildConfig
+from nb2pkg.builder.confine import ReadScope, build_scope
+from nb2pkg.ir import Diagnostic, Notebook, has_errors
+from nb2pkg.notebook.reader import display_path, read_regular_file
+
+if TYPE_CHECKING:
+    from nb2pkg.plan.package_plan import PackagePlan
+
+
+def plan_config(
+    config: BuildConfig,
+    *,
+    auto: bool = False,
+    recorded: Mapping[str, str] | None = None,
+    read_scope: ReadScope | None = None,
+) -> tuple[PackagePlan | None, list[Diagnostic]]:
+    """The package plan; helper modules and data files are looked for inside ``read_scope``
+    (by default the project's, see ``nb2pkg.builder.confine``)."""
+    from nb2pkg.builder.environment import InstalledEnvironment
+    from nb2pkg.emit.export_settings import load_exports
+    from nb2pkg.plan.notebook_plan import plan_notebook
+    from nb2pkg.plan.package_plan import plan_package
+    from nb2pkg.roles.resolve import tag_cells
+
+    scope = read_scope or read_scope_of(config, None)
+    diagnostics: list[Diagnostic] = []
+    notebook_plans = []
+    for path in config.notebooks:
+        notebook, problems = _read(path, config, auto=auto or config.auto)
+        diagnostics += problems
+        if notebook is None:
+            continue
+        tagged, problems = tag_cells(notebook)
+        diagnostics += problems
+        notebook_plan = plan_notebook(notebook, tagged, read_scope=scope)
+        diagnostics += notebook_plan.diagnostics
+        notebook_plans.append(notebook_plan)
+    if has_errors(diagnostics) or not notebook_plans:
+        return None, diagnostics
+    plan = plan_package(
+        tuple(notebook_plans),
+        config.package,
+        environment=InstalledEnvironment(),
+        autolog=config.autolog,
+        git_commit=git_commit(config.notebooks[0].parent),
+        recorded_requirements=recorded,
+        requirement_overrides=dict(config.dependency_overrides),
+        read_scope=scope,
+    )
+    plan = replace(plan, exports=load_exports(config.out_dir))
+    diagnostics += plan.diagnostics
+    if has_errors(diagnostics):
+        return None, diagnostics
+    return plan, diagnostics
+
+
+def read_scope_of(config: BuildConfig, confine_to: Path | None) -> ReadScope:
+    return build_scope(config.root, config.notebooks, config.out_dir, confine_to)
+
+
+def git_commit(folder: Path) -> str:
+    """The commit checked out where the notebooks live ("" outside a git work tree)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _read(
+    path: Path, config: BuildConfig, *, auto: bool
+) -> tuple[Notebook | None, list[Diagnostic]]:
+    from nb2pkg.notebook.reader import notebook_from_json, read_notebook
+
+    shown = display_path(path, config.root)
+    if not auto:
+        return read_notebook(path, shown)
+    try:
+        raw = read_regular_file(path)
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return read_notebook(path, shown)  # reports the problem the same way
+    from nb2pkg.plan.automark import apply_in_memory
+
+    marked = apply_in_memory(data)
+    return notebook_from_json(marked, str(path.resolve()), shown, hashlib.sha256(raw).hexdigest())

@@ -1,0 +1,162 @@
+"""Prints inside a step's loops and branches leave it, as top-level ones do.
+
+nb2pkg.analysis.library_code drops a cell's top-level ``print(...)`` of values computing
+changes nothing; the same print inside a ``for``, ``while``, ``if``, ``with`` or ``try`` block
+of the step goes too (unless the cell is tagged ``keep``). A loop or branch left with nothing
+to do goes with it when its header changes nothing either (``for name in names:``,
+``if verbose:``); otherwise it keeps a ``pass``. Functions and classes the cell defines are the
+user's own code and keep their prints.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from nb2pkg.analysis.display import is_unneeded_value
+from nb2pkg.analysis.library_code import print_is_display
+
+
+def without_prints(module: cst.Module) -> cst.Module:
+    """The step function in ``module`` without the display prints nested in its blocks."""
+    try:
+        tree = ast.parse(module.code)
+    except SyntaxError:
+        return module
+    return module.visit(_NestedPrints(_read_outside_prints(tree)))
+
+
+def _read_outside_prints(tree: ast.AST) -> set[str]:
+    """Names the code reads, but for what ``print(...)`` calls read."""
+    names: set[str] = set()
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+        ):
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
+
+
+class _NestedPrints(cst.CSTTransformer):
+    def __init__(self, read: set[str]) -> None:
+        super().__init__()
+        self.read = read
+        self.depth = 0
+        self.emptied: set[int] = set()
+        """ids of the blocks this transformer left with nothing but ``pass``."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.depth += 1
+        return self.depth == 1
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        self.depth -= 1
+        return updated_node
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        return True
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        if self.depth != 1 or not all(_is_display_print(s) for s in updated_node.body):
+            return updated_node
+        return cst.RemoveFromParent()
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if updated_node.body or not original_node.body:
+            return updated_node
+        block = updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        self.emptied.add(id(block))
+        return block
+
+    def _empty(self, body: cst.BaseSuite | None) -> bool:
+        return body is None or id(body) in self.emptied
+
+    def leave_For(
+        self, original_node: cst.For, updated_node: cst.For
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        if (
+            self._empty(updated_node.body)
+            and updated_node.orelse is None
+            and _unneeded(updated_node.iter)
+            and not _names(updated_node.target) & self.read
+        ):
+            return cst.RemoveFromParent()
+        return updated_node
+
+    def leave_If(
+        self, original_node: cst.If, updated_node: cst.If
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        orelse = updated_node.orelse
+        if (
+            self._empty(updated_node.body)
+            and (orelse is None or (isinstance(orelse, cst.Else) and self._empty(orelse.body)))
+            and _unneeded(updated_node.test)
+        ):
+            return cst.RemoveFromParent()
+        return updated_node
+
+
+def _names(target: cst.BaseExpression) -> set[str]:
+    """The names a loop target binds (an attribute or item target binds none of its own)."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, cst.Tuple | cst.List):
+        return {n for e in target.elements for n in _names(e.value)}
+    if isinstance(target, cst.StarredElement):
+        return _names(target.value)
+    return {"*"}  # `for x.attr in …` / `for d[k] in …`: changes an object, never removed
+
+
+def _source(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _is_display_print(statement: cst.BaseSmallStatement) -> bool:
+    if not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Call):
+        return False
+    func = statement.value.func
+    if not isinstance(func, cst.Name) or func.value != "print":
+        return False
+    try:
+        call = ast.parse(_source(statement.value).strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(call, ast.Call) and print_is_display(call)
+
+
+_ITERATORS = frozenset(
+    {"items", "keys", "values", "iterrows", "itertuples", "enumerate", "zip", "reversed"}
+)
+"""Calls that only walk over a value they are given (``d.items()``, ``enumerate(xs)``)."""
+
+
+def _unneeded(expression: cst.BaseExpression) -> bool:
+    """Whether evaluating the header of a loop or branch changes nothing."""
+    try:
+        parsed = ast.parse(_source(expression).strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    for node in ast.walk(parsed):
+        if isinstance(node, ast.Call) and not node.keywords:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in _ITERATORS:
+                node.func = ast.Name("len", ast.Load())  # as pure as len()
+    return is_unneeded_value(parsed)

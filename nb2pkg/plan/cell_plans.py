@@ -1,0 +1,84 @@
+"""What planning a notebook gives: each cell's plan and the notebook's (nb2pkg.plan.notebook_plan)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from nb2pkg.analysis.cell import ParsedCell
+from nb2pkg.ir import (
+    Cell,
+    Diagnostic,
+    ImportBinding,
+    Notebook,
+    Role,
+    RunParam,
+    StepPlan,
+    TaggedCell,
+    TestPlan,
+)
+
+IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "In", "Out", "exit", "quit", "__file__"})
+PACKAGED = (Role.FUNCTION, Role.TEST, Role.EXPORT, Role.PARAMETERS)
+
+
+@dataclass(frozen=True)
+class Definition:
+    kind: str
+    """``step``, ``parameter``, ``export``, ``input`` (an unmarked cell) or ``import``."""
+    cell: TaggedCell
+    default: str | None = None
+    binding: ImportBinding | None = None
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    tagged: TaggedCell
+    parsed: ParsedCell
+    module: str
+    step: StepPlan | None = None
+    test: TestPlan | None = None
+    export_reads: tuple[str, ...] = ()
+    mlflow_calls: tuple[tuple[str, int], ...] = ()
+    """(qualified name, line in the cell's Python source) of its own MLflow calls."""
+
+    @property
+    def cell(self) -> Cell:
+        return self.tagged.cell
+
+
+@dataclass(frozen=True)
+class NotebookPlan:
+    notebook: Notebook
+    module: str
+    cells: tuple[CellPlan, ...]
+    run_params: tuple[RunParam, ...]
+    imports: Mapping[str, tuple[ImportBinding, ...]]
+    """Per target module (and ``tests`` for test code): the import bindings it needs."""
+    star_imports: tuple[ImportBinding, ...]
+    requirements: tuple[str, ...]
+    data_files: Mapping[str, str]
+    """File path literal → the ``run()`` parameter that replaces it."""
+    diagnostics: tuple[Diagnostic, ...]
+    title: str = ""
+    markdown_above: Mapping[str, str] = field(default_factory=dict)
+    module_constants: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    """Per module: (name, literal, parameters cell number) of parameters its exports read."""
+
+    @property
+    def export_modules(self) -> dict[str, str]:
+        """Name defined by an ``export`` cell → the module it lands in."""
+        return {
+            name: cell.module
+            for cell in self.cells
+            if cell.tagged.role is Role.EXPORT
+            for name in cell.parsed.analysis.binds
+        }
+
+    @property
+    def steps(self) -> tuple[StepPlan, ...]:
+        return tuple(c.step for c in self.cells if c.step is not None)
+
+    @property
+    def tests(self) -> tuple[TestPlan, ...]:
+        return tuple(c.test for c in self.cells if c.test is not None)

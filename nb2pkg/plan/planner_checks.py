@@ -1,0 +1,115 @@
+"""Whole-notebook checks: execution order, name clashes, skipped cells' effects; imports."""
+
+from __future__ import annotations
+
+from nb2pkg.analysis.cell import ParsedCell
+from nb2pkg.ir import Cell, Diagnostic, ImportBinding, Location, Role, Severity, TaggedCell
+from nb2pkg.plan.cell_plans import PACKAGED, CellPlan
+from nb2pkg.plan.planner_state import PlannerState
+
+
+class PlannerChecks(PlannerState):
+    def _check_execution_order(self) -> None:
+        previous: tuple[int, Cell] | None = None
+        for cell in self.notebook.code_cells:
+            if cell.execution_count is None:
+                continue
+            if previous is not None and cell.execution_count < previous[0]:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "NB301",
+                        Severity.WARNING,
+                        f"cells ran out of order: this cell ran as [{cell.execution_count}] after cell "
+                        f"{previous[1].number} ran as [{previous[0]}]; the package follows document order",
+                        Location(self.notebook.display_path, cell.number, cell.cell_id),
+                        "restart the kernel and run all cells to check the notebook works top to bottom",
+                    )
+                )
+                return
+            previous = (cell.execution_count, cell)
+
+    def _check_name_clashes(self, cells: tuple[CellPlan, ...]) -> None:
+        module_level: dict[str, set[str]] = {}
+        used = _all_uses(cells)
+        for plan in cells:
+            analysis = plan.parsed.analysis
+            names = module_level.setdefault(plan.module, set())
+            if plan.tagged.role is Role.EXPORT:
+                names.update(analysis.binds)
+            if plan.tagged.role in PACKAGED:
+                names.update(b.bound for b in analysis.imports if b.bound in used)
+        for plan in cells:
+            if plan.step is not None and plan.step.name in module_level.get(plan.module, set()):
+                self._report(
+                    plan.tagged,
+                    "NB311",
+                    Severity.ERROR,
+                    f"function name `{plan.step.name}` clashes with a name imported or "
+                    f"defined at module level in `{plan.module}`",
+                    f"rename the function, e.g. function:{plan.step.name}_step",
+                    None,
+                )
+
+    def _check_skipped_effects(self, item: TaggedCell, parsed: ParsedCell) -> None:
+        """A skipped cell that draws from the global RNG, sets options or writes a file a
+        later step reads: the package computes something else than the notebook."""
+        later = [
+            t for t in self.tagged if t.role is Role.FUNCTION and t.cell.number > item.cell.number
+        ]
+        if not later:
+            return
+        analysis = parsed.analysis
+        for what, line in analysis.global_state:
+            self._report(
+                item,
+                "NB314",
+                Severity.WARNING,
+                f"this skipped cell calls `{what}`: it changes the global random state or an "
+                "option, so packaged cells after it compute something else than the notebook",
+                "seed a generator where the values are drawn (np.random.default_rng(0)), pass "
+                "random_state=..., or package this cell instead of skipping it",
+                line,
+            )
+        read_later = {
+            value for t in later for value, _ in self.parsed[t.cell.cell_id].analysis.file_literals
+        }
+        for call, line, path in analysis.file_writes:
+            if path and path in read_later:
+                self._report(
+                    item,
+                    "NB314",
+                    Severity.WARNING,
+                    f"this skipped cell writes `{path}` ({call}), which a packaged cell after "
+                    "it reads: the package will not write it",
+                    "package this cell (tag it function:NAME) instead of skipping it",
+                    line,
+                )
+
+    def _imports_by_module(
+        self, cells: tuple[CellPlan, ...]
+    ) -> dict[str, tuple[ImportBinding, ...]]:
+        wanted: dict[str, dict[str, ImportBinding]] = {}
+        for plan in cells:
+            if plan.tagged.role not in PACKAGED or not plan.parsed.parses:
+                continue
+            target = "tests" if plan.tagged.role is Role.TEST else plan.module
+            own = {b.bound: b for b in plan.parsed.analysis.imports}
+            bucket = wanted.setdefault(target, {})
+            imported = plan.parsed.analysis.uses & (own.keys() | self.import_latest.keys())
+            if plan.step is None:  # a step's seeds run in run(), others' where they are
+                imported |= plan.parsed.analysis.seed_uses & self.imported_anywhere.keys()
+            for name in sorted(imported):
+                if plan.step is not None and name in self.mlflow_names:
+                    continue  # the step's MLflow calls are left out of the function
+                binding = (
+                    own.get(name)
+                    or self.import_latest.get(name)
+                    or self.imported_anywhere.get(name)
+                )
+                if binding is not None and name not in bucket:
+                    bucket[name] = binding
+        return {module: tuple(bucket.values()) for module, bucket in wanted.items()}
+
+
+def _all_uses(cells: tuple[CellPlan, ...]) -> set[str]:
+    return {n for c in cells if c.tagged.role in PACKAGED for n in c.parsed.analysis.uses}
