@@ -86,8 +86,11 @@ def run(command: list[str], cwd: Path) -> None:
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
 
 
-def run_measured(command: list[str], cwd: Path) -> tuple[float, float]:
-    """(seconds, peak resident memory in MiB) of one process."""
+def run_measured(command: list[str], cwd: Path) -> tuple[float, float, float]:
+    """(seconds, CPU seconds, peak resident memory in MiB) of one process.
+
+    CPU time (user + system, with the processes it waited for, e.g. the formatter) is the
+    steadier figure on a shared machine: waiting for a busy core does not count."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -97,7 +100,8 @@ def run_measured(command: list[str], cwd: Path) -> tuple[float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise subprocess.CalledProcessError(process.returncode, command)
-    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
 def main() -> int:
@@ -158,20 +162,24 @@ def main() -> int:
             "--output-dir",
             str(work / "script"),
         ]
-        ours, theirs, our_memory, their_memory = [], [], [], []
+        ours, theirs, our_cpu, their_cpu, our_memory, their_memory = [], [], [], [], [], []
         for attempt in range(args.repeat):
             out = work / f"out-{attempt}"
-            seconds, memory = run_measured([*nb2pkg, "-o", str(out)], work)
+            seconds, cpu, memory = run_measured([*nb2pkg, "-o", str(out)], work)
             ours.append(seconds)
+            our_cpu.append(cpu)
             our_memory.append(memory)
-            seconds, memory = run_measured(nbconvert, work)
+            seconds, cpu, memory = run_measured(nbconvert, work)
             theirs.append(seconds)
+            their_cpu.append(cpu)
             their_memory.append(memory)
         build_seconds, convert_seconds = statistics.median(ours), statistics.median(theirs)
+        build_cpu, convert_cpu = statistics.median(our_cpu), statistics.median(their_cpu)
         print(
-            f"2. nb2pkg build, whole process, cold: {build_seconds:.2f} s; "
-            f"jupyter nbconvert --to script: {convert_seconds:.2f} s; "
-            f"ratio = {build_seconds / convert_seconds:.2f} (below 1 is faster); "
+            f"2. nb2pkg build, whole process, cold: {build_seconds:.2f} s "
+            f"(CPU {build_cpu:.2f} s); jupyter nbconvert --to script: {convert_seconds:.2f} s "
+            f"(CPU {convert_cpu:.2f} s); ratio = {build_seconds / convert_seconds:.2f}, "
+            f"CPU ratio = {build_cpu / convert_cpu:.2f} (below 1 is faster); "
             f"peak RSS {max(our_memory):.0f} MiB (nbconvert {max(their_memory):.0f} MiB)"
         )
 

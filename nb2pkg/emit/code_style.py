@@ -12,6 +12,7 @@ generated packages are held to.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -44,12 +45,15 @@ def _ruff_format(sources: list[str]) -> list[str]:
         for path, source in zip(paths, sources, strict=True):
             path.write_bytes(source.encode("utf-8", "surrogatepass"))
         # --isolated: ruff's defaults, whatever configuration surrounds the output folder.
-        # A file ruff cannot parse is reported (exit status 2) and left as it was.
-        subprocess.run(
-            [find_ruff_bin(), "format", "--isolated", "--no-cache", "--quiet", *map(str, paths)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
+        # A file ruff cannot parse is reported (exit status 2) and left as it was; without
+        # ruff (a dependency, so not seen) every file is left as it was: valid, unformatted.
+        with contextlib.suppress(OSError):
+            command = [find_ruff_bin(), "format", "--isolated", "--no-cache", "--quiet"]
+            subprocess.run(
+                [*command, *map(str, paths)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
         return [path.read_bytes().decode("utf-8", "surrogatepass") for path in paths]
