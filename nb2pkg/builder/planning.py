@@ -43,12 +43,13 @@ def plan_config(
     scope = read_scope or read_scope_of(config, None)
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
+    # Resolved only when an editor sent content: resolving a symbolic link loop raises, and
+    # reading the file reports it as a diagnostic.
     edited = {path.resolve(): data for path, data in (unsaved or {}).items()}
     for path in config.notebooks:
-        if path.resolve() in edited:
-            notebook, problems = _from_json(
-                path, edited[path.resolve()], config, auto=auto or config.auto
-            )
+        content = edited.get(path.resolve()) if edited else None
+        if content is not None:
+            notebook, problems = _from_json(path, content, config, auto=auto or config.auto)
         else:
             notebook, problems = _read(path, config, auto=auto or config.auto)
         diagnostics += problems

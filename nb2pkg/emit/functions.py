@@ -17,6 +17,7 @@ from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
 from nb2pkg.emit.nested_prints import without_prints
+from nb2pkg.emit.step_transformers import StepBodyTransformer, with_pass_if_empty
 from nb2pkg.ir import ParamPlan
 
 _INDENT = "    "
@@ -226,25 +227,11 @@ def _names_of(tree: ast.Module) -> tuple[set[str], set[str], bool]:
     return used, stored, scoped
 
 
-class _UnusedValues(cst.CSTTransformer):
+class _UnusedValues(StepBodyTransformer):
     def __init__(self, used: set[str]) -> None:
         super().__init__()
         self.used = used
         self.changed = False
-        self.depth = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.depth += 1
-        return self.depth == 1  # nested functions are the user's code, as written
-
-    def leave_FunctionDef(
-        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        self.depth -= 1
-        return updated_node
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
     def _unused(self, target: cst.BaseExpression) -> bool:
         return isinstance(target, cst.Name) and target.value not in self.used
@@ -310,9 +297,7 @@ class _UnusedValues(cst.CSTTransformer):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        if updated_node.body:
-            return updated_node
-        return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return with_pass_if_empty(updated_node)
 
     def leave_WithItem(
         self, original_node: cst.WithItem, updated_node: cst.WithItem

@@ -15,6 +15,7 @@ from nb2pkg.emit.code_style import formatted_all
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
+from nb2pkg.emit.step_transformers import with_pass_if_empty
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
@@ -312,6 +313,4 @@ class _WithoutMlflowCalls(cst.CSTTransformer):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        if updated_node.body:
-            return updated_node
-        return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return with_pass_if_empty(updated_node)

@@ -16,6 +16,7 @@ import libcst as cst
 
 from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.analysis.library_code import print_is_display
+from nb2pkg.emit.step_transformers import StepBodyTransformer
 
 
 def without_prints(module: cst.Module) -> cst.Module:
@@ -45,26 +46,12 @@ def _read_outside_prints(tree: ast.AST) -> set[str]:
     return names
 
 
-class _NestedPrints(cst.CSTTransformer):
+class _NestedPrints(StepBodyTransformer):
     def __init__(self, read: set[str]) -> None:
         super().__init__()
         self.read = read
-        self.depth = 0
         self.emptied: set[int] = set()
         """ids of the blocks this transformer left with nothing but ``pass``."""
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.depth += 1
-        return self.depth == 1
-
-    def leave_FunctionDef(
-        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        self.depth -= 1
-        return updated_node
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
         return True

@@ -731,8 +731,8 @@ def log_figures(package: str, function: str, **inputs: Any) -> list[str]:
 # mlflow; the worker answers on its stdout. When the pipeline's process ends without ending
 # the run (killed, crashed), the worker reads the end of its input and ends the run KILLED.
 
-DEFAULT_STORE = "sqlite:///mlflow.db"
-"""MLflow's default tracking store (a file in the working folder) when none is set."""
+DEFAULT_STORE_FILE = "mlflow.db"
+"""MLflow's default tracking store when none is set: this SQLite file in the working folder."""
 WORKER_EXIT_SECONDS = 30
 KILLED_ERROR = "the pipeline's process ended before the run did (killed or crashed)"
 WORKER_GONE = (
@@ -783,7 +783,7 @@ def _run_in_worker(
 ) -> Iterator[Recorder]:
     """The run, logged by a tracking worker process."""
     global _last_run
-    store = os.environ.get(TRACKING_URI_ENV) or DEFAULT_STORE
+    store = os.environ.get(TRACKING_URI_ENV) or f"sqlite:///{os.path.abspath(DEFAULT_STORE_FILE)}"
     _check_local_store(store)
     _check_server_listens(store)
     worker = _take_spare_worker() or _Worker.spawn(package)
@@ -809,20 +809,23 @@ def _run_in_worker(
 
 
 def _check_server_listens(uri: str) -> None:
-    """A tracking server's port must accept connections (MLflow itself is asked later, by
-    the worker, while the steps run)."""
+    """A tracking server must answer an HTTP request before the first step (MLflow itself is
+    asked later, by the worker, while the steps run): one request, any answer will do."""
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return
-    import socket
+    import http.client
 
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     timeout = float(os.environ.get(TIMEOUT_ENV) or CONNECT_TIMEOUT_SECONDS)
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.hostname, parts.port, timeout=timeout)
     try:
-        with socket.create_connection((parts.hostname, port), timeout=timeout):
-            pass
-    except OSError as error:
+        connection.request("GET", parts.path.rstrip("/") + "/health")
+        connection.getresponse().read()
+    except (OSError, http.client.HTTPException) as error:
         raise TrackingUnavailable(_unreachable(uri, error)) from error
+    finally:
+        connection.close()
 
 
 class _Worker:

@@ -215,18 +215,11 @@ def _stop(process: subprocess.Popen[str]) -> None:
 def built_package(request: requests.PreviewRequest, root: str) -> tuple[str, Path] | dict[str, Any]:
     """(package, output folder) of the built package a build of ``request`` writes; else
     the diagnostic that says why there is none to run."""
-    from nb2pkg.builder.config import resolve_config
     from nb2pkg.builder.confine import build_scope
     from nb2pkg.builder.manifest import MANIFEST_PATH
     from nb2pkg.ir import Diagnostic, Location, Severity
 
-    config, problems = resolve_config(
-        [request.notebook],
-        out_dir=request.out_dir,
-        name=request.name,
-        root=request.notebook.parent,
-        stop_at=Path(root),
-    )
+    config, problems = requests.preview_config(request, root)
     if config is None:
         return {"diagnostics": [d.to_json() for d in problems]}
     scope = build_scope(config.root, config.notebooks, config.out_dir, Path(root))

@@ -26,7 +26,6 @@ RECORDS = (".nb2pkg/manifest.json", "CHANGELOG.md", "pyproject.toml")
 
 
 def preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
-    from nb2pkg.builder.config import resolve_config
     from nb2pkg.builder.confine import build_scope
     from nb2pkg.builder.manifest import load as load_manifest
     from nb2pkg.builder.prepare import prepare
@@ -34,13 +33,7 @@ def preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> 
 
     content = request.content
     check_workload([saved_notebook(request.notebook) if content is None else content], limits)
-    config, problems = resolve_config(
-        [request.notebook],
-        out_dir=request.out_dir,
-        name=request.name,
-        root=request.notebook.parent,
-        stop_at=Path(root),
-    )
+    config, problems = requests.preview_config(request, root)
     if config is None:
         return _answer(request.name or "", None, problems, ())
     # Helper modules, data files and the package's records: read inside the root only.

@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from nb2pkg.frontends.server.errors import (
     BEYOND_JSON_LIMITS,
@@ -37,6 +37,10 @@ MAX_NOTEBOOKS = 256
 """Most notebooks one build request names."""
 LARGEST_JSON_INT = 2**63
 """Integers beyond ±2**63 are refused: no notebook field needs them, and JSON readers differ."""
+
+if TYPE_CHECKING:
+    from nb2pkg.builder.config import BuildConfig
+    from nb2pkg.ir import Diagnostic
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,22 @@ class PreviewRequest:
     """The output folder the build would use (its package seeds the preview's version)."""
     content: dict[str, Any] | None = None
     """The notebook's current (possibly unsaved) JSON; None → the saved file."""
+
+
+def preview_config(
+    request: PreviewRequest, root: str
+) -> tuple[BuildConfig | None, list[Diagnostic]]:
+    """The build configuration a preview or run request names, looked up no higher than
+    the server's root."""
+    from nb2pkg.builder.config import resolve_config
+
+    return resolve_config(
+        [request.notebook],
+        out_dir=request.out_dir,
+        name=request.name,
+        root=request.notebook.parent,
+        stop_at=Path(root),
+    )
 
 
 def parse_body(body: bytes, limit: int) -> dict[str, Any]:
