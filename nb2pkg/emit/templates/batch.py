@@ -100,9 +100,9 @@ class Progress:
     def _show(self, *, last: bool = False) -> None:
         # On a terminal the count rewrites its own line; in a log, one line per report.
         if sys.stderr.isatty():
-            print(f"\rscored {self.rows} rows", end="\n" if last else "", file=sys.stderr)
+            print(f"\r{self.rows} rows read", end="\n" if last else "", file=sys.stderr)
         else:
-            print(f"scored {self.rows} rows", file=sys.stderr)
+            print(f"{self.rows} rows read", file=sys.stderr)
         sys.stderr.flush()
 
     def close(self) -> None:
