@@ -10,21 +10,35 @@ run, so a retried task overwrites only its own values.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
 from nb2pkg.emit.export_settings import ORCHESTRATORS_DIR
+from nb2pkg.emit.inlined_template import InlinedTemplate, inlined_template
 from nb2pkg.emit.step_graph import StepNode, step_graph
+from nb2pkg.emit.templates import TEMPLATE_DIR
+from nb2pkg.emit.templates.airflow_tasks import ARTIFACTS_PARAM, DATA_PARAM, TRACK_PARAM
 from nb2pkg.ir import ParamSource, RunParam
 from nb2pkg.plan.exports import ExportSettings
 from nb2pkg.plan.package_plan import PackagePlan
 
-TRACK_PARAM = "nb2pkg_track"
-ARTIFACTS_PARAM = "nb2pkg_artifacts"
-DATA_PARAM = "nb2pkg_data"
+TASKS_TEMPLATE = TEMPLATE_DIR / "airflow_tasks.py"
+"""The DAG's fixed helpers, inlined below its constants: the DAG stays one file."""
+DAG_CONSTANTS = frozenset({"PACKAGE", "VERSION", "PIPELINE_PARAMS", "DATA_FILE_PARAMS"})
+"""What the DAG defines for its pipeline: placeholders in the template."""
 MODEL_TASK = "log_model"
 """The task after the steps that logs the model (``nb2pkg_log_model`` if a step has that name)."""
+
+
+@functools.cache
+def tasks_template() -> InlinedTemplate:
+    return inlined_template(TASKS_TEMPLATE, DAG_CONSTANTS)
+
+
+def _import_order(line: str) -> tuple[bool, str]:
+    return line.startswith("from "), line
 
 
 def airflow_dag_path(package: str) -> str:
@@ -94,11 +108,9 @@ def render_airflow_dag(plan: PackagePlan, version: str, settings: ExportSettings
     lines = [
         *_dag_docstring(plan, version, data_files),
         *_dag_header(plan, version, settings, data_files),
-        *_params_function(data_files),
-        *_task_helpers(plan.package),
         *_dag_decorator(plan, settings, data_files),
-        *_tracking_tasks(plan.package),
-        *_step_tasks(step_graph(plan), plan.package, model_task=plan.model is not None),
+        *_tracking_tasks(),
+        *_step_tasks(step_graph(plan), model_task=plan.model is not None),
         "",
         "",
         f"{plan.package}_dag = {plan.package}_pipeline()",
@@ -145,83 +157,26 @@ def _dag_docstring(plan: PackagePlan, version: str, data_files: list[str]) -> li
 def _dag_header(
     plan: PackagePlan, version: str, settings: ExportSettings, data_files: list[str]
 ) -> list[str]:
-    """Imports, the constants of the DAG, and the version and artifact store checks."""
+    """Imports, the constants of the DAG, then its fixed helpers (``templates/airflow_tasks.py``:
+    the version check, the artifact store, running a step, tracking)."""
     package = plan.package
     params = [p.name for p in plan.run_params]
     return [
         "from __future__ import annotations",
         "",
-        "import datetime",
-        "import os",
-        "import re",
-        "from typing import Any",
+        *sorted({"import datetime", *tasks_template().imports}, key=_import_order),
         "",
         "from airflow.sdk import Param, dag, get_current_context, setup, task, teardown",
         "",
         f'PACKAGE = "{package}"',
         f'VERSION = "{version}"',
-        f"PIPELINE_PARAMS = {json.dumps(params)}",
-        *([f"DATA_FILE_PARAMS = {json.dumps(data_files)}"] if data_files else []),
+        f"PIPELINE_PARAMS: list[str] = {json.dumps(params)}",
+        f"DATA_FILE_PARAMS: list[str] = {json.dumps(data_files)}",
         f'ARTIFACTS = os.environ.get("NB2PKG_ARTIFACTS", {json.dumps(settings.artifacts)})',
         *(['DATA = os.environ.get("NB2PKG_DATA", "")'] if data_files else []),
         "",
         "",
-        "def _package_at_version() -> None:",
-        '    """Refuse to run a step of any other version than the one this DAG was made for."""',
-        "    import importlib.metadata",
-        "",
-        "    try:",
-        "        installed = importlib.metadata.version(PACKAGE)",
-        "    except importlib.metadata.PackageNotFoundError:",
-        '        installed = "not installed"',
-        "    if installed != VERSION:",
-        "        raise RuntimeError(",
-        '            f"this DAG runs {PACKAGE}=={VERSION}, the worker has {installed}: "',
-        '            f"pip install {PACKAGE}=={VERSION}"',
-        "        )",
-        "",
-        "",
-        "def _store(context: Any) -> str:",
-        '    """The artifact folder of this DAG run."""',
-        f'    base = str(context["params"]["{ARTIFACTS_PARAM}"] or "").rstrip("/")',
-        "    if not base:",
-        "        raise RuntimeError(",
-        f'            "no artifact store: set the DAG param {ARTIFACTS_PARAM} or NB2PKG_ARTIFACTS"',
-        "        )",
-        '    run = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(context["run_id"]))',
-        "    return f\"{base}/{context['dag'].dag_id}/{run}\"",
-    ]
-
-
-def _task_helpers(package: str) -> list[str]:
-    """The functions each step task calls: run the step, and mark a failed DAG run."""
-    return [
-        "",
-        "",
-        "def _run_step(name: str, mlflow_run: str | None) -> str:",
-        "    _package_at_version()",
-        f"    from {package}.steps_io import run_step",
-        "",
-        "    context = get_current_context()",
-        "    store = _store(context)",
-        "    run_step(",
-        "        name,",
-        "        inputs=store,",
-        "        outputs=store,",
-        "        params=_pipeline_params(context),",
-        "        track=mlflow_run is not None,",
-        "        parent_run_id=mlflow_run,",
-        "    )",
-        "    return store",
-        "",
-        "",
-        "def _step_failed(context: Any) -> None:",
-        '    """A step failed for good (no retry left): the DAG run\'s MLflow run is FAILED."""',
-        '    mlflow_run = context["ti"].xcom_pull(task_ids="mlflow_run")',
-        "    if mlflow_run:",
-        f"        from {package}.steps_io import finish_pipeline_run",
-        "",
-        '        finish_pipeline_run(mlflow_run, failed=context["ti"].task_id)',
+        *tasks_template().body.splitlines(),
         "",
         "",
     ]
@@ -264,33 +219,24 @@ def _dag_decorator(plan: PackagePlan, settings: ExportSettings, data_files: list
     ]
 
 
-def _tracking_tasks(package: str) -> list[str]:
+def _tracking_tasks() -> list[str]:
     """The setup and teardown tasks that open and close the DAG run's MLflow run."""
     return [
         "    @setup",
         '    @task(task_id="mlflow_run")',
         "    def start_tracking() -> str | None:",
         '        """Open the MLflow run of this DAG run (None when tracking is off)."""',
-        "        context = get_current_context()",
-        f'        if not context["params"]["{TRACK_PARAM}"]:',
-        "            return None",
-        "        _package_at_version()",
-        f"        from {package}.steps_io import start_pipeline_run",
-        "",
-        "        return start_pipeline_run(_pipeline_params(context))",
+        "        return _start_tracking(get_current_context())",
         "",
         "    @teardown",
         '    @task(task_id="mlflow_finish")',
         "    def finish_tracking(mlflow_run: str | None) -> None:",
         '        """Close the MLflow run: FINISHED, unless a step marked it FAILED."""',
-        "        if mlflow_run:",
-        f"            from {package}.steps_io import finish_pipeline_run",
-        "",
-        "            finish_pipeline_run(mlflow_run)",
+        "        _finish_tracking(mlflow_run)",
     ]
 
 
-def _step_tasks(nodes: tuple[StepNode, ...], package: str, *, model_task: bool) -> list[str]:
+def _step_tasks(nodes: tuple[StepNode, ...], *, model_task: bool) -> list[str]:
     """One task per step (and, with ``model_task``, the task that logs the model after them),
     and the calls that wire them in the step graph's order."""
     lines: list[str] = []
@@ -306,11 +252,11 @@ def _step_tasks(nodes: tuple[StepNode, ...], package: str, *, model_task: bool) 
             f"    @task(task_id={json.dumps(node.key)}, on_failure_callback=_step_failed)",
             f"    def {function}({args}) -> str:",
             f'        """Step `{node.key}`: {node.module}.{node.function}."""',
-            f"        return _run_step({json.dumps(node.key)}, mlflow_run)",
+            f"        return _run_step({json.dumps(node.key)}, mlflow_run, get_current_context())",
         ]
     if model_task:
         taken = any(node.key == MODEL_TASK for node in nodes)
-        lines += _model_task(package, f"nb2pkg_{MODEL_TASK}" if taken else MODEL_TASK)
+        lines += _model_task(f"nb2pkg_{MODEL_TASK}" if taken else MODEL_TASK)
     lines += ["", "    mlflow_run = start_tracking()"]
     for node in nodes:
         call_args = ["mlflow_run", *(f"{_arg(need)}={names[need]}_done" for need in node.needs)]
@@ -323,42 +269,15 @@ def _step_tasks(nodes: tuple[StepNode, ...], package: str, *, model_task: bool) 
     return lines
 
 
-def _model_task(package: str, task_id: str) -> list[str]:
+def _model_task(task_id: str) -> list[str]:
     """The task that logs and registers the model once every step has run."""
     return [
         "",
         f'    @task(task_id="{task_id}", on_failure_callback=_step_failed)',
         "    def log_model(mlflow_run: str | None) -> None:",
         '        """Log and register the pipeline\'s model in the DAG run\'s MLflow run."""',
-        "        if not mlflow_run:",
-        "            return",
-        "        _package_at_version()",
-        f"        from {package}.steps_io import log_stored_model",
-        "",
-        "        context = get_current_context()",
-        "        log_stored_model(",
-        "            _store(context), params=_pipeline_params(context), run_id=mlflow_run",
-        "        )",
+        "        _log_model(mlflow_run, get_current_context())",
     ]
-
-
-def _params_function(data_files: list[str]) -> list[str]:
-    """``_pipeline_params``: the DAG run's ``run()`` parameters, data files resolved."""
-    lines = [
-        "",
-        "",
-        "def _pipeline_params(context: Any) -> dict[str, Any]:",
-        '    params = {name: context["params"][name] for name in PIPELINE_PARAMS}',
-    ]
-    if data_files:
-        lines += [
-            f'    base = str(context["params"]["{DATA_PARAM}"] or "").rstrip("/")',
-            "    for name in DATA_FILE_PARAMS if base else ():",
-            "        path = params[name]",
-            '        if isinstance(path, str) and "://" not in path and not os.path.isabs(path):',
-            '            params[name] = f"{base}/{path}"',
-        ]
-    return [*lines, "    return params"]
 
 
 def _arg(step: str) -> str:

@@ -87,11 +87,8 @@ def test_a_last_task_logs_the_model_in_the_dag_run_s_mlflow_run(
 ) -> None:
     text = (exported / DAG).read_text()
     assert '    @task(task_id="log_model", on_failure_callback=_step_failed)\n' in text
-    assert "from branches.steps_io import log_stored_model" in text
-    assert (
-        "    log_stored_model(\n"
-        "            _store(context), params=_pipeline_params(context), run_id=mlflow_run\n"
-    ) in text
+    assert "        _log_model(mlflow_run, get_current_context())\n" in text
+    assert "    _steps_io().log_stored_model(\n" in text  # inlined from the template
     # After every step, before the DAG run's MLflow run is closed.
     assert (
         "    [step_1_load_done, step_2_double_done, step_3_summarise_done, "
@@ -106,7 +103,8 @@ def test_a_last_task_logs_the_model_in_the_dag_run_s_mlflow_run(
     )
     assert main(["export", "airflow", str(notebook), "-o", str(tmp_path / "plain")]) == 0
     plain = (tmp_path / "plain" / "orchestrators" / "airflow" / "plain_dag.py").read_text()
-    assert "log_model" not in plain and "log_stored_model" not in plain
+    assert '@task(task_id="log_model"' not in plain
+    assert "_log_model(mlflow_run, get_current_context())" not in plain
     assert "    [step_1_add_done] >> finish_tracking(mlflow_run)\n" in plain
 
 
@@ -185,17 +183,21 @@ def test_a_data_file_parameter_resolves_against_the_nb2pkg_data_param(
     code = main(["export", "airflow", str(notebook), "-o", str(out)])
     assert code == 0, capsys.readouterr().err
     text = (out / "orchestrators/airflow/reader_dag.py").read_text()
-    assert 'DATA_FILE_PARAMS = ["rows_path"]' in text
+    assert 'DATA_FILE_PARAMS: list[str] = ["rows_path"]' in text
     assert "\"rows_path\": Param('data/rows.csv', type='string'" in text
     assert '"nb2pkg_data": Param(DATA, type="string"' in text
     assert 'DATA = os.environ.get("NB2PKG_DATA", "")' in text
-    # The rule, run on its own: relative paths move under the folder, others stay.
+    # The rule, run without Airflow: relative paths move under the folder, others stay.
     namespace: dict[str, object] = {}
     tree = ast.parse(text)
-    [function] = [n for n in tree.body if getattr(n, "name", "") == "_pipeline_params"]
-    header = "import os\nfrom typing import Any\n"
-    header += 'PIPELINE_PARAMS = ["rows_path"]\nDATA_FILE_PARAMS = ["rows_path"]\n'
-    exec(header + ast.unparse(function), namespace)  # the generated helper, on its own
+    tree.body = [
+        node
+        for node in tree.body
+        if not (isinstance(node, ast.ImportFrom) and node.module == "airflow.sdk")
+        and not getattr(node, "decorator_list", None)
+        and not (isinstance(node, ast.Assign) and "_dag" in ast.unparse(node.targets[0]))
+    ]
+    exec(compile(tree, "reader_dag.py", "exec"), namespace)  # the DAG's helpers, unchanged
     resolve = namespace["_pipeline_params"]
     assert callable(resolve)
     for given, folder, expected in [
