@@ -33,12 +33,6 @@ MODEL_COMMAND_DISPATCH = (
 )
 """Lines of ``main()``, after ``argv`` is set."""
 
-MODEL_RUN_LINES = (
-    "        # The model is logged and registered once every step has run.",
-    "        recorder.log_model({**params, **outputs})",
-)
-"""Lines of ``run()``, at the end of the tracked run's ``with`` block."""
-
 
 def render_model_module() -> str:
     return MODEL_TEMPLATE.read_text(encoding="utf-8")

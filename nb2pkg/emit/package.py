@@ -21,7 +21,13 @@ from nb2pkg.emit.model_files import (
 )
 from nb2pkg.emit.modules import ModuleText, render_modules
 from nb2pkg.emit.orchestrator_files import render_exports
-from nb2pkg.emit.pipeline_files import render_build_info, render_init, render_pipeline
+from nb2pkg.emit.pipeline_files import (
+    RUNNER_MODULE,
+    render_build_info,
+    render_init,
+    render_pipeline,
+    render_runner,
+)
 from nb2pkg.emit.project_files import render_pyproject, render_readme
 from nb2pkg.emit.serving_files import render_serving_modules
 from nb2pkg.emit.source_chunks import pieces
@@ -69,6 +75,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files[f"{src}/__main__.py"] = render_main(plan, version)
     files[f"{src}/{COMMAND_LINE_MODULE}.py"] = render_command_line()
     files[f"{src}/pipeline.py"] = render_pipeline(plan, version)
+    files[f"{src}/{RUNNER_MODULE}.py"] = render_runner()
     files[build_info_path(pkg)] = render_build_info(plan, version)
     files[f"{src}/tracking.py"] = TRACKING_TEMPLATE.read_text(encoding="utf-8")
     files[f"{src}/{STEPS_MODULE}.py"] = render_steps_io()

@@ -13,14 +13,22 @@ from nb2pkg.emit.literals import docstring, python_string
 from nb2pkg.emit.model_files import (
     MODEL_API,
     MODEL_MODULE,
-    MODEL_RUN_LINES,
     render_model_constants,
     render_model_functions,
 )
 from nb2pkg.emit.modules import ModuleText
 from nb2pkg.emit.step_graph import render_graph_constant
+from nb2pkg.emit.templates import TEMPLATE_DIR
 from nb2pkg.ir import ParamSource, RunParam, StepPlan
 from nb2pkg.plan.package_plan import PackagePlan
+
+RUNNER_MODULE = "_runner"
+RUNNER_TEMPLATE = TEMPLATE_DIR / "runner.py"
+"""``run()``'s fixed part (``run_steps``), copied into the package as ``_runner.py``."""
+
+
+def render_runner() -> str:
+    return RUNNER_TEMPLATE.read_text(encoding="utf-8")
 
 
 def _signature(params: tuple[RunParam, ...], *, extra: str = "") -> str:
@@ -93,8 +101,9 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "from typing import Any",
         "",
         *_seed_import_lines(plan),
-        "from . import tracking",
+        *(["from . import tracking"] if figures_of(plan) else []),
         "from ._build import BUILD_TAGS",
+        f"from .{RUNNER_MODULE} import run_steps",
         *import_lines,
         "",
         *_pipeline_constants(plan, version),
@@ -213,27 +222,26 @@ def _step_lines(plan: PackagePlan, step: StepPlan, call: str, figure: str | None
 
 
 def _run_function(plan: PackagePlan) -> list[str]:
+    """``run()``: its parameters, then ``run_steps`` (``templates/runner.py``) given the
+    pipeline's constants."""
     param_dict = ", ".join(f'"{p.name}": {p.name}' for p in plan.run_params)
     return [
         f"def run({_signature(plan.run_params, extra='track: bool = True')}) -> dict[str, Any]:",
         "    " + docstring(run_docstring(plan), "    "),
         *_fresh_defaults(plan.run_params),
         f"    params: dict[str, Any] = {{{param_dict}}}",
-        "    outputs: dict[str, Any] = {}",
-        "    with tracking.pipeline_run(",
+        "    return run_steps(",
+        "        steps(**params),",
+        "        params=params,",
+        "        track=track,",
         "        package=PACKAGE,",
         "        version=VERSION,",
-        "        params=params,",
         "        tags=BUILD_TAGS,",
-        "        track=track,",
         "        autolog=AUTOLOG,",
-        "    ) as recorder:",
-        "        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):",
-        "            outputs.update(values)",
-        "            if step_name in METRIC_STEPS:",
-        "                recorder.log_metrics(values)",
-        *(MODEL_RUN_LINES if plan.model else ()),
-        "    return outputs",
+        "        step_cells=STEP_CELLS,",
+        "        metric_steps=METRIC_STEPS,",
+        *(["        log_model=True,"] if plan.model else []),
+        "    )",
     ]
 
 

@@ -127,7 +127,7 @@ FOREIGN_TAGS = frozenset(
 )
 """Tags of other tools (nbval, papermill, Jupyter Book, nbconvert…): respected, never reported."""
 
-RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline"})
+RESERVED_NAMES = frozenset({"run", "steps", "tracking", "pipeline", "steps_io"})
 """Names the generated package defines itself: a function with one of them would clash."""
 
 GENERATED_MODULES = frozenset(
@@ -138,8 +138,15 @@ GENERATED_MODULES = frozenset(
         "__init__",
         "__main__",
         "_build",
+        "_command_line",
+        "_runner",
+        "steps_io",
         "_model",
         "_pyfunc",
+        "_scoring",
+        "_serving",
+        "_batch",
+        "_drift",
         "tests",
         "conftest",
     }

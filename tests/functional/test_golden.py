@@ -26,6 +26,7 @@ import pytest
 from nb2pkg.emit.code_style import formatted
 from nb2pkg.emit.main_file import COMMAND_LINE_TEMPLATE
 from nb2pkg.emit.package import TRACKING_TEMPLATE
+from nb2pkg.emit.pipeline_files import RUNNER_TEMPLATE
 from nb2pkg.emit.step_files import STEPS_TEMPLATE
 from nb2pkg.frontends.api import build
 
@@ -34,10 +35,11 @@ TEMPLATES = {
     "tracking.py": TRACKING_TEMPLATE,
     "steps_io.py": STEPS_TEMPLATE,
     "_command_line.py": COMMAND_LINE_TEMPLATE,
+    "_runner.py": RUNNER_TEMPLATE,
 }
 NOT_GOLDEN = tuple(TEMPLATES)
 """Copied from nb2pkg's templates (formatted as generated code is) (tracking, step values, the
-command line's fixed part), which have tests of their own."""
+command line's and run()'s fixed parts), which have tests of their own."""
 ENTRY_DATE = re.compile(r"^(## \[[^\]]+\] - )\d{4}-\d{2}-\d{2}$", re.MULTILINE)
 BUILD_DATES = {"today": None, "1970-01-01": "0", "2033-05-18": "2000000000"}
 """SOURCE_DATE_EPOCH for each run of the golden comparison (None: unset)."""

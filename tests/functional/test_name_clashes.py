@@ -65,3 +65,34 @@ def test_same_function_name_in_two_notebooks(tmp_path: Path) -> None:
     assert _run(tmp_path / "out", "both") == "[('x', 1), ('y', 2)]"
     init = (tmp_path / "out" / "src" / "both" / "__init__.py").read_text()
     assert "import load" not in init  # ambiguous at the top level: reachable through its module
+
+
+def test_a_notebook_named_like_a_generated_module_gets_a_module_of_its_own(
+    tmp_path: Path,
+) -> None:
+    for stem, module in [("steps_io", "steps_io_steps"), ("_runner", "runner")]:
+        notebook = _notebook(
+            tmp_path / f"{stem}.ipynb", [("total = sum([1, 2])\n", ["function:total"])]
+        )
+        out = tmp_path / f"out{stem}"
+        result = build([notebook], out, name="clash", root=tmp_path)
+        assert result.ok, [d.to_json() for d in result.diagnostics]
+        assert (out / "src" / "clash" / f"{module}.py").is_file()
+        # The generated module beside it is the template, not the notebook's code.
+        assert "def total(" not in (out / "src" / "clash" / f"{stem}.py").read_text()
+        assert _run(out, "clash") == "[('total', 3)]"
+
+
+def test_a_module_tag_or_function_named_like_a_generated_module_is_refused(
+    tmp_path: Path,
+) -> None:
+    for tags, code in [
+        (["function:total", "module:steps_io"], "NB108"),
+        (["function:total", "module:_runner"], "NB108"),
+        (["function:total", "module:_command_line"], "NB108"),
+        (["function:steps_io"], "NB103"),  # `from .demo import steps_io` hides the module
+    ]:
+        notebook = _notebook(tmp_path / "demo.ipynb", [("total = sum([1, 2])\n", tags)])
+        result = build([notebook], tmp_path / "out", root=tmp_path)
+        assert not result.ok
+        assert [d.code for d in result.diagnostics if d.severity.value == "error"] == [code]

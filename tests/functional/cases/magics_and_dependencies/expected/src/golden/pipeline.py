@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from . import tracking
 from ._build import BUILD_TAGS
+from ._runner import run_steps
 from .input import compute_area, compute_circumference, touch_area
 
 PACKAGE = "golden"
@@ -45,20 +45,17 @@ def run(
     Logs an MLflow run (parameters, step durations, metrics) unless `track` is False.
     """
     params: dict[str, Any] = {}
-    outputs: dict[str, Any] = {}
-    with tracking.pipeline_run(
+    return run_steps(
+        steps(**params),
+        params=params,
+        track=track,
         package=PACKAGE,
         version=VERSION,
-        params=params,
         tags=BUILD_TAGS,
-        track=track,
         autolog=AUTOLOG,
-    ) as recorder:
-        for step_name, values in recorder.timed(steps(**params), STEP_CELLS):
-            outputs.update(values)
-            if step_name in METRIC_STEPS:
-                recorder.log_metrics(values)
-    return outputs
+        step_cells=STEP_CELLS,
+        metric_steps=METRIC_STEPS,
+    )
 
 
 # Each step: the function it calls, the steps it reads from (`needs`), which stored
