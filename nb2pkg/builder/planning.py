@@ -41,6 +41,7 @@ def plan_config(
     from nb2pkg.roles.resolve import tag_cells
 
     scope = read_scope or read_scope_of(config, None)
+    environment = InstalledEnvironment()
     diagnostics: list[Diagnostic] = []
     notebook_plans = []
     # Resolved only when an editor sent content: resolving a symbolic link loop raises, and
@@ -57,7 +58,7 @@ def plan_config(
             continue
         tagged, problems = tag_cells(notebook)
         diagnostics += problems
-        notebook_plan = plan_notebook(notebook, tagged, read_scope=scope)
+        notebook_plan = plan_notebook(notebook, tagged, files=environment, read_scope=scope)
         diagnostics += notebook_plan.diagnostics
         notebook_plans.append(notebook_plan)
     if has_errors(diagnostics) or not notebook_plans:
@@ -65,7 +66,7 @@ def plan_config(
     plan = plan_package(
         tuple(notebook_plans),
         config.package,
-        environment=InstalledEnvironment(),
+        environment=environment,
         autolog=config.autolog,
         git_commit=git_commit(config.notebooks[0].parent),
         recorded_requirements=recorded,

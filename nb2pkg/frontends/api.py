@@ -101,11 +101,12 @@ def _analysis(
 ) -> NotebookAnalysis:
     if notebook is None:
         return NotebookAnalysis(display, package or "", "", diagnostics=tuple(problems))
+    from nb2pkg.builder.environment import InstalledEnvironment
     from nb2pkg.plan.notebook_plan import module_name_for, plan_notebook
     from nb2pkg.roles.resolve import tag_cells
 
     tagged, tag_problems = tag_cells(notebook)
-    plan = plan_notebook(notebook, tagged)
+    plan = plan_notebook(notebook, tagged, files=InstalledEnvironment())
     return NotebookAnalysis(
         notebook=display,
         package=package or package_name_for(Path(display).stem),

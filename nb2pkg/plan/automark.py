@@ -23,34 +23,33 @@ The rules are meant to be predicted by a reader (the README lists them):
    value the pipeline keeps) also gets ``model``; a later one that applies the model to new
    rows gets ``predict`` (``nb2pkg.plan.model_proposal``).
 
-Everything is read from the build's own per-cell analysis (``nb2pkg.analysis``), and is a pure
-function of the cells, so the same notebook always gets the same proposal.
+Everything is read from the build's own per-cell analysis (``nb2pkg.analysis``, gathered per
+cell with its heading by ``nb2pkg.plan.automark_cells``), and is a pure function of the cells,
+so the same notebook always gets the same proposal.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from nb2pkg.analysis.cell import ParsedCell, analyze_cell
 from nb2pkg.ir import Role
-from nb2pkg.notebook.ipython_syntax import has_ipython_syntax
 from nb2pkg.plan import cell_kinds
-from nb2pkg.plan.step_groups import WorkCell, group_work_cells, name_groups
-from nb2pkg.plan.step_names import words_of
-from nb2pkg.roles.vocabulary import (
-    PREDICT_PREFIX,
-    RESERVED_NAMES,
-    nbdev_tags,
-    prefix_of,
-    role_of_tag,
-    value_of,
+from nb2pkg.plan.automark_cells import (
+    CellFacts,
+    cell_facts,
+    existing_names,
+    has_role,
+    last_heading,
+    snake_case,
+    title_key,
 )
+from nb2pkg.plan.step_groups import WorkCell, group_work_cells, name_groups
+from nb2pkg.roles.vocabulary import RESERVED_NAMES, role_of_tag
 
-_MAX_NAME_WORDS = 5
+__all__ = ["Proposal", "apply_in_memory", "has_role", "last_heading", "propose", "snake_case"]
 
 
 @dataclass(frozen=True)
@@ -69,134 +68,9 @@ class Proposal:
     """Every tag added: the role tag, then ``model`` or ``predict`` when proposed."""
 
 
-def has_role(tags: Sequence[str], source: str = "") -> bool:
-    """Whether a cell is already marked (by a tag or an nbdev directive); ``predict`` makes
-    a function too."""
-    return any(
-        role_of_tag(t) is not None or prefix_of(t) == PREDICT_PREFIX
-        for t in (*tags, *nbdev_tags(source))
-    )
-
-
-def _source_text(cell: Mapping[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _cell_tags(cell: Mapping[str, Any]) -> tuple[str, ...]:
-    metadata = cell.get("metadata")
-    tags = metadata.get("tags") if isinstance(metadata, Mapping) else None
-    return tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
-
-
-# --------------------------------------------------------------------------- headings
-
-
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_SETEXT = re.compile(r"^(\S.*)\n(=+|-+)\s*$", re.MULTILINE)
-
-
-def _headings(markdown: str) -> list[tuple[int, int, str]]:
-    """(position, level, text) of each heading of a markdown cell, in order."""
-    found = [(m.start(), len(m.group(1)), m.group(2)) for m in _HEADING.finditer(markdown)]
-    found += [
-        (m.start(), 1 if m.group(2).startswith("=") else 2, m.group(1))
-        for m in _SETEXT.finditer(markdown)
-    ]
-    return sorted(found)
-
-
-def last_heading(markdown: str) -> str | None:
-    """The last heading of a markdown cell (ATX ``# …`` or setext underline)."""
-    headings = _headings(markdown)
-    return headings[-1][2] if headings else None
-
-
-def snake_case(heading: str) -> str:
-    """``"2. Load the *raw* data!"`` → ``"load_the_raw_data"``; may return ``""``."""
-    return "_".join(words_of(heading)[:_MAX_NAME_WORDS])
-
-
-# --------------------------------------------------------------------------- proposal
-
-
-@dataclass(frozen=True)
-class _CellFacts:
-    index: int
-    cell_id: str
-    tags: tuple[str, ...]
-    parsed: ParsedCell
-    heading: str | None
-    heading_key: int | None
-    heading_level: int
-    marked: bool
-    ipython: bool
-
-
-def _existing_names(cells: Sequence[Mapping[str, Any]]) -> set[str]:
-    """Names a proposed function must not take: the names existing role tags give."""
-    taken: set[str] = set()
-    for cell in cells:
-        for tag in _cell_tags(cell):
-            if role_of_tag(tag) in (Role.FUNCTION, Role.TEST) and value_of(tag):
-                taken.add(value_of(tag))
-    return taken
-
-
-def _facts(cells: Sequence[Mapping[str, Any]]) -> list[_CellFacts]:
-    facts: list[_CellFacts] = []
-    heading: tuple[int | None, int, str | None] = (None, 0, None)
-    """(number of the heading in the notebook, level, text) of the heading code is under."""
-    count = 0
-    for index, cell in enumerate(cells):
-        source = _source_text(cell)
-        if cell.get("cell_type") == "markdown":
-            found = _headings(source)
-            if found:
-                count += len(found)
-                heading = (count - 1, found[-1][1], found[-1][2])
-            continue
-        if cell.get("cell_type") != "code":
-            continue
-        tags = _cell_tags(cell)
-        cell_id = str(cell.get("id", f"cell-{index + 1}"))
-        facts.append(
-            _CellFacts(
-                index,
-                cell_id,
-                tags,
-                analyze_cell(source),
-                heading[2],
-                heading[0],
-                heading[1],
-                has_role(tags, source),
-                has_ipython_syntax(source),
-            )
-        )
-    return facts
-
-
-def _title_key(cells: Sequence[Mapping[str, Any]]) -> int | None:
-    """The notebook's title: its first heading, when it is the only one of level 1 and
-    sections follow, or it is the only heading and comes before any code (0, the number of
-    that heading, or None). Code under a title is named from what it computes."""
-    levels: list[int] = []
-    first_at: int | None = None
-    for position, cell in enumerate(cells):
-        if cell.get("cell_type") != "markdown":
-            continue
-        for _, level, _ in _headings(_source_text(cell)):
-            levels.append(level)
-            first_at = position if first_at is None else first_at
-    if not levels or levels[0] != 1 or any(level == 1 for level in levels[1:]):
-        return None
-    code_before = any(c.get("cell_type") == "code" for c in cells[: first_at or 0])
-    return 0 if len(levels) > 1 or not code_before else None
-
-
 def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
     """A proposal for every code cell, in document order (see the module docstring)."""
-    facts = _facts(cells)
+    facts = cell_facts(cells)
     has_parameters = any("parameters" in f.tags or "pipeline-parameters" in f.tags for f in facts)
 
     # First the role of each cell, then groups and names: a plot cell may turn into a step.
@@ -211,14 +85,14 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
     _keep_figures_later_steps_use(facts, roles)
     _defs_reading_step_values_become_steps(facts, roles)
 
-    title = _title_key(cells)
+    title = title_key(cells)
     work = [
         _work_cell(position, fact, role, title)
         for position, (fact, (role, _)) in enumerate(zip(facts, roles, strict=True))
     ]
     groups, dropped = group_work_cells(work)
     avoid = _bound_and_imported(facts) | RESERVED_NAMES
-    name_groups(work, groups, _existing_names(cells), avoid)
+    name_groups(work, groups, existing_names(cells), avoid)
     names = {member: group.name for group in groups for member in group.members}
 
     proposals: list[Proposal] = []
@@ -278,7 +152,7 @@ def _with_model_tags(
     return result
 
 
-def _work_cell(position: int, fact: _CellFacts, role: str | None, title: int | None) -> WorkCell:
+def _work_cell(position: int, fact: CellFacts, role: str | None, title: int | None) -> WorkCell:
     packaged = role not in (None, "skip") or (
         fact.marked and not any(role_of_tag(t) is Role.SKIP for t in fact.tags)
     )
@@ -295,7 +169,7 @@ def _work_cell(position: int, fact: _CellFacts, role: str | None, title: int | N
     )
 
 
-def _bound_and_imported(facts: Sequence[_CellFacts]) -> set[str]:
+def _bound_and_imported(facts: Sequence[CellFacts]) -> set[str]:
     """Names the notebook binds, and the modules it imports: no function may take them."""
     names: set[str] = set()
     for fact in facts:
@@ -308,7 +182,7 @@ def _bound_and_imported(facts: Sequence[_CellFacts]) -> set[str]:
     return names
 
 
-def _computes(fact: _CellFacts, role: str | None) -> bool:
+def _computes(fact: CellFacts, role: str | None) -> bool:
     """Whether a cell computes a value (after which literals are no longer parameters)."""
     if role in ("parameters", "export"):
         return True
@@ -318,7 +192,7 @@ def _computes(fact: _CellFacts, role: str | None) -> bool:
 
 
 def _role_of(
-    fact: _CellFacts, figures: set[str], *, computed: bool, has_parameters: bool
+    fact: CellFacts, figures: set[str], *, computed: bool, has_parameters: bool
 ) -> tuple[str | None, str]:
     """The role tag proposed for one cell (None: stays as it is) and why."""
     parsed = fact.parsed
@@ -347,7 +221,7 @@ def _role_of(
 
 
 def _defs_reading_step_values_become_steps(
-    facts: list[_CellFacts], roles: list[tuple[str | None, str]]
+    facts: list[CellFacts], roles: list[tuple[str | None, str]]
 ) -> None:
     """A cell of ``def``s whose bodies read values earlier steps compute (``tpr``, ``model``)
     becomes a step, not an export: at module level those names are bound by nothing, while
@@ -367,7 +241,7 @@ def _defs_reading_step_values_become_steps(
 
 
 def _keep_figures_later_steps_use(
-    facts: list[_CellFacts], roles: list[tuple[str | None, str]]
+    facts: list[CellFacts], roles: list[tuple[str | None, str]]
 ) -> None:
     """A skipped plot cell that creates a figure or axes a later step draws on becomes a step
     too: skipped, it would leave that step with an input nobody provides."""

@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from nb2pkg.notebook.reader import notebook_from_json
+from nb2pkg.plan.build_environment import NoFiles
 from nb2pkg.plan.model_plan import ModelPlan, plan_model
 from nb2pkg.plan.notebook_plan import NotebookPlan, plan_notebook
 from nb2pkg.roles.resolve import tag_cells
@@ -65,7 +66,7 @@ def _plan(cells: Sequence[Mapping[str, Any]]) -> tuple[NotebookPlan, ModelPlan |
     if notebook is None:
         return None
     tagged, _ = tag_cells(notebook)
-    plan = plan_notebook(notebook, tagged)
+    plan = plan_notebook(notebook, tagged, files=NoFiles())  # cells only: no folder to look in
     keys = {(step.module, step.name): step.name for step in plan.steps}
     model, _ = plan_model((plan,), keys, {p.name for p in plan.run_params})
     return plan, model

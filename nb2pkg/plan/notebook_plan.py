@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from nb2pkg.analysis.packagable import packaging_problems
 from nb2pkg.ir import Notebook, ParamPlan, Role, TaggedCell
+from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import PACKAGED, CellPlan, NotebookPlan
 from nb2pkg.plan.planner_checks import PlannerChecks
 from nb2pkg.plan.planner_reads import PlannerReads
@@ -27,13 +28,19 @@ __all__ = ["CellPlan", "NotebookPlan", "module_name_for", "plan_notebook"]
 
 
 def plan_notebook(
-    notebook: Notebook, tagged: Sequence[TaggedCell], *, read_scope: ReadScope | None = None
+    notebook: Notebook,
+    tagged: Sequence[TaggedCell],
+    *,
+    files: FileLookup,
+    read_scope: ReadScope | None = None,
 ) -> NotebookPlan:
     """Wire the notebook's cells together. Never raises; problems come back as diagnostics.
 
-    ``read_scope``: where data files named by the cells may be (None: anywhere).
+    ``files``: which data files named by the cells exist beside the notebook (the build's
+    ``nb2pkg.builder.environment.InstalledEnvironment``); ``read_scope``: where they may be
+    (None: anywhere).
     """
-    return _Planner(notebook, tagged, read_scope).plan()
+    return _Planner(notebook, tagged, files, read_scope).plan()
 
 
 class _Planner(PlannerReads, PlannerSteps, PlannerChecks):

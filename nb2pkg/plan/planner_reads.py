@@ -198,7 +198,7 @@ class PlannerReads(PlannerState):
             return found
         folder = Path(self.notebook.path).parent
         for value, _line in literals:
-            if not (folder / value).is_file():
+            if not self.files.is_file(folder / value):
                 continue
             if self.read_scope is not None and not self.read_scope.allows(folder / value):
                 self._refuse_data_file(item, folder / value)

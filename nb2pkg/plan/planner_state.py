@@ -26,6 +26,7 @@ from nb2pkg.ir import (
     Severity,
     TaggedCell,
 )
+from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import PACKAGED, Definition
 from nb2pkg.plan.markdown_summary import markdown_summary
 from nb2pkg.plan.read_scope import ReadScope
@@ -49,9 +50,14 @@ def module_name_for(notebook: Notebook) -> str:
 
 class PlannerState:
     def __init__(
-        self, notebook: Notebook, tagged: Sequence[TaggedCell], read_scope: ReadScope | None
+        self,
+        notebook: Notebook,
+        tagged: Sequence[TaggedCell],
+        files: FileLookup,
+        read_scope: ReadScope | None,
     ) -> None:
         self.notebook = notebook
+        self.files = files
         self.read_scope = read_scope
         self.refused_files: set[Path] = set()
         self.tagged = list(tagged)

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from nb2pkg.roles.vocabulary import GENERATED_MODULES
 from tests.helpers import markdown_cell, run_cli, write_notebook
 
 _LONG_NAME = "Chapter 4 - Find out on which weekday people bike the most with groupby"
@@ -33,10 +34,9 @@ def _analysis_notebook(path: Path) -> Path:
 
 def _step_functions(out: Path) -> list[ast.FunctionDef]:
     (package,) = (out / "src").iterdir()
-    skipped = {"pipeline", "tracking", "__init__", "__main__", "_build", "steps_io"}
     functions: list[ast.FunctionDef] = []
     for module in package.glob("*.py"):
-        if module.stem not in skipped:
+        if module.stem not in GENERATED_MODULES:  # the notebook's modules only
             tree = ast.parse(module.read_text("utf-8"))
             functions += [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     return functions

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nb2pkg.analysis.cell import analyze_cell
+from nb2pkg.builder.environment import InstalledEnvironment
 from nb2pkg.ir import Diagnostic, ParamSource, Severity, StepPlan
 from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.plan.notebook_plan import NotebookPlan, plan_notebook
@@ -19,7 +20,7 @@ def plan(*cells: CellSpec, folder: Path = Path("/nonexistent")) -> NotebookPlan:
     assert notebook is not None, problems
     tagged, tag_problems = tag_cells(notebook)
     assert tag_problems == []
-    return plan_notebook(notebook, tagged)
+    return plan_notebook(notebook, tagged, files=InstalledEnvironment())
 
 
 def step(result: NotebookPlan, name: str) -> StepPlan:

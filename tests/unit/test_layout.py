@@ -104,3 +104,116 @@ def test_the_readme_names_every_stage_folder() -> None:
     assert [folder for folder in folders if folder not in section] == []
     assert "`nb2pkg/ir.py`" in section
     assert "tests/unit/test_layout.py" in section
+
+
+# ------------------------------------------------------------------ sizes and purity
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+TEMPLATES = PACKAGE / "emit" / "templates"
+"""Copied into generated packages as single files: exempt from the size limits."""
+
+
+def hand_written_modules() -> list[Path]:
+    return [path for path in package_modules() if TEMPLATES not in path.parents]
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    long = [
+        f"{module_name(path)}: {count} lines"
+        for path in hand_written_modules()
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert long == []
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    long = []
+    for path in hand_written_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                count = node.end_lineno - node.lineno + 1
+                if count > MAX_FUNCTION_LINES:
+                    long.append(f"{module_name(path)}.{node.name}: {count} lines")
+    assert long == []
+
+
+FILE_SYSTEM_CALLS = frozenset(
+    {
+        "open",
+        "is_file",
+        "is_dir",
+        "exists",
+        "stat",
+        "lstat",
+        "is_symlink",
+        "resolve",
+        "readlink",
+        "read_text",
+        "read_bytes",
+        "write_text",
+        "write_bytes",
+        "iterdir",
+        "glob",
+        "rglob",
+        "mkdir",
+        "unlink",
+        "samefile",
+    }
+)
+"""Builtins and ``Path`` methods that touch the file system (``os``'s are refused by import)."""
+EXPLICIT_INPUTS = frozenset({"environment", "files", "self.files", "self.environment"})
+"""The plan's explicit inputs (``nb2pkg.plan.build_environment``): asking them is no I/O."""
+IMPURE_MODULES = frozenset({"os", "shutil", "subprocess", "glob", "importlib", "socket", "urllib"})
+
+
+def file_system_uses(tree: ast.Module) -> list[str]:
+    """Calls of file-system functions and methods, and imports of modules that do I/O."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            if isinstance(function, ast.Name) and function.id in FILE_SYSTEM_CALLS:
+                found.append(f"line {node.lineno}: {function.id}()")
+            elif (
+                isinstance(function, ast.Attribute)
+                and function.attr in FILE_SYSTEM_CALLS
+                and ast.unparse(function.value) not in EXPLICIT_INPUTS
+            ):
+                found.append(f"line {node.lineno}: {ast.unparse(function)}()")
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            for name in names:
+                if name and name.split(".")[0] in IMPURE_MODULES:
+                    found.append(f"line {node.lineno}: import {name}")
+    return found
+
+
+def test_the_plan_stage_does_no_file_system_io() -> None:
+    found = {
+        module_name(path): uses
+        for path in package_modules()
+        if stage_of(module_name(path)) == STAGES.index("plan")
+        and (uses := file_system_uses(ast.parse(path.read_text(encoding="utf-8"))))
+    }
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("Path(x).is_file()", ["line 1: Path(x).is_file()"]),
+        ("(folder / name).read_text()", ["line 1: (folder / name).read_text()"]),
+        ("open(path)", ["line 1: open()"]),
+        ("import os.path", ["line 1: import os.path"]),
+        ("from importlib import metadata", ["line 1: import importlib"]),
+        ("environment.is_file(folder / name)", []),
+        ("self.files.is_file(folder / name)", []),
+        ("text.strip()", []),
+    ],
+)
+def test_file_system_uses_are_told_from_asking_the_explicit_inputs(
+    source: str, found: list[str]
+) -> None:
+    assert file_system_uses(ast.parse(source)) == found

@@ -30,7 +30,9 @@ def package(*cells: CellSpec) -> PackagePlan:
     assert notebook is not None, problems
     tagged, _ = tag_cells(notebook)
     return plan_package(
-        (plan_notebook(notebook, tagged),), "demo", environment=InstalledEnvironment()
+        (plan_notebook(notebook, tagged, files=InstalledEnvironment()),),
+        "demo",
+        environment=InstalledEnvironment(),
     )
 
 
@@ -45,7 +47,9 @@ def example(name: str) -> ModelPlan | None:
     assert notebook is not None, problems
     tagged, _ = tag_cells(notebook)
     return plan_package(
-        (plan_notebook(notebook, tagged),), name, environment=InstalledEnvironment()
+        (plan_notebook(notebook, tagged, files=InstalledEnvironment()),),
+        name,
+        environment=InstalledEnvironment(),
     ).model
 
 
