@@ -12,7 +12,7 @@ from nb2pkg.emit.model_files import MODEL_COMMAND_DISPATCH, MODEL_COMMAND_PARSER
 from nb2pkg.emit.serving_files import SERVING_COMMAND_DISPATCH, SERVING_COMMAND_PARSERS
 from nb2pkg.emit.step_files import STEP_COMMAND_DISPATCH, STEP_COMMAND_PARSERS
 from nb2pkg.emit.templates import TEMPLATE_DIR
-from nb2pkg.emit.templates.command_line import DEBUG_DEST
+from nb2pkg.emit.templates.command_line import DEBUG_DEST, option_flags
 from nb2pkg.ir import RunParam
 from nb2pkg.plan.package_plan import PackagePlan
 
@@ -24,27 +24,8 @@ def render_command_line() -> str:
     return COMMAND_LINE_TEMPLATE.read_text(encoding="utf-8")
 
 
-def option_flags(plan: PackagePlan) -> dict[str, list[str]]:
-    """Each run() parameter's CLI options: the conventional lower-case spelling first
-    (``--n-estimators``, ``--seed`` for ``SEED``), and the parameter's own spelling as an alias
-    when it differs, unless another parameter's option has that spelling."""
-    own = {p.name: "--" + p.name.replace("_", "-") for p in plan.run_params}
-    lowered = {name: flag.lower() for name, flag in own.items()}
-    counts: dict[str, int] = {}
-    for flag in {*own.values(), *lowered.values()}:
-        counts[flag] = sum(flag in (own[n], lowered[n]) for n in own)
-    flags: dict[str, list[str]] = {}
-    for name, flag in own.items():
-        conventional = lowered[name]
-        if conventional != flag and counts[conventional] == 1:
-            flags[name] = [conventional, flag]
-        else:
-            flags[name] = [flag]
-    return flags
-
-
 def render_main(plan: PackagePlan, version: str) -> str:
-    all_flags = option_flags(plan)
+    all_flags = option_flags([p.name for p in plan.run_params])
     options = [_option_line(param, all_flags[param.name]) for param in plan.run_params]
     taken = {flag for flags in all_flags.values() for flag in flags}
     debug_flag = next(f for f in ("--debug", "--traceback", "--nb2pkg-debug") if f not in taken)

@@ -25,5 +25,12 @@ STEP_COMMAND_DISPATCH = (
 """First lines of ``main()``."""
 
 
+COMMAND_LINE_IMPORT = "from nb2pkg.emit.templates.command_line import "
+"""How the steps template imports the command line's option rules: as a real import here (so
+that they are type-checked together), as ``from ._command_line import`` in the package."""
+
+
 def render_steps_io() -> str:
-    return STEPS_TEMPLATE.read_text(encoding="utf-8")
+    return STEPS_TEMPLATE.read_text(encoding="utf-8").replace(
+        COMMAND_LINE_IMPORT, "from ._command_line import "
+    )

@@ -19,23 +19,24 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from nb2pkg.emit.code_style import formatted
-from nb2pkg.emit.main_file import COMMAND_LINE_TEMPLATE
+from nb2pkg.emit.main_file import render_command_line
 from nb2pkg.emit.package import TRACKING_TEMPLATE
-from nb2pkg.emit.pipeline_files import RUNNER_TEMPLATE
-from nb2pkg.emit.step_files import STEPS_TEMPLATE
+from nb2pkg.emit.pipeline_files import render_runner
+from nb2pkg.emit.step_files import render_steps_io
 from nb2pkg.frontends.api import build
 
 CASES = Path(__file__).with_name("cases")
-TEMPLATES = {
-    "tracking.py": TRACKING_TEMPLATE,
-    "steps_io.py": STEPS_TEMPLATE,
-    "_command_line.py": COMMAND_LINE_TEMPLATE,
-    "_runner.py": RUNNER_TEMPLATE,
+TEMPLATES: dict[str, Callable[[], str]] = {
+    "tracking.py": lambda: TRACKING_TEMPLATE.read_text(encoding="utf-8"),
+    "steps_io.py": render_steps_io,
+    "_command_line.py": render_command_line,
+    "_runner.py": render_runner,
 }
 NOT_GOLDEN = tuple(TEMPLATES)
 """Copied from nb2pkg's templates (formatted as generated code is) (tracking, step values, the
@@ -102,9 +103,9 @@ def test_generated_package_matches_golden(
         changelog = (work / "out" / "CHANGELOG.md").read_text(encoding="utf-8")
         assert f"] - {date}\n" in changelog
     produced = _tree(work / "out")
-    for name, template in TEMPLATES.items():
+    for name, render in TEMPLATES.items():
         copied = work / "out" / "src" / "golden" / name
-        expected_copy = formatted(template.read_text(encoding="utf-8"))
+        expected_copy = formatted(render())
         assert copied.read_text(encoding="utf-8") == expected_copy, name
     expected_dir = CASES / case / "expected"
     if request.config.getoption("--update-golden"):

@@ -11,6 +11,7 @@ from nb2pkg.emit.templates.command_line import (
     DEBUG_DEST,
     literal_of,
     literal_value,
+    option_flags,
     run_command,
     summary,
 )
@@ -30,6 +31,15 @@ def test_a_typed_literal_option_refuses_another_type_and_non_literals() -> None:
         as_list("{'a': 1}")
     with pytest.raises(argparse.ArgumentTypeError, match="is not a Python literal"):
         literal_of(None)("not a literal")
+
+
+def test_options_are_lower_case_first_with_the_own_spelling_as_an_alias_when_free() -> None:
+    assert option_flags(["n_estimators", "SEED", "Alpha", "alpha"]) == {
+        "n_estimators": ["--n-estimators"],
+        "SEED": ["--seed", "--SEED"],
+        "Alpha": ["--Alpha"],  # --alpha is the option of `alpha`
+        "alpha": ["--alpha"],
+    }
 
 
 def test_a_summary_names_the_shape_or_shortens_the_repr() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,14 @@ import pytest
 from scipy import stats
 
 from nb2pkg.emit.serving_files import SERVING_TEMPLATES, render_serving_modules
-from nb2pkg.emit.templates import drift
-from nb2pkg.emit.templates.scoring import Column, InputProblem, conform, frame_from_json
+from nb2pkg.emit.templates import batch, drift
+from nb2pkg.emit.templates.scoring import (
+    Column,
+    InputProblem,
+    conform,
+    frame_from_json,
+    unreadable_input,
+)
 from nb2pkg.emit.templates.serving import check_body
 
 COLUMNS = [
@@ -180,6 +187,21 @@ def test_templates_become_package_modules_importing_each_other_relatively() -> N
                 isinstance(node, ast.ImportFrom) and node.level == 1 and node.module == "_scoring"
                 for node in ast.walk(tree)
             ), path
+
+
+def test_predict_and_drift_refuse_a_missing_file_or_no_rows_per_chunk_alike(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("x\n1\n")
+    assert unreadable_input(rows, 1) is None
+    assert unreadable_input(rows, 0) == "--chunk-rows must be at least 1"
+    assert unreadable_input(tmp_path / "none.csv", 10) == f"{tmp_path / 'none.csv'}: no such file"
+    out = str(tmp_path / "out.csv")
+    assert batch.main([str(rows), "-o", out, "--chunk-rows", "0"]) == batch.EXIT_FAILED
+    assert capsys.readouterr().err == "error: --chunk-rows must be at least 1\n"
+    assert drift.main([str(tmp_path / "none.csv")]) == drift.EXIT_FAILED
+    assert capsys.readouterr().err == f"error: drift: {tmp_path / 'none.csv'}: no such file\n"
 
 
 def test_drift_read_in_chunks_is_drift_read_whole() -> None:

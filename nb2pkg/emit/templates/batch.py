@@ -34,19 +34,21 @@ from pathlib import Path
 from typing import IO, Any
 
 from nb2pkg.emit.templates.scoring import (
+    DEFAULT_CHUNK_ROWS,
     Column,
     InputProblem,
+    add_chunk_rows_option,
     add_model_options,
     check_csv_shape,
     conform,
     input_columns,
     load_selected_model,
     model_failure,
+    unreadable_input,
 )
 
 __all__ = ["main", "predictions_frame", "read_chunks", "score_file"]
 
-DEFAULT_CHUNK_ROWS = 50_000
 PARQUET_SUFFIXES = (".parquet", ".pq")
 COUNTER_SECONDS = 1.0
 EXIT_INPUT = 2
@@ -349,12 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the predictions (.csv or .parquet)",
     )
     add_model_options(parser)
-    parser.add_argument(
-        "--chunk-rows",
-        type=int,
-        default=DEFAULT_CHUNK_ROWS,
-        help="rows per chunk (default: %(default)s)",
-    )
+    add_chunk_rows_option(parser, "rows per chunk")
     parser.add_argument(
         "--keep",
         action="append",
@@ -368,11 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    if args.chunk_rows < 1:
-        print("error: --chunk-rows must be at least 1", file=sys.stderr)
-        return EXIT_FAILED
-    if not args.input.is_file():
-        print(f"error: {args.input}: no such file", file=sys.stderr)
+    unreadable = unreadable_input(args.input, args.chunk_rows)
+    if unreadable is not None:
+        print(f"error: {unreadable}", file=sys.stderr)
         return EXIT_FAILED
     try:
         model = load_selected_model(args)

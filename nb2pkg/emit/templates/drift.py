@@ -41,7 +41,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nb2pkg.emit.templates.scoring import add_model_options, load_selected_model
+from nb2pkg.emit.templates.scoring import (
+    add_chunk_rows_option,
+    add_model_options,
+    load_selected_model,
+    unreadable_input,
+)
 
 __all__ = [
     "PROFILE_ARTIFACT",
@@ -66,7 +71,6 @@ EXIT_DRIFT = 3
 EXIT_FAILED = 1
 KS_BINS = 10_000
 """Resolution of the KS statistic on streamed data (it is exact to within 1 / KS_BINS)."""
-DEFAULT_CHUNK_ROWS = 50_000
 EXPERIMENT_NAME_ENV = "MLFLOW_EXPERIMENT_NAME"
 PROGRESS_BAR_ENV = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 
@@ -515,22 +519,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", type=Path, help="a training profile JSON file, instead of the model's run"
     )
     parser.add_argument("--no-track", action="store_true", help="do not log the figures to MLflow")
-    parser.add_argument(
-        "--chunk-rows",
-        type=int,
-        default=DEFAULT_CHUNK_ROWS,
-        help="rows read at a time (default: %(default)s)",
-    )
+    add_chunk_rows_option(parser, "rows read at a time")
     return parser
 
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    if args.chunk_rows < 1:
-        print("error: drift: --chunk-rows must be at least 1", file=sys.stderr)
-        return EXIT_FAILED
-    if not args.data.is_file():
-        print(f"error: drift: {args.data}: no such file", file=sys.stderr)
+    unreadable = unreadable_input(args.data, args.chunk_rows)
+    if unreadable is not None:
+        print(f"error: drift: {unreadable}", file=sys.stderr)
         return EXIT_FAILED
     training_run: str | None = None
     try:

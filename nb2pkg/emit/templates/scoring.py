@@ -23,12 +23,14 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "COMMANDS",
     "Column",
     "InputProblem",
+    "add_chunk_rows_option",
     "add_model_options",
     "check_csv_shape",
     "conform",
@@ -37,10 +39,14 @@ __all__ = [
     "input_columns",
     "load_selected_model",
     "main",
+    "unreadable_input",
 ]
 
 COMMANDS = {"serve": "_serving", "predict": "_batch", "drift": "_drift"}
 """Each command and the module of this package whose ``main(argv)`` runs it."""
+
+DEFAULT_CHUNK_ROWS = 50_000
+"""Rows ``predict`` and ``drift`` read at a time."""
 
 JSON_FORMATS = ("dataframe_split", "dataframe_records", "inputs", "instances")
 """The keys of a JSON body that hold the rows (MLflow's scoring protocol)."""
@@ -119,6 +125,25 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--alias", help="a registered model alias, such as champion")
     which.add_argument("--model-version", help="a registered model version number")
     which.add_argument("--run-id", help="the MLflow run that logged the model")
+
+
+def add_chunk_rows_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``--chunk-rows N``: how many rows of the input file are read at a time."""
+    parser.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=DEFAULT_CHUNK_ROWS,
+        help=f"{help_text} (default: %(default)s)",
+    )
+
+
+def unreadable_input(path: Path, chunk_rows: int) -> str | None:
+    """Why a command that reads ``path`` in chunks cannot start; None when it can."""
+    if chunk_rows < 1:
+        return "--chunk-rows must be at least 1"
+    if not path.is_file():
+        return f"{path}: no such file"
+    return None
 
 
 def load_selected_model(args: argparse.Namespace) -> Any:

@@ -36,7 +36,6 @@ Orchestrators call :func:`log_stored_model` in a task of their own once every st
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib
 import importlib.util
 import io
@@ -49,6 +48,8 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO, Any
+
+from nb2pkg.emit.templates.command_line import literal_value, option_flags
 
 __all__ = [
     "ArtifactStore",
@@ -514,27 +515,6 @@ def format_graph(graph: Mapping[str, Mapping[str, Any]], style: str = "text") ->
     return "\n".join(lines)
 
 
-def _value(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def _option_flags(params: list[str]) -> dict[str, list[str]]:
-    """The options of ``run``'s parameters, spelled as ``run`` spells them: lower-case first
-    (``--seed`` for ``SEED``), the parameter's own spelling as an alias when it differs and
-    no other parameter's option has that spelling."""
-    own = {p: "--" + p.replace("_", "-") for p in params}
-    spellings = [*own.values(), *(flag.lower() for flag in own.values())]
-    flags: dict[str, list[str]] = {}
-    for param, flag in own.items():
-        conventional = flag.lower()
-        taken = spellings.count(conventional) - (2 if conventional == flag else 1)
-        flags[param] = [conventional, flag] if conventional != flag and not taken else [flag]
-    return flags
-
-
 def main(argv: list[str]) -> int:
     """``graph`` and ``run-step``; the rest of the command line is ``__main__.py``'s."""
     prog = f"python -m {_package()}"
@@ -559,8 +539,8 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--parent-run-id", help="nest the step's MLflow run under this run")
     known = sorted({p for node in graph.values() for p in node["params"]})
-    for param, flags in _option_flags(known).items():
-        parser.add_argument(*flags, dest=param, type=_value)
+    for param, flags in option_flags(known).items():
+        parser.add_argument(*flags, dest=param, type=literal_value)
     args = parser.parse_args(argv[1:])
     params = {p: getattr(args, p) for p in known if getattr(args, p) is not None}
     extra = sorted(set(params) - set(graph[args.step]["params"]))
