@@ -5,7 +5,8 @@ the package's figure functions) and the name analysis (a figure is no result) al
 ``draws``: a call plots when
 
 * its root name is a plotting library as notebooks import it (``plt.…``, ``sns.…``), a figure
-  or axes the notebook made (``ax.set_title(…)``), or a plotting helper (``plot_tree(…)``);
+  or axes the notebook made (``ax.set_title(…)``), a plotting helper (``plot_tree(…)``) or a
+  display class (``ConfusionMatrixDisplay.from_predictions(…)``);
 * it goes through a plotting accessor or module (``df.plot.bar()``, ``pd.plotting.…``,
   ``mglearn.plots.…``);
 * or the method it calls only draws (``df.hist()``, ``fig.add_subplot()``, ``s.plot()``).
@@ -127,7 +128,9 @@ def draws(chain: Chain, figures: frozenset[str] | set[str] = frozenset()) -> boo
     """The rule: whether a call with this chain plots (``figures``: names bound to figures or
     axes earlier)."""
     root = chain.root
-    if root is not None and (root in PLOT_LIBRARIES or root in figures or _helper(root)):
+    if root is not None and (
+        root in PLOT_LIBRARIES or root in figures or _helper(root) or root.endswith("Display")
+    ):
         return True
     if any(name in PLOT_ACCESSORS for name in chain.attributes[1:]):
         return True

@@ -26,6 +26,7 @@ PLOTS = [
     "fig.add_subplot(2, 2, 1)",
     "df.hist()",
     "axes[0].set_title('a')",
+    "ConfusionMatrixDisplay.from_predictions(y_test, predictions)",
 ]
 NOT_PLOTS = [
     "optimizer.step()",
