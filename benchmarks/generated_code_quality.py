@@ -7,7 +7,8 @@ pristine copy of its folder, with whichever nb2pkg ``python -m nb2pkg`` imports 
 PYTHONPATH to compare two checkouts), then counts in the generated step functions: plotting
 statements, ``print`` calls, statements that set display/warning options or seed a global
 generator, figure/axes values returned, functions whose body is over 40 lines, functions that
-return nothing, names generated from ``step``; over the whole package: ruff violations
+return nothing, names generated from ``step`` (functions the notebook itself defines are not
+steps: they are counted apart, with the prints in them); over the whole package: ruff violations
 (``ruff check`` and ``ruff format --check`` with default settings, also broken down by rule,
 ``format`` for a file ruff would reformat), distributions listed as
 dependencies that no generated module imports (``matplotlib``, ``seaborn``); and with
@@ -106,13 +107,38 @@ def returns_value(function: ast.FunctionDef) -> bool:
     )
 
 
-def step_counts(module: Path, examples: dict[str, list[str]] | None = None) -> Counter[str]:
+def pipeline_steps(package: Path) -> set[str]:
+    """The step names ``pipeline.py`` lists (``STEP_CELLS``)."""
+    pipeline = package / "pipeline.py"
+    if not pipeline.is_file():
+        return set()
+    for node in ast.parse(pipeline.read_text(encoding="utf-8")).body:
+        if (
+            isinstance(node, ast.Assign | ast.AnnAssign)
+            and "STEP_CELLS" in {t.id for t in ast.walk(node) if isinstance(t, ast.Name)}
+            and isinstance(node.value, ast.Dict)
+        ):
+            return {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
+    return set()
+
+
+def step_counts(
+    module: Path, examples: dict[str, list[str]] | None = None, steps: set[str] | None = None
+) -> Counter[str]:
+    """Counts over the step functions of ``module`` (every function when ``steps`` is None);
+    the notebook's own functions count as ``user_functions`` and ``user_function_prints``."""
     counts: Counter[str] = Counter()
     text = module.read_text(encoding="utf-8")
     lines = text.splitlines()
     tree = ast.parse(text)
     for function in tree.body:
         if not isinstance(function, ast.FunctionDef):
+            continue
+        if steps is not None and function.name not in steps:
+            counts["user_functions"] += 1
+            counts["user_function_prints"] += sum(
+                isinstance(n, ast.Call) and dotted(n.func) == "print" for n in ast.walk(function)
+            )
             continue
         counts["functions"] += 1
         where = f"{module.name}:{function.lineno} {function.name}"
@@ -218,6 +244,7 @@ def measure(
         return None
     counts: Counter[str] = Counter(built=1)
     package = next((out / "src").iterdir())
+    steps = pipeline_steps(package)
     for module in package.glob("*.py"):
         text = module.read_text(encoding="utf-8")
         if "\n# nb2pkg: " not in text:
@@ -226,7 +253,7 @@ def measure(
             counts["figure_functions"] += step_counts(module)["functions"]
         else:
             found: dict[str, list[str]] = {}
-            counts += step_counts(module, found)
+            counts += step_counts(module, found, steps)
             for kind, where in found.items():
                 examples.setdefault(kind, []).extend(f"{notebook.name} {w}" for w in where)
     violations = ruff_violations(out)

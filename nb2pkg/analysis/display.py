@@ -139,6 +139,12 @@ RESULT_METHODS = frozenset(
         "duplicated",
         "drop_duplicates",
         "select_dtypes",
+        "toarray",
+        "todense",
+        "get_feature_names",
+        "get_feature_names_out",
+        "get_params",
+        "get_support",
     }
 )
 """Methods that return a new value and change nothing: bound to a name nobody reads, the

@@ -26,13 +26,8 @@ from typing import Literal
 
 from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.analysis.effects import dotted, global_state_changes
-from nb2pkg.analysis.plot_statements import (
-    FIGURE_WRITERS,
-    call_name,
-    is_plot_expression,
-    plot_call,
-    root_name,
-)
+from nb2pkg.analysis.plot_calls import is_plot_call_of
+from nb2pkg.analysis.plot_statements import FIGURE_WRITERS, call_name, is_plot_expression, root_name
 from nb2pkg.analysis.process_settings import (
     SEED_CALLS,
     is_setting_call,
@@ -123,7 +118,7 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         )
         if any(
             isinstance(n, ast.Call)
-            and not plot_call(n, figure_names)
+            and not is_plot_call_of(n, figure_names)
             and not (over_figures and (call_name(n) in _ITERATING or is_unneeded_value(n)))
             for h in header
             for n in ast.walk(h)

@@ -1,78 +1,179 @@
-"""Calls that make figures or axes, on the stdlib ``ast`` (analysis) or libcst (emitting).
+"""Which calls plot: the one table and the one rule, on the stdlib ``ast`` or on libcst.
+
+The auto-marker (a cell of only plots is left out), the step analysis (plot statements move to
+the package's figure functions) and the name analysis (a figure is no result) all ask
+``draws``: a call plots when
+
+* its root name is a plotting library as notebooks import it (``plt.…``, ``sns.…``), a figure
+  or axes the notebook made (``ax.set_title(…)``), a plotting helper (``plot_tree(…)``) or a
+  display class (``ConfusionMatrixDisplay.from_predictions(…)``);
+* it goes through a plotting accessor or module (``df.plot.bar()``, ``pd.plotting.…``,
+  ``mglearn.plots.…``);
+* or the method it calls only draws (``df.hist()``, ``fig.add_subplot()``, ``s.plot()``).
 
 Both trees spell a call chain the same way (``Attribute``, ``Call``, ``Subscript`` around a
-``Name``); ``_chain`` reads it once per tree kind and one rule decides.
+``Name``); each is read into a ``Chain`` once and the rule decides on that.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
-PLOT_MODULES = frozenset({"plt", "pyplot", "matplotlib", "mpl", "sns", "seaborn", "px", "go"})
-"""Names plotting libraries are usually imported as: a value made by them is a figure."""
-PLOT_METHODS = frozenset(
+PLOT_LIBRARIES = frozenset(
     {
-        "plot",
-        "subplots",
+        "plt",
+        "pyplot",
+        "pylab",
+        "matplotlib",
+        "mpl",
+        "sns",
+        "seaborn",
+        "px",
+        "go",
+        "plotly",
+        "msno",
+        "missingno",
+        "plotting",
+    }
+)
+"""Names plotting libraries are usually imported as."""
+PLOT_ACCESSORS = frozenset({"plot", "plots", "plotting"})
+"""An attribute on the way to the call that makes it a plot: ``df.plot.bar()``,
+``pd.plotting.scatter_matrix(…)``, ``mglearn.plots.plot_tree(…)``."""
+DRAWING_METHODS = frozenset(
+    {
+        # make figures or axes
         "figure",
+        "subplots",
+        "add_subplot",
+        "add_axes",
+        "twinx",
+        "twiny",
+        "gca",
+        "gcf",
+        # draw
+        "plot",
         "hist",
-        "scatter",
         "boxplot",
+        "scatter",
         "bar",
         "barh",
         "pie",
         "imshow",
-        "add_subplot",
-        "twinx",
-        "twiny",
+        "matshow",
+        "contour",
+        "contourf",
+        "pcolormesh",
+        "pcolor",
+        "fill_between",
+        "errorbar",
+        "axhline",
+        "axvline",
+        "axhspan",
+        "axvspan",
+        "annotate",
         "heatmap",
         "pairplot",
-        "gca",
-        "gcf",
+        "scatter_matrix",
+        "discrete_scatter",
+        "violinplot",
+        "hexbin",
+        "stem",
+        "quiver",
+        "triplot",
+        "plot_surface",
+        "plot_wireframe",
+        "colorbar",
+        "legend",
+        "suptitle",
+        # decorate and lay out
+        "set_title",
+        "set_xlabel",
+        "set_ylabel",
+        "set_zlabel",
+        "set_xlim",
+        "set_ylim",
+        "set_xticks",
+        "set_yticks",
+        "set_xticklabels",
+        "set_yticklabels",
+        "set_xscale",
+        "set_yscale",
+        "set_aspect",
+        "set_facecolor",
+        "set_size_inches",
+        "tight_layout",
+        "subplots_adjust",
+        "show",
     }
 )
-"""Methods that return figures or axes (``df.plot()``, ``ax.twinx()``)."""
+"""Methods that only make, draw on or show a figure, whatever object they are called on.
+(Not ``step`` or ``draw``: ``optimizer.step()`` trains, ``ImageDraw.draw`` is no figure; on a
+figure or axes the notebook made, every method draws.)"""
 
 
-def is_plot_call_of(expression: ast.expr) -> bool:
-    """A call that makes a figure or axes: ``plt.subplots()``, ``df.plot.bar()``, ``sns.…``."""
-    return isinstance(expression, ast.Call) and _makes_plot(_chain_of(expression))
+@dataclass(frozen=True)
+class Chain:
+    """``pd.plotting.scatter_matrix(df)``: attributes ``("scatter_matrix", "plotting")`` from
+    the outside in, root ``pd``; a chain rooted in something other than a name has root None."""
+
+    attributes: tuple[str, ...]
+    root: str | None
 
 
-def is_plot_call(expression: cst.BaseExpression) -> bool:
-    """``is_plot_call_of`` for a libcst expression."""
-    return isinstance(expression, cst.Call) and _makes_plot(_cst_chain(expression))
-
-
-def _makes_plot(chain: Iterator[tuple[str, bool]]) -> bool:
-    """A chain whose root is a plotting module or that goes through a figure method."""
-    return any(
-        (name in PLOT_MODULES) if is_root else (name in PLOT_METHODS) for name, is_root in chain
+def draws(chain: Chain, figures: frozenset[str] | set[str] = frozenset()) -> bool:
+    """The rule: whether a call with this chain plots (``figures``: names bound to figures or
+    axes earlier)."""
+    root = chain.root
+    if root is not None and (
+        root in PLOT_LIBRARIES or root in figures or _helper(root) or root.endswith("Display")
+    ):
+        return True
+    if any(name in PLOT_ACCESSORS for name in chain.attributes[1:]):
+        return True
+    return bool(chain.attributes) and (
+        chain.attributes[0] in DRAWING_METHODS or _helper(chain.attributes[0])
     )
 
 
-def _chain_of(expression: ast.expr) -> Iterator[tuple[str, bool]]:
-    """(attribute name, False) from the outside in, then (root name, True) if a name roots it."""
+def _helper(name: str) -> bool:
+    """``plot_decision_boundary(…)``, ``mglearn.plot_2d_separator(…)``: named for plotting."""
+    return name.startswith("plot_")
+
+
+def chain_of(expression: ast.expr) -> Chain:
+    attributes: list[str] = []
     current = expression
     while isinstance(current, (ast.Attribute, ast.Subscript, ast.Call)):
         if isinstance(current, ast.Attribute):
-            yield current.attr, False
+            attributes.append(current.attr)
         current = current.func if isinstance(current, ast.Call) else current.value
-    if isinstance(current, ast.Name):
-        yield current.id, True
+    return Chain(tuple(attributes), current.id if isinstance(current, ast.Name) else None)
 
 
-def _cst_chain(expression: cst.BaseExpression) -> Iterator[tuple[str, bool]]:
+def cst_chain(expression: cst.BaseExpression) -> Chain:
+    attributes: list[str] = []
     current = expression
     while isinstance(current, (cst.Attribute, cst.Subscript, cst.Call)):
         if isinstance(current, cst.Attribute):
-            yield current.attr.value, False
+            attributes.append(current.attr.value)
         current = current.func if isinstance(current, cst.Call) else current.value
-    if isinstance(current, cst.Name):
-        yield current.value, True
+    return Chain(tuple(attributes), current.value if isinstance(current, cst.Name) else None)
+
+
+def is_plot_call_of(expression: ast.expr, figures: frozenset[str] | set[str] = frozenset()) -> bool:
+    """A call that plots: ``plt.subplots()``, ``df.plot.bar()``, ``sns.…`` (stdlib ``ast``)."""
+    return isinstance(expression, ast.Call) and draws(chain_of(expression.func), figures)
+
+
+def is_plot_call(
+    expression: cst.BaseExpression, figures: frozenset[str] | set[str] = frozenset()
+) -> bool:
+    """``is_plot_call_of`` for a libcst expression."""
+    return isinstance(expression, cst.Call) and draws(cst_chain(expression.func), figures)
 
 
 def base_name(expression: cst.BaseExpression) -> cst.Name | None:

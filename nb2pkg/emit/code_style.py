@@ -1,7 +1,14 @@
-"""Generated Python in the layout ``ruff format`` gives with its default settings.
+"""Generated Python in the layout ``ruff format`` gives with its default settings, and clean
+by ``ruff check`` with its default rules.
 
 The user's code keeps its comments and meaning: only whitespace, line breaks, quotes and
-parentheses change. Code the formatter cannot parse is returned as it is.
+parentheses change, plus the fixes ruff marks safe (they never change what the code does:
+``"{}".format(x)`` → ``f"{x}"``, nested ``with`` blocks joined, imports sorted). A style
+finding with no safe fix (``"%d" % n``, ``f = open(path)``) is the notebook's code as written:
+its line gets a ``# noqa: CODE`` naming the rule, so the package passes ``ruff check`` and the
+reader sees what was kept. Pyflakes findings (``F``: a name used before it is bound, an
+unused import) are never silenced: they are the generator's to prevent. Code the formatter
+cannot parse is returned as it is.
 
 One ``ruff format`` process formats a whole batch of texts (``formatted_all``): ruff is a
 native program that formats thousands of files in milliseconds, where ``black`` in this
@@ -20,24 +27,36 @@ from pathlib import Path
 
 _DONE: dict[str, str] = {}
 """Formatted texts by their source, for this process: a rebuild formats only new code."""
+_DONE_USER: dict[str, str] = {}
+"""The same for texts of the notebook's code (``formatted_all(…, user_code=True)``)."""
 _DONE_LIMIT = 20_000
+_WHOLE_MODULE_RULES = "F401,F811,F841"
+"""Findings a text checked alone gets wrong: an import the module's functions use looks
+unused in the module's header."""
+_NEVER_SILENCED = "F,E9"
+"""Rule groups whose findings are errors in the code (an undefined name, a syntax error)."""
 
 
 def formatted(source: str) -> str:
     return formatted_all([source])[0]
 
 
-def formatted_all(sources: Sequence[str]) -> list[str]:
-    """Each source formatted, in order; all that are new go through one ``ruff format``."""
-    todo = list(dict.fromkeys(s for s in sources if s.strip() and s not in _DONE))
+def formatted_all(sources: Sequence[str], *, user_code: bool = False) -> list[str]:
+    """Each source formatted, in order; all that are new go through one ``ruff format``.
+
+    ``user_code``: the sources hold the notebook's code, which also gets ruff's safe fixes and
+    a ``noqa`` for each remaining style finding (the package's own templates need neither).
+    """
+    done = _DONE_USER if user_code else _DONE
+    todo = list(dict.fromkeys(s for s in sources if s.strip() and s not in done))
     if todo:
-        if len(_DONE) + len(todo) > _DONE_LIMIT:
-            _DONE.clear()
-        _DONE.update(zip(todo, _ruff_format(todo), strict=True))
-    return [_DONE.get(source, source) for source in sources]
+        if len(done) + len(todo) > _DONE_LIMIT:
+            done.clear()
+        done.update(zip(todo, _ruff_format(todo, user_code=user_code), strict=True))
+    return [done.get(source, source) for source in sources]
 
 
-def _ruff_format(sources: list[str]) -> list[str]:
+def _ruff_format(sources: list[str], *, user_code: bool) -> list[str]:
     from ruff import find_ruff_bin  # type: ignore[import-untyped]
 
     with tempfile.TemporaryDirectory(prefix="nb2pkg-format-") as folder:
@@ -47,13 +66,26 @@ def _ruff_format(sources: list[str]) -> list[str]:
         # --isolated: ruff's defaults, whatever configuration surrounds the output folder.
         # A file ruff cannot parse is reported (exit status 2) and left as it was; without
         # ruff (a dependency, so not seen) every file is left as it was: valid, unformatted.
+        # Each text is checked alone (a function without its module's imports), so the
+        # findings that need the whole module (unused imports and values) are not acted on.
+        whole_module = ["--ignore", _WHOLE_MODULE_RULES]
         with contextlib.suppress(OSError):
-            command = [find_ruff_bin(), "format", "--isolated", "--no-cache", "--quiet"]
-            subprocess.run(
-                [*command, *map(str, paths)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
+            ruff = [find_ruff_bin()]
+            passes = (
+                [
+                    ["check", "--fix", *whole_module],
+                    ["format"],
+                    ["check", "--add-noqa", *whole_module, "--ignore", _NEVER_SILENCED],
+                ]
+                if user_code
+                else [["format"]]
             )
+            for arguments in passes:
+                subprocess.run(
+                    [*ruff, *arguments, "--isolated", "--no-cache", "--quiet", *map(str, paths)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    check=False,
+                )
         return [path.read_bytes().decode("utf-8", "surrogatepass") for path in paths]

@@ -17,6 +17,7 @@ from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
 from nb2pkg.emit.nested_prints import without_prints
+from nb2pkg.emit.rebound_names import with_rebound_names_renamed
 from nb2pkg.emit.step_transformers import StepBodyTransformer, with_pass_if_empty
 from nb2pkg.ir import ParamPlan
 
@@ -81,7 +82,7 @@ def function_source(
         body=cst.IndentedBlock(body=statements, footer=footer),
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
-    function = cst.Module(body=[definition])
+    function = with_rebound_names_renamed(cst.Module(body=[definition]))
     if drop_prints:
         function = without_prints(function)
     return _without_unused(function)[1]

@@ -237,7 +237,7 @@ def _assemble(
     parts.append(f"\n__all__ = [\n{all_names}]\n" if public else "\n__all__: list[str] = []\n")
     # One formatter run for the header and every block; blocks are formatted one by one,
     # which keeps the source map exact.
-    head, *texts = formatted_all(["".join(parts), *(text for text, _, _ in blocks)])
+    head, *texts = formatted_all(["".join(parts), *(text for text, _, _ in blocks)], user_code=True)
     hashes: dict[str, str] = {}
     pieces = [head]
     line = head.count("\n")

@@ -1,11 +1,14 @@
-"""Prints inside a step's loops and branches leave it, as top-level ones do.
+"""Prints leave a step, wherever they are in it; the work their arguments do stays.
 
 nb2pkg.analysis.library_code drops a cell's top-level ``print(...)`` of values computing
 changes nothing; the same print inside a ``for``, ``while``, ``if``, ``with`` or ``try`` block
-of the step goes too (unless the cell is tagged ``keep``). A loop or branch left with nothing
-to do goes with it when its header changes nothing either (``for name in names:``,
-``if verbose:``); otherwise it keeps a ``pass``. Functions and classes the cell defines are the
-user's own code and keep their prints.
+of the step goes too (unless the cell is tagged ``keep``). A print whose arguments do work
+(``print(next(it))``, ``print(model.score(X, y))``) leaves that work behind as a statement
+(``next(it)``): the print goes, what the step computes stays the same. A print that unpacks
+a value (``print(*rows)``, which may consume an iterator) stays as written.
+A loop or branch left with nothing to do goes with it when its header changes nothing either
+(``for name in names:``, ``if verbose:``); otherwise it keeps a ``pass``. Functions and
+classes the cell defines are the user's own code and keep their prints.
 """
 
 from __future__ import annotations
@@ -58,10 +61,21 @@ class _NestedPrints(StepBodyTransformer):
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement | cst.RemovalSentinel:
-        if self.depth != 1 or not all(_is_display_print(s) for s in updated_node.body):
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        if self.depth != 1:
             return updated_node
-        return cst.RemoveFromParent()
+        if all(_is_display_print(s) for s in updated_node.body):
+            return cst.RemoveFromParent()
+        if len(updated_node.body) != 1:
+            return updated_node
+        work = _work_of_print(updated_node.body[0])
+        if work is None:
+            return updated_node
+        if not work:
+            return cst.RemoveFromParent()
+        lines = [cst.SimpleStatementLine([cst.Expr(value)]) for value in work]
+        lines[0] = lines[0].with_changes(leading_lines=updated_node.leading_lines)
+        return cst.FlattenSentinel(lines)
 
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
@@ -139,6 +153,52 @@ def _is_display_print(statement: cst.BaseSmallStatement) -> bool:
     except SyntaxError:
         return False
     return isinstance(call, ast.Call) and print_is_display(call)
+
+
+def _work_of_print(statement: cst.BaseSmallStatement) -> list[cst.BaseExpression] | None:
+    """The expressions a ``print(...)`` statement evaluates for their effect, outermost work
+    first (``print("%.2f" % model.score(X, y))`` → ``model.score(X, y)``); None when it is no
+    print, writes to a ``file=``, or unpacks (``print(*rows)``)."""
+    if not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Call):
+        return None
+    func = statement.value.func
+    if not isinstance(func, cst.Name) or func.value != "print":
+        return None
+    try:
+        call = ast.parse(_source(statement.value).strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(call, ast.Call) or any(k.arg == "file" for k in call.keywords):
+        return None
+    work: list[ast.expr] = []
+    for argument in [*call.args, *(k.value for k in call.keywords)]:
+        found = _work_in(argument)
+        if found is None:
+            return None
+        work.extend(found)
+    try:
+        return [cst.parse_expression(ast.unparse(w)) for w in work]
+    except cst.ParserSyntaxError:
+        return None
+
+
+def _work_in(expression: ast.expr) -> list[ast.expr] | None:
+    """The parts of ``expression`` that do work, or None when leaving the rest out may change
+    what the code does (an unpacking, an assignment expression)."""
+    if isinstance(expression, ast.Starred | ast.NamedExpr | ast.Await | ast.Yield | ast.Lambda):
+        return None
+    if is_unneeded_value(expression) or isinstance(expression, ast.GeneratorExp):
+        return []  # (a generator expression printed is never run)
+    if isinstance(expression, ast.Call | ast.ListComp | ast.SetComp | ast.DictComp):
+        return [expression]
+    work: list[ast.expr] = []
+    for child in ast.iter_child_nodes(expression):
+        if isinstance(child, ast.expr):
+            found = _work_in(child)
+            if found is None:
+                return None
+            work.extend(found)
+    return work
 
 
 _ITERATORS = frozenset(

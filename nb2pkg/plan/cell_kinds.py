@@ -12,7 +12,7 @@ import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.display import is_display_only
-from nb2pkg.analysis.plot_calls import PLOT_MODULES, base_name, is_plot_call, target_names
+from nb2pkg.analysis.plot_calls import PLOT_LIBRARIES, base_name, is_plot_call, target_names
 
 _DISPLAY_SETTINGS = frozenset(
     {
@@ -155,15 +155,12 @@ def _is_plot_small(small: cst.BaseSmallStatement, figures: set[str]) -> bool:
 
 
 def _plots(call: cst.Call, figures: set[str]) -> bool:
-    root = base_name(call)
-    if is_plot_call(call) or (root is not None and root.value in figures):
+    """A plot (nb2pkg.analysis.plot_calls' rule), or a display setting (``pd.set_option``)."""
+    if is_plot_call(call, figures):
         return True
     func = call.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-    if isinstance(name, str) and name.startswith("plot_"):
-        return True  # a plotting helper: `plot_decision_boundary(model, X)`
-    while isinstance(func, cst.Attribute):  # `pd.plotting.scatter_matrix(df)`
-        if func.attr.value in _DISPLAY_SETTINGS or func.attr.value == "plotting":
+    while isinstance(func, cst.Attribute):
+        if func.attr.value in _DISPLAY_SETTINGS:
             return True
         func = func.value
     return False
@@ -174,7 +171,7 @@ def _sets_display(target: cst.BaseExpression, figures: set[str]) -> bool:
     root = base_name(target)
     if root is None:
         return False
-    if root.value in PLOT_MODULES or root.value in figures:
+    if root.value in PLOT_LIBRARIES or root.value in figures:
         return True
     current: cst.BaseExpression = target
     while isinstance(current, cst.Attribute | cst.Subscript):

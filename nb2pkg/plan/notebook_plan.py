@@ -22,7 +22,7 @@ from nb2pkg.plan.cell_plans import PACKAGED, CellPlan, NotebookPlan
 from nb2pkg.plan.planner_checks import PlannerChecks
 from nb2pkg.plan.planner_reads import PlannerReads
 from nb2pkg.plan.planner_state import ReadScope, module_name_for
-from nb2pkg.plan.planner_steps import PlannerSteps
+from nb2pkg.plan.planner_steps import PlannerSteps, seeds_handed_on
 
 __all__ = ["CellPlan", "NotebookPlan", "module_name_for", "plan_notebook"]
 
@@ -60,12 +60,13 @@ class _Planner(PlannerReads, PlannerSteps, PlannerChecks):
             self._record_definitions(item, parsed)
         cells = tuple(self._cell_plan(item, resolved) for item in self.tagged)
         self._check_name_clashes(cells)
+        imports = self._imports_by_module(cells)
         return NotebookPlan(
             notebook=self.notebook,
             module=self.module,
-            cells=cells,
+            cells=seeds_handed_on(cells),
             run_params=tuple(self.params.values()),
-            imports=self._imports_by_module(cells),
+            imports=imports,
             star_imports=tuple(self.star_imports),
             requirements=tuple(
                 r

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from nb2pkg.analysis.cell import ParsedCell
@@ -145,7 +146,8 @@ class PlannerSteps(PlannerState):
             + sum(1 for _, kind in analysis.library_statements if kind != "print")
         )
         refused = any(p.severity is Severity.ERROR for p in parsed.problems)
-        if parsed.statement_count - dropped <= 0 and not refused:
+        if parsed.statement_count - dropped <= 0 and not refused and not analysis.seed_calls:
+            # (seeds are work: they run in steps(), see seeds_handed_on)
             # (an unsupported cell magic says so already)
             self._report(
                 item,
@@ -284,6 +286,50 @@ class PlannerSteps(PlannerState):
         if mutates:
             lines += ["", "Changes in place: " + ", ".join(mutates) + "."]
         return "\n".join(lines)
+
+
+def seeds_handed_on(cells: tuple[CellPlan, ...]) -> tuple[CellPlan, ...]:
+    """Cells whose step would only seed (``np.random.seed(0)`` alone in its cell) give their
+    seeds to the next step and are no step: ``steps()`` runs seeds right before their step,
+    so the seeded generator is the same when the next step draws, and no empty function is
+    generated. A seed-only step with no step after it stays."""
+    result = list(cells)
+    carried: list[CellPlan] = []
+    for index, cell in enumerate(result):
+        step = cell.step
+        if step is None:
+            continue
+        if carried:
+            given = [c.step for c in carried if c.step is not None]
+            seeds = tuple(s for g in given for s in g.seeds)
+            imports = tuple(b for g in given for b in g.seed_imports)
+            step = replace(
+                step,
+                seeds=(*seeds, *step.seeds),
+                seed_imports=tuple(dict.fromkeys((*imports, *step.seed_imports))),
+            )
+            result[index] = replace(cell, step=step)
+            carried = []
+        if _only_seeds(result[index]):
+            carried.append(result[index])
+            result[index] = replace(cell, step=None)
+    for cell in carried:  # nothing after them to seed for: they stay as they were
+        position = next(i for i, c in enumerate(cells) if c.cell.cell_id == cell.cell.cell_id)
+        result[position] = cell
+    return tuple(result)
+
+
+def _only_seeds(cell: CellPlan) -> bool:
+    step = cell.step
+    if step is None or not step.seeds or step.returns or step.params:
+        return False
+    if step.result_statement is not None or step.figure_inputs is not None or step.metrics:
+        return False
+    analysis = cell.parsed.analysis
+    left_out = set(analysis.import_statements) | set(analysis.display_statements)
+    left_out |= {i for i, kind in analysis.library_statements if kind != "print"}
+    kinds = {kind for _, kind in analysis.library_statements}
+    return "plot" not in kinds and cell.parsed.statement_count <= len(left_out)
 
 
 def _only_shows(tree: ast.Module) -> bool:

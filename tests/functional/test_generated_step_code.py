@@ -145,3 +145,56 @@ def test_unused_unpacked_names_are_marked_unused(tmp_path: Path) -> None:
         run_generated(tmp_path / "out", "from shown import run; print(run(track=False)['out'])")
         == "4"
     )
+
+
+def test_a_step_that_reads_a_module_function_then_redefines_it_runs(tmp_path: Path) -> None:
+    """The second ``def`` would make the name local to the whole step (UnboundLocalError,
+    ruff's F823): it gets its own name, and each call reads what the notebook's call read."""
+    module = _build(
+        tmp_path,
+        [
+            ("def clean(words):\n    return [w.strip() for w in words]", ["export"]),
+            ("words = [' a', 'b ']", ["function:load"]),
+            (
+                "first = clean(words)\n"
+                "def clean(words, suffix):\n"
+                "    return [w.strip() + suffix for w in words]\n"
+                "second = clean(words, '!')",
+                ["function:cleaned"],
+            ),
+        ],
+    )
+    assert "    first = clean(words)\n" in module
+    assert "    second = clean_2(words, " in module
+    assert _ruff_findings(tmp_path / "out") == ""
+    shown = run_generated(
+        tmp_path / "out",
+        "from shown.shown import load, cleaned; print(cleaned(load()))",
+    )
+    assert shown == str((["a", "b"], ["a!", "b!"]))
+
+
+def test_a_print_whose_arguments_do_work_leaves_the_work_behind(tmp_path: Path) -> None:
+    module = _build(
+        tmp_path,
+        [
+            ("items = iter([1, 2, 3])", ["function:load"]),
+            (
+                "print(next(items))\n"
+                "for _ in range(1):\n"
+                "    print('next:', next(items))\n"
+                "print(*items)\n"  # unpacking consumes: kept as written
+                "rest = list(items)",
+                ["function:walk"],
+            ),
+        ],
+    )
+    body = module[module.index("def walk(") :]
+    assert "    next(items)\n" in body and "        next(items)\n" in body
+    assert body.count("print(") == 1 and "print(*items)" in body
+    # the iterator advanced as in the notebook: two items taken, the third printed
+    shown = run_generated(
+        tmp_path / "out",
+        "from shown.shown import load, walk; print(walk(load()))",
+    )
+    assert shown.endswith("[]")

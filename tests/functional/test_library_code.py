@@ -207,3 +207,33 @@ def test_a_tracked_run_logs_each_steps_figures_as_artifacts(
     assert done.returncode == 0, done.stderr
     # The step's figure, drawn with Agg and closed after logging.
     assert done.stdout.strip().splitlines()[-1] == "['figures/summarise.png'] True 0 agg"
+
+
+SEEDED_CELLS = [
+    "import numpy as np\nnp.random.seed(7)",
+    "SIZE = 5",
+    "draws = np.random.rand(SIZE)",
+    "total = draws.sum()",
+]
+
+
+def test_a_cell_that_only_seeds_is_no_step_its_seed_runs_before_the_next(tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "seeded.ipynb", [(s, []) for s in SEEDED_CELLS])
+    result = build([notebook], tmp_path / "out", root=tmp_path, auto=True)
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert not [d for d in result.diagnostics if d.code == "NB308"]  # nothing is left empty
+    src = tmp_path / "out" / "src" / "seeded"
+    module = ast.parse((src / "seeded.py").read_text(encoding="utf-8"))
+    functions = [f for f in module.body if isinstance(f, ast.FunctionDef)]
+    assert functions and all(
+        any(isinstance(n, ast.Return) for n in ast.walk(f)) for f in functions
+    ), [f.name for f in functions]
+    pipeline = (src / "pipeline.py").read_text(encoding="utf-8")
+    steps = pipeline[pipeline.index("def steps(") :]
+    first_step = functions[0].name
+    assert steps.index("np.random.seed(7)") < steps.index(f"{first_step}(")
+
+    expected = notebook_state(SEEDED_CELLS, tmp_path)
+    outputs = run_outputs(tmp_path / "out", "seeded")
+    assert np.array_equal(outputs["draws"], expected["draws"])
+    assert outputs["total"] == expected["total"]

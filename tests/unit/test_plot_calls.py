@@ -1,0 +1,66 @@
+"""One table and one rule decide which calls plot (nb2pkg.analysis.plot_calls), for the
+auto-marker (libcst), the step analysis and the name analysis (stdlib ast) alike."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+import pytest
+
+from nb2pkg.analysis.cell import analyze_cell
+from nb2pkg.analysis.library_code import classify
+from nb2pkg.analysis.plot_calls import is_plot_call, is_plot_call_of
+from nb2pkg.plan.cell_kinds import is_plot_only
+
+PLOTS = [
+    "plt.plot(x)",
+    "sns.heatmap(corr)",
+    "df.plot.bar()",
+    "df['x'].plot(kind='hist').get_figure()",
+    "pd.plotting.scatter_matrix(df)",
+    "pd.scatter_matrix(df, figsize=(10, 10))",
+    "mglearn.plots.plot_tree()",
+    "mglearn.discrete_scatter(X[:, 0], X[:, 1], y)",
+    "plot_decision_boundary(model, X)",
+    "fig.add_subplot(2, 2, 1)",
+    "df.hist()",
+    "axes[0].set_title('a')",
+    "ConfusionMatrixDisplay.from_predictions(y_test, predictions)",
+]
+NOT_PLOTS = [
+    "optimizer.step()",
+    "canvas.draw_text('a')",
+    "path.stem.upper()",
+    "model.fit(X, y)",
+    "np.histogram(x)",
+]
+
+
+@pytest.mark.parametrize("code", PLOTS)
+def test_both_trees_agree_that_a_call_plots(code: str) -> None:
+    assert is_plot_call_of(ast.parse(code, mode="eval").body)
+    assert is_plot_call(cst.parse_expression(code))
+
+
+@pytest.mark.parametrize("code", NOT_PLOTS)
+def test_both_trees_agree_that_a_call_does_not_plot(code: str) -> None:
+    assert not is_plot_call_of(ast.parse(code, mode="eval").body)
+    assert not is_plot_call(cst.parse_expression(code))
+
+
+def test_a_method_of_a_figure_the_cell_made_plots() -> None:
+    assert is_plot_call_of(ast.parse("ax.step(x, y)", mode="eval").body, {"ax"})
+    assert not is_plot_call_of(ast.parse("ax.step(x, y)", mode="eval").body)
+
+
+@pytest.mark.parametrize("code", PLOTS)
+def test_a_cell_the_step_analysis_moves_to_figures_is_plot_only_for_the_auto_marker(
+    code: str,
+) -> None:
+    """The disagreement this rule removes: the step analysis moved a cell's plot out and the
+    auto-marker kept the cell as a step, which left an empty function."""
+    parsed = analyze_cell(f"# a comment\n{code}\n")
+    assert parsed.module is not None
+    assert classify(ast.parse(parsed.module.code).body) == ["plot"]
+    assert is_plot_only(parsed, {"axes"})
