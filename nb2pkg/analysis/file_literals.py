@@ -13,9 +13,7 @@ _MAYBE_PATH = re.compile(r"[\w.\-~/]\.[A-Za-z]")
 """A string holding no match of this holds no file path, nor does any of its parts."""
 
 
-def file_literals(
-    nodes: Iterable[ast.AST], source: str, offset: int
-) -> list[tuple[str, int]]:
+def file_literals(nodes: Iterable[ast.AST], source: str, offset: int) -> list[tuple[str, int]]:
     """String literals that look like relative file paths, in source order: (value, line).
 
     ``nodes``: every node of the cell's tree (``ast.walk``). Each literal piece counts alone
