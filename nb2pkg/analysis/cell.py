@@ -29,7 +29,7 @@ from nb2pkg.analysis.cell_walk import (
     analyze_statements,
     top_level_statements,
 )
-from nb2pkg.analysis.effects import file_writes, global_state_changes
+from nb2pkg.analysis.effects import file_writes_among, global_state_changes_among
 from nb2pkg.analysis.trees import cst_module, keeping_trees
 from nb2pkg.ir import CellAnalysis, MagicUse
 from nb2pkg.notebook.ipython_syntax import to_python
@@ -84,7 +84,8 @@ def analyze_cell(source: str) -> ParsedCell:
     try:
         tree = ast.parse(python.source)
         groups = top_level_statements(tree)
-        analysis = analyze_statements(tree, groups, LiteralValues(python.source), offset)
+        nodes = list(ast.walk(tree))  # listed once for the facts found by node type
+        analysis = analyze_statements(nodes, groups, LiteralValues(python.source), offset)
     except SyntaxError as exc:
         problems.append(syntax_problem(exc, offset))
     except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a "\ud800" JSON escape
@@ -102,8 +103,8 @@ def analyze_cell(source: str) -> ParsedCell:
             analysis,
             magics=uses,
             pip_requirements=python.pip_requirements,
-            file_writes=tuple((c, line + offset, p) for c, line, p in file_writes(tree)),
-            global_state=tuple((w, line + offset) for w, line in global_state_changes(tree)),
+            file_writes=tuple((c, line + offset, p) for c, line, p in file_writes_among(nodes)),
+            global_state=tuple((w, line + offset) for w, line in global_state_changes_among(nodes)),
         )
         return ParsedCell(True, analysis, tuple(problems), len(groups))
     empty = replace(EMPTY, python_source=python.source, line_offset=offset)

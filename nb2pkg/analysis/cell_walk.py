@@ -21,15 +21,16 @@ from nb2pkg.ir import CellAnalysis, ImportBinding
 
 
 def analyze_statements(
-    tree: ast.Module, groups: list[list[ast.stmt]], values: LiteralValues, offset: int
+    nodes: list[ast.AST], groups: list[list[ast.stmt]], values: LiteralValues, offset: int
 ) -> CellAnalysis:
-    """One walk of the cell's ``ast``; libcst only gives the text of literal values."""
+    """One walk of the cell's ``ast`` (``nodes``: all of its nodes, listed once by the caller
+    for every fact found by node type); libcst only gives the text of literal values."""
     walk = _CellWalk(values, offset)
     # ``a; b`` on one line counts as work
     kinds = classify([group[0] if len(group) == 1 else ast.Pass() for group in groups])
     for index, statements in enumerate(groups):
         walk.statement(index, statements, kinds[index])
-    return walk.analysis(file_literals(tree, values.source, offset))
+    return walk.analysis(file_literals(nodes, values.source, offset))
 
 
 class _CellWalk:

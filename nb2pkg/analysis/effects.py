@@ -15,7 +15,7 @@ in a warning) use these rules.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable
 
 FILE_WRITERS = frozenset(
     {
@@ -77,8 +77,13 @@ def dotted(node: ast.expr) -> str:
 
 def file_writes(tree: ast.AST) -> list[tuple[str, int, str]]:
     """(call, line, path literal or "") of each call that writes a file."""
+    return file_writes_among(ast.walk(tree))
+
+
+def file_writes_among(nodes: Iterable[ast.AST]) -> list[tuple[str, int, str]]:
+    """``file_writes`` of the tree whose nodes, in ``ast.walk`` order, are ``nodes``."""
     found: list[tuple[str, int, str]] = []
-    for call in _calls(tree):
+    for call in _calls(nodes):
         func = call.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         if name in FILE_WRITERS:
@@ -93,8 +98,13 @@ def file_writes(tree: ast.AST) -> list[tuple[str, int, str]]:
 
 def global_state_changes(tree: ast.AST) -> list[tuple[str, int]]:
     """(what, line) of each use of the global random generator or of a computing option."""
+    return global_state_changes_among(list(ast.walk(tree)))
+
+
+def global_state_changes_among(nodes: list[ast.AST]) -> list[tuple[str, int]]:
+    """``global_state_changes`` of the tree whose nodes, in ``ast.walk`` order, are ``nodes``."""
     found: list[tuple[str, int]] = []
-    for call in _calls(tree):
+    for call in _calls(nodes):
         name = dotted(call.func)
         if _is_global_random(name):
             found.append((name, call.lineno))
@@ -107,7 +117,7 @@ def global_state_changes(tree: ast.AST) -> list[tuple[str, int]]:
             found.append((f"{name or '.sample'}() without random_state", call.lineno))
         elif name in _OPTION_SETTERS and not _display_option(call):
             found.append((name, call.lineno))
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 name = dotted(target)
@@ -138,7 +148,5 @@ def _display_option(call: ast.Call) -> bool:
     )
 
 
-def _calls(tree: ast.AST) -> Iterator[ast.Call]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            yield node
+def _calls(nodes: Iterable[ast.AST]) -> list[ast.Call]:
+    return [node for node in nodes if isinstance(node, ast.Call)]

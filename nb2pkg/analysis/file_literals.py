@@ -6,20 +6,21 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Iterable
 
 _FILE_PATH = re.compile(r"^(?![a-z]+://)[\w.\-~/]+\.[A-Za-z][A-Za-z0-9]{0,7}$")
 _MAYBE_PATH = re.compile(r"[\w.\-~/]\.[A-Za-z]")
 """A string holding no match of this holds no file path, nor does any of its parts."""
 
 
-def file_literals(tree: ast.Module, source: str, offset: int) -> list[tuple[str, int]]:
+def file_literals(nodes: Iterable[ast.AST], source: str, offset: int) -> list[tuple[str, int]]:
     """String literals that look like relative file paths, in source order: (value, line).
 
-    Each literal piece counts alone (``"data/" "x.csv"`` holds the path ``x.csv``); f-strings
-    hold none."""
+    ``nodes``: every node of the cell's tree (``ast.walk``). Each literal piece counts alone
+    (``"data/" "x.csv"`` holds the path ``x.csv``); f-strings hold none."""
     candidates: list[ast.expr] = []
     in_fstrings: set[int] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.JoinedStr):
             parts = [v for v in node.values if isinstance(v, ast.Constant)]
             in_fstrings.update(id(v) for v in parts)

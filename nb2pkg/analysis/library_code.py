@@ -46,22 +46,20 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
     A plot statement whose names a later work statement reads stays work, and so does every
     plot statement of a cell that writes a figure file (``savefig``): the file is the output.
     """
-    writes_figure = any(
-        isinstance(node, ast.Call) and call_name(node) in FIGURE_WRITERS
-        for statement in statements
-        for node in ast.walk(statement)
-    )
+    writes_figure: bool | None = None  # looked for at the first plot statement
     kinds: list[Kind | None] = []
     figure_names: set[str] = set()
     for statement in statements:
         kind = _kind(statement, figure_names, keep_prints=keep_prints)
+        if kind == "plot" and writes_figure is None:
+            writes_figure = _writes_figure(statements)
         if kind in ("plot", "print") and ((writes_figure and kind == "plot") or _draws(statement)):
             kind = None  # the file is an output; a draw moves every later draw
         if kind == "plot":
             figure_names.update(_bound(statement))
         kinds.append(kind)
     # Names a plot statement binds that work after it reads: the plot statement is work.
-    changed = True
+    changed = "plot" in kinds
     while changed:
         changed = False
         needed: set[str] = set()
@@ -171,6 +169,14 @@ def _simple_target(target: ast.expr) -> bool:
     return isinstance(target, ast.Name | ast.Tuple | ast.List | ast.Starred) and all(
         isinstance(n, ast.Name | ast.Tuple | ast.List | ast.Starred | ast.Load | ast.Store)
         for n in ast.walk(target)
+    )
+
+
+def _writes_figure(statements: Sequence[ast.stmt]) -> bool:
+    return any(
+        isinstance(node, ast.Call) and call_name(node) in FIGURE_WRITERS
+        for statement in statements
+        for node in ast.walk(statement)
     )
 
 

@@ -21,8 +21,6 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import GatherImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nb2pkg.ir import ImportBinding
@@ -82,6 +80,11 @@ def _binding_target(module: str, name: str | None, alias: str | None) -> str:
 
 def _bound_by_imports(module: cst.Module) -> dict[str, str]:
     """Every absolute import in a cell, at any depth: bound name -> qualified name."""
+    # libcst's codemod package takes longer to import than most builds spend here: only a
+    # notebook that uses MLflow needs it.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import GatherImportsVisitor
+
     gatherer = GatherImportsVisitor(CodemodContext())
     module.visit(gatherer)
     bound: dict[str, str] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 import io
+import re
 import tokenize
 import unicodedata
 from collections.abc import Iterator
@@ -32,8 +33,14 @@ _Found = tuple[str, ast.AST, str, str]
 """A problem found in a statement: code, node, message, hint."""
 
 
+_KEYWORDS = re.compile(r"\b(?:await|async|return|yield|nonlocal|exec|eval|del)\b")
+"""A word every problem found here needs (an ASCII cell without one has none)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _problems(source: str, offset: int) -> tuple[CellProblem, ...]:
+    if source.isascii() and not _KEYWORDS.search(source):
+        return ()  # most cells: no need to parse again
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

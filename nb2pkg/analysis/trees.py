@@ -55,6 +55,14 @@ def keeping_trees() -> Iterator[None]:
             _TREES.kept = None
 
 
+def forget_trees() -> None:
+    """Drop the trees kept so far in this thread's build (rendering is done: what reads a
+    cell's tree after it parses it again)."""
+    kept: dict[str, cst.Module] | None = getattr(_TREES, "kept", None)
+    if kept is not None:
+        kept.clear()
+
+
 def building() -> bool:
     """Inside ``keeping_trees()`` in this thread."""
     return getattr(_TREES, "kept", None) is not None

@@ -192,6 +192,9 @@ def _new_package(
     restoring: bool,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """The files of a new (or restored) version, self-checked."""
+    from nb2pkg.analysis.trees import forget_trees
+
+    forget_trees()  # the package is rendered: the check's parses reuse the cells' memory
     files = list(rendered.files)
     problems = _self_check(plan, decision.version, files)
     if problems:

@@ -83,9 +83,12 @@ def function_source(
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
     function = with_rebound_names_renamed(cst.Module(body=[definition]))
+    code = function.code
     if drop_prints:
-        function = without_prints(function)
-    return _without_unused(function)[1]
+        printless = without_prints(function, code)
+        if printless is not function:
+            function, code = printless, printless.code
+    return _without_unused(function, code)[1]
 
 
 def _params(params: Sequence[ParamPlan]) -> str:
@@ -194,9 +197,10 @@ def without_unused_values(module: cst.Module) -> cst.Module:
     return _without_unused(module)[0]
 
 
-def _without_unused(module: cst.Module) -> tuple[cst.Module, str]:
-    """``without_unused_values`` and the code of its result, printed once."""
-    code = module.code
+def _without_unused(module: cst.Module, code: str | None = None) -> tuple[cst.Module, str]:
+    """``without_unused_values`` and the code of its result, printed once (``code``: the
+    code of ``module``, when the caller has it)."""
+    code = module.code if code is None else code
     for _ in range(20):
         used, stored, scoped = _names_of(ast.parse(code))
         if scoped or used & {"locals", "vars", "eval", "exec"}:

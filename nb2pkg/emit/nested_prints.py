@@ -22,10 +22,15 @@ from nb2pkg.analysis.library_code import print_is_display
 from nb2pkg.emit.step_transformers import StepBodyTransformer
 
 
-def without_prints(module: cst.Module) -> cst.Module:
-    """The step function in ``module`` without the display prints nested in its blocks."""
+def without_prints(module: cst.Module, code: str | None = None) -> cst.Module:
+    """The step function in ``module`` without the display prints nested in its blocks.
+
+    ``code``: ``module.code``, when the caller has it already."""
+    code = module.code if code is None else code
+    if "print" not in code:
+        return module  # most steps print nothing: no need for the (slow) libcst pass
     try:
-        tree = ast.parse(module.code)
+        tree = ast.parse(code)
     except SyntaxError:
         return module
     return module.visit(_NestedPrints(_read_outside_prints(tree)))

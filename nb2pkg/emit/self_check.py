@@ -94,12 +94,19 @@ def _statements(file: EmittedFile) -> Iterator[ast.stmt]:
     future = _ANNOTATIONS_FLAG if "from __future__ import annotations" in file.content else 0
 
     def parse(text: str) -> ast.Module:
-        tree = ast.parse(text, file.path)
-        compile(tree, file.path, "exec", flags=future, dont_inherit=True)
-        return tree
+        # Compiled from the text, then parsed: never both a piece's syntax tree and its
+        # compilation in memory at once (a piece may be one statement of 20,000 lines).
+        compile(text, file.path, "exec", flags=future, dont_inherit=True)
+        return ast.parse(text, file.path)
 
     for tree in pieces(file.content, parse):
-        yield from tree.body
+        # Nothing here holds a statement once it is handed on: a piece's tree is freed
+        # before the next piece is parsed.
+        statements = tree.body
+        del tree
+        statements.reverse()
+        while statements:
+            yield statements.pop()
 
 
 def _internal(
@@ -216,6 +223,7 @@ def _compare(body: Iterator[ast.stmt], expected: list[_Expect]) -> tuple[int | N
         problem = _mismatch(current, want, first=first)
         if problem is not None:
             return current.lineno, problem
+        current = None  # freed before the next piece is parsed
         current, first = next(body, None), False
     if current is not None:
         return current.lineno, f"has an unexpected statement at line {current.lineno}"

@@ -47,6 +47,7 @@ def pieces(
             end = _next_end(lines, end + piece_lines)
             continue
         yield parsed
+        del parsed  # not held while the next piece is parsed
         start, end = end, _next_end(lines, end + piece_lines)
 
 

@@ -34,8 +34,10 @@ def analyze_notebook(
     nb_json: Any, display: str, *, package: str | None = None, path: str | None = None
 ) -> NotebookAnalysis:
     """The plan of a notebook given as JSON (e.g. the browser's unsaved content)."""
+    # No content hash: only a build records it, and hashing the whole notebook's JSON would
+    # cost each re-analysis as much as planning a hundred cells.
     notebook, problems = notebook_from_json(
-        nb_json, path or str(Path(display).resolve()), display, full_schema=False
+        nb_json, path or str(Path(display).resolve()), display, "", full_schema=False
     )
     return _analysis(notebook, problems, display, package)
 

@@ -10,6 +10,7 @@ left out. LaTeX (``$\\alpha$``) is kept as written.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import textwrap
@@ -121,8 +122,11 @@ def _inline(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def markdown_summary(source: str) -> str:
-    """The first sentence or two of the markdown, as wrapped plain text ("" if none)."""
+    """The first sentence or two of the markdown, as wrapped plain text ("" if none).
+
+    Cached by text: re-planning after an edit summarises only the markdown that changed."""
     text = "\n\n".join(_blocks(_without_html(source.replace(_HEADING, ""))))
     blocks = [b for b in (re.sub(r"\s+", " ", p).strip() for p in text.split("\n\n")) if b]
     sentences: list[str] = []

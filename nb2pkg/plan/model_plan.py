@@ -206,8 +206,11 @@ def _fits(cell: CellPlan, returned: set[str]) -> list[_Fit]:
     """Each ``.fit(...)`` call of the cell's own code (not of the functions it defines); a
     local name its data comes from (``features = frame[cols]``, not returned) is replaced
     by the expression the cell bound it to."""
+    source = cell.parsed.analysis.python_source
+    if source.isascii() and "fit" not in source:
+        return []  # most cells: no need to parse again
     try:
-        tree = ast.parse(cell.parsed.analysis.python_source)
+        tree = ast.parse(source)
     except SyntaxError:
         return []
     found: list[_Fit] = []
