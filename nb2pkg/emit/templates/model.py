@@ -48,6 +48,7 @@ __all__ = [
     "log_model",
     "model_uri",
     "predict",
+    "prepare_logging",
     "promote",
     "registered_name",
 ]
@@ -88,6 +89,26 @@ def registered_name() -> str:
 
 
 # --------------------------------------------------------------------------- logging
+
+
+def prepare_logging() -> None:
+    """Load what logging a model takes, before the model exists (the tracking worker calls it
+    while the steps run), so that logging it once the steps end costs only its own work:
+    MLflow's model modules, skops (scikit-learn models are saved in its format when it is
+    installed), and MLflow's map of the installed distributions, which it reads to check the
+    model's requirements (a scan of every distribution's files, about a second)."""
+    importlib.import_module("mlflow.models")
+    importlib.import_module("mlflow.pyfunc")
+    if "sklearn" in sys.modules:
+        importlib.import_module("mlflow.sklearn")
+        with contextlib.suppress(ImportError):
+            importlib.import_module("skops.io")
+    # Private to MLflow, hence looked up and only called when present: it fills a cache,
+    # so a release without it logs the same model, only later.
+    requirements_utils = importlib.import_module("mlflow.utils.requirements_utils")
+    fill_distribution_map = getattr(requirements_utils, "_init_packages_to_modules_map", None)
+    if callable(fill_distribution_map):
+        fill_distribution_map()
 
 
 def log_model(values: Mapping[str, Any]) -> str | None:

@@ -1154,13 +1154,9 @@ class _WorkerRun:
         return cls(mlflow, _RunLog(mlflow, run.info.run_id, request["params"]), package)
 
     def prepare(self) -> None:
-        """While the steps run: import what logging the pipeline's model takes."""
+        """While the steps run: load what logging the pipeline's model takes."""
         try:
-            importlib.import_module(f"{self._package}._model")
-            importlib.import_module("mlflow.models")
-            importlib.import_module("mlflow.pyfunc")
-            if "sklearn" in sys.modules:
-                importlib.import_module("mlflow.sklearn")
+            importlib.import_module(f"{self._package}._model").prepare_logging()
         except Exception as error:  # noqa: BLE001
             # logging the model reports it, if it must
             _logger.debug("could not prepare the model's logging: %s", error)
