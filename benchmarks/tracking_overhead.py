@@ -121,17 +121,24 @@ def package_name(package_dir: Path) -> str:
     return name
 
 
-def drop_model_logging(pipeline: Path) -> None:
-    """Make the pipeline one without a model: run() logs none, and its ``MODEL`` is None (so the
-    tracking worker does not prepare the logging of a model)."""
+def drop_model_logging(package_dir: Path) -> None:
+    """Make the package one without a model: run() logs none, ``MODEL`` is None, and there is
+    no ``_model`` module (the tracking worker prepares a model's logging only when there is).
+    """
+    package = package_name(package_dir)
+    folder = package_dir / "src" / package
+    pipeline = folder / "pipeline.py"
     text = pipeline.read_text(encoding="utf-8")
     call = "recorder.log_model({**params, **outputs})"
     model = re.search(r"^MODEL = .*$", text, flags=re.MULTILINE)
     if call not in text or model is None:
         raise SystemExit(f"{pipeline} logs no model")
     text = text.replace(call, "pass")
-    text = text[: model.start()] + "MODEL = None" + text[model.end() :]
-    pipeline.write_text(text, encoding="utf-8")
+    pipeline.write_text(text[: model.start()] + "MODEL = None" + text[model.end() :], "utf-8")
+    init = folder / "__init__.py"
+    kept = [line for line in init.read_text("utf-8").splitlines() if "from ._model " not in line]
+    init.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    (folder / "_model.py").unlink()
 
 
 def from_source(package_dir: Path) -> Interpreter:
@@ -291,7 +298,7 @@ def main() -> None:
                 folder = Path(shutil.copytree(folder, work / "package"))
             package = package_name(folder)
             if args.without_model:
-                drop_model_logging(folder / "src" / package / "pipeline.py")
+                drop_model_logging(folder)
             interpreter = (
                 fresh_venv(folder, work, args.also) if args.fresh_venv else from_source(folder)
             )

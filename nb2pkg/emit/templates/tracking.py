@@ -731,6 +731,8 @@ def log_figures(package: str, function: str, **inputs: Any) -> list[str]:
 # mlflow; the worker answers on its stdout. When the pipeline's process ends without ending
 # the run (killed, crashed), the worker reads the end of its input and ends the run KILLED.
 
+MODEL_FILE = "_model.py"
+"""The package's module that logs its model (only a package with a model has it)."""
 DEFAULT_STORE_FILE = "mlflow.db"
 """MLflow's default tracking store when none is set: this SQLite file in the working folder."""
 WORKER_EXIT_SECONDS = 30
@@ -853,7 +855,8 @@ class _Worker:
         except OSError:
             return None
         worker = cls(process, package)
-        worker._send(("hello", {"path": list(sys.path), "package": package}))
+        hello = {"path": list(sys.path), "package": package, "model": _has_model(package)}
+        worker._send(("hello", hello))
         return worker
 
     def start(self, *, version: str, params: Mapping[str, object], tags: Mapping[str, str]) -> None:
@@ -1047,6 +1050,8 @@ def _serve() -> None:
     try:
         _, hello = pickle.load(requests)
         sys.path[:] = hello["path"]
+        if hello.get("model"):
+            _load_model_serializer(hello["package"])
         import mlflow
 
         _open_store(mlflow, hello["package"])
@@ -1093,6 +1098,19 @@ def _raised(sent: tuple[bytes | None, str, str]) -> BaseException:
         if isinstance(error, BaseException):
             return error
     return RuntimeError(f"{kind}: {text}" if text else kind)
+
+
+def _load_model_serializer(package: str) -> None:
+    """Before mlflow: import the package and what saves its model (``_model``'s
+    ``prepare_serialization``). skops, imported after mlflow, takes three times as long
+    (it looks for functions in every loaded module, and mlflow loads a thousand)."""
+    if not os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), MODEL_FILE)):
+        return  # the package logs no model
+    try:
+        importlib.import_module(f"{package}._model").prepare_serialization()
+    except Exception as error:  # noqa: BLE001
+        # logging the model reports it, if it must
+        _logger.debug("could not prepare the model's serialization: %s", error)
 
 
 def _open_store(mlflow: Any, package: str) -> None:
