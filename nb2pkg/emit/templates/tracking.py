@@ -32,7 +32,10 @@ The tracking worker: in a process that has not imported mlflow, the logging happ
 worker process (this file, run with the same Python) which imports mlflow, opens the store and
 starts the run while the steps run; the steps' metrics, tags, figures (saved as PNG files) and
 the model (pickled, logged by ``<package>._model.log_model`` in the worker) go to it through a
-pipe, and the pipeline waits for it at the end. ``python -m <package> run`` starts it while
+pipe, and the pipeline waits for it at the end. For a pipeline with a model, the worker also
+loads, while the steps run, what logging the model takes (the package, its model's serializer,
+MLflow's model modules: ``_model.prepare_serialization`` and ``prepare_logging``), so that once
+the last step ends only the model's own logging remains. ``python -m <package> run`` starts it while
 the package imports its libraries. A pipeline process that ends without ending the run
 (SIGTERM, SIGKILL, a crash) leaves it ``KILLED``: the worker reads the end of its input. When
 mlflow is already imported (a notebook, a script using MLflow itself) or ``autolog`` is on,
