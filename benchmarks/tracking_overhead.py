@@ -18,11 +18,16 @@ and each ratio is tracked / untracked measured in this same run: the ratio of th
 and the median of the ratios of each round's runs. The load average before and after is
 printed: on a busy machine every figure is slower and noisier.
 
+``--against DIR`` times another built package (the same notebook built by an earlier nb2pkg)
+in the same rounds, its commands right after this one's, so that a change is judged by two
+ratios measured under the same load.
+
 By default the package runs from its source folder in this interpreter's environment (which
 may hold the full ``mlflow`` and more); ``--fresh-venv`` pip-installs it into a new virtualenv
 first, so only what the generated package declares (``mlflow-skinny``…) is there.
 
     python benchmarks/tracking_overhead.py [--repeats 7] [--notebook PATH | --built DIR]
+                                           [--against DIR]
                                            [--fresh-venv [--also REQUIREMENT]...]
                                            [--telemetry-off]
 """
@@ -32,6 +37,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -114,12 +121,24 @@ def package_name(package_dir: Path) -> str:
     return name
 
 
-def drop_model_logging(pipeline: Path) -> None:
+def drop_model_logging(package_dir: Path) -> None:
+    """Make the package one without a model: run() logs none, ``MODEL`` is None, and there is
+    no ``_model`` module (the tracking worker prepares a model's logging only when there is).
+    """
+    package = package_name(package_dir)
+    folder = package_dir / "src" / package
+    pipeline = folder / "pipeline.py"
     text = pipeline.read_text(encoding="utf-8")
     call = "recorder.log_model({**params, **outputs})"
-    if call not in text:
+    model = re.search(r"^MODEL = .*$", text, flags=re.MULTILINE)
+    if call not in text or model is None:
         raise SystemExit(f"{pipeline} logs no model")
-    pipeline.write_text(text.replace(call, "pass"), encoding="utf-8")
+    text = text.replace(call, "pass")
+    pipeline.write_text(text[: model.start()] + "MODEL = None" + text[model.end() :], "utf-8")
+    init = folder / "__init__.py"
+    kept = [line for line in init.read_text("utf-8").splitlines() if "from ._model " not in line]
+    init.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    (folder / "_model.py").unlink()
 
 
 def from_source(package_dir: Path) -> Interpreter:
@@ -158,20 +177,40 @@ class Rounds:
         return statistics.median(tracked / untracked for tracked, untracked in pairs)
 
 
-def whole_process(interpreter: Interpreter, package: str, store_dir: Path, repeats: int) -> Rounds:
-    commands = {
-        "untracked": ["-m", package, "run", "--no-track"],
-        "worker": ["-m", package, "run"],
-        "in-process": ["-c", LOGGING_IN_PROCESS.format(package=package)],
-    }
+@dataclass(frozen=True)
+class Subject:
+    """A built package to time: how to run it, its name, and the folder its runs land in."""
+
+    label: str
+    interpreter: Interpreter
+    package: str
+    store_dir: Path
+
+    def commands(self) -> dict[str, list[str]]:
+        return {
+            "untracked": ["-m", self.package, "run", "--no-track"],
+            "worker": ["-m", self.package, "run"],
+            "in-process": ["-c", LOGGING_IN_PROCESS.format(package=self.package)],
+        }
+
+
+def whole_process(subjects: list[Subject], repeats: int) -> dict[str, Rounds]:
+    """Every subject's commands in turn, one round after another (so each round's figures
+    share the load of that moment)."""
     # Warm-up: the first tracked run creates the store (schema migrations), once per folder.
-    for args in commands.values():
-        interpreter.run(args, store_dir)
-    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    for subject in subjects:
+        for args in subject.commands().values():
+            subject.interpreter.run(args, subject.store_dir)
+    seconds: dict[str, dict[str, list[float]]] = {
+        s.label: {name: [] for name in s.commands()} for s in subjects
+    }
     for _ in range(repeats):
-        for name, args in commands.items():
-            seconds[name].append(interpreter.timed(args, store_dir))
-    return Rounds(seconds)
+        for subject in subjects:
+            for name, args in subject.commands().items():
+                seconds[subject.label][name].append(
+                    subject.interpreter.timed(args, subject.store_dir)
+                )
+    return {label: Rounds(found) for label, found in seconds.items()}
 
 
 def in_process(
@@ -215,6 +254,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notebook", type=Path, default=DEFAULT_NOTEBOOK)
     parser.add_argument("--built", type=Path, help="time this built package instead of building")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="also time this built package (e.g. built by an earlier nb2pkg), in the same rounds",
+    )
     parser.add_argument("--fresh-venv", action="store_true", help="pip-install it into a new venv")
     parser.add_argument(
         "--also",
@@ -243,30 +287,45 @@ def main() -> None:
         package_dir = (
             args.built.resolve() if args.built else build(args.notebook, scratch / "package")
         )
-        package = package_name(package_dir)
-        if args.without_model:
-            drop_model_logging(package_dir / "src" / package / "pipeline.py")
-        interpreter = (
-            fresh_venv(package_dir, scratch, args.also)
-            if args.fresh_venv
-            else from_source(package_dir)
-        )
-        store_dir = scratch / "runs"
-        store_dir.mkdir()
-        process = whole_process(interpreter, package, store_dir, args.repeats)
+        folders = {"this": package_dir}
+        if args.against:
+            folders[f"against {args.against.name}"] = args.against.resolve()
+        subjects = []
+        for index, (label, folder) in enumerate(folders.items()):
+            work = scratch / f"subject{index}"
+            if args.without_model or args.fresh_venv:
+                # A copy: dropping the model's logging edits it, pip may build in it.
+                folder = Path(shutil.copytree(folder, work / "package"))
+            package = package_name(folder)
+            if args.without_model:
+                drop_model_logging(folder)
+            interpreter = (
+                fresh_venv(folder, work, args.also) if args.fresh_venv else from_source(folder)
+            )
+            store_dir = work / "runs"
+            store_dir.mkdir(parents=True)
+            subjects.append(Subject(label, interpreter, package, store_dir))
+        process = whole_process(subjects, args.repeats)
         # MLflow's usage telemetry (on by default) starts threads and a network request in
         # every process that logs; the same measurement with it off shows its share.
         quiet = (
             whole_process(
-                interpreter.with_env(MLFLOW_DISABLE_TELEMETRY="true"),
-                package,
-                store_dir,
+                [
+                    Subject(
+                        s.label,
+                        s.interpreter.with_env(MLFLOW_DISABLE_TELEMETRY="true"),
+                        s.package,
+                        s.store_dir,
+                    )
+                    for s in subjects
+                ],
                 args.repeats,
             )
             if args.telemetry_off
             else None
         )
-        inside = in_process(interpreter, package, store_dir, args.repeats)
+        this = subjects[0]
+        inside = in_process(this.interpreter, this.package, this.store_dir, args.repeats)
 
     where = "this environment"
     if args.fresh_venv:
@@ -275,14 +334,17 @@ def main() -> None:
     if args.without_model:
         source += ", without logging the model"
     print(
-        f"tracking overhead of {package}.run() ({source}), embedded store, {where}, "
+        f"tracking overhead of {this.package}.run() ({source}), embedded store, {where}, "
         f"median of {args.repeats}, load average {load_before} before, {load_average()} after "
         f"({os.cpu_count()} CPUs)"
     )
-    for text in process_lines("whole process", process):
-        print(text)
-    if quiet is not None:
-        for text in process_lines("telemetry off", quiet):
+    for label, rounds in process.items():
+        prefix = "" if label == "this" else f"{label}: "
+        for text in process_lines(f"{prefix}whole process", rounds):
+            print(text)
+    for label, rounds in (quiet or {}).items():
+        prefix = "" if label == "this" else f"{label}: "
+        for text in process_lines(f"{prefix}telemetry off", rounds):
             print(text)
     print(line("in-process", "run()", inside["tracked"], "track=False", inside["untracked"]))
     print(

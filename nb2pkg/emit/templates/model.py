@@ -48,6 +48,8 @@ __all__ = [
     "log_model",
     "model_uri",
     "predict",
+    "prepare_logging",
+    "prepare_serialization",
     "promote",
     "registered_name",
 ]
@@ -88,6 +90,35 @@ def registered_name() -> str:
 
 
 # --------------------------------------------------------------------------- logging
+
+
+def prepare_serialization() -> None:
+    """Import what will save the model: skops, for a scikit-learn model logged with MLflow's
+    sklearn flavor, when it is installed (see :func:`_sklearn_format`). The tracking worker
+    calls it before it imports mlflow, which makes skops' import three times slower."""
+    if _pipeline().PREDICT_STEP is None and "sklearn" in sys.modules:
+        with contextlib.suppress(ImportError):
+            importlib.import_module("skops.io")
+
+
+def prepare_logging() -> None:
+    """Load what logging a model takes, before the model exists (the tracking worker calls it
+    while the steps run), so that logging it once the steps end costs only its own work:
+    MLflow's model modules, skops (scikit-learn models are saved in its format when it is
+    installed), and MLflow's map of the installed distributions, which it reads to check the
+    model's requirements (a scan of every distribution's files, about a second)."""
+    importlib.import_module("mlflow.models")
+    importlib.import_module("mlflow.pyfunc")
+    if "sklearn" in sys.modules:
+        importlib.import_module("mlflow.sklearn")
+        with contextlib.suppress(ImportError):
+            importlib.import_module("skops.io")
+    # Private to MLflow, hence looked up and only called when present: it fills a cache,
+    # so a release without it logs the same model, only later.
+    requirements_utils = importlib.import_module("mlflow.utils.requirements_utils")
+    fill_distribution_map = getattr(requirements_utils, "_init_packages_to_modules_map", None)
+    if callable(fill_distribution_map):
+        fill_distribution_map()
 
 
 def log_model(values: Mapping[str, Any]) -> str | None:

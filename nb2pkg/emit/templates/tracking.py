@@ -32,7 +32,10 @@ The tracking worker: in a process that has not imported mlflow, the logging happ
 worker process (this file, run with the same Python) which imports mlflow, opens the store and
 starts the run while the steps run; the steps' metrics, tags, figures (saved as PNG files) and
 the model (pickled, logged by ``<package>._model.log_model`` in the worker) go to it through a
-pipe, and the pipeline waits for it at the end. ``python -m <package> run`` starts it while
+pipe, and the pipeline waits for it at the end. For a pipeline with a model, the worker also
+loads, while the steps run, what logging the model takes (the package, its model's serializer,
+MLflow's model modules: ``_model.prepare_serialization`` and ``prepare_logging``), so that once
+the last step ends only the model's own logging remains. ``python -m <package> run`` starts it while
 the package imports its libraries. A pipeline process that ends without ending the run
 (SIGTERM, SIGKILL, a crash) leaves it ``KILLED``: the worker reads the end of its input. When
 mlflow is already imported (a notebook, a script using MLflow itself) or ``autolog`` is on,
@@ -731,6 +734,8 @@ def log_figures(package: str, function: str, **inputs: Any) -> list[str]:
 # mlflow; the worker answers on its stdout. When the pipeline's process ends without ending
 # the run (killed, crashed), the worker reads the end of its input and ends the run KILLED.
 
+MODEL_FILE = "_model.py"
+"""The package's module that logs its model (only a package with a model has it)."""
 DEFAULT_STORE_FILE = "mlflow.db"
 """MLflow's default tracking store when none is set: this SQLite file in the working folder."""
 WORKER_EXIT_SECONDS = 30
@@ -853,7 +858,8 @@ class _Worker:
         except OSError:
             return None
         worker = cls(process, package)
-        worker._send(("hello", {"path": list(sys.path), "package": package}))
+        hello = {"path": list(sys.path), "package": package, "model": _has_model(package)}
+        worker._send(("hello", hello))
         return worker
 
     def start(self, *, version: str, params: Mapping[str, object], tags: Mapping[str, str]) -> None:
@@ -1047,6 +1053,8 @@ def _serve() -> None:
     try:
         _, hello = pickle.load(requests)
         sys.path[:] = hello["path"]
+        if hello.get("model"):
+            _load_model_serializer(hello["package"])
         import mlflow
 
         _open_store(mlflow, hello["package"])
@@ -1093,6 +1101,19 @@ def _raised(sent: tuple[bytes | None, str, str]) -> BaseException:
         if isinstance(error, BaseException):
             return error
     return RuntimeError(f"{kind}: {text}" if text else kind)
+
+
+def _load_model_serializer(package: str) -> None:
+    """Before mlflow: import the package and what saves its model (``_model``'s
+    ``prepare_serialization``). skops, imported after mlflow, takes three times as long
+    (it looks for functions in every loaded module, and mlflow loads a thousand)."""
+    if not os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), MODEL_FILE)):
+        return  # the package logs no model
+    try:
+        importlib.import_module(f"{package}._model").prepare_serialization()
+    except Exception as error:  # noqa: BLE001
+        # logging the model reports it, if it must
+        _logger.debug("could not prepare the model's serialization: %s", error)
 
 
 def _open_store(mlflow: Any, package: str) -> None:
@@ -1154,13 +1175,9 @@ class _WorkerRun:
         return cls(mlflow, _RunLog(mlflow, run.info.run_id, request["params"]), package)
 
     def prepare(self) -> None:
-        """While the steps run: import what logging the pipeline's model takes."""
+        """While the steps run: load what logging the pipeline's model takes."""
         try:
-            importlib.import_module(f"{self._package}._model")
-            importlib.import_module("mlflow.models")
-            importlib.import_module("mlflow.pyfunc")
-            if "sklearn" in sys.modules:
-                importlib.import_module("mlflow.sklearn")
+            importlib.import_module(f"{self._package}._model").prepare_logging()
         except Exception as error:  # noqa: BLE001
             # logging the model reports it, if it must
             _logger.debug("could not prepare the model's logging: %s", error)
