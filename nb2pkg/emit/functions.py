@@ -82,7 +82,13 @@ def function_source(
         body=cst.IndentedBlock(body=statements, footer=footer),
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
-    function = with_rebound_names_renamed(cst.Module(body=[definition]))
+    return _tidied(cst.Module(body=[definition]), drop_prints=drop_prints)
+
+
+def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
+    """The function's text once rebound names are renamed, prints dropped (if asked) and
+    unused statements removed."""
+    function = with_rebound_names_renamed(function)
     code = function.code
     if drop_prints:
         printless = without_prints(function, code)
