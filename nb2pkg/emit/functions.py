@@ -88,8 +88,10 @@ def function_source(
 def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
     """The function's text once rebound names are renamed, prints dropped (if asked) and
     unused statements removed."""
-    function = with_rebound_names_renamed(function)
     code = function.code
+    renamed = with_rebound_names_renamed(function, code)
+    if renamed is not function:
+        function, code = renamed, renamed.code
     if drop_prints:
         printless = without_prints(function, code)
         if printless is not function:

@@ -18,19 +18,23 @@ import ast
 import libcst as cst
 
 
-def with_rebound_names_renamed(function: cst.Module) -> cst.Module:
-    """``function`` (a module holding one step definition) with each rebound name renamed."""
+def with_rebound_names_renamed(function: cst.Module, code: str) -> cst.Module:
+    """``function`` (a module holding one step definition, whose text is ``code``) with each
+    rebound name renamed; ``function`` itself when no name is rebound."""
     definition = function.body[0] if function.body else None
     if not isinstance(definition, cst.FunctionDef) or not isinstance(
         definition.body, cst.IndentedBlock
     ):
         return function
-    parsed = ast.parse(function.code).body[0]
+    parsed = ast.parse(code).body[0]
     if not isinstance(parsed, ast.FunctionDef):
         return function
+    rebound = _rebound(parsed)
+    if not rebound:
+        return function
     statements = list(definition.body.body)
-    for name, first in _rebound(parsed):
-        new = _fresh(name, function.code)
+    for name, first in rebound:
+        new = _fresh(name, code)
         renamer = _Renamer(name, new)
         binding = statements[first]
         if isinstance(binding, cst.SimpleStatementLine):
