@@ -26,7 +26,7 @@ import libcst as cst
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.effects import FILE_WRITERS
 from nb2pkg.plan.cell_kinds import body_lines, work_statements
-from nb2pkg.plan.step_names import heading_name, shadows
+from nb2pkg.plan.step_names import heading_name, shadows, topic_name
 
 MAX_MERGED_LINES = 30
 """Lines of code a function made of several cells may reach (a single cell may be longer)."""
@@ -262,6 +262,8 @@ def name_groups(
         ):
             named_headings.add(first.heading_key)
             candidate = heading_name(first.heading)
+            if _usable(candidate, avoid) and "_" not in candidate:
+                candidate = topic_name(first.heading, content_name(cells, group))
             if not _usable(candidate, avoid):
                 candidate = ""
         if not candidate:

@@ -7,6 +7,8 @@ Rules a reader can predict:
   at most four words are kept, and a phrase is never cut after a linking word
   (``Should we be confident in the model?`` → ``should_be_confident``, not
   ``should_we_be_confident_in``).
+* **a topic heading**: one word that is not a verb (``## Model``) takes the verb of what the
+  code does (``fit_model``); ``## Load`` stays ``load``.
 * **from code**: what the code produces: ``load_data`` for a ``read_csv``, ``fit_model`` for a
   ``model.fit``, ``split_data`` for a ``train_test_split``, ``clean_df`` for cells that rework
   ``df``, ``compute_<name>`` for any other value.
@@ -206,6 +208,80 @@ def heading_name(heading: str) -> str:
     while words and words[0] in _LINKING - {"how", "what", "which", "why", "when", "where"}:
         words.pop(0)
     return "_".join(words)
+
+
+_COMMON_VERBS = frozenset(
+    [
+        "aggregate",
+        "analyse",
+        "analyze",
+        "build",
+        "calculate",
+        "check",
+        "classify",
+        "clean",
+        "cluster",
+        "compare",
+        "compute",
+        "deploy",
+        "download",
+        "encode",
+        "engineer",
+        "evaluate",
+        "explore",
+        "export",
+        "fetch",
+        "filter",
+        "fit",
+        "group",
+        "impute",
+        "infer",
+        "inspect",
+        "join",
+        "load",
+        "merge",
+        "normalize",
+        "optimize",
+        "plot",
+        "predict",
+        "prepare",
+        "preprocess",
+        "read",
+        "reshape",
+        "resample",
+        "sample",
+        "save",
+        "scale",
+        "score",
+        "select",
+        "serve",
+        "sort",
+        "split",
+        "summarise",
+        "summarize",
+        "test",
+        "train",
+        "transform",
+        "tune",
+        "validate",
+        "visualise",
+        "visualize",
+        "write",
+    ]
+)
+"""Verbs a one-word heading is likely to be (``## Load``): kept as the function's name."""
+
+
+def topic_name(heading: str, from_code: str) -> str:
+    """The name of a one-word heading that names a topic, not an action (``## Model``): the
+    verb of what its code does with that word (``fit_model``). A verb heading (``## Load``,
+    ``## Preprocessing``), or code with no verb phrase, keeps the heading's own name."""
+    name = heading_name(heading)
+    if "_" in name or name in _COMMON_VERBS or "_" not in from_code:
+        return name
+    if name != next((w for w in words_of(heading) if w not in _FILLERS), name):
+        return name  # a gerund made a verb: "Adding" → add
+    return f"{from_code.split('_', 1)[0]}_{name}"
 
 
 def verb_of(word: str) -> str:

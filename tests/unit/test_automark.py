@@ -202,7 +202,7 @@ def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
         _code("z = np.linspace(0, 1, 10)\nline = ax.plot3D(z, z, z)"),
     ]
     proposals = propose(cells)
-    assert [p.role_tag for p in proposals] == ["function:surface", "function:surface"]
+    assert [p.role_tag for p in proposals] == ["function:compute_surface", "function:compute_surface"]
     assert proposals[0].reason == "plots, but creates a figure a later step uses"
 
 
@@ -341,7 +341,7 @@ def test_values_computed_again_before_any_use_are_left_out() -> None:
         _code("counts = df.groupby('a').sum()\ncounts.index = ['x', 'y']"),
     ]
     proposals = propose([_code("df = load()"), *cells])
-    assert [p.role_tag for p in proposals][1:] == ["skip", "skip", "function:together"]
+    assert [p.role_tag for p in proposals][1:] == ["skip", "skip", "function:compute_together"]
     assert "computed again" in proposals[1].reason
 
 
@@ -603,3 +603,20 @@ def test_apply_in_memory_carries_the_model_and_predict_tags() -> None:
     tagged = apply_in_memory(notebook)["cells"]
     assert tagged[7]["metadata"]["tags"][1:] == ["model"]
     assert tagged[13]["metadata"]["tags"][1:] == ["predict"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "source", "expected"),
+    [
+        ("Model", "clf = SVC()\nclf.fit(X, y)", "fit_model"),
+        ("Results", "auc = roc_auc_score(y, p)", "compute_results"),
+        ("Load", "data = pd.read_csv('x.csv')", "load"),
+        ("Preprocessing", "df = df.dropna()", "preprocess"),
+        ("Cleaning the data", "df = df.dropna()", "clean_data"),
+    ],
+)
+def test_a_one_word_topic_heading_takes_the_verb_of_its_code(
+    heading: str, source: str, expected: str
+) -> None:
+    cells = [_md(f"## {heading}"), _code(source)]
+    assert _roles(cells) == [f"function:{expected}"]
