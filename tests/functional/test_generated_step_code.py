@@ -198,3 +198,17 @@ def test_a_print_whose_arguments_do_work_leaves_the_work_behind(tmp_path: Path) 
         "from shown.shown import load, walk; print(walk(load()))",
     )
     assert shown.endswith("[]")
+
+
+def test_an_export_cell_keeps_its_statements_and_passes_ruff(tmp_path: Path) -> None:
+    """Ruff's fixes would change the cell's syntax tree (``class Point(object)``), which the
+    build's self-check refuses: an export cell only gets a named ``noqa``."""
+    module = _build(
+        tmp_path,
+        [
+            ("class Point(object):\n    x = 1", ["export"]),
+            ("p = Point()\nvalue = p.x + 1", ["function:make"]),
+        ],
+    )
+    assert "class Point(object):  # noqa: UP004\n" in module
+    assert _ruff_findings(tmp_path / "out") == ""
