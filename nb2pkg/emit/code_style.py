@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Literal
 
 Kind = Literal["template", "generated", "as_written"]
-"""``template``: the package's own code, only formatted. ``generated``: a step made from the
+"""``template``: the package's own code, only formatted (sorting its imports needs the
+package around it: which names are first-party). ``generated``: a step made from the
 notebook's code, which also gets ruff's safe fixes and a ``noqa`` for each remaining style
 finding. ``as_written``: the notebook's own statements (an ``export`` cell), whose syntax tree
 must not change: formatted, and a ``noqa`` for each style finding, but no fixes."""
@@ -51,7 +52,8 @@ def formatted_all(sources: Sequence[str], kinds: Sequence[Kind] = ()) -> list[st
 
     ``kinds``: what each source holds (default: the package's own code, ``template``).
     """
-    padded: list[Kind] = [*kinds, *["template"] * (len(sources) - len(kinds))]
+    template: Kind = "template"
+    padded: list[Kind] = [*kinds, *[template] * (len(sources) - len(kinds))]
     keys = list(zip(padded, sources, strict=True))
     todo = list(dict.fromkeys(k for k in keys if k[1].strip() and k not in _DONE))
     if todo:
@@ -61,8 +63,31 @@ def formatted_all(sources: Sequence[str], kinds: Sequence[Kind] = ()) -> list[st
     return [_DONE.get(key, key[1]) for key in keys]
 
 
-def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
+def header_without_unused_imports(header: str, rest: str) -> str:
+    """``header`` without the imports that nothing in ``header + rest`` uses (ruff's F401, a
+    safe fix), seen in the whole module; as it was when the fix would touch ``rest``."""
     from ruff import find_ruff_bin  # type: ignore[import-untyped]
+
+    with tempfile.TemporaryDirectory(prefix="nb2pkg-imports-") as folder:
+        path = Path(folder, "module.py")
+        path.write_bytes((header + rest).encode("utf-8", "surrogatepass"))
+        command = ["check", "--fix", "--select", "F401", "--isolated", "--no-cache", "--quiet"]
+        with contextlib.suppress(OSError):
+            subprocess.run(
+                [find_ruff_bin(), *command, str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+        fixed = path.read_bytes().decode("utf-8", "surrogatepass")
+    if not fixed.endswith(rest):
+        return header
+    return fixed[: len(fixed) - len(rest)]
+
+
+def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
+    from ruff import find_ruff_bin
 
     with tempfile.TemporaryDirectory(prefix="nb2pkg-format-") as folder:
         paths = [Path(folder, f"{index}.py") for index, _ in enumerate(todo)]

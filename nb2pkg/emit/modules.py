@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from nb2pkg.emit.code_style import Kind, formatted_all
+from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_imports
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
@@ -244,6 +244,8 @@ def _assemble(
     head, *texts = formatted_all(
         ["".join(parts), *(text for text, _, _ in blocks)], ["generated", *kinds]
     )
+    # Imports the steps no longer use once prints and plots are gone leave the header.
+    head = header_without_unused_imports(head, "".join(f"\n\n{text}" for text in texts))
     hashes: dict[str, str] = {}
     pieces = [head]
     line = head.count("\n")

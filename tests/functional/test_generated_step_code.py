@@ -212,3 +212,19 @@ def test_an_export_cell_keeps_its_statements_and_passes_ruff(tmp_path: Path) -> 
     )
     assert "class Point(object):  # noqa: UP004\n" in module
     assert _ruff_findings(tmp_path / "out") == ""
+
+
+def test_an_import_only_a_dropped_print_used_leaves_the_module(tmp_path: Path) -> None:
+    module = _build(
+        tmp_path,
+        [
+            ("import math\nimport statistics", []),
+            (
+                "values = [1.0, 2.0]\nprint(math.pi)\nmiddle = statistics.mean(values)",
+                ["function:f"],
+            ),
+        ],
+    )
+    assert "import statistics\n" in module
+    assert "import math\n" not in module
+    assert _ruff_findings(tmp_path / "out") == ""
