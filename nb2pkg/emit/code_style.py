@@ -24,11 +24,17 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
-_DONE: dict[str, str] = {}
-"""Formatted texts by their source, for this process: a rebuild formats only new code."""
-_DONE_USER: dict[str, str] = {}
-"""The same for texts of the notebook's code (``formatted_all(…, user_code=True)``)."""
+Kind = Literal["template", "generated", "as_written"]
+"""``template``: the package's own code, only formatted (sorting its imports needs the
+package around it: which names are first-party). ``generated``: a step made from the
+notebook's code, which also gets ruff's safe fixes and a ``noqa`` for each remaining style
+finding. ``as_written``: the notebook's own statements (an ``export`` cell), whose syntax tree
+must not change: formatted, and a ``noqa`` for each style finding, but no fixes."""
+
+_DONE: dict[tuple[Kind, str], str] = {}
+"""Formatted texts by kind and source, for this process: a rebuild formats only new code."""
 _DONE_LIMIT = 20_000
 _WHOLE_MODULE_RULES = "F401,F811,F841"
 """Findings a text checked alone gets wrong: an import the module's functions use looks
@@ -41,48 +47,76 @@ def formatted(source: str) -> str:
     return formatted_all([source])[0]
 
 
-def formatted_all(sources: Sequence[str], *, user_code: bool = False) -> list[str]:
+def formatted_all(sources: Sequence[str], kinds: Sequence[Kind] = ()) -> list[str]:
     """Each source formatted, in order; all that are new go through one ``ruff format``.
 
-    ``user_code``: the sources hold the notebook's code, which also gets ruff's safe fixes and
-    a ``noqa`` for each remaining style finding (the package's own templates need neither).
+    ``kinds``: what each source holds (default: the package's own code, ``template``).
     """
-    done = _DONE_USER if user_code else _DONE
-    todo = list(dict.fromkeys(s for s in sources if s.strip() and s not in done))
+    template: Kind = "template"
+    padded: list[Kind] = [*kinds, *[template] * (len(sources) - len(kinds))]
+    keys = list(zip(padded, sources, strict=True))
+    todo = list(dict.fromkeys(k for k in keys if k[1].strip() and k not in _DONE))
     if todo:
-        if len(done) + len(todo) > _DONE_LIMIT:
-            done.clear()
-        done.update(zip(todo, _ruff_format(todo, user_code=user_code), strict=True))
-    return [done.get(source, source) for source in sources]
+        if len(_DONE) + len(todo) > _DONE_LIMIT:
+            _DONE.clear()
+        _DONE.update(zip(todo, _ruff_format(todo), strict=True))
+    return [_DONE.get(key, key[1]) for key in keys]
 
 
-def _ruff_format(sources: list[str], *, user_code: bool) -> list[str]:
+def header_without_unused_imports(header: str, rest: str) -> str:
+    """``header`` without the imports that nothing in ``header + rest`` uses (ruff's F401, a
+    safe fix), seen in the whole module; as it was when the fix would touch ``rest``."""
     from ruff import find_ruff_bin  # type: ignore[import-untyped]
 
+    with tempfile.TemporaryDirectory(prefix="nb2pkg-imports-") as folder:
+        path = Path(folder, "module.py")
+        path.write_bytes((header + rest).encode("utf-8", "surrogatepass"))
+        command = ["check", "--fix", "--select", "F401", "--isolated", "--no-cache", "--quiet"]
+        with contextlib.suppress(OSError):
+            subprocess.run(
+                [find_ruff_bin(), *command, str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+        fixed = path.read_bytes().decode("utf-8", "surrogatepass")
+    if not fixed.endswith(rest):
+        return header
+    return fixed[: len(fixed) - len(rest)]
+
+
+def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
+    from ruff import find_ruff_bin
+
     with tempfile.TemporaryDirectory(prefix="nb2pkg-format-") as folder:
-        paths = [Path(folder, f"{index}.py") for index, _ in enumerate(sources)]
-        for path, source in zip(paths, sources, strict=True):
+        paths = [Path(folder, f"{index}.py") for index, _ in enumerate(todo)]
+        for path, (_, source) in zip(paths, todo, strict=True):
             path.write_bytes(source.encode("utf-8", "surrogatepass"))
+        generated = [
+            str(p) for p, (kind, _) in zip(paths, todo, strict=True) if kind == "generated"
+        ]
+        notebook_code = [
+            str(p) for p, (kind, _) in zip(paths, todo, strict=True) if kind != "template"
+        ]
         # --isolated: ruff's defaults, whatever configuration surrounds the output folder.
         # A file ruff cannot parse is reported (exit status 2) and left as it was; without
         # ruff (a dependency, so not seen) every file is left as it was: valid, unformatted.
         # Each text is checked alone (a function without its module's imports), so the
         # findings that need the whole module (unused imports and values) are not acted on.
         whole_module = ["--ignore", _WHOLE_MODULE_RULES]
+        passes = [
+            (["check", "--fix", *whole_module], generated),
+            (["format"], list(map(str, paths))),
+            (["check", "--add-noqa", *whole_module, "--ignore", _NEVER_SILENCED], notebook_code),
+        ]
         with contextlib.suppress(OSError):
-            ruff = [find_ruff_bin()]
-            passes = (
-                [
-                    ["check", "--fix", *whole_module],
-                    ["format"],
-                    ["check", "--add-noqa", *whole_module, "--ignore", _NEVER_SILENCED],
-                ]
-                if user_code
-                else [["format"]]
-            )
-            for arguments in passes:
+            ruff = find_ruff_bin()
+            for arguments, files in passes:
+                if not files:
+                    continue
                 subprocess.run(
-                    [*ruff, *arguments, "--isolated", "--no-cache", "--quiet", *map(str, paths)],
+                    [ruff, *arguments, "--isolated", "--no-cache", "--quiet", *files],
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,

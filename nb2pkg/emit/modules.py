@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from nb2pkg.emit.code_style import formatted_all
+from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_imports
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
@@ -237,7 +237,15 @@ def _assemble(
     parts.append(f"\n__all__ = [\n{all_names}]\n" if public else "\n__all__: list[str] = []\n")
     # One formatter run for the header and every block; blocks are formatted one by one,
     # which keeps the source map exact.
-    head, *texts = formatted_all(["".join(parts), *(text for text, _, _ in blocks)], user_code=True)
+    kinds: list[Kind] = [
+        "generated" if cell is not None and cell.step is not None else "as_written"
+        for _, cell, _ in blocks
+    ]
+    head, *texts = formatted_all(
+        ["".join(parts), *(text for text, _, _ in blocks)], ["generated", *kinds]
+    )
+    # Imports the steps no longer use once prints and plots are gone leave the header.
+    head = header_without_unused_imports(head, "".join(f"\n\n{text}" for text in texts))
     hashes: dict[str, str] = {}
     pieces = [head]
     line = head.count("\n")

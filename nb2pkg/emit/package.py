@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nb2pkg.analysis.file_literals import source_segment
-from nb2pkg.emit.code_style import formatted_all
+from nb2pkg.emit.code_style import Kind, formatted_all
 from nb2pkg.emit.figure_files import FIGURES_MODULE, render_figures
 from nb2pkg.emit.main_file import COMMAND_LINE_MODULE, render_command_line, render_main
 from nb2pkg.emit.model_files import (
@@ -93,7 +93,10 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     module_paths = {f"{src}/{module.name}.py" for module in modules}
     # Module texts are formatted block by block, keeping their source map exact.
     others = [p for p in files if p.endswith(".py") and p not in module_paths]
-    files.update(zip(others, formatted_all([files[p] for p in others]), strict=True))
+    kinds: list[Kind] = [
+        "generated" if p == f"{src}/{FIGURES_MODULE}.py" else "template" for p in others
+    ]
+    files.update(zip(others, formatted_all([files[p] for p in others], kinds), strict=True))
     # Orchestrator exports are written as `nb2pkg export` writes them, outside the package.
     files.update(render_exports(plan, version))
     files[".nb2pkg/.gitignore"] = (

@@ -198,3 +198,33 @@ def test_a_print_whose_arguments_do_work_leaves_the_work_behind(tmp_path: Path) 
         "from shown.shown import load, walk; print(walk(load()))",
     )
     assert shown.endswith("[]")
+
+
+def test_an_export_cell_keeps_its_statements_and_passes_ruff(tmp_path: Path) -> None:
+    """Ruff's fixes would change the cell's syntax tree (``class Point(object)``), which the
+    build's self-check refuses: an export cell only gets a named ``noqa``."""
+    module = _build(
+        tmp_path,
+        [
+            ("class Point(object):\n    x = 1", ["export"]),
+            ("p = Point()\nvalue = p.x + 1", ["function:make"]),
+        ],
+    )
+    assert "class Point(object):  # noqa: UP004\n" in module
+    assert _ruff_findings(tmp_path / "out") == ""
+
+
+def test_an_import_only_a_dropped_print_used_leaves_the_module(tmp_path: Path) -> None:
+    module = _build(
+        tmp_path,
+        [
+            ("import math\nimport statistics", []),
+            (
+                "values = [1.0, 2.0]\nprint(math.pi)\nmiddle = statistics.mean(values)",
+                ["function:f"],
+            ),
+        ],
+    )
+    assert "import statistics\n" in module
+    assert "import math\n" not in module
+    assert _ruff_findings(tmp_path / "out") == ""

@@ -34,7 +34,7 @@ def test_user_code_gets_safe_fixes_and_a_named_noqa_for_what_only_a_rewrite_woul
         "    handle = open(path)\n"
         '    return "{}".format(x), "%d" % x, text, handle\n'
     )
-    fixed = formatted_all([source], user_code=True)[0]
+    fixed = formatted_all([source], ["generated"])[0]
     # safe fixes: nested `with` joined, str.format → f-string (same behaviour)
     assert "    with open(path) as a, open(path) as b:\n" in fixed
     assert 'f"{x}"' in fixed
@@ -45,6 +45,13 @@ def test_user_code_gets_safe_fixes_and_a_named_noqa_for_what_only_a_rewrite_woul
 
 def test_errors_in_user_code_are_never_silenced_and_templates_are_only_formatted() -> None:
     used_before_bound = "def f():\n    g()\n\n    def g():\n        pass\n"
-    assert "noqa" not in formatted_all([used_before_bound], user_code=True)[0]
+    assert "noqa" not in formatted_all([used_before_bound], ["generated"])[0]
     template = "def f(path):\n    handle = open(path)\n    return handle\n"
     assert formatted_all([template]) == [template]
+
+
+def test_the_notebooks_own_statements_keep_their_syntax_tree_and_get_a_named_noqa() -> None:
+    source = "class Point(object):\n    pass\n"
+    kept = formatted_all([source], ["as_written"])[0]
+    assert kept == "class Point(object):  # noqa: UP004\n    pass\n"
+    assert formatted_all([source], ["generated"])[0] == "class Point:\n    pass\n"
