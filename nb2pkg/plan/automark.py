@@ -46,8 +46,9 @@ from nb2pkg.plan.automark_cells import (
     snake_case,
     title_key,
 )
+from nb2pkg.plan.metrics_proposal import METRICS_TAG, scores_bound
 from nb2pkg.plan.step_groups import WorkCell, group_work_cells, name_groups
-from nb2pkg.roles.vocabulary import RESERVED_NAMES, role_of_tag
+from nb2pkg.roles.vocabulary import METRICS_PREFIXES, RESERVED_NAMES, role_of_tag
 
 __all__ = ["Proposal", "apply_in_memory", "has_role", "last_heading", "propose", "snake_case"]
 
@@ -111,7 +112,35 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
             proposals.append(
                 Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason, (tag,))
             )
-    return _with_model_tags(cells, proposals)
+    return _with_metrics_tags(facts, _with_model_tags(cells, proposals))
+
+
+def _with_metrics_tags(facts: Sequence[CellFacts], proposals: list[Proposal]) -> list[Proposal]:
+    """``metrics`` on a cell proposed as a function of its own that binds scores
+    (``nb2pkg.plan.metrics_proposal``), so the run logs them."""
+    by_index = {fact.index: fact for fact in facts}
+    sizes: dict[str, int] = {}
+    for proposal in proposals:
+        if proposal.role_tag and proposal.role_tag.startswith("function:"):
+            sizes[proposal.role_tag] = sizes.get(proposal.role_tag, 0) + 1
+    result: list[Proposal] = []
+    for proposal in proposals:
+        fact = by_index.get(proposal.index)
+        alone = proposal.role_tag is not None and sizes.get(proposal.role_tag) == 1
+        scores = scores_bound(fact.parsed.analysis.python_source) if fact and alone else ()
+        if not scores or any(t in METRICS_PREFIXES for t in proposal.tags):
+            result.append(proposal)
+            continue
+        named = ", ".join(f"`{name}`" for name in scores)
+        result.append(
+            replace(
+                proposal,
+                tags=(*proposal.tags, METRICS_TAG),
+                reason=f"{proposal.reason}; binds the scores {named}: logged as metrics",
+                added=(*proposal.added, METRICS_TAG),
+            )
+        )
+    return result
 
 
 def _with_model_tags(

@@ -620,3 +620,39 @@ def test_a_one_word_topic_heading_takes_the_verb_of_its_code(
 ) -> None:
     cells = [_md(f"## {heading}"), _code(source)]
     assert _roles(cells) == [f"function:{expected}"]
+
+
+def test_a_cell_that_binds_scores_is_proposed_with_metrics() -> None:
+    cells = [
+        _md("## Fit"),
+        _code("clf = SVC()\nclf.fit(X_train, y_train)"),
+        _md("## Evaluate"),
+        _code(
+            "pred = clf.predict(X_test)\n"
+            "acc = accuracy_score(y_test, pred)\n"
+            "rmse = mean_squared_error(y_test, pred) ** 0.5\n"
+            "r2 = clf.score(X_test, y_test)"
+        ),
+    ]
+    scoring = propose([_code("X_train, X_test, y_train, y_test = load()"), *cells])[-1]
+    assert "metrics" in scoring.added
+    assert "`acc`, `rmse`, `r2`" in scoring.reason
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "pred = clf.predict(X_test)",  # predictions, not a score
+        "print(accuracy_score(y_test, pred))",  # shown, not bound
+        "error_rows = df[df.error]",  # a column named error, no scoring call
+    ],
+)
+def test_a_cell_without_bound_scores_gets_no_metrics(source: str) -> None:
+    proposal = propose([_code("clf, X_test, y_test, pred, df = load()"), _code(source)])[1]
+    assert "metrics" not in proposal.added
+
+
+def test_metrics_a_user_already_tagged_are_not_proposed_again() -> None:
+    cells = [_code("y, p = load()"), _code("auc = roc_auc_score(y, p)", tags=["metrics"])]
+    proposal = propose(cells)[1]
+    assert proposal.tags.count("metrics") == 1
