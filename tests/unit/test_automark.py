@@ -202,7 +202,10 @@ def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
         _code("z = np.linspace(0, 1, 10)\nline = ax.plot3D(z, z, z)"),
     ]
     proposals = propose(cells)
-    assert [p.role_tag for p in proposals] == ["function:compute_surface", "function:compute_surface"]
+    assert [p.role_tag for p in proposals] == [
+        "function:compute_surface",
+        "function:compute_surface",
+    ]
     assert proposals[0].reason == "plots, but creates a figure a later step uses"
 
 
