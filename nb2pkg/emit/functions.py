@@ -233,6 +233,8 @@ def _names_of(tree: ast.Module) -> tuple[set[str], set[str], bool]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (stored if isinstance(node.ctx, ast.Store) else used).add(node.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            used.add(node.target.id)  # `c += 1` reads `c`: its earlier value is no dead store
         elif isinstance(node, ast.ExceptHandler) and node.name is not None:
             stored.add(node.name)
         elif isinstance(node, ast.Global | ast.Nonlocal):

@@ -228,3 +228,17 @@ def test_an_import_only_a_dropped_print_used_leaves_the_module(tmp_path: Path) -
     assert "import statistics\n" in module
     assert "import math\n" not in module
     assert _ruff_findings(tmp_path / "out") == ""
+
+
+def test_a_counter_a_step_adds_to_keeps_its_start_value(tmp_path: Path) -> None:
+    """``c += total`` reads ``c``: ``c = 0`` before it is no dead store, even when no later
+    cell reads ``c`` (a later cell binds it anew)."""
+    _build(
+        tmp_path,
+        [
+            ("c = 0\ntotal = -2\nc += total\nitems = [total, total]", ["function:count"]),
+            ("c = sum(items)", ["function:add_up"]),
+        ],
+    )
+    shown = run_generated(tmp_path / "out", "from shown import run; print(run(track=False)['c'])")
+    assert shown == "-4"  # and step `count` ran: before, it failed with UnboundLocalError
