@@ -61,10 +61,12 @@ class _Planner(PlannerReads, PlannerSteps, PlannerChecks):
         cells = tuple(self._cell_plan(item, resolved) for item in self.tagged)
         self._check_name_clashes(cells)
         imports = self._imports_by_module(cells)
+        handed = seeds_handed_on(cells)
+        self._report_seeds_handed_on(cells, handed)
         return NotebookPlan(
             notebook=self.notebook,
             module=self.module,
-            cells=seeds_handed_on(cells),
+            cells=handed,
             run_params=tuple(self.params.values()),
             imports=imports,
             star_imports=tuple(self.star_imports),

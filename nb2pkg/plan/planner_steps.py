@@ -288,6 +288,23 @@ class PlannerSteps(PlannerState):
         return "\n".join(lines)
 
 
+    def _report_seeds_handed_on(
+        self, cells: tuple[CellPlan, ...], handed: tuple[CellPlan, ...]
+    ) -> None:
+        """Say so when a function cell that only seeds is no function of its own."""
+        for item, before, after in zip(self.tagged, cells, handed, strict=True):
+            if before.step is not None and after.step is None:
+                self._report(
+                    item,
+                    "NB315",
+                    Severity.INFO,
+                    f"function `{item.name}` only seeds the random generators: run() seeds "
+                    "them right before the next step, and no function of its own is made",
+                    "nothing to do; to call it on its own, give the cell the code that draws",
+                    None,
+                )
+
+
 def seeds_handed_on(cells: tuple[CellPlan, ...]) -> tuple[CellPlan, ...]:
     """Cells whose step would only seed (``np.random.seed(0)`` alone in its cell) give their
     seeds to the next step and are no step: ``steps()`` runs seeds right before their step,

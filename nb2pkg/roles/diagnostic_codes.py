@@ -89,6 +89,7 @@ CODES: Mapping[str, CodeInfo] = _table(
         ("NB312", W, "an imported module is not installed here (its dependency gets no version bound)", "install it, or give its range in [tool.nb2pkg.dependencies]"),
         ("NB313", E, "generated code reads a name nothing in its module binds", "report this as a bug in nb2pkg; the message names the notebook cell"),
         ("NB314", W, "a skipped cell changes what packaged cells after it compute", "seed a generator where the values are drawn, or package the cell instead of skipping it"),
+        ("NB315", I, "a function cell that only seeds is no function of its own", "nothing to do; to call it on its own, give the cell the code that draws"),
         # 4xx test cells
         ("NB401", W, "a test cell asserts nothing and calls nothing", "add an assert"),
         ("NB402", E, "a test cell is empty", "write the test, or remove the tag"),

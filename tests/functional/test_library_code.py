@@ -237,3 +237,20 @@ def test_a_cell_that_only_seeds_is_no_step_its_seed_runs_before_the_next(tmp_pat
     outputs = run_outputs(tmp_path / "out", "seeded")
     assert np.array_equal(outputs["draws"], expected["draws"])
     assert outputs["total"] == expected["total"]
+
+
+def test_a_seed_only_cell_tagged_as_a_function_says_why_no_function_is_made(
+    tmp_path: Path,
+) -> None:
+    cells = [
+        ("import numpy as np", []),
+        ("np.random.seed(3)", ["function:set_seed"]),
+        ("draws = np.random.rand(4)", ["function:draw"]),
+    ]
+    notebook = write_notebook(tmp_path / "seeded.ipynb", cells)
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    said = [d for d in result.diagnostics if d.code == "NB315"]
+    assert len(said) == 1 and "`set_seed`" in said[0].message
+    outputs = run_outputs(tmp_path / "out", "seeded")
+    assert np.array_equal(outputs["draws"], np.random.RandomState(3).rand(4))
