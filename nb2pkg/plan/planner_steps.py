@@ -287,7 +287,6 @@ class PlannerSteps(PlannerState):
             lines += ["", "Changes in place: " + ", ".join(mutates) + "."]
         return "\n".join(lines)
 
-
     def _report_seeds_handed_on(
         self, cells: tuple[CellPlan, ...], handed: tuple[CellPlan, ...]
     ) -> None:
