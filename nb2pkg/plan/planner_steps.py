@@ -363,7 +363,29 @@ def _describe_param(param: ParamPlan) -> str:
     if param.source is ParamSource.STEP:
         return f"output of `{param.producer}`."
     if param.source is ParamSource.PARAMETER:
-        return f"pipeline parameter (default {param.default})."
+        return f"pipeline parameter (default {_short_default(param.default)})."
     if param.source is ParamSource.DATA_FILE:
         return f"path of a data file (default {param.default})."
     return "input the notebook computed outside the package."
+
+
+_LONGEST_SHOWN_DEFAULT = 60
+
+
+def _short_default(default: str | None) -> str:
+    """A default as a docstring shows it: the literal, or what it is when it is long (a
+    60-line dict is read in the parameters cell, not in every docstring)."""
+    text = str(default)
+    if len(text) <= _LONGEST_SHOWN_DEFAULT:
+        return text
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text[: _LONGEST_SHOWN_DEFAULT - 3] + "..."
+    if isinstance(value, dict):
+        return f"a dict of {len(value)} keys: {', '.join(map(repr, list(value)[:5]))}" + (
+            ", ..." if len(value) > 5 else ""
+        )
+    if isinstance(value, list | tuple | set):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return text[: _LONGEST_SHOWN_DEFAULT - 3] + "..."

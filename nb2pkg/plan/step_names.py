@@ -30,6 +30,7 @@ MAX_FILE_NAME_CHARS = 30
 
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HTML_TAG = re.compile(r"<[^>]+>")
+_APOSTROPHE = re.compile(r"(?<=[A-Za-z])['\u2019](?=[A-Za-z])")
 _LEADING_NUMBERING = re.compile(
     r"^(?:(?:step|part|section|chapter|lesson|exercise)\s*\d+[.):\-]?|\d+(?:\.\d+)*[.):]"
     r"|\d+(?:\.\d+)+)\s+",
@@ -185,6 +186,7 @@ def words_of(text: str) -> list[str]:
     text = _MARKDOWN_LINK.sub(r"\1", text)
     text = _HTML_TAG.sub(" ", text)
     text = _LEADING_NUMBERING.sub("", text.strip())
+    text = _APOSTROPHE.sub("", text)  # "Don't forget" → dont_forget, not don_t_forget
     words: list[str] = []
     for word in re.findall(r"[A-Za-z0-9]+", text):
         # Why only words that start lowercase: trainModel → train_model, but NumPy → numpy.

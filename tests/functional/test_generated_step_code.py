@@ -242,3 +242,17 @@ def test_a_counter_a_step_adds_to_keeps_its_start_value(tmp_path: Path) -> None:
     )
     shown = run_generated(tmp_path / "out", "from shown import run; print(run(track=False)['c'])")
     assert shown == "-4"  # and step `count` ran: before, it failed with UnboundLocalError
+
+
+def test_a_long_default_is_described_not_copied_into_the_docstring(tmp_path: Path) -> None:
+    table = "{" + ", ".join(f"'c{i}': [{i}, {i + 1}, {i + 2}]" for i in range(8)) + "}"
+    code = _build(
+        tmp_path,
+        [
+            (f"raw = {table}", ["parameters"]),
+            ("total = sum(sum(v) for v in raw.values())", ["function:add_up"]),
+        ],
+    )
+    assert "raw: pipeline parameter (default a dict of 8 keys: 'c0', 'c1'," in code
+    docstring = code[code.index('"""', code.index("def add_up")) :]
+    assert "[0, 1, 2]" not in docstring.split('"""')[1]

@@ -374,6 +374,8 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("How to deal with timestamps", "deal_with_timestamps"),
         ("Loading the data", "load_data"),
         ("Splitting into train and test", "split_into_train"),
+        ("Don't forget the totals", "dont_forget_totals"),
+        ("Let\u2019s look at ages", "look_at_ages"),
     ],
 )
 def test_heading_names_are_short_verb_phrases(heading: str, expected: str) -> None:
