@@ -383,8 +383,8 @@ def _short_default(default: str | None) -> str:
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return text[: _LONGEST_SHOWN_DEFAULT - 3] + "..."
     if isinstance(value, dict):
-        return f"a dict of {len(value)} keys: {', '.join(map(repr, list(value)[:5]))}" + (
-            ", ..." if len(value) > 5 else ""
+        return f"a dict of {len(value)} keys: {', '.join(map(repr, list(value)[:3]))}" + (
+            ", ..." if len(value) > 3 else ""
         )
     if isinstance(value, list | tuple | set):
         return f"a {type(value).__name__} of {len(value)} items"
