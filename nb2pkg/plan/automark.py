@@ -119,51 +119,29 @@ def _with_metrics_tags(facts: Sequence[CellFacts], proposals: list[Proposal]) ->
     """``metrics`` on a cell proposed as a function of its own that binds scores
     (``nb2pkg.plan.metrics_proposal``), so the run logs them."""
     by_index = {fact.index: fact for fact in facts}
+    tags_of = {p.index: p.tags for p in proposals}
+    extra: dict[int, tuple[str, str]] = {}
+    for index in _alone(proposals):
+        if index not in by_index or any(t in METRICS_PREFIXES for t in tags_of[index]):
+            continue
+        scores = scores_bound(by_index[index].parsed.analysis.python_source)
+        if scores:
+            named = ", ".join(f"`{name}`" for name in scores)
+            extra[index] = (METRICS_TAG, f"binds the scores {named}: logged as metrics")
+    return _with_tags(proposals, extra)
+
+
+def _alone(proposals: Sequence[Proposal]) -> set[int]:
+    """Indexes of the cells proposed as a function of their own (not one of several cells)."""
     sizes: dict[str, int] = {}
     for proposal in proposals:
         if proposal.role_tag and proposal.role_tag.startswith("function:"):
             sizes[proposal.role_tag] = sizes.get(proposal.role_tag, 0) + 1
-    result: list[Proposal] = []
-    for proposal in proposals:
-        fact = by_index.get(proposal.index)
-        alone = proposal.role_tag is not None and sizes.get(proposal.role_tag) == 1
-        scores = scores_bound(fact.parsed.analysis.python_source) if fact and alone else ()
-        if not scores or any(t in METRICS_PREFIXES for t in proposal.tags):
-            result.append(proposal)
-            continue
-        named = ", ".join(f"`{name}`" for name in scores)
-        result.append(
-            replace(
-                proposal,
-                tags=(*proposal.tags, METRICS_TAG),
-                reason=f"{proposal.reason}; binds the scores {named}: logged as metrics",
-                added=(*proposal.added, METRICS_TAG),
-            )
-        )
-    return result
+    return {p.index for p in proposals if p.role_tag is not None and sizes.get(p.role_tag) == 1}
 
 
-def _with_model_tags(
-    cells: Sequence[Mapping[str, Any]], proposals: list[Proposal]
-) -> list[Proposal]:
-    """``model`` on the cell that fits the model, ``predict`` on one that applies it to new
-    rows (``nb2pkg.plan.model_proposal``); only on cells proposed as functions of their own."""
-    functions = [p for p in proposals if p.role_tag and p.role_tag.startswith("function:")]
-    sizes: dict[str, int] = {}
-    for proposal in functions:
-        assert proposal.role_tag is not None
-        sizes[proposal.role_tag] = sizes.get(proposal.role_tag, 0) + 1
-    alone = {p.index for p in functions if p.role_tag is not None and sizes[p.role_tag] == 1}
-    if not alone:
-        return proposals
-    from nb2pkg.plan.model_proposal import model_tags  # plans the notebook: only when needed
-
-    marked = [dict(cell) for cell in cells]
-    for proposal in proposals:
-        metadata = dict(marked[proposal.index].get("metadata") or {})
-        metadata["tags"] = list(proposal.tags)
-        marked[proposal.index]["metadata"] = metadata
-    extra = model_tags(marked, alone)
+def _with_tags(proposals: list[Proposal], extra: Mapping[int, tuple[str, str]]) -> list[Proposal]:
+    """``proposals`` with the (tag, why) of ``extra`` added to the cells it names."""
     result: list[Proposal] = []
     for proposal in proposals:
         if proposal.index not in extra:
@@ -179,6 +157,24 @@ def _with_model_tags(
             )
         )
     return result
+
+
+def _with_model_tags(
+    cells: Sequence[Mapping[str, Any]], proposals: list[Proposal]
+) -> list[Proposal]:
+    """``model`` on the cell that fits the model, ``predict`` on one that applies it to new
+    rows (``nb2pkg.plan.model_proposal``); only on cells proposed as functions of their own."""
+    alone = _alone(proposals)
+    if not alone:
+        return proposals
+    from nb2pkg.plan.model_proposal import model_tags  # plans the notebook: only when needed
+
+    marked = [dict(cell) for cell in cells]
+    for proposal in proposals:
+        metadata = dict(marked[proposal.index].get("metadata") or {})
+        metadata["tags"] = list(proposal.tags)
+        marked[proposal.index]["metadata"] = metadata
+    return _with_tags(proposals, model_tags(marked, alone))
 
 
 def _work_cell(position: int, fact: CellFacts, role: str | None, title: int | None) -> WorkCell:
