@@ -36,7 +36,15 @@ interface IRefusal {
 }
 
 export type Endpoint =
-  'analyze' | 'build' | 'preview' | 'propose' | 'run' | 'run/status' | 'run/cancel' | 'runs';
+  | 'analyze'
+  | 'build'
+  | 'preview'
+  | 'propose'
+  | 'suggest-name'
+  | 'run'
+  | 'run/status'
+  | 'run/cancel'
+  | 'runs';
 
 export async function requestAPI<T>(
   endpoint: Endpoint,
@@ -122,6 +130,12 @@ export const preview = (body: IPreviewBody & { notebook?: object }): Promise<IPr
   requestAPI<IPreview>('preview', body);
 export const propose = (body: { path: string; notebook?: object }): Promise<IProposal> =>
   requestAPI<IProposal>('propose', body);
+/** The name `nb2pkg tag --as function` gives a cell ("" when there is none to give). */
+export const suggestName = (body: {
+  path: string;
+  notebook?: object;
+  cell_id: string;
+}): Promise<{ name: string }> => requestAPI<{ name: string }>('suggest-name', body);
 export const run = (body: IPreviewBody & { track?: boolean }): Promise<IRunState> =>
   requestAPI<IRunState>('run', body);
 export const runStatus = (id: string): Promise<IRunState> =>

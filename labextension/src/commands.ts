@@ -17,7 +17,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
-import { functionNameProblem, lastHeading, suggestFunctionName } from './naming';
+import { functionNameProblem } from './naming';
 import { NotebookSession } from './session';
 import { markingOf, Role, sameTags, withMetrics, withoutMarks, withRole } from './tagging';
 import { CommandIDs, ISettings } from './tokens';
@@ -224,7 +224,10 @@ async function markFunction(ctx: ICommandContext, given: string | null): Promise
   }
   let name = given;
   if (name === null || functionNameProblem(name) !== null) {
-    name = await askFunctionName(notebook, cell, name);
+    const session = ctx.session(notebook);
+    name = await askFunctionName(notebook, cell, name, () =>
+      session ? session.suggestName(cell.model.id) : Promise.resolve('')
+    );
     if (name === null) {
       return false;
     }
@@ -237,7 +240,8 @@ async function markFunction(ctx: ICommandContext, given: string | null): Promise
 async function askFunctionName(
   notebook: Notebook,
   cell: Cell,
-  rejected: string | null
+  rejected: string | null,
+  suggest: () => Promise<string>
 ): Promise<string | null> {
   // Function names other cells use, with their cell numbers (a duplicate is NB104).
   const takenBy = new Map<string, number>();
@@ -252,11 +256,7 @@ async function askFunctionName(
     rejected ??
     (current.role === 'function' && current.name
       ? current.name
-      : suggestFunctionName(
-          headingAbove(notebook, cell),
-          cell.model.sharedModel.getSource(),
-          new Set(takenBy.keys())
-        ));
+      : distinctName(await suggest(), takenBy));
   let label = (rejected !== null ? nameProblemLabel(rejected, takenBy) : null) ?? 'Function name';
   for (;;) {
     const result = await InputDialog.getText({
@@ -291,19 +291,13 @@ function nameProblemLabel(name: string, takenBy: Map<string, number>): string | 
   return null;
 }
 
-/** The nearest markdown heading above the cell, or null. */
-function headingAbove(notebook: Notebook, cell: Cell): string | null {
-  const index = notebook.widgets.indexOf(cell);
-  for (let i = index - 1; i >= 0; i--) {
-    const model = notebook.widgets[i].model;
-    if (model.type === 'markdown') {
-      const heading = lastHeading(model.sharedModel.getSource());
-      if (heading) {
-        return heading;
-      }
-    }
+/** ``name``, or ``name_2``, ``name_3``… when another cell's function has it already. */
+function distinctName(name: string, takenBy: ReadonlyMap<string, number>): string {
+  let candidate = name;
+  for (let counter = 2; name && takenBy.has(candidate); counter++) {
+    candidate = `${name}_${counter}`;
   }
-  return null;
+  return candidate;
 }
 
 /**

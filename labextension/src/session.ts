@@ -146,6 +146,22 @@ export class NotebookSession {
     this._proposalChanged();
   }
 
+  /** The function name the server suggests for a cell, by the rule of `nb2pkg tag`; "" when
+   * it cannot say (the dialog then starts empty). */
+  async suggestName(cellId: string): Promise<string> {
+    try {
+      const body = this.analyzeBody();
+      const answer = await api.suggestName({
+        path: body.path,
+        notebook: body.notebook,
+        cell_id: cellId
+      });
+      return answer.name;
+    } catch {
+      return '';
+    }
+  }
+
   /** Accept the open proposals of these cells (all when omitted), as one undoable edit. */
   acceptProposal(cellIds?: readonly string[]): void {
     const notebook = this.panel.content.model;

@@ -143,3 +143,30 @@ async def test_preview_refuses_an_output_folder_outside_the_root(
         jp_fetch, "preview", {"path": "scaling.ipynb", "out_dir": "../elsewhere"}
     )
     assert (status, error["code"]) == (403, "NB803")
+
+
+async def test_suggest_name_gives_the_name_the_tag_command_gives(
+    jp_fetch: Fetch, write_notebook: Callable[..., Path], jp_root_dir: Path
+) -> None:
+    from nb2pkg.frontends.name_suggestion import suggested_function_name
+    from nb2pkg.notebook.reader import read_notebook
+
+    saved = write_notebook("raw.ipynb", untagged_notebook())
+    before = saved.read_bytes()
+    answer = await post(jp_fetch, "suggest-name", {"path": "raw.ipynb", "cell_id": "load"})
+    notebook, _ = read_notebook(saved)
+    assert notebook is not None
+    cell = next(c for c in notebook.code_cells if c.cell_id == "load")
+    assert answer == {"name": suggested_function_name(notebook, cell)} == {"name": "load_numbers"}
+    # The editor's unsaved heading counts; a cell that is not there gets no suggestion.
+    unsaved = untagged_notebook()
+    unsaved["cells"][2]["source"] = "## Scaling the inputs"
+    answer = await post(
+        jp_fetch, "suggest-name", {"path": "raw.ipynb", "notebook": unsaved, "cell_id": "load"}
+    )
+    assert answer == {"name": "scale_inputs"}
+    missing = await post(jp_fetch, "suggest-name", {"path": "raw.ipynb", "cell_id": "nope"})
+    assert missing == {"name": ""}
+    status, error = await refused(jp_fetch, "suggest-name", {"path": "raw.ipynb"})
+    assert status == 400 and "cell_id" in error["message"]
+    assert saved.read_bytes() == before

@@ -94,7 +94,7 @@ def test_mark_see_signature_jump_to_diagnostic_and_build(page: Any, lab: Lab) ->
     select_cell(page, DEMO_FUNCTION_CELL)
     page.keyboard.press("Alt+Shift+F")
     name_input = page.locator(".jp-Dialog input")
-    expect(name_input).to_have_value("scale_the_data")
+    expect(name_input).to_have_value("scale_data")  # the rule of `nb2pkg tag --as function`
     # A keyword is refused with the converter's code, and the dialog asks again.
     name_input.fill("class")
     page.keyboard.press("Enter")
@@ -301,10 +301,10 @@ def test_marking_and_badges_work_in_notebook_7(page: Any, lab: Lab) -> None:
     )
     cell(page, DEMO_FUNCTION_CELL).locator(".jp-InputPrompt").first.click()
     page.keyboard.press("Alt+Shift+F")
-    expect(page.locator(".jp-Dialog input")).to_have_value("scale_the_data")
+    expect(page.locator(".jp-Dialog input")).to_have_value("scale_data")
     page.keyboard.press("Enter")
     expect(cell(page, DEMO_FUNCTION_CELL).locator(".nb2pkg-Badge-signature")).to_have_text(
-        "scale_the_data(data, factor) -> scaled", timeout=15_000
+        "scale_data(data, factor) -> scaled", timeout=15_000
     )
     # Notebook 7.6.5 itself raises one error on load (its shortcuts plugin reads the schema
     # of a plugin that is not loaded; it happens without nb2pkg too): only ours must be none.
@@ -330,10 +330,10 @@ def test_in_a_narrow_window_badges_fit_their_cells_and_the_panel_its_width(
         # Marking by keyboard works as in a wide window.
         select_cell(page, DEMO_FUNCTION_CELL)
         page.keyboard.press("Alt+Shift+F")
-        expect(page.locator(".jp-Dialog input")).to_have_value("scale_the_data")
+        expect(page.locator(".jp-Dialog input")).to_have_value("scale_data")
         page.keyboard.press("Enter")
         expect(cell(page, DEMO_FUNCTION_CELL).locator(".nb2pkg-Badge-signature")).to_have_text(
-            "scale_the_data(data, factor) -> scaled", timeout=15_000
+            "scale_data(data, factor) -> scaled", timeout=15_000
         )
         # No badge pokes out of its cell, and the notebook does not scroll sideways.
         overflow = page.evaluate(

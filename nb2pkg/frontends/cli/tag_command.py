@@ -20,14 +20,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.frontends.cli.tag_parser import ROLES, add_parser
+from nb2pkg.frontends.name_suggestion import suggested_function_name
 from nb2pkg.ir import Cell, Diagnostic, Location, Notebook, Role, Severity
 from nb2pkg.notebook.reader import read_notebook
 from nb2pkg.notebook.tag_edits import NotebookTextError, read_notebook_text, update_cell_tags
 from nb2pkg.plan import automark
-from nb2pkg.plan.step_groups import Group, WorkCell, content_name
-from nb2pkg.plan.step_names import heading_name, shadows
 from nb2pkg.roles.resolve import role_of_cell
 from nb2pkg.roles.vocabulary import (
     KEEP_PREFIX,
@@ -180,7 +178,7 @@ def _with_role(
     if prefix in {"parameters", "export", "skip", "metrics", KEEP_PREFIX, PREDICT_PREFIX} and name:
         return problem("NB602", f"the role {prefix!r} takes no name", f"write --as {prefix}")
     if prefix in {"function", "module"} and not name:
-        suggestion = _suggested_name(notebook, cell) if prefix == "function" else "helpers"
+        suggestion = suggested_function_name(notebook, cell) if prefix == "function" else "helpers"
         return problem("NB603", f"`{prefix}` needs a name", f"write --as {prefix}:{suggestion}")
     if name:
         reason = _name_problem(name, allow_builtin=prefix != "function")
@@ -211,7 +209,7 @@ def _with_model_tag(cell: Cell, notebook: Notebook, new_tag: str) -> tuple[str, 
         return (*kept, new_tag)
     kept = tuple(t for t in kept if prefix_of(t) not in ROLE_OF_PREFIX)
     if prefix_of(new_tag) == MODEL_PREFIX:
-        kept = (*kept, f"function:{_suggested_name(notebook, cell)}")
+        kept = (*kept, f"function:{suggested_function_name(notebook, cell)}")
     return (*kept, new_tag)
 
 
@@ -229,33 +227,6 @@ def _name_hint(name: str) -> str:
     ):
         suggestion = f"compute_{suggestion}"
     return f"use letters, digits and underscores, not a keyword or builtin, e.g. {suggestion}"
-
-
-def _suggested_name(notebook: Notebook, cell: Cell) -> str:
-    """What automatic marking would call this cell: its name when the auto-marker makes it a
-    step, else a name by the same rules (nb2pkg.step_names): from the heading above it, else
-    from what its code computes."""
-    cells = [
-        {"cell_type": c.cell_type, "source": c.source, "metadata": {}, "id": c.cell_id}
-        for c in notebook.cells[: cell.number]
-    ]
-    proposals = automark.propose(cells)
-    tag = proposals[-1].role_tag if proposals else None
-    if tag and tag.startswith("function:"):
-        return tag.removeprefix("function:")
-    taken = {b for c in notebook.code_cells for b in analyze_cell(c.source).analysis.binds}
-    for above in reversed(notebook.cells[: cell.number - 1]):
-        heading = automark.last_heading(above.source) if above.cell_type == "markdown" else None
-        if heading:
-            name = heading_name(heading)
-            if name.isidentifier() and not shadows(name, taken):
-                return name
-            break
-    parsed = analyze_cell(cell.source)
-    work = WorkCell(0, cell.number, parsed, "function", True, None, None, False, False)
-    name = content_name([work], Group(members=[0]))
-    usable = name.isidentifier() and not shadows(name, taken)
-    return name if usable else f"run_cell_{cell.number}"
 
 
 # --------------------------------------------------------------------------- --auto

@@ -255,6 +255,22 @@ class ProposeHandler(Nb2pkgHandler):
         await self.answer(lambda data: propose(requests.analyze_request(data, root), limits))
 
 
+class SuggestNameHandler(Nb2pkgHandler):
+    """POST {"path", "notebook"?, "cell_id"} → {"name"}: the name suggested for marking that
+    cell as a function (the rule of `nb2pkg tag --as function`); nothing written."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        from nb2pkg.frontends.server.propose import suggest_name
+
+        root, limits = self.root_dir, self.limits
+        await self.answer(
+            lambda data: suggest_name(
+                requests.analyze_request(data, root), requests.cell_id_of(data), limits
+            )
+        )
+
+
 def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
@@ -266,6 +282,7 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
             (url_path_join(base, "build"), BuildHandler, shared),
             (url_path_join(base, "preview"), PreviewHandler, shared),
             (url_path_join(base, "propose"), ProposeHandler, shared),
+            (url_path_join(base, "suggest-name"), SuggestNameHandler, shared),
             *_run_routes(base, shared),
         ],
     )

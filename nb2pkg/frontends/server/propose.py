@@ -1,4 +1,5 @@
-"""``POST /nb2pkg/propose``: the marking ``nb2pkg tag --auto`` would give the notebook.
+"""``POST /nb2pkg/propose``: the marking ``nb2pkg tag --auto`` would give the notebook;
+``POST /nb2pkg/suggest-name``: the name ``nb2pkg tag --as function`` would give one cell.
 
 Body ``{"path", "notebook"?}``: the notebook as it is in the editor, else the saved file.
 Nothing is written; the answer lists, for every code cell, the tag the automatic marking
@@ -39,6 +40,28 @@ def propose(request: requests.AnalyzeRequest, limits: WorkLimits) -> dict[str, A
         ],
         "diagnostics": [],
     }
+
+
+def suggest_name(
+    request: requests.AnalyzeRequest, cell_id: str, limits: WorkLimits
+) -> dict[str, Any]:
+    """``{"name"}``: the function name suggested for the cell ``cell_id`` (``""`` when the
+    notebook cannot be read or has no such code cell)."""
+    from nb2pkg.frontends.name_suggestion import suggested_function_name
+    from nb2pkg.notebook.reader import notebook_from_json
+
+    data = request.notebook if request.notebook is not None else saved_notebook(request.path)
+    check_workload([data], limits)
+    notebook, _ = notebook_from_json(
+        data, str(request.path), request.display_path, full_schema=False
+    )
+    cell = next(
+        (c for c in notebook.code_cells if c.cell_id == cell_id) if notebook else iter(()),
+        None,
+    )
+    if notebook is None or cell is None:
+        return {"name": ""}
+    return {"name": suggested_function_name(notebook, cell)}
 
 
 def _unreadable(shown: str, *, saved: bool) -> dict[str, Any]:

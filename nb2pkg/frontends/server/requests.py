@@ -169,6 +169,11 @@ def analyze_request(data: dict[str, Any], root: str) -> AnalyzeRequest:
     return AnalyzeRequest(path, _display(display), notebook, _string(data, "package"))
 
 
+def cell_id_of(data: dict[str, Any]) -> str:
+    """The ``cell_id`` a request names (a 400 answer when it is missing)."""
+    return _required_string(data, "cell_id")
+
+
 def build_request(data: dict[str, Any], root: str) -> BuildRequest:
     names = _path_list(data)
     notebooks = tuple(_confined(root, name) for name in names)
