@@ -102,6 +102,14 @@ def test_badges_come_from_the_plan_and_follow_the_tag_editor(page: Any, lab: Lab
     add_tag.click()
     add_tag.fill("function:add_up")
     add_tag.press("Enter")
+    # JupyterLab's tag editor writes the metadata after its own event handling: wait for it.
+    page.wait_for_function(
+        f"""() => {{
+            const cell = {NOTEBOOK_JS}.widgets.find(c => c.model.id === 'plain');
+            return (cell.model.getMetadata('tags') || []).includes('function:add_up');
+        }}""",
+        timeout=15_000,
+    )
     assert tags_in_browser(page, "plain") == ["function:add_up"]
     expect(settled_badge(page, 4).locator(".nb2pkg-Badge-signature")).to_have_text(
         "add_up(doubled) -> total", timeout=15_000
