@@ -147,33 +147,32 @@ def _source(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
 
 
-def _is_display_print(statement: cst.BaseSmallStatement) -> bool:
+def _print_call(statement: cst.BaseSmallStatement) -> ast.Call | None:
+    """The ``print(...)`` call a statement is, as a stdlib ``ast`` node; None for any other
+    statement."""
     if not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Call):
-        return False
+        return None
     func = statement.value.func
     if not isinstance(func, cst.Name) or func.value != "print":
-        return False
+        return None
     try:
         call = ast.parse(_source(statement.value).strip(), mode="eval").body
     except SyntaxError:
-        return False
-    return isinstance(call, ast.Call) and print_is_display(call)
+        return None
+    return call if isinstance(call, ast.Call) else None
+
+
+def _is_display_print(statement: cst.BaseSmallStatement) -> bool:
+    call = _print_call(statement)
+    return call is not None and print_is_display(call)
 
 
 def _work_of_print(statement: cst.BaseSmallStatement) -> list[cst.BaseExpression] | None:
     """The expressions a ``print(...)`` statement evaluates for their effect, outermost work
     first (``print("%.2f" % model.score(X, y))`` → ``model.score(X, y)``); None when it is no
     print, writes to a ``file=``, or unpacks (``print(*rows)``)."""
-    if not isinstance(statement, cst.Expr) or not isinstance(statement.value, cst.Call):
-        return None
-    func = statement.value.func
-    if not isinstance(func, cst.Name) or func.value != "print":
-        return None
-    try:
-        call = ast.parse(_source(statement.value).strip(), mode="eval").body
-    except SyntaxError:
-        return None
-    if not isinstance(call, ast.Call) or any(k.arg == "file" for k in call.keywords):
+    call = _print_call(statement)
+    if call is None or any(k.arg == "file" for k in call.keywords):
         return None
     work: list[ast.expr] = []
     for argument in [*call.args, *(k.value for k in call.keywords)]:
