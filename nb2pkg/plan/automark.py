@@ -116,18 +116,30 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
 
 
 def _with_metrics_tags(facts: Sequence[CellFacts], proposals: list[Proposal]) -> list[Proposal]:
-    """``metrics`` on a cell proposed as a function of its own that binds scores
-    (``nb2pkg.plan.metrics_proposal``), so the run logs them."""
+    """``metrics`` on the first cell of a proposed function that binds scores
+    (``nb2pkg.plan.metrics_proposal``), so the run logs them: once per function, whether the
+    function is that one cell or several (``metrics`` on any of its cells logs the numbers the
+    whole step returns), and never where one of its cells already has it."""
     by_index = {fact.index: fact for fact in facts}
-    tags_of = {p.index: p.tags for p in proposals}
+    tagged_functions = {
+        tag
+        for p in proposals
+        if any(t in METRICS_PREFIXES for t in p.tags)
+        for tag in p.tags
+        if tag.startswith("function:")
+    }
     extra: dict[int, tuple[str, str]] = {}
-    for index in _alone(proposals):
-        if index not in by_index or any(t in METRICS_PREFIXES for t in tags_of[index]):
+    for proposal in proposals:
+        function = proposal.role_tag
+        if function is None or not function.startswith("function:"):
             continue
-        scores = scores_bound(by_index[index].parsed.analysis.python_source)
+        if function in tagged_functions or proposal.index not in by_index:
+            continue
+        scores = scores_bound(by_index[proposal.index].parsed.analysis.python_source)
         if scores:
             named = ", ".join(f"`{name}`" for name in scores)
-            extra[index] = (METRICS_TAG, f"binds the scores {named}: logged as metrics")
+            extra[proposal.index] = (METRICS_TAG, f"binds the scores {named}: logged as metrics")
+            tagged_functions.add(function)
     return _with_tags(proposals, extra)
 
 

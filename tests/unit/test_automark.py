@@ -661,3 +661,21 @@ def test_metrics_a_user_already_tagged_are_not_proposed_again() -> None:
     cells = [_code("y, p = load()"), _code("auc = roc_auc_score(y, p)", tags=["metrics"])]
     proposal = propose(cells)[1]
     assert proposal.tags.count("metrics") == 1
+
+
+def test_scores_in_a_later_cell_of_a_function_tag_that_function_once() -> None:
+    # Fitting and scoring under one heading: one step of two cells, whose scores are logged.
+    cells = [
+        _code("X_train, X_test, y_train, y_test = load()"),
+        _md("## Model"),
+        _code("clf = SVC()\nclf.fit(X_train, y_train)"),
+        _code("pred = clf.predict(X_test)\nmae = mean_absolute_error(y_test, pred)"),
+        _code("r2 = r2_score(y_test, pred)"),
+    ]
+    proposals = propose(cells)
+    fit, scoring, more_scoring = proposals[1:]
+    assert fit.role_tag == scoring.role_tag == more_scoring.role_tag == "function:fit_model"
+    assert "metrics" not in fit.added
+    assert "metrics" in scoring.added
+    assert "`mae`" in scoring.reason
+    assert "metrics" not in more_scoring.added  # one tag per function is enough
