@@ -45,3 +45,7 @@ def test_upper_case_parameters_take_lower_case_options_and_keep_their_own(tmp_pa
     assert "--seed SEED, --SEED SEED" in helped and "random seed" in helped
     refused = _run(out, "--seed", "many")
     assert refused.returncode == 2 and "--seed" in refused.stderr
+    # The package's README shows the spelling its command line takes first.
+    readme = (out / "README.md").read_text()
+    assert "python -m opts run --seed 3 --n-items 2" in readme
+    assert "--SEED" not in readme
