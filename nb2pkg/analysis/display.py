@@ -44,6 +44,8 @@ VIEW_METHODS = frozenset(
         "min",
         "max",
         "sum",
+        "any",
+        "all",
         "quantile",
         "nlargest",
         "nsmallest",

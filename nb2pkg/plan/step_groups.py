@@ -25,6 +25,7 @@ import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.effects import FILE_WRITERS
+from nb2pkg.ir import CellAnalysis
 from nb2pkg.plan.cell_kinds import body_lines, work_statements
 from nb2pkg.plan.step_names import heading_name, shadows, topic_name
 
@@ -129,7 +130,7 @@ class _Flow:
             for name in (*analysis.binds, *analysis.mutations):
                 if self.readers.get((index, name), set()) - inside:
                     read.append(name)
-                elif self.final.get(name) == index and name in analysis.value_binds:
+                elif self.final.get(name) == index and _makes_value(analysis, name):
                     final.append(name)
         found = [*read, *reversed(final)]
         return [name for position, name in enumerate(found) if name not in found[:position]]
@@ -149,6 +150,13 @@ class _Flow:
 
     def reads_from(self, members: Sequence[int], candidate: int) -> bool:
         return any(w in members for w in self.sources.get(candidate, {}).values())
+
+
+def _makes_value(analysis: CellAnalysis, name: str) -> bool:
+    """Whether the cell's write of ``name`` makes a value the notebook can end with: an
+    assignment (not a loop variable, def or import), or an in-place change of a value
+    (``final.dropna(inplace=True)``, ``model.fit(X, y)``): the changed value is the result."""
+    return name in analysis.value_binds or name in analysis.mutations
 
 
 def group_work_cells(cells: Sequence[WorkCell]) -> tuple[list[Group], set[int]]:

@@ -272,10 +272,12 @@ def test_display_only_statements_are_found_by_index() -> None:
         "print(f'{x} rows')\n"  # 11
         "train(df)\n"  # 12
         "print(train(df))\n"  # 13
+        "df.isnull().any()\n"  # 14
+        "(df.x > 0).all()\n"  # 15
     )
 
     analysis = facts(source)
-    assert analysis.display_statements == (1, 2, 3, 5, 6, 9, 10)
+    assert analysis.display_statements == (1, 2, 3, 5, 6, 9, 10, 14, 15)
     # Prints and plots leave steps too, as statements of their own kind (library_code).
     assert analysis.library_statements == ((4, "print"), (7, "plot"), (8, "print"), (11, "print"))
 

@@ -679,3 +679,19 @@ def test_scores_in_a_later_cell_of_a_function_tag_that_function_once() -> None:
     assert "metrics" in scoring.added
     assert "`mae`" in scoring.reason
     assert "metrics" not in more_scoring.added  # one tag per function is enough
+
+
+def test_in_place_work_the_notebook_ends_with_is_a_step_not_dropped() -> None:
+    # The last cells change `final` in place and derive `density` from it: nothing reads
+    # them later, but they are what the notebook ends with, so a step computes them.
+    cells = [
+        _code("final = pd.merge(load_a(), load_b(), on='state', how='left')"),
+        _code("final.isnull().any()"),
+        _code("final.dropna(inplace=True)"),
+        _code("data2010 = final.query('year == 2010')"),
+        _code("data2010.set_index('state', inplace=True)\ndensity = data2010.pop_ / data2010.area"),
+        _code("density.sort_values(ascending=False, inplace=True)\ndensity.head()"),
+    ]
+    roles = _roles(cells)
+    assert roles[1] == "skip"  # shows a summary only
+    assert all(role is not None and role.startswith("function:") for role in roles[2:]), roles
