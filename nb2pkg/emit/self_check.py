@@ -192,7 +192,7 @@ def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
                 kept = export_statements(cell, replaced.get(cell.cell.cell_id, frozenset()))
                 if kept:
                     code = cst.Module(body=kept).code
-                    blocks += [_Expect("exact", value=ast.dump(s)) for s in ast.parse(code).body]
+                    blocks += [_Expect("exact", value=_exact_dump(s)) for s in ast.parse(code).body]
     constants = {
         name: _Expect("assign", name)
         for notebook in plan.notebooks
@@ -240,7 +240,8 @@ def _mismatch(node: ast.stmt, want: _Expect, *, first: bool) -> str | None:
             return "has a docstring that is not the intended text"
         return None
     if want.kind == "exact":
-        return None if ast.dump(node) == want.value else f"differs from the cell's code ({found})"
+        same = _exact_dump(node) == want.value
+        return None if same else f"differs from the cell's code ({found})"
     if want.kind == "main":
         main = isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'"
         return None if main else f"lacks the `if __name__ == '__main__'` block ({found})"
@@ -285,10 +286,25 @@ def _is_text_constant(node: ast.stmt) -> bool:
 
 
 def _same_text(found: str, intended: str) -> bool:
-    def normal(text: str) -> list[str]:
-        return [line.rstrip() for line in inspect.cleandoc(text).split("\n")]
+    return _normal_docstring(found) == _normal_docstring(intended.replace("\r\n", "\n"))
 
-    return normal(found) == normal(intended.replace("\r\n", "\n"))
+
+def _normal_docstring(text: str) -> str:
+    """A docstring as the formatter may leave it: indentation cleaned, lines' trailing
+    whitespace gone (what ``ruff format`` changes in a docstring, and nothing else)."""
+    return "\n".join(line.rstrip() for line in inspect.cleandoc(text).split("\n"))
+
+
+def _exact_dump(statement: ast.stmt) -> str:
+    """The statement's syntax tree, its docstrings (of itself and of nested definitions)
+    compared as ``_normal_docstring`` gives them. Changes the tree it is given."""
+    for node in ast.walk(statement):
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            head = node.body[0]
+            if _is_text_constant(head):
+                assert isinstance(head, ast.Expr) and isinstance(head.value, ast.Constant)
+                head.value.value = _normal_docstring(str(head.value.value))
+    return ast.dump(statement)
 
 
 def _describe(want: _Expect) -> str:

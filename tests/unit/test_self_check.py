@@ -107,3 +107,34 @@ def test_a_pyproject_that_is_not_valid_toml_or_not_the_plan_is_nb903(
     plan, package = rendered
 
     assert codes(plan, tampered(package, "pyproject.toml", old, new)) == ["NB903"]
+
+
+def test_an_export_class_whose_docstring_the_formatter_tidies_passes(tmp_path: Path) -> None:
+    # `ruff format` strips the indentation of a docstring's blank line: the same docstring.
+    write_notebook(
+        tmp_path / "demo.ipynb",
+        [
+            (
+                "class Scaler:\n"
+                '    """Scale numbers.\n'
+                "    \n"
+                "    factor : the scale\n"
+                '    """\n'
+                "    def __init__(self, factor=2):\n"
+                "        self.factor = factor\n",
+                ["export"],
+            ),
+            ("total = Scaler().factor * 3", ["function:add_up"]),
+        ],
+    )
+    config, problems = resolve_config(["demo.ipynb"], name="demo", root=tmp_path)
+    assert config is not None, problems
+    plan, diagnostics = plan_config(config)
+    assert plan is not None, diagnostics
+    package = render_package(plan, "0.1.0")
+    content = package.content(MODULE)
+    assert content is not None and '"""Scale numbers.\n\n    factor' in content
+    assert check_package(plan, "0.1.0", list(package.files)) == []
+    # A docstring changed in its words is still caught.
+    changed = tampered(package, MODULE, "Scale numbers.", "Scale other numbers.")
+    assert codes(plan, changed) == ["NB902"]
