@@ -201,13 +201,13 @@ def longest_function(out_dir: Path, package: str) -> tuple[str, int]:
 
 
 def expected_names(path: Path, steps: list[Step]) -> tuple[list[str], set[str]]:
-    """Names the packaged cells bind at top level; and those bound only as loop variables."""
+    """Names the packaged cells bind at top level; and those the notebook ends with as a loop
+    variable, an import or a plot's state (the last packaged cell binding them binds them so)."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     numbers = {n for step in steps for n in step.cells}
     names: list[str] = []
-    assigned: set[str] = set()
     incidental: set[str] = set()
     for number, cell in enumerate(nb.cells, start=1):
         if number not in numbers or cell.cell_type != "code":
@@ -216,9 +216,9 @@ def expected_names(path: Path, steps: list[Step]) -> tuple[list[str], set[str]]:
         for name in binds:
             if name not in names:
                 names.append(name)
-        incidental |= loops
-        assigned |= set(binds) - loops
-    return names, incidental - assigned
+        # The last packaged cell that binds a name decides what the notebook ends with.
+        incidental = (incidental - set(binds)) | loops
+    return names, incidental
 
 
 def pristine_copy(folder: Path, destination: Path) -> Path:

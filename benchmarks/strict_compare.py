@@ -45,9 +45,10 @@ FIGURE = "figure"
 
 
 def top_level_binds(source: str) -> tuple[list[str], set[str]]:
-    """(names a cell binds at top level in binding order, names it binds only incidentally:
-    loop variables, ``with``/``except`` names and imports). IPython syntax is read as IPython
-    reads it."""
+    """(names a cell binds at top level in binding order, names whose last binding in the
+    cell is incidental: loop variables, ``with``/``except`` names, imports, and the state of
+    a plot read back from pyplot or seaborn, ``lim = plt.axis()``). IPython syntax is read as
+    IPython reads it."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     try:
@@ -72,7 +73,9 @@ def top_level_binds(source: str) -> tuple[list[str], set[str]]:
     def add(name: str, into: set[str]) -> None:
         if name not in binds:
             binds.append(name)
-        into.add(name)
+        assigned.discard(name)
+        incidental.discard(name)
+        into.add(name)  # the last binding decides what the cell leaves in the name
 
     def targets(node: ast.expr) -> list[str]:
         if isinstance(node, ast.Name):
@@ -86,9 +89,10 @@ def top_level_binds(source: str) -> tuple[list[str], set[str]]:
     def visit(statements: Iterable[ast.stmt]) -> None:
         for node in statements:
             if isinstance(node, ast.Assign):
+                kind = incidental if _reads_plot_state(node.value) else assigned
                 for target in node.targets:
                     for name in targets(target):
-                        add(name, assigned)
+                        add(name, kind)
             elif isinstance(node, ast.AugAssign | ast.AnnAssign) and (
                 not isinstance(node, ast.AnnAssign) or node.value is not None
             ):
@@ -126,7 +130,21 @@ def top_level_binds(source: str) -> tuple[list[str], set[str]]:
                 add(child.target.id, assigned)
 
     visit(tree.body)
-    return binds, incidental - assigned
+    return binds, incidental
+
+
+_PLOT_MODULES = frozenset({"plt", "pyplot", "sns", "seaborn"})
+
+
+def _reads_plot_state(value: ast.expr) -> bool:
+    """``plt.axis()``, ``plt.xlim()``, ``sns.color_palette()``: a call on pyplot or seaborn
+    (by their conventional names), whose value describes a figure, not the analysis."""
+    if not isinstance(value, ast.Call):
+        return False
+    func: ast.expr = value.func
+    while isinstance(func, ast.Attribute | ast.Call):
+        func = func.value if isinstance(func, ast.Attribute) else func.func
+    return isinstance(func, ast.Name) and func.id in _PLOT_MODULES and func is not value.func
 
 
 _BINDING_MAGICS = frozenset({"time", "capture", "prun"})
@@ -163,8 +181,13 @@ def __nb2pkg_final_state(path, names, figure_libraries):
         ):
             found[name] = "code"
             continue
-        if type(value).__module__.split(".")[0] in figure_libraries:
-            found[name] = "figure"
+        items = value
+        if type(value).__module__ == "numpy" and getattr(value, "dtype", None) == object:
+            items = list(value.flat)
+        if not isinstance(items, (list, tuple)) or not items:
+            items = [value]
+        if all(type(v).__module__.split(".")[0] in figure_libraries for v in items):
+            found[name] = "figure"  # a figure, axes, or an array of axes (plt.subplots)
             continue
         try:
             found[name] = pickle.dumps(value)

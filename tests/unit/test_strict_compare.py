@@ -160,3 +160,34 @@ def test_top_level_binds_reads_cells_as_ipython_does() -> None:
     assert binds == ["i", "total", "f"] and loops == {"i", "f"}
     assert strict.top_level_binds("  x = 1\n  y = x\n") == (["x", "y"], set())
     assert strict.top_level_binds("from math import pi\nr = pi\n") == (["pi", "r"], {"pi"})
+
+
+def test_what_a_cell_leaves_in_a_name_is_its_last_binding() -> None:
+    # `degree` ends as the loop's counter; `grid` is assigned after being a loop variable.
+    binds, loops = strict.top_level_binds(
+        "degree = [1, 2]\nfor degree in [2, 9]:\n    fit(degree)\n"
+        "for grid in g:\n    pass\ngrid = best(g)\n"
+    )
+    assert binds == ["degree", "grid"] and loops == {"degree"}
+
+
+def test_plot_state_read_back_from_pyplot_is_incidental() -> None:
+    binds, loops = strict.top_level_binds(
+        "lim = plt.axis()\nxs = plt.gca().get_xlim()\npalette = sns.color_palette()\nn = len(lim)\n"
+    )
+    assert binds == ["lim", "xs", "palette", "n"] and loops == {"lim", "xs", "palette"}
+
+
+def test_an_array_of_axes_is_dumped_as_a_figure(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2)
+    namespace: dict[str, object] = {"ax": ax, "pair": [1, 2], "nothing": []}
+    exec(strict.dump_source(tmp_path / "dump.pkl", ["ax", "pair", "nothing"]), namespace)
+    plt.close(fig)
+    dumped = pickle.loads((tmp_path / "dump.pkl").read_bytes())
+    assert dumped["ax"] == strict.FIGURE
+    assert pickle.loads(dumped["pair"]) == [1, 2] and pickle.loads(dumped["nothing"]) == []
