@@ -184,9 +184,7 @@ def log_model(values: Mapping[str, Any]) -> str | None:
     client = mlflow.MlflowClient()
     if run is not None:
         # One write for the three tags (each write to an embedded store is a transaction).
-        model_tags = [
-            mlflow.entities.RunTag(name, value) for name, value in tags.items() if value
-        ]
+        model_tags = [mlflow.entities.RunTag(name, value) for name, value in tags.items() if value]
         client.log_batch(run.info.run_id, tags=model_tags)
     version_tags = {name: run_tags[name] for name in VERSION_TAGS if run_tags.get(name)}
     version_tags.update({name: value for name, value in tags.items() if value})
