@@ -11,7 +11,12 @@ working directory (no ``MLFLOW_TRACKING_URI``):
 - with ``--telemetry-off``, the same again with MLflow's usage telemetry off
   (``MLFLOW_DISABLE_TELEMETRY``);
 - in-process: ``run()`` against ``run(track=False)`` in one interpreter, after a first
-  tracked run (which starts the worker, reported on its own line); later runs reuse it.
+  tracked run (which starts the worker, reported on its own line); later runs reuse it;
+- with ``--floor``, the least a fresh tracking process does before it can log a scikit-learn
+  model saved with skops (the classification example's): ``python -c`` importing mlflow,
+  scikit-learn's ensemble module and ``skops.io``, then opening the store, against
+  ``--no-track``. A tracked whole-process run cannot be faster than this plus the model's own
+  logging, whatever the worker does.
 
 The three whole-process commands run in turn, ``--repeats`` times; each figure is a median,
 and each ratio is tracked / untracked measured in this same run: the ratio of the medians,
@@ -29,7 +34,7 @@ first, so only what the generated package declares (``mlflow-skinny``…) is the
     python benchmarks/tracking_overhead.py [--repeats 7] [--notebook PATH | --built DIR]
                                            [--against DIR]
                                            [--fresh-venv [--also REQUIREMENT]...]
-                                           [--telemetry-off]
+                                           [--telemetry-off] [--floor]
 """
 
 from __future__ import annotations
@@ -163,6 +168,14 @@ LOGGING_IN_PROCESS = (
 )
 
 
+# What a fresh tracking process must load before it can log the classification example's
+# model, and the store it opens (MLflow checks the schema of an existing store on opening it).
+TRACKING_FLOOR = (
+    "import mlflow, sklearn.ensemble, skops.io; "
+    "mlflow.MlflowClient().search_experiments(max_results=1)"
+)
+
+
 @dataclass(frozen=True)
 class Rounds:
     """Seconds per command, one entry per round."""
@@ -185,13 +198,17 @@ class Subject:
     interpreter: Interpreter
     package: str
     store_dir: Path
+    floor: bool = False
 
     def commands(self) -> dict[str, list[str]]:
-        return {
+        found = {
             "untracked": ["-m", self.package, "run", "--no-track"],
             "worker": ["-m", self.package, "run"],
             "in-process": ["-c", LOGGING_IN_PROCESS.format(package=self.package)],
         }
+        if self.floor:
+            found["floor"] = ["-c", TRACKING_FLOOR]
+        return found
 
 
 def whole_process(subjects: list[Subject], repeats: int) -> dict[str, Rounds]:
@@ -238,7 +255,10 @@ def line(
 def process_lines(label: str, rounds: Rounds) -> list[str]:
     untracked = rounds.median("untracked")
     found = []
-    for command, how in (("worker", "tracking worker"), ("in-process", "in-process logging")):
+    commands = [("worker", "tracking worker"), ("in-process", "in-process logging")]
+    if "floor" in rounds.seconds:
+        commands.append(("floor", "floor: mlflow+sklearn+skops+store"))
+    for command, how in commands:
         found.append(
             line(f"{label}, {how}", "run", rounds.median(command), "--no-track", untracked)
             + f"   paired ratio {rounds.paired_ratio(command, 'untracked'):.2f}"
@@ -279,6 +299,12 @@ def main() -> None:
         action="store_true",
         help="also measure with MLflow's usage telemetry off",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time the least a fresh tracking process does for this example's model "
+        "(import mlflow, scikit-learn and skops, open the store)",
+    )
     args = parser.parse_args()
     load_before = load_average()
 
@@ -304,7 +330,7 @@ def main() -> None:
             )
             store_dir = work / "runs"
             store_dir.mkdir(parents=True)
-            subjects.append(Subject(label, interpreter, package, store_dir))
+            subjects.append(Subject(label, interpreter, package, store_dir, args.floor))
         process = whole_process(subjects, args.repeats)
         # MLflow's usage telemetry (on by default) starts threads and a network request in
         # every process that logs; the same measurement with it off shows its share.

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,8 @@ RUN_SPECIFIC_TAGS = {"mlflow.runName", "nb2pkg.model_version"}
 """Tags that name the run itself (MLflow's random run name, the version registered by it)."""
 MODEL_SPECIFIC_KEYS = {"model_uuid", "model_id", "run_id", "utc_time_created", "artifact_path"}
 """MLmodel entries that identify the logged model itself."""
+MODEL_RUN_TAGS = {"nb2pkg.task", "nb2pkg.label", "nb2pkg.model_flavor"}
+"""Tags the model's logging sets on the run (the label: the target's name, when it has one)."""
 TIMING_METRICS = ("pipeline_seconds", "step_seconds.")
 """Metrics that time the run (``pipeline_seconds``, ``step_seconds.<step>``): never equal."""
 
@@ -72,11 +76,16 @@ def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+def package_environment(src: Path, server: str, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (*MLFLOW_SETTINGS, "PYTHONPATH")}
+    env.update(PYTHONPATH=str(src), MLFLOW_TRACKING_URI=server, **settings)
+    return env
+
+
 def run_package(
     args: list[str], *, src: Path, cwd: Path, server: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in (*MLFLOW_SETTINGS, "PYTHONPATH")}
-    env.update(PYTHONPATH=str(src), MLFLOW_TRACKING_URI=server)
+    env = package_environment(src, server)
     return subprocess.run(
         [sys.executable, *args],
         cwd=cwd,
@@ -152,6 +161,12 @@ def test_the_tracking_worker_logs_what_in_process_logging_logs(
         return {k: v for k, v in run.data.tags.items() if k not in RUN_SPECIFIC_TAGS}
 
     assert same_tags(by_worker) == same_tags(by_process)
+    model_tags = {k: v for k, v in by_worker.data.tags.items() if k in MODEL_RUN_TAGS}
+    assert model_tags == {
+        "nb2pkg.task": "classification",
+        "nb2pkg.label": "target",  # wine.target
+        "nb2pkg.model_flavor": "sklearn",
+    }
 
     def scores(run: Run) -> dict[str, float]:
         return {k: v for k, v in run.data.metrics.items() if not k.startswith(TIMING_METRICS)}
@@ -186,3 +201,55 @@ def test_the_tracking_worker_logs_what_in_process_logging_logs(
     finally:
         mlflow.set_tracking_uri(None)
     assert predicted[0] == predicted[1]
+
+
+def test_a_killed_pipeline_process_leaves_a_killed_run_on_the_server_and_no_worker(
+    package_src: Path, tracking_server: str, tmp_path: Path
+) -> None:
+    """SIGKILL while the model trains: the tracking worker reads the end of its input, ends
+    the run KILLED on the server (the steps done so far recorded), registers no model, and
+    exits; the pipeline's stderr, which the worker shares, then ends."""
+    experiment = "classification-killed"
+    client = MlflowClient(tracking_server)
+    pipeline = subprocess.Popen(
+        # Enough trees that the training step is still running when the process is killed.
+        [sys.executable, "-m", PACKAGE, "run", "--n-estimators", "1000000"],
+        cwd=tmp_path,
+        env=package_environment(package_src, tracking_server, MLFLOW_EXPERIMENT_NAME=experiment),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+        while not runs_in(client, experiment):  # the worker has started the run
+            assert pipeline.poll() is None, pipeline.communicate()
+            assert time.monotonic() < deadline, "the run never started"
+            time.sleep(0.2)
+        pipeline.kill()
+        # Returns once every holder of the pipeline's stdout and stderr (the worker too) exited.
+        _, stderr = pipeline.communicate(timeout=RUN_TIMEOUT_SECONDS)
+    finally:
+        if pipeline.poll() is None:
+            pipeline.kill()
+            pipeline.wait()
+
+    assert pipeline.returncode == -signal.SIGKILL
+    [run] = runs_in(client, experiment)
+    assert run.info.status == "KILLED", stderr
+    assert run.data.tags["nb2pkg.error"] == (
+        "the pipeline's process ended before the run did (killed or crashed)"
+    )
+    assert run.data.params["n_estimators"] == "1000000"
+    done = [s for s in ("load_data", "split") if f"step_seconds.{s}" in run.data.metrics]
+    assert run.data.tags.get("nb2pkg.last_completed_step") == (done[-1] if done else None)
+    assert "step_seconds.train" not in run.data.metrics
+    assert "nb2pkg.model_version" not in run.data.tags
+    assert [v.run_id for v in client.search_model_versions(f"name = '{PACKAGE}'")].count(
+        run.info.run_id
+    ) == 0
+
+
+def runs_in(client: MlflowClient, experiment: str) -> list[Run]:
+    found = client.get_experiment_by_name(experiment)
+    return [] if found is None else list(client.search_runs([found.experiment_id]))

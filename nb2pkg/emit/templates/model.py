@@ -183,9 +183,9 @@ def log_model(values: Mapping[str, Any]) -> str | None:
     run_tags: dict[str, str] = dict(run.data.tags) if run is not None else {}
     client = mlflow.MlflowClient()
     if run is not None:
-        for name, value in tags.items():
-            if value:
-                client.set_tag(run.info.run_id, name, value)
+        # One write for the three tags (each write to an embedded store is a transaction).
+        model_tags = [mlflow.entities.RunTag(name, value) for name, value in tags.items() if value]
+        client.log_batch(run.info.run_id, tags=model_tags)
     version_tags = {name: run_tags[name] for name in VERSION_TAGS if run_tags.get(name)}
     version_tags.update({name: value for name, value in tags.items() if value})
     try:

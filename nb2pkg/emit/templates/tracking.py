@@ -37,7 +37,9 @@ loads, while the steps run, what logging the model takes (the package, its model
 MLflow's model modules: ``_model.prepare_serialization`` and ``prepare_logging``), so that once
 the last step ends only the model's own logging remains. ``python -m <package> run`` starts it while
 the package imports its libraries. A pipeline process that ends without ending the run
-(SIGTERM, SIGKILL, a crash) leaves it ``KILLED``: the worker reads the end of its input. When
+(SIGTERM, SIGKILL, a crash) leaves it ``KILLED``: the worker reads the end of its input.
+At the end of its input the worker exits at once, so a caller reading the pipeline's output
+(which the worker shares) is not kept waiting for its interpreter to shut down. When
 mlflow is already imported (a notebook, a script using MLflow itself) or ``autolog`` is on,
 the logging happens in the pipeline's own process, as it must for a nested run or autologging.
 
@@ -1081,6 +1083,21 @@ def _serve() -> None:
             raise
 
 
+def _exit_at_once() -> None:
+    """End the worker now that its input has ended and its run is ended.
+
+    Whatever the worker did is written: each answer and each store write is flushed as it
+    happens, and the run was ended (KILLED when the pipeline's process went first). Tearing
+    down the interpreter (mlflow, SQLAlchemy, pandas, the model's libraries: thousands of
+    modules) would take a second more, which a caller reading the pipeline's output waits
+    for, since the worker shares its stderr."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
+
+
 def _portable_error(error: BaseException) -> tuple[bytes | None, str, str]:
     """An error the pipeline's process can raise: pickled when it can be, and its text."""
     try:
@@ -1238,3 +1255,4 @@ if __package__ and "." not in __package__ and __name__ == f"{__package__}.tracki
 
 if __name__ == "__main__":
     _serve()
+    _exit_at_once()
