@@ -5,7 +5,8 @@
 For a notebook of ``--cells`` code cells (``build_speed.make_notebook``), analysed once to warm
 the caches, each figure is the median CPU time (this process's, so that other work on the
 shared machine counts less) of ``--repeat`` runs of the server's work for one request
-— ``json.loads`` of the request body, ``api.analyze_notebook``, ``json.dumps`` of the answer:
+— ``json.loads`` of the request body, ``api.analyze_notebook``, the answer's JSON text as the
+server makes it (``RecentAnswers``):
   1. nothing changed since the last analysis;
   2. a number typed in one function cell (what it reads and binds stays the same);
   3. one function cell binds a new name no other cell reads;
@@ -36,6 +37,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_speed import make_notebook
 
+from nb2pkg.frontends import api
+from nb2pkg.frontends.server.answers import RecentAnswers
+
 EDITS = itertools.count()
 """Numbers that make each edited source new."""
 
@@ -56,12 +60,13 @@ def parser_floor(body: str) -> None:
                 ast.parse(cell["source"])
 
 
-def serve(body: str) -> str:
-    from nb2pkg.frontends import api
+ANSWERS = RecentAnswers()
 
+
+def serve(body: str) -> str:
     data = json.loads(body)
     answer = api.analyze_notebook(data["notebook"], data["path"], path=data["path"])
-    return json.dumps(answer.to_json())
+    return ANSWERS.text(answer, "/srv/notebooks")
 
 
 def edited_body(notebook: dict[str, Any], cell: dict[str, Any], line: str, old: str = "") -> str:

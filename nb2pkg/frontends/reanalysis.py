@@ -8,7 +8,8 @@ file lookups gave. A new request is compared with that record:
 
 - nothing changed (and every data file lookup answers as before): the previous analysis;
 - only the text of code cells changed, and each such cell is a function, test, unmarked or
-  skipped cell whose analysis (reads, binds, imports, lines, problems…) is the same as before:
+  skipped cell whose analysis (reads, binds, imports, lines, problems…; not the literals it
+  assigns, which planning reads of parameters cells only) is the same as before:
   the previous analysis too. Planning reads nothing else of such a cell's text except where a
   diagnostic shows a line of it, its plots' and MLflow calls' code, so an edited cell with a
   located diagnostic or a plot, or a notebook importing MLflow, is planned again;
@@ -29,7 +30,7 @@ from pathlib import Path
 from nb2pkg.analysis.cell import ParsedCell, analyze_cell
 from nb2pkg.analysis.mlflow_calls import is_mlflow_name, qualified_names
 from nb2pkg.frontends.analysis_result import NotebookAnalysis
-from nb2pkg.ir import Cell, Diagnostic, Notebook, Role, TaggedCell
+from nb2pkg.ir import Cell, CellAnalysis, Diagnostic, Notebook, Role, TaggedCell
 from nb2pkg.plan.build_environment import FileLookup
 
 TEXT_ONLY_ROLES = frozenset({Role.FUNCTION, Role.TEST, Role.EXPLORATION, Role.SKIP})
@@ -212,14 +213,19 @@ def _edits_leave_plan(
 
 
 def _same_analysis(old: ParsedCell, new: ParsedCell) -> bool:
-    """Equal analyses but for the text itself, and no plot (whose code planning reads)."""
+    """Equal analyses but for the text itself and the literals it assigns (read of parameters
+    cells only), and no plot (whose code planning reads)."""
     if any(kind == "plot" for _, kind in new.analysis.library_statements):
         return False
     return (old.parses, old.problems, old.statement_count) == (
         new.parses,
         new.problems,
         new.statement_count,
-    ) and replace(old.analysis, python_source="") == replace(new.analysis, python_source="")
+    ) and _without_text(old.analysis) == _without_text(new.analysis)
+
+
+def _without_text(analysis: CellAnalysis) -> CellAnalysis:
+    return replace(analysis, python_source="", literal_assignments=(), non_literal_assignments=())
 
 
 def _imports_mlflow(parsed: Iterable[ParsedCell]) -> bool:

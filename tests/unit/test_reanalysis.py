@@ -93,6 +93,24 @@ def test_typing_inside_an_expression_reuses_the_analysis(
     assert edited == from_scratch(notebook, tmp_path)
 
 
+def test_typing_a_literal_a_step_assigns_reuses_the_analysis(
+    recent: RecentAnalyses, tmp_path: Path
+) -> None:
+    notebook = pipeline()
+    first = analyse(notebook, tmp_path)
+    load = code(notebook, 3)
+    load["source"] += "limit = 105\n"
+    second = analyse(notebook, tmp_path)
+    load["source"] = load["source"].replace("105", "1050")
+
+    third = analyse(notebook, tmp_path)
+
+    assert second is not first  # a new name: planned again
+    assert third is second
+    assert recent.reused == 1
+    assert third == from_scratch(notebook, tmp_path)
+
+
 def test_a_new_name_read_later_rewires_the_steps(recent: RecentAnalyses, tmp_path: Path) -> None:
     notebook = pipeline()
     analyse(notebook, tmp_path)
