@@ -12,6 +12,7 @@ import json
 import os
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import PurePosixPath
@@ -82,24 +83,24 @@ def replace_prefixes(payload: T, prefixes: Mapping[str, str]) -> T:
 class RecentAnswers:
     """The JSON text of the last answers, by the analysis they show: an analysis reused after
     an edit (``nb2pkg.frontends.reanalysis``) is the same object, and its text is not made
-    again."""
+    again. Only the texts are kept (and weak references: the analyses stay the records')."""
 
     def __init__(self, keep: int = 16) -> None:
         self.keep = keep
         self._lock = threading.Lock()
-        self._texts: OrderedDict[tuple[int, str], tuple[object, str]] = OrderedDict()
+        self._texts: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], str]] = OrderedDict()
 
     def text(self, analysis: Any, root: str) -> str:
         """``root_relative_json(analysis.to_json(), root)``, made once per analysis and root."""
         key = (id(analysis), root)
         with self._lock:
             known = self._texts.get(key)
-        if known is not None and known[0] is analysis:
+        # a dead reference: another object may have the id now
+        if known is not None and known[0]() is analysis:
             return known[1]
         text = root_relative_json(analysis.to_json(), root)
         with self._lock:
-            # the analysis is kept with its text, so its id is not reused meanwhile
-            self._texts[key] = (analysis, text)
+            self._texts[key] = (weakref.ref(analysis), text)
             self._texts.move_to_end(key)
             while len(self._texts) > self.keep:
                 self._texts.popitem(last=False)
