@@ -4,6 +4,7 @@ analysis, and that the answer is always the analysis made from scratch."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from nb2pkg.frontends import api
 from nb2pkg.frontends.analysis_result import NotebookAnalysis
 from nb2pkg.frontends.reanalysis import RecentAnalyses
+from nb2pkg.frontends.server.answers import RecentAnswers, root_relative_json
 from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.roles.resolve import tag_cells
 from tests.helpers import make_notebook, markdown_cell
@@ -231,3 +233,20 @@ def test_tags_resolved_again_belong_to_the_cells_given() -> None:
     assert problems_again == problems_once
     assert [t.cell for t in tagged_again] == list(second.code_cells)
     assert all(t.cell is c for t, c in zip(tagged_again, second.code_cells, strict=True))
+
+
+def test_an_answer_is_made_once_per_analysis_and_root(tmp_path: Path) -> None:
+    answers = RecentAnswers()
+    notebook = pipeline()
+    analysis = analyse(notebook, tmp_path)
+    root = str(tmp_path)
+
+    text = answers.text(analysis, root)
+
+    assert json.loads(text) == json.loads(root_relative_json(analysis.to_json(), root))
+    assert answers.text(analysis, root) is text
+    assert answers.text(analysis, str(tmp_path / "other")) is not text
+    made_again = from_scratch(notebook, tmp_path)
+    assert made_again == analysis and made_again is not analysis
+    assert answers.text(made_again, root) == text
+    assert answers.text(made_again, root) is not text
