@@ -6,7 +6,8 @@ Starts a real `jupyter server` with nb2pkg's extension (as tests/server/conftest
 it) on a notebook of ``--cells`` code cells, then measures
   1. the first `POST /nb2pkg/analyze` after start (cold caches);
   2. ``--clients`` clients, each editing one cell of its own copy of the notebook and asking
-     for an analysis after every edit, in bursts of three as typing sends them (only the last
+     for an analysis after every edit (``--edit``: a new name in the parameters cell, or a
+     number typed inside a step), in bursts of three as typing sends them (only the last
      answer of a burst is the one the user sees; the server may drop the two it supersedes):
      latency of those last answers, p50 and p99;
   3. `GET /api/status` every 20 ms meanwhile, p50 and p99.
@@ -116,6 +117,13 @@ def main() -> int:
     parser.add_argument("--cells", type=int, default=300)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--edit",
+        choices=("new-name", "typing"),
+        default="new-name",
+        help="new-name: each edit binds a new name in the parameters cell (a new run()"
+        " parameter: the plan changes); typing: each edit types a number inside a step",
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="nb2pkg-load-"))
     port, token = free_port(), secrets.token_hex(16)
@@ -150,7 +158,9 @@ def main() -> int:
 
         def edit_loop(index: int) -> None:
             own = json.loads(json.dumps(notebook))
-            target = next(c for c in own["cells"] if c["cell_type"] == "code")
+            code = [c for c in own["cells"] if c["cell_type"] == "code"]
+            typing = args.edit == "typing"
+            target = next(c for c in code if "1000.0" in c["source"]) if typing else code[0]
             original = target["source"]
             edits = 0
             while not stop.is_set():
@@ -158,7 +168,11 @@ def main() -> int:
                 outs: list[list[tuple[int, Any, float]]] = []
                 for _ in range(3):
                     edits += 1
-                    target["source"] = f"{original}edited_{index} = {edits}\n"
+                    target["source"] = (
+                        original.replace("1000.0", f"1000.{edits}")
+                        if typing
+                        else f"{original}edited_{index} = {edits}\n"
+                    )
                     body = {"path": f"large_{index}.ipynb", "notebook": own, "client": str(index)}
                     out: list[tuple[int, Any, float]] = []
                     outs.append(out)
@@ -197,7 +211,10 @@ def main() -> int:
             thread.join()
 
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        print(f"load average: {load}; {args.cells} code cells; {args.clients} clients")
+        print(
+            f"load average: {load}; {args.cells} code cells; {args.clients} clients;"
+            f" edits: {args.edit}"
+        )
         print(f"parser floor (json.loads + ast.parse of every cell): {floor * 1000:.1f} ms")
         print(f"1. first analyze after start: {first * 1000:.0f} ms = {first / floor:.1f}x floor")
         if seen:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +24,12 @@ from nb2pkg.frontends.analysis_result import (
     NotebookTest,
     RunParameter,
 )
-from nb2pkg.ir import Diagnostic, Notebook, ParamPlan, Role
+from nb2pkg.frontends.reanalysis import RecentAnalyses
+from nb2pkg.ir import Diagnostic, Notebook, ParamPlan, Role, TaggedCell
 from nb2pkg.notebook.reader import display_path, notebook_from_json, read_notebook
 
 if TYPE_CHECKING:
+    from nb2pkg.plan.build_environment import FileLookup
     from nb2pkg.plan.notebook_plan import CellPlan
 
 
@@ -98,20 +101,54 @@ def build(
     )
 
 
+RECENT = RecentAnalyses()
+"""The last analysis of each notebook recently analysed: an edit that cannot change the plan
+is answered from it (``nb2pkg.frontends.reanalysis``)."""
+
+
 def _analysis(
     notebook: Notebook | None, problems: list[Diagnostic], display: str, package: str | None
 ) -> NotebookAnalysis:
     if notebook is None:
         return NotebookAnalysis(display, package or "", "", diagnostics=tuple(problems))
     from nb2pkg.builder.environment import InstalledEnvironment
-    from nb2pkg.plan.notebook_plan import module_name_for, plan_notebook
     from nb2pkg.roles.resolve import tag_cells
 
     tagged, tag_problems = tag_cells(notebook)
-    plan = plan_notebook(notebook, tagged, files=InstalledEnvironment())
+    resolved_package = package or package_name_for(Path(display).stem)
+    reader_problems = tuple(problems)
+
+    def plan(
+        notebook: Notebook,
+        tagged: Sequence[TaggedCell],
+        tag_problems: Sequence[Diagnostic],
+        files: FileLookup,
+    ) -> NotebookAnalysis:
+        return _planned(
+            notebook, tagged, (*reader_problems, *tag_problems), display, resolved_package, files
+        )
+
+    key = (notebook.path, display, resolved_package)
+    if reader_problems:
+        return plan(notebook, tagged, tag_problems, InstalledEnvironment())
+    return RECENT.analysis(notebook, tagged, tag_problems, key, plan, InstalledEnvironment())
+
+
+def _planned(
+    notebook: Notebook,
+    tagged: Sequence[TaggedCell],
+    problems: Sequence[Diagnostic],
+    display: str,
+    package: str,
+    files: FileLookup,
+) -> NotebookAnalysis:
+    """The analysis of a notebook planned from scratch."""
+    from nb2pkg.plan.notebook_plan import module_name_for, plan_notebook
+
+    plan = plan_notebook(notebook, tagged, files=files)
     return NotebookAnalysis(
         notebook=display,
-        package=package or package_name_for(Path(display).stem),
+        package=package,
         module=module_name_for(notebook),
         cells=tuple(_cell_summary(c) for c in plan.cells),
         functions=tuple(
@@ -119,7 +156,7 @@ def _analysis(
         ),
         tests=tuple(NotebookTest(t.name, t.cell_id, t.cell_number) for t in plan.tests),
         parameters=tuple(RunParameter(p.name, p.default, p.annotation) for p in plan.run_params),
-        diagnostics=(*problems, *tag_problems, *plan.diagnostics),
+        diagnostics=(*problems, *plan.diagnostics),
     )
 
 

@@ -10,6 +10,7 @@ Names are normalised as Python normalises identifiers (NFKC): ``function:`` and 
 from __future__ import annotations
 
 import difflib
+import functools
 import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -148,6 +149,27 @@ class _CellTags:
 
 
 def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
+    """The cell's role from its tags; the same cell seen again (unchanged since the last
+    analysis) is a dictionary hit."""
+    found, problems = _tags_of(cell.number, cell.cell_id, cell.tags, cell.source, shown)
+    return (
+        TaggedCell(
+            cell, found.role, found.name, found.metrics, found.module, found.model, found.predict
+        ),
+        list(problems),
+    )
+
+
+@functools.lru_cache(maxsize=16384)
+def _tags_of(
+    number: int, cell_id: str, tags: tuple[str, ...], source: str, shown: str
+) -> tuple[TaggedCell, tuple[Diagnostic, ...]]:
+    """What ``_resolve_tags`` says of a cell: it reads nothing else of the cell than these."""
+    found, problems = _resolve_tags(Cell(number, cell_id, "code", source, tags), shown)
+    return found, tuple(problems)
+
+
+def _resolve_tags(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
     problems: list[Diagnostic] = []
 
     def report(code: str, message: str, hint: str, severity: Severity = Severity.ERROR) -> None:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any, TypeVar, cast
@@ -75,3 +78,30 @@ def replace_prefixes(payload: T, prefixes: Mapping[str, str]) -> T:
         return value
 
     return cast(T, walk(payload))
+
+
+class RecentAnswers:
+    """The JSON text of the last answers, by the analysis they show: an analysis reused after
+    an edit (``nb2pkg.frontends.reanalysis``) is the same object, and its text is not made
+    again. Only the texts are kept (and weak references: the analyses stay the records')."""
+
+    def __init__(self, keep: int = 16) -> None:
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._texts: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], str]] = OrderedDict()
+
+    def text(self, analysis: Any, root: str) -> str:
+        """``root_relative_json(analysis.to_json(), root)``, made once per analysis and root."""
+        key = (id(analysis), root)
+        with self._lock:
+            known = self._texts.get(key)
+        # a dead reference: another object may have the id now
+        if known is not None and known[0]() is analysis:
+            return known[1]
+        text = root_relative_json(analysis.to_json(), root)
+        with self._lock:
+            self._texts[key] = (weakref.ref(analysis), text)
+            self._texts.move_to_end(key)
+            while len(self._texts) > self.keep:
+                self._texts.popitem(last=False)
+        return text

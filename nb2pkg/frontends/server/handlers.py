@@ -23,7 +23,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from nb2pkg.frontends.server import requests
-from nb2pkg.frontends.server.answers import root_relative_json
+from nb2pkg.frontends.server.answers import RecentAnswers, root_relative_json
 from nb2pkg.frontends.server.errors import (
     CROSS_ORIGIN,
     INTERNAL_ERROR,
@@ -128,9 +128,10 @@ class Nb2pkgHandler(APIHandler):
         return WorkLimits(self.server_options.max_code_lines, self.server_options.max_code_chars)
 
     async def answer(
-        self, work: Callable[[dict[str, Any]], dict[str, Any]], *, supersedable: bool = False
+        self, work: Callable[[dict[str, Any]], dict[str, Any] | str], *, supersedable: bool = False
     ) -> None:
-        """Parse the body, run ``work`` on it and serialise its result on a worker thread.
+        """Parse the body, run ``work`` on it and serialise its result on a worker thread
+        (a result given as text is the answer as it is).
 
         Requests wait for their turn after parsing; a ``supersedable`` one whose client sent a
         newer request for the same notebook meanwhile is answered 409 (NB813) without work.
@@ -149,7 +150,7 @@ class Nb2pkgHandler(APIHandler):
         def work_and_serialise() -> str:
             with ONE_ANALYSIS_AT_A_TIME:
                 result = work(data)
-            return root_relative_json(result, root)
+            return result if isinstance(result, str) else root_relative_json(result, root)
 
         try:
             async with self.queue.turn:
@@ -221,7 +222,8 @@ class AnalyzeHandler(Nb2pkgHandler):
     async def post(self) -> None:
         root, limits = self.root_dir, self.limits
         await self.answer(
-            lambda data: _analyze(requests.analyze_request(data, root), limits), supersedable=True
+            lambda data: _analyze(requests.analyze_request(data, root), root, limits),
+            supersedable=True,
         )
 
 
@@ -322,18 +324,25 @@ def _warm_up() -> None:
         )
 
 
-def _analyze(request: requests.AnalyzeRequest, limits: WorkLimits) -> dict[str, Any]:
+ANSWERS = RecentAnswers()
+"""The text of recent analyze answers: an edit that leaves the analysis as it was is answered
+with the same text."""
+
+
+def _analyze(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> str:
     from nb2pkg.frontends import api
 
     if request.notebook is None:
         check_workload([saved_notebook(request.path)], limits)
-        return api.analyze_path(
+        analysis = api.analyze_path(
             request.path, package=request.package, shown=request.display_path
-        ).to_json()
-    check_workload([request.notebook], limits)
-    return api.analyze_notebook(
-        request.notebook, request.display_path, package=request.package, path=str(request.path)
-    ).to_json()
+        )
+    else:
+        check_workload([request.notebook], limits)
+        analysis = api.analyze_notebook(
+            request.notebook, request.display_path, package=request.package, path=str(request.path)
+        )
+    return ANSWERS.text(analysis, root)
 
 
 def _build(request: requests.BuildRequest, root: str, limits: WorkLimits) -> dict[str, Any]:

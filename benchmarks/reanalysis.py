@@ -1,0 +1,146 @@
+"""Re-analysis after one edit: what the server's ``/nb2pkg/analyze`` does per keystroke.
+
+    python benchmarks/reanalysis.py [--cells 300 3000] [--repeat 15] [--profile]
+
+For a notebook of ``--cells`` code cells (``build_speed.make_notebook``), analysed once to warm
+the caches, each figure is the median CPU time (this process's, so that other work on the
+shared machine counts less) of ``--repeat`` runs of the server's work for one request
+— ``json.loads`` of the request body, ``api.analyze_notebook``, the answer's JSON text as the
+server makes it (``RecentAnswers``):
+  1. nothing changed since the last analysis;
+  2. a number typed in one function cell (what it reads and binds stays the same);
+  3. one function cell binds a new name no other cell reads;
+  4. one function cell binds a new name a later cell reads (the wiring changes).
+The baseline, measured in the same run, is the parser floor of the request: ``json.loads`` of
+the body plus ``ast.parse`` of every code cell. Figures are printed in ms and as ratios against
+it, with the load average (the machines here are shared). ``--profile`` prints where the time
+of edit 2 goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import cProfile
+import itertools
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_speed import make_notebook
+
+from nb2pkg.frontends import api
+from nb2pkg.frontends.server.answers import RecentAnswers
+
+EDITS = itertools.count()
+"""Numbers that make each edited source new."""
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        action()
+        times.append(time.process_time() - start)
+    return statistics.median(times) * 1000
+
+
+def parser_floor(body: str) -> None:
+    for cell in json.loads(body)["notebook"]["cells"]:
+        if cell["cell_type"] == "code":
+            with contextlib.suppress(SyntaxError):
+                ast.parse(cell["source"])
+
+
+ANSWERS = RecentAnswers()
+
+
+def serve(body: str) -> str:
+    data = json.loads(body)
+    answer = api.analyze_notebook(data["notebook"], data["path"], path=data["path"])
+    return ANSWERS.text(answer, "/srv/notebooks")
+
+
+def edited_body(notebook: dict[str, Any], cell: dict[str, Any], line: str, old: str = "") -> str:
+    """The request body with ``line`` appended to the cell (or put in place of ``old``)."""
+    original = cell["source"]
+    cell["source"] = original.replace(old, line) if old else original + line
+    try:
+        return json.dumps({"path": "/tmp/large.ipynb", "notebook": notebook})
+    finally:
+        cell["source"] = original
+
+
+def measure(cells: int, repeat: int, profile: bool) -> dict[str, float]:
+    notebook = make_notebook(cells)
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    function_cells = [c for c in code if "function:stage" in str(c["metadata"].get("tags"))]
+    target = function_cells[len(function_cells) // 2]
+    reader = next(c for c in code if code.index(c) > code.index(target) and "function:" in str(c))
+    body = json.dumps({"path": "/tmp/large.ipynb", "notebook": notebook})
+    serve(body)  # warm: imports and caches
+
+    def same() -> None:
+        serve(body)
+
+    def typed_number() -> None:
+        serve(edited_body(notebook, target, f"1000.{next(EDITS)}", old="1000.0"))
+
+    def constant_edit() -> None:
+        serve(edited_body(notebook, target, f"constant_{next(EDITS)} = 1\n"))
+
+    def wiring_edit() -> None:
+        number = next(EDITS)
+        original = reader["source"]
+        reader["source"] = original + f"seen_{number} = extra_{number}\n"
+        try:
+            serve(edited_body(notebook, target, f"extra_{number} = {number}\n"))
+        finally:
+            reader["source"] = original
+
+    floor = median_ms(lambda: parser_floor(body), repeat)
+    figures = {
+        "parser floor": floor,
+        "nothing changed": median_ms(same, repeat),
+        "number typed": median_ms(typed_number, repeat),
+        "new name, unread": median_ms(constant_edit, repeat),
+        "edit, new wiring": median_ms(wiring_edit, repeat),
+    }
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(repeat):
+            wiring_edit()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--cells", type=int, nargs="+", default=[300, 3000])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    for cells in args.cells:
+        figures = measure(cells, args.repeat, args.profile)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"{cells} code cells (load average {load}):")
+        floor = figures["parser floor"]
+        for name, value in figures.items():
+            print(f"  {name:<24} {value:8.1f} ms  {value / floor:6.2f}x parser floor")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
