@@ -127,8 +127,6 @@ def log_model(values: Mapping[str, Any]) -> str | None:
     ``values`` holds ``run()``'s parameters and outputs. Returns the registered version, or
     None when the store has no model registry (then the model is only logged).
     """
-    import mlflow
-
     pipeline = _pipeline()
     model = values[pipeline.MODEL]
     fitted_on, target = pipeline.model_fit_data(values)
@@ -149,7 +147,19 @@ def log_model(values: Mapping[str, Any]) -> str | None:
     else:
         example = _head(fitted_on)
         kept = None
-    if predict_step is None and _is_sklearn(model):
+    info, flavor = _log_flavored(model, example, kept, as_is=predict_step is None)
+    tags[FLAVOR_TAG] = flavor
+    _log_input_profile(values[pipeline.PREDICT_DATA] if predict_step is not None else fitted_on)
+    return _register(info.model_uri, tags)
+
+
+def _log_flavored(model: Any, example: Any, kept: Any, *, as_is: bool) -> tuple[Any, str]:
+    """Log the model into the active run: with scikit-learn's flavor when it is a
+    scikit-learn model applied to the rows as they are (``as_is``: no ``predict`` step), else as the pipeline's own pyfunc
+    model (the ``predict`` step's code around it). Returns MLflow's model info and the flavor."""
+    import mlflow
+
+    if as_is and _is_sklearn(model):
         flavor = "sklearn"
         output = model.predict(example) if example is not None else None
         signature = _signature(example, output)
@@ -177,8 +187,14 @@ def log_model(values: Mapping[str, Any]) -> str | None:
                 code_paths=[str(Path(__file__).resolve().parent)],
                 pip_requirements=_requirements(mlflow.pyfunc.get_default_pip_requirements()),
             )
-    tags[FLAVOR_TAG] = flavor
-    _log_input_profile(values[pipeline.PREDICT_DATA] if predict_step is not None else fitted_on)
+    return info, flavor
+
+
+def _register(model_uri: str, tags: dict[str, str]) -> str | None:
+    """Tag the active run with the model's tags and register the logged model with them and
+    the run's version tags. Returns the registered version, or None without a registry."""
+    import mlflow
+
     run = mlflow.active_run()
     run_tags: dict[str, str] = dict(run.data.tags) if run is not None else {}
     client = mlflow.MlflowClient()
@@ -190,7 +206,7 @@ def log_model(values: Mapping[str, Any]) -> str | None:
     version_tags.update({name: value for name, value in tags.items() if value})
     try:
         with _quiet():
-            registered = mlflow.register_model(info.model_uri, registered_name(), tags=version_tags)
+            registered = mlflow.register_model(model_uri, registered_name(), tags=version_tags)
     except mlflow.exceptions.MlflowException as error:
         # A file store (./mlruns) has no registry: the model stays logged in the run.
         _logger.warning("the model was logged but not registered: %s", error)
