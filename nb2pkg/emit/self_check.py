@@ -94,10 +94,11 @@ def _statements(file: EmittedFile) -> Iterator[ast.stmt]:
     future = _ANNOTATIONS_FLAG if "from __future__ import annotations" in file.content else 0
 
     def parse(text: str) -> ast.Module:
-        # Compiled from the text, then parsed: never both a piece's syntax tree and its
-        # compilation in memory at once (a piece may be one statement of 20,000 lines).
-        compile(text, file.path, "exec", flags=future, dont_inherit=True)
-        return ast.parse(text, file.path)
+        # Parsed once, then compiled from the tree (what compiling the text adds: the symbol
+        # table's and the code generator's errors); the code object is dropped at once.
+        tree = ast.parse(text, file.path)
+        compile(tree, file.path, "exec", flags=future, dont_inherit=True)
+        return tree
 
     for tree in pieces(file.content, parse):
         # Nothing here holds a statement once it is handed on: a piece's tree is freed
