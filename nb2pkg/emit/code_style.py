@@ -87,8 +87,88 @@ def header_without_unused_imports(header: str, rest: str) -> str:
 
 
 def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
+    """Each text of ``todo`` as ruff leaves it when it is alone in its file.
+
+    A file costs a create and an unlink (milliseconds each on some disks): the generated
+    functions that ruff treats the same alone or side by side (``_joinable``) share files,
+    one boundary comment between each; the other texts get a file each. Should a shared file
+    not parse (one of its texts does not), its texts are formatted again, each alone."""
+    joinable = [_joinable(kind, source) for kind, source in todo]
+    joined = [index for index, fits in enumerate(joinable) if fits]
+    groups = [[index] for index, fits in enumerate(joinable) if not fits] + [
+        joined[start : start + _JOINED_PER_FILE]
+        for start in range(0, len(joined), _JOINED_PER_FILE)
+    ]
+    files = [
+        (todo[group[0]][0], _BOUNDARY.join(todo[index][1] for index in group)) for group in groups
+    ]
+    texts, parsed = _ruff_files(files)
+    results: list[str] = [""] * len(todo)
+    redo: list[int] = []
+    for group, text in zip(groups, texts, strict=True):
+        if not joinable[group[0]]:
+            results[group[0]] = text
+            continue
+        pieces = _split(text, len(group)) if parsed else None
+        if pieces is None:
+            redo += group
+            continue
+        for index, piece in zip(group, pieces, strict=True):
+            results[index] = piece
+    if redo:
+        again, _ = _ruff_files([todo[index] for index in redo])
+        for index, text in zip(redo, again, strict=True):
+            results[index] = text
+    return results
+
+
+_BOUNDARY_COMMENT = "# nb2pkg: boundary between formatted texts"
+_BOUNDARY = f"\n\n\n{_BOUNDARY_COMMENT}\n"
+_JOINED_PER_FILE = 250
+"""Texts in one shared file: a few files keep ruff's threads busy."""
+_FILE_WIDE = ("fmt:", "yapf:", "noqa", "ruff:", "flake8", "isort:", _BOUNDARY_COMMENT)
+"""Comments that act beyond their own statement (``# fmt: off``, ``# ruff: noqa``), or the
+boundary itself: a text holding one is formatted alone."""
+
+
+def _joinable(kind: Kind, source: str) -> bool:
+    """``source`` is one generated function: leading comments, decorators and a one-line
+    ``def`` at the left margin, then only its indented body. ruff's rules and layout look no
+    further than a function, so such a text comes out the same beside others as alone."""
+    if kind != "generated" or "\r" in source or "\f" in source:
+        return False
+    if any(word in source for word in _FILE_WIDE):
+        return False
+    stage = "comments"
+    for line in source.split("\n"):
+        if not line.strip() or line[0] in " \t":
+            continue
+        if stage == "comments" and line.startswith("#"):
+            continue
+        if stage != "body" and line.startswith("@"):
+            stage = "decorators"
+            continue
+        if stage != "body" and line.startswith(("def ", "async def ")) and line.endswith(":"):
+            stage = "body"
+            continue
+        return False
+    return stage == "body"
+
+
+def _split(text: str, count: int) -> list[str] | None:
+    """The texts of a shared file, each as ruff leaves a file: no blank lines around it, one
+    line break at its end; None when the boundaries did not come back as written."""
+    pieces = text.split(f"\n{_BOUNDARY_COMMENT}\n")
+    if len(pieces) != count:
+        return None
+    return [piece.strip("\n") + "\n" for piece in pieces]
+
+
+def _ruff_files(todo: Sequence[tuple[Kind, str]]) -> tuple[list[str], bool]:
+    """Each text as ruff's passes leave it in a file of its own; and whether ruff parsed all."""
     from ruff import find_ruff_bin
 
+    parsed = True
     with tempfile.TemporaryDirectory(prefix="nb2pkg-format-") as folder:
         paths = [Path(folder, f"{index}.py") for index, _ in enumerate(todo)]
         for path, (_, source) in zip(paths, todo, strict=True):
@@ -115,11 +195,13 @@ def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
             for arguments, files in passes:
                 if not files:
                     continue
-                subprocess.run(
+                done = subprocess.run(
                     [ruff, *arguments, "--isolated", "--no-cache", "--quiet", *files],
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                     check=False,
                 )
-        return [path.read_bytes().decode("utf-8", "surrogatepass") for path in paths]
+                if arguments[0] == "format" and done.returncode != 0:
+                    parsed = False
+        return [path.read_bytes().decode("utf-8", "surrogatepass") for path in paths], parsed

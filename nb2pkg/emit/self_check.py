@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 import tomllib
 
+from nb2pkg.emit.long_displays import long_display_assignment
 from nb2pkg.emit.modules import export_statements, module_docstring, replaced_definitions
 from nb2pkg.emit.pipeline_files import init_docstring, run_docstring
 from nb2pkg.emit.project_files import description, distribution_name
@@ -63,7 +64,8 @@ def _check_module(file: EmittedFile, expected: list[_Expect] | None) -> list[Dia
 
     Parsed and compiled a piece at a time (``nb2pkg.emit.source_chunks``): the statements are
     compared as they come, and none is kept."""
-    statements = _statements(file)
+    exact = expected is not None and any(want.kind == "exact" for want in expected)
+    statements = _statements(file, keep_entries=exact)
     try:
         mismatch = _compare(statements, expected) if expected is not None else None
         for _ in statements:
@@ -88,16 +90,22 @@ def _check_module(file: EmittedFile, expected: list[_Expect] | None) -> list[Dia
     return [_internal("NB902", file.path, line, what)]
 
 
-def _statements(file: EmittedFile) -> Iterator[ast.stmt]:
-    """The file's top-level statements, each piece compiled as it is parsed."""
+def _statements(file: EmittedFile, *, keep_entries: bool = True) -> Iterator[ast.stmt]:
+    """The file's top-level statements, each piece compiled as it is parsed.
+
+    ``keep_entries``: a long display's entries are kept in its tree (the outline compares a
+    statement exactly); else they are only compiled (nb2pkg.emit.long_displays)."""
     # The pieces after the first compile as they would below its `from __future__` import.
     future = _ANNOTATIONS_FLAG if "from __future__ import annotations" in file.content else 0
 
     def parse(text: str) -> ast.Module:
-        # Compiled from the text, then parsed: never both a piece's syntax tree and its
-        # compilation in memory at once (a piece may be one statement of 20,000 lines).
-        compile(text, file.path, "exec", flags=future, dont_inherit=True)
-        return ast.parse(text, file.path)
+        # Parsed once, then compiled from the tree (what compiling the text adds: the symbol
+        # table's and the code generator's errors); the code object is dropped at once.
+        tree = long_display_assignment(text, file.path, future, keep_entries=keep_entries)
+        if tree is None:
+            tree = ast.parse(text, file.path)
+            compile(tree, file.path, "exec", flags=future, dont_inherit=True)
+        return tree
 
     for tree in pieces(file.content, parse):
         # Nothing here holds a statement once it is handed on: a piece's tree is freed

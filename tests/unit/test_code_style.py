@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nb2pkg.emit import code_style
 from nb2pkg.emit.code_style import formatted, formatted_all
 
 
@@ -55,3 +56,39 @@ def test_the_notebooks_own_statements_keep_their_syntax_tree_and_get_a_named_noq
     kept = formatted_all([source], ["as_written"])[0]
     assert kept == "class Point(object):  # noqa: UP004\n    pass\n"
     assert formatted_all([source], ["generated"])[0] == "class Point:\n    pass\n"
+
+
+def test_generated_functions_come_back_as_each_would_alone() -> None:
+    functions = [
+        "# nb2pkg: a.ipynb [id c1]\ndef f( a ):\n  x = [1,\n 2]\n  return a # kept\n",
+        "@cache\ndef g():\n    with open('a') as a:\n        with open('b') as b:\n"
+        "            return a.read(), b.read()\n  # trailing comment\n",
+        "def h(x):\n    # fmt: off\n    y = [1,2]\n    # fmt: on\n    return '%d' % x, y\n",
+        "# nb2pkg: a.ipynb [id c2]\n\n\n# two blocks of comments\ndef k():\n    pass\n\n\n\n",
+    ]
+    assert [code_style._joinable("generated", f) for f in functions] == [True, True, False, True]
+    alone, _ = code_style._ruff_files([("generated", f) for f in functions])
+    assert formatted_all(functions, ["generated"] * len(functions)) == alone
+    assert (
+        alone[0] == "# nb2pkg: a.ipynb [id c1]\ndef f(a):\n    x = [1, 2]\n    return a  # kept\n"
+    )
+
+
+def test_a_generated_function_that_does_not_parse_leaves_the_others_formatted() -> None:
+    broken = "def f(:\n    pass\n"
+    good = "def g( a ):\n  return a\n"
+    assert formatted_all([broken, good], ["generated", "generated"]) == [
+        broken,
+        "def g(a):\n    return a\n",
+    ]
+
+
+def test_only_a_lone_generated_function_is_joined_with_others() -> None:
+    assert code_style._joinable("generated", "def f():\n    return 1\n")
+    assert not code_style._joinable("as_written", "def f():\n    return 1\n")
+    assert not code_style._joinable("generated", '"""Module."""\ndef f():\n    return 1\n')
+    assert not code_style._joinable("generated", "def f():\n    return 1\nx = f()\n")
+    assert not code_style._joinable("generated", "def f():\n    return 1\ndef g():\n    pass\n")
+    assert not code_style._joinable("generated", "def f(\n    a,\n):\n    return a\n")
+    assert not code_style._joinable("generated", "def f():\n    x = '''\nraw\n'''\n")
+    assert not code_style._joinable("generated", "def f():\n    return 1  # noqa: E501\n")
