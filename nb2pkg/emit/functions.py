@@ -42,6 +42,7 @@ def function_source(
     carry_comments: bool = True,
     result: int | None = None,
     drop_prints: bool = False,
+    default_constants: Mapping[str, str] | None = None,
 ) -> str:
     """The source of ``def name(params): <cell body>; return <returns>``.
 
@@ -49,6 +50,8 @@ def function_source(
     function of a few statements picked out of the cell leaves them with the cell instead).
     ``result``: with no ``returns``, the index of the bare expression the function returns.
     ``drop_prints``: prints nested in the cell's blocks go too (nb2pkg.emit.nested_prints).
+    ``default_constants``: per parameter, the module constant its mutable default is copied
+    from (else the guard writes the literal).
     """
     body, trailing = _kept_statements(
         module, drop, rewrite, carry_comments=carry_comments, result=None if returns else result
@@ -60,7 +63,9 @@ def function_source(
         statements.append(cst.parse_statement(docstring_literal(docstring, _INDENT) + "\n"))
     for param in params:
         if param.default is not None and is_mutable_literal(param.default):
-            guard = "\n".join(fresh_default_lines(param.name, param.default, "")) + "\n"
+            constant = (default_constants or {}).get(param.name)
+            lines = fresh_default_lines(param.name, param.default, "", constant)
+            guard = "\n".join(lines) + "\n"
             statements.append(cst.parse_statement(guard))
     statements.extend(body)
     if returns:
