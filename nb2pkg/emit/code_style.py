@@ -75,6 +75,7 @@ def header_without_unused_imports(header: str, rest: str) -> str:
         with contextlib.suppress(OSError):
             subprocess.run(
                 [find_ruff_bin(), *command, str(path)],
+                cwd=folder,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -117,6 +118,9 @@ def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
                     continue
                 subprocess.run(
                     [ruff, *arguments, "--isolated", "--no-cache", "--quiet", *files],
+                    # Not the build's folder: a package beside the notebook (`figures/`)
+                    # would count as first-party there, and sort apart from third-party ones.
+                    cwd=folder,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
