@@ -63,6 +63,29 @@ def test_a_step_returns_the_value_its_cell_shows(tmp_path: Path) -> None:
     assert shown == str(sorted(zip([1, 2, 2], [3, 3, 4], strict=True)))
 
 
+def test_a_sort_of_a_value_made_on_the_spot_is_returned_not_dropped(tmp_path: Path) -> None:
+    # Old pandas' DataFrame.sort returned the sorted frame: a method of a value nothing else
+    # holds is called for what it returns, unlike `rows.sort()` on a list the cell keeps.
+    module = _build(
+        tmp_path,
+        [
+            (
+                "class Frame(dict):\n    def sort(self, key):\n        return sorted(self[key])",
+                ["export"],
+            ),
+            ("d = {'n': [3, 1, 2]}", ["function:load"]),
+            ("Frame(d).sort('n')", ["function:by_n"]),
+            ("rows = [3, 1]\nrows.sort()", ["function:sort_rows"]),
+        ],
+    )
+    assert '    return Frame(d).sort("n")\n' in module
+    assert "return rows.sort()" not in module
+    shown = run_generated(
+        tmp_path / "out", "from shown.shown import load, by_n; print(by_n(load()))"
+    )
+    assert shown == "[1, 2, 3]"
+
+
 def test_prints_inside_loops_and_branches_leave_the_step_unless_kept(tmp_path: Path) -> None:
     source = (
         "total = 0\n"
