@@ -61,12 +61,7 @@ def function_source(
     statements: list[cst.BaseStatement] = []
     if docstring:
         statements.append(cst.parse_statement(docstring_literal(docstring, _INDENT) + "\n"))
-    for param in params:
-        if param.default is not None and is_mutable_literal(param.default):
-            constant = (default_constants or {}).get(param.name)
-            lines = fresh_default_lines(param.name, param.default, "", constant)
-            guard = "\n".join(lines) + "\n"
-            statements.append(cst.parse_statement(guard))
+    statements += _default_guards(params, default_constants or {})
     statements.extend(body)
     if returns:
         value = returns[0] if len(returns) == 1 else ", ".join(returns)
@@ -88,6 +83,18 @@ def function_source(
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
     return _tidied(cst.Module(body=[definition]), drop_prints=drop_prints)
+
+
+def _default_guards(
+    params: Sequence[ParamPlan], constants: Mapping[str, str]
+) -> list[cst.BaseStatement]:
+    """``if x is None: x = …`` for each parameter whose default is mutable."""
+    guards: list[cst.BaseStatement] = []
+    for param in params:
+        if param.default is not None and is_mutable_literal(param.default):
+            lines = fresh_default_lines(param.name, param.default, "", constants.get(param.name))
+            guards.append(cst.parse_statement("\n".join(lines) + "\n"))
+    return guards
 
 
 def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
