@@ -3,19 +3,20 @@
     python benchmarks/generated_code_quality.py DIR [DIR…] [--limit N] [--run-tests]
 
 Builds every notebook under the folders with ``nb2pkg build NB --auto -o OUT``, each in a
-pristine copy of its folder, with whichever nb2pkg ``python -m nb2pkg`` imports (set
-PYTHONPATH to compare two checkouts), then counts in the generated step functions: plotting
-statements, ``print`` calls, statements that set display/warning options or seed a global
-generator, figure/axes values returned, functions whose body is over 40 lines (apart:
-``long_one_cell``, made from one cell that is that long), functions that return nothing (apart:
-``returning_nothing_<effect>``, those that write a file, change an input, print what the user
-kept, log a figure or draw from the global random generator), names generated from ``step``
+pristine copy of its folder, with whichever nb2pkg ``python -m nb2pkg`` imports (set PYTHONPATH
+to compare two checkouts), then counts in the generated step functions: plotting statements,
+``print`` calls, statements that set display/warning options or seed a global generator,
+figure/axes values returned, functions whose body is over 40 lines (apart: ``long_one_cell``,
+made from one cell that is that long), functions that return nothing (apart:
+``returning_nothing_<effect>``, those that write a file, change an input, print (kept or
+unpacking), raise, log a figure or draw from the global random generator), names from ``step``
 (functions the notebook itself defines are not steps: they are counted apart, with the prints
-in them, and so are prints in a function a step defines); over the whole package: ruff violations (``ruff check`` and ``ruff format --check``
-with default settings, also broken down by rule, ``format`` for a file ruff would reformat),
-distributions listed as dependencies that no generated module imports (``matplotlib``,
-``seaborn``); and with ``--run-tests``, packages whose pipeline runs (``run(track=False)`` beside the notebook's
-files) and, of those with tests, whose tests pass (``pytest`` from the package folder).
+in them, and so are prints in a function a step defines); over the whole package: ruff
+violations (``ruff check`` and ``ruff format --check`` with default settings, also broken down
+by rule, ``format`` for a file ruff would reformat), distributions listed as dependencies that
+no generated module imports (``matplotlib``, ``seaborn``); and with ``--run-tests``, packages
+whose pipeline runs (``run(track=False)`` beside the notebook's files) and, of those with
+tests, whose tests pass (``pytest`` from the package folder).
 """
 
 from __future__ import annotations
@@ -165,12 +166,12 @@ def effect_of(function: ast.FunctionDef, figures: set[str]) -> str | None:
             if attr in FILE_CALLS or (name == "open" and len(node.args) > 1):
                 found.append("writes_file")
             elif name == "print":
-                found.append("kept_print")
+                found.append("prints")
             elif ".random." in f".{name}" or name.startswith("random."):
                 found.append("random_draws")
             elif _changes_input(node, name, params):
                 found.append("changes_input")
-    order = ("writes_file", "changes_input", "kept_print", "raises", "random_draws")
+    order = ("writes_file", "changes_input", "prints", "raises", "random_draws")
     return next((kind for kind in order if kind in found), None)
 
 
@@ -214,8 +215,9 @@ def step_counts(
 
     A step that returns nothing counts as ``returning_nothing`` (a defect: it computes for
     nothing) or, when it does something a caller observes, as ``returning_nothing_<effect>``
-    (``writes_file``, ``changes_input``, ``kept_print``, ``figure``, ``random_draws``:
-    draws from the global generator, so later steps draw what the notebook drew). A long
+    (``writes_file``, ``changes_input``, ``prints`` (kept or unpacking), ``figure``,
+    ``raises``, ``random_draws``: draws from the global generator, so later steps draw what
+    the notebook drew). A long
     function is ``long_functions`` (cells merged past the limit) or ``long_one_cell`` when
     the one cell it is made of is that long (``long_cells``: function names)."""
     counts: Counter[str] = Counter()

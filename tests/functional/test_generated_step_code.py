@@ -223,6 +223,26 @@ def test_a_print_whose_arguments_do_work_leaves_the_work_behind(tmp_path: Path) 
     assert shown.endswith("[]")
 
 
+def test_a_print_unpacking_values_made_on_the_spot_leaves_the_step(tmp_path: Path) -> None:
+    module = _build(
+        tmp_path,
+        [
+            (
+                "print(*range(3))\n"
+                "print(*map(lambda x: x ** 2, range(3)))\n"
+                "print(*[1, 2])\n"
+                "pairs = zip([1], [2])\n"
+                "print(*pairs)\n"  # `pairs` is consumed, and the step returns it: kept
+                "n = 3",
+                ["function:shows"],
+            ),
+        ],
+    )
+    body = module[module.index("def shows(") :]
+    assert body.count("print(") == 1 and "print(*pairs)" in body
+    assert "range(3)" not in body
+
+
 def test_an_export_cell_keeps_its_statements_and_passes_ruff(tmp_path: Path) -> None:
     """Ruff's fixes would change the cell's syntax tree (``class Point(object)``), which the
     build's self-check refuses: an export cell only gets a named ``noqa``."""
