@@ -47,10 +47,15 @@ def formatted(source: str) -> str:
     return formatted_all([source])[0]
 
 
-def formatted_all(sources: Sequence[str], kinds: Sequence[Kind] = ()) -> list[str]:
+def formatted_all(
+    sources: Sequence[str], kinds: Sequence[Kind] = (), first_party: Sequence[str] = ()
+) -> list[str]:
     """Each source formatted, in order; all that are new go through one ``ruff format``.
 
     ``kinds``: what each source holds (default: the package's own code, ``template``).
+    ``first_party``: the package's name, so that sorting imports keeps ``from pkg import x``
+    in its own group, where ruff puts it when checking the package (a text that names the
+    package differs from one that does not, so the cache by text stays right).
     """
     template: Kind = "template"
     padded: list[Kind] = [*kinds, *[template] * (len(sources) - len(kinds))]
@@ -59,7 +64,7 @@ def formatted_all(sources: Sequence[str], kinds: Sequence[Kind] = ()) -> list[st
     if todo:
         if len(_DONE) + len(todo) > _DONE_LIMIT:
             _DONE.clear()
-        _DONE.update(zip(todo, _ruff_format(todo), strict=True))
+        _DONE.update(zip(todo, _ruff_format(todo, first_party), strict=True))
     return [_DONE.get(key, key[1]) for key in keys]
 
 
@@ -87,7 +92,7 @@ def header_without_unused_imports(header: str, rest: str) -> str:
     return fixed[: len(fixed) - len(rest)]
 
 
-def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
+def _ruff_format(todo: list[tuple[Kind, str]], first_party: Sequence[str] = ()) -> list[str]:
     from ruff import find_ruff_bin
 
     with tempfile.TemporaryDirectory(prefix="nb2pkg-format-") as folder:
@@ -106,6 +111,9 @@ def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
         # Each text is checked alone (a function without its module's imports), so the
         # findings that need the whole module (unused imports and values) are not acted on.
         whole_module = ["--ignore", _WHOLE_MODULE_RULES]
+        if first_party:
+            names = ", ".join(f'"{name}"' for name in first_party)
+            whole_module += ["--config", f"lint.isort.known-first-party = [{names}]"]
         passes = [
             (["check", "--fix", *whole_module], generated),
             (["format"], list(map(str, paths))),

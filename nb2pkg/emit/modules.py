@@ -130,7 +130,13 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
         if constants:
             blocks.insert(0, ("".join(constants.values()), None, ""))
         results.append(
-            _assemble(module, notebooks, render_imports(imports.values(), context), blocks)
+            _assemble(
+                module,
+                notebooks,
+                render_imports(imports.values(), context),
+                blocks,
+                plan.package,
+            )
         )
     return results
 
@@ -247,7 +253,11 @@ def module_docstring(notebooks: list[str]) -> str:
 
 
 def _assemble(
-    module: str, notebooks: list[str], imports: str, blocks: list[tuple[str, CellPlan | None, str]]
+    module: str,
+    notebooks: list[str],
+    imports: str,
+    blocks: list[tuple[str, CellPlan | None, str]],
+    package: str,
 ) -> ModuleText:
     header = docstring(module_docstring(notebooks)) + "\n"
     public: list[str] = []
@@ -269,7 +279,7 @@ def _assemble(
         for _, cell, _ in blocks
     ]
     head, *texts = formatted_all(
-        ["".join(parts), *(text for text, _, _ in blocks)], ["generated", *kinds]
+        ["".join(parts), *(text for text, _, _ in blocks)], ["generated", *kinds], (package,)
     )
     # Imports the steps no longer use once prints and plots are gone leave the header.
     head = header_without_unused_imports(head, "".join(f"\n\n{text}" for text in texts))

@@ -222,3 +222,23 @@ def test_numbered_steps_seeds_and_rebound_parameters_leave_the_package_ruff_clea
     pipeline = (package / "pipeline.py").read_text(encoding="utf-8")
     assert "import random\nfrom collections.abc import Iterator\n" in pipeline
     assert "arguments" not in pipeline
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+def test_a_star_import_of_a_copied_helper_stays_in_the_first_party_group(tmp_path: Path) -> None:
+    # `from helpers import *` becomes `from area.helpers import *`: first-party, in its own
+    # group, as ruff sorts it from the package folder (the build's own import sorting must
+    # not move it among numpy's imports).
+    (tmp_path / "helpers.py").write_text("SCALE = 2\n", "utf-8")
+    notebook = write_notebook(
+        tmp_path / "area.ipynb",
+        [
+            ("import numpy as np\nfrom helpers import *", []),
+            ("sides = np.arange(3) * SCALE", ["function:compute_sides"]),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "area" / "area.py").read_text(encoding="utf-8")
+    assert "import numpy as np\n\nfrom area.helpers import *\n" in module
+    _assert_ruff_clean(tmp_path / "out")
