@@ -3,17 +3,20 @@
     python benchmarks/generated_code_quality.py DIR [DIR…] [--limit N] [--run-tests]
 
 Builds every notebook under the folders with ``nb2pkg build NB --auto -o OUT``, each in a
-pristine copy of its folder, with whichever nb2pkg ``python -m nb2pkg`` imports (set
-PYTHONPATH to compare two checkouts), then counts in the generated step functions: plotting
-statements, ``print`` calls, statements that set display/warning options or seed a global
-generator, figure/axes values returned, functions whose body is over 40 lines, functions that
-return nothing, names generated from ``step`` (functions the notebook itself defines are not
-steps: they are counted apart, with the prints in them); over the whole package: ruff violations
-(``ruff check`` and ``ruff format --check`` with default settings, also broken down by rule,
-``format`` for a file ruff would reformat), distributions listed as
-dependencies that no generated module imports (``matplotlib``, ``seaborn``); and with
-``--run-tests``, packages whose pipeline runs (``run(track=False)`` beside the notebook's
-files) and, of those with tests, whose tests pass (``pytest`` from the package folder).
+pristine copy of its folder, with whichever nb2pkg ``python -m nb2pkg`` imports (set PYTHONPATH
+to compare two checkouts), then counts in the generated step functions: plotting statements,
+``print`` calls, statements that set display/warning options or seed a global generator,
+figure/axes values returned, functions whose body is over 40 lines (apart: ``long_one_cell``,
+made from one cell that is that long), functions that return nothing (apart:
+``returning_nothing_<effect>``, those that write a file, change an input, print (kept or
+unpacking), raise, log a figure or draw from the global random generator), names from ``step``
+(functions the notebook itself defines are not steps: they are counted apart, with the prints
+in them, and so are prints in a function a step defines); over the whole package: ruff
+violations (``ruff check`` and ``ruff format --check`` with default settings, also broken down
+by rule, ``format`` for a file ruff would reformat), distributions listed as dependencies that
+no generated module imports (``matplotlib``, ``seaborn``); and with ``--run-tests``, packages
+whose pipeline runs (``run(track=False)`` beside the notebook's files) and, of those with
+tests, whose tests pass (``pytest`` from the package folder).
 """
 
 from __future__ import annotations
@@ -69,6 +72,37 @@ STATE_CALLS = frozenset(
     }
 )
 PLOTTING_DISTRIBUTIONS = frozenset({"matplotlib", "seaborn", "plotly"})
+FILE_CALLS = frozenset(
+    {
+        "to_csv",
+        "to_excel",
+        "to_json",
+        "to_parquet",
+        "to_pickle",
+        "to_hdf",
+        "to_sql",
+        "to_feather",
+        "savefig",
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+        "dump",
+        "write",
+        "write_text",
+        "write_bytes",
+        "writelines",
+        "remove",
+        "unlink",
+        "makedirs",
+        "mkdir",
+        "rmtree",
+        "rename",
+        "urlretrieve",
+        "system",
+    }
+)
+"""Calls that write, move or delete files: a step made of them has done its work."""
 LONG_BODY = 40
 STEP_NAME = re.compile(r"^(step(_\w+)?|\w+_step(_\d+)?)$")
 
@@ -107,6 +141,53 @@ def returns_value(function: ast.FunctionDef) -> bool:
     )
 
 
+def effect_of(function: ast.FunctionDef, figures: set[str]) -> str | None:
+    """What a step that returns nothing does that a caller can observe, or None (a defect:
+    the step computes for nothing). Nested ``def``s and ``class``es are not looked into."""
+    if function.name in figures:
+        return "figure"  # figures.py draws it in a tracked run, logged as an artifact
+    params = {a.arg for a in function.args.args + function.args.kwonlyargs}
+    found: list[str] = []
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Raise):
+            found.append("raises")
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
+            targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+            if any(not isinstance(t, ast.Name) and _root(t) in params for t in targets):
+                found.append("changes_input")
+        elif isinstance(node, ast.Call):
+            name = dotted(node.func)
+            attr = node.func.attr if isinstance(node.func, ast.Attribute) else name
+            if attr in FILE_CALLS or (name == "open" and len(node.args) > 1):
+                found.append("writes_file")
+            elif name == "print":
+                found.append("prints")
+            elif ".random." in f".{name}" or name.startswith("random."):
+                found.append("random_draws")
+            elif _changes_input(node, name, params):
+                found.append("changes_input")
+    order = ("writes_file", "changes_input", "prints", "raises", "random_draws")
+    return next((kind for kind in order if kind in found), None)
+
+
+def _changes_input(call: ast.Call, name: str, params: set[str]) -> bool:
+    """``df.fillna(0, inplace=True)``, ``next(rows)``: a call on one of the step's inputs."""
+    if isinstance(call.func, ast.Attribute) and _root(call.func.value) in params:
+        return True
+    return name in ("next", "setattr") and bool(call.args) and _root(call.args[0]) in params
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
 def pipeline_steps(package: Path) -> set[str]:
     """The step names ``pipeline.py`` lists (``STEP_CELLS``)."""
     pipeline = package / "pipeline.py"
@@ -123,10 +204,22 @@ def pipeline_steps(package: Path) -> set[str]:
 
 
 def step_counts(
-    module: Path, examples: dict[str, list[str]] | None = None, steps: set[str] | None = None
+    module: Path,
+    examples: dict[str, list[str]] | None = None,
+    steps: set[str] | None = None,
+    figure_steps: set[str] | None = None,
+    long_cells: set[str] | None = None,
 ) -> Counter[str]:
     """Counts over the step functions of ``module`` (every function when ``steps`` is None);
-    the notebook's own functions count as ``user_functions`` and ``user_function_prints``."""
+    the notebook's own functions count as ``user_functions`` and ``user_function_prints``.
+
+    A step that returns nothing counts as ``returning_nothing`` (a defect: it computes for
+    nothing) or, when it does something a caller observes, as ``returning_nothing_<effect>``
+    (``writes_file``, ``changes_input``, ``prints`` (kept or unpacking), ``figure``,
+    ``raises``, ``random_draws``: draws from the global generator, so later steps draw what
+    the notebook drew). A long
+    function is ``long_functions`` (cells merged past the limit) or ``long_one_cell`` when
+    the one cell it is made of is that long (``long_cells``: function names)."""
     counts: Counter[str] = Counter()
     text = module.read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -142,9 +235,15 @@ def step_counts(
             continue
         counts["functions"] += 1
         where = f"{module.name}:{function.lineno} {function.name}"
+        long = body_lines(function, lines) > LONG_BODY
+        nothing = not returns_value(function)
+        effect = effect_of(function, figure_steps or set()) if nothing else None
+        long_cells = long_cells or set()
         for kind, found in (
-            ("long_functions", body_lines(function, lines) > LONG_BODY),
-            ("returning_nothing", not returns_value(function)),
+            ("long_functions", long and function.name not in long_cells),
+            ("long_one_cell", long and function.name in long_cells),
+            ("returning_nothing", nothing and effect is None),
+            (f"returning_nothing_{effect}", nothing and effect is not None),
             ("step_names", bool(STEP_NAME.match(function.name))),
         ):
             if found:
@@ -160,6 +259,12 @@ def step_counts(
             for target in ast.walk(node.targets[0])
             if isinstance(target, ast.Name)
         }
+        nested = {
+            id(call)
+            for inner in ast.walk(function)
+            if inner is not function and isinstance(inner, ast.FunctionDef | ast.ClassDef)
+            for call in ast.walk(inner)
+        }
         for node in ast.walk(function):
             if isinstance(node, ast.Return) and node.value is not None:
                 values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
@@ -169,7 +274,10 @@ def step_counts(
             if not isinstance(node, ast.Call):
                 continue
             name = dotted(node.func)
-            if name == "print":
+            if name == "print" and id(node) in nested:
+                # in a function the cell defines (the user's own code, kept as written)
+                counts["user_function_prints"] += 1
+            elif name == "print":
                 counts["prints"] += 1
                 if examples is not None:
                     examples.setdefault("prints", []).append(f"{module.name}:{node.lineno}")
@@ -180,6 +288,48 @@ def step_counts(
             ):
                 counts["plot_statements"] += 1
     return counts
+
+
+def _function_names(module: Path) -> set[str]:
+    if not module.is_file():
+        return set()
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def _one_long_cell(out: Path, notebook: Path) -> set[str]:
+    """Functions made from one notebook cell whose code, formatted as ruff formats it, is
+    over ``LONG_BODY`` lines: the issue allows those ("unless one cell is that long"). A
+    function of several merged cells starts with its first cell, which is shorter."""
+    manifest = json.loads((out / ".nb2pkg" / "manifest.json").read_text(encoding="utf-8"))
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    ruff = Path(sys.executable).with_name("ruff")
+    found: set[str] = set()
+    for module, spans in manifest.get("source_map", {}).items():
+        text = (out / module).read_text(encoding="utf-8").splitlines()
+        for start, end, _, _, number in spans:
+            names = [line for line in text[start - 1 : end] if line.startswith("def ")]
+            if end - start < LONG_BODY or not names or not 0 < number <= len(cells):
+                continue
+            source = cells[number - 1].get("source", "")
+            source = "".join(source) if isinstance(source, list) else source
+            # formatted as a function body, where ruff breaks lines 4 columns earlier
+            code = "def cell():\n" + "\n".join(
+                "    " + ("pass" if line.lstrip().startswith(("%", "!")) else line)
+                for line in [*source.splitlines(), "pass"]
+            )
+            formatted = subprocess.run(
+                [str(ruff), "format", "--isolated", "--no-cache", "-"],
+                input=code,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            shown = formatted.stdout if formatted.returncode == 0 else code
+            body = [line for line in shown.splitlines()[1:] if line.strip() not in ("", "pass")]
+            if len(body) > LONG_BODY:
+                found.add(names[0][4:].split("(")[0])
+    return found
 
 
 def ruff_violations(package: Path) -> Counter[str]:
@@ -245,6 +395,8 @@ def measure(
     counts: Counter[str] = Counter(built=1)
     package = next((out / "src").iterdir())
     steps = pipeline_steps(package)
+    figures = _function_names(package / "figures.py")
+    long_cells = _one_long_cell(out, notebook)
     for module in package.glob("*.py"):
         text = module.read_text(encoding="utf-8")
         if "\n# nb2pkg: " not in text:
@@ -253,7 +405,7 @@ def measure(
             counts["figure_functions"] += step_counts(module)["functions"]
         else:
             found: dict[str, list[str]] = {}
-            counts += step_counts(module, found, steps)
+            counts += step_counts(module, found, steps, figures, long_cells)
             for kind, where in found.items():
                 examples.setdefault(kind, []).extend(f"{notebook.name} {w}" for w in where)
     violations = ruff_violations(out)

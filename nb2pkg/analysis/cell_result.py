@@ -6,7 +6,8 @@ reader. A step built from such a cell, which binds nothing later cells read, ret
 instead of computing it for nothing. Not a result: a display statement (the step drops it
 and what it reads), a print, plot or setting (nb2pkg.analysis.library_code), an expression
 ended by ``;`` (the notebook hid it), a constant, a call made for its effect (a method that
-changes its object in place, a file write, ``inplace=True``, an IPython magic, MLflow).
+changes its object in place, a file write, ``inplace=True``, an IPython magic, MLflow). A
+method of a value made on the spot (``pd.DataFrame(d).sort("n")``) is called for its result.
 """
 
 from __future__ import annotations
@@ -86,9 +87,19 @@ def _is_shown_value(value: ast.expr, mlflow_names: Container[str]) -> bool:
     method = value.func.attr if isinstance(value.func, ast.Attribute) else ""
     if name in NONE_RETURNING_FUNCTIONS or name.split(".")[0] == "get_ipython":
         return False
-    if method in NONE_RETURNING_METHODS or method in FILE_WRITERS:
+    if method in FILE_WRITERS:
+        return False
+    if method in NONE_RETURNING_METHODS and not _fresh(value.func):
         return False
     return not any(
         k.arg == "inplace" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
         for k in value.keywords
     )
+
+
+def _fresh(func: ast.expr) -> bool:
+    """``pd.DataFrame(d).sort("n")``: a method of a value made on the spot, which nothing
+    else holds. Changing that value in place would change nothing anyone sees, so the call
+    is made for what it returns (old pandas' ``sort`` returned the sorted frame)."""
+    receiver = func.value if isinstance(func, ast.Attribute) else None
+    return isinstance(receiver, ast.Call | ast.List | ast.Dict | ast.Set | ast.Tuple)

@@ -4,9 +4,10 @@ One rule, used by the auto-marker (a cell of such statements is skipped) and by 
 (such statements are dropped from generated functions): an expression statement whose every
 call is a side-effect-free summary or view (``df.head()``, ``df.groupby("a").count()``,
 ``df.sort_values("x")``, ``print(len(df))``, ``display(df)``) or a pure computation shown as
-a result (``10 * np.exp(1)``, ``math.cos(math.pi)``, ``sum(range(5))``). Anything with an effect is work,
-never display: an ``inplace=True`` call, a call to any other function or method (a file write
-such as ``savefig``/``to_csv``, a mutating method, a random draw), an assignment, a walrus.
+a result (``10 * np.exp(1)``, ``math.cos(math.pi)``, ``sum(range(5))``, ``"-".join(["a", "b"])``).
+Anything with an effect is work, never display: an ``inplace=True`` call, a call to any
+other function or method (a file write such as ``savefig``/``to_csv``, a mutating method, a
+random draw), an assignment, a walrus.
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ computation can go (nb2pkg.emit.functions). A statement of only these still show
 RESULT_FUNCTION_SUFFIXES = ("_score", "_error", "_report", "_matrix")
 """Metric functions (``accuracy_score``, ``mean_squared_error``, ``classification_report``):
 they compute a number or a table from their arguments and change nothing."""
+STRING_METHODS = frozenset(name for name in dir(str) if not name.startswith("_"))
+"""Methods of a string written in the code (``"--".join(["a", "b"])``, ``"{:.2f}".format(x)``):
+they make a new string and change nothing (``join`` consumes an iterator passed by name)."""
 RANDOM_STATE_METHODS = frozenset({"sample"})
 """Views that draw from the global random generator unless given ``random_state``."""
 
@@ -205,6 +209,10 @@ def _is_display_call(call: ast.Call) -> bool:
             return not any(isinstance(a, ast.Name | ast.Attribute) for a in call.args)
         return func.id in DISPLAY_FUNCTIONS
     if isinstance(func, ast.Attribute):
+        if _is_string(func.value) and func.attr in STRING_METHODS:
+            return func.attr != "join" or not any(
+                isinstance(a, ast.Name | ast.Attribute) for a in call.args
+            )
         if func.attr in RANDOM_STATE_METHODS:
             return "random_state" in keywords
         dotted = _dotted(func)
@@ -214,8 +222,15 @@ def _is_display_call(call: ast.Call) -> bool:
                 and func.attr not in MODULE_EFFECTS
                 and "out" not in keywords
             )
-        return func.attr in VIEW_METHODS
+        # and predicates named ``is_…`` (``index.is_unique()``): a question about the object
+        return func.attr in VIEW_METHODS or (func.attr.startswith("is_") and len(func.attr) > 3)
     return False
+
+
+def _is_string(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
 
 
 def _dotted(node: ast.expr) -> str:

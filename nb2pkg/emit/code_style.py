@@ -47,10 +47,15 @@ def formatted(source: str) -> str:
     return formatted_all([source])[0]
 
 
-def formatted_all(sources: Sequence[str], kinds: Sequence[Kind] = ()) -> list[str]:
+def formatted_all(
+    sources: Sequence[str], kinds: Sequence[Kind] = (), first_party: Sequence[str] = ()
+) -> list[str]:
     """Each source formatted, in order; all that are new go through one ``ruff format``.
 
     ``kinds``: what each source holds (default: the package's own code, ``template``).
+    ``first_party``: the package's name, so that sorting imports keeps ``from pkg import x``
+    in its own group, where ruff puts it when checking the package (a text that names the
+    package differs from one that does not, so the cache by text stays right).
     """
     template: Kind = "template"
     padded: list[Kind] = [*kinds, *[template] * (len(sources) - len(kinds))]
@@ -59,7 +64,7 @@ def formatted_all(sources: Sequence[str], kinds: Sequence[Kind] = ()) -> list[st
     if todo:
         if len(_DONE) + len(todo) > _DONE_LIMIT:
             _DONE.clear()
-        _DONE.update(zip(todo, _ruff_format(todo), strict=True))
+        _DONE.update(zip(todo, _ruff_format(todo, first_party), strict=True))
     return [_DONE.get(key, key[1]) for key in keys]
 
 
@@ -75,6 +80,7 @@ def header_without_unused_imports(header: str, rest: str) -> str:
         with contextlib.suppress(OSError):
             subprocess.run(
                 [find_ruff_bin(), *command, str(path)],
+                cwd=folder,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -86,7 +92,7 @@ def header_without_unused_imports(header: str, rest: str) -> str:
     return fixed[: len(fixed) - len(rest)]
 
 
-def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
+def _ruff_format(todo: list[tuple[Kind, str]], first_party: Sequence[str] = ()) -> list[str]:
     """Each text of ``todo`` as ruff leaves it when it is alone in its file.
 
     A file costs a create and an unlink (milliseconds each on some disks): the generated
@@ -102,7 +108,7 @@ def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
     files = [
         (todo[group[0]][0], _BOUNDARY.join(todo[index][1] for index in group)) for group in groups
     ]
-    texts, parsed = _ruff_files(files)
+    texts, parsed = _ruff_files(files, first_party)
     results: list[str] = [""] * len(todo)
     redo: list[int] = []
     for group, text in zip(groups, texts, strict=True):
@@ -116,7 +122,7 @@ def _ruff_format(todo: list[tuple[Kind, str]]) -> list[str]:
         for index, piece in zip(group, pieces, strict=True):
             results[index] = piece
     if redo:
-        again, _ = _ruff_files([todo[index] for index in redo])
+        again, _ = _ruff_files([todo[index] for index in redo], first_party)
         for index, text in zip(redo, again, strict=True):
             results[index] = text
     return results
@@ -164,7 +170,9 @@ def _split(text: str, count: int) -> list[str] | None:
     return [piece.strip("\n") + "\n" for piece in pieces]
 
 
-def _ruff_files(todo: Sequence[tuple[Kind, str]]) -> tuple[list[str], bool]:
+def _ruff_files(
+    todo: Sequence[tuple[Kind, str]], first_party: Sequence[str] = ()
+) -> tuple[list[str], bool]:
     """Each text as ruff's passes leave it in a file of its own; and whether ruff parsed all."""
     from ruff import find_ruff_bin
 
@@ -185,6 +193,9 @@ def _ruff_files(todo: Sequence[tuple[Kind, str]]) -> tuple[list[str], bool]:
         # Each text is checked alone (a function without its module's imports), so the
         # findings that need the whole module (unused imports and values) are not acted on.
         whole_module = ["--ignore", _WHOLE_MODULE_RULES]
+        if first_party:
+            names = ", ".join(f'"{name}"' for name in first_party)
+            whole_module += ["--config", f"lint.isort.known-first-party = [{names}]"]
         passes = [
             (["check", "--fix", *whole_module], generated),
             (["format"], list(map(str, paths))),
@@ -197,6 +208,9 @@ def _ruff_files(todo: Sequence[tuple[Kind, str]]) -> tuple[list[str], bool]:
                     continue
                 done = subprocess.run(
                     [ruff, *arguments, "--isolated", "--no-cache", "--quiet", *files],
+                    # Not the build's folder: a package beside the notebook (`figures/`)
+                    # would count as first-party there, and sort apart from third-party ones.
+                    cwd=folder,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,

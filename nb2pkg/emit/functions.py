@@ -42,6 +42,7 @@ def function_source(
     carry_comments: bool = True,
     result: int | None = None,
     drop_prints: bool = False,
+    default_constants: Mapping[str, str] | None = None,
 ) -> str:
     """The source of ``def name(params): <cell body>; return <returns>``.
 
@@ -49,6 +50,8 @@ def function_source(
     function of a few statements picked out of the cell leaves them with the cell instead).
     ``result``: with no ``returns``, the index of the bare expression the function returns.
     ``drop_prints``: prints nested in the cell's blocks go too (nb2pkg.emit.nested_prints).
+    ``default_constants``: per parameter, the module constant its mutable default is copied
+    from (else the guard writes the literal).
     """
     body, trailing = _kept_statements(
         module, drop, rewrite, carry_comments=carry_comments, result=None if returns else result
@@ -58,10 +61,7 @@ def function_source(
     statements: list[cst.BaseStatement] = []
     if docstring:
         statements.append(cst.parse_statement(docstring_literal(docstring, _INDENT) + "\n"))
-    for param in params:
-        if param.default is not None and is_mutable_literal(param.default):
-            guard = "\n".join(fresh_default_lines(param.name, param.default, "")) + "\n"
-            statements.append(cst.parse_statement(guard))
+    statements += _default_guards(params, default_constants or {})
     statements.extend(body)
     if returns:
         value = returns[0] if len(returns) == 1 else ", ".join(returns)
@@ -83,6 +83,18 @@ def function_source(
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
     return _tidied(cst.Module(body=[definition]), drop_prints=drop_prints)
+
+
+def _default_guards(
+    params: Sequence[ParamPlan], constants: Mapping[str, str]
+) -> list[cst.BaseStatement]:
+    """``if x is None: x = …`` for each parameter whose default is mutable."""
+    guards: list[cst.BaseStatement] = []
+    for param in params:
+        if param.default is not None and is_mutable_literal(param.default):
+            lines = fresh_default_lines(param.name, param.default, "", constants.get(param.name))
+            guards.append(cst.parse_statement("\n".join(lines) + "\n"))
+    return guards
 
 
 def _tidied(function: cst.Module, *, drop_prints: bool) -> str:

@@ -17,6 +17,7 @@ from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.emit.step_transformers import with_pass_if_empty
 from nb2pkg.ir import ImportBinding, Role
+from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
 from nb2pkg.roles.vocabulary import KEEP_PREFIX, prefix_of, value_of
@@ -85,6 +86,7 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
     for module in plan.modules:
         blocks: list[tuple[str, CellPlan | None, str]] = []
         constants: dict[str, str] = {}
+        literals: dict[str, str] = {}
         imports: dict[str, ImportBinding] = {}
         notebooks: list[str] = []
         for notebook_plan in plan.notebooks:
@@ -98,6 +100,7 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                 notebooks.append(notebook_plan.notebook.display_path)
             for name, literal, cell_id in notebook_plan.module_constants.get(module, ()):
                 shown = Path(notebook_plan.notebook.display_path).name
+                literals.setdefault(name, literal)
                 constants.setdefault(
                     name,
                     f"{comment(f'nb2pkg: {shown} [id {cell_id}], parameters')}\n"
@@ -112,20 +115,48 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                         imports.setdefault(name, binding)
             replaced = replaced_definitions(cells)
             for cell in cells:
+                copied = _copied_defaults(cell, literals)
+                if copied:
+                    imports.setdefault("deepcopy", DEEPCOPY)
                 text = _cell_block(
                     cell,
                     notebook_plan.notebook.display_path,
                     notebook_plan.data_files,
                     replaced.get(cell.cell.cell_id, frozenset()),
+                    copied,
                 )
                 if text is not None:
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
         if constants:
             blocks.insert(0, ("".join(constants.values()), None, ""))
         results.append(
-            _assemble(module, notebooks, render_imports(imports.values(), context), blocks)
+            _assemble(
+                module,
+                notebooks,
+                render_imports(imports.values(), context),
+                blocks,
+                plan.package,
+            )
         )
     return results
+
+
+DEEPCOPY = ImportBinding("copy", "deepcopy", None, "deepcopy")
+
+
+def _copied_defaults(cell: CellPlan, literals: Mapping[str, str]) -> dict[str, str]:
+    """The step's parameters whose default each call deep-copies from a module constant
+    (nb2pkg.plan.default_constants), by name. None when the cell uses the name ``deepcopy``
+    itself: the guard would then call the user's object."""
+    step = cell.step
+    if step is None or "deepcopy" in cell.cell.source:
+        return {}
+    return {
+        param.name: constant_name(param.name)
+        for param in step.params
+        if needs_constant(param.name, param.default)
+        and literals.get(constant_name(param.name)) == param.default
+    }
 
 
 def replaced_definitions(cells: list[CellPlan]) -> dict[str, frozenset[str]]:
@@ -171,6 +202,7 @@ def _cell_block(
     notebook: str,
     data_files: Mapping[str, str],
     replaced: frozenset[str] = frozenset(),
+    copied_defaults: Mapping[str, str] | None = None,
 ) -> str | None:
     if cell.step is None and cell.tagged.role is not Role.EXPORT:
         return None  # nothing to emit: its libcst tree is not even parsed
@@ -192,6 +224,7 @@ def _cell_block(
             replacements={
                 v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
             },
+            default_constants=copied_defaults,
         )
     if cell.tagged.role is Role.EXPORT:
         body = export_statements(cell, replaced)
@@ -220,7 +253,11 @@ def module_docstring(notebooks: list[str]) -> str:
 
 
 def _assemble(
-    module: str, notebooks: list[str], imports: str, blocks: list[tuple[str, CellPlan | None, str]]
+    module: str,
+    notebooks: list[str],
+    imports: str,
+    blocks: list[tuple[str, CellPlan | None, str]],
+    package: str,
 ) -> ModuleText:
     header = docstring(module_docstring(notebooks)) + "\n"
     public: list[str] = []
@@ -242,7 +279,7 @@ def _assemble(
         for _, cell, _ in blocks
     ]
     head, *texts = formatted_all(
-        ["".join(parts), *(text for text, _, _ in blocks)], ["generated", *kinds]
+        ["".join(parts), *(text for text, _, _ in blocks)], ["generated", *kinds], (package,)
     )
     # Imports the steps no longer use once prints and plots are gone leave the header.
     head = header_without_unused_imports(head, "".join(f"\n\n{text}" for text in texts))

@@ -5,7 +5,8 @@ changes nothing; the same print inside a ``for``, ``while``, ``if``, ``with`` or
 of the step goes too (unless the cell is tagged ``keep``). A print whose arguments do work
 (``print(next(it))``, ``print(model.score(X, y))``) leaves that work behind as a statement
 (``next(it)``): the print goes, what the step computes stays the same. A print that unpacks
-a value (``print(*rows)``, which may consume an iterator) stays as written.
+a value (``print(*rows)``, which may consume an iterator) stays as written, unless what it
+unpacks is made on the spot from values (``print(*range(10))``).
 A loop or branch left with nothing to do goes with it when its header changes nothing either
 (``for name in names:``, ``if verbose:``); otherwise it keeps a ``pass``. Functions and
 classes the cell defines are the user's own code and keep their prints.
@@ -189,7 +190,9 @@ def _work_of_print(statement: cst.BaseSmallStatement) -> list[cst.BaseExpression
 def _work_in(expression: ast.expr) -> list[ast.expr] | None:
     """The parts of ``expression`` that do work, or None when leaving the rest out may change
     what the code does (an unpacking, an assignment expression)."""
-    if isinstance(expression, ast.Starred | ast.NamedExpr | ast.Await | ast.Yield | ast.Lambda):
+    if isinstance(expression, ast.Starred):
+        return [] if _fresh_pure_iterable(expression.value) else None
+    if isinstance(expression, ast.NamedExpr | ast.Await | ast.Yield | ast.Lambda):
         return None
     if is_unneeded_value(expression) or isinstance(expression, ast.GeneratorExp):
         return []  # (a generator expression printed is never run)
@@ -203,6 +206,26 @@ def _work_in(expression: ast.expr) -> list[ast.expr] | None:
                 return None
             work.extend(found)
     return work
+
+
+def _fresh_pure_iterable(value: ast.expr) -> bool:
+    """``range(10)``, ``map(lambda x: x**2, range(10))``, ``[1, 2]``: an iterable made on the
+    spot from values, which unpacking into a print consumes with no effect on anything else
+    (unlike ``print(*rows)``, which may empty an iterator the step still holds)."""
+    if isinstance(value, ast.List | ast.Tuple | ast.Set):
+        return is_unneeded_value(value)
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name) or value.keywords:
+        return False
+    if value.func.id == "range":
+        return all(is_unneeded_value(a) for a in value.args)
+    if value.func.id in ("map", "filter") and len(value.args) >= 2:
+        function, *iterables = value.args
+        return (
+            isinstance(function, ast.Lambda)
+            and is_unneeded_value(function.body)
+            and all(_fresh_pure_iterable(i) for i in iterables)
+        )
+    return False
 
 
 _ITERATORS = frozenset(

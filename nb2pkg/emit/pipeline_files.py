@@ -8,7 +8,7 @@ from pathlib import Path
 
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signature_default
 from nb2pkg.emit.figure_files import figures_of
-from nb2pkg.emit.imports import member_order
+from nb2pkg.emit.imports import ImportContext, member_order, natural, render_imports
 from nb2pkg.emit.literals import docstring, python_string
 from nb2pkg.emit.model_files import (
     MODEL_API,
@@ -19,7 +19,7 @@ from nb2pkg.emit.model_files import (
 from nb2pkg.emit.modules import ModuleText
 from nb2pkg.emit.step_graph import render_graph_constant
 from nb2pkg.emit.templates import TEMPLATE_DIR
-from nb2pkg.ir import ParamSource, RunParam, StepPlan
+from nb2pkg.ir import ImportBinding, ParamSource, RunParam, StepPlan
 from nb2pkg.plan.package_plan import PackagePlan
 
 RUNNER_MODULE = "_runner"
@@ -68,22 +68,22 @@ def _call(step: StepPlan, shadowed: set[str], function: str) -> str:
     return f"{function}({', '.join(args)})"
 
 
-def _seed_import_lines(plan: PackagePlan) -> list[str]:
-    """Imports of what the steps' seeds call (``import numpy as np``), then a blank line."""
-    found: dict[str, str] = {}
-    for notebook in plan.notebooks:
-        for step in notebook.steps:
-            for binding in step.seed_imports:
-                if binding.name is None:
-                    line = f"import {binding.module}" + (
-                        f" as {binding.alias}" if binding.alias else ""
-                    )
-                else:
-                    line = f"from {'.' * binding.level}{binding.module} import {binding.name}" + (
-                        f" as {binding.alias}" if binding.alias else ""
-                    )
-                found.setdefault(binding.bound, line)
-    return [*sorted(set(found.values())), ""] if found else []
+def _library_import_lines(plan: PackagePlan) -> list[str]:
+    """``from __future__``, ``typing`` and what the steps' seeds call (``import numpy as np``),
+    grouped and sorted as ruff sorts them, then a blank line."""
+    bindings = [
+        ImportBinding("__future__", "annotations", None, "annotations"),
+        ImportBinding("collections.abc", "Iterator", None, "Iterator"),
+        ImportBinding("typing", "Any", None, "Any"),
+        *(
+            binding
+            for notebook in plan.notebooks
+            for step in notebook.steps
+            for binding in step.seed_imports
+        ),
+    ]
+    context = ImportContext(plan.package, frozenset(plan.local_modules))
+    return [*render_imports(bindings, context).rstrip("\n").split("\n"), ""]
 
 
 def render_pipeline(plan: PackagePlan, version: str) -> str:
@@ -95,12 +95,7 @@ def render_pipeline(plan: PackagePlan, version: str) -> str:
         "Generated file: edit the notebooks, then run `nb2pkg build`.",
         '"""',
         "",
-        "from __future__ import annotations",
-        "",
-        "from collections.abc import Iterator",
-        "from typing import Any",
-        "",
-        *_seed_import_lines(plan),
+        *_library_import_lines(plan),
         *(["from . import tracking"] if figures_of(plan) else []),
         "from ._build import BUILD_TAGS",
         f"from .{RUNNER_MODULE} import run_steps",
@@ -144,7 +139,7 @@ def _step_imports(plan: PackagePlan) -> tuple[dict[tuple[str, str], str], list[s
     callable_as: dict[tuple[str, str], str] = {}
     taken = set(variables)
     lines: list[str] = []
-    for module, names in sorted(imports.items()):
+    for module, names in sorted(imports.items(), key=lambda item: natural(item[0].lower())):
         for name in sorted(set(names)):
             alias = name
             if len(owners[name]) > 1:
@@ -191,7 +186,16 @@ def _steps_body(plan: PackagePlan, callable_as: dict[tuple[str, str], str]) -> l
     body: list[str] = _fresh_defaults(plan.run_params)
     drawn = {(f.step.module, f.step.name): f.function for f in figures_of(plan)}
     outputs = {name for n in plan.notebooks for s in n.steps for name in s.returns}
-    shadowed = {p.name for p in plan.run_params} & outputs
+    read_as_arguments = {
+        param.name
+        for n in plan.notebooks
+        for step in n.steps
+        for param in step.params
+        if param.source is not ParamSource.STEP
+    }
+    # Parameters a step returns a value of the same name for: the steps that read the
+    # parameter take it from `arguments` (only those read by a step, or it is an unused dict).
+    shadowed = {p.name for p in plan.run_params} & outputs & read_as_arguments
     if shadowed:
         kept = ", ".join(f'"{name}": {name}' for name in sorted(shadowed))
         body.append("    # Steps below rebind these names; later steps still need the arguments.")
@@ -319,7 +323,7 @@ def render_init(plan: PackagePlan, version: str, modules: list[ModuleText]) -> s
         "# First: `python -m ... run` starts its MLflow tracking worker while the libraries load.",
         "from . import tracking as tracking",
     ]
-    lines += [from_lines[name] for name in sorted(from_lines, key=str.lower)]
+    lines += [from_lines[name] for name in sorted(from_lines, key=lambda m: natural(m.lower()))]
     exported += ["run", "steps"]
     lines += ["", "__all__ = ["]
     names = sorted({"__version__", *exported}, key=member_order)

@@ -10,7 +10,9 @@ The rules are meant to be predicted by a reader (the README lists them):
 4. A cell that only displays (the statements the build drops from functions: bare names,
    ``.head()``, ``print()``…) or only plots or sets display options (``plt.…``, ``ax.…``,
    ``df.plot(…)``, ``pd.set_option("display.…")``) becomes ``skip``; with imports, it stays
-   unmarked so the imports count.
+   unmarked so the imports count. So does a cell whose blocks only print (a ``try`` printing
+   in each branch), and a cell with a ``raise`` at its top level that binds nothing (it shows
+   an error).
 5. A cell that only defines functions or classes (imports allowed) becomes ``export``.
 6. Every other code cell is work. Work cells are grouped into functions by dataflow
    (``nb2pkg.plan.step_groups``): consecutive cells under one heading share a function while they
@@ -239,6 +241,8 @@ def _role_of(
         return None, "not valid Python: left unmarked"
     if cell_kinds.is_imports_only(parsed):
         return None, "only imports, magics or comments: the build hoists imports"
+    if cell_kinds.always_raises(parsed):
+        return "skip", "raises an error at its top level: shows what goes wrong"
     if cell_kinds.is_assert_only(parsed):
         return "test", "only assert statements"
     if cell_kinds.is_definitions_only(parsed):

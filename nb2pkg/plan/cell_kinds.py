@@ -8,10 +8,13 @@ statements the emitter drops), the same reads, binds and mutations.
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.display import is_display_only
+from nb2pkg.analysis.display_blocks import only_prints
 from nb2pkg.analysis.plot_calls import PLOT_LIBRARIES, base_name, is_plot_call, target_names
 
 _DISPLAY_SETTINGS = frozenset(
@@ -43,7 +46,37 @@ def work_statements(parsed: ParsedCell) -> list[cst.BaseStatement]:
     # settings and prints leave the step as the build emits it; a seed stays work, and plots
     # are judged with the figures earlier cells made (is_plot_only)
     left_out |= {i for i, kind in analysis.library_statements if kind in _NOT_WORK}
-    return [s for i, s in enumerate(parsed.module.body) if i not in left_out]
+    module = parsed.module
+    return [
+        s
+        for i, s in enumerate(module.body)
+        if i not in left_out and not (isinstance(s, _BLOCKS) and _only_prints(module, s))
+    ]
+
+
+_BLOCKS = (cst.Try, cst.If, cst.For, cst.While)
+
+
+def _only_prints(module: cst.Module, statement: cst.BaseStatement) -> bool:
+    """A block that only prints (nb2pkg.analysis.display_blocks): the step drops it."""
+    try:
+        tree = ast.parse(module.code_for_node(statement).strip())
+    except SyntaxError:
+        return False
+    return len(tree.body) == 1 and only_prints(tree.body[0])
+
+
+def always_raises(parsed: ParsedCell) -> bool:
+    """A ``raise`` at the top level of a cell that binds nothing: it shows an error, and a
+    pipeline with it could never finish. (One that also defines a name later cells may read
+    stays work.)"""
+    module = parsed.module
+    if module is None or parsed.analysis.binds or parsed.analysis.defines:
+        return False
+    return any(
+        isinstance(s, cst.SimpleStatementLine) and any(isinstance(x, cst.Raise) for x in s.body)
+        for s in module.body
+    )
 
 
 def body_lines(parsed: ParsedCell) -> int:
@@ -72,7 +105,13 @@ def is_display_only_cell(parsed: ParsedCell) -> bool:
     shown = analysis.display_statements or any(
         kind in _NOT_WORK for _, kind in analysis.library_statements
     )
-    return not work_statements(parsed) and bool(shown)
+    if work_statements(parsed):
+        return False
+    module = parsed.module
+    return bool(shown) or (
+        module is not None
+        and any(isinstance(s, _BLOCKS) and _only_prints(module, s) for s in module.body)
+    )
 
 
 def is_assert_only(parsed: ParsedCell) -> bool:

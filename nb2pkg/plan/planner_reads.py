@@ -20,6 +20,7 @@ from nb2pkg.ir import (
     TaggedCell,
 )
 from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, PACKAGED, Definition
+from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.parameter_comments import trailing_comments
 from nb2pkg.plan.planner_state import PlannerState
 
@@ -91,6 +92,8 @@ class PlannerReads(PlannerState):
             return ParamPlan(name, ParamSource.STEP, producer=definition.cell.name)
         if definition.kind == "parameter":
             default = definition.default
+            if item.role is Role.FUNCTION and needs_constant(name, default):
+                self._add_default_constant(item, name, definition)
             return ParamPlan(name, ParamSource.PARAMETER, default, annotation(default))
         self._add_run_input(name, f"defined only by unmarked cell {definition.cell.cell.number}")
         if name not in self.inputs_warned:
@@ -246,6 +249,15 @@ class PlannerReads(PlannerState):
             "meanwhile it becomes a required argument of run()"
         )
         self._report(item, "NB303", Severity.WARNING, message, hint, line)
+
+    def _add_default_constant(self, item: TaggedCell, name: str, definition: Definition) -> None:
+        """A step's mutable default too long for its guard: the module holds it as a constant
+        (nb2pkg.plan.default_constants), the first one of that name only."""
+        constants = self.module_constants.setdefault(item.module or self.module, {})
+        assert definition.default is not None
+        constants.setdefault(
+            constant_name(name), (definition.default, definition.cell.cell.cell_id)
+        )
 
     def _add_module_constant(
         self, item: TaggedCell, name: str, definition: Definition, line: int | None

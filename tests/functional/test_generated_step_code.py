@@ -63,6 +63,29 @@ def test_a_step_returns_the_value_its_cell_shows(tmp_path: Path) -> None:
     assert shown == str(sorted(zip([1, 2, 2], [3, 3, 4], strict=True)))
 
 
+def test_a_sort_of_a_value_made_on_the_spot_is_returned_not_dropped(tmp_path: Path) -> None:
+    # Old pandas' DataFrame.sort returned the sorted frame: a method of a value nothing else
+    # holds is called for what it returns, unlike `rows.sort()` on a list the cell keeps.
+    module = _build(
+        tmp_path,
+        [
+            (
+                "class Frame(dict):\n    def sort(self, key):\n        return sorted(self[key])",
+                ["export"],
+            ),
+            ("d = {'n': [3, 1, 2]}", ["function:load"]),
+            ("Frame(d).sort('n')", ["function:by_n"]),
+            ("rows = [3, 1]\nrows.sort()", ["function:sort_rows"]),
+        ],
+    )
+    assert '    return Frame(d).sort("n")\n' in module
+    assert "return rows.sort()" not in module
+    shown = run_generated(
+        tmp_path / "out", "from shown.shown import load, by_n; print(by_n(load()))"
+    )
+    assert shown == "[1, 2, 3]"
+
+
 def test_prints_inside_loops_and_branches_leave_the_step_unless_kept(tmp_path: Path) -> None:
     source = (
         "total = 0\n"
@@ -198,6 +221,26 @@ def test_a_print_whose_arguments_do_work_leaves_the_work_behind(tmp_path: Path) 
         "from shown.shown import load, walk; print(walk(load()))",
     )
     assert shown.endswith("[]")
+
+
+def test_a_print_unpacking_values_made_on_the_spot_leaves_the_step(tmp_path: Path) -> None:
+    module = _build(
+        tmp_path,
+        [
+            (
+                "print(*range(3))\n"
+                "print(*map(lambda x: x ** 2, range(3)))\n"
+                "print(*[1, 2])\n"
+                "pairs = zip([1], [2])\n"
+                "print(*pairs)\n"  # `pairs` is consumed, and the step returns it: kept
+                "n = 3",
+                ["function:shows"],
+            ),
+        ],
+    )
+    body = module[module.index("def shows(") :]
+    assert body.count("print(") == 1 and "print(*pairs)" in body
+    assert "range(3)" not in body
 
 
 def test_an_export_cell_keeps_its_statements_and_passes_ruff(tmp_path: Path) -> None:

@@ -174,3 +174,71 @@ def test_plotting_a_step_no_longer_does_is_no_dependency(tmp_path: Path) -> None
     assert "pandas" in names
     assert "matplotlib" not in names
     assert not (tmp_path / "out" / "src" / "plots" / "figures.py").exists()
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+def test_a_package_folder_beside_the_notebook_sorts_with_the_third_party_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `shapes/` is no helper module nb2pkg copies: in the package it is an import like
+    # numpy's, and ruff run from the package folder sorts it so (the build ran ruff from the
+    # notebook's folder, where `shapes` looked first-party and sorted apart).
+    (tmp_path / "shapes").mkdir()
+    (tmp_path / "shapes" / "__init__.py").write_text("def square(x):\n    return x * x\n")
+    notebook = write_notebook(
+        tmp_path / "area.ipynb",
+        [
+            ("import numpy as np\nfrom shapes import square", []),
+            ("sides = np.arange(3)\nareas = square(sides)", ["function:compute_areas"]),
+        ],
+    )
+    monkeypatch.chdir(tmp_path)  # built from the notebook's folder, as `nb2pkg build` is
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    _assert_ruff_clean(tmp_path / "out")
+    module = (tmp_path / "out" / "src" / "area" / "area.py").read_text(encoding="utf-8")
+    assert "import numpy as np\nfrom shapes import square\n" in module
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+def test_numbered_steps_seeds_and_rebound_parameters_leave_the_package_ruff_clean(
+    tmp_path: Path,
+) -> None:
+    cells: list[tuple[str, list[str]]] = [
+        ("import random", []),
+        ("x = 1", ["parameters"]),
+        ("random.seed(0)\nroll = random.random()", ["function:task_1"]),
+        *((f"v{n} = roll + {n}", [f"function:task_{n}"]) for n in range(2, 11)),
+        # Rebinds the parameter `x`, which no step reads: steps() keeps no copy of it.
+        ("x = roll * 2", ["function:double_roll"]),
+    ]
+    notebook = write_notebook(tmp_path / "tasks.ipynb", cells)
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    _assert_ruff_clean(tmp_path / "out")
+    package = tmp_path / "out" / "src" / "tasks"
+    init = (package / "__init__.py").read_text(encoding="utf-8")
+    assert init.index('"task_9"') < init.index('"task_10"')
+    pipeline = (package / "pipeline.py").read_text(encoding="utf-8")
+    assert "import random\nfrom collections.abc import Iterator\n" in pipeline
+    assert "arguments" not in pipeline
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+def test_a_star_import_of_a_copied_helper_stays_in_the_first_party_group(tmp_path: Path) -> None:
+    # `from helpers import *` becomes `from area.helpers import *`: first-party, in its own
+    # group, as ruff sorts it from the package folder (the build's own import sorting must
+    # not move it among numpy's imports).
+    (tmp_path / "helpers.py").write_text("SCALE = 2\n", "utf-8")
+    notebook = write_notebook(
+        tmp_path / "area.ipynb",
+        [
+            ("import numpy as np\nfrom helpers import *", []),
+            ("sides = np.arange(3) * SCALE", ["function:compute_sides"]),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "area" / "area.py").read_text(encoding="utf-8")
+    assert "import numpy as np\n\nfrom area.helpers import *\n" in module
+    _assert_ruff_clean(tmp_path / "out")

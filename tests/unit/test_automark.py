@@ -166,7 +166,42 @@ def test_plot_only_cells_are_skipped(source: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "source", ["model.fit(X, y)", "print(model.fit(X, y))", "df.to_csv('x.csv')"]
+    "source",
+    [
+        'print("--".join(["1", "2", "3"]))',
+        'print("0.1 = {0:.17f}".format(0.1))',
+        "df.index.is_unique()",
+        'try:\n    print("try")\nexcept ValueError:\n    print("failed")\nfinally:\n    print("done")',
+        "for name in ['a', 'b']:\n    print(name)",
+        "if len(df) > 3:\n    print('long')\nelse:\n    pass",
+    ],
+)
+def test_cells_that_only_print_or_format_strings_are_skipped(source: str) -> None:
+    assert _roles([_code("df = f()"), _code(source)])[1] == "skip"
+
+
+def test_a_cell_that_raises_at_its_top_level_is_skipped_unless_it_defines_a_name() -> None:
+    cells = [
+        _code("df = f()"),
+        _code('raise RuntimeError("my error message")'),
+        _code("class MyError(ValueError):\n    pass\n\nraise MyError('shown')"),
+        _code("if df is None:\n    raise ValueError('no data')\nn = len(df)"),
+    ]
+    roles = _roles(cells)
+    assert roles[1] == "skip"
+    assert roles[2] != "skip"  # later cells may raise MyError: it stays a source of names
+    assert roles[3] is not None and roles[3].startswith("function:")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "model.fit(X, y)",
+        "print(model.fit(X, y))",
+        "df.to_csv('x.csv')",
+        "print(', '.join(rows))",  # joining consumes `rows` if it is an iterator
+        "try:\n    print(next(rows))\nexcept StopIteration:\n    pass",
+    ],
 )
 def test_calls_that_may_do_work_are_not_display(source: str) -> None:
     assert _roles([_code("df = f()"), _code(source)])[1] != "skip"
