@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from nb2pkg.frontends.api import build
-from tests.helpers import code_cell, write_notebook
+from tests.helpers import code_cell, run_generated, write_notebook
 
 
 def test_each_run_starts_from_the_literal_again(tmp_path: Path) -> None:
@@ -30,16 +27,7 @@ def test_each_run_starts_from_the_literal_again(tmp_path: Path) -> None:
         "direct = sizes.grow()[0]\n"
         "print(first, second, direct)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(tmp_path / "out" / "src")},
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["5", "5", "5"]
+    assert run_generated(tmp_path / "out", script).split() == ["5", "5", "5"]
 
 
 def test_a_long_default_is_a_module_constant_each_call_copies(tmp_path: Path) -> None:
@@ -79,13 +67,4 @@ def test_a_long_default_is_a_module_constant_each_call_copies(tmp_path: Path) ->
         "second = army.count_names()[0]\n"
         "print(first, second, army.run(track=False)['n'], len(army.army.RAW_DEFAULT['name']))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(tmp_path / "out" / "src")},
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["9", "9", "9", "5"]
+    assert run_generated(tmp_path / "out", script).split() == ["9", "9", "9", "5"]
