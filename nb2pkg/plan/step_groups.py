@@ -327,7 +327,7 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
     written = [base or "results" for name, base in calls if name in FILE_WRITERS]
     if written:
         return "save_figure" if "savefig" in called else f"save_{_noun(written[:1]) or 'results'}"
-    if any(name in _SPLITTERS for name in called):
+    if any(name in _SPLITTERS for name in called) or _train_and_test(values):
         return "split_data"
     fitted = [base or "model" for name, base in calls if name in _FITTERS]
     if fitted:
@@ -347,6 +347,13 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
     if called:
         return f"run_{_noun([called[0]])}"
     return ""
+
+
+def _train_and_test(names: Sequence[str]) -> bool:
+    """Whether the names hold a training part and a test part (``train``/``test``,
+    ``X_train``/``X_test``, ``df_train``/``test_df``): the cells split the data."""
+    words = [set(name.lower().split("_")) for name in names]
+    return any("train" in w for w in words) and any("test" in w for w in words)
 
 
 def _noun(names: Sequence[str]) -> str:

@@ -730,3 +730,40 @@ def test_in_place_work_the_notebook_ends_with_is_a_step_not_dropped() -> None:
     roles = _roles(cells)
     assert roles[1] == "skip"  # shows a summary only
     assert all(role is not None and role.startswith("function:") for role in roles[2:]), roles
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "cutoff = df.index.max()\ntrain = df[df.index <= cutoff]\ntest = df[df.index > cutoff]",
+        "n = len(df) // 5\ndf_train, df_test = df.iloc[n:], df.iloc[:n]",
+        "X_train = X[:100]\nX_test = X[100:]",
+    ],
+)
+def test_a_cell_that_makes_train_and_test_parts_is_named_a_split(source: str) -> None:
+    # As in a forecast notebook: features, then a split by hand, under one topic heading.
+    cells = [
+        _md("## Load"),
+        _code("raw, X = load()"),
+        _md("## Features"),
+        _code("df = add_lags(raw)"),
+        _code(source),
+        _md("## Model"),
+        _code("fit(train, test, df_train, X_train)"),
+    ]
+    role = _roles(cells)[2]
+    assert role is not None and role.startswith("function:split_"), role  # split_data/_features
+
+
+def test_a_training_set_alone_is_no_split() -> None:
+    cells = [
+        _md("## Load"),
+        _code("raw = load()"),
+        _md("## Features"),
+        _code("df = add_lags(raw)"),
+        _code("train = df.dropna()"),
+        _md("## Model"),
+        _code("fit(train)"),
+    ]
+    role = _roles(cells)[2]
+    assert role is not None and not role.startswith("function:split_"), role
