@@ -107,6 +107,36 @@ CONSUMING_FUNCTIONS = frozenset(
 """Pure, but they consume an iterator passed by name: display only for other arguments."""
 PURE_MODULES = ("math.", "np.", "numpy.", "cmath.", "statistics.")
 """Namespaces of pure functions (``np.exp(1)``, ``math.cos(pi)``), but for the effects below."""
+PURE_PANDAS_FUNCTIONS = frozenset(
+    {
+        "merge",
+        "merge_asof",
+        "merge_ordered",
+        "concat",
+        "crosstab",
+        "pivot_table",
+        "pivot",
+        "melt",
+        "get_dummies",
+        "cut",
+        "qcut",
+        "to_datetime",
+        "to_numeric",
+        "to_timedelta",
+        "isna",
+        "isnull",
+        "notna",
+        "notnull",
+        "unique",
+        "date_range",
+        "DataFrame",
+        "Series",
+    }
+)
+"""``pd.…`` functions that make a new table from their arguments and change nothing
+(``pd.merge(a, b).head()``): like ``CONSUMING_FUNCTIONS``, display only when no argument is
+passed by name that could be an iterator they use up (``pd.concat(frames)`` of a generator)."""
+PANDAS_CONSUMING = frozenset({"concat", "DataFrame", "Series"})
 MODULE_EFFECTS = frozenset(
     {
         "save",
@@ -216,6 +246,10 @@ def _is_display_call(call: ast.Call) -> bool:
         if func.attr in RANDOM_STATE_METHODS:
             return "random_state" in keywords
         dotted = _dotted(func)
+        if dotted.startswith(("pd.", "pandas.")) and dotted.count(".") == 1:
+            if func.attr in PANDAS_CONSUMING and call.args:
+                return not isinstance(call.args[0], ast.Name | ast.Attribute)
+            return func.attr in PURE_PANDAS_FUNCTIONS
         if dotted.startswith(PURE_MODULES):
             return (
                 ".random." not in dotted

@@ -274,12 +274,23 @@ def test_display_only_statements_are_found_by_index() -> None:
         "print(train(df))\n"  # 13
         "df.isnull().any()\n"  # 14
         "(df.x > 0).all()\n"  # 15
+        "pd.merge(df, x, left_index=True, right_on='k').head()\n"  # 16
+        "pd.concat([df, x]).shape\n"  # 17
+        "pd.concat(frames)\n"  # 18: `frames` may be a generator it uses up
+        "pd.read_csv('a.csv').head()\n"  # 19: reads a file
+        "pd.set_option('display.max_rows', 5)\n"  # 20
     )
 
     analysis = facts(source)
-    assert analysis.display_statements == (1, 2, 3, 5, 6, 9, 10, 14, 15)
+    assert analysis.display_statements == (1, 2, 3, 5, 6, 9, 10, 14, 15, 16, 17)
     # Prints and plots leave steps too, as statements of their own kind (library_code).
-    assert analysis.library_statements == ((4, "print"), (7, "plot"), (8, "print"), (11, "print"))
+    assert analysis.library_statements == (
+        (4, "print"),
+        (7, "plot"),
+        (8, "print"),
+        (11, "print"),
+        (20, "setting"),
+    )
 
 
 # ------------------------------------------------------------------ parameters cells
