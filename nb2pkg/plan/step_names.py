@@ -197,11 +197,23 @@ def words_of(text: str) -> list[str]:
     return [w.lower() for w in words]
 
 
+_WISH_LEADS = (("want", "to"), ("need", "to"), ("how", "to"), ("how", "do"), ("how", "can"))
+"""A question's lead-in before the action it asks about: ``What if you want to join on one
+index?`` → ``join_on_one_index``; ``How do I read a file?`` → ``read_file``."""
+_NEGATIONS = frozenset({"dont", "doesnt", "isnt", "arent", "cant", "wont", "not", "no"})
+"""Where a relative clause turns: ``join on don't have the same name`` is cut to ``join``."""
+
+
 def heading_name(heading: str) -> str:
     """A short verb phrase from a heading; ``""`` when nothing usable is left."""
     words = [w for w in words_of(heading) if w not in _FILLERS]
-    if words[:2] == ["how", "to"]:
-        words = words[2:]  # "How to deal with timestamps" → deal_with_timestamps
+    for index in range(len(words) - 2):
+        if (words[index], words[index + 1]) in _WISH_LEADS:
+            # "How to deal with timestamps" → deal_with_timestamps
+            words = words[index + 2 :]
+            if index and _NEGATIONS.intersection(words):
+                words = words[: min(words.index(n) for n in _NEGATIONS.intersection(words))]
+            break
     if words:
         words[0] = verb_of(words[0])
     words = words[:MAX_FUNCTION_WORDS]

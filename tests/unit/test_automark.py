@@ -411,6 +411,10 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("Splitting into train and test", "split_into_train"),
         ("Don't forget the totals", "dont_forget_totals"),
         ("Let\u2019s look at ages", "look_at_ages"),
+        ("What if you want to join on one index?", "join_on_one_index"),
+        ("What if the columns you want to join on don't have the same name?", "join"),
+        ("How do I read a file?", "read_file"),
+        ("How can we check missing values", "check_missing_values"),
     ],
 )
 def test_heading_names_are_short_verb_phrases(heading: str, expected: str) -> None:
