@@ -67,9 +67,11 @@ _FILLERS = frozenset(
         "finally",
         "step",
         "steps",
+        "will",
+        "shall",
     }
 )
-"""Words a name does without: articles, pronouns, fillers."""
+"""Words a name does without: articles, pronouns, fillers, the future's auxiliaries."""
 _LINKING = frozenset(
     {
         "of",

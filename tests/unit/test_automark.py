@@ -414,6 +414,7 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("What if you want to join on one index?", "join_on_one_index"),
         ("What if the columns you want to join on don't have the same name?", "join"),
         ("How do I read a file?", "read_file"),
+        ("We will compute the Covariance matrix $C$", "compute_covariance_matrix_c"),
         ("How can we check missing values", "check_missing_values"),
     ],
 )
