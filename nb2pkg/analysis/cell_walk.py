@@ -11,7 +11,7 @@ import ast
 
 import libcst as cst
 
-from nb2pkg.analysis.display import is_display_statement
+from nb2pkg.analysis.display import is_display_statement, is_unneeded_value
 from nb2pkg.analysis.file_literals import file_literals
 from nb2pkg.analysis.library_code import classify
 from nb2pkg.analysis.names import NameFlowVisitor
@@ -29,8 +29,14 @@ def analyze_statements(
     # ``a; b`` on one line counts as work
     kinds = classify([group[0] if len(group) == 1 else ast.Pass() for group in groups])
     for index, statements in enumerate(groups):
-        walk.statement(index, statements, kinds[index])
+        walk.statement(index, statements, kinds[index], shown=index == len(groups) - 1)
     return walk.analysis(file_literals(nodes, values.source, offset))
+
+
+def _unneeded(statement: ast.stmt) -> bool:
+    """A value computed above a cell's last line (so never shown) that changes nothing:
+    ``model.score(X, y)`` followed by more code."""
+    return isinstance(statement, ast.Expr) and is_unneeded_value(statement.value)
 
 
 class _CellWalk:
@@ -52,7 +58,9 @@ class _CellWalk:
         self.seed_calls: list[str] = []
         self.seed_uses: set[str] = set()
 
-    def statement(self, index: int, statements: list[ast.stmt], kind: str | None) -> None:
+    def statement(
+        self, index: int, statements: list[ast.stmt], kind: str | None, shown: bool
+    ) -> None:
         first = statements[0]
         line = _first_line(first) + self.offset
         hoisted = hoistable_imports(statements)
@@ -64,7 +72,9 @@ class _CellWalk:
                 else:
                     self.imports.append(binding)
             return
-        if kind != "print" and all(is_display_statement(s) for s in statements):
+        if kind != "print" and all(
+            is_display_statement(s) or (not shown and _unneeded(s)) for s in statements
+        ):
             # Dropped from functions and tests: what it reads is no input, nor an import use.
             self.display_statements.append(index)
             return

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
+from nb2pkg.analysis.display import VIEW_METHODS
 from nb2pkg.analysis.effects import FILE_WRITERS
 from nb2pkg.ir import CellAnalysis
 from nb2pkg.plan.cell_kinds import body_lines, work_statements
@@ -316,10 +317,12 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
         values.extend(parsed.analysis.value_binds)
         mutated.extend(parsed.analysis.mutations)
         defines.extend(parsed.analysis.defines)
+    shown: list[str] = []  # the calls of the last statement: the value a group shows
     for statement in statements:
         collector = _Calls()
         statement.visit(collector)
         calls.extend(collector.calls)
+        shown = [name for name, _ in collector.calls]
     called = [name for name, _ in calls]
     noun = _noun(group.outputs or values or mutated)
     if any(_LOADERS.match(name) for name in called):
@@ -337,15 +340,20 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
     reworked = [n for n in (*values, *mutated) if n in reads]
     if reworked and any(n in _CLEANERS for n in called):
         return f"clean_{_noun(reworked)}"
-    if any(_SCORERS.search(name) for name in called):
-        return f"compute_{noun or 'score'}"
+    scorers = [name for name in called if _SCORERS.search(name)]
+    if scorers:
+        return f"compute_{noun or _noun(scorers[:1]) or 'score'}"
     if defines and (not noun or noun in {d.lower() for d in defines}):
         return f"define_{_noun([defines[0]])}"
     if noun:
         verb = "update" if noun in {n.lower() for n in reads} else "compute"
         return f"{verb}_{noun}"
-    if called:
-        return f"run_{_noun([called[0]])}"
+    # A shown value, `pd.DataFrame(X, columns=names).head()`: named by what it makes, not
+    # by the view it is shown through.
+    made = [name for name in shown if name not in VIEW_METHODS] or shown or called
+    if made:
+        verb = "make" if made[0][:1].isupper() else "run"
+        return f"{verb}_{_noun(made[:1])}"
     return ""
 
 

@@ -216,8 +216,12 @@ def heading_name(heading: str) -> str:
             if index and _NEGATIONS.intersection(words):
                 words = words[: min(words.index(n) for n in _NEGATIONS.intersection(words))]
             break
-    if words:
-        words[0] = verb_of(words[0])
+    if words and verb_of(words[0]) != words[0]:
+        # "Building and evaluating a model" → build_and_evaluate_model
+        words = [
+            verb_of(w) if i == 0 or words[i - 1] in {"and", "or"} else w
+            for i, w in enumerate(words)
+        ]
     words = words[:MAX_FUNCTION_WORDS]
     while words and words[-1] in _LINKING:
         words.pop()

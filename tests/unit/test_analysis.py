@@ -279,10 +279,12 @@ def test_display_only_statements_are_found_by_index() -> None:
         "pd.concat(frames)\n"  # 18: `frames` may be a generator it uses up
         "pd.read_csv('a.csv').head()\n"  # 19: reads a file
         "pd.set_option('display.max_rows', 5)\n"  # 20
+        "model.score(X, y)\n"  # 21: computed above the last line, so never shown
+        "df.copy()\n"  # 22: the value the cell shows
     )
 
     analysis = facts(source)
-    assert analysis.display_statements == (1, 2, 3, 5, 6, 9, 10, 14, 15, 16, 17)
+    assert analysis.display_statements == (1, 2, 3, 5, 6, 9, 10, 14, 15, 16, 17, 21)
     # Prints and plots leave steps too, as statements of their own kind (library_code).
     assert analysis.library_statements == (
         (4, "print"),

@@ -414,6 +414,7 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("What if you want to join on one index?", "join_on_one_index"),
         ("What if the columns you want to join on don't have the same name?", "join"),
         ("How do I read a file?", "read_file"),
+        ("Building and evaluating a model", "build_and_evaluate_model"),
         ("We will compute the Covariance matrix $C$", "compute_covariance_matrix_c"),
         ("How can we check missing values", "check_missing_values"),
     ],
@@ -772,3 +773,16 @@ def test_a_training_set_alone_is_no_split() -> None:
     ]
     role = _roles(cells)[2]
     assert role is not None and not role.startswith("function:split_"), role
+
+
+def test_a_shown_value_is_named_by_what_it_makes_not_by_its_view() -> None:
+    # From a public tutorial: `pd.DataFrame(dtm.toarray(), columns=…)` and
+    # `metrics.roc_auc_score(…)` shown as results were `run_toarray` and `compute_score`.
+    setup = [
+        _code("import numpy as np\nimport pandas as pd\nfrom sklearn import metrics"),
+        _code("y = [0, 1, 1]\nprob = [0.2, 0.7, 0.4]\ncols = ['a', 'b']"),
+    ]
+    made = _roles([*setup, _code("pd.DataFrame(np.eye(2).toarray(), columns=cols).head()")])
+    scored = _roles([*setup, _code("metrics.roc_auc_score(y, prob)")])
+    assert made == [None, "parameters", "function:make_dataframe"]
+    assert scored == [None, "parameters", "function:compute_roc_auc_score"]
