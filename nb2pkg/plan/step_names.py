@@ -197,13 +197,34 @@ def words_of(text: str) -> list[str]:
     return [w.lower() for w in words]
 
 
+_REMINDERS = (
+    ("dont", "forget", "to"),
+    ("dont", "forget"),
+    ("do", "not", "forget", "to"),
+    ("do", "not", "forget"),
+    ("remember", "to"),
+    ("make", "sure", "to"),
+    ("be", "sure", "to"),
+    ("note",),
+    ("tip",),
+)
+"""Openings of a heading that reminds the reader (``Don't forget to include…``): the name is
+what follows them."""
+
+
 def heading_name(heading: str) -> str:
     """A short verb phrase from a heading; ``""`` when nothing usable is left."""
-    words = [w for w in words_of(heading) if w not in _FILLERS]
+    words = words_of(heading)
+    for reminder in _REMINDERS:
+        if tuple(words[: len(reminder)]) == reminder and len(words) > len(reminder):
+            words = words[len(reminder) :]
+            break
+    words = [w for w in words if w not in _FILLERS]
     if words[:2] == ["how", "to"]:
         words = words[2:]  # "How to deal with timestamps" → deal_with_timestamps
     if words:
         words[0] = verb_of(words[0])
+    words = list(dict.fromkeys(words))  # "Raising exceptions: raise" → raise_exceptions
     words = words[:MAX_FUNCTION_WORDS]
     while words and words[-1] in _LINKING:
         words.pop()
@@ -294,6 +315,10 @@ def verb_of(word: str) -> str:
         return word
     stem = word[:-3]
     vowels = "aeiou"
+    if stem.endswith("v") or (
+        stem[-1] in "sz" and stem[-2] in vowels and stem[-3] in vowels
+    ):  # solving → solve, choosing → choose, raising → raise
+        return stem + "e"
     if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "lsz" + vowels:
         return stem[:-1]  # putting → put, splitting → split
     if stem.endswith(("at", "iz", "us", "ur")) or (

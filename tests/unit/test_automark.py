@@ -409,7 +409,14 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("How to deal with timestamps", "deal_with_timestamps"),
         ("Loading the data", "load_data"),
         ("Splitting into train and test", "split_into_train"),
-        ("Don't forget the totals", "dont_forget_totals"),
+        ("Don't forget the totals", "totals"),
+        (
+            "Don't forget to include the columns names in the order presented",
+            "include_columns_names",
+        ),
+        ("Raising Exceptions: ``raise``", "raise_exceptions"),
+        ("Solving non-linear problems", "solve_non_linear_problems"),
+        ("Choosing the number of components", "choose_number_of_components"),
         ("Let\u2019s look at ages", "look_at_ages"),
     ],
 )
