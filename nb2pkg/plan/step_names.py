@@ -178,6 +178,9 @@ WELL_KNOWN_MODULES = frozenset(
     }
 )
 """Import names of common data-science libraries: never a generated function's name."""
+LIBRARY_NAMES = frozenset({"scikit_learn", "scikit_image", "pytorch", "opencv", "beautiful_soup"})
+"""Libraries by the names headings call them (``First steps with scikit-learn``): a topic, never
+a step's name, though no import has that name."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 

@@ -669,6 +669,12 @@ def test_a_one_word_topic_heading_takes_the_verb_of_its_code(
     assert _roles(cells) == [f"function:{expected}"]
 
 
+def test_a_heading_that_names_a_library_names_no_step_after_it() -> None:
+    cells = [_md("# First steps with scikit-learn"), _code("iris = load_iris()")]
+    (role,) = _roles(cells)
+    assert role.startswith("function:") and "scikit" not in role
+
+
 def test_a_cell_that_binds_scores_is_proposed_with_metrics() -> None:
     cells = [
         _md("## Fit"),
