@@ -1,7 +1,7 @@
 """Calls and assignments that set up the process for the person at the screen.
 
 Display and warning settings (``pd.set_option("display.…")``, ``plt.rc``, ``sns.set()``,
-``warnings.filterwarnings``) and seeds of global random generators (``np.random.seed(0)``):
+``warnings.filterwarnings``, a literal ``sys.path.insert``) and seeds of global random generators (``np.random.seed(0)``):
 nb2pkg.analysis.library_code drops the former from library code and moves the latter into
 ``run()``.
 """
@@ -93,7 +93,15 @@ def literal_seed(call: ast.Call) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_IMPORT_PATH_CALLS = frozenset({"sys.path.insert", "sys.path.append"})
+"""``sys.path.insert(0, "..")``: a notebook's way to import a helper from another folder. The
+package imports its modules at the top of the module, before any step runs, and copies
+helpers beside the notebook into itself, so the call can only change the importing process."""
+
+
 def is_setting_call(call: ast.Call, name: str) -> bool:
+    if name in _IMPORT_PATH_CALLS:
+        return not call.keywords and all(isinstance(a, ast.Constant) for a in call.args)
     if name in SETTING_CALLS or name.rsplit(".", 1)[-1] in ("init_notebook_mode",):
         return True
     if name in _PANDAS_SET_OPTION:

@@ -8,7 +8,8 @@ of the step goes too (unless the cell is tagged ``keep``). A print whose argumen
 a value (``print(*rows)``, which may consume an iterator) stays as written, unless what it
 unpacks is made on the spot from values (``print(*range(10))``).
 A loop or branch left with nothing to do goes with it when its header changes nothing either
-(``for name in names:``, ``if verbose:``); otherwise it keeps a ``pass``. Functions and
+(``for name in names:``, ``if verbose:``); otherwise it keeps a ``pass``. That is the rule the
+auto-marker uses to see a cell that only prints (nb2pkg.analysis.display_blocks). Functions and
 classes the cell defines are the user's own code and keep their prints.
 """
 
@@ -19,6 +20,7 @@ import ast
 import libcst as cst
 
 from nb2pkg.analysis.display import is_unneeded_value
+from nb2pkg.analysis.display_blocks import header_changes_nothing, loop_names, read_outside_prints
 from nb2pkg.analysis.library_code import print_is_display
 from nb2pkg.emit.step_transformers import StepBodyTransformer
 
@@ -34,25 +36,7 @@ def without_prints(module: cst.Module, code: str | None = None) -> cst.Module:
         tree = ast.parse(code)
     except SyntaxError:
         return module
-    return module.visit(_NestedPrints(_read_outside_prints(tree)))
-
-
-def _read_outside_prints(tree: ast.AST) -> set[str]:
-    """Names the code reads, but for what ``print(...)`` calls read."""
-    names: set[str] = set()
-    pending: list[ast.AST] = [tree]
-    while pending:
-        node = pending.pop()
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "print"
-        ):
-            continue
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        pending.extend(ast.iter_child_nodes(node))
-    return names
+    return module.visit(_NestedPrints(read_outside_prints(tree)))
 
 
 class _NestedPrints(StepBodyTransformer):
@@ -102,7 +86,7 @@ class _NestedPrints(StepBodyTransformer):
             self._empty(updated_node.body)
             and updated_node.orelse is None
             and _unneeded(updated_node.iter)
-            and not _names(updated_node.target) & self.read
+            and not _names(updated_node.target) & ({"*"} | self.read)
         ):
             return cst.RemoveFromParent()
         return updated_node
@@ -114,6 +98,17 @@ class _NestedPrints(StepBodyTransformer):
         if (
             self._empty(updated_node.body)
             and (orelse is None or (isinstance(orelse, cst.Else) and self._empty(orelse.body)))
+            and _unneeded(updated_node.test)
+        ):
+            return cst.RemoveFromParent()
+        return updated_node
+
+    def leave_While(
+        self, original_node: cst.While, updated_node: cst.While
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        if (
+            self._empty(updated_node.body)
+            and (updated_node.orelse is None or self._empty(updated_node.orelse.body))
             and _unneeded(updated_node.test)
         ):
             return cst.RemoveFromParent()
@@ -131,17 +126,6 @@ class _NestedPrints(StepBodyTransformer):
         if all(self._empty(block) for block in blocks):
             return cst.RemoveFromParent()
         return updated_node
-
-
-def _names(target: cst.BaseExpression) -> set[str]:
-    """The names a loop target binds (an attribute or item target binds none of its own)."""
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, cst.Tuple | cst.List):
-        return {n for e in target.elements for n in _names(e.value)}
-    if isinstance(target, cst.StarredElement):
-        return _names(target.value)
-    return {"*"}  # `for x.attr in …` / `for d[k] in …`: changes an object, never removed
 
 
 def _source(node: cst.CSTNode) -> str:
@@ -228,22 +212,19 @@ def _fresh_pure_iterable(value: ast.expr) -> bool:
     return False
 
 
-_ITERATORS = frozenset(
-    {"items", "keys", "values", "iterrows", "itertuples", "enumerate", "zip", "reversed"}
-)
-"""Calls that only walk over a value they are given (``d.items()``, ``enumerate(xs)``)."""
-
-
 def _unneeded(expression: cst.BaseExpression) -> bool:
-    """Whether evaluating the header of a loop or branch changes nothing."""
+    """Whether evaluating the header of a loop or branch changes nothing
+    (nb2pkg.analysis.display_blocks.header_changes_nothing)."""
     try:
         parsed = ast.parse(_source(expression).strip(), mode="eval").body
     except SyntaxError:
         return False
-    for node in ast.walk(parsed):
-        if isinstance(node, ast.Call) and not node.keywords:
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in _ITERATORS:
-                node.func = ast.Name("len", ast.Load())  # as pure as len()
-    return is_unneeded_value(parsed)
+    return header_changes_nothing(parsed)
+
+
+def _names(target: cst.BaseExpression) -> set[str]:
+    try:
+        parsed = ast.parse(_source(target).strip(), mode="eval").body
+    except SyntaxError:
+        return {"*"}
+    return loop_names(parsed)

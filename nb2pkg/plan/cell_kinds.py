@@ -14,7 +14,7 @@ import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.display import is_display_only
-from nb2pkg.analysis.display_blocks import only_prints
+from nb2pkg.analysis.display_blocks import only_prints, read_outside_prints
 from nb2pkg.analysis.plot_calls import PLOT_LIBRARIES, base_name, is_plot_call, target_names
 
 _DISPLAY_SETTINGS = frozenset(
@@ -54,6 +54,13 @@ def work_statements(parsed: ParsedCell) -> list[cst.BaseStatement]:
     ]
 
 
+def _read_outside_prints(module: cst.Module) -> set[str]:
+    try:
+        return read_outside_prints(ast.parse(module.code))
+    except SyntaxError:
+        return {"*"}
+
+
 _BLOCKS = (cst.Try, cst.If, cst.For, cst.While)
 
 
@@ -63,7 +70,7 @@ def _only_prints(module: cst.Module, statement: cst.BaseStatement) -> bool:
         tree = ast.parse(module.code_for_node(statement).strip())
     except SyntaxError:
         return False
-    return len(tree.body) == 1 and only_prints(tree.body[0])
+    return len(tree.body) == 1 and only_prints(tree.body[0], _read_outside_prints(module))
 
 
 def always_raises(parsed: ParsedCell) -> bool:

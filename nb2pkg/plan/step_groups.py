@@ -28,7 +28,7 @@ from nb2pkg.analysis.display import VIEW_METHODS
 from nb2pkg.analysis.effects import FILE_WRITERS
 from nb2pkg.ir import CellAnalysis
 from nb2pkg.plan.cell_kinds import body_lines, work_statements
-from nb2pkg.plan.step_names import heading_name, shadows, topic_name
+from nb2pkg.plan.step_names import LIBRARY_NAMES, heading_name, shadows, topic_name
 
 MAX_MERGED_LINES = 30
 """Lines of code a function made of several cells may reach (a single cell may be longer)."""
@@ -293,6 +293,7 @@ def _usable(name: str, avoid: set[str]) -> bool:
         and name.isidentifier()
         and not name[0].isdigit()
         and not shadows(name, avoid)
+        and name not in LIBRARY_NAMES
         and name not in _RESERVED
     )
 

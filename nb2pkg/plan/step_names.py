@@ -180,6 +180,9 @@ WELL_KNOWN_MODULES = frozenset(
     }
 )
 """Import names of common data-science libraries: never a generated function's name."""
+LIBRARY_NAMES = frozenset({"scikit_learn", "scikit_image", "pytorch", "opencv", "beautiful_soup"})
+"""Libraries by the names headings call them (``First steps with scikit-learn``): a topic, never
+a step's name, though no import has that name."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
@@ -204,11 +207,29 @@ _WISH_LEADS = (("want", "to"), ("need", "to"), ("how", "to"), ("how", "do"), ("h
 index?`` → ``join_on_one_index``; ``How do I read a file?`` → ``read_file``."""
 _NEGATIONS = frozenset({"dont", "doesnt", "isnt", "arent", "cant", "wont", "not", "no"})
 """Where a relative clause turns: ``join on don't have the same name`` is cut to ``join``."""
+_REMINDERS = (
+    ("dont", "forget", "to"),
+    ("dont", "forget"),
+    ("do", "not", "forget", "to"),
+    ("do", "not", "forget"),
+    ("remember", "to"),
+    ("make", "sure", "to"),
+    ("be", "sure", "to"),
+    ("note",),
+    ("tip",),
+)
+"""Openings of a heading that reminds the reader (``Don't forget to include…``): the name is
+what follows them."""
 
 
 def heading_name(heading: str) -> str:
     """A short verb phrase from a heading; ``""`` when nothing usable is left."""
-    words = [w for w in words_of(heading) if w not in _FILLERS]
+    words = words_of(heading)
+    for reminder in _REMINDERS:
+        if tuple(words[: len(reminder)]) == reminder and len(words) > len(reminder):
+            words = words[len(reminder) :]
+            break
+    words = [w for w in words if w not in _FILLERS]
     for index in range(len(words) - 2):
         if (words[index], words[index + 1]) in _WISH_LEADS:
             # "How to deal with timestamps" → deal_with_timestamps
@@ -222,6 +243,7 @@ def heading_name(heading: str) -> str:
             verb_of(w) if i == 0 or words[i - 1] in {"and", "or"} else w
             for i, w in enumerate(words)
         ]
+    words = list(dict.fromkeys(words))  # "Raising exceptions: raise" → raise_exceptions
     words = words[:MAX_FUNCTION_WORDS]
     while words and words[-1] in _LINKING:
         words.pop()
@@ -312,6 +334,10 @@ def verb_of(word: str) -> str:
         return word
     stem = word[:-3]
     vowels = "aeiou"
+    if stem.endswith("v") or (
+        stem[-1] in "sz" and stem[-2] in vowels and stem[-3] in vowels
+    ):  # solving → solve, choosing → choose, raising → raise
+        return stem + "e"
     if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "lsz" + vowels:
         return stem[:-1]  # putting → put, splitting → split
     if stem.endswith(("at", "iz", "us", "ur")) or (

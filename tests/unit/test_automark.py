@@ -409,7 +409,14 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("How to deal with timestamps", "deal_with_timestamps"),
         ("Loading the data", "load_data"),
         ("Splitting into train and test", "split_into_train"),
-        ("Don't forget the totals", "dont_forget_totals"),
+        ("Don't forget the totals", "totals"),
+        (
+            "Don't forget to include the columns names in the order presented",
+            "include_columns_names",
+        ),
+        ("Raising Exceptions: ``raise``", "raise_exceptions"),
+        ("Solving non-linear problems", "solve_non_linear_problems"),
+        ("Choosing the number of components", "choose_number_of_components"),
         ("Let\u2019s look at ages", "look_at_ages"),
         ("What if you want to join on one index?", "join_on_one_index"),
         ("What if the columns you want to join on don't have the same name?", "join"),
@@ -666,6 +673,12 @@ def test_a_one_word_topic_heading_takes_the_verb_of_its_code(
 ) -> None:
     cells = [_md(f"## {heading}"), _code(source)]
     assert _roles(cells) == [f"function:{expected}"]
+
+
+def test_a_heading_that_names_a_library_names_no_step_after_it() -> None:
+    cells = [_md("# First steps with scikit-learn"), _code("iris = load_iris()")]
+    (role,) = _roles(cells)
+    assert role.startswith("function:") and "scikit" not in role
 
 
 def test_a_cell_that_binds_scores_is_proposed_with_metrics() -> None:

@@ -26,6 +26,8 @@ def kinds(source: str) -> list[str | None]:
         ("sns.set()", "setting"),
         ("np.set_printoptions(precision=3)", "setting"),
         ("warnings.filterwarnings('ignore')", "setting"),
+        ("sys.path.insert(0, '..')", "setting"),
+        ("sys.path.append('../helpers')", "setting"),
         ("np.random.seed(0)", "seed"),
         ("random.seed(42)", "seed"),
         ("plt.plot(x, np.sin(x))", "plot"),
@@ -40,6 +42,7 @@ def kinds(source: str) -> list[str | None]:
         ("print(train(df))", None),
         ("print(accuracy_score(y, y_pred))", "print"),
         ("df.to_csv('out.csv')", None),
+        ("sys.path.insert(0, folder)", None),
     ],
 )
 def test_kind_of_one_statement(source: str, kind: str | None) -> None:
