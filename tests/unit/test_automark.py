@@ -660,6 +660,12 @@ def test_apply_in_memory_carries_the_model_and_predict_tags() -> None:
         ("Load", "data = pd.read_csv('x.csv')", "load"),
         ("Preprocessing", "df = df.dropna()", "preprocess"),
         ("Cleaning the data", "df = df.dropna()", "clean_data"),
+        ("Evaluation", "mae = mean_absolute_error(y, pred)", "evaluate"),
+        ("Data Preparation", "df = df.dropna()", "prepare_data"),
+        ("Model Evaluation", "mae = mean_absolute_error(y, pred)", "evaluate_model"),
+        ("Preparation", "df = df.dropna()", "prepare"),
+        ("Normalization", "X = scale(X)", "normalize"),
+        ("Transformation", "X = pca.fit_transform(X)", "transform"),
     ],
 )
 def test_a_one_word_topic_heading_takes_the_verb_of_its_code(
