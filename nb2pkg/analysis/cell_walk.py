@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections.abc import Sequence
 
 import libcst as cst
 
@@ -38,7 +39,7 @@ def analyze_statements(
     return dataclasses.replace(analysis, print_reads=_print_reads(groups, kinds))
 
 
-def _print_reads(groups: list[list[ast.stmt]], kinds: list[str | None]) -> frozenset[str]:
+def _print_reads(groups: list[list[ast.stmt]], kinds: Sequence[str | None]) -> frozenset[str]:
     """Names only the cell's display prints read: a top-level ``print`` of values, a block
     that only prints (nb2pkg.analysis.display_blocks), which a step drops."""
     statements = [s for group in groups for s in group]

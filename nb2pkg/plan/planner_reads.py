@@ -20,10 +20,10 @@ from nb2pkg.ir import (
     TaggedCell,
 )
 from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, PACKAGED, Definition
-from nb2pkg.roles.vocabulary import KEEP_PREFIX, prefix_of, value_of
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.parameter_comments import trailing_comments
 from nb2pkg.plan.planner_state import PlannerState
+from nb2pkg.roles.vocabulary import KEEP_PREFIX, prefix_of, value_of
 
 
 class PlannerReads(PlannerState):
