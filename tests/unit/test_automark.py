@@ -262,9 +262,10 @@ def test_a_plotting_helper_and_its_plots_are_exported_not_a_step() -> None:
         1:
     ] == ["export"]
     # a helper next to work (or a random draw) is a step
-    assert _roles([_code("X, y = load()"), _code(helper + "m = fit(X, y)\nplot_curve(m, X, y)")])[
-        1
-    ] != "export"
+    assert (
+        _roles([_code("X, y = load()"), _code(helper + "m = fit(X, y)\nplot_curve(m, X, y)")])[1]
+        != "export"
+    )
     drawn = helper + "plot_curve(m, X, np.random.rand(3))"
     assert _roles([_code("X, y = load()"), _code(drawn)])[1] != "export"
 
