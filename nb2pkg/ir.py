@@ -247,6 +247,9 @@ class CellAnalysis:
     """Source of the cell's seed statements (``np.random.seed(0)``), in order."""
     seed_uses: frozenset[str] = frozenset()
     """Names the seed statements load (``np``): imports of whatever runs them."""
+    print_reads: frozenset[str] = frozenset()
+    """Names only the cell's display prints read (a top-level ``print`` of values, a block
+    that only prints): no input of a step that drops its prints."""
     uses: frozenset[str] = frozenset()
     """Every name the cell loads anywhere (nested scopes too): decides which imports stay."""
     line_offset: int = 0

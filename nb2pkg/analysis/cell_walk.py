@@ -8,10 +8,13 @@ whose names the ``NameFlowVisitor`` follows in evaluation order.
 from __future__ import annotations
 
 import ast
+import dataclasses
+from collections.abc import Sequence
 
 import libcst as cst
 
 from nb2pkg.analysis.display import is_display_statement, is_unneeded_value
+from nb2pkg.analysis.display_blocks import only_prints, read_outside_prints
 from nb2pkg.analysis.file_literals import file_literals
 from nb2pkg.analysis.library_code import classify
 from nb2pkg.analysis.names import NameFlowVisitor
@@ -30,7 +33,34 @@ def analyze_statements(
     kinds = classify([group[0] if len(group) == 1 else ast.Pass() for group in groups])
     for index, statements in enumerate(groups):
         walk.statement(index, statements, kinds[index], shown=index == len(groups) - 1)
-    return walk.analysis(file_literals(nodes, values.source, offset))
+    analysis = walk.analysis(file_literals(nodes, values.source, offset))
+    if "print" not in values.source:
+        return analysis
+    return dataclasses.replace(analysis, print_reads=_print_reads(groups, kinds))
+
+
+def _print_reads(groups: list[list[ast.stmt]], kinds: Sequence[str | None]) -> frozenset[str]:
+    """Names only the cell's display prints read: a top-level ``print`` of values, a block
+    that only prints (nb2pkg.analysis.display_blocks), which a step drops."""
+    statements = [s for group in groups for s in group]
+    outside = read_outside_prints(ast.Module(body=statements, type_ignores=[]))
+    shown: set[str] = set()
+    other: set[str] = set()
+    for statements_of_line, kind in zip(groups, kinds, strict=True):
+        for statement in statements_of_line:
+            prints = kind == "print" or (
+                isinstance(statement, _BLOCKS) and only_prints(statement, outside)
+            )
+            loads = {
+                n.id
+                for n in ast.walk(statement)
+                if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)
+            }
+            (shown if prints else other).update(loads)
+    return frozenset(shown - other)
+
+
+_BLOCKS = (ast.If, ast.For, ast.While, ast.Try)
 
 
 def _unneeded(statement: ast.stmt) -> bool:

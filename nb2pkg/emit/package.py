@@ -93,8 +93,15 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     module_paths = {f"{src}/{module.name}.py" for module in modules}
     # Module texts are formatted block by block, keeping their source map exact.
     others = [p for p in files if p.endswith(".py") and p not in module_paths]
+    helpers = {f"{src}/{name}.py" for name in plan.local_modules}
+    # A helper module is the user's code: formatted, its style findings marked, never fixed.
     kinds: list[Kind] = [
-        "generated" if p == f"{src}/{FIGURES_MODULE}.py" else "template" for p in others
+        "generated"
+        if p == f"{src}/{FIGURES_MODULE}.py"
+        else "as_written"
+        if p in helpers
+        else "template"
+        for p in others
     ]
     files.update(zip(others, formatted_all([files[p] for p in others], kinds), strict=True))
     # Orchestrator exports are written as `nb2pkg export` writes them, outside the package.

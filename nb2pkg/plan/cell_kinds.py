@@ -130,12 +130,20 @@ def is_assert_only(parsed: ParsedCell) -> bool:
 
 
 def is_definitions_only(parsed: ParsedCell) -> bool:
-    """Only ``def``s and ``class``es (imports allowed, nothing shown)."""
+    """Only ``def``s and ``class``es (imports allowed, nothing shown), or definitions and
+    plots (``def plot_curve(…): …`` then ``plot_curve(model, X, y)``): the plots leave the
+    module's code, as they would leave a step, and the helper is defined once at its top."""
     statements = work_statements(parsed)
+    analysis = parsed.analysis
+    definitions = [s for s in statements if isinstance(s, cst.FunctionDef | cst.ClassDef)]
+    others = [s for s in statements if not isinstance(s, cst.FunctionDef | cst.ClassDef)]
+    if others and (analysis.file_writes or analysis.global_state):
+        return False
+    figures: set[str] = set()
     return (
-        bool(statements)
-        and not parsed.analysis.display_statements
-        and all(isinstance(s, cst.FunctionDef | cst.ClassDef) for s in statements)
+        bool(definitions)
+        and not analysis.display_statements
+        and all(_is_plot_statement(s, figures) for s in others)
     )
 
 

@@ -23,6 +23,7 @@ from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, PACKAGED, Definition
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.parameter_comments import trailing_comments
 from nb2pkg.plan.planner_state import PlannerState
+from nb2pkg.roles.vocabulary import KEEP_PREFIX, prefix_of, value_of
 
 
 class PlannerReads(PlannerState):
@@ -34,9 +35,14 @@ class PlannerReads(PlannerState):
         params: list[ParamPlan] = []
         module_names: list[str] = []
         own_imports = {b.bound for b in analysis.imports}
+        drops_prints = item.role is Role.FUNCTION and not any(
+            prefix_of(tag) == KEEP_PREFIX and not value_of(tag) for tag in item.cell.tags
+        )
         for name in analysis.reads:
             if name in own_imports:
                 continue  # the cell imports it itself (hoisted to the module's top)
+            if drops_prints and name in analysis.print_reads:
+                continue  # only prints read it, and the step drops its prints
             line = analysis.first_line_of.get(name)
             definition = self.latest.get(name)
             if definition is None:

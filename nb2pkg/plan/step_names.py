@@ -237,6 +237,8 @@ def heading_name(heading: str) -> str:
             if index and _NEGATIONS.intersection(words):
                 words = words[: min(words.index(n) for n in _NEGATIONS.intersection(words))]
             break
+    if len(words) == 2 and _verb_of_action_noun(words[1]):
+        words = [_verb_of_action_noun(words[1]), words[0]]  # "Model Evaluation" → evaluate_model
     if words and verb_of(words[0]) != words[0]:
         # "Building and evaluating a model" → build_and_evaluate_model
         words = [
@@ -319,11 +321,25 @@ def topic_name(heading: str, from_code: str) -> str:
     verb of what its code does with that word (``fit_model``). A verb heading (``## Load``,
     ``## Preprocessing``), or code with no verb phrase, keeps the heading's own name."""
     name = heading_name(heading)
-    if "_" in name or name in _COMMON_VERBS or "_" not in from_code:
+    if "_" in name or name in _COMMON_VERBS:
+        return name
+    verb = _verb_of_action_noun(name)
+    if verb:
+        return verb  # "## Evaluation" → evaluate
+    if "_" not in from_code:
         return name
     if name != next((w for w in words_of(heading) if w not in _FILLERS), name):
         return name  # a gerund made a verb: "Adding" → add
     return f"{from_code.split('_', 1)[0]}_{name}"
+
+
+def _verb_of_action_noun(word: str) -> str:
+    """``evaluation`` → ``evaluate``, ``preparation`` → ``prepare``, ``transformation`` →
+    ``transform``: the common verb a noun of action names; ``""`` for other words."""
+    if not word.endswith("ation"):
+        return ""
+    stem = word[: -len("ation")]
+    return next((v for v in (stem + "ate", stem + "e", stem) if v in _COMMON_VERBS), "")
 
 
 def verb_of(word: str) -> str:

@@ -14,7 +14,7 @@ import tomllib
 from packaging.requirements import Requirement
 
 from nb2pkg.frontends.api import build
-from tests.helpers import write_notebook
+from tests.helpers import run_generated, write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "example_notebooks"
@@ -242,3 +242,26 @@ def test_a_star_import_of_a_copied_helper_stays_in_the_first_party_group(tmp_pat
     module = (tmp_path / "out" / "src" / "area" / "area.py").read_text(encoding="utf-8")
     assert "import numpy as np\n\nfrom area.helpers import *\n" in module
     _assert_ruff_clean(tmp_path / "out")
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+def test_a_copied_helper_keeps_its_code_as_written_and_passes_ruff(tmp_path: Path) -> None:
+    # Unsorted imports and `__all__`, a %-format: the user's module, marked, never rewritten
+    # (import order can matter to a module that configures a library as it loads).
+    (tmp_path / "preamble.py").write_text(
+        "import os\nimport math\n\n__all__ = ['twice', 'half']\nSEP = os.sep\n\n"
+        "def twice(x):\n    return '%d' % (2 * x)\n\ndef half(x):\n    return math.floor(x / 2)\n",
+        "utf-8",
+    )
+    notebook = write_notebook(
+        tmp_path / "local.ipynb",
+        [("import preamble", []), ("doubled = preamble.twice(21)", ["function:double_it"])],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    helper = (tmp_path / "out" / "src" / "local" / "preamble.py").read_text("utf-8")
+    assert helper.index("import os") < helper.index("import math")
+    assert '__all__ = ["twice", "half"]' in helper
+    _assert_ruff_clean(tmp_path / "out")
+    script = "from local.local import double_it; print(double_it())"
+    assert run_generated(tmp_path / "out", script) == "42"

@@ -254,3 +254,31 @@ def test_a_seed_only_cell_tagged_as_a_function_says_why_no_function_is_made(
     assert len(said) == 1 and "`set_seed`" in said[0].message
     outputs = run_outputs(tmp_path / "out", "seeded")
     assert np.array_equal(outputs["draws"], np.random.RandomState(3).rand(4))
+
+
+@pytest.mark.parametrize("keep", [False, True], ids=["prints-dropped", "keep"])
+def test_a_value_only_prints_read_is_no_input_of_a_step_that_drops_them(
+    tmp_path: Path, keep: bool
+) -> None:
+    notebook = write_notebook(
+        tmp_path / "shown.ipynb",
+        [
+            ("import numpy as np", []),
+            ("X = np.arange(10)\nW = np.ones(3)", ["function:load"]),
+            (
+                "total = int(X.sum())\nprint(W.shape)\nfor w in W:\n    print(w)",
+                ["function:score", *(["keep"] if keep else [])],
+            ),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+
+    module = (tmp_path / "out" / "src" / "shown" / "shown.py").read_text("utf-8")
+    score = next(
+        n for n in ast.parse(module).body if isinstance(n, ast.FunctionDef) and n.name == "score"
+    )
+    params = [a.arg for a in score.args.args]
+    assert params == (["X", "W"] if keep else ["X"])
+    script = "from shown import run; print(run(track=False)['total'])"
+    assert run_generated(tmp_path / "out", script) == "45"

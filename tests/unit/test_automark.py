@@ -253,6 +253,23 @@ def test_definition_only_cells_are_exported() -> None:
     assert _roles([_code(source)]) == ["export"]
 
 
+def test_a_plotting_helper_and_its_plots_are_exported_not_a_step() -> None:
+    helper = (
+        "def plot_curve(est, X, y):\n    sizes, scores = curve(est, X, y)\n"
+        "    plt.plot(sizes, scores)\n\n"
+    )
+    assert _roles([_code("X, y = load()"), _code(helper + "plt.figure()\nplot_curve(m, X, y)")])[
+        1:
+    ] == ["export"]
+    # a helper next to work (or a random draw) is a step
+    assert (
+        _roles([_code("X, y = load()"), _code(helper + "m = fit(X, y)\nplot_curve(m, X, y)")])[1]
+        != "export"
+    )
+    drawn = helper + "plot_curve(m, X, np.random.rand(3))"
+    assert _roles([_code("X, y = load()"), _code(drawn)])[1] != "export"
+
+
 def test_import_magic_and_comment_cells_stay_unmarked() -> None:
     cells = [_code("%matplotlib inline\nimport pandas as pd"), _code("# just a note"), _code("")]
     assert _roles(cells) == [None, None, None]
@@ -666,6 +683,12 @@ def test_apply_in_memory_carries_the_model_and_predict_tags() -> None:
         ("Load", "data = pd.read_csv('x.csv')", "load"),
         ("Preprocessing", "df = df.dropna()", "preprocess"),
         ("Cleaning the data", "df = df.dropna()", "clean_data"),
+        ("Evaluation", "mae = mean_absolute_error(y, pred)", "evaluate"),
+        ("Data Preparation", "df = df.dropna()", "prepare_data"),
+        ("Model Evaluation", "mae = mean_absolute_error(y, pred)", "evaluate_model"),
+        ("Preparation", "df = df.dropna()", "prepare"),
+        ("Normalization", "X = scale(X)", "normalize"),
+        ("Transformation", "X = pca.fit_transform(X)", "transform"),
     ],
 )
 def test_a_one_word_topic_heading_takes_the_verb_of_its_code(
