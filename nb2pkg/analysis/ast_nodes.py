@@ -24,8 +24,6 @@ def all_nodes(root: ast.AST) -> list[ast.AST]:
                     found.append(value)
             elif isinstance(value, list):
                 found.extend(
-                    element
-                    for element in value
-                    if isinstance(element, ast.AST) and element._fields
+                    element for element in value if isinstance(element, ast.AST) and element._fields
                 )
     return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -74,19 +75,31 @@ def prepare(
         )
 
 
+_BUILDS_RUNNING = [0]
+_SAVED_THRESHOLDS: list[int] = []
+_BUILDS_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Run the cyclic garbage collector less often while a build makes its many short-lived
     objects (syntax trees hold no cycles: reference counting frees them); the modules imported
-    so far are set aside, so a collection does not walk them again."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], 5_000), *thresholds[1:])
+    so far are set aside, so a collection does not walk them again. The collector's settings
+    are the process's: the first of concurrent builds changes them, the last puts them back."""
+    with _BUILDS_LOCK:
+        _BUILDS_RUNNING[0] += 1
+        if _BUILDS_RUNNING[0] == 1:
+            _SAVED_THRESHOLDS[:] = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(max(_SAVED_THRESHOLDS[0], 5_000), *_SAVED_THRESHOLDS[1:])
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        with _BUILDS_LOCK:
+            _BUILDS_RUNNING[0] -= 1
+            if _BUILDS_RUNNING[0] == 0:
+                gc.set_threshold(*_SAVED_THRESHOLDS)
+                gc.unfreeze()
 
 
 def _prepare(
