@@ -10,8 +10,9 @@ import ast
 
 
 def all_nodes(root: ast.AST) -> list[ast.AST]:
-    """``root`` and every node below it, as ``ast.walk`` gives them, except the contexts
-    (``Load``, ``Store``, ``Del``: nodes without fields), which no pass looks at."""
+    """``root`` and every node below it, as ``ast.walk`` gives them, except the nodes without
+    fields, which say nothing beyond their type: contexts (``Load``, ``Store``), operators
+    (``Add``, ``And``), ``pass``, ``break`` and ``continue``."""
     found: list[ast.AST] = [root]
     position = 0
     while position < len(found):
