@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
 
+from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
@@ -101,14 +102,15 @@ def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
     """The function's text once rebound names are renamed, prints dropped (if asked) and
     unused statements removed."""
     code = function.code
-    renamed = with_rebound_names_renamed(function, code)
+    tree: ast.Module | None = ast.parse(code)  # read by both passes while the code is the same
+    renamed = with_rebound_names_renamed(function, code, tree)
     if renamed is not function:
-        function, code = renamed, renamed.code
+        function, code, tree = renamed, renamed.code, None
     if drop_prints:
         printless = without_prints(function, code)
         if printless is not function:
-            function, code = printless, printless.code
-    return _without_unused(function, code)[1]
+            function, code, tree = printless, printless.code, None
+    return _without_unused(function, code, tree)[1]
 
 
 def _params(params: Sequence[ParamPlan]) -> str:
@@ -217,12 +219,15 @@ def without_unused_values(module: cst.Module) -> cst.Module:
     return _without_unused(module)[0]
 
 
-def _without_unused(module: cst.Module, code: str | None = None) -> tuple[cst.Module, str]:
+def _without_unused(
+    module: cst.Module, code: str | None = None, tree: ast.Module | None = None
+) -> tuple[cst.Module, str]:
     """``without_unused_values`` and the code of its result, printed once (``code``: the
-    code of ``module``, when the caller has it)."""
+    code of ``module``, when the caller has it; ``tree``: its ``ast``, when parsed already)."""
     code = module.code if code is None else code
     for _ in range(20):
-        used, stored, scoped = _names_of(ast.parse(code))
+        used, stored, scoped = _names_of(ast.parse(code) if tree is None else tree)
+        tree = None
         if scoped or used & {"locals", "vars", "eval", "exec"}:
             return module, code
         if stored <= used:
@@ -242,7 +247,7 @@ def _names_of(tree: ast.Module) -> tuple[set[str], set[str], bool]:
     used: set[str] = set()
     stored: set[str] = set()
     scoped = False
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, ast.Name):
             (stored if isinstance(node.ctx, ast.Store) else used).add(node.id)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):

@@ -17,16 +17,21 @@ import ast
 
 import libcst as cst
 
+from nb2pkg.analysis.ast_nodes import all_nodes
 
-def with_rebound_names_renamed(function: cst.Module, code: str) -> cst.Module:
-    """``function`` (a module holding one step definition, whose text is ``code``) with each
-    rebound name renamed; ``function`` itself when no name is rebound."""
+
+def with_rebound_names_renamed(
+    function: cst.Module, code: str, tree: ast.Module | None = None
+) -> cst.Module:
+    """``function`` (a module holding one step definition, whose text is ``code`` and whose
+    ``ast`` is ``tree``, parsed here if not given) with each rebound name renamed; ``function``
+    itself when no name is rebound."""
     definition = function.body[0] if function.body else None
     if not isinstance(definition, cst.FunctionDef) or not isinstance(
         definition.body, cst.IndentedBlock
     ):
         return function
-    parsed = ast.parse(code).body[0]
+    parsed = (ast.parse(code) if tree is None else tree).body[0]
     if not isinstance(parsed, ast.FunctionDef):
         return function
     rebound = _rebound(parsed)
@@ -48,33 +53,34 @@ def with_rebound_names_renamed(function: cst.Module, code: str) -> cst.Module:
 
 def _rebound(function: ast.FunctionDef) -> list[tuple[str, int]]:
     """(name, index of the top-level statement that binds it) for names read first."""
-    params = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+    params = {a.arg for a in all_nodes(function.args) if isinstance(a, ast.arg)}
     read: set[str] = set()
     bound_before: set[str] = set()
     found: list[tuple[str, int]] = []
+    imported_anywhere: set[str] = set()
     for index, statement in enumerate(function.body):
         own = _top_level_binds(statement)
-        loads = {
-            n.id
-            for n in ast.walk(statement)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-        }
-        if isinstance(statement, ast.Assign | ast.AnnAssign):
-            value = statement.value
-            now = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} if value else set()
-        else:
-            now = set()
-        for name in sorted(own):
-            if name in (read | now) and name not in bound_before and name not in params:
-                found.append((name, index))
+        loads: set[str] = set()
+        stores: set[str] = set()
+        imported: set[str] = set()
+        for node in all_nodes(statement):  # one walk: reads, bindings and imports
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    loads.add(node.id)
+                elif isinstance(node.ctx, ast.Store):
+                    stores.add(node.id)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                imported.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        if own:
+            value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
+            now = {n.id for n in all_nodes(value) if isinstance(n, ast.Name)} if value else set()
+            for name in sorted(own):
+                if name in (read | now) and name not in bound_before and name not in params:
+                    found.append((name, index))
         read |= loads
-        bound_before |= own | {
-            n.id
-            for n in ast.walk(statement)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-        }
-        bound_before |= _imported(statement)
-    return found if not any(_imported(s) & {n for n, _ in found} for s in function.body) else []
+        bound_before |= own | stores | imported
+        imported_anywhere |= imported
+    return found if not imported_anywhere & {n for n, _ in found} else []
 
 
 def _top_level_binds(statement: ast.stmt) -> set[str]:
@@ -85,15 +91,6 @@ def _top_level_binds(statement: ast.stmt) -> set[str]:
     if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
         return {statement.target.id}
     return set()
-
-
-def _imported(statement: ast.stmt) -> set[str]:
-    return {
-        (alias.asname or alias.name).split(".")[0]
-        for node in ast.walk(statement)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    }
 
 
 def _fresh(name: str, code: str) -> str:
