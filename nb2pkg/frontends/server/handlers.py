@@ -11,6 +11,7 @@ answer names a path of the server's disk outside its root (``answers.py``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from nb2pkg.frontends.server.errors import (
     code_for_status,
 )
 from nb2pkg.frontends.server.options import Nb2pkgServer
+from nb2pkg.frontends.server.shared_work import InFlight
 from nb2pkg.frontends.server.workload import WorkLimits, check_workload, saved_notebook
 
 T = TypeVar("T")
@@ -80,11 +82,26 @@ class LatestRequests:
 
 
 class WorkQueue:
-    """Requests take turns (first come, first served) for the one analysis at a time."""
+    """Requests take turns (first come, first served) for the one analysis at a time;
+    identical analyze requests in flight share one analysis."""
 
     def __init__(self) -> None:
         self.turn = asyncio.Lock()
         self.latest = LatestRequests()
+        self.in_flight = InFlight()
+        self.works_run = 0
+        """How many requests ran their work (for tests and benchmarks)."""
+
+
+WORK_QUEUE_SETTING = "nb2pkg_work_queue"
+"""The key of the extension's ``WorkQueue`` in the web application's settings."""
+
+
+def _same_work_key(path: str, data: dict[str, Any]) -> str:
+    """Requests with equal keys ask for the same answer: the endpoint and the body but for the
+    ``client`` that sent it (two panels showing the same notebook content)."""
+    content = json.dumps({k: v for k, v in data.items() if k != "client"})
+    return path + "\0" + hashlib.sha256(content.encode()).hexdigest()
 
 
 def _client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
@@ -134,27 +151,40 @@ class Nb2pkgHandler(APIHandler):
         (a result given as text is the answer as it is).
 
         Requests wait for their turn after parsing; a ``supersedable`` one whose client sent a
-        newer request for the same notebook meanwhile is answered 409 (NB813) without work.
+        newer request for the same notebook meanwhile is answered 409 (NB813) without work, and
+        one that arrives while an identical one (the same body, from any client) is waiting or
+        being worked on gets that one's answer (``shared_work.py``).
         """
         body, limit, root = (
             self.request.body or b"",
             self.server_options.max_body_bytes,
             self.root_dir,
         )
-        ticket = self.queue.latest.ticket()
-        data = await self.off_loop(lambda: requests.parse_body(body, limit))
+        ticket, endpoint = self.queue.latest.ticket(), self.request.path
+
+        def parse() -> tuple[dict[str, Any], str | None]:
+            data = requests.parse_body(body, limit)
+            return data, _same_work_key(endpoint, data) if supersedable else None
+
+        data, same_work = await self.off_loop(parse)
         key = _client_and_path(data) if supersedable else None
         if key is not None:
             self.queue.latest.register(key, ticket)
 
         def work_and_serialise() -> str:
             with ONE_ANALYSIS_AT_A_TIME:
+                self.queue.works_run += 1
                 result = work(data)
             return result if isinstance(result, str) else root_relative_json(result, root)
 
-        try:
+        async def in_turn() -> str:
             async with self.queue.turn:
-                if key is not None and self.queue.latest.superseded(key, ticket):
+                # dropped unless another client waits for the same answer
+                if (
+                    key is not None
+                    and self.queue.latest.superseded(key, ticket)
+                    and not (same_work and self.queue.in_flight.followers(same_work))
+                ):
                     raise RequestProblem(
                         409,
                         SUPERSEDED,
@@ -162,7 +192,13 @@ class Nb2pkgHandler(APIHandler):
                         "this one",
                         "nothing to do: the newer request's answer follows",
                     )
-                text = await self.off_loop(work_and_serialise)
+                return await self.off_loop(work_and_serialise)
+
+        try:
+            if same_work is None:
+                text = await in_turn()
+            else:
+                text = await self.queue.in_flight.run(same_work, in_turn)
         finally:
             if key is not None:
                 self.queue.latest.finish(key, ticket)
@@ -276,7 +312,8 @@ class SuggestNameHandler(Nb2pkgHandler):
 def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
-    shared = {"server_options": options, "executor": executor, "queue": WorkQueue()}
+    queue = web_app.settings[WORK_QUEUE_SETTING] = WorkQueue()
+    shared = {"server_options": options, "executor": executor, "queue": queue}
     web_app.add_handlers(
         ".*$",
         [
