@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -309,7 +310,16 @@ class SuggestNameHandler(Nb2pkgHandler):
         )
 
 
+GIL_SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
+
+The analyses are CPU-bound Python on worker threads; each time the event loop comes back from
+waiting on a socket it waits for the GIL, up to one interval, several times per request. A
+shorter interval keeps `/api/status` and every other request of the server prompt."""
+
+
 def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
+    sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
     queue = web_app.settings[WORK_QUEUE_SETTING] = WorkQueue()
