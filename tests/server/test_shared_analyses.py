@@ -15,7 +15,7 @@ from jupyter_server.serverapp import ServerApp
 from server_notebooks import code_cell, notebook_json, scaling_notebook
 from test_handlers import Fetch, post
 
-from nb2pkg.frontends.server.handlers import WORK_QUEUE_SETTING, WorkQueue
+from nb2pkg.frontends.server.work_queue import WORK_QUEUE_SETTING, WorkQueue
 
 
 def work_queue(app: ServerApp) -> WorkQueue:
