@@ -3,7 +3,7 @@ replaced before their turn came, in order of arrival (bodies are parsed in any o
 
 from __future__ import annotations
 
-from nb2pkg.frontends.server.handlers import LatestRequests
+from nb2pkg.frontends.server.work_queue import LatestRequests
 
 
 def test_a_newer_request_of_the_same_client_and_notebook_supersedes_an_older_one() -> None:

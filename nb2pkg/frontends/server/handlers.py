@@ -11,7 +11,9 @@ answer names a path of the server's disk outside its root (``answers.py``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +34,7 @@ from nb2pkg.frontends.server.errors import (
     code_for_status,
 )
 from nb2pkg.frontends.server.options import Nb2pkgServer
+from nb2pkg.frontends.server.work_queue import WORK_QUEUE_SETTING, WorkQueue
 from nb2pkg.frontends.server.workload import WorkLimits, check_workload, saved_notebook
 
 T = TypeVar("T")
@@ -46,45 +49,11 @@ CPU-bound Python under the GIL, so serialising it costs little; the event loop s
 """
 
 
-class LatestRequests:
-    """The newest analyze request of each (client, notebook path): older ones are dropped."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._latest: dict[tuple[str, str], int] = {}
-        self._count = 0
-
-    def ticket(self) -> int:
-        """A number in order of arrival (bodies are parsed in any order afterwards)."""
-        with self._lock:
-            self._count += 1
-            return self._count
-
-    def register(self, key: tuple[str, str], ticket: int) -> None:
-        with self._lock:
-            self._latest[key] = max(ticket, self._latest.get(key, ticket))
-
-    def superseded(self, key: tuple[str, str], ticket: int) -> bool:
-        with self._lock:
-            return self._latest.get(key, ticket) != ticket
-
-    def finish(self, key: tuple[str, str], ticket: int) -> None:
-        with self._lock:
-            if self._latest.get(key) == ticket:
-                del self._latest[key]
-
-    def pending(self) -> int:
-        """Keys with a request not yet answered (the table does not grow with clients seen)."""
-        with self._lock:
-            return len(self._latest)
-
-
-class WorkQueue:
-    """Requests take turns (first come, first served) for the one analysis at a time."""
-
-    def __init__(self) -> None:
-        self.turn = asyncio.Lock()
-        self.latest = LatestRequests()
+def _same_work_key(path: str, data: dict[str, Any]) -> str:
+    """Requests with equal keys ask for the same answer: the endpoint and the body but for the
+    ``client`` that sent it (two panels showing the same notebook content)."""
+    content = json.dumps({k: v for k, v in data.items() if k != "client"})
+    return path + "\0" + hashlib.sha256(content.encode()).hexdigest()
 
 
 def _client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
@@ -134,27 +103,40 @@ class Nb2pkgHandler(APIHandler):
         (a result given as text is the answer as it is).
 
         Requests wait for their turn after parsing; a ``supersedable`` one whose client sent a
-        newer request for the same notebook meanwhile is answered 409 (NB813) without work.
+        newer request for the same notebook meanwhile is answered 409 (NB813) without work, and
+        one that arrives while an identical one (the same body, from any client) is waiting or
+        being worked on gets that one's answer (``shared_work.py``).
         """
         body, limit, root = (
             self.request.body or b"",
             self.server_options.max_body_bytes,
             self.root_dir,
         )
-        ticket = self.queue.latest.ticket()
-        data = await self.off_loop(lambda: requests.parse_body(body, limit))
+        ticket, endpoint = self.queue.latest.ticket(), self.request.path
+
+        def parse() -> tuple[dict[str, Any], str | None]:
+            data = requests.parse_body(body, limit)
+            return data, _same_work_key(endpoint, data) if supersedable else None
+
+        data, same_work = await self.off_loop(parse)
         key = _client_and_path(data) if supersedable else None
         if key is not None:
             self.queue.latest.register(key, ticket)
 
         def work_and_serialise() -> str:
             with ONE_ANALYSIS_AT_A_TIME:
+                self.queue.works_run += 1
                 result = work(data)
             return result if isinstance(result, str) else root_relative_json(result, root)
 
-        try:
+        async def in_turn() -> str:
             async with self.queue.turn:
-                if key is not None and self.queue.latest.superseded(key, ticket):
+                # dropped unless another client waits for the same answer
+                if (
+                    key is not None
+                    and self.queue.latest.superseded(key, ticket)
+                    and not (same_work and self.queue.in_flight.followers(same_work))
+                ):
                     raise RequestProblem(
                         409,
                         SUPERSEDED,
@@ -162,7 +144,13 @@ class Nb2pkgHandler(APIHandler):
                         "this one",
                         "nothing to do: the newer request's answer follows",
                     )
-                text = await self.off_loop(work_and_serialise)
+                return await self.off_loop(work_and_serialise)
+
+        try:
+            if same_work is None:
+                text = await in_turn()
+            else:
+                text = await self.queue.in_flight.run(same_work, in_turn)
         finally:
             if key is not None:
                 self.queue.latest.finish(key, ticket)
@@ -273,10 +261,20 @@ class SuggestNameHandler(Nb2pkgHandler):
         )
 
 
+GIL_SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
+
+The analyses are CPU-bound Python on worker threads; each time the event loop comes back from
+waiting on a socket it waits for the GIL, up to one interval, several times per request. A
+shorter interval keeps `/api/status` and every other request of the server prompt."""
+
+
 def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
+    sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
-    shared = {"server_options": options, "executor": executor, "queue": WorkQueue()}
+    queue = web_app.settings[WORK_QUEUE_SETTING] = WorkQueue()
+    shared = {"server_options": options, "executor": executor, "queue": queue}
     web_app.add_handlers(
         ".*$",
         [

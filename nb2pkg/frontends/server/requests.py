@@ -132,21 +132,26 @@ def _check_json_limits(data: object) -> None:
     """Refuse nesting deeper than MAX_JSON_DEPTH and numbers beyond LARGEST_JSON_INT.
 
     Iterative, in time linear in the number of values, so the check itself cannot recurse.
+    ``json.loads`` gives only dicts, lists, strings, numbers, booleans and None: one type test
+    per value passes the strings (most of a notebook) by.
     """
-    pending: list[tuple[object, int]] = [(data, 1)]
+    pending: list[tuple[dict[str, object] | list[object], int]] = []
+    if isinstance(data, dict | list):
+        pending.append((data, 1))
     while pending:
-        value, depth = pending.pop()
-        if isinstance(value, dict | list):
-            if depth > MAX_JSON_DEPTH:
-                raise _beyond_json_limits(f"arrays or objects nested deeper than {MAX_JSON_DEPTH}")
-            children = value.values() if isinstance(value, dict) else value
-            pending.extend((child, depth + 1) for child in children)
-        elif isinstance(value, bool):
-            continue
-        elif isinstance(value, int) and not -LARGEST_JSON_INT <= value <= LARGEST_JSON_INT:
-            raise _beyond_json_limits(f"a number larger than {LARGEST_JSON_INT}")
-        elif isinstance(value, float) and not math.isfinite(value):
-            raise _beyond_json_limits("a number too large for a 64-bit float")
+        container, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _beyond_json_limits(f"arrays or objects nested deeper than {MAX_JSON_DEPTH}")
+        for value in container.values() if type(container) is dict else container:
+            kind = type(value)
+            if kind is str:
+                continue
+            if kind is dict or kind is list:
+                pending.append((value, depth + 1))  # type: ignore[arg-type]  # checked above
+            elif kind is int and not -LARGEST_JSON_INT <= value <= LARGEST_JSON_INT:  # type: ignore[operator]
+                raise _beyond_json_limits(f"a number larger than {LARGEST_JSON_INT}")
+            elif kind is float and not math.isfinite(value):  # type: ignore[arg-type]
+                raise _beyond_json_limits("a number too large for a 64-bit float")
 
 
 def _beyond_json_limits(what: str) -> RequestProblem:
