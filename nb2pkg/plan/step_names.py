@@ -25,6 +25,8 @@ import keyword
 import re
 import sys
 
+from nb2pkg.plan.verbs import COMMON_VERBS, verb_of, verb_of_action_noun
+
 MAX_FUNCTION_WORDS = 4
 MAX_FILE_NAME_CHARS = 30
 
@@ -107,32 +109,6 @@ _LINKING = frozenset(
     }
 )
 """Words that link two parts of a phrase: a name never ends with one."""
-_IRREGULAR_GERUNDS = {
-    "merging": "merge",
-    "changing": "change",
-    "arranging": "arrange",
-    "being": "be",
-    "having": "have",
-    "doing": "do",
-    "going": "go",
-    "seeing": "see",
-    "using": "use",
-    "ensembling": "ensemble",
-    "exploring": "explore",
-    "preparing": "prepare",
-    "comparing": "compare",
-    "scoring": "score",
-    "storing": "store",
-    "sharing": "share",
-    "opening": "open",
-    "modeling": "model",
-    "modelling": "model",
-    "labeling": "label",
-    "pivoting": "pivot",
-    "listening": "listen",
-    "happening": "happen",
-}
-_NOT_GERUNDS = frozenset({"string", "thing", "something", "nothing", "king", "spring", "ring"})
 WELL_KNOWN_MODULES = frozenset(
     {
         "numpy",
@@ -237,8 +213,8 @@ def heading_name(heading: str) -> str:
             if index and _NEGATIONS.intersection(words):
                 words = words[: min(words.index(n) for n in _NEGATIONS.intersection(words))]
             break
-    if len(words) == 2 and _verb_of_action_noun(words[1]):
-        words = [_verb_of_action_noun(words[1]), words[0]]  # "Model Evaluation" → evaluate_model
+    if len(words) == 2 and verb_of_action_noun(words[1]):
+        words = [verb_of_action_noun(words[1]), words[0]]  # "Model Evaluation" → evaluate_model
     if words and verb_of(words[0]) != words[0]:
         # "Building and evaluating a model" → build_and_evaluate_model
         words = [
@@ -254,76 +230,14 @@ def heading_name(heading: str) -> str:
     return "_".join(words)
 
 
-_COMMON_VERBS = frozenset(
-    [
-        "aggregate",
-        "analyse",
-        "analyze",
-        "build",
-        "calculate",
-        "check",
-        "classify",
-        "clean",
-        "cluster",
-        "compare",
-        "compute",
-        "deploy",
-        "download",
-        "encode",
-        "engineer",
-        "evaluate",
-        "explore",
-        "export",
-        "fetch",
-        "filter",
-        "fit",
-        "group",
-        "impute",
-        "infer",
-        "inspect",
-        "join",
-        "load",
-        "merge",
-        "normalize",
-        "optimize",
-        "plot",
-        "predict",
-        "prepare",
-        "preprocess",
-        "read",
-        "reshape",
-        "resample",
-        "sample",
-        "save",
-        "scale",
-        "score",
-        "select",
-        "serve",
-        "sort",
-        "split",
-        "summarise",
-        "summarize",
-        "test",
-        "train",
-        "transform",
-        "tune",
-        "validate",
-        "visualise",
-        "visualize",
-        "write",
-    ]
-)
-"""Verbs a one-word heading is likely to be (``## Load``): kept as the function's name."""
-
-
 def topic_name(heading: str, from_code: str) -> str:
     """The name of a one-word heading that names a topic, not an action (``## Model``): the
     verb of what its code does with that word (``fit_model``). A verb heading (``## Load``,
     ``## Preprocessing``), or code with no verb phrase, keeps the heading's own name."""
     name = heading_name(heading)
-    if "_" in name or name in _COMMON_VERBS:
+    if "_" in name or name in COMMON_VERBS:
         return name
-    verb = _verb_of_action_noun(name)
+    verb = verb_of_action_noun(name)
     if verb:
         return verb  # "## Evaluation" → evaluate
     if "_" not in from_code:
@@ -331,44 +245,6 @@ def topic_name(heading: str, from_code: str) -> str:
     if name != next((w for w in words_of(heading) if w not in _FILLERS), name):
         return name  # a gerund made a verb: "Adding" → add
     return f"{from_code.split('_', 1)[0]}_{name}"
-
-
-def _verb_of_action_noun(word: str) -> str:
-    """``evaluation`` → ``evaluate``, ``preparation`` → ``prepare``, ``transformation`` →
-    ``transform``: the common verb a noun of action names; ``""`` for other words."""
-    if not word.endswith("ation"):
-        return ""
-    stem = word[: -len("ation")]
-    return next((v for v in (stem + "ate", stem + "e", stem) if v in _COMMON_VERBS), "")
-
-
-def verb_of(word: str) -> str:
-    """``adding`` → ``add``, ``loading`` → ``load``, ``scaling`` → ``scale``; other words as they are."""
-    if word in _IRREGULAR_GERUNDS:
-        return _IRREGULAR_GERUNDS[word]
-    if not word.endswith("ing") or len(word) < 6 or word in _NOT_GERUNDS:
-        return word
-    stem = word[:-3]
-    vowels = "aeiou"
-    if stem.endswith("v") or (
-        stem[-1] in "sz" and stem[-2] in vowels and stem[-3] in vowels
-    ):  # solving → solve, choosing → choose, raising → raise
-        return stem + "e"
-    if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "lsz" + vowels:
-        return stem[:-1]  # putting → put, splitting → split
-    if stem.endswith(("at", "iz", "us", "ur")) or (
-        stem[-1] == "l" and stem[-2] not in vowels
-    ):  # creating, normalizing, handling
-        return stem + "e"
-    if (
-        len(stem) >= 3
-        and stem[-1] not in vowels + "wxy"
-        and stem[-2] in vowels
-        and stem[-3] not in vowels
-        and stem[-1] != "r"
-    ):
-        return stem + "e"  # making → make, scaling → scale, computing → compute
-    return stem
 
 
 def shadows(name: str, modules: frozenset[str] | set[str] = frozenset()) -> bool:
