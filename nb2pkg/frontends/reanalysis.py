@@ -26,12 +26,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nb2pkg.analysis.cell import ParsedCell, analyze_cell
-from nb2pkg.analysis.mlflow_calls import is_mlflow_name, qualified_names
 from nb2pkg.frontends.analysis_result import NotebookAnalysis
 from nb2pkg.ir import Cell, CellAnalysis, Diagnostic, Notebook, Role, TaggedCell
 from nb2pkg.plan.build_environment import FileLookup
+
+if TYPE_CHECKING:
+    # the per-cell analysis (libcst) is imported on the first analysis, not by a build that
+    # only imports the frontends to find its notebook up to date
+    from nb2pkg.analysis.cell import ParsedCell
 
 TEXT_ONLY_ROLES = frozenset({Role.FUNCTION, Role.TEST, Role.EXPLORATION, Role.SKIP})
 """Roles whose cell text planning reads only through the cell's analysis (the parameters
@@ -95,6 +99,8 @@ class RecentAnalyses:
         files: FileLookup,
     ) -> NotebookAnalysis:
         """The analysis of ``notebook``: the recorded one when still right, else ``plan``'s."""
+        from nb2pkg.analysis.cell import analyze_cell
+
         parsed = {t.cell.cell_id: analyze_cell(t.cell.source) for t in tagged}
         with self._lock:
             previous = self._records.get(key)
@@ -229,5 +235,7 @@ def _without_text(analysis: CellAnalysis) -> CellAnalysis:
 
 
 def _imports_mlflow(parsed: Iterable[ParsedCell]) -> bool:
+    from nb2pkg.analysis.mlflow_calls import is_mlflow_name, qualified_names
+
     bindings = [b for p in parsed for b in p.analysis.imports]
     return any(is_mlflow_name(target) for target in qualified_names(bindings).values())

@@ -119,3 +119,13 @@ def test_export_options_left_out_take_the_settings_defaults() -> None:
     assert settings_from(given) == ExportSettings(
         target="airflow", retries=0, artifacts="", track=False
     )
+
+
+def test_a_build_with_nothing_changed_does_not_import_the_analysis(tmp_path: Path) -> None:
+    """The up-to-date shortcut reads the manifest and hashes: no libcst, no per-cell analysis."""
+    write_notebook(tmp_path / "steps.ipynb", [("total = 1 + 2", ["function:add"])])
+    first = run_cli(tmp_path, "build", "steps.ipynb", "-o", "out")
+    assert first.returncode == 0, first.stderr
+    returncode, modules = imported_by(tmp_path, "build", "steps.ipynb", "-o", "out")
+    assert returncode == 0
+    assert "libcst" not in modules and "nb2pkg.analysis.cell" not in modules
