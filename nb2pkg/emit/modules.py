@@ -20,7 +20,7 @@ from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
-from nb2pkg.roles.vocabulary import KEEP_PREFIX, prefix_of, value_of
+from nb2pkg.roles.vocabulary import keeps_prints
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,6 @@ def dropped_kinds(role: Role, keep_prints: bool) -> frozenset[str]:
     if keep_prints or role is Role.EXPORT:
         kinds.discard("print")
     return frozenset(kinds) if role in (Role.FUNCTION, Role.TEST, Role.EXPORT) else frozenset()
-
-
-def keeps_prints(tags: tuple[str, ...] | list[str]) -> bool:
-    """A cell tagged ``keep`` keeps its ``print`` calls in the package."""
-    return any(prefix_of(tag) == KEEP_PREFIX and not value_of(tag) for tag in tags)
 
 
 def render_modules(plan: PackagePlan) -> list[ModuleText]:

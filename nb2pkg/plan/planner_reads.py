@@ -23,7 +23,7 @@ from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, PACKAGED, Definition
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.parameter_comments import trailing_comments
 from nb2pkg.plan.planner_state import PlannerState
-from nb2pkg.roles.vocabulary import KEEP_PREFIX, prefix_of, value_of
+from nb2pkg.roles.vocabulary import keeps_prints
 
 
 class PlannerReads(PlannerState):
@@ -35,9 +35,7 @@ class PlannerReads(PlannerState):
         params: list[ParamPlan] = []
         module_names: list[str] = []
         own_imports = {b.bound for b in analysis.imports}
-        drops_prints = item.role is Role.FUNCTION and not any(
-            prefix_of(tag) == KEEP_PREFIX and not value_of(tag) for tag in item.cell.tags
-        )
+        drops_prints = item.role is Role.FUNCTION and not keeps_prints(item.cell.tags)
         for name in analysis.reads:
             if name in own_imports:
                 continue  # the cell imports it itself (hoisted to the module's top)

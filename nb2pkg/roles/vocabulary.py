@@ -168,6 +168,11 @@ def value_of(tag: str) -> str:
     return tag.partition(":")[2].strip()
 
 
+def keeps_prints(tags: tuple[str, ...] | list[str]) -> bool:
+    """A cell tagged ``keep`` keeps its ``print`` calls in the package."""
+    return any(prefix_of(tag) == KEEP_PREFIX and not value_of(tag) for tag in tags)
+
+
 def role_of_tag(tag: str) -> Role | None:
     """The role a tag gives a cell, or None for a tag that gives none."""
     return ROLE_OF_PREFIX.get(prefix_of(tag))
