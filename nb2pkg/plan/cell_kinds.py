@@ -47,11 +47,17 @@ def work_statements(parsed: ParsedCell) -> list[cst.BaseStatement]:
     # are judged with the figures earlier cells made (is_plot_only)
     left_out |= {i for i, kind in analysis.library_statements if kind in _NOT_WORK}
     module = parsed.module
-    return [
-        s
-        for i, s in enumerate(module.body)
-        if i not in left_out and not (isinstance(s, _BLOCKS) and _only_prints(module, s))
-    ]
+    read: set[str] | None = None  # what the cell reads outside its prints, parsed once
+    kept: list[cst.BaseStatement] = []
+    for index, statement in enumerate(module.body):
+        if index in left_out:
+            continue
+        if isinstance(statement, _BLOCKS):
+            read = _read_outside_prints(module) if read is None else read
+            if _only_prints(module, statement, read):
+                continue
+        kept.append(statement)
+    return kept
 
 
 def _read_outside_prints(module: cst.Module) -> set[str]:
@@ -64,13 +70,13 @@ def _read_outside_prints(module: cst.Module) -> set[str]:
 _BLOCKS = (cst.Try, cst.If, cst.For, cst.While)
 
 
-def _only_prints(module: cst.Module, statement: cst.BaseStatement) -> bool:
+def _only_prints(module: cst.Module, statement: cst.BaseStatement, read: set[str]) -> bool:
     """A block that only prints (nb2pkg.analysis.display_blocks): the step drops it."""
     try:
         tree = ast.parse(module.code_for_node(statement).strip())
     except SyntaxError:
         return False
-    return len(tree.body) == 1 and only_prints(tree.body[0], _read_outside_prints(module))
+    return len(tree.body) == 1 and only_prints(tree.body[0], read)
 
 
 def always_raises(parsed: ParsedCell) -> bool:
@@ -115,10 +121,11 @@ def is_display_only_cell(parsed: ParsedCell) -> bool:
     if work_statements(parsed):
         return False
     module = parsed.module
-    return bool(shown) or (
-        module is not None
-        and any(isinstance(s, _BLOCKS) and _only_prints(module, s) for s in module.body)
-    )
+    if shown or module is None:
+        return bool(shown)
+    blocks = [s for s in module.body if isinstance(s, _BLOCKS)]
+    read = _read_outside_prints(module) if blocks else set()
+    return any(_only_prints(module, s, read) for s in blocks)
 
 
 def is_assert_only(parsed: ParsedCell) -> bool:
