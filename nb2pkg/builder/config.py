@@ -33,6 +33,18 @@ from nb2pkg.ir import Diagnostic, Location, Severity
 from nb2pkg.plan.package_names import package_name_for as package_name_for
 from nb2pkg.plan.package_names import package_name_problem as package_name_problem
 
+
+def default_package_name(notebook: Path) -> str:
+    """The package name made from ``notebook``'s file name, unless a module of that name sits
+    beside the notebook: `python -m` puts that folder first on the path, where the module would
+    hide the installed package (a notebook paired with its own ``.py``, say)."""
+    name = package_name_for(notebook.stem)
+    folder = notebook.parent
+    if (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file():
+        return f"{name}_pipeline"
+    return name
+
+
 KEYS: Mapping[str, type] = {
     "name": str,
     "notebooks": list,
@@ -239,7 +251,7 @@ def resolve_config(
                 "writes that section)",
             )
         ]
-    package = name or settings.get("name") or package_name_for(paths[0].stem)
+    package = name or settings.get("name") or default_package_name(paths[0])
     if out_dir is not None:
         out = Path(out_dir) if Path(out_dir).is_absolute() else cwd / out_dir
     elif "out" in settings:

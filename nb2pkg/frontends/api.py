@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nb2pkg.builder.config import package_name_for, resolve_config
+from nb2pkg.builder.config import default_package_name, resolve_config
 from nb2pkg.builder.orchestrate import BuildResult
 from nb2pkg.builder.orchestrate import build as run_build
 from nb2pkg.frontends.analysis_result import (
@@ -115,7 +115,7 @@ def _analysis(
     from nb2pkg.roles.resolve import tag_cells
 
     tagged, tag_problems = tag_cells(notebook)
-    resolved_package = package or package_name_for(Path(display).stem)
+    resolved_package = package or default_package_name(Path(notebook.path))
     reader_problems = tuple(problems)
 
     def plan(

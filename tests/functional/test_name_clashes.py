@@ -4,6 +4,9 @@ named like its module, the same function name in two notebooks."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from nb2pkg.frontends.api import build
@@ -96,3 +99,46 @@ def test_a_module_tag_or_function_named_like_a_generated_module_is_refused(
         result = build([notebook], tmp_path / "out", root=tmp_path)
         assert not result.ok
         assert [d.code for d in result.diagnostics if d.severity.value == "error"] == [code]
+
+
+def test_a_module_beside_the_notebook_does_not_take_the_package_name(tmp_path: Path) -> None:
+    # A notebook paired with its own script: `python -m` in this folder would import the
+    # script instead of the installed package of the same name.
+    notebook = _notebook(
+        tmp_path / "gradient_descent.ipynb",
+        [
+            ("rate = 0.1\n", ["parameters"]),
+            ("steps = [rate * i for i in range(3)]\n", ["function:make_steps"]),
+        ],
+    )
+    (tmp_path / "gradient_descent.py").write_text(
+        "raise SystemExit('the script, not the package')\n"
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert (tmp_path / "out" / "src" / "gradient_descent_pipeline").is_dir()
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gradient_descent_pipeline as p; print(p.run(track=False)['steps'])",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "out" / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "[0.0, 0.1, 0.2]"
+
+
+def test_a_notebook_alone_keeps_its_name_as_package_name(tmp_path: Path) -> None:
+    notebook = _notebook(
+        tmp_path / "gradient_descent.ipynb",
+        [("rate = 0.1\n", ["parameters"]), ("steps = [rate, rate]\n", ["function:make_steps"])],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    assert (tmp_path / "out" / "src" / "gradient_descent").is_dir()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 def run(args: argparse.Namespace) -> int:
     from nb2pkg.builder.config import (
+        default_package_name,
         find_pyproject,
         init_settings,
         package_name_for,
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if settings:
         print(f"{pyproject} already has [tool.nb2pkg]; edit it there", file=sys.stderr)
         return EXIT_INPUT_ERROR
-    name = args.name or package_name_for(Path(notebooks[0]).stem)
+    name = args.name or default_package_name(Path(notebooks[0]))
     problem = package_name_problem(name)
     if problem is not None:
         code, what = problem
