@@ -46,6 +46,7 @@ __all__ = [
     "compare",
     "load_model",
     "log_model",
+    "logged_values",
     "model_uri",
     "predict",
     "prepare_logging",
@@ -121,15 +122,38 @@ def prepare_logging() -> None:
         fill_distribution_map()
 
 
+FIT_DATA = "nb2pkg.fit_data"
+PREDICT_KEPT = "nb2pkg.predict_kept"
+"""Keys of :func:`logged_values`' result besides the model's (and the predict step's rows)."""
+
+
+def logged_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What logging the model reads of ``run()``'s parameters and outputs, worked out where
+    they live: the model, the data it was fitted on with its target, and with a ``predict``
+    step its rows and the values it keeps.
+
+    The tracking worker logs the model from these alone, so a value they are computed from
+    that cannot be pickled (a function the notebook defines and applies to the training
+    data, say) is used here rather than sent, and the run's other outputs are not copied."""
+    pipeline = _pipeline()
+    chosen = {pipeline.MODEL: values[pipeline.MODEL], FIT_DATA: pipeline.model_fit_data(values)}
+    if pipeline.PREDICT_STEP is not None:
+        chosen[pipeline.PREDICT_DATA] = values[pipeline.PREDICT_DATA]
+        chosen[PREDICT_KEPT] = pipeline.predict_step_values(values)
+    return chosen
+
+
 def log_model(values: Mapping[str, Any]) -> str | None:
     """Log the pipeline's model into the active MLflow run and register it.
 
-    ``values`` holds ``run()``'s parameters and outputs. Returns the registered version, or
-    None when the store has no model registry (then the model is only logged).
+    ``values`` holds ``run()``'s parameters and outputs, or :func:`logged_values` of them.
+    Returns the registered version, or None when the store has no model registry (then the
+    model is only logged).
     """
     pipeline = _pipeline()
     model = values[pipeline.MODEL]
-    fitted_on, target = pipeline.model_fit_data(values)
+    fit_data = values[FIT_DATA] if FIT_DATA in values else pipeline.model_fit_data(values)
+    fitted_on, target = fit_data
     predict_step = pipeline.PREDICT_STEP
     if predict_step is None and not callable(getattr(model, "predict", None)):
         warnings.warn(
@@ -143,7 +167,9 @@ def log_model(values: Mapping[str, Any]) -> str | None:
     tags = {TASK_TAG: task, LABEL_TAG: label}
     if predict_step is not None:
         example = _head(values[pipeline.PREDICT_DATA])
-        kept = pipeline.predict_step_values(values)
+        kept = (
+            values[PREDICT_KEPT] if PREDICT_KEPT in values else pipeline.predict_step_values(values)
+        )
     else:
         example = _head(fitted_on)
         kept = None

@@ -59,6 +59,7 @@ no worker either.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.metadata
 import logging
 import math
@@ -894,7 +895,9 @@ class _Worker:
         self._send(("figure", (local, os.path.dirname(path))))
 
     def log_model(self, values: Mapping[str, Any]) -> str | None:
-        self._send(("model", _pickled(values)))
+        # What the model's logging reads is worked out here, among the run's own values.
+        model = importlib.import_module(f"{self.package}._model")
+        self._send(("model", _pickled(model.logged_values(values))))
         kind, answer = self._answer()
         if kind == "error":
             raise _raised(answer)
