@@ -21,6 +21,7 @@ from nb2pkg.ir import (
     TestPlan,
 )
 from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, CellPlan
+from nb2pkg.plan.figure_reads import reads_in_order
 from nb2pkg.plan.planner_state import PlannerState, find_mlflow_calls
 
 
@@ -192,23 +193,12 @@ class PlannerSteps(PlannerState):
         ]
         if all(_only_shows(tree) for tree in trees):
             return {}  # `plt.show()` alone draws nothing
-        loaded: list[str] = []
-        bound: set[str] = set()
-        for tree in trees:
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Name):
-                    if isinstance(node.ctx, ast.Store):
-                        bound.add(node.id)
-                    elif node.id not in loaded:
-                        loaded.append(node.id)
-                elif isinstance(node, ast.arg):
-                    bound.add(node.arg)
+        loaded = reads_in_order(trees)
         imports = [self.imported_anywhere[n] for n in loaded if n in self.imported_anywhere]
         inputs = [
             n
             for n in loaded
-            if n not in bound
-            and n not in self.imported_anywhere
+            if n not in self.imported_anywhere
             and not hasattr(builtins, n)
             and n not in IPYTHON_BUILTINS
         ]

@@ -282,3 +282,45 @@ def test_a_value_only_prints_read_is_no_input_of_a_step_that_drops_them(
     assert params == (["X", "W"] if keep else ["X"])
     script = "from shown import run; print(run(track=False)['total'])"
     assert run_generated(tmp_path / "out", script) == "45"
+
+
+def test_a_plot_reading_a_name_a_later_plot_rebinds_takes_it_as_an_input(tmp_path: Path) -> None:
+    # The legend loop rebinds `area` after the scatter read the step's `area`: the figure
+    # function must take it as a parameter, or drawing it raises UnboundLocalError.
+    cells = [
+        code_cell("import matplotlib.pyplot as plt\n", ["imports"]),
+        code_cell(
+            "x, y, area = [1, 2, 3], [3, 1, 2], [40, 90, 160]\n"
+            "plt.scatter(x, y, s=area)\n"
+            "for area in [100, 300]:\n"
+            "    plt.scatter([], [], s=area, label=str(area))\n"
+            "plt.legend()\n",
+            ["function:cities"],
+        ),
+    ]
+    write_notebook(tmp_path / "legend.ipynb", cells)
+    result = build([tmp_path / "legend.ipynb"], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    figures = tmp_path / "out" / "src" / "legend" / "figures.py"
+    [function] = [n for n in ast.parse(figures.read_text()).body if isinstance(n, ast.FunctionDef)]
+    assert [a.arg for a in function.args.args] == ["x", "y", "area"]
+    drawn = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import matplotlib; matplotlib.use('Agg')\n"
+            "from legend import figures, run\n"
+            "out = run(track=False)\n"
+            f"figures.{function.name}(out['x'], out['y'], out['area'])\n"
+            "import matplotlib.pyplot as plt\n"
+            "print(len(plt.gca().collections))\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "out" / "src")},
+    )
+    assert drawn.returncode == 0, drawn.stderr
+    assert drawn.stdout.strip() == "3"
