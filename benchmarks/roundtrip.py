@@ -10,7 +10,9 @@ For every notebook under DIR (checkpoints excluded), in stages:
             top-level folder under DIR that holds it, so ``../data`` is there too), then
             pickle the final value of every name a packaged cell binds and note the files
             it wrote;
-  run       run the package's ``run(track=False)`` in another pristine copy of that folder;
+  run       run the package's ``run(track=False)`` in another pristine copy of that folder
+            (with ``--track``, ``run()`` tracked to an MLflow SQLite store outside the copy:
+            the model's and the figures' logging must succeed too);
   compare   judge with ``strict_compare``: every name a packaged cell binds, as the notebook
             ends, must be in ``run()``'s result and equal; every file the notebook wrote must
             be written the same. When something differs, the notebook runs twice more
@@ -284,10 +286,17 @@ def _failed_cell(nb: Any) -> int | None:
 
 
 def run_package(
-    package: str, out_dir: Path, folder: Path, notebook_dir: Path, work: Path
+    package: str,
+    out_dir: Path,
+    folder: Path,
+    notebook_dir: Path,
+    work: Path,
+    *,
+    track: bool = False,
 ) -> dict[str, str]:
-    """``run(track=False)`` in a pristine copy of ``folder``, in the notebook's place there;
-    its result pickled to ``work/package.pickle``. Returns the files it wrote."""
+    """``run(track=track)`` in a pristine copy of ``folder``, in the notebook's place there;
+    its result pickled to ``work/package.pickle``. Returns the files it wrote (MLflow's
+    artifact folder ``mlruns/`` of a tracked run aside)."""
     copy = pristine_copy(folder, work / "package_run")
     before = strict.file_hashes(copy)
     report = work / "package_run.json"
@@ -295,7 +304,10 @@ def run_package(
         **os.environ,
         "PYTHONPATH": _pythonpath(out_dir / "src", Path(__file__).resolve().parent),
         "MPLBACKEND": "Agg",
+        "NB2PKG_ROUNDTRIP_TRACK": "1" if track else "",
     }
+    if track:
+        env["MLFLOW_TRACKING_URI"] = f"sqlite:///{work / 'mlflow.db'}"
     command = [
         sys.executable,
         "-c",
@@ -323,6 +335,8 @@ def run_package(
         raise StageFailure(outcome["stage"], outcome["reason"])
     written = strict.written_files(before, strict.file_hashes(copy))
     shutil.rmtree(copy, ignore_errors=True)
+    if track:
+        written = {path: h for path, h in written.items() if not path.startswith("mlruns/")}
     return written
 
 
@@ -337,7 +351,7 @@ def package_child(package: str, dump_file: str, report_file: str) -> None:
         report.update(stage="import", reason=f"{type(error).__name__}: {error}"[:300])
     else:
         try:
-            outputs = pipeline.run(track=False)
+            outputs = pipeline.run(track=bool(os.environ.get("NB2PKG_ROUNDTRIP_TRACK")))
         except BaseException as error:
             where = traceback.extract_tb(error.__traceback__)[-1]
             origin = f" ({Path(where.filename).name}:{where.lineno})"
@@ -439,6 +453,7 @@ def roundtrip(
     *,
     runs: int = 3,
     nb2pkg_root: Path = REPO_ROOT,
+    track: bool = False,
 ) -> Outcome:
     folder = input_folder(path, root)
     outcome = Outcome(notebook=str(path.relative_to(root)), folder=folder.name or ".")
@@ -460,7 +475,9 @@ def roundtrip(
         outcome.longest_function, outcome.longest_function_lines = longest_function(
             out_dir, outcome.package
         )
-        package_files = run_package(outcome.package, out_dir, folder, path.parent, work)
+        package_files = run_package(
+            outcome.package, out_dir, folder, path.parent, work, track=track
+        )
         judged = _judge(outcome.package, out_dir, work, names, incidental, files, package_files)
         if judged.needs_more_runs and runs > 1:
             for run in range(1, runs):
@@ -616,6 +633,11 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO_ROOT,
         help="the nb2pkg checkout that builds (default: this one), to compare versions",
     )
+    parser.add_argument(
+        "--track",
+        action="store_true",
+        help="run the package tracked (an MLflow SQLite store in a temporary folder)",
+    )
     args = parser.parse_args(argv)
     root = args.directory.resolve()
     if not root.is_dir():
@@ -637,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
             args.keep,
             runs=args.runs,
             nb2pkg_root=args.nb2pkg.resolve(),
+            track=args.track,
         )
         outcomes.append(outcome)
         print(f"{outcome.notebook}: {describe(outcome)} [{outcome.seconds} s]", flush=True)
