@@ -1,9 +1,12 @@
-"""A model fitted on data a notebook function makes (``model.fit(scale(X_train), y)``, with
+"""What a tracked run logs as the model, whatever it was fitted on.
+
+A model fitted on data a notebook function makes (``model.fit(scale(X_train), y)``, with
 ``scale`` defined in the fitting cell and used by a later step) is logged by a tracked run: the tracking worker gets
 the data the model was fitted on, worked out in the pipeline's process, not the function,
-which cannot be pickled.
+which cannot be pickled. A model fitted on one column (a pandas Series of texts, for a
+vectorizer) is logged as a model taking a one-column table, and gets that column back.
 
-The package is built with ``nb2pkg build`` and run as ``python -m PKG run`` (the tracking
+Each package is built with ``nb2pkg build`` and run as ``python -m PKG run`` (the tracking
 worker logs the model) against a real MLflow store (SQLite); the registered model is read
 back with ``MlflowClient`` and MLflow's pyfunc loader.
 """
@@ -47,8 +50,9 @@ CELLS = [
 ]
 
 
-def test_a_model_fitted_on_what_a_notebook_function_makes_is_logged(tmp_path: Path) -> None:
-    notebook = write_notebook(tmp_path / f"{PACKAGE}.ipynb", CELLS)
+def tracked_run(tmp_path: Path, package: str, cells: list[dict[str, object]]) -> str:
+    """Build ``cells`` as ``package``, run it tracked with the tracking worker; the store."""
+    notebook = write_notebook(tmp_path / f"{package}.ipynb", cells)
     result = build([notebook], tmp_path / "out", root=tmp_path)
     assert result.ok, [d.message for d in result.diagnostics]
     store = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -57,7 +61,7 @@ def test_a_model_fitted_on_what_a_notebook_function_makes_is_logged(tmp_path: Pa
     workdir = tmp_path / "work"
     workdir.mkdir()
     ran = subprocess.run(
-        [sys.executable, "-m", PACKAGE, "run"],
+        [sys.executable, "-m", package, "run"],
         cwd=workdir,
         env=env,
         capture_output=True,
@@ -67,7 +71,11 @@ def test_a_model_fitted_on_what_a_notebook_function_makes_is_logged(tmp_path: Pa
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "(FINISHED)" in ran.stdout
+    return store
 
+
+def test_a_model_fitted_on_what_a_notebook_function_makes_is_logged(tmp_path: Path) -> None:
+    store = tracked_run(tmp_path, PACKAGE, CELLS)
     client = MlflowClient(store)
     [version] = client.search_model_versions(f"name='{PACKAGE}'")
     mlflow.set_tracking_uri(store)
@@ -88,3 +96,38 @@ def test_a_model_fitted_on_what_a_notebook_function_makes_is_logged(tmp_path: Pa
     first = zip(example["data"][0], scaled.iloc[0], strict=True)
     assert all(abs(got - want) < 1e-9 for got, want in first)
     assert list(loaded.predict(scaled)) == [0, 0, 0, 1, 1, 1]
+
+
+TEXT_CELLS = [
+    code_cell(
+        "import pandas as pd\nfrom sklearn.pipeline import make_pipeline\n"
+        "from sklearn.feature_extraction.text import CountVectorizer\n"
+        "from sklearn.naive_bayes import MultinomialNB\n",
+        ["imports"],
+    ),
+    code_cell("ALPHA = 1.0\n", ["parameters"]),
+    code_cell(
+        "mails = pd.DataFrame({'Message': ['free money now', 'lunch at noon', 'win a cash prize',"
+        " 'see you at the meeting'], 'spam': [1, 0, 1, 0]})\n",
+        ["function:load"],
+    ),
+    code_cell(
+        "clf = make_pipeline(CountVectorizer(), MultinomialNB(alpha=ALPHA))\n"
+        "clf.fit(mails.Message, mails.spam)\n",
+        ["function:fit"],
+    ),
+]
+
+
+def test_a_model_fitted_on_a_column_of_texts_is_logged_and_predicts_from_a_table(
+    tmp_path: Path,
+) -> None:
+    store = tracked_run(tmp_path, "spam_filter", TEXT_CELLS)
+    mlflow.set_tracking_uri(store)
+    try:
+        loaded = mlflow.pyfunc.load_model("models:/spam_filter/1")
+    finally:
+        mlflow.set_tracking_uri(None)
+    assert [spec.name for spec in loaded.metadata.get_input_schema().inputs] == ["Message"]
+    texts = pd.DataFrame({"Message": ["free cash prize", "meeting at noon"]})
+    assert list(loaded.predict(texts)) == [1, 0]

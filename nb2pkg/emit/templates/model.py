@@ -170,19 +170,40 @@ def log_model(values: Mapping[str, Any]) -> str | None:
         kept = (
             values[PREDICT_KEPT] if PREDICT_KEPT in values else pipeline.predict_step_values(values)
         )
+        one_column = False
     else:
-        example = _head(fitted_on)
+        # A model fitted on one column (a pandas Series: texts for a vectorizer, say) takes
+        # a one-column table, which MLflow can describe, and gets that column back.
+        one_column = _is_series(fitted_on)
+        example = _head(_as_table(fitted_on) if one_column else fitted_on)
         kept = None
-    info, flavor = _log_flavored(model, example, kept, as_is=predict_step is None)
+    info, flavor = _log_flavored(
+        model, example, kept, as_is=predict_step is None and not one_column, one_column=one_column
+    )
     tags[FLAVOR_TAG] = flavor
-    _log_input_profile(values[pipeline.PREDICT_DATA] if predict_step is not None else fitted_on)
+    rows = values[pipeline.PREDICT_DATA] if predict_step is not None else fitted_on
+    _log_input_profile(_as_table(rows) if one_column else rows)
     return _register(info.model_uri, tags)
 
 
-def _log_flavored(model: Any, example: Any, kept: Any, *, as_is: bool) -> tuple[Any, str]:
+def _is_series(data: Any) -> bool:
+    return type(data).__name__ == "Series" and type(data).__module__.startswith("pandas")
+
+
+def _as_table(series: Any) -> Any:
+    """A one-column DataFrame of ``series``, its column named as a string (MLflow's schemas
+    name columns with strings)."""
+    return series.to_frame(name="value" if series.name is None else str(series.name))
+
+
+def _log_flavored(
+    model: Any, example: Any, kept: Any, *, as_is: bool, one_column: bool = False
+) -> tuple[Any, str]:
     """Log the model into the active run: with scikit-learn's flavor when it is a
-    scikit-learn model applied to the rows as they are (``as_is``: no ``predict`` step), else as the pipeline's own pyfunc
-    model (the ``predict`` step's code around it). Returns MLflow's model info and the flavor."""
+    scikit-learn model applied to the rows as they are (``as_is``: no ``predict`` step), else
+    as the pipeline's own pyfunc model (the ``predict`` step's code around it, or the column
+    of a ``one_column`` table handed to the model). Returns MLflow's model info and the
+    flavor."""
     import mlflow
 
     if as_is and _is_sklearn(model):
@@ -201,7 +222,7 @@ def _log_flavored(model: Any, example: Any, kept: Any, *, as_is: bool) -> tuple[
     else:
         PipelineModel = importlib.import_module(f"{_package()}._pyfunc").PipelineModel
         flavor = "pyfunc"
-        python_model = PipelineModel(model, kept)
+        python_model = PipelineModel(model, kept, one_column=one_column)
         output = python_model.predict(None, example) if example is not None else None
         signature = _signature(example, output)
         with _quiet():

@@ -17,19 +17,26 @@ class PipelineModel(PythonModel):
     """The fitted model and, with a ``predict`` step, what that step reads besides it.
 
     ``predict`` runs the ``predict`` step on raw rows (``kept`` holds its other inputs, as
-    the training run had them), or the model's own ``predict`` when there is no such step.
+    the training run had them), or the model's own ``predict`` when there is no such step;
+    a model fitted on one column (``one_column``) gets the one column of the table it is given.
     """
 
     # The signature logged with the model describes its input: MLflow would otherwise read
     # it from the type hints of `predict` (which therefore has none) and warn.
     _skip_type_hint_validation = True
 
-    def __init__(self, model: Any, kept: dict[str, Any] | None) -> None:
+    def __init__(
+        self, model: Any, kept: dict[str, Any] | None, *, one_column: bool = False
+    ) -> None:
         self.model = model
         self.kept = kept
+        self.one_column = one_column
 
     def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         if self.kept is None:
+            columns = getattr(model_input, "columns", ())
+            if getattr(self, "one_column", False) and len(columns) == 1:
+                model_input = model_input.iloc[:, 0]
             return self.model.predict(model_input)
         package = (__package__ or __name__.rpartition(".")[0]).split(".")[0]
         pipeline = importlib.import_module(f"{package}.pipeline")
