@@ -17,8 +17,9 @@ from collections.abc import (
 from pathlib import Path
 from typing import Any
 
+from nb2pkg.ir import Notebook
 from nb2pkg.plan.build_environment import FileLookup
-from nb2pkg.plan.plan_timelines import MISSING, WHOLE, Clock, Timeline, Watched
+from nb2pkg.plan.plan_timelines import MISSING, WHOLE, Clock, Timeline, UnfollowedState, Watched
 
 
 class TrackedDict(MutableMapping[Any, Any]):
@@ -56,7 +57,7 @@ class TrackedDict(MutableMapping[Any, Any]):
         self.timeline.write(self._key(key), value)
 
     def __delitem__(self, key: Any) -> None:
-        raise TypeError("the planner's state only grows")
+        raise UnfollowedState("the planner's state only grows")
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         value = self.timeline.read(self._key(key))
@@ -136,7 +137,7 @@ class TrackedSet(MutableSet[Any]):
             self.add(value)
 
     def discard(self, value: Any) -> None:
-        raise TypeError("the planner's state only grows")
+        raise UnfollowedState("the planner's state only grows")
 
     def __iter__(self) -> Iterator[Any]:
         return iter([key for key, _ in self.timeline.read_whole()])
@@ -290,3 +291,15 @@ class TrackedFiles(Watched, FileLookup):
         if answer is None:
             answer = self.answers[path] = self.files.is_file(path)
         return answer
+
+
+class NotebookPaths:
+    """The notebook as the cells' passes see it: its paths, part of what a memory is kept for
+    (nb2pkg.plan.replanning); reading anything else of it there is not followed."""
+
+    def __init__(self, notebook: Notebook) -> None:
+        self.path = notebook.path
+        self.display_path = notebook.display_path
+
+    def __getattr__(self, name: str) -> Any:
+        raise UnfollowedState(f"a cell's plan reads the notebook's {name}")

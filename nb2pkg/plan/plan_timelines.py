@@ -36,6 +36,11 @@ class _Sentinel:
         return self.name
 
 
+class UnfollowedState(Exception):
+    """The planner used its state in a way the views do not follow (removing a key, a list
+    method they lack, a read of the notebook beyond its paths): plan the plain way."""
+
+
 MISSING: Any = _Sentinel("MISSING")
 """What a key holds before any write."""
 WHOLE: Any = _Sentinel("WHOLE")

@@ -33,6 +33,7 @@ from nb2pkg.plan.notebook_plan import Planner
 from nb2pkg.plan.plan_state_views import (
     Fixed,
     FixedList,
+    NotebookPaths,
     TrackedDict,
     TrackedDictOfDicts,
     TrackedFiles,
@@ -45,6 +46,7 @@ from nb2pkg.plan.plan_timelines import (
     CellRecord,
     Clock,
     Timeline,
+    UnfollowedState,
     Watched,
     forget_writes,
     index_reads,
@@ -119,9 +121,13 @@ def replan_notebook(
     if set(vars(planner)) != KNOWN_STATE:
         return planner.plan(), None
     context = _context(planner)
-    if memory is None or memory.context != context or len(memory.tagged.items) != len(tagged):
-        return _plan_from_scratch(planner, context)
-    return _plan_again(planner, memory)
+    try:
+        if memory is None or memory.context != context or len(memory.tagged.items) != len(tagged):
+            return _plan_from_scratch(planner, context)
+        return _plan_again(planner, memory)
+    except (UnfollowedState, AttributeError, TypeError):
+        # A use of the state the views do not follow (a planner bug raises again here).
+        return Planner(notebook, tagged, files, read_scope).plan(), None
 
 
 def _context(planner: Planner) -> tuple[Any, ...]:
@@ -141,7 +147,7 @@ def _install(planner: Planner, memory: PlanMemory) -> None:
     for name in TRACKED_DICTS_OF_DICTS:
         state[name] = TrackedDictOfDicts(*memory.timelines[name])
     state.update(memory.fixed)
-    state.update(tagged=memory.tagged, files=memory.files)
+    state.update(tagged=memory.tagged, files=memory.files, notebook=NotebookPaths(planner.notebook))
     vars(planner).update(state)
 
 
@@ -251,7 +257,7 @@ def _plan_cell(
 
 
 def _plain_fixed(planner: Planner) -> dict[str, Any]:
-    return {name: getattr(planner, name) for name in (*FIXED, "tagged", "files")}
+    return {name: getattr(planner, name) for name in (*FIXED, "tagged", "files", "notebook")}
 
 
 def _finish(

@@ -138,3 +138,43 @@ def test_another_number_of_cells_is_planned_from_scratch(tmp_path: Path) -> None
     _, memory = _again(_notebook(cells, tmp_path), tmp_path, None)
     _, memory = _again(_notebook(cells[:-1], tmp_path), tmp_path, memory)
     assert memory.cells_planned == 2 * (len(cells) - 1)
+
+
+def test_a_cell_pass_reading_more_of_the_notebook_is_planned_the_plain_way(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    # Reading the notebook's cells while planning a cell is nothing the memory follows: the
+    # plan is made the plain way and no memory is kept.
+    data = _notebook(_chain(3), tmp_path)
+    notebook, tagged = _read(data, tmp_path)
+    plain = plan_notebook(notebook, tagged, files=InstalledEnvironment())
+    original = Planner._cell_plan
+
+    def reading_cells(self: Planner, item: TaggedCell, resolved: Any) -> Any:
+        assert len(self.notebook.cells) == len(data["cells"])
+        return original(self, item, resolved)
+
+    monkeypatch.setattr(Planner, "_cell_plan", reading_cells)
+    plan, kept = replan_notebook(notebook, tagged, files=InstalledEnvironment())
+    assert kept is None
+    assert plan == plain
+
+
+def test_a_cell_pass_removing_a_key_is_planned_the_plain_way(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    data = _notebook(_chain(3), tmp_path)
+    notebook, tagged = _read(data, tmp_path)
+    _, memory = _again(data, tmp_path, None)
+    original = Planner._record_definitions
+
+    def forgetting(self: Planner, item: TaggedCell, parsed: Any) -> None:
+        original(self, item, parsed)
+        self.latest.pop("rate", None)
+
+    monkeypatch.setattr(Planner, "_record_definitions", forgetting)
+    data["cells"][2]["source"] += "unread = 1\n"
+    notebook, tagged = _read(data, tmp_path)
+    plan, kept = replan_notebook(notebook, tagged, files=InstalledEnvironment(), memory=memory)
+    assert kept is None
+    assert plan == plan_notebook(notebook, tagged, files=InstalledEnvironment())
