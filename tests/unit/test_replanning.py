@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from nb2pkg.builder.environment import InstalledEnvironment
+from nb2pkg.frontends import api
 from nb2pkg.ir import Notebook, TaggedCell
 from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.plan.notebook_plan import NotebookPlan, Planner, plan_notebook
@@ -80,6 +81,18 @@ def test_a_new_name_no_cell_reads_plans_only_its_cell_again(tmp_path: Path) -> N
     _, memory = _again(data, tmp_path, memory)
     # its two passes, and the next step reading `values` it binds (the cell changed)
     assert memory.cells_planned == 3
+
+
+def test_the_editor_s_analysis_after_a_new_name_plans_only_the_cells_it_reaches(
+    tmp_path: Path,
+) -> None:
+    data = _notebook(_chain(30), tmp_path)
+    path = str(tmp_path / "nb.ipynb")
+    api.analyze_notebook(data, "nb.ipynb", path=path)
+    data["cells"][15]["source"] += "unread = 1\n"
+    analysis = api.analyze_notebook(data, "nb.ipynb", path=path)
+    assert api.PLANS.cells_planned == 3
+    assert "unread" not in {p.name for c in analysis.cells for p in c.params}
 
 
 def test_a_new_name_a_later_cell_reads_rewires_both(tmp_path: Path) -> None:
