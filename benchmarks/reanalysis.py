@@ -1,6 +1,7 @@
 """Re-analysis after one edit: what the server's ``/nb2pkg/analyze`` does per keystroke.
 
     python benchmarks/reanalysis.py [--cells 300 3000] [--repeat 15] [--profile]
+                                    [--against TREE [--rounds 2]]
 
 For a notebook of ``--cells`` code cells (``build_speed.make_notebook``), analysed once to warm
 the caches, each figure is the median CPU time (this process's, so that other work on the
@@ -14,7 +15,11 @@ server makes it (``RecentAnswers``):
 The baseline, measured in the same run, is the parser floor of the request: ``json.loads`` of
 the body plus ``ast.parse`` of every code cell. Figures are printed in ms and as ratios against
 it, with the load average (the machines here are shared). ``--profile`` prints where the time
-of edit 2 goes.
+of edit 4 goes.
+
+``--against TREE`` compares with another checkout of nb2pkg (e.g. the main branch's): each of
+``--rounds`` rounds measures TREE then this tree, each in a process of its own, and each figure
+is printed for both (the median over the rounds) with this tree's as a ratio of TREE's.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import json
 import os
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -124,6 +130,47 @@ def measure(cells: int, repeat: int, profile: bool) -> dict[str, float]:
     return figures
 
 
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def measured_in(tree: Path, cells: int, repeat: int) -> dict[str, float]:
+    """The figures of the nb2pkg checkout at ``tree``, measured in a process of its own."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--cells", str(cells), "--repeat", str(repeat), "--json"],
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, float] = json.loads(result.stdout)[str(cells)]
+    return figures
+
+
+def compare(against: Path, cells: int, repeat: int, rounds: int) -> None:
+    this_tree = Path(__file__).resolve().parents[1]
+    loads = [load_average()]
+    runs: dict[Path, list[dict[str, float]]] = {against: [], this_tree: []}
+    for _ in range(rounds):
+        for tree in runs:
+            runs[tree].append(measured_in(tree, cells, repeat))
+            loads.append(load_average())
+    print(f"{cells} code cells, {rounds} rounds (load average {' → '.join(loads)}):")
+    print(f"  {'':<24} {'before':>9} {'after':>9}  after/before  (x parser floor: before, after)")
+    medians = {
+        tree: {name: statistics.median(r[name] for r in figures) for name in figures[0]}
+        for tree, figures in runs.items()
+    }
+    before, after = medians[against], medians[this_tree]
+    floors = before["parser floor"], after["parser floor"]
+    for name in before:
+        was, now = before[name], after[name]
+        print(
+            f"  {name:<24} {was:6.1f} ms {now:6.1f} ms  {now / was:8.2f}x"
+            f"      {was / floors[0]:5.2f}x {now / floors[1]:5.2f}x"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -131,14 +178,25 @@ def main() -> int:
     parser.add_argument("--cells", type=int, nargs="+", default=[300, 3000])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--against", type=Path, help="another nb2pkg checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.against is not None:
+        for cells in args.cells:
+            compare(args.against.resolve(), cells, args.repeat, args.rounds)
+        return 0
+    measured = {}
     for cells in args.cells:
-        figures = measure(cells, args.repeat, args.profile)
-        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        print(f"{cells} code cells (load average {load}):")
+        figures = measured[str(cells)] = measure(cells, args.repeat, args.profile)
+        if args.json:
+            continue
+        print(f"{cells} code cells (load average {load_average()}):")
         floor = figures["parser floor"]
         for name, value in figures.items():
             print(f"  {name:<24} {value:8.1f} ms  {value / floor:6.2f}x parser floor")
+    if args.json:
+        print(json.dumps(measured))
     return 0
 
 

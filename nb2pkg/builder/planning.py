@@ -9,18 +9,23 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nb2pkg.builder.config import BuildConfig
 from nb2pkg.builder.confine import ReadScope, build_scope
-from nb2pkg.ir import Diagnostic, Notebook, has_errors
+from nb2pkg.ir import Diagnostic, Notebook, TaggedCell, has_errors
 from nb2pkg.notebook.reader import display_path, read_regular_file
 
 if TYPE_CHECKING:
+    from nb2pkg.plan.build_environment import FileLookup
+    from nb2pkg.plan.notebook_plan import NotebookPlan
     from nb2pkg.plan.package_plan import PackagePlan
+    from nb2pkg.plan.replanning import PlanMemory
 
 
 def plan_config(
@@ -130,3 +135,38 @@ def _read(
 
     marked = apply_in_memory(data)
     return notebook_from_json(marked, str(path.resolve()), shown, hashlib.sha256(raw).hexdigest())
+
+
+class RecentPlans:
+    """What planning each of the ``keep`` notebooks planned most recently noted: an edited
+    notebook is planned again only where the edit reaches (``nb2pkg.plan.replanning``)."""
+
+    def __init__(self, keep: int = 16) -> None:
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._memories: OrderedDict[tuple[str, str], PlanMemory] = OrderedDict()
+        self.cells_planned = 0
+        """Cells (either pass) the last plan planned: all, or those the edit reached."""
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memories.clear()
+
+    def plan(
+        self, notebook: Notebook, tagged: Sequence[TaggedCell], files: FileLookup
+    ) -> NotebookPlan:
+        """The plan of ``notebook`` (equal to ``plan_notebook``'s)."""
+        from nb2pkg.plan.replanning import replan_notebook
+
+        key = (notebook.path, notebook.display_path)
+        with self._lock:  # taken out while in use: two plans of one notebook at once start anew
+            memory = self._memories.pop(key, None)
+        plan, memory = replan_notebook(notebook, tagged, files=files, memory=memory)
+        if memory is None:
+            return plan
+        with self._lock:
+            self.cells_planned = memory.cells_planned
+            self._memories[key] = memory
+            while len(self._memories) > self.keep:
+                self._memories.popitem(last=False)
+        return plan

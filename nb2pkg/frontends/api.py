@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from nb2pkg.builder.config import default_package_name, resolve_config
 from nb2pkg.builder.orchestrate import BuildResult
 from nb2pkg.builder.orchestrate import build as run_build
+from nb2pkg.builder.planning import RecentPlans
 from nb2pkg.frontends.analysis_result import (
     CellParam,
     CellSummary,
@@ -104,6 +105,9 @@ def build(
 RECENT = RecentAnalyses()
 """The last analysis of each notebook recently analysed: an edit that cannot change the plan
 is answered from it (``nb2pkg.frontends.reanalysis``)."""
+PLANS = RecentPlans()
+"""What planning each notebook recently analysed noted: an edit that changes the plan is
+planned again only where it reaches (``nb2pkg.plan.replanning``)."""
 
 
 def _analysis(
@@ -143,9 +147,9 @@ def _planned(
     files: FileLookup,
 ) -> NotebookAnalysis:
     """The analysis of a notebook planned from scratch."""
-    from nb2pkg.plan.notebook_plan import module_name_for, plan_notebook
+    from nb2pkg.plan.notebook_plan import module_name_for
 
-    plan = plan_notebook(notebook, tagged, files=files)
+    plan = PLANS.plan(notebook, tagged, files)
     return NotebookAnalysis(
         notebook=display,
         package=package,

@@ -13,7 +13,7 @@ NB314, NB514, NB401, NB402) are described once, in ``nb2pkg.roles.diagnostic_cod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 from nb2pkg.analysis.packagable import packaging_problems
 from nb2pkg.ir import Notebook, ParamPlan, Role, TaggedCell
@@ -24,7 +24,7 @@ from nb2pkg.plan.planner_reads import PlannerReads
 from nb2pkg.plan.planner_state import ReadScope, module_name_for
 from nb2pkg.plan.planner_steps import PlannerSteps, seeds_handed_on
 
-__all__ = ["CellPlan", "NotebookPlan", "module_name_for", "plan_notebook"]
+__all__ = ["CellPlan", "NotebookPlan", "Planner", "module_name_for", "plan_notebook"]
 
 
 def plan_notebook(
@@ -40,25 +40,37 @@ def plan_notebook(
     ``nb2pkg.builder.environment.InstalledEnvironment``); ``read_scope``: where they may be
     (None: anywhere).
     """
-    return _Planner(notebook, tagged, files, read_scope).plan()
+    return Planner(notebook, tagged, files, read_scope).plan()
 
 
-class _Planner(PlannerReads, PlannerSteps, PlannerChecks):
+class Planner(PlannerReads, PlannerSteps, PlannerChecks):
+    """Plans one notebook: ``plan()`` at once, or cell by cell (nb2pkg.plan.replanning)."""
+
     def plan(self) -> NotebookPlan:
         self._check_execution_order()
         resolved: dict[str, tuple[list[ParamPlan], list[str]]] = {}
         for item in self.tagged:
-            parsed = self.parsed[item.cell.cell_id]
-            self._report_cell_problems(item, parsed.problems)
-            if item.role is Role.SKIP:
-                self._check_skipped_effects(item, parsed)
-                continue
-            if item.role in PACKAGED and parsed.parses:
-                self._report_cell_problems(item, packaging_problems(parsed.analysis))
-            if item.role in PACKAGED and parsed.parses:
-                resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
-            self._record_definitions(item, parsed)
-        cells = tuple(self._cell_plan(item, resolved) for item in self.tagged)
+            self.read_cell(item, resolved)
+        return self.finish(tuple(self._cell_plan(item, resolved) for item in self.tagged))
+
+    def read_cell(
+        self, item: TaggedCell, resolved: MutableMapping[str, tuple[list[ParamPlan], list[str]]]
+    ) -> None:
+        """The first pass over a cell, in document order: its problems, where the names it
+        reads come from (into ``resolved``), what it defines for the cells below."""
+        parsed = self.parsed[item.cell.cell_id]
+        self._report_cell_problems(item, parsed.problems)
+        if item.role is Role.SKIP:
+            self._check_skipped_effects(item, parsed)
+            return
+        if item.role in PACKAGED and parsed.parses:
+            self._report_cell_problems(item, packaging_problems(parsed.analysis))
+        if item.role in PACKAGED and parsed.parses:
+            resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
+        self._record_definitions(item, parsed)
+
+    def finish(self, cells: tuple[CellPlan, ...]) -> NotebookPlan:
+        """The whole-notebook checks over the cells' plans, and the notebook's plan."""
         self._check_name_clashes(cells)
         imports = self._imports_by_module(cells)
         handed = seeds_handed_on(cells)

@@ -1,6 +1,6 @@
 """The planner's state while it walks a notebook's cells, and how it reports problems.
 
-nb2pkg.plan.notebook_plan plans a notebook with ``_Planner``, which combines this state with
+nb2pkg.plan.notebook_plan plans a notebook with ``Planner``, which combines this state with
 the reads (nb2pkg.plan.planner_reads), the steps (nb2pkg.plan.planner_steps) and the checks
 (nb2pkg.plan.planner_checks) written against it.
 """

@@ -1,12 +1,18 @@
-"""Property: re-analysing a notebook after random single-cell edits gives exactly the analysis
-of the edited notebook made from scratch.
+"""Property: re-analysing a notebook after random edits gives exactly the analysis of the
+edited notebook made from scratch, and planning it again from what the last plan noted gives
+exactly the plan made from scratch.
 
 The notebooks are the golden cases' and the examples' (parameters, merged functions, tests,
-exports, magics, plots, MLflow, data files, nbformat 4.0 without ids). Each example applies a
-sequence of edits of one cell each — a digit typed, a comment, a new name bound (read later or
-not), a line removed, a syntax error, a magic, a tag added or removed, a markdown heading — and
-after each one compares ``api.analyze_notebook`` (which may reuse the previous analysis) with
-an analysis by a fresh ``RecentAnalyses`` record of nothing.
+exports, magics, plots, MLflow, data files, nbformat 4.0 without ids), and all the examples'
+cells in one notebook. Each example applies a sequence of edits: a digit typed, a comment, a
+new name bound (read later or not), a name no longer bound, a name read that another cell
+binds (earlier or later) or no cell binds yet, a name bound again or changed in place, an
+import added or removed, a line removed, a syntax error, a magic, a plot, a star import, an
+MLflow call, a data file read, a skipped cell that seeds the random generator, tags added,
+removed or renamed, explicit outputs, execution counts, a markdown heading, cells inserted,
+deleted, copied or moved. After each one it compares ``api.analyze_notebook`` (which may
+reuse the previous analysis and plan) with an analysis made with no record, and
+``replan_notebook`` given the memory of the last plan with ``plan_notebook``.
 """
 
 from __future__ import annotations
@@ -21,9 +27,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nb2pkg.builder.environment import InstalledEnvironment
+from nb2pkg.builder.planning import RecentPlans
 from nb2pkg.frontends import api
 from nb2pkg.frontends.analysis_result import NotebookAnalysis
 from nb2pkg.frontends.reanalysis import RecentAnalyses
+from nb2pkg.notebook.reader import notebook_from_json
+from nb2pkg.plan.notebook_plan import NotebookPlan, plan_notebook
+from nb2pkg.plan.replanning import PlanMemory, replan_notebook
+from nb2pkg.roles.resolve import tag_cells
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(
@@ -32,6 +44,9 @@ NOTEBOOKS = sorted(
         *(REPO / "example_notebooks").glob("*.ipynb"),
     ]
 )
+
+COMBINED = REPO / "example_notebooks" / "all_examples.ipynb"
+"""Not a file: every example's cells in one notebook (beside the examples' data folder)."""
 
 EDITS = (
     "digit",
@@ -45,6 +60,42 @@ EDITS = (
     "drop_tags",
     "markdown",
 )
+STRUCTURE_EDITS = (
+    "drop_binding",
+    "read_other",
+    "rebind_other",
+    "mutate_other",
+    "add_import",
+    "drop_imports",
+    "plot",
+    "star_import",
+    "mlflow",
+    "data_file",
+    "read_undefined",
+    "bind_undefined",
+    "seeding_skipped_cell",
+    "rename_function",
+    "retag",
+    "outputs",
+    "execution_count",
+    "insert_cell",
+    "delete_cell",
+    "copy_cell",
+    "move_cell",
+)
+TAGS = (
+    "skip",
+    "test",
+    "metrics",
+    "parameters",
+    "export",
+    "module:extra",
+    "function:load_data",
+    "function:train",
+    "test:checks",
+    "step:extra_step",
+)
+BINDING = re.compile(r"^([A-Za-z_]\w*)\s*=[^=]", re.MULTILINE)
 
 
 def _source(cell: dict[str, Any]) -> str:
@@ -52,8 +103,15 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
+def _bound_names(cells: list[dict[str, Any]]) -> list[str]:
+    return sorted({name for c in cells for name in BINDING.findall(_source(c))})
+
+
 def edit(notebook: dict[str, Any], kind: str, index: int, number: int) -> None:
     """Apply one edit of ``kind`` to the cell at ``index`` (of the kind's cells, wrapped)."""
+    if kind in STRUCTURE_EDITS:
+        edit_structure(notebook, kind, index, number)
+        return
     cells = notebook["cells"]
     wanted = "markdown" if kind == "markdown" else "code"
     candidates = [c for c in cells if c.get("cell_type") == wanted]
@@ -95,24 +153,120 @@ def edit(notebook: dict[str, Any], kind: str, index: int, number: int) -> None:
     cell["source"] = text
 
 
+def edit_structure(notebook: dict[str, Any], kind: str, index: int, number: int) -> None:
+    """Edits of what a cell reads, binds and imports, of tags and of the cells' order."""
+    cells = notebook["cells"]
+    code = [c for c in cells if c.get("cell_type") == "code"]
+    if not code:
+        return
+    cell = code[index % len(code)]
+    text = _source(cell)
+    names = _bound_names(code) or ["x"]
+    other = names[number % len(names)]
+    tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+    if kind == "drop_binding":
+        lines = text.splitlines()
+        bound = [i for i, line in enumerate(lines) if BINDING.match(line)]
+        if bound:
+            del lines[bound[number % len(bound)]]
+        text = "\n".join(lines)
+    elif kind == "read_other":
+        text += f"\nseen_{number} = {other}\n"
+    elif kind == "read_undefined":
+        text += f"\nseen_{number} = later_{number % 3} + 1\n"
+    elif kind == "bind_undefined":
+        text += f"\nlater_{number % 3} = {number}\n"
+    elif kind == "seeding_skipped_cell":
+        tags[:] = ["skip"]
+        text += "\nimport numpy as np\nnp.random.seed(0)\n"
+    elif kind == "rebind_other":
+        text += f"\n{other} = {number}\n"
+    elif kind == "mutate_other":
+        text += f"\n{other}.append({number})\n" if number % 2 else f"\n{other}[0] = {number}\n"
+    elif kind == "add_import":
+        line = ["import os", "from math import sqrt", "import numpy as np", "import json"][
+            number % 4
+        ]
+        text = f"{line}\n{text}"
+    elif kind == "drop_imports":
+        text = "\n".join(
+            line for line in text.splitlines() if not line.startswith(("import ", "from "))
+        )
+    elif kind == "plot":
+        text += f"\nimport matplotlib.pyplot as plt\nplt.plot({other})\nplt.show()\n"
+    elif kind == "star_import":
+        text = f"from math import *\n{text}"
+    elif kind == "mlflow":
+        text += f'\nimport mlflow\nmlflow.log_metric("m_{number}", 1)\n'
+    elif kind == "data_file":
+        text += '\nimport pandas as pd\nframe = pd.read_csv("data/store_sales.csv")\n'
+    elif kind == "rename_function":
+        tags[:] = [t for t in tags if not t.startswith("function:")]
+        tags.append(f"function:{['load_data', 'train', f'step_{number}'][number % 3]}")
+    elif kind == "retag":
+        tags[:] = [TAGS[number % len(TAGS)]]
+    elif kind == "outputs":
+        cell["metadata"]["nb2pkg"] = {"outputs": [other]}
+    elif kind == "execution_count":
+        cell["execution_count"] = number % 7 or None
+    elif kind == "insert_cell":
+        new = {
+            "cell_type": "code",
+            "metadata": {"tags": [TAGS[number % len(TAGS)]] if number % 3 else []},
+            "source": f"inserted_{number} = {other}\n{other} = inserted_{number}\n",
+            "outputs": [],
+            "execution_count": None,
+        }
+        if "id" in cell:
+            new["id"] = f"inserted-{number}"
+        cells.insert(cells.index(cell), new)
+        return
+    elif kind == "delete_cell":
+        cells.remove(cell)
+        return
+    elif kind == "copy_cell":
+        cells.insert((number * 7) % (len(cells) + 1), copy.deepcopy(cell))
+        return
+    elif kind == "move_cell":
+        cells.remove(cell)
+        cells.insert((number * 7) % (len(cells) + 1), cell)
+        return
+    cell["source"] = text
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if path == COMBINED:
+        notebooks = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
+        return dict(notebooks[0], cells=[c for nb in notebooks for c in nb["cells"]])
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+EXAMPLES = sorted((REPO / "example_notebooks").glob("*.ipynb"))
+
+
 def _analysis(notebook: dict[str, Any], path: Path) -> NotebookAnalysis:
     return api.analyze_notebook(notebook, path.name, path=str(path))
 
 
 def _from_scratch(notebook: dict[str, Any], path: Path) -> NotebookAnalysis:
-    saved = api.RECENT
-    api.RECENT = RecentAnalyses()
+    saved = api.RECENT, api.PLANS
+    api.RECENT, api.PLANS = RecentAnalyses(), RecentPlans()
     try:
         return _analysis(copy.deepcopy(notebook), path)
     finally:
-        api.RECENT = saved
+        api.RECENT, api.PLANS = saved
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+ALL_NOTEBOOKS = [*NOTEBOOKS, COMBINED]
+ALL_EDITS = (*EDITS, *STRUCTURE_EDITS)
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
 @given(
     edits=st.lists(
-        st.tuples(st.sampled_from(EDITS), st.integers(0, 50), st.integers(0, 999)),
+        st.tuples(st.sampled_from(ALL_EDITS), st.integers(0, 50), st.integers(0, 999)),
         min_size=1,
         max_size=4,
     )
@@ -120,7 +274,7 @@ def _from_scratch(notebook: dict[str, Any], path: Path) -> NotebookAnalysis:
 def test_reanalysis_after_edits_equals_analysis_from_scratch(
     path: Path, edits: list[tuple[str, int, int]]
 ) -> None:
-    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook = _load(path)
     api.RECENT.clear()
     assert _analysis(notebook, path) == _from_scratch(notebook, path)
     for kind, index, number in edits:
@@ -128,3 +282,44 @@ def test_reanalysis_after_edits_equals_analysis_from_scratch(
         # the editor sends a new copy of its notebook with each request
         again = _analysis(copy.deepcopy(notebook), path)
         assert again == _from_scratch(notebook, path), (kind, index, number)
+
+
+def _tagged(notebook: dict[str, Any], path: Path) -> tuple[Any, Any]:
+    read, problems = notebook_from_json(
+        copy.deepcopy(notebook), str(path), path.name, "", full_schema=False
+    )
+    assert read is not None, problems
+    tagged, _ = tag_cells(read)
+    return read, tagged
+
+
+def _replanned(
+    notebook: dict[str, Any], path: Path, memory: PlanMemory | None
+) -> tuple[NotebookPlan, PlanMemory | None]:
+    read, tagged = _tagged(notebook, path)
+    plan, memory = replan_notebook(read, tagged, files=InstalledEnvironment(), memory=memory)
+    assert plan == plan_notebook(read, tagged, files=InstalledEnvironment())
+    return plan, memory
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(ALL_EDITS), st.integers(0, 80), st.integers(0, 999)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_planning_again_after_edits_equals_planning_from_scratch(
+    path: Path, edits: list[tuple[str, int, int]]
+) -> None:
+    notebook = _load(path)
+    _, memory = _replanned(notebook, path, None)
+    assert memory is not None  # the planner's state is all followed
+    for kind, index, number in edits:
+        edit(notebook, kind, index, number)
+        if not any(c.get("cell_type") == "code" and _source(c).strip() for c in notebook["cells"]):
+            return  # no code left: nothing to plan
+        _, memory = _replanned(notebook, path, memory)
+        assert memory is not None

@@ -1,0 +1,289 @@
+"""Planning a notebook again after an edit: only the cells the edit reaches are planned again.
+
+The planner (nb2pkg.plan.notebook_plan) makes two passes over the tagged cells — the first
+finds where each name a cell reads comes from and records what the cell defines, the second
+makes each cell's plan — then whole-notebook checks over the cells' plans. Here each cell of
+each pass is planned at its own time, its reads and writes of the planner's state noted
+(nb2pkg.plan.plan_timelines, nb2pkg.plan.plan_state_views), and the notes are kept in a
+:class:`PlanMemory`.
+
+Planning again with that memory, a cell is planned again when:
+- it changed (its tags, its text, its place) or its analysis changed;
+- something it read changed: a value of the state made before the passes (which names the
+  notebook imports, which cell binds a name last, the markdown above a cell, a data file's
+  existence), or a key of the passes' state that a cell planned again before it wrote
+  differently (up to the next cell that writes the key), or any of a state it iterated.
+Every other cell keeps what it wrote, reported and gave. The whole-notebook checks run again
+over the cells' plans. The result equals planning from scratch (tests/property checks it on
+random edits); anything the memory cannot follow (another number of tagged cells, another
+notebook, a planner state this module does not know) is planned from scratch.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nb2pkg.ir import Diagnostic, Notebook, ParamPlan, TaggedCell
+from nb2pkg.plan.build_environment import FileLookup
+from nb2pkg.plan.cell_plans import CellPlan, NotebookPlan
+from nb2pkg.plan.notebook_plan import Planner
+from nb2pkg.plan.plan_state_views import (
+    Fixed,
+    FixedList,
+    NotebookPaths,
+    TrackedDict,
+    TrackedDictOfDicts,
+    TrackedFiles,
+    TrackedList,
+    TrackedSet,
+)
+from nb2pkg.plan.plan_timelines import (
+    MISSING,
+    WHOLE,
+    CellRecord,
+    Clock,
+    Timeline,
+    UnfollowedState,
+    Watched,
+    forget_writes,
+    index_reads,
+    unindex_reads,
+)
+from nb2pkg.plan.planner_state import ReadScope
+
+TRACKED_DICTS = ("latest", "params", "data_files", "import_latest")
+TRACKED_SETS = ("consumed", "inputs_warned", "refused_files", "returned")
+TRACKED_LISTS = ("star_imports",)
+TRACKED_DICTS_OF_DICTS = ("module_constants",)
+FIXED = ("parsed", "imported_anywhere", "final_binder", "markdown_above")
+"""Made once from all the cells before the passes."""
+CONTEXT = ("module", "notebook_name", "star_imported_anywhere", "mlflow_names", "read_scope")
+"""The same for every cell; another value plans from scratch."""
+OTHER = ("notebook", "tagged", "files", "diagnostics")
+READ_WHOLE_AT_THE_END = (
+    "params",
+    "data_files",
+    "import_latest",
+    "star_imports",
+    "module_constants",
+)
+"""State the whole-notebook checks and the notebook's plan read: given to them as plain values."""
+KNOWN_STATE = frozenset(
+    (
+        *TRACKED_DICTS,
+        *TRACKED_SETS,
+        *TRACKED_LISTS,
+        *TRACKED_DICTS_OF_DICTS,
+        *FIXED,
+        *CONTEXT,
+        *OTHER,
+    )
+)
+"""Every attribute of the planner this module knows how to follow."""
+
+Resolved = dict[str, tuple[list[ParamPlan], list[str]]]
+
+
+@dataclass
+class PlanMemory:
+    """What planning a notebook noted, to plan it again after an edit."""
+
+    context: tuple[Any, ...]
+    clock: Clock
+    timelines: dict[str, tuple[Timeline, ...]]
+    fixed: dict[str, Fixed]
+    tagged: FixedList
+    files: TrackedFiles
+    resolved: Timeline
+    records: list[CellRecord] = field(default_factory=list)
+    """One per cell and pass: the first pass's at times 0…n-1, the second's at n…2n-1."""
+    cells_planned: int = 0
+    """Cells planned (either pass) by the last plan: all of them, or those an edit reached."""
+
+
+def replan_notebook(
+    notebook: Notebook,
+    tagged: Sequence[TaggedCell],
+    *,
+    files: FileLookup,
+    read_scope: ReadScope | None = None,
+    memory: PlanMemory | None = None,
+) -> tuple[NotebookPlan, PlanMemory | None]:
+    """The plan of ``notebook``, equal to ``plan_notebook``'s, and what to plan it again with.
+
+    ``memory``: what planning an earlier version of the notebook noted; it is used up (pass
+    the one returned next time). None back: the planner holds state this module cannot
+    follow, and the plan was made the plain way."""
+    planner = Planner(notebook, tagged, files, read_scope)
+    if set(vars(planner)) != KNOWN_STATE:
+        return planner.plan(), None
+    context = _context(planner)
+    try:
+        if memory is None or memory.context != context or len(memory.tagged.items) != len(tagged):
+            return _plan_from_scratch(planner, context)
+        return _plan_again(planner, memory)
+    except (UnfollowedState, AttributeError, TypeError):
+        # A use of the state the views do not follow (a planner bug raises again here).
+        return Planner(notebook, tagged, files, read_scope).plan(), None
+
+
+def _context(planner: Planner) -> tuple[Any, ...]:
+    values = tuple(getattr(planner, name) for name in CONTEXT)
+    return (planner.notebook.path, planner.notebook.display_path, *values)
+
+
+def _install(planner: Planner, memory: PlanMemory) -> None:
+    """Give the planner the views of its state at the clock's time."""
+    state: dict[str, Any] = {}
+    for name in TRACKED_DICTS:
+        state[name] = TrackedDict(memory.timelines[name][0])
+    for name in TRACKED_SETS:
+        state[name] = TrackedSet(memory.timelines[name][0])
+    for name in TRACKED_LISTS:
+        state[name] = TrackedList(memory.timelines[name][0])
+    for name in TRACKED_DICTS_OF_DICTS:
+        state[name] = TrackedDictOfDicts(*memory.timelines[name])
+    state.update(memory.fixed)
+    state.update(tagged=memory.tagged, files=memory.files, notebook=NotebookPaths(planner.notebook))
+    vars(planner).update(state)
+
+
+def _plan_from_scratch(
+    planner: Planner, context: tuple[Any, ...]
+) -> tuple[NotebookPlan, PlanMemory]:
+    clock = Clock()
+    timelines: dict[str, tuple[Timeline, ...]] = {
+        name: (Timeline(clock),) for name in (*TRACKED_DICTS, *TRACKED_SETS, *TRACKED_LISTS)
+    }
+    timelines.update({name: (Timeline(clock), Timeline(clock)) for name in TRACKED_DICTS_OF_DICTS})
+    memory = PlanMemory(
+        context=context,
+        clock=clock,
+        timelines=timelines,
+        fixed={name: Fixed(clock, getattr(planner, name)) for name in FIXED},
+        tagged=FixedList(clock, planner.tagged),
+        files=TrackedFiles(clock, planner.files),
+        resolved=Timeline(clock),
+    )
+    items = list(planner.tagged)
+    plain = _plain_fixed(planner)
+    _install(planner, memory)
+    resolved = TrackedDict(memory.resolved)
+    for time in range(2 * len(items)):
+        memory.records.append(_plan_cell(planner, memory, items, resolved, time))
+    for record in memory.records:
+        index_reads(record)
+    memory.cells_planned = len(memory.records)
+    return _finish(planner, memory, items, plain), memory
+
+
+def _plan_again(planner: Planner, memory: PlanMemory) -> tuple[NotebookPlan, PlanMemory]:
+    items = list(planner.tagged)
+    count = len(items)
+    plain = _plain_fixed(planner)
+    due: set[int] = set()
+
+    def reached(watched: Watched, keys: set[Any]) -> None:
+        for key in keys:
+            due.update(watched.readers.get(key, ()))
+
+    for name in FIXED:
+        reached(memory.fixed[name], memory.fixed[name].renew(getattr(planner, name)))
+    changed = memory.tagged.renew(items)
+    if changed:
+        reached(memory.tagged, {WHOLE})
+    for index in changed:
+        due.update((index, count + index))
+    reached(memory.files, memory.files.renew(planner.files))
+    _install(planner, memory)
+    resolved = TrackedDict(memory.resolved)
+    queue = sorted(due)
+    planned: set[int] = set()
+    while queue:
+        time = heapq.heappop(queue)
+        if time in planned:
+            continue
+        planned.add(time)
+        old = memory.records[time]
+        unindex_reads(old)
+        forget_writes(old)
+        new = memory.records[time] = _plan_cell(planner, memory, items, resolved, time)
+        index_reads(new)
+        for later in _reached_by_writes(old, new):
+            if later not in planned:
+                heapq.heappush(queue, later)
+    memory.cells_planned = len(planned)
+    return _finish(planner, memory, items, plain), memory
+
+
+def _reached_by_writes(old: CellRecord, new: CellRecord) -> set[int]:
+    """Times of the cells after ``new``'s that read something it wrote differently."""
+    time = new.time
+    reached: set[int] = set()
+    reordered = list(old.writes) != list(new.writes)
+    touched: set[Timeline] = set()
+    for slot in old.writes.keys() | new.writes.keys():
+        before, after = old.writes.get(slot, MISSING), new.writes.get(slot, MISSING)
+        if before is after or (before is not MISSING and after is not MISSING and before == after):
+            if reordered:
+                touched.add(slot[0])
+            continue
+        timeline, key = slot
+        touched.add(timeline)
+        reached.update(timeline.readers_after(key, time, timeline.next_write_after(key, time)))
+    for timeline in touched:
+        reached.update(timeline.readers_after(WHOLE, time))
+    return reached
+
+
+def _plan_cell(
+    planner: Planner,
+    memory: PlanMemory,
+    items: list[TaggedCell],
+    resolved: TrackedDict,
+    time: int,
+) -> CellRecord:
+    record = memory.clock.record = CellRecord(time)
+    planner.diagnostics = record.diagnostics
+    count = len(items)
+    if time < count:
+        planner.read_cell(items[time], resolved)
+    else:
+        record.output = planner._cell_plan(items[time - count], resolved)
+    return record
+
+
+def _plain_fixed(planner: Planner) -> dict[str, Any]:
+    return {name: getattr(planner, name) for name in (*FIXED, "tagged", "files", "notebook")}
+
+
+def _finish(
+    planner: Planner, memory: PlanMemory, items: list[TaggedCell], plain: dict[str, Any]
+) -> NotebookPlan:
+    """The whole-notebook checks and the notebook's plan, from the cells' records."""
+    count = len(items)
+    memory.clock.record = CellRecord(2 * count)  # after every cell; nothing keeps its notes
+    vars(planner).update(plain)
+    for name in READ_WHOLE_AT_THE_END:
+        setattr(planner, name, _plain(getattr(planner, name)))
+    diagnostics: list[Diagnostic] = []
+    planner.diagnostics = diagnostics
+    planner._check_execution_order()
+    for record in memory.records:
+        diagnostics.extend(record.diagnostics)
+    cells: tuple[CellPlan, ...] = tuple(r.output for r in memory.records[count:])
+    return planner.finish(cells)
+
+
+def _plain(state: Any) -> Any:
+    """A tracked state's value at the clock's time, as the plain value the planner holds."""
+    if isinstance(state, TrackedDictOfDicts):
+        return {key: dict(inner.items()) for key, inner in state.items()}
+    if isinstance(state, TrackedDict):
+        return dict(state.items())
+    if isinstance(state, TrackedSet):
+        return set(state)
+    return list(state)

@@ -1,0 +1,193 @@
+"""Planning a notebook again after an edit plans only the cells the edit reaches, and gives the
+plan made from scratch (nb2pkg.plan.replanning; tests/property checks random edits)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nb2pkg.builder.environment import InstalledEnvironment
+from nb2pkg.frontends import api
+from nb2pkg.ir import Notebook, TaggedCell
+from nb2pkg.notebook.reader import notebook_from_json
+from nb2pkg.plan.notebook_plan import NotebookPlan, Planner, plan_notebook
+from nb2pkg.plan.replanning import KNOWN_STATE, PlanMemory, replan_notebook
+from nb2pkg.roles.resolve import tag_cells
+
+
+def _notebook(cells: list[tuple[str, list[str]]], folder: Path) -> dict[str, Any]:
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"c{number}",
+                "metadata": {"tags": tags},
+                "source": source,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for number, (source, tags) in enumerate(cells)
+        ],
+    }
+
+
+def _read(data: dict[str, Any], folder: Path) -> tuple[Notebook, list[TaggedCell]]:
+    notebook, problems = notebook_from_json(
+        data, str(folder / "nb.ipynb"), "nb.ipynb", "", full_schema=False
+    )
+    assert notebook is not None, problems
+    tagged, _ = tag_cells(notebook)
+    return notebook, tagged
+
+
+def _again(
+    data: dict[str, Any], folder: Path, memory: PlanMemory | None
+) -> tuple[NotebookPlan, PlanMemory]:
+    notebook, tagged = _read(data, folder)
+    plan, kept = replan_notebook(notebook, tagged, files=InstalledEnvironment(), memory=memory)
+    assert plan == plan_notebook(notebook, tagged, files=InstalledEnvironment())
+    assert kept is not None
+    return plan, kept
+
+
+def _chain(length: int) -> list[tuple[str, list[str]]]:
+    cells = [("rate = 2\n", ["parameters"]), ("values = [1, 2, 3]\n", ["function:load"])]
+    for index in range(length):
+        cells.append(
+            (
+                f"values = [v * rate for v in values]\ntotal_{index} = sum(values)\n",
+                [f"function:stage_{index}"],
+            )
+        )
+    return cells
+
+
+def test_every_attribute_of_the_planner_is_followed(tmp_path: Path) -> None:
+    # A new attribute of the planner's state must be classified in nb2pkg.plan.replanning
+    # (until then every notebook is planned from scratch).
+    notebook, tagged = _read(_notebook(_chain(2), tmp_path), tmp_path)
+    assert set(vars(Planner(notebook, tagged, InstalledEnvironment(), None))) == KNOWN_STATE
+
+
+def test_a_new_name_no_cell_reads_plans_only_its_cell_again(tmp_path: Path) -> None:
+    cells = _chain(30)
+    data = _notebook(cells, tmp_path)
+    _, memory = _again(data, tmp_path, None)
+    assert memory.cells_planned == 2 * len(cells)
+    data["cells"][15]["source"] += "unread = 1\n"
+    _, memory = _again(data, tmp_path, memory)
+    # its two passes, and the next step reading `values` it binds (the cell changed)
+    assert memory.cells_planned == 3
+
+
+def test_the_editor_s_analysis_after_a_new_name_plans_only_the_cells_it_reaches(
+    tmp_path: Path,
+) -> None:
+    data = _notebook(_chain(30), tmp_path)
+    path = str(tmp_path / "nb.ipynb")
+    api.analyze_notebook(data, "nb.ipynb", path=path)
+    data["cells"][15]["source"] += "unread = 1\n"
+    analysis = api.analyze_notebook(data, "nb.ipynb", path=path)
+    assert api.PLANS.cells_planned == 3
+    assert "unread" not in {p.name for c in analysis.cells for p in c.params}
+
+
+def test_a_new_name_a_later_cell_reads_rewires_both(tmp_path: Path) -> None:
+    cells = _chain(30)
+    data = _notebook(cells, tmp_path)
+    plan, memory = _again(data, tmp_path, None)
+    data["cells"][10]["source"] += "shared = 1\n"
+    data["cells"][20]["source"] += "seen = shared\n"
+    plan, memory = _again(data, tmp_path, memory)
+    steps = {s.name: s for s in plan.steps}
+    assert "shared" in steps["stage_8"].returns
+    assert "shared" in {p.name for p in steps["stage_18"].params}
+    assert memory.cells_planned < len(cells)
+
+
+def test_a_data_file_that_appears_is_a_parameter_when_planned_again(tmp_path: Path) -> None:
+    data = _notebook(
+        [("import pandas as pd\nframe = pd.read_csv('sales.csv')\n", ["function:load"])], tmp_path
+    )
+    plan, memory = _again(data, tmp_path, None)
+    assert not plan.data_files
+    (tmp_path / "sales.csv").write_text("a\n1\n", encoding="utf-8")
+    plan, memory = _again(data, tmp_path, memory)
+    assert plan.data_files == {"sales.csv": "sales_path"}
+
+
+def test_a_name_bound_later_changes_the_warning_of_its_reader(tmp_path: Path) -> None:
+    data = _notebook(
+        [("seen = later + 1\n", ["function:read"]), ("other = 1\n", ["function:bind"])], tmp_path
+    )
+    plan, memory = _again(data, tmp_path, None)
+    assert any("no cell defines it" in d.message for d in plan.diagnostics)
+    data["cells"][1]["source"] = "later = 1\n"
+    plan, memory = _again(data, tmp_path, memory)
+    assert any("only defined by a later cell" in d.message for d in plan.diagnostics)
+
+
+def test_a_function_cell_after_a_seeding_skipped_cell_is_warned_about(tmp_path: Path) -> None:
+    data = _notebook(
+        [
+            ("values = [1, 2]\n", ["function:load"]),
+            ("import numpy as np\nnp.random.seed(0)\n", ["skip"]),
+            ("total = sum(values)\n", []),
+        ],
+        tmp_path,
+    )
+    plan, memory = _again(data, tmp_path, None)
+    assert not any(d.code == "NB314" for d in plan.diagnostics)
+    data["cells"][2]["metadata"]["tags"] = ["function:add_up"]
+    plan, memory = _again(data, tmp_path, memory)
+    assert any(d.code == "NB314" for d in plan.diagnostics)
+
+
+def test_another_number_of_cells_is_planned_from_scratch(tmp_path: Path) -> None:
+    cells = _chain(5)
+    _, memory = _again(_notebook(cells, tmp_path), tmp_path, None)
+    _, memory = _again(_notebook(cells[:-1], tmp_path), tmp_path, memory)
+    assert memory.cells_planned == 2 * (len(cells) - 1)
+
+
+def test_a_cell_pass_reading_more_of_the_notebook_is_planned_the_plain_way(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    # Reading the notebook's cells while planning a cell is nothing the memory follows: the
+    # plan is made the plain way and no memory is kept.
+    data = _notebook(_chain(3), tmp_path)
+    notebook, tagged = _read(data, tmp_path)
+    plain = plan_notebook(notebook, tagged, files=InstalledEnvironment())
+    original = Planner._cell_plan
+
+    def reading_cells(self: Planner, item: TaggedCell, resolved: Any) -> Any:
+        assert len(self.notebook.cells) == len(data["cells"])
+        return original(self, item, resolved)
+
+    monkeypatch.setattr(Planner, "_cell_plan", reading_cells)
+    plan, kept = replan_notebook(notebook, tagged, files=InstalledEnvironment())
+    assert kept is None
+    assert plan == plain
+
+
+def test_a_cell_pass_removing_a_key_is_planned_the_plain_way(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    data = _notebook(_chain(3), tmp_path)
+    notebook, tagged = _read(data, tmp_path)
+    _, memory = _again(data, tmp_path, None)
+    original = Planner._record_definitions
+
+    def forgetting(self: Planner, item: TaggedCell, parsed: Any) -> None:
+        original(self, item, parsed)
+        self.latest.pop("rate", None)
+
+    monkeypatch.setattr(Planner, "_record_definitions", forgetting)
+    data["cells"][2]["source"] += "unread = 1\n"
+    notebook, tagged = _read(data, tmp_path)
+    plan, kept = replan_notebook(notebook, tagged, files=InstalledEnvironment(), memory=memory)
+    assert kept is None
+    assert plan == plan_notebook(notebook, tagged, files=InstalledEnvironment())
