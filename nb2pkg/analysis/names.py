@@ -122,6 +122,8 @@ class NameFlowVisitor(ValueNamesVisitor):
         base = base_name_of(expression)
         if base is None or self._is_local(base.id) or base.id in self.bound:
             return
+        if _calls_base(expression):
+            return  # `CountVectorizer(min_df=5).fit(X)` changes a new object, not the class
         self.mutations.setdefault(base.id, expression.lineno)
 
     # ---------------------------------------------------------------- names
@@ -309,3 +311,14 @@ class NameFlowVisitor(ValueNamesVisitor):
 
 
 # -------------------------------------------------------------------- nested-scope helpers
+
+
+def _calls_base(expression: ast.expr) -> bool:
+    """Whether the chain from ``expression`` down to its base name calls that name
+    (``Model(…).fit``, ``make_pipeline(…).steps``): what it changes is a value the call made."""
+    current = expression
+    while isinstance(current, ast.Attribute | ast.Subscript | ast.Call):
+        if isinstance(current, ast.Call) and isinstance(current.func, ast.Name):
+            return True
+        current = current.func if isinstance(current, ast.Call) else current.value
+    return False

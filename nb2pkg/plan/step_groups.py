@@ -209,8 +209,6 @@ def _has_effects(cells: Sequence[WorkCell], group: Group) -> bool:
         analysis = parsed.analysis
         if analysis.file_writes or analysis.global_state or analysis.global_statements:
             return True
-        if analysis.defines:
-            return True  # a function defined here may be used by name in a later cell's def
     return False
 
 
