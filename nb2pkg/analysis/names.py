@@ -244,6 +244,11 @@ class NameFlowVisitor(ValueNamesVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         self.visit_all(node.decorator_list)
+        for decorator in node.decorator_list:
+            if _registers(decorator):
+                # `@trainer.on(Events.EPOCH_COMPLETED)`: `trainer` now calls the function
+                assert isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                self._note_mutation(decorator.func.value)
         self._visit_param_defaults(node.args)
         if node.returns is not None:
             self.visit(node.returns)
@@ -322,3 +327,35 @@ def _calls_base(expression: ast.expr) -> bool:
             return True
         current = current.func if isinstance(current, ast.Call) else current.value
     return False
+
+
+_WRAPPING_DECORATORS = frozenset(
+    {
+        "no_grad",
+        "enable_grad",
+        "inference_mode",
+        "autocast",
+        "jit",
+        "njit",
+        "vectorize",
+        "lru_cache",
+        "cache",
+        "wraps",
+        "contextmanager",
+        "fixture",
+        "parametrize",
+        "function",
+    }
+)
+"""Decorators from libraries that wrap the function and register it nowhere."""
+
+
+def _registers(decorator: ast.expr) -> bool:
+    """``@trainer.on(Events.EPOCH_COMPLETED)``, ``@app.route("/")``: a method call on a value
+    that keeps the decorated function (not ``@torch.no_grad()``, which only wraps it)."""
+    return (
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Attribute)
+        and isinstance(decorator.func.value, ast.Name)
+        and decorator.func.attr not in _WRAPPING_DECORATORS
+    )

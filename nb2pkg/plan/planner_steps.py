@@ -22,6 +22,7 @@ from nb2pkg.ir import (
 )
 from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, CellPlan
 from nb2pkg.plan.planner_state import PlannerState, find_mlflow_calls
+from nb2pkg.roles.vocabulary import keeps_prints
 
 
 class PlannerSteps(PlannerState):
@@ -78,7 +79,11 @@ class PlannerSteps(PlannerState):
         result = None
         if returns is None:
             returns = self._returns(item, analysis, mutates)
-            result = None if returns else result_statement(parsed, self.mlflow_names)
+            dropped = not keeps_prints(item.cell.tags)
+            if not returns:
+                result = result_statement(parsed, self.mlflow_names, prints_dropped=dropped)
+            if not returns and result is None:
+                returns = _last_values(analysis)
         self.returned.update(returns)
         self._report_step_notes(item, parsed, mutates, mlflow_calls)
         return StepPlan(
@@ -346,6 +351,13 @@ def _only_seeds(cell: CellPlan) -> bool:
     left_out |= {i for i, kind in analysis.library_statements if kind != "print"}
     kinds = {kind for _, kind in analysis.library_statements}
     return "plot" not in kinds and cell.parsed.statement_count <= len(left_out)
+
+
+def _last_values(analysis: CellAnalysis) -> tuple[str, ...]:
+    """What a step that would return nothing returns: the values its last assignment binds
+    (``labels = kmeans.fit_predict(X)``), though a later cell computes them again. The step
+    computed them, and a reader wants them; run() keeps the later cell's value."""
+    return tuple(n for n in analysis.last_assignment_binds if n in analysis.value_binds)
 
 
 def _only_shows(tree: ast.Module) -> bool:
