@@ -19,6 +19,7 @@ import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.effects import FILE_WRITERS, dotted
+from nb2pkg.ir import CellAnalysis
 
 NONE_RETURNING_FUNCTIONS = frozenset(
     {"print", "display", "pprint", "help", "exec", "eval", "setattr", "delattr", "get_ipython"}
@@ -83,6 +84,13 @@ def result_statement(
     except SyntaxError:
         return None
     return index if _is_shown_value(value, mlflow_names) else None
+
+
+def last_values(analysis: CellAnalysis) -> tuple[str, ...]:
+    """What a step that would return nothing and shows no value returns: the values its last
+    assignment binds (``labels = kmeans.fit_predict(X)``), though a later cell computes them
+    again. The step computed them, and a reader wants them; run() keeps the later value."""
+    return tuple(n for n in analysis.last_assignment_binds if n in analysis.value_binds)
 
 
 def _printed_value(

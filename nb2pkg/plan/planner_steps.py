@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from nb2pkg.analysis.cell import ParsedCell
-from nb2pkg.analysis.cell_result import result_statement
+from nb2pkg.analysis.cell_result import last_values, result_statement
 from nb2pkg.ir import (
     CellAnalysis,
     ParamPlan,
@@ -83,7 +83,7 @@ class PlannerSteps(PlannerState):
             if not returns:
                 result = result_statement(parsed, self.mlflow_names, prints_dropped=dropped)
             if not returns and result is None:
-                returns = _last_values(analysis)
+                returns = last_values(analysis)
         self.returned.update(returns)
         self._report_step_notes(item, parsed, mutates, mlflow_calls)
         return StepPlan(
@@ -351,13 +351,6 @@ def _only_seeds(cell: CellPlan) -> bool:
     left_out |= {i for i, kind in analysis.library_statements if kind != "print"}
     kinds = {kind for _, kind in analysis.library_statements}
     return "plot" not in kinds and cell.parsed.statement_count <= len(left_out)
-
-
-def _last_values(analysis: CellAnalysis) -> tuple[str, ...]:
-    """What a step that would return nothing returns: the values its last assignment binds
-    (``labels = kmeans.fit_predict(X)``), though a later cell computes them again. The step
-    computed them, and a reader wants them; run() keeps the later cell's value."""
-    return tuple(n for n in analysis.last_assignment_binds if n in analysis.value_binds)
 
 
 def _only_shows(tree: ast.Module) -> bool:
