@@ -19,6 +19,7 @@ import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.effects import FILE_WRITERS, dotted
+from nb2pkg.ir import CellAnalysis
 
 NONE_RETURNING_FUNCTIONS = frozenset(
     {"print", "display", "pprint", "help", "exec", "eval", "setattr", "delattr", "get_ipython"}
@@ -51,8 +52,14 @@ NONE_RETURNING_METHODS = frozenset(
 """Methods that change their object (or the process) and return None."""
 
 
-def result_statement(parsed: ParsedCell, mlflow_names: Container[str] = ()) -> int | None:
-    """The index of the cell's top-level statement whose value the cell shows, or None."""
+def result_statement(
+    parsed: ParsedCell, mlflow_names: Container[str] = (), *, prints_dropped: bool = False
+) -> int | None:
+    """The index of the cell's top-level statement whose value the cell shows, or None.
+
+    ``prints_dropped``: the step drops its prints, so its last kept statement, when it is a
+    ``print`` of one value that does work (``print(sample(model, "The island"))``), shows
+    the value: the step returns it rather than compute it for nothing."""
     module = parsed.module
     if module is None or not module.body:
         return None
@@ -60,6 +67,10 @@ def result_statement(parsed: ParsedCell, mlflow_names: Container[str] = ()) -> i
     analysis = parsed.analysis
     left_out = {*analysis.display_statements, *analysis.import_statements}
     left_out.update(i for i, _ in analysis.library_statements)
+    if prints_dropped:
+        last = max((i for i in range(len(module.body)) if i not in left_out), default=None)
+        if last is not None and _printed_value(module, module.body[last], mlflow_names):
+            return last
     if index in left_out:
         return None
     statement = module.body[index]
@@ -73,6 +84,41 @@ def result_statement(parsed: ParsedCell, mlflow_names: Container[str] = ()) -> i
     except SyntaxError:
         return None
     return index if _is_shown_value(value, mlflow_names) else None
+
+
+def last_values(analysis: CellAnalysis) -> tuple[str, ...]:
+    """What a step that would return nothing and shows no value returns: the values its last
+    assignment binds (``labels = kmeans.fit_predict(X)``), though a later cell computes them
+    again. The step computed them, and a reader wants them; run() keeps the later value."""
+    return tuple(n for n in analysis.last_assignment_binds if n in analysis.value_binds)
+
+
+def _printed_value(
+    module: cst.Module, statement: cst.BaseStatement, mlflow_names: Container[str]
+) -> bool:
+    """``print(value)`` of one shown value (nb2pkg.emit.functions returns ``value``)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    expression = statement.body[0]
+    if not isinstance(expression, cst.Expr) or not is_print_of_one(expression.value):
+        return False
+    try:
+        call = ast.parse(module.code_for_node(expression.value).strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(call, ast.Call) and _is_shown_value(call.args[0], mlflow_names)
+
+
+def is_print_of_one(value: cst.BaseExpression) -> bool:
+    """``print(x)``: one positional argument, no unpacking, no keyword."""
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "print"
+        and len(value.args) == 1
+        and value.args[0].keyword is None
+        and not value.args[0].star
+    )
 
 
 def _is_shown_value(value: ast.expr, mlflow_names: Container[str]) -> bool:

@@ -69,9 +69,12 @@ VIEW_METHODS = frozenset(
         "cumsum",
         "prod",
         "dot",
+        "keys",
+        "values",
+        "items",
     }
 )
-"""Methods that only compute a summary or view of their object."""
+"""Methods that only compute a summary or view of their object (``d.keys()``: a view)."""
 DISPLAY_FUNCTIONS = frozenset(
     {
         "display",
@@ -98,9 +101,34 @@ DISPLAY_FUNCTIONS = frozenset(
         "isinstance",
         "range",
         "format",
+        "interact",
+        "interact_manual",
     }
 )
-"""Functions that only compute or show a value."""
+"""Functions that only compute or show a value (``interact(plot_fit, degree=[1, 30])``: a
+widget that calls a function to redraw a plot as the reader moves a slider)."""
+DISPLAY_OBJECTS = frozenset(
+    {
+        "Image",
+        "HTML",
+        "Markdown",
+        "Math",
+        "Latex",
+        "SVG",
+        "JSON",
+        "Javascript",
+        "IFrame",
+        "YouTubeVideo",
+        "Audio",
+        "Video",
+        "FileLink",
+        "FileLinks",
+        "Code",
+        "Pretty",
+    }
+)
+"""IPython's rich display objects (``display(Image(filename="iris.jpg"))``): made to be shown."""
+_DISPLAY_MODULES = ("display.", "IPython.display.", "ipd.")
 CONSUMING_FUNCTIONS = frozenset(
     {"sum", "min", "max", "sorted", "list", "tuple", "set", "any", "all"}
 )
@@ -237,7 +265,7 @@ def _is_display_call(call: ast.Call) -> bool:
     if isinstance(func, ast.Name):
         if func.id in CONSUMING_FUNCTIONS:
             return not any(isinstance(a, ast.Name | ast.Attribute) for a in call.args)
-        return func.id in DISPLAY_FUNCTIONS
+        return func.id in DISPLAY_FUNCTIONS or func.id in DISPLAY_OBJECTS
     if isinstance(func, ast.Attribute):
         if _is_string(func.value) and func.attr in STRING_METHODS:
             return func.attr != "join" or not any(
@@ -246,6 +274,8 @@ def _is_display_call(call: ast.Call) -> bool:
         if func.attr in RANDOM_STATE_METHODS:
             return "random_state" in keywords
         dotted = _dotted(func)
+        if dotted.startswith(_DISPLAY_MODULES) and func.attr in DISPLAY_OBJECTS | {"display"}:
+            return True
         if dotted.startswith(("pd.", "pandas.")) and dotted.count(".") == 1:
             if func.attr in PANDAS_CONSUMING and call.args:
                 return not isinstance(call.args[0], ast.Name | ast.Attribute)

@@ -106,7 +106,7 @@ def global_state_changes_among(nodes: list[ast.AST]) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     for call in _calls(nodes):
         name = dotted(call.func)
-        if _is_global_random(name):
+        if is_global_random(name):
             found.append((name, call.lineno))
         elif (
             isinstance(call.func, ast.Attribute)
@@ -128,7 +128,8 @@ def global_state_changes_among(nodes: list[ast.AST]) -> list[tuple[str, int]]:
     return sorted(found, key=lambda item: item[1])
 
 
-def _is_global_random(name: str) -> bool:
+def is_global_random(name: str) -> bool:
+    """Whether a call of ``name`` (dotted) draws from or seeds a global random generator."""
     if not name.startswith(_RANDOM_MODULES):
         return False
     last = name.rsplit(".", 1)[-1]

@@ -122,6 +122,8 @@ class NameFlowVisitor(ValueNamesVisitor):
         base = base_name_of(expression)
         if base is None or self._is_local(base.id) or base.id in self.bound:
             return
+        if _calls_base(expression):
+            return  # `CountVectorizer(min_df=5).fit(X)` changes a new object, not the class
         self.mutations.setdefault(base.id, expression.lineno)
 
     # ---------------------------------------------------------------- names
@@ -242,6 +244,11 @@ class NameFlowVisitor(ValueNamesVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         self.visit_all(node.decorator_list)
+        for decorator in node.decorator_list:
+            if _registers(decorator):
+                # `@trainer.on(Events.EPOCH_COMPLETED)`: `trainer` now calls the function
+                assert isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                self._note_mutation(decorator.func.value)
         self._visit_param_defaults(node.args)
         if node.returns is not None:
             self.visit(node.returns)
@@ -309,3 +316,46 @@ class NameFlowVisitor(ValueNamesVisitor):
 
 
 # -------------------------------------------------------------------- nested-scope helpers
+
+
+def _calls_base(expression: ast.expr) -> bool:
+    """Whether the chain from ``expression`` down to its base name calls that name
+    (``Model(…).fit``, ``make_pipeline(…).steps``): what it changes is a value the call made."""
+    current = expression
+    while isinstance(current, ast.Attribute | ast.Subscript | ast.Call):
+        if isinstance(current, ast.Call) and isinstance(current.func, ast.Name):
+            return True
+        current = current.func if isinstance(current, ast.Call) else current.value
+    return False
+
+
+_WRAPPING_DECORATORS = frozenset(
+    {
+        "no_grad",
+        "enable_grad",
+        "inference_mode",
+        "autocast",
+        "jit",
+        "njit",
+        "vectorize",
+        "lru_cache",
+        "cache",
+        "wraps",
+        "contextmanager",
+        "fixture",
+        "parametrize",
+        "function",
+    }
+)
+"""Decorators from libraries that wrap the function and register it nowhere."""
+
+
+def _registers(decorator: ast.expr) -> bool:
+    """``@trainer.on(Events.EPOCH_COMPLETED)``, ``@app.route("/")``: a method call on a value
+    that keeps the decorated function (not ``@torch.no_grad()``, which only wraps it)."""
+    return (
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Attribute)
+        and isinstance(decorator.func.value, ast.Name)
+        and decorator.func.attr not in _WRAPPING_DECORATORS
+    )

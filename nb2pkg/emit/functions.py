@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 import libcst as cst
 
 from nb2pkg.analysis.ast_nodes import all_nodes
+from nb2pkg.analysis.cell_result import is_print_of_one
 from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
@@ -173,7 +174,11 @@ def _returned(statement: cst.BaseStatement) -> cst.BaseStatement:
     expression = statement.body[0]
     if not isinstance(expression, cst.Expr):
         return statement
-    return statement.with_changes(body=[cst.Return(value=expression.value)])
+    value = expression.value
+    if is_print_of_one(value):  # what the step printed is what it returns
+        assert isinstance(value, cst.Call)
+        value = value.args[0].value
+    return statement.with_changes(body=[cst.Return(value=value)])
 
 
 def _unindented_if_blank(line: cst.EmptyLine) -> cst.EmptyLine:

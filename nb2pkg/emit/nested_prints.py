@@ -5,8 +5,11 @@ changes nothing; the same print inside a ``for``, ``while``, ``if``, ``with`` or
 of the step goes too (unless the cell is tagged ``keep``). A print whose arguments do work
 (``print(next(it))``, ``print(model.score(X, y))``) leaves that work behind as a statement
 (``next(it)``): the print goes, what the step computes stays the same. A print that unpacks
-a value (``print(*rows)``, which may consume an iterator) stays as written, unless what it
-unpacks is made on the spot from values (``print(*range(10))``).
+a name (``print(*rows)``, which uses up ``rows`` if it is an iterator) goes when nothing in
+the step reads the name after it (or the step binds it again first); otherwise the name is
+used up by a loop that does nothing else (``for _ in rows: pass``), so what reads it after
+sees what the notebook's code saw. Anything else unpacked stays printed, unless it is made on
+the spot from values (``print(*range(10))``).
 A loop or branch left with nothing to do goes with it when its header changes nothing either
 (``for name in names:``, ``if verbose:``); otherwise it keeps a ``pass``. That is the rule the
 auto-marker uses to see a cell that only prints (nb2pkg.analysis.display_blocks). Functions and
@@ -36,13 +39,16 @@ def without_prints(module: cst.Module, code: str | None = None) -> cst.Module:
         tree = ast.parse(code)
     except SyntaxError:
         return module
-    return module.visit(_NestedPrints(read_outside_prints(tree)))
+    return module.visit(_NestedPrints(read_outside_prints(tree), _unpacked_later(tree)))
 
 
 class _NestedPrints(StepBodyTransformer):
-    def __init__(self, read: set[str]) -> None:
+    def __init__(self, read: set[str], unpacked: list[set[str]]) -> None:
         super().__init__()
         self.read = read
+        self.unpacked = unpacked
+        """For each ``print(*name…)`` statement of the step, in order: the names it unpacks
+        that the step reads after it (``_unpacked_later``)."""
         self.emptied: set[int] = set()
         """ids of the blocks this transformer left with nothing but ``pass``."""
 
@@ -58,6 +64,10 @@ class _NestedPrints(StepBodyTransformer):
             return cst.RemoveFromParent()
         if len(updated_node.body) != 1:
             return updated_node
+        call = _print_call(updated_node.body[0])
+        if call is not None and _unpacks_names(call):
+            later = self.unpacked.pop(0) if self.unpacked else {"*"}
+            return _used_up(updated_node, call, later)
         work = _work_of_print(updated_node.body[0])
         if work is None:
             return updated_node
@@ -145,6 +155,102 @@ def _print_call(statement: cst.BaseSmallStatement) -> ast.Call | None:
     except SyntaxError:
         return None
     return call if isinstance(call, ast.Call) else None
+
+
+def _unpacks_names(call: ast.Call) -> bool:
+    """``print(*rows)``, ``print("rows:", *rows)``: unpacks names, and shows nothing that
+    does work."""
+    starred = [a for a in call.args if isinstance(a, ast.Starred)]
+    return (
+        bool(starred)
+        and all(isinstance(a.value, ast.Name) for a in starred)
+        and not any(k.arg == "file" for k in call.keywords)
+        and all(
+            is_unneeded_value(a)
+            for a in [*call.args, *(k.value for k in call.keywords)]
+            if not isinstance(a, ast.Starred)
+        )
+    )
+
+
+def _starred_names(call: ast.Call) -> list[str]:
+    return [
+        a.value.id
+        for a in call.args
+        if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name)
+    ]
+
+
+def _unpacked_later(function: ast.Module) -> list[set[str]]:
+    """For each ``print(*name…)`` statement of the step function in ``function`` (in source
+    order): the unpacked names the step reads after it before binding them again, or that
+    it did not bind itself before it (an input other steps may hold too), or any name when
+    the print is in a loop or the next binding is no plain assignment of the step's body."""
+    definition = function.body[0] if function.body else None
+    if not isinstance(definition, ast.FunctionDef):
+        return []
+    events: list[tuple[tuple[int, int], str, str]] = []  # (position, name, "load" | "store")
+    loops: list[ast.For | ast.AsyncFor | ast.While] = []
+    prints: list[tuple[ast.Expr, ast.Call]] = []
+    pending: list[ast.AST] = list(definition.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue  # the user's own code: its names are its own
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            loops.append(node)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value
+            if isinstance(call.func, ast.Name) and call.func.id == "print" and _unpacks_names(call):
+                prints.append((node, call))
+        if isinstance(node, ast.Name):
+            kind = "store" if isinstance(node.ctx, ast.Store) else "load"
+            events.append(((node.lineno, node.col_offset), node.id, kind))
+        pending.extend(ast.iter_child_nodes(node))
+    events.sort()
+    plain_stores = {
+        (t.lineno, t.col_offset)
+        for s in definition.body
+        if isinstance(s, ast.Assign)
+        for t in s.targets
+        if isinstance(t, ast.Name)
+    }
+    found: list[set[str]] = []
+    for statement, call in sorted(prints, key=lambda p: (p[0].lineno, p[0].col_offset)):
+        names = set(_starred_names(call))
+        in_loop = any(
+            loop.lineno <= statement.lineno <= (loop.end_lineno or loop.lineno) for loop in loops
+        )
+        end = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
+        later: set[str] = set()
+        start = (statement.lineno, statement.col_offset)
+        for name in names:
+            if not any(n == name and kind == "store" and at < start for at, n, kind in events):
+                later.add(name)  # an input: other steps may hold the same iterator
+                continue
+            after = [(at, kind) for at, n, kind in events if n == name and at >= end]
+            first = after[0] if after else None
+            if in_loop or (
+                first is not None and (first[1] == "load" or first[0] not in plain_stores)
+            ):
+                later.add(name)
+        found.append(later)
+    return found
+
+
+def _used_up(
+    line: cst.SimpleStatementLine, call: ast.Call, later: set[str]
+) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+    """What stays of ``print(*name…)``: nothing, or a loop using up each name read later."""
+    kept = [n for n in dict.fromkeys(_starred_names(call)) if n in later or "*" in later]
+    if not kept:
+        return cst.RemoveFromParent()
+    loops = [
+        cst.parse_statement(f"for _ in {name}:  # used up, as printing it did\n    pass\n")
+        for name in kept
+    ]
+    loops[0] = loops[0].with_changes(leading_lines=line.leading_lines)
+    return cst.FlattenSentinel(loops)
 
 
 def _is_display_print(statement: cst.BaseSmallStatement) -> bool:

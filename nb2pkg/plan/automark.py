@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from nb2pkg.ir import Role
+from nb2pkg.ir import CellAnalysis, Role
 from nb2pkg.plan import cell_kinds
 from nb2pkg.plan.automark_cells import (
     CellFacts,
@@ -49,7 +49,8 @@ from nb2pkg.plan.automark_cells import (
     title_key,
 )
 from nb2pkg.plan.metrics_proposal import METRICS_TAG, scores_bound
-from nb2pkg.plan.step_groups import WorkCell, group_work_cells, name_groups
+from nb2pkg.plan.random_draws import free_draws
+from nb2pkg.plan.step_groups import Group, WorkCell, group_work_cells, name_groups
 from nb2pkg.roles.vocabulary import METRICS_PREFIXES, RESERVED_NAMES, role_of_tag
 
 __all__ = ["Proposal", "apply_in_memory", "has_role", "last_heading", "propose", "snake_case"]
@@ -74,26 +75,20 @@ class Proposal:
 def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
     """A proposal for every code cell, in document order (see the module docstring)."""
     facts = cell_facts(cells)
-    has_parameters = any("parameters" in f.tags or "pipeline-parameters" in f.tags for f in facts)
-
-    # First the role of each cell, then groups and names: a plot cell may turn into a step.
-    roles: list[tuple[str | None, str]] = []
-    figures: set[str] = set()
-    computed = False
-    for fact in facts:
-        role, reason = _role_of(fact, figures, computed=computed, has_parameters=has_parameters)
-        has_parameters = has_parameters or role == "parameters"
-        computed = computed or _computes(fact, role)
-        roles.append((role, reason))
-    _keep_figures_later_steps_use(facts, roles)
-    _defs_reading_step_values_become_steps(facts, roles)
-
     title = title_key(cells)
-    work = [
-        _work_cell(position, fact, role, title)
-        for position, (fact, (role, _)) in enumerate(zip(facts, roles, strict=True))
-    ]
-    groups, dropped = group_work_cells(work)
+    analyses = [f.parsed.analysis if f.parsed.parses else None for f in facts]
+    # Draws from a global random generator keep a cell only when a packaged cell after it
+    # draws from the same generator: leaving cells out frees more draws, so repeat until
+    # nothing changes (each round can only leave out more).
+    packaged = [not (f.marked and any(role_of_tag(t) is Role.SKIP for t in f.tags)) for f in facts]
+    free = free_draws(analyses, packaged)
+    while True:
+        roles, work, groups, dropped = _roles_and_groups(facts, title, free, analyses, packaged)
+        packaged = [w.packaged and i not in dropped for i, w in enumerate(work)]
+        freer = free_draws(analyses, packaged)
+        if freer <= free:
+            break
+        free = freer
     avoid = _bound_and_imported(facts) | RESERVED_NAMES
     name_groups(work, groups, existing_names(cells), avoid)
     names = {member: group.name for group in groups for member in group.members}
@@ -115,6 +110,51 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
                 Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason, (tag,))
             )
     return _with_metrics_tags(facts, _with_model_tags(cells, proposals))
+
+
+def _roles_and_groups(
+    facts: list[CellFacts],
+    title: int | None,
+    free: set[int],
+    analyses: Sequence[CellAnalysis | None],
+    packaged: Sequence[bool],
+) -> tuple[list[tuple[str | None, str]], list[WorkCell], list[Group], set[int]]:
+    """Each cell's role and why, the work cells, their functions and the cells left out;
+    ``free``: the cells whose draws from a global generator matter to no later packaged cell
+    (``packaged``: the cells packaged, as the previous round found them)."""
+    has_parameters = any("parameters" in f.tags or "pipeline-parameters" in f.tags for f in facts)
+    # First the role of each cell, then groups and names: a plot cell may turn into a step.
+    roles: list[tuple[str | None, str]] = []
+    figures: set[str] = set()
+    computed = False
+    for position, fact in enumerate(facts):
+        role, reason = _role_of(
+            fact,
+            figures,
+            computed=computed,
+            has_parameters=has_parameters,
+            draws_matter=position not in free,
+        )
+        has_parameters = has_parameters or role == "parameters"
+        computed = computed or _computes(fact, role)
+        roles.append((role, reason))
+    _keep_figures_later_steps_use(facts, roles)
+    _defs_reading_step_values_become_steps(facts, roles)
+    work = [
+        _work_cell(position, fact, role, title)
+        for position, (fact, (role, _)) in enumerate(zip(facts, roles, strict=True))
+    ]
+
+    def draws_free(members: Sequence[int]) -> bool:
+        """Whether the draws of ``members`` matter to no packaged cell but themselves."""
+        inside = set(members)
+        others = [kept and i not in inside for i, kept in enumerate(packaged)]
+        found = free_draws(analyses, others)
+        drawing = [i for i in members if (a := analyses[i]) is not None and a.global_state]
+        return all(i in found for i in drawing)
+
+    groups, dropped = group_work_cells(work, draws_free)
+    return roles, work, groups, dropped
 
 
 def _with_metrics_tags(facts: Sequence[CellFacts], proposals: list[Proposal]) -> list[Proposal]:
@@ -231,7 +271,12 @@ def _computes(fact: CellFacts, role: str | None) -> bool:
 
 
 def _role_of(
-    fact: CellFacts, figures: set[str], *, computed: bool, has_parameters: bool
+    fact: CellFacts,
+    figures: set[str],
+    *,
+    computed: bool,
+    has_parameters: bool,
+    draws_matter: bool = True,
 ) -> tuple[str | None, str]:
     """The role tag proposed for one cell (None: stays as it is) and why."""
     parsed = fact.parsed
@@ -245,10 +290,13 @@ def _role_of(
         return "skip", "raises an error at its top level: shows what goes wrong"
     if cell_kinds.is_assert_only(parsed):
         return "test", "only assert statements"
-    if cell_kinds.is_definitions_only(parsed):
+    if cell_kinds.is_definitions_only(parsed, draws_matter=draws_matter):
         return "export", "only defines functions or classes"
-    kind = "displays values" if cell_kinds.is_display_only_cell(parsed) else None
-    if kind is None and cell_kinds.is_plot_only(parsed, figures):
+    shown = cell_kinds.is_display_only_cell(parsed) or (
+        not draws_matter and cell_kinds.shows_only_draws(parsed)
+    )
+    kind = "displays values" if shown else None
+    if kind is None and cell_kinds.is_plot_only(parsed, figures, draws_matter=draws_matter):
         kind = "plots or sets display options"
     if kind is not None:
         # Why not skip: a skipped cell is no source of names, and its imports must still count.

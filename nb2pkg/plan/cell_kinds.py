@@ -13,8 +13,9 @@ import ast
 import libcst as cst
 
 from nb2pkg.analysis.cell import ParsedCell
-from nb2pkg.analysis.display import is_display_only
+from nb2pkg.analysis.display import is_display_only, is_display_statement
 from nb2pkg.analysis.display_blocks import only_prints, read_outside_prints
+from nb2pkg.analysis.effects import dotted, is_global_random
 from nb2pkg.analysis.plot_calls import PLOT_LIBRARIES, base_name, is_plot_call, target_names
 
 _DISPLAY_SETTINGS = frozenset(
@@ -128,6 +129,28 @@ def is_display_only_cell(parsed: ParsedCell) -> bool:
     return any(_only_prints(module, s, read) for s in blocks)
 
 
+def shows_only_draws(parsed: ParsedCell) -> bool:
+    """Only shows values, some drawn on the spot from a global random generator
+    (``print(np.random.rand(3))``, ``np.random.randn(5)``): display once the draws matter to
+    nothing after the cell (nb2pkg.plan.random_draws)."""
+    statements = work_statements(parsed)
+    if not statements or parsed.module is None:
+        return False
+    try:
+        tree = ast.parse("\n".join(parsed.module.code_for_node(s) for s in statements))
+    except SyntaxError:
+        return False
+    for statement in tree.body:
+        if not isinstance(statement, ast.Expr):
+            return False
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and is_global_random(dotted(node.func)):
+                node.func, node.args, node.keywords = ast.Name("abs", ast.Load()), [], []
+        if not is_display_statement(statement):
+            return False
+    return True
+
+
 def is_assert_only(parsed: ParsedCell) -> bool:
     statements = work_statements(parsed)
     return bool(statements) and all(
@@ -136,7 +159,7 @@ def is_assert_only(parsed: ParsedCell) -> bool:
     )
 
 
-def is_definitions_only(parsed: ParsedCell) -> bool:
+def is_definitions_only(parsed: ParsedCell, *, draws_matter: bool = True) -> bool:
     """Only ``def``s and ``class``es (imports allowed, nothing shown), or definitions and
     plots (``def plot_curve(…): …`` then ``plot_curve(model, X, y)``): the plots leave the
     module's code, as they would leave a step, and the helper is defined once at its top."""
@@ -144,7 +167,7 @@ def is_definitions_only(parsed: ParsedCell) -> bool:
     analysis = parsed.analysis
     definitions = [s for s in statements if isinstance(s, cst.FunctionDef | cst.ClassDef)]
     others = [s for s in statements if not isinstance(s, cst.FunctionDef | cst.ClassDef)]
-    if others and (analysis.file_writes or analysis.global_state):
+    if others and (analysis.file_writes or (draws_matter and analysis.global_state)):
         return False
     figures: set[str] = set()
     return (
@@ -166,14 +189,15 @@ def is_literal_assignments(parsed: ParsedCell) -> bool:
     )
 
 
-def is_plot_only(parsed: ParsedCell, figures: set[str]) -> bool:
+def is_plot_only(parsed: ParsedCell, figures: set[str], *, draws_matter: bool = True) -> bool:
     """Only plots or display settings (``plt.…``, ``ax.…``, ``df.plot(…)``, ``pd.set_option``
     of a display option). ``figures`` holds the figures and axes earlier cells created; the
     ones this cell creates are added. A cell that writes a file or changes global state (a
     random draw, a computing option) is never only a plot: skipping it would change what later
-    cells read."""
+    cells read; ``draws_matter=False``: its draws change nothing a packaged cell after it
+    computes (nb2pkg.plan.random_draws)."""
     analysis = parsed.analysis
-    if analysis.file_writes or analysis.global_state:
+    if analysis.file_writes or (draws_matter and analysis.global_state):
         return False
     statements = work_statements(parsed)
     return bool(statements) and all(_is_plot_statement(s, figures) for s in statements)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.ir import Cell, Diagnostic, ImportBinding, Location, Role, Severity, TaggedCell
 from nb2pkg.plan.cell_plans import PACKAGED, CellPlan
 from nb2pkg.plan.planner_state import PlannerState
+from nb2pkg.plan.random_draws import free_draws
 
 
 class PlannerChecks(PlannerState):
@@ -59,6 +62,8 @@ class PlannerChecks(PlannerState):
         if not later:
             return
         analysis = parsed.analysis
+        if item.cell.cell_id in self._free_draws:
+            return  # what it draws changes nothing a packaged cell after it computes
         for what, line in analysis.global_state:
             self._report(
                 item,
@@ -84,6 +89,15 @@ class PlannerChecks(PlannerState):
                     "package this cell (tag it function:NAME) instead of skipping it",
                     line,
                 )
+
+    @functools.cached_property
+    def _free_draws(self) -> set[str]:
+        """Ids of the cells whose random draws no packaged cell after them depends on."""
+        analyses = [
+            p.analysis if (p := self.parsed[t.cell.cell_id]).parses else None for t in self.tagged
+        ]
+        free = free_draws(analyses, [t.role in PACKAGED for t in self.tagged])
+        return {self.tagged[i].cell.cell_id for i in free}
 
     def _imports_by_module(
         self, cells: tuple[CellPlan, ...]

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from nb2pkg.analysis.cell import ParsedCell
-from nb2pkg.analysis.cell_result import result_statement
+from nb2pkg.analysis.cell_result import last_values, result_statement
 from nb2pkg.ir import (
     CellAnalysis,
     ParamPlan,
@@ -23,6 +23,7 @@ from nb2pkg.ir import (
 from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, CellPlan
 from nb2pkg.plan.figure_reads import reads_in_order
 from nb2pkg.plan.planner_state import PlannerState, find_mlflow_calls
+from nb2pkg.roles.vocabulary import keeps_prints
 
 
 class PlannerSteps(PlannerState):
@@ -79,7 +80,11 @@ class PlannerSteps(PlannerState):
         result = None
         if returns is None:
             returns = self._returns(item, analysis, mutates)
-            result = None if returns else result_statement(parsed, self.mlflow_names)
+            dropped = not keeps_prints(item.cell.tags)
+            if not returns:
+                result = result_statement(parsed, self.mlflow_names, prints_dropped=dropped)
+            if not returns and result is None:
+                returns = last_values(analysis)
         self.returned.update(returns)
         self._report_step_notes(item, parsed, mutates, mlflow_calls)
         return StepPlan(

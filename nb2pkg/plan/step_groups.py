@@ -18,7 +18,7 @@ Cells are grouped by dataflow, not merely by position:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -30,6 +30,7 @@ from nb2pkg.ir import CellAnalysis
 from nb2pkg.plan.cell_kinds import body_lines, work_statements
 from nb2pkg.plan.step_names import LIBRARY_NAMES, heading_name, shadows, topic_name
 
+Free = Callable[[Sequence[int]], bool] | None
 MAX_MERGED_LINES = 30
 """Lines of code a function made of several cells may reach (a single cell may be longer)."""
 
@@ -160,8 +161,11 @@ def _makes_value(analysis: CellAnalysis, name: str) -> bool:
     return name in analysis.value_binds or name in analysis.mutations
 
 
-def group_work_cells(cells: Sequence[WorkCell]) -> tuple[list[Group], set[int]]:
-    """The functions the work cells form, and the cells left out as computed for nothing."""
+def group_work_cells(
+    cells: Sequence[WorkCell], draws_free: Free = None
+) -> tuple[list[Group], set[int]]:
+    """The functions the work cells form, and the cells left out as computed for nothing
+    (``draws_free(members)``: their random draws matter to no later cell, plan.random_draws)."""
     dropped: set[int] = set()
     while True:
         active = [c if i not in dropped else _as_skipped(c) for i, c in enumerate(cells)]
@@ -170,7 +174,9 @@ def group_work_cells(cells: Sequence[WorkCell]) -> tuple[list[Group], set[int]]:
         dead = [
             g
             for g in groups
-            if not g.outputs and _binds_anything(active, g) and not _has_effects(active, g)
+            if not g.outputs
+            and _binds_anything(active, g)
+            and not _has_effects(active, g, draws_free)
         ]
         if not dead:
             return groups, dropped
@@ -201,16 +207,16 @@ def _binds_anything(cells: Sequence[WorkCell], group: Group) -> bool:
     return False
 
 
-def _has_effects(cells: Sequence[WorkCell], group: Group) -> bool:
+def _has_effects(cells: Sequence[WorkCell], group: Group, draws_free: Free) -> bool:
     for index in group.members:
         parsed = cells[index].parsed
         if parsed is None:
             return True
         analysis = parsed.analysis
-        if analysis.file_writes or analysis.global_state or analysis.global_statements:
+        if analysis.file_writes or analysis.global_statements:
             return True
-        if analysis.defines:
-            return True  # a function defined here may be used by name in a later cell's def
+        if analysis.global_state and not (draws_free and draws_free(group.members)):
+            return True
     return False
 
 

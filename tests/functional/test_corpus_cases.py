@@ -24,6 +24,41 @@ def test_print_that_consumes_an_iterator_is_kept(tmp_path: Path) -> None:
     assert _run(tmp_path / "out", "it", "it.run(track=False)['rest']") == "[]"
 
 
+def test_an_unpacked_iterator_nothing_reads_after_is_not_printed(tmp_path: Path) -> None:
+    # From a public course notebook: `p = permutations(range(3))` then `print(*p)`; and
+    # a generator printed, then returned (used up, as the notebook left it)
+    cells = [
+        code_cell("p = iter([1, 2])\nprint(*p)\np = [3]\ntotal = sum(p)\n", ["function:a"]),
+        code_cell("G = iter([1, 4, 9])\nprint('G:', *G)\n", ["function:b"]),
+    ]
+    notebook = write_notebook(tmp_path / "unpack.ipynb", cells)
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "unpack" / "unpack.py").read_text()
+    assert "print(" not in module
+    assert "for _ in G:" in module and "for _ in p:" not in module
+    outputs = run_outputs(tmp_path / "out", "unpack", tmp_path)
+    assert outputs["total"] == 3 and list(outputs["G"]) == []
+
+
+def test_a_step_that_would_return_nothing_returns_what_it_computed(tmp_path: Path) -> None:
+    # From public notebooks: `labels = kmeans.fit_predict(X)` computed again by a later cell,
+    # and `print(sample(model, "The island"))` whose value was only printed
+    cells = [
+        code_cell("def sample(n):\n    return 'ab' * n\n", ["export"]),
+        code_cell("labels = sorted([3, 1, 2])\nprint(labels)\n", ["function:fit"]),
+        code_cell("print(sample(2))\n", ["function:generate"]),
+        code_cell("labels = [0]\ntotal = sum(labels)\n", ["function:again"]),
+    ]
+    notebook = write_notebook(tmp_path / "shown.ipynb", cells)
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "shown" / "shown.py").read_text()
+    assert "    return labels\n" in module and "    return sample(2)\n" in module
+    outputs = run_outputs(tmp_path / "out", "shown", tmp_path)
+    assert outputs["labels"] == [0] and outputs["total"] == 0  # run() keeps the later value
+
+
 def test_star_import_beside_named_imports_and_assumed_to_provide(tmp_path: Path) -> None:
     cells = [
         code_cell("from math import cos, pi\nx = cos(pi)\n", ["function:a"]),
@@ -96,11 +131,16 @@ def test_a_pure_computation_shown_as_a_result_is_display(tmp_path: Path) -> None
     ]
     notebook = write_notebook(tmp_path / "shown.ipynb", [(s, []) for s in sources])
     marked = propose(make_notebook([(s, []) for s in sources])["cells"])
-    assert [p.role_tag == "skip" for p in marked] == [False, True, True, True, False, False, False]
+    # (`np.random.rand(2)` shows a draw nothing after it draws again: display too)
+    assert [p.role_tag == "skip" for p in marked] == [False, True, True, True, True, False, False]
     result = build([notebook], tmp_path / "out", auto=True, root=tmp_path)
     assert result.ok, [d.message for d in result.diagnostics]
     outputs = run_outputs(tmp_path / "out", "shown", tmp_path)
     assert outputs["rest"] == [] and round(outputs["growth"], 6) == 73.890561
+    # with a later draw, the shown draw moves what that one draws: it is work
+    drawn = [*sources, "later = np.random.rand(2)\n"]
+    marked = propose(make_notebook([(s, []) for s in drawn])["cells"])
+    assert marked[4].role_tag != "skip"
 
 
 def test_a_def_cell_reading_values_of_steps_becomes_a_step(tmp_path: Path) -> None:

@@ -67,3 +67,54 @@ def test_an_automatic_marking_keeps_the_random_draws_of_a_plot(tmp_path: Path) -
     outputs = run_outputs(tmp_path / "out", "draws", tmp_path)
     expected = notebook_state(sources, tmp_path)["sample"]
     assert outputs["sample"].tolist() == expected.tolist()
+
+
+def test_a_draw_for_a_plot_that_nothing_after_depends_on_leaves_the_package(
+    tmp_path: Path,
+) -> None:
+    sources = [
+        "import numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\n"
+        "import matplotlib.pyplot as plt\nnp.random.seed(1)\n",
+        "sample = np.random.rand(3)\n",
+        "plt.hist(np.random.normal(size=50))\n",
+        "print(np.random.uniform(size=20).mean())\n",
+        "total = sample.sum() * 2\n",
+    ]
+    notebook = write_notebook(tmp_path / "shown.ipynb", [(s, []) for s in sources])
+    result = build([notebook], tmp_path / "out", auto=True, root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "shown" / "shown.py").read_text(encoding="utf-8")
+    assert "np.random.normal" not in module and "np.random.uniform" not in module
+    outputs = run_outputs(tmp_path / "out", "shown", tmp_path)
+    expected = notebook_state(sources, tmp_path)
+    assert outputs["total"] == expected["total"]
+    assert outputs["sample"].tolist() == expected["sample"].tolist()
+
+
+def test_a_draw_before_a_split_without_random_state_stays(tmp_path: Path) -> None:
+    # train_test_split draws from numpy's global generator when given no random_state
+    sources = [
+        "import numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\n"
+        "import matplotlib.pyplot as plt\nfrom sklearn.model_selection import train_test_split"
+        "\nnp.random.seed(1)\n",
+        "plt.hist(np.random.normal(size=50))\n",
+        "train, test = train_test_split(np.arange(10))\n",
+    ]
+    notebook = write_notebook(tmp_path / "split.ipynb", [(s, []) for s in sources])
+    result = build([notebook], tmp_path / "out", auto=True, root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    outputs = run_outputs(tmp_path / "out", "split", tmp_path)
+    expected = notebook_state(sources, tmp_path)
+    assert outputs["train"].tolist() == expected["train"].tolist()
+
+
+def test_a_skipped_draw_nothing_after_depends_on_is_not_named(tmp_path: Path) -> None:
+    cells = [
+        code_cell(
+            "import numpy as np\nnp.random.seed(0)\ndraws = np.random.rand(2)\n", ["function:draw"]
+        ),
+        code_cell("print(np.random.rand(3))\n", ["skip"]),
+        code_cell("total = draws.sum()\n", ["function:add"]),
+    ]
+    notebook = write_notebook(tmp_path / "rng.ipynb", cells)
+    assert not [d for d in analyze_path(notebook).diagnostics if d.code == "NB314"]

@@ -247,10 +247,35 @@ def test_in_place_changes_of_inputs_are_mutations(source: str, mutated: str) -> 
         "df.dropna(inplace=False)\n",
         "n = len(results)\n",
         "found = [x for x in xs if x]\nfound.sort()\n",
+        # a new object is fitted, not the class that made it
+        "vect = CountVectorizer(min_df=5).fit(text)\n",
+        "PCA().fit(X)\n",
+        # a decorator that only wraps the function registers it nowhere
+        "@torch.no_grad()\ndef predict(x):\n    return model(x)\n",
     ],
 )
 def test_no_mutation(source: str) -> None:
     assert facts(source).mutations == ()
+
+
+def test_a_decorator_method_of_an_input_registers_the_function_with_it() -> None:
+    source = "@trainer.on(Events.EPOCH_COMPLETED)\ndef log_results():\n    print(trainer.state)\n"
+    assert facts(source).mutations == ("trainer",)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "print(sorted(SCORERS.keys()))\n",
+        "list(d.items())\n",
+        "display(Image(filename='images/iris.jpg'))\n",
+        "IPython.display.HTML('<b>x</b>')\n",
+        "interact(plot_fit, degree=[1, 30])\n",
+    ],
+)
+def test_views_rich_display_objects_and_widgets_only_show(source: str) -> None:
+    analysis = facts("x = 1\n" + source)
+    assert analysis.display_statements == (1,) or analysis.library_statements == ((1, "print"),)
 
 
 # ------------------------------------------------------------------ display-only statements

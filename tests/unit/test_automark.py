@@ -225,9 +225,25 @@ def test_a_plot_saved_to_a_file_is_work_and_so_is_the_figure_it_draws_on() -> No
     assert _roles(cells) == ["function:save_figure", "function:save_figure"]
 
 
-def test_a_plot_drawing_from_the_global_random_generator_is_work() -> None:
-    cells = [_code("plt.scatter(np.random.rand(5), np.random.rand(5))")]
-    assert _roles(cells) == ["function:run_scatter"]
+def test_a_plot_drawing_from_the_global_random_generator_is_work_when_later_draws_depend_on_it() -> (
+    None
+):
+    cells = [
+        _code("plt.scatter(np.random.rand(5), np.random.rand(5))"),
+        _code("noise = np.random.rand(3)"),
+    ]
+    assert (_roles(cells)[0] or "").startswith("function:")
+
+
+def test_a_plot_drawing_from_the_global_random_generator_is_skipped_when_nothing_draws_after() -> (
+    None
+):
+    # nothing packaged after it draws again: the draw changes nothing the package computes
+    cells = [
+        _code("plt.scatter(np.random.rand(5), np.random.rand(5))"),
+        _code("df = pd.read_csv('a.csv')"),
+    ]
+    assert _roles(cells)[0] == "skip"
 
 
 def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
@@ -267,7 +283,10 @@ def test_a_plotting_helper_and_its_plots_are_exported_not_a_step() -> None:
         != "export"
     )
     drawn = helper + "plot_curve(m, X, np.random.rand(3))"
-    assert _roles([_code("X, y = load()"), _code(drawn)])[1] != "export"
+    later_draw = _code("noise = np.random.rand(3)")
+    assert _roles([_code("X, y = load()"), _code(drawn), later_draw])[1] != "export"
+    # with nothing drawing after it, the draw changes nothing the package computes
+    assert _roles([_code("X, y = load()"), _code(drawn)])[1] == "export"
 
 
 def test_import_magic_and_comment_cells_stay_unmarked() -> None:
@@ -822,3 +841,40 @@ def test_a_shown_value_is_named_by_what_it_makes_not_by_its_view() -> None:
     scored = _roles([*setup, _code("metrics.roc_auc_score(y, prob)")])
     assert made == [None, "parameters", "function:make_dataframe"]
     assert scored == [None, "parameters", "function:compute_roc_auc_score"]
+
+
+def test_fitting_a_new_object_shown_and_computed_again_later_is_skipped() -> None:
+    # `CountVectorizer(min_df=5).fit(...)` changes no name: the cell's values are all computed
+    # again before anything packaged reads them
+    cells = [
+        _code("text = load()"),
+        _code("vect = CountVectorizer(min_df=5).fit(text)\nX = vect.transform(text)\nprint(X)"),
+        _md("## Without a minimum"),
+        _code("vect = CountVectorizer().fit(text)\nX = vect.transform(text)\nscore = fit(X)"),
+    ]
+    assert _roles(cells)[1] == "skip"
+
+
+def test_a_def_only_shown_cells_call_is_left_out() -> None:
+    # the helper reads step values, but only a cell that plots with it calls it
+    cells = [
+        _code("X, y = load()"),
+        _code("def plot_curve(degree=3):\n    plt.plot(fit(X, y, degree))"),
+        _code("plot_curve(1)"),
+        _md("## Score"),
+        _md("## Score"),
+        _code("score = evaluate(X, y)"),
+    ]
+    assert _roles(cells)[1] in ("skip", None)
+
+
+def test_an_interactive_widget_cell_is_not_a_step() -> None:
+    cells = [
+        _code("X, y = load()"),
+        _code(
+            "def plot_svm(N=10):\n    plt.scatter(X[:N], y[:N])\n\ninteract(plot_svm, N=[10, 200])"
+        ),
+        _md("## Score"),
+        _code("score = evaluate(X, y)"),
+    ]
+    assert _roles(cells)[1] in ("skip", None)
