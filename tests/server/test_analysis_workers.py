@@ -178,6 +178,7 @@ def test_a_jupyter_server_stops_its_worker_when_it_stops(tmp_path: Path) -> None
             "--port=0",
             "--ip=127.0.0.1",
             "--no-browser",
+            "--allow-root",
             f"--ServerApp.root_dir={tmp_path}",
             "--ServerApp.jpserver_extensions=nb2pkg=True",
             "--Nb2pkgServer.analysis_processes=1",
@@ -188,15 +189,16 @@ def test_a_jupyter_server_stops_its_worker_when_it_stops(tmp_path: Path) -> None
         text=True,
     )
     assert server.stderr is not None
-    worker = None
-    lines = []
+    worker, serving, lines = None, False, []
     for line in server.stderr:
         lines.append(line)
         if "nb2pkg analysis worker 0 started (pid " in line:
             worker = int(line.rsplit("pid ", 1)[1].split(")")[0])
         if "http://127.0.0.1:" in line:
+            serving = True
             break
-    assert worker is not None, "".join(lines)
+    assert serving and worker is not None and server.poll() is None, "".join(lines)
+    os.kill(worker, 0)  # the worker runs
     # When the server is asked to stop
     server.send_signal(signal.SIGTERM)
     server.communicate(timeout=60)

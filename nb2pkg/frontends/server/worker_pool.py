@@ -165,6 +165,7 @@ class AnalysisWorker:
                 break
             if message[0] == "ready":
                 self.ready.set()
+                self.pool.log.info("nb2pkg analysis worker %d ready", self.number)
                 continue
             job_id, kind, value = message
             with self._lock:
