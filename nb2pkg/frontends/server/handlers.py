@@ -335,7 +335,7 @@ def setup_handlers(
 
 def _worker_pool(
     web_app: tornado.web.Application, options: Nb2pkgServer, log: logging.Logger
-) -> WorkerPool:
+) -> WorkerPool | None:
     settings = WorkerSettings(
         root=str(web_app.settings["server_root_dir"]),
         limits=WorkLimits(options.max_code_lines, options.max_code_chars),
@@ -345,7 +345,12 @@ def _worker_pool(
     pool = WorkerPool(
         options.analysis_processes, settings, timeout=options.worker_timeout_seconds, log=log
     )
-    pool.start()
+    try:
+        pool.start()
+    except OSError as error:  # no process can be started here: the server's threads do it
+        log.warning("nb2pkg analysis workers not started (%s): analyses run in the server", error)
+        pool.stop()
+        return None
     return pool
 
 

@@ -45,14 +45,14 @@ class Nb2pkgServer(Configurable):
     analysis_processes = Int(
         help=(
             "Worker processes that run analyses and builds, started with the server (default: "
-            "one per core but one, at most 4), so no analysis holds the GIL the server's "
-            "event loop needs. 0 runs them on the server's own threads instead."
+            "one per core, at most 4), so no analysis holds the GIL the server's event loop "
+            "needs. 0 runs them on the server's own threads instead."
         ),
     ).tag(config=True)
 
     @default("analysis_processes")
-    def _one_per_core_but_one(self) -> int:
-        return max(1, min(4, (os.cpu_count() or 2) - 1))
+    def _one_per_core(self) -> int:
+        return max(1, min(4, os.cpu_count() or 1))
 
     warm_notebooks = Int(
         4,

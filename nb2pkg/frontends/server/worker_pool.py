@@ -83,11 +83,13 @@ class AnalysisWorker:
         return self.process.pid if self.process is not None else None
 
     def start(self) -> None:
-        package_parent = str(Path(nb2pkg.__file__).resolve().parent.parent)
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
-        )
+        package_parent = Path(nb2pkg.__file__).resolve().parent.parent
+        if package_parent.name not in ("site-packages", "dist-packages"):
+            # a source checkout: the worker runs the same nb2pkg as the server
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(package_parent), *filter(None, [env.get("PYTHONPATH")])]
+            )
         command = [
             sys.executable,
             "-m",
