@@ -68,6 +68,15 @@ class Job:
     request_of: Callable[[dict[str, Any]], Any]
 
 
+def _superseded() -> RequestProblem:
+    return RequestProblem(
+        409,
+        SUPERSEDED,
+        "a newer analyze request of this client for this notebook replaced this one",
+        "nothing to do: the newer request's answer follows",
+    )
+
+
 def _same_work_key(path: str, data: dict[str, Any]) -> str:
     """Requests with equal keys ask for the same answer: the endpoint and the body but for the
     ``client`` that sent it (two panels showing the same notebook content)."""
@@ -121,23 +130,19 @@ class Nb2pkgHandler(APIHandler):
         *,
         supersedable: bool = False,
     ) -> None:
-        """Parse the body, run ``work`` on it and serialise its result: a ``Job`` in an
-        analysis worker process (on a worker thread when there is none), a function on a
-        worker thread (a result given as text is the answer as it is).
+        """Parse the body, run ``work`` on it and serialise its result: a ``Job`` in an analysis
+        worker process (else on a worker thread), a function on a worker thread (a text result
+        is the answer as it is).
 
         Requests wait for their turn after parsing; a ``supersedable`` one whose client sent a
         newer request for the same notebook meanwhile is answered 409 (NB813) without work, and
         one that arrives while an identical one (the same body, from any client) is waiting or
         being worked on gets that one's answer (``shared_work.py``).
         """
-        body, limit, root = (
-            self.request.body or b"",
-            self.server_options.max_body_bytes,
-            self.root_dir,
-        )
+        body, limit = self.request.body or b"", self.server_options.max_body_bytes
+        root = self.root_dir
         ticket, endpoint, limits = self.queue.latest.ticket(), self.request.path, self.limits
         job = work if isinstance(work, Job) else None
-        pool = self.queue.pool if job is not None else None
 
         def parse() -> tuple[dict[str, Any], Any, str | None]:
             data = requests.parse_body(body, limit)
@@ -149,15 +154,6 @@ class Nb2pkgHandler(APIHandler):
         if key is not None:
             self.queue.latest.register(key, ticket)
 
-        def work_and_serialise() -> str:
-            with ONE_ANALYSIS_AT_A_TIME:
-                self.queue.works_run += 1
-                if job is not None:
-                    return run_job(job.name, request, root, limits)
-                assert not isinstance(work, Job)
-                result = work(data)
-            return result if isinstance(result, str) else root_relative_json(result, root)
-
         def refuse_if_superseded() -> None:
             # dropped unless another client waits for the same answer
             if (
@@ -165,27 +161,16 @@ class Nb2pkgHandler(APIHandler):
                 and self.queue.latest.superseded(key, ticket)
                 and not (same_work and self.queue.in_flight.followers(same_work))
             ):
-                raise RequestProblem(
-                    409,
-                    SUPERSEDED,
-                    "a newer analyze request of this client for this notebook replaced this one",
-                    "nothing to do: the newer request's answer follows",
-                )
+                raise _superseded()
 
         async def in_turn() -> str:
-            if pool is None or job is None:
-                async with self.queue.turn:
-                    refuse_if_superseded()
-                    return await self.off_loop(work_and_serialise)
+            pool = self.queue.pool
+            if job is not None and pool is not None:
+                work_of_job = (job.name, request, root, limits)
+                return await self._on_worker(pool, work_of_job, refuse_if_superseded)
             async with self.queue.turn:
-                worker = await pool.acquire()
-            try:
                 refuse_if_superseded()
-            except RequestProblem:
-                pool.release(worker)
-                raise
-            self.queue.works_run += 1
-            return await pool.run(worker, (job.name, request, root, limits))
+                return await self.off_loop(lambda: self._on_thread(work, data, request, root))
 
         try:
             if same_work is None:
@@ -197,6 +182,35 @@ class Nb2pkgHandler(APIHandler):
                 self.queue.latest.finish(key, ticket)
         self.set_header("Content-Type", "application/json")
         self.finish(text)
+
+    async def _on_worker(
+        self, pool: WorkerPool, job: tuple[Any, ...], refuse_if_superseded: Callable[[], None]
+    ) -> str:
+        """In turn, the next idle analysis worker answers ``job`` (name, request, root, limits)."""
+        async with self.queue.turn:
+            worker = await pool.acquire()
+        try:
+            refuse_if_superseded()
+        except RequestProblem:
+            pool.release(worker)
+            raise
+        self.queue.works_run += 1
+        return await pool.run(worker, job)
+
+    def _on_thread(
+        self,
+        work: Job | Callable[[dict[str, Any]], dict[str, Any] | str],
+        data: dict[str, Any],
+        request: Any,
+        root: str,
+    ) -> str:
+        """The answer of ``work``, made on this worker thread (one at a time)."""
+        with ONE_ANALYSIS_AT_A_TIME:
+            self.queue.works_run += 1
+            if isinstance(work, Job):
+                return run_job(work.name, request, root, self.limits)
+            result = work(data)
+        return result if isinstance(result, str) else root_relative_json(result, root)
 
     async def off_loop(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, work)

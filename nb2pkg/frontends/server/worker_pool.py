@@ -271,8 +271,8 @@ class WorkerPool:
             return
         self.log.warning("nb2pkg analysis worker %d exited with code %d", worker.number, code)
         if worker.ready.is_set():  # it worked before: start it again now, not on next request
-            self.restarts += 1
             worker.start()
+            self.restarts += 1
         else:
             worker.process = None
 
