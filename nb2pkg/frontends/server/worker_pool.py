@@ -125,6 +125,9 @@ class AnalysisWorker:
         process = self.process
         assert process is not None and process.stdin is not None
         with self._lock:
+            # its reader sets the exit code before it answers the jobs left: none is forgotten
+            if process.returncode is not None:
+                raise _stopped(f"the analysis worker stopped (exit code {process.returncode})")
             self._pending[job_id] = _Waiting(loop, future, process)
         self.pool.sent += 1
 
