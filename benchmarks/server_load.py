@@ -1,10 +1,14 @@
 """The server extension under load: analyze latency with concurrent clients, and /api/status.
 
     python benchmarks/server_load.py [--cells 300] [--clients 8] [--seconds 20]
+                                     [--analysis-processes N]
 
 Starts a real `jupyter server` with nb2pkg's extension (as tests/server/conftest.py enables
-it) on a notebook of ``--cells`` code cells, then measures
-  1. the first `POST /nb2pkg/analyze` after start (cold caches);
+it; ``--analysis-processes`` sets ``c.Nb2pkgServer.analysis_processes``, 0 for the analyses on
+the server's threads) on a notebook of ``--cells`` code cells, then measures
+  1. the first `POST /nb2pkg/analyze` after start (cold caches), sent as soon as the server
+     answers `/api/status`, or ``--first-after`` seconds later (a browser loading JupyterLab
+     takes that long before its first request);
   2. ``--clients`` clients, each editing one cell of its own copy of the notebook and asking
      for an analysis after every edit (``--edit``: a new name in the parameters cell, or a
      number typed inside a step), in bursts of three as typing sends them (only the last
@@ -62,7 +66,7 @@ class Client:
         return response.status, json.loads(payload) if payload else None, elapsed
 
 
-def start_server(root: Path, port: int, token: str) -> subprocess.Popen[bytes]:
+def start_server(root: Path, port: int, token: str, options: list[str]) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -75,6 +79,7 @@ def start_server(root: Path, port: int, token: str) -> subprocess.Popen[bytes]:
         "--ServerApp.jpserver_extensions=nb2pkg=True",
         f"--IdentityProvider.token={token}",
         "--ServerApp.disable_check_xsrf=True",
+        *options,
     ]
     server = subprocess.Popen(
         command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -124,7 +129,19 @@ def main() -> int:
         help="new-name: each edit binds a new name in the parameters cell (a new run()"
         " parameter: the plan changes); typing: each edit types a number inside a step",
     )
+    parser.add_argument("--first-after", type=float, default=0.0)
+    parser.add_argument(
+        "--analysis-processes",
+        type=int,
+        default=None,
+        help="c.Nb2pkgServer.analysis_processes (default: the server's own default)",
+    )
     args = parser.parse_args()
+    options = (
+        []
+        if args.analysis_processes is None
+        else [f"--Nb2pkgServer.analysis_processes={args.analysis_processes}"]
+    )
     root = Path(tempfile.mkdtemp(prefix="nb2pkg-load-"))
     port, token = free_port(), secrets.token_hex(16)
     server = None
@@ -133,9 +150,10 @@ def main() -> int:
         for index in range(args.clients):
             (root / f"large_{index}.ipynb").write_text(json.dumps(notebook), "utf-8")
         floor = parser_floor(notebook)
-        server = start_server(root, port, token)
+        server = start_server(root, port, token, options)
 
         # 1. the first analysis after start
+        time.sleep(args.first_after)
         status, answer, first = Client(port, token).request(
             "POST", "/nb2pkg/analyze", {"path": "large_0.ipynb", "notebook": notebook}
         )
@@ -213,10 +231,14 @@ def main() -> int:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
             f"load average: {load}; {args.cells} code cells; {args.clients} clients;"
-            f" edits: {args.edit}"
+            f" edits: {args.edit}; analysis processes: "
+            f"{'default' if args.analysis_processes is None else args.analysis_processes}"
         )
         print(f"parser floor (json.loads + ast.parse of every cell): {floor * 1000:.1f} ms")
-        print(f"1. first analyze after start: {first * 1000:.0f} ms = {first / floor:.1f}x floor")
+        print(
+            f"1. first analyze {args.first_after:g} s after start: {first * 1000:.0f} ms"
+            f" = {first / floor:.1f}x floor"
+        )
         if seen:
             p50, p99 = percentile(seen, 0.5), percentile(seen, 0.99)
             print(

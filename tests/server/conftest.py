@@ -4,7 +4,7 @@ nb2pkg's extension enabled, rooted in a temporary folder, and small notebooks in
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,8 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403
 from server_notebooks import BODY_LIMIT, WORK_LIMIT_LINES
 from traitlets.config import Config
+
+from nb2pkg.frontends.server.worker_pool import stop_all
 
 
 @pytest.fixture  # type: ignore[no-redef]  # replaces pytest-jupyter's fixture
@@ -36,3 +38,11 @@ def write_notebook(jp_root_dir: Path) -> Callable[[str, dict[str, Any]], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def stop_analysis_workers() -> Iterator[None]:
+    """Each test's server stops its analysis worker processes when the test ends (a server
+    process stops them at its exit; the servers of these tests all run in pytest's process)."""
+    yield
+    stop_all()

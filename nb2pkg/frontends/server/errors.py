@@ -47,6 +47,9 @@ TOO_MUCH_WORK = "NB812"
 """The notebooks of one request hold more code than the server analyses per request."""
 SUPERSEDED = "NB813"
 """A newer analyze request of the same client for the same notebook replaced this one (409)."""
+WORKER_STOPPED = "NB814"
+"""The analysis worker process stopped (died, or was stopped after the time limit) while
+working on this request (503); it was started again."""
 
 
 def code_for_status(status: int) -> str:

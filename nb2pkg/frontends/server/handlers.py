@@ -1,8 +1,10 @@
 """The route table of the nb2pkg server extension and its thin handlers.
 
 Each handler hands its request body to the extension's worker threads, which parse it
-(``requests.py``), resolve its paths, cap its work (``workload.py``) and run one ``nb2pkg.frontends.api``
-call; the event loop only receives the answer, so no request can stall the server. Notebook
+(``requests.py``) and resolve its paths; its job (``jobs.py``: cap the work, ``workload.py``,
+then one ``nb2pkg.frontends.api`` call) runs in an analysis worker process
+(``worker_pool.py``); the event loop only receives the answer, so no request can stall the
+server. Notebook
 problems are part of a 200 answer (as diagnostics); only a refused request gets an error
 status, always as JSON with a diagnostic code, never an HTML page or a traceback, and no
 answer names a path of the server's disk outside its root (``answers.py``).
@@ -13,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import tornado.web
@@ -25,7 +28,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from nb2pkg.frontends.server import requests
-from nb2pkg.frontends.server.answers import RecentAnswers, root_relative_json
+from nb2pkg.frontends.server.answers import root_relative_json
 from nb2pkg.frontends.server.errors import (
     CROSS_ORIGIN,
     INTERNAL_ERROR,
@@ -33,20 +36,45 @@ from nb2pkg.frontends.server.errors import (
     RequestProblem,
     code_for_status,
 )
+from nb2pkg.frontends.server.jobs import ANSWERS, run_job, warm_imports
+from nb2pkg.frontends.server.jobs import analyze as _analyze
+from nb2pkg.frontends.server.jobs import build as _build
+from nb2pkg.frontends.server.jobs import preview as _preview
 from nb2pkg.frontends.server.options import Nb2pkgServer
 from nb2pkg.frontends.server.work_queue import WORK_QUEUE_SETTING, WorkQueue
-from nb2pkg.frontends.server.workload import WorkLimits, check_workload, saved_notebook
+from nb2pkg.frontends.server.worker_pool import WorkerPool, WorkerSettings
+from nb2pkg.frontends.server.workload import WorkLimits
 
 T = TypeVar("T")
 
 
 ONE_ANALYSIS_AT_A_TIME = threading.Lock()
-"""Analyses and builds run one at a time, on the worker threads, never on the event loop.
+"""Analyses and builds run on the server's worker threads (``analysis_processes = 0``) one at
+a time, never on the event loop.
 
 CPython 3.11's ``ast`` constructor keeps its recursion depth in interpreter-wide state: two
 threads parsing at once can fail with "AST constructor recursion depth mismatch". The work is
 CPU-bound Python under the GIL, so serialising it costs little; the event loop stays free.
 """
+
+
+@dataclass(frozen=True)
+class Job:
+    """The work of an endpoint: ``request_of`` turns the parsed body into the typed request
+    (paths confined to the root) on the server's threads, and ``jobs.run_job(name, ...)``
+    answers it in an analysis worker process."""
+
+    name: str
+    request_of: Callable[[dict[str, Any]], Any]
+
+
+def _superseded() -> RequestProblem:
+    return RequestProblem(
+        409,
+        SUPERSEDED,
+        "a newer analyze request of this client for this notebook replaced this one",
+        "nothing to do: the newer request's answer follows",
+    )
 
 
 def _same_work_key(path: str, data: dict[str, Any]) -> str:
@@ -97,54 +125,52 @@ class Nb2pkgHandler(APIHandler):
         return WorkLimits(self.server_options.max_code_lines, self.server_options.max_code_chars)
 
     async def answer(
-        self, work: Callable[[dict[str, Any]], dict[str, Any] | str], *, supersedable: bool = False
+        self,
+        work: Job | Callable[[dict[str, Any]], dict[str, Any] | str],
+        *,
+        supersedable: bool = False,
     ) -> None:
-        """Parse the body, run ``work`` on it and serialise its result on a worker thread
-        (a result given as text is the answer as it is).
+        """Parse the body, run ``work`` on it and serialise its result: a ``Job`` in an analysis
+        worker process (else on a worker thread), a function on a worker thread (a text result
+        is the answer as it is).
 
         Requests wait for their turn after parsing; a ``supersedable`` one whose client sent a
         newer request for the same notebook meanwhile is answered 409 (NB813) without work, and
         one that arrives while an identical one (the same body, from any client) is waiting or
         being worked on gets that one's answer (``shared_work.py``).
         """
-        body, limit, root = (
-            self.request.body or b"",
-            self.server_options.max_body_bytes,
-            self.root_dir,
-        )
-        ticket, endpoint = self.queue.latest.ticket(), self.request.path
+        body, limit = self.request.body or b"", self.server_options.max_body_bytes
+        root = self.root_dir
+        ticket, endpoint, limits = self.queue.latest.ticket(), self.request.path, self.limits
+        job = work if isinstance(work, Job) else None
 
-        def parse() -> tuple[dict[str, Any], str | None]:
+        def parse() -> tuple[dict[str, Any], Any, str | None]:
             data = requests.parse_body(body, limit)
-            return data, _same_work_key(endpoint, data) if supersedable else None
+            request = job.request_of(data) if job is not None else None
+            return data, request, _same_work_key(endpoint, data) if supersedable else None
 
-        data, same_work = await self.off_loop(parse)
+        data, request, same_work = await self.off_loop(parse)
         key = _client_and_path(data) if supersedable else None
         if key is not None:
             self.queue.latest.register(key, ticket)
 
-        def work_and_serialise() -> str:
-            with ONE_ANALYSIS_AT_A_TIME:
-                self.queue.works_run += 1
-                result = work(data)
-            return result if isinstance(result, str) else root_relative_json(result, root)
+        def refuse_if_superseded() -> None:
+            # dropped unless another client waits for the same answer
+            if (
+                key is not None
+                and self.queue.latest.superseded(key, ticket)
+                and not (same_work and self.queue.in_flight.followers(same_work))
+            ):
+                raise _superseded()
 
         async def in_turn() -> str:
+            pool = self.queue.pool
+            if job is not None and pool is not None:
+                work_of_job = (job.name, request, root, limits)
+                return await self._on_worker(pool, work_of_job, refuse_if_superseded)
             async with self.queue.turn:
-                # dropped unless another client waits for the same answer
-                if (
-                    key is not None
-                    and self.queue.latest.superseded(key, ticket)
-                    and not (same_work and self.queue.in_flight.followers(same_work))
-                ):
-                    raise RequestProblem(
-                        409,
-                        SUPERSEDED,
-                        "a newer analyze request of this client for this notebook replaced "
-                        "this one",
-                        "nothing to do: the newer request's answer follows",
-                    )
-                return await self.off_loop(work_and_serialise)
+                refuse_if_superseded()
+                return await self.off_loop(lambda: self._on_thread(work, data, request, root))
 
         try:
             if same_work is None:
@@ -156,6 +182,35 @@ class Nb2pkgHandler(APIHandler):
                 self.queue.latest.finish(key, ticket)
         self.set_header("Content-Type", "application/json")
         self.finish(text)
+
+    async def _on_worker(
+        self, pool: WorkerPool, job: tuple[Any, ...], refuse_if_superseded: Callable[[], None]
+    ) -> str:
+        """In turn, the next idle analysis worker answers ``job`` (name, request, root, limits)."""
+        async with self.queue.turn:
+            worker = await pool.acquire()
+        try:
+            refuse_if_superseded()
+        except RequestProblem:
+            pool.release(worker)
+            raise
+        self.queue.works_run += 1
+        return await pool.run(worker, job)
+
+    def _on_thread(
+        self,
+        work: Job | Callable[[dict[str, Any]], dict[str, Any] | str],
+        data: dict[str, Any],
+        request: Any,
+        root: str,
+    ) -> str:
+        """The answer of ``work``, made on this worker thread (one at a time)."""
+        with ONE_ANALYSIS_AT_A_TIME:
+            self.queue.works_run += 1
+            if isinstance(work, Job):
+                return run_job(work.name, request, root, self.limits)
+            result = work(data)
+        return result if isinstance(result, str) else root_relative_json(result, root)
 
     async def off_loop(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, work)
@@ -208,10 +263,9 @@ class AnalyzeHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        root, limits = self.root_dir, self.limits
+        root = self.root_dir
         await self.answer(
-            lambda data: _analyze(requests.analyze_request(data, root), root, limits),
-            supersedable=True,
+            Job("analyze", lambda data: requests.analyze_request(data, root)), supersedable=True
         )
 
 
@@ -220,8 +274,8 @@ class BuildHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        root, limits = self.root_dir, self.limits
-        await self.answer(lambda data: _build(requests.build_request(data, root), root, limits))
+        root = self.root_dir
+        await self.answer(Job("build", lambda data: requests.build_request(data, root)))
 
 
 class PreviewHandler(Nb2pkgHandler):
@@ -230,8 +284,8 @@ class PreviewHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        root, limits = self.root_dir, self.limits
-        await self.answer(lambda data: _preview(requests.preview_request(data, root), root, limits))
+        root = self.root_dir
+        await self.answer(Job("preview", lambda data: requests.preview_request(data, root)))
 
 
 class ProposeHandler(Nb2pkgHandler):
@@ -239,10 +293,8 @@ class ProposeHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        from nb2pkg.frontends.server.propose import propose
-
-        root, limits = self.root_dir, self.limits
-        await self.answer(lambda data: propose(requests.analyze_request(data, root), limits))
+        root = self.root_dir
+        await self.answer(Job("propose", lambda data: requests.analyze_request(data, root)))
 
 
 class SuggestNameHandler(Nb2pkgHandler):
@@ -251,12 +303,11 @@ class SuggestNameHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        from nb2pkg.frontends.server.propose import suggest_name
-
-        root, limits = self.root_dir, self.limits
+        root = self.root_dir
         await self.answer(
-            lambda data: suggest_name(
-                requests.analyze_request(data, root), requests.cell_id_of(data), limits
+            Job(
+                "suggest-name",
+                lambda data: (requests.analyze_request(data, root), requests.cell_id_of(data)),
             )
         )
 
@@ -269,11 +320,15 @@ waiting on a socket it waits for the GIL, up to one interval, several times per 
 shorter interval keeps `/api/status` and every other request of the server prompt."""
 
 
-def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> ThreadPoolExecutor:
+def setup_handlers(
+    web_app: tornado.web.Application, options: Nb2pkgServer, log: logging.Logger | None = None
+) -> ThreadPoolExecutor:
     sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
     queue = web_app.settings[WORK_QUEUE_SETTING] = WorkQueue()
+    if options.analysis_processes > 0:
+        queue.pool = _worker_pool(web_app, options, log or logging.getLogger("nb2pkg"))
     shared = {"server_options": options, "executor": executor, "queue": queue}
     web_app.add_handlers(
         ".*$",
@@ -286,9 +341,31 @@ def setup_handlers(web_app: tornado.web.Application, options: Nb2pkgServer) -> T
             *_run_routes(base, shared),
         ],
     )
-    # on a thread of its own: the worker pool stays for requests
-    threading.Thread(target=_warm_up, name="warm-up-of-nb2pkg", daemon=True).start()
+    if queue.pool is None:
+        # on a thread of its own: the worker pool stays for requests
+        threading.Thread(target=_warm_up, name="warm-up-of-nb2pkg", daemon=True).start()
     return executor
+
+
+def _worker_pool(
+    web_app: tornado.web.Application, options: Nb2pkgServer, log: logging.Logger
+) -> WorkerPool | None:
+    settings = WorkerSettings(
+        root=str(web_app.settings["server_root_dir"]),
+        limits=WorkLimits(options.max_code_lines, options.max_code_chars),
+        warm_notebooks=options.warm_notebooks,
+        max_bytes=options.max_body_bytes,
+    )
+    pool = WorkerPool(
+        options.analysis_processes, settings, timeout=options.worker_timeout_seconds, log=log
+    )
+    try:
+        pool.start()
+    except OSError as error:  # no process can be started here: the server's threads do it
+        log.warning("nb2pkg analysis workers not started (%s): analyses run in the server", error)
+        pool.stop()
+        return None
+    return pool
 
 
 def _run_routes(base: str, shared: dict[str, Any]) -> list[Any]:
@@ -305,73 +382,8 @@ def _run_routes(base: str, shared: dict[str, Any]) -> list[Any]:
 
 def _warm_up() -> None:
     """Import what the first analysis needs while the server waits for it (runs no user code)."""
-    cell: dict[str, Any] = {
-        "cell_type": "code",
-        "id": "warm-up",
-        "metadata": {"tags": ["function:warm_up"]},
-        "source": "%time total = 1 + 1\n",
-        "outputs": [],
-        "execution_count": None,
-    }
     with ONE_ANALYSIS_AT_A_TIME:
-        from nb2pkg.frontends import api
-
-        api.analyze_notebook(
-            {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]},
-            "warm-up.ipynb",
-        )
+        warm_imports()
 
 
-ANSWERS = RecentAnswers()
-"""The text of recent analyze answers: an edit that leaves the analysis as it was is answered
-with the same text."""
-
-
-def _analyze(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> str:
-    from nb2pkg.frontends import api
-
-    if request.notebook is None:
-        check_workload([saved_notebook(request.path)], limits)
-        analysis = api.analyze_path(
-            request.path, package=request.package, shown=request.display_path
-        )
-    else:
-        check_workload([request.notebook], limits)
-        analysis = api.analyze_notebook(
-            request.notebook, request.display_path, package=request.package, path=str(request.path)
-        )
-    return ANSWERS.text(analysis, root)
-
-
-def _build(request: requests.BuildRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
-    from nb2pkg.frontends import api
-
-    check_workload((saved_notebook(path) for path in request.notebooks), limits)
-    result = api.build(
-        list(request.notebooks),
-        request.out_dir,
-        name=request.name,
-        bump=request.bump,
-        version=request.version,
-        force=request.force,
-        root=request.notebooks[0].parent,
-        # An output folder from [tool.nb2pkg] is not in the request: the writer confines it.
-        confine_to=Path(root),
-    )
-    payload = result.to_json()
-    payload["out_dir"] = _shown(Path(payload["out_dir"]), root)
-    return payload
-
-
-def _preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
-    from nb2pkg.frontends.server.preview import preview
-
-    return preview(request, root, limits)
-
-
-def _shown(path: Path, root: str) -> str:
-    """A path inside the root as the user sees it; "" for any other path."""
-    try:
-        return path.resolve().relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return ""
+__all__ = ["ANSWERS", "_analyze", "_build", "_preview", "setup_handlers"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from traitlets import Int
+import os
+
+from traitlets import Float, Int, default
 from traitlets.config import Configurable
 
 
@@ -38,4 +40,33 @@ class Nb2pkgServer(Configurable):
     max_code_chars = Int(
         1_000_000,
         help="Most characters of cell source per request (see max_code_lines).",
+    ).tag(config=True)
+
+    analysis_processes = Int(
+        help=(
+            "Worker processes that run analyses and builds, started with the server (default: "
+            "one per core, at most 4), so no analysis holds the GIL the server's event loop "
+            "needs. 0 runs them on the server's own threads instead."
+        ),
+    ).tag(config=True)
+
+    @default("analysis_processes")
+    def _one_per_core(self) -> int:
+        return max(1, min(4, os.cpu_count() or 1))
+
+    warm_notebooks = Int(
+        4,
+        help=(
+            "How many notebooks directly in the root (the most recently modified) the analysis "
+            "workers analyse at start while no request waits, so opening one is answered as "
+            "fast as an edit. 0: none. Nothing is run or written."
+        ),
+    ).tag(config=True)
+
+    worker_timeout_seconds = Float(
+        600.0,
+        help=(
+            "Longest time an analysis worker may spend on one request; it is then stopped and "
+            "started again, and the request is answered 503 (NB814)."
+        ),
     ).tag(config=True)

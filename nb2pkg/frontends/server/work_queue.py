@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import TYPE_CHECKING
 
 from nb2pkg.frontends.server.shared_work import InFlight
+
+if TYPE_CHECKING:
+    from nb2pkg.frontends.server.worker_pool import WorkerPool
 
 
 class LatestRequests:
@@ -44,7 +48,8 @@ class LatestRequests:
 
 
 class WorkQueue:
-    """Requests take turns (first come, first served) for the one analysis at a time;
+    """Requests take turns (first come, first served) for the one analysis at a time (for an
+    idle analysis worker process when there are several);
     identical analyze requests in flight share one analysis."""
 
     def __init__(self) -> None:
@@ -53,6 +58,8 @@ class WorkQueue:
         self.in_flight = InFlight()
         self.works_run = 0
         """How many requests ran their work (for tests and benchmarks)."""
+        self.pool: WorkerPool | None = None
+        """The analysis worker processes; None: the work runs on the server's threads."""
 
 
 WORK_QUEUE_SETTING = "nb2pkg_work_queue"

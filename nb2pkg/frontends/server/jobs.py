@@ -1,0 +1,120 @@
+"""The work of the analyze, build, preview, propose and suggest-name endpoints, by name.
+
+A handler validates its request on the server (``requests.py``: the paths confined to the
+root) and hands the typed request to ``run_job``, in the analysis worker process
+(``analysis_worker.py``) or, with ``c.Nb2pkgServer.analysis_processes = 0``, on the server's
+worker threads. Either way the answer is the same JSON text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nb2pkg.frontends.server import requests
+from nb2pkg.frontends.server.answers import RecentAnswers, root_relative_json
+from nb2pkg.frontends.server.workload import WorkLimits, check_workload, saved_notebook
+
+ANSWERS = RecentAnswers()
+"""The text of recent analyze answers: an edit that leaves the analysis as it was is answered
+with the same text."""
+
+
+def analyze(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> str:
+    from nb2pkg.frontends import api
+
+    if request.notebook is None:
+        check_workload([saved_notebook(request.path)], limits)
+        analysis = api.analyze_path(
+            request.path, package=request.package, shown=request.display_path
+        )
+    else:
+        check_workload([request.notebook], limits)
+        analysis = api.analyze_notebook(
+            request.notebook, request.display_path, package=request.package, path=str(request.path)
+        )
+    return ANSWERS.text(analysis, root)
+
+
+def build(request: requests.BuildRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
+    from nb2pkg.frontends import api
+
+    check_workload((saved_notebook(path) for path in request.notebooks), limits)
+    result = api.build(
+        list(request.notebooks),
+        request.out_dir,
+        name=request.name,
+        bump=request.bump,
+        version=request.version,
+        force=request.force,
+        root=request.notebooks[0].parent,
+        # An output folder from [tool.nb2pkg] is not in the request: the writer confines it.
+        confine_to=Path(root),
+    )
+    payload = result.to_json()
+    payload["out_dir"] = _shown(Path(payload["out_dir"]), root)
+    return payload
+
+
+def preview(request: requests.PreviewRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
+    from nb2pkg.frontends.server.preview import preview as preview_modules
+
+    return preview_modules(request, root, limits)
+
+
+def propose(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
+    from nb2pkg.frontends.server.propose import propose as propose_marking
+
+    return propose_marking(request, limits)
+
+
+def suggest_name(
+    request: tuple[requests.AnalyzeRequest, str], root: str, limits: WorkLimits
+) -> dict[str, Any]:
+    from nb2pkg.frontends.server.propose import suggest_name as suggested
+
+    notebook, cell_id = request
+    return suggested(notebook, cell_id, limits)
+
+
+JOBS: dict[str, Callable[[Any, str, WorkLimits], dict[str, Any] | str]] = {
+    "analyze": analyze,
+    "build": build,
+    "preview": preview,
+    "propose": propose,
+    "suggest-name": suggest_name,
+}
+
+
+def run_job(name: str, request: Any, root: str, limits: WorkLimits) -> str:
+    """The JSON text answering the request of job ``name`` (a ``RequestProblem`` refuses it)."""
+    result = JOBS[name](request, root, limits)
+    return result if isinstance(result, str) else root_relative_json(result, root)
+
+
+def warm_imports() -> None:
+    """Import what the first analysis needs and run it once on a one-cell notebook (a
+    ``%time`` line: IPython's transformer too); no user code runs."""
+    from nb2pkg.frontends import api
+
+    cell: dict[str, Any] = {
+        "cell_type": "code",
+        "id": "warm-up",
+        "metadata": {"tags": ["function:warm_up"]},
+        "source": "%time total = 1 + 1\n",
+        "outputs": [],
+        "execution_count": None,
+    }
+    api.analyze_notebook(
+        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]},
+        "warm-up.ipynb",
+    )
+
+
+def _shown(path: Path, root: str) -> str:
+    """A path inside the root as the user sees it; "" for any other path."""
+    try:
+        return path.resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return ""
