@@ -167,22 +167,27 @@ def _layout(lines: list[str], tree: ast.Module, groups: list[list[ast.stmt]]) ->
 
 def _statement_lines(tree: ast.Module) -> set[int] | None:
     """The lines where a statement, clause or decorator starts; None when some statement
-    (not counting the blocks of compound ones) or expression spans lines."""
+    (not counting the blocks of compound ones) spans lines. (Everything in a statement on one
+    line is on that line: expressions are not walked.)"""
     starts: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Match):
-            return None
-        if isinstance(node, ast.stmt | ast.excepthandler):
-            starts.add(node.lineno)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                starts.update(d.lineno for d in node.decorator_list)
-            if not hasattr(node, "body"):
-                if node.end_lineno != node.lineno:
-                    return None
-            elif not _one_line_header(node):
+    pending: list[ast.stmt | ast.excepthandler] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        starts.add(node.lineno)
+        body = getattr(node, "body", None)
+        if body is None:
+            if node.end_lineno != node.lineno:
                 return None
-        elif getattr(node, "end_lineno", None) not in (None, getattr(node, "lineno", None)):
+            continue
+        if isinstance(node, ast.Match) or not _one_line_header(node):
             return None
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if any(d.end_lineno != d.lineno for d in node.decorator_list):
+                return None
+            starts.update(d.lineno for d in node.decorator_list)
+        pending += body
+        for field in ("orelse", "finalbody", "handlers"):
+            pending += getattr(node, field, ())
     return starts
 
 
@@ -199,6 +204,8 @@ def _one_line_header(node: ast.stmt | ast.excepthandler) -> bool:
                 continue
             for part in ast.walk(child):
                 if getattr(part, "lineno", node.lineno) != node.lineno:
+                    return False
+                if getattr(part, "end_lineno", node.lineno) != node.lineno:
                     return False
     return True
 

@@ -56,6 +56,9 @@ CELLS = [
     "if rate: x = 1\nelse: x = 2\n",
     "def f(\n    a,\n):\n    return a\nx = f(1)\n",
     "if (rate and\n        rows):\n    x = 1\n",
+    'if rate == """\n# a""":\n    x = 1\n',
+    '@decorate("""\n# a""")\ndef f(a):\n    return a\nx = f(1)\n',
+    'x = 1\nif x:\n    y = """\n    # a"""\n',
 ]
 
 
@@ -129,6 +132,8 @@ def test_cells_of_whole_lines_are_cut(source: str) -> None:
     [
         ("x = (1,\n     2)\n", ("x",), "a statement spans lines"),
         ('s = """one\n# two\n"""\nx = s\n', ("x",), "a string spans lines"),
+        ('if rate == """\n# a""":\n    x = 1\n', ("x",), "a string in a header spans lines"),
+        ('@decorate("""\n# a""")\ndef f(a):\n    return a\nx = f(1)\n', ("x",), "a decorator"),
         ("if rate:\n  x = 2\n", ("x",), "libcst re-indents by four spaces"),
         ("if rate:\n\tx = 2\n", ("x",), "a tab"),
         ("x = 1 + \\\n    2\n", ("x",), "a backslash continuation"),
