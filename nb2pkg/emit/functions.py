@@ -19,7 +19,7 @@ from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
 from nb2pkg.emit.nested_prints import without_prints
-from nb2pkg.emit.rebound_names import with_rebound_names_renamed
+from nb2pkg.emit.rebound_names import rebound_names, with_rebound_names_renamed
 from nb2pkg.emit.step_transformers import StepBodyTransformer, with_pass_if_empty
 from nb2pkg.ir import ParamPlan
 
@@ -112,6 +112,24 @@ def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
         if printless is not function:
             function, code, tree = printless, printless.code, None
     return _without_unused(function, code, tree)[1]
+
+
+def tidying_changes(function: ast.Module, code: str, *, drop_prints: bool) -> bool:
+    """Whether ``_tidied`` may change the function whose text is ``code`` (``function``: its
+    ``ast``): a rebound name to rename, a nested print to drop, a value bound for nothing.
+    (nb2pkg.emit.sliced_functions gives its text only when nothing changes.)"""
+    definition = function.body[0] if len(function.body) == 1 else None
+    if not isinstance(definition, ast.FunctionDef) or rebound_names(definition):
+        return True
+    if drop_prints and "print" in code:
+        return True
+    used, stored, scoped = _names_of(function)
+    return not (scoped or used & {"locals", "vars", "eval", "exec"} or stored <= used)
+
+
+def function_params(params: Sequence[ParamPlan]) -> str:
+    """The parameter list of a step's ``def`` line."""
+    return _params(params)
 
 
 def _params(params: Sequence[ParamPlan]) -> str:

@@ -68,6 +68,8 @@ def _raw_docstring_safe(text: str) -> bool:
 
 
 def _docstring_line(line: str) -> str:
+    if line.isprintable() and '"' not in line and "\\" not in line:
+        return line  # nothing to escape (most lines): no walk character by character
     out: list[str] = []
     for index, char in enumerate(line):
         if char == '"':

@@ -15,6 +15,7 @@ from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_im
 from nb2pkg.emit.functions import Rewrite, function_source
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.literals import comment, docstring
+from nb2pkg.emit.sliced_functions import sliced_function_source
 from nb2pkg.emit.step_transformers import with_pass_if_empty
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.default_constants import constant_name, needs_constant
@@ -201,26 +202,49 @@ def _cell_block(
 ) -> str | None:
     if cell.step is None and cell.tagged.role is not Role.EXPORT:
         return None  # nothing to emit: its libcst tree is not even parsed
-    if cell.parsed.module is None:
+    if not cell.parsed.parses:
         return None
     if cell.step is not None:
         step = cell.step
+        drop = statements_to_drop(cell)
+        drop_prints = "print" in dropped_kinds(Role.FUNCTION, keeps_prints(cell.cell.tags))
+        replacements = {
+            v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
+        }
+        if not replacements and not (cell.mlflow_calls and cell.tagged.role is Role.FUNCTION):
+            # a cell the emitter does not rewrite: its lines, without a libcst round trip
+            sliced = sliced_function_source(
+                step.name,
+                cell.parsed.analysis.python_source,
+                step.params,
+                step.returns,
+                drop=drop,
+                docstring=step.docstring,
+                provenance=provenance(notebook, cell),
+                result=step.result_statement,
+                drop_prints=drop_prints,
+                default_constants=copied_defaults,
+            )
+            if sliced is not None:
+                return sliced
+        if cell.parsed.module is None:
+            return None
         return function_source(
             step.name,
             cell.parsed.module,
             step.params,
             step.returns,
-            drop=statements_to_drop(cell),
+            drop=drop,
             rewrite=mlflow_rewrite(cell),
             docstring=step.docstring,
             provenance=provenance(notebook, cell),
             result=step.result_statement,
-            drop_prints="print" in dropped_kinds(Role.FUNCTION, keeps_prints(cell.cell.tags)),
-            replacements={
-                v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
-            },
+            drop_prints=drop_prints,
+            replacements=replacements,
             default_constants=copied_defaults,
         )
+    if cell.parsed.module is None:
+        return None
     if cell.tagged.role is Role.EXPORT:
         body = export_statements(cell, replaced)
         if not body:

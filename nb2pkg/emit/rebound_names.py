@@ -34,7 +34,7 @@ def with_rebound_names_renamed(
     parsed = (ast.parse(code) if tree is None else tree).body[0]
     if not isinstance(parsed, ast.FunctionDef):
         return function
-    rebound = _rebound(parsed)
+    rebound = rebound_names(parsed)
     if not rebound:
         return function
     statements = list(definition.body.body)
@@ -51,8 +51,9 @@ def with_rebound_names_renamed(
     return function.with_changes(body=[definition.with_changes(body=body)])
 
 
-def _rebound(function: ast.FunctionDef) -> list[tuple[str, int]]:
-    """(name, index of the top-level statement that binds it) for names read first."""
+def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
+    """(name, index of the top-level statement that binds it) for names read first: what
+    ``with_rebound_names_renamed`` renames (none: it returns the function as it is)."""
     params = {a.arg for a in all_nodes(function.args) if isinstance(a, ast.arg)}
     read: set[str] = set()
     bound_before: set[str] = set()
