@@ -135,12 +135,13 @@ def test_a_function_cell_after_a_seeding_skipped_cell_is_warned_about(tmp_path: 
         [
             ("values = [1, 2]\n", ["function:load"]),
             ("import numpy as np\nnp.random.seed(0)\n", ["skip"]),
-            ("total = sum(values)\n", []),
+            ("total = sum(values) + np.random.rand()\n", []),
         ],
         tmp_path,
     )
     plan, memory = _again(data, tmp_path, None)
     assert not any(d.code == "NB314" for d in plan.diagnostics)
+    # Tagged, the cell after the seed is packaged and draws: the seed matters to it.
     data["cells"][2]["metadata"]["tags"] = ["function:add_up"]
     plan, memory = _again(data, tmp_path, memory)
     assert any(d.code == "NB314" for d in plan.diagnostics)
@@ -191,3 +192,19 @@ def test_a_cell_pass_removing_a_key_is_planned_the_plain_way(
     plan, kept = replan_notebook(notebook, tagged, files=InstalledEnvironment(), memory=memory)
     assert kept is None
     assert plan == plan_notebook(notebook, tagged, files=InstalledEnvironment())
+
+
+def test_a_later_cell_starting_to_draw_makes_the_skipped_seed_matter(tmp_path: Path) -> None:
+    data = _notebook(
+        [
+            ("values = [1, 2]\n", ["function:load"]),
+            ("import numpy as np\nnp.random.seed(0)\n", ["skip"]),
+            ("total = sum(values)\n", ["function:add_up"]),
+        ],
+        tmp_path,
+    )
+    plan, memory = _again(data, tmp_path, None)
+    assert not any(d.code == "NB314" for d in plan.diagnostics)
+    data["cells"][2]["source"] = "total = sum(values) + np.random.rand()\n"
+    plan, memory = _again(data, tmp_path, memory)
+    assert any(d.code == "NB314" for d in plan.diagnostics)
