@@ -17,6 +17,7 @@ from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
+from nb2pkg.emit.nested_plots import without_plots
 from nb2pkg.emit.nested_prints import without_prints
 from nb2pkg.emit.rebound_names import with_rebound_names_renamed
 from nb2pkg.emit.step_transformers import StepBodyTransformer, with_pass_if_empty
@@ -43,6 +44,7 @@ def function_source(
     carry_comments: bool = True,
     result: int | None = None,
     drop_prints: bool = False,
+    drop_plots: bool = False,
     default_constants: Mapping[str, str] | None = None,
 ) -> str:
     """The source of ``def name(params): <cell body>; return <returns>``.
@@ -51,6 +53,7 @@ def function_source(
     function of a few statements picked out of the cell leaves them with the cell instead).
     ``result``: with no ``returns``, the index of the bare expression the function returns.
     ``drop_prints``: prints nested in the cell's blocks go too (nb2pkg.emit.nested_prints).
+    ``drop_plots``: so do plots left among the cell's work (nb2pkg.emit.nested_plots).
     ``default_constants``: per parameter, the module constant its mutable default is copied
     from (else the guard writes the literal).
     """
@@ -83,7 +86,7 @@ def function_source(
         body=cst.IndentedBlock(body=statements, footer=footer),
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
-    return _tidied(cst.Module(body=[definition]), drop_prints=drop_prints)
+    return _tidied(cst.Module(body=[definition]), drop_prints=drop_prints, drop_plots=drop_plots)
 
 
 def _default_guards(
@@ -98,9 +101,9 @@ def _default_guards(
     return guards
 
 
-def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
-    """The function's text once rebound names are renamed, prints dropped (if asked) and
-    unused statements removed."""
+def _tidied(function: cst.Module, *, drop_prints: bool, drop_plots: bool = False) -> str:
+    """The function's text once rebound names are renamed, prints and plots dropped (if
+    asked) and unused statements removed."""
     code = function.code
     tree: ast.Module | None = ast.parse(code)  # read by both passes while the code is the same
     renamed = with_rebound_names_renamed(function, code, tree)
@@ -110,6 +113,10 @@ def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
         printless = without_prints(function, code)
         if printless is not function:
             function, code, tree = printless, printless.code, None
+    if drop_plots:
+        plotless = without_plots(function, code, tree)
+        if plotless is not function:
+            function, code, tree = plotless, plotless.code, None
     return _without_unused(function, code, tree)[1]
 
 

@@ -216,6 +216,7 @@ def _cell_block(
             provenance=provenance(notebook, cell),
             result=step.result_statement,
             drop_prints="print" in dropped_kinds(Role.FUNCTION, keeps_prints(cell.cell.tags)),
+            drop_plots=True,
             replacements={
                 v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
             },
