@@ -158,17 +158,8 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         over_figures = isinstance(statement, ast.For) and bool(
             _names(statement.iter) & figure_names
         )
-        if any(
-            isinstance(n, ast.Call)
-            and not is_plot_call_of(n, figure_names)
-            and not (
-                isinstance(statement, ast.For)
-                and (call_name(n) in _ITERATING or is_unneeded_value(n))
-            )
-            for h in header
-            for n in ast.walk(h)
-        ):
-            return None  # (a loop over `zip(np.unique(y), colors)` draws; `with` enters)
+        if not _header_only_walks(statement, header, figure_names):
+            return None
         inner = set(figure_names)
         if over_figures:
             # for ax in axes.flat / for ax, x in zip(axes, images): the loop draws on each
@@ -183,6 +174,22 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         if all(drawn) and "plot" in kinds:
             return "plot"
     return None
+
+
+def _header_only_walks(
+    statement: ast.For | ast.With, header: list[ast.AST], figure_names: set[str]
+) -> bool:
+    """Whether a block's header only plots or, for a loop, walks values
+    (``for label, colour in zip(np.unique(y), colours):``); entering a ``with`` does work."""
+    return not any(
+        isinstance(n, ast.Call)
+        and not is_plot_call_of(n, figure_names)
+        and not (
+            isinstance(statement, ast.For) and (call_name(n) in _ITERATING or is_unneeded_value(n))
+        )
+        for h in header
+        for n in ast.walk(h)
+    )
 
 
 def _local_view(statement: ast.stmt) -> bool:
