@@ -24,14 +24,20 @@ _Body = list[ast.stmt]
 
 def plot_statements(function: ast.FunctionDef) -> list[ast.stmt]:
     """The statements of ``function``'s body, at any depth, that only plot and bind no name
-    the rest of the function reads."""
+    the rest of the function reads. A figure the rest reads (``len(ax.get_lines())``, a
+    figure the step returns) keeps every statement that draws on it."""
     if _writes_figure(function):
         return []
     plots = list(_plot_statements(function.body, set()))
     dropped = {id(s) for s in plots}
     while plots:
         read = loaded_outside(function.body, dropped)
-        kept = [s for s in plots if id(s) in dropped and _bound(s) & read]
+        figures = {n for s in plots if id(s) not in dropped or _bound(s) & read for n in _bound(s)}
+        kept = [
+            s
+            for s in plots
+            if id(s) in dropped and (_bound(s) & read or loaded_outside([s], set()) & figures)
+        ]
         if not kept:
             break
         dropped -= {id(s) for s in kept}
