@@ -287,6 +287,10 @@ def step_counts(
                 isinstance(node.func, ast.Attribute) and node.func.attr in PLOT_METHODS
             ):
                 counts["plot_statements"] += 1
+                if examples is not None:
+                    examples.setdefault("plot_statements", []).append(
+                        f"{module.name}:{node.lineno} {function.name}"
+                    )
     return counts
 
 

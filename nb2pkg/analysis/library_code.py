@@ -15,6 +15,10 @@ therefore not copied into the step as they are:
 * ``print``: a ``print(...)`` of values the step computes anyway: dropped, unless the cell
   is tagged ``keep``.
 
+An interactive widget (``interact(plot_fit, degree=[1, 30])``) and the function the cell
+defines for it are a ``setting`` too: a widget needs a notebook to show in, and drawing it
+computes nothing a later statement reads.
+
 Anything that writes a file or changes a value the step computes is work and stays.
 """
 
@@ -49,7 +53,14 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
     writes_figure: bool | None = None  # looked for at the first plot statement
     kinds: list[Kind | None] = []
     figure_names: set[str] = set()
+    callbacks = _widget_callbacks(statements)
     for statement in statements:
+        if isinstance(statement, ast.FunctionDef) and (
+            statement.name in callbacks
+            or any(_widget_decorator(d) for d in statement.decorator_list)
+        ):
+            kinds.append("setting")
+            continue
         kind = _kind(statement, figure_names, keep_prints=keep_prints)
         if kind == "plot" and writes_figure is None:
             writes_figure = _writes_figure(statements)
@@ -58,8 +69,8 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
         if kind == "plot":
             figure_names.update(_bound(statement))
         kinds.append(kind)
-    # Names a plot statement binds that work after it reads: the plot statement is work.
-    changed = "plot" in kinds
+    # Names a plot statement (or a widget's function) binds that work reads: it is work.
+    changed = "plot" in kinds or bool(callbacks)
     while changed:
         changed = False
         needed: set[str] = set()
@@ -67,10 +78,43 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
             if kind is None:
                 needed |= _loaded(statement)
         for index, statement in enumerate(statements):
-            if kinds[index] == "plot" and _bound(statement) & needed:
+            binds = kinds[index] == "plot" or (
+                kinds[index] == "setting" and isinstance(statement, ast.FunctionDef)
+            )
+            bound = (
+                {statement.name} if isinstance(statement, ast.FunctionDef) else _bound(statement)
+            )
+            if binds and bound & needed:
                 kinds[index] = None
                 changed = True
     return kinds
+
+
+WIDGETS = frozenset({"interact", "interactive", "interact_manual"})
+"""ipywidgets' functions that show a function's output under sliders in a notebook."""
+
+
+def _widget_callbacks(statements: Sequence[ast.stmt]) -> set[str]:
+    """The functions the cell shows in a widget: ``interact(plot_fit, degree=[1, 30])``."""
+    return {
+        call.args[0].id
+        for statement in statements
+        if isinstance(statement, ast.Expr)
+        and isinstance(call := statement.value, ast.Call)
+        and _is_widget(call)
+        and call.args
+        and isinstance(call.args[0], ast.Name)
+    }
+
+
+def _is_widget(call: ast.Call) -> bool:
+    return dotted(call.func).split(".")[-1] in WIDGETS
+
+
+def _widget_decorator(decorator: ast.expr) -> bool:
+    """``@interact`` or ``@interact(n=(1, 10))`` above a def."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return dotted(target).split(".")[-1] in WIDGETS
 
 
 def _draws(statement: ast.stmt) -> bool:
@@ -84,7 +128,7 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         name = dotted(call.func)
         if name in SEED_CALLS and literal_seed(call):
             return "seed"
-        if is_setting_call(call, name):
+        if is_setting_call(call, name) or _is_widget(call):
             return "setting"
         if name == "print" and not keep_prints and print_is_display(call):
             return "print"
@@ -114,13 +158,7 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         over_figures = isinstance(statement, ast.For) and bool(
             _names(statement.iter) & figure_names
         )
-        if any(
-            isinstance(n, ast.Call)
-            and not is_plot_call_of(n, figure_names)
-            and not (over_figures and (call_name(n) in _ITERATING or is_unneeded_value(n)))
-            for h in header
-            for n in ast.walk(h)
-        ):
+        if not _header_only_walks(statement, header, figure_names):
             return None
         inner = set(figure_names)
         if over_figures:
@@ -136,6 +174,22 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
         if all(drawn) and "plot" in kinds:
             return "plot"
     return None
+
+
+def _header_only_walks(
+    statement: ast.For | ast.With, header: list[ast.AST], figure_names: set[str]
+) -> bool:
+    """Whether a block's header only plots or, for a loop, walks values
+    (``for label, colour in zip(np.unique(y), colours):``); entering a ``with`` does work."""
+    return not any(
+        isinstance(n, ast.Call)
+        and not is_plot_call_of(n, figure_names)
+        and not (
+            isinstance(statement, ast.For) and (call_name(n) in _ITERATING or is_unneeded_value(n))
+        )
+        for h in header
+        for n in ast.walk(h)
+    )
 
 
 def _local_view(statement: ast.stmt) -> bool:

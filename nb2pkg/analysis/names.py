@@ -68,6 +68,7 @@ class NameFlowVisitor(ValueNamesVisitor):
         """Names assigned a value at the cell's top level: not loop variables, ``with``/
         ``except`` names, imports, defs, classes, or figures and axes."""
         self._value_bound: set[str] = set()
+        self._figures: set[str] = set()
         self.mutations: dict[str, int] = {}
         self.def_globals: list[tuple[str, str, int]] = []
         """(def name, free name, line): resolved against the cell's binds afterwards."""
@@ -189,7 +190,14 @@ class NameFlowVisitor(ValueNamesVisitor):
         return False
 
     def _note_value(self, target: ast.expr, value: ast.expr) -> None:
-        if self._local_stack or is_plot_call_of(value):
+        if self._local_stack:
+            return
+        if is_plot_call_of(value, self._figures) or (
+            isinstance(value, ast.Subscript)
+            and (base := base_name_of(value)) is not None
+            and base.id in self._figures
+        ):  # a figure or axes (`ax = axes[0]`) is no value
+            self._figures.update(target_names_of(target))
             return
         for name in target_names_of(target):
             if name not in self._value_bound:  # a set: analysis stays linear in the cell

@@ -15,9 +15,11 @@ import libcst as cst
 from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.cell_result import is_print_of_one
 from nb2pkg.analysis.display import is_unneeded_value
+from nb2pkg.analysis.nested_plots import plot_statements
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
+from nb2pkg.emit.nested_plots import without_plots
 from nb2pkg.emit.nested_prints import without_prints
 from nb2pkg.emit.rebound_names import rebound_names, with_rebound_names_renamed
 from nb2pkg.emit.step_transformers import StepBodyTransformer, with_pass_if_empty
@@ -44,6 +46,7 @@ def function_source(
     carry_comments: bool = True,
     result: int | None = None,
     drop_prints: bool = False,
+    drop_plots: bool = False,
     default_constants: Mapping[str, str] | None = None,
 ) -> str:
     """The source of ``def name(params): <cell body>; return <returns>``.
@@ -52,6 +55,7 @@ def function_source(
     function of a few statements picked out of the cell leaves them with the cell instead).
     ``result``: with no ``returns``, the index of the bare expression the function returns.
     ``drop_prints``: prints nested in the cell's blocks go too (nb2pkg.emit.nested_prints).
+    ``drop_plots``: so do plots left among the cell's work (nb2pkg.emit.nested_plots).
     ``default_constants``: per parameter, the module constant its mutable default is copied
     from (else the guard writes the literal).
     """
@@ -84,7 +88,7 @@ def function_source(
         body=cst.IndentedBlock(body=statements, footer=footer),
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
     )
-    return _tidied(cst.Module(body=[definition]), drop_prints=drop_prints)
+    return _tidied(cst.Module(body=[definition]), drop_prints=drop_prints, drop_plots=drop_plots)
 
 
 def _default_guards(
@@ -99,9 +103,9 @@ def _default_guards(
     return guards
 
 
-def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
-    """The function's text once rebound names are renamed, prints dropped (if asked) and
-    unused statements removed."""
+def _tidied(function: cst.Module, *, drop_prints: bool, drop_plots: bool = False) -> str:
+    """The function's text once rebound names are renamed, prints and plots dropped (if
+    asked) and unused statements removed."""
     code = function.code
     tree: ast.Module | None = ast.parse(code)  # read by both passes while the code is the same
     renamed = with_rebound_names_renamed(function, code, tree)
@@ -111,17 +115,25 @@ def _tidied(function: cst.Module, *, drop_prints: bool) -> str:
         printless = without_prints(function, code)
         if printless is not function:
             function, code, tree = printless, printless.code, None
+    if drop_plots:
+        plotless = without_plots(function, code, tree)
+        if plotless is not function:
+            function, code, tree = plotless, plotless.code, None
     return _without_unused(function, code, tree)[1]
 
 
-def tidying_changes(function: ast.Module, code: str, *, drop_prints: bool) -> bool:
+def tidying_changes(
+    function: ast.Module, code: str, *, drop_prints: bool, drop_plots: bool = False
+) -> bool:
     """Whether ``_tidied`` may change the function whose text is ``code`` (``function``: its
-    ``ast``): a rebound name to rename, a nested print to drop, a value bound for nothing.
-    (nb2pkg.emit.sliced_functions gives its text only when nothing changes.)"""
+    ``ast``): a rebound name to rename, a nested print or plot to drop, a value bound for
+    nothing. (nb2pkg.emit.sliced_functions gives its text only when nothing changes.)"""
     definition = function.body[0] if len(function.body) == 1 else None
     if not isinstance(definition, ast.FunctionDef) or rebound_names(definition):
         return True
     if drop_prints and "print" in code:
+        return True
+    if drop_plots and plot_statements(definition):
         return True
     used, stored, scoped = _names_of(function)
     return not (scoped or used & {"locals", "vars", "eval", "exec"} or stored <= used)

@@ -223,6 +223,7 @@ def _cell_block(
                 provenance=provenance(notebook, cell),
                 result=step.result_statement,
                 drop_prints=drop_prints,
+                drop_plots=True,
                 default_constants=copied_defaults,
             )
             if sliced is not None:
@@ -240,6 +241,7 @@ def _cell_block(
             provenance=provenance(notebook, cell),
             result=step.result_statement,
             drop_prints=drop_prints,
+            drop_plots=True,
             replacements=replacements,
             default_constants=copied_defaults,
         )

@@ -54,6 +54,7 @@ def sliced_function_source(
     provenance: str,
     result: int | None = None,
     drop_prints: bool = False,
+    drop_plots: bool = False,
     default_constants: Mapping[str, str] | None = None,
 ) -> str | None:
     """What ``function_source`` returns for the same arguments (with no rewrite, no literal
@@ -100,7 +101,7 @@ def sliced_function_source(
         function = ast.parse(code)
     except SyntaxError:
         return None  # libcst says what is wrong (not seen: the cell parsed)
-    if tidying_changes(function, code, drop_prints=drop_prints):
+    if tidying_changes(function, code, drop_prints=drop_prints, drop_plots=drop_plots):
         return None
     return code
 
@@ -279,6 +280,9 @@ def _returned(lines: list[str], group: list[ast.stmt], text: list[str]) -> list[
     if len(group) != 1 or not isinstance(group[0], ast.Expr) or not text:
         return None
     statement = group[0]
+    call = statement.value
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print":
+        return None  # what a step printed is what it returns: libcst takes the print off
     line = lines[statement.lineno - 1].encode()
     rest = line[statement.end_col_offset or 0 :].decode().strip()
     if statement.col_offset != 0 or (rest and not rest.startswith("#")):

@@ -10,6 +10,7 @@ from typing import Any
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.cell_result import last_values, result_statement
+from nb2pkg.analysis.nested_plots import draws_among_work
 from nb2pkg.ir import (
     CellAnalysis,
     ParamPlan,
@@ -198,6 +199,8 @@ class PlannerSteps(PlannerState):
         ]
         if all(_only_shows(tree) for tree in trees):
             return {}  # `plt.show()` alone draws nothing
+        if draws_among_work(parsed.analysis.python_source):
+            return {}  # the rest of the figure is drawn among work the step keeps
         loaded = reads_in_order(trees)
         imports = [self.imported_anywhere[n] for n in loaded if n in self.imported_anywhere]
         inputs = [

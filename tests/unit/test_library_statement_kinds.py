@@ -132,3 +132,45 @@ def test_a_loop_over_axes_and_images_draws() -> None:
 def test_a_plot_or_print_that_draws_random_numbers_is_work() -> None:
     # Leaving the draw out would change every number drawn after it.
     assert kinds("plt.hist(np.random.normal(size=50))\nprint(np.random.rand())\n") == [None, None]
+
+
+def test_a_loop_whose_header_only_walks_values_and_whose_body_draws_is_a_plot() -> None:
+    source = (
+        "for label, colour in zip(np.unique(y), colours):\n"
+        "    plt.scatter(X[y == label, 0], X[y == label, 1], c=colour)\n"
+        "for i in range(4):\n"
+        "    axes[i].imshow(images[i])\n"
+    )
+
+    assert kinds(source) == ["plot", "plot"]
+
+
+def test_a_loop_whose_header_does_work_stays_work() -> None:
+    source = "for batch in next(loader):\n    plt.plot(batch)\n"
+
+    assert kinds(source) == [None]
+
+
+def test_a_widget_and_the_function_it_shows_leave_the_step() -> None:
+    source = (
+        "def plot_fit(degree=1):\n"
+        "    model = fit(degree)\n"
+        "    plt.plot(model.predict(x))\n"
+        "interact(plot_fit, degree=[1, 30])\n"
+        "@widgets.interact(n=(1, 10))\n"
+        "def show(n):\n"
+        "    plt.plot(range(n))\n"
+    )
+
+    assert kinds(source) == ["setting", "setting", "setting"]
+
+
+def test_a_widget_function_that_work_also_calls_stays() -> None:
+    source = (
+        "def explore(degree=1):\n"
+        "    return fit(degree)\n"
+        "interact(explore, degree=[1, 30])\n"
+        "best = explore(3)\n"
+    )
+
+    assert kinds(source) == [None, "setting", None]

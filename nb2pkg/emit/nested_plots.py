@@ -1,0 +1,151 @@
+"""Plotting leaves a step wherever it is in it: inside the loop that computes what it draws too.
+
+nb2pkg.analysis.library_code moves a cell's top-level plot statements to ``figures.py``; a
+statement that does work and draws (``for clf in models: clf.fit(X, y); ax.plot(…)``) stays
+in the step. There the drawing goes: every statement that only plots (the same rule,
+nb2pkg.analysis.plot_statements), at any depth of the step's blocks, unless the code left
+reads a name it binds (``ax = fig.add_subplot(…)`` read by work, a figure the step
+returns). What the step computes and returns is the same; the figure such a block drew is not
+drawn (redrawing it would mean running the work again).
+
+A loop or branch left with nothing to do goes with it when its header changes nothing
+(``for i in range(4):``, ``if i == 0:``); otherwise it keeps a ``pass``. A step whose cell
+saves its figure (``savefig``) keeps its plotting code, the file being its output; functions
+and classes the cell defines are the user's code, as written.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from nb2pkg.analysis.display_blocks import header_changes_nothing, loop_names
+from nb2pkg.analysis.nested_plots import loaded_outside, plot_statements
+from nb2pkg.emit.step_transformers import StepBodyTransformer
+
+
+def without_plots(
+    module: cst.Module, code: str | None = None, tree: ast.Module | None = None
+) -> cst.Module:
+    """The step function in ``module`` without the plot statements left among its work.
+
+    ``code``: ``module.code``, when the caller has it already; ``tree``: its ``ast``."""
+    code = module.code if code is None else code
+    if tree is None:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            return module
+    function = next((s for s in tree.body if isinstance(s, ast.FunctionDef)), None)
+    if function is None:
+        return module
+    plots = plot_statements(function)
+    if not plots:
+        return module
+    lines = code.splitlines()
+    starts = {(s.lineno, _column(lines[s.lineno - 1], s.col_offset)) for s in plots}
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    return wrapper.visit(
+        _NestedPlots(starts, loaded_outside(function.body, {id(s) for s in plots}))
+    )
+
+
+def _column(line: str, byte_offset: int) -> int:
+    """``ast`` counts columns in UTF-8 bytes, libcst in characters."""
+    return len(line.encode()[:byte_offset].decode(errors="ignore"))
+
+
+class _NestedPlots(StepBodyTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, starts: set[tuple[int, int]], read: set[str]) -> None:
+        super().__init__()
+        self.starts = starts
+        """(line, column) where each statement to remove starts."""
+        self.read = read
+        self.emptied: set[int] = set()
+        """ids of the blocks this transformer left with nothing but ``pass``."""
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        return True
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        if self.depth != 1:
+            return updated_node
+        kept = [
+            new
+            for old, new in zip(original_node.body, updated_node.body, strict=True)
+            if self._start(old) not in self.starts
+        ]
+        if not kept:
+            return cst.RemoveFromParent()
+        if len(kept) == len(updated_node.body):
+            return updated_node
+        last = kept[-1]
+        if isinstance(last.semicolon, cst.Semicolon):  # `a; b` → `a`, not `a;`
+            kept[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(body=kept)
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.get_metadata(PositionProvider, node).start
+        return position.line, position.column
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if updated_node.body or not original_node.body:
+            return updated_node
+        block = updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        self.emptied.add(id(block))
+        return block
+
+    def _empty(self, body: cst.BaseSuite | None) -> bool:
+        return body is None or id(body) in self.emptied
+
+    def leave_For(
+        self, original_node: cst.For, updated_node: cst.For
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        if (
+            self._empty(updated_node.body)
+            and updated_node.orelse is None
+            and _changes_nothing(updated_node.iter)
+            and not _loop_names(updated_node.target) & ({"*"} | self.read)
+        ):
+            return cst.RemoveFromParent()
+        return updated_node
+
+    def leave_If(
+        self, original_node: cst.If, updated_node: cst.If
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        orelse = updated_node.orelse
+        if (
+            self._empty(updated_node.body)
+            and (orelse is None or (isinstance(orelse, cst.Else) and self._empty(orelse.body)))
+            and _changes_nothing(updated_node.test)
+        ):
+            return cst.RemoveFromParent()
+        return updated_node
+
+
+def _source(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _changes_nothing(expression: cst.BaseExpression) -> bool:
+    try:
+        parsed = ast.parse(_source(expression).strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    return header_changes_nothing(parsed)
+
+
+def _loop_names(target: cst.BaseExpression) -> set[str]:
+    try:
+        parsed = ast.parse(_source(target).strip(), mode="eval").body
+    except SyntaxError:
+        return {"*"}
+    return loop_names(parsed)
