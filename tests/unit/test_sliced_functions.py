@@ -59,6 +59,8 @@ CELLS = [
     'if rate == """\n# a""":\n    x = 1\n',
     '@decorate("""\n# a""")\ndef f(a):\n    return a\nx = f(1)\n',
     'x = 1\nif x:\n    y = """\n    # a"""\n',
+    "for r in rows:\n    x = r * rate\n    plt.plot(x)\n",
+    "x = rows\nprint(x)\n",
 ]
 
 
@@ -80,8 +82,9 @@ def _options(source: str) -> list[dict[str, object]]:
     options = []
     described = [("", ()), (DOCSTRING, PARAMS)]
     prints = [False, True] if "print" in source else [False]
-    for drop, result, returns, (docstring, params), drop_prints in itertools.product(
-        drops, results, [(), ("x",), ("x", "y")], described, prints
+    plots = [False, True] if "plot" in source else [False]
+    for drop, result, returns, (docstring, params), drop_prints, drop_plots in itertools.product(
+        drops, results, [(), ("x",), ("x", "y")], described, prints, plots
     ):
         options.append(
             {
@@ -92,6 +95,7 @@ def _options(source: str) -> list[dict[str, object]]:
                 "provenance": PROVENANCE,
                 "result": result,
                 "drop_prints": drop_prints,
+                "drop_plots": drop_plots,
             }
         )
     return options
