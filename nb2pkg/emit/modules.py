@@ -11,9 +11,12 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from nb2pkg.analysis.mlflow_calls import qualified_names
 from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_imports
-from nb2pkg.emit.functions import Rewrite, function_source
+from nb2pkg.emit.functions import Rewrite, function_source, without_unused_values
+from nb2pkg.emit.helper_defs import hoisted_helpers
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
+from nb2pkg.emit.int_casts import without_int_casts
 from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.emit.step_transformers import with_pass_if_empty
 from nb2pkg.ir import ImportBinding, Role
@@ -84,10 +87,13 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
         literals: dict[str, str] = {}
         imports: dict[str, ImportBinding] = {}
         notebooks: list[str] = []
+        taken = _module_level_names(plan, module)
         for notebook_plan in plan.notebooks:
             cells = [c for c in notebook_plan.cells if c.module == module]
             for binding in notebook_plan.imports.get(module, ()):
                 imports.setdefault(binding.bound, binding)
+            # What the module's names stand for (the self-check works it out the same way).
+            imported = qualified_names(imports.values())
             for star in notebook_plan.star_imports:
                 if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
                     imports.setdefault(f"*{star.module}", star)
@@ -119,7 +125,13 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                     notebook_plan.data_files,
                     replaced.get(cell.cell.cell_id, frozenset()),
                     copied,
+                    imported,
                 )
+                if text is not None and cell.step is not None and taken is not None:
+                    defines = frozenset(cell.parsed.analysis.defines)
+                    returns = frozenset(cell.step.returns)
+                    text, helpers = hoisted_helpers(text, defines, taken, returns)
+                    taken.update(helpers)
                 if text is not None:
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
         if constants:
@@ -137,6 +149,30 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
 
 
 DEEPCOPY = ImportBinding("copy", "deepcopy", None, "deepcopy")
+
+
+def _module_level_names(plan: PackagePlan, module: str) -> set[str] | None:
+    """Every name the module binds at its top level (imports, constants, steps, exported
+    definitions), which a helper moved out of its step must not take; None when a star
+    import may bind any name."""
+    names = {DEEPCOPY.bound, "__all__"}
+    for notebook_plan in plan.notebooks:
+        cells = [c for c in notebook_plan.cells if c.module == module]
+        if not cells:
+            continue
+        if notebook_plan.star_imports:
+            return None
+        names.update(b.bound for b in notebook_plan.imports.get(module, ()))
+        names.update(name for name, _, _ in notebook_plan.module_constants.get(module, ()))
+        names.update(notebook_plan.export_modules)
+        for cell in cells:
+            names.update(cell.export_reads)
+            if cell.step is not None:
+                names.add(cell.step.name)
+            elif cell.tagged.role is Role.EXPORT:
+                names.update(cell.parsed.analysis.defines)
+                names.update(cell.parsed.analysis.binds)
+    return names
 
 
 def _copied_defaults(cell: CellPlan, literals: Mapping[str, str]) -> dict[str, str]:
@@ -176,14 +212,23 @@ def replaced_definitions(cells: list[CellPlan]) -> dict[str, frozenset[str]]:
 
 
 def export_statements(
-    cell: CellPlan, replaced: frozenset[str] = frozenset()
+    cell: CellPlan,
+    replaced: frozenset[str] = frozenset(),
+    imported: Mapping[str, str] | None = None,
 ) -> list[cst.SimpleStatementLine | cst.BaseCompoundStatement]:
     """The statements an export cell puts in its module: all but hoisted imports, settings
-    and plots, and the definitions in ``replaced`` (see replaced_definitions)."""
+    and plots, and the definitions in ``replaced`` (see replaced_definitions). The functions
+    it defines lose their unused values and casts that do nothing, as a step does
+    (nb2pkg.emit.functions.without_unused_values, nb2pkg.emit.int_casts: ``imported``, what
+    each name the module imports stands for); its statements at module level stay as written."""
     tree = cell.parsed.module
     assert tree is not None
     drop = statements_to_drop(cell)
-    return [s for i, s in enumerate(tree.body) if i not in drop and _defines(s) not in replaced]
+    kept = [s for i, s in enumerate(tree.body) if i not in drop and _defines(s) not in replaced]
+    if not any(isinstance(s, cst.FunctionDef | cst.ClassDef) for s in kept):
+        return kept
+    module = without_int_casts(cst.Module(body=kept), imported or {})
+    return list(without_unused_values(module, step=False).body)
 
 
 def _defines(statement: cst.BaseStatement) -> str | None:
@@ -198,6 +243,7 @@ def _cell_block(
     data_files: Mapping[str, str],
     replaced: frozenset[str] = frozenset(),
     copied_defaults: Mapping[str, str] | None = None,
+    imported: Mapping[str, str] | None = None,
 ) -> str | None:
     if cell.step is None and cell.tagged.role is not Role.EXPORT:
         return None  # nothing to emit: its libcst tree is not even parsed
@@ -220,9 +266,10 @@ def _cell_block(
                 v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
             },
             default_constants=copied_defaults,
+            imported=imported,
         )
     if cell.tagged.role is Role.EXPORT:
-        body = export_statements(cell, replaced)
+        body = export_statements(cell, replaced, imported)
         if not body:
             return None
         code = cst.Module(body=body).code.strip("\n")
