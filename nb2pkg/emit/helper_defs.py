@@ -27,8 +27,47 @@ from collections.abc import Iterator, Set
 
 import libcst as cst
 
+from nb2pkg.ir import Role
+from nb2pkg.plan.notebook_plan import CellPlan
+from nb2pkg.plan.package_plan import PackagePlan
+
 _BUILTINS = frozenset(dir(builtins))
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def with_helpers_beside(text: str, cell: CellPlan, taken: set[str] | None) -> str:
+    """The block of ``cell`` (a step: else ``text`` as it is), the helpers it may lose
+    above it; ``taken``: the module's names (``module_level_names``), updated."""
+    if cell.step is None or taken is None or not cell.parsed.analysis.defines:
+        return text
+    defines = frozenset(cell.parsed.analysis.defines)
+    text, helpers = hoisted_helpers(text, defines, taken, frozenset(cell.step.returns))
+    taken.update(helpers)
+    return text
+
+
+def module_level_names(plan: PackagePlan, module: str) -> set[str] | None:
+    """Every name the module binds at its top level (imports, constants, steps, exported
+    definitions), which a helper moved out of its step must not take; None when a star
+    import may bind any name."""
+    names = {"deepcopy", "__all__"}
+    for notebook_plan in plan.notebooks:
+        cells = [c for c in notebook_plan.cells if c.module == module]
+        if not cells:
+            continue
+        if notebook_plan.star_imports:
+            return None
+        names.update(b.bound for b in notebook_plan.imports.get(module, ()))
+        names.update(name for name, _, _ in notebook_plan.module_constants.get(module, ()))
+        names.update(notebook_plan.export_modules)
+        for cell in cells:
+            names.update(cell.export_reads)
+            if cell.step is not None:
+                names.add(cell.step.name)
+            elif cell.tagged.role is Role.EXPORT:
+                names.update(cell.parsed.analysis.defines)
+                names.update(cell.parsed.analysis.binds)
+    return names
 
 
 def hoisted_helpers(

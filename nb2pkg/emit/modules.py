@@ -13,12 +13,13 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nb2pkg.analysis.mlflow_calls import qualified_names
 from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_imports
-from nb2pkg.emit.functions import Rewrite, function_source, without_unused_values
-from nb2pkg.emit.helper_defs import hoisted_helpers
+from nb2pkg.emit.functions import Rewrite, function_source
+from nb2pkg.emit.helper_defs import module_level_names, with_helpers_beside
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.int_casts import without_int_casts
 from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.emit.step_transformers import with_pass_if_empty
+from nb2pkg.emit.unused_values import without_unused_values
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.notebook_plan import CellPlan
@@ -87,12 +88,11 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
         literals: dict[str, str] = {}
         imports: dict[str, ImportBinding] = {}
         notebooks: list[str] = []
-        taken = _module_level_names(plan, module)
+        taken = module_level_names(plan, module)
         for notebook_plan in plan.notebooks:
             cells = [c for c in notebook_plan.cells if c.module == module]
             for binding in notebook_plan.imports.get(module, ()):
                 imports.setdefault(binding.bound, binding)
-            # What the module's names stand for (the self-check works it out the same way).
             imported = qualified_names(imports.values())
             for star in notebook_plan.star_imports:
                 if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
@@ -127,52 +127,17 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                     copied,
                     imported,
                 )
-                if text is not None and cell.step is not None and taken is not None:
-                    defines = frozenset(cell.parsed.analysis.defines)
-                    returns = frozenset(cell.step.returns)
-                    text, helpers = hoisted_helpers(text, defines, taken, returns)
-                    taken.update(helpers)
                 if text is not None:
+                    text = with_helpers_beside(text, cell, taken)
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
         if constants:
             blocks.insert(0, ("".join(constants.values()), None, ""))
-        results.append(
-            _assemble(
-                module,
-                notebooks,
-                render_imports(imports.values(), context),
-                blocks,
-                plan.package,
-            )
-        )
+        header_imports = render_imports(imports.values(), context)
+        results.append(_assemble(module, notebooks, header_imports, blocks, plan.package))
     return results
 
 
 DEEPCOPY = ImportBinding("copy", "deepcopy", None, "deepcopy")
-
-
-def _module_level_names(plan: PackagePlan, module: str) -> set[str] | None:
-    """Every name the module binds at its top level (imports, constants, steps, exported
-    definitions), which a helper moved out of its step must not take; None when a star
-    import may bind any name."""
-    names = {DEEPCOPY.bound, "__all__"}
-    for notebook_plan in plan.notebooks:
-        cells = [c for c in notebook_plan.cells if c.module == module]
-        if not cells:
-            continue
-        if notebook_plan.star_imports:
-            return None
-        names.update(b.bound for b in notebook_plan.imports.get(module, ()))
-        names.update(name for name, _, _ in notebook_plan.module_constants.get(module, ()))
-        names.update(notebook_plan.export_modules)
-        for cell in cells:
-            names.update(cell.export_reads)
-            if cell.step is not None:
-                names.add(cell.step.name)
-            elif cell.tagged.role is Role.EXPORT:
-                names.update(cell.parsed.analysis.defines)
-                names.update(cell.parsed.analysis.binds)
-    return names
 
 
 def _copied_defaults(cell: CellPlan, literals: Mapping[str, str]) -> dict[str, str]:

@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 
 from nb2pkg.analysis.library_code import classify
-from nb2pkg.emit.functions import without_unused_values
+from nb2pkg.emit.unused_values import without_unused_values
 from nb2pkg.plan.markdown_summary import markdown_summary
 
 
