@@ -324,8 +324,8 @@ def noun_phrase_name(name: str, from_code: str, taken: Set[str] = frozenset()) -
     short = len(words) <= 2 and not (_NUMBER_WORDS | _LINKING).intersection(words)
     if short and not any(w.isdigit() for w in words):
         return f"{verb}_{name}"
-    if len(noun) > 2 and from_code not in taken:
-        return from_code
+    if (len(noun) > 2 and from_code not in taken) or _NUMBER_WORDS.intersection(words):
+        return from_code  # "Two excellent references" names no value
     lead: list[str] = []
     for word in words[:3]:
         if word in _LINKING:

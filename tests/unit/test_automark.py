@@ -839,6 +839,7 @@ def test_a_shown_value_is_named_by_what_it_makes_not_by_its_view() -> None:
         # no verb in the heading: the step is named from what its code does
         ("Two excellent references:", "pca = PCA(2)\npca.fit(X)", "fit_pca"),
         ("Limitation of approach", "score = model.score(X, y)", "compute_score"),
+        ("Two excellent references:", "X = np.array([[-1, -1], [1, 1]])", "compute_x"),
         # a short noun: the code's verb leads it, as for one-word topics
         ("Covariance matrix", "cov_mat = np.cov(X.T)", "compute_covariance_matrix"),
         ("Hierarchical clustering", "agg = Agg()\nagg.fit(X)", "fit_hierarchical_clustering"),
