@@ -450,6 +450,7 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("Broadening the output", "broaden_output"),
         ("Interpreting the coefficients", "interpret_coefficients"),
         ("Everything Is an Object", "everything_is_object"),
+        ("8.1 Parsing Unix timestamps", "parse_unix_timestamps"),
     ],
 )
 def test_heading_names_are_short_verb_phrases(heading: str, expected: str) -> None:
