@@ -14,7 +14,8 @@ keeps what every name means:
   definition, an earlier helper), no builtin (the module's other code would see it instead),
   and no star import in the module (which might bind it).
 
-Anything else stays nested, as written. Only the definition moves; its body, comments and
+Anything else stays nested, as written; so do the helpers of a step that would be left
+doing nothing (a cell that only defines functions). Only the definition moves; its body, comments and
 the step's calls to it are unchanged.
 """
 
@@ -83,7 +84,7 @@ def hoisted_helpers(
         return text, []
     step = tree.body[0]
     names = _movable(step, text, taken, returns) & set(defines)
-    if not names:
+    if not names or not _work_left(step, names):
         return text, []
     module = cst.parse_module(text)
     definition = module.body[0]
@@ -104,6 +105,20 @@ def hoisted_helpers(
     kept = definition.with_changes(leading_lines=[], body=definition.body.with_changes(body=body))
     moved = module.with_changes(body=[first, *helpers[1:], kept])
     return moved.code, [helper.name.value for helper in helpers]
+
+
+def _work_left(step: ast.FunctionDef | ast.AsyncFunctionDef, moved: set[str]) -> bool:
+    """Whether the step still does something once ``moved`` are out of it: a cell that only
+    defines its helpers keeps them (an empty step would be left, computing nothing)."""
+    for statement in step.body:
+        if isinstance(statement, ast.FunctionDef) and statement.name in moved:
+            continue
+        if isinstance(statement, ast.Pass) or (
+            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        ):
+            continue  # the docstring
+        return True
+    return False
 
 
 def _movable(

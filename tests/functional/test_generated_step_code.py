@@ -374,6 +374,7 @@ def test_helpers_that_would_clash_or_are_a_later_steps_input_stay_in_the_step(
                 ["function:show"],
             ),
             ("doubled = [double(v) for v in values]", ["function:twice"]),
+            ("def only(x):\n    return x", ["function:defines"]),
         ],
     )
     step = module[module.index("def show(") :]
@@ -381,6 +382,8 @@ def test_helpers_that_would_clash_or_are_a_later_steps_input_stay_in_the_step(
     assert "    def fmt(x):\n" in step
     assert "    def len(x):\n" in step
     assert "    def double(x):\n" in step
+    # moved out, it would leave its step doing nothing
+    assert "    def only(x):\n" in module
     assert _ruff_findings(tmp_path / "out") == ""
     shown = run_generated(
         tmp_path / "out",
