@@ -138,9 +138,10 @@ boundary itself: a text holding one is formatted alone."""
 
 
 def _joinable(kind: Kind, source: str) -> bool:
-    """``source`` is one generated function: leading comments, decorators and a one-line
-    ``def`` at the left margin, then only its indented body. ruff's rules and layout look no
-    further than a function, so such a text comes out the same beside others as alone."""
+    """``source`` is generated functions: leading comments, then for each function its
+    decorators and a one-line ``def`` at the left margin, then only its indented body (a step
+    and the helpers moved out of it, nb2pkg.emit.helper_defs). ruff's rules and layout look
+    no further than a function, so such a text comes out the same beside others as alone."""
     if kind != "generated" or "\r" in source or "\f" in source:
         return False
     if any(word in source for word in _FILE_WIDE):
@@ -151,10 +152,10 @@ def _joinable(kind: Kind, source: str) -> bool:
             continue
         if stage == "comments" and line.startswith("#"):
             continue
-        if stage != "body" and line.startswith("@"):
+        if line.startswith("@"):
             stage = "decorators"
             continue
-        if stage != "body" and line.startswith(("def ", "async def ")) and line.endswith(":"):
+        if line.startswith(("def ", "async def ")) and line.endswith(":"):
             stage = "body"
             continue
         return False

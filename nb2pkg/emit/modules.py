@@ -11,12 +11,16 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from nb2pkg.analysis.mlflow_calls import qualified_names
 from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_imports
 from nb2pkg.emit.functions import Rewrite, function_source
+from nb2pkg.emit.helper_defs import module_level_names, with_helpers_beside
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
+from nb2pkg.emit.int_casts import without_int_casts
 from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.emit.sliced_functions import sliced_function_source
 from nb2pkg.emit.step_transformers import with_pass_if_empty
+from nb2pkg.emit.unused_values import without_unused_values
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.notebook_plan import CellPlan
@@ -85,10 +89,12 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
         literals: dict[str, str] = {}
         imports: dict[str, ImportBinding] = {}
         notebooks: list[str] = []
+        taken = module_level_names(plan, module)
         for notebook_plan in plan.notebooks:
             cells = [c for c in notebook_plan.cells if c.module == module]
             for binding in notebook_plan.imports.get(module, ()):
                 imports.setdefault(binding.bound, binding)
+            imported = qualified_names(imports.values())
             for star in notebook_plan.star_imports:
                 if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
                     imports.setdefault(f"*{star.module}", star)
@@ -120,20 +126,15 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                     notebook_plan.data_files,
                     replaced.get(cell.cell.cell_id, frozenset()),
                     copied,
+                    imported,
                 )
                 if text is not None:
+                    text = with_helpers_beside(text, cell, taken)
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
         if constants:
             blocks.insert(0, ("".join(constants.values()), None, ""))
-        results.append(
-            _assemble(
-                module,
-                notebooks,
-                render_imports(imports.values(), context),
-                blocks,
-                plan.package,
-            )
-        )
+        header_imports = render_imports(imports.values(), context)
+        results.append(_assemble(module, notebooks, header_imports, blocks, plan.package))
     return results
 
 
@@ -177,14 +178,23 @@ def replaced_definitions(cells: list[CellPlan]) -> dict[str, frozenset[str]]:
 
 
 def export_statements(
-    cell: CellPlan, replaced: frozenset[str] = frozenset()
+    cell: CellPlan,
+    replaced: frozenset[str] = frozenset(),
+    imported: Mapping[str, str] | None = None,
 ) -> list[cst.SimpleStatementLine | cst.BaseCompoundStatement]:
     """The statements an export cell puts in its module: all but hoisted imports, settings
-    and plots, and the definitions in ``replaced`` (see replaced_definitions)."""
+    and plots, and the definitions in ``replaced`` (see replaced_definitions). The functions
+    it defines lose their unused values and casts that do nothing, as a step does
+    (nb2pkg.emit.functions.without_unused_values, nb2pkg.emit.int_casts: ``imported``, what
+    each name the module imports stands for); its statements at module level stay as written."""
     tree = cell.parsed.module
     assert tree is not None
     drop = statements_to_drop(cell)
-    return [s for i, s in enumerate(tree.body) if i not in drop and _defines(s) not in replaced]
+    kept = [s for i, s in enumerate(tree.body) if i not in drop and _defines(s) not in replaced]
+    if not any(isinstance(s, cst.FunctionDef | cst.ClassDef) for s in kept):
+        return kept
+    module = without_int_casts(cst.Module(body=kept), imported or {})
+    return list(without_unused_values(module, step=False).body)
 
 
 def _defines(statement: cst.BaseStatement) -> str | None:
@@ -199,6 +209,7 @@ def _cell_block(
     data_files: Mapping[str, str],
     replaced: frozenset[str] = frozenset(),
     copied_defaults: Mapping[str, str] | None = None,
+    imported: Mapping[str, str] | None = None,
 ) -> str | None:
     if cell.step is None and cell.tagged.role is not Role.EXPORT:
         return None  # nothing to emit: its libcst tree is not even parsed
@@ -244,11 +255,12 @@ def _cell_block(
             drop_plots=True,
             replacements=replacements,
             default_constants=copied_defaults,
+            imported=imported,
         )
     if cell.parsed.module is None:
         return None
     if cell.tagged.role is Role.EXPORT:
-        body = export_statements(cell, replaced)
+        body = export_statements(cell, replaced, imported)
         if not body:
             return None
         code = cst.Module(body=body).code.strip("\n")

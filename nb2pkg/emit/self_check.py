@@ -23,12 +23,13 @@ from dataclasses import dataclass
 import libcst as cst
 import tomllib
 
+from nb2pkg.analysis.mlflow_calls import qualified_names
 from nb2pkg.emit.long_displays import long_display_assignment
 from nb2pkg.emit.modules import export_statements, module_docstring, replaced_definitions
 from nb2pkg.emit.pipeline_files import init_docstring, run_docstring
 from nb2pkg.emit.project_files import description, distribution_name
 from nb2pkg.emit.source_chunks import pieces
-from nb2pkg.ir import Diagnostic, EmittedFile, Location, Role, Severity
+from nb2pkg.ir import Diagnostic, EmittedFile, ImportBinding, Location, Role, Severity
 from nb2pkg.plan.package_plan import PackagePlan
 
 _ANNOTATIONS_FLAG = __future__.annotations.compiler_flag
@@ -37,7 +38,8 @@ _HINT = "this is a bug in nb2pkg; please report it with the notebook. Nothing wa
 
 @dataclass(frozen=True)
 class _Expect:
-    """One expected top-level statement (``imports``: any number of import statements)."""
+    """One expected top-level statement (``imports``: any number of import statements;
+    ``helpers``: any number of functions named in ``value``)."""
 
     kind: str
     name: str = ""
@@ -186,18 +188,27 @@ def _outlines(plan: PackagePlan, version: str) -> dict[str, list[_Expect]]:
 def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
     notebooks: list[str] = []
     blocks: list[_Expect] = []
+    bindings: dict[str, ImportBinding] = {}
     for notebook in plan.notebooks:
         cells = [c for c in notebook.cells if c.module == module]
         if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for c in cells):
             notebooks.append(notebook.notebook.display_path)
+        for binding in notebook.imports.get(module, ()):
+            bindings.setdefault(binding.bound, binding)
+        imported = qualified_names(bindings.values())
         replaced = replaced_definitions(cells)
         for cell in cells:
             if not cell.parsed.parses:
                 continue
             if cell.step is not None:
+                # Helpers the cell defines may stand above its step (nb2pkg.emit.helper_defs).
+                helpers = frozenset(cell.parsed.analysis.defines) - {cell.step.name}
+                blocks.append(_Expect("helpers", value=helpers))
                 blocks.append(_Expect("def", cell.step.name, cell.step.docstring or None))
             elif cell.tagged.role is Role.EXPORT and cell.parsed.module is not None:
-                kept = export_statements(cell, replaced.get(cell.cell.cell_id, frozenset()))
+                kept = export_statements(
+                    cell, replaced.get(cell.cell.cell_id, frozenset()), imported
+                )
                 if kept:
                     code = cst.Module(body=kept).code
                     blocks += [_Expect("exact", value=_exact_dump(s)) for s in ast.parse(code).body]
@@ -224,6 +235,11 @@ def _compare(body: Iterator[ast.stmt], expected: list[_Expect]) -> tuple[int | N
     for want in expected:
         if want.kind == "imports":
             while isinstance(current, ast.Import | ast.ImportFrom):
+                current, first = next(body, None), False
+            continue
+        if want.kind == "helpers":
+            assert isinstance(want.value, frozenset)
+            while isinstance(current, ast.FunctionDef) and current.name in want.value:
                 current, first = next(body, None), False
             continue
         if current is None:

@@ -28,7 +28,14 @@ from nb2pkg.analysis.display import VIEW_METHODS
 from nb2pkg.analysis.effects import FILE_WRITERS
 from nb2pkg.ir import CellAnalysis
 from nb2pkg.plan.cell_kinds import body_lines, work_statements
-from nb2pkg.plan.step_names import LIBRARY_NAMES, heading_name, shadows, topic_name
+from nb2pkg.plan.step_names import (
+    LIBRARY_NAMES,
+    heading_name,
+    names_an_action,
+    noun_phrase_name,
+    shadows,
+    topic_name,
+)
 
 Free = Callable[[Sequence[int]], bool] | None
 MAX_MERGED_LINES = 30
@@ -279,6 +286,10 @@ def name_groups(
             candidate = heading_name(first.heading)
             if _usable(candidate, avoid) and "_" not in candidate:
                 candidate = topic_name(first.heading, content_name(cells, group))
+            elif _usable(candidate, avoid) and not names_an_action(first.heading, candidate):
+                # "Two excellent references": a step is named by what it does
+                from_code = content_name(cells, group)
+                candidate = noun_phrase_name(candidate, from_code, taken | avoid) or candidate
             if not _usable(candidate, avoid):
                 candidate = ""
         if not candidate:

@@ -24,8 +24,9 @@ import builtins
 import keyword
 import re
 import sys
+from collections.abc import Set
 
-from nb2pkg.plan.verbs import COMMON_VERBS, verb_of, verb_of_action_noun
+from nb2pkg.plan.verbs import COMMON_VERBS, is_heading_verb, verb_of, verb_of_action_noun
 
 MAX_FUNCTION_WORDS = 4
 MAX_FILE_NAME_CHARS = 30
@@ -213,8 +214,14 @@ def heading_name(heading: str) -> str:
             if index and _NEGATIONS.intersection(words):
                 words = words[: min(words.index(n) for n in _NEGATIONS.intersection(words))]
             break
-    if len(words) == 2 and verb_of_action_noun(words[1]):
-        words = [verb_of_action_noun(words[1]), words[0]]  # "Model Evaluation" → evaluate_model
+    if (
+        len(words) >= 2
+        and verb_of_action_noun(words[1])
+        and not _is_modifier(words[0])
+        and (len(words) == 2 or words[2] in _LINKING)
+    ):
+        # "Model Evaluation" → evaluate_model; "Model training via torch.nn" → train_model
+        words = [verb_of_action_noun(words[1]), words[0]]
     if words and verb_of(words[0]) != words[0]:
         # "Building and evaluating a model" → build_and_evaluate_model
         words = [
@@ -228,6 +235,103 @@ def heading_name(heading: str) -> str:
     while words and words[0] in _LINKING - {"how", "what", "which", "why", "when", "where"}:
         words.pop(0)
     return "_".join(words)
+
+
+_MODIFIER_ENDINGS = ("al", "ic", "ive", "ous", "ar", "ed", "ful", "less", "ble")
+_MODIFIERS = frozenset({"cross", "deep", "multi"})
+
+
+def _is_modifier(word: str) -> bool:
+    """Whether ``word`` describes the action after it rather than being its object
+    (``Hierarchical clustering``, ``Cross validation``): no verb-object name from it."""
+    return word in _MODIFIERS or (len(word) > 4 and word.endswith(_MODIFIER_ENDINGS))
+
+
+_CLAUSE_WORDS = frozenset(
+    {
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "can",
+        "could",
+        "should",
+        "would",
+        "must",
+        "may",
+        "might",
+        "does",
+        "do",
+        "did",
+        "has",
+        "have",
+        "how",
+        "what",
+        "whats",
+        "why",
+        "when",
+        "which",
+        "where",
+        "works",
+    }
+)
+"""Words that make a heading a question or a clause (``How boosting works``, ``Should we be
+confident?``): it holds a verb, and its name stays as the heading says it."""
+_NUMBER_WORDS = frozenset(
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "few",
+        "many",
+        "several",
+    ]
+)
+
+
+def names_an_action(heading: str, name: str) -> bool:
+    """Whether the name ``heading_name`` made of ``heading`` is a verb phrase: it starts with
+    a verb (written as one, or made from a gerund or a noun of action) or the heading is a
+    question or clause. ``Two excellent references`` and ``Limitation of approach`` hold no
+    verb: a step under them is named from its code."""
+    words = name.split("_")
+    if not words[0] or is_heading_verb(words[0]) or _CLAUSE_WORDS.intersection(words):
+        return True
+    said = words_of(heading)
+    return words[0] not in said  # a gerund or noun of action made a verb: "Adding" → add
+
+
+def noun_phrase_name(name: str, from_code: str, taken: Set[str] = frozenset()) -> str:
+    """The name of a step under a heading that names a thing, not an action (``names_an_action``
+    is false): the verb of what its code does and the heading's noun (``Covariance matrix``
+    → ``compute_covariance_matrix``) when the heading is a short noun, else the name from its
+    code alone (``Two excellent references`` → ``fit_pca``). When that says little (a one- or
+    two-letter value, ``compute_x``, or a name ``taken`` already, which would get a number),
+    the verb of the code leads the heading's words instead (``List indexing and slicing`` →
+    ``compute_list_indexing``); ``""`` when the code gives no name."""
+    words = name.split("_")
+    verb, _, noun = from_code.partition("_")
+    if not noun:
+        return ""
+    short = len(words) <= 2 and not (_NUMBER_WORDS | _LINKING).intersection(words)
+    if short and not any(w.isdigit() for w in words):
+        return f"{verb}_{name}"
+    if (len(noun) > 2 and from_code not in taken) or _NUMBER_WORDS.intersection(words):
+        return from_code  # "Two excellent references" names no value
+    lead: list[str] = []
+    for word in words[:3]:
+        if word in _LINKING:
+            break  # "Application of PCA to digits" → application
+        lead.append(word)
+    return f"{verb}_{'_'.join(lead)}" if lead else from_code
 
 
 def topic_name(heading: str, from_code: str) -> str:

@@ -29,8 +29,34 @@ _IRREGULAR_GERUNDS = {
     "pivoting": "pivot",
     "listening": "listen",
     "happening": "happen",
+    "creating": "create",
+    "parsing": "parse",
+    "reversing": "reverse",
+    "traversing": "traverse",
+    "labelling": "label",
+    "interpreting": "interpret",
+    "editing": "edit",
+    "visiting": "visit",
+    "limiting": "limit",
+    "targeting": "target",
+    "developing": "develop",
 }
-_NOT_GERUNDS = frozenset({"string", "thing", "something", "nothing", "king", "spring", "ring"})
+_NOT_GERUNDS = frozenset(
+    {
+        "string",
+        "thing",
+        "something",
+        "nothing",
+        "anything",
+        "everything",
+        "king",
+        "spring",
+        "ring",
+        "morning",
+        "evening",
+        "ceiling",
+    }
+)
 COMMON_VERBS = frozenset(
     [
         "aggregate",
@@ -93,13 +119,229 @@ COMMON_VERBS = frozenset(
 """Verbs a one-word heading is likely to be (``## Load``): kept as the function's name."""
 
 
+HEADING_VERBS = COMMON_VERBS | frozenset(
+    [
+        "access",
+        "add",
+        "append",
+        "apply",
+        "assess",
+        "assign",
+        "attach",
+        "average",
+        "bootstrap",
+        "bring",
+        "calculate",
+        "catch",
+        "center",
+        "change",
+        "choose",
+        "clip",
+        "collect",
+        "combine",
+        "compile",
+        "concatenate",
+        "configure",
+        "construct",
+        "convert",
+        "copy",
+        "count",
+        "create",
+        "crop",
+        "cut",
+        "deal",
+        "decode",
+        "define",
+        "delete",
+        "describe",
+        "design",
+        "detect",
+        "determine",
+        "dig",
+        "discover",
+        "display",
+        "divide",
+        "draw",
+        "drop",
+        "edit",
+        "eliminate",
+        "embed",
+        "estimate",
+        "examine",
+        "execute",
+        "expand",
+        "explain",
+        "extend",
+        "extract",
+        "fill",
+        "find",
+        "fix",
+        "flatten",
+        "format",
+        "generate",
+        "get",
+        "go",
+        "guess",
+        "handle",
+        "identify",
+        "illustrate",
+        "implement",
+        "improve",
+        "include",
+        "initialize",
+        "initialise",
+        "install",
+        "interpret",
+        "introduce",
+        "investigate",
+        "invert",
+        "iterate",
+        "keep",
+        "label",
+        "learn",
+        "locate",
+        "look",
+        "make",
+        "manipulate",
+        "map",
+        "mask",
+        "match",
+        "maximize",
+        "measure",
+        "meet",
+        "minimize",
+        "modify",
+        "motivate",
+        "move",
+        "multiply",
+        "normalise",
+        "obtain",
+        "open",
+        "pad",
+        "parse",
+        "partition",
+        "perform",
+        "pick",
+        "pivot",
+        "prune",
+        "put",
+        "query",
+        "rank",
+        "recover",
+        "reduce",
+        "refit",
+        "remove",
+        "rename",
+        "render",
+        "reorder",
+        "repeat",
+        "replace",
+        "represent",
+        "rescale",
+        "reset",
+        "resize",
+        "restore",
+        "retrieve",
+        "review",
+        "rotate",
+        "run",
+        "scrape",
+        "search",
+        "separate",
+        "set",
+        "setup",
+        "shift",
+        "show",
+        "shuffle",
+        "simulate",
+        "slice",
+        "smooth",
+        "solve",
+        "specify",
+        "stack",
+        "standardize",
+        "start",
+        "store",
+        "study",
+        "subset",
+        "take",
+        "tokenize",
+        "track",
+        "translate",
+        "transpose",
+        "try",
+        "understand",
+        "unpack",
+        "update",
+        "upload",
+        "use",
+        "vectorize",
+        "verify",
+        "view",
+        "walk",
+        "wrap",
+    ]
+)
+"""Verbs a heading that says what to do starts with (``Fill the gaps``)."""
+_IRREGULAR_ACTION_NOUNS = {
+    "analysis": "analyze",
+    "reduction": "reduce",
+    "comparison": "compare",
+    "definition": "define",
+    "conversion": "convert",
+    "selection": "select",
+    "detection": "detect",
+    "extraction": "extract",
+    "prediction": "predict",
+    "inspection": "inspect",
+    "construction": "construct",
+    "execution": "execute",
+    "correction": "correct",
+    "training": "train",
+    "cleaning": "clean",
+    "engineering": "engineer",
+    "building": "build",
+    "tuning": "tune",
+    "scaling": "scale",
+    "splitting": "split",
+    "loading": "load",
+    "preprocessing": "preprocess",
+    "encoding": "encode",
+    "clustering": "cluster",
+    "plotting": "plot",
+    "testing": "test",
+    "fitting": "fit",
+    "sampling": "sample",
+    "filtering": "filter",
+    "merging": "merge",
+    "sorting": "sort",
+    "scoring": "score",
+    "imputation": "impute",
+}
+"""Nouns of action whose verb the ``-ation`` rule does not find, and the gerunds a topic
+heading uses as nouns (``Data cleaning``, ``Model training``)."""
+
+
+def is_heading_verb(word: str) -> bool:
+    """Whether ``word`` is a verb a heading may start with (``fill``, ``vectorize``)."""
+    return word in HEADING_VERBS or (
+        len(word) >= 6 and word.endswith(("ize", "yze", "ise", "ify")) and word not in _NOT_VERBS
+    )
+
+
+_NOT_VERBS = frozenset({"exercise", "expertise", "enterprise", "premise", "promise", "noise"})
+
+
 def verb_of_action_noun(word: str) -> str:
     """``evaluation`` → ``evaluate``, ``preparation`` → ``prepare``, ``transformation`` →
-    ``transform``: the common verb a noun of action names; ``""`` for other words."""
+    ``transform``, ``selection`` → ``select``, ``cleaning`` → ``clean``: the common verb a
+    noun of action names; ``""`` for other words."""
+    if word in _IRREGULAR_ACTION_NOUNS:
+        return _IRREGULAR_ACTION_NOUNS[word]
     if not word.endswith("ation"):
         return ""
     stem = word[: -len("ation")]
-    return next((v for v in (stem + "ate", stem + "e", stem) if v in COMMON_VERBS), "")
+    return next((v for v in (stem + "ate", stem + "e", stem) if v in HEADING_VERBS), "")
 
 
 def verb_of(word: str) -> str:
@@ -116,9 +358,11 @@ def verb_of(word: str) -> str:
         return stem + "e"
     if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "lsz" + vowels:
         return stem[:-1]  # putting → put, splitting → split
-    if stem.endswith(("at", "iz", "us", "ur")) or (
-        stem[-1] == "l" and stem[-2] not in vowels
-    ):  # creating, normalizing, handling
+    if stem.endswith(("oat", "eat")) or (len(stem) >= 5 and stem.endswith("en")):
+        return stem  # floating → float, repeating → repeat, broadening → broaden
+    if stem.endswith(("at", "iz", "yz", "us", "ur")) or (
+        stem[-1] == "l" and stem[-2] not in vowels + "l"
+    ):  # creating, normalizing, analyzing, handling (not filling)
         return stem + "e"
     if (
         len(stem) >= 3

@@ -299,3 +299,95 @@ def test_a_long_default_is_described_not_copied_into_the_docstring(tmp_path: Pat
     assert "raw: pipeline parameter (default a dict of 8 keys: 'c0', 'c1'," in code
     docstring = code[code.index('"""', code.index("def add_up")) :]
     assert "[0, 1, 2]" not in docstring.split('"""')[1]
+
+
+def test_a_helper_used_only_in_its_cell_is_defined_beside_its_step(tmp_path: Path) -> None:
+    """A hand port defines such helpers at module level; one that reads the step's own
+    variables (or the step's parameters) must stay inside it to keep reading them."""
+    module = _build(
+        tmp_path,
+        [
+            ("ages = [3, 25, 70]\nlimit = 60", ["function:load"]),
+            (
+                "import math\n"
+                "def band_of(age):\n"
+                "    return 'young' if age < 18 else 'adult'\n"
+                "# which band an age falls in\n"
+                "def age_band(age):\n"
+                "    return 'old' if age > 60 else band_of(age)\n"
+                "def over_limit(age):\n"
+                "    return age > limit\n"
+                "def scaled(age, factor=math.e):\n"
+                "    return round(age * factor)\n"
+                "offset = 1\n"
+                "def shifted(age):\n"
+                "    return age + offset\n"
+                "bands = [age_band(a) for a in ages]\n"
+                "flags = [over_limit(a) for a in ages]\n"
+                "moved = [shifted(scaled(a)) for a in ages]",
+                ["function:clean"],
+            ),
+        ],
+    )
+    step = module[module.index("def clean(") :]
+    for helper in ("age_band", "band_of", "scaled"):
+        assert f"\ndef {helper}(" in module[: module.index("def clean(")]
+        assert f"def {helper}(" not in step
+    assert "# which band an age falls in\ndef age_band(" in module
+    # reads `limit`, a parameter of the step, and `offset`, one of its variables
+    assert "    def over_limit(age):\n" in step
+    assert "    def shifted(age):\n" in step
+    assert '"age_band"' not in module  # not in `__all__`: the steps are the module's API
+    assert _ruff_findings(tmp_path / "out") == ""
+    shown = run_generated(
+        tmp_path / "out",
+        "from shown.shown import load, clean; print(clean(*load()))",
+    )
+    ages = [3, 25, 70]
+    assert shown == str(
+        (
+            1,  # `offset`, a value the cell leaves
+            ["young", "adult", "old"],
+            [False, False, True],
+            [round(a * 2.718281828459045) + 1 for a in ages],
+        )
+    )
+
+
+def test_helpers_that_would_clash_or_are_a_later_steps_input_stay_in_the_step(
+    tmp_path: Path,
+) -> None:
+    module = _build(
+        tmp_path,
+        [
+            ("def fmt(x):\n    return f'<{x}>'", ["export"]),
+            ("values = [1, 2]", ["function:load"]),
+            (
+                "def fmt(x):\n"
+                "    return str(x)\n"
+                "def len(x):\n"
+                "    return 0\n"
+                "def double(x):\n"
+                "    return 2 * x\n"
+                "texts = [fmt(v) for v in values]\n"
+                "sizes = [len(v) for v in values]",
+                ["function:show"],
+            ),
+            ("doubled = [double(v) for v in values]", ["function:twice"]),
+            ("def only(x):\n    return x", ["function:defines"]),
+        ],
+    )
+    step = module[module.index("def show(") :]
+    # `fmt` is the module's exported function, `len` a builtin, `double` a later step's input
+    assert "    def fmt(x):\n" in step
+    assert "    def len(x):\n" in step
+    assert "    def double(x):\n" in step
+    # moved out, it would leave its step doing nothing
+    assert "    def only(x):\n" in module
+    assert _ruff_findings(tmp_path / "out") == ""
+    shown = run_generated(
+        tmp_path / "out",
+        "from shown.shown import load, show, twice; v = load(); d, t, s = show(v); "
+        "print(t, s, twice(v, d))",
+    )
+    assert shown == "['1', '2'] [0, 0] [2, 4]"

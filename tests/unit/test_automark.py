@@ -460,6 +460,16 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("Building and evaluating a model", "build_and_evaluate_model"),
         ("We will compute the Covariance matrix $C$", "compute_covariance_matrix_c"),
         ("How can we check missing values", "check_missing_values"),
+        ("Data cleaning", "clean_data"),
+        ("Model training via the torch.nn module", "train_model"),
+        ("Part 9: Sentiment Analysis", "analyze_sentiment"),
+        ("Hierarchical clustering", "hierarchical_clustering"),  # not `cluster_hierarchical`
+        ("Filling Null Values", "fill_null_values"),
+        ("Analyzing the result", "analyze_result"),
+        ("Broadening the output", "broaden_output"),
+        ("Interpreting the coefficients", "interpret_coefficients"),
+        ("Everything Is an Object", "everything_is_object"),
+        ("8.1 Parsing Unix timestamps", "parse_unix_timestamps"),
     ],
 )
 def test_heading_names_are_short_verb_phrases(heading: str, expected: str) -> None:
@@ -878,3 +888,27 @@ def test_an_interactive_widget_cell_is_not_a_step() -> None:
         _code("score = evaluate(X, y)"),
     ]
     assert _roles(cells)[1] in ("skip", None)
+
+
+@pytest.mark.parametrize(
+    ("heading", "source", "expected"),
+    [
+        # no verb in the heading: the step is named from what its code does
+        ("Two excellent references:", "pca = PCA(2)\npca.fit(X)", "fit_pca"),
+        ("Limitation of approach", "score = model.score(X, y)", "compute_score"),
+        ("Two excellent references:", "X = np.array([[-1, -1], [1, 1]])", "compute_x"),
+        # a short noun: the code's verb leads it, as for one-word topics
+        ("Covariance matrix", "cov_mat = np.cov(X.T)", "compute_covariance_matrix"),
+        ("Hierarchical clustering", "agg = Agg()\nagg.fit(X)", "fit_hierarchical_clustering"),
+        # a code name that says little (`compute_x`): the code's verb leads the heading's words
+        ("List indexing and slicing", "x = L[1:3]", "compute_list_indexing"),
+        # a heading with a verb keeps its name
+        ("Use PCA", "pca = PCA(2)\npca.fit(X)", "use_pca"),
+        ("How boosting works", "score = model.score(X, y)", "how_boosting_works"),
+    ],
+)
+def test_a_heading_without_a_verb_names_its_step_from_the_code(
+    heading: str, source: str, expected: str
+) -> None:
+    cells = [_code("X = load()\nmodel = make()\nL = [1]"), _md(f"## {heading}"), _code(source)]
+    assert _roles(cells)[1] == f"function:{expected}"

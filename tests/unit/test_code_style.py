@@ -83,12 +83,13 @@ def test_a_generated_function_that_does_not_parse_leaves_the_others_formatted() 
     ]
 
 
-def test_only_a_lone_generated_function_is_joined_with_others() -> None:
+def test_only_generated_functions_are_joined_with_others() -> None:
     assert code_style._joinable("generated", "def f():\n    return 1\n")
     assert not code_style._joinable("as_written", "def f():\n    return 1\n")
     assert not code_style._joinable("generated", '"""Module."""\ndef f():\n    return 1\n')
     assert not code_style._joinable("generated", "def f():\n    return 1\nx = f()\n")
-    assert not code_style._joinable("generated", "def f():\n    return 1\ndef g():\n    pass\n")
+    # a step and the helpers moved beside it
+    assert code_style._joinable("generated", "def f():\n    return 1\n@d\ndef g():\n    pass\n")
     assert not code_style._joinable("generated", "def f(\n    a,\n):\n    return a\n")
     assert not code_style._joinable("generated", "def f():\n    x = '''\nraw\n'''\n")
     assert not code_style._joinable("generated", "def f():\n    return 1  # noqa: E501\n")

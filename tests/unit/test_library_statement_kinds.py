@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 
 from nb2pkg.analysis.library_code import classify
-from nb2pkg.emit.functions import without_unused_values
+from nb2pkg.emit.unused_values import without_unused_values
 from nb2pkg.plan.markdown_summary import markdown_summary
 
 
@@ -174,3 +174,73 @@ def test_a_widget_function_that_work_also_calls_stays() -> None:
     )
 
     assert kinds(source) == [None, "setting", None]
+
+
+def test_unused_values_go_from_the_users_own_functions_too() -> None:
+    source = (
+        "def step(X, y, rows):\n"
+        "    def plot_digits(n):\n"
+        "        fig = plt.figure(figsize=(8, 8))\n"
+        "        # find the best parameter\n"
+        "        best = {}\n"
+        "        shown, kept = X[n], y[n]\n"
+        "        fig2, ax = plt.subplots()\n"
+        "        return kept, ax\n"
+        "    def uses_closure():\n"
+        "        return limit\n"
+        "    limit = 3\n"
+        "    unread = X.copy()\n"
+        "    return plot_digits(1), uses_closure()\n"
+    )
+
+    cleaned = without_unused_values(cst.parse_module(source)).code
+
+    assert cleaned == (
+        "def step(X, y, rows):\n"
+        "    def plot_digits(n):\n"
+        "        plt.figure(figsize=(8, 8))\n"
+        "        # find the best parameter\n"
+        "        kept = y[n]\n"
+        "        fig2, ax = plt.subplots()\n"
+        "        return kept, ax\n"
+        "    def uses_closure():\n"
+        "        return limit\n"
+        "    limit = 3\n"
+        "    return plot_digits(1), uses_closure()\n"
+    )
+
+
+def test_values_read_dynamically_or_deleted_stay() -> None:
+    source = (
+        "def step(df):\n"
+        "    def pick(frame):\n"
+        "        limit = 3\n"
+        "        return frame.query('a > @limit')\n"
+        "    def clear():\n"
+        "        cache = {}\n"
+        "        del cache\n"
+        "    def outer():\n"
+        "        total = 0\n"
+        "        def add():\n"
+        "            nonlocal total\n"
+        "            total = 1\n"
+        "        add()\n"
+        "    return pick(df)\n"
+    )
+
+    assert without_unused_values(cst.parse_module(source)).code == source
+
+
+def test_module_level_statements_and_class_attributes_stay() -> None:
+    source = (
+        "unused = compute()\n"
+        "class Model:\n"
+        "    size = 3\n"
+        "    def fit(self, X):\n"
+        "        extra = X.copy()\n"
+        "        return self\n"
+    )
+
+    cleaned = without_unused_values(cst.parse_module(source), step=False).code
+
+    assert cleaned == source.replace("        extra = X.copy()\n", "")
