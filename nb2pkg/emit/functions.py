@@ -8,6 +8,7 @@ comments above a removed statement move to the next kept one, so nothing written
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
@@ -25,6 +26,8 @@ from nb2pkg.emit.unused_values import has_unused_values, without_unused
 from nb2pkg.ir import ParamPlan
 
 _INDENT = "    "
+_INT_CALL = re.compile(r"\bint\(")
+"""Where a cast ``nb2pkg.emit.int_casts`` may take off can be (``print(`` is none)."""
 
 Rewrite = Callable[[cst.BaseStatement], list[cst.BaseStatement]]
 """Turns one top-level statement of the cell into the statements the function keeps."""
@@ -69,15 +72,7 @@ def function_source(
     if docstring:
         statements.append(cst.parse_statement(docstring_literal(docstring, _INDENT) + "\n"))
     statements += _default_guards(params, default_constants or {})
-    statements.extend(body)
-    if returns:
-        value = returns[0] if len(returns) == 1 else ", ".join(returns)
-        # Comments after the last kept statement stay with the function, above its return.
-        ending = cst.parse_statement(f"return {value}\n")
-        statements.append(ending.with_changes(leading_lines=trailing if body else []))
-    elif trailing and body:
-        # ... or at its end, on a `pass` that holds them.
-        statements.append(cst.parse_statement("pass\n").with_changes(leading_lines=trailing))
+    statements += [*body, *_ending(returns, trailing if body else [])]
     if not statements:
         statements.append(cst.parse_statement("pass\n"))
     header = cst.parse_statement(
@@ -95,6 +90,17 @@ def function_source(
         drop_plots=drop_plots,
         imported=imported or {},
     )
+
+
+def _ending(returns: Sequence[str], trailing: list[cst.EmptyLine]) -> list[cst.BaseStatement]:
+    """``return …``, the comments after the last kept statement above it; with nothing to
+    return, a ``pass`` that holds those comments (if any)."""
+    if returns:
+        value = returns[0] if len(returns) == 1 else ", ".join(returns)
+        return [cst.parse_statement(f"return {value}\n").with_changes(leading_lines=trailing)]
+    if trailing:
+        return [cst.parse_statement("pass\n").with_changes(leading_lines=trailing)]
+    return []
 
 
 def _default_guards(
@@ -115,7 +121,7 @@ def _tidied(
     """The function's text once rebound names are renamed, prints and plots dropped (if
     asked), casts that do nothing and unused statements removed."""
     code = function.code
-    if "int(" in code:
+    if _INT_CALL.search(code):
         cast_free = without_int_casts(function, imported)
         if cast_free is not function:
             function, code = cast_free, cast_free.code
@@ -144,7 +150,7 @@ def tidying_changes(
     definition = function.body[0] if len(function.body) == 1 else None
     if not isinstance(definition, ast.FunctionDef) or rebound_names(definition):
         return True
-    if "int(" in code or (drop_prints and "print" in code):
+    if _INT_CALL.search(code) or (drop_prints and "print" in code):
         return True
     if drop_plots and plot_statements(definition):
         return True

@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nb2pkg.analysis.mlflow_calls import qualified_names
 from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_imports
-from nb2pkg.emit.functions import Rewrite, function_source
+from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.helper_defs import module_level_names, with_helpers_beside
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.int_casts import without_int_casts
 from nb2pkg.emit.literals import comment, docstring
+from nb2pkg.emit.mlflow_rewrite import mlflow_rewrite
 from nb2pkg.emit.sliced_functions import sliced_function_source
-from nb2pkg.emit.step_transformers import with_pass_if_empty
 from nb2pkg.emit.unused_values import without_unused_values
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.default_constants import constant_name, needs_constant
@@ -216,47 +215,7 @@ def _cell_block(
     if not cell.parsed.parses:
         return None
     if cell.step is not None:
-        step = cell.step
-        drop = statements_to_drop(cell)
-        drop_prints = "print" in dropped_kinds(Role.FUNCTION, keeps_prints(cell.cell.tags))
-        replacements = {
-            v: n for v, n in data_files.items() if any(p.name == n for p in step.params)
-        }
-        if not replacements and not (cell.mlflow_calls and cell.tagged.role is Role.FUNCTION):
-            # a cell the emitter does not rewrite: its lines, without a libcst round trip
-            sliced = sliced_function_source(
-                step.name,
-                cell.parsed.analysis.python_source,
-                step.params,
-                step.returns,
-                drop=drop,
-                docstring=step.docstring,
-                provenance=provenance(notebook, cell),
-                result=step.result_statement,
-                drop_prints=drop_prints,
-                drop_plots=True,
-                default_constants=copied_defaults,
-            )
-            if sliced is not None:
-                return sliced
-        if cell.parsed.module is None:
-            return None
-        return function_source(
-            step.name,
-            cell.parsed.module,
-            step.params,
-            step.returns,
-            drop=drop,
-            rewrite=mlflow_rewrite(cell),
-            docstring=step.docstring,
-            provenance=provenance(notebook, cell),
-            result=step.result_statement,
-            drop_prints=drop_prints,
-            drop_plots=True,
-            replacements=replacements,
-            default_constants=copied_defaults,
-            imported=imported,
-        )
+        return _step_block(cell, notebook, data_files, copied_defaults, imported)
     if cell.parsed.module is None:
         return None
     if cell.tagged.role is Role.EXPORT:
@@ -266,6 +225,57 @@ def _cell_block(
         code = cst.Module(body=body).code.strip("\n")
         return f"{comment(provenance(notebook, cell))}\n{code}\n"
     return None
+
+
+def _step_block(
+    cell: CellPlan,
+    notebook: str,
+    data_files: Mapping[str, str],
+    copied_defaults: Mapping[str, str] | None,
+    imported: Mapping[str, str] | None,
+) -> str | None:
+    """The step function of a function cell: cut from its lines when the emitter does not
+    rewrite it, else through libcst."""
+    assert cell.step is not None
+    step = cell.step
+    drop = statements_to_drop(cell)
+    drop_prints = "print" in dropped_kinds(Role.FUNCTION, keeps_prints(cell.cell.tags))
+    replacements = {v: n for v, n in data_files.items() if any(p.name == n for p in step.params)}
+    if not replacements and not (cell.mlflow_calls and cell.tagged.role is Role.FUNCTION):
+        # a cell the emitter does not rewrite: its lines, without a libcst round trip
+        sliced = sliced_function_source(
+            step.name,
+            cell.parsed.analysis.python_source,
+            step.params,
+            step.returns,
+            drop=drop,
+            docstring=step.docstring,
+            provenance=provenance(notebook, cell),
+            result=step.result_statement,
+            drop_prints=drop_prints,
+            drop_plots=True,
+            default_constants=copied_defaults,
+        )
+        if sliced is not None:
+            return sliced
+    if cell.parsed.module is None:
+        return None
+    return function_source(
+        step.name,
+        cell.parsed.module,
+        step.params,
+        step.returns,
+        drop=drop,
+        rewrite=mlflow_rewrite(cell),
+        docstring=step.docstring,
+        provenance=provenance(notebook, cell),
+        result=step.result_statement,
+        drop_prints=drop_prints,
+        drop_plots=True,
+        replacements=replacements,
+        default_constants=copied_defaults,
+        imported=imported,
+    )
 
 
 def _natural_member_order(name: str) -> tuple[int, list[tuple[int, str]]]:
@@ -330,65 +340,3 @@ def _assemble(
             spans.append(Span(start, line, notebook, cell.cell.cell_id, cell.cell.number))
     content = "".join(pieces)
     return ModuleText(module, content, tuple(spans), tuple(public), hashes)
-
-
-def mlflow_rewrite(cell: CellPlan) -> Rewrite | None:
-    """Leave the cell's own MLflow calls out: the generated pipeline does the logging.
-
-    Statements calling MLflow go (at any depth); ``with mlflow.start_run():`` keeps its body.
-    """
-    module = cell.parsed.module
-    if not cell.mlflow_calls or module is None or cell.tagged.role is not Role.FUNCTION:
-        return None
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    remover = _WithoutMlflowCalls({line for _, line in cell.mlflow_calls})
-
-    def rewrite(statement: cst.BaseStatement) -> list[cst.BaseStatement]:
-        with remover.resolve(wrapper):
-            result = statement.visit(remover)
-        if isinstance(result, cst.FlattenSentinel):
-            return list(result.nodes)
-        if isinstance(result, cst.RemovalSentinel):
-            return []
-        return [result]
-
-    return rewrite
-
-
-class _WithoutMlflowCalls(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, lines: set[int]) -> None:
-        super().__init__()
-        self.lines = lines
-
-    def _span(self, node: cst.CSTNode) -> tuple[int, int]:
-        position = self.get_metadata(PositionProvider, node)
-        return position.start.line, position.end.line
-
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement | cst.RemovalSentinel:
-        first, last = self._span(original_node)
-        if any(first <= line <= last for line in self.lines):
-            return cst.RemoveFromParent()
-        return updated_node
-
-    def leave_With(
-        self, original_node: cst.With, updated_node: cst.With
-    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
-        first, _ = self._span(original_node)
-        if first not in self.lines or not isinstance(updated_node.body, cst.IndentedBlock):
-            return updated_node
-        body = list(updated_node.body.body)
-        if not body:
-            return cst.RemoveFromParent()
-        body[0] = body[0].with_changes(
-            leading_lines=[*updated_node.leading_lines, *getattr(body[0], "leading_lines", ())]
-        )
-        return cst.FlattenSentinel(body)
-
-    def leave_IndentedBlock(
-        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
-        return with_pass_if_empty(updated_node)

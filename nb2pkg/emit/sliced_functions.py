@@ -96,7 +96,11 @@ def sliced_function_source(
     if not count:
         out.append(f"{_INDENT}pass\n")
     out += [f"{line}\n" for line in footer]
-    code = "".join(out)
+    return _untidied("".join(out), drop_prints=drop_prints, drop_plots=drop_plots)
+
+
+def _untidied(code: str, *, drop_prints: bool, drop_plots: bool) -> str | None:
+    """``code``, when tidying it would change nothing (else None: libcst tidies it)."""
     try:
         function = ast.parse(code)
     except SyntaxError:

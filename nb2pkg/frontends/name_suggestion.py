@@ -7,7 +7,8 @@ from __future__ import annotations
 from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.ir import Cell, Notebook
 from nb2pkg.plan import automark
-from nb2pkg.plan.step_groups import Group, WorkCell, content_name
+from nb2pkg.plan.content_names import content_name
+from nb2pkg.plan.step_groups import Group, WorkCell
 from nb2pkg.plan.step_names import heading_name, shadows
 
 
