@@ -199,9 +199,25 @@ _REMINDERS = (
 what follows them."""
 
 
+_LABELS = frozenset({"question", "exercise", "task", "step", "part", "problem", "q", "ex"})
+"""A numbered label a heading may open with (``Question 1: What was the best month?``): the
+name is what follows it."""
+
+
+_QUESTION_AUXILIARIES = frozenset(
+    {"is", "was", "are", "were", "do", "does", "did", "should", "would", "could", "can", "we"}
+    | {"i", "you", "they"}
+)
+
+
 def heading_name(heading: str) -> str:
     """A short verb phrase from a heading; ``""`` when nothing usable is left."""
     words = words_of(heading)
+    if len(words) > 2 and words[0] in _LABELS and words[1].isdigit():
+        words = words[2:]
+    if len(words) > 1 and words[0] in {"what", "which"} and words[1] not in {"if"}:
+        # "What was the best month for sales?" → find_best_month_for_sales
+        words = ["find", *(w for w in words[1:] if w not in _QUESTION_AUXILIARIES)]
     for reminder in _REMINDERS:
         if tuple(words[: len(reminder)]) == reminder and len(words) > len(reminder):
             words = words[len(reminder) :]

@@ -470,6 +470,11 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("Interpreting the coefficients", "interpret_coefficients"),
         ("Everything Is an Object", "everything_is_object"),
         ("8.1 Parsing Unix timestamps", "parse_unix_timestamps"),
+        # a numbered label opens the heading; a "what" question asks to find something
+        ("Question 1: What was the best month for sales? How much was earned?", "find_best_month"),
+        ("Question 4: What products are most often sold together?", "find_products_most_often"),
+        ("Exercise 2: Fit a random forest", "fit_random_forest"),
+        ("Which city had the highest number of sales?", "find_city_had_highest"),
     ],
 )
 def test_heading_names_are_short_verb_phrases(heading: str, expected: str) -> None:
