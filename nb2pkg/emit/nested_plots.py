@@ -21,9 +21,8 @@ import ast
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from nb2pkg.analysis.display_blocks import header_changes_nothing, loop_names
 from nb2pkg.analysis.nested_plots import loaded_outside, plot_statements
-from nb2pkg.emit.step_transformers import StepBodyTransformer
+from nb2pkg.emit.emptied_blocks import EmptiedBlocks
 
 
 def without_plots(
@@ -57,19 +56,13 @@ def _column(line: str, byte_offset: int) -> int:
     return len(line.encode()[:byte_offset].decode(errors="ignore"))
 
 
-class _NestedPlots(StepBodyTransformer):
+class _NestedPlots(EmptiedBlocks):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, starts: set[tuple[int, int]], read: set[str]) -> None:
-        super().__init__()
+        super().__init__(read)
         self.starts = starts
         """(line, column) where each statement to remove starts."""
-        self.read = read
-        self.emptied: set[int] = set()
-        """ids of the blocks this transformer left with nothing but ``pass``."""
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
-        return True
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -93,59 +86,3 @@ class _NestedPlots(StepBodyTransformer):
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         position = self.get_metadata(PositionProvider, node).start
         return position.line, position.column
-
-    def leave_IndentedBlock(
-        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
-        if updated_node.body or not original_node.body:
-            return updated_node
-        block = updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
-        self.emptied.add(id(block))
-        return block
-
-    def _empty(self, body: cst.BaseSuite | None) -> bool:
-        return body is None or id(body) in self.emptied
-
-    def leave_For(
-        self, original_node: cst.For, updated_node: cst.For
-    ) -> cst.BaseStatement | cst.RemovalSentinel:
-        if (
-            self._empty(updated_node.body)
-            and updated_node.orelse is None
-            and _changes_nothing(updated_node.iter)
-            and not _loop_names(updated_node.target) & ({"*"} | self.read)
-        ):
-            return cst.RemoveFromParent()
-        return updated_node
-
-    def leave_If(
-        self, original_node: cst.If, updated_node: cst.If
-    ) -> cst.BaseStatement | cst.RemovalSentinel:
-        orelse = updated_node.orelse
-        if (
-            self._empty(updated_node.body)
-            and (orelse is None or (isinstance(orelse, cst.Else) and self._empty(orelse.body)))
-            and _changes_nothing(updated_node.test)
-        ):
-            return cst.RemoveFromParent()
-        return updated_node
-
-
-def _source(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
-
-
-def _changes_nothing(expression: cst.BaseExpression) -> bool:
-    try:
-        parsed = ast.parse(_source(expression).strip(), mode="eval").body
-    except SyntaxError:
-        return False
-    return header_changes_nothing(parsed)
-
-
-def _loop_names(target: cst.BaseExpression) -> set[str]:
-    try:
-        parsed = ast.parse(_source(target).strip(), mode="eval").body
-    except SyntaxError:
-        return {"*"}
-    return loop_names(parsed)

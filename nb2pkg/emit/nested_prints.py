@@ -23,9 +23,9 @@ import ast
 import libcst as cst
 
 from nb2pkg.analysis.display import is_unneeded_value
-from nb2pkg.analysis.display_blocks import header_changes_nothing, loop_names, read_outside_prints
+from nb2pkg.analysis.display_blocks import read_outside_prints
 from nb2pkg.analysis.library_code import print_is_display
-from nb2pkg.emit.step_transformers import StepBodyTransformer
+from nb2pkg.emit.emptied_blocks import EmptiedBlocks, source_of
 
 
 def without_prints(module: cst.Module, code: str | None = None) -> cst.Module:
@@ -42,18 +42,12 @@ def without_prints(module: cst.Module, code: str | None = None) -> cst.Module:
     return module.visit(_NestedPrints(read_outside_prints(tree), _unpacked_later(tree)))
 
 
-class _NestedPrints(StepBodyTransformer):
+class _NestedPrints(EmptiedBlocks):
     def __init__(self, read: set[str], unpacked: list[set[str]]) -> None:
-        super().__init__()
-        self.read = read
+        super().__init__(read)
         self.unpacked = unpacked
         """For each ``print(*name…)`` statement of the step, in order: the names it unpacks
         that the step reads after it (``_unpacked_later``)."""
-        self.emptied: set[int] = set()
-        """ids of the blocks this transformer left with nothing but ``pass``."""
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
-        return True
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -77,53 +71,6 @@ class _NestedPrints(StepBodyTransformer):
         lines[0] = lines[0].with_changes(leading_lines=updated_node.leading_lines)
         return cst.FlattenSentinel(lines)
 
-    def leave_IndentedBlock(
-        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
-        if updated_node.body or not original_node.body:
-            return updated_node
-        block = updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
-        self.emptied.add(id(block))
-        return block
-
-    def _empty(self, body: cst.BaseSuite | None) -> bool:
-        return body is None or id(body) in self.emptied
-
-    def leave_For(
-        self, original_node: cst.For, updated_node: cst.For
-    ) -> cst.BaseStatement | cst.RemovalSentinel:
-        if (
-            self._empty(updated_node.body)
-            and updated_node.orelse is None
-            and _unneeded(updated_node.iter)
-            and not _names(updated_node.target) & ({"*"} | self.read)
-        ):
-            return cst.RemoveFromParent()
-        return updated_node
-
-    def leave_If(
-        self, original_node: cst.If, updated_node: cst.If
-    ) -> cst.BaseStatement | cst.RemovalSentinel:
-        orelse = updated_node.orelse
-        if (
-            self._empty(updated_node.body)
-            and (orelse is None or (isinstance(orelse, cst.Else) and self._empty(orelse.body)))
-            and _unneeded(updated_node.test)
-        ):
-            return cst.RemoveFromParent()
-        return updated_node
-
-    def leave_While(
-        self, original_node: cst.While, updated_node: cst.While
-    ) -> cst.BaseStatement | cst.RemovalSentinel:
-        if (
-            self._empty(updated_node.body)
-            and (updated_node.orelse is None or self._empty(updated_node.orelse.body))
-            and _unneeded(updated_node.test)
-        ):
-            return cst.RemoveFromParent()
-        return updated_node
-
     def leave_Try(
         self, original_node: cst.Try, updated_node: cst.Try
     ) -> cst.BaseStatement | cst.RemovalSentinel:
@@ -138,10 +85,6 @@ class _NestedPrints(StepBodyTransformer):
         return updated_node
 
 
-def _source(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
-
-
 def _print_call(statement: cst.BaseSmallStatement) -> ast.Call | None:
     """The ``print(...)`` call a statement is, as a stdlib ``ast`` node; None for any other
     statement."""
@@ -151,7 +94,7 @@ def _print_call(statement: cst.BaseSmallStatement) -> ast.Call | None:
     if not isinstance(func, cst.Name) or func.value != "print":
         return None
     try:
-        call = ast.parse(_source(statement.value).strip(), mode="eval").body
+        call = ast.parse(source_of(statement.value).strip(), mode="eval").body
     except SyntaxError:
         return None
     return call if isinstance(call, ast.Call) else None
@@ -316,21 +259,3 @@ def _fresh_pure_iterable(value: ast.expr) -> bool:
             and all(_fresh_pure_iterable(i) for i in iterables)
         )
     return False
-
-
-def _unneeded(expression: cst.BaseExpression) -> bool:
-    """Whether evaluating the header of a loop or branch changes nothing
-    (nb2pkg.analysis.display_blocks.header_changes_nothing)."""
-    try:
-        parsed = ast.parse(_source(expression).strip(), mode="eval").body
-    except SyntaxError:
-        return False
-    return header_changes_nothing(parsed)
-
-
-def _names(target: cst.BaseExpression) -> set[str]:
-    try:
-        parsed = ast.parse(_source(target).strip(), mode="eval").body
-    except SyntaxError:
-        return {"*"}
-    return loop_names(parsed)
