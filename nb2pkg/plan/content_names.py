@@ -72,7 +72,9 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
     called = [name for name, _ in calls]
     noun = _noun(group.outputs or values or mutated)
     if any(_LOADERS.match(name) for name in called):
-        return f"load_{noun if noun and noun not in _GENERIC_DATA else 'data'}"
+        loaded = f"load_{noun if noun and noun not in _GENERIC_DATA else 'data'}"
+        # `digits = load_digits()`: not named like the function it calls
+        return f"{loaded}_data" if loaded in called else loaded
     written = [base or "results" for name, base in calls if name in FILE_WRITERS]
     if written:
         return "save_figure" if "savefig" in called else f"save_{_noun(written[:1]) or 'results'}"

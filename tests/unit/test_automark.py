@@ -917,3 +917,14 @@ def test_a_heading_without_a_verb_names_its_step_from_the_code(
 ) -> None:
     cells = [_code("X = load()\nmodel = make()\nL = [1]"), _md(f"## {heading}"), _code(source)]
     assert _roles(cells)[1] == f"function:{expected}"
+
+
+def test_a_cell_listing_an_objects_attributes_is_skipped() -> None:
+    # `dir(digits)` shows what the loaded bunch holds: no step computes it
+    cells = [_code("digits = load_digits()"), _code("dir(digits)"), _code("X = digits.data")]
+    assert _roles(cells)[1] == "skip"
+
+
+def test_a_step_loading_with_a_function_of_its_name_is_not_named_like_it() -> None:
+    cells = [_code("from sklearn.datasets import load_digits\ndigits = load_digits()")]
+    assert _roles(cells)[0] == "function:load_digits_data"
