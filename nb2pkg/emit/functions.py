@@ -72,6 +72,9 @@ def function_source(
     if docstring:
         statements.append(cst.parse_statement(docstring_literal(docstring, _INDENT) + "\n"))
     statements += _default_guards(params, default_constants or {})
+    footer = [line for line in module.footer if line.comment is not None]
+    if returns and body:  # the cell's closing comments read above its return, not after it
+        trailing, footer = [*trailing, *footer], []
     statements += [*body, *_ending(returns, trailing if body else [])]
     if not statements:
         statements.append(cst.parse_statement("pass\n"))
@@ -79,7 +82,6 @@ def function_source(
         "".join(f"@{d}\n" for d in decorators) + f"def {name}({_params(params)}):\n    pass\n"
     )
     assert isinstance(header, cst.FunctionDef)
-    footer = [line for line in module.footer if line.comment is not None]
     definition = header.with_changes(
         body=cst.IndentedBlock(body=statements, footer=footer),
         leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],

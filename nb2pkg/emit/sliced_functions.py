@@ -87,7 +87,8 @@ def sliced_function_source(
     if returns:
         value = returns[0] if len(returns) == 1 else ", ".join(returns)
         if body:
-            out += trailing
+            out += [*trailing, *(f"{line}\n" for line in footer)]
+            footer = []
         out.append(f"{_INDENT}return {value}\n")
         count += 1
     elif trailing and body:

@@ -228,3 +228,17 @@ def test_random_layouts_agree() -> None:
         assert sliced is None or sliced == full, source
         cut += sliced is not None
     assert cut > 50  # the layouts above are cut, not only left to libcst
+
+
+def test_a_cells_closing_comment_stays_above_the_return() -> None:
+    source = "x = rows[0]\n# my recommendation: 11am or 7pm\n"
+    options: dict[str, object] = {
+        "params": (),
+        "returns": ("x",),
+        "drop": set(),
+        "docstring": "",
+        "provenance": PROVENANCE,
+    }
+    sliced, full = _both(source, **options)
+    assert sliced == full
+    assert full.endswith("    # my recommendation: 11am or 7pm\n    return x\n")
