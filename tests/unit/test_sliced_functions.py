@@ -157,15 +157,20 @@ def test_other_cells_are_left_to_libcst(source: str, returns: tuple[str, ...], w
     assert sliced is None, why
 
 
-def test_nested_prints_to_drop_are_left_to_libcst() -> None:
-    source = "for r in rows:\n    print(r)\nx = 1\n"
-    options: dict[str, object] = {
+def _returning_x() -> dict[str, object]:
+    """A step with no parameters or docstring that returns ``x``."""
+    return {
         "params": (),
         "returns": ("x",),
         "drop": set(),
         "docstring": "",
         "provenance": PROVENANCE,
     }
+
+
+def test_nested_prints_to_drop_are_left_to_libcst() -> None:
+    source = "for r in rows:\n    print(r)\nx = 1\n"
+    options = _returning_x()
     assert sliced_function_source("clean", source, drop_prints=True, **options) is None  # type: ignore[arg-type]
     sliced, full = _both(source, drop_prints=False, **options)
     assert sliced == full
@@ -232,13 +237,7 @@ def test_random_layouts_agree() -> None:
 
 def test_a_cells_closing_comment_stays_above_the_return() -> None:
     source = "x = rows[0]\n# my recommendation: 11am or 7pm\n"
-    options: dict[str, object] = {
-        "params": (),
-        "returns": ("x",),
-        "drop": set(),
-        "docstring": "",
-        "provenance": PROVENANCE,
-    }
+    options = _returning_x()
     sliced, full = _both(source, **options)
     assert sliced == full
     assert full.endswith("    # my recommendation: 11am or 7pm\n    return x\n")
