@@ -18,6 +18,12 @@ from nb2pkg.emit.imports import ImportContext, member_order, render_imports
 from nb2pkg.emit.int_casts import without_int_casts
 from nb2pkg.emit.literals import comment, docstring
 from nb2pkg.emit.mlflow_rewrite import mlflow_rewrite
+from nb2pkg.emit.named_results import (
+    TYPING_NAMES,
+    result_class_name,
+    uses_named_result,
+    with_named_result,
+)
 from nb2pkg.emit.sliced_functions import sliced_function_source
 from nb2pkg.emit.unused_values import without_unused_values
 from nb2pkg.ir import ImportBinding, Role
@@ -129,6 +135,7 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
                 )
                 if text is not None:
                     text = with_helpers_beside(text, cell, taken)
+                    text = _named_result(text, cell, taken, imports)
                     blocks.append((text, cell, notebook_plan.notebook.display_path))
         if constants:
             blocks.insert(0, ("".join(constants.values()), None, ""))
@@ -138,6 +145,22 @@ def render_modules(plan: PackagePlan) -> list[ModuleText]:
 
 
 DEEPCOPY = ImportBinding("copy", "deepcopy", None, "deepcopy")
+
+
+def _named_result(
+    text: str, cell: CellPlan, taken: set[str] | None, imports: dict[str, ImportBinding]
+) -> str:
+    """The step's block returning a named result when it has more than three outputs."""
+    step = cell.step
+    if step is None or not uses_named_result(step.name, step.returns, taken, imports):
+        return text
+    named = with_named_result(text, step.name, step.returns)
+    if named is not text:
+        assert taken is not None
+        taken.add(result_class_name(step.name))
+        for name, binding in TYPING_NAMES.items():
+            imports.setdefault(name, binding)
+    return named
 
 
 def _copied_defaults(cell: CellPlan, literals: Mapping[str, str]) -> dict[str, str]:

@@ -103,7 +103,9 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
         else "template"
         for p in others
     ]
-    files.update(zip(others, formatted_all([files[p] for p in others], kinds), strict=True))
+    files.update(
+        zip(others, formatted_all([files[p] for p in others], kinds, (plan.package,)), strict=True)
+    )
     # Orchestrator exports are written as `nb2pkg export` writes them, outside the package.
     files.update(render_exports(plan, version))
     files[".nb2pkg/.gitignore"] = (

@@ -26,6 +26,7 @@ import tomllib
 from nb2pkg.analysis.mlflow_calls import qualified_names
 from nb2pkg.emit.long_displays import long_display_assignment
 from nb2pkg.emit.modules import export_statements, module_docstring, replaced_definitions
+from nb2pkg.emit.named_results import result_class_name
 from nb2pkg.emit.pipeline_files import init_docstring, run_docstring
 from nb2pkg.emit.project_files import description, distribution_name
 from nb2pkg.emit.source_chunks import pieces
@@ -201,8 +202,10 @@ def _module_outline(plan: PackagePlan, module: str) -> list[_Expect]:
             if not cell.parsed.parses:
                 continue
             if cell.step is not None:
-                # Helpers the cell defines may stand above its step (nb2pkg.emit.helper_defs).
+                # Helpers the cell defines may stand above its step (nb2pkg.emit.helper_defs),
+                # and so may its named result (nb2pkg.emit.named_results).
                 helpers = frozenset(cell.parsed.analysis.defines) - {cell.step.name}
+                helpers |= {result_class_name(cell.step.name)}
                 blocks.append(_Expect("helpers", value=helpers))
                 blocks.append(_Expect("def", cell.step.name, cell.step.docstring or None))
             elif cell.tagged.role is Role.EXPORT and cell.parsed.module is not None:
@@ -239,7 +242,9 @@ def _compare(body: Iterator[ast.stmt], expected: list[_Expect]) -> tuple[int | N
             continue
         if want.kind == "helpers":
             assert isinstance(want.value, frozenset)
-            while isinstance(current, ast.FunctionDef) and current.name in want.value:
+            while (
+                isinstance(current, ast.FunctionDef | ast.ClassDef) and current.name in want.value
+            ):
                 current, first = next(body, None), False
             continue
         if current is None:

@@ -341,7 +341,7 @@ def test_a_helper_used_only_in_its_cell_is_defined_beside_its_step(tmp_path: Pat
     assert _ruff_findings(tmp_path / "out") == ""
     shown = run_generated(
         tmp_path / "out",
-        "from shown.shown import load, clean; print(clean(*load()))",
+        "from shown.shown import load, clean; print(tuple(clean(*load())))",
     )
     ages = [3, 25, 70]
     assert shown == str(
