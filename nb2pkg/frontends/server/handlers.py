@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import pickle
 import sys
 import threading
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from nb2pkg.frontends.server.errors import (
     RequestProblem,
     code_for_status,
 )
-from nb2pkg.frontends.server.jobs import ANSWERS, run_job, warm_imports
+from nb2pkg.frontends.server.jobs import ANSWERS, PickledRequest, run_job, warm_imports
 from nb2pkg.frontends.server.jobs import analyze as _analyze
 from nb2pkg.frontends.server.jobs import build as _build
 from nb2pkg.frontends.server.jobs import preview as _preview
@@ -77,11 +78,12 @@ def _superseded() -> RequestProblem:
     )
 
 
-def _same_work_key(path: str, data: dict[str, Any]) -> str:
-    """Requests with equal keys ask for the same answer: the endpoint and the body but for the
-    ``client`` that sent it (two panels showing the same notebook content)."""
-    content = json.dumps({k: v for k, v in data.items() if k != "client"})
-    return path + "\0" + hashlib.sha256(content.encode()).hexdigest()
+def _same_work_key(path: str, packed: bytes) -> str:
+    """Requests with equal keys ask for the same answer: the endpoint and the typed request
+    (which holds all of the body but the ``client`` that sent it: two panels showing the same
+    notebook content), as pickled for the worker. Equal pickles are equal requests; two equal
+    requests pickled differently only miss sharing their work."""
+    return path + "\0" + hashlib.sha256(packed).hexdigest()
 
 
 def _client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
@@ -143,13 +145,21 @@ class Nb2pkgHandler(APIHandler):
         root = self.root_dir
         ticket, endpoint, limits = self.queue.latest.ticket(), self.request.path, self.limits
         job = work if isinstance(work, Job) else None
+        to_worker = self.queue.pool is not None
 
-        def parse() -> tuple[dict[str, Any], Any, str | None]:
+        def parse() -> tuple[dict[str, Any], Any, bytes | None, str | None]:
             data = requests.parse_body(body, limit)
-            request = job.request_of(data) if job is not None else None
-            return data, request, _same_work_key(endpoint, data) if supersedable else None
+            if job is None:
+                return data, None, None, None
+            request = job.request_of(data)
+            if not (supersedable or to_worker):
+                return data, request, None, None
+            # pickled once, here: the worker process gets these bytes, and equal requests
+            # are known by them
+            packed = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+            return data, request, packed, _same_work_key(endpoint, packed) if supersedable else None
 
-        data, request, same_work = await self.off_loop(parse)
+        data, request, packed, same_work = await self.off_loop(parse)
         key = _client_and_path(data) if supersedable else None
         if key is not None:
             self.queue.latest.register(key, ticket)
@@ -166,7 +176,7 @@ class Nb2pkgHandler(APIHandler):
         async def in_turn() -> str:
             pool = self.queue.pool
             if job is not None and pool is not None:
-                work_of_job = (job.name, request, root, limits)
+                work_of_job = (job.name, PickledRequest(packed or b""), root, limits)
                 return await self._on_worker(pool, work_of_job, refuse_if_superseded)
             async with self.queue.turn:
                 refuse_if_superseded()
