@@ -133,10 +133,11 @@ class RecentAnswers:
             texts[cell] = text
         cells = "[" + ", ".join(texts[cell] for cell in analysis.cells) + "]"
         fields = analysis.to_json(cells=False)
-        encoded = "{" + ", ".join(
+        members = (
             f"{json.dumps(key)}: {cells if key == 'cells' else json.dumps(value)}"
             for key, value in fields.items()
-        ) + "}"
+        )
+        encoded = "{" + ", ".join(members) + "}"
         with self._lock:
             self._cell_texts[analysis.notebook] = texts
             self._cell_texts.move_to_end(analysis.notebook)
