@@ -107,12 +107,14 @@ class NotebookAnalysis:
     def has_errors(self) -> bool:
         return has_errors(self.diagnostics)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, cells: bool = True) -> dict[str, Any]:
+        """The analysis as JSON values; ``cells=False``: with an empty ``cells`` list (for a
+        caller that encodes the cells itself)."""
         return {
             "notebook": self.notebook,
             "package": self.package,
             "module": self.module,
-            "cells": [c.to_json() for c in self.cells],
+            "cells": [c.to_json() for c in self.cells] if cells else [],
             "functions": [
                 {"name": f.name, "cell_id": f.cell_id, "number": f.number, "signature": f.signature}
                 for f in self.functions

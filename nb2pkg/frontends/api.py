@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nb2pkg.builder.config import default_package_name, resolve_config
+from nb2pkg.builder.config import default_package_name, package_name_for, resolve_config
 from nb2pkg.builder.orchestrate import BuildResult
 from nb2pkg.builder.orchestrate import build as run_build
 from nb2pkg.builder.planning import RecentPlans
@@ -102,6 +104,43 @@ def build(
     )
 
 
+class PackageNames:
+    """``default_package_name`` of each notebook, worked out again only when its folder changed.
+
+    The name changes when a module of that name appears beside the notebook or goes: either
+    changes the folder's modification time, looked up once per analysis instead of two file
+    lookups. Not kept where a folder of that name sits beside the notebook (a file added to it
+    leaves the notebook's folder as it was), nor while the folder's time is too recent to tell
+    a later change in the same clock tick apart."""
+
+    SETTLED_NS = 2_000_000_000
+    """A folder changed longer ago than this (2 s) shows any later change in its time."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self.keep = keep
+        self._known: dict[str, tuple[int, str]] = {}
+
+    def name(self, notebook: Path) -> str:
+        folder = notebook.parent
+        try:
+            changed = os.stat(folder).st_mtime_ns
+        except OSError:
+            return default_package_name(notebook)
+        key = str(notebook)
+        known = self._known.get(key)
+        if known is not None and known[0] == changed:
+            return known[1]
+        name = default_package_name(notebook)
+        settled = time.time_ns() - changed > self.SETTLED_NS
+        if settled and not os.path.isdir(folder / package_name_for(notebook.stem)):
+            if len(self._known) >= self.keep:
+                self._known.clear()
+            self._known[key] = (changed, name)
+        return name
+
+
+PACKAGE_NAMES = PackageNames()
+"""The default package name of each notebook analysed recently."""
 RECENT = RecentAnalyses()
 """The last analysis of each notebook recently analysed: an edit that cannot change the plan
 is answered from it (``nb2pkg.frontends.reanalysis``)."""
@@ -119,7 +158,7 @@ def _analysis(
     from nb2pkg.roles.resolve import tag_cells
 
     tagged, tag_problems = tag_cells(notebook)
-    resolved_package = package or default_package_name(Path(notebook.path))
+    resolved_package = package or PACKAGE_NAMES.name(Path(notebook.path))
     reader_problems = tuple(problems)
 
     def plan(

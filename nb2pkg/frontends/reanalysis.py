@@ -56,7 +56,7 @@ class RecordedFiles:
         return answer
 
 
-@dataclass(frozen=True)
+@dataclass
 class Record:
     """One analysis and what it was made from."""
 
@@ -67,6 +67,15 @@ class Record:
     """Each tagged cell's analysis, by its id."""
     file_answers: dict[Path, bool]
     analysis: NotebookAnalysis
+    imports_mlflow: bool | None = None
+    """Whether a cell planned (not skipped) imports MLflow; None until first asked."""
+
+    def mlflow_imported(self) -> bool:
+        if self.imports_mlflow is None:
+            self.imports_mlflow = _imports_mlflow(
+                self.parsed[t.cell.cell_id] for t in self.tagged if t.role is not Role.SKIP
+            )
+        return self.imports_mlflow
 
 
 Planner = Callable[
@@ -108,12 +117,16 @@ class RecentAnalyses:
             previous, notebook, tagged, tag_problems, parsed, files
         ):
             analysis, answers = previous.analysis, previous.file_answers
+            # the same roles, and the edited cells import as before
+            imports_mlflow = previous.imports_mlflow
             self.reused += 1
         else:
             recorded = RecordedFiles(files)
             analysis = plan(notebook, tagged, tag_problems, recorded)
-            answers = recorded.answers
-        record = Record(notebook, tuple(tagged), tuple(tag_problems), parsed, answers, analysis)
+            answers, imports_mlflow = recorded.answers, None
+        record = Record(
+            notebook, tuple(tagged), tuple(tag_problems), parsed, answers, analysis, imports_mlflow
+        )
         with self._lock:
             self._records[key] = record
             self._records.move_to_end(key)
@@ -200,9 +213,9 @@ def _edits_leave_plan(
     """Whether planning the text-edited cells again would give the previous plan."""
     if tuple(tag_problems) != previous.tag_problems or len(tagged) != len(previous.tagged):
         return False
-    if _imports_mlflow(parsed[t.cell.cell_id] for t in tagged if t.role is not Role.SKIP):
-        return False
     for old, new in zip(previous.tagged, tagged, strict=True):
+        if old.role is not new.role:
+            return False
         part_ids = {p.cell_id for p in new.cell.parts} or {new.cell.cell_id}
         if not part_ids & edited:
             continue
@@ -212,6 +225,10 @@ def _edits_leave_plan(
             return False
         if not _same_analysis(previous.parsed[old.cell.cell_id], parsed[new.cell.cell_id]):
             return False
+    # every role as before and each edited cell's imports too (compared with the rest of its
+    # analysis just above): the notebook imports MLflow as it did
+    if previous.mlflow_imported():
+        return False
     return not any(
         d.location is not None and d.location.cell_id in edited and d.location.line is not None
         for d in previous.analysis.diagnostics

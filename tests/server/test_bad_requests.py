@@ -17,6 +17,7 @@ from server_notebooks import BODY_LIMIT, WORK_LIMIT_LINES, code_cell, notebook_j
 from server_notebooks import scaling_notebook as scaling
 from test_handlers import Fetch, browser_login, post, refused
 from tornado.httpclient import HTTPClientError
+from traitlets.config import Config
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,20 @@ async def test_a_broken_notebook_is_answered_with_diagnostics_or_a_4xx_never_a_5
 # --------------------------------------------------------------------------- the event loop
 
 
+IN_THREADS = Config(
+    {
+        "ServerApp": {"jpserver_extensions": {"nb2pkg": True}},
+        "Nb2pkgServer": {
+            "max_body_bytes": BODY_LIMIT,
+            "max_code_lines": WORK_LIMIT_LINES,
+            "analysis_processes": 0,
+        },
+    }
+)
+"""Requests read and answered on the server's threads: every path resolution is seen here."""
+
+
+@pytest.mark.parametrize("jp_server_config", [IN_THREADS])
 async def test_a_hostile_path_is_refused_before_resolution_and_the_server_keeps_answering(
     jp_fetch: Fetch, root_with_traps: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,8 @@ Started by the server extension (``worker_pool.py``). It imports the analysis an
 says it is ready, then answers the jobs the server writes to its standard input, on its
 standard output (``worker_frames.py``); whatever else would print goes to standard error.
 While no job waits it analyses the notebooks at the top of the root (``root_warm_up.py``).
+Started with ``"reads_requests": true`` it is the request reader instead: it reads request
+bodies into typed requests (``request_reading.py``), imports no analysis and warms nothing.
 It exits when the server closes its standard input, i.e. when the server stops or dies.
 """
 
@@ -38,8 +40,8 @@ class Worker:
         # between two steps it looks for a waiting job with select(), which takes pipes on
         # POSIX systems only
         warm = int(settings["warm_notebooks"]) if os.name == "posix" else 0
-        self.warm_up: Iterator[int] | None = warm_up_steps(
-            self.root, warm, limits, int(settings["max_bytes"])
+        self.warm_up: Iterator[int] | None = (
+            warm_up_steps(self.root, warm, limits, int(settings["max_bytes"])) if warm > 0 else None
         )
         self.warmed_cells = 0
         self.jobs_done = 0
@@ -62,28 +64,34 @@ class Worker:
         self, job_id: int, name: str, request: Any, root: str, limits: WorkLimits
     ) -> tuple[int, str, Any]:
         from nb2pkg.frontends.server.jobs import run_job
+        from nb2pkg.frontends.server.request_reading import READ, read_request
 
         if name == STATS:
             return job_id, "ok", json.dumps(self.stats())
         try:
-            text = run_job(name, request, root, limits)
+            if name == READ:
+                answer: Any = read_request(request, root)
+            else:
+                answer = run_job(name, request, root, limits)
         except RequestProblem as problem:
             return job_id, "refused", (problem.status, problem.code, problem.message, problem.hint)
         except Exception:
             return job_id, "failed", traceback.format_exc()
         self.jobs_done += 1
-        return job_id, "ok", text
+        return job_id, "ok", answer
 
     def stats(self) -> dict[str, Any]:
-        from nb2pkg.analysis.cell import analyze_cell
-
-        return {
+        stats = {
             "pid": os.getpid(),
             "warming_up": self.warm_up is not None,
             "warmed_cells": self.warmed_cells,
             "jobs_done": self.jobs_done,
-            "cell_analyses": analyze_cell.cache_info().misses,
         }
+        if "nb2pkg.analysis.cell" in sys.modules:  # a request reader analyses nothing
+            from nb2pkg.analysis.cell import analyze_cell
+
+            stats["cell_analyses"] = analyze_cell.cache_info().misses
+        return stats
 
     def _job_waiting(self) -> bool:
         return bool(select.select([self.jobs_in], [], [], 0)[0])
@@ -94,9 +102,12 @@ def main(argv: list[str]) -> int:
     # The answers get the standard output's pipe; anything printed goes to standard error.
     answers_out = os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    from nb2pkg.frontends.server.jobs import warm_imports
+    if settings.get("reads_requests"):
+        settings["warm_notebooks"] = 0
+    else:
+        from nb2pkg.frontends.server.jobs import warm_imports
 
-    warm_imports()
+        warm_imports()
     worker = Worker(settings, sys.stdin.fileno(), answers_out)
     write_frame(answers_out, ("ready", os.getpid()))
     with contextlib.suppress(BrokenPipeError):  # the server went away meanwhile

@@ -14,7 +14,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
 from typing import Any, TypeVar, cast
 
@@ -30,11 +30,16 @@ def root_relative_json(payload: Any, root: str) -> str:
     Most answers name no folder of the server at all: when the JSON text holds none of the
     folders (as JSON writes them), no string in it does, and the text is the answer as is.
     """
-    text = json.dumps(payload)
+    return _shown_in_root(json.dumps(payload), lambda: payload, root)
+
+
+def _shown_in_root(text: str, payload: Callable[[], Any], root: str) -> str:
+    """``text`` (the JSON text of ``payload()``) when it names no folder of the root or above,
+    else the JSON text of ``payload()`` with those folders made relative."""
     folders = _root_prefixes(root)
     if not any(json.dumps(folder)[1:-1] in text for folder in folders):
         return text
-    return json.dumps(replace_prefixes(payload, folders))
+    return json.dumps(replace_prefixes(payload(), folders))
 
 
 def with_root_relative_paths(payload: T, root: str) -> T:
@@ -83,12 +88,20 @@ def replace_prefixes(payload: T, prefixes: Mapping[str, str]) -> T:
 class RecentAnswers:
     """The JSON text of the last answers, by the analysis they show: an analysis reused after
     an edit (``nb2pkg.frontends.reanalysis``) is the same object, and its text is not made
-    again. Only the texts are kept (and weak references: the analyses stay the records')."""
+    again. Only the texts are kept (and weak references: the analyses stay the records').
+
+    An analysis planned again after an edit mostly has the same cell summaries as the one
+    before: the text of each summary of a notebook's last answer is kept, by the summary's
+    value, and reused (JSON text as ``json.dumps`` writes it: the answer is the same text)."""
 
     def __init__(self, keep: int = 16) -> None:
         self.keep = keep
         self._lock = threading.Lock()
         self._texts: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], str]] = OrderedDict()
+        self._cell_texts: OrderedDict[str, dict[Any, str]] = OrderedDict()
+        """The text of each cell summary of the last answer, by the notebook it showed."""
+        self.cells_encoded = 0
+        """Cell summaries encoded so far (the others' text was reused; for tests)."""
 
     def text(self, analysis: Any, root: str) -> str:
         """``root_relative_json(analysis.to_json(), root)``, made once per analysis and root."""
@@ -98,10 +111,36 @@ class RecentAnswers:
         # a dead reference: another object may have the id now
         if known is not None and known[0]() is analysis:
             return known[1]
-        text = root_relative_json(analysis.to_json(), root)
+        text = _shown_in_root(self._encoded(analysis), analysis.to_json, root)
         with self._lock:
             self._texts[key] = (weakref.ref(analysis), text)
             self._texts.move_to_end(key)
             while len(self._texts) > self.keep:
                 self._texts.popitem(last=False)
         return text
+
+    def _encoded(self, analysis: Any) -> str:
+        """``json.dumps(analysis.to_json())``, with the text of each cell summary reused from
+        the notebook's last answer when that had an equal summary."""
+        with self._lock:
+            known = self._cell_texts.get(analysis.notebook, {})
+        texts: dict[Any, str] = {}
+        for cell in analysis.cells:
+            text = known.get(cell)
+            if text is None:
+                text = json.dumps(cell.to_json())
+                self.cells_encoded += 1
+            texts[cell] = text
+        cells = "[" + ", ".join(texts[cell] for cell in analysis.cells) + "]"
+        fields = analysis.to_json(cells=False)
+        members = (
+            f"{json.dumps(key)}: {cells if key == 'cells' else json.dumps(value)}"
+            for key, value in fields.items()
+        )
+        encoded = "{" + ", ".join(members) + "}"
+        with self._lock:
+            self._cell_texts[analysis.notebook] = texts
+            self._cell_texts.move_to_end(analysis.notebook)
+            while len(self._cell_texts) > self.keep:
+                self._cell_texts.popitem(last=False)
+        return encoded

@@ -1,10 +1,10 @@
 """The route table of the nb2pkg server extension and its thin handlers.
 
-Each handler hands its request body to the extension's worker threads, which parse it
-(``requests.py``) and resolve its paths; its job (``jobs.py``: cap the work, ``workload.py``,
-then one ``nb2pkg.frontends.api`` call) runs in an analysis worker process
-(``worker_pool.py``); the event loop only receives the answer, so no request can stall the
-server. Notebook
+Each handler hands its request body to the request reader process, which parses it
+(``requests.py``) and resolves its paths (``request_reading.py``); its job (``jobs.py``: cap
+the work, ``workload.py``, then one ``nb2pkg.frontends.api`` call) runs in an analysis worker
+process (``worker_pool.py``); the server's process only passes bytes along and orders the
+work, so neither an analysis nor a notebook's JSON holds up `/api/status`. Notebook
 problems are part of a 200 answer (as diagnostics); only a refused request gets an error
 status, always as JSON with a diagnostic code, never an HTML page or a traceback, and no
 answer names a path of the server's disk outside its root (``answers.py``).
@@ -13,7 +13,6 @@ answer names a path of the server's disk outside its root (``answers.py``).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import sys
@@ -36,11 +35,17 @@ from nb2pkg.frontends.server.errors import (
     RequestProblem,
     code_for_status,
 )
-from nb2pkg.frontends.server.jobs import ANSWERS, run_job, warm_imports
+from nb2pkg.frontends.server.jobs import ANSWERS, PickledRequest, run_job, warm_imports
 from nb2pkg.frontends.server.jobs import analyze as _analyze
 from nb2pkg.frontends.server.jobs import build as _build
 from nb2pkg.frontends.server.jobs import preview as _preview
 from nb2pkg.frontends.server.options import Nb2pkgServer
+from nb2pkg.frontends.server.request_reading import (
+    READ,
+    BodyToRead,
+    ReadRequest,
+    read_request,
+)
 from nb2pkg.frontends.server.work_queue import WORK_QUEUE_SETTING, WorkQueue
 from nb2pkg.frontends.server.worker_pool import WorkerPool, WorkerSettings
 from nb2pkg.frontends.server.workload import WorkLimits
@@ -60,12 +65,11 @@ CPU-bound Python under the GIL, so serialising it costs little; the event loop s
 
 @dataclass(frozen=True)
 class Job:
-    """The work of an endpoint: ``request_of`` turns the parsed body into the typed request
-    (paths confined to the root) on the server's threads, and ``jobs.run_job(name, ...)``
-    answers it in an analysis worker process."""
+    """The work of an endpoint: its body is read into the typed request of job ``name``
+    (``request_reading.REQUESTS``: paths confined to the root) by the request reader process,
+    and ``jobs.run_job(name, ...)`` answers it in an analysis worker process."""
 
     name: str
-    request_of: Callable[[dict[str, Any]], Any]
 
 
 def _superseded() -> RequestProblem:
@@ -75,19 +79,6 @@ def _superseded() -> RequestProblem:
         "a newer analyze request of this client for this notebook replaced this one",
         "nothing to do: the newer request's answer follows",
     )
-
-
-def _same_work_key(path: str, data: dict[str, Any]) -> str:
-    """Requests with equal keys ask for the same answer: the endpoint and the body but for the
-    ``client`` that sent it (two panels showing the same notebook content)."""
-    content = json.dumps({k: v for k, v in data.items() if k != "client"})
-    return path + "\0" + hashlib.sha256(content.encode()).hexdigest()
-
-
-def _client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
-    """An analyze request names its client (e.g. one notebook panel) to let newer ones win."""
-    client, path = data.get("client"), data.get("path")
-    return (client, path) if isinstance(client, str) and isinstance(path, str) else None
 
 
 class Nb2pkgHandler(APIHandler):
@@ -130,11 +121,11 @@ class Nb2pkgHandler(APIHandler):
         *,
         supersedable: bool = False,
     ) -> None:
-        """Parse the body, run ``work`` on it and serialise its result: a ``Job`` in an analysis
-        worker process (else on a worker thread), a function on a worker thread (a text result
-        is the answer as it is).
+        """Read the body, run ``work`` on it and serialise its result: a ``Job`` read in the
+        request reader process and answered in an analysis worker process (else both on a
+        worker thread), a function on a worker thread (a text result is the answer as it is).
 
-        Requests wait for their turn after parsing; a ``supersedable`` one whose client sent a
+        Requests wait for their turn after reading; a ``supersedable`` one whose client sent a
         newer request for the same notebook meanwhile is answered 409 (NB813) without work, and
         one that arrives while an identical one (the same body, from any client) is waiting or
         being worked on gets that one's answer (``shared_work.py``).
@@ -142,15 +133,15 @@ class Nb2pkgHandler(APIHandler):
         body, limit = self.request.body or b"", self.server_options.max_body_bytes
         root = self.root_dir
         ticket, endpoint, limits = self.queue.latest.ticket(), self.request.path, self.limits
-        job = work if isinstance(work, Job) else None
-
-        def parse() -> tuple[dict[str, Any], Any, str | None]:
-            data = requests.parse_body(body, limit)
-            request = job.request_of(data) if job is not None else None
-            return data, request, _same_work_key(endpoint, data) if supersedable else None
-
-        data, request, same_work = await self.off_loop(parse)
-        key = _client_and_path(data) if supersedable else None
+        data: dict[str, Any] = {}
+        if isinstance(work, Job):
+            to_read = BodyToRead(endpoint, work.name, body, limit, supersedable)
+            read = await self._read(to_read, root)
+            key, same_work = read.client_and_path, read.same_work
+            job: tuple[Any, ...] = (work.name, PickledRequest(read.packed), root, limits)
+        else:
+            data = await self.off_loop(lambda: requests.parse_body(body, limit))
+            key, same_work, job = None, None, ()
         if key is not None:
             self.queue.latest.register(key, ticket)
 
@@ -165,12 +156,11 @@ class Nb2pkgHandler(APIHandler):
 
         async def in_turn() -> str:
             pool = self.queue.pool
-            if job is not None and pool is not None:
-                work_of_job = (job.name, request, root, limits)
-                return await self._on_worker(pool, work_of_job, refuse_if_superseded)
+            if job and pool is not None:
+                return await self._on_worker(pool, job, refuse_if_superseded)
             async with self.queue.turn:
                 refuse_if_superseded()
-                return await self.off_loop(lambda: self._on_thread(work, data, request, root))
+                return await self.off_loop(lambda: self._on_thread(work, data, job))
 
         try:
             if same_work is None:
@@ -182,6 +172,16 @@ class Nb2pkgHandler(APIHandler):
                 self.queue.latest.finish(key, ticket)
         self.set_header("Content-Type", "application/json")
         self.finish(text)
+
+    async def _read(self, body: BodyToRead, root: str) -> ReadRequest:
+        """``body`` read by the request reader process (on a worker thread without one)."""
+        readers = self.queue.readers
+        if readers is None:
+            return await self.off_loop(lambda: read_request(body, root))
+        reader = await readers.acquire()
+        read = await readers.run(reader, (READ, body, root, None))
+        assert isinstance(read, ReadRequest)
+        return read
 
     async def _on_worker(
         self, pool: WorkerPool, job: tuple[Any, ...], refuse_if_superseded: Callable[[], None]
@@ -195,22 +195,23 @@ class Nb2pkgHandler(APIHandler):
             pool.release(worker)
             raise
         self.queue.works_run += 1
-        return await pool.run(worker, job)
+        return str(await pool.run(worker, job))
 
     def _on_thread(
         self,
         work: Job | Callable[[dict[str, Any]], dict[str, Any] | str],
         data: dict[str, Any],
-        request: Any,
-        root: str,
+        job: tuple[Any, ...],
     ) -> str:
-        """The answer of ``work``, made on this worker thread (one at a time)."""
+        """The answer of ``work`` (its ``job`` when a Job), made on this worker thread (one at
+        a time)."""
         with ONE_ANALYSIS_AT_A_TIME:
             self.queue.works_run += 1
-            if isinstance(work, Job):
-                return run_job(work.name, request, root, self.limits)
+            if job:
+                return run_job(*job)
+            assert not isinstance(work, Job)
             result = work(data)
-        return result if isinstance(result, str) else root_relative_json(result, root)
+        return result if isinstance(result, str) else root_relative_json(result, self.root_dir)
 
     async def off_loop(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, work)
@@ -263,10 +264,7 @@ class AnalyzeHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        root = self.root_dir
-        await self.answer(
-            Job("analyze", lambda data: requests.analyze_request(data, root)), supersedable=True
-        )
+        await self.answer(Job("analyze"), supersedable=True)
 
 
 class BuildHandler(Nb2pkgHandler):
@@ -274,8 +272,7 @@ class BuildHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        root = self.root_dir
-        await self.answer(Job("build", lambda data: requests.build_request(data, root)))
+        await self.answer(Job("build"))
 
 
 class PreviewHandler(Nb2pkgHandler):
@@ -284,8 +281,7 @@ class PreviewHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        root = self.root_dir
-        await self.answer(Job("preview", lambda data: requests.preview_request(data, root)))
+        await self.answer(Job("preview"))
 
 
 class ProposeHandler(Nb2pkgHandler):
@@ -293,8 +289,7 @@ class ProposeHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        root = self.root_dir
-        await self.answer(Job("propose", lambda data: requests.analyze_request(data, root)))
+        await self.answer(Job("propose"))
 
 
 class SuggestNameHandler(Nb2pkgHandler):
@@ -303,13 +298,7 @@ class SuggestNameHandler(Nb2pkgHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        root = self.root_dir
-        await self.answer(
-            Job(
-                "suggest-name",
-                lambda data: (requests.analyze_request(data, root), requests.cell_id_of(data)),
-            )
-        )
+        await self.answer(Job("suggest-name"))
 
 
 GIL_SWITCH_INTERVAL = 0.001
@@ -328,7 +317,10 @@ def setup_handlers(
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
     queue = web_app.settings[WORK_QUEUE_SETTING] = WorkQueue()
     if options.analysis_processes > 0:
-        queue.pool = _worker_pool(web_app, options, log or logging.getLogger("nb2pkg"))
+        log = log or logging.getLogger("nb2pkg")
+        queue.pool = _worker_pool(web_app, options, log, options.analysis_processes)
+        if queue.pool is not None:
+            queue.readers = _worker_pool(web_app, options, log, 1, reads_requests=True)
     shared = {"server_options": options, "executor": executor, "queue": queue}
     web_app.add_handlers(
         ".*$",
@@ -348,17 +340,22 @@ def setup_handlers(
 
 
 def _worker_pool(
-    web_app: tornado.web.Application, options: Nb2pkgServer, log: logging.Logger
+    web_app: tornado.web.Application,
+    options: Nb2pkgServer,
+    log: logging.Logger,
+    size: int,
+    *,
+    reads_requests: bool = False,
 ) -> WorkerPool | None:
+    """The analysis worker processes (or, ``reads_requests``, the request reader process)."""
     settings = WorkerSettings(
         root=str(web_app.settings["server_root_dir"]),
         limits=WorkLimits(options.max_code_lines, options.max_code_chars),
         warm_notebooks=options.warm_notebooks,
         max_bytes=options.max_body_bytes,
+        reads_requests=reads_requests,
     )
-    pool = WorkerPool(
-        options.analysis_processes, settings, timeout=options.worker_timeout_seconds, log=log
-    )
+    pool = WorkerPool(size, settings, timeout=options.worker_timeout_seconds, log=log)
     try:
         pool.start()
     except OSError as error:  # no process can be started here: the server's threads do it

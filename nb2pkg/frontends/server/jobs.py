@@ -8,7 +8,9 @@ worker threads. Either way the answer is the same JSON text.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +89,21 @@ JOBS: dict[str, Callable[[Any, str, WorkLimits], dict[str, Any] | str]] = {
 }
 
 
+@dataclass(frozen=True)
+class PickledRequest:
+    """A typed request as the server pickled it once (``handlers.py``), for a worker process."""
+
+    packed: bytes
+
+    def request(self) -> Any:
+        # only the server that started the worker writes to its pipe
+        return pickle.loads(self.packed)
+
+
 def run_job(name: str, request: Any, root: str, limits: WorkLimits) -> str:
     """The JSON text answering the request of job ``name`` (a ``RequestProblem`` refuses it)."""
+    if isinstance(request, PickledRequest):
+        request = request.request()
     result = JOBS[name](request, root, limits)
     return result if isinstance(result, str) else root_relative_json(result, root)
 

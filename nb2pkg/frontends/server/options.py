@@ -46,7 +46,8 @@ class Nb2pkgServer(Configurable):
         help=(
             "Worker processes that run analyses and builds, started with the server (default: "
             "one per core, at most 4), so no analysis holds the GIL the server's event loop "
-            "needs. 0 runs them on the server's own threads instead."
+            "needs; one more process reads their request bodies (a notebook's JSON) for the "
+            "same reason. 0 runs both on the server's own threads instead."
         ),
     ).tag(config=True)
 

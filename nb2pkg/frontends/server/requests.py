@@ -99,7 +99,7 @@ def parse_body(body: bytes, limit: int) -> dict[str, Any]:
             "raise c.Nb2pkgServer.max_body_bytes, or send the notebook without its outputs",
         )
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_not_json)
+        data = _DECODER.decode(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RequestProblem(
             400,
@@ -126,6 +126,10 @@ def parse_body(body: bytes, limit: int) -> dict[str, Any]:
 
 def _not_json(constant: str) -> NoReturn:
     raise json.JSONDecodeError(f"{constant} is not a JSON value", constant, 0)
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json)
+"""Made once: ``json.loads`` with an option makes a decoder per call."""
 
 
 def _check_json_limits(data: object) -> None:

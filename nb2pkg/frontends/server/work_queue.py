@@ -60,6 +60,8 @@ class WorkQueue:
         """How many requests ran their work (for tests and benchmarks)."""
         self.pool: WorkerPool | None = None
         """The analysis worker processes; None: the work runs on the server's threads."""
+        self.readers: WorkerPool | None = None
+        """The request reader process; None: bodies are read on the server's threads."""
 
 
 WORK_QUEUE_SETTING = "nb2pkg_work_queue"

@@ -45,6 +45,8 @@ class WorkerSettings:
     limits: WorkLimits
     warm_notebooks: int
     max_bytes: int
+    reads_requests: bool = False
+    """A request reader: it reads request bodies (``request_reading.py``), analyses nothing."""
 
     def argument(self) -> str:
         return json.dumps(
@@ -54,6 +56,7 @@ class WorkerSettings:
                 "max_code_chars": self.limits.max_code_chars,
                 "warm_notebooks": self.warm_notebooks,
                 "max_bytes": self.max_bytes,
+                "reads_requests": self.reads_requests,
             }
         )
 
@@ -110,13 +113,16 @@ class AnalysisWorker:
             name=f"nb2pkg-worker-{self.number}-answers",
             daemon=True,
         ).start()
-        self.pool.log.info("nb2pkg analysis worker %d started (pid %d)", self.number, process.pid)
+        self.pool.log.info(
+            "nb2pkg %s %d started (pid %d)", self.pool.kind, self.number, process.pid
+        )
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    async def run(self, job: tuple[Any, ...], timeout: float) -> str:
-        """The answer text of ``job`` (name, request, root, limits), or raise its refusal."""
+    async def run(self, job: tuple[Any, ...], timeout: float) -> Any:
+        """The answer of ``job`` (name, request, root, limits): its text, or a request
+        reader's ``ReadRequest``; or raise its refusal."""
         if not self.running():
             self.start()
         loop = asyncio.get_running_loop()
@@ -152,7 +158,7 @@ class AnalysisWorker:
             with self._lock:
                 self._pending.pop(job_id, None)
         if kind == "ok":
-            return str(value)
+            return value
         if kind == "refused":
             raise RequestProblem(*value)
         self.pool.log.error(
@@ -170,7 +176,7 @@ class AnalysisWorker:
                 break
             if message[0] == "ready":
                 self.ready.set()
-                self.pool.log.info("nb2pkg analysis worker %d ready", self.number)
+                self.pool.log.info("nb2pkg %s %d ready", self.pool.kind, self.number)
                 continue
             job_id, kind, value = message
             with self._lock:
@@ -224,6 +230,7 @@ class WorkerPool:
         self, size: int, settings: WorkerSettings, *, timeout: float, log: logging.Logger
     ) -> None:
         self.settings, self.timeout, self.log = settings, timeout, log
+        self.kind = "request reader" if settings.reads_requests else "analysis worker"
         self.workers = [AnalysisWorker(self, number) for number in range(size)]
         self.job_numbers = itertools.count(1)
         self.writers = _writer_threads(size)
@@ -252,7 +259,7 @@ class WorkerPool:
         assert self._idle is not None
         self._idle.put_nowait(worker)
 
-    async def run(self, worker: AnalysisWorker, job: tuple[Any, ...]) -> str:
+    async def run(self, worker: AnalysisWorker, job: tuple[Any, ...]) -> Any:
         """Run ``job`` on ``worker`` (acquired) and give the worker back."""
         try:
             return await worker.run(job, self.timeout)

@@ -31,9 +31,12 @@ def code_size(notebook: Any) -> tuple[int, int]:
         return 0, 0
     lines = chars = 0
     for cell in cells:
-        source = cell.get("source", "") if isinstance(cell, dict) else ""
-        parts = source if isinstance(source, list) else [source]
-        text = "".join(part for part in parts if isinstance(part, str))
+        source = cell.get("source", "") if type(cell) is dict else ""
+        if type(source) is str:  # as the browser sends it: no copy
+            text = source
+        else:
+            parts = source if isinstance(source, list) else [source]
+            text = "".join(part for part in parts if isinstance(part, str))
         chars += len(text)
         lines += text.count("\n") + (0 if text.endswith("\n") else 1)
     return lines, chars

@@ -1,0 +1,80 @@
+"""A request body read into the typed request of its job, with what orders its work.
+
+Read in the request reader process (``analysis_worker.py`` started to read requests), so the
+server's own process holds no lock of Python's for a notebook's worth of JSON while
+`/api/status` and every other request wait for it; with ``analysis_processes = 0`` on the
+server's threads. Either way: the body parsed and checked (``requests.parse_body``), its paths
+confined to the root, the request pickled once for the analysis worker, and known by that pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nb2pkg.frontends.server import requests
+
+READ = "read"
+"""The job of the request reader process: a ``BodyToRead`` → its ``ReadRequest``."""
+
+
+def _suggest_name_request(data: dict[str, Any], root: str) -> tuple[requests.AnalyzeRequest, str]:
+    return requests.analyze_request(data, root), requests.cell_id_of(data)
+
+
+REQUESTS: dict[str, Callable[[dict[str, Any], str], Any]] = {
+    "analyze": requests.analyze_request,
+    "build": requests.build_request,
+    "preview": requests.preview_request,
+    "propose": requests.analyze_request,
+    "suggest-name": _suggest_name_request,
+}
+"""The typed request of each job (``jobs.JOBS``), from its parsed body and the server's root."""
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """What the server needs of a request to order its work, and the request for the worker."""
+
+    client_and_path: tuple[str, str] | None
+    """The client and notebook path of a request a newer one of theirs supersedes."""
+    packed: bytes
+    """The typed request, pickled."""
+    same_work: str | None
+    """Equal for requests asking for the same answer (shared while in flight)."""
+
+
+@dataclass(frozen=True)
+class BodyToRead:
+    endpoint: str
+    job: str
+    body: bytes
+    max_bytes: int
+    supersedable: bool
+
+
+def read_request(body: BodyToRead, root: str) -> ReadRequest:
+    """``body`` read as a request of its job (a ``RequestProblem`` refuses it)."""
+    data = requests.parse_body(body.body, body.max_bytes)
+    request = REQUESTS[body.job](data, root)
+    packed = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+    if not body.supersedable:
+        return ReadRequest(None, packed, None)
+    return ReadRequest(client_and_path(data), packed, same_work_key(body.endpoint, packed))
+
+
+def same_work_key(endpoint: str, packed: bytes) -> str:
+    """Requests with equal keys ask for the same answer: the endpoint and the typed request
+    (which holds all of the body but the ``client`` that sent it: two panels showing the same
+    notebook content), as pickled for the worker. Equal pickles are equal requests; two equal
+    requests pickled differently only miss sharing their work."""
+    return endpoint + "\0" + hashlib.sha256(packed).hexdigest()
+
+
+def client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
+    """An analyze request names its client (e.g. one notebook panel) to let newer ones win."""
+    client, path = data.get("client"), data.get("path")
+    return (client, path) if isinstance(client, str) and isinstance(path, str) else None
