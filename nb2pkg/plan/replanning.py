@@ -13,10 +13,15 @@ Planning again with that memory, a cell is planned again when:
   notebook imports, which cell binds a name last, the markdown above a cell, a data file's
   existence), or a key of the passes' state that a cell planned again before it wrote
   differently (up to the next cell that writes the key), or any of a state it iterated.
-Every other cell keeps what it wrote, reported and gave. The whole-notebook checks run again
-over the cells' plans. The result equals planning from scratch (tests/property checks it on
-random edits); anything the memory cannot follow (another number of tagged cells, another
-notebook, a planner state this module does not know) is planned from scratch.
+Every other cell keeps what it wrote, reported and gave. The state made before the passes is
+kept with indexes of the cells that give it (nb2pkg.plan.fixed_facts), updated for the changed
+cells, and so is what the whole-notebook checks read of the cells' plans
+(nb2pkg.plan.plan_facts), updated for the cells planned again. What still reads every cell does
+it in one comprehension: the changed cells (each tagged cell's fields compared as a tuple), the
+markdown above each cell, the execution counts. The result equals
+planning from scratch (tests/property checks it on random edits); anything the memory cannot
+follow (another number of tagged cells, another notebook, a planner state this module does not
+know) is planned from scratch.
 """
 
 from __future__ import annotations

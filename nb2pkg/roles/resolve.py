@@ -126,13 +126,14 @@ def default_test_name(cell: Cell) -> str:
 
 def _number_unnamed_tests(tagged: list[TaggedCell]) -> list[TaggedCell]:
     """``test_1``, ``test_2``… in document order: adding other cells does not rename them."""
-    taken = {t.name for t in tagged if t.role is Role.TEST}
+    test = Role.TEST  # an enum member looked up once, not per cell
+    taken = {t.name for t in tagged if t.role is test}
     if not taken:
         return tagged
     numbered: list[TaggedCell] = []
     counter = 0
     for item in tagged:
-        if item.role is Role.TEST and item.name == default_test_name(item.cell):
+        if item.role is test and item.name == default_test_name(item.cell):
             counter += 1
             while f"test_{counter}" in taken:
                 counter += 1
