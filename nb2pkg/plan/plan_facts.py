@@ -8,8 +8,8 @@ those cells gave:
 - the steps whose name clashes with a name their module imports or defines (NB311): the names
   packaged cells use, each module's exported and imported names, the steps by module and name;
 - the imports each module needs: each cell's (``cell_imports``), and by module, the cells that
-  need each name (the first one's import is the module's); all made again when the imports the
-  notebook ends with change;
+  need each name (the first one's import is the module's); when the imports the notebook ends
+  with change, made again for the cells that load a name whose import changed;
 - the steps that seed the random generators (when there is none, no seed is handed on).
 """
 
@@ -49,6 +49,9 @@ class PlanFacts:
         self.providers: dict[str, dict[str, list[int]]] = {}
         """Module → name → the positions of the cells that need its import there."""
         self.imports: dict[str, tuple[ImportBinding, ...]] = {}
+        self.users: dict[str, set[int]] = {}
+        """Name → the positions of the cells whose imports depend on the context's entry for
+        it (the cells that load it)."""
         for position, plan in enumerate(self.cells):
             self._add(position, plan)
         self._renew_imports(set(self.targets))
@@ -74,10 +77,12 @@ class PlanFacts:
         self, cells: Sequence[CellPlan], changed: Iterable[int], context: ImportContext
     ) -> None:
         """Hold ``cells`` instead: those at the ``changed`` positions are new plans."""
+        changed = set(changed)
         if context != self.context:
-            self._build(cells, context)
-            return
-        changed = sorted(set(changed))
+            for name in _changed_names(self.context, context):
+                changed |= self.users.get(name, set())
+            self.context = context
+        changed = sorted(changed)
         touched: set[str] = set()
         for position in changed:
             touched |= self._drop(position, self.cells[position])
@@ -106,6 +111,9 @@ class PlanFacts:
         needs = self.needs[position] = cell_imports(plan, *self.context)
         if needs is None:
             return set()
+        analysis = plan.parsed.analysis
+        for name in analysis.uses | analysis.seed_uses:
+            self.users.setdefault(name, set()).add(position)
         target, bindings = needs
         bisect.insort(self.targets.setdefault(target, []), position)
         providers = self.providers.setdefault(target, {})
@@ -129,6 +137,9 @@ class PlanFacts:
         self.needs[position] = None
         if needs is None:
             return set()
+        analysis = plan.parsed.analysis
+        for name in analysis.uses | analysis.seed_uses:
+            self.users[name].discard(position)
         target, bindings = needs
         _remove(self.targets[target], position)
         for name, _ in bindings:
@@ -155,6 +166,15 @@ class PlanFacts:
             self.imports[target] = tuple(binding for _, _, binding in sorted(first, key=_place))
         ordered = sorted(self.imports, key=lambda target: self.targets[target][0])
         self.imports = {target: self.imports[target] for target in ordered}
+
+
+def _changed_names(before: ImportContext, after: ImportContext) -> set[str]:
+    """The names whose entry in one of the context's mappings changed."""
+    return {
+        name
+        for old, new in zip(before, after, strict=True)
+        for name, _ in old.items() ^ new.items()
+    }
 
 
 def _place(entry: tuple[int, str, Any]) -> tuple[int, str]:

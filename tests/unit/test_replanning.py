@@ -251,3 +251,16 @@ def test_the_imports_of_a_module_keep_their_order_when_planned_again(tmp_path: P
     data["cells"][3]["source"] = data["cells"][3]["source"].replace("%pip install requests\n", "")
     plan, memory = _again(data, tmp_path, memory)
     assert plan.requirements == ()
+
+
+def test_a_cell_not_planned_again_gets_the_import_its_nested_code_loads(tmp_path: Path) -> None:
+    cells = [
+        ("import json\nvalues = [1.0]\n", ["function:load"]),
+        ("def dump(v):\n    return json.dumps(v)\n\nout = dump(values)\n", ["function:dumpit"]),
+    ]
+    data = _notebook(cells, tmp_path)
+    plan, memory = _again(data, tmp_path, None)
+    assert [b.module for b in plan.imports["nb"]] == ["json"]
+    data["cells"][0]["source"] = "import simplejson as json\nvalues = [1.0]\n"
+    plan, memory = _again(data, tmp_path, memory)  # equal to the plan made from scratch
+    assert [b.module for b in plan.imports["nb"]] == ["simplejson"]
