@@ -14,15 +14,20 @@ NB314, NB514, NB401, NB402) are described once, in ``nb2pkg.roles.diagnostic_cod
 from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
+from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.packagable import packaging_problems
 from nb2pkg.ir import Notebook, ParamPlan, Role, TaggedCell
 from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import PACKAGED, CellPlan, NotebookPlan
+from nb2pkg.plan.fixed_facts import FixedFacts
 from nb2pkg.plan.planner_checks import PlannerChecks
 from nb2pkg.plan.planner_reads import PlannerReads
 from nb2pkg.plan.planner_state import ReadScope, module_name_for
 from nb2pkg.plan.planner_steps import PlannerSteps, seeds_handed_on
+
+if TYPE_CHECKING:
+    from nb2pkg.plan.plan_facts import PlanFacts
 
 __all__ = ["CellPlan", "NotebookPlan", "Planner", "module_name_for", "plan_notebook"]
 
@@ -69,12 +74,28 @@ class Planner(PlannerReads, PlannerSteps, PlannerChecks):
             resolved[item.cell.cell_id] = self._resolve_reads(item, parsed)
         self._record_definitions(item, parsed)
 
-    def finish(self, cells: tuple[CellPlan, ...]) -> NotebookPlan:
-        """The whole-notebook checks over the cells' plans, and the notebook's plan."""
-        self._check_name_clashes(cells)
-        imports = self._imports_by_module(cells)
-        handed = seeds_handed_on(cells)
-        self._report_seeds_handed_on(cells, handed)
+    def finish(
+        self,
+        cells: tuple[CellPlan, ...],
+        facts: PlanFacts | None = None,
+        fixed: FixedFacts | None = None,
+    ) -> NotebookPlan:
+        """The whole-notebook checks over the cells' plans, and the notebook's plan.
+
+        ``facts``, ``fixed``: what the checks read of the cells' plans and of the cells, kept
+        up to date by planning again (nb2pkg.plan.replanning); None: read here."""
+        if facts is None:
+            self._check_name_clashes(cells)
+            imports = self._imports_by_module(cells)
+        else:
+            for plan in facts.clashing_steps():
+                self._report_name_clash(plan)
+            imports = facts.imports_by_module()
+        if facts is None or facts.seeded:
+            handed = seeds_handed_on(cells)
+            self._report_seeds_handed_on(cells, handed)
+        else:  # no step seeds: none hands seeds on
+            handed = cells
         return NotebookPlan(
             notebook=self.notebook,
             module=self.module,
@@ -82,11 +103,7 @@ class Planner(PlannerReads, PlannerSteps, PlannerChecks):
             run_params=tuple(self.params.values()),
             imports=imports,
             star_imports=tuple(self.star_imports),
-            requirements=tuple(
-                r
-                for t in self.tagged
-                for r in self.parsed[t.cell.cell_id].analysis.pip_requirements
-            ),
+            requirements=self._requirements() if fixed is None else fixed.requirements,
             data_files=dict(self.data_files),
             diagnostics=tuple(self.diagnostics),
             title=self._title(),
@@ -95,4 +112,9 @@ class Planner(PlannerReads, PlannerSteps, PlannerChecks):
                 m: tuple((n, d, c) for n, (d, c) in v.items())
                 for m, v in self.module_constants.items()
             },
+        )
+
+    def _requirements(self) -> tuple[str, ...]:
+        return tuple(
+            r for t in self.tagged for r in self.parsed[t.cell.cell_id].analysis.pip_requirements
         )

@@ -3,7 +3,10 @@ lists the planner holds, each read and write noted (nb2pkg.plan.plan_timelines).
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import (
+    Callable,
     ItemsView,
     Iterable,
     Iterator,
@@ -178,8 +181,11 @@ class Fixed(Watched, Mapping[Any, Any]):
         self.data = data
 
     def renew(self, data: Mapping[Any, Any]) -> set[Any]:
-        """Hold ``data`` instead; the keys whose value changed (WHOLE too when any did)."""
+        """Hold ``data`` (a new mapping) instead; the keys whose value changed (WHOLE too when
+        any did)."""
         old, self.data = self.data, data
+        if old == data:
+            return set()
         try:
             changed = {key for key, _ in old.items() ^ data.items()}
         except TypeError:  # unhashable values
@@ -191,6 +197,12 @@ class Fixed(Watched, Mapping[Any, Any]):
         if changed:
             changed.add(WHOLE)
         return changed
+
+    def replace(self, data: Mapping[Any, Any], changed: set[Any]) -> set[Any]:
+        """Hold ``data`` instead, whose ``changed`` keys are known; those keys (WHOLE too when
+        there are any)."""
+        self.data = data
+        return {*changed, WHOLE} if changed else set()
 
     def __getitem__(self, key: Any) -> Any:
         self.clock.record.reads.add((self, key))
@@ -235,18 +247,30 @@ class FixedList(Watched, Sequence[Any]):
     """A list made once before the cells are planned (the tagged cells); any read of it is a
     read of the whole."""
 
-    def __init__(self, clock: Clock, items: Sequence[Any]) -> None:
+    def __init__(
+        self, clock: Clock, items: Sequence[Any], key: Callable[[Any], Any] | None = None
+    ) -> None:
+        """``key``: what of an item is compared (e.g. its fields as a tuple, which compares
+        at C speed)."""
         super().__init__(clock)
         self.items = items
+        self.key = key
+        self.keys = list(map(key, items)) if key is not None else []
 
     def renew(self, items: Sequence[Any]) -> list[int]:
         """Hold ``items`` instead; the positions whose item changed."""
         old, self.items = self.items, items
-        return [
-            index
-            for index, (before, after) in enumerate(zip(old, items, strict=True))
-            if before is not after and before != after
-        ]
+        if self.key is None:
+            return [
+                index
+                for index, (before, after) in enumerate(zip(old, items, strict=True))
+                if before is not after and before != after
+            ]
+        keys = list(map(self.key, items))
+        old_keys, self.keys = self.keys, keys
+        if len(keys) != len(old_keys):
+            raise ValueError("another number of items")
+        return list(itertools.compress(range(len(keys)), map(operator.ne, old_keys, keys)))
 
     def __getitem__(self, index: Any) -> Any:
         self.note(WHOLE)

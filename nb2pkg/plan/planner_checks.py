@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.ir import Cell, Diagnostic, ImportBinding, Location, Role, Severity, TaggedCell
@@ -14,7 +15,12 @@ from nb2pkg.plan.random_draws import free_draws
 class PlannerChecks(PlannerState):
     def _check_execution_order(self) -> None:
         previous: tuple[int, Cell] | None = None
-        for cell in self.notebook.code_cells:
+        ran = [
+            c
+            for c in self.notebook.cells
+            if c.execution_count is not None and c.cell_type == "code"
+        ]
+        for cell in ran:
             if cell.execution_count is None:
                 continue
             if previous is not None and cell.execution_count < previous[0]:
@@ -43,15 +49,20 @@ class PlannerChecks(PlannerState):
                 names.update(b.bound for b in analysis.imports if b.bound in used)
         for plan in cells:
             if plan.step is not None and plan.step.name in module_level.get(plan.module, set()):
-                self._report(
-                    plan.tagged,
-                    "NB311",
-                    Severity.ERROR,
-                    f"function name `{plan.step.name}` clashes with a name imported or "
-                    f"defined at module level in `{plan.module}`",
-                    f"rename the function, e.g. function:{plan.step.name}_step",
-                    None,
-                )
+                self._report_name_clash(plan)
+
+    def _report_name_clash(self, plan: CellPlan) -> None:
+        """A step named as a name imported or defined at module level in its module."""
+        assert plan.step is not None
+        self._report(
+            plan.tagged,
+            "NB311",
+            Severity.ERROR,
+            f"function name `{plan.step.name}` clashes with a name imported or "
+            f"defined at module level in `{plan.module}`",
+            f"rename the function, e.g. function:{plan.step.name}_step",
+            None,
+        )
 
     def _check_skipped_effects(self, item: TaggedCell, parsed: ParsedCell) -> None:
         """A skipped cell that draws from the global RNG, sets options or writes a file a
@@ -104,28 +115,50 @@ class PlannerChecks(PlannerState):
     ) -> dict[str, tuple[ImportBinding, ...]]:
         wanted: dict[str, dict[str, ImportBinding]] = {}
         for plan in cells:
-            if plan.tagged.role not in PACKAGED or not plan.parsed.parses:
+            found = cell_imports(
+                plan, self.import_latest, self.imported_anywhere, self.mlflow_names
+            )
+            if found is None:
                 continue
-            target = "tests" if plan.tagged.role is Role.TEST else plan.module
-            own = {b.bound: b for b in plan.parsed.analysis.imports}
+            target, bindings = found
             bucket = wanted.setdefault(target, {})
-            analysis = plan.parsed.analysis
-            # A name the cell binds before any read is its own value, not the import's.
-            rebound = set(analysis.binds) - set(analysis.reads) - own.keys()
-            imported = analysis.uses & ((own.keys() | self.import_latest.keys()) - rebound)
-            if plan.step is None:  # a step's seeds run in run(), others' where they are
-                imported |= plan.parsed.analysis.seed_uses & self.imported_anywhere.keys()
-            for name in sorted(imported):
-                if plan.step is not None and name in self.mlflow_names:
-                    continue  # the step's MLflow calls are left out of the function
-                binding = (
-                    own.get(name)
-                    or self.import_latest.get(name)
-                    or self.imported_anywhere.get(name)
-                )
-                if binding is not None and name not in bucket:
+            for name, binding in bindings:
+                if name not in bucket:
                     bucket[name] = binding
         return {module: tuple(bucket.values()) for module, bucket in wanted.items()}
+
+
+CellImports = tuple[str, tuple[tuple[str, ImportBinding], ...]]
+"""The module a cell's code lands in (``tests`` for a test) and the imports it needs there, by
+name, in name order."""
+
+
+def cell_imports(
+    plan: CellPlan,
+    import_latest: Mapping[str, ImportBinding],
+    imported_anywhere: Mapping[str, ImportBinding],
+    mlflow_names: Mapping[str, str],
+) -> CellImports | None:
+    """The imports a cell's code needs (None: the cell is not packaged or does not parse);
+    ``import_latest``: the last import of each name in the notebook."""
+    if plan.tagged.role not in PACKAGED or not plan.parsed.parses:
+        return None
+    target = "tests" if plan.tagged.role is Role.TEST else plan.module
+    analysis = plan.parsed.analysis
+    own = {b.bound: b for b in analysis.imports}
+    # A name the cell binds before any read is its own value, not the import's.
+    rebound = set(analysis.binds) - set(analysis.reads) - own.keys()
+    imported = analysis.uses & ((own.keys() | import_latest.keys()) - rebound)
+    if plan.step is None:  # a step's seeds run in run(), others' where they are
+        imported |= analysis.seed_uses & imported_anywhere.keys()
+    found = []
+    for name in sorted(imported):
+        if plan.step is not None and name in mlflow_names:
+            continue  # the step's MLflow calls are left out of the function
+        binding = own.get(name) or import_latest.get(name) or imported_anywhere.get(name)
+        if binding is not None:
+            found.append((name, binding))
+    return target, tuple(found)
 
 
 def _all_uses(cells: tuple[CellPlan, ...]) -> set[str]:

@@ -7,6 +7,7 @@ the reads (nb2pkg.plan.planner_reads), the steps (nb2pkg.plan.planner_steps) and
 
 from __future__ import annotations
 
+import itertools
 import keyword
 import re
 import unicodedata
@@ -14,9 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nb2pkg.analysis.cell import CellProblem, analyze_cell
-from nb2pkg.analysis.mlflow_calls import find_mlflow_calls, is_mlflow_name, qualified_names
+from nb2pkg.analysis.mlflow_calls import find_mlflow_calls
 from nb2pkg.ir import (
-    Cell,
     Diagnostic,
     ImportBinding,
     Location,
@@ -28,6 +28,7 @@ from nb2pkg.ir import (
 )
 from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import PACKAGED, Definition
+from nb2pkg.plan.fixed_facts import FixedFacts, final_names, imports_anywhere, mlflow_names_of
 from nb2pkg.plan.markdown_summary import markdown_summary
 from nb2pkg.plan.read_scope import ReadScope
 from nb2pkg.plan.step_names import short_file_name
@@ -55,7 +56,10 @@ class PlannerState:
         tagged: Sequence[TaggedCell],
         files: FileLookup,
         read_scope: ReadScope | None,
+        fixed: FixedFacts | None = None,
     ) -> None:
+        """``fixed``: the state made from all the cells, kept up to date by planning again
+        (nb2pkg.plan.replanning); None: made here."""
         self.notebook = notebook
         self.files = files
         self.read_scope = read_scope
@@ -63,7 +67,10 @@ class PlannerState:
         self.tagged = list(tagged)
         self.module = module_name_for(notebook)
         self.diagnostics: list[Diagnostic] = []
-        self.parsed = {t.cell.cell_id: analyze_cell(t.cell.source) for t in self.tagged}
+        if fixed is None:
+            self.parsed = {t.cell.cell_id: analyze_cell(t.cell.source) for t in self.tagged}
+        else:
+            self.parsed = fixed.parsed
         self.latest: dict[str, Definition] = {}
         self.consumed: set[tuple[str, str]] = set()
         """(producing cell id, name) pairs a later packaged cell reads."""
@@ -73,60 +80,40 @@ class PlannerState:
         self.data_files: dict[str, str] = {}
         self.star_imports: list[ImportBinding] = []
         self.import_latest: dict[str, ImportBinding] = {}
-        self.imported_anywhere = self._imports_anywhere()
-        self.star_imported_anywhere = any(
-            self.parsed[t.cell.cell_id].analysis.star_imports
-            for t in self.tagged
-            if t.role is not Role.SKIP
-        )
+        if fixed is None:
+            self.imported_anywhere = imports_anywhere(self.tagged, self.parsed)
+            self.star_imported_anywhere = any(
+                self.parsed[t.cell.cell_id].analysis.star_imports
+                for t in self.tagged
+                if t.role is not Role.SKIP
+            )
+        else:
+            self.imported_anywhere = fixed.imported_anywhere
+            self.star_imported_anywhere = fixed.star_imported_anywhere
         self.markdown_above = self._markdown_above()
-        self.final_binder = self._final_binders()
+        self.final_binder = self._final_binders() if fixed is None else fixed.final_binder
         """Name → id of the last cell that binds or (as a step) changes it: whose value the
         notebook ends with."""
         self.returned: set[str] = set()
         """Names some step returns so far (planning in document order)."""
         self.notebook_name = Path(notebook.display_path).name
-        self.mlflow_names = {
-            name: target
-            for name, target in qualified_names(self.imported_anywhere.values()).items()
-            if is_mlflow_name(target)
-        }
-
-    def _imports_anywhere(self) -> dict[str, ImportBinding]:
-        found: dict[str, ImportBinding] = {}
-        for item in self.tagged:
-            if item.role is Role.SKIP:
-                continue
-            for binding in self.parsed[item.cell.cell_id].analysis.imports:
-                found.setdefault(binding.bound, binding)
-        return found
+        self.mlflow_names = (
+            mlflow_names_of(self.imported_anywhere) if fixed is None else fixed.mlflow_names
+        )
 
     def _markdown_above(self) -> dict[str, str]:
-        texts: dict[str, str] = {}
-        previous: Cell | None = None
-        for cell in self.notebook.cells:
-            if (
-                cell.cell_type == "code"
-                and previous is not None
-                and previous.cell_type == "markdown"
-            ):
-                texts[cell.cell_id] = markdown_summary(previous.source)
-            previous = cell
-        return texts
+        return {
+            cell.cell_id: markdown_summary(previous.source)
+            for previous, cell in itertools.pairwise(self.notebook.cells)
+            if previous.cell_type == "markdown" and cell.cell_type == "code"
+        }
 
     def _final_binders(self) -> dict[str, str]:
         final: dict[str, str] = {}
         for item in self.tagged:
-            if item.role is Role.SKIP:
-                continue
-            analysis = self.parsed[item.cell.cell_id].analysis
-            for name in analysis.binds:
-                final[name] = item.cell.cell_id
-            for binding in analysis.imports:
-                final[binding.bound] = item.cell.cell_id
-            if item.role is Role.FUNCTION:
-                for name in analysis.mutations:
-                    final[name] = item.cell.cell_id
+            cell_id = item.cell.cell_id
+            for name in final_names(item, self.parsed[cell_id].analysis):
+                final[name] = cell_id
         return final
 
     def _title(self) -> str:

@@ -13,23 +13,33 @@ Planning again with that memory, a cell is planned again when:
   notebook imports, which cell binds a name last, the markdown above a cell, a data file's
   existence), or a key of the passes' state that a cell planned again before it wrote
   differently (up to the next cell that writes the key), or any of a state it iterated.
-Every other cell keeps what it wrote, reported and gave. The whole-notebook checks run again
-over the cells' plans. The result equals planning from scratch (tests/property checks it on
-random edits); anything the memory cannot follow (another number of tagged cells, another
-notebook, a planner state this module does not know) is planned from scratch.
+Every other cell keeps what it wrote, reported and gave. The state made before the passes is
+kept with indexes of the cells that give it (nb2pkg.plan.fixed_facts), updated for the changed
+cells, and so is what the whole-notebook checks read of the cells' plans
+(nb2pkg.plan.plan_facts), updated for the cells planned again. What still reads every cell does
+it in one comprehension: the changed cells (each tagged cell's fields compared as a tuple), the
+markdown above each cell, the execution counts. The result equals
+planning from scratch (tests/property checks it on random edits); anything the memory cannot
+follow (another number of tagged cells, another notebook, a planner state this module does not
+know) is planned from scratch.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import operator
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from nb2pkg.ir import Diagnostic, Notebook, ParamPlan, TaggedCell
+from nb2pkg.analysis.cell import analyze_cell
+from nb2pkg.ir import Cell, Diagnostic, Notebook, ParamPlan, TaggedCell
 from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import CellPlan, NotebookPlan
+from nb2pkg.plan.fixed_facts import FixedFacts
 from nb2pkg.plan.notebook_plan import Planner
+from nb2pkg.plan.plan_facts import PlanFacts
 from nb2pkg.plan.plan_state_views import (
     Fixed,
     FixedList,
@@ -84,6 +94,14 @@ KNOWN_STATE = frozenset(
 )
 """Every attribute of the planner this module knows how to follow."""
 
+OUTPUT = operator.attrgetter("output")
+TAGGED_FIELDS = operator.attrgetter(
+    *(f"cell.{f.name}" for f in fields(Cell)),
+    *(f.name for f in fields(TaggedCell) if f.name != "cell"),
+)
+"""A tagged cell's fields and its cell's, as a tuple: equal exactly when the tagged cells are,
+and compared at C speed."""
+
 Resolved = dict[str, tuple[list[ParamPlan], list[str]]]
 
 
@@ -98,10 +116,16 @@ class PlanMemory:
     tagged: FixedList
     files: TrackedFiles
     resolved: Timeline
+    facts: FixedFacts
+    """The planner's state made from all the cells, with what it was made from."""
     records: list[CellRecord] = field(default_factory=list)
     """One per cell and pass: the first pass's at times 0…n-1, the second's at n…2n-1."""
     cells_planned: int = 0
     """Cells planned (either pass) by the last plan: all of them, or those an edit reached."""
+    plan_facts: PlanFacts | None = None
+    """What the whole-notebook checks read of the cells' plans."""
+    reporting: list[int] = field(default_factory=list)
+    """The times of the records with diagnostics, in order."""
 
 
 def replan_notebook(
@@ -117,17 +141,39 @@ def replan_notebook(
     ``memory``: what planning an earlier version of the notebook noted; it is used up (pass
     the one returned next time). None back: the planner holds state this module cannot
     follow, and the plan was made the plain way."""
+    if memory is not None and len(memory.tagged.items) == len(tagged):
+        try:
+            renewed = _renewed_planner(notebook, tagged, files, read_scope, memory)
+            if renewed is not None:
+                return _plan_again(*renewed, memory)
+        except (UnfollowedState, AttributeError, TypeError):
+            return Planner(notebook, tagged, files, read_scope).plan(), None
     planner = Planner(notebook, tagged, files, read_scope)
     if set(vars(planner)) != KNOWN_STATE:
         return planner.plan(), None
-    context = _context(planner)
     try:
-        if memory is None or memory.context != context or len(memory.tagged.items) != len(tagged):
-            return _plan_from_scratch(planner, context)
-        return _plan_again(planner, memory)
+        return _plan_from_scratch(planner, _context(planner))
     except (UnfollowedState, AttributeError, TypeError):
         # A use of the state the views do not follow (a planner bug raises again here).
         return Planner(notebook, tagged, files, read_scope).plan(), None
+
+
+def _renewed_planner(
+    notebook: Notebook,
+    tagged: Sequence[TaggedCell],
+    files: FileLookup,
+    read_scope: ReadScope | None,
+    memory: PlanMemory,
+) -> tuple[Planner, list[int], dict[str, set[Any]]] | None:
+    """A planner whose state made from all the cells is the memory's, updated where the cells
+    changed; the positions of the changed cells and the keys of that state that changed.
+    None: the memory is for another context (plan from scratch)."""
+    changed = memory.tagged.renew(list(tagged))
+    fixed_changes = memory.facts.update(tagged, changed)
+    planner = Planner(notebook, tagged, files, read_scope, fixed=memory.facts)
+    if set(vars(planner)) != KNOWN_STATE or _context(planner) != memory.context:
+        return None
+    return planner, changed, fixed_changes
 
 
 def _context(planner: Planner) -> tuple[Any, ...]:
@@ -164,9 +210,10 @@ def _plan_from_scratch(
         clock=clock,
         timelines=timelines,
         fixed={name: Fixed(clock, getattr(planner, name)) for name in FIXED},
-        tagged=FixedList(clock, planner.tagged),
+        tagged=FixedList(clock, planner.tagged, TAGGED_FIELDS),
         files=TrackedFiles(clock, planner.files),
         resolved=Timeline(clock),
+        facts=FixedFacts(planner.tagged, planner.parsed, analyze_cell),
     )
     items = list(planner.tagged)
     plain = _plain_fixed(planner)
@@ -176,11 +223,14 @@ def _plan_from_scratch(
         memory.records.append(_plan_cell(planner, memory, items, resolved, time))
     for record in memory.records:
         index_reads(record)
+    memory.reporting = [record.time for record in memory.records if record.diagnostics]
     memory.cells_planned = len(memory.records)
-    return _finish(planner, memory, items, plain), memory
+    return _finish(planner, memory, items, plain, None), memory
 
 
-def _plan_again(planner: Planner, memory: PlanMemory) -> tuple[NotebookPlan, PlanMemory]:
+def _plan_again(
+    planner: Planner, changed: list[int], fixed_changes: dict[str, set[Any]], memory: PlanMemory
+) -> tuple[NotebookPlan, PlanMemory]:
     items = list(planner.tagged)
     count = len(items)
     plain = _plain_fixed(planner)
@@ -191,8 +241,9 @@ def _plan_again(planner: Planner, memory: PlanMemory) -> tuple[NotebookPlan, Pla
             due.update(watched.readers.get(key, ()))
 
     for name in FIXED:
-        reached(memory.fixed[name], memory.fixed[name].renew(getattr(planner, name)))
-    changed = memory.tagged.renew(items)
+        fixed, value = memory.fixed[name], getattr(planner, name)
+        keys = fixed.replace(value, fixed_changes[name]) if name in fixed_changes else None
+        reached(fixed, fixed.renew(value) if keys is None else keys)
     if changed:
         reached(memory.tagged, {WHOLE})
     for index in changed:
@@ -212,11 +263,22 @@ def _plan_again(planner: Planner, memory: PlanMemory) -> tuple[NotebookPlan, Pla
         forget_writes(old)
         new = memory.records[time] = _plan_cell(planner, memory, items, resolved, time)
         index_reads(new)
+        _note_reporting(memory.reporting, new)
         for later in _reached_by_writes(old, new):
             if later not in planned:
                 heapq.heappush(queue, later)
     memory.cells_planned = len(planned)
-    return _finish(planner, memory, items, plain), memory
+    replanned = {time - count for time in planned if time >= count}
+    return _finish(planner, memory, items, plain, replanned), memory
+
+
+def _note_reporting(reporting: list[int], record: CellRecord) -> None:
+    at = bisect.bisect_left(reporting, record.time)
+    noted = at < len(reporting) and reporting[at] == record.time
+    if record.diagnostics and not noted:
+        reporting.insert(at, record.time)
+    elif noted and not record.diagnostics:
+        del reporting[at]
 
 
 def _reached_by_writes(old: CellRecord, new: CellRecord) -> set[int]:
@@ -261,9 +323,14 @@ def _plain_fixed(planner: Planner) -> dict[str, Any]:
 
 
 def _finish(
-    planner: Planner, memory: PlanMemory, items: list[TaggedCell], plain: dict[str, Any]
+    planner: Planner,
+    memory: PlanMemory,
+    items: list[TaggedCell],
+    plain: dict[str, Any],
+    replanned: set[int] | None,
 ) -> NotebookPlan:
-    """The whole-notebook checks and the notebook's plan, from the cells' records."""
+    """The whole-notebook checks and the notebook's plan, from the cells' records;
+    ``replanned``: the positions of the cells whose plan was made again (None: all)."""
     count = len(items)
     memory.clock.record = CellRecord(2 * count)  # after every cell; nothing keeps its notes
     vars(planner).update(plain)
@@ -272,10 +339,15 @@ def _finish(
     diagnostics: list[Diagnostic] = []
     planner.diagnostics = diagnostics
     planner._check_execution_order()
-    for record in memory.records:
-        diagnostics.extend(record.diagnostics)
-    cells: tuple[CellPlan, ...] = tuple(r.output for r in memory.records[count:])
-    return planner.finish(cells)
+    records = memory.records
+    diagnostics.extend(d for time in memory.reporting for d in records[time].diagnostics)
+    cells: tuple[CellPlan, ...] = tuple(map(OUTPUT, memory.records[count:]))
+    context = (planner.import_latest, planner.imported_anywhere, planner.mlflow_names)
+    if memory.plan_facts is None or replanned is None:
+        memory.plan_facts = PlanFacts(cells, context)
+    else:
+        memory.plan_facts.update(cells, replanned, context)
+    return planner.finish(cells, memory.plan_facts, memory.facts)
 
 
 def _plain(state: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -59,12 +60,10 @@ __all__ = [
 
 def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
     """Give every code cell of the notebook its role; report problems with the tags."""
-    tagged: list[TaggedCell] = []
-    diagnostics: list[Diagnostic] = []
-    for cell in notebook.code_cells:
-        result, problems = _tag_cell(cell, notebook.display_path)
-        tagged.append(result)
-        diagnostics.extend(problems)
+    shown = notebook.display_path
+    results = [_tag_cell(cell, shown) for cell in notebook.code_cells]
+    tagged = [result for result, _ in results]
+    diagnostics = [problem for _, problems in results for problem in problems]
     tagged = _number_unnamed_tests(_merge_consecutive_functions(tagged))
     diagnostics.extend(_duplicate_names(tagged, notebook.display_path))
     return tagged, diagnostics
@@ -81,6 +80,10 @@ def _merge_consecutive_functions(tagged: list[TaggedCell]) -> list[TaggedCell]:
     A cell that uses IPython syntax is not merged into an earlier one (a cell magic must start
     a cell): the duplicate name is then reported as NB104.
     """
+    function = Role.FUNCTION  # an enum member looked up once, not per cell
+    functions = [(t.name, t.module) if t.role is function else None for t in tagged]
+    if not any(f is not None and f == g for f, g in itertools.pairwise(functions)):
+        return tagged  # no two consecutive cells name one function
     merged: list[TaggedCell] = []
     for item in tagged:
         previous = merged[-1] if merged else None
@@ -123,11 +126,14 @@ def default_test_name(cell: Cell) -> str:
 
 def _number_unnamed_tests(tagged: list[TaggedCell]) -> list[TaggedCell]:
     """``test_1``, ``test_2``… in document order: adding other cells does not rename them."""
-    taken = {t.name for t in tagged if t.role is Role.TEST}
+    test = Role.TEST  # an enum member looked up once, not per cell
+    taken = {t.name for t in tagged if t.role is test}
+    if not taken:
+        return tagged
     numbered: list[TaggedCell] = []
     counter = 0
     for item in tagged:
-        if item.role is Role.TEST and item.name == default_test_name(item.cell):
+        if item.role is test and item.name == default_test_name(item.cell):
             counter += 1
             while f"test_{counter}" in taken:
                 counter += 1
@@ -148,7 +154,7 @@ class _CellTags:
     predict: bool = False
 
 
-def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
+def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, tuple[Diagnostic, ...]]:
     """The cell's role from its tags; the same cell seen again (unchanged since the last
     analysis) is a dictionary hit."""
     found, problems = _tags_of(cell.number, cell.cell_id, cell.tags, cell.source, shown)
@@ -156,7 +162,7 @@ def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, list[Diagnostic]]:
         TaggedCell(
             cell, found.role, found.name, found.metrics, found.module, found.model, found.predict
         ),
-        list(problems),
+        problems,
     )
 
 
@@ -323,8 +329,9 @@ def _valid_name(name: str, what: str, report: _Reporter, *, allow_builtin: bool 
 def _duplicate_names(tagged: list[TaggedCell], shown: str) -> list[Diagnostic]:
     seen: dict[tuple[str | None, str], TaggedCell] = {}
     problems: list[Diagnostic] = []
+    named = (Role.FUNCTION, Role.TEST)
     for item in tagged:
-        if item.role not in (Role.FUNCTION, Role.TEST) or item.name is None:
+        if item.role not in named or item.name is None:
             continue
         key = (item.module, item.name)
         first = seen.get(key)

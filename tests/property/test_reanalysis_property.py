@@ -27,13 +27,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.builder.environment import InstalledEnvironment
 from nb2pkg.builder.planning import RecentPlans
 from nb2pkg.frontends import api
 from nb2pkg.frontends.analysis_result import NotebookAnalysis
 from nb2pkg.frontends.reanalysis import RecentAnalyses
 from nb2pkg.notebook.reader import notebook_from_json
-from nb2pkg.plan.notebook_plan import NotebookPlan, plan_notebook
+from nb2pkg.plan.fixed_facts import FixedFacts
+from nb2pkg.plan.notebook_plan import NotebookPlan, Planner, plan_notebook
+from nb2pkg.plan.plan_facts import PlanFacts
 from nb2pkg.plan.replanning import PlanMemory, replan_notebook
 from nb2pkg.roles.resolve import tag_cells
 
@@ -323,3 +326,82 @@ def test_planning_again_after_edits_equals_planning_from_scratch(
             return  # no code left: nothing to plan
         _, memory = _replanned(notebook, path, memory)
         assert memory is not None
+
+
+FACT_EDITS = ("pip_install", "clashing_step", "unused_import", "exported_name", "seed_only_step")
+"""Edits of what the whole-notebook facts kept by planning again index: a requirement, a step
+named as an imported (used or not) or exported name (NB311), an export cell, a step that only
+seeds."""
+
+
+def edit_facts(notebook: dict[str, Any], kind: str, index: int, number: int) -> None:
+    code = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
+    if not code:
+        return
+    cell = code[index % len(code)]
+    text = _source(cell)
+    tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+    if kind == "pip_install":
+        text = f"%pip install package_{number % 3}\n{text}"
+    elif kind == "clashing_step":
+        tags[:] = [f"function:{('np', 'json', 'value_0', 'sqrt')[number % 4]}"]
+    elif kind == "unused_import":
+        text = f"import json\n{text}"
+    elif kind == "exported_name":
+        tags[:] = ["export"]
+        text += f"\nvalue_{number % 2} = {number}\n"
+    elif kind == "seed_only_step":
+        tags[:] = [f"function:seed_{number % 2}"]
+        text = "import numpy as np\nnp.random.seed(0)\n"
+    cell["source"] = text
+
+
+def _facts_are_fresh(plan: NotebookPlan, memory: PlanMemory, scratch: NotebookPlan) -> None:
+    """The facts kept up to date are those made from scratch, dicts in the same order."""
+    facts = memory.facts
+    fresh = FixedFacts(facts.tagged, facts.parsed, analyze_cell)
+    planner = Planner(scratch.notebook, facts.tagged, InstalledEnvironment(), None)
+    assert facts.parsed == planner.parsed
+    assert list(facts.imported_anywhere.items()) == list(planner.imported_anywhere.items())
+    assert facts.final_binder == planner.final_binder == fresh.final_binder
+    assert facts.mlflow_names == planner.mlflow_names
+    assert facts.star_imported_anywhere == planner.star_imported_anywhere
+    assert facts.requirements == fresh.requirements == scratch.requirements
+    assert memory.plan_facts is not None
+    checks = memory.plan_facts
+    again = PlanFacts(checks.cells, checks.context)
+    assert checks.clashing_steps() == again.clashing_steps()
+    assert list(checks.imports_by_module().items()) == list(again.imports_by_module().items())
+    assert list(plan.imports.items()) == list(scratch.imports.items())
+    assert list(plan.markdown_above.items()) == list(scratch.markdown_above.items())
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from((*ALL_EDITS, *FACT_EDITS)), st.integers(0, 80), st.integers(0, 999)
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_facts_kept_by_planning_again_equal_facts_made_from_scratch(
+    path: Path, edits: list[tuple[str, int, int]]
+) -> None:
+    notebook = _load(path)
+    _, memory = _replanned(notebook, path, None)
+    for kind, index, number in edits:
+        if kind in FACT_EDITS:
+            edit_facts(notebook, kind, index, number)
+        else:
+            edit(notebook, kind, index, number)
+        if not any(c.get("cell_type") == "code" and _source(c).strip() for c in notebook["cells"]):
+            return
+        read, tagged = _tagged(notebook, path)
+        plan, memory = replan_notebook(read, tagged, files=InstalledEnvironment(), memory=memory)
+        scratch = plan_notebook(read, tagged, files=InstalledEnvironment())
+        assert plan == scratch, (kind, index, number)
+        assert memory is not None
+        _facts_are_fresh(plan, memory, scratch)

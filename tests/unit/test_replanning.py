@@ -208,3 +208,59 @@ def test_a_later_cell_starting_to_draw_makes_the_skipped_seed_matter(tmp_path: P
     data["cells"][2]["source"] = "total = sum(values) + np.random.rand()\n"
     plan, memory = _again(data, tmp_path, memory)
     assert any(d.code == "NB314" for d in plan.diagnostics)
+
+
+def _codes(plan: NotebookPlan) -> list[str]:
+    return [d.code for d in plan.diagnostics]
+
+
+def test_a_step_named_as_an_import_clashes_once_a_cell_uses_the_import(tmp_path: Path) -> None:
+    cells = [
+        ("import json\nimport math\n", ["function:load"]),
+        ("x = math.sqrt(2)\n", ["function:json"]),
+        *_chain(3)[1:],
+    ]
+    data = _notebook(cells, tmp_path)
+    plan, memory = _again(data, tmp_path, None)
+    assert "NB311" not in _codes(plan)  # the import of json is unused: it is left out
+    data["cells"][3]["source"] += "text = json.dumps(values)\n"
+    plan, memory = _again(data, tmp_path, memory)
+    assert _codes(plan).count("NB311") == 1
+    data["cells"][3]["source"] = data["cells"][3]["source"].replace("json.dumps", "str")
+    plan, memory = _again(data, tmp_path, memory)
+    assert "NB311" not in _codes(plan)
+
+
+def test_the_imports_of_a_module_keep_their_order_when_planned_again(tmp_path: Path) -> None:
+    cells = [
+        ("import math\nimport statistics\nvalues = [1.0]\n", ["function:load"]),
+        ("top = math.floor(statistics.mean(values))\n", ["function:top"]),
+        ("import json\ntext = json.dumps(values)\n", ["function:dump"]),
+        ("%pip install requests\nlow = min(values)\n", ["function:low"]),
+    ]
+    data = _notebook(cells, tmp_path)
+    plan, memory = _again(data, tmp_path, None)
+    assert [b.bound for b in plan.imports["nb"]] == ["math", "statistics", "json"]
+    data["cells"][3]["source"] += "import os\nhere = os.sep + json.dumps(low)\n"
+    data["cells"][1]["source"] = "import json\n" + data["cells"][1]["source"] + "j = json\n"
+    plan, memory = _again(data, tmp_path, memory)
+    scratch = plan_notebook(*_read(data, tmp_path), files=InstalledEnvironment())
+    assert list(plan.imports.items()) == list(scratch.imports.items())
+    assert [b.bound for b in plan.imports["nb"]] == ["json", "math", "statistics", "os"]
+    assert plan.requirements == scratch.requirements == ("requests",)
+    data["cells"][3]["source"] = data["cells"][3]["source"].replace("%pip install requests\n", "")
+    plan, memory = _again(data, tmp_path, memory)
+    assert plan.requirements == ()
+
+
+def test_a_cell_not_planned_again_gets_the_import_its_nested_code_loads(tmp_path: Path) -> None:
+    cells = [
+        ("import json\nvalues = [1.0]\n", ["function:load"]),
+        ("def dump(v):\n    return json.dumps(v)\n\nout = dump(values)\n", ["function:dumpit"]),
+    ]
+    data = _notebook(cells, tmp_path)
+    plan, memory = _again(data, tmp_path, None)
+    assert [b.module for b in plan.imports["nb"]] == ["json"]
+    data["cells"][0]["source"] = "import simplejson as json\nvalues = [1.0]\n"
+    plan, memory = _again(data, tmp_path, memory)  # equal to the plan made from scratch
+    assert [b.module for b in plan.imports["nb"]] == ["simplejson"]
