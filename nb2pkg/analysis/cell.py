@@ -12,8 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 from dataclasses import dataclass, replace
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.cell_problems import (
     CellProblem,
@@ -33,6 +32,11 @@ from nb2pkg.analysis.effects import file_writes_among, global_state_changes_amon
 from nb2pkg.analysis.trees import cst_module, keeping_trees
 from nb2pkg.ir import CellAnalysis, MagicUse
 from nb2pkg.notebook.ipython_syntax import to_python
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 __all__ = ["EMPTY", "CellProblem", "ParsedCell", "analyze_cell", "cst_module", "keeping_trees"]
 

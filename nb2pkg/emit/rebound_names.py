@@ -14,10 +14,14 @@ also bound inside a block before that, or bound by an import, is left alone (and
 from __future__ import annotations
 
 import ast
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.ast_nodes import all_nodes
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 
 def with_rebound_names_renamed(
@@ -37,13 +41,15 @@ def with_rebound_names_renamed(
     rebound = rebound_names(parsed)
     if not rebound:
         return function
+    from nb2pkg.emit.name_renamers import NameRenamer, TargetsRenamer  # libcst classes
+
     statements = list(definition.body.body)
     for name, first in rebound:
         new = _fresh(name, code)
-        renamer = _Renamer(name, new)
+        renamer = NameRenamer(name, new)
         binding = statements[first]
         if isinstance(binding, cst.SimpleStatementLine):
-            statements[first] = binding.visit(_TargetsRenamer(name, new))  # type: ignore[assignment]
+            statements[first] = binding.visit(TargetsRenamer(name, new))  # type: ignore[assignment]
         else:
             statements[first] = binding.visit(renamer)  # type: ignore[assignment]
         statements[first + 1 :] = [s.visit(renamer) for s in statements[first + 1 :]]  # type: ignore[misc]
@@ -99,44 +105,3 @@ def _fresh(name: str, code: str) -> str:
     while f"{name}_{counter}" in code:
         counter += 1
     return f"{name}_{counter}"
-
-
-class _Renamer(cst.CSTTransformer):
-    """Every ``Name`` spelled ``old`` (not attribute names or keyword argument names)."""
-
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__()
-        self.old, self.new = old, new
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        return (
-            updated_node.with_changes(value=self.new)
-            if updated_node.value == self.old
-            else updated_node
-        )
-
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
-    ) -> cst.Attribute:
-        return updated_node.with_changes(attr=original_node.attr)
-
-    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        return updated_node.with_changes(keyword=original_node.keyword)
-
-
-class _TargetsRenamer(cst.CSTTransformer):
-    """``old = <value reading old>``: only the targets are renamed."""
-
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__()
-        self.renamer = _Renamer(old, new)
-
-    def leave_AssignTarget(
-        self, original_node: cst.AssignTarget, updated_node: cst.AssignTarget
-    ) -> cst.AssignTarget:
-        return updated_node.with_changes(target=original_node.target.visit(self.renamer))
-
-    def leave_AnnAssign(
-        self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
-    ) -> cst.AnnAssign:
-        return updated_node.with_changes(target=original_node.target.visit(self.renamer))
