@@ -14,6 +14,7 @@ import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.cell_problems import (
     CellProblem,
     cst_problem,
@@ -88,7 +89,7 @@ def analyze_cell(source: str) -> ParsedCell:
     try:
         tree = ast.parse(python.source)
         groups = top_level_statements(tree)
-        nodes = list(ast.walk(tree))  # listed once for the facts found by node type
+        nodes = all_nodes(tree)  # listed once for the facts found by node type
         analysis = analyze_statements(nodes, groups, LiteralValues(python.source), offset)
     except SyntaxError as exc:
         problems.append(syntax_problem(exc, offset))

@@ -70,7 +70,8 @@ def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
         loads: set[str] = set()
         stores: set[str] = set()
         imported: set[str] = set()
-        for node in all_nodes(statement):  # one walk: reads, bindings and imports
+        value, nodes = _value_and_all_nodes(statement)
+        for node in nodes:  # one walk: reads, bindings and imports
             if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
                     loads.add(node.id)
@@ -79,8 +80,7 @@ def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 imported.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         if own:
-            value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
-            now = {n.id for n in all_nodes(value) if isinstance(n, ast.Name)} if value else set()
+            now = {n.id for n in value if isinstance(n, ast.Name)}
             for name in sorted(own):
                 if name in (read | now) and name not in bound_before and name not in params:
                     found.append((name, index))
@@ -88,6 +88,17 @@ def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
         bound_before |= own | stores | imported
         imported_anywhere |= imported
     return found if not imported_anywhere & {n for n, _ in found} else []
+
+
+def _value_and_all_nodes(statement: ast.stmt) -> tuple[list[ast.AST], list[ast.AST]]:
+    """The nodes of an assignment's value (none for another statement), and every node of
+    the statement (``all_nodes``), each walked once."""
+    if not isinstance(statement, ast.Assign | ast.AnnAssign) or statement.value is None:
+        return [], all_nodes(statement)
+    value = all_nodes(statement.value)
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    rest = [statement.annotation] if isinstance(statement, ast.AnnAssign) else []
+    return value, [statement, *value, *(n for part in targets + rest for n in all_nodes(part))]
 
 
 def _top_level_binds(statement: ast.stmt) -> set[str]:
