@@ -152,3 +152,16 @@ def test_a_build_with_nothing_changed_does_not_import_the_analysis(tmp_path: Pat
     returncode, modules = imported_by(tmp_path, "build", "steps.ipynb", "-o", "out")
     assert returncode == 0
     assert "libcst" not in modules and "nb2pkg.analysis.cell" not in modules
+
+
+def test_an_auto_build_with_nothing_changed_takes_the_same_shortcut(tmp_path: Path) -> None:
+    """``--auto`` proposes roles for untagged cells; with nothing changed since the last
+    ``--auto`` build it answers from the manifest too."""
+    cells = [("rate = 0.5", ["parameters"]), ("total = rate * 2", [])]
+    write_notebook(tmp_path / "steps.ipynb", cells)
+    first = run_cli(tmp_path, "build", "steps.ipynb", "-o", "out", "--auto")
+    assert first.returncode == 0, first.stderr
+    returncode, modules = imported_by(tmp_path, "build", "steps.ipynb", "-o", "out", "--auto")
+    assert returncode == 0
+    assert "nb2pkg.analysis.cell" not in modules and "nb2pkg.plan.automark" not in modules
+    assert "libcst" not in modules
