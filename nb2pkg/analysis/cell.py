@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 import functools
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import libcst as cst
-
+from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.cell_problems import (
     CellProblem,
     cst_problem,
@@ -33,6 +33,11 @@ from nb2pkg.analysis.effects import file_writes_among, global_state_changes_amon
 from nb2pkg.analysis.trees import cst_module, keeping_trees
 from nb2pkg.ir import CellAnalysis, MagicUse
 from nb2pkg.notebook.ipython_syntax import to_python
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 __all__ = ["EMPTY", "CellProblem", "ParsedCell", "analyze_cell", "cst_module", "keeping_trees"]
 
@@ -84,7 +89,7 @@ def analyze_cell(source: str) -> ParsedCell:
     try:
         tree = ast.parse(python.source)
         groups = top_level_statements(tree)
-        nodes = list(ast.walk(tree))  # listed once for the facts found by node type
+        nodes = all_nodes(tree)  # listed once for the facts found by node type
         analysis = analyze_statements(nodes, groups, LiteralValues(python.source), offset)
     except SyntaxError as exc:
         problems.append(syntax_problem(exc, offset))

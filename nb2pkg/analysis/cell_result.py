@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Container
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.effects import FILE_WRITERS, dotted
 from nb2pkg.ir import CellAnalysis
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 NONE_RETURNING_FUNCTIONS = frozenset(
     {"print", "display", "pprint", "help", "exec", "eval", "setattr", "delattr", "get_ipython"}

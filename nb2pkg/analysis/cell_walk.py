@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import io
 from collections.abc import Sequence
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.display import is_display_statement, is_unneeded_value
 from nb2pkg.analysis.display_blocks import only_prints, read_outside_prints
 from nb2pkg.analysis.file_literals import file_literals
 from nb2pkg.analysis.library_code import classify
+from nb2pkg.analysis.literal_text import plain_value_text
 from nb2pkg.analysis.names import NameFlowVisitor
 from nb2pkg.analysis.trees import building, cst_module
 from nb2pkg.analysis.value_names import target_names_of
 from nb2pkg.ir import CellAnalysis, ImportBinding
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 
 def analyze_statements(
@@ -147,7 +153,7 @@ class _CellWalk:
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 self.non_literals.append((names[0], line))
             else:
-                self.literals.append((names[0], self.values.text(index)))
+                self.literals.append((names[0], self.values.text(index, statement)))
         else:
             self.non_literals.extend((name, line) for name in names)
 
@@ -197,17 +203,24 @@ class LiteralValues:
     def __init__(self, python_source: str) -> None:
         self.source = python_source
         self.module: cst.Module | None = None
+        self.lines: list[str] | None = None
 
-    def text(self, index: int) -> str:
-        """The source of statement ``index``'s value, with its own parentheses and comments."""
+    def text(self, index: int, statement: ast.stmt) -> str:
+        """The source of statement ``index``'s value (``statement``: its ``ast``), with its
+        own parentheses and comments; read from the ``ast`` where that gives the same text."""
+        if self.lines is None:
+            self.lines = io.StringIO(self.source, newline="").readlines()
+        plain = plain_value_text(self.lines, statement)
+        if plain is not None:
+            return plain
         if self.module is None:
             try:
                 self.module = self._parse()
             except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
                 raise Unparsable(exc) from exc
-        statement = self.module.body[index]
-        assert isinstance(statement, cst.SimpleStatementLine)
-        value = getattr(statement.body[0], "value", None)
+        line = self.module.body[index]
+        assert isinstance(line, cst.SimpleStatementLine)
+        value = getattr(line.body[0], "value", None)
         assert isinstance(value, cst.BaseExpression)
         return self.module.code_for_node(value).strip()
 

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import ast
 import functools
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 VIEW_METHODS = frozenset(
     {

@@ -18,12 +18,15 @@ that nothing binds is taken to be the module, as notebooks import it once near t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from typing import TYPE_CHECKING, NamedTuple
 
 from nb2pkg.ir import ImportBinding
+
+if TYPE_CHECKING:
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 MLFLOW_MODULE = "mlflow"
 
@@ -44,6 +47,10 @@ def find_mlflow_calls(
     (``{"mf": "mlflow", "log_metric": "mlflow.log_metric"}``); this cell's own imports
     are added to it. A name the cell rebinds by assignment is not followed.
     """
+    from libcst.metadata import MetadataWrapper
+
+    from nb2pkg.analysis.mlflow_call_visitor import GatherMlflowCallsVisitor
+
     wrapper = (
         module
         if isinstance(module, MetadataWrapper)
@@ -52,7 +59,7 @@ def find_mlflow_calls(
     bindings = {MLFLOW_MODULE: MLFLOW_MODULE}
     bindings.update(imported or {})
     bindings.update(_bound_by_imports(wrapper.module))
-    finder = _GatherMlflowCallsVisitor(bindings)
+    finder = GatherMlflowCallsVisitor(bindings)
     wrapper.visit(finder)
     return sorted(finder.calls, key=lambda call: call.line)
 
@@ -97,35 +104,3 @@ def _bound_by_imports(module: cst.Module) -> dict[str, str]:
             name = item.alias if item.alias is not None else item.obj_name
         bound[name] = _binding_target(item.module_name, item.obj_name, item.alias)
     return bound
-
-
-class _GatherMlflowCallsVisitor(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, bindings: Mapping[str, str]) -> None:
-        super().__init__()
-        self._bindings = bindings
-        self.calls: list[MlflowCall] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        called = _dotted_name(node.func)
-        if called is None:
-            return
-        head, _, rest = called.partition(".")
-        target = self._bindings.get(head)
-        if target is None:
-            return
-        qualified = f"{target}.{rest}" if rest else target
-        if is_mlflow_name(qualified):
-            line = self.get_metadata(PositionProvider, node).start.line
-            self.calls.append(MlflowCall(qualified, line))
-
-
-def _dotted_name(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a chain of names and attributes; None for anything else."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted_name(node.value)
-        return None if base is None else f"{base}.{node.attr.value}"
-    return None

@@ -10,8 +10,12 @@ import contextlib
 import functools
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 
 def cst_module(python_source: str) -> cst.Module:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
@@ -23,6 +22,11 @@ from nb2pkg.emit.name_check import unbound_reads
 from nb2pkg.ir import ImportBinding, ParamPlan, ParamSource, StepPlan
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 FIGURES_MODULE = "figures"
 

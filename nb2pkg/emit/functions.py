@@ -10,26 +10,27 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping, Sequence
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.cell_result import is_print_of_one
 from nb2pkg.analysis.nested_plots import plot_statements
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
-from nb2pkg.emit.int_casts import without_int_casts
+from nb2pkg.emit.function_scopes import has_unused_values
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
-from nb2pkg.emit.nested_plots import without_plots
-from nb2pkg.emit.nested_prints import without_prints
-from nb2pkg.emit.rebound_names import rebound_names, with_rebound_names_renamed
-from nb2pkg.emit.unused_values import has_unused_values, without_unused
+from nb2pkg.emit.rebound_names import rebound_names
 from nb2pkg.ir import ParamPlan
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 _INDENT = "    "
 _INT_CALL = re.compile(r"\bint\(")
 """Where a cast ``nb2pkg.emit.int_casts`` may take off can be (``print(`` is none)."""
 
-Rewrite = Callable[[cst.BaseStatement], list[cst.BaseStatement]]
+Rewrite = Callable[["cst.BaseStatement"], list["cst.BaseStatement"]]
 """Turns one top-level statement of the cell into the statements the function keeps."""
 
 
@@ -67,7 +68,7 @@ def function_source(
         module, drop, rewrite, carry_comments=carry_comments, result=None if returns else result
     )
     if replacements:
-        body = [s.visit(_ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
+        body = _with_literals_replaced(body, replacements)
     statements: list[cst.BaseStatement] = []
     if docstring:
         statements.append(cst.parse_statement(docstring_literal(docstring, _INDENT) + "\n"))
@@ -92,6 +93,14 @@ def function_source(
         drop_plots=drop_plots,
         imported=imported or {},
     )
+
+
+def _with_literals_replaced(
+    body: list[cst.BaseStatement], replacements: Mapping[str, str]
+) -> list[cst.BaseStatement]:
+    from nb2pkg.emit.literal_replacements import ReplaceLiterals  # a libcst transformer
+
+    return [s.visit(ReplaceLiterals(replacements)) for s in body]  # type: ignore[misc]
 
 
 def _ending(returns: Sequence[str], trailing: list[cst.EmptyLine]) -> list[cst.BaseStatement]:
@@ -122,6 +131,13 @@ def _tidied(
 ) -> str:
     """The function's text once rebound names are renamed, prints and plots dropped (if
     asked), casts that do nothing and unused statements removed."""
+    # The libcst passes (each module subclasses libcst's transformer): imported on first use.
+    from nb2pkg.emit.int_casts import without_int_casts
+    from nb2pkg.emit.nested_plots import without_plots
+    from nb2pkg.emit.nested_prints import without_prints
+    from nb2pkg.emit.rebound_names import with_rebound_names_renamed
+    from nb2pkg.emit.unused_values import without_unused
+
     code = function.code
     if _INT_CALL.search(code):
         cast_free = without_int_casts(function, imported)
@@ -243,19 +259,3 @@ def _trim_blank(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     while trimmed and trimmed[0].comment is None:
         trimmed.pop(0)
     return trimmed
-
-
-class _ReplaceLiterals(cst.CSTTransformer):
-    """Replace data-file path literals with the parameter that now carries them."""
-
-    def __init__(self, replacements: Mapping[str, str]) -> None:
-        super().__init__()
-        self.replacements = replacements
-
-    def leave_SimpleString(
-        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
-    ) -> cst.BaseExpression:
-        value = original_node.evaluated_value
-        if isinstance(value, str) and value in self.replacements:
-            return cst.Name(self.replacements[value])
-        return updated_node

@@ -25,12 +25,16 @@ import ast
 import builtins
 import symtable
 from collections.abc import Iterator, Set
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.ir import Role
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 _BUILTINS = frozenset(dir(builtins))
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)

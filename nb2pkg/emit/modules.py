@@ -7,17 +7,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.mlflow_calls import qualified_names
 from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_imports
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.helper_defs import module_level_names, with_helpers_beside
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
-from nb2pkg.emit.int_casts import without_int_casts
 from nb2pkg.emit.literals import comment, docstring
-from nb2pkg.emit.mlflow_rewrite import mlflow_rewrite
 from nb2pkg.emit.named_results import (
     TYPING_NAMES,
     result_class_name,
@@ -25,12 +22,16 @@ from nb2pkg.emit.named_results import (
     with_named_result,
 )
 from nb2pkg.emit.sliced_functions import sliced_function_source
-from nb2pkg.emit.unused_values import without_unused_values
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
 from nb2pkg.roles.vocabulary import keeps_prints
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,9 @@ def export_statements(
     kept = [s for i, s in enumerate(tree.body) if i not in drop and _defines(s) not in replaced]
     if not any(isinstance(s, cst.FunctionDef | cst.ClassDef) for s in kept):
         return kept
+    from nb2pkg.emit.int_casts import without_int_casts  # libcst transformers
+    from nb2pkg.emit.unused_values import without_unused_values
+
     module = without_int_casts(cst.Module(body=kept), imported or {})
     return list(without_unused_values(module, step=False).body)
 
@@ -283,6 +287,8 @@ def _step_block(
             return sliced
     if cell.parsed.module is None:
         return None
+    from nb2pkg.emit.mlflow_rewrite import mlflow_rewrite  # a libcst transformer
+
     return function_source(
         step.name,
         cell.parsed.module,

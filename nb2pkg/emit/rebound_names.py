@@ -14,10 +14,14 @@ also bound inside a block before that, or bound by an import, is left alone (and
 from __future__ import annotations
 
 import ast
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.ast_nodes import all_nodes
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 
 def with_rebound_names_renamed(
@@ -37,13 +41,15 @@ def with_rebound_names_renamed(
     rebound = rebound_names(parsed)
     if not rebound:
         return function
+    from nb2pkg.emit.name_renamers import NameRenamer, TargetsRenamer  # libcst classes
+
     statements = list(definition.body.body)
     for name, first in rebound:
         new = _fresh(name, code)
-        renamer = _Renamer(name, new)
+        renamer = NameRenamer(name, new)
         binding = statements[first]
         if isinstance(binding, cst.SimpleStatementLine):
-            statements[first] = binding.visit(_TargetsRenamer(name, new))  # type: ignore[assignment]
+            statements[first] = binding.visit(TargetsRenamer(name, new))  # type: ignore[assignment]
         else:
             statements[first] = binding.visit(renamer)  # type: ignore[assignment]
         statements[first + 1 :] = [s.visit(renamer) for s in statements[first + 1 :]]  # type: ignore[misc]
@@ -64,7 +70,8 @@ def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
         loads: set[str] = set()
         stores: set[str] = set()
         imported: set[str] = set()
-        for node in all_nodes(statement):  # one walk: reads, bindings and imports
+        value, nodes = _value_and_all_nodes(statement)
+        for node in nodes:  # one walk: reads, bindings and imports
             if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
                     loads.add(node.id)
@@ -73,8 +80,7 @@ def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 imported.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         if own:
-            value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
-            now = {n.id for n in all_nodes(value) if isinstance(n, ast.Name)} if value else set()
+            now = {n.id for n in value if isinstance(n, ast.Name)}
             for name in sorted(own):
                 if name in (read | now) and name not in bound_before and name not in params:
                     found.append((name, index))
@@ -82,6 +88,17 @@ def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
         bound_before |= own | stores | imported
         imported_anywhere |= imported
     return found if not imported_anywhere & {n for n, _ in found} else []
+
+
+def _value_and_all_nodes(statement: ast.stmt) -> tuple[list[ast.AST], list[ast.AST]]:
+    """The nodes of an assignment's value (none for another statement), and every node of
+    the statement (``all_nodes``), each walked once."""
+    if not isinstance(statement, ast.Assign | ast.AnnAssign) or statement.value is None:
+        return [], all_nodes(statement)
+    value = all_nodes(statement.value)
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    rest = [statement.annotation] if isinstance(statement, ast.AnnAssign) else []
+    return value, [statement, *value, *(n for part in targets + rest for n in all_nodes(part))]
 
 
 def _top_level_binds(statement: ast.stmt) -> set[str]:
@@ -99,44 +116,3 @@ def _fresh(name: str, code: str) -> str:
     while f"{name}_{counter}" in code:
         counter += 1
     return f"{name}_{counter}"
-
-
-class _Renamer(cst.CSTTransformer):
-    """Every ``Name`` spelled ``old`` (not attribute names or keyword argument names)."""
-
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__()
-        self.old, self.new = old, new
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        return (
-            updated_node.with_changes(value=self.new)
-            if updated_node.value == self.old
-            else updated_node
-        )
-
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
-    ) -> cst.Attribute:
-        return updated_node.with_changes(attr=original_node.attr)
-
-    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        return updated_node.with_changes(keyword=original_node.keyword)
-
-
-class _TargetsRenamer(cst.CSTTransformer):
-    """``old = <value reading old>``: only the targets are renamed."""
-
-    def __init__(self, old: str, new: str) -> None:
-        super().__init__()
-        self.renamer = _Renamer(old, new)
-
-    def leave_AssignTarget(
-        self, original_node: cst.AssignTarget, updated_node: cst.AssignTarget
-    ) -> cst.AssignTarget:
-        return updated_node.with_changes(target=original_node.target.visit(self.renamer))
-
-    def leave_AnnAssign(
-        self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
-    ) -> cst.AnnAssign:
-        return updated_node.with_changes(target=original_node.target.visit(self.renamer))

@@ -19,8 +19,8 @@ import ast
 import inspect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
 import tomllib
 
 from nb2pkg.analysis.mlflow_calls import qualified_names
@@ -32,6 +32,11 @@ from nb2pkg.emit.project_files import description, distribution_name
 from nb2pkg.emit.source_chunks import pieces
 from nb2pkg.ir import Diagnostic, EmittedFile, ImportBinding, Location, Role, Severity
 from nb2pkg.plan.package_plan import PackagePlan
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from nb2pkg.analysis.lazy_cst import cst
 
 _ANNOTATIONS_FLAG = __future__.annotations.compiler_flag
 _HINT = "this is a bug in nb2pkg; please report it with the notebook. Nothing was written."

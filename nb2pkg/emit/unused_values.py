@@ -8,14 +8,13 @@ cell) may hold such values too. See ``without_unused_values``.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import libcst as cst
 
-from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.display import is_unneeded_value
+from nb2pkg.emit.function_scopes import Scope as _Scope
+from nb2pkg.emit.function_scopes import function_scopes as _function_scopes
 from nb2pkg.emit.step_transformers import with_pass_if_empty
 
 
@@ -40,12 +39,6 @@ def without_unused_values(module: cst.Module, *, step: bool = True) -> cst.Modul
     return without_unused(module, step=step)[0]
 
 
-def has_unused_values(tree: ast.Module) -> bool:
-    """Whether a function of ``tree`` binds a name it never reads (what ``without_unused``
-    would take away)."""
-    return any(scope.unused for scope in _function_scopes(tree))
-
-
 def without_unused(
     module: cst.Module, code: str | None = None, tree: ast.Module | None = None, *, step: bool
 ) -> tuple[cst.Module, str]:
@@ -64,64 +57,6 @@ def without_unused(
         module = changed
         code = module.code
     return module, code
-
-
-class _Scope(NamedTuple):
-    """A function's names: bound in its own scope and never read in it (nor in a function
-    nested in it); and all it reads."""
-
-    name: str
-    unused: frozenset[str]
-    used: frozenset[str]
-
-
-_DYNAMIC_READS = frozenset({"locals", "vars", "eval", "exec"})
-_AT_NAME = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)")
-"""``df.query("a > @limit")`` reads ``limit`` from the calling function's locals."""
-
-
-def _function_scopes(tree: ast.Module) -> list[_Scope]:
-    """One ``_Scope`` per function of ``tree``, in the order of the source (the order a
-    libcst visit meets them)."""
-    scopes: list[_Scope] = []
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            scopes.append(_scope_of(node))
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.expr):  # no function inside an expression
-                visit(child)
-
-    visit(tree)
-    return scopes
-
-
-def _scope_of(function: ast.FunctionDef | ast.AsyncFunctionDef) -> _Scope:
-    used: set[str] = set()
-    for node in all_nodes(function):
-        if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Store):
-                used.add(node.id)  # a read, or `del name`
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            used.add(node.target.id)  # `c += 1` reads `c`: its earlier value is no dead store
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            return _Scope(function.name, frozenset(), frozenset(used))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "@" in node.value:
-            used.update(_AT_NAME.findall(node.value))
-    if used & _DYNAMIC_READS:
-        return _Scope(function.name, frozenset(), frozenset(used))
-    stored: set[str] = set()
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue  # a scope of its own
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stored.add(node.id)
-        elif isinstance(node, ast.ExceptHandler) and node.name is not None:
-            stored.add(node.name)
-        pending.extend(ast.iter_child_nodes(node))
-    return _Scope(function.name, frozenset(stored - used), frozenset(used))
 
 
 class _UnusedValues(cst.CSTTransformer):

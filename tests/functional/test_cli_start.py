@@ -96,7 +96,30 @@ def test_a_command_that_analyses_imports_what_it_needs(tmp_path: Path) -> None:
     write_notebook(tmp_path / "steps.ipynb", [("total = 1 + 2", ["function:add"])])
     returncode, modules = imported_by(tmp_path, "show", "steps.ipynb")
     assert returncode == 0
-    assert {"libcst", "nb2pkg.analysis"} <= modules
+    assert {"packaging", "nb2pkg.analysis.cell"} <= modules
+
+
+def test_a_build_imports_libcst_only_for_a_step_that_needs_it(tmp_path: Path) -> None:
+    """Steps cut from the cell's text and literal parameters are read with ``ast`` alone;
+    a step that loses a nested print and a cast is rewritten with libcst."""
+    plain = [
+        ("rate = 0.5  # per round", ["parameters"]),
+        ("values = [1.0, 2.0]\ntotal = sum(values) * rate", ["function:add"]),
+    ]
+    write_notebook(tmp_path / "plain.ipynb", plain)
+    returncode, modules = imported_by(tmp_path, "build", "plain.ipynb", "-o", "plain")
+    assert returncode == 0
+    assert "libcst" not in modules and "nb2pkg.emit.modules" in modules
+    package = (tmp_path / "plain" / "src" / "plain" / "plain.py").read_text(encoding="utf-8")
+    assert "def add(rate: float = 0.5):" in package
+
+    source = "values = [1.5, 2.5]\nfor v in values:\n    print(v)\ntotal = int(round(sum(values)))"
+    write_notebook(tmp_path / "nested.ipynb", [(source, ["function:add"])])
+    returncode, modules = imported_by(tmp_path, "build", "nested.ipynb", "-o", "nested")
+    assert returncode == 0
+    assert "libcst" in modules
+    package = (tmp_path / "nested" / "src" / "nested" / "nested.py").read_text(encoding="utf-8")
+    assert "print(" not in package and "total = round(sum(values))" in package
 
 
 def test_the_export_parser_offers_every_export_target() -> None:
@@ -129,3 +152,16 @@ def test_a_build_with_nothing_changed_does_not_import_the_analysis(tmp_path: Pat
     returncode, modules = imported_by(tmp_path, "build", "steps.ipynb", "-o", "out")
     assert returncode == 0
     assert "libcst" not in modules and "nb2pkg.analysis.cell" not in modules
+
+
+def test_an_auto_build_with_nothing_changed_takes_the_same_shortcut(tmp_path: Path) -> None:
+    """``--auto`` proposes roles for untagged cells; with nothing changed since the last
+    ``--auto`` build it answers from the manifest too."""
+    cells = [("rate = 0.5", ["parameters"]), ("total = rate * 2", [])]
+    write_notebook(tmp_path / "steps.ipynb", cells)
+    first = run_cli(tmp_path, "build", "steps.ipynb", "-o", "out", "--auto")
+    assert first.returncode == 0, first.stderr
+    returncode, modules = imported_by(tmp_path, "build", "steps.ipynb", "-o", "out", "--auto")
+    assert returncode == 0
+    assert "nb2pkg.analysis.cell" not in modules and "nb2pkg.plan.automark" not in modules
+    assert "libcst" not in modules
