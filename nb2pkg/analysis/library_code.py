@@ -38,17 +38,24 @@ from nb2pkg.analysis.process_settings import (
     is_setting_target,
     literal_seed,
 )
+from nb2pkg.analysis.saved_figures import SAVING_METHOD, saving_calls
 
 Kind = Literal["setting", "seed", "plot", "print"]
 
 _ITERATING = frozenset({"zip", "enumerate", "range", "len", "reversed"})
 
 
-def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> list[Kind | None]:
+def classify(
+    statements: Sequence[ast.stmt], *, keep_prints: bool = False, keep_figure_files: bool = False
+) -> list[Kind | None]:
     """The kind of each top-level statement of a cell (None: the step's own work).
 
-    A plot statement whose names a later work statement reads stays work, and so does every
-    plot statement of a cell that writes a figure file (``savefig``): the file is the output.
+    A plot statement whose names a later work statement reads stays work. A figure the cell
+    saves (``plt.savefig("loss.png")``) leaves with its plots, the ``savefig`` too
+    (nb2pkg.analysis.saved_figures), unless a ``savefig`` sits in work (then every plot
+    statement stays: the file is drawn by that work) or ``keep_figure_files`` (a later
+    packaged cell reads the file). A cell writing another image file (``plt.imsave``, plotly's
+    ``write_image``) keeps its plots: the file is the output.
     """
     writes_figure: bool | None = None  # looked for at the first plot statement
     kinds: list[Kind | None] = []
@@ -63,7 +70,7 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
             continue
         kind = _kind(statement, figure_names, keep_prints=keep_prints)
         if kind == "plot" and writes_figure is None:
-            writes_figure = _writes_figure(statements)
+            writes_figure = _writes_figure(statements, keep_figure_files=keep_figure_files)
         if kind in ("plot", "print") and ((writes_figure and kind == "plot") or _draws(statement)):
             kind = None  # the file is an output; a draw moves every later draw
         if kind == "plot":
@@ -87,7 +94,17 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
             if binds and bound & needed:
                 kinds[index] = None
                 changed = True
+    if not keep_figure_files and _saves_among_work(statements, kinds):
+        return classify(statements, keep_prints=keep_prints, keep_figure_files=True)
     return kinds
+
+
+def _saves_among_work(statements: Sequence[ast.stmt], kinds: Sequence[Kind | None]) -> bool:
+    """Whether a ``savefig`` of the cell sits in a statement that stays in the step."""
+    return any(
+        kind != "plot" and saving_calls(ast.walk(statement))
+        for statement, kind in zip(statements, kinds, strict=True)
+    )
 
 
 WIDGETS = frozenset({"interact", "interactive", "interact_manual"})
@@ -226,9 +243,11 @@ def _simple_target(target: ast.expr) -> bool:
     )
 
 
-def _writes_figure(statements: Sequence[ast.stmt]) -> bool:
+def _writes_figure(statements: Sequence[ast.stmt], *, keep_figure_files: bool) -> bool:
+    """Whether the cell writes an image file that stays its output (see ``classify``)."""
+    writers = FIGURE_WRITERS if keep_figure_files else FIGURE_WRITERS - {SAVING_METHOD}
     return any(
-        isinstance(node, ast.Call) and call_name(node) in FIGURE_WRITERS
+        isinstance(node, ast.Call) and call_name(node) in writers
         for statement in statements
         for node in ast.walk(statement)
     )

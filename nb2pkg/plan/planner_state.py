@@ -30,6 +30,7 @@ from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import PACKAGED, Definition
 from nb2pkg.plan.markdown_summary import markdown_summary
 from nb2pkg.plan.read_scope import ReadScope
+from nb2pkg.plan.saved_figure_files import keep_read_back_figures
 from nb2pkg.plan.step_names import short_file_name
 from nb2pkg.roles.vocabulary import GENERATED_MODULES
 
@@ -63,7 +64,9 @@ class PlannerState:
         self.tagged = list(tagged)
         self.module = module_name_for(notebook)
         self.diagnostics: list[Diagnostic] = []
-        self.parsed = {t.cell.cell_id: analyze_cell(t.cell.source) for t in self.tagged}
+        self.parsed = keep_read_back_figures(
+            self.tagged, {t.cell.cell_id: analyze_cell(t.cell.source) for t in self.tagged}
+        )
         self.latest: dict[str, Definition] = {}
         self.consumed: set[tuple[str, str]] = set()
         """(producing cell id, name) pairs a later packaged cell reads."""
