@@ -38,7 +38,7 @@ from nb2pkg.analysis.process_settings import (
     is_setting_target,
     literal_seed,
 )
-from nb2pkg.analysis.saved_figures import SAVING_METHOD, saving_calls
+from nb2pkg.analysis.saved_figures import SAVING_METHOD, is_saving_statement, saving_calls
 
 Kind = Literal["setting", "seed", "plot", "print"]
 
@@ -100,10 +100,22 @@ def classify(
 
 
 def _saves_among_work(statements: Sequence[ast.stmt], kinds: Sequence[Kind | None]) -> bool:
-    """Whether a ``savefig`` of the cell sits in a statement that stays in the step."""
-    return any(
-        kind != "plot" and saving_calls(ast.walk(statement))
+    """Whether a ``savefig`` of the cell sits in a statement that stays in the step, or the
+    cell draws nothing but saves (a figure drawn elsewhere: the file is all it makes)."""
+    saving = [bool(saving_calls(ast.walk(s))) for s in statements]
+    if not any(saving):
+        return False
+    return any(kind != "plot" and saves for kind, saves in zip(kinds, saving, strict=True)) or all(
+        kind != "plot" or is_saving_statement(statement) or _shows(statement)
         for statement, kind in zip(statements, kinds, strict=True)
+    )
+
+
+def _shows(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and call_name(statement.value) in ("show", "draw", "close")
     )
 
 

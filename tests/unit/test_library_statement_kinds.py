@@ -77,6 +77,8 @@ def test_a_figure_the_cell_saves_leaves_with_its_plots() -> None:
         "plt.plot(x)\nearlier.savefig('figure.png')\n",
         # an image that is no figure of the run
         "plt.plot(x)\nplt.imsave('image.png', pixels)\n",
+        # saving what an earlier cell drew: the file is all the cell makes
+        "plt.savefig('figure.png')\nplt.show()\n",
     ],
 )
 def test_plots_of_a_cell_whose_image_file_is_its_output_stay(source: str) -> None:
