@@ -148,5 +148,23 @@ def test_a_figure_a_later_step_reads_back_is_still_written(tmp_path: Path) -> No
     run_in = tmp_path / "run"
     (run_in / "figures").mkdir(parents=True)
     outputs = run_outputs(tmp_path / "out", "saving", run_in)
-    assert outputs["pixels"] == notebook_state(sources, tmp_path)["pixels"]
-    assert (run_in / "figures" / "loadings.png").is_file()
+    written = run_in / "figures" / "loadings.png"
+    # the later step read the file the package wrote, at the notebook's dpi
+    assert written.read_bytes().startswith(b"\x89PNG")
+    assert outputs["pixels"] == tuple(round(50 * inches) for inches in _figure_size())[::-1]
+
+
+def _figure_size() -> tuple[float, float]:
+    """matplotlib's default figure size, in inches (read in a fresh process)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import matplotlib; print(*matplotlib.rcParamsDefault['figure.figsize'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    width, height = done.stdout.split()
+    return float(width), float(height)
