@@ -11,6 +11,7 @@ matplotlib's Agg backend, logs each new figure as an artifact of the run and clo
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +103,9 @@ def _saving(cell: CellPlan) -> set[int]:
     }
 
 
-def _saved_paths(statements: list[cst.BaseStatement]) -> list[str]:
+def _saved_paths(
+    statements: Sequence[cst.SimpleStatementLine | cst.BaseCompoundStatement],
+) -> list[str]:
     if not statements:
         return []
     try:

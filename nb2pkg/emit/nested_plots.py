@@ -8,9 +8,14 @@ reads a name it binds (``ax = fig.add_subplot(…)`` read by work, a figure the 
 returns). What the step computes and returns is the same; the figure such a block drew is not
 drawn (redrawing it would mean running the work again).
 
+A plot that draws from the global random generator (``ax.hist(np.random.randn(100))``)
+leaves its draws in its place (``np.random.randn(100)``, under a comment): later draws give
+what they gave in the notebook.
+
 A loop or branch left with nothing to do goes with it when its header changes nothing
-(``for i in range(4):``, ``if i == 0:``); otherwise it keeps a ``pass``. A step whose cell
-saves its figure (``savefig``) keeps its plotting code, the file being its output; functions
+(``for i in range(4):``, ``if i == 0:``); otherwise it keeps a ``pass``. A step that still
+saves a figure (``savefig`` among its work, or a file a later step reads back:
+nb2pkg.analysis.saved_figures) keeps its plotting code, the file being its output; functions
 and classes the cell defines are the user's code, as written.
 """
 
