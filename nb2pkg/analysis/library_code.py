@@ -78,6 +78,7 @@ def classify(
         kinds.append(kind)
     # Names a plot statement (or a widget's function) binds that work reads: it is work.
     changed = "plot" in kinds or bool(callbacks)
+    drawing_stays = False  # a plot statement stays, work reading what it binds
     while changed:
         changed = False
         needed: set[str] = set()
@@ -92,9 +93,12 @@ def classify(
                 {statement.name} if isinstance(statement, ast.FunctionDef) else _bound(statement)
             )
             if binds and bound & needed:
+                drawing_stays |= kinds[index] == "plot"
                 kinds[index] = None
                 changed = True
-    if not keep_figure_files and _saves_among_work(statements, kinds):
+    # A saved figure leaves only whole: not when work draws on it too (`format_plot(ax)`).
+    saves = not keep_figure_files and any(saving_calls(ast.walk(s)) for s in statements)
+    if saves and (drawing_stays or _saves_among_work(statements, kinds)):
         return classify(statements, keep_prints=keep_prints, keep_figure_files=True)
     return kinds
 

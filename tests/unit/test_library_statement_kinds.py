@@ -77,6 +77,8 @@ def test_a_figure_the_cell_saves_leaves_with_its_plots() -> None:
         "plt.plot(x)\nearlier.savefig('figure.png')\n",
         # an image that is no figure of the run
         "plt.plot(x)\nplt.imsave('image.png', pixels)\n",
+        # work draws on the figure too (a helper of the notebook's): the figure stays whole
+        "fig, ax = plt.subplots()\nax.plot(x)\nformat_plot(ax, 'x')\nfig.savefig('f.png')\n",
         # saving what an earlier cell drew: the file is all the cell makes
         "plt.savefig('figure.png')\nplt.show()\n",
     ],
