@@ -11,7 +11,8 @@ made from one cell that is that long), functions that return nothing (apart:
 ``returning_nothing_<effect>``, those that write a file, change an input, print (kept or
 unpacking), raise, log a figure or draw from the global random generator), names from ``step``
 (functions the notebook itself defines are not steps: they are counted apart, with the prints
-in them, and so are prints in a function a step defines); over the whole package: ruff
+in them, and so are prints and plotting calls in a function a step defines,
+``user_function_prints`` and ``user_function_plots``); over the whole package: ruff
 violations (``ruff check`` and ``ruff format --check`` with default settings, also broken down
 by rule, ``format`` for a file ruff would reformat), distributions listed as dependencies that
 no generated module imports (``matplotlib``, ``seaborn``); and with ``--run-tests``, packages
@@ -283,6 +284,13 @@ def step_counts(
                     examples.setdefault("prints", []).append(f"{module.name}:{node.lineno}")
             elif name in STATE_CALLS or name.startswith("plt.rcParams"):
                 counts["process_state"] += 1
+            elif (
+                name.split(".")[0] in PLOT_ROOTS
+                or (isinstance(node.func, ast.Attribute) and node.func.attr in PLOT_METHODS)
+            ) and id(node) in nested:
+                # drawing in a function the cell defines, among the work it does with the
+                # values it computes: not separable from it without changing what it returns
+                counts["user_function_plots"] += 1
             elif name.split(".")[0] in PLOT_ROOTS or (
                 isinstance(node.func, ast.Attribute) and node.func.attr in PLOT_METHODS
             ):

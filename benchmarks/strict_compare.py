@@ -496,15 +496,22 @@ def _varies(name: str, runs: Sequence[Mapping[str, Pickled]]) -> bool:
         return False
 
 
+FIGURE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "svg", "pdf", "eps", "ps", "tif", "tiff"})
+"""Files ``savefig`` writes: figures of the run, which a tracked run logs as artifacts."""
+
+
 def judge_files(
     notebook_runs: Sequence[Mapping[str, str]],
     package: Mapping[str, str],
     judgement: Judgement | None = None,
 ) -> Judgement:
     """Files the notebook wrote (path → sha256, one mapping per notebook run) against the
-    package's. Files only the package writes are not judged."""
+    package's. Files only the package writes are not judged, nor is a figure the notebook
+    saved that the package does not write: a tracked run logs it as an artifact instead."""
     result = judgement or Judgement()
     for path, digest in sorted(notebook_runs[0].items()):
+        if path not in package and path.rsplit(".", 1)[-1].lower() in FIGURE_SUFFIXES:
+            continue
         result.files_expected.append(path)
         if path not in package:
             result.files_missing.append(path)

@@ -38,17 +38,24 @@ from nb2pkg.analysis.process_settings import (
     is_setting_target,
     literal_seed,
 )
+from nb2pkg.analysis.saved_figures import SAVING_METHOD, is_saving_statement, saving_calls
 
 Kind = Literal["setting", "seed", "plot", "print"]
 
 _ITERATING = frozenset({"zip", "enumerate", "range", "len", "reversed"})
 
 
-def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> list[Kind | None]:
+def classify(
+    statements: Sequence[ast.stmt], *, keep_prints: bool = False, keep_figure_files: bool = False
+) -> list[Kind | None]:
     """The kind of each top-level statement of a cell (None: the step's own work).
 
-    A plot statement whose names a later work statement reads stays work, and so does every
-    plot statement of a cell that writes a figure file (``savefig``): the file is the output.
+    A plot statement whose names a later work statement reads stays work. A figure the cell
+    saves (``plt.savefig("loss.png")``) leaves with its plots, the ``savefig`` too
+    (nb2pkg.analysis.saved_figures), unless a ``savefig`` sits in work (then every plot
+    statement stays: the file is drawn by that work) or ``keep_figure_files`` (a later
+    packaged cell reads the file). A cell writing another image file (``plt.imsave``, plotly's
+    ``write_image``) keeps its plots: the file is the output.
     """
     writes_figure: bool | None = None  # looked for at the first plot statement
     kinds: list[Kind | None] = []
@@ -63,7 +70,7 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
             continue
         kind = _kind(statement, figure_names, keep_prints=keep_prints)
         if kind == "plot" and writes_figure is None:
-            writes_figure = _writes_figure(statements)
+            writes_figure = _writes_figure(statements, keep_figure_files=keep_figure_files)
         if kind in ("plot", "print") and ((writes_figure and kind == "plot") or _draws(statement)):
             kind = None  # the file is an output; a draw moves every later draw
         if kind == "plot":
@@ -71,6 +78,7 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
         kinds.append(kind)
     # Names a plot statement (or a widget's function) binds that work reads: it is work.
     changed = "plot" in kinds or bool(callbacks)
+    drawing_stays = False  # a plot statement stays, work reading what it binds
     while changed:
         changed = False
         needed: set[str] = set()
@@ -85,9 +93,34 @@ def classify(statements: Sequence[ast.stmt], *, keep_prints: bool = False) -> li
                 {statement.name} if isinstance(statement, ast.FunctionDef) else _bound(statement)
             )
             if binds and bound & needed:
+                drawing_stays |= kinds[index] == "plot"
                 kinds[index] = None
                 changed = True
+    # A saved figure leaves only whole: not when work draws on it too (`format_plot(ax)`).
+    saves = not keep_figure_files and any(saving_calls(ast.walk(s)) for s in statements)
+    if saves and (drawing_stays or _saves_among_work(statements, kinds)):
+        return classify(statements, keep_prints=keep_prints, keep_figure_files=True)
     return kinds
+
+
+def _saves_among_work(statements: Sequence[ast.stmt], kinds: Sequence[Kind | None]) -> bool:
+    """Whether a ``savefig`` of the cell sits in a statement that stays in the step, or the
+    cell draws nothing but saves (a figure drawn elsewhere: the file is all it makes)."""
+    saving = [bool(saving_calls(ast.walk(s))) for s in statements]
+    if not any(saving):
+        return False
+    return any(kind != "plot" and saves for kind, saves in zip(kinds, saving, strict=True)) or all(
+        kind != "plot" or is_saving_statement(statement) or _shows(statement)
+        for statement, kind in zip(statements, kinds, strict=True)
+    )
+
+
+def _shows(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and call_name(statement.value) in ("show", "draw", "close")
+    )
 
 
 WIDGETS = frozenset({"interact", "interactive", "interact_manual"})
@@ -226,9 +259,11 @@ def _simple_target(target: ast.expr) -> bool:
     )
 
 
-def _writes_figure(statements: Sequence[ast.stmt]) -> bool:
+def _writes_figure(statements: Sequence[ast.stmt], *, keep_figure_files: bool) -> bool:
+    """Whether the cell writes an image file that stays its output (see ``classify``)."""
+    writers = FIGURE_WRITERS if keep_figure_files else FIGURE_WRITERS - {SAVING_METHOD}
     return any(
-        isinstance(node, ast.Call) and call_name(node) in FIGURE_WRITERS
+        isinstance(node, ast.Call) and call_name(node) in writers
         for statement in statements
         for node in ast.walk(statement)
     )

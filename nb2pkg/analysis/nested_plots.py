@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from nb2pkg.analysis.effects import global_state_changes
+from nb2pkg.analysis.effects import dotted, global_state_changes, is_global_random
 from nb2pkg.analysis.library_code import classify
 from nb2pkg.analysis.plot_calls import PLOT_LIBRARIES, chain_of
 from nb2pkg.analysis.plot_statements import FIGURE_WRITERS, call_name, is_plot_expression
@@ -28,7 +28,7 @@ def plot_statements(function: ast.FunctionDef) -> list[ast.stmt]:
     figure the step returns) keeps every statement that draws on it."""
     if _writes_figure(function):
         return []
-    plots = list(_plot_statements(function.body, set()))
+    plots = list(_plot_statements(function.body, set(), with_draws=True))
     dropped = {id(s) for s in plots}
     while plots:
         read = loaded_outside(function.body, dropped)
@@ -44,32 +44,72 @@ def plot_statements(function: ast.FunctionDef) -> list[ast.stmt]:
     return [s for s in plots if id(s) in dropped]
 
 
-def _plot_statements(body: _Body, figures: set[str], header: int = 0) -> Iterator[ast.stmt]:
+def _plot_statements(
+    body: _Body, figures: set[str], header: int = 0, *, with_draws: bool = False
+) -> Iterator[ast.stmt]:
     """Statements of ``body`` and its blocks that only plot (``figures``: names bound to
     figures or axes so far, grown as they are bound; ``header``: the line of the block's
-    header)."""
+    header; ``with_draws``: also those that plot values drawn on the spot from a global
+    random generator, whose draws (``random_draws``) stay)."""
     for statement in body:
         if statement.lineno == header:
             continue  # `for x in xs: ax.plot(x)` on one line: left as it is
-        if _is_plot(statement, figures):
+        if _is_plot(statement, figures) or (with_draws and _plots_draws(statement, figures)):
             figures.update(_bound(statement))
             yield statement
         elif isinstance(statement, ast.For):
             if {n.id for n in ast.walk(statement.iter) if isinstance(n, ast.Name)} & figures:
                 # `for ax in axes.flat:`, `for ax, x in zip(axes, xs):` draw on each axes
                 figures.update(n.id for n in ast.walk(statement.target) if isinstance(n, ast.Name))
-            yield from _plot_statements(statement.body, figures, statement.lineno)
-            yield from _plot_statements(statement.orelse, figures)
+            yield from _plot_statements(
+                statement.body, figures, statement.lineno, with_draws=with_draws
+            )
+            yield from _plot_statements(statement.orelse, figures, with_draws=with_draws)
         elif isinstance(statement, ast.If | ast.While):
-            yield from _plot_statements(statement.body, figures, statement.lineno)
-            yield from _plot_statements(statement.orelse, figures)
+            yield from _plot_statements(
+                statement.body, figures, statement.lineno, with_draws=with_draws
+            )
+            yield from _plot_statements(statement.orelse, figures, with_draws=with_draws)
         elif isinstance(statement, ast.With):
-            yield from _plot_statements(statement.body, figures, statement.lineno)
+            yield from _plot_statements(
+                statement.body, figures, statement.lineno, with_draws=with_draws
+            )
         elif isinstance(statement, ast.Try):
             for block in (statement.body, statement.orelse, statement.finalbody):
-                yield from _plot_statements(block, figures)
+                yield from _plot_statements(block, figures, with_draws=with_draws)
             for handler in statement.handlers:
-                yield from _plot_statements(handler.body, figures, handler.lineno)
+                yield from _plot_statements(
+                    handler.body, figures, handler.lineno, with_draws=with_draws
+                )
+
+
+def random_draws(statement: ast.stmt) -> list[ast.Call]:
+    """The draws from a global random generator in a plot statement's values
+    (``ax.hist(np.random.standard_normal(100))``), outermost first, in source order: the step
+    keeps them in the plot's place, so later draws give what they gave in the notebook."""
+    draws: list[ast.Call] = []
+    inner: set[int] = set()
+    for node in ast.walk(statement):
+        if id(node) in inner or not isinstance(node, ast.Call):
+            continue
+        if is_global_random(dotted(node.func)):
+            draws.append(node)
+            inner.update(id(n) for n in ast.walk(node))
+    return sorted(draws, key=lambda c: (c.lineno, c.col_offset))
+
+
+def _plots_draws(statement: ast.stmt, figures: set[str]) -> bool:
+    """A plot statement but for the global random generator's draws in its values."""
+    changes = global_state_changes(statement)
+    if not changes or not all(is_global_random(what) for what, _ in changes):
+        return False
+    if any(isinstance(n, ast.Lambda | ast.comprehension) for n in ast.walk(statement)):
+        return False  # a draw evaluated a number of times the statement alone does not tell
+    copy = ast.parse(ast.unparse(statement)).body[0]
+    for call in ast.walk(copy):
+        if isinstance(call, ast.Call) and is_global_random(dotted(call.func)):
+            call.func, call.args, call.keywords = ast.Name("abs", ast.Load()), [], []
+    return _is_plot(copy, set(figures))
 
 
 def _is_plot(statement: ast.stmt, figures: set[str]) -> bool:

@@ -11,10 +11,12 @@ matplotlib's Agg backend, logs each new figure as an artifact of the run and clo
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nb2pkg.analysis.saved_figures import SAVING_METHOD, artifact_name, saved_paths
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.literals import docstring
@@ -37,6 +39,9 @@ class Figure:
     function: str
     source: str
     imports: tuple[ImportBinding, ...]
+    saved_as: tuple[str, ...] = ()
+    """The file names the notebook saved the figures under, in order (``savefig``): a
+    tracked run logs them under these names ("" for one saved under a computed name)."""
 
 
 def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
@@ -49,12 +54,15 @@ def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
             if step is None or step.figure_inputs is None or cell.parsed.module is None:
                 continue
             function = plan.step_keys[(step.module, step.name)].replace(".", "_")
+            drop = _not_drawing(cell)
+            drawn = [s for i, s in enumerate(cell.parsed.module.body) if i not in drop]
+            saved_as = tuple(artifact_name(p) for p in _saved_paths(drawn))
             source = function_source(
                 function,
-                cell.parsed.module,
+                cell.parsed.module.visit(_NoSaving()),
                 [ParamPlan(name, ParamSource.STEP) for name in step.figure_inputs],
                 (),
-                drop=_not_drawing(cell),
+                drop=drop | _saving(cell),
                 docstring=f"Draw the figures of step `{step.name}`.",
                 provenance=f"nb2pkg: {Path(notebook.notebook.display_path).name} "
                 f"[id {cell.cell.cell_id}]",
@@ -69,7 +77,7 @@ def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
             imports = render_imports(bindings, context)
             if unbound_reads(f"{imports}\n{source}"):
                 continue  # it would fail when drawn: the figure is left out
-            found.append(Figure(step, function, source, bindings))
+            found.append(Figure(step, function, source, bindings, saved_as))
     return tuple(found)
 
 
@@ -85,6 +93,60 @@ def _not_drawing(cell: CellPlan) -> set[int]:
         and "\n" not in cst.Module(body=[body[i]]).code.strip()
     }
     return (set(range(len(body))) - plots) | shows
+
+
+def _saving(cell: CellPlan) -> set[int]:
+    """Indices of the cell's ``savefig`` statements: the figure is logged, not saved."""
+    assert cell.parsed.module is not None
+    return {
+        i
+        for i, statement in enumerate(cell.parsed.module.body)
+        if isinstance(statement, cst.SimpleStatementLine)
+        and statement.body
+        and all(_is_saving(small) for small in statement.body)
+    }
+
+
+def _saved_paths(
+    statements: Sequence[cst.SimpleStatementLine | cst.BaseCompoundStatement],
+) -> list[str]:
+    if not statements:
+        return []
+    try:
+        tree = ast.parse(cst.Module(body=statements).code)
+    except SyntaxError:
+        return []
+    return saved_paths(tree)
+
+
+def _is_saving(small: cst.BaseSmallStatement) -> bool:
+    return (
+        isinstance(small, cst.Expr)
+        and isinstance(small.value, cst.Call)
+        and isinstance(small.value.func, cst.Attribute)
+        and small.value.func.attr.value == SAVING_METHOD
+    )
+
+
+class _NoSaving(cst.CSTTransformer):
+    """Removes ``savefig`` statements inside the cell's blocks (a block left empty gets a
+    ``pass``); the top-level ones are dropped by index (``_saving``)."""
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        kept = [
+            s
+            for s in updated_node.body
+            if not (
+                isinstance(s, cst.SimpleStatementLine)
+                and s.body
+                and all(_is_saving(small) for small in s.body)
+            )
+        ]
+        if len(kept) == len(updated_node.body):
+            return updated_node
+        return updated_node.with_changes(body=kept or [cst.SimpleStatementLine([cst.Pass()])])
 
 
 def render_figures(plan: PackagePlan) -> str | None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal, signature_default
-from nb2pkg.emit.figure_files import figures_of
+from nb2pkg.emit.figure_files import Figure, figures_of
 from nb2pkg.emit.imports import ImportContext, member_order, natural, render_imports
 from nb2pkg.emit.literals import docstring, python_string
 from nb2pkg.emit.model_files import (
@@ -184,7 +184,7 @@ def _pipeline_constants(plan: PackagePlan, version: str) -> list[str]:
 
 def _steps_body(plan: PackagePlan, callable_as: dict[tuple[str, str], str]) -> list[str]:
     body: list[str] = _fresh_defaults(plan.run_params)
-    drawn = {(f.step.module, f.step.name): f.function for f in figures_of(plan)}
+    drawn = {(f.step.module, f.step.name): f for f in figures_of(plan)}
     outputs = {name for n in plan.notebooks for s in n.steps for name in s.returns}
     read_as_arguments = {
         param.name
@@ -207,7 +207,7 @@ def _steps_body(plan: PackagePlan, callable_as: dict[tuple[str, str], str]) -> l
     return body or ["    yield from ()"]
 
 
-def _step_lines(plan: PackagePlan, step: StepPlan, call: str, figure: str | None) -> list[str]:
+def _step_lines(plan: PackagePlan, step: StepPlan, call: str, figure: Figure | None) -> list[str]:
     """A step's statements in ``steps()``: its seeds, the call, its figures, the yield."""
     lines: list[str] = []
     if step.seeds:
@@ -218,7 +218,11 @@ def _step_lines(plan: PackagePlan, step: StepPlan, call: str, figure: str | None
     lines.append(f"    {', '.join(step.returns)} = {call}" if step.returns else f"    {call}")
     if figure is not None:
         inputs = "".join(f", {name}={name}" for name in step.figure_inputs or ())
-        lines.append(f'    tracking.log_figures(PACKAGE, "{figure}"{inputs})')
+        if (
+            any(figure.saved_as) and "saved_as" not in inputs
+        ):  # the file names the notebook saved its figures under
+            inputs = f", saved_as={figure.saved_as!r}{inputs}"
+        lines.append(f'    tracking.log_figures(PACKAGE, "{figure.function}"{inputs})')
     values = ", ".join(f'"{n}": {n}' for n in step.returns)
     key = plan.step_keys[(step.module, step.name)]
     lines.append(f'    yield ("{key}", {{{values}}})')

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from nb2pkg.plan.step_groups import Group, WorkCell
 
 _LOADERS = re.compile(r"^(read_\w+|load\w*|fetch_\w+|loadtxt|genfromtxt|open|urlopen)$")
+_FILE_WRITERS = FILE_WRITERS - {"savefig"}
+"""A saved figure is drawn for the run's record (nb2pkg.analysis.saved_figures), no output."""
 _FITTERS = frozenset({"fit", "fit_transform", "partial_fit", "fit_predict", "train"})
 _SPLITTERS = frozenset({"train_test_split"})
 _MERGERS = frozenset({"merge", "concat", "join"})
@@ -75,9 +77,9 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
         loaded = f"load_{noun if noun and noun not in _GENERIC_DATA else 'data'}"
         # `digits = load_digits()`: not named like the function it calls
         return f"{loaded}_data" if loaded in called else loaded
-    written = [base or "results" for name, base in calls if name in FILE_WRITERS]
-    if written:
-        return "save_figure" if "savefig" in called else f"save_{_noun(written[:1]) or 'results'}"
+    written = [base or "results" for name, base in calls if name in _FILE_WRITERS]
+    if written or ("savefig" in called and not noun):  # a saved figure with work: its work
+        return f"save_{_noun(written[:1]) or 'results'}" if written else "save_figure"
     if any(name in _SPLITTERS for name in called) or _train_and_test(values):
         return "split_data"
     fitted = [base or "model" for name, base in calls if name in _FITTERS]

@@ -23,6 +23,7 @@ from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, PACKAGED, Definition
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.parameter_comments import trailing_comments
 from nb2pkg.plan.planner_state import PlannerState
+from nb2pkg.plan.saved_figure_files import logged_figure_paths
 from nb2pkg.roles.vocabulary import keeps_prints
 
 
@@ -54,7 +55,9 @@ class PlannerReads(PlannerState):
                 params.append(param)
         self._check_def_globals(item, parsed)
         if item.role is Role.FUNCTION:
-            params.extend(self._data_file_params(item, analysis.file_literals))
+            logged = logged_figure_paths(parsed)  # figures drawn apart, not written
+            literals = tuple(f for f in analysis.file_literals if f[0] not in logged)
+            params.extend(self._data_file_params(item, literals))
         return params, module_names
 
     def _read_of_no_cell(self, item: TaggedCell, name: str, line: int | None) -> ParamPlan | None:

@@ -30,7 +30,9 @@ from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import PACKAGED, Definition
 from nb2pkg.plan.fixed_facts import FixedFacts, final_names, imports_anywhere, mlflow_names_of
 from nb2pkg.plan.markdown_summary import markdown_summary
+from nb2pkg.plan.plan_timelines import UnfollowedState
 from nb2pkg.plan.read_scope import ReadScope
+from nb2pkg.plan.saved_figure_files import keep_read_back_figures
 from nb2pkg.plan.step_names import short_file_name
 from nb2pkg.roles.vocabulary import GENERATED_MODULES
 
@@ -67,10 +69,17 @@ class PlannerState:
         self.tagged = list(tagged)
         self.module = module_name_for(notebook)
         self.diagnostics: list[Diagnostic] = []
-        if fixed is None:
-            self.parsed = {t.cell.cell_id: analyze_cell(t.cell.source) for t in self.tagged}
-        else:
-            self.parsed = fixed.parsed
+        parsed = (
+            {t.cell.cell_id: analyze_cell(t.cell.source) for t in self.tagged}
+            if fixed is None
+            else fixed.parsed
+        )
+        kept = keep_read_back_figures(self.tagged, parsed)
+        if any(kept[cell_id] is not cell for cell_id, cell in parsed.items()):
+            if fixed is not None:  # rare: plan from scratch, where the figure is followed
+                raise UnfollowedState("a cell saves a figure a later cell reads back")
+            parsed = kept
+        self.parsed = parsed
         self.latest: dict[str, Definition] = {}
         self.consumed: set[tuple[str, str]] = set()
         """(producing cell id, name) pairs a later packaged cell reads."""

@@ -11,6 +11,7 @@ from typing import Any
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.cell_result import last_values, result_statement
 from nb2pkg.analysis.nested_plots import draws_among_work
+from nb2pkg.analysis.saved_figures import without_saving
 from nb2pkg.ir import (
     CellAnalysis,
     ParamPlan,
@@ -194,8 +195,9 @@ class PlannerSteps(PlannerState):
         plots = [i for i, kind in parsed.analysis.library_statements if kind == "plot"]
         if not plots or parsed.module is None:
             return {}
-        trees = [
-            ast.parse(parsed.module.code_for_node(parsed.module.body[i]).strip()) for i in plots
+        trees = [  # what drawing reads; the figure is logged, not saved (saved_figures)
+            without_saving(ast.parse(parsed.module.code_for_node(parsed.module.body[i]).strip()))
+            for i in plots
         ]
         if all(_only_shows(tree) for tree in trees):
             return {}  # `plt.show()` alone draws nothing

@@ -61,10 +61,36 @@ def test_a_plot_whose_value_later_work_reads_stays_work() -> None:
     assert kinds(source) == [None, None]
 
 
-def test_plots_of_a_cell_that_saves_its_figure_stay() -> None:
+def test_a_figure_the_cell_saves_leaves_with_its_plots() -> None:
+    source = "fig, ax = plt.subplots()\nax.plot(x)\nfig.savefig('figure.png', dpi=300)\n"
+
+    assert kinds(source) == ["plot", "plot", "plot"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # saved among work: the file is drawn by that work
+        "for m in models:\n    m.fit(X, y)\n    plt.plot(m.coef_)\n    plt.savefig('f.png')\n"
+        "plt.plot(x)\n",
+        # a figure an earlier cell made: the saving is all the cell does
+        "plt.plot(x)\nearlier.savefig('figure.png')\n",
+        # an image that is no figure of the run
+        "plt.plot(x)\nplt.imsave('image.png', pixels)\n",
+        # work draws on the figure too (a helper of the notebook's): the figure stays whole
+        "fig, ax = plt.subplots()\nax.plot(x)\nformat_plot(ax, 'x')\nfig.savefig('f.png')\n",
+        # saving what an earlier cell drew: the file is all the cell makes
+        "plt.savefig('figure.png')\nplt.show()\n",
+    ],
+)
+def test_plots_of_a_cell_whose_image_file_is_its_output_stay(source: str) -> None:
+    assert "plot" not in kinds(source)
+
+
+def test_a_saved_figure_a_later_cell_reads_keeps_its_plots() -> None:
     source = "plt.plot(x)\nplt.savefig('figure.png')\n"
 
-    assert kinds(source) == [None, None]
+    assert list(classify(ast.parse(source).body, keep_figure_files=True)) == [None, None]
 
 
 def test_markdown_becomes_a_short_plain_text_summary() -> None:

@@ -62,13 +62,16 @@ def test_a_step_that_saves_its_figure_keeps_its_plotting() -> None:
     assert tidy(source) == textwrap.dedent(source)
 
 
-def test_a_plot_drawing_random_numbers_stays_and_a_with_keeps_a_pass() -> None:
+def test_a_plot_drawing_random_numbers_leaves_its_draws_and_a_with_keeps_a_pass() -> None:
     source = """\
         def step(x, path):
+            fig, ax = plt.subplots()
             with open(path) as handle:
                 plt.title(handle.name)
             for value in x:
-                plt.scatter(value, np.random.rand())
+                ax.scatter(value, np.random.rand() * 2, s=np.random.randint(1, 5))
+
+                ax.plot(np.random.randn(3).cumsum())
             return x
         """
 
@@ -77,9 +80,30 @@ def test_a_plot_drawing_random_numbers_stays_and_a_with_keeps_a_pass() -> None:
             with open(path) as handle:
                 pass
             for value in x:
-                plt.scatter(value, np.random.rand())
+                # the notebook's plot drew these from the global random generator
+                np.random.rand()
+                np.random.randint(1, 5)
+
+                np.random.randn(3)
             return x
         """)
+
+
+def test_a_random_plot_whose_value_work_reads_or_drawn_repeatedly_stays() -> None:
+    source = """\
+        def step(x):
+            lines = plt.plot(np.random.rand(3))
+            plt.plot([np.random.rand() for _ in x])
+            np.random.seed(0)
+            plt.hist(np.random.rand(9), bins=np.random.shuffle(x))
+            return len(lines)
+        """
+
+    assert tidy(source) == textwrap.dedent(source).replace(
+        "    plt.hist(np.random.rand(9), bins=np.random.shuffle(x))\n",
+        "    # the notebook's plot drew these from the global random generator\n"
+        "    np.random.rand(9)\n    np.random.shuffle(x)\n",
+    )
 
 
 def test_a_cell_that_draws_among_work_is_told_from_one_that_draws_apart() -> None:

@@ -191,3 +191,12 @@ def test_an_array_of_axes_is_dumped_as_a_figure(tmp_path: Path) -> None:
     dumped = pickle.loads((tmp_path / "dump.pkl").read_bytes())
     assert dumped["ax"] == strict.FIGURE
     assert pickle.loads(dumped["pair"]) == [1, 2] and pickle.loads(dumped["nothing"]) == []
+
+
+def test_a_saved_figure_the_package_logs_instead_is_not_owed() -> None:
+    notebook = {"figures/loss.png": "aa", "out.csv": "cc"}
+
+    judged = strict.judge_files([notebook], {"out.csv": "cc"})
+
+    assert judged.files_expected == ["out.csv"] and judged.files_equal == ["out.csv"]
+    assert not judged.files_missing

@@ -687,13 +687,16 @@ def _draw_figures_into(run_log: _FigureSink | None) -> None:
     _figure_run = run_log
 
 
-def log_figures(package: str, function: str, **inputs: Any) -> list[str]:
+def log_figures(
+    package: str, function: str, *, saved_as: tuple[str, ...] = (), **inputs: Any
+) -> list[str]:
     """Draw ``<package>.figures.<function>(**inputs)`` and log its figures; their paths.
 
     Only while a tracked run is on (otherwise nothing happens and nothing is imported).
     Figures are drawn with the Agg backend unless pyplot was already in use, saved under
-    ``figures/<function>.png`` (``_2``, ``_3``… when it draws several) and closed. A figure
-    that fails to draw is reported as a warning: the run goes on.
+    ``figures/<function>.png`` (``_2``, ``_3``… when it draws several), or under the file name
+    the notebook saved them as (``saved_as``, in order), and closed. A figure that fails to
+    draw is reported as a warning: the run goes on.
     """
     run_log = _figure_run
     if run_log is None:
@@ -716,6 +719,9 @@ def log_figures(package: str, function: str, **inputs: Any) -> list[str]:
         for index, number in enumerate(new, start=1):
             suffix = "" if index == 1 else f"_{index}"
             path = f"figures/{function}{suffix}.png"
+            named = saved_as[index - 1] if index <= len(saved_as) else ""
+            if named and f"figures/{named}" not in logged:
+                path = f"figures/{named}"
             run_log.log_figure(plt.figure(number), path)
             logged.append(path)
     except Exception as error:  # a figure is no result of the pipeline
