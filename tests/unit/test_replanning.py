@@ -264,3 +264,23 @@ def test_a_cell_not_planned_again_gets_the_import_its_nested_code_loads(tmp_path
     data["cells"][0]["source"] = "import simplejson as json\nvalues = [1.0]\n"
     plan, memory = _again(data, tmp_path, memory)  # equal to the plan made from scratch
     assert [b.module for b in plan.imports["nb"]] == ["simplejson"]
+
+
+def test_a_saved_figure_read_back_after_an_edit_gives_the_plan_from_scratch(
+    tmp_path: Path,
+) -> None:
+    # An edit that makes a later cell read a saved figure back changes what the saving cell
+    # keeps (nb2pkg.plan.saved_figure_files): planning again must see it.
+    cells = [
+        ("import matplotlib.pyplot as plt\nvalues = [1, 2, 3]\n", ["function:load"]),
+        ("plt.plot(values)\nplt.savefig('loss.png')\ntotal = sum(values)\n", ["function:draw"]),
+        ("size = 1\n", ["function:later"]),
+    ]
+    notebook, tagged = _read(_notebook(cells, tmp_path), tmp_path)
+    plan, memory = replan_notebook(notebook, tagged, files=InstalledEnvironment())
+    assert memory is not None
+    cells[2] = ("image = plt.imread('loss.png')\nsize = image.size\n", ["function:later"])
+    notebook, tagged = _read(_notebook(cells, tmp_path), tmp_path)
+    again, _ = replan_notebook(notebook, tagged, files=InstalledEnvironment(), memory=memory)
+    assert again == plan_notebook(notebook, tagged, files=InstalledEnvironment())
+    assert again != plan
