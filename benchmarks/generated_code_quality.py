@@ -12,7 +12,8 @@ made from one cell that is that long), functions that return nothing (apart:
 unpacking), raise, log a figure or draw from the global random generator), names from ``step``
 (functions the notebook itself defines are not steps: they are counted apart, with the prints
 in them, and so are prints and plotting calls in a function a step defines,
-``user_function_prints`` and ``user_function_plots``); over the whole package: ruff
+``user_function_prints`` and ``user_function_plots``; ``hoisted_helpers``: those of them a
+step's cell defined and nb2pkg moved beside the step); over the whole package: ruff
 violations (``ruff check`` and ``ruff format --check`` with default settings, also broken down
 by rule, ``format`` for a file ruff would reformat), distributions listed as dependencies that
 no generated module imports (``matplotlib``, ``seaborn``); and with ``--run-tests``, packages
@@ -210,6 +211,7 @@ def step_counts(
     steps: set[str] | None = None,
     figure_steps: set[str] | None = None,
     long_cells: set[str] | None = None,
+    helpers: set[str] | None = None,
 ) -> Counter[str]:
     """Counts over the step functions of ``module`` (every function when ``steps`` is None);
     the notebook's own functions count as ``user_functions`` and ``user_function_prints``.
@@ -220,7 +222,9 @@ def step_counts(
     ``raises``, ``random_draws``: draws from the global generator, so later steps draw what
     the notebook drew). A long
     function is ``long_functions`` (cells merged past the limit) or ``long_one_cell`` when
-    the one cell it is made of is that long (``long_cells``: function names)."""
+    the one cell it is made of is that long (``long_cells``: function names). Of the user's
+    functions, those a step's cell defined for the step and nb2pkg moved beside it
+    (``helpers``) also count as ``hoisted_helpers``."""
     counts: Counter[str] = Counter()
     text = module.read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -230,6 +234,7 @@ def step_counts(
             continue
         if steps is not None and function.name not in steps:
             counts["user_functions"] += 1
+            counts["hoisted_helpers"] += function.name in (helpers or set())
             counts["user_function_prints"] += sum(
                 isinstance(n, ast.Call) and dotted(n.func) == "print" for n in ast.walk(function)
             )
@@ -309,38 +314,65 @@ def _function_names(module: Path) -> set[str]:
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
-def _one_long_cell(out: Path, notebook: Path) -> set[str]:
-    """Functions made from one notebook cell whose code, formatted as ruff formats it, is
-    over ``LONG_BODY`` lines: the issue allows those ("unless one cell is that long"). A
-    function of several merged cells starts with its first cell, which is shorter."""
+def _defined_in_spans(out: Path) -> list[tuple[int, int, int, list[str]]]:
+    """Each cell's block in the generated modules: (lines from, to, cell number, the names of
+    the functions it defines at the left margin, in order)."""
     manifest = json.loads((out / ".nb2pkg" / "manifest.json").read_text(encoding="utf-8"))
-    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    ruff = Path(sys.executable).with_name("ruff")
-    found: set[str] = set()
+    found: list[tuple[int, int, int, list[str]]] = []
     for module, spans in manifest.get("source_map", {}).items():
         text = (out / module).read_text(encoding="utf-8").splitlines()
         for start, end, _, _, number in spans:
-            names = [line for line in text[start - 1 : end] if line.startswith("def ")]
-            if end - start < LONG_BODY or not names or not 0 < number <= len(cells):
-                continue
-            source = cells[number - 1].get("source", "")
-            source = "".join(source) if isinstance(source, list) else source
-            # formatted as a function body, where ruff breaks lines 4 columns earlier
-            code = "def cell():\n" + "\n".join(
-                "    " + ("pass" if line.lstrip().startswith(("%", "!")) else line)
-                for line in [*source.splitlines(), "pass"]
-            )
-            formatted = subprocess.run(
-                [str(ruff), "format", "--isolated", "--no-cache", "-"],
-                input=code,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            shown = formatted.stdout if formatted.returncode == 0 else code
-            body = [line for line in shown.splitlines()[1:] if line.strip() not in ("", "pass")]
-            if len(body) > LONG_BODY:
-                found.add(names[0][4:].split("(")[0])
+            defined = [
+                line.split("(")[0].split()[-1]
+                for line in text[start - 1 : end]
+                if line.startswith(("def ", "async def "))
+            ]
+            found.append((start, end, number, defined))
+    return found
+
+
+def hoisted_helpers(out: Path, steps: set[str]) -> set[str]:
+    """The functions a step's cell defines for the step, moved beside it at module level
+    (nb2pkg.emit.helper_defs): the user's own code, as written, counted apart from steps."""
+    return {
+        name
+        for _, _, _, defined in _defined_in_spans(out)
+        if steps & set(defined)
+        for name in defined
+        if name not in steps
+    }
+
+
+def _one_long_cell(out: Path, notebook: Path, steps: set[str]) -> set[str]:
+    """Steps made from one notebook cell whose code, formatted as ruff formats it, is over
+    ``LONG_BODY`` lines: the issue allows those ("unless one cell is that long"). A function
+    of several merged cells starts with its first cell, which is shorter. (The step is the
+    function of the cell's block that ``steps`` lists: its helpers may stand above it.)"""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    ruff = Path(sys.executable).with_name("ruff")
+    found: set[str] = set()
+    for start, end, number, defined in _defined_in_spans(out):
+        names = [name for name in defined if name in steps]
+        if end - start < LONG_BODY or not names or not 0 < number <= len(cells):
+            continue
+        source = cells[number - 1].get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        # formatted as a function body, where ruff breaks lines 4 columns earlier
+        code = "def cell():\n" + "\n".join(
+            "    " + ("pass" if line.lstrip().startswith(("%", "!")) else line)
+            for line in [*source.splitlines(), "pass"]
+        )
+        formatted = subprocess.run(
+            [str(ruff), "format", "--isolated", "--no-cache", "-"],
+            input=code,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        shown = formatted.stdout if formatted.returncode == 0 else code
+        body = [line for line in shown.splitlines()[1:] if line.strip() not in ("", "pass")]
+        if len(body) > LONG_BODY:
+            found.add(names[0])
     return found
 
 
@@ -408,7 +440,8 @@ def measure(
     package = next((out / "src").iterdir())
     steps = pipeline_steps(package)
     figures = _function_names(package / "figures.py")
-    long_cells = _one_long_cell(out, notebook)
+    long_cells = _one_long_cell(out, notebook, steps)
+    helpers = hoisted_helpers(out, steps)
     for module in package.glob("*.py"):
         text = module.read_text(encoding="utf-8")
         if "\n# nb2pkg: " not in text:
@@ -417,7 +450,7 @@ def measure(
             counts["figure_functions"] += step_counts(module)["functions"]
         else:
             found: dict[str, list[str]] = {}
-            counts += step_counts(module, found, steps, figures, long_cells)
+            counts += step_counts(module, found, steps, figures, long_cells, helpers)
             for kind, where in found.items():
                 examples.setdefault(kind, []).extend(f"{notebook.name} {w}" for w in where)
     violations = ruff_violations(out)

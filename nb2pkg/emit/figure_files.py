@@ -21,6 +21,7 @@ from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.literals import docstring
 from nb2pkg.emit.name_check import unbound_reads
+from nb2pkg.emit.step_options import StepOptions
 from nb2pkg.ir import ImportBinding, ParamPlan, ParamSource, StepPlan
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
@@ -60,12 +61,14 @@ def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
             source = function_source(
                 function,
                 cell.parsed.module.visit(_NoSaving()),
-                [ParamPlan(name, ParamSource.STEP) for name in step.figure_inputs],
-                (),
-                drop=drop | _saving(cell),
-                docstring=f"Draw the figures of step `{step.name}`.",
-                provenance=f"nb2pkg: {Path(notebook.notebook.display_path).name} "
-                f"[id {cell.cell.cell_id}]",
+                StepOptions(
+                    params=[ParamPlan(name, ParamSource.STEP) for name in step.figure_inputs],
+                    returns=(),
+                    drop=frozenset(drop | _saving(cell)),
+                    docstring=f"Draw the figures of step `{step.name}`.",
+                    provenance=f"nb2pkg: {Path(notebook.notebook.display_path).name} "
+                    f"[id {cell.cell.cell_id}]",
+                ),
                 carry_comments=False,
             )
             tree = ast.parse(source).body[0]

@@ -7,18 +7,15 @@ comments above a removed statement move to the next kept one, so nothing written
 
 from __future__ import annotations
 
-import ast
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.cell_result import is_print_of_one
-from nb2pkg.analysis.nested_plots import plot_statements
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
-from nb2pkg.emit.function_scopes import has_unused_values
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
-from nb2pkg.emit.rebound_names import rebound_names
+from nb2pkg.emit.step_options import StepOptions
+from nb2pkg.emit.step_tidying import tidied
 from nb2pkg.ir import ParamPlan
 
 if TYPE_CHECKING:
@@ -27,8 +24,6 @@ else:
     from nb2pkg.analysis.lazy_cst import cst
 
 _INDENT = "    "
-_INT_CALL = re.compile(r"\bint\(")
-"""Where a cast ``nb2pkg.emit.int_casts`` may take off can be (``print(`` is none)."""
 
 Rewrite = Callable[["cst.BaseStatement"], list["cst.BaseStatement"]]
 """Turns one top-level statement of the cell into the statements the function keeps."""
@@ -37,42 +32,35 @@ Rewrite = Callable[["cst.BaseStatement"], list["cst.BaseStatement"]]
 def function_source(
     name: str,
     module: cst.Module,
-    params: Sequence[ParamPlan],
-    returns: Sequence[str],
+    options: StepOptions,
     *,
-    drop: set[int],
-    docstring: str,
     rewrite: Rewrite | None = None,
-    provenance: str,
     replacements: Mapping[str, str] | None = None,
     decorators: Sequence[str] = (),
     carry_comments: bool = True,
-    result: int | None = None,
-    drop_prints: bool = False,
-    drop_plots: bool = False,
-    default_constants: Mapping[str, str] | None = None,
-    imported: Mapping[str, str] | None = None,
 ) -> str:
-    """The source of ``def name(params): <cell body>; return <returns>``.
+    """The source of ``def name(params): <cell body>; return <returns>`` (``options``: what
+    the step is made of, as nb2pkg.emit.sliced_functions takes them).
 
-    ``carry_comments``: the comments of dropped statements move to the next kept one (a
-    function of a few statements picked out of the cell leaves them with the cell instead).
-    ``result``: with no ``returns``, the index of the bare expression the function returns.
-    ``drop_prints``: prints nested in the cell's blocks go too (nb2pkg.emit.nested_prints).
-    ``drop_plots``: so do plots left among the cell's work (nb2pkg.emit.nested_plots).
-    ``default_constants``: per parameter, the module constant its mutable default is copied
-    from (else the guard writes the literal).
-    ``imported``: what each name the module imports stands for (for nb2pkg.emit.int_casts).
+    What only this path does: ``rewrite`` each top-level statement; ``replacements``: string
+    literals replaced by a name; ``decorators`` above the ``def``; ``carry_comments``: the
+    comments of dropped statements move to the next kept one (a function of a few statements
+    picked out of the cell leaves them with the cell instead).
     """
+    params, returns = options.params, options.returns
     body, trailing = _kept_statements(
-        module, drop, rewrite, carry_comments=carry_comments, result=None if returns else result
+        module,
+        options.drop,
+        rewrite,
+        carry_comments=carry_comments,
+        result=None if returns else options.result,
     )
     if replacements:
         body = _with_literals_replaced(body, replacements)
     statements: list[cst.BaseStatement] = []
-    if docstring:
-        statements.append(cst.parse_statement(docstring_literal(docstring, _INDENT) + "\n"))
-    statements += _default_guards(params, default_constants or {})
+    if options.docstring:
+        statements.append(cst.parse_statement(docstring_literal(options.docstring, _INDENT) + "\n"))
+    statements += _default_guards(params, options.default_constants)
     footer = [line for line in module.footer if line.comment is not None]
     if returns and body:  # the cell's closing comments read above its return, not after it
         trailing, footer = [*trailing, *footer], []
@@ -85,14 +73,9 @@ def function_source(
     assert isinstance(header, cst.FunctionDef)
     definition = header.with_changes(
         body=cst.IndentedBlock(body=statements, footer=footer),
-        leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(provenance)))],
+        leading_lines=[cst.EmptyLine(comment=cst.Comment(comment(options.provenance)))],
     )
-    return _tidied(
-        cst.Module(body=[definition]),
-        drop_prints=drop_prints,
-        drop_plots=drop_plots,
-        imported=imported or {},
-    )
+    return tidied(cst.Module(body=[definition]), options)
 
 
 def _with_literals_replaced(
@@ -126,55 +109,6 @@ def _default_guards(
     return guards
 
 
-def _tidied(
-    function: cst.Module, *, drop_prints: bool, drop_plots: bool, imported: Mapping[str, str]
-) -> str:
-    """The function's text once rebound names are renamed, prints and plots dropped (if
-    asked), casts that do nothing and unused statements removed."""
-    # The libcst passes (each module subclasses libcst's transformer): imported on first use.
-    from nb2pkg.emit.int_casts import without_int_casts
-    from nb2pkg.emit.nested_plots import without_plots
-    from nb2pkg.emit.nested_prints import without_prints
-    from nb2pkg.emit.rebound_names import with_rebound_names_renamed
-    from nb2pkg.emit.unused_values import without_unused
-
-    code = function.code
-    if _INT_CALL.search(code):
-        cast_free = without_int_casts(function, imported)
-        if cast_free is not function:
-            function, code = cast_free, cast_free.code
-    tree: ast.Module | None = ast.parse(code)  # read by both passes while the code is the same
-    renamed = with_rebound_names_renamed(function, code, tree)
-    if renamed is not function:
-        function, code, tree = renamed, renamed.code, None
-    if drop_prints:
-        printless = without_prints(function, code)
-        if printless is not function:
-            function, code, tree = printless, printless.code, None
-    if drop_plots:
-        plotless = without_plots(function, code, tree)
-        if plotless is not function:
-            function, code, tree = plotless, plotless.code, None
-    return without_unused(function, code, tree, step=True)[1]
-
-
-def tidying_changes(
-    function: ast.Module, code: str, *, drop_prints: bool, drop_plots: bool = False
-) -> bool:
-    """Whether ``_tidied`` may change the function whose text is ``code`` (``function``: its
-    ``ast``): a rebound name to rename, a cast to take off, a nested print or plot to drop, a
-    value bound for nothing in it or in a function it defines. (nb2pkg.emit.sliced_functions
-    gives its text only when nothing changes.)"""
-    definition = function.body[0] if len(function.body) == 1 else None
-    if not isinstance(definition, ast.FunctionDef) or rebound_names(definition):
-        return True
-    if _INT_CALL.search(code) or (drop_prints and "print" in code):
-        return True
-    if drop_plots and plot_statements(definition):
-        return True
-    return has_unused_values(function)
-
-
 def function_params(params: Sequence[ParamPlan]) -> str:
     """The parameter list of a step's ``def`` line."""
     return _params(params)
@@ -196,7 +130,7 @@ def _params(params: Sequence[ParamPlan]) -> str:
 
 def _kept_statements(
     module: cst.Module,
-    drop: set[int],
+    drop: Set[int],
     rewrite: Rewrite | None,
     *,
     carry_comments: bool = True,

@@ -16,7 +16,8 @@ keeps what every name means:
 
 Anything else stays nested, as written; so do the helpers of a step that would be left
 doing nothing (a cell that only defines functions). Only the definition moves; its body, comments and
-the step's calls to it are unchanged.
+the step's calls to it are unchanged. Each moved helper carries the cell's provenance comment
+(``# nb2pkg: NOTEBOOK [id CELL]``), as the step below it does.
 """
 
 from __future__ import annotations
@@ -94,20 +95,21 @@ def hoisted_helpers(
     definition = module.body[0]
     assert isinstance(definition, cst.FunctionDef)
     assert isinstance(definition.body, cst.IndentedBlock)
+    # The cell's provenance comment (libcst: the module's header) stands above each helper
+    # as above the step: each says which cell it came from.
+    above = [*module.header, *definition.leading_lines]
     helpers: list[cst.FunctionDef] = []
     body: list[cst.BaseStatement] = []
     for statement in definition.body.body:
         if isinstance(statement, cst.FunctionDef) and statement.name.value in names:
             comments = [line for line in statement.leading_lines if line.comment is not None]
-            helpers.append(statement.with_changes(leading_lines=comments))
+            helpers.append(statement.with_changes(leading_lines=[*above, *comments]))
         else:
             body.append(statement)
-    # The cell's provenance comment stays at the top of its block.
-    first = helpers[0].with_changes(
-        leading_lines=[*definition.leading_lines, *helpers[0].leading_lines]
+    kept = definition.with_changes(
+        leading_lines=above, body=definition.body.with_changes(body=body)
     )
-    kept = definition.with_changes(leading_lines=[], body=definition.body.with_changes(body=body))
-    moved = module.with_changes(body=[first, *helpers[1:], kept])
+    moved = module.with_changes(header=[], body=[*helpers, kept])
     return moved.code, [helper.name.value for helper in helpers]
 
 

@@ -22,6 +22,7 @@ from nb2pkg.emit.named_results import (
     with_named_result,
 )
 from nb2pkg.emit.sliced_functions import sliced_function_source
+from nb2pkg.emit.step_options import StepOptions
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.notebook_plan import CellPlan
@@ -268,21 +269,21 @@ def _step_block(
     drop = statements_to_drop(cell)
     drop_prints = "print" in dropped_kinds(Role.FUNCTION, keeps_prints(cell.cell.tags))
     replacements = {v: n for v, n in data_files.items() if any(p.name == n for p in step.params)}
+    options = StepOptions(
+        params=step.params,
+        returns=step.returns,
+        drop=frozenset(drop),
+        docstring=step.docstring,
+        provenance=provenance(notebook, cell),
+        result=step.result_statement,
+        drop_prints=drop_prints,
+        drop_plots=True,
+        default_constants=copied_defaults or {},
+        imported=imported or {},
+    )
     if not replacements and not (cell.mlflow_calls and cell.tagged.role is Role.FUNCTION):
         # a cell the emitter does not rewrite: its lines, without a libcst round trip
-        sliced = sliced_function_source(
-            step.name,
-            cell.parsed.analysis.python_source,
-            step.params,
-            step.returns,
-            drop=drop,
-            docstring=step.docstring,
-            provenance=provenance(notebook, cell),
-            result=step.result_statement,
-            drop_prints=drop_prints,
-            drop_plots=True,
-            default_constants=copied_defaults,
-        )
+        sliced = sliced_function_source(step.name, cell.parsed.analysis.python_source, options)
         if sliced is not None:
             return sliced
     if cell.parsed.module is None:
@@ -292,18 +293,9 @@ def _step_block(
     return function_source(
         step.name,
         cell.parsed.module,
-        step.params,
-        step.returns,
-        drop=drop,
+        options,
         rewrite=mlflow_rewrite(cell),
-        docstring=step.docstring,
-        provenance=provenance(notebook, cell),
-        result=step.result_statement,
-        drop_prints=drop_prints,
-        drop_plots=True,
         replacements=replacements,
-        default_constants=copied_defaults,
-        imported=imported,
     )
 
 

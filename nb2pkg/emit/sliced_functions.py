@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 from nb2pkg.analysis.cell_walk import top_level_statements
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
-from nb2pkg.emit.functions import function_params, tidying_changes
+from nb2pkg.emit.functions import function_params
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
+from nb2pkg.emit.step_options import StepOptions
+from nb2pkg.emit.step_tidying import tidying_changes
 from nb2pkg.ir import ParamPlan
 
 _INDENT = "    "
@@ -43,22 +45,10 @@ _CLAUSE = re.compile(r"(else|finally)\s*:")
 _UNSUPPORTED = ("\t", "\r", "\f", "\v", "\\\n", "\x00")
 
 
-def sliced_function_source(
-    name: str,
-    python_source: str,
-    params: Sequence[ParamPlan],
-    returns: Sequence[str],
-    *,
-    drop: set[int],
-    docstring: str,
-    provenance: str,
-    result: int | None = None,
-    drop_prints: bool = False,
-    drop_plots: bool = False,
-    default_constants: Mapping[str, str] | None = None,
-) -> str | None:
-    """What ``function_source`` returns for the same arguments (with no rewrite, no literal
-    replacements and no decorators), or None when this cell needs libcst."""
+def sliced_function_source(name: str, python_source: str, options: StepOptions) -> str | None:
+    """What ``function_source`` returns for the same name and options (with no rewrite, no
+    literal replacements and no decorators), or None when this cell needs libcst."""
+    params, returns, drop, result = options.params, options.returns, options.drop, options.result
     cut = _cut(python_source)
     if cut is None:
         return None
@@ -74,12 +64,12 @@ def sliced_function_source(
             return None
         statements[result] = returned
     body, trailing = _kept(header, statements, leading, drop)
-    out = [f"{comment(provenance)}\n", f"def {name}({function_params(params)}):\n"]
+    out = [f"{comment(options.provenance)}\n", f"def {name}({function_params(params)}):\n"]
     count = 0
-    if docstring:
-        out.append(f"{_INDENT}{docstring_literal(docstring, _INDENT)}\n")
+    if options.docstring:
+        out.append(f"{_INDENT}{docstring_literal(options.docstring, _INDENT)}\n")
         count += 1
-    for guard in _default_guards(params, default_constants or {}):
+    for guard in _default_guards(params, options.default_constants):
         out += guard
         count += 1
     out += body
@@ -97,16 +87,16 @@ def sliced_function_source(
     if not count:
         out.append(f"{_INDENT}pass\n")
     out += [f"{line}\n" for line in footer]
-    return _untidied("".join(out), drop_prints=drop_prints, drop_plots=drop_plots)
+    return _untidied("".join(out), options)
 
 
-def _untidied(code: str, *, drop_prints: bool, drop_plots: bool) -> str | None:
+def _untidied(code: str, options: StepOptions) -> str | None:
     """``code``, when tidying it would change nothing (else None: libcst tidies it)."""
     try:
         function = ast.parse(code)
     except SyntaxError:
         return None  # libcst says what is wrong (not seen: the cell parsed)
-    if tidying_changes(function, code, drop_prints=drop_prints, drop_plots=drop_plots):
+    if tidying_changes(function, code, options):
         return None
     return code
 
@@ -299,7 +289,7 @@ def _kept(
     header: list[str],
     statements: list[list[str]],
     leading: list[list[str]],
-    drop: set[int],
+    drop: Set[int],
 ) -> tuple[list[str], list[str]]:
     """The body's lines and the comments after its last kept statement, as
     ``nb2pkg.emit.functions._kept_statements`` keeps them."""

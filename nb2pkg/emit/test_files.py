@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.modules import provenance, statements_to_drop
+from nb2pkg.emit.step_options import StepOptions
 from nb2pkg.ir import ImportBinding, ParamPlan, ParamSource
 from nb2pkg.plan.notebook_plan import CellPlan
 from nb2pkg.plan.package_plan import PackagePlan
@@ -45,11 +46,13 @@ def render_tests(plan: PackagePlan) -> dict[str, str]:
             text = function_source(
                 cell.test.name,
                 cell.parsed.module,
-                params,
-                (),
-                drop=statements_to_drop(cell),
-                docstring="",
-                provenance=provenance(notebook.notebook.display_path, cell),
+                StepOptions(
+                    params=params,
+                    returns=(),
+                    drop=frozenset(statements_to_drop(cell)),
+                    docstring="",
+                    provenance=provenance(notebook.notebook.display_path, cell),
+                ),
             )
             if renames:
                 text = _insert_after_signature(text, renames)

@@ -6,7 +6,9 @@ Rules a reader can predict:
   fillers (``the``, ``our``, ``let's``…); a leading gerund becomes a verb (``Adding`` → ``add``);
   at most four words are kept, and a phrase is never cut after a linking word
   (``Should we be confident in the model?`` → ``should_be_confident``, not
-  ``should_we_be_confident_in``).
+  ``should_we_be_confident_in``). A label before a colon (``Example:``) and an opener (``So,``)
+  go too. A gerund that describes the noun after it (``Rolling windows``, ``The Hashing
+  Trick``, ``Floating-point numbers``) stays as it is: the heading names a thing.
 * **a topic heading**: one word that is not a verb (``## Model``) takes the verb of what the
   code does (``fit_model``); ``## Load`` stays ``load``.
 * **from code**: what the code produces: ``load_data`` for a ``read_csv``, ``fit_model`` for a
@@ -72,6 +74,8 @@ _FILLERS = frozenset(
         "steps",
         "will",
         "shall",
+        "me",
+        "bonus",
     }
 )
 """Words a name does without: articles, pronouns, fillers, the future's auxiliaries."""
@@ -179,7 +183,14 @@ def words_of(text: str) -> list[str]:
     return [w.lower() for w in words]
 
 
-_WISH_LEADS = (("want", "to"), ("need", "to"), ("how", "to"), ("how", "do"), ("how", "can"))
+_WISH_LEADS = (
+    ("want", "to"),
+    ("need", "to"),
+    ("how", "to"),
+    ("how", "do"),
+    ("how", "can"),
+    ("when", "to"),
+)
 """A question's lead-in before the action it asks about: ``What if you want to join on one
 index?`` → ``join_on_one_index``; ``How do I read a file?`` → ``read_file``."""
 _NEGATIONS = frozenset({"dont", "doesnt", "isnt", "arent", "cant", "wont", "not", "no"})
@@ -210,12 +221,74 @@ _QUESTION_AUXILIARIES = frozenset(
 )
 
 
+_LABEL_BEFORE_COLON = re.compile(
+    r"^\s*(?:example|exercise|question|task|problem|bonus|note)\s*\d*\s*:\s*(?=\S)",
+    re.IGNORECASE,
+)
+"""``Example: What is the average height?``: the name is what follows the label."""
+_OPENERS = frozenset({"so", "ok", "okay"})
+"""Words a heading may open with before what it says (``So, which borough…?``)."""
+_ADJECTIVE_GERUNDS = frozenset(
+    {
+        "rolling",
+        "overlapping",
+        "missing",
+        "existing",
+        "remaining",
+        "sliding",
+        "moving",
+        "expanding",
+        "floating",
+        "underlying",
+        "corresponding",
+        "matching",
+        "trailing",
+        "increasing",
+        "decreasing",
+        "resulting",
+        "interesting",
+        "upcoming",
+        "ongoing",
+        "preceding",
+    }
+)
+"""Gerunds a heading uses as adjectives before a noun (``Rolling windows``, ``Missing
+values``): the heading names a thing, not the action of rolling or missing."""
+
+
+def _describes_a_noun(heading: str, words: list[str]) -> bool:
+    """Whether the heading's first word (a gerund) describes the noun after it rather than
+    naming an action: after an article (``The Hashing Trick``), joined to the next word by a
+    hyphen (``Floating-Point Numbers``) or a gerund used as an adjective (``Rolling
+    Windows``)."""
+    first = next((i for i, w in enumerate(words) if w not in _FILLERS), None)
+    if first is None or first + 1 >= len(words) or verb_of(words[first]) == words[first]:
+        return False
+    word = words[first]
+    return (
+        (first > 0 and words[first - 1] in {"a", "an", "the"})
+        or word in _ADJECTIVE_GERUNDS
+        or re.search(rf"\b{word}-\w", heading, re.IGNORECASE) is not None
+    )
+
+
+def _said(heading: str) -> tuple[str, list[str]]:
+    """The heading without its numbering and a label before a colon, and its words without
+    an opener (``So,``)."""
+    heading = _LABEL_BEFORE_COLON.sub("", _LEADING_NUMBERING.sub("", heading.strip()))
+    words = words_of(heading)
+    while len(words) > 1 and words[0] in _OPENERS:
+        words = words[1:]
+    return heading, words
+
+
 def heading_name(heading: str) -> str:
     """A short verb phrase from a heading; ``""`` when nothing usable is left."""
-    words = words_of(heading)
+    heading, words = _said(heading)
     if len(words) > 2 and words[0] in _LABELS and words[1].isdigit():
         words = words[2:]
-    if len(words) > 1 and words[0] in {"what", "which"} and words[1] not in {"if"}:
+    describes = _describes_a_noun(heading, words)
+    if len(words) > 1 and words[0] in {"what", "whats", "which"} and words[1] not in {"if", "up"}:
         # "What was the best month for sales?" → find_best_month_for_sales
         words = ["find", *(w for w in words[1:] if w not in _QUESTION_AUXILIARIES)]
     for reminder in _REMINDERS:
@@ -238,7 +311,7 @@ def heading_name(heading: str) -> str:
     ):
         # "Model Evaluation" → evaluate_model; "Model training via torch.nn" → train_model
         words = [verb_of_action_noun(words[1]), words[0]]
-    if words and verb_of(words[0]) != words[0]:
+    if words and verb_of(words[0]) != words[0] and not describes:
         # "Building and evaluating a model" → build_and_evaluate_model
         words = [
             verb_of(w) if i == 0 or words[i - 1] in {"and", "or"} else w
@@ -321,7 +394,7 @@ def names_an_action(heading: str, name: str) -> bool:
     words = name.split("_")
     if not words[0] or is_heading_verb(words[0]) or _CLAUSE_WORDS.intersection(words):
         return True
-    said = words_of(heading)
+    said = _said(heading)[1]
     return words[0] not in said  # a gerund or noun of action made a verb: "Adding" → add
 
 
@@ -362,7 +435,7 @@ def topic_name(heading: str, from_code: str) -> str:
         return verb  # "## Evaluation" → evaluate
     if "_" not in from_code:
         return name
-    if name != next((w for w in words_of(heading) if w not in _FILLERS), name):
+    if name != next((w for w in _said(heading)[1] if w not in _FILLERS), name):
         return name  # a gerund made a verb: "Adding" → add
     return f"{from_code.split('_', 1)[0]}_{name}"
 

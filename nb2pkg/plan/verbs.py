@@ -40,6 +40,11 @@ _IRREGULAR_GERUNDS = {
     "limiting": "limit",
     "targeting": "target",
     "developing": "develop",
+    "controlling": "control",
+    "cancelling": "cancel",
+    "travelling": "travel",
+    "signalling": "signal",
+    "patrolling": "patrol",
 }
 _NOT_GERUNDS = frozenset(
     {
@@ -130,6 +135,12 @@ HEADING_VERBS = COMMON_VERBS | frozenset(
         "attach",
         "average",
         "bootstrap",
+        "bin",
+        "broadcast",
+        "control",
+        "debug",
+        "hide",
+        "sum",
         "bring",
         "calculate",
         "catch",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -334,6 +335,12 @@ def test_a_helper_used_only_in_its_cell_is_defined_beside_its_step(tmp_path: Pat
         assert f"\ndef {helper}(" in module[: module.index("def clean(")]
         assert f"def {helper}(" not in step
     assert "# which band an age falls in\ndef age_band(" in module
+    # each helper says which cell it came from, as the step does
+    provenances = re.findall(r"^# (nb2pkg: .*)\n(?:#.*\n)*def (\w+)\(", module, re.MULTILINE)
+    by_function = {function: cell for cell, function in provenances}
+    assert {"age_band", "band_of", "scaled", "clean"} <= set(by_function)
+    assert by_function["age_band"] == by_function["band_of"] == by_function["clean"]
+    assert by_function["clean"] != by_function["load"]
     # reads `limit`, a parameter of the step, and `offset`, one of its variables
     assert "    def over_limit(age):\n" in step
     assert "    def shifted(age):\n" in step

@@ -475,6 +475,16 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
         ("Question 4: What products are most often sold together?", "find_products_most_often"),
         ("Exercise 2: Fit a random forest", "fit_random_forest"),
         ("Which city had the highest number of sales?", "find_city_had_highest"),
+        # headings of the Python Data Science Handbook and the pandas cookbook
+        ("Controlling Exceptions: ``%xmode``", "control_exceptions_xmode"),
+        ("Example: What Is the Average Height of US Presidents?", "find_average_height"),
+        ("Example: Counting Rainy Days", "count_rainy_days"),
+        ("3.3 So, which borough has the most noise complaints?", "find_borough_has_most"),
+        ("2.4 What's the most common complaint type?", "find_most_common_complaint"),
+        ("Performance: When to Use These Functions", "use_functions"),
+        # nothing left to name a step: its code names it
+        ("Task 1 (Bonus)", ""),
+        ("From me", ""),
     ],
 )
 def test_heading_names_are_short_verb_phrases(heading: str, expected: str) -> None:
@@ -907,6 +917,13 @@ def test_an_interactive_widget_cell_is_not_a_step() -> None:
         ("Hierarchical clustering", "agg = Agg()\nagg.fit(X)", "fit_hierarchical_clustering"),
         # a code name that says little (`compute_x`): the code's verb leads the heading's words
         ("List indexing and slicing", "x = L[1:3]", "compute_list_indexing"),
+        # a gerund that describes the noun after it is no verb (not `roll_windows`)
+        ("Rolling Windows", "rolling = X.rolling(365).mean()", "compute_rolling_windows"),
+        ("The Hashing Trick", "X_h = HashingVectorizer().transform(X)", "compute_hashing_trick"),
+        ("Floating-Point Numbers", "x = 0.1 + 0.2", "compute_floating_point_numbers"),
+        ("Missing values", "clean = X.dropna()", "compute_missing_values"),
+        # a label before a colon: the heading's own words after it
+        ("Example: Eigenfaces", "faces = fetch_lfw_people()", "load_eigenfaces"),
         # a heading with a verb keeps its name
         ("Use PCA", "pca = PCA(2)\npca.fit(X)", "use_pca"),
         ("How boosting works", "score = model.score(X, y)", "how_boosting_works"),

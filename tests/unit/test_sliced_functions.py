@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import inspect
 import itertools
 import random
 
@@ -12,6 +14,7 @@ import pytest
 from nb2pkg.analysis.cell_walk import top_level_statements
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.sliced_functions import sliced_function_source
+from nb2pkg.emit.step_options import StepOptions
 from nb2pkg.ir import ParamPlan, ParamSource
 
 PROVENANCE = "nb2pkg: demo.ipynb [id cell-7]"
@@ -61,18 +64,30 @@ CELLS = [
     'x = 1\nif x:\n    y = """\n    # a"""\n',
     "for r in rows:\n    x = r * rate\n    plt.plot(x)\n",
     "x = rows\nprint(x)\n",
+    "x = int(round(rate))\n",
+    "import math\nx = int(math.ceil(rate))\n",
 ]
 
 
 def _both(source: str, **options: object) -> tuple[str | None, str]:
-    sliced = sliced_function_source("clean", source, **options)  # type: ignore[arg-type]
-    full = function_source("clean", cst.parse_module(source), **options)  # type: ignore[arg-type]
-    return sliced, full
+    step = _step(**options)
+    return sliced_function_source("clean", source, step), function_source(
+        "clean", cst.parse_module(source), step
+    )
+
+
+def _step(**options: object) -> StepOptions:
+    drop = options.pop("drop", set())
+    assert isinstance(drop, set | frozenset)
+    return StepOptions(drop=frozenset(drop), **options)  # type: ignore[arg-type]
 
 
 def _options(source: str) -> list[dict[str, object]]:
     """Every way a step may be cut from the cell: statements dropped, the last expression
-    returned, outputs returned, a docstring, parameters with a mutable default."""
+    returned, outputs returned, a docstring, parameters with a mutable default (its own
+    literal or a module constant), nested prints and plots dropped, casts read against the
+    module's imports. Every field of StepOptions takes more than one value here (see
+    test_the_comparison_covers_every_step_option)."""
     groups = top_level_statements(ast.parse(source))
     count = len(groups)
     drops = [set(), {0}, {count - 1}, set(range(0, count, 2))] if count else [set()]
@@ -80,22 +95,30 @@ def _options(source: str) -> list[dict[str, object]]:
     if count and isinstance(groups[-1][0], ast.Expr):
         results.append(count - 1)
     options = []
-    described = [("", ()), (DOCSTRING, PARAMS)]
+    described = [
+        ("", (), {}, PROVENANCE),
+        (DOCSTRING, PARAMS, {}, PROVENANCE),
+        (DOCSTRING, PARAMS, {"seen": "SEEN_DEFAULT"}, "nb2pkg: other.ipynb [id cell-9]"),
+    ]
     prints = [False, True] if "print" in source else [False]
     plots = [False, True] if "plot" in source else [False]
-    for drop, result, returns, (docstring, params), drop_prints, drop_plots in itertools.product(
-        drops, results, [(), ("x",), ("x", "y")], described, prints, plots
+    imports: list[dict[str, str]] = [{}, {"math": "math"}] if "int(" in source else [{}]
+    for drop, result, returns, described_by, drop_prints, drop_plots, imported in itertools.product(
+        drops, results, [(), ("x",), ("x", "y")], described, prints, plots, imports
     ):
+        docstring, params, constants, provenance = described_by
         options.append(
             {
                 "params": params,
                 "returns": returns,
                 "drop": drop,
                 "docstring": docstring,
-                "provenance": PROVENANCE,
+                "provenance": provenance,
                 "result": result,
                 "drop_prints": drop_prints,
                 "drop_plots": drop_plots,
+                "default_constants": constants,
+                "imported": imported,
             }
         )
     return options
@@ -106,6 +129,33 @@ def test_a_cut_step_is_what_the_libcst_round_trip_prints(source: str) -> None:
     for options in _options(source):
         sliced, full = _both(source, **options)
         assert sliced is None or sliced == full, options
+
+
+def test_the_comparison_covers_every_step_option() -> None:
+    """A step option the comparison above never varies could be honoured by one path only."""
+    seen: dict[str, set[str]] = {}
+    for source in CELLS:
+        for options in _options(source):
+            for name, value in options.items():
+                seen.setdefault(name, set()).add(repr(value))
+    assert set(seen) == {f.name for f in dataclasses.fields(StepOptions)}
+    assert all(len(values) > 1 for values in seen.values()), seen
+
+
+def test_both_paths_take_the_step_options_and_nothing_else_in_common() -> None:
+    """The sliced path takes the options object only; the libcst path adds only what the
+    sliced path never does (so ``modules._step_block`` cannot give the two different
+    options)."""
+    sliced = inspect.signature(sliced_function_source).parameters
+    full = inspect.signature(function_source).parameters
+    assert list(sliced) == ["name", "python_source", "options"]
+    assert list(full)[:3] == ["name", "module", "options"]
+    assert set(full) - {"name", "module", "options"} == {
+        "rewrite",
+        "replacements",
+        "decorators",
+        "carry_comments",
+    }
 
 
 @pytest.mark.parametrize(
@@ -151,10 +201,8 @@ def test_cells_of_whole_lines_are_cut(source: str) -> None:
     ],
 )
 def test_other_cells_are_left_to_libcst(source: str, returns: tuple[str, ...], why: str) -> None:
-    sliced = sliced_function_source(
-        "clean", source, (), returns, drop=set(), docstring="", provenance=PROVENANCE
-    )
-    assert sliced is None, why
+    step = StepOptions((), returns, frozenset(), docstring="", provenance=PROVENANCE)
+    assert sliced_function_source("clean", source, step) is None, why
 
 
 def _returning_x() -> dict[str, object]:
@@ -171,7 +219,7 @@ def _returning_x() -> dict[str, object]:
 def test_nested_prints_to_drop_are_left_to_libcst() -> None:
     source = "for r in rows:\n    print(r)\nx = 1\n"
     options = _returning_x()
-    assert sliced_function_source("clean", source, drop_prints=True, **options) is None  # type: ignore[arg-type]
+    assert sliced_function_source("clean", source, _step(drop_prints=True, **options)) is None
     sliced, full = _both(source, drop_prints=False, **options)
     assert sliced == full
 
