@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nb2pkg.analysis.saved_figures import SAVING_METHOD, artifact_name, saved_paths
+from nb2pkg.analysis.saved_figures import artifact_name, saved_paths
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.literals import docstring
@@ -54,13 +54,15 @@ def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
             step = cell.step
             if step is None or step.figure_inputs is None or cell.parsed.module is None:
                 continue
+            from nb2pkg.emit.saving_calls import NoSaving  # a libcst transformer
+
             function = plan.step_keys[(step.module, step.name)].replace(".", "_")
             drop = _not_drawing(cell)
             drawn = [s for i, s in enumerate(cell.parsed.module.body) if i not in drop]
             saved_as = tuple(artifact_name(p) for p in _saved_paths(drawn))
             source = function_source(
                 function,
-                cell.parsed.module.visit(_NoSaving()),
+                cell.parsed.module.visit(NoSaving()),
                 StepOptions(
                     params=[ParamPlan(name, ParamSource.STEP) for name in step.figure_inputs],
                     returns=(),
@@ -100,13 +102,15 @@ def _not_drawing(cell: CellPlan) -> set[int]:
 
 def _saving(cell: CellPlan) -> set[int]:
     """Indices of the cell's ``savefig`` statements: the figure is logged, not saved."""
+    from nb2pkg.emit.saving_calls import is_saving  # libcst: a cell drawn has its tree
+
     assert cell.parsed.module is not None
     return {
         i
         for i, statement in enumerate(cell.parsed.module.body)
         if isinstance(statement, cst.SimpleStatementLine)
         and statement.body
-        and all(_is_saving(small) for small in statement.body)
+        and all(is_saving(small) for small in statement.body)
     }
 
 
@@ -120,36 +124,6 @@ def _saved_paths(
     except SyntaxError:
         return []
     return saved_paths(tree)
-
-
-def _is_saving(small: cst.BaseSmallStatement) -> bool:
-    return (
-        isinstance(small, cst.Expr)
-        and isinstance(small.value, cst.Call)
-        and isinstance(small.value.func, cst.Attribute)
-        and small.value.func.attr.value == SAVING_METHOD
-    )
-
-
-class _NoSaving(cst.CSTTransformer):
-    """Removes ``savefig`` statements inside the cell's blocks (a block left empty gets a
-    ``pass``); the top-level ones are dropped by index (``_saving``)."""
-
-    def leave_IndentedBlock(
-        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
-        kept = [
-            s
-            for s in updated_node.body
-            if not (
-                isinstance(s, cst.SimpleStatementLine)
-                and s.body
-                and all(_is_saving(small) for small in s.body)
-            )
-        ]
-        if len(kept) == len(updated_node.body):
-            return updated_node
-        return updated_node.with_changes(body=kept or [cst.SimpleStatementLine([cst.Pass()])])
 
 
 def render_figures(plan: PackagePlan) -> str | None:

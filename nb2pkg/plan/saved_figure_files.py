@@ -21,8 +21,10 @@ from nb2pkg.plan.cell_plans import PACKAGED
 
 def logged_figure_paths(parsed: ParsedCell) -> frozenset[str]:
     """The path literals of the figures the cell saves in statements that leave its step."""
+    if "savefig" not in parsed.analysis.python_source:
+        return frozenset()  # checked first: the cell's libcst tree is made on first use
     module = parsed.module
-    if module is None or "savefig" not in parsed.analysis.python_source:
+    if module is None:
         return frozenset()
     paths: set[str] = set()
     for index, kind in parsed.analysis.library_statements:

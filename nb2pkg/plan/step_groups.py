@@ -24,8 +24,8 @@ from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.ir import CellAnalysis
 from nb2pkg.plan.cell_kinds import body_lines
 from nb2pkg.plan.content_names import content_name
+from nb2pkg.plan.name_words import LIBRARY_NAMES
 from nb2pkg.plan.step_names import (
-    LIBRARY_NAMES,
     heading_name,
     names_an_action,
     noun_phrase_name,

@@ -28,6 +28,7 @@ import re
 import sys
 from collections.abc import Set
 
+from nb2pkg.plan.name_words import FILLERS, LINKING, WELL_KNOWN_MODULES
 from nb2pkg.plan.verbs import COMMON_VERBS, is_heading_verb, verb_of, verb_of_action_noun
 
 MAX_FUNCTION_WORDS = 4
@@ -41,129 +42,6 @@ _LEADING_NUMBERING = re.compile(
     r"|\d+(?:\.\d+)+)\s+",
     re.IGNORECASE,
 )
-_FILLERS = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "our",
-        "my",
-        "your",
-        "their",
-        "its",
-        "it",
-        "this",
-        "that",
-        "these",
-        "those",
-        "we",
-        "i",
-        "you",
-        "us",
-        "let",
-        "lets",
-        "s",
-        "some",
-        "now",
-        "then",
-        "here",
-        "first",
-        "next",
-        "finally",
-        "step",
-        "steps",
-        "will",
-        "shall",
-        "me",
-        "bonus",
-    }
-)
-"""Words a name does without: articles, pronouns, fillers, the future's auxiliaries."""
-_LINKING = frozenset(
-    {
-        "of",
-        "on",
-        "in",
-        "to",
-        "for",
-        "with",
-        "and",
-        "or",
-        "by",
-        "at",
-        "from",
-        "into",
-        "as",
-        "is",
-        "are",
-        "was",
-        "be",
-        "vs",
-        "via",
-        "over",
-        "about",
-        "which",
-        "what",
-        "how",
-        "when",
-        "where",
-        "why",
-        "do",
-        "does",
-        "can",
-    }
-)
-"""Words that link two parts of a phrase: a name never ends with one."""
-WELL_KNOWN_MODULES = frozenset(
-    {
-        "numpy",
-        "scipy",
-        "pandas",
-        "sklearn",
-        "matplotlib",
-        "seaborn",
-        "statsmodels",
-        "plotly",
-        "bokeh",
-        "altair",
-        "torch",
-        "tensorflow",
-        "keras",
-        "xgboost",
-        "lightgbm",
-        "catboost",
-        "nltk",
-        "spacy",
-        "gensim",
-        "requests",
-        "bs4",
-        "mlflow",
-        "joblib",
-        "sympy",
-        "networkx",
-        "numba",
-        "dask",
-        "polars",
-        "pyarrow",
-        "cv2",
-        "yaml",
-        "tqdm",
-        "folium",
-        "geopandas",
-        "shapely",
-        "pytest",
-        "IPython",
-        "ipywidgets",
-        "pandas_datareader",
-        "patsy",
-        "pymc",
-        "sqlalchemy",
-    }
-)
-"""Import names of common data-science libraries: never a generated function's name."""
-LIBRARY_NAMES = frozenset({"scikit_learn", "scikit_image", "pytorch", "opencv", "beautiful_soup"})
-"""Libraries by the names headings call them (``First steps with scikit-learn``): a topic, never
-a step's name, though no import has that name."""
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
@@ -261,7 +139,7 @@ def _describes_a_noun(heading: str, words: list[str]) -> bool:
     naming an action: after an article (``The Hashing Trick``), joined to the next word by a
     hyphen (``Floating-Point Numbers``) or a gerund used as an adjective (``Rolling
     Windows``)."""
-    first = next((i for i, w in enumerate(words) if w not in _FILLERS), None)
+    first = next((i for i, w in enumerate(words) if w not in FILLERS), None)
     if first is None or first + 1 >= len(words) or verb_of(words[first]) == words[first]:
         return False
     word = words[first]
@@ -295,7 +173,7 @@ def heading_name(heading: str) -> str:
         if tuple(words[: len(reminder)]) == reminder and len(words) > len(reminder):
             words = words[len(reminder) :]
             break
-    words = [w for w in words if w not in _FILLERS]
+    words = [w for w in words if w not in FILLERS]
     for index in range(len(words) - 2):
         if (words[index], words[index + 1]) in _WISH_LEADS:
             # "How to deal with timestamps" → deal_with_timestamps
@@ -307,7 +185,7 @@ def heading_name(heading: str) -> str:
         len(words) >= 2
         and verb_of_action_noun(words[1])
         and not _is_modifier(words[0])
-        and (len(words) == 2 or words[2] in _LINKING)
+        and (len(words) == 2 or words[2] in LINKING)
     ):
         # "Model Evaluation" → evaluate_model; "Model training via torch.nn" → train_model
         words = [verb_of_action_noun(words[1]), words[0]]
@@ -319,9 +197,9 @@ def heading_name(heading: str) -> str:
         ]
     words = list(dict.fromkeys(words))  # "Raising exceptions: raise" → raise_exceptions
     words = words[:MAX_FUNCTION_WORDS]
-    while words and words[-1] in _LINKING:
+    while words and words[-1] in LINKING:
         words.pop()
-    while words and words[0] in _LINKING - {"how", "what", "which", "why", "when", "where"}:
+    while words and words[0] in LINKING - {"how", "what", "which", "why", "when", "where"}:
         words.pop(0)
     return "_".join(words)
 
@@ -410,14 +288,14 @@ def noun_phrase_name(name: str, from_code: str, taken: Set[str] = frozenset()) -
     verb, _, noun = from_code.partition("_")
     if not noun:
         return ""
-    short = len(words) <= 2 and not (_NUMBER_WORDS | _LINKING).intersection(words)
+    short = len(words) <= 2 and not (_NUMBER_WORDS | LINKING).intersection(words)
     if short and not any(w.isdigit() for w in words):
         return f"{verb}_{name}"
     if (len(noun) > 2 and from_code not in taken) or _NUMBER_WORDS.intersection(words):
         return from_code  # "Two excellent references" names no value
     lead: list[str] = []
     for word in words[:3]:
-        if word in _LINKING:
+        if word in LINKING:
             break  # "Application of PCA to digits" → application
         lead.append(word)
     return f"{verb}_{'_'.join(lead)}" if lead else from_code
@@ -435,7 +313,7 @@ def topic_name(heading: str, from_code: str) -> str:
         return verb  # "## Evaluation" → evaluate
     if "_" not in from_code:
         return name
-    if name != next((w for w in _said(heading)[1] if w not in _FILLERS), name):
+    if name != next((w for w in _said(heading)[1] if w not in FILLERS), name):
         return name  # a gerund made a verb: "Adding" → add
     return f"{from_code.split('_', 1)[0]}_{name}"
 
@@ -460,7 +338,7 @@ def short_file_name(snake: str, limit: int = MAX_FILE_NAME_CHARS) -> str:
     if len(snake) <= limit:
         return snake
     words = [w for w in snake.split("_") if w]
-    kept = [w for w in words if w not in _FILLERS and w not in _LINKING] or words
+    kept = [w for w in words if w not in FILLERS and w not in LINKING] or words
     name = ""
     for word in kept:
         candidate = f"{name}_{word}" if name else word
