@@ -224,6 +224,12 @@ def _is_plot_statement(statement: cst.BaseStatement, figures: set[str]) -> bool:
         return any(_is_plot_statement(s, figures) for s in inner) and all(
             is_display_only(s) or _is_plot_statement(s, figures) for s in inner
         )
+    if isinstance(statement, cst.With) and isinstance(statement.body, cst.IndentedBlock):
+        # `with plt.style.context("ggplot"):` / `with sns.axes_style("white"):` around plots
+        return all(
+            isinstance(item.item, cst.Call) and _plots(item.item, figures)
+            for item in statement.items
+        ) and all(_is_plot_statement(s, figures) for s in statement.body.body)
     return False
 
 

@@ -159,6 +159,8 @@ def test_display_only_cells_are_skipped(source: str) -> None:
         "plot_decision_boundary(clf, X)",
         "plt.style.use('ggplot')\nplt.rcParams['figure.figsize'] = (15, 5)",
         "pd.set_option('display.max_columns', 60)\npd.options.display.max_rows = 9",
+        "with sns.axes_style('white'):\n    sns.jointplot(x='a', y='b', data=df, kind='hex')",
+        "with plt.style.context('ggplot'):\n    plt.plot(df['a'])\n    plt.title('a')",
     ],
 )
 def test_plot_only_cells_are_skipped(source: str) -> None:
@@ -262,6 +264,11 @@ def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
 
 def test_a_plot_that_also_computes_is_work() -> None:
     assert _roles([_code("df = f()\nplt.plot(df)")]) == ["function:compute_df"]
+
+
+def test_a_style_block_that_also_computes_is_work() -> None:
+    cells = [_code("df = f()"), _code("with plt.style.context('ggplot'):\n    df = clean(df)")]
+    assert (_roles(cells)[1] or "").startswith("function:")
 
 
 def test_definition_only_cells_are_exported() -> None:
