@@ -34,6 +34,7 @@ from nb2pkg.emit.source_chunks import pieces
 from nb2pkg.emit.step_files import STEPS_MODULE, render_steps_io
 from nb2pkg.emit.templates import TEMPLATE_DIR
 from nb2pkg.emit.test_files import render_tests
+from nb2pkg.emit.unused_values import helper_module_source
 from nb2pkg.ir import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
 from nb2pkg.plan.package_plan import PackagePlan
 
@@ -70,7 +71,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
             (s.start_line, s.end_line, s.notebook, s.cell_id, s.cell_number) for s in module.spans
         )
     for name, origin in plan.local_modules.items():
-        files[f"{src}/{name}.py"] = Path(origin).read_text(encoding="utf-8")
+        files[f"{src}/{name}.py"] = helper_module_source(Path(origin).read_text(encoding="utf-8"))
     files[f"{src}/__init__.py"] = render_init(plan, version, modules)
     files[f"{src}/__main__.py"] = render_main(plan, version)
     files[f"{src}/{COMMAND_LINE_MODULE}.py"] = render_command_line()

@@ -40,6 +40,24 @@ def without_unused_values(module: cst.Module, *, step: bool = True) -> cst.Modul
     return without_unused(module, step=step)[0]
 
 
+def helper_module_source(source: str) -> str:
+    """A helper module beside the notebook (copied into the package) without the names its
+    functions bind and never read: the rule of the user's own functions in a step or an
+    ``export`` cell; its module-level code stays as written. A module that does not parse
+    is returned as it is."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return source
+    if not has_unused_values(tree):
+        return source
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return source
+    return without_unused(module, source, tree, step=False)[1]
+
+
 def has_unused_values(tree: ast.Module) -> bool:
     """Whether a function of ``tree`` binds a name it never reads (what ``without_unused``
     would take away)."""
