@@ -126,6 +126,7 @@ def _roles_and_groups(
     # First the role of each cell, then groups and names: a plot cell may turn into a step.
     roles: list[tuple[str | None, str]] = []
     figures: set[str] = set()
+    drawing: set[str] = set()  # functions that only draw, from a global random generator too
     computed = False
     for position, fact in enumerate(facts):
         role, reason = _role_of(
@@ -134,7 +135,11 @@ def _roles_and_groups(
             computed=computed,
             has_parameters=has_parameters,
             draws_matter=position not in free,
+            drawing=drawing,
         )
+        plotters = cell_kinds.plotting_functions(fact.parsed)
+        figures |= plotters  # calling one is a plot
+        drawing |= plotters if fact.parsed.analysis.global_state else set()
         has_parameters = has_parameters or role == "parameters"
         computed = computed or _computes(fact, role)
         roles.append((role, reason))
@@ -277,6 +282,7 @@ def _role_of(
     computed: bool,
     has_parameters: bool,
     draws_matter: bool = True,
+    drawing: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str | None, str]:
     """The role tag proposed for one cell (None: stays as it is) and why."""
     parsed = fact.parsed
@@ -296,7 +302,9 @@ def _role_of(
         not draws_matter and cell_kinds.shows_only_draws(parsed)
     )
     kind = "displays values" if shown else None
-    if kind is None and cell_kinds.is_plot_only(parsed, figures, draws_matter=draws_matter):
+    if kind is None and cell_kinds.is_plot_only(
+        parsed, figures, draws_matter=draws_matter, drawing=drawing
+    ):
         kind = "plots or sets display options"
     if kind is not None:
         # Why not skip: a skipped cell is no source of names, and its imports must still count.
