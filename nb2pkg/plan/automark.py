@@ -341,7 +341,9 @@ def _keep_figures_later_steps_use(
     facts: list[CellFacts], roles: list[tuple[str | None, str]]
 ) -> None:
     """A skipped plot cell that creates a figure or axes a later step draws on becomes a step
-    too: skipped, it would leave that step with an input nobody provides."""
+    too: skipped, it would leave that step with an input nobody provides. A later cell that
+    makes a figure of the same name again (``fig, ax = plt.subplots()``) is where the steps
+    after it take theirs from."""
     for position in range(len(facts) - 1, -1, -1):
         role, reason = roles[position]
         if role != "skip" or not reason.startswith("only plots"):
@@ -350,8 +352,11 @@ def _keep_figures_later_steps_use(
         later_reads: set[str] = set()
         for fact, (later_role, _) in zip(facts[position + 1 :], roles[position + 1 :], strict=True):
             if later_role == "function":
-                later_reads |= set(fact.parsed.analysis.reads)
-        if created & later_reads:
+                later_reads |= set(fact.parsed.analysis.reads) & created
+            created = created - cell_kinds.figures_created(fact.parsed)
+            if not created:
+                break
+        if later_reads:
             roles[position] = ("function", "plots, but creates a figure a later step uses")
 
 

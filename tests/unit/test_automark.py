@@ -262,6 +262,17 @@ def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
     assert proposals[0].reason == "plots, but creates a figure a later step uses"
 
 
+def test_a_figure_made_again_before_the_step_that_draws_on_it_is_no_step() -> None:
+    cells = [
+        _code("fig, ax = plt.subplots(4, 4)"),
+        _code("x = np.linspace(0, 1, 10)\nfig, ax = plt.subplots()\nax.plot(x, x)"),
+        _code("ticks = ax.get_xticks()\nn = len(ticks)"),
+    ]
+    roles = _roles(cells)
+    assert roles[0] == "skip"
+    assert all((r or "").startswith("function:") for r in roles[1:])
+
+
 def test_a_plot_that_also_computes_is_work() -> None:
     assert _roles([_code("df = f()\nplt.plot(df)")]) == ["function:compute_df"]
 
