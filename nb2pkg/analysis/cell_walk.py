@@ -81,7 +81,7 @@ def _line_kind(statements: list[ast.stmt], kinds: list[str | None]) -> str | Non
 
 def _work_reading(statement: ast.stmt) -> ast.stmt:
     """A statement ``classify`` takes for work that reads what ``statement`` reads."""
-    loaded = [
+    loaded: list[ast.expr] = [
         ast.Name(n.id, ast.Load())
         for n in ast.walk(statement)
         if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)

@@ -25,7 +25,7 @@ the planner warns (NB314) only about skipped cells whose draws or options do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from nb2pkg.ir import CellAnalysis
 
@@ -175,7 +175,7 @@ class _Calls:
         used = (analysis.uses | set(analysis.reads)) - set(analysis.defines)
         return sorted({family for name in used for family in self.drawing.get(name, ())})
 
-    def depends(self, family: str, used: set[str]) -> bool | None:
+    def depends(self, family: str, used: Set[str]) -> bool | None:
         """Whether calling the functions in ``used`` draws what earlier draws of ``family``
         decide (True), reseeds first (False), or does not draw from it (None)."""
         calling = [name for name in sorted(used) if family in self.drawing.get(name, ())]
