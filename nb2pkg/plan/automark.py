@@ -352,7 +352,7 @@ def _keep_figures_later_steps_use(
         later_reads: set[str] = set()
         for fact, (later_role, _) in zip(facts[position + 1 :], roles[position + 1 :], strict=True):
             if later_role == "function":
-                later_reads |= set(fact.parsed.analysis.reads) & created
+                later_reads |= cell_kinds.reads_with_plots(fact.parsed) & created
             created = created - cell_kinds.figures_created(fact.parsed)
             if not created:
                 break

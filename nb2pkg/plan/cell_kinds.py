@@ -264,6 +264,26 @@ def _dotted(expression: cst.BaseExpression) -> str:
     return ""
 
 
+def reads_with_plots(parsed: ParsedCell) -> set[str]:
+    """Names the cell's kept statements read before the cell binds them, its plots included
+    (``ax1 = fig.add_subplot(2, 2, 1)`` reads ``fig``): what the cell needs from earlier
+    cells once it is a step."""
+    module = parsed.module
+    if module is None:
+        return set(parsed.analysis.reads)
+    read: set[str] = set()
+    bound: set[str] = set()
+    for statement in work_statements(parsed):
+        try:
+            tree = ast.parse(module.code_for_node(statement).strip())
+        except SyntaxError:
+            continue
+        names = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
+        read |= {n.id for n in names if not isinstance(n.ctx, ast.Store)} - bound
+        bound |= {n.id for n in names if isinstance(n.ctx, ast.Store)}
+    return read | set(parsed.analysis.reads)
+
+
 def figures_created(parsed: ParsedCell) -> set[str]:
     """Names the cell binds to figures or axes (``fig, ax = plt.subplots()``)."""
     names: set[str] = set()

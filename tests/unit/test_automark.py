@@ -273,6 +273,17 @@ def test_a_figure_made_again_before_the_step_that_draws_on_it_is_no_step() -> No
     assert all((r or "").startswith("function:") for r in roles[1:])
 
 
+def test_a_figure_a_promoted_plot_cell_draws_on_is_made_by_a_step_too() -> None:
+    cells = [
+        _code("fig = plt.figure()"),
+        _code("ax1 = fig.add_subplot(2, 2, 1)"),
+        _code("ax1.hist(np.random.standard_normal(100))"),
+        _code("noise = np.random.rand(3)"),
+    ]
+    roles = _roles(cells)
+    assert all((r or "").startswith("function:") for r in roles[:3]), roles
+
+
 def test_a_plot_that_also_computes_is_work() -> None:
     assert _roles([_code("df = f()\nplt.plot(df)")]) == ["function:compute_df"]
 
