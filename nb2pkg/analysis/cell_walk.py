@@ -35,14 +35,64 @@ def analyze_statements(
     """One walk of the cell's ``ast`` (``nodes``: all of its nodes, listed once by the caller
     for every fact found by node type); libcst only gives the text of literal values."""
     walk = _CellWalk(values, offset)
-    # ``a; b`` on one line counts as work
-    kinds = classify([group[0] if len(group) == 1 else ast.Pass() for group in groups])
+    kinds = line_kinds(groups)
     for index, statements in enumerate(groups):
         walk.statement(index, statements, kinds[index], shown=index == len(groups) - 1)
     analysis = walk.analysis(file_literals(nodes, values.source, offset))
     if "print" not in values.source:
         return analysis
     return dataclasses.replace(analysis, print_reads=_print_reads(groups, kinds))
+
+
+_LINE_KINDS = frozenset({"setting", "plot", "print"})
+"""Kinds a line of several statements (``a; b``) takes when each of them has it; a line of
+seeds stays work (``run()`` takes one seed statement at a time)."""
+
+
+def line_kinds(groups: list[list[ast.stmt]]) -> list[str | None]:
+    """The kind of each top-level line (nb2pkg.analysis.library_code; None: work). A line of
+    several statements (``ax.set_xlim(0, 1); ax.set_ylim(0, 1)``) has the kind its statements
+    share, or ``import`` when it imports and only changes settings besides
+    (``import seaborn; seaborn.set()``: the imports are hoisted, the setting dropped);
+    otherwise it is work, and so is every statement in it: a plot statement elsewhere that
+    binds a name the line reads stays work too."""
+    flat = [statement for group in groups for statement in group]
+    as_work: set[int] = set()  # positions in ``flat`` of statements whose line is work
+    while True:
+        kinds = classify([_work_reading(s) if i in as_work else s for i, s in enumerate(flat)])
+        result: list[str | None] = []
+        more: set[int] = set()
+        start = 0
+        for group in groups:
+            positions = range(start, start + len(group))
+            start += len(group)
+            result.append(_line_kind(group, [kinds[i] for i in positions]))
+            if result[-1] is None and len(group) > 1:
+                more |= {i for i in positions if kinds[i] is not None and i not in as_work}
+        if not more:
+            return result
+        as_work |= more
+
+
+def _line_kind(statements: list[ast.stmt], kinds: list[str | None]) -> str | None:
+    if len(statements) == 1:
+        return kinds[0]
+    imports = [isinstance(s, ast.Import | ast.ImportFrom) for s in statements]
+    others = {kind for kind, is_import in zip(kinds, imports, strict=True) if not is_import}
+    if any(imports):
+        return "import" if others <= {"setting"} and not all(imports) else None
+    (kind,) = others if len(others) == 1 else (None,)
+    return kind if kind in _LINE_KINDS else None
+
+
+def _work_reading(statement: ast.stmt) -> ast.stmt:
+    """A statement ``classify`` takes for work that reads what ``statement`` reads."""
+    loaded: list[ast.expr] = [
+        ast.Name(n.id, ast.Load())
+        for n in ast.walk(statement)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)
+    ]
+    return ast.Expr(ast.Tuple(loaded, ast.Load()))
 
 
 def _print_reads(groups: list[list[ast.stmt]], kinds: Sequence[str | None]) -> frozenset[str]:
@@ -99,6 +149,8 @@ class _CellWalk:
     ) -> None:
         first = statements[0]
         line = _first_line(first) + self.offset
+        if kind == "import":  # `import seaborn; seaborn.set()`: the setting goes
+            statements = [s for s in statements if isinstance(s, ast.Import | ast.ImportFrom)]
         hoisted = hoistable_imports(statements)
         if hoisted is not None:
             self.import_statements.append(index)

@@ -76,9 +76,11 @@ VIEW_METHODS = frozenset(
         "keys",
         "values",
         "items",
+        "most_common",
     }
 )
-"""Methods that only compute a summary or view of their object (``d.keys()``: a view)."""
+"""Methods that only compute a summary or view of their object (``d.keys()``: a view;
+``counts.most_common(10)``: a ``Counter``'s commonest items)."""
 DISPLAY_FUNCTIONS = frozenset(
     {
         "display",

@@ -70,7 +70,9 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
             (s.start_line, s.end_line, s.notebook, s.cell_id, s.cell_number) for s in module.spans
         )
     for name, origin in plan.local_modules.items():
-        files[f"{src}/{name}.py"] = Path(origin).read_text(encoding="utf-8")
+        from nb2pkg.emit.unused_values import helper_module_source  # libcst: helpers only
+
+        files[f"{src}/{name}.py"] = helper_module_source(Path(origin).read_text(encoding="utf-8"))
     files[f"{src}/__init__.py"] = render_init(plan, version, modules)
     files[f"{src}/__main__.py"] = render_main(plan, version)
     files[f"{src}/{COMMAND_LINE_MODULE}.py"] = render_command_line()

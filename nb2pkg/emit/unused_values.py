@@ -15,6 +15,7 @@ import libcst as cst
 from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.emit.function_scopes import Scope as _Scope
 from nb2pkg.emit.function_scopes import function_scopes as _function_scopes
+from nb2pkg.emit.function_scopes import has_unused_values
 from nb2pkg.emit.step_transformers import with_pass_if_empty
 
 
@@ -37,6 +38,24 @@ def without_unused_values(module: cst.Module, *, step: bool = True) -> cst.Modul
     they stay as written (ruff's default rules do not report them).
     """
     return without_unused(module, step=step)[0]
+
+
+def helper_module_source(source: str) -> str:
+    """A helper module beside the notebook (copied into the package) without the names its
+    functions bind and never read: the rule of the user's own functions in a step or an
+    ``export`` cell; its module-level code stays as written. A module that does not parse
+    is returned as it is."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return source
+    if not has_unused_values(tree):
+        return source
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return source
+    return without_unused(module, source, tree, step=False)[1]
 
 
 def without_unused(

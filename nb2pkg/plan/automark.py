@@ -126,6 +126,7 @@ def _roles_and_groups(
     # First the role of each cell, then groups and names: a plot cell may turn into a step.
     roles: list[tuple[str | None, str]] = []
     figures: set[str] = set()
+    drawing: set[str] = set()  # functions that only draw, from a global random generator too
     computed = False
     for position, fact in enumerate(facts):
         role, reason = _role_of(
@@ -134,7 +135,11 @@ def _roles_and_groups(
             computed=computed,
             has_parameters=has_parameters,
             draws_matter=position not in free,
+            drawing=drawing,
         )
+        plotters = cell_kinds.plotting_functions(fact.parsed)
+        figures |= plotters  # calling one is a plot
+        drawing |= plotters if fact.parsed.analysis.global_state else set()
         has_parameters = has_parameters or role == "parameters"
         computed = computed or _computes(fact, role)
         roles.append((role, reason))
@@ -277,6 +282,7 @@ def _role_of(
     computed: bool,
     has_parameters: bool,
     draws_matter: bool = True,
+    drawing: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str | None, str]:
     """The role tag proposed for one cell (None: stays as it is) and why."""
     parsed = fact.parsed
@@ -296,7 +302,9 @@ def _role_of(
         not draws_matter and cell_kinds.shows_only_draws(parsed)
     )
     kind = "displays values" if shown else None
-    if kind is None and cell_kinds.is_plot_only(parsed, figures, draws_matter=draws_matter):
+    if kind is None and cell_kinds.is_plot_only(
+        parsed, figures, draws_matter=draws_matter, drawing=drawing
+    ):
         kind = "plots or sets display options"
     if kind is not None:
         # Why not skip: a skipped cell is no source of names, and its imports must still count.
@@ -333,7 +341,9 @@ def _keep_figures_later_steps_use(
     facts: list[CellFacts], roles: list[tuple[str | None, str]]
 ) -> None:
     """A skipped plot cell that creates a figure or axes a later step draws on becomes a step
-    too: skipped, it would leave that step with an input nobody provides."""
+    too: skipped, it would leave that step with an input nobody provides. A later cell that
+    makes a figure of the same name again (``fig, ax = plt.subplots()``) is where the steps
+    after it take theirs from."""
     for position in range(len(facts) - 1, -1, -1):
         role, reason = roles[position]
         if role != "skip" or not reason.startswith("only plots"):
@@ -342,8 +352,11 @@ def _keep_figures_later_steps_use(
         later_reads: set[str] = set()
         for fact, (later_role, _) in zip(facts[position + 1 :], roles[position + 1 :], strict=True):
             if later_role == "function":
-                later_reads |= set(fact.parsed.analysis.reads)
-        if created & later_reads:
+                later_reads |= cell_kinds.reads_with_plots(fact.parsed) & created
+            created = created - cell_kinds.figures_created(fact.parsed)
+            if not created:
+                break
+        if later_reads:
             roles[position] = ("function", "plots, but creates a figure a later step uses")
 
 

@@ -17,6 +17,7 @@ from nb2pkg.analysis.display import is_display_only, is_display_statement
 from nb2pkg.analysis.display_blocks import only_prints, read_outside_prints
 from nb2pkg.analysis.effects import dotted, is_global_random
 from nb2pkg.analysis.plot_calls import PLOT_LIBRARIES, base_name, is_plot_call, target_names
+from nb2pkg.analysis.process_settings import SEED_CALLS
 
 _DISPLAY_SETTINGS = frozenset(
     {
@@ -189,18 +190,98 @@ def is_literal_assignments(parsed: ParsedCell) -> bool:
     )
 
 
-def is_plot_only(parsed: ParsedCell, figures: set[str], *, draws_matter: bool = True) -> bool:
+def is_plot_only(
+    parsed: ParsedCell,
+    figures: set[str],
+    *,
+    draws_matter: bool = True,
+    drawing: frozenset[str] | set[str] = frozenset(),
+) -> bool:
     """Only plots or display settings (``plt.…``, ``ax.…``, ``df.plot(…)``, ``pd.set_option``
-    of a display option). ``figures`` holds the figures and axes earlier cells created; the
-    ones this cell creates are added. A cell that writes a file or changes global state (a
-    random draw, a computing option) is never only a plot: skipping it would change what later
-    cells read; ``draws_matter=False``: its draws change nothing a packaged cell after it
-    computes (nb2pkg.plan.random_draws)."""
+    of a display option). ``figures`` holds the figures and axes earlier cells created, and
+    the notebook's functions that only draw (``plotting_functions``); the figures this cell
+    creates are added. A cell that writes a file or changes global state (a random draw, a
+    computing option, a call of one of the ``drawing`` functions, which draw from a global
+    generator) is never only a plot: skipping it would change what later cells read;
+    ``draws_matter=False``: its draws change nothing a packaged cell after it computes
+    (nb2pkg.plan.random_draws)."""
     analysis = parsed.analysis
-    if analysis.file_writes or (draws_matter and analysis.global_state):
+    draws = analysis.global_state or (analysis.uses & set(drawing))
+    if analysis.file_writes or (draws_matter and draws):
         return False
     statements = work_statements(parsed)
     return bool(statements) and all(_is_plot_statement(s, figures) for s in statements)
+
+
+def plotting_functions(parsed: ParsedCell) -> set[str]:
+    """The functions the cell defines that only draw (``def hist_and_lines(): fig, ax =
+    plt.subplots(); ax[0].hist(…)``): every statement of their body plots, sets a display
+    option or seeds a global generator, and they return nothing. Calling one is a plot."""
+    module = parsed.module
+    if module is None or not parsed.analysis.defines:
+        return set()
+    found: set[str] = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.FunctionDef) or statement.decorators:
+            continue
+        body = statement.body
+        if not isinstance(body, cst.IndentedBlock) or not body.body:
+            continue
+        figures: set[str] = set()
+        statements = [s for s in body.body if not _is_docstring(s)]
+        if statements and all(_is_plot_statement(s, figures) or _is_seed(s) for s in statements):
+            found.add(statement.name.value)
+    return found
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _is_seed(statement: cst.BaseStatement) -> bool:
+    """``np.random.seed(0)``: what a plotting function may do before it draws."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    return (
+        isinstance(small, cst.Expr)
+        and isinstance(small.value, cst.Call)
+        and _dotted(small.value.func) in SEED_CALLS
+    )
+
+
+def _dotted(expression: cst.BaseExpression) -> str:
+    if isinstance(expression, cst.Name):
+        return expression.value
+    if isinstance(expression, cst.Attribute):
+        inner = _dotted(expression.value)
+        return f"{inner}.{expression.attr.value}" if inner else ""
+    return ""
+
+
+def reads_with_plots(parsed: ParsedCell) -> set[str]:
+    """Names the cell's kept statements read before the cell binds them, its plots included
+    (``ax1 = fig.add_subplot(2, 2, 1)`` reads ``fig``): what the cell needs from earlier
+    cells once it is a step."""
+    module = parsed.module
+    if module is None:
+        return set(parsed.analysis.reads)
+    read: set[str] = set()
+    bound: set[str] = set()
+    for statement in work_statements(parsed):
+        try:
+            tree = ast.parse(module.code_for_node(statement).strip())
+        except SyntaxError:
+            continue
+        names = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
+        read |= {n.id for n in names if not isinstance(n.ctx, ast.Store)} - bound
+        bound |= {n.id for n in names if isinstance(n.ctx, ast.Store)}
+    return read | set(parsed.analysis.reads)
 
 
 def figures_created(parsed: ParsedCell) -> set[str]:
@@ -219,11 +300,20 @@ def _is_plot_statement(statement: cst.BaseStatement, figures: set[str]) -> bool:
     if isinstance(statement, cst.SimpleStatementLine):
         return bool(statement.body) and all(_is_plot_small(s, figures) for s in statement.body)
     if isinstance(statement, cst.For) and isinstance(statement.body, cst.IndentedBlock):
-        # `for col in cols: plt.hist(df[col])`: one plot per column.
+        # `for col in cols: plt.hist(df[col])`: one plot per column; `for spine in
+        # ax.spines.values(): spine.set_visible(False)`: each part of a figure is drawn on.
         inner = statement.body.body
-        return any(_is_plot_statement(s, figures) for s in inner) and all(
-            is_display_only(s) or _is_plot_statement(s, figures) for s in inner
+        header = {n.value for n in _names_in(statement.iter)}
+        each = figures | set(target_names(statement.target)) if header & figures else figures
+        return any(_is_plot_statement(s, each) for s in inner) and all(
+            is_display_only(s) or _is_plot_statement(s, each) for s in inner
         )
+    if isinstance(statement, cst.With) and isinstance(statement.body, cst.IndentedBlock):
+        # `with plt.style.context("ggplot"):` / `with sns.axes_style("white"):` around plots
+        return all(
+            isinstance(item.item, cst.Call) and _plots(item.item, figures)
+            for item in statement.items
+        ) and all(_is_plot_statement(s, figures) for s in statement.body.body)
     return False
 
 
@@ -237,6 +327,21 @@ def _is_plot_small(small: cst.BaseSmallStatement, figures: set[str]) -> bool:
             return True
         return all(_sets_display(t.target, figures) for t in small.targets)
     return False
+
+
+def _names_in(expression: cst.BaseExpression) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False  # `ax.spines`: `spines` is no name
+
+    expression.visit(_Names())
+    return found
 
 
 def _plots(call: cst.Call, figures: set[str]) -> bool:

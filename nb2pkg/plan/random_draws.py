@@ -12,6 +12,9 @@ reseeds it. "Draws" is read conservatively:
   and splitters draw from it when given no ``random_state``); a function or class the
   notebook defines in a cell that draws or imports such a library;
 * ``random``: a draw, or a notebook function defined in a cell that draws;
+* a call of a notebook function defined in a cell that draws is a draw of the calling cell
+  too (``with plt.style.context("ggplot"): hist_and_lines()``), unless the function reseeds
+  the generator before it draws: then what it draws never depends on earlier draws;
 * torch's and TensorFlow's generators: any use of those libraries (building a layer draws its
   initial weights).
 
@@ -22,7 +25,7 @@ the planner warns (NB314) only about skipped cells whose draws or options do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from nb2pkg.ir import CellAnalysis
 
@@ -115,6 +118,7 @@ def free_draws(cells: Sequence[CellAnalysis | None], packaged: Sequence[bool]) -
             if root in _LIBRARY_FAMILIES:
                 library_names[binding.bound] = _LIBRARY_FAMILIES[root]
     drawing_defs: dict[str, set[str]] = {}
+    reseeding: set[tuple[str, str]] = set()
     for analysis in cells:
         if analysis is None or not analysis.defines:
             continue
@@ -123,24 +127,61 @@ def free_draws(cells: Sequence[CellAnalysis | None], packaged: Sequence[bool]) -
             families.add("numpy")
         for name in analysis.defines:
             drawing_defs[name] = {f for f in families if f is not None}
+            if len(analysis.defines) == 1 and not analysis.value_binds:
+                reseeding |= {(name, f) for f in _reseeded_first(analysis)}
+    calls = _Calls(drawing_defs, frozenset(reseeding))
 
     free: set[int] = set()
     for index, analysis in enumerate(cells):
-        if analysis is None or not analysis.global_state:
+        if analysis is None:
             continue
         families = {family_of(what) for what, _ in analysis.global_state}
+        if not families:
+            families = set(calls.families_drawn(analysis))
+            if not families:
+                continue
         if None in families:
             continue  # a computing option: it always matters
         later = cells[index + 1 :]
         if not any(
-            _matters(
-                family, later, packaged[index + 1 :], unsafe_imports, library_names, drawing_defs
-            )
+            _matters(family, later, packaged[index + 1 :], unsafe_imports, library_names, calls)
             for family in families
             if family is not None
         ):
             free.add(index)
     return free
+
+
+def _reseeded_first(analysis: CellAnalysis) -> set[str]:
+    """The generators a cell seeds before it draws from them (``np.random.seed(0)`` first)."""
+    first: dict[str, str] = {}
+    for what, _ in analysis.global_state:
+        family = family_of(what)
+        if family is not None:
+            first.setdefault(family, what)
+    return {family for family, what in first.items() if _is_seed(what)}
+
+
+class _Calls:
+    """The notebook functions that draw from a global generator, and which of them reseed it
+    before they draw (a function of its own cell: ``def hist_and_lines(): np.random.seed(0)``)."""
+
+    def __init__(self, drawing: dict[str, set[str]], reseeding: frozenset[tuple[str, str]]):
+        self.drawing = drawing
+        self.reseeding = reseeding
+
+    def families_drawn(self, analysis: CellAnalysis) -> list[str]:
+        """The generators a cell draws from through the notebook functions it calls."""
+        used = (analysis.uses | set(analysis.reads)) - set(analysis.defines)
+        return sorted({family for name in used for family in self.drawing.get(name, ())})
+
+    def depends(self, family: str, used: Set[str]) -> bool | None:
+        """Whether calling the functions in ``used`` draws what earlier draws of ``family``
+        decide (True), reseeds first (False), or does not draw from it (None)."""
+        calling = [name for name in sorted(used) if family in self.drawing.get(name, ())]
+        if not calling:
+            return None
+        return not all((name, family) in self.reseeding for name in calling)
 
 
 def _matters(
@@ -149,7 +190,7 @@ def _matters(
     packaged: Sequence[bool],
     unsafe_imports: set[str],
     library_names: dict[str, str],
-    drawing_defs: dict[str, set[str]],
+    calls: _Calls,
 ) -> bool:
     """Whether a packaged cell in ``later`` draws from ``family``'s generator before a packaged
     cell reseeds it."""
@@ -162,8 +203,9 @@ def _matters(
         if own:
             return not _is_seed(own[0])
         used = analysis.uses | set(analysis.reads)
-        if any(family in drawing_defs.get(name, ()) for name in used):
-            return True
+        depends = calls.depends(family, used)
+        if depends is not None:
+            return depends
         if any(library_names.get(name) == family for name in used):
             return True
         if family == "numpy" and used & unsafe_imports:

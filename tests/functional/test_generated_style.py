@@ -265,3 +265,30 @@ def test_a_copied_helper_keeps_its_code_as_written_and_passes_ruff(tmp_path: Pat
     _assert_ruff_clean(tmp_path / "out")
     script = "from local.local import double_it; print(double_it())"
     assert run_generated(tmp_path / "out", script) == "42"
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+def test_a_copied_helper_loses_the_names_its_functions_never_read(tmp_path: Path) -> None:
+    # `contours = ax.contourf(…)` never read (ruff's F841): the call stays, the name goes,
+    # as in the notebook's own functions; the module's own statements stay as written.
+    (tmp_path / "helpers.py").write_text(
+        "CALLS = []\nunused_at_top = 1\n\n"
+        "def record(x):\n    CALLS.append(x)\n    return x\n\n"
+        "def twice(x):\n    contours = record(x)\n    shown = str(x)\n    return 2 * x\n",
+        "utf-8",
+    )
+    notebook = write_notebook(
+        tmp_path / "local.ipynb",
+        [
+            ("import helpers", []),
+            ("doubled = (helpers.twice(21), helpers.CALLS)", ["function:double_it"]),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    helper = (tmp_path / "out" / "src" / "local" / "helpers.py").read_text("utf-8")
+    assert "    record(x)\n" in helper and "contours" not in helper and "shown" not in helper
+    assert "unused_at_top = 1" in helper
+    _assert_ruff_clean(tmp_path / "out")
+    script = "from local.local import double_it; print(double_it())"
+    assert run_generated(tmp_path / "out", script) == "(42, [21])"

@@ -379,6 +379,39 @@ def test_top_level_imports_are_recorded_for_hoisting() -> None:
     assert analysis.binds == ("x",)
 
 
+def test_an_import_line_that_also_sets_a_style_is_hoisted_and_the_setting_dropped() -> None:
+    analysis = facts("import seaborn; seaborn.set()  # plot styling\nx = 1\n")
+
+    assert analysis.import_statements == (0,)
+    assert analysis.imports == (ImportBinding("seaborn", None, None, "seaborn"),)
+    assert "seaborn" not in analysis.uses
+
+
+def test_an_import_line_that_also_computes_stays_work() -> None:
+    analysis = facts("import numpy as np; x = np.zeros(3)\n")
+
+    assert analysis.import_statements == ()
+    assert analysis.binds == ("np", "x")
+
+
+def test_a_line_of_several_plot_statements_is_a_plot() -> None:
+    analysis = facts(
+        "tri = make(w)\n"
+        "ax = plt.axes(projection='3d')\n"
+        "ax.set_xlim(-1, 1); ax.set_ylim(-1, 1); ax.set_zlim(-1, 1)\n"
+    )
+
+    assert analysis.library_statements == ((1, "plot"), (2, "plot"))
+    assert analysis.reads == ("make", "w")
+
+
+def test_a_line_mixing_plot_and_work_is_work_and_keeps_the_figure_it_reads() -> None:
+    analysis = facts("fig, ax = plt.subplots()\nax.plot(x); n = len(ax.lines)\n")
+
+    assert analysis.library_statements == ()
+    assert analysis.binds == ("fig", "ax", "n")
+
+
 def test_star_imports_are_recorded_with_their_line() -> None:
     analysis = facts("import math\nfrom os.path import *\np = join(a, str(math.pi))\n")
 

@@ -159,6 +159,8 @@ def test_display_only_cells_are_skipped(source: str) -> None:
         "plot_decision_boundary(clf, X)",
         "plt.style.use('ggplot')\nplt.rcParams['figure.figsize'] = (15, 5)",
         "pd.set_option('display.max_columns', 60)\npd.options.display.max_rows = 9",
+        "with sns.axes_style('white'):\n    sns.jointplot(x='a', y='b', data=df, kind='hex')",
+        "with plt.style.context('ggplot'):\n    plt.plot(df['a'])\n    plt.title('a')",
     ],
 )
 def test_plot_only_cells_are_skipped(source: str) -> None:
@@ -260,8 +262,71 @@ def test_a_figure_a_later_step_draws_on_is_created_by_a_step() -> None:
     assert proposals[0].reason == "plots, but creates a figure a later step uses"
 
 
+def test_a_figure_made_again_before_the_step_that_draws_on_it_is_no_step() -> None:
+    cells = [
+        _code("fig, ax = plt.subplots(4, 4)"),
+        _code("x = np.linspace(0, 1, 10)\nfig, ax = plt.subplots()\nax.plot(x, x)"),
+        _code("ticks = ax.get_xticks()\nn = len(ticks)"),
+    ]
+    roles = _roles(cells)
+    assert roles[0] == "skip"
+    assert all((r or "").startswith("function:") for r in roles[1:])
+
+
+def test_a_figure_a_promoted_plot_cell_draws_on_is_made_by_a_step_too() -> None:
+    cells = [
+        _code("fig = plt.figure()"),
+        _code("ax1 = fig.add_subplot(2, 2, 1)"),
+        _code("ax1.hist(np.random.standard_normal(100))"),
+        _code("noise = np.random.rand(3)"),
+    ]
+    roles = _roles(cells)
+    assert all((r or "").startswith("function:") for r in roles[:3]), roles
+
+
 def test_a_plot_that_also_computes_is_work() -> None:
     assert _roles([_code("df = f()\nplt.plot(df)")]) == ["function:compute_df"]
+
+
+def test_calls_of_a_notebook_function_that_only_draws_are_plots() -> None:
+    helper = (
+        "def hist_and_lines():\n    np.random.seed(0)\n"
+        "    fig, ax = plt.subplots(1, 2)\n    ax[0].hist(np.random.randn(1000))\n"
+        "    for i in range(3):\n        ax[1].plot(np.random.rand(10))\n"
+    )
+    cells = [
+        _code("x = np.arange(3)"),
+        _code(helper),
+        _code("with plt.style.context('ggplot'):\n    hist_and_lines()"),
+        _code("hist_and_lines()"),
+        _code("total = x.sum()"),
+    ]
+    assert _roles(cells)[1:4] == ["export", "skip", "skip"]
+
+
+def test_a_call_of_a_drawing_plot_function_is_work_when_later_draws_depend_on_it() -> None:
+    helper = "def scatter_noise():\n    plt.scatter(np.random.rand(5), np.random.rand(5))\n"
+    cells = [_code(helper), _code("scatter_noise()"), _code("noise = np.random.rand(3)")]
+    assert (_roles(cells)[1] or "").startswith("function:")
+
+
+def test_a_function_that_also_computes_is_no_plot() -> None:
+    helper = "def fit_and_plot(X, y):\n    model.fit(X, y)\n    plt.plot(model.predict(X))\n"
+    cells = [_code("model = make()"), _code(helper), _code("fit_and_plot(X, y)")]
+    assert (_roles(cells)[2] or "").startswith("function:")
+
+
+def test_loops_over_the_parts_of_a_figure_only_plot() -> None:
+    source = (
+        "ax = plt.axes()\nfor spine in ax.spines.values():\n    spine.set_visible(False)\n"
+        "for tick in ax.get_xticklabels():\n    tick.set_color('gray')\nax.hist(x)"
+    )
+    assert _roles([_code("x = f()"), _code(source)])[1] == "skip"
+
+
+def test_a_style_block_that_also_computes_is_work() -> None:
+    cells = [_code("df = f()"), _code("with plt.style.context('ggplot'):\n    df = clean(df)")]
+    assert (_roles(cells)[1] or "").startswith("function:")
 
 
 def test_definition_only_cells_are_exported() -> None:

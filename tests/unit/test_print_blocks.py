@@ -39,6 +39,8 @@ def _marker_sees_only_prints(body: str) -> bool:
         ("while verbose:\n    print('x')\nx = 1\n", True),
         ("for name in names:\n    print(name)\nx = 1\n", True),
         ("for k, v in d.items():\n    print(k, v)\nx = 1\n", True),
+        # a Counter's commonest items: a view, like `d.items()`
+        ("for key, value in d.most_common(10):\n    print(key, value)\nx = 1\n", True),
         ("try:\n    print('a')\nexcept Exception:\n    print('b')\nx = 1\n", True),
         # the loop leaves `name` bound, and the step reads it after
         ("for name in names:\n    print(name)\nx = name\n", False),

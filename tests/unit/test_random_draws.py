@@ -73,3 +73,20 @@ def test_draws_of_cells_left_out_of_the_package_do_not_count() -> None:
 )
 def test_family_of(what: str, family: str | None) -> None:
     assert family_of(what) == family
+
+
+def test_a_call_of_a_notebook_function_that_draws_is_a_draw_of_the_calling_cell() -> None:
+    helper = "def scatter_noise():\n    plt.scatter(np.random.rand(5), np.random.rand(5))"
+    # nothing packaged after it draws: the call's draws change nothing the package computes
+    assert 2 in _free(IMPORTS, helper, "scatter_noise()", "total = df.sum()")
+    # a later draw depends on it
+    assert 2 not in _free(IMPORTS, helper, "scatter_noise()", "noise = np.random.rand(3)")
+
+
+def test_a_notebook_function_that_reseeds_before_it_draws_frees_the_draws_before_its_calls() -> (
+    None
+):
+    reseeding = "def hist_and_lines():\n    np.random.seed(0)\n    plt.hist(np.random.randn(9))"
+    drawing = "def hist_only():\n    plt.hist(np.random.randn(9))"
+    assert {2, 3} <= _free(IMPORTS, reseeding, "hist_and_lines()", "hist_and_lines()")
+    assert 2 not in _free(IMPORTS, drawing, "hist_only()", "hist_only()")
