@@ -39,9 +39,11 @@ def uses_named_result(
         return False
     if result_class_name(step) in taken:
         return False
-    return all(
-        imports.get(name, binding) == binding for name, binding in TYPING_NAMES.items()
-    ) and all(name not in taken or name in imports for name in TYPING_NAMES)
+    for name, binding in TYPING_NAMES.items():
+        bound = imports.get(name)
+        if (bound is not None and bound != binding) or (bound is None and name in taken):
+            return False
+    return True
 
 
 def with_named_result(text: str, step: str, returns: Sequence[str]) -> str:
@@ -61,11 +63,10 @@ def with_named_result(text: str, step: str, returns: Sequence[str]) -> str:
     if returned.strip() != f"return {bare}":
         return text
     lines[final.lineno - 1] = returned.replace(f"return {bare}", f"return {name}({bare})")
-    header_end = definition.body[0].lineno - 2  # the line holding the header's colon
-    header = lines[header_end].rstrip("\n")
+    header = lines[definition.lineno - 1].rstrip("\n")  # a step's ``def`` is on one line
     if not header.endswith("):"):
         return text
-    lines[header_end] = f"{header[:-1]} -> {name}:\n"
+    lines[definition.lineno - 1] = f"{header[:-1]} -> {name}:\n"
     fields = "".join(f"    {field}: Any\n" for field in returns)
     result_class = (
         f"class {name}(NamedTuple):\n"
