@@ -10,6 +10,7 @@ out for nbformat minor versions below 5, whose schema has no ids.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -190,3 +191,9 @@ def notebook_state(sources: Sequence[str], cwd: Path) -> dict[str, Any]:
         os.chdir(here)
     namespace.pop("__builtins__", None)
     return namespace
+
+
+def top_level_functions(path: Path) -> dict[str, ast.FunctionDef]:
+    """The functions a generated module defines at its top level, by name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}

@@ -15,7 +15,13 @@ import pytest
 
 from nb2pkg.analysis.plot_calls import is_plot_call_of
 from nb2pkg.frontends.api import build
-from tests.helpers import code_cell, notebook_state, run_outputs, write_notebook
+from tests.helpers import (
+    code_cell,
+    notebook_state,
+    run_outputs,
+    top_level_functions,
+    write_notebook,
+)
 
 IMPORTS = "import numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
 DATA = "x = np.arange(8.0)\ny = x**2 - 3 * x + (x % 2)\n"
@@ -52,13 +58,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "out"
 
 
-def _functions(path: Path) -> dict[str, ast.FunctionDef]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
-
-
 def test_no_step_draws(built: Path) -> None:
-    steps = _functions(built / "src" / "curves" / "curves.py")
+    steps = top_level_functions(built / "src" / "curves" / "curves.py")
     figures = {"fig", "axes", "ax"}
 
     drawing = [
@@ -86,7 +87,7 @@ def test_the_package_computes_what_the_notebook_computed(built: Path, tmp_path: 
 
 
 def test_a_loop_that_only_draws_becomes_a_figure_and_a_tangled_one_none(built: Path) -> None:
-    figures = _functions(built / "src" / "curves" / "figures.py")
+    figures = top_level_functions(built / "src" / "curves" / "figures.py")
 
     assert list(figures) == ["spread"]
     assert "plt.scatter" in ast.unparse(figures["spread"])

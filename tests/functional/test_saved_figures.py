@@ -17,7 +17,13 @@ import numpy as np
 import pytest
 
 from nb2pkg.frontends.api import build
-from tests.helpers import code_cell, notebook_state, run_outputs, write_notebook
+from tests.helpers import (
+    code_cell,
+    notebook_state,
+    run_outputs,
+    top_level_functions,
+    write_notebook,
+)
 
 IMPORTS = "import numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
 DATA = "x = np.arange(6.0)\n"
@@ -54,24 +60,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "out"
 
 
-def _functions(path: Path) -> dict[str, ast.FunctionDef]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
-
-
 def _calls(function: ast.FunctionDef) -> list[str]:
     return [ast.unparse(n.func) for n in ast.walk(function) if isinstance(n, ast.Call)]
 
 
 def test_the_step_keeps_the_work_and_no_file_path_parameter(built: Path) -> None:
-    step = _functions(built / "src" / "saving" / "saving.py")["weigh"]
+    step = top_level_functions(built / "src" / "saving" / "saving.py")["weigh"]
 
     assert _calls(step) == []  # `x * 2` only: no plotting, no savefig
     assert [a.arg for a in step.args.args] == ["x"]  # no `loadings_path` parameter
 
 
 def test_figures_draw_without_saving(built: Path) -> None:
-    figures = _functions(built / "src" / "saving" / "figures.py")
+    figures = top_level_functions(built / "src" / "saving" / "figures.py")
 
     drawn = sorted(_calls(figures["weigh"]))
     assert drawn == ["ax.bar", "ax.set_ylabel", "plt.subplots", "plt.tight_layout", "range"]
@@ -142,7 +143,7 @@ def test_a_figure_a_later_step_reads_back_is_still_written(tmp_path: Path) -> No
     )
     result = build([notebook], tmp_path / "out", root=tmp_path)
     assert result.ok, [d.message for d in result.diagnostics]
-    step = _functions(tmp_path / "out" / "src" / "saving" / "saving.py")["weigh"]
+    step = top_level_functions(tmp_path / "out" / "src" / "saving" / "saving.py")["weigh"]
     assert "plt.savefig" in _calls(step)
 
     run_in = tmp_path / "run"
