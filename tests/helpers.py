@@ -197,3 +197,25 @@ def top_level_functions(path: Path) -> dict[str, ast.FunctionDef]:
     """The functions a generated module defines at its top level, by name."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+
+
+def run_tracked(out_dir: Path, script: str, folder: Path) -> str:
+    """Run ``script`` in ``folder`` with a generated package's ``src`` importable and MLflow
+    tracking to a SQLite store there (no ``MPLBACKEND``: the package picks its backend);
+    its last output line."""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=folder,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "MPLBACKEND"},
+            "PYTHONPATH": str(out_dir / "src"),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    return lines[-1] if lines else ""

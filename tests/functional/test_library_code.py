@@ -24,6 +24,7 @@ from tests.helpers import (
     notebook_state,
     run_generated,
     run_outputs,
+    run_tracked,
     write_notebook,
 )
 
@@ -191,22 +192,9 @@ def test_a_tracked_run_logs_each_steps_figures_as_artifacts(
         "print(paths, 'matplotlib.pyplot' in sys.modules, len(__import__('matplotlib.pyplot')"
         ".pyplot.get_fignums()), __import__('matplotlib').get_backend().lower())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        cwd=tmp_path,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "MPLBACKEND"},
-            "PYTHONPATH": str(built / "src"),
-            "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
-        },
-    )
-    assert done.returncode == 0, done.stderr
     # The step's figure, drawn with Agg and closed after logging.
-    assert done.stdout.strip().splitlines()[-1] == "['figures/summarise.png'] True 0 agg"
+    shown = run_tracked(built, script, tmp_path)
+    assert shown == "['figures/summarise.png'] True 0 agg"
 
 
 SEEDED_CELLS = [

@@ -8,7 +8,6 @@ packaged cell reads the file back does the step keep drawing and writing it.
 from __future__ import annotations
 
 import ast
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from tests.helpers import (
     code_cell,
     notebook_state,
     run_outputs,
+    run_tracked,
     top_level_functions,
     write_notebook,
 )
@@ -113,21 +113,7 @@ def test_a_tracked_run_logs_the_saved_figure_under_its_file_name(
         "client = mlflow.MlflowClient()\n"
         "print(sorted(a.path for a in client.list_artifacts(run.run_id, 'figures')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        cwd=tmp_path,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(built / "src"),
-            "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
-        },
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == str(
+    assert run_tracked(built, script, tmp_path) == str(
         ["figures/add_up.png", "figures/add_up_2.png", "figures/loadings.png"]
     )
     assert not (tmp_path / "figures").exists() and not list(tmp_path.glob("*.png"))
