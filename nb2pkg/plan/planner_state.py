@@ -75,7 +75,7 @@ class PlannerState:
             else fixed.parsed
         )
         kept = keep_read_back_figures(self.tagged, parsed)
-        if any(kept[cell_id] is not cell for cell_id, cell in parsed.items()):
+        if kept is not parsed:
             if fixed is not None:  # rare: plan from scratch, where the figure is followed
                 raise UnfollowedState("a cell saves a figure a later cell reads back")
             parsed = kept

@@ -10,7 +10,7 @@ does the cell keep its plotting code and write the file, as the notebook did.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from nb2pkg.analysis.cell import ParsedCell
@@ -39,11 +39,12 @@ def logged_figure_paths(parsed: ParsedCell) -> frozenset[str]:
 
 
 def keep_read_back_figures(
-    tagged: Sequence[TaggedCell], parsed: Mapping[str, ParsedCell]
+    tagged: Sequence[TaggedCell], parsed: dict[str, ParsedCell]
 ) -> dict[str, ParsedCell]:
     """``parsed``, where a cell whose saved figure a later packaged cell reads keeps its
-    plots as work (it writes the file as the notebook did)."""
-    result = dict(parsed)
+    plots as work (it writes the file as the notebook did): ``parsed`` itself when no cell
+    changes, else a new mapping."""
+    result = parsed
     packaged = [t for t in tagged if t.role in PACKAGED and t.cell.cell_id in parsed]
     for position, item in enumerate(packaged):
         cell = parsed[item.cell.cell_id]
@@ -56,6 +57,8 @@ def keep_read_back_figures(
             for value, _ in parsed[later.cell.cell_id].analysis.file_literals
         }
         if saved & read_later:
+            if result is parsed:
+                result = dict(parsed)
             kept = tuple((i, k) for i, k in cell.analysis.library_statements if k != "plot")
             result[item.cell.cell_id] = replace(
                 cell, analysis=replace(cell.analysis, library_statements=kept)
