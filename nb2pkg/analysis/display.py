@@ -16,6 +16,8 @@ import ast
 import functools
 from typing import TYPE_CHECKING
 
+from nb2pkg.analysis.effects import dotted
+
 if TYPE_CHECKING:
     import libcst as cst
 else:
@@ -283,16 +285,16 @@ def _is_display_call(call: ast.Call) -> bool:
             )
         if func.attr in RANDOM_STATE_METHODS:
             return "random_state" in keywords
-        dotted = _dotted(func)
-        if dotted.startswith(_DISPLAY_MODULES) and func.attr in DISPLAY_OBJECTS | {"display"}:
+        name = dotted(func)
+        if name.startswith(_DISPLAY_MODULES) and func.attr in DISPLAY_OBJECTS | {"display"}:
             return True
-        if dotted.startswith(("pd.", "pandas.")) and dotted.count(".") == 1:
+        if name.startswith(("pd.", "pandas.")) and name.count(".") == 1:
             if func.attr in PANDAS_CONSUMING and call.args:
                 return not isinstance(call.args[0], ast.Name | ast.Attribute)
             return func.attr in PURE_PANDAS_FUNCTIONS
-        if dotted.startswith(PURE_MODULES):
+        if name.startswith(PURE_MODULES):
             return (
-                ".random." not in dotted
+                ".random." not in name
                 and func.attr not in MODULE_EFFECTS
                 and "out" not in keywords
             )
@@ -305,15 +307,6 @@ def _is_string(node: ast.expr) -> bool:
     return isinstance(node, ast.JoinedStr) or (
         isinstance(node, ast.Constant) and isinstance(node.value, str)
     )
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr}" if inner else ""
-    return ""
 
 
 def is_display_statement(statement: ast.stmt) -> bool:
