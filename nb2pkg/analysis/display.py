@@ -294,9 +294,7 @@ def _is_display_call(call: ast.Call) -> bool:
             return func.attr in PURE_PANDAS_FUNCTIONS
         if name.startswith(PURE_MODULES):
             return (
-                ".random." not in name
-                and func.attr not in MODULE_EFFECTS
-                and "out" not in keywords
+                ".random." not in name and func.attr not in MODULE_EFFECTS and "out" not in keywords
             )
         # and predicates named ``is_…`` (``index.is_unique()``): a question about the object
         return func.attr in VIEW_METHODS or (func.attr.startswith("is_") and len(func.attr) > 3)
