@@ -116,7 +116,7 @@ import json, sys
 from pathlib import Path
 from nb2pkg.frontends import api
 from nb2pkg.plan.automark import apply_in_memory
-notebook, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
+notebook, out_dir, project = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 raw = json.loads(notebook.read_text(encoding="utf-8"))
 plan = api.analyze_notebook(apply_in_memory(raw), notebook.name, path=str(notebook)).to_json()
 steps = [
@@ -125,7 +125,7 @@ steps = [
     for cell in plan.get("cells", [])
     if cell.get("role") == "function" and cell.get("name")
 ]
-result = api.build([notebook], out_dir, auto=True, root=notebook.parent)
+result = api.build([notebook], out_dir, auto=True, root=project)
 print(json.dumps({"steps": steps, "build": result.to_json()}))
 """
 
@@ -144,11 +144,13 @@ class Built:
     result: dict[str, Any]
 
 
-def build_package(path: Path, out_dir: Path, nb2pkg_root: Path) -> Built:
+def build_package(path: Path, out_dir: Path, nb2pkg_root: Path, project: Path) -> Built:
+    """Build as from the top of ``project`` (its files may be read: helper modules on a
+    ``sys.path`` the notebook extends, as well as those beside it)."""
     env = {**os.environ, "PYTHONPATH": _pythonpath(nb2pkg_root)}
     try:
         completed = subprocess.run(
-            [sys.executable, "-c", _BUILD_SCRIPT, str(path), str(out_dir)],
+            [sys.executable, "-c", _BUILD_SCRIPT, str(path), str(out_dir), str(project)],
             capture_output=True,
             text=True,
             timeout=BUILD_TIMEOUT_SECONDS,
@@ -464,7 +466,7 @@ def roundtrip(
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         if keep and out_dir.exists():
             shutil.rmtree(out_dir)
-        built = build_package(path, out_dir, nb2pkg_root)
+        built = build_package(path, out_dir, nb2pkg_root, folder)
         names, incidental = expected_names(path, built.steps)
         state, notebook_files = execute_notebook(path, folder, work, names, cell_timeout, 0)
         states, files = [state], [notebook_files]

@@ -51,15 +51,32 @@ class ReadScope:
         severity: Severity = Severity.ERROR,
         consequence: str = "nothing was read",
     ) -> Diagnostic:
+        where = self.detail or self.described
+        if self._linked_out(path):
+            return Diagnostic(
+                "NB514",
+                severity,
+                f"{what} {path.name} is a symbolic link to a file outside {self.described}; "
+                f"{consequence}",
+                location,
+                f"copy the file in instead of linking to it: a build reads only files inside "
+                f"{where}",
+            )
         return Diagnostic(
             "NB514",
             severity,
-            f"{what} {path.name} is a symbolic link to a file outside {self.described}; "
+            f"{what} {Path(os.path.relpath(path)).as_posix()} is outside {self.described}; "
             f"{consequence}",
             location,
-            f"copy the file in instead of linking to it: a build reads only files inside "
-            f"{self.detail or self.described}",
+            f"build from a folder that holds it, or copy it in: a build reads only files inside "
+            f"{where}",
         )
+
+    def _linked_out(self, path: Path) -> bool:
+        """Whether ``path``, its links left unfollowed, lies inside the scope: a link in it
+        leads out."""
+        spelled = Path(os.path.abspath(path))
+        return any(spelled == r or r in spelled.parents for r in self.roots)
 
 
 def build_scope(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -42,6 +43,18 @@ class InstalledEnvironment:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
+
+    def python_files(self, package: Path) -> tuple[Path, ...]:
+        found: list[Path] = []
+        for folder, subfolders, files in os.walk(package):
+            subfolders[:] = sorted(
+                name
+                for name in subfolders
+                if not name.startswith((".", "__pycache__"))
+                and (Path(folder) / name / "__init__.py").is_file()
+            )
+            found.extend(Path(folder) / name for name in sorted(files) if name.endswith(".py"))
+        return tuple(sorted(found))
 
     def installed(self, module: str) -> tuple[str, str] | None:
         if module in sys.stdlib_module_names:

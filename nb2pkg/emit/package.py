@@ -34,6 +34,7 @@ from nb2pkg.emit.source_chunks import pieces
 from nb2pkg.emit.step_files import STEPS_MODULE, render_steps_io
 from nb2pkg.emit.templates import TEMPLATE_DIR
 from nb2pkg.emit.test_files import render_tests
+from nb2pkg.emit.vendored_imports import vendored_source
 from nb2pkg.ir import ApiSnapshot, EmittedFile, FunctionApi, ParamApi
 from nb2pkg.plan.package_plan import PackagePlan
 
@@ -50,6 +51,21 @@ class RenderedPackage:
 
     def content(self, path: str) -> str | None:
         return next((f.content for f in self.files if f.path == path), None)
+
+
+def _local_module_files(plan: PackagePlan, src: str) -> dict[str, str]:
+    """The notebooks' own modules, copied in: imports of one another name the copies."""
+    if not plan.local_files:
+        return {}
+    from nb2pkg.emit.unused_values import helper_module_source  # libcst: helpers only
+
+    local = frozenset(plan.local_modules)
+    return {
+        f"{src}/{inside}": helper_module_source(
+            vendored_source(Path(origin).read_text(encoding="utf-8"), plan.package, local)
+        )
+        for inside, origin in plan.local_files.items()
+    }
 
 
 def build_info_path(package: str) -> str:
@@ -69,10 +85,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
         source_map[path] = tuple(
             (s.start_line, s.end_line, s.notebook, s.cell_id, s.cell_number) for s in module.spans
         )
-    for name, origin in plan.local_modules.items():
-        from nb2pkg.emit.unused_values import helper_module_source  # libcst: helpers only
-
-        files[f"{src}/{name}.py"] = helper_module_source(Path(origin).read_text(encoding="utf-8"))
+    files.update(_local_module_files(plan, src))
     files[f"{src}/__init__.py"] = render_init(plan, version, modules)
     files[f"{src}/__main__.py"] = render_main(plan, version)
     files[f"{src}/{COMMAND_LINE_MODULE}.py"] = render_command_line()
@@ -95,7 +108,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     module_paths = {f"{src}/{module.name}.py" for module in modules}
     # Module texts are formatted block by block, keeping their source map exact.
     others = [p for p in files if p.endswith(".py") and p not in module_paths]
-    helpers = {f"{src}/{name}.py" for name in plan.local_modules}
+    helpers = {f"{src}/{inside}" for inside in plan.local_files}
     # A helper module is the user's code: formatted, its style findings marked, never fixed.
     kinds: list[Kind] = [
         "generated"

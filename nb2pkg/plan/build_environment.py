@@ -37,3 +37,7 @@ class BuildEnvironment(FileLookup, Protocol):
 
     def read_source(self, path: Path) -> str | None:
         """The text of a Python file; None when it cannot be read."""
+
+    def python_files(self, package: Path) -> tuple[Path, ...]:
+        """The ``.py`` files of a package folder and its subfolders, sorted (caches, hidden
+        folders and folders that are no packages left out)."""

@@ -22,8 +22,8 @@ from pathlib import Path
 from nb2pkg.analysis.import_roots import STDLIB, top_level
 from nb2pkg.ir import Diagnostic, Location, Role, Severity
 from nb2pkg.plan.build_environment import BuildEnvironment
+from nb2pkg.plan.local_modules import LocalModules
 from nb2pkg.plan.notebook_plan import NotebookPlan
-from nb2pkg.plan.read_scope import ReadScope
 from nb2pkg.plan.requirements import (
     merge_requirements,
     requirement_for,
@@ -65,58 +65,21 @@ class _ImportedRoots:
     """Modules beside a notebook, not from an index."""
 
 
-def local_modules(
-    plans: tuple[NotebookPlan, ...],
-    environment: BuildEnvironment,
-    read_scope: ReadScope | None,
-    diagnostics: list[Diagnostic],
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The helper modules beside the notebooks, and those refused (links out of the scope)."""
-    found: dict[str, str] = {}
-    refused: dict[str, str] = {}
-    for plan in plans:
-        folder = Path(plan.notebook.path).parent
-        for bindings in (*plan.imports.values(), plan.star_imports):
-            for binding in bindings:
-                root = top_level(binding)
-                if binding.level or not root or root in STDLIB or root in refused:
-                    continue
-                candidate = folder / f"{root}.py"
-                if not environment.is_file(candidate):
-                    continue
-                if read_scope is not None and not read_scope.allows(candidate):
-                    refused[root] = str(candidate)
-                    diagnostics.append(
-                        read_scope.refusal(candidate, "helper module", _importing_cell(plan, root))
-                    )
-                    continue
-                found.setdefault(root, str(candidate))
-    return dict(sorted(found.items())), refused
-
-
-def _importing_cell(plan: NotebookPlan, root: str) -> Location:
-    for cell in plan.cells:
-        if any(top_level(b) == root for b in cell.parsed.analysis.imports):
-            return Location(plan.notebook.display_path, cell.cell.number, cell.cell.cell_id)
-    return Location(plan.notebook.display_path)
-
-
 def requirements(
     plans: tuple[NotebookPlan, ...],
     package: str,
-    local: Mapping[str, str],
+    local: LocalModules,
     diagnostics: list[Diagnostic],
     inputs: RequirementInputs,
-    refused: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     """The package's requirements, sorted by name; NB312 for each imported module not installed."""
     environment = inputs.environment
     roots = _imported_roots(plans, environment)
-    for path in local.values():
+    for path in local.files.values():
         for root in _imports_of_file(environment.read_source(Path(path))):
             roots.packaged.setdefault(root, path)
     _add_loadable_unmarked(roots, environment)
-    skipped = {"", package, *STDLIB, *local, *refused, *roots.beside}
+    skipped = {"", package, *STDLIB, *local.modules, *local.refused, *roots.beside}
     from_imports = [
         _requirement(root, where, inputs, diagnostics)
         for root, where in sorted(roots.packaged.items())

@@ -16,9 +16,10 @@ from nb2pkg.analysis.import_roots import top_level
 from nb2pkg.ir import Diagnostic, Location, Role, RunParam, Severity
 from nb2pkg.plan.build_environment import BuildEnvironment
 from nb2pkg.plan.exports import ExportSettings
+from nb2pkg.plan.local_modules import local_modules
 from nb2pkg.plan.model_plan import ModelPlan, plan_model
 from nb2pkg.plan.notebook_plan import NotebookPlan
-from nb2pkg.plan.package_dependencies import RequirementInputs, local_modules, requirements
+from nb2pkg.plan.package_dependencies import RequirementInputs, requirements
 from nb2pkg.plan.package_names import package_name_for, package_name_problem
 from nb2pkg.plan.read_scope import ReadScope
 
@@ -30,7 +31,8 @@ class PackagePlan:
     run_params: tuple[RunParam, ...]
     requirements: tuple[str, ...]
     local_modules: Mapping[str, str]
-    """Helper module name → path of the ``.py`` beside a notebook, copied into the package."""
+    """The notebooks' own modules, copied into the package: top-level name → the ``.py`` or
+    the package folder beside a notebook (or on a ``sys.path`` its cells extend)."""
     step_keys: Mapping[tuple[str, str], str]
     """(module, function) → the step's name in ``steps()`` and MLflow (unique in the package)."""
     autolog: bool = False
@@ -41,6 +43,8 @@ class PackagePlan:
     """Orchestrators the package is exported to (``nb2pkg export``)."""
     model: ModelPlan | None = None
     """The pipeline's model, logged and registered by tracked runs."""
+    local_files: Mapping[str, str] = field(default_factory=dict)
+    """Each file of ``local_modules``: path inside the package → the file it is copied from."""
 
 
 def plan_package(
@@ -63,21 +67,22 @@ def plan_package(
     step_keys = _step_keys(plans)
     model, model_problems = plan_model(plans, step_keys, {p.name for p in run_params})
     diagnostics += model_problems
-    local, refused = local_modules(plans, environment, read_scope, diagnostics)
+    local = local_modules(plans, environment, read_scope, diagnostics)
     inputs = RequirementInputs(
         environment,
         recorded_requirements or {},
         requirement_overrides or {},
         tracking=autolog or model is not None,
     )
-    required = requirements(plans, package, local, diagnostics, inputs, frozenset(refused))
+    required = requirements(plans, package, local, diagnostics, inputs)
     diagnostics += _hidden_by_package(package, plans, required)
     return PackagePlan(
         package=package,
         notebooks=plans,
         run_params=run_params,
         requirements=required,
-        local_modules=local,
+        local_modules=local.modules,
+        local_files=local.files,
         step_keys=step_keys,
         autolog=autolog,
         git_commit=git_commit,

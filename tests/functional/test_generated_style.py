@@ -177,12 +177,11 @@ def test_plotting_a_step_no_longer_does_is_no_dependency(tmp_path: Path) -> None
 
 
 @pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
-def test_a_package_folder_beside_the_notebook_sorts_with_the_third_party_imports(
+def test_a_package_folder_beside_the_notebook_is_copied_in_and_imported_from_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # `shapes/` is no helper module nb2pkg copies: in the package it is an import like
-    # numpy's, and ruff run from the package folder sorts it so (the build ran ruff from the
-    # notebook's folder, where `shapes` looked first-party and sorted apart).
+    # `shapes/` is the notebook's own code, installed nowhere: the package carries a copy and
+    # imports it as its own, sorted with the first-party imports.
     (tmp_path / "shapes").mkdir()
     (tmp_path / "shapes" / "__init__.py").write_text("def square(x):\n    return x * x\n")
     notebook = write_notebook(
@@ -197,7 +196,8 @@ def test_a_package_folder_beside_the_notebook_sorts_with_the_third_party_imports
     assert result.ok, [d.to_json() for d in result.diagnostics]
     _assert_ruff_clean(tmp_path / "out")
     module = (tmp_path / "out" / "src" / "area" / "area.py").read_text(encoding="utf-8")
-    assert "import numpy as np\nfrom shapes import square\n" in module
+    assert "import numpy as np\n\nfrom area.shapes import square\n" in module
+    assert "shapes" not in _requirement_names(tmp_path / "out")
 
 
 @pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
