@@ -93,3 +93,29 @@ def test_a_folder_appended_to_sys_path_does_not_shadow_an_installed_distribution
     assert result.ok, [d.to_json() for d in result.diagnostics]
     assert not (tmp_path / "out" / "src" / "versions" / "packaging").exists()
     assert '"packaging' in (tmp_path / "out" / "pyproject.toml").read_text("utf-8")
+
+
+def test_a_helper_module_brings_the_helper_modules_it_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The notebook imports `survey`; `survey.py` imports `stats.py`, beside it: both are copied
+    # in, and the copy of `survey` imports the copy of `stats`.
+    (tmp_path / "stats.py").write_text("def mean(xs):\n    return sum(xs) / len(xs)\n")
+    (tmp_path / "survey.py").write_text(
+        "import stats\n\n\ndef summary(xs):\n    return {'mean': stats.mean(xs)}\n"
+    )
+    notebook = write_notebook(
+        tmp_path / "report.ipynb",
+        [
+            ("import survey", []),
+            ("result = survey.summary([1, 2, 3, 6])", ["function:summarise"]),
+        ],
+    )
+    monkeypatch.chdir(tmp_path)
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    source = tmp_path / "out" / "src" / "report"
+    assert "from report import stats" in (source / "survey.py").read_text("utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run_outputs(tmp_path / "out", "report", cwd=elsewhere) == {"result": {"mean": 3.0}}
