@@ -77,6 +77,7 @@ def plan_config(
         recorded_requirements=recorded,
         requirement_overrides=dict(config.dependency_overrides),
         read_scope=scope,
+        auto=auto or config.auto,
     )
     plan = replace(plan, exports=load_exports(config.out_dir))
     diagnostics += plan.diagnostics

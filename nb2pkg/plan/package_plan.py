@@ -57,12 +57,14 @@ def plan_package(
     recorded_requirements: Mapping[str, str] | None = None,
     requirement_overrides: Mapping[str, str] | None = None,
     read_scope: ReadScope | None = None,
+    auto: bool = False,
 ) -> PackagePlan:
     """``environment``: the installed distributions and the files beside the notebooks;
     ``recorded_requirements``: what the last build wrote (distribution → requirement);
     ``requirement_overrides``: ``[tool.nb2pkg.dependencies]`` (distribution → specifier);
-    ``read_scope``: where helper modules may come from (None: anywhere)."""
-    diagnostics = [*_invalid_name(package), *_nothing_marked(plans), *_module_clashes(plans)]
+    ``read_scope``: where helper modules may come from (None: anywhere); ``auto``: the
+    notebooks were marked by ``--auto`` (what NB110 says)."""
+    diagnostics = [*_invalid_name(package), *_nothing_marked(plans, auto), *_module_clashes(plans)]
     run_params = _merge_run_params(plans, diagnostics)
     step_keys = _step_keys(plans)
     model, model_problems = plan_model(plans, step_keys, {p.name for p in run_params})
@@ -108,21 +110,28 @@ def _invalid_name(package: str) -> list[Diagnostic]:
     ]
 
 
-def _nothing_marked(plans: tuple[NotebookPlan, ...]) -> list[Diagnostic]:
+def _nothing_marked(plans: tuple[NotebookPlan, ...], auto: bool) -> list[Diagnostic]:
     """NB110 when no cell of any notebook is marked for the package."""
     if any(c.tagged.role in (Role.FUNCTION, Role.EXPORT) for p in plans for c in p.cells):
         return []
     shown = ", ".join(p.notebook.display_path for p in plans)
-    return [
-        Diagnostic(
-            "NB110",
-            Severity.ERROR,
-            f"no cell is marked for the package in {shown}",
-            Location(plans[0].notebook.display_path) if plans else None,
-            "tag cells function:NAME, parameters, test or export (or build with --auto to "
-            "propose a marking)",
+    if auto:
+        message = (
+            f"--auto found no cell to package in {shown}: its cells show or print values, "
+            "none computes one for later"
         )
-    ]
+        hint = (
+            "tag the cells whose results the package should compute function:NAME (or a "
+            "cell of defs export), then build without --auto"
+        )
+    else:
+        message = f"no cell is marked for the package in {shown}"
+        hint = (
+            "tag cells function:NAME, parameters, test or export (or build with --auto to "
+            "propose a marking)"
+        )
+    location = Location(plans[0].notebook.display_path) if plans else None
+    return [Diagnostic("NB110", Severity.ERROR, message, location, hint)]
 
 
 def _module_clashes(plans: tuple[NotebookPlan, ...]) -> list[Diagnostic]:

@@ -102,3 +102,18 @@ def test_a_long_notebook_name_gives_a_short_package_and_module(tmp_path: Path) -
     assert package.name == "chapter_4_find_out_weekday"
     modules = {p.stem for p in package.glob("*.py")}
     assert "chapter_4_find_out_weekday" in modules
+
+
+def test_auto_build_of_a_notebook_that_only_shows_values_says_what_auto_found(
+    tmp_path: Path,
+) -> None:
+    notebook = write_notebook(
+        tmp_path / "comparisons.ipynb",
+        [("2 == 2", []), ("def double(x):\n    return 2 * x\n\ndouble(4)", []), ("1 < 2 < 3", [])],
+    )
+    result = run_cli(tmp_path, "build", notebook.name, "--auto", "-o", "out")
+    assert result.returncode == 1
+    assert "error[NB110]: --auto found no cell to package in comparisons.ipynb" in result.stderr
+    assert "then build without --auto" in result.stderr
+    assert "build with --auto" not in result.stderr
+    assert not (tmp_path / "out").exists()
