@@ -150,11 +150,29 @@ def _unbound_names(plan: PackagePlan, rendered: RenderedPackage) -> list[Diagnos
     """Names the generated modules use but never bind, located in their cells."""
     from nb2pkg.emit.name_check import check_modules
 
-    return check_modules(
+    problems = check_modules(
         {f.path: f.content for f in rendered.files},
         rendered.source_map,
         {c.cell.cell_id: c.cell for n in plan.notebooks for c in n.cells},
+        _notebook_binds(plan),
     )
+    said = {(d.code, d.location) for n in plan.notebooks for d in n.diagnostics}
+    return [d for d in problems if (d.code, d.location) not in said]  # NB303 said already
+
+
+def _notebook_binds(plan: PackagePlan) -> frozenset[str] | None:
+    """Every name a cell of the notebooks binds; None when a star import or a magic
+    (``%run helpers.py``, ``%store -r``) may bind any."""
+    names: set[str] = set()
+    for notebook in plan.notebooks:
+        for cell in notebook.cells:
+            analysis = cell.parsed.analysis
+            if analysis.star_imports or any(m.kind != "pip" for m in analysis.magics):
+                return None
+            names.update(analysis.binds, analysis.defines)
+            names.update(binding.bound for binding in analysis.imports)
+            names.update(name for name, _ in analysis.global_statements)
+    return frozenset(names)
 
 
 def _decide(

@@ -89,8 +89,14 @@ def check_modules(
     files: Mapping[str, str],
     source_map: Mapping[str, Sequence[Span]],
     cells: Mapping[str, Cell],
+    notebook_binds: frozenset[str] | None = None,
 ) -> list[Diagnostic]:
-    """NB313 for each unbound name of each generated module, located in its notebook cell."""
+    """NB313 for each unbound name of each generated module, located in its notebook cell.
+
+    ``notebook_binds``: every name the notebooks' cells bind (None: unknown). A name none of
+    them binds is no name the build lost: the notebook reads it undefined too, in code it did
+    not reach (``raise UnimplementedMethodException()`` in a method a subclass overrides), and
+    the package does what the notebook does. That is warning NB303, not NB313."""
     problems: list[Diagnostic] = []
     for path, spans in sorted(source_map.items()):
         source = files.get(path)
@@ -101,7 +107,10 @@ def check_modules(
         except SyntaxError:
             continue  # the self-check reports code that does not compile
         for name, line in unbound:
-            problems.append(_diagnostic(path, name, line, spans, cells))
+            problem = _diagnostic(path, name, line, spans, cells)
+            if notebook_binds is not None and name not in notebook_binds:
+                problem = _undefined_in_notebook(problem, name)
+            problems.append(problem)
     return problems
 
 
@@ -132,6 +141,19 @@ def _diagnostic(
         Location(notebook, number, cell_id, cell_line),
         hint,
         text,
+    )
+
+
+def _undefined_in_notebook(problem: Diagnostic, name: str) -> Diagnostic:
+    return Diagnostic(
+        "NB303",
+        Severity.WARNING,
+        f"`{name}` is read here, but no cell of the notebook defines it: code that reaches it "
+        "stops with NameError, in the notebook as in the package",
+        problem.location,
+        f"define `{name}` in an earlier cell, or use a builtin (an exception such as "
+        "NotImplementedError)",
+        problem.source_line,
     )
 
 

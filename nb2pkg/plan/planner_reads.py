@@ -71,6 +71,10 @@ class PlannerReads(PlannerState):
         if self.star_imported_anywhere:
             return None  # NB306 says so: a star import is assumed to provide it
         self._undefined(item, name, line)
+        if item.role is Role.EXPORT:
+            # Copied into the module as written: its defs read the name when called, as in
+            # the notebook; run() has nothing to pass it to.
+            return None
         self._add_run_input(name, f"needed by cell {item.cell.number}, defined by no cell")
         return ParamPlan(name, ParamSource.INPUT)
 

@@ -240,6 +240,7 @@ class Recorder:
                     _last_failure = StepFailure(self.failed_step, cell)
                 raise
             elapsed = time.perf_counter() - started
+            _close_figures_left_open()
             if self._sink is not None:
                 self._sink({f"{STEP_SECONDS_PREFIX}{step_name}": elapsed})
             self.last_completed_step = step_name
@@ -438,6 +439,15 @@ def _start_run(
     experiment_name = os.environ.get(EXPERIMENT_NAME_ENV) or package
     experiment_id = _experiment_id(mlflow, experiment_name)
     return mlflow.start_run(experiment_id=experiment_id, tags=run_tags), experiment_name
+
+
+def _close_figures_left_open() -> None:
+    """Close the figures a step left open, as Jupyter closes those of a cell once it ran: the
+    next step draws on a figure of its own, as the notebook's next cell did (a plotting helper
+    that keeps state per figure behaves the same), and a long run does not pile them up."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 def _step_after(order: list[str], completed: str | None) -> str | None:
