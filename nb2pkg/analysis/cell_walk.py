@@ -143,6 +143,9 @@ class _CellWalk:
         self.library: list[tuple[int, str]] = []
         self.seed_calls: list[str] = []
         self.seed_uses: set[str] = set()
+        self.deleted: set[str] = set()
+        """Names a top-level ``del`` removed and no later statement bound again: gone once
+        the cell ran, so no output of it."""
 
     def statement(
         self, index: int, statements: list[ast.stmt], kind: str | None, shown: bool
@@ -187,6 +190,12 @@ class _CellWalk:
         is_definition = isinstance(first, _DEFINITIONS)
         if isinstance(first, _DEFINITIONS):
             self.defines.append(first.name)
+        if isinstance(first, ast.Delete):  # `del model`, not `del df["x"]`
+            self.deleted.update(n for t in first.targets for n in _deleted_names(t))
+        elif self.deleted:
+            self.deleted.difference_update(new)
+            if _is_assignment(first):
+                self.deleted.difference_update(_assigned_names(first))
         if len(statements) == 1 and _is_assignment(first):
             names = _assigned_names(first)
             self.last_assignment = tuple(names) or new or self.last_assignment
@@ -211,7 +220,8 @@ class _CellWalk:
 
     def analysis(self, paths: list[tuple[str, int]]) -> CellAnalysis:
         visitor, offset = self.visitor, self.offset
-        binds = tuple(visitor.binds)
+        gone = self.deleted
+        binds = tuple(n for n in visitor.binds if n not in gone) if gone else tuple(visitor.binds)
         bound_anywhere = set(binds) | {i.bound for i in self.imports}
         reads = dict(visitor.reads)
         def_globals: list[tuple[str, str]] = []
@@ -224,7 +234,7 @@ class _CellWalk:
             python_source=self.values.source,
             reads=tuple(reads),
             binds=binds,
-            last_assignment_binds=self.last_assignment,
+            last_assignment_binds=tuple(n for n in self.last_assignment if n not in gone),
             imports=tuple(self.imports),
             mutations=tuple(name for name in visitor.mutations if name in reads),
             def_globals=tuple(def_globals),
@@ -244,7 +254,7 @@ class _CellWalk:
             seed_uses=frozenset(self.seed_uses),
             uses=frozenset(visitor.uses),
             line_offset=offset,
-            value_binds=tuple(visitor.value_binds),
+            value_binds=tuple(n for n in visitor.value_binds if n not in gone),
         )
 
 
@@ -362,6 +372,14 @@ def _is_assignment(statement: ast.stmt) -> bool:
     return isinstance(statement, (ast.Assign, ast.AugAssign)) or (
         isinstance(statement, ast.AnnAssign) and statement.value is not None
     )
+
+
+def _deleted_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in _deleted_names(element)]
+    return []
 
 
 def _assigned_names(statement: ast.stmt) -> list[str]:

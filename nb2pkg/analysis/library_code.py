@@ -6,7 +6,8 @@ therefore not copied into the step as they are:
 
 * ``setting``: display and warning settings (``pd.set_option("display.max_rows", …)``,
   ``np.set_printoptions``, ``plt.rc``/``plt.rcParams[…] = …``/``plt.style.use``,
-  ``sns.set()``, ``warnings.filterwarnings``): dropped;
+  ``sns.set()``, ``warnings.filterwarnings``) and debugger stops (``pdb.set_trace()``,
+  ``breakpoint()``, which would wait for input): dropped;
 * ``seed``: a seed of a global random generator (``np.random.seed(0)``,
   ``random.seed(0)``, ``torch.manual_seed(0)``): moved into ``run()``, before the step;
 * ``plot``: plotting (``plt.plot``, ``df.plot()``, ``sns.histplot``, ``ax.set_title``,

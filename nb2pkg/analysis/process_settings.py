@@ -1,7 +1,8 @@
 """Calls and assignments that set up the process for the person at the screen.
 
 Display and warning settings (``pd.set_option("display.…")``, ``plt.rc``, ``sns.set()``,
-``warnings.filterwarnings``, a literal ``sys.path.insert``) and seeds of global random generators (``np.random.seed(0)``):
+``warnings.filterwarnings``, a literal ``sys.path.insert``, a debugger stop such as
+``pdb.set_trace()``) and seeds of global random generators (``np.random.seed(0)``):
 nb2pkg.analysis.library_code drops the former from library code and moves the latter into
 ``run()``.
 """
@@ -49,6 +50,17 @@ SETTING_CALLS = frozenset(
         "output_notebook",
         "InteractiveShell.ast_node_interactivity",
         "set_matplotlib_formats",
+        # A debugger stop waits for the person at the screen: a pipeline would hang there.
+        "breakpoint",
+        "pdb.set_trace",
+        "pdb.pm",
+        "pdb.post_mortem",
+        "ipdb.set_trace",
+        "set_trace",
+        "debugger.set_trace",
+        "IPython.core.debugger.set_trace",
+        "IPython.embed",
+        "embed",
     }
 )
 SETTING_TARGETS = (

@@ -452,3 +452,31 @@ def test_replanning_after_one_edit_parses_only_the_edited_cell() -> None:
 
     assert after.misses - before.misses == 1
     assert params(result, "step_18") == [("value_17", ParamSource.STEP, "step_17")]
+
+
+# ------------------------------------------------------------------ deleted names
+
+
+def test_a_name_the_cell_deletes_at_the_end_is_no_output_of_it() -> None:
+    result = plan(
+        ("class Book:\n    pass", ["export"]),
+        ("book = Book()\nprint(book)\ndel book\ncount = 1", ["function:make_book"]),
+    )
+    assert step(result, "make_book").returns == ("count",)
+
+
+def test_a_name_deleted_then_bound_again_is_an_output() -> None:
+    result = plan(
+        ("total = 1\ndel total\ntotal = 2", ["function:compute_total"]),
+        ("doubled = total * 2", ["function:double"]),
+    )
+    assert step(result, "compute_total").returns == ("total",)
+
+
+def test_deleting_a_column_or_an_item_changes_the_frame_it_is_no_deletion_of_it() -> None:
+    result = plan(
+        ("frame = {'a': 1, 'b': 2}", ["function:load"]),
+        ("del frame['a']", ["function:drop_a"]),
+        ("size = len(frame)", ["function:measure"]),
+    )
+    assert params(result, "measure") == [("frame", ParamSource.STEP, "drop_a")]

@@ -28,6 +28,11 @@ def kinds(source: str) -> list[str | None]:
         ("warnings.filterwarnings('ignore')", "setting"),
         ("sys.path.insert(0, '..')", "setting"),
         ("sys.path.append('../helpers')", "setting"),
+        # A debugger stop waits for the person at the screen: a pipeline would hang.
+        ("pdb.set_trace()", "setting"),
+        ("breakpoint()", "setting"),
+        ("ipdb.set_trace()", "setting"),
+        ("set_trace()", "setting"),
         ("np.random.seed(0)", "seed"),
         ("random.seed(42)", "seed"),
         ("plt.plot(x, np.sin(x))", "plot"),
