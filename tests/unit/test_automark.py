@@ -157,6 +157,7 @@ def test_display_only_cells_are_skipped(source: str) -> None:
         "for col in cols:\n    plt.hist(df[col])",
         "pd.plotting.scatter_matrix(df, figsize=(8, 8))",
         "plot_decision_boundary(clf, X)",
+        "figsize(8, 8)\nplt.hist(df['a'].dropna(), bins=20)\nplt.title('a')",
         "plt.style.use('ggplot')\nplt.rcParams['figure.figsize'] = (15, 5)",
         "pd.set_option('display.max_columns', 60)\npd.options.display.max_rows = 9",
         "with sns.axes_style('white'):\n    sns.jointplot(x='a', y='b', data=df, kind='hex')",
@@ -322,6 +323,24 @@ def test_loops_over_the_parts_of_a_figure_only_plot() -> None:
         "for tick in ax.get_xticklabels():\n    tick.set_color('gray')\nax.hist(x)"
     )
     assert _roles([_code("x = f()"), _code(source)])[1] == "skip"
+
+
+def test_a_loop_over_axes_computing_what_each_draws_only_plots() -> None:
+    """The step analysis moves the whole loop to the figures: as a step, nothing was left."""
+    source = (
+        "fig, axes = plt.subplots(3, 1)\n"
+        "for year, ax in zip(df.year.unique(), axes):\n"
+        "    yearly = df.loc[str(year)].travelers\n"
+        "    yearly.plot(kind='hist', ax=ax)\n"
+        "    ax.set(title=f'{year}')\n"
+        "fig.tight_layout()"
+    )
+    assert _roles([_code("df = f()"), _code(source)])[1] == "skip"
+
+
+def test_a_value_named_for_a_plot_is_no_plotting_helper() -> None:
+    cells = [_code("df = f()"), _code("plot_data = df.loc['2019']"), _code("top = plot_data.max()")]
+    assert "skip" not in _roles(cells)  # `plot_data.max()` computes
 
 
 def test_a_style_block_that_also_computes_is_work() -> None:
