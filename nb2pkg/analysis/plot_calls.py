@@ -7,6 +7,7 @@ the package's figure functions) and the name analysis (a figure is no result) al
 * its root name is a plotting library as notebooks import it (``plt.…``, ``sns.…``), a figure
   or axes the notebook made (``ax.set_title(…)``), a plotting helper (``plot_tree(…)``) or a
   display class (``ConfusionMatrixDisplay.from_predictions(…)``);
+* it sizes the next figure (``figsize(8, 8)``, IPython's helper);
 * it goes through a plotting accessor or module (``df.plot.bar()``, ``pd.plotting.…``,
   ``mglearn.plots.…``);
 * or the method it calls only draws (``df.hist()``, ``fig.add_subplot()``, ``s.plot()``).
@@ -44,6 +45,9 @@ PLOT_LIBRARIES = frozenset(
     }
 )
 """Names plotting libraries are usually imported as."""
+FIGURE_SIZE_CALLS = frozenset({"figsize"})
+"""Functions called by a bare name that size the next figure: ``figsize(8, 8)`` (IPython's
+``from IPython.core.pylabtools import figsize``)."""
 PLOT_ACCESSORS = frozenset({"plot", "plots", "plotting"})
 """An attribute on the way to the call that makes it a plot: ``df.plot.bar()``,
 ``pd.plotting.scatter_matrix(…)``, ``mglearn.plots.plot_tree(…)``."""
@@ -132,8 +136,13 @@ def draws(chain: Chain, figures: frozenset[str] | set[str] = frozenset()) -> boo
     """The rule: whether a call with this chain plots (``figures``: names bound to figures or
     axes earlier)."""
     root = chain.root
+    if root in FIGURE_SIZE_CALLS and not chain.attributes:
+        return True
     if root is not None and (
-        root in PLOT_LIBRARIES or root in figures or _helper(root) or root.endswith("Display")
+        root in PLOT_LIBRARIES
+        or root in figures
+        or (_helper(root) and not chain.attributes)  # not `plot_data.sum()`
+        or root.endswith("Display")
     ):
         return True
     if any(name in PLOT_ACCESSORS for name in chain.attributes[1:]):

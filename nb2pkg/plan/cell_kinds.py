@@ -210,7 +210,12 @@ def is_plot_only(
     if analysis.file_writes or (draws_matter and draws):
         return False
     statements = work_statements(parsed)
-    return bool(statements) and all(_is_plot_statement(s, figures) for s in statements)
+    body = parsed.module.body if parsed.module is not None else ()
+    # what the step analysis moves to the figures: a loop over axes computing what it draws
+    moved = {id(body[i]) for i, kind in analysis.library_statements if kind == "plot"}
+    return bool(statements) and all(
+        _is_plot_statement(s, figures) or id(s) in moved for s in statements
+    )
 
 
 def plotting_functions(parsed: ParsedCell) -> set[str]:

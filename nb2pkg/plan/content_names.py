@@ -44,6 +44,20 @@ _CLEANERS = frozenset(
         "set_index",
     }
 )
+_TIDYING = frozenset(
+    {
+        "dropna",
+        "fillna",
+        "drop_duplicates",
+        "astype",
+        "to_datetime",
+        "to_numeric",
+        "strip",
+        "interpolate",
+    }
+)
+"""Calls that only tidy values (missing, duplicated, mistyped, padded): a cell making a value
+with them cleans it, even from another (``df = raw.dropna()``)."""
 _SCORERS = re.compile(r"score|accuracy|error|report|confusion|metric|auc|cross_val")
 _GENERIC_DATA = frozenset({"df", "data", "dataset", "raw", "d", "frame"})
 
@@ -90,6 +104,8 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
     reworked = [n for n in (*values, *mutated) if n in reads]
     if reworked and any(n in _CLEANERS for n in called):
         return f"clean_{_noun(reworked)}"
+    if noun and any(n in _TIDYING for n in called) and not _SCORERS.search(" ".join(called)):
+        return f"clean_{noun}"
     scorers = [name for name in called if _SCORERS.search(name)]
     if scorers:
         return f"compute_{noun or _noun(scorers[:1]) or 'score'}"

@@ -26,6 +26,7 @@ from nb2pkg.plan.cell_kinds import body_lines
 from nb2pkg.plan.content_names import content_name
 from nb2pkg.plan.name_words import LIBRARY_NAMES
 from nb2pkg.plan.step_names import (
+    code_name_says_more,
     heading_name,
     names_an_action,
     noun_phrase_name,
@@ -251,11 +252,13 @@ def name_groups(
         ):
             named_headings.add(first.heading_key)
             candidate = heading_name(first.heading)
-            if _usable(candidate, avoid) and "_" not in candidate:
-                candidate = topic_name(first.heading, content_name(cells, group))
+            from_code = content_name(cells, group)
+            if code_name_says_more(first.heading, candidate, from_code):
+                candidate = from_code  # "What drives conversion?" over a split: split_data
+            elif _usable(candidate, avoid) and "_" not in candidate:
+                candidate = topic_name(first.heading, from_code)
             elif _usable(candidate, avoid) and not names_an_action(first.heading, candidate):
                 # "Two excellent references": a step is named by what it does
-                from_code = content_name(cells, group)
                 candidate = noun_phrase_name(candidate, from_code, taken | avoid) or candidate
             if not _usable(candidate, avoid):
                 candidate = ""

@@ -318,6 +318,25 @@ def topic_name(heading: str, from_code: str) -> str:
     return f"{from_code.split('_', 1)[0]}_{name}"
 
 
+_CODE_VERBS = frozenset({"load", "split", "fit", "clean", "merge", "save"})
+"""Verbs of a name from code (nb2pkg.plan.content_names) that say exactly what a step does."""
+_QUESTION_WORDS = frozenset({"what", "whats", "which", "why", "how", "who", "where", "when"})
+
+
+def code_name_says_more(heading: str, name: str, from_code: str) -> bool:
+    """Whether the name from a step's code (``split_data``) says more than the one from its
+    heading: the heading asks a question (``What drives conversion?``) or only names the
+    code's verb (``## Split``). A heading that says what to do keeps its name."""
+    verb = from_code.split("_", 1)[0]
+    if verb not in _CODE_VERBS or "_" not in from_code:
+        return False
+    said = [w for w in _said(heading)[1] if w not in FILLERS]
+    if name == verb:
+        return True  # "## Split" → split_data
+    question = heading.rstrip().endswith("?") or bool(said and said[0] in _QUESTION_WORDS)
+    return question or bool(said and said[1:2] and said[1] in _QUESTION_WORDS)
+
+
 def shadows(name: str, modules: frozenset[str] | set[str] = frozenset()) -> bool:
     """Whether a function called ``name`` would hide a keyword, builtin or importable module."""
     return (

@@ -92,7 +92,7 @@ def test_code_before_any_heading_is_named_from_what_it_computes() -> None:
         ("NumPy", "fit_model"),  # a module
         ("2019 results", "fit_model"),  # would start with a digit
         ("!!!", "fit_model"),  # nothing left
-        ("Should we be confident in the model?", "should_be_confident"),
+        ("Should we be confident in the model?", "fit_model"),  # a question: the code's name
     ],
 )
 def test_function_names_are_valid_identifiers_that_shadow_nothing(
@@ -157,6 +157,7 @@ def test_display_only_cells_are_skipped(source: str) -> None:
         "for col in cols:\n    plt.hist(df[col])",
         "pd.plotting.scatter_matrix(df, figsize=(8, 8))",
         "plot_decision_boundary(clf, X)",
+        "figsize(8, 8)\nplt.hist(df['a'].dropna(), bins=20)\nplt.title('a')",
         "plt.style.use('ggplot')\nplt.rcParams['figure.figsize'] = (15, 5)",
         "pd.set_option('display.max_columns', 60)\npd.options.display.max_rows = 9",
         "with sns.axes_style('white'):\n    sns.jointplot(x='a', y='b', data=df, kind='hex')",
@@ -322,6 +323,24 @@ def test_loops_over_the_parts_of_a_figure_only_plot() -> None:
         "for tick in ax.get_xticklabels():\n    tick.set_color('gray')\nax.hist(x)"
     )
     assert _roles([_code("x = f()"), _code(source)])[1] == "skip"
+
+
+def test_a_loop_over_axes_computing_what_each_draws_only_plots() -> None:
+    """The step analysis moves the whole loop to the figures: as a step, nothing was left."""
+    source = (
+        "fig, axes = plt.subplots(3, 1)\n"
+        "for year, ax in zip(df.year.unique(), axes):\n"
+        "    yearly = df.loc[str(year)].travelers\n"
+        "    yearly.plot(kind='hist', ax=ax)\n"
+        "    ax.set(title=f'{year}')\n"
+        "fig.tight_layout()"
+    )
+    assert _roles([_code("df = f()"), _code(source)])[1] == "skip"
+
+
+def test_a_value_named_for_a_plot_is_no_plotting_helper() -> None:
+    cells = [_code("df = f()"), _code("plot_data = df.loc['2019']"), _code("top = plot_data.max()")]
+    assert "skip" not in _roles(cells)  # `plot_data.max()` computes
 
 
 def test_a_style_block_that_also_computes_is_work() -> None:
@@ -571,6 +590,11 @@ def test_no_function_is_named_after_a_module_or_builtin(heading: str) -> None:
         ("X_train, X_test, y_train, y_test = train_test_split(X, y)", "split_data"),
         ("acc = accuracy_score(y, pred)", "compute_acc"),
         ("df = df.dropna()", "clean_df"),
+        ("df = raw.dropna()\ndf['x'] = df['x'].astype(int)", "clean_df"),
+        (
+            "orders = raw.drop_duplicates()\norders['day'] = pd.to_datetime(orders['day'])",
+            "clean_orders",
+        ),
         ("df.to_csv('out.csv')", "save_df"),
         ("total = a + b", "compute_total"),
     ],
@@ -602,7 +626,28 @@ def test_a_lone_heading_above_all_code_is_a_title_and_a_later_one_names_code() -
     titled = [_md("# Churn model\n\nA quick look."), _code("df = pd.read_csv('c.csv')")]
     section = [_code("import pandas as pd"), _md("# Load"), _code("df = pd.read_csv('c.csv')")]
     assert _roles(titled) == ["function:load_data"]
-    assert _roles(section) == [None, "function:load"]
+    assert _roles(section) == [None, "function:load_data"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("What drives conversion?", "split_data"),
+        ("Model: what drives conversion?", "split_data"),
+        ("Split", "split_data"),
+        ("Split off a holdout set", "split_off_holdout_set"),
+        ("Splitting the data", "split_data"),
+    ],
+)
+def test_a_split_is_named_by_its_code_unless_the_heading_says_what_to_do(
+    heading: str, expected: str
+) -> None:
+    cells = [
+        _code("import pandas as pd"),
+        _md(f"## {heading}"),
+        _code("X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)"),
+    ]
+    assert _roles(cells) == [None, f"function:{expected}"]
 
 
 @pytest.mark.parametrize(
@@ -789,7 +834,7 @@ def test_apply_in_memory_carries_the_model_and_predict_tags() -> None:
     [
         ("Model", "clf = SVC()\nclf.fit(X, y)", "fit_model"),
         ("Results", "auc = roc_auc_score(y, p)", "compute_results"),
-        ("Load", "data = pd.read_csv('x.csv')", "load"),
+        ("Load", "data = pd.read_csv('x.csv')", "load_data"),
         ("Preprocessing", "df = df.dropna()", "preprocess"),
         ("Cleaning the data", "df = df.dropna()", "clean_data"),
         ("Evaluation", "mae = mean_absolute_error(y, pred)", "evaluate"),
@@ -986,7 +1031,7 @@ def test_an_interactive_widget_cell_is_not_a_step() -> None:
         ("Rolling Windows", "rolling = X.rolling(365).mean()", "compute_rolling_windows"),
         ("The Hashing Trick", "X_h = HashingVectorizer().transform(X)", "compute_hashing_trick"),
         ("Floating-Point Numbers", "x = 0.1 + 0.2", "compute_floating_point_numbers"),
-        ("Missing values", "clean = X.dropna()", "compute_missing_values"),
+        ("Missing values", "clean = X.dropna()", "clean_missing_values"),
         # a label before a colon: the heading's own words after it
         ("Example: Eigenfaces", "faces = fetch_lfw_people()", "load_eigenfaces"),
         # a heading with a verb keeps its name

@@ -27,6 +27,7 @@ PLOTS = [
     "df.hist()",
     "axes[0].set_title('a')",
     "ConfusionMatrixDisplay.from_predictions(y_test, predictions)",
+    "figsize(8, 8)",
 ]
 NOT_PLOTS = [
     "optimizer.step()",
@@ -34,6 +35,9 @@ NOT_PLOTS = [
     "path.stem.upper()",
     "model.fit(X, y)",
     "np.histogram(x)",
+    "config.figsize(8, 8)",
+    "plot_data.sum()",
+    "plot_data['travelers'].idxmax()",
 ]
 
 
