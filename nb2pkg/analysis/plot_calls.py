@@ -12,6 +12,10 @@ the package's figure functions) and the name analysis (a figure is no result) al
   ``mglearn.plots.…``);
 * or the method it calls only draws (``df.hist()``, ``fig.add_subplot()``, ``s.plot()``).
 
+A plotting library's functions that load data are no plots (``sns.load_dataset("tips")``,
+``px.data.iris()``, ``plt.imread("photo.png")``): the table or image they return is a value
+later cells compute with.
+
 Both trees spell a call chain the same way (``Attribute``, ``Call``, ``Subscript`` around a
 ``Name``); each is read into a ``Chain`` once and the rule decides on that.
 """
@@ -48,6 +52,12 @@ PLOT_LIBRARIES = frozenset(
 FIGURE_SIZE_CALLS = frozenset({"figsize"})
 """Functions called by a bare name that size the next figure: ``figsize(8, 8)`` (IPython's
 ``from IPython.core.pylabtools import figsize``)."""
+DATA_LOADERS = frozenset({"load_dataset", "get_dataset_names", "imread"})
+"""Functions of plotting libraries that read data: ``sns.load_dataset("tips")``,
+``plt.imread("photo.png")``, ``matplotlib.image.imread(…)``."""
+DATA_MODULES = frozenset({"data"})
+"""A plotting library's module of sample data sets: ``px.data.gapminder()``,
+``plotly.express.data.iris()``."""
 PLOT_ACCESSORS = frozenset({"plot", "plots", "plotting"})
 """An attribute on the way to the call that makes it a plot: ``df.plot.bar()``,
 ``pd.plotting.scatter_matrix(…)``, ``mglearn.plots.plot_tree(…)``."""
@@ -138,6 +148,8 @@ def draws(chain: Chain, figures: frozenset[str] | set[str] = frozenset()) -> boo
     root = chain.root
     if root in FIGURE_SIZE_CALLS and not chain.attributes:
         return True
+    if _loads_data(chain):
+        return False
     if root is not None and (
         root in PLOT_LIBRARIES
         or root in figures
@@ -149,6 +161,20 @@ def draws(chain: Chain, figures: frozenset[str] | set[str] = frozenset()) -> boo
         return True
     return bool(chain.attributes) and (
         chain.attributes[0] in DRAWING_METHODS or _helper(chain.attributes[0])
+    )
+
+
+def _loads_data(chain: Chain) -> bool:
+    """``sns.load_dataset("tips")``, ``px.data.iris()``, ``plotly.express.data.iris()``."""
+    attributes = chain.attributes
+    return (
+        chain.root in PLOT_LIBRARIES
+        and bool(attributes)
+        and (
+            any(a in DATA_LOADERS for a in attributes)
+            or attributes[-1] in DATA_MODULES
+            or attributes[-2:] == ("data", "express")
+        )
     )
 
 

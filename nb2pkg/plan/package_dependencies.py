@@ -23,6 +23,7 @@ from nb2pkg.ir import Diagnostic, Location, Role, Severity
 from nb2pkg.plan.build_environment import BuildEnvironment
 from nb2pkg.plan.local_modules import LocalModules, imported_roots
 from nb2pkg.plan.notebook_plan import NotebookPlan
+from nb2pkg.plan.plotting_imports import names_packaged_code_reads
 from nb2pkg.plan.requirements import (
     merge_requirements,
     requirement_for,
@@ -114,12 +115,18 @@ def _imported_roots(
 
 def _packaged_roots(plan: NotebookPlan, roots: dict[str, str]) -> None:
     where = plan.notebook.display_path
+    read: set[str] | None = None  # computed at the first plotting import
     for module, bindings in plan.imports.items():
         if module == "tests":
             continue
         for binding in bindings:
+            root = top_level(binding)
+            if root in PLOTTING_MODULES:
+                read = names_packaged_code_reads(plan.cells) if read is None else read
+                if binding.bound not in read:
+                    continue  # only plots or settings used it: the emitted module drops it
             if not _notebook_only(binding.module):
-                roots.setdefault(top_level(binding), where)
+                roots.setdefault(root, where)
     for binding in plan.star_imports:
         roots.setdefault(top_level(binding), where)
     for step in plan.steps:

@@ -312,3 +312,31 @@ def test_a_plot_reading_a_name_a_later_plot_rebinds_takes_it_as_an_input(tmp_pat
     )
     assert drawn.returncode == 0, drawn.stderr
     assert drawn.stdout.strip() == "3"
+
+
+def test_a_plotting_library_only_settings_and_nested_plots_use_is_no_dependency(
+    tmp_path: Path,
+) -> None:
+    """``sns`` is read by a setting and by a plot inside a loop that does work: both leave
+    the step, the module drops the import, and seaborn is no requirement."""
+    (tmp_path / "nb").mkdir()
+    notebook = write_notebook(
+        tmp_path / "nb" / "analysis.ipynb",
+        [
+            code_cell("import numpy as np\nimport seaborn as sns\nsns.set_context('talk')"),
+            code_cell(
+                "values = np.arange(5)\ntotals = []\nfor v in values:\n"
+                "    totals.append(v * 2)\n    sns.histplot(values)\n",
+                ["function:make_totals"],
+            ),
+        ],
+    )
+    out = tmp_path / "out"
+    result = build([notebook], out, name="plotdeps", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    pyproject = (out / "pyproject.toml").read_text(encoding="utf-8")
+    sources = "".join(p.read_text(encoding="utf-8") for p in (out / "src").rglob("*.py"))
+
+    assert "import seaborn" not in sources
+    assert '"seaborn' not in pyproject
+    assert '"numpy' in pyproject

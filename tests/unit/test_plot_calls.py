@@ -4,6 +4,7 @@ auto-marker (libcst), the step analysis and the name analysis (stdlib ast) alike
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 import libcst as cst
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.analysis.library_code import classify
 from nb2pkg.analysis.plot_calls import is_plot_call, is_plot_call_of
+from nb2pkg.plan.automark import propose
 from nb2pkg.plan.cell_kinds import is_plot_only
 
 PLOTS = [
@@ -68,3 +70,41 @@ def test_a_cell_the_step_analysis_moves_to_figures_is_plot_only_for_the_auto_mar
     assert parsed.module is not None
     assert classify(ast.parse(parsed.module.code).body) == ["plot"]
     assert is_plot_only(parsed, {"axes"})
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "sns.load_dataset('tips')",
+        "sns.load_dataset('tips').dropna()",
+        "sns.get_dataset_names()",
+        "px.data.iris()",
+        "px.data.gapminder().query('year == 2007')",
+        "plotly.express.data.tips()",
+        "plt.imread('photo.png')",
+        "matplotlib.image.imread('photo.png')",
+        "mpimg.imread('photo.png')",
+    ],
+)
+def test_a_plotting_librarys_data_loaders_do_not_plot(code: str) -> None:
+    assert not is_plot_call_of(ast.parse(code, mode="eval").body)
+    assert not is_plot_call(cst.parse_expression(code))
+    assert not is_plot_only(analyze_cell(f"data = {code}\n"), set())
+
+
+def test_a_data_set_a_plotting_library_loads_is_a_value_later_cells_read() -> None:
+    """The cell loading ``tips`` was skipped as a plot, and so was every cell after it
+    reading ``tips`` (it counted as a figure): the package lost the data."""
+    cells = [
+        "import seaborn as sns",
+        "tips = sns.load_dataset('tips')\ntips.head()",
+        "tips['tip_pct'] = 100 * tips['tip'] / tips['total_bill']",
+    ]
+    roles = [p.role_tag for p in propose([_code(c) for c in cells])]
+    assert roles[1] is not None and roles[1].startswith("function")
+    assert roles[2] is not None and roles[2].startswith("function")
+    assert "tips" in analyze_cell(cells[1]).analysis.value_binds
+
+
+def _code(text: str) -> dict[str, Any]:
+    return {"cell_type": "code", "metadata": {}, "source": text, "outputs": []}
