@@ -19,21 +19,17 @@ from nb2pkg.builder.orchestrate import BuildResult
 from nb2pkg.builder.orchestrate import build as run_build
 from nb2pkg.builder.planning import RecentPlans
 from nb2pkg.frontends.analysis_result import (
-    CellParam,
-    CellSummary,
-    FunctionSummary,
-    MergedPart,
     NotebookAnalysis,
     NotebookTest,
     RunParameter,
 )
+from nb2pkg.frontends.cell_summaries import RecentSummaries
 from nb2pkg.frontends.reanalysis import RecentAnalyses
-from nb2pkg.ir import Diagnostic, Notebook, ParamPlan, Role, TaggedCell
+from nb2pkg.ir import Diagnostic, Notebook, TaggedCell
 from nb2pkg.notebook.reader import display_path, notebook_from_json, read_notebook
 
 if TYPE_CHECKING:
     from nb2pkg.plan.build_environment import FileLookup
-    from nb2pkg.plan.notebook_plan import CellPlan
 
 
 def analyze_notebook(
@@ -147,6 +143,9 @@ is answered from it (``nb2pkg.frontends.reanalysis``)."""
 PLANS = RecentPlans()
 """What planning each notebook recently analysed noted: an edit that changes the plan is
 planned again only where it reaches (``nb2pkg.plan.replanning``)."""
+SUMMARIES = RecentSummaries()
+"""The cell summaries of each notebook recently analysed: a cell not planned again keeps its
+summary (``nb2pkg.frontends.cell_summaries``)."""
 
 
 def _analysis(
@@ -189,54 +188,17 @@ def _planned(
     from nb2pkg.plan.notebook_plan import module_name_for
 
     plan = PLANS.plan(notebook, tagged, files)
+    cells, functions = SUMMARIES.of((notebook.path, display), plan)
     return NotebookAnalysis(
         notebook=display,
         package=package,
         module=module_name_for(notebook),
-        cells=tuple(_cell_summary(c) for c in plan.cells),
-        functions=tuple(
-            FunctionSummary(s.name, s.cell_id, s.cell_number, s.signature) for s in plan.steps
-        ),
+        cells=cells,
+        functions=functions,
         tests=tuple(NotebookTest(t.name, t.cell_id, t.cell_number) for t in plan.tests),
         parameters=tuple(RunParameter(p.name, p.default, p.annotation) for p in plan.run_params),
         diagnostics=(*problems, *plan.diagnostics),
     )
-
-
-def _cell_summary(cell: CellPlan) -> CellSummary:
-    step = cell.step
-    params: tuple[ParamPlan, ...] = (
-        step.params if step else (cell.test.fixtures if cell.test else ())
-    )
-    return CellSummary(
-        cell_id=cell.cell.cell_id,
-        number=cell.cell.number,
-        parts=tuple(MergedPart(part.number, part.cell_id) for part in cell.cell.parts),
-        role=cell.tagged.role.value,
-        name=cell.tagged.name,
-        module=cell.tagged.module,
-        metrics=cell.tagged.metrics,
-        signature=_signature(cell, params),
-        params=tuple(CellParam(p.name, p.source.value, p.default) for p in params),
-        returns=step.returns if step else (),
-        mutates=step.mutates if step else (),
-        model=cell.tagged.model,
-        predict=cell.tagged.predict,
-    )
-
-
-def _signature(cell: CellPlan, params: tuple[ParamPlan, ...]) -> str:
-    """A step's or test's signature; for parameters and export cells, the names they hold."""
-    if cell.step is not None:
-        return cell.step.signature
-    if cell.test is not None:
-        return f"{cell.test.name}({', '.join(p.name for p in params)})"
-    if cell.tagged.role is Role.PARAMETERS:
-        return "parameters: " + ", ".join(n for n, _ in cell.parsed.analysis.literal_assignments)
-    if cell.tagged.role is Role.EXPORT:
-        names = cell.parsed.analysis.defines or cell.parsed.analysis.binds
-        return "export: " + ", ".join(names)
-    return ""
 
 
 __all__ = ["BuildResult", "NotebookAnalysis", "analyze_notebook", "analyze_path", "build"]

@@ -24,11 +24,30 @@ PACKAGED = (Role.FUNCTION, Role.TEST, Role.EXPORT, Role.PARAMETERS)
 
 @dataclass(frozen=True)
 class Definition:
+    """Where a later cell finds a name: what of the defining cell a reader uses, and no more.
+
+    Not the defining cell itself: an edit of that cell that leaves these as they were (its
+    text, another name it binds) changes no reader's plan, and planning again after the edit
+    (nb2pkg.plan.replanning) compares the definitions to find the readers to plan again."""
+
     kind: str
     """``step``, ``parameter``, ``export``, ``input`` (an unmarked cell) or ``import``."""
-    cell: TaggedCell
+    cell_id: str
+    cell_number: int
+    producer: str | None
+    """The defining cell's name (a step's function)."""
     default: str | None = None
     binding: ImportBinding | None = None
+
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        item: TaggedCell,
+        default: str | None = None,
+        binding: ImportBinding | None = None,
+    ) -> Definition:
+        return cls(kind, item.cell.cell_id, item.cell.number, item.name, default, binding)
 
 
 @dataclass(frozen=True)

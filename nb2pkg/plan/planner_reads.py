@@ -93,29 +93,29 @@ class PlannerReads(PlannerState):
                 "NB304",
                 Severity.WARNING,
                 f"this {item.role.value} cell reads `{name}`, which cell "
-                f"{definition.cell.cell.number} computes; the module has no such global",
+                f"{definition.cell_number} computes; the module has no such global",
                 "pass it in as an argument, or make this cell a function:NAME cell",
                 line,
             )
             return None
-        self.consumed.add((definition.cell.cell.cell_id, name))
+        self.consumed.add((definition.cell_id, name))
         if definition.kind == "step":
-            return ParamPlan(name, ParamSource.STEP, producer=definition.cell.name)
+            return ParamPlan(name, ParamSource.STEP, producer=definition.producer)
         if definition.kind == "parameter":
             default = definition.default
             if item.role is Role.FUNCTION and needs_constant(name, default):
                 self._add_default_constant(item, name, definition)
             return ParamPlan(name, ParamSource.PARAMETER, default, annotation(default))
-        self._add_run_input(name, f"defined only by unmarked cell {definition.cell.cell.number}")
+        self._add_run_input(name, f"defined only by unmarked cell {definition.cell_number}")
         if name not in self.inputs_warned:
             self.inputs_warned.add(name)
             self._report(
                 item,
                 "NB302",
                 Severity.WARNING,
-                f"`{name}` is defined only by unmarked cell {definition.cell.cell.number}; "
+                f"`{name}` is defined only by unmarked cell {definition.cell_number}; "
                 "it becomes a required argument of run()",
-                f"mark cell {definition.cell.cell.number} as a function (function:NAME) "
+                f"mark cell {definition.cell_number} as a function (function:NAME) "
                 "or as `parameters` to package it",
                 line,
             )
@@ -147,7 +147,7 @@ class PlannerReads(PlannerState):
     def _record_definitions(self, item: TaggedCell, parsed: ParsedCell) -> None:
         analysis = parsed.analysis
         for binding in analysis.imports:
-            self.latest[binding.bound] = Definition("import", item, binding=binding)
+            self.latest[binding.bound] = Definition.of("import", item, binding=binding)
             self.import_latest[binding.bound] = binding
         for module, line in analysis.star_imports:
             star = ImportBinding(module, "*", None, "*")
@@ -173,7 +173,7 @@ class PlannerReads(PlannerState):
             comments = trailing_comments(item.cell.source)
             for name, written in analysis.literal_assignments:
                 default = _one_line_default(written)
-                self.latest[name] = Definition("parameter", item, default=default)
+                self.latest[name] = Definition.of("parameter", item, default=default)
                 self.params[name] = RunParam(
                     name,
                     default,
@@ -200,9 +200,9 @@ class PlannerReads(PlannerState):
             for name in analysis.mutations:
                 earlier = self.latest.get(name)
                 if earlier is not None and earlier.kind in ("step", "parameter", "input"):
-                    self.latest[name] = Definition(kind, item)
+                    self.latest[name] = Definition.of(kind, item)
         for name in analysis.binds:
-            self.latest[name] = Definition(kind, item)
+            self.latest[name] = Definition.of(kind, item)
 
     def _data_file_params(
         self, item: TaggedCell, literals: tuple[tuple[str, int], ...]
@@ -266,9 +266,7 @@ class PlannerReads(PlannerState):
         (nb2pkg.plan.default_constants), the first one of that name only."""
         constants = self.module_constants.setdefault(item.module or self.module, {})
         assert definition.default is not None
-        constants.setdefault(
-            constant_name(name), (definition.default, definition.cell.cell.cell_id)
-        )
+        constants.setdefault(constant_name(name), (definition.default, definition.cell_id))
 
     def _add_module_constant(
         self, item: TaggedCell, name: str, definition: Definition, line: int | None
@@ -279,7 +277,7 @@ class PlannerReads(PlannerState):
         if name in constants:
             return
         assert definition.default is not None
-        constants[name] = (definition.default, definition.cell.cell.cell_id)
+        constants[name] = (definition.default, definition.cell_id)
         self._report(
             item,
             "NB304",

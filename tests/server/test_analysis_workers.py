@@ -27,7 +27,7 @@ from traitlets.config import Config
 from nb2pkg.frontends.server.jobs import run_job
 from nb2pkg.frontends.server.requests import analyze_request
 from nb2pkg.frontends.server.work_queue import WORK_QUEUE_SETTING, WorkQueue
-from nb2pkg.frontends.server.worker_pool import WorkerPool
+from nb2pkg.frontends.server.worker_pool import WorkerPool, WorkerSettings
 from nb2pkg.frontends.server.workload import WorkLimits
 
 
@@ -205,3 +205,58 @@ def test_a_jupyter_server_stops_its_worker_when_it_stops(tmp_path: Path) -> None
     # Then its worker process is gone too
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)
+
+
+async def test_the_other_workers_start_once_the_first_is_ready(jp_serverapp: ServerApp) -> None:
+    root = str(jp_serverapp.root_dir)
+    settings = WorkerSettings(root, WorkLimits(WORK_LIMIT_LINES, 1_000_000), 0, BODY_LIMIT)
+    pool = WorkerPool(2, settings, timeout=60, log=jp_serverapp.log)
+    try:
+        pool.start()
+        first, second = pool.workers
+        # started alone: the first request waits for one worker to be ready, not for both
+        assert first.process is not None and second.process is None
+        await until(first.ready.is_set)
+        await until(lambda: second.process is not None)
+        await until(second.ready.is_set)
+        assert len(await pool.stats()) == 2
+    finally:
+        pool.stop()
+    assert all(w.process is not None and w.process.poll() == 0 for w in pool.workers)
+
+
+async def test_a_request_takes_a_ready_worker_rather_than_one_still_starting(
+    jp_serverapp: ServerApp,
+) -> None:
+    root = str(jp_serverapp.root_dir)
+    settings = WorkerSettings(root, WorkLimits(WORK_LIMIT_LINES, 1_000_000), 0, BODY_LIMIT)
+    pool = WorkerPool(2, settings, timeout=60, log=jp_serverapp.log)
+    try:
+        pool.start()
+        first, second = pool.workers
+        await until(lambda: first.ready.is_set() and second.process is not None)
+        assert second.process is not None
+        os.kill(second.process.pid, signal.SIGSTOP)  # still starting, as long as need be
+        second.ready.clear()
+        pool.release(await pool.acquire())  # the first in line goes to the back
+        assert await pool.acquire() is first
+    finally:
+        if second.process is not None:
+            os.kill(second.process.pid, signal.SIGCONT)
+        pool.stop()
+
+
+def test_a_worker_is_ready_before_it_imports_ipython() -> None:
+    # only cells with IPython syntax need its transformer: imported after "ready", between jobs
+    script = (
+        "import sys\n"
+        "from nb2pkg.frontends.server.jobs import warm_imports, warm_ipython\n"
+        "warm_imports()\n"
+        "print('IPython' in sys.modules)\n"
+        "warm_ipython()\n"
+        "print('IPython' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]

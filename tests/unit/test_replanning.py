@@ -79,8 +79,31 @@ def test_a_new_name_no_cell_reads_plans_only_its_cell_again(tmp_path: Path) -> N
     assert memory.cells_planned == 2 * len(cells)
     data["cells"][15]["source"] += "unread = 1\n"
     _, memory = _again(data, tmp_path, memory)
-    # its two passes, and the next step reading `values` it binds (the cell changed)
-    assert memory.cells_planned == 3
+    # its two passes only: the next step reads `values` from the same step as before
+    assert memory.cells_planned == 2
+
+
+def test_a_new_parameter_no_cell_reads_plans_only_the_parameters_cell_again(
+    tmp_path: Path,
+) -> None:
+    # every step reads `rate`: its definition (cell, kind, default) is as it was
+    cells = _chain(30)
+    data = _notebook(cells, tmp_path)
+    _, memory = _again(data, tmp_path, None)
+    data["cells"][0]["source"] += "unread = 1\n"
+    plan, memory = _again(data, tmp_path, memory)
+    assert memory.cells_planned == 2
+    assert "unread" in {p.name for p in plan.run_params}
+
+
+def test_a_new_default_of_a_parameter_plans_its_readers_again(tmp_path: Path) -> None:
+    cells = _chain(30)
+    data = _notebook(cells, tmp_path)
+    _, memory = _again(data, tmp_path, None)
+    data["cells"][0]["source"] = "rate = 3\n"
+    plan, memory = _again(data, tmp_path, memory)
+    assert memory.cells_planned > len(cells)
+    assert {p.default for s in plan.steps for p in s.params if p.name == "rate"} == {"3"}
 
 
 def test_the_editor_s_analysis_after_a_new_name_plans_only_the_cells_it_reaches(
@@ -91,7 +114,7 @@ def test_the_editor_s_analysis_after_a_new_name_plans_only_the_cells_it_reaches(
     api.analyze_notebook(data, "nb.ipynb", path=path)
     data["cells"][15]["source"] += "unread = 1\n"
     analysis = api.analyze_notebook(data, "nb.ipynb", path=path)
-    assert api.PLANS.cells_planned == 3
+    assert api.PLANS.cells_planned == 2
     assert "unread" not in {p.name for c in analysis.cells for p in c.params}
 
 

@@ -14,6 +14,7 @@ It exits when the server closes its standard input, i.e. when the server stops o
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import select
@@ -38,11 +39,12 @@ class Worker:
         from nb2pkg.frontends.server.root_warm_up import warm_up_steps
 
         # between two steps it looks for a waiting job with select(), which takes pipes on
-        # POSIX systems only
-        warm = int(settings["warm_notebooks"]) if os.name == "posix" else 0
-        self.warm_up: Iterator[int] | None = (
-            warm_up_steps(self.root, warm, limits, int(settings["max_bytes"])) if warm > 0 else None
-        )
+        # POSIX systems only (elsewhere ``main`` imports IPython before the worker is ready)
+        self.warm_up: Iterator[int] | None = None
+        if os.name == "posix" and not settings.get("reads_requests"):
+            warm = int(settings["warm_notebooks"])
+            notebooks = warm_up_steps(self.root, warm, limits, int(settings["max_bytes"]))
+            self.warm_up = itertools.chain(_ipython_step(), notebooks)
         self.warmed_cells = 0
         self.jobs_done = 0
 
@@ -97,6 +99,14 @@ class Worker:
         return bool(select.select([self.jobs_in], [], [], 0)[0])
 
 
+def _ipython_step() -> Iterator[int]:
+    """The first warm-up step: IPython's transformer (``jobs.warm_ipython``)."""
+    from nb2pkg.frontends.server.jobs import warm_ipython
+
+    warm_ipython()
+    yield 0
+
+
 def main(argv: list[str]) -> int:
     settings = json.loads(argv[1])
     # The answers get the standard output's pipe; anything printed goes to standard error.
@@ -105,9 +115,11 @@ def main(argv: list[str]) -> int:
     if settings.get("reads_requests"):
         settings["warm_notebooks"] = 0
     else:
-        from nb2pkg.frontends.server.jobs import warm_imports
+        from nb2pkg.frontends.server.jobs import warm_imports, warm_ipython
 
         warm_imports()
+        if os.name != "posix":  # no warm-up steps between jobs there
+            warm_ipython()
     worker = Worker(settings, sys.stdin.fileno(), answers_out)
     write_frame(answers_out, ("ready", os.getpid()))
     with contextlib.suppress(BrokenPipeError):  # the server went away meanwhile

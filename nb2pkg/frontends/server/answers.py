@@ -91,15 +91,16 @@ class RecentAnswers:
     again. Only the texts are kept (and weak references: the analyses stay the records').
 
     An analysis planned again after an edit mostly has the same cell summaries as the one
-    before: the text of each summary of a notebook's last answer is kept, by the summary's
-    value, and reused (JSON text as ``json.dumps`` writes it: the answer is the same text)."""
+    before (the same objects): the text of each summary of a notebook's last answer is kept
+    and reused (JSON text as ``json.dumps`` writes it: the answer is the same text)."""
 
     def __init__(self, keep: int = 16) -> None:
         self.keep = keep
         self._lock = threading.Lock()
         self._texts: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], str]] = OrderedDict()
-        self._cell_texts: OrderedDict[str, dict[Any, str]] = OrderedDict()
-        """The text of each cell summary of the last answer, by the notebook it showed."""
+        self._cell_texts: OrderedDict[str, dict[int, tuple[Any, str]]] = OrderedDict()
+        """The text of each cell summary of the last answer (by the summary's id, with the
+        summary: its id stays its own while it is here), by the notebook it showed."""
         self.cells_encoded = 0
         """Cell summaries encoded so far (the others' text was reused; for tests)."""
 
@@ -121,17 +122,19 @@ class RecentAnswers:
 
     def _encoded(self, analysis: Any) -> str:
         """``json.dumps(analysis.to_json())``, with the text of each cell summary reused from
-        the notebook's last answer when that had an equal summary."""
+        the notebook's last answer when that showed the same summary (the same object: the
+        summaries of cells an edit leaves as they were are, ``nb2pkg.frontends.cell_summaries``)."""
         with self._lock:
             known = self._cell_texts.get(analysis.notebook, {})
-        texts: dict[Any, str] = {}
+        texts: dict[int, tuple[Any, str]] = {}
         for cell in analysis.cells:
-            text = known.get(cell)
-            if text is None:
-                text = json.dumps(cell.to_json())
+            hit = known.get(id(cell))
+            if hit is not None and hit[0] is cell:
+                texts[id(cell)] = hit
+            else:
+                texts[id(cell)] = (cell, json.dumps(cell.to_json()))
                 self.cells_encoded += 1
-            texts[cell] = text
-        cells = "[" + ", ".join(texts[cell] for cell in analysis.cells) + "]"
+        cells = "[" + ", ".join(texts[id(cell)][1] for cell in analysis.cells) + "]"
         fields = analysis.to_json(cells=False)
         members = (
             f"{json.dumps(key)}: {cells if key == 'cells' else json.dumps(value)}"

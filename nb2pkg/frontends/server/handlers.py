@@ -35,7 +35,13 @@ from nb2pkg.frontends.server.errors import (
     RequestProblem,
     code_for_status,
 )
-from nb2pkg.frontends.server.jobs import ANSWERS, PickledRequest, run_job, warm_imports
+from nb2pkg.frontends.server.jobs import (
+    ANSWERS,
+    PickledRequest,
+    run_job,
+    warm_imports,
+    warm_ipython,
+)
 from nb2pkg.frontends.server.jobs import analyze as _analyze
 from nb2pkg.frontends.server.jobs import build as _build
 from nb2pkg.frontends.server.jobs import preview as _preview
@@ -381,6 +387,8 @@ def _warm_up() -> None:
     """Import what the first analysis needs while the server waits for it (runs no user code)."""
     with ONE_ANALYSIS_AT_A_TIME:
         warm_imports()
+    with ONE_ANALYSIS_AT_A_TIME:
+        warm_ipython()
 
 
 __all__ = ["ANSWERS", "_analyze", "_build", "_preview", "setup_handlers"]

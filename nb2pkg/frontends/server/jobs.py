@@ -109,22 +109,32 @@ def run_job(name: str, request: Any, root: str, limits: WorkLimits) -> str:
 
 
 def warm_imports() -> None:
-    """Import what the first analysis needs and run it once on a one-cell notebook (a
-    ``%time`` line: IPython's transformer too); no user code runs."""
+    """Import what the first analysis of plain Python cells needs and run it once on a
+    one-cell notebook; no user code runs. IPython's transformer, which only cells with IPython
+    syntax need, is ``warm_ipython``'s: a worker imports it after it says it is ready, while
+    no request waits, so a request right after the server starts waits for less."""
     from nb2pkg.frontends import api
 
+    api.analyze_notebook(_warm_up_notebook("total = 1 + 1\n"), "warm-up.ipynb")
+
+
+def warm_ipython() -> None:
+    """Import IPython's transformer and analyse a ``%time`` line with it once."""
+    from nb2pkg.frontends import api
+
+    api.analyze_notebook(_warm_up_notebook("%time total = 1 + 1\n"), "warm-up.ipynb")
+
+
+def _warm_up_notebook(source: str) -> dict[str, Any]:
     cell: dict[str, Any] = {
         "cell_type": "code",
         "id": "warm-up",
         "metadata": {"tags": ["function:warm_up"]},
-        "source": "%time total = 1 + 1\n",
+        "source": source,
         "outputs": [],
         "execution_count": None,
     }
-    api.analyze_notebook(
-        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]},
-        "warm-up.ipynb",
-    )
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}
 
 
 def _shown(path: Path, root: str) -> str:

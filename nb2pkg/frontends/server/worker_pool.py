@@ -124,7 +124,9 @@ class AnalysisWorker:
         """The answer of ``job`` (name, request, root, limits): its text, or a request
         reader's ``ReadRequest``; or raise its refusal."""
         if not self.running():
-            self.start()
+            with self.pool.starting:
+                if not self.running():
+                    self.start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         job_id = next(self.pool.job_numbers)
@@ -177,6 +179,7 @@ class AnalysisWorker:
             if message[0] == "ready":
                 self.ready.set()
                 self.pool.log.info("nb2pkg %s %d ready", self.pool.kind, self.number)
+                self.pool.worker_ready(self)
                 continue
             job_id, kind, value = message
             with self._lock:
@@ -224,7 +227,11 @@ def _resolve(waiting: _Waiting, value: Any) -> None:
 
 class WorkerPool:
     """``size`` analysis worker processes; a request takes an idle one (first come, first
-    served) and gives it back when answered."""
+    served) and gives it back when answered.
+
+    The first worker starts alone, the others once it is ready (or when a request takes one
+    before): starting together, they would share the cores the server still needs to start,
+    and the first request would wait for all of them to be ready instead of one."""
 
     def __init__(
         self, size: int, settings: WorkerSettings, *, timeout: float, log: logging.Logger
@@ -240,20 +247,30 @@ class WorkerPool:
         """Jobs written to a worker (for tests and benchmarks)."""
         self.restarts = 0
         """Workers started again after they died."""
+        self.starting = threading.Lock()
+        """Held while a worker not running is started (by a request, or the first one ready)."""
 
     def start(self) -> None:
-        for worker in self.workers:
-            worker.start()
+        self.workers[0].start()
         if not STARTED:
             atexit.register(stop_all)
         STARTED.add(self)
 
     async def acquire(self) -> AnalysisWorker:
+        """The next idle worker; a ready one rather than one still starting."""
         if self._idle is None:
             self._idle = asyncio.Queue()
             for worker in self.workers:
                 self._idle.put_nowait(worker)
-        return await self._idle.get()
+        worker = await self._idle.get()
+        if not worker.ready.is_set():
+            for _ in range(self._idle.qsize()):
+                other = self._idle.get_nowait()
+                if other.ready.is_set():
+                    self._idle.put_nowait(worker)
+                    return other
+                self._idle.put_nowait(other)
+        return worker
 
     def release(self, worker: AnalysisWorker) -> None:
         assert self._idle is not None
@@ -274,6 +291,15 @@ class WorkerPool:
             answers.append(json.loads(await self.run(worker, (STATS, None, "", None))))
         return answers
 
+    def worker_ready(self, worker: AnalysisWorker) -> None:
+        """The first worker is ready: start the others not started yet."""
+        if worker is not self.workers[0]:
+            return
+        with self.starting:
+            for other in self.workers[1:]:
+                if other.process is None and not self.stopping:
+                    other.start()
+
     def worker_exited(
         self, worker: AnalysisWorker, process: subprocess.Popen[bytes], code: int
     ) -> None:
@@ -288,8 +314,9 @@ class WorkerPool:
 
     def stop(self) -> None:
         """Close the workers' pipes, wait for them to exit, kill those that do not."""
-        self.stopping = True
-        processes = [w.process for w in self.workers if w.process is not None]
+        with self.starting:  # no worker starts after this
+            self.stopping = True
+            processes = [w.process for w in self.workers if w.process is not None]
         for process in processes:
             if process.stdin is not None:
                 with contextlib.suppress(OSError):
