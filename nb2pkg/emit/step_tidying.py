@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.nested_plots import plot_statements
+from nb2pkg.analysis.plot_calls import may_draw
 from nb2pkg.emit.function_scopes import has_unused_values
 from nb2pkg.emit.rebound_names import rebound_names
 from nb2pkg.emit.step_options import StepOptions
@@ -111,7 +112,7 @@ TIDY_PASSES: tuple[TidyPass, ...] = (
     TidyPass(
         "nested_plots",
         lambda options: options.drop_plots,
-        lambda definition, module, code: bool(plot_statements(definition)),
+        lambda definition, module, code: may_draw(code) and bool(plot_statements(definition)),
         _without_plots,
     ),
     TidyPass(
