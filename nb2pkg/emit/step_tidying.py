@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from nb2pkg.analysis.nested_plots import plot_statements
 from nb2pkg.analysis.plot_calls import may_draw
 from nb2pkg.emit.function_scopes import has_unused_values
-from nb2pkg.emit.rebound_names import rebound_names
+from nb2pkg.emit.rebound_names import may_rebind, rebound_names
 from nb2pkg.emit.step_options import StepOptions
 
 if TYPE_CHECKING:
@@ -99,7 +99,9 @@ TIDY_PASSES: tuple[TidyPass, ...] = (
     TidyPass(
         "rebound_names",
         _always,
-        lambda definition, module, code: bool(rebound_names(definition)),
+        lambda definition, module, code: (
+            may_rebind(definition, code) and bool(rebound_names(definition))
+        ),
         _renamed,
         reads_tree=True,
     ),
