@@ -99,7 +99,18 @@ def may_rebind(function: ast.FunctionDef, code: str) -> bool:
     (Python may spell a name another way, or count lines another way)."""
     if not code.isascii() or "\r" in code:
         return True
-    params = {a.arg for a in all_nodes(function.args) if isinstance(a, ast.arg)}
+    arguments = function.args
+    params = {
+        a.arg
+        for a in (
+            *arguments.posonlyargs,
+            *arguments.args,
+            *arguments.kwonlyargs,
+            arguments.vararg,
+            arguments.kwarg,
+        )
+        if a is not None
+    }
     first = function.body[0] if function.body else None
     start = function.lineno - 1  # 0-based: from the `def` line (whose names add mentions)
     if (
@@ -109,14 +120,22 @@ def may_rebind(function: ast.FunctionDef, code: str) -> bool:
     ):
         start = (first.end_lineno or first.lineno) - 1  # the docstring reads no name
     lines = code.split("\n")
+    words: list[list[str]] = []  # of lines[start:], as far as needed
     seen: set[str] = set(params)
     for statement in function.body:
-        for name in _top_level_binds(statement) - seen:
-            seen.add(name)
-            text = "\n".join(lines[start : statement.end_lineno or statement.lineno])
-            if len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", text)) > 1:
-                return True
+        names = _top_level_binds(statement) - seen
+        if not names:
+            continue
+        seen |= names
+        end = (statement.end_lineno or statement.lineno) - start
+        words += (_WORD.findall(line) for line in lines[start + len(words) : start + end])
+        if any(sum(line.count(name) for line in words[:end]) > 1 for name in names):
+            return True
     return False
+
+
+_WORD = re.compile(r"\w+")
+"""A name, keyword or number: each mention of a name is one of these, whole."""
 
 
 def _value_and_all_nodes(statement: ast.stmt) -> tuple[list[ast.AST], list[ast.AST]]:
