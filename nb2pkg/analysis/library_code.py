@@ -29,6 +29,7 @@ import ast
 from collections.abc import Sequence
 from typing import Literal
 
+from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.analysis.effects import dotted, global_state_changes
 from nb2pkg.analysis.plot_calls import is_plot_call_of
@@ -98,7 +99,7 @@ def classify(
                 kinds[index] = None
                 changed = True
     # A saved figure leaves only whole: not when work draws on it too (`format_plot(ax)`).
-    saves = not keep_figure_files and any(saving_calls(ast.walk(s)) for s in statements)
+    saves = not keep_figure_files and any(saving_calls(all_nodes(s)) for s in statements)
     if saves and (drawing_stays or _saves_among_work(statements, kinds)):
         return classify(statements, keep_prints=keep_prints, keep_figure_files=True)
     return kinds
@@ -107,7 +108,7 @@ def classify(
 def _saves_among_work(statements: Sequence[ast.stmt], kinds: Sequence[Kind | None]) -> bool:
     """Whether a ``savefig`` of the cell sits in a statement that stays in the step, or the
     cell draws nothing but saves (a figure drawn elsewhere: the file is all it makes)."""
-    saving = [bool(saving_calls(ast.walk(s))) for s in statements]
+    saving = [bool(saving_calls(all_nodes(s))) for s in statements]
     if not any(saving):
         return False
     return any(kind != "plot" and saves for kind, saves in zip(kinds, saving, strict=True)) or all(

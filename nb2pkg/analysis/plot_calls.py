@@ -23,6 +23,7 @@ Both trees spell a call chain the same way (``Attribute``, ``Call``, ``Subscript
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -176,6 +177,21 @@ def _loads_data(chain: Chain) -> bool:
             or attributes[-2:] == ("data", "express")
         )
     )
+
+
+_DRAWING_WORD = re.compile(
+    r"\b(?:"
+    + "|".join(sorted(PLOT_LIBRARIES | PLOT_ACCESSORS | DRAWING_METHODS | FIGURE_SIZE_CALLS))
+    + r")\b|Display\b|\bplot_"
+)
+
+
+def may_draw(code: str) -> bool:
+    """False only when no call in ``code`` can plot (``draws`` is false for every chain in
+    it, with no figure named yet), from its text alone: each name ``draws`` looks at is one of
+    the words of its tables, ends with ``Display`` or starts with ``plot_``. Text that is not
+    ASCII may spell a name another way (Python folds it with NFKC): there, True."""
+    return not code.isascii() or _DRAWING_WORD.search(code) is not None
 
 
 def _helper(name: str) -> bool:

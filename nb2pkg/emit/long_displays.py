@@ -26,10 +26,12 @@ def long_display_assignment(
     such slice is found, None. Without ``keep_entries`` the display comes back empty: the
     entries were compiled, and the outline looks no further than the assignment's target."""
     lines = text.split("\n")
+    last = _last_filled(lines)
+    if last is None or lines[last] not in _CLOSING.values():
+        return None  # (most pieces: ruled out without looking at each line)
     filled = [index for index, line in enumerate(lines) if line.strip()]
     if len(filled) < _LONG_DISPLAY_LINES or "\r" in text or "\f" in text:
         return None
-    last = filled[-1]
     opening = next(
         (i for i in range(last - 1, -1, -1) if lines[i].strip() and lines[i][0] not in " \t#"),
         None,
@@ -72,6 +74,14 @@ def long_display_assignment(
             return None
         start = end
     return ast.Module(body=trees[0].body + trees[1].body, type_ignores=[])
+
+
+def _last_filled(lines: list[str]) -> int | None:
+    """The index of the last line that is not blank."""
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].strip():
+            return index
+    return None
 
 
 def _ends_entry(line: str, indent: str) -> bool:

@@ -14,6 +14,7 @@ also bound inside a block before that, or bound by an import, is left alone (and
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.ast_nodes import all_nodes
@@ -88,6 +89,53 @@ def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
         bound_before |= own | stores | imported
         imported_anywhere |= imported
     return found if not imported_anywhere & {n for n, _ in found} else []
+
+
+def may_rebind(function: ast.FunctionDef, code: str) -> bool:
+    """False only when ``rebound_names(function)`` is empty, from the top-level statements
+    and the text ``code`` it was parsed from: a name can be renamed only where its first
+    top-level binding is not its only mention in the body up to that binding's end (the name
+    read before it, or in its value). Text that is not ASCII or holds a carriage return: True
+    (Python may spell a name another way, or count lines another way)."""
+    if not code.isascii() or "\r" in code:
+        return True
+    arguments = function.args
+    params = {
+        a.arg
+        for a in (
+            *arguments.posonlyargs,
+            *arguments.args,
+            *arguments.kwonlyargs,
+            arguments.vararg,
+            arguments.kwarg,
+        )
+        if a is not None
+    }
+    first = function.body[0] if function.body else None
+    start = function.lineno - 1  # 0-based: from the `def` line (whose names add mentions)
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        start = (first.end_lineno or first.lineno) - 1  # the docstring reads no name
+    lines = code.split("\n")
+    words: list[list[str]] = []  # of lines[start:], as far as needed
+    seen: set[str] = set(params)
+    for statement in function.body:
+        names = _top_level_binds(statement) - seen
+        if not names:
+            continue
+        seen |= names
+        end = (statement.end_lineno or statement.lineno) - start
+        words += (_WORD.findall(line) for line in lines[start + len(words) : start + end])
+        if any(sum(line.count(name) for line in words[:end]) > 1 for name in names):
+            return True
+    return False
+
+
+_WORD = re.compile(r"\w+")
+"""A name, keyword or number: each mention of a name is one of these, whole."""
 
 
 def _value_and_all_nodes(statement: ast.stmt) -> tuple[list[ast.AST], list[ast.AST]]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.nested_plots import plot_statements
+from nb2pkg.analysis.plot_calls import may_draw
 from nb2pkg.emit.function_scopes import has_unused_values
-from nb2pkg.emit.rebound_names import rebound_names
+from nb2pkg.emit.rebound_names import may_rebind, rebound_names
 from nb2pkg.emit.step_options import StepOptions
 
 if TYPE_CHECKING:
@@ -98,7 +99,9 @@ TIDY_PASSES: tuple[TidyPass, ...] = (
     TidyPass(
         "rebound_names",
         _always,
-        lambda definition, module, code: bool(rebound_names(definition)),
+        lambda definition, module, code: (
+            may_rebind(definition, code) and bool(rebound_names(definition))
+        ),
         _renamed,
         reads_tree=True,
     ),
@@ -111,7 +114,7 @@ TIDY_PASSES: tuple[TidyPass, ...] = (
     TidyPass(
         "nested_plots",
         lambda options: options.drop_plots,
-        lambda definition, module, code: bool(plot_statements(definition)),
+        lambda definition, module, code: may_draw(code) and bool(plot_statements(definition)),
         _without_plots,
     ),
     TidyPass(

@@ -11,7 +11,7 @@ import pytest
 
 from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.analysis.library_code import classify
-from nb2pkg.analysis.plot_calls import is_plot_call, is_plot_call_of
+from nb2pkg.analysis.plot_calls import is_plot_call, is_plot_call_of, may_draw
 from nb2pkg.plan.automark import propose
 from nb2pkg.plan.cell_kinds import is_plot_only
 
@@ -108,3 +108,32 @@ def test_a_data_set_a_plotting_library_loads_is_a_value_later_cells_read() -> No
 
 def _code(text: str) -> dict[str, Any]:
     return {"cell_type": "code", "metadata": {}, "source": text, "outputs": []}
+
+
+@pytest.mark.parametrize("code", PLOTS)
+def test_the_text_of_a_call_that_plots_may_draw(code: str) -> None:
+    assert may_draw(code)
+    assert may_draw(f"def step(x):\n    y = {code}\n    return y\n")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "values = [min(v, 1000.0) for v in scaled]\nsummary = statistics.mean(values)\n",
+        "optimizer.step()",
+        "model.fit(X, y)",
+        "np.histogram(x)",
+        "displayed = plotted + 1",
+    ],
+)
+def test_text_with_no_word_of_the_rule_cannot_draw(code: str) -> None:
+    tree = ast.parse(code)
+    assert not any(is_plot_call_of(n) for n in ast.walk(tree))
+    assert not may_draw(code)
+
+
+def test_text_that_spells_a_name_in_other_letters_may_draw() -> None:
+    # Python reads the fullwidth letters as `plt` (NFKC): the words of the text do not tell.
+    code = "\uff50lt.plot(x)"
+    assert is_plot_call_of(ast.parse(code).body[0].value)  # type: ignore[attr-defined]
+    assert may_draw(code)
