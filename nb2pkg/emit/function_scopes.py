@@ -66,7 +66,9 @@ def _reads(body: list[ast.stmt]) -> set[str]:
     while pending:
         node = pending.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            inner = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
+            inner: list[ast.stmt] = (
+                node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
+            )
             used |= _reads(inner) - _bound(inner) - _parameters(node.args)
             pending.extend(_evaluated_outside(node))
             continue
