@@ -68,18 +68,21 @@ def formatted_all(
     return [_DONE.get(key, key[1]) for key in keys]
 
 
-def header_without_unused_imports(header: str, rest: str) -> str:
+def header_without_unused_imports(header: str, rest: str, first_party: Sequence[str] = ()) -> str:
     """``header`` without the imports that nothing in ``header + rest`` uses (ruff's F401, a
-    safe fix), seen in the whole module; as it was when the fix would touch ``rest``."""
+    safe fix), seen in the whole module, its imports then sorted again (I001: a parenthesised
+    import left with one name fits on a line, an emptied group leaves no blank line). The fixes
+    ruff would make in ``rest`` are not taken: only the header is."""
     from ruff import find_ruff_bin  # type: ignore[import-untyped]
 
     with tempfile.TemporaryDirectory(prefix="nb2pkg-imports-") as folder:
         path = Path(folder, "module.py")
-        path.write_bytes((header + rest).encode("utf-8", "surrogatepass"))
-        command = ["check", "--fix", "--select", "F401", "--isolated", "--no-cache", "--quiet"]
+        text = f"{header}\n\n{_BOUNDARY_COMMENT}\n{rest}"
+        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        command = ["check", "--fix", "--select", "F401,I001", *_first_party_config(first_party)]
         with contextlib.suppress(OSError):
             subprocess.run(
-                [find_ruff_bin(), *command, str(path)],
+                [find_ruff_bin(), *command, "--isolated", "--no-cache", "--quiet", str(path)],
                 cwd=folder,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -87,9 +90,19 @@ def header_without_unused_imports(header: str, rest: str) -> str:
                 check=False,
             )
         fixed = path.read_bytes().decode("utf-8", "surrogatepass")
-    if not fixed.endswith(rest):
+    head, found, _ = fixed.partition(f"\n{_BOUNDARY_COMMENT}\n")
+    if not found or not head.strip():
         return header
-    return fixed[: len(fixed) - len(rest)]
+    return head.rstrip("\n") + "\n"
+
+
+def _first_party_config(first_party: Sequence[str]) -> list[str]:
+    """ruff's option that sorts ``from pkg import x`` in its own group, as ruff run from the
+    package's folder does."""
+    if not first_party:
+        return []
+    names = ", ".join(f'"{name}"' for name in first_party)
+    return ["--config", f"lint.isort.known-first-party = [{names}]"]
 
 
 def _ruff_format(todo: list[tuple[Kind, str]], first_party: Sequence[str] = ()) -> list[str]:
@@ -193,10 +206,7 @@ def _ruff_files(
         # ruff (a dependency, so not seen) every file is left as it was: valid, unformatted.
         # Each text is checked alone (a function without its module's imports), so the
         # findings that need the whole module (unused imports and values) are not acted on.
-        whole_module = ["--ignore", _WHOLE_MODULE_RULES]
-        if first_party:
-            names = ", ".join(f'"{name}"' for name in first_party)
-            whole_module += ["--config", f"lint.isort.known-first-party = [{names}]"]
+        whole_module = ["--ignore", _WHOLE_MODULE_RULES, *_first_party_config(first_party)]
         passes = [
             (["check", "--fix", *whole_module], generated),
             (["format"], list(map(str, paths))),

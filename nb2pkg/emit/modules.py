@@ -346,7 +346,7 @@ def _assemble(
         ["".join(parts), *(text for text, _, _ in blocks)], ["generated", *kinds], (package,)
     )
     # Imports the steps no longer use once prints and plots are gone leave the header.
-    head = header_without_unused_imports(head, "".join(f"\n\n{text}" for text in texts))
+    head = header_without_unused_imports(head, "".join(f"\n\n{text}" for text in texts), (package,))
     hashes: dict[str, str] = {}
     pieces = [head]
     line = head.count("\n")
