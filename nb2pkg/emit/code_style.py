@@ -26,12 +26,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["template", "generated", "as_written"]
+Kind = Literal["template", "generated", "as_written", "helper"]
 """``template``: the package's own code, only formatted (sorting its imports needs the
 package around it: which names are first-party). ``generated``: a step made from the
 notebook's code, which also gets ruff's safe fixes and a ``noqa`` for each remaining style
 finding. ``as_written``: the notebook's own statements (an ``export`` cell), whose syntax tree
-must not change: formatted, and a ``noqa`` for each style finding, but no fixes."""
+must not change: formatted, and a ``noqa`` for each style finding, but no fixes. ``helper``:
+a helper module beside the notebook, copied in: as written, less the imports nothing in it
+reads (F401) and a second import of the same name from the same place (F811), which
+ruff removes without changing what the module does."""
 
 _DONE: dict[tuple[Kind, str], str] = {}
 """Formatted texts by kind and source, for this process: a rebuild formats only new code."""
@@ -39,6 +42,8 @@ _DONE_LIMIT = 20_000
 _WHOLE_MODULE_RULES = "F401,F811,F841"
 """Findings a text checked alone gets wrong: an import the module's functions use looks
 unused in the module's header."""
+_HELPER_FIXES = "F401,F811"
+"""The fixes a copied helper module gets: its unused imports and repeated ones leave it."""
 _NEVER_SILENCED = "F,E9"
 """Rule groups whose findings are errors in the code (an undefined name, a syntax error)."""
 
@@ -201,6 +206,7 @@ def _ruff_files(
         notebook_code = [
             str(p) for p, (kind, _) in zip(paths, todo, strict=True) if kind != "template"
         ]
+        helpers = [str(p) for p, (kind, _) in zip(paths, todo, strict=True) if kind == "helper"]
         # --isolated: ruff's defaults, whatever configuration surrounds the output folder.
         # A file ruff cannot parse is reported (exit status 2) and left as it was; without
         # ruff (a dependency, so not seen) every file is left as it was: valid, unformatted.
@@ -209,6 +215,7 @@ def _ruff_files(
         whole_module = ["--ignore", _WHOLE_MODULE_RULES, *_first_party_config(first_party)]
         passes = [
             (["check", "--fix", *whole_module], generated),
+            (["check", "--fix", "--select", _HELPER_FIXES], helpers),
             (["format"], list(map(str, paths))),
             (["check", "--add-noqa", *whole_module, "--ignore", _NEVER_SILENCED], notebook_code),
         ]

@@ -12,6 +12,7 @@ from pathlib import Path
 from nb2pkg.analysis.file_literals import source_segment
 from nb2pkg.emit.code_style import Kind, formatted_all
 from nb2pkg.emit.figure_files import FIGURES_MODULE, render_figures
+from nb2pkg.emit.helper_imports import others_take_its_imports
 from nb2pkg.emit.main_file import COMMAND_LINE_MODULE, render_command_line, render_main
 from nb2pkg.emit.model_files import (
     MODEL_MODULE,
@@ -95,14 +96,9 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     module_paths = {f"{src}/{module.name}.py" for module in modules}
     # Module texts are formatted block by block, keeping their source map exact.
     others = [p for p in files if p.endswith(".py") and p not in module_paths]
-    helpers = {f"{src}/{name}.py" for name in plan.local_modules}
-    # A helper module is the user's code: formatted, its style findings marked, never fixed.
+    helpers = _helper_kinds(files, [m.content for m in modules], src, plan.local_modules)
     kinds: list[Kind] = [
-        "generated"
-        if p == f"{src}/{FIGURES_MODULE}.py"
-        else "as_written"
-        if p in helpers
-        else "template"
+        "generated" if p == f"{src}/{FIGURES_MODULE}.py" else helpers.get(p, "template")
         for p in others
     ]
     files.update(
@@ -115,6 +111,21 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     )
     emitted = tuple(EmittedFile(path, files[path]) for path in sorted(files))
     return RenderedPackage(emitted, api_snapshot(plan, modules), source_map)
+
+
+def _helper_kinds(
+    files: Mapping[str, str], modules: list[str], src: str, local_modules: Mapping[str, str]
+) -> dict[str, Kind]:
+    """How each helper module is treated: the user's code, formatted, its style findings
+    marked, never rewritten; its unused imports removed, unless other code takes them from it
+    (nb2pkg.emit.helper_imports)."""
+    kinds: dict[str, Kind] = {}
+    for name in local_modules:
+        path = f"{src}/{name}.py"
+        others = [*modules, *(files[f"{src}/{o}.py"] for o in local_modules if o != name)]
+        taken = others_take_its_imports(name, files[path], others)
+        kinds[path] = "as_written" if taken else "helper"
+    return kinds
 
 
 def api_snapshot(plan: PackagePlan, modules: list[ModuleText]) -> ApiSnapshot:
