@@ -101,6 +101,47 @@ def header_without_unused_imports(header: str, rest: str, first_party: Sequence[
     return head.rstrip("\n") + "\n"
 
 
+def with_module_noqa(parts: Sequence[str], first_party: Sequence[str] = ()) -> list[str]:
+    """The texts of one module (``parts``, two blank lines between each) with a ``# noqa``
+    for each style finding ruff makes only in the whole module: one that depends on what an
+    import of the module's header binds (``Dict[int, list]`` with ``from typing import
+    Dict``: UP006; ``dt.datetime.today()`` with ``import datetime as dt``: DTZ002), which the
+    texts checked alone could not see. Lines are only ever extended, so each text keeps its
+    line count; as they were should ruff not run or not parse the module."""
+    from ruff import find_ruff_bin
+
+    texts = list(parts)
+    with tempfile.TemporaryDirectory(prefix="nb2pkg-noqa-") as folder:
+        path = Path(folder, "module.py")
+        module = _SEPARATOR.join(texts)
+        path.write_bytes(module.encode("utf-8", "surrogatepass"))
+        command = ["check", "--add-noqa", "--ignore", _NEVER_SILENCED]
+        with contextlib.suppress(OSError):
+            subprocess.run(
+                [find_ruff_bin(), *command, *_first_party_config(first_party), *_QUIET, str(path)],
+                cwd=folder,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+        marked = path.read_bytes().decode("utf-8", "surrogatepass")
+    lines = marked.split("\n")
+    if marked == module or len(lines) != module.count("\n") + 1:
+        return texts
+    position = 0
+    for index, text in enumerate(texts):
+        count = text.count("\n")
+        texts[index] = "\n".join(lines[position : position + count]) + "\n"
+        position += count + _SEPARATOR.count("\n")
+    return texts
+
+
+_SEPARATOR = "\n\n"
+"""Between two texts of a module: each ends with a line break, then two blank lines."""
+_QUIET = ("--isolated", "--no-cache", "--quiet")
+
+
 def _first_party_config(first_party: Sequence[str]) -> list[str]:
     """ruff's option that sorts ``from pkg import x`` in its own group, as ruff run from the
     package's folder does."""
