@@ -7,7 +7,8 @@ parentheses change, plus the fixes ruff marks safe (they never change what the c
 finding with no safe fix (``"%d" % n``, ``f = open(path)``) is the notebook's code as written:
 its line gets a ``# noqa: CODE`` naming the rule, so the package passes ``ruff check`` and the
 reader sees what was kept. Pyflakes findings (``F``: a name used before it is bound, an
-unused import) are never silenced: they are the generator's to prevent. Code the formatter
+unused import) are never silenced: they are the generator's to prevent (but for a value
+``df.query("a > @limit")`` reads, which ruff cannot see read). Code the formatter
 cannot parse is returned as it is.
 
 One ``ruff format`` process formats a whole batch of texts (``formatted_all``): ruff is a
@@ -19,6 +20,7 @@ generated packages are held to.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import subprocess
 import tempfile
@@ -106,7 +108,8 @@ def with_module_noqa(parts: Sequence[str], first_party: Sequence[str] = ()) -> l
     for each style finding ruff makes only in the whole module: one that depends on what an
     import of the module's header binds (``Dict[int, list]`` with ``from typing import
     Dict``: UP006; ``dt.datetime.today()`` with ``import datetime as dt``: DTZ002), which the
-    texts checked alone could not see. Lines are only ever extended, so each text keeps its
+    texts checked alone could not see; and ``# noqa: F841`` where ruff takes a value read as
+    ``@name`` by ``df.query`` for unused, the one finding of pyflakes that is ruff's mistake. Lines are only ever extended, so each text keeps its
     line count; as they were should ruff not run or not parse the module."""
     from ruff import find_ruff_bin
 
@@ -127,14 +130,26 @@ def with_module_noqa(parts: Sequence[str], first_party: Sequence[str] = ()) -> l
             )
         marked = path.read_bytes().decode("utf-8", "surrogatepass")
     lines = marked.split("\n")
-    if marked == module or len(lines) != module.count("\n") + 1:
+    if len(lines) != module.count("\n") + 1:
         return texts
+    for number in _query_only_lines(marked):
+        if "#" not in lines[number - 1]:
+            lines[number - 1] += "  # noqa: F841"
     position = 0
     for index, text in enumerate(texts):
         count = text.count("\n")
         texts[index] = "\n".join(lines[position : position + count]) + "\n"
         position += count + _SEPARATOR.count("\n")
     return texts
+
+
+def _query_only_lines(module: str) -> set[int]:
+    from nb2pkg.emit.function_scopes import query_only_lines
+
+    try:
+        return query_only_lines(ast.parse(module))
+    except (SyntaxError, ValueError):
+        return set()
 
 
 _SEPARATOR = "\n\n"

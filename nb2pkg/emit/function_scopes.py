@@ -131,3 +131,27 @@ def imported_name(alias: ast.alias, statement: ast.Import | ast.ImportFrom) -> s
     if alias.asname is not None:
         return alias.asname
     return alias.name.split(".")[0] if isinstance(statement, ast.Import) else alias.name
+
+
+def query_only_lines(tree: ast.Module) -> set[int]:
+    """The lines (1-based) assigning a name its function reads only as ``@name`` in a string
+    (``df.query("a > @limit")``): ruff sees no read there and reports F841, where pandas reads
+    the value from the function's locals."""
+    lines: set[int] = set()
+    for node in all_nodes(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        named: set[str] = set()
+        read: set[str] = set()
+        for inner in all_nodes(node):
+            if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Store):
+                read.add(inner.id)
+            elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                named.update(_AT_NAME.findall(inner.value))
+        only = named - read
+        for statement in all_nodes(node):
+            if isinstance(statement, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in only for t in statement.targets
+            ):
+                lines.add(statement.lineno)
+    return lines

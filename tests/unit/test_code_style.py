@@ -114,3 +114,18 @@ def test_a_header_import_nothing_uses_leaves_and_no_blank_line_is_left_twice() -
     assert head == (
         '"""Doc."""\n\nfrom sklearn.metrics import (\n    auc,\n)\n\n__all__ = ["step"]\n'
     )
+
+
+def test_a_value_only_a_query_reads_is_marked_and_each_text_keeps_its_lines() -> None:
+    # pandas reads `@threshold` from the function's locals; ruff sees no read (F841).
+    head = '"""Doc."""\n\nimport datetime as dt\n'
+    first = "def keep(df):\n    threshold = 25\n    return df.query('n >= @threshold')\n"
+    second = "def stamp():\n    return dt.datetime.today()\n"
+
+    marked = code_style.with_module_noqa([head, first, second])
+
+    assert marked == [
+        head,
+        first.replace("= 25\n", "= 25  # noqa: F841\n"),
+        second.replace("today()\n", "today()  # noqa: DTZ002\n"),
+    ]
