@@ -1,5 +1,6 @@
-"""The names each function of a generated step binds and never reads (ruff's F841), from
-its ``ast``: whether ``nb2pkg.emit.unused_values`` has anything to take away, without libcst.
+"""The names each function of a generated step binds and never reads (ruff's F841; F401
+for the names it imports), from its ``ast``: whether ``nb2pkg.emit.unused_values`` has
+anything to take away, without libcst.
 """
 
 from __future__ import annotations

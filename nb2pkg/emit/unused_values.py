@@ -1,8 +1,9 @@
-"""Values a generated function binds and never reads leave it (ruff's F841).
+"""Values a generated function binds and never reads leave it (ruff's F841), and so do the
+names it imports and never reads (F401).
 
 Once display statements, plots and prints are gone from a step, a value computed only to be
 shown is bound for nothing; the user's own functions (nested in a step, or in an ``export``
-cell) may hold such values too. See ``without_unused_values``.
+cell) may hold such values, or imports, too. See ``without_unused_values``.
 """
 
 from __future__ import annotations
