@@ -7,7 +7,8 @@ parentheses change, plus the fixes ruff marks safe (they never change what the c
 finding with no safe fix (``"%d" % n``, ``f = open(path)``) is the notebook's code as written:
 its line gets a ``# noqa: CODE`` naming the rule, so the package passes ``ruff check`` and the
 reader sees what was kept. Pyflakes findings (``F``: a name used before it is bound, an
-unused import) are never silenced: they are the generator's to prevent. Code the formatter
+unused import) are never silenced: they are the generator's to prevent (but for a value
+``df.query("a > @limit")`` reads, which ruff cannot see read). Code the formatter
 cannot parse is returned as it is.
 
 One ``ruff format`` process formats a whole batch of texts (``formatted_all``): ruff is a
@@ -19,6 +20,7 @@ generated packages are held to.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import subprocess
 import tempfile
@@ -26,12 +28,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["template", "generated", "as_written"]
+Kind = Literal["template", "generated", "as_written", "helper"]
 """``template``: the package's own code, only formatted (sorting its imports needs the
 package around it: which names are first-party). ``generated``: a step made from the
 notebook's code, which also gets ruff's safe fixes and a ``noqa`` for each remaining style
 finding. ``as_written``: the notebook's own statements (an ``export`` cell), whose syntax tree
-must not change: formatted, and a ``noqa`` for each style finding, but no fixes."""
+must not change: formatted, and a ``noqa`` for each style finding, but no fixes. ``helper``:
+a helper module beside the notebook, copied in: as written, less the imports nothing in it
+reads (F401) and a second import of the same name from the same place (F811), which
+ruff removes without changing what the module does."""
 
 _DONE: dict[tuple[Kind, str], str] = {}
 """Formatted texts by kind and source, for this process: a rebuild formats only new code."""
@@ -39,6 +44,8 @@ _DONE_LIMIT = 20_000
 _WHOLE_MODULE_RULES = "F401,F811,F841"
 """Findings a text checked alone gets wrong: an import the module's functions use looks
 unused in the module's header."""
+_HELPER_FIXES = "F401,F811"
+"""The fixes a copied helper module gets: its unused imports and repeated ones leave it."""
 _NEVER_SILENCED = "F,E9"
 """Rule groups whose findings are errors in the code (an undefined name, a syntax error)."""
 
@@ -68,18 +75,21 @@ def formatted_all(
     return [_DONE.get(key, key[1]) for key in keys]
 
 
-def header_without_unused_imports(header: str, rest: str) -> str:
+def header_without_unused_imports(header: str, rest: str, first_party: Sequence[str] = ()) -> str:
     """``header`` without the imports that nothing in ``header + rest`` uses (ruff's F401, a
-    safe fix), seen in the whole module; as it was when the fix would touch ``rest``."""
+    safe fix), seen in the whole module, its imports then sorted again (I001: a parenthesised
+    import left with one name fits on a line, an emptied group leaves no blank line). The fixes
+    ruff would make in ``rest`` are not taken: only the header is."""
     from ruff import find_ruff_bin  # type: ignore[import-untyped]
 
     with tempfile.TemporaryDirectory(prefix="nb2pkg-imports-") as folder:
         path = Path(folder, "module.py")
-        path.write_bytes((header + rest).encode("utf-8", "surrogatepass"))
-        command = ["check", "--fix", "--select", "F401", "--isolated", "--no-cache", "--quiet"]
+        text = f"{header}\n\n{_BOUNDARY_COMMENT}\n{rest}"
+        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        command = ["check", "--fix", "--select", "F401,I001", *_first_party_config(first_party)]
         with contextlib.suppress(OSError):
             subprocess.run(
-                [find_ruff_bin(), *command, str(path)],
+                [find_ruff_bin(), *command, "--isolated", "--no-cache", "--quiet", str(path)],
                 cwd=folder,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -87,9 +97,73 @@ def header_without_unused_imports(header: str, rest: str) -> str:
                 check=False,
             )
         fixed = path.read_bytes().decode("utf-8", "surrogatepass")
-    if not fixed.endswith(rest):
+    head, found, _ = fixed.partition(f"\n{_BOUNDARY_COMMENT}\n")
+    if not found or not head.strip():
         return header
-    return fixed[: len(fixed) - len(rest)]
+    return head.rstrip("\n") + "\n"
+
+
+def with_module_noqa(parts: Sequence[str], first_party: Sequence[str] = ()) -> list[str]:
+    """The texts of one module (``parts``, two blank lines between each) with a ``# noqa``
+    for each style finding ruff makes only in the whole module: one that depends on what an
+    import of the module's header binds (``Dict[int, list]`` with ``from typing import
+    Dict``: UP006; ``dt.datetime.today()`` with ``import datetime as dt``: DTZ002), which the
+    texts checked alone could not see; and ``# noqa: F841`` where ruff takes a value read as
+    ``@name`` by ``df.query`` for unused, the one finding of pyflakes that is ruff's mistake. Lines are only ever extended, so each text keeps its
+    line count; as they were should ruff not run or not parse the module."""
+    from ruff import find_ruff_bin
+
+    texts = list(parts)
+    with tempfile.TemporaryDirectory(prefix="nb2pkg-noqa-") as folder:
+        path = Path(folder, "module.py")
+        module = _SEPARATOR.join(texts)
+        path.write_bytes(module.encode("utf-8", "surrogatepass"))
+        command = ["check", "--add-noqa", "--ignore", _NEVER_SILENCED]
+        with contextlib.suppress(OSError):
+            subprocess.run(
+                [find_ruff_bin(), *command, *_first_party_config(first_party), *_QUIET, str(path)],
+                cwd=folder,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+        marked = path.read_bytes().decode("utf-8", "surrogatepass")
+    lines = marked.split("\n")
+    if len(lines) != module.count("\n") + 1:
+        return texts
+    for number in _query_only_lines(marked):
+        if "#" not in lines[number - 1]:
+            lines[number - 1] += "  # noqa: F841"
+    position = 0
+    for index, text in enumerate(texts):
+        count = text.count("\n")
+        texts[index] = "\n".join(lines[position : position + count]) + "\n"
+        position += count + _SEPARATOR.count("\n")
+    return texts
+
+
+def _query_only_lines(module: str) -> set[int]:
+    from nb2pkg.emit.function_scopes import query_only_lines
+
+    try:
+        return query_only_lines(ast.parse(module))
+    except (SyntaxError, ValueError):
+        return set()
+
+
+_SEPARATOR = "\n\n"
+"""Between two texts of a module: each ends with a line break, then two blank lines."""
+_QUIET = ("--isolated", "--no-cache", "--quiet")
+
+
+def _first_party_config(first_party: Sequence[str]) -> list[str]:
+    """ruff's option that sorts ``from pkg import x`` in its own group, as ruff run from the
+    package's folder does."""
+    if not first_party:
+        return []
+    names = ", ".join(f'"{name}"' for name in first_party)
+    return ["--config", f"lint.isort.known-first-party = [{names}]"]
 
 
 def _ruff_format(todo: list[tuple[Kind, str]], first_party: Sequence[str] = ()) -> list[str]:
@@ -188,17 +262,16 @@ def _ruff_files(
         notebook_code = [
             str(p) for p, (kind, _) in zip(paths, todo, strict=True) if kind != "template"
         ]
+        helpers = [str(p) for p, (kind, _) in zip(paths, todo, strict=True) if kind == "helper"]
         # --isolated: ruff's defaults, whatever configuration surrounds the output folder.
         # A file ruff cannot parse is reported (exit status 2) and left as it was; without
         # ruff (a dependency, so not seen) every file is left as it was: valid, unformatted.
         # Each text is checked alone (a function without its module's imports), so the
         # findings that need the whole module (unused imports and values) are not acted on.
-        whole_module = ["--ignore", _WHOLE_MODULE_RULES]
-        if first_party:
-            names = ", ".join(f'"{name}"' for name in first_party)
-            whole_module += ["--config", f"lint.isort.known-first-party = [{names}]"]
+        whole_module = ["--ignore", _WHOLE_MODULE_RULES, *_first_party_config(first_party)]
         passes = [
             (["check", "--fix", *whole_module], generated),
+            (["check", "--fix", "--select", _HELPER_FIXES], helpers),
             (["format"], list(map(str, paths))),
             (["check", "--add-noqa", *whole_module, "--ignore", _NEVER_SILENCED], notebook_code),
         ]

@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.mlflow_calls import qualified_names
-from nb2pkg.emit.code_style import Kind, formatted_all, header_without_unused_imports
+from nb2pkg.emit.code_style import (
+    Kind,
+    formatted_all,
+    header_without_unused_imports,
+    with_module_noqa,
+)
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.helper_defs import module_level_names, with_helpers_beside
 from nb2pkg.emit.imports import ImportContext, member_order, render_imports
@@ -346,7 +351,9 @@ def _assemble(
         ["".join(parts), *(text for text, _, _ in blocks)], ["generated", *kinds], (package,)
     )
     # Imports the steps no longer use once prints and plots are gone leave the header.
-    head = header_without_unused_imports(head, "".join(f"\n\n{text}" for text in texts))
+    head = header_without_unused_imports(head, "".join(f"\n\n{text}" for text in texts), (package,))
+    # Style findings only the whole module shows (what a header import binds) are marked.
+    head, *texts = with_module_noqa([head, *texts], (package,))
     hashes: dict[str, str] = {}
     pieces = [head]
     line = head.count("\n")

@@ -12,6 +12,7 @@ from pathlib import Path
 from nb2pkg.analysis.file_literals import source_segment
 from nb2pkg.emit.code_style import Kind, formatted_all
 from nb2pkg.emit.figure_files import FIGURES_MODULE, render_figures
+from nb2pkg.emit.helper_imports import others_take_its_imports
 from nb2pkg.emit.main_file import COMMAND_LINE_MODULE, render_command_line, render_main
 from nb2pkg.emit.model_files import (
     MODEL_MODULE,
@@ -108,14 +109,9 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     module_paths = {f"{src}/{module.name}.py" for module in modules}
     # Module texts are formatted block by block, keeping their source map exact.
     others = [p for p in files if p.endswith(".py") and p not in module_paths]
-    helpers = {f"{src}/{inside}" for inside in plan.local_files}
-    # A helper module is the user's code: formatted, its style findings marked, never fixed.
+    helpers = _helper_kinds(files, [m.content for m in modules], src, plan.local_files)
     kinds: list[Kind] = [
-        "generated"
-        if p == f"{src}/{FIGURES_MODULE}.py"
-        else "as_written"
-        if p in helpers
-        else "template"
+        "generated" if p == f"{src}/{FIGURES_MODULE}.py" else helpers.get(p, "template")
         for p in others
     ]
     files.update(
@@ -128,6 +124,27 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     )
     emitted = tuple(EmittedFile(path, files[path]) for path in sorted(files))
     return RenderedPackage(emitted, api_snapshot(plan, modules), source_map)
+
+
+def _helper_kinds(
+    files: Mapping[str, str], modules: list[str], src: str, local_files: Mapping[str, str]
+) -> dict[str, Kind]:
+    """How each of the notebook's own modules is treated: the user's code, formatted, its
+    style findings marked, never rewritten; a helper module beside the notebook loses its
+    unused imports, unless other code takes them from it (nb2pkg.emit.helper_imports). The
+    files of a package keep theirs: a package re-exports names its own modules import."""
+    kinds: dict[str, Kind] = {}
+    singles = [inside.removesuffix(".py") for inside in local_files if "/" not in inside]
+    for inside in local_files:
+        path = f"{src}/{inside}"
+        if "/" in inside:
+            kinds[path] = "as_written"
+            continue
+        name = inside.removesuffix(".py")
+        others = [*modules, *(files[f"{src}/{o}.py"] for o in singles if o != name)]
+        taken = others_take_its_imports(name, files[path], others)
+        kinds[path] = "as_written" if taken else "helper"
+    return kinds
 
 
 def api_snapshot(plan: PackagePlan, modules: list[ModuleText]) -> ApiSnapshot:

@@ -1,8 +1,9 @@
-"""Values a generated function binds and never reads leave it (ruff's F841).
+"""Values a generated function binds and never reads leave it (ruff's F841), and so do the
+names it imports and never reads (F401).
 
 Once display statements, plots and prints are gone from a step, a value computed only to be
 shown is bound for nothing; the user's own functions (nested in a step, or in an ``export``
-cell) may hold such values too. See ``without_unused_values``.
+cell) may hold such values, or imports, too. See ``without_unused_values``.
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ class _UnusedValues(cst.CSTTransformer):
         if len(updated_node.body) != 1 or self.scope is None:
             return updated_node
         small = updated_node.body[0]
+        if isinstance(small, cst.Import | cst.ImportFrom):
+            return self._import(original_node, updated_node, small)
         value: cst.BaseExpression | None
         if (
             isinstance(small, cst.Assign) and all(self._unused(t.target) for t in small.targets)
@@ -146,6 +149,26 @@ class _UnusedValues(cst.CSTTransformer):
             self.removed.add(id(original_node))
             return cst.RemoveFromParent()
         return updated_node.with_changes(body=[cst.Expr(value=value)])
+
+    def _import(
+        self,
+        original: cst.SimpleStatementLine,
+        line: cst.SimpleStatementLine,
+        small: cst.Import | cst.ImportFrom,
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        """An import inside a function without the names the function never reads (ruff's
+        F401): the notebook's function imported them for nothing."""
+        if isinstance(small.names, cst.ImportStar):
+            return line
+        kept = [alias for alias in small.names if not self._unused(_bound_name(alias, small))]
+        if len(kept) == len(small.names):
+            return line
+        self.changed = True
+        if not kept:
+            self.removed.add(id(original))
+            return cst.RemoveFromParent()
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return line.with_changes(body=[small.with_changes(names=kept)])
 
     def _unpacked(
         self, original: cst.SimpleStatementLine, line: cst.SimpleStatementLine, small: cst.Assign
@@ -239,6 +262,16 @@ class _UnusedValues(cst.CSTTransformer):
             self.changed = True
             return updated_node.with_changes(name=None)
         return updated_node
+
+
+def _bound_name(alias: cst.ImportAlias, statement: cst.Import | cst.ImportFrom) -> cst.Name:
+    """The name an import binds: ``import a.b`` binds ``a``."""
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name
+    node: cst.BaseExpression = alias.name
+    while isinstance(node, cst.Attribute) and isinstance(statement, cst.Import):
+        node = node.value
+    return node if isinstance(node, cst.Name) else cst.Name("_")
 
 
 def _is_pure(value: cst.BaseExpression) -> bool:

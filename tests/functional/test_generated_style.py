@@ -292,3 +292,53 @@ def test_a_copied_helper_loses_the_names_its_functions_never_read(tmp_path: Path
     _assert_ruff_clean(tmp_path / "out")
     script = "from local.local import double_it; print(double_it())"
     assert run_generated(tmp_path / "out", script) == "(42, [21])"
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+def test_a_copied_helper_loses_the_imports_nothing_reads_and_a_repeated_one(
+    tmp_path: Path,
+) -> None:
+    # The notebook takes `twice` only: `json` is read by nothing, the second `import math as
+    # m` repeats the first (ruff's F401, F811).
+    (tmp_path / "helpers.py").write_text(
+        "import json\nimport math as m\nimport math as m\n\n"
+        "def twice(x):\n    return m.floor(2 * x)\n",
+        "utf-8",
+    )
+    notebook = write_notebook(
+        tmp_path / "local.ipynb",
+        [("from helpers import twice", []), ("doubled = twice(21)", ["function:double_it"])],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    helper = (tmp_path / "out" / "src" / "local" / "helpers.py").read_text("utf-8")
+    assert helper.startswith("import math as m\n\n\ndef twice(x):\n")
+    _assert_ruff_clean(tmp_path / "out")
+    script = "from local.local import double_it; print(double_it())"
+    assert run_generated(tmp_path / "out", script) == "42"
+
+
+@pytest.mark.skipif(not RUFF.is_file(), reason="ruff is a test dependency: pip install '.[test]'")
+def test_a_finding_only_the_header_imports_reveal_is_marked(tmp_path: Path) -> None:
+    # `Dict` is typing's and `dt` is the datetime module only in the whole module: each
+    # function checked alone showed nothing to mark (UP006, DTZ002, SIM115 once the header
+    # imports are there). The code stays as the notebook wrote it.
+    notebook = write_notebook(
+        tmp_path / "ctx.ipynb",
+        [
+            ("import datetime as dt\nimport tarfile\nfrom typing import Dict", []),
+            ("def count(d: Dict[str, int]) -> int:\n    return sum(d.values())\n", ["export"]),
+            (
+                "stamp = dt.datetime.today()\nn = count({'a': 1})\n"
+                "archive = tarfile.open('data.tar')\narchive.close()",
+                ["function:load"],
+            ),
+        ],
+    )
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "ctx" / "ctx.py").read_text(encoding="utf-8")
+    assert "def count(d: Dict[str, int]) -> int:  # noqa: UP006\n" in module
+    assert "    stamp = dt.datetime.today()  # noqa: DTZ002\n" in module
+    assert '    archive = tarfile.open("data.tar")  # noqa: SIM115\n' in module
+    _assert_ruff_clean(tmp_path / "out")

@@ -93,3 +93,39 @@ def test_only_generated_functions_are_joined_with_others() -> None:
     assert not code_style._joinable("generated", "def f(\n    a,\n):\n    return a\n")
     assert not code_style._joinable("generated", "def f():\n    x = '''\nraw\n'''\n")
     assert not code_style._joinable("generated", "def f():\n    return 1  # noqa: E501\n")
+
+
+def test_a_header_import_nothing_uses_leaves_and_no_blank_line_is_left_twice() -> None:
+    header = (
+        '"""Doc."""\n\n'
+        "from sklearn.metrics import (\n"
+        "    auc,\n"
+        "    classification_report,\n"
+        "    confusion_matrix,\n"
+        ")\n\n"
+        "from pkg.helpers import shown\n\n"
+        '__all__ = ["step"]\n'
+    )
+    # The step's own unused import is ruff's to report there, not a reason to keep the header.
+    rest = "\n\ndef step(y, p):\n    import json\n    return auc(y, p)\n"
+
+    head = code_style.header_without_unused_imports(header, rest, ("pkg",))
+
+    assert head == (
+        '"""Doc."""\n\nfrom sklearn.metrics import (\n    auc,\n)\n\n__all__ = ["step"]\n'
+    )
+
+
+def test_a_value_only_a_query_reads_is_marked_and_each_text_keeps_its_lines() -> None:
+    # pandas reads `@threshold` from the function's locals; ruff sees no read (F841).
+    head = '"""Doc."""\n\nimport datetime as dt\n'
+    first = "def keep(df):\n    threshold = 25\n    return df.query('n >= @threshold')\n"
+    second = "def stamp():\n    return dt.datetime.today()\n"
+
+    marked = code_style.with_module_noqa([head, first, second])
+
+    assert marked == [
+        head,
+        first.replace("= 25\n", "= 25  # noqa: F841\n"),
+        second.replace("today()\n", "today()  # noqa: DTZ002\n"),
+    ]
