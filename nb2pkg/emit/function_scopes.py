@@ -13,60 +13,9 @@ from nb2pkg.analysis.ast_nodes import all_nodes
 
 
 def has_unused_values(tree: ast.Module) -> bool:
-    """Whether a function of ``tree`` binds a name it never reads (what ``nb2pkg.emit.unused_values.without_unused``
-    would take away): ``any(scope.unused for scope in function_scopes(tree))``, each function
-    walked once."""
-    pending: list[ast.AST] = [tree]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _binds_unused(node):
-            return True
-        pending.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.expr))
-    return False
-
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-
-
-def _binds_unused(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether ``_scope_of(function).unused`` is not empty, in one walk: every node for the
-    reads, those of its own scope (its body, outside nested scopes) for the bindings."""
-    used: set[str] = set()
-    stored: set[str] = set()
-    own = {id(statement) for statement in function.body}
-    found: list[ast.AST] = [function]
-    position = 0
-    while position < len(found):
-        node = found[position]
-        position += 1
-        inside = id(node) in own
-        if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Store):
-                used.add(node.id)
-            elif inside:
-                stored.add(node.id)
-            continue
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            used.add(node.target.id)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            return False
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and "@" in node.value:
-                used.update(_AT_NAME.findall(node.value))
-            continue
-        elif inside and isinstance(node, ast.ExceptHandler) and node.name is not None:
-            stored.add(node.name)
-        start = len(found)
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, ast.AST):
-                if value._fields:
-                    found.append(value)
-            elif isinstance(value, list):
-                found.extend(e for e in value if isinstance(e, ast.AST) and e._fields)
-        if inside and not isinstance(node, _SCOPES):
-            own.update(id(child) for child in found[start:])
-    return not used & _DYNAMIC_READS and bool(stored - used)
+    """Whether a function of ``tree`` binds a name (an import too) it never reads: what
+    ``nb2pkg.emit.unused_values.without_unused`` would take away."""
+    return any(scope.unused for scope in function_scopes(tree))
 
 
 class Scope(NamedTuple):

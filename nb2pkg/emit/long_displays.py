@@ -12,6 +12,40 @@ _LONG_DISPLAY_LINES = 2000
 _CLOSING = {"{": "}", "[": "]"}
 
 
+def _add_entries(
+    display: ast.expr,
+    lines: list[str],
+    span: tuple[int, int],
+    bracket: str,
+    source: tuple[str, int],
+    keep_entries: bool,
+) -> bool:
+    """Parse the entries of lines ``span`` a slice at a time into ``display`` (only compiled
+    without ``keep_entries``); False when a slice does not parse as a display of its kind."""
+    (start, last), (path, future) = span, source
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    while start < last:
+        end, part = start, None
+        while part is None:
+            if end >= last:
+                return False
+            end = min(end + _LONG_DISPLAY_LINES, last)
+            while end < last and not _ends_entry(lines[end - 1], indent):
+                end += 1
+            part = _display_slice(lines, start, end, bracket, path, future)
+        if not keep_entries:
+            pass
+        elif isinstance(display, ast.Dict) and isinstance(part, ast.Dict):
+            display.keys += part.keys
+            display.values += part.values
+        elif isinstance(display, ast.List) and isinstance(part, ast.List):
+            display.elts += part.elts
+        else:
+            return False
+        start = end
+    return True
+
+
 def long_display_assignment(
     text: str, path: str, future: int, *, keep_entries: bool = True
 ) -> ast.Module | None:
@@ -52,27 +86,8 @@ def long_display_assignment(
     display = _display_of(trees[1], opening + 1, last + 1)
     if display is None:
         return None
-    start = opening + 1
-    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-    while start < last:
-        end, part = start, None
-        while part is None:
-            if end >= last:
-                return None
-            end = min(end + _LONG_DISPLAY_LINES, last)
-            while end < last and not _ends_entry(lines[end - 1], indent):
-                end += 1
-            part = _display_slice(lines, start, end, bracket, path, future)
-        if not keep_entries:
-            pass
-        elif isinstance(display, ast.Dict) and isinstance(part, ast.Dict):
-            display.keys += part.keys
-            display.values += part.values
-        elif isinstance(display, ast.List) and isinstance(part, ast.List):
-            display.elts += part.elts
-        else:
-            return None
-        start = end
+    if not _add_entries(display, lines, (opening + 1, last), bracket, (path, future), keep_entries):
+        return None
     return ast.Module(body=trees[0].body + trees[1].body, type_ignores=[])
 
 
