@@ -80,22 +80,11 @@ def header_without_unused_imports(header: str, rest: str, first_party: Sequence[
     safe fix), seen in the whole module, its imports then sorted again (I001: a parenthesised
     import left with one name fits on a line, an emptied group leaves no blank line). The fixes
     ruff would make in ``rest`` are not taken: only the header is."""
-    from ruff import find_ruff_bin  # type: ignore[import-untyped]
-
     with tempfile.TemporaryDirectory(prefix="nb2pkg-imports-") as folder:
         path = Path(folder, "module.py")
         text = f"{header}\n\n{_BOUNDARY_COMMENT}\n{rest}"
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
-        command = ["check", "--fix", "--select", "F401,I001", *_first_party_config(first_party)]
-        with contextlib.suppress(OSError):
-            subprocess.run(
-                [find_ruff_bin(), *command, "--isolated", "--no-cache", "--quiet", str(path)],
-                cwd=folder,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-            )
+        _ruff_on(path, ["check", "--fix", "--select", "F401,I001"], first_party)
         fixed = path.read_bytes().decode("utf-8", "surrogatepass")
     head, found, _ = fixed.partition(f"\n{_BOUNDARY_COMMENT}\n")
     if not found or not head.strip():
@@ -111,23 +100,13 @@ def with_module_noqa(parts: Sequence[str], first_party: Sequence[str] = ()) -> l
     texts checked alone could not see; and ``# noqa: F841`` where ruff takes a value read as
     ``@name`` by ``df.query`` for unused, the one finding of pyflakes that is ruff's mistake. Lines are only ever extended, so each text keeps its
     line count; as they were should ruff not run or not parse the module."""
-    from ruff import find_ruff_bin
 
     texts = list(parts)
     with tempfile.TemporaryDirectory(prefix="nb2pkg-noqa-") as folder:
         path = Path(folder, "module.py")
         module = _SEPARATOR.join(texts)
         path.write_bytes(module.encode("utf-8", "surrogatepass"))
-        command = ["check", "--add-noqa", "--ignore", _NEVER_SILENCED]
-        with contextlib.suppress(OSError):
-            subprocess.run(
-                [find_ruff_bin(), *command, *_first_party_config(first_party), *_QUIET, str(path)],
-                cwd=folder,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-            )
+        _ruff_on(path, ["check", "--add-noqa", "--ignore", _NEVER_SILENCED], first_party)
         marked = path.read_bytes().decode("utf-8", "surrogatepass")
     lines = marked.split("\n")
     if len(lines) != module.count("\n") + 1:
@@ -155,6 +134,22 @@ def _query_only_lines(module: str) -> set[int]:
 _SEPARATOR = "\n\n"
 """Between two texts of a module: each ends with a line break, then two blank lines."""
 _QUIET = ("--isolated", "--no-cache", "--quiet")
+
+
+def _ruff_on(path: Path, command: list[str], first_party: Sequence[str]) -> None:
+    """Run ruff's ``command`` on the file ``path`` in its folder, with ruff's defaults (but
+    the package's first-party names); a ruff that cannot start changes nothing."""
+    from ruff import find_ruff_bin  # type: ignore[import-untyped]
+
+    with contextlib.suppress(OSError):
+        subprocess.run(
+            [find_ruff_bin(), *command, *_first_party_config(first_party), *_QUIET, str(path)],
+            cwd=path.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
 
 
 def _first_party_config(first_party: Sequence[str]) -> list[str]:

@@ -13,6 +13,7 @@ from nb2pkg.ir import Role
 from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.plan.notebook_plan import plan_notebook
 from nb2pkg.roles.resolve import tag_cells
+from tests.helpers import make_notebook
 
 
 def _notebook(steps: int) -> dict[str, Any]:
@@ -21,22 +22,7 @@ def _notebook(steps: int) -> dict[str, Any]:
         (f"values = [v * rate for v in values]\ntotal_{i} = sum(values)\n", [f"function:s{i}"])
         for i in range(steps)
     ]
-    return {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": f"c{number}",
-                "metadata": {"tags": tags},
-                "source": source,
-                "outputs": [],
-                "execution_count": None,
-            }
-            for number, (source, tags) in enumerate(sources)
-        ],
-    }
+    return make_notebook(sources)
 
 
 def test_an_edit_makes_again_only_the_summaries_of_the_cells_it_reaches(tmp_path: Path) -> None:
