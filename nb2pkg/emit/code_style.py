@@ -98,9 +98,9 @@ def with_module_noqa(parts: Sequence[str], first_party: Sequence[str] = ()) -> l
     import of the module's header binds (``Dict[int, list]`` with ``from typing import
     Dict``: UP006; ``dt.datetime.today()`` with ``import datetime as dt``: DTZ002), which the
     texts checked alone could not see; and ``# noqa: F841`` where ruff takes a value read as
-    ``@name`` by ``df.query`` for unused, the one finding of pyflakes that is ruff's mistake. Lines are only ever extended, so each text keeps its
-    line count; as they were should ruff not run or not parse the module."""
-
+    ``@name`` by ``df.query`` for unused, the one finding of pyflakes that is ruff's mistake.
+    Lines are only ever extended, so each text keeps its line count; as they were should ruff
+    not run or not parse the module."""
     texts = list(parts)
     with tempfile.TemporaryDirectory(prefix="nb2pkg-noqa-") as folder:
         path = Path(folder, "module.py")

@@ -9,7 +9,7 @@ Its diagnostic (NB514) is described once, in ``nb2pkg.roles.diagnostic_codes``.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,8 @@ class LocalModules:
     """Path inside the package (``helpers.py``, ``homemade/k_means/__init__.py``) → origin."""
     refused: dict[str, str] = field(default_factory=dict)
     """Top-level name → the file the read scope refused (a link out of it)."""
+    imports: dict[str, set[str]] = field(default_factory=dict)
+    """Origin file → the top-level modules it imports absolutely (each file read once)."""
 
 
 def local_modules(
@@ -63,19 +65,12 @@ def local_modules(
             found.modules[root] = str(origin)
             found.files.update(files)
             # `nsfg.py` imports `thinkstats2`, beside it: copied in too
-            pending.extend(_absolute_imports(files.values(), environment))
+            for path in files.values():
+                found.imports[path] = imported_roots(environment.read_source(Path(path)))
+                pending.extend(sorted(found.imports[path] - STDLIB))
     found.modules = dict(sorted(found.modules.items()))
     found.files = dict(sorted(found.files.items()))
     return found
-
-
-def _absolute_imports(paths: Iterable[str], environment: BuildEnvironment) -> list[str]:
-    roots: list[str] = []
-    for path in paths:
-        for root in sorted(imported_roots(environment.read_source(Path(path)))):
-            if root not in STDLIB and root not in roots:
-                roots.append(root)
-    return roots
 
 
 def _imported_roots(plan: NotebookPlan) -> list[str]:

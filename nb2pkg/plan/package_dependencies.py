@@ -21,7 +21,7 @@ from pathlib import Path
 from nb2pkg.analysis.import_roots import STDLIB, top_level
 from nb2pkg.ir import Diagnostic, Location, Role, Severity
 from nb2pkg.plan.build_environment import BuildEnvironment
-from nb2pkg.plan.local_modules import LocalModules, imported_roots
+from nb2pkg.plan.local_modules import LocalModules
 from nb2pkg.plan.notebook_plan import NotebookPlan
 from nb2pkg.plan.plotting_imports import names_packaged_code_reads
 from nb2pkg.plan.requirements import (
@@ -75,8 +75,8 @@ def requirements(
     """The package's requirements, sorted by name; NB312 for each imported module not installed."""
     environment = inputs.environment
     roots = _imported_roots(plans, environment)
-    for path in local.files.values():
-        for root in imported_roots(environment.read_source(Path(path))):
+    for path, imported in sorted(local.imports.items()):
+        for root in imported:
             roots.packaged.setdefault(root, path)
     _add_loadable_unmarked(roots, environment)
     skipped = {"", package, *STDLIB, *local.modules, *local.refused, *roots.beside}
