@@ -10,7 +10,6 @@ followed: a module found nowhere else stays an import of an installed distributi
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +55,26 @@ def import_folders(notebook_folder: Path, sources: Iterable[str]) -> tuple[Impor
     seen: set[Path] = set()
     unique: list[ImportFolder] = []
     for entry in ordered:
-        key = Path(os.path.normpath(entry.folder))  # `a/b/../..` → `.`, no file read
+        key = _normal(entry.folder)
         if key not in seen:
             seen.add(key)
             unique.append(ImportFolder(key, entry.before_installed))
     return tuple(unique)
+
+
+def _normal(folder: Path) -> Path:
+    """``a/notebooks/../..`` → ``a/..`` resolved lexically (``os.path.normpath``'s rule: the
+    plan stage imports no module that does I/O, tests/unit/test_layout.py)."""
+    parts: list[str] = []
+    for part in folder.parts:
+        if part == "..":
+            if parts and parts[-1] not in ("..", folder.anchor):
+                parts.pop()
+                continue
+        elif part == ".":
+            continue
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
 
 
 def _sys_path_addition(node: ast.AST) -> tuple[bool, list[str]] | None:
