@@ -5,6 +5,7 @@ package runs where that folder is not."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,13 +36,26 @@ def _project(root: Path) -> Path:
     )
 
 
+def _build_from(folder: Path, notebook: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``nb2pkg build`` run in ``folder``, the build's root; it must succeed."""
+    monkeypatch.chdir(folder)
+    result = build([notebook], out, root=folder)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+
+
+def _outputs_elsewhere(tmp_path: Path, package: str) -> dict[str, Any]:
+    """``run()``'s result of the package built in ``tmp_path / "out"``, run from a folder
+    holding none of the notebook's files."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    return run_outputs(tmp_path / "out", package, cwd=elsewhere)
+
+
 def test_a_package_on_the_notebooks_sys_path_is_copied_in_and_runs_without_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     notebook = _project(tmp_path / "repo")
-    monkeypatch.chdir(tmp_path / "repo")  # built from the repository's top
-    result = build([notebook], tmp_path / "out", root=tmp_path / "repo")
-    assert result.ok, [d.to_json() for d in result.diagnostics]
+    _build_from(tmp_path / "repo", notebook, tmp_path / "out", monkeypatch)  # the repo's top
     copied = tmp_path / "out" / "src" / "analysis" / "mylib"
     assert sorted(p.name for p in copied.iterdir()) == [
         "__init__.py",
@@ -54,9 +68,7 @@ def test_a_package_on_the_notebooks_sys_path_is_copied_in_and_runs_without_it(
     assert "from analysis.mylib import scale, scaling\n" in module
     pyproject = (tmp_path / "out" / "pyproject.toml").read_text("utf-8")
     assert '"mylib' not in pyproject
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    assert run_outputs(tmp_path / "out", "analysis", cwd=elsewhere) == {"values": [3, 6]}
+    assert _outputs_elsewhere(tmp_path, "analysis") == {"values": [3, 6]}
 
 
 def test_a_package_outside_the_project_is_an_error_naming_it(
@@ -88,9 +100,7 @@ def test_a_folder_appended_to_sys_path_does_not_shadow_an_installed_distribution
             ("newest = max(Version('1.2'), Version('1.10'))", ["function:pick_newest"]),
         ],
     )
-    monkeypatch.chdir(tmp_path)
-    result = build([notebook], tmp_path / "out", root=tmp_path)
-    assert result.ok, [d.to_json() for d in result.diagnostics]
+    _build_from(tmp_path, notebook, tmp_path / "out", monkeypatch)
     assert not (tmp_path / "out" / "src" / "versions" / "packaging").exists()
     assert '"packaging' in (tmp_path / "out" / "pyproject.toml").read_text("utf-8")
 
@@ -111,11 +121,7 @@ def test_a_helper_module_brings_the_helper_modules_it_imports(
             ("result = survey.summary([1, 2, 3, 6])", ["function:summarise"]),
         ],
     )
-    monkeypatch.chdir(tmp_path)
-    result = build([notebook], tmp_path / "out", root=tmp_path)
-    assert result.ok, [d.to_json() for d in result.diagnostics]
+    _build_from(tmp_path, notebook, tmp_path / "out", monkeypatch)
     source = tmp_path / "out" / "src" / "report"
     assert "from report import stats" in (source / "survey.py").read_text("utf-8")
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    assert run_outputs(tmp_path / "out", "report", cwd=elsewhere) == {"result": {"mean": 3.0}}
+    assert _outputs_elsewhere(tmp_path, "report") == {"result": {"mean": 3.0}}

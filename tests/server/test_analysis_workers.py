@@ -71,6 +71,13 @@ def worker_pool(app: ServerApp) -> WorkerPool:
     return queue.pool
 
 
+def two_workers(app: ServerApp) -> WorkerPool:
+    """A pool of two analysis workers of its own (not started) for the app's root."""
+    root = str(app.root_dir)
+    settings = WorkerSettings(root, WorkLimits(WORK_LIMIT_LINES, 1_000_000), 0, BODY_LIMIT)
+    return WorkerPool(2, settings, timeout=60, log=app.log)
+
+
 async def until(condition: Callable[[], bool]) -> None:
     while not condition():
         await asyncio.sleep(0.01)
@@ -208,9 +215,7 @@ def test_a_jupyter_server_stops_its_worker_when_it_stops(tmp_path: Path) -> None
 
 
 async def test_the_other_workers_start_once_the_first_is_ready(jp_serverapp: ServerApp) -> None:
-    root = str(jp_serverapp.root_dir)
-    settings = WorkerSettings(root, WorkLimits(WORK_LIMIT_LINES, 1_000_000), 0, BODY_LIMIT)
-    pool = WorkerPool(2, settings, timeout=60, log=jp_serverapp.log)
+    pool = two_workers(jp_serverapp)
     try:
         pool.start()
         first, second = pool.workers
@@ -228,9 +233,7 @@ async def test_the_other_workers_start_once_the_first_is_ready(jp_serverapp: Ser
 async def test_a_request_takes_a_ready_worker_rather_than_one_still_starting(
     jp_serverapp: ServerApp,
 ) -> None:
-    root = str(jp_serverapp.root_dir)
-    settings = WorkerSettings(root, WorkLimits(WORK_LIMIT_LINES, 1_000_000), 0, BODY_LIMIT)
-    pool = WorkerPool(2, settings, timeout=60, log=jp_serverapp.log)
+    pool = two_workers(jp_serverapp)
     try:
         pool.start()
         first, second = pool.workers
