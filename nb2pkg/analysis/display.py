@@ -175,7 +175,8 @@ PURE_PANDAS_FUNCTIONS = frozenset(
 )
 """``pd.…`` functions that make a new table from their arguments and change nothing
 (``pd.merge(a, b).head()``): like ``CONSUMING_FUNCTIONS``, display only when no argument is
-passed by name that could be an iterator they use up (``pd.concat(frames)`` of a generator)."""
+passed by name that could be an iterator they use up (``pd.concat(frames)`` of a generator;
+``pd.DataFrame(grid.cv_results_)``, an attribute, is taken for data)."""
 PANDAS_CONSUMING = frozenset({"concat", "DataFrame", "Series"})
 MODULE_EFFECTS = frozenset(
     {
@@ -290,7 +291,8 @@ def _is_display_call(call: ast.Call) -> bool:
             return True
         if name.startswith(("pd.", "pandas.")) and name.count(".") == 1:
             if func.attr in PANDAS_CONSUMING and call.args:
-                return not isinstance(call.args[0], ast.Name | ast.Attribute)
+                # a name may hold a generator; an attribute (``grid.cv_results_``) holds data
+                return not isinstance(call.args[0], ast.Name)
             return func.attr in PURE_PANDAS_FUNCTIONS
         if name.startswith(PURE_MODULES):
             return (

@@ -28,6 +28,7 @@ from nb2pkg.emit.named_results import (
 )
 from nb2pkg.emit.sliced_functions import sliced_function_source
 from nb2pkg.emit.step_options import StepOptions
+from nb2pkg.emit.unread_results import unread_result
 from nb2pkg.ir import ImportBinding, Role
 from nb2pkg.plan.default_constants import constant_name, needs_constant
 from nb2pkg.plan.notebook_plan import CellPlan
@@ -73,6 +74,9 @@ def statements_to_drop(cell: CellPlan) -> set[int]:
         for index, kind in analysis.library_statements
         if kind in dropped_kinds(cell.tagged.role, keeps_prints(cell.cell.tags))
     )
+    unread = unread_result(cell, drop)
+    if unread is not None:
+        drop.add(unread)
     return drop
 
 
