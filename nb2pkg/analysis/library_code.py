@@ -185,6 +185,13 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
             return "plot"
         if isinstance(statement, ast.Assign) and all(_rooted_in(t, figure_names) for t in targets):
             return "plot"  # `ax.title = …` on a figure the cell made
+        if (
+            isinstance(statement, ast.Assign)
+            and isinstance(value, ast.Attribute | ast.Subscript)
+            and root_name(value) in figure_names
+            and all(_simple_target(t) for t in targets)
+        ):
+            return "plot"  # `axes = grid.axes`: a part of a figure the cell made
         return None
     if isinstance(statement, ast.For | ast.With) and statement.body:
         header: list[ast.AST] = (

@@ -2,7 +2,10 @@
 
 Statements are moved, not re-printed: libcst keeps every comment, blank line and formatting
 choice inside them. Hoisted imports, display-only statements and MLflow calls are left out;
-comments above a removed statement move to the next kept one, so nothing written is lost.
+comments above a removed statement move to the next kept one (a section comment stays with the
+code after it). Comments of removed statements after the last kept one go with them: above
+the ``return`` they would describe code that is not there (``# View the plot``); the cell's
+closing comments stay.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def function_source(
     picked out of the cell leaves them with the cell instead).
     """
     params, returns = options.params, options.returns
-    body, trailing = _kept_statements(
+    body = _kept_statements(
         module,
         options.drop,
         rewrite,
@@ -62,9 +65,10 @@ def function_source(
         statements.append(cst.parse_statement(docstring_literal(options.docstring, _INDENT) + "\n"))
     statements += _default_guards(params, options.default_constants)
     footer = [line for line in module.footer if line.comment is not None]
+    trailing: list[cst.EmptyLine] = []
     if returns and body:  # the cell's closing comments read above its return, not after it
-        trailing, footer = [*trailing, *footer], []
-    statements += [*body, *_ending(returns, trailing if body else [])]
+        trailing, footer = footer, []
+    statements += [*body, *_ending(returns, trailing)]
     if not statements:
         statements.append(cst.parse_statement("pass\n"))
     header = cst.parse_statement(
@@ -87,14 +91,11 @@ def _with_literals_replaced(
 
 
 def _ending(returns: Sequence[str], trailing: list[cst.EmptyLine]) -> list[cst.BaseStatement]:
-    """``return …``, the comments after the last kept statement above it; with nothing to
-    return, a ``pass`` that holds those comments (if any)."""
-    if returns:
-        value = returns[0] if len(returns) == 1 else ", ".join(returns)
-        return [cst.parse_statement(f"return {value}\n").with_changes(leading_lines=trailing)]
-    if trailing:
-        return [cst.parse_statement("pass\n").with_changes(leading_lines=trailing)]
-    return []
+    """``return …`` with the cell's closing comments above it (nothing without returns)."""
+    if not returns:
+        return []
+    value = returns[0] if len(returns) == 1 else ", ".join(returns)
+    return [cst.parse_statement(f"return {value}\n").with_changes(leading_lines=trailing)]
 
 
 def _default_guards(
@@ -135,10 +136,9 @@ def _kept_statements(
     *,
     carry_comments: bool = True,
     result: int | None = None,
-) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
-    """The cell's top-level statements minus ``drop``, each passed through ``rewrite``, and
-    the comments of dropped statements after the last kept one. The bare expression at index
-    ``result`` becomes a ``return`` of its value."""
+) -> list[cst.BaseStatement]:
+    """The cell's top-level statements minus ``drop``, each passed through ``rewrite``. The
+    bare expression at index ``result`` becomes a ``return`` of its value."""
     kept: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = [line for line in module.header if line.comment is not None]
     if not carry_comments:
@@ -164,7 +164,7 @@ def _kept_statements(
             elif not kept:
                 leading = _trim_blank(leading)
             kept.append(statement.with_changes(leading_lines=leading))
-    return kept, carried
+    return kept
 
 
 def _returned(statement: cst.BaseStatement) -> cst.BaseStatement:

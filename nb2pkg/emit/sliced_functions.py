@@ -63,7 +63,7 @@ def sliced_function_source(name: str, python_source: str, options: StepOptions) 
         if returned is None:
             return None
         statements[result] = returned
-    body, trailing = _kept(header, statements, leading, drop)
+    body = _kept(header, statements, leading, drop)
     out = [f"{comment(options.provenance)}\n", f"def {name}({function_params(params)}):\n"]
     count = 0
     if options.docstring:
@@ -77,12 +77,9 @@ def sliced_function_source(name: str, python_source: str, options: StepOptions) 
     if returns:
         value = returns[0] if len(returns) == 1 else ", ".join(returns)
         if body:
-            out += [*trailing, *(f"{line}\n" for line in footer)]
+            out += [f"{line}\n" for line in footer]
             footer = []
         out.append(f"{_INDENT}return {value}\n")
-        count += 1
-    elif trailing and body:
-        out += [*trailing, f"{_INDENT}pass\n"]
         count += 1
     if not count:
         out.append(f"{_INDENT}pass\n")
@@ -290,9 +287,8 @@ def _kept(
     statements: list[list[str]],
     leading: list[list[str]],
     drop: Set[int],
-) -> tuple[list[str], list[str]]:
-    """The body's lines and the comments after its last kept statement, as
-    ``nb2pkg.emit.functions._kept_statements`` keeps them."""
+) -> list[str]:
+    """The body's lines, as ``nb2pkg.emit.functions._kept_statements`` keeps them."""
     carried = [line for line in header if line]
     body: list[str] = []
     kept_any = False
@@ -309,7 +305,7 @@ def _kept(
                 before = before[1:]
         body += [f"{line}\n" for line in (*before, *own)]
         kept_any = True
-    return body, [f"{line}\n" for line in carried]
+    return body
 
 
 def _default_guards(params: Sequence[ParamPlan], constants: Mapping[str, str]) -> list[list[str]]:

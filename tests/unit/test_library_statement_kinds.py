@@ -60,6 +60,20 @@ def test_a_figure_the_cell_makes_is_drawn_on_by_its_methods() -> None:
     assert kinds(source) == ["plot", "plot", "plot"]
 
 
+def test_a_part_of_a_figure_the_cell_made_is_drawing() -> None:
+    """``axes = grid.axes`` on a seaborn grid: the axes a cell then tweaks are no result."""
+    source = (
+        "grid = sns.lmplot(x='Age', y='Fare', data=df)\n"
+        "axes = grid.axes\n"
+        "first = axes[0, 0]\n"
+        "first.set_ylim(-5,)\n"
+    )
+
+    assert kinds(source) == ["plot", "plot", "plot", "plot"]
+    # read by work after it, the part stays work, and so does the grid it comes from
+    assert kinds(source + "n = len(first.lines)\n") == [None, None, None, "plot", None]
+
+
 def test_a_plot_whose_value_later_work_reads_stays_work() -> None:
     source = "ax = df.plot()\nlines = len(ax.get_lines())\n"
 

@@ -289,3 +289,13 @@ def test_a_cells_closing_comment_stays_above_the_return() -> None:
     sliced, full = _both(source, **options)
     assert sliced == full
     assert full.endswith("    # my recommendation: 11am or 7pm\n    return x\n")
+
+
+def test_comments_of_statements_left_out_after_the_last_kept_one_go_with_them() -> None:
+    """``# View the plot`` above ``return`` would describe code that is not there; a comment
+    above a left-out statement that kept code follows stays, with that code."""
+    source = "# scale\nshown = rows\nx = rows[0]\n# View the plot\nshow(x)\n# closing\n"
+    sliced, full = _both(source, **{**_returning_x(), "drop": {0, 2}})
+    assert sliced == full
+    assert "# scale" in full and "# closing" in full
+    assert "View the plot" not in full
