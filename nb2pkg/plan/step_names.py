@@ -6,7 +6,8 @@ Rules a reader can predict:
   fillers (``the``, ``our``, ``let's``…); a leading gerund becomes a verb (``Adding`` → ``add``);
   at most four words are kept, and a phrase is never cut after a linking word
   (``Should we be confident in the model?`` → ``should_be_confident``, not
-  ``should_we_be_confident_in``). A label before a colon (``Example:``) and an opener (``So,``)
+  ``should_we_be_confident_in``) or a participle (``Create a pie chart presenting the
+  proportion`` → ``create_pie_chart``). A label before a colon (``Example:``) and an opener (``So,``)
   go too. A gerund that describes the noun after it (``Rolling windows``, ``The Hashing
   Trick``, ``Floating-point numbers``) stays as it is: the heading names a thing.
 * **a topic heading**: one word that is not a verb (``## Model``) takes the verb of what the
@@ -196,9 +197,16 @@ def heading_name(heading: str) -> str:
             for i, w in enumerate(words)
         ]
     words = list(dict.fromkeys(words))  # "Raising exceptions: raise" → raise_exceptions
+    cut = len(words) > MAX_FUNCTION_WORDS
     words = words[:MAX_FUNCTION_WORDS]
     while words and words[-1] in LINKING:
         words.pop()
+    if cut and len(words) > 2 and words[-1].endswith("ing"):
+        # "Create a pie chart presenting the proportion" → create_pie_chart: the cut left
+        # the participle that opens the rest of the phrase
+        words.pop()
+        while words and words[-1] in LINKING:
+            words.pop()
     while words and words[0] in LINKING - {"how", "what", "which", "why", "when", "where"}:
         words.pop(0)
     return "_".join(words)

@@ -524,6 +524,9 @@ def test_every_function_returns_what_a_later_cell_reads() -> None:
     ("heading", "expected"),
     [
         ("Should we be confident in the model?", "should_be_confident"),
+        ("Step 5. Create a pie chart presenting the male/female proportion", "create_pie_chart"),
+        ("Reducing computational expense using RandomizedSearchCV", "reduce_computational_expense"),
+        ("Working with missing values", "work_with_missing_values"),
         ("4.1 Adding a 'weekday' column to our dataframe", "add_weekday_column"),
         ("Putting it together", "put_together"),
         ("How to deal with timestamps", "deal_with_timestamps"),
