@@ -59,6 +59,7 @@ _TIDYING = frozenset(
 """Calls that only tidy values (missing, duplicated, mistyped, padded): a cell making a value
 with them cleans it, even from another (``df = raw.dropna()``)."""
 _SCORERS = re.compile(r"score|accuracy|error|report|confusion|metric|auc|cross_val")
+_PREDICTORS = frozenset({"predict", "predict_proba", "decision_function"})
 _GENERIC_DATA = frozenset({"df", "data", "dataset", "raw", "d", "frame"})
 
 
@@ -107,6 +108,10 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
     if noun and any(n in _TIDYING for n in called) and not _SCORERS.search(" ".join(called)):
         return f"clean_{noun}"
     scorers = [name for name in called if _SCORERS.search(name)]
+    predicted = [base for name, base in calls if name in _PREDICTORS and base]
+    if scorers and predicted:
+        # `pred = model.predict(X_test)`, then metrics of it: the cells evaluate the model
+        return f"evaluate_{_noun(predicted[:1]) or 'model'}"
     if scorers:
         return f"compute_{noun or _noun(scorers[:1]) or 'score'}"
     if defines and (not noun or noun in {d.lower() for d in defines}):

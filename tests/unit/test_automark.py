@@ -592,6 +592,12 @@ def test_no_function_is_named_after_a_module_or_builtin(heading: str) -> None:
         ("clf = SVC()\nclf.fit(X, y)", "fit_clf"),
         ("X_train, X_test, y_train, y_test = train_test_split(X, y)", "split_data"),
         ("acc = accuracy_score(y, pred)", "compute_acc"),
+        (
+            "pred = model.predict(X_test)\nmae = mean_absolute_error(y_test, pred)\n"
+            "r2 = r2_score(y_test, pred)",
+            "evaluate_model",
+        ),
+        ("p = clf.predict_proba(X)[:, 1]\nauc = roc_auc_score(y, p)", "evaluate_clf"),
         ("df = df.dropna()", "clean_df"),
         ("df = raw.dropna()\ndf['x'] = df['x'].astype(int)", "clean_df"),
         (
