@@ -323,7 +323,14 @@ def topic_name(heading: str, from_code: str) -> str:
         return name
     if name != next((w for w in _said(heading)[1] if w not in FILLERS), name):
         return name  # a gerund made a verb: "Adding" → add
-    return f"{from_code.split('_', 1)[0]}_{name}"
+    verb = from_code.split("_", 1)[0]
+    if name in _MADE_TOPICS and verb not in _CODE_VERBS - {"clean"}:
+        return f"make_{name}"  # "## Features" over new columns: make_features, not clean_…
+    return f"{verb}_{name}"
+
+
+_MADE_TOPICS = frozenset({"features"})
+"""Topics a step makes unless its code loads, splits, fits, merges or saves them."""
 
 
 _CODE_VERBS = frozenset({"load", "split", "fit", "clean", "merge", "save"})

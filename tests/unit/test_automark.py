@@ -852,6 +852,12 @@ def test_apply_in_memory_carries_the_model_and_predict_tags() -> None:
         ("Preparation", "df = df.dropna()", "prepare"),
         ("Normalization", "X = scale(X)", "normalize"),
         ("Transformation", "X = pca.fit_transform(X)", "transform"),
+        (
+            "Features",
+            "df['heat'] = (18 - df['temp']).clip(lower=0)\nX = df[['heat']]\ny = df['kwh']",
+            "make_features",
+        ),
+        ("Features", "features = pd.read_csv('f.csv')", "load_features"),
     ],
 )
 def test_a_one_word_topic_heading_takes_the_verb_of_its_code(
