@@ -42,10 +42,15 @@ def store_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def experiment(
-    store_uri: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    store_uri: str,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
 ) -> Iterator[str]:
-    """A fresh experiment name for this test, selected the way users select one."""
+    """A fresh experiment name for this test, selected the way users select one (in a folder
+    of the test's own: a SQLite store keeps artifacts under ``./mlruns``)."""
     name = f"exp-{request.node.name}"
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store_uri)
     monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", name)
     yield name
