@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import threading
 from collections import OrderedDict
@@ -79,11 +80,25 @@ def plan_config(
         read_scope=scope,
         auto=auto or config.auto,
     )
-    plan = replace(plan, exports=load_exports(config.out_dir))
+    plan = replace(
+        plan,
+        exports=load_exports(config.out_dir),
+        data_file_paths=_data_file_paths(notebook_plans, config.out_dir),
+    )
     diagnostics += plan.diagnostics
     if has_errors(diagnostics):
         return None, diagnostics
     return plan, diagnostics
+
+
+def _data_file_paths(plans: Sequence[NotebookPlan], out_dir: Path) -> dict[str, str]:
+    """Data-file parameter → its file relative to the package's folder (POSIX)."""
+    package = out_dir.resolve()
+    return {
+        name: Path(os.path.relpath(Path(plan.notebook.path).parent / value, package)).as_posix()
+        for plan in plans
+        for value, name in sorted(plan.data_files.items())
+    }
 
 
 def read_scope_of(config: BuildConfig, confine_to: Path | None) -> ReadScope:

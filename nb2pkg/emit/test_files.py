@@ -123,18 +123,43 @@ def _conftest(plan: PackagePlan, fixtures: dict[str, _Fixture]) -> str:
         "from __future__ import annotations",
         "",
         "from collections.abc import Iterator",
+        *(["from pathlib import Path"] if plan.data_file_paths else []),
         "from typing import Any",
         "",
         "import pytest",
         "",
         f"from {plan.package}.pipeline import steps",
         "",
-        "",
+        *([] if plan.data_file_paths else [""]),  # two blank lines before a class, one else
+        *_data_files(plan),
         *_pipeline_state(plan),
     ]
     for fixture in sorted(fixtures.values(), key=lambda f: f.name):
         lines += ["", "", '@pytest.fixture(scope="session")', *_fixture_function(fixture)]
     return "\n".join(lines) + "\n"
+
+
+def _data_files(plan: PackagePlan) -> list[str]:
+    """Where the notebook's data files are, seen from the package's folder: the steps read
+    them there wherever pytest runs (a file missing there: the default, from the working
+    directory, as ``run()`` reads it)."""
+    if not plan.data_file_paths:
+        return []
+    entries = [f"    {name!r}: {path!r}," for name, path in plan.data_file_paths.items()]
+    return [
+        "PACKAGE_FOLDER = Path(__file__).resolve().parent.parent",
+        "DATA_FILES = {",
+        *entries,
+        "}",
+        '"""Each data-file parameter → the file the notebook read, relative to this package."""',
+        "",
+        "",
+        "def data_files() -> dict[str, str]:",
+        "    found = {name: PACKAGE_FOLDER / path for name, path in DATA_FILES.items()}",
+        "    return {name: str(path) for name, path in found.items() if path.exists()}",
+        "",
+        "",
+    ]
 
 
 def _pipeline_state(plan: PackagePlan) -> list[str]:
@@ -159,7 +184,7 @@ def _pipeline_state(plan: PackagePlan) -> list[str]:
         )
     return [
         *lines,
-        "            self._steps = steps()",
+        f"            self._steps = steps({'**data_files()' if plan.data_file_paths else ''})",
         "        while step not in self._outputs:",
         "            name, values = next(self._steps)",
         "            self._outputs[name] = values",

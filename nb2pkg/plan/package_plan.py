@@ -45,6 +45,10 @@ class PackagePlan:
     """The pipeline's model, logged and registered by tracked runs."""
     local_files: Mapping[str, str] = field(default_factory=dict)
     """Each file of ``local_modules``: path inside the package → the file it is copied from."""
+    data_file_paths: Mapping[str, str] = field(default_factory=dict)
+    """Each data-file parameter → its file as a POSIX path relative to the package's folder
+    (the notebook's default is relative to the notebook's): the generated tests read the
+    notebook's data from wherever pytest runs."""
 
 
 def plan_package(

@@ -142,7 +142,8 @@ def test_a_local_helper_module_is_vendored_and_no_dependency(tmp_path: Path) -> 
     assert (tmp_path / "out" / "src" / "local" / "preamble.py").is_file()
 
 
-def test_the_comment_of_a_dropped_last_display_stays_above_the_return(tmp_path: Path) -> None:
+def test_the_comment_of_a_dropped_last_display_leaves_with_it(tmp_path: Path) -> None:
+    """Above the return, ``# show the first rows`` would describe code that is not there."""
     notebook = write_notebook(
         tmp_path / "shown.ipynb",
         [
@@ -153,7 +154,8 @@ def test_the_comment_of_a_dropped_last_display_stays_above_the_return(tmp_path: 
     result = build([notebook], tmp_path / "out", root=tmp_path)
     assert result.ok, [d.to_json() for d in result.diagnostics]
     module = (tmp_path / "out" / "src" / "shown" / "shown.py").read_text(encoding="utf-8")
-    assert "    # show the first rows\n    return rows\n" in module
+    assert "    rows = [3, 1, 2]\n    return rows\n" in module
+    assert "show the first rows" not in module
     assert "pass" not in module
 
 
