@@ -280,8 +280,14 @@ def names_an_action(heading: str, name: str) -> bool:
     words = name.split("_")
     if not words[0] or is_heading_verb(words[0]) or _CLAUSE_WORDS.intersection(words):
         return True
+    if words[0] in _VERB_PREFIXES and len(words) > 1 and is_heading_verb(words[1]):
+        return True  # "Cross-validate a model", "Re-train the model"
     said = _said(heading)[1]
     return words[0] not in said  # a gerund or noun of action made a verb: "Adding" → add
+
+
+_VERB_PREFIXES = frozenset({"cross", "re", "pre"})
+"""The first half of a hyphenated verb (``cross-validate``): with a verb after it, a verb."""
 
 
 def noun_phrase_name(name: str, from_code: str, taken: Set[str] = frozenset()) -> str:

@@ -1036,6 +1036,11 @@ def test_an_interactive_widget_cell_is_not_a_step() -> None:
         # no verb in the heading: the step is named from what its code does
         ("Two excellent references:", "pca = PCA(2)\npca.fit(X)", "fit_pca"),
         ("Limitation of approach", "score = model.score(X, y)", "compute_score"),
+        (
+            "Step 3: Cross-validate a model with one feature",
+            "X = df.loc[:, ['Pclass']]\ny = df.Survived",
+            "cross_validate_model",
+        ),
         ("Two excellent references:", "X = np.array([[-1, -1], [1, 1]])", "compute_x"),
         # a short noun: the code's verb leads it, as for one-word topics
         ("Covariance matrix", "cov_mat = np.cov(X.T)", "compute_covariance_matrix"),
