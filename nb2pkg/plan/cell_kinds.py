@@ -95,14 +95,23 @@ def always_raises(parsed: ParsedCell) -> bool:
 
 
 def body_lines(parsed: ParsedCell) -> int:
-    """Lines the cell adds to a function body (comments and code, no blank lines)."""
+    """Lines the cell adds to a function body once formatted: its code, comments and blank
+    lines, a statement with a line over 88 characters counted as ruff wraps it (about one
+    line per argument)."""
     if parsed.module is None:
         return 0
     module = parsed.module
-    return sum(
-        sum(1 for line in module.code_for_node(s).splitlines() if line.strip())
-        for s in work_statements(parsed)
-    )
+    return sum(_formatted_lines(module.code_for_node(s)) for s in work_statements(parsed))
+
+
+def _formatted_lines(code: str) -> int:
+    """``code``: one statement with the comments and blank lines above it."""
+    lines = code.rstrip("\n").splitlines()
+    comments = [line for line in lines if not line.strip() or line.lstrip().startswith("#")]
+    joined = " ".join(line.strip() for line in lines if line not in comments)
+    if len(joined) > 88:  # wrapped: about one line per argument, and the brackets
+        return len(comments) + max(len(lines) - len(comments), joined.count(",") + 2)
+    return len(lines)
 
 
 def is_imports_only(parsed: ParsedCell) -> bool:

@@ -484,6 +484,28 @@ def test_a_long_run_of_cells_is_cut_into_functions_of_bounded_size() -> None:
     assert max(sizes.values()) <= MAX_MERGED_LINES
 
 
+def test_cells_are_not_merged_past_the_limit_once_formatted() -> None:
+    """25 + 11 lines as written, and the search's one long line wraps to one line per
+    argument: merged, the function would be over 40 lines; its cells stay apart."""
+    grid = "".join(
+        f"# values of {name} to try\n{name} = [1, 2, 3, 4]\n\n"
+        for name in ("depth", "leaves", "split", "features", "trees", "rate")
+    )
+    grid += "grid = {'depth': depth, 'leaves': leaves, 'split': split}\n"
+    search = (
+        "# the model to tune\n"
+        "model = GradientBoostingRegressor(random_state=42)\n\n"
+        "# random search with 4-fold cross validation\n"
+        "search = RandomizedSearchCV(estimator=model, param_distributions=grid, cv=4, "
+        "n_iter=25, scoring='neg_mean_absolute_error', n_jobs=-1, verbose=1, "
+        "return_train_score=True, random_state=42)"
+    )
+    cells = [_md("## Tuning"), _code(grid), _code(search), _code("search.fit(X, y)")]
+    roles = _roles(cells)
+    assert len(grid.splitlines()) + len(search.splitlines()) <= MAX_MERGED_LINES + 10
+    assert roles[0] != roles[1]
+
+
 def test_a_setup_cell_joins_the_cell_it_prepares() -> None:
     cells = [_code("np.random.seed(0)"), _code("x = np.random.rand(5)"), _code("y = x * 2")]
     roles = _roles(cells)
