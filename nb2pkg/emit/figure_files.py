@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.saved_figures import artifact_name, saved_paths
+from nb2pkg.emit.figure_breaks import PYPLOT, new_figure_points, opening_new_figures
 from nb2pkg.emit.functions import function_source
 from nb2pkg.emit.imports import ImportContext, render_imports
 from nb2pkg.emit.literals import docstring
@@ -57,13 +58,17 @@ def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
             from nb2pkg.emit.saving_calls import NoSaving  # a libcst transformer
 
             function = plan.step_keys[(step.module, step.name)].replace(".", "_")
-            drop = _not_drawing(cell)
+            drop, shows = _not_drawing(cell)
             drawn = [s for i, s in enumerate(cell.parsed.module.body) if i not in drop]
             saved_as = tuple(artifact_name(p) for p in _saved_paths(drawn))
+            module = cell.parsed.module.visit(NoSaving())
+            points = new_figure_points(cell, set(range(len(module.body))) - drop, shows)
+            pyplot = next((b for b in step.figure_imports if b.module == PYPLOT.module), PYPLOT)
             source = function_source(
                 function,
-                cell.parsed.module.visit(NoSaving()),
-                StepOptions(
+                module,
+                rewrite=opening_new_figures(module, points, pyplot.bound) if points else None,
+                options=StepOptions(
                     params=[ParamPlan(name, ParamSource.STEP) for name in step.figure_inputs],
                     returns=(),
                     drop=frozenset(drop | _saving(cell)),
@@ -78,7 +83,8 @@ def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
             if len(tree.body) <= 1:
                 continue  # nothing but `plt.show()`: nothing to draw
             used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-            bindings = tuple(b for b in step.figure_imports if b.bound in used)
+            available = (*step.figure_imports, *([pyplot] if points else []))
+            bindings = tuple(dict.fromkeys(b for b in available if b.bound in used))
             imports = render_imports(bindings, context)
             if unbound_reads(f"{imports}\n{source}"):
                 continue  # it would fail when drawn: the figure is left out
@@ -86,8 +92,9 @@ def figures_of(plan: PackagePlan) -> tuple[Figure, ...]:
     return tuple(found)
 
 
-def _not_drawing(cell: CellPlan) -> set[int]:
-    """Indices of the statements a figure function leaves out: all but plots, and ``show()``."""
+def _not_drawing(cell: CellPlan) -> tuple[set[int], set[int]]:
+    """Indices of the statements a figure function leaves out: all but plots, and ``show()``;
+    and those of the ``show()`` statements."""
     assert cell.parsed.module is not None
     plots = {i for i, kind in cell.parsed.analysis.library_statements if kind == "plot"}
     body = cell.parsed.module.body
@@ -97,7 +104,7 @@ def _not_drawing(cell: CellPlan) -> set[int]:
         if cst.Module(body=[body[i]]).code.strip().endswith(("show()", "draw()"))
         and "\n" not in cst.Module(body=[body[i]]).code.strip()
     }
-    return (set(range(len(body))) - plots) | shows
+    return (set(range(len(body))) - plots) | shows, shows
 
 
 def _saving(cell: CellPlan) -> set[int]:

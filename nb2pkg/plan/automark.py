@@ -48,6 +48,7 @@ from nb2pkg.plan.automark_cells import (
     snake_case,
     title_key,
 )
+from nb2pkg.plan.figure_cells import with_figure_cells
 from nb2pkg.plan.metrics_proposal import METRICS_TAG, scores_bound
 from nb2pkg.plan.random_draws import free_draws
 from nb2pkg.plan.step_groups import Group, WorkCell, group_work_cells, name_groups
@@ -109,6 +110,7 @@ def propose(cells: Sequence[Mapping[str, Any]]) -> list[Proposal]:
             proposals.append(
                 Proposal(fact.index, fact.cell_id, (*fact.tags, tag), tag, reason, (tag,))
             )
+    proposals = with_figure_cells(facts, proposals)
     return _with_metrics_tags(facts, _with_model_tags(cells, proposals))
 
 

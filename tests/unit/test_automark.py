@@ -158,13 +158,27 @@ def test_display_only_cells_are_skipped(source: str) -> None:
         "pd.plotting.scatter_matrix(df, figsize=(8, 8))",
         "plot_decision_boundary(clf, X)",
         "figsize(8, 8)\nplt.hist(df['a'].dropna(), bins=20)\nplt.title('a')",
-        "plt.style.use('ggplot')\nplt.rcParams['figure.figsize'] = (15, 5)",
-        "pd.set_option('display.max_columns', 60)\npd.options.display.max_rows = 9",
         "with sns.axes_style('white'):\n    sns.jointplot(x='a', y='b', data=df, kind='hex')",
         "with plt.style.context('ggplot'):\n    plt.plot(df['a'])\n    plt.title('a')",
     ],
 )
-def test_plot_only_cells_are_skipped(source: str) -> None:
+def test_plot_only_cells_join_the_step_before_else_are_skipped(source: str) -> None:
+    """Right after a step, the cell draws a figure of it (logged with a tracked run: the
+    step's code is unchanged); after a cell left out, nothing packaged draws it."""
+    roles = _roles([_code("df = f()"), _code(source)])
+    assert roles[0] is not None and roles[0].startswith("function:")
+    assert roles[1] == roles[0]
+    assert _roles([_code("df = f()"), _code("df.head()"), _code(source)])[2] == "skip"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "plt.style.use('ggplot')\nplt.rcParams['figure.figsize'] = (15, 5)",
+        "pd.set_option('display.max_columns', 60)\npd.options.display.max_rows = 9",
+    ],
+)
+def test_cells_that_only_set_display_options_are_skipped(source: str) -> None:
     assert _roles([_code("df = f()"), _code(source)])[1] == "skip"
 
 
@@ -322,7 +336,8 @@ def test_loops_over_the_parts_of_a_figure_only_plot() -> None:
         "ax = plt.axes()\nfor spine in ax.spines.values():\n    spine.set_visible(False)\n"
         "for tick in ax.get_xticklabels():\n    tick.set_color('gray')\nax.hist(x)"
     )
-    assert _roles([_code("x = f()"), _code(source)])[1] == "skip"
+    roles = _roles([_code("x = f()"), _code(source)])
+    assert roles[1] == roles[0]  # a figure of the step before: no work of its own
 
 
 def test_a_loop_over_axes_computing_what_each_draws_only_plots() -> None:
@@ -335,7 +350,8 @@ def test_a_loop_over_axes_computing_what_each_draws_only_plots() -> None:
         "    ax.set(title=f'{year}')\n"
         "fig.tight_layout()"
     )
-    assert _roles([_code("df = f()"), _code(source)])[1] == "skip"
+    roles = _roles([_code("df = f()"), _code(source)])
+    assert roles[1] == roles[0]  # a figure of the step before: no work of its own
 
 
 def test_a_value_named_for_a_plot_is_no_plotting_helper() -> None:

@@ -726,6 +726,9 @@ def log_figures(
         draw = getattr(importlib.import_module(f"{package}.figures"), function)
         draw(**inputs)
         new = [number for number in plt.get_fignums() if number not in before]
+        for number in [n for n in new if len(plt.figure(n).get_children()) <= 1]:
+            plt.close(number)  # opened, nothing drawn on it: no figure of the notebook's
+        new = [number for number in new if plt.fignum_exists(number)]
         for index, number in enumerate(new, start=1):
             suffix = "" if index == 1 else f"_{index}"
             path = f"figures/{function}{suffix}.png"
