@@ -117,3 +117,22 @@ def test_auto_build_of_a_notebook_that_only_shows_values_says_what_auto_found(
     assert "then build without --auto" in result.stderr
     assert "build with --auto" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_show_says_why_a_seeding_cell_has_no_function(tmp_path: Path) -> None:
+    write_notebook(
+        tmp_path / "seeded.ipynb",
+        [
+            ("import numpy as np\nnp.random.seed(0)", []),
+            ("SIZE = 5", []),
+            ("noise = np.random.rand(SIZE)", []),
+            ("total = float(noise.sum())", []),
+        ],
+    )
+
+    result = run_cli(tmp_path, "show", "seeded.ipynb")
+
+    assert result.returncode == 0, result.stderr
+    seeding = re.search(r"cell\s+1\s+function\s+(.*)", result.stdout)
+    assert seeding is not None, result.stdout
+    assert seeding.group(1).startswith("no function of its own: only imports, settings or seeds")

@@ -43,7 +43,11 @@ def _print_cells(cells: Sequence[CellSummary]) -> None:
     for cell in cells:
         if cell.role == "exploration":
             continue
-        text = cell.signature or cell.role
+        text = cell.signature or (
+            "no function of its own: only imports, settings or seeds (run() seeds)"
+            if cell.role == "function"
+            else cell.role
+        )
         flags = " [metrics]" if cell.metrics else ""
         if cell.model is not None:
             flags += f" [model{':' + cell.model if cell.model else ''}]"
