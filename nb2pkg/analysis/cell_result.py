@@ -57,22 +57,31 @@ NONE_RETURNING_METHODS = frozenset(
 
 
 def result_statement(
-    parsed: ParsedCell, mlflow_names: Container[str] = (), *, prints_dropped: bool = False
+    parsed: ParsedCell,
+    mlflow_names: Container[str] = (),
+    *,
+    prints_dropped: bool = False,
+    end: int | None = None,
 ) -> int | None:
     """The index of the cell's top-level statement whose value the cell shows, or None.
 
     ``prints_dropped``: the step drops its prints, so its last kept statement, when it is a
     ``print`` of one value that does work (``print(sample(model, "The island"))``), shows
-    the value: the step returns it rather than compute it for nothing."""
+    the value: the step returns it rather than compute it for nothing. ``end``: the
+    statements from there on are cells that only draw, joined to the step (the last line
+    before them is the one shown)."""
     module = parsed.module
     if module is None or not module.body:
         return None
-    index = len(module.body) - 1
+    count = len(module.body) if end is None else min(end, len(module.body))
+    if count == 0:
+        return None
+    index = count - 1
     analysis = parsed.analysis
     left_out = {*analysis.display_statements, *analysis.import_statements}
     left_out.update(i for i, _ in analysis.library_statements)
     if prints_dropped:
-        last = max((i for i in range(len(module.body)) if i not in left_out), default=None)
+        last = max((i for i in range(count) if i not in left_out), default=None)
         if last is not None and _printed_value(module, module.body[last], mlflow_names):
             return last
     if index in left_out:

@@ -11,13 +11,12 @@ not logged (``tracking.log_figures``).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Set
 from typing import TYPE_CHECKING
 
-from nb2pkg.analysis.cell_walk import top_level_statements
 from nb2pkg.ir import ImportBinding
+from nb2pkg.plan.cell_parts import part_starts
 from nb2pkg.plan.notebook_plan import CellPlan
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ def new_figure_points(cell: CellPlan, drawn: Set[int], shows: Set[int]) -> set[i
     ``plt.show()`` statements left out)."""
     module = cell.parsed.module
     assert module is not None
-    starts = _part_starts(cell)
+    starts = set(part_starts(cell.cell.parts, cell.parsed.analysis))
     points: set[int] = set()
     drawn_before = ended = False
     for index, statement in enumerate(module.body):
@@ -72,23 +71,3 @@ def _without_leading(statement: cst.BaseStatement) -> cst.BaseStatement:
     if hasattr(statement, "leading_lines"):
         return statement.with_changes(leading_lines=())
     return statement
-
-
-def _part_starts(cell: CellPlan) -> set[int]:
-    """Indices of the first statement of each merged cell after the first."""
-    parts = cell.cell.parts[1:]
-    if not parts:
-        return set()
-    try:
-        groups = top_level_statements(ast.parse(cell.parsed.analysis.python_source))
-    except SyntaxError:
-        return set()
-    offset = cell.parsed.analysis.line_offset
-    starts: set[int] = set()
-    for part in parts:
-        first = next(
-            (i for i, g in enumerate(groups) if g[0].lineno + offset >= part.first_line), None
-        )
-        if first is not None:
-            starts.add(first)
-    return starts

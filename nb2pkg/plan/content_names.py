@@ -107,13 +107,9 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
         return f"clean_{_noun(reworked)}"
     if noun and any(n in _TIDYING for n in called) and not _SCORERS.search(" ".join(called)):
         return f"clean_{noun}"
-    scorers = [name for name in called if _SCORERS.search(name)]
-    predicted = [base for name, base in calls if name in _PREDICTORS and base]
-    if scorers and predicted:
-        # `pred = model.predict(X_test)`, then metrics of it: the cells evaluate the model
-        return f"evaluate_{_noun(predicted[:1]) or 'model'}"
-    if scorers:
-        return f"compute_{noun or _noun(scorers[:1]) or 'score'}"
+    scored = _scoring_name(calls, noun)
+    if scored:
+        return scored
     if defines and (not noun or noun in {d.lower() for d in defines}):
         return f"define_{_noun([defines[0]])}"
     if noun:
@@ -126,6 +122,18 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
         verb = "make" if made[0][:1].isupper() else "run"
         return f"{verb}_{_noun(made[:1])}"
     return ""
+
+
+def _scoring_name(calls: Sequence[tuple[str, str | None]], noun: str) -> str:
+    """``evaluate_model`` for predictions and metrics of them, ``compute_<value>`` for
+    metrics alone; ``""`` when nothing is scored."""
+    scorers = [name for name, _ in calls if _SCORERS.search(name)]
+    if not scorers:
+        return ""
+    predicted = [base for name, base in calls if name in _PREDICTORS and base]
+    if predicted:
+        return f"evaluate_{_noun(predicted[:1]) or 'model'}"
+    return f"compute_{noun or _noun(scorers[:1]) or 'score'}"
 
 
 def _train_and_test(names: Sequence[str]) -> bool:

@@ -22,6 +22,7 @@ from nb2pkg.ir import (
     TaggedCell,
     TestPlan,
 )
+from nb2pkg.plan.cell_parts import drawing_tail
 from nb2pkg.plan.cell_plans import IPYTHON_BUILTINS, CellPlan
 from nb2pkg.plan.figure_reads import reads_in_order
 from nb2pkg.plan.planner_state import PlannerState, find_mlflow_calls
@@ -84,7 +85,12 @@ class PlannerSteps(PlannerState):
             returns = self._returns(item, analysis, mutates)
             dropped = not keeps_prints(item.cell.tags)
             if not returns:
-                result = result_statement(parsed, self.mlflow_names, prints_dropped=dropped)
+                result = result_statement(
+                    parsed,
+                    self.mlflow_names,
+                    prints_dropped=dropped,
+                    end=drawing_tail(item.cell.parts, analysis),
+                )
             if not returns and result is None:
                 returns = last_values(analysis)
         self.returned.update(returns)

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from nb2pkg.frontends.api import build
 from nb2pkg.plan.automark import propose
-from tests.helpers import notebook_state, run_outputs, run_tracked, write_notebook
+from tests.helpers import (
+    CellSpec,
+    markdown_cell,
+    notebook_state,
+    run_generated,
+    run_outputs,
+    run_tracked,
+    write_notebook,
+)
 
 SOURCES = [
     "import matplotlib.pyplot as plt\nimport numpy as np",
@@ -51,3 +59,29 @@ def test_cells_that_draw_join_the_step_before_and_their_figures_are_logged(
     )
     outputs = run_outputs(tmp_path / "out", "drawn", cwd=run_in)
     assert outputs["slope"] == notebook_state(SOURCES, tmp_path)["slope"]
+
+
+def test_a_step_joined_by_a_drawing_still_returns_the_value_its_cell_shows(
+    tmp_path: Path,
+) -> None:
+    sources = [
+        "import matplotlib.pyplot as plt\nimport numpy as np",
+        "def summary(values):\n    return {'mean': float(np.mean(values)), 'n': len(values)}",
+        "x = np.arange(10.0)\nsquares = x**2",
+        "summary(squares)",
+        "plt.plot(x, squares)",
+    ]
+    cells: list[CellSpec] = [(s, []) for s in sources]
+    cells.insert(3, markdown_cell("## Summary"))
+    notebook = write_notebook(tmp_path / "shown.ipynb", cells)
+    result = build([notebook], tmp_path / "out", root=tmp_path, auto=True)
+    assert result.ok, [d.to_json() for d in result.diagnostics]
+    module = (tmp_path / "out" / "src" / "shown" / "shown.py").read_text(encoding="utf-8")
+    assert "return summary(squares)" in module
+    assert "plt.plot" in (tmp_path / "out" / "src" / "shown" / "figures.py").read_text("utf-8")
+    script = (
+        "from shown.shown import compute_squares, run_summary\n"
+        "x, squares = compute_squares()\n"
+        "print(run_summary(squares))\n"
+    )
+    assert run_generated(tmp_path / "out", script) == str({"mean": 28.5, "n": 10})
