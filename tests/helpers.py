@@ -219,3 +219,16 @@ def run_tracked(out_dir: Path, script: str, folder: Path) -> str:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     return lines[-1] if lines else ""
+
+
+def pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
+    """``pytest`` run in ``folder`` as a user runs it there, with no ``PYTHONPATH`` of ours."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )

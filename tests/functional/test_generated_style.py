@@ -3,7 +3,6 @@ testable with a bare ``pytest`` from their folder, and depending only on what th
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import tomllib
 from packaging.requirements import Requirement
 
 from nb2pkg.frontends.api import build
-from tests.helpers import run_generated, write_notebook
+from tests.helpers import pytest_in, run_generated, write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "example_notebooks"
@@ -75,16 +74,7 @@ def test_golden_cases_pass_ruff_with_default_settings(case: str, tmp_path: Path)
 
 def test_pytest_runs_from_the_package_folder_without_installing(tmp_path: Path) -> None:
     package = _built_example("classification", tmp_path)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    ran = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=package,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    ran = pytest_in(package)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert " passed" in ran.stdout
 

@@ -5,26 +5,11 @@ working directory, as ``run()`` does."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from nb2pkg.frontends.api import build
-from tests.helpers import write_notebook
-
-
-def _pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-    )
+from tests.helpers import pytest_in, write_notebook
 
 
 def test_pytest_from_the_package_folder_reads_the_notebooks_data(tmp_path: Path) -> None:
@@ -44,15 +29,15 @@ def test_pytest_from_the_package_folder_reads_the_notebooks_data(tmp_path: Path)
     result = build([notebook], out, root=tmp_path)
     assert result.ok, [d.to_json() for d in result.diagnostics]
 
-    done = _pytest_in(out)
+    done = pytest_in(out)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
 
     # Moved away from the notebook's folder, the tests read data/sales.csv from where they run.
     moved = tmp_path / "elsewhere" / "deeper" / "sales"
     shutil.copytree(out, moved)
-    assert _pytest_in(moved).returncode != 0
+    assert pytest_in(moved).returncode != 0
     (moved / "data").mkdir()
     (moved / "data" / "sales.csv").write_text("day,units\n1,7\n2,3\n", encoding="utf-8")
-    done = _pytest_in(moved)
+    done = pytest_in(moved)
     assert done.returncode == 0, done.stdout + done.stderr
