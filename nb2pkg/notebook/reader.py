@@ -218,17 +218,45 @@ def _cells(raw_cells: list[Mapping[str, Any]], minor: int) -> tuple[Cell, ...]:
         settings = metadata.get("nb2pkg") or {}
         count = raw.get("execution_count")
         cells.append(
-            Cell(
-                number=index + 1,
-                cell_id=cell_id,
-                cell_type=str(raw.get("cell_type", "code")),
-                source=text,
-                tags=tuple(str(t) for t in tags if isinstance(t, str)),
-                execution_count=count if isinstance(count, int) else None,
-                settings=settings if isinstance(settings, dict) else {},
+            _cell(
+                index + 1,
+                cell_id,
+                str(raw.get("cell_type", "code")),
+                text,
+                tuple(str(t) for t in tags if isinstance(t, str)),
+                count if isinstance(count, int) else None,
+                settings if isinstance(settings, dict) else {},
             )
         )
     return tuple(cells)
+
+
+_CellKey = tuple[int, str, str, str, tuple[str, ...], "int | None"]
+_RECENT_CELLS: dict[_CellKey, Cell] = {}
+"""The cells read lately without ``nb2pkg`` settings, by everything they hold: a notebook
+read again after one edit gives back the very objects of its unchanged cells, so that the
+analyses keyed by cell identity downstream find them."""
+_RECENT_CELLS_KEPT = 65_536
+
+
+def _cell(
+    number: int,
+    cell_id: str,
+    cell_type: str,
+    source: str,
+    tags: tuple[str, ...],
+    count: int | None,
+    settings: dict[str, Any],
+) -> Cell:
+    if settings:  # a mapping the cell would share: made anew each time
+        return Cell(number, cell_id, cell_type, source, tags, count, settings)
+    key = (number, cell_id, cell_type, source, tags, count)
+    cell = _RECENT_CELLS.get(key)
+    if cell is None:
+        if len(_RECENT_CELLS) >= _RECENT_CELLS_KEPT:
+            _RECENT_CELLS.clear()
+        cell = _RECENT_CELLS[key] = Cell(number, cell_id, cell_type, source, tags, count, {})
+    return cell
 
 
 def _derived_id(source: str, seen: dict[str, int]) -> str:

@@ -157,13 +157,23 @@ class _CellTags:
 def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, tuple[Diagnostic, ...]]:
     """The cell's role from its tags; the same cell seen again (unchanged since the last
     analysis) is a dictionary hit."""
+    recent = _RECENT_TAGGED.get(id(cell))
+    if recent is not None and recent[0].cell is cell and recent[1] == shown:
+        return recent[0], recent[2]
     found, problems = _tags_of(cell.number, cell.cell_id, cell.tags, cell.source, shown)
-    return (
-        TaggedCell(
-            cell, found.role, found.name, found.metrics, found.module, found.model, found.predict
-        ),
-        problems,
+    tagged = TaggedCell(
+        cell, found.role, found.name, found.metrics, found.module, found.model, found.predict
     )
+    if len(_RECENT_TAGGED) >= _RECENT_TAGGED_KEPT:
+        _RECENT_TAGGED.clear()
+    _RECENT_TAGGED[id(cell)] = (tagged, shown, problems)
+    return tagged, problems
+
+
+_RECENT_TAGGED: dict[int, tuple[TaggedCell, str, tuple[Diagnostic, ...]]] = {}
+"""The roles given lately, by the identity of the cell (held by the entry, so the identity is
+not reused): the reader gives back the very cell objects of a notebook's unchanged cells."""
+_RECENT_TAGGED_KEPT = 65_536
 
 
 @functools.lru_cache(maxsize=16384)
