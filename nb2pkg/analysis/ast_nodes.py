@@ -7,13 +7,20 @@ field); on the thousands of statements of a large notebook that is most of a pas
 from __future__ import annotations
 
 import ast
+import functools
+from collections.abc import Sequence
 
 
 def all_nodes(root: ast.AST) -> list[ast.AST]:
     """``root`` and every node below it, as ``ast.walk`` gives them, except the nodes without
     fields, which say nothing beyond their type: contexts (``Load``, ``Store``), operators
     (``Add``, ``And``), ``pass``, ``break`` and ``continue``."""
-    found: list[ast.AST] = [root]
+    return all_nodes_of([root])
+
+
+def all_nodes_of(roots: Sequence[ast.AST]) -> list[ast.AST]:
+    """``all_nodes`` of each of ``roots`` (a body's statements), in one list."""
+    found: list[ast.AST] = list(roots)
     position = 0
     while position < len(found):
         node = found[position]
@@ -28,3 +35,10 @@ def all_nodes(root: ast.AST) -> list[ast.AST]:
                     element for element in value if isinstance(element, ast.AST) and element._fields
                 )
     return found
+
+
+@functools.lru_cache(maxsize=8)
+def recent_tree(source: str) -> ast.Module:
+    """``ast.parse(source)``, kept for the next few callers: the passes that emit one cell's
+    step each read its tree in turn. The tree is shared: callers never change it."""
+    return ast.parse(source)

@@ -19,6 +19,7 @@ from nb2pkg.analysis.file_literals import file_literals
 from nb2pkg.analysis.library_code import classify
 from nb2pkg.analysis.literal_text import plain_value_text
 from nb2pkg.analysis.names import NameFlowVisitor
+from nb2pkg.analysis.saved_figures import SAVING_METHOD
 from nb2pkg.analysis.trees import building, cst_module
 from nb2pkg.analysis.value_names import target_names_of
 from nb2pkg.ir import CellAnalysis, ImportBinding
@@ -35,7 +36,7 @@ def analyze_statements(
     """One walk of the cell's ``ast`` (``nodes``: all of its nodes, listed once by the caller
     for every fact found by node type); libcst only gives the text of literal values."""
     walk = _CellWalk(values, offset)
-    kinds = line_kinds(groups)
+    kinds = line_kinds(groups, may_save=SAVING_METHOD in values.source)
     for index, statements in enumerate(groups):
         walk.statement(index, statements, kinds[index], shown=index == len(groups) - 1)
     analysis = walk.analysis(file_literals(nodes, values.source, offset))
@@ -49,7 +50,7 @@ _LINE_KINDS = frozenset({"setting", "plot", "print"})
 seeds stays work (``run()`` takes one seed statement at a time)."""
 
 
-def line_kinds(groups: list[list[ast.stmt]]) -> list[str | None]:
+def line_kinds(groups: list[list[ast.stmt]], *, may_save: bool = True) -> list[str | None]:
     """The kind of each top-level line (nb2pkg.analysis.library_code; None: work). A line of
     several statements (``ax.set_xlim(0, 1); ax.set_ylim(0, 1)``) has the kind its statements
     share, or ``import`` when it imports and only changes settings besides
@@ -59,7 +60,8 @@ def line_kinds(groups: list[list[ast.stmt]]) -> list[str | None]:
     flat = [statement for group in groups for statement in group]
     as_work: set[int] = set()  # positions in ``flat`` of statements whose line is work
     while True:
-        kinds = classify([_work_reading(s) if i in as_work else s for i, s in enumerate(flat)])
+        statements = [_work_reading(s) if i in as_work else s for i, s in enumerate(flat)]
+        kinds = classify(statements, may_save=may_save)
         result: list[str | None] = []
         more: set[int] = set()
         start = 0

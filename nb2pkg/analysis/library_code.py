@@ -48,7 +48,11 @@ _ITERATING = frozenset({"zip", "enumerate", "range", "len", "reversed"})
 
 
 def classify(
-    statements: Sequence[ast.stmt], *, keep_prints: bool = False, keep_figure_files: bool = False
+    statements: Sequence[ast.stmt],
+    *,
+    keep_prints: bool = False,
+    keep_figure_files: bool = False,
+    may_save: bool = True,
 ) -> list[Kind | None]:
     """The kind of each top-level statement of a cell (None: the step's own work).
 
@@ -57,7 +61,8 @@ def classify(
     (nb2pkg.analysis.saved_figures), unless a ``savefig`` sits in work (then every plot
     statement stays: the file is drawn by that work) or ``keep_figure_files`` (a later
     packaged cell reads the file). A cell writing another image file (``plt.imsave``, plotly's
-    ``write_image``) keeps its plots: the file is the output.
+    ``write_image``) keeps its plots: the file is the output. ``may_save`` False (the cell's
+    text has no ``savefig``) rules the saved figures out without a walk.
     """
     writes_figure: bool | None = None  # looked for at the first plot statement
     kinds: list[Kind | None] = []
@@ -98,11 +103,22 @@ def classify(
                 drawing_stays |= kinds[index] == "plot"
                 kinds[index] = None
                 changed = True
-    # A saved figure leaves only whole: not when work draws on it too (`format_plot(ax)`).
-    saves = not keep_figure_files and any(saving_calls(all_nodes(s)) for s in statements)
-    if saves and (drawing_stays or _saves_among_work(statements, kinds)):
+    if _saved_figure_stays(statements, kinds, drawing_stays, may_save and not keep_figure_files):
         return classify(statements, keep_prints=keep_prints, keep_figure_files=True)
     return kinds
+
+
+def _saved_figure_stays(
+    statements: Sequence[ast.stmt],
+    kinds: Sequence[Kind | None],
+    drawing_stays: bool,
+    may_save: bool,
+) -> bool:
+    """Whether the cell saves a figure that cannot leave with its plots: a saved figure leaves
+    only whole, not when work draws on it too (``format_plot(ax)``)."""
+    if not may_save or not any(saving_calls(all_nodes(s)) for s in statements):
+        return False
+    return drawing_stays or _saves_among_work(statements, kinds)
 
 
 def _saves_among_work(statements: Sequence[ast.stmt], kinds: Sequence[Kind | None]) -> bool:

@@ -123,8 +123,10 @@ def with_module_noqa(parts: Sequence[str], first_party: Sequence[str] = ()) -> l
 
 
 def _query_only_lines(module: str) -> set[int]:
-    from nb2pkg.emit.function_scopes import query_only_lines
+    from nb2pkg.emit.function_scopes import may_name_in_strings, query_only_lines
 
+    if not may_name_in_strings(module):
+        return set()
     try:
         return query_only_lines(ast.parse(module))
     except (SyntaxError, ValueError):

@@ -9,13 +9,52 @@ import ast
 import re
 from typing import NamedTuple
 
-from nb2pkg.analysis.ast_nodes import all_nodes
+from nb2pkg.analysis.ast_nodes import all_nodes, all_nodes_of
 
 
 def has_unused_values(tree: ast.Module) -> bool:
     """Whether a function of ``tree`` binds a name (an import too) it never reads: what
     ``nb2pkg.emit.unused_values.without_unused`` would take away."""
+    if len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef | ast.AsyncFunctionDef):
+        unused = _unused_in_flat_function(tree.body[0])
+        if unused is not None:
+            return unused
     return any(scope.unused for scope in function_scopes(tree))
+
+
+_NOT_FLAT = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.Global,
+    ast.Nonlocal,
+)
+
+
+def _unused_in_flat_function(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool | None:
+    """What ``_scope_of`` says of a function with no scope inside it (no ``def``, ``class``
+    nor ``lambda``) and no ``global`` or ``nonlocal``, in one walk of its body (a generated
+    step, nearly always); None for any other function."""
+    used: set[str] = set()
+    stored: set[str] = set()
+    for node in all_nodes_of(function.body):
+        if isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store) else used).add(node.id)
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and "@" in node.value:
+                used.update(_AT_NAME.findall(node.value))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            used.add(node.target.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name is not None:
+            stored.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            stored.update(imported_name(alias, node) for alias in node.names if alias.name != "*")
+        elif isinstance(node, _NOT_FLAT):
+            return None
+    if used & _DYNAMIC_READS:
+        return False
+    return bool(stored - used)
 
 
 class Scope(NamedTuple):
@@ -132,6 +171,12 @@ def imported_name(alias: ast.alias, statement: ast.Import | ast.ImportFrom) -> s
     if alias.asname is not None:
         return alias.asname
     return alias.name.split(".")[0] if isinstance(statement, ast.Import) else alias.name
+
+
+def may_name_in_strings(code: str) -> bool:
+    """Whether ``code`` may hold a string reading ``@name``: False rules out
+    ``query_only_lines`` without parsing."""
+    return _AT_NAME.search(code) is not None
 
 
 def query_only_lines(tree: ast.Module) -> set[int]:

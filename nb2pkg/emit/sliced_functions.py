@@ -30,6 +30,7 @@ import ast
 import re
 from collections.abc import Mapping, Sequence, Set
 
+from nb2pkg.analysis.ast_nodes import recent_tree
 from nb2pkg.analysis.cell_walk import top_level_statements
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.functions import function_params
@@ -103,7 +104,7 @@ def _cut(source: str) -> tuple[list[str], ast.Module] | None:
     if any(mark in source for mark in _UNSUPPORTED):
         return None
     try:
-        tree = ast.parse(source)
+        tree = recent_tree(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     lines = source.split("\n")

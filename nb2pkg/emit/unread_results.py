@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Set
 
+from nb2pkg.analysis.ast_nodes import recent_tree
 from nb2pkg.analysis.cell_walk import top_level_statements
 from nb2pkg.analysis.display import is_unneeded_value
 from nb2pkg.ir import Role
@@ -31,7 +32,7 @@ def unread_result(cell: CellPlan, drop: Set[int]) -> int | None:
     ):
         return None
     try:
-        groups = top_level_statements(ast.parse(cell.parsed.analysis.python_source))
+        groups = top_level_statements(recent_tree(cell.parsed.analysis.python_source))
     except (SyntaxError, RecursionError, MemoryError):
         return None
     index = len(groups) - 1
