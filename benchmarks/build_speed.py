@@ -9,6 +9,8 @@ Figures:
      `jupyter nbconvert --to script` of the same notebook; with the peak RSS of each process;
   3. `nb2pkg build` again with nothing changed (no-op rebuild), whole process, against
      `python -c pass` (interpreter start).
+With ``--against TREE`` (another checkout of nb2pkg, e.g. the main branch's), figure 2 also
+runs TREE's build in the same alternation and prints this tree's as a ratio of TREE's.
 Machines here are noisy: each figure is a median of alternating runs. Bytecode is written and
 used as for an installed copy (PYTHONDONTWRITEBYTECODE is dropped for the runs, and an untimed
 first build and conversion compile it), so source compilation is not counted.
@@ -91,14 +93,17 @@ def run(command: list[str], cwd: Path) -> None:
     subprocess.run(command, cwd=cwd, env=_ENVIRONMENT, check=True, capture_output=True)
 
 
-def run_measured(command: list[str], cwd: Path) -> tuple[float, float, float]:
+def run_measured(
+    command: list[str], cwd: Path, tree: str | None = None
+) -> tuple[float, float, float]:
     """(seconds, CPU seconds, peak resident memory in MiB) of one process.
 
     CPU time (user + system, with the processes it waited for, e.g. the formatter) is the
     steadier figure on a shared machine: waiting for a busy core does not count."""
     start = time.perf_counter()
+    environment = _ENVIRONMENT if tree is None else {**_ENVIRONMENT, "PYTHONPATH": tree}
     process = subprocess.Popen(
-        command, cwd=cwd, env=_ENVIRONMENT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
@@ -115,6 +120,7 @@ def main() -> int:
     )
     parser.add_argument("--cells", type=int, default=300, help="code cells in the notebook")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--against", help="another nb2pkg checkout to compare figure 2 with")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="nb2pkg-bench-"))
     try:
@@ -170,8 +176,16 @@ def main() -> int:
         run([*nb2pkg, "-o", str(work / "out-untimed")], work)  # writes the bytecode
         run(nbconvert, work)
         ours, theirs, our_cpu, their_cpu, our_memory, their_memory = [], [], [], [], [], []
+        other_cpu: list[float] = []
+        if args.against:
+            build = [*nb2pkg, "-o", str(work / "other-untimed")]
+            other_environment = {**_ENVIRONMENT, "PYTHONPATH": args.against}
+            subprocess.run(build, cwd=work, env=other_environment, check=True, capture_output=True)
         for attempt in range(args.repeat):
             out = work / f"out-{attempt}"
+            if args.against:
+                other = [*nb2pkg, "-o", str(work / f"other-{attempt}")]
+                other_cpu.append(run_measured(other, work, args.against)[1])
             seconds, cpu, memory = run_measured([*nb2pkg, "-o", str(out)], work)
             ours.append(seconds)
             our_cpu.append(cpu)
@@ -189,6 +203,12 @@ def main() -> int:
             f"CPU ratio = {build_cpu / convert_cpu:.2f} (below 1 is faster); "
             f"peak RSS {max(our_memory):.0f} MiB (nbconvert {max(their_memory):.0f} MiB)"
         )
+        if other_cpu:
+            other = statistics.median(other_cpu)
+            print(
+                f"   {args.against}: CPU {other:.2f} s ({other / convert_cpu:.2f} of nbconvert's); "
+                f"this tree's CPU = {build_cpu / other:.2f} of it"
+            )
 
         # 3. no-op rebuild vs python -c pass
         out = work / "out-0"
