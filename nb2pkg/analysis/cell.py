@@ -90,7 +90,16 @@ def analyze_cell(source: str) -> ParsedCell:
         tree = ast.parse(python.source)
         groups = top_level_statements(tree)
         nodes = all_nodes(tree)  # listed once for the facts found by node type
-        analysis = analyze_statements(nodes, groups, LiteralValues(python.source), offset)
+        analysis = analyze_statements(
+            nodes,
+            groups,
+            LiteralValues(python.source),
+            offset,
+            magics=tuple(m for m in python.magics if isinstance(m, MagicUse)),
+            pip_requirements=python.pip_requirements,
+            file_writes=tuple((c, line + offset, p) for c, line, p in file_writes_among(nodes)),
+            global_state=tuple((w, line + offset) for w, line in global_state_changes_among(nodes)),
+        )
     except SyntaxError as exc:
         problems.append(syntax_problem(exc, offset))
     except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a "\ud800" JSON escape
@@ -103,14 +112,6 @@ def analyze_cell(source: str) -> ParsedCell:
     except (RecursionError, MemoryError):
         problems.append(nesting_problem(offset))
     else:
-        uses = tuple(m for m in python.magics if isinstance(m, MagicUse))
-        analysis = replace(
-            analysis,
-            magics=uses,
-            pip_requirements=python.pip_requirements,
-            file_writes=tuple((c, line + offset, p) for c, line, p in file_writes_among(nodes)),
-            global_state=tuple((w, line + offset) for w, line in global_state_changes_among(nodes)),
-        )
         return ParsedCell(True, analysis, tuple(problems), len(groups))
     empty = replace(EMPTY, python_source=python.source, line_offset=offset)
     return ParsedCell(False, empty, tuple(problems))

@@ -8,11 +8,11 @@ whose names the ``NameFlowVisitor`` follows in evaluation order.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.display import is_display_statement, is_unneeded_value
 from nb2pkg.analysis.display_blocks import only_prints, read_outside_prints
 from nb2pkg.analysis.file_literals import file_literals
@@ -31,18 +31,22 @@ else:
 
 
 def analyze_statements(
-    nodes: list[ast.AST], groups: list[list[ast.stmt]], values: LiteralValues, offset: int
+    nodes: list[ast.AST],
+    groups: list[list[ast.stmt]],
+    values: LiteralValues,
+    offset: int,
+    **known: Any,
 ) -> CellAnalysis:
     """One walk of the cell's ``ast`` (``nodes``: all of its nodes, listed once by the caller
-    for every fact found by node type); libcst only gives the text of literal values."""
+    for every fact found by node type); libcst only gives the text of literal values.
+    ``known``: the facts the caller found itself, as ``CellAnalysis`` fields."""
     walk = _CellWalk(values, offset)
     kinds = line_kinds(groups, may_save=SAVING_METHOD in values.source)
     for index, statements in enumerate(groups):
         walk.statement(index, statements, kinds[index], shown=index == len(groups) - 1)
-    analysis = walk.analysis(file_literals(nodes, values.source, offset))
-    if "print" not in values.source:
-        return analysis
-    return dataclasses.replace(analysis, print_reads=_print_reads(groups, kinds))
+    if "print" in values.source:
+        known["print_reads"] = _print_reads(groups, kinds)
+    return walk.analysis(file_literals(nodes, values.source, offset), known)
 
 
 _LINE_KINDS = frozenset({"setting", "plot", "print"})
@@ -111,7 +115,7 @@ def _print_reads(groups: list[list[ast.stmt]], kinds: Sequence[str | None]) -> f
             )
             loads = {
                 n.id
-                for n in ast.walk(statement)
+                for n in all_nodes(statement)
                 if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)
             }
             (shown if prints else other).update(loads)
@@ -220,7 +224,7 @@ class _CellWalk:
         else:
             self.non_literals.extend((name, line) for name in names)
 
-    def analysis(self, paths: list[tuple[str, int]]) -> CellAnalysis:
+    def analysis(self, paths: list[tuple[str, int]], known: dict[str, Any]) -> CellAnalysis:
         visitor, offset = self.visitor, self.offset
         gone = self.deleted
         binds = tuple(n for n in visitor.binds if n not in gone) if gone else tuple(visitor.binds)
@@ -257,6 +261,7 @@ class _CellWalk:
             uses=frozenset(visitor.uses),
             line_offset=offset,
             value_binds=tuple(n for n in visitor.value_binds if n not in gone),
+            **known,
         )
 
 

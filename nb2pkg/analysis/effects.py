@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from nb2pkg.analysis.ast_nodes import all_nodes
+
 FILE_WRITERS = frozenset(
     {
         "savefig",
@@ -98,7 +100,7 @@ def file_writes_among(nodes: Iterable[ast.AST]) -> list[tuple[str, int, str]]:
 
 def global_state_changes(tree: ast.AST) -> list[tuple[str, int]]:
     """(what, line) of each use of the global random generator or of a computing option."""
-    return global_state_changes_among(list(ast.walk(tree)))
+    return global_state_changes_among(all_nodes(tree))
 
 
 def global_state_changes_among(nodes: list[ast.AST]) -> list[tuple[str, int]]:
