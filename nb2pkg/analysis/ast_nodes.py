@@ -21,11 +21,16 @@ def all_nodes(root: ast.AST) -> list[ast.AST]:
 def all_nodes_of(roots: Sequence[ast.AST]) -> list[ast.AST]:
     """``all_nodes`` of each of ``roots`` (a body's statements), in one list."""
     found: list[ast.AST] = list(roots)
+    fields_of = _NODE_FIELDS
     position = 0
     while position < len(found):
         node = found[position]
         position += 1
-        for field in node._fields:
+        kind = node.__class__
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = _node_fields(kind)
+        for field in fields:
             value = getattr(node, field, None)
             if isinstance(value, ast.AST):
                 if value._fields:
@@ -35,6 +40,25 @@ def all_nodes_of(roots: Sequence[ast.AST]) -> list[ast.AST]:
                     element for element in value if isinstance(element, ast.AST) and element._fields
                 )
     return found
+
+
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+"""The fields of each node type that may hold nodes with fields, found on first use."""
+
+_SCALAR_FIELDS = frozenset(
+    {"id", "ctx", "op", "ops", "name", "attr", "arg", "module", "level", "kind"}
+    | {"conversion", "is_async", "simple", "type_comment", "tag"}
+)
+"""Fields that hold text, numbers, or only nodes without fields (contexts, operators)."""
+
+
+def _node_fields(kind: type) -> tuple[str, ...]:
+    if kind is ast.Constant or kind is ast.MatchSingleton:
+        return ()  # ``value`` is the constant itself
+    fields: tuple[str, ...] = getattr(kind, "_fields", ())
+    if kind.__name__ == "TypeAlias":  # Python 3.12's ``type X = …``: its name is a ``Name``
+        return tuple(field for field in fields if field == "name" or field not in _SCALAR_FIELDS)
+    return tuple(field for field in fields if field not in _SCALAR_FIELDS)
 
 
 @functools.lru_cache(maxsize=8)

@@ -47,3 +47,44 @@ def test_all_nodes_of_a_subtree_starts_there() -> None:
     names = {node.id for node in all_nodes(statement) if isinstance(node, ast.Name)}
     assert all_nodes(statement)[0] is statement
     assert names == {"total", "a", "b", "c"}
+
+
+EVERY_KIND = """
+from . import a as b, c
+import d.e
+x: int = -1 if not y else 2 ** z
+x += f"{x!r:>{w}}" + b"raw"
+z = [*a, {**k}, (q := 3), a[1:2, ...], a < b <= c, a and b or None, True, ...]
+async def g(p, /, q=2, *, r):
+    async for i in arange():
+        async with lock as held:
+            yield [j async for j in held]
+    await g()
+    nonlocal_free = {i for i in p} | {i: j for i, j in q}
+match point:
+    case Point(x=0, y=None) | [1, *_] | {"k": True, **rest} as whole if whole:
+        raise
+    case -1 | 1+2j | "s" | None:
+        pass
+@decorated(1)
+class K[T](Base):
+    type Alias = list[T]
+try:
+    pass
+except* ValueError:
+    pass
+"""
+
+
+def test_all_nodes_finds_every_kind_of_node_ast_walk_finds() -> None:
+    try:
+        tree = ast.parse(EVERY_KIND)
+    except SyntaxError:  # type parameters and `type` need Python 3.12
+        tree = ast.parse(
+            EVERY_KIND.replace(
+                "class K[T](Base):\n    type Alias = list[T]", "class K(Base):\n    Alias = list"
+            )
+        )
+    walked = [node for node in ast.walk(tree) if node._fields]
+    found = all_nodes(tree)
+    assert found == walked  # the same nodes, in the same order
