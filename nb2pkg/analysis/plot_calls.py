@@ -179,11 +179,8 @@ def _loads_data(chain: Chain) -> bool:
     )
 
 
-_DRAWING_WORD = re.compile(
-    r"\b(?:"
-    + "|".join(sorted(PLOT_LIBRARIES | PLOT_ACCESSORS | DRAWING_METHODS | FIGURE_SIZE_CALLS))
-    + r")\b|Display\b|\bplot_"
-)
+_DRAWING_WORDS = frozenset(PLOT_LIBRARIES | PLOT_ACCESSORS | DRAWING_METHODS | FIGURE_SIZE_CALLS)
+_WORD = re.compile(r"\w+")
 
 
 def may_draw(code: str) -> bool:
@@ -191,7 +188,12 @@ def may_draw(code: str) -> bool:
     it, with no figure named yet), from its text alone: each name ``draws`` looks at is one of
     the words of its tables, ends with ``Display`` or starts with ``plot_``. Text that is not
     ASCII may spell a name another way (Python folds it with NFKC): there, True."""
-    return not code.isascii() or _DRAWING_WORD.search(code) is not None
+    if not code.isascii():
+        return True
+    words = set(_WORD.findall(code))
+    return not words.isdisjoint(_DRAWING_WORDS) or any(
+        word.endswith("Display") or word.startswith("plot_") for word in words
+    )
 
 
 def _helper(name: str) -> bool:
