@@ -16,10 +16,19 @@ def has_unused_values(tree: ast.Module) -> bool:
     """Whether a function of ``tree`` binds a name (an import too) it never reads: what
     ``nb2pkg.emit.unused_values.without_unused`` would take away."""
     if len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef | ast.AsyncFunctionDef):
-        unused = _unused_in_flat_function(tree.body[0])
-        if unused is not None:
-            return unused
+        flat = _flat_scope(tree.body[0])
+        if flat is not None:
+            return bool(flat.unused)
     return any(scope.unused for scope in function_scopes(tree))
+
+
+class Scope(NamedTuple):
+    """A function's names: bound in its own scope and never read in it (nor in a function
+    nested in it); and all it reads."""
+
+    name: str
+    unused: frozenset[str]
+    used: frozenset[str]
 
 
 _NOT_FLAT = (
@@ -32,10 +41,10 @@ _NOT_FLAT = (
 )
 
 
-def _unused_in_flat_function(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool | None:
-    """What ``_scope_of`` says of a function with no scope inside it (no ``def``, ``class``
-    nor ``lambda``) and no ``global`` or ``nonlocal``, in one walk of its body (a generated
-    step, nearly always); None for any other function."""
+def _flat_scope(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Scope | None:
+    """The ``Scope`` of a function with no scope inside it (no ``def``, ``class`` nor
+    ``lambda``) and no ``global`` or ``nonlocal``, in one walk of its body (a generated step,
+    nearly always); None for any other function."""
     used: set[str] = set()
     stored: set[str] = set()
     for node in all_nodes_of(function.body):
@@ -52,18 +61,8 @@ def _unused_in_flat_function(function: ast.FunctionDef | ast.AsyncFunctionDef) -
             stored.update(imported_name(alias, node) for alias in node.names if alias.name != "*")
         elif isinstance(node, _NOT_FLAT):
             return None
-    if used & _DYNAMIC_READS:
-        return False
-    return bool(stored - used)
-
-
-class Scope(NamedTuple):
-    """A function's names: bound in its own scope and never read in it (nor in a function
-    nested in it); and all it reads."""
-
-    name: str
-    unused: frozenset[str]
-    used: frozenset[str]
+    unused = frozenset() if used & _DYNAMIC_READS else frozenset(stored - used)
+    return Scope(function.name, unused, frozenset(used))
 
 
 _DYNAMIC_READS = frozenset({"locals", "vars", "eval", "exec"})
@@ -88,6 +87,12 @@ def function_scopes(tree: ast.Module) -> list[Scope]:
 
 
 def _scope_of(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Scope:
+    flat = _flat_scope(function)
+    return flat if flat is not None else scope_walked(function)
+
+
+def scope_walked(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Scope:
+    """The ``Scope`` of any function, its nested scopes walked on their own."""
     everything = all_nodes(function)
     if any(isinstance(node, ast.Global | ast.Nonlocal) for node in everything):
         return Scope(function.name, frozenset(), frozenset(_reads(function.body)))

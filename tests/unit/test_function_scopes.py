@@ -7,7 +7,7 @@ import ast
 
 import pytest
 
-from nb2pkg.emit.function_scopes import function_scopes, has_unused_values
+from nb2pkg.emit.function_scopes import function_scopes, has_unused_values, scope_walked
 
 CASES = {
     "read after binding": ("def f():\n    x = 1\n    return x\n", False),
@@ -48,6 +48,11 @@ CASES = {
     ),
     "no function": ("x = 1\n", False),
     "decorator reads": ("def f(d):\n    w = d\n    @w\n    def g():\n        pass\n", False),
+    "import never used": ("def f():\n    import os.path\n    from a import b as c\n", True),
+    "import used": ("def f():\n    import os.path\n    return os\n", False),
+    "read in a comprehension": ("def f(xs):\n    n = 2\n    return [x * n for x in xs]\n", False),
+    "walrus": ("def f(xs):\n    if (n := len(xs)) > 2:\n        pass\n", True),
+    "eval": ("def f():\n    x = 1\n    return eval('x')\n", False),
 }
 
 
@@ -56,3 +61,13 @@ def test_one_walk_gives_what_the_scopes_give(code: str, expected: bool) -> None:
     tree = ast.parse(code)
     assert any(scope.unused for scope in function_scopes(tree)) is expected
     assert has_unused_values(tree) is expected
+
+
+@pytest.mark.parametrize(("code", "expected"), CASES.values(), ids=CASES.keys())
+def test_every_function_gets_the_scope_the_walk_of_its_nested_scopes_gives(
+    code: str, expected: bool
+) -> None:
+    """A function with no scope inside it is read in one walk: the same scope."""
+    tree = ast.parse(code)
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+    assert [scope_walked(f) for f in functions] == function_scopes(tree)
