@@ -4,10 +4,7 @@ version, add the changelog and the manifest.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,9 +58,10 @@ def prepare(
 
     ``unsaved``: notebooks' current JSON by path (an editor's unsaved content), read instead
     of the files."""
+    from nb2pkg.analysis.collector import fewer_collections
     from nb2pkg.analysis.trees import keeping_trees
 
-    with keeping_trees(), _fewer_collections():  # parsed once: analysis, planning, emitting …
+    with keeping_trees(), fewer_collections():  # parsed once: analysis, planning, emitting …
         return _prepare(
             config,
             previous,
@@ -73,36 +71,6 @@ def prepare(
             read_scope=read_scope,
             unsaved=unsaved,
         )
-
-
-_BUILDS_RUNNING = [0]
-_SAVED_THRESHOLDS: list[int] = []
-_BUILDS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often while a build makes its many short-lived
-    objects (syntax trees hold no cycles: reference counting frees them), and look again at
-    the objects that outlived a collection (the trees a build keeps) ten times less often
-    (a 3,000-cell build: 0.29 s of collections instead of 0.66 s); the modules imported
-    so far are set aside, so a collection does not walk them again. The collector's settings
-    are the process's: the first of concurrent builds changes them, the last puts them back."""
-    with _BUILDS_LOCK:
-        _BUILDS_RUNNING[0] += 1
-        if _BUILDS_RUNNING[0] == 1:
-            _SAVED_THRESHOLDS[:] = gc.get_threshold()
-            gc.freeze()
-            first, second, third = _SAVED_THRESHOLDS
-            gc.set_threshold(max(first, 5_000), max(second, 100), third)
-    try:
-        yield
-    finally:
-        with _BUILDS_LOCK:
-            _BUILDS_RUNNING[0] -= 1
-            if _BUILDS_RUNNING[0] == 0:
-                gc.set_threshold(*_SAVED_THRESHOLDS)
-                gc.unfreeze()
 
 
 def _prepare(

