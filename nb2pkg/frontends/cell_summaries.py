@@ -86,7 +86,7 @@ class RecentSummaries:
             if summary != summaries[index]:  # planned again, shown as before: the same object
                 summaries[index] = summary
             if cell.step is not None:
-                function = function_summary(cell.step)
+                function = _function_of(cell.step, summary)
                 at = previous.function_at[index]
                 if function != functions[at]:
                     functions[at] = function
@@ -116,7 +116,7 @@ class RecentSummaries:
                 earlier = by_cell.get(summary.cell_id)
                 if earlier == summary:
                     summary = earlier
-                function = function_summary(cell.step) if cell.step is not None else None
+                function = _function_of(cell.step, summary) if cell.step is not None else None
             summaries.append(summary)
             if function is not None:
                 function_at.append(len(functions))
@@ -128,6 +128,12 @@ class RecentSummaries:
 
 def function_summary(step: StepPlan) -> FunctionSummary:
     return FunctionSummary(step.name, step.cell_id, step.cell_number, step.signature)
+
+
+def _function_of(step: StepPlan, summary: CellSummary) -> FunctionSummary:
+    """``function_summary(step)``, the signature taken from its cell's summary (the same
+    text, made once)."""
+    return FunctionSummary(step.name, step.cell_id, step.cell_number, summary.signature)
 
 
 def cell_summary(cell: CellPlan) -> CellSummary:

@@ -18,30 +18,39 @@ from typing import Any
 
 from nb2pkg.ir import Cell
 
-CellKey = tuple[int, str, str, str, tuple[str, ...], "int | None"]
+CellKey = tuple[int, str, str, str, tuple[str, ...], int | None]
 RECENT_CELLS: dict[CellKey, Cell] = {}
 """The cells read lately without ``nb2pkg`` settings, by everything they hold."""
 RECENT_CELLS_KEPT = 65_536
 
 CELL_TYPE = operator.attrgetter("cell_type")
 SOURCE = operator.attrgetter("source")
+CellColumns = tuple[list[CellKey], list[Any]]
+"""Each cell's key and its ``nb2pkg`` settings (None when it has none)."""
+_UNREAD: Any = object()
 _NO_METADATA: Mapping[str, Any] = {}
 _NO_TAGS: list[str] = []
 _COUNT_TYPES = frozenset({int, type(None)})
 
 
-def read_cells(raw_cells: list[Mapping[str, Any]], minor: int) -> tuple[Cell, ...]:
+def read_cells(
+    raw_cells: list[Mapping[str, Any]], minor: int, columns: Any = _UNREAD
+) -> tuple[Cell, ...]:
     """The cells of a notebook whose cells passed the structure check (each a dictionary,
-    its source text, its metadata a dictionary whose tags are a list)."""
-    columns = _columns(raw_cells, minor)
+    its source text, its metadata a dictionary whose tags are a list); ``columns``: its
+    ``cell_columns`` when already read."""
+    if columns is _UNREAD:
+        columns = cell_columns(raw_cells, minor)
     if columns is None:
         return _cells_one_by_one(raw_cells, minor)
-    keys, settings = columns
+    keys: list[CellKey] = columns[0]
+    settings: list[Any] = columns[1]
     cells = list(map(RECENT_CELLS.get, keys))
     if not all(cells) or any(settings):  # a miss is None (a cell itself is always true)
-        for index, key in enumerate(keys):
+        for index, (number, cell_id, cell_type, source, tags, count) in enumerate(keys):
             if cells[index] is None or settings[index]:
-                cells[index] = _cell(*key, settings[index] or {})
+                cell = _cell(number, cell_id, cell_type, source, tags, count, settings[index] or {})
+                cells[index] = cell
     return tuple(cells)  # type: ignore[arg-type]
 
 
@@ -67,9 +76,7 @@ def has_code(cells: Sequence[Cell]) -> bool:
     return any(map(str.strip, itertools.compress(map(SOURCE, cells), code)))
 
 
-def _columns(
-    raw_cells: Sequence[Mapping[str, Any]], minor: int
-) -> tuple[list[CellKey], list[Any]] | None:
+def cell_columns(raw_cells: Sequence[Any], minor: int) -> CellColumns | None:
     """Each cell's key and its settings, read column by column; None unless every cell is a
     plain dictionary with a string source, a string id of its own, string tags, an integer
     (or no) execution count and dictionary (or no) settings."""

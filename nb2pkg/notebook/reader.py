@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from nb2pkg.ir import Diagnostic, Location, Notebook, Severity
-from nb2pkg.notebook.raw_cells import has_code, plainly_structured, read_cells
+from nb2pkg.notebook.raw_cells import (
+    CellColumns,
+    cell_columns,
+    has_code,
+    plainly_structured,
+    read_cells,
+)
 
 _PYTHON_LANGUAGES = {"python", "python3", "ipython", "ipython3", "python2"}
 
@@ -116,7 +122,10 @@ def notebook_from_json(
         sha256 = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         ).hexdigest()
-    problem = _shape_problem(data, display_path, full_schema=full_schema)
+    columns = _columns_of(data)
+    problem = _shape_problem(
+        data, display_path, full_schema=full_schema, cells_checked=columns is not None
+    )
     if problem is not None:
         return None, [problem]
     metadata: Mapping[str, Any] = data.get("metadata") or {}
@@ -137,7 +146,7 @@ def notebook_from_json(
         nbformat=4,
         nbformat_minor=data.get("nbformat_minor", 0),
         kernel_language=language,
-        cells=read_cells(data["cells"], _schema_minor(data)),
+        cells=read_cells(data["cells"], _schema_minor(data), columns),
     )
     if not has_code(notebook.cells):
         return None, [
@@ -151,7 +160,19 @@ def notebook_from_json(
     return notebook, []
 
 
-def _shape_problem(data: Any, display_path: str, *, full_schema: bool) -> Diagnostic | None:
+def _columns_of(data: Any) -> CellColumns | None:
+    """The cells of a notebook as JupyterLab sends it, read column by column (which checks
+    their structure too); None for any other shape (read and checked cell by cell)."""
+    if not isinstance(data, dict) or not isinstance(data.get("nbformat_minor", 0), int):
+        return None
+    cells = data.get("cells")
+    return cell_columns(cells, _schema_minor(data)) if isinstance(cells, list) else None
+
+
+def _shape_problem(
+    data: Any, display_path: str, *, full_schema: bool, cells_checked: bool = False
+) -> Diagnostic | None:
+    """``cells_checked``: each cell is known to have the structure nb2pkg reads."""
     """Why ``data`` is not an nbformat 4 notebook nb2pkg can read (NB002, NB003), if it is not."""
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         return _error(
@@ -171,7 +192,7 @@ def _shape_problem(data: Any, display_path: str, *, full_schema: bool) -> Diagno
         )
     schema_minor = _schema_minor(data)
     checked = dict(data, nbformat_minor=schema_minor) if schema_minor != minor else data
-    problem = _structure_problem(data) or (
+    problem = _structure_problem(data, cells_checked) or (
         _schema_problem(checked, schema_minor) if full_schema else None
     )
     if problem is None:
@@ -210,11 +231,11 @@ def _kernel_language(metadata: Mapping[str, Any]) -> str:
     return "python"
 
 
-def _structure_problem(data: Mapping[str, Any]) -> str | None:
+def _structure_problem(data: Mapping[str, Any], cells_checked: bool = False) -> str | None:
     cells = data.get("cells")
     if not isinstance(cells, list):
         return "'cells' is not a list"
-    if plainly_structured(cells) and isinstance(data.get("metadata", {}), dict):
+    if (cells_checked or plainly_structured(cells)) and isinstance(data.get("metadata", {}), dict):
         return None
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict):

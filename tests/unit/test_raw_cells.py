@@ -90,9 +90,9 @@ def test_columns_and_one_by_one_read_the_same_cells(change: str, minor: int) -> 
 
 
 def test_a_notebook_as_sent_is_read_by_columns() -> None:
-    assert raw_cells._columns(_cells(), 5) is not None
-    assert raw_cells._columns(_odd("list source"), 5) is None
-    assert raw_cells._columns(_odd("repeated id"), 5) is None
+    assert raw_cells.cell_columns(_cells(), 5) is not None
+    assert raw_cells.cell_columns(_odd("list source"), 5) is None
+    assert raw_cells.cell_columns(_odd("repeated id"), 5) is None
 
 
 def test_cells_with_settings_are_read_anew_by_columns() -> None:
