@@ -6,8 +6,6 @@ Typed here; turned into JSON (``to_json``) only where it leaves Python — the s
 
 from __future__ import annotations
 
-import itertools
-import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +115,10 @@ class NotebookAnalysis:
             "package": self.package,
             "module": self.module,
             "cells": [c.to_json() for c in self.cells] if cells else [],
-            "functions": _function_values(self.functions),
+            "functions": [
+                {"name": f.name, "cell_id": f.cell_id, "number": f.number, "signature": f.signature}
+                for f in self.functions
+            ],
             "tests": [
                 {"name": t.name, "cell_id": t.cell_id, "number": t.number} for t in self.tests
             ],
@@ -127,13 +128,3 @@ class NotebookAnalysis:
             ],
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
-
-
-_FUNCTION_FIELDS = ("name", "cell_id", "number", "signature")
-_FUNCTION_VALUES = operator.attrgetter(*_FUNCTION_FIELDS)
-
-
-def _function_values(functions: tuple[FunctionSummary, ...]) -> list[dict[str, Any]]:
-    """Each step's summary as JSON values, made at C speed (a notebook has thousands)."""
-    rows = map(zip, itertools.repeat(_FUNCTION_FIELDS), map(_FUNCTION_VALUES, functions))
-    return list(map(dict, rows))
