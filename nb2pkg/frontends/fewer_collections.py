@@ -5,7 +5,8 @@ collecting (reference counting frees the rest); a collection in the middle of it
 every object the caches of earlier analyses hold. While analyses run, the objects made before
 the first of them are frozen (``gc.freeze``), so a collection walks only the objects made
 since; the last analysis to end gives them back to the oldest generation. The collector is
-the process's: concurrent analyses share one freeze.
+the process's: concurrent analyses share one freeze (a build's own, ``nb2pkg.builder.prepare``,
+may end it early or late: only the speed changes, never what is collected in the end).
 """
 
 from __future__ import annotations
