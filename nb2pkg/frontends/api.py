@@ -24,6 +24,7 @@ from nb2pkg.frontends.analysis_result import (
     RunParameter,
 )
 from nb2pkg.frontends.cell_summaries import RecentSummaries
+from nb2pkg.frontends.fewer_collections import fewer_collections
 from nb2pkg.frontends.reanalysis import RecentAnalyses
 from nb2pkg.ir import Diagnostic, Notebook, TaggedCell
 from nb2pkg.notebook.reader import display_path, notebook_from_json, read_notebook
@@ -38,10 +39,11 @@ def analyze_notebook(
     """The plan of a notebook given as JSON (e.g. the browser's unsaved content)."""
     # No content hash: only a build records it, and hashing the whole notebook's JSON would
     # cost each re-analysis as much as planning a hundred cells.
-    notebook, problems = notebook_from_json(
-        nb_json, path or str(Path(display).resolve()), display, "", full_schema=False
-    )
-    return _analysis(notebook, problems, display, package)
+    with fewer_collections():
+        notebook, problems = notebook_from_json(
+            nb_json, path or str(Path(display).resolve()), display, "", full_schema=False
+        )
+        return _analysis(notebook, problems, display, package)
 
 
 def analyze_path(

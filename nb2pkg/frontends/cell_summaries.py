@@ -5,15 +5,20 @@ Planning again after an edit (``nb2pkg.plan.replanning``) keeps the plan of ever
 does not reach: the same object. The summaries of the last analysis of each notebook are kept
 by the plans they were made from, and a plan seen before gets its summary back; a cell planned
 again whose summary is equal to the one before gets that one (the same object), so the
-server's answer reuses its text (``nb2pkg.frontends.server.answers``).
+server's answer reuses its text (``nb2pkg.frontends.server.answers``). When the cells are as
+many as before, each with a step where it had one, the plans are compared place by place (at
+C speed) and only the summaries of the plans that are new are made.
 """
 
 from __future__ import annotations
 
+import itertools
+import operator
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nb2pkg.frontends.analysis_result import CellParam, CellSummary, FunctionSummary, MergedPart
 from nb2pkg.ir import ParamPlan, Role, StepPlan
@@ -21,11 +26,16 @@ from nb2pkg.ir import ParamPlan, Role, StepPlan
 if TYPE_CHECKING:  # the plans come with the analysis, which a fast build does not import
     from nb2pkg.plan.cell_plans import CellPlan, NotebookPlan
 
-S = TypeVar("S")
 
-Known = dict[int, tuple[Any, Any]]
-"""Summaries by the id of what they summarise, each with that object (kept alive: its id
-stays its own while it is here)."""
+@dataclass
+class Shown:
+    """The summaries of one analysis, with the plans they were made from."""
+
+    cells: tuple[CellPlan, ...]
+    summaries: list[CellSummary]
+    functions: list[FunctionSummary]
+    function_at: list[int]
+    """For each cell, the index of its step's summary in ``functions`` (-1: no step)."""
 
 
 class RecentSummaries:
@@ -34,7 +44,7 @@ class RecentSummaries:
     def __init__(self, keep: int = 16) -> None:
         self.keep = keep
         self._lock = threading.Lock()
-        self._known: OrderedDict[Hashable, tuple[Known, dict[str, CellSummary]]] = OrderedDict()
+        self._known: OrderedDict[Hashable, Shown] = OrderedDict()
         self.made = 0
         """Cell summaries made so far (the others were reused; for tests)."""
 
@@ -48,41 +58,82 @@ class RecentSummaries:
         """The summaries of ``plan``'s cells and steps, equal to ``cell_summary``'s and
         ``function_summary``'s; ``key`` names the notebook."""
         with self._lock:
-            known, by_cell = self._known.pop(key, ({}, {}))
-        now: Known = {}
-        cells: list[CellSummary] = []
+            previous = self._known.pop(key, None)
+        shown = None if previous is None else self._in_place(previous, plan.cells)
+        if shown is None:
+            shown = self._by_identity(previous, plan.cells)
+        with self._lock:
+            self._known[key] = shown
+            while len(self._known) > self.keep:
+                self._known.popitem(last=False)
+        return tuple(shown.summaries), tuple(shown.functions)
+
+    def _in_place(self, previous: Shown, cells: tuple[CellPlan, ...]) -> Shown | None:
+        """The previous summaries with those of the cells planned again at the same places
+        made again; None when cells came or went or a cell gained or lost its step."""
+        if len(previous.cells) != len(cells):
+            return None
+        replanned = list(
+            itertools.compress(range(len(cells)), map(operator.is_not, previous.cells, cells))
+        )
+        if any((cells[i].step is None) != (previous.function_at[i] < 0) for i in replanned):
+            return None
+        summaries, functions = list(previous.summaries), list(previous.functions)
+        for index in replanned:
+            cell = cells[index]
+            summary = cell_summary(cell)
+            self.made += 1
+            if summary != summaries[index]:  # planned again, shown as before: the same object
+                summaries[index] = summary
+            if cell.step is not None:
+                function = _function_of(cell.step, summary)
+                at = previous.function_at[index]
+                if function != functions[at]:
+                    functions[at] = function
+        return Shown(cells, summaries, functions, previous.function_at)
+
+    def _by_identity(self, previous: Shown | None, cells: tuple[CellPlan, ...]) -> Shown:
+        """The summaries of ``cells``, those of a plan seen before (the same object) and
+        those equal to the summary of a cell of the same id reused."""
+        known: dict[int, tuple[CellPlan, CellSummary, FunctionSummary | None]] = {}
+        by_cell: dict[str, CellSummary] = {}
+        if previous is not None:
+            for cell, summary, at in zip(
+                previous.cells, previous.summaries, previous.function_at, strict=True
+            ):
+                known[id(cell)] = (cell, summary, previous.functions[at] if at >= 0 else None)
+                by_cell[summary.cell_id] = summary
+        summaries: list[CellSummary] = []
         functions: list[FunctionSummary] = []
-        for cell in plan.cells:
+        function_at: list[int] = []
+        for cell in cells:
             hit = known.get(id(cell))
-            if hit is not None and hit[0] is cell:
-                summary = hit[1]
+            if hit is not None and hit[0] is cell:  # the previous cells are alive: ids are theirs
+                _, summary, function = hit
             else:
                 summary = cell_summary(cell)
                 self.made += 1
                 earlier = by_cell.get(summary.cell_id)
-                if earlier == summary:  # planned again, shown as before: the same object
+                if earlier == summary:
                     summary = earlier
-            now[id(cell)] = (cell, summary)
-            cells.append(summary)
-            if cell.step is not None:
-                functions.append(_recall(known, now, cell.step, function_summary))
-        with self._lock:
-            self._known[key] = (now, {c.cell_id: c for c in cells})
-            while len(self._known) > self.keep:
-                self._known.popitem(last=False)
-        return tuple(cells), tuple(functions)
-
-
-def _recall(known: Known, now: Known, thing: Any, make: Callable[[Any], S]) -> S:
-    """``make(thing)``, or the summary ``known`` holds for this very object."""
-    hit = known.get(id(thing))
-    summary: S = hit[1] if hit is not None and hit[0] is thing else make(thing)
-    now[id(thing)] = (thing, summary)
-    return summary
+                function = _function_of(cell.step, summary) if cell.step is not None else None
+            summaries.append(summary)
+            if function is not None:
+                function_at.append(len(functions))
+                functions.append(function)
+            else:
+                function_at.append(-1)
+        return Shown(cells, summaries, functions, function_at)
 
 
 def function_summary(step: StepPlan) -> FunctionSummary:
     return FunctionSummary(step.name, step.cell_id, step.cell_number, step.signature)
+
+
+def _function_of(step: StepPlan, summary: CellSummary) -> FunctionSummary:
+    """``function_summary(step)``, the signature taken from its cell's summary (the same
+    text, made once)."""
+    return FunctionSummary(step.name, step.cell_id, step.cell_number, summary.signature)
 
 
 def cell_summary(cell: CellPlan) -> CellSummary:

@@ -21,6 +21,8 @@ The record keeps analyses (``CellAnalysis``), never syntax trees.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 TEXT_ONLY_ROLES = frozenset({Role.FUNCTION, Role.TEST, Role.EXPLORATION, Role.SKIP})
 """Roles whose cell text planning reads only through the cell's analysis (the parameters
 cell's comments become the parameters' descriptions; an export cell is kept as written)."""
+
+ROLE = operator.attrgetter("role")
 
 
 class RecordedFiles:
@@ -108,11 +112,9 @@ class RecentAnalyses:
         files: FileLookup,
     ) -> NotebookAnalysis:
         """The analysis of ``notebook``: the recorded one when still right, else ``plan``'s."""
-        from nb2pkg.analysis.cell import analyze_cell
-
-        parsed = {t.cell.cell_id: analyze_cell(t.cell.source) for t in tagged}
         with self._lock:
             previous = self._records.get(key)
+        parsed = _analyses(previous, tagged)
         if previous is not None and _still_right(
             previous, notebook, tagged, tag_problems, parsed, files
         ):
@@ -133,6 +135,30 @@ class RecentAnalyses:
             while len(self._records) > self.keep:
                 self._records.popitem(last=False)
         return analysis
+
+
+def _analyses(previous: Record | None, tagged: Sequence[TaggedCell]) -> dict[str, ParsedCell]:
+    """Each tagged cell's analysis by its id: the recorded one for a tagged cell that is the
+    same object at the same place (the reader and the tagging give back the objects of
+    unchanged cells)."""
+    from nb2pkg.analysis.cell import analyze_cell
+
+    if previous is None or len(previous.tagged) != len(tagged):
+        return {t.cell.cell_id: analyze_cell(t.cell.source) for t in tagged}
+    parsed = dict(previous.parsed)
+    changed = _changed_places(previous.tagged, tagged)
+    for index in changed:  # ids are unique: drop the old ones first, then add the new
+        del parsed[previous.tagged[index].cell.cell_id]
+    for index in changed:
+        cell = tagged[index].cell
+        parsed[cell.cell_id] = analyze_cell(cell.source)
+    return parsed
+
+
+def _changed_places(before: Sequence[object], after: Sequence[object]) -> list[int]:
+    """The places where ``after`` holds another object than ``before`` (of the same length),
+    found at C speed."""
+    return list(itertools.compress(range(len(after)), map(operator.is_not, before, after)))
 
 
 def _still_right(
@@ -172,7 +198,8 @@ def _text_edited_cells(before: Notebook, after: Notebook) -> set[str] | None:
     ):
         return None
     edited: set[str] = set()
-    for old, new in zip(before.cells, after.cells, strict=True):
+    for index in _changed_places(before.cells, after.cells):
+        old, new = before.cells[index], after.cells[index]
         if old.source == new.source:
             if old != new:
                 return None
@@ -213,9 +240,12 @@ def _edits_leave_plan(
     """Whether planning the text-edited cells again would give the previous plan."""
     if tuple(tag_problems) != previous.tag_problems or len(tagged) != len(previous.tagged):
         return False
-    for old, new in zip(previous.tagged, tagged, strict=True):
-        if old.role is not new.role:
-            return False
+    if list(map(ROLE, previous.tagged)) != list(map(ROLE, tagged)):
+        return False
+    # a tagged cell given back as it was is the same object, its cell too: none of its parts
+    # is edited
+    for index in _changed_places(previous.tagged, tagged):
+        old, new = previous.tagged[index], tagged[index]
         part_ids = {p.cell_id for p in new.cell.parts} or {new.cell.cell_id}
         if not part_ids & edited:
             continue

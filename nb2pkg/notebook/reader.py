@@ -19,7 +19,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nb2pkg.ir import Cell, Diagnostic, Location, Notebook, Severity
+from nb2pkg.ir import Diagnostic, Location, Notebook, Severity
+from nb2pkg.notebook.raw_cells import (
+    CellColumns,
+    cell_columns,
+    has_code,
+    plainly_structured,
+    read_cells,
+)
 
 _PYTHON_LANGUAGES = {"python", "python3", "ipython", "ipython3", "python2"}
 
@@ -115,7 +122,10 @@ def notebook_from_json(
         sha256 = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         ).hexdigest()
-    problem = _shape_problem(data, display_path, full_schema=full_schema)
+    columns = _columns_of(data)
+    problem = _shape_problem(
+        data, display_path, full_schema=full_schema, cells_checked=columns is not None
+    )
     if problem is not None:
         return None, [problem]
     metadata: Mapping[str, Any] = data.get("metadata") or {}
@@ -136,9 +146,9 @@ def notebook_from_json(
         nbformat=4,
         nbformat_minor=data.get("nbformat_minor", 0),
         kernel_language=language,
-        cells=_cells(data["cells"], _schema_minor(data)),
+        cells=read_cells(data["cells"], _schema_minor(data), columns),
     )
-    if not notebook.code_cells or all(not c.source.strip() for c in notebook.code_cells):
+    if not has_code(notebook.cells):
         return None, [
             _error(
                 "NB005",
@@ -150,7 +160,19 @@ def notebook_from_json(
     return notebook, []
 
 
-def _shape_problem(data: Any, display_path: str, *, full_schema: bool) -> Diagnostic | None:
+def _columns_of(data: Any) -> CellColumns | None:
+    """The cells of a notebook as JupyterLab sends it, read column by column (which checks
+    their structure too); None for any other shape (read and checked cell by cell)."""
+    if not isinstance(data, dict) or not isinstance(data.get("nbformat_minor", 0), int):
+        return None
+    cells = data.get("cells")
+    return cell_columns(cells, _schema_minor(data)) if isinstance(cells, list) else None
+
+
+def _shape_problem(
+    data: Any, display_path: str, *, full_schema: bool, cells_checked: bool = False
+) -> Diagnostic | None:
+    """``cells_checked``: each cell is known to have the structure nb2pkg reads."""
     """Why ``data`` is not an nbformat 4 notebook nb2pkg can read (NB002, NB003), if it is not."""
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         return _error(
@@ -170,7 +192,7 @@ def _shape_problem(data: Any, display_path: str, *, full_schema: bool) -> Diagno
         )
     schema_minor = _schema_minor(data)
     checked = dict(data, nbformat_minor=schema_minor) if schema_minor != minor else data
-    problem = _structure_problem(data) or (
+    problem = _structure_problem(data, cells_checked) or (
         _schema_problem(checked, schema_minor) if full_schema else None
     )
     if problem is None:
@@ -196,79 +218,6 @@ def _schema_minor(data: Mapping[str, Any]) -> int:
     return max(minor, 5) if with_ids else minor
 
 
-def _cells(raw_cells: list[Mapping[str, Any]], minor: int) -> tuple[Cell, ...]:
-    cells: list[Cell] = []
-    seen: dict[str, int] = {}
-    used: set[str] = set()
-    for index, raw in enumerate(raw_cells):
-        source = raw.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
-        cell_id = raw.get("id") if minor >= 5 else None
-        if not isinstance(cell_id, str) or not cell_id:
-            cell_id = _derived_id(text, seen)
-        # Ids key every per-cell table: a copied cell that kept its id must not share it.
-        unique, repeat = cell_id, 1
-        while unique in used:
-            repeat += 1
-            unique = f"{cell_id}-{repeat}"
-        cell_id = unique
-        used.add(cell_id)
-        metadata = raw.get("metadata") or {}
-        tags = metadata.get("tags") or []
-        settings = metadata.get("nb2pkg") or {}
-        count = raw.get("execution_count")
-        cells.append(
-            _cell(
-                index + 1,
-                cell_id,
-                str(raw.get("cell_type", "code")),
-                text,
-                tuple(str(t) for t in tags if isinstance(t, str)),
-                count if isinstance(count, int) else None,
-                settings if isinstance(settings, dict) else {},
-            )
-        )
-    return tuple(cells)
-
-
-_CellKey = tuple[int, str, str, str, tuple[str, ...], "int | None"]
-_RECENT_CELLS: dict[_CellKey, Cell] = {}
-"""The cells read lately without ``nb2pkg`` settings, by everything they hold: a notebook
-read again after one edit gives back the very objects of its unchanged cells, so that the
-analyses keyed by cell identity downstream find them."""
-_RECENT_CELLS_KEPT = 65_536
-
-
-def _cell(
-    number: int,
-    cell_id: str,
-    cell_type: str,
-    source: str,
-    tags: tuple[str, ...],
-    count: int | None,
-    settings: dict[str, Any],
-) -> Cell:
-    if settings:  # a mapping the cell would share: made anew each time
-        return Cell(number, cell_id, cell_type, source, tags, count, settings)
-    key = (number, cell_id, cell_type, source, tags, count)
-    cell = _RECENT_CELLS.get(key)
-    if cell is None:
-        if len(_RECENT_CELLS) >= _RECENT_CELLS_KEPT:
-            _RECENT_CELLS.clear()
-        cell = _RECENT_CELLS[key] = Cell(number, cell_id, cell_type, source, tags, count, {})
-    return cell
-
-
-def _derived_id(source: str, seen: dict[str, int]) -> str:
-    """A stable id for cells of nbformat < 4.5: a hash of the source, numbered on repeats.
-
-    Unlike a position it survives inserting or moving other cells.
-    """
-    base = "h" + hashlib.sha256(source.encode()).hexdigest()[:11]
-    seen[base] = seen.get(base, 0) + 1
-    return base if seen[base] == 1 else f"{base}-{seen[base]}"
-
-
 def _kernel_language(metadata: Mapping[str, Any]) -> str:
     kernelspec = metadata.get("kernelspec") or {}
     language_info = metadata.get("language_info") or {}
@@ -282,10 +231,12 @@ def _kernel_language(metadata: Mapping[str, Any]) -> str:
     return "python"
 
 
-def _structure_problem(data: Mapping[str, Any]) -> str | None:
+def _structure_problem(data: Mapping[str, Any], cells_checked: bool = False) -> str | None:
     cells = data.get("cells")
     if not isinstance(cells, list):
         return "'cells' is not a list"
+    if (cells_checked or plainly_structured(cells)) and isinstance(data.get("metadata", {}), dict):
+        return None
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict):
             return f"cell {index + 1} is not an object"

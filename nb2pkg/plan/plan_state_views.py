@@ -266,11 +266,18 @@ class FixedList(Watched, Sequence[Any]):
                 for index, (before, after) in enumerate(zip(old, items, strict=True))
                 if before is not after and before != after
             ]
-        keys = list(map(self.key, items))
-        old_keys, self.keys = self.keys, keys
-        if len(keys) != len(old_keys):
+        if len(items) != len(old):
+            self.keys = list(map(self.key, items))
             raise ValueError("another number of items")
-        return list(itertools.compress(range(len(keys)), map(operator.ne, old_keys, keys)))
+        # an item given back as it was (the same object) keeps its key: only the others' keys
+        # are made and compared
+        changed = []
+        for index in itertools.compress(range(len(items)), map(operator.is_not, old, items)):
+            key = self.key(items[index])
+            if key != self.keys[index]:
+                self.keys[index] = key
+                changed.append(index)
+        return changed
 
     def __getitem__(self, index: Any) -> Any:
         self.note(WHOLE)

@@ -10,6 +10,8 @@ does the cell keep its plotting code and write the file, as the notebook did.
 from __future__ import annotations
 
 import ast
+import itertools
+import operator
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -17,6 +19,8 @@ from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.saved_figures import saved_paths
 from nb2pkg.ir import TaggedCell
 from nb2pkg.plan.cell_plans import PACKAGED
+
+SOURCE = operator.attrgetter("analysis.python_source")
 
 
 def logged_figure_paths(parsed: ParsedCell) -> frozenset[str]:
@@ -44,6 +48,9 @@ def keep_read_back_figures(
     """``parsed``, where a cell whose saved figure a later packaged cell reads keeps its
     plots as work (it writes the file as the notebook did): ``parsed`` itself when no cell
     changes, else a new mapping."""
+    sources = map(SOURCE, parsed.values())
+    if not any(map(operator.contains, sources, itertools.repeat("savefig"))):
+        return parsed  # no cell saves a figure (checked at C speed)
     result = parsed
     packaged = [t for t in tagged if t.role in PACKAGED and t.cell.cell_id in parsed]
     for position, item in enumerate(packaged):

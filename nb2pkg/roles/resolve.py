@@ -12,8 +12,10 @@ from __future__ import annotations
 import difflib
 import functools
 import itertools
+import operator
 import unicodedata
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Protocol
 
 from nb2pkg.ir import (
@@ -60,10 +62,17 @@ __all__ = [
 
 def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
     """Give every code cell of the notebook its role; report problems with the tags."""
-    shown = notebook.display_path
-    results = [_tag_cell(cell, shown) for cell in notebook.code_cells]
-    tagged = [result for result, _ in results]
-    diagnostics = [problem for _, problems in results for problem in problems]
+    shown, cells = notebook.display_path, notebook.cells
+    code = list(itertools.compress(cells, map(operator.eq, map(_TYPE, cells), _repeat("code"))))
+    # the roles given lately looked up at C speed; a cell not seen (or shown otherwise) tagged
+    entries = list(map(_RECENT_TAGGED.get, map(id, code), _repeat(_MISS)))
+    same_cells = map(operator.is_, map(_CELL, map(_FIRST, entries)), code)
+    hits = map(operator.and_, same_cells, map(operator.eq, map(_SECOND, entries), _repeat(shown)))
+    for index in itertools.compress(range(len(code)), map(operator.not_, hits)):
+        found, problems = _tag_cell(code[index], shown)
+        entries[index] = (found, shown, problems)
+    tagged: list[TaggedCell] = list(map(_FIRST, entries))
+    diagnostics = list(itertools.chain.from_iterable(map(_THIRD, entries)))
     tagged = _number_unnamed_tests(_merge_consecutive_functions(tagged))
     diagnostics.extend(_duplicate_names(tagged, notebook.display_path))
     return tagged, diagnostics
@@ -80,10 +89,11 @@ def _merge_consecutive_functions(tagged: list[TaggedCell]) -> list[TaggedCell]:
     A cell that uses IPython syntax is not merged into an earlier one (a cell magic must start
     a cell): the duplicate name is then reported as NB104.
     """
-    function = Role.FUNCTION  # an enum member looked up once, not per cell
-    functions = [(t.name, t.module) if t.role is function else None for t in tagged]
-    if not any(f is not None and f == g for f, g in itertools.pairwise(functions)):
-        return tagged  # no two consecutive cells name one function
+    functions = list(map(operator.is_, map(_ROLE, tagged), _repeat(Role.FUNCTION)))
+    names = list(map(_NAME_AND_MODULE, tagged))
+    both = map(operator.and_, functions, functions[1:])
+    if not any(map(operator.and_, both, map(operator.eq, names, names[1:]))):
+        return tagged  # no two consecutive cells name one function (checked at C speed)
     merged: list[TaggedCell] = []
     for item in tagged:
         previous = merged[-1] if merged else None
@@ -127,7 +137,8 @@ def default_test_name(cell: Cell) -> str:
 def _number_unnamed_tests(tagged: list[TaggedCell]) -> list[TaggedCell]:
     """``test_1``, ``test_2``… in document order: adding other cells does not rename them."""
     test = Role.TEST  # an enum member looked up once, not per cell
-    taken = {t.name for t in tagged if t.role is test}
+    tests = map(operator.is_, map(_ROLE, tagged), _repeat(test))
+    taken = set(itertools.compress(map(_NAME, tagged), tests))
     if not taken:
         return tagged
     numbered: list[TaggedCell] = []
@@ -174,6 +185,11 @@ _RECENT_TAGGED: dict[int, tuple[TaggedCell, str, tuple[Diagnostic, ...]]] = {}
 """The roles given lately, by the identity of the cell (held by the entry, so the identity is
 not reused): the reader gives back the very cell objects of a notebook's unchanged cells."""
 _RECENT_TAGGED_KEPT = 65_536
+_MISS = (SimpleNamespace(cell=None), None, ())
+_TYPE, _CELL, _ROLE, _NAME = map(operator.attrgetter, ("cell_type", "cell", "role", "name"))
+_NAME_AND_MODULE = operator.attrgetter("name", "module")
+_FIRST, _SECOND, _THIRD = map(operator.itemgetter, (0, 1, 2))
+_repeat = itertools.repeat
 
 
 @functools.lru_cache(maxsize=16384)
@@ -337,9 +353,13 @@ def _valid_name(name: str, what: str, report: _Reporter, *, allow_builtin: bool 
 
 
 def _duplicate_names(tagged: list[TaggedCell], shown: str) -> list[Diagnostic]:
+    named = (Role.FUNCTION, Role.TEST)
+    is_named = map(operator.contains, _repeat(named), map(_ROLE, tagged))
+    named_cells = list(itertools.compress(tagged, is_named))
+    if len(set(map(_NAME_AND_MODULE, named_cells))) == len(named_cells):
+        return []  # every name its own (checked at C speed)
     seen: dict[tuple[str | None, str], TaggedCell] = {}
     problems: list[Diagnostic] = []
-    named = (Role.FUNCTION, Role.TEST)
     for item in tagged:
         if item.role not in named or item.name is None:
             continue
