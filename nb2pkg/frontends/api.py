@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nb2pkg.analysis.collector import fewer_collections
 from nb2pkg.builder.config import default_package_name, package_name_for, resolve_config
 from nb2pkg.builder.orchestrate import BuildResult
 from nb2pkg.builder.orchestrate import build as run_build
@@ -24,7 +25,6 @@ from nb2pkg.frontends.analysis_result import (
     RunParameter,
 )
 from nb2pkg.frontends.cell_summaries import RecentSummaries
-from nb2pkg.frontends.fewer_collections import fewer_collections
 from nb2pkg.frontends.reanalysis import RecentAnalyses
 from nb2pkg.ir import Diagnostic, Notebook, TaggedCell
 from nb2pkg.notebook.reader import display_path, notebook_from_json, read_notebook

@@ -5,7 +5,11 @@ from __future__ import annotations
 import gc
 import threading
 
+import pytest
+
 from nb2pkg.analysis.collector import fewer_collections
+from nb2pkg.frontends import api
+from tests.helpers import make_notebook
 
 
 def test_the_settings_change_while_one_runs_and_come_back_after() -> None:
@@ -37,4 +41,16 @@ def test_the_last_of_overlapping_runs_puts_the_settings_back() -> None:
     thread.join()
     assert seen and seen[0][0] >= 5_000
     assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_failing_run_puts_the_settings_back() -> None:
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("planning failed")
+    assert gc.get_freeze_count() == 0
+
+
+def test_an_analysis_leaves_nothing_frozen() -> None:
+    data = make_notebook([("total = 1 + 1", ["function:add"])])
+    api.analyze_notebook(data, "x.ipynb", path="/nb/x.ipynb")
     assert gc.get_freeze_count() == 0
