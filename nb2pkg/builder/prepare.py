@@ -61,7 +61,10 @@ def prepare(
     from nb2pkg.analysis.collector import fewer_collections
     from nb2pkg.analysis.trees import keeping_trees
 
-    with keeping_trees(), fewer_collections():  # parsed once: analysis, planning, emitting …
+    with (
+        keeping_trees(),
+        fewer_collections(for_build=True),
+    ):  # parsed once: analysis, planning, emitting …
         return _prepare(
             config,
             previous,
