@@ -77,6 +77,22 @@ def make_notebook(code_cells: int) -> dict[str, Any]:
     }
 
 
+def forget_analyses() -> None:
+    """Empty every cache an analysis leaves for the next one (the cells read, their roles and
+    analyses, the last plan and summaries of each notebook), so that the next is cold."""
+    from nb2pkg.analysis.cell import analyze_cell
+    from nb2pkg.frontends import api
+    from nb2pkg.notebook import ipython_syntax, raw_cells
+    from nb2pkg.roles import resolve
+
+    analyze_cell.cache_clear()
+    ipython_syntax.to_python.cache_clear()
+    for recent in (api.RECENT, api.PLANS, api.SUMMARIES):
+        recent.clear()
+    raw_cells.RECENT_CELLS.clear()
+    resolve._RECENT_TAGGED.clear()
+
+
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
     timings = []
     for _ in range(repeat):
@@ -132,13 +148,10 @@ def main() -> int:
         print(f"notebook: {code_cells} code cells, {len(data['cells'])} cells in all; load {load}")
 
         # 1. warm analysis of one edited cell vs a cold analysis of the whole notebook
-        from nb2pkg.analysis.cell import analyze_cell
         from nb2pkg.frontends.api import analyze_notebook
-        from nb2pkg.notebook.ipython_syntax import to_python
 
         def cold() -> None:
-            analyze_cell.cache_clear()
-            to_python.cache_clear()
+            forget_analyses()
             analyze_notebook(data, "large.ipynb")
 
         cold_seconds = median_seconds(cold, args.repeat)
