@@ -15,10 +15,6 @@ from nb2pkg.analysis.ast_nodes import all_nodes, all_nodes_of
 def has_unused_values(tree: ast.Module) -> bool:
     """Whether a function of ``tree`` binds a name (an import too) it never reads: what
     ``nb2pkg.emit.unused_values.without_unused`` would take away."""
-    if len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef | ast.AsyncFunctionDef):
-        flat = _flat_scope(tree.body[0])
-        if flat is not None:
-            return bool(flat.unused)
     return any(scope.unused for scope in function_scopes(tree))
 
 
@@ -77,18 +73,16 @@ def function_scopes(tree: ast.Module) -> list[Scope]:
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            scopes.append(_scope_of(node))
+            flat = _flat_scope(node)
+            scopes.append(flat if flat is not None else scope_walked(node))
+            if flat is not None:
+                return  # no function inside it: nothing below to visit
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, ast.expr):  # no function inside an expression
                 visit(child)
 
     visit(tree)
     return scopes
-
-
-def _scope_of(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Scope:
-    flat = _flat_scope(function)
-    return flat if flat is not None else scope_walked(function)
 
 
 def scope_walked(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Scope:

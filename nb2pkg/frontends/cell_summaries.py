@@ -12,8 +12,6 @@ C speed) and only the summaries of the plans that are new are made.
 
 from __future__ import annotations
 
-import itertools
-import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from nb2pkg.frontends.analysis_result import CellParam, CellSummary, FunctionSummary, MergedPart
 from nb2pkg.ir import ParamPlan, Role, StepPlan
+from nb2pkg.plan.plan_state_views import changed_places
 
 if TYPE_CHECKING:  # the plans come with the analysis, which a fast build does not import
     from nb2pkg.plan.cell_plans import CellPlan, NotebookPlan
@@ -73,9 +72,7 @@ class RecentSummaries:
         made again; None when cells came or went or a cell gained or lost its step."""
         if len(previous.cells) != len(cells):
             return None
-        replanned = list(
-            itertools.compress(range(len(cells)), map(operator.is_not, previous.cells, cells))
-        )
+        replanned = changed_places(previous.cells, cells)
         if any((cells[i].step is None) != (previous.function_at[i] < 0) for i in replanned):
             return None
         summaries, functions = list(previous.summaries), list(previous.functions)

@@ -21,7 +21,6 @@ The record keeps analyses (``CellAnalysis``), never syntax trees.
 
 from __future__ import annotations
 
-import itertools
 import operator
 import threading
 from collections import OrderedDict
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING
 from nb2pkg.frontends.analysis_result import NotebookAnalysis
 from nb2pkg.ir import Cell, CellAnalysis, Diagnostic, Notebook, Role, TaggedCell
 from nb2pkg.plan.build_environment import FileLookup
+from nb2pkg.plan.plan_state_views import changed_places
 
 if TYPE_CHECKING:
     # the per-cell analysis (libcst) is imported on the first analysis, not by a build that
@@ -146,19 +146,13 @@ def _analyses(previous: Record | None, tagged: Sequence[TaggedCell]) -> dict[str
     if previous is None or len(previous.tagged) != len(tagged):
         return {t.cell.cell_id: analyze_cell(t.cell.source) for t in tagged}
     parsed = dict(previous.parsed)
-    changed = _changed_places(previous.tagged, tagged)
+    changed = changed_places(previous.tagged, tagged)
     for index in changed:  # ids are unique: drop the old ones first, then add the new
         del parsed[previous.tagged[index].cell.cell_id]
     for index in changed:
         cell = tagged[index].cell
         parsed[cell.cell_id] = analyze_cell(cell.source)
     return parsed
-
-
-def _changed_places(before: Sequence[object], after: Sequence[object]) -> list[int]:
-    """The places where ``after`` holds another object than ``before`` (of the same length),
-    found at C speed."""
-    return list(itertools.compress(range(len(after)), map(operator.is_not, before, after)))
 
 
 def _still_right(
@@ -198,7 +192,7 @@ def _text_edited_cells(before: Notebook, after: Notebook) -> set[str] | None:
     ):
         return None
     edited: set[str] = set()
-    for index in _changed_places(before.cells, after.cells):
+    for index in changed_places(before.cells, after.cells):
         old, new = before.cells[index], after.cells[index]
         if old.source == new.source:
             if old != new:
@@ -244,7 +238,7 @@ def _edits_leave_plan(
         return False
     # a tagged cell given back as it was is the same object, its cell too: none of its parts
     # is edited
-    for index in _changed_places(previous.tagged, tagged):
+    for index in changed_places(previous.tagged, tagged):
         old, new = previous.tagged[index], tagged[index]
         part_ids = {p.cell_id for p in new.cell.parts} or {new.cell.cell_id}
         if not part_ids & edited:

@@ -172,8 +172,8 @@ def _columns_of(data: Any) -> CellColumns | None:
 def _shape_problem(
     data: Any, display_path: str, *, full_schema: bool, cells_checked: bool = False
 ) -> Diagnostic | None:
-    """``cells_checked``: each cell is known to have the structure nb2pkg reads."""
-    """Why ``data`` is not an nbformat 4 notebook nb2pkg can read (NB002, NB003), if it is not."""
+    """Why ``data`` is not an nbformat 4 notebook nb2pkg can read (NB002, NB003), if it is not.
+    ``cells_checked``: each cell is known to have the structure nb2pkg reads."""
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         return _error(
             "NB002",

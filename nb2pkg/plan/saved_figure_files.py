@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from nb2pkg.analysis.cell import ParsedCell
-from nb2pkg.analysis.saved_figures import saved_paths
+from nb2pkg.analysis.saved_figures import SAVING_METHOD, saved_paths
 from nb2pkg.ir import TaggedCell
 from nb2pkg.plan.cell_plans import PACKAGED
 
@@ -49,7 +49,7 @@ def keep_read_back_figures(
     plots as work (it writes the file as the notebook did): ``parsed`` itself when no cell
     changes, else a new mapping."""
     sources = map(SOURCE, parsed.values())
-    if not any(map(operator.contains, sources, itertools.repeat("savefig"))):
+    if not any(map(operator.contains, sources, itertools.repeat(SAVING_METHOD))):
         return parsed  # no cell saves a figure (checked at C speed)
     result = parsed
     packaged = [t for t in tagged if t.role in PACKAGED and t.cell.cell_id in parsed]
