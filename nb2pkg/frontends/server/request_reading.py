@@ -10,7 +10,9 @@ confined to the root, the request pickled once for the analysis worker, and know
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,3 +80,26 @@ def client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
     """An analyze request names its client (e.g. one notebook panel) to let newer ones win."""
     client, path = data.get("client"), data.get("path")
     return (client, path) if isinstance(client, str) and isinstance(path, str) else None
+
+
+_FIRST_MEMBER_PATH = re.compile(rb'\A\s*\{\s*"path"\s*:\s*("(?:[^"\\]|\\.){0,4096}")')
+_LAST_MEMBER_CLIENT = re.compile(rb'[,{]\s*"client"\s*:\s*"([^"\\]{1,200})"\s*\}\s*\Z')
+
+
+def client_and_path_in_body(body: bytes) -> tuple[str, str] | None:
+    """``client_and_path`` of an analyze body whose path is its first member and whose client
+    is its last (as the JupyterLab extension writes them), found without reading the notebook
+    between them; None for any other body (its client and path are known once read).
+
+    In JSON text, a string followed by a colon is a key, and the last member before the text's
+    last ``}`` is one of the outer object: so a body that is valid JSON names these. One that is
+    not is refused once read; until then it can only supersede its own client's requests."""
+    end = _LAST_MEMBER_CLIENT.search(body[-256:])
+    start = _FIRST_MEMBER_PATH.match(body)
+    if end is None or start is None:
+        return None
+    try:
+        client, path = end.group(1).decode("utf-8"), json.loads(start.group(1))
+    except ValueError:  # not UTF-8, or an escape JSON has not
+        return None
+    return client, path
