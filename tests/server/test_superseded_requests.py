@@ -34,8 +34,8 @@ def as_the_extension_writes(notebook: dict[str, Any], client: str = "panel") -> 
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def waiting_for_reader(readers: WorkerPool) -> int:
-    idle = readers._idle
+def waiting_for_worker(pool: WorkerPool) -> int:
+    idle = pool._idle
     return len(getattr(idle, "_getters", None) or ()) if idle is not None else 0
 
 
@@ -43,30 +43,31 @@ def function_names(answer: dict[str, Any]) -> list[str]:
     return [f["name"] for f in answer["functions"]]
 
 
-async def test_a_request_superseded_before_it_is_read_is_neither_read_nor_analysed(
+async def test_a_request_superseded_before_a_worker_is_free_is_neither_read_nor_analysed(
     jp_fetch: Fetch, jp_serverapp: ServerApp
 ) -> None:
     queue = work_queue(jp_serverapp)
-    readers = queue.readers
-    if readers is None:
-        pytest.skip("no request reader process could be started here")
-    reader = await readers.acquire()  # held: the requests wait to be read
-    read, runs = readers.sent, queue.works_run
-    # Given a panel's request, then its newer one, both waiting for the reader
+    pool, readers = queue.pool, queue.readers
+    if pool is None or readers is None:
+        pytest.skip("no analysis worker process could be started here")
+    held = [await pool.acquire() for _ in pool.workers]  # busy: the requests wait for one
+    sent, read_before = pool.sent, readers.sent
+    # Given a panel's request waiting for a worker, then its newer one waiting for its turn
     older = asyncio.ensure_future(
         refused(jp_fetch, "analyze", as_the_extension_writes(edited("a")))
     )
-    await until(lambda: waiting_for_reader(readers) == 1)
+    await until(lambda: waiting_for_worker(pool) == 1)
     newer = asyncio.ensure_future(post(jp_fetch, "analyze", as_the_extension_writes(edited("b"))))
-    await until(lambda: waiting_for_reader(readers) == 2)
-    # When the reader is free again
-    readers.release(reader)
+    await until(lambda: waiting_for_turn(queue) == 1)
+    # When the workers are free again
+    for worker in held:
+        pool.release(worker)
     (status, error), answer = await asyncio.gather(older, newer)
-    # Then the older one is dropped unread; only the newer one is read and analysed
+    # Then the older one is dropped unread: only the newer one went to a worker, read there
     assert status == 409 and error["code"] == "NB813"
     assert function_names(answer) == ["load", "scale", "b"]
-    assert readers.sent == read + 1
-    assert queue.works_run == runs + 1
+    assert pool.sent == sent + 1
+    assert readers.sent == read_before
     assert queue.latest.pending() == 0
 
 

@@ -3,8 +3,10 @@
 Each handler hands its request body to the request reader process, which parses it
 (``requests.py``) and resolves its paths (``request_reading.py``); its job (``jobs.py``: cap
 the work, ``workload.py``, then one ``nb2pkg.frontends.api`` call) runs in an analysis worker
-process (``worker_pool.py``); the server's process only passes bytes along and orders the
-work, so neither an analysis nor a notebook's JSON holds up `/api/status`. Notebook
+process (``worker_pool.py``). An analyze body as the JupyterLab extension writes it (its path
+first, its client last) names what orders its work without being read, and goes straight to
+the analysis worker, which reads it. The server's process only passes bytes along and orders
+the work, so neither an analysis nor a notebook's JSON holds up `/api/status`. Notebook
 problems are part of a 200 answer (as diagnostics); only a refused request gets an error
 status, always as JSON with a diagnostic code, never an HTML page or a traceback, and no
 answer names a path of the server's disk outside its root (``answers.py``).
@@ -47,6 +49,7 @@ from nb2pkg.frontends.server.request_reading import (
     ReadRequest,
     client_and_path_in_body,
     read_request,
+    same_work_in_body,
 )
 from nb2pkg.frontends.server.work_queue import WorkQueue
 from nb2pkg.frontends.server.worker_pool import WorkerPool
@@ -128,9 +131,10 @@ class Nb2pkgHandler(APIHandler):
         worker thread), a function on a worker thread (a text result is the answer as it is).
 
         Requests wait for their turn after reading; a ``supersedable`` one whose client sent a
-        newer request for the same notebook meanwhile is answered 409 (NB813) without work (not
-        even read, when its body names its path first and its client last, as the JupyterLab
-        extension writes it: the newer one supersedes it from its arrival on), and
+        newer request for the same notebook meanwhile is answered 409 (NB813) without work (when
+        its body names its path first and its client last, as the JupyterLab extension writes
+        it, the newer one supersedes it from its arrival on, and the body is read only by the
+        analysis worker that answers it), and
         one that arrives while an identical one (the same body, from any client) is waiting or
         being worked on gets that one's answer (``shared_work.py``).
         """
@@ -157,16 +161,21 @@ class Nb2pkgHandler(APIHandler):
         key: tuple[str, str] | None,
         ticket: int,
     ) -> str:
-        """``answer``'s text; ``key``: the client and path registered for ``ticket`` before
-        the body was read (a request superseded meanwhile is not read)."""
+        """``answer``'s text; ``key``: the client and path registered for ``ticket`` on arrival
+        (a request superseded before it reaches a worker is never read)."""
         latest, root, limits = self.queue.latest, self.root_dir, self.limits
         data: dict[str, Any] = {}
         registered: tuple[str, str] | None = None  # (``answer`` finishes the key it registered)
+        same_work = same_work_in_body(self.request.path, body) if key is not None else None
         if isinstance(work, Job):
             to_read = BodyToRead(self.request.path, work.name, body, limit, supersedable)
-            read = await self._read(to_read, root, key, ticket)
+        if isinstance(work, Job) and same_work is not None:
+            # read where it is answered: one trip to a worker process instead of two
+            job: tuple[Any, ...] = (work.name, to_read, root, limits)
+        elif isinstance(work, Job):
+            read = await self._read(to_read, root)
             same_work = read.same_work
-            job: tuple[Any, ...] = (work.name, PickledRequest(read.packed), root, limits)
+            job = (work.name, PickledRequest(read.packed), root, limits)
             if read.client_and_path != key:  # not as the extension writes it: known now
                 if key is not None:
                     latest.finish(key, ticket)
@@ -202,26 +211,12 @@ class Nb2pkgHandler(APIHandler):
             if registered is not None:
                 latest.finish(registered, ticket)
 
-    async def _read(
-        self, body: BodyToRead, root: str, key: tuple[str, str] | None, ticket: int
-    ) -> ReadRequest:
-        """``body`` read by the request reader process (on a worker thread without one),
-        unless a newer request of its ``key`` came before it is read (answered 409, NB813)."""
-
-        def refuse_if_superseded() -> None:
-            if key is not None and self.queue.latest.superseded(key, ticket):
-                raise _superseded()
-
-        refuse_if_superseded()
+    async def _read(self, body: BodyToRead, root: str) -> ReadRequest:
+        """``body`` read by the request reader process (on a worker thread without one)."""
         readers = self.queue.readers
         if readers is None:
             return await self.off_loop(lambda: read_request(body, root))
         reader = await readers.acquire()
-        try:
-            refuse_if_superseded()
-        except RequestProblem:
-            readers.release(reader)
-            raise
         read = await readers.run(reader, (READ, body, root, None))
         assert isinstance(read, ReadRequest)
         return read

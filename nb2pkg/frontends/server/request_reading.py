@@ -58,6 +58,11 @@ class BodyToRead:
     supersedable: bool
 
 
+def typed_request(body: BodyToRead, root: str) -> Any:
+    """``body`` read as the typed request of its job (a ``RequestProblem`` refuses it)."""
+    return REQUESTS[body.job](requests.parse_body(body.body, body.max_bytes), root)
+
+
 def read_request(body: BodyToRead, root: str) -> ReadRequest:
     """``body`` read as a request of its job (a ``RequestProblem`` refuses it)."""
     data = requests.parse_body(body.body, body.max_bytes)
@@ -83,6 +88,7 @@ def client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
 
 
 _FIRST_MEMBER_PATH = re.compile(rb'\A\s*\{\s*"path"\s*:\s*("(?:[^"\\]|\\.){0,4096}")')
+_TAIL_BYTES = 256
 _LAST_MEMBER_CLIENT = re.compile(rb'[,{]\s*"client"\s*:\s*"([^"\\]{1,200})"\s*\}\s*\Z')
 
 
@@ -94,7 +100,7 @@ def client_and_path_in_body(body: bytes) -> tuple[str, str] | None:
     In JSON text, a string followed by a colon is a key, and the last member before the text's
     last ``}`` is one of the outer object: so a body that is valid JSON names these. One that is
     not is refused once read; until then it can only supersede its own client's requests."""
-    end = _LAST_MEMBER_CLIENT.search(body[-256:])
+    end = _LAST_MEMBER_CLIENT.search(body[-_TAIL_BYTES:])
     start = _FIRST_MEMBER_PATH.match(body)
     if end is None or start is None:
         return None
@@ -103,3 +109,15 @@ def client_and_path_in_body(body: bytes) -> tuple[str, str] | None:
     except ValueError:  # not UTF-8, or an escape JSON has not
         return None
     return client, path
+
+
+def same_work_in_body(endpoint: str, body: bytes) -> str | None:
+    """For a body ``client_and_path_in_body`` reads: a key equal for the bodies that are the same
+    but for their client (two panels showing the same notebook content), read or not; None for
+    any other body. Bodies written differently for the same request only miss sharing work."""
+    tail = body[-_TAIL_BYTES:]
+    end = _LAST_MEMBER_CLIENT.search(tail)
+    if end is None:
+        return None
+    before_client = memoryview(body)[: len(body) - len(tail) + end.start()]
+    return endpoint + "\0body\0" + hashlib.sha256(before_client).hexdigest()
