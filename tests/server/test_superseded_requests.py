@@ -18,7 +18,12 @@ from server_notebooks import code_cell, scaling_notebook
 from test_handlers import Fetch, post, refused
 from test_shared_analyses import until, waiting_for_turn, work_queue
 
-from nb2pkg.frontends.server.request_reading import client_and_path, client_and_path_in_body
+from nb2pkg.frontends.server.request_reading import (
+    client_and_path,
+    client_and_path_in_body,
+    order_in_body,
+    same_work_in_body,
+)
 from nb2pkg.frontends.server.worker_pool import WorkerPool
 
 
@@ -28,9 +33,14 @@ def edited(extra: str) -> dict[str, Any]:
     return notebook
 
 
-def as_the_extension_writes(notebook: dict[str, Any], client: str = "panel") -> bytes:
-    """path first, client last, no spaces: ``JSON.stringify({...body, client})``."""
-    body = {"path": "typed.ipynb", "notebook": notebook, "client": client}
+def as_the_extension_writes(
+    notebook: dict[str, Any], client: str = "panel", seq: int | None = None
+) -> bytes:
+    """path first, client last, no spaces: ``JSON.stringify({...body, seq, client})``."""
+    body: dict[str, Any] = {"path": "typed.ipynb", "notebook": notebook}
+    if seq is not None:
+        body["seq"] = seq
+    body["client"] = client
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -170,3 +180,37 @@ def test_a_body_that_is_not_json_names_no_client() -> None:
     assert client_and_path_in_body(b'{"path": "a.ipynb", "client": "c"') is None
     assert client_and_path_in_body(b'{"path": "\\q.ipynb", "client": "c"}') is None
     assert client_and_path_in_body(b'{"path": "\xff.ipynb", "client": "c"}') is None
+
+
+async def test_a_request_arriving_after_the_newer_one_its_client_sent_is_dropped(
+    jp_fetch: Fetch, jp_serverapp: ServerApp
+) -> None:
+    queue = work_queue(jp_serverapp)
+    runs = queue.works_run
+    async with queue.turn:
+        # Given a panel's second request, then its first one, arriving in that order
+        newer = asyncio.ensure_future(
+            post(jp_fetch, "analyze", as_the_extension_writes(edited("b"), seq=2))
+        )
+        await until(lambda: waiting_for_turn(queue) == 1)
+        older = asyncio.ensure_future(
+            refused(jp_fetch, "analyze", as_the_extension_writes(edited("a"), seq=1))
+        )
+        await until(lambda: waiting_for_turn(queue) == 2)
+    # When their turn comes
+    answer, (status, error) = await asyncio.gather(newer, older)
+    # Then the panel gets the analysis of what it sent last; the first one is dropped
+    assert function_names(answer) == ["load", "scale", "b"]
+    assert status == 409 and error["code"] == "NB813"
+    assert queue.works_run == runs + 1
+    assert queue.latest.pending() == 0
+
+
+def test_the_number_a_client_gives_a_request_is_read_from_the_body_end() -> None:
+    numbered = as_the_extension_writes(edited("a"), seq=41)
+    assert order_in_body(numbered) == 41
+    assert client_and_path_in_body(numbered) == ("panel", "typed.ipynb")
+    assert order_in_body(as_the_extension_writes(edited("a"))) is None
+    # two panels sending the same notebook still share one analysis
+    other_panel = as_the_extension_writes(edited("a"), client="other", seq=7)
+    assert same_work_in_body("/analyze", numbered) == same_work_in_body("/analyze", other_panel)

@@ -48,6 +48,7 @@ from nb2pkg.frontends.server.request_reading import (
     BodyToRead,
     ReadRequest,
     client_and_path_in_body,
+    order_in_body,
     read_request,
     same_work_in_body,
 )
@@ -134,14 +135,18 @@ class Nb2pkgHandler(APIHandler):
         newer request for the same notebook meanwhile is answered 409 (NB813) without work (when
         its body names its path first and its client last, as the JupyterLab extension writes
         it, the newer one supersedes it from its arrival on, and the body is read only by the
-        analysis worker that answers it), and
+        analysis worker that answers it; "newer" is by the number the client gives its requests
+        (``seq``, which the extension sends) when it numbers them, else by arrival), and
         one that arrives while an identical one (the same body, from any client) is waiting or
         being worked on gets that one's answer (``shared_work.py``).
         """
         body, limit = self.request.body or b"", self.server_options.max_body_bytes
-        latest, ticket = self.queue.latest, self.queue.latest.ticket()
+        latest = self.queue.latest
         # the client and path of an analyze body as the extension writes it: known at once
         key = client_and_path_in_body(body) if isinstance(work, Job) and supersedable else None
+        # a client's requests in the order it sent them when it numbers them, else of arrival
+        order = order_in_body(body) if key is not None else None
+        ticket = order if order is not None else latest.ticket()
         if key is not None:
             latest.register(key, ticket)
         try:

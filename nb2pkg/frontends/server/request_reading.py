@@ -89,7 +89,10 @@ def client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
 
 _FIRST_MEMBER_PATH = re.compile(rb'\A\s*\{\s*"path"\s*:\s*("(?:[^"\\]|\\.){0,4096}")')
 _TAIL_BYTES = 256
-_LAST_MEMBER_CLIENT = re.compile(rb'[,{]\s*"client"\s*:\s*"([^"\\]{1,200})"\s*\}\s*\Z')
+_LAST_MEMBER_CLIENT = re.compile(
+    rb'[,{]\s*(?:"seq"\s*:\s*(\d{1,15})\s*,\s*)?"client"\s*:\s*"([^"\\]{1,200})"\s*\}\s*\Z'
+)
+"""The client's last members: its number for the request (``seq``, optional), then its id."""
 
 
 def client_and_path_in_body(body: bytes) -> tuple[str, str] | None:
@@ -105,16 +108,25 @@ def client_and_path_in_body(body: bytes) -> tuple[str, str] | None:
     if end is None or start is None:
         return None
     try:
-        client, path = end.group(1).decode("utf-8"), json.loads(start.group(1))
+        client, path = end.group(2).decode("utf-8"), json.loads(start.group(1))
     except ValueError:  # not UTF-8, or an escape JSON has not
         return None
     return client, path
 
 
+def order_in_body(body: bytes) -> int | None:
+    """The number the client gave this request among its own (``seq``, just before
+    ``client``): the extension numbers its requests in the order it sends them, which is not
+    always the order they arrive in. None when the body has none."""
+    end = _LAST_MEMBER_CLIENT.search(body[-_TAIL_BYTES:])
+    return int(end.group(1)) if end is not None and end.group(1) is not None else None
+
+
 def same_work_in_body(endpoint: str, body: bytes) -> str | None:
     """For a body ``client_and_path_in_body`` reads: a key equal for the bodies that are the same
     but for their client (two panels showing the same notebook content), read or not; None for
-    any other body. Bodies written differently for the same request only miss sharing work."""
+    any other body. Bodies written differently for the same request only miss sharing work.
+    (The key is of the body before ``seq`` and ``client``, which differ from panel to panel.)"""
     tail = body[-_TAIL_BYTES:]
     end = _LAST_MEMBER_CLIENT.search(tail)
     if end is None:
