@@ -216,7 +216,12 @@ def main() -> int:
                         if typing
                         else f"{original}edited_{index} = {edits}\n"
                     )
-                    body = {"path": f"large_{index}.ipynb", "notebook": own, "client": str(index)}
+                    body = {
+                        "path": f"large_{index}.ipynb",
+                        "notebook": own,
+                        "seq": edits,  # numbered in sending order, as the extension does
+                        "client": str(index),
+                    }
                     out: list[tuple[int, Any, float]] = []
                     outs.append(out)
                     # encoded now: the notebook changes again before the thread sends it

@@ -96,6 +96,11 @@ export interface IAnalyzeBody {
   path: string;
   notebook?: object;
   package?: string;
+  /**
+   * The request's number among its client's, in the order they are sent (just before
+   * `client`): a request that arrives after a newer one of its client is dropped.
+   */
+  seq?: number;
   /** Who asks (one notebook panel): the server drops its older requests not yet started. */
   client?: string;
 }

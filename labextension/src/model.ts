@@ -26,10 +26,11 @@ export type BuildState =
 export interface IPackageModelOptions {
   /**
    * Runs one analysis of the notebook as it is now; `signal` aborts it when the notebook
-   * closes. Resolves to null when the server dropped the request because a newer one of
-   * the same notebook replaced it (its answer follows).
+   * closes; `ticket` numbers the analyses in the order they are asked for. Resolves to null
+   * when the server dropped the request because a newer one of the same notebook replaced it
+   * (its answer follows).
    */
-  analyze: (signal: AbortSignal) => Promise<IAnalysis | null>;
+  analyze: (signal: AbortSignal, ticket: number) => Promise<IAnalysis | null>;
   /** Milliseconds of quiet after the last edit before analysing. */
   debounceMs: number;
 }
@@ -98,7 +99,7 @@ export class PackageModel {
     const controller = new AbortController();
     this._inflight.add(controller);
     try {
-      const analysis = await this._analyze(controller.signal);
+      const analysis = await this._analyze(controller.signal, ticket);
       if (analysis !== null && ticket > this._answered && !this._disposed) {
         this._answered = ticket;
         this._setAnalysis(analysis, ticket);
@@ -223,7 +224,7 @@ export class PackageModel {
     }
   }
 
-  private _analyze: (signal: AbortSignal) => Promise<IAnalysis | null>;
+  private _analyze: (signal: AbortSignal, ticket: number) => Promise<IAnalysis | null>;
   private _analysis: IAnalysis | null = null;
   private _placements = new Map<string, ICellPlacement>();
   private _diagnostics = new Map<string, IDiagnostic[]>();

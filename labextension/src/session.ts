@@ -21,7 +21,7 @@ export class NotebookSession {
     private _settings: () => ISettings
   ) {
     this.model = new PackageModel({
-      analyze: signal => this._analyze(signal),
+      analyze: (signal, ticket) => this._analyze(signal, ticket),
       debounceMs: _settings().debounceMs
     });
     this.run = new PipelineRunModel({
@@ -314,11 +314,13 @@ export class NotebookSession {
   }
 
   /** The analysis of the notebook as it is now; null when a newer request replaced it. */
-  private async _analyze(signal: AbortSignal): Promise<IAnalysis | null> {
+  private async _analyze(signal: AbortSignal, ticket: number): Promise<IAnalysis | null> {
     const body = this.analyzeBody();
     const seen = NotebookSession.tagsOf(body);
     try {
-      const analysis = await api.analyze({ ...body, client: this._client }, signal);
+      // seq and client last: the server reads them without parsing the notebook
+      const request = { ...body, seq: ticket, client: this._client };
+      const analysis = await api.analyze(request, signal);
       return { ...analysis, seen_tags: seen };
     } catch (error) {
       if (api.isSuperseded(error)) {

@@ -30,8 +30,9 @@ async def test_bodies_are_read_in_the_request_reader_process(
     assert isinstance(queue, WorkQueue) and queue.readers is not None
     monkeypatch.setattr(requests, "parse_body", not_here)
 
+    # the client first: not as the JupyterLab extension writes it, so read before its turn
     plan = await post(
-        jp_fetch, "analyze", {"path": "nb.ipynb", "notebook": scaling_notebook(), "client": "a"}
+        jp_fetch, "analyze", {"client": "a", "path": "nb.ipynb", "notebook": scaling_notebook()}
     )
     malformed = await refused(jp_fetch, "analyze", b'{"path": ')
     outside = await refused(jp_fetch, "analyze", {"path": "../x.ipynb", "notebook": {}})
@@ -44,3 +45,26 @@ async def test_bodies_are_read_in_the_request_reader_process(
     (reader,) = await queue.readers.stats()
     # the analyze request read (the two refused are not counted), and no analysis imported
     assert reader["jobs_done"] == 1 and "cell_analyses" not in reader
+
+
+async def test_a_body_as_the_extension_writes_it_is_read_by_the_analysis_worker(
+    jp_fetch: Fetch, jp_serverapp: ServerApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = jp_serverapp.web_app.settings[WORK_QUEUE_SETTING]
+    assert isinstance(queue, WorkQueue) and queue.readers is not None and queue.pool is not None
+    monkeypatch.setattr(requests, "parse_body", not_here)
+    sent = queue.pool.sent
+
+    # the path first, the client last: what orders its work is known without reading it
+    plan = await post(
+        jp_fetch, "analyze", {"path": "nb.ipynb", "notebook": scaling_notebook(), "client": "a"}
+    )
+    outside = await refused(
+        jp_fetch, "analyze", {"path": "../x.ipynb", "notebook": {}, "client": "a"}
+    )
+
+    assert [f["name"] for f in plan["functions"]] == ["load", "scale"]
+    assert (outside[0], outside[1]["code"]) == (403, "NB803")
+    assert queue.pool.sent == sent + 2
+    (reader,) = await queue.readers.stats()
+    assert reader["jobs_done"] == 0

@@ -78,6 +78,25 @@ describe('PackageModel analysis', () => {
     model.dispose();
   });
 
+  it('numbers its requests in the order it sends them, for the server to order them by', async () => {
+    const tickets: number[] = [];
+    const answers = [deferred<IAnalysis>(), deferred<IAnalysis>()];
+    const model = new PackageModel({
+      analyze: (_signal, ticket) => {
+        tickets.push(ticket);
+        return answers[tickets.length - 1].promise;
+      },
+      debounceMs: 0
+    });
+    const first = model.analyzeNow();
+    const second = model.analyzeNow();
+    answers[1].resolve(analysis({ package: 'second' }));
+    answers[0].resolve(analysis({ package: 'first' }));
+    await Promise.all([first, second]);
+    expect(tickets).toEqual([1, 2]);
+    expect(model.analysis?.package).toBe('second');
+  });
+
   it('sends a newer request at once while one is out, at most two; the rest wait for an answer', async () => {
     const answers = [deferred<IAnalysis>(), deferred<IAnalysis>(), deferred<IAnalysis>()];
     let calls = 0;

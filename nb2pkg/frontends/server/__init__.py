@@ -13,8 +13,8 @@ from typing import Any
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
-    from nb2pkg.frontends.server.handlers import setup_handlers
     from nb2pkg.frontends.server.options import Nb2pkgServer
+    from nb2pkg.frontends.server.routes import setup_handlers
 
     options = Nb2pkgServer(parent=server_app)
     setup_handlers(server_app.web_app, options, server_app.log)

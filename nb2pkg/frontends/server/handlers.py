@@ -1,10 +1,12 @@
-"""The route table of the nb2pkg server extension and its thin handlers.
+"""What the handlers of the nb2pkg server extension share (its routes: ``routes.py``).
 
 Each handler hands its request body to the request reader process, which parses it
 (``requests.py``) and resolves its paths (``request_reading.py``); its job (``jobs.py``: cap
 the work, ``workload.py``, then one ``nb2pkg.frontends.api`` call) runs in an analysis worker
-process (``worker_pool.py``); the server's process only passes bytes along and orders the
-work, so neither an analysis nor a notebook's JSON holds up `/api/status`. Notebook
+process (``worker_pool.py``). An analyze body as the JupyterLab extension writes it (its path
+first, its client last) names what orders its work without being read, and goes straight to
+the analysis worker, which reads it. The server's process only passes bytes along and orders
+the work, so neither an analysis nor a notebook's JSON holds up `/api/status`. Notebook
 problems are part of a 200 answer (as diagnostics); only a refused request gets an error
 status, always as JSON with a diagnostic code, never an HTML page or a traceback, and no
 answer names a path of the server's disk outside its root (``answers.py``).
@@ -14,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
 
 from nb2pkg.frontends.server import requests
 from nb2pkg.frontends.server.answers import root_relative_json
@@ -39,8 +38,6 @@ from nb2pkg.frontends.server.jobs import (
     ANSWERS,
     PickledRequest,
     run_job,
-    warm_imports,
-    warm_ipython,
 )
 from nb2pkg.frontends.server.jobs import analyze as _analyze
 from nb2pkg.frontends.server.jobs import build as _build
@@ -50,10 +47,13 @@ from nb2pkg.frontends.server.request_reading import (
     READ,
     BodyToRead,
     ReadRequest,
+    client_and_path_in_body,
+    order_in_body,
     read_request,
+    same_work_in_body,
 )
-from nb2pkg.frontends.server.work_queue import WORK_QUEUE_SETTING, WorkQueue
-from nb2pkg.frontends.server.worker_pool import WorkerPool, WorkerSettings
+from nb2pkg.frontends.server.work_queue import WorkQueue
+from nb2pkg.frontends.server.worker_pool import WorkerPool
 from nb2pkg.frontends.server.workload import WorkLimits
 
 T = TypeVar("T")
@@ -132,30 +132,70 @@ class Nb2pkgHandler(APIHandler):
         worker thread), a function on a worker thread (a text result is the answer as it is).
 
         Requests wait for their turn after reading; a ``supersedable`` one whose client sent a
-        newer request for the same notebook meanwhile is answered 409 (NB813) without work, and
+        newer request for the same notebook meanwhile is answered 409 (NB813) without work (when
+        its body names its path first and its client last, as the JupyterLab extension writes
+        it, the newer one supersedes it from its arrival on, and the body is read only by the
+        analysis worker that answers it; "newer" is by the number the client gives its requests
+        (``seq``, which the extension sends) when it numbers them, else by arrival), and
         one that arrives while an identical one (the same body, from any client) is waiting or
         being worked on gets that one's answer (``shared_work.py``).
         """
         body, limit = self.request.body or b"", self.server_options.max_body_bytes
-        root = self.root_dir
-        ticket, endpoint, limits = self.queue.latest.ticket(), self.request.path, self.limits
+        latest = self.queue.latest
+        # the client and path of an analyze body as the extension writes it: known at once
+        key = client_and_path_in_body(body) if isinstance(work, Job) and supersedable else None
+        # a client's requests in the order it sent them when it numbers them, else of arrival
+        order = order_in_body(body) if key is not None else None
+        ticket = order if order is not None else latest.ticket()
+        if key is not None:
+            latest.register(key, ticket)
+        try:
+            text = await self._answer_text(work, body, limit, supersedable, key, ticket)
+        finally:
+            if key is not None:
+                latest.finish(key, ticket)
+        self.set_header("Content-Type", "application/json")
+        self.finish(text)
+
+    async def _answer_text(
+        self,
+        work: Job | Callable[[dict[str, Any]], dict[str, Any] | str],
+        body: bytes,
+        limit: int,
+        supersedable: bool,
+        key: tuple[str, str] | None,
+        ticket: int,
+    ) -> str:
+        """``answer``'s text; ``key``: the client and path registered for ``ticket`` on arrival
+        (a request superseded before it reaches a worker is never read)."""
+        latest, root, limits = self.queue.latest, self.root_dir, self.limits
         data: dict[str, Any] = {}
+        registered: tuple[str, str] | None = None  # (``answer`` finishes the key it registered)
+        same_work = same_work_in_body(self.request.path, body) if key is not None else None
         if isinstance(work, Job):
-            to_read = BodyToRead(endpoint, work.name, body, limit, supersedable)
+            to_read = BodyToRead(self.request.path, work.name, body, limit, supersedable)
+        if isinstance(work, Job) and same_work is not None:
+            # read where it is answered: one trip to a worker process instead of two
+            job: tuple[Any, ...] = (work.name, to_read, root, limits)
+        elif isinstance(work, Job):
             read = await self._read(to_read, root)
-            key, same_work = read.client_and_path, read.same_work
-            job: tuple[Any, ...] = (work.name, PickledRequest(read.packed), root, limits)
+            same_work = read.same_work
+            job = (work.name, PickledRequest(read.packed), root, limits)
+            if read.client_and_path != key:  # not as the extension writes it: known now
+                if key is not None:
+                    latest.finish(key, ticket)
+                key = registered = read.client_and_path
+                if key is not None:
+                    latest.register(key, ticket)
         else:
             data = await self.off_loop(lambda: requests.parse_body(body, limit))
-            key, same_work, job = None, None, ()
-        if key is not None:
-            self.queue.latest.register(key, ticket)
+            same_work, job = None, ()
 
         def refuse_if_superseded() -> None:
             # dropped unless another client waits for the same answer
             if (
                 key is not None
-                and self.queue.latest.superseded(key, ticket)
+                and latest.superseded(key, ticket)
                 and not (same_work and self.queue.in_flight.followers(same_work))
             ):
                 raise _superseded()
@@ -170,14 +210,11 @@ class Nb2pkgHandler(APIHandler):
 
         try:
             if same_work is None:
-                text = await in_turn()
-            else:
-                text = await self.queue.in_flight.run(same_work, in_turn)
+                return await in_turn()
+            return await self.queue.in_flight.run(same_work, in_turn)
         finally:
-            if key is not None:
-                self.queue.latest.finish(key, ticket)
-        self.set_header("Content-Type", "application/json")
-        self.finish(text)
+            if registered is not None:
+                latest.finish(registered, ticket)
 
     async def _read(self, body: BodyToRead, root: str) -> ReadRequest:
         """``body`` read by the request reader process (on a worker thread without one)."""
@@ -261,134 +298,4 @@ class Nb2pkgHandler(APIHandler):
         super()._handle_request_exception(e)
 
 
-class AnalyzeHandler(Nb2pkgHandler):
-    """POST {"path", "notebook"?, "package"?, "client"?} → the plan and diagnostics.
-
-    A request naming its ``client`` is dropped (409, NB813) when the same client sends a
-    newer one for the same path before its turn comes.
-    """
-
-    @tornado.web.authenticated
-    async def post(self) -> None:
-        await self.answer(Job("analyze"), supersedable=True)
-
-
-class BuildHandler(Nb2pkgHandler):
-    """POST {"path" | "paths", "out_dir"?, "name"?, "bump"?, "version"?, "force"?} → build result."""
-
-    @tornado.web.authenticated
-    async def post(self) -> None:
-        await self.answer(Job("build"))
-
-
-class PreviewHandler(Nb2pkgHandler):
-    """POST {"path", "notebook"?, "name"?, "out_dir"?} → the generated modules of the notebook
-    (its unsaved ``notebook`` content when given), nothing written."""
-
-    @tornado.web.authenticated
-    async def post(self) -> None:
-        await self.answer(Job("preview"))
-
-
-class ProposeHandler(Nb2pkgHandler):
-    """POST {"path", "notebook"?} → the marking `nb2pkg tag --auto` proposes; nothing written."""
-
-    @tornado.web.authenticated
-    async def post(self) -> None:
-        await self.answer(Job("propose"))
-
-
-class SuggestNameHandler(Nb2pkgHandler):
-    """POST {"path", "notebook"?, "cell_id"} → {"name"}: the name suggested for marking that
-    cell as a function (the rule of `nb2pkg tag --as function`); nothing written."""
-
-    @tornado.web.authenticated
-    async def post(self) -> None:
-        await self.answer(Job("suggest-name"))
-
-
-GIL_SWITCH_INTERVAL = 0.001
-"""Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
-
-The analyses are CPU-bound Python on worker threads; each time the event loop comes back from
-waiting on a socket it waits for the GIL, up to one interval, several times per request. A
-shorter interval keeps `/api/status` and every other request of the server prompt."""
-
-
-def setup_handlers(
-    web_app: tornado.web.Application, options: Nb2pkgServer, log: logging.Logger | None = None
-) -> ThreadPoolExecutor:
-    sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
-    executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
-    base = url_path_join(web_app.settings["base_url"], "nb2pkg")
-    queue = web_app.settings[WORK_QUEUE_SETTING] = WorkQueue()
-    if options.analysis_processes > 0:
-        log = log or logging.getLogger("nb2pkg")
-        queue.pool = _worker_pool(web_app, options, log, options.analysis_processes)
-        if queue.pool is not None:
-            queue.readers = _worker_pool(web_app, options, log, 1, reads_requests=True)
-    shared = {"server_options": options, "executor": executor, "queue": queue}
-    web_app.add_handlers(
-        ".*$",
-        [
-            (url_path_join(base, "analyze"), AnalyzeHandler, shared),
-            (url_path_join(base, "build"), BuildHandler, shared),
-            (url_path_join(base, "preview"), PreviewHandler, shared),
-            (url_path_join(base, "propose"), ProposeHandler, shared),
-            (url_path_join(base, "suggest-name"), SuggestNameHandler, shared),
-            *_run_routes(base, shared),
-        ],
-    )
-    if queue.pool is None:
-        # on a thread of its own: the worker pool stays for requests
-        threading.Thread(target=_warm_up, name="warm-up-of-nb2pkg", daemon=True).start()
-    return executor
-
-
-def _worker_pool(
-    web_app: tornado.web.Application,
-    options: Nb2pkgServer,
-    log: logging.Logger,
-    size: int,
-    *,
-    reads_requests: bool = False,
-) -> WorkerPool | None:
-    """The analysis worker processes (or, ``reads_requests``, the request reader process)."""
-    settings = WorkerSettings(
-        root=str(web_app.settings["server_root_dir"]),
-        limits=WorkLimits(options.max_code_lines, options.max_code_chars),
-        warm_notebooks=options.warm_notebooks,
-        max_bytes=options.max_body_bytes,
-        reads_requests=reads_requests,
-    )
-    pool = WorkerPool(size, settings, timeout=options.worker_timeout_seconds, log=log)
-    try:
-        pool.start()
-    except OSError as error:  # no process can be started here: the server's threads do it
-        log.warning("nb2pkg analysis workers not started (%s): analyses run in the server", error)
-        pool.stop()
-        return None
-    return pool
-
-
-def _run_routes(base: str, shared: dict[str, Any]) -> list[Any]:
-    from nb2pkg.frontends.server.mlflow_runs import RunsHandler
-    from nb2pkg.frontends.server.pipeline_runs import RunCancelHandler, RunHandler, RunStatusHandler
-
-    return [
-        (url_path_join(base, "runs"), RunsHandler, shared),
-        (url_path_join(base, "run"), RunHandler, shared),
-        (url_path_join(base, "run", "status"), RunStatusHandler, shared),
-        (url_path_join(base, "run", "cancel"), RunCancelHandler, shared),
-    ]
-
-
-def _warm_up() -> None:
-    """Import what the first analysis needs while the server waits for it (runs no user code)."""
-    with ONE_ANALYSIS_AT_A_TIME:
-        warm_imports()
-    with ONE_ANALYSIS_AT_A_TIME:
-        warm_ipython()
-
-
-__all__ = ["ANSWERS", "_analyze", "_build", "_preview", "setup_handlers"]
+__all__ = ["ANSWERS", "_analyze", "_build", "_preview"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from nb2pkg.frontends.server import requests
 from nb2pkg.frontends.server.answers import RecentAnswers, root_relative_json
+from nb2pkg.frontends.server.request_reading import BodyToRead, typed_request
 from nb2pkg.frontends.server.workload import WorkLimits, check_workload, saved_notebook
 
 ANSWERS = RecentAnswers()
@@ -101,9 +102,12 @@ class PickledRequest:
 
 
 def run_job(name: str, request: Any, root: str, limits: WorkLimits) -> str:
-    """The JSON text answering the request of job ``name`` (a ``RequestProblem`` refuses it)."""
+    """The JSON text answering the request of job ``name``, typed, pickled or a body still to
+    read (a ``RequestProblem`` refuses it)."""
     if isinstance(request, PickledRequest):
         request = request.request()
+    elif isinstance(request, BodyToRead):
+        request = typed_request(request, root)
     result = JOBS[name](request, root, limits)
     return result if isinstance(result, str) else root_relative_json(result, root)
 

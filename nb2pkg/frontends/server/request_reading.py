@@ -10,7 +10,9 @@ confined to the root, the request pickled once for the analysis worker, and know
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +58,11 @@ class BodyToRead:
     supersedable: bool
 
 
+def typed_request(body: BodyToRead, root: str) -> Any:
+    """``body`` read as the typed request of its job (a ``RequestProblem`` refuses it)."""
+    return REQUESTS[body.job](requests.parse_body(body.body, body.max_bytes), root)
+
+
 def read_request(body: BodyToRead, root: str) -> ReadRequest:
     """``body`` read as a request of its job (a ``RequestProblem`` refuses it)."""
     data = requests.parse_body(body.body, body.max_bytes)
@@ -78,3 +85,51 @@ def client_and_path(data: dict[str, Any]) -> tuple[str, str] | None:
     """An analyze request names its client (e.g. one notebook panel) to let newer ones win."""
     client, path = data.get("client"), data.get("path")
     return (client, path) if isinstance(client, str) and isinstance(path, str) else None
+
+
+_FIRST_MEMBER_PATH = re.compile(rb'\A\s*\{\s*"path"\s*:\s*("(?:[^"\\]|\\.){0,4096}")')
+_TAIL_BYTES = 256
+_LAST_MEMBER_CLIENT = re.compile(
+    rb'[,{]\s*(?:"seq"\s*:\s*(\d{1,15})\s*,\s*)?"client"\s*:\s*"([^"\\]{1,200})"\s*\}\s*\Z'
+)
+"""The client's last members: its number for the request (``seq``, optional), then its id."""
+
+
+def client_and_path_in_body(body: bytes) -> tuple[str, str] | None:
+    """``client_and_path`` of an analyze body whose path is its first member and whose client
+    is its last (as the JupyterLab extension writes them), found without reading the notebook
+    between them; None for any other body (its client and path are known once read).
+
+    In JSON text, a string followed by a colon is a key, and the last member before the text's
+    last ``}`` is one of the outer object: so a body that is valid JSON names these. One that is
+    not is refused once read; until then it can only supersede its own client's requests."""
+    end = _LAST_MEMBER_CLIENT.search(body[-_TAIL_BYTES:])
+    start = _FIRST_MEMBER_PATH.match(body)
+    if end is None or start is None:
+        return None
+    try:
+        client, path = end.group(2).decode("utf-8"), json.loads(start.group(1))
+    except ValueError:  # not UTF-8, or an escape JSON has not
+        return None
+    return client, path
+
+
+def order_in_body(body: bytes) -> int | None:
+    """The number the client gave this request among its own (``seq``, just before
+    ``client``): the extension numbers its requests in the order it sends them, which is not
+    always the order they arrive in. None when the body has none."""
+    end = _LAST_MEMBER_CLIENT.search(body[-_TAIL_BYTES:])
+    return int(end.group(1)) if end is not None and end.group(1) is not None else None
+
+
+def same_work_in_body(endpoint: str, body: bytes) -> str | None:
+    """For a body ``client_and_path_in_body`` reads: a key equal for the bodies that are the same
+    but for their client (two panels showing the same notebook content), read or not; None for
+    any other body. Bodies written differently for the same request only miss sharing work.
+    (The key is of the body before ``seq`` and ``client``, which differ from panel to panel.)"""
+    tail = body[-_TAIL_BYTES:]
+    end = _LAST_MEMBER_CLIENT.search(tail)
+    if end is None:
+        return None
+    before_client = memoryview(body)[: len(body) - len(tail) + end.start()]
+    return endpoint + "\0body\0" + hashlib.sha256(before_client).hexdigest()
