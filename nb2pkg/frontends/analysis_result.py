@@ -73,6 +73,14 @@ class FunctionSummary:
     number: int
     signature: str
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "cell_id": self.cell_id,
+            "number": self.number,
+            "signature": self.signature,
+        }
+
 
 @dataclass(frozen=True)
 class NotebookTest:
@@ -107,18 +115,15 @@ class NotebookAnalysis:
     def has_errors(self) -> bool:
         return has_errors(self.diagnostics)
 
-    def to_json(self, *, cells: bool = True) -> dict[str, Any]:
-        """The analysis as JSON values; ``cells=False``: with an empty ``cells`` list (for a
-        caller that encodes the cells itself)."""
+    def to_json(self, *, summaries: bool = True) -> dict[str, Any]:
+        """The analysis as JSON values; ``summaries=False``: with empty ``cells`` and
+        ``functions`` lists (for a caller that encodes those itself)."""
         return {
             "notebook": self.notebook,
             "package": self.package,
             "module": self.module,
-            "cells": [c.to_json() for c in self.cells] if cells else [],
-            "functions": [
-                {"name": f.name, "cell_id": f.cell_id, "number": f.number, "signature": f.signature}
-                for f in self.functions
-            ],
+            "cells": [c.to_json() for c in self.cells] if summaries else [],
+            "functions": [f.to_json() for f in self.functions] if summaries else [],
             "tests": [
                 {"name": t.name, "cell_id": t.cell_id, "number": t.number} for t in self.tests
             ],

@@ -17,7 +17,7 @@ from server_notebooks import code_cell, scaling_notebook
 from test_handlers import Fetch, post
 
 from nb2pkg.frontends import api
-from nb2pkg.frontends.analysis_result import CellSummary, NotebookAnalysis
+from nb2pkg.frontends.analysis_result import CellSummary, FunctionSummary, NotebookAnalysis
 from nb2pkg.frontends.server.answers import RecentAnswers, root_relative_json
 
 LONG_AGO_NS = 1_000_000_000_000_000_000
@@ -122,3 +122,53 @@ async def test_a_notebook_changed_on_disk_gets_a_new_answer(
     assert [f["name"] for f in first["functions"]] == ["load", "scale"]
     assert [f["name"] for f in changed["functions"]] == ["load", "scale", "extra"]
     assert [c["cell_id"] for c in changed["cells"]][-1] == "extra"
+
+
+def summary(cell_id: str, signature: str) -> CellSummary:
+    return CellSummary(cell_id, 1, (), "function", cell_id, None, False, signature, (), (), ())
+
+
+def test_a_function_summary_kept_from_the_last_answer_is_not_encoded_again(
+    tmp_path: Path,
+) -> None:
+    answers, root = RecentAnswers(), str(tmp_path)
+    load, scale = FunctionSummary("load", "a", 1, "load()"), FunctionSummary("scale", "b", 2, "s()")
+    answers.text(NotebookAnalysis("nb.ipynb", "nb", "nb", functions=(load, scale)), root)
+    encoded = answers.functions_encoded
+    renamed = FunctionSummary("rescale", "b", 2, "rescale()")
+    after = NotebookAnalysis("nb.ipynb", "nb", "nb", functions=(load, renamed))
+
+    text = answers.text(after, root)
+
+    assert answers.functions_encoded == encoded + 1
+    assert text == json.dumps(after.to_json())
+
+
+def test_a_folder_named_only_in_a_reused_function_text_is_still_made_relative(
+    tmp_path: Path,
+) -> None:
+    answers, root = RecentAnswers(), str(tmp_path / "root")
+    load = FunctionSummary("load", "a", 1, f"load() reads {tmp_path}/root/raw.csv")
+    answers.text(NotebookAnalysis("nb.ipynb", "nb", "nb", functions=(load,)), root)
+    after = NotebookAnalysis(
+        "nb.ipynb", "nb", "nb", cells=(summary("b", "b()"),), functions=(load,)
+    )
+
+    text = answers.text(after, root)
+
+    assert json.loads(text)["functions"][0]["signature"] == "load() reads raw.csv"
+    assert text == root_relative_json(after.to_json(), root)
+
+
+def test_a_root_named_with_the_text_between_two_summaries_gets_the_same_answer(
+    tmp_path: Path,
+) -> None:
+    # the root's name holds the text between two summaries: only the whole answer shows it
+    first, second = summary("a", "a()"), summary("b", "b()")
+    between = json.dumps(first.to_json())[-12:] + ", " + json.dumps(second.to_json())[:12]
+    root = str(tmp_path / between)
+    analysis = NotebookAnalysis("nb.ipynb", "nb", "nb", cells=(first, second))
+
+    text = RecentAnswers().text(analysis, root)
+
+    assert text == root_relative_json(analysis.to_json(), root)

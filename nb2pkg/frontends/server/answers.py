@@ -18,6 +18,14 @@ from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
 from typing import Any, TypeVar, cast
 
+from nb2pkg.frontends.server.answer_lists import (
+    ListEncoder,
+    ListText,
+    folder_forms,
+    found_whole,
+    names_folder,
+)
+
 T = TypeVar("T")
 
 _PATH_END = r"(?=$|[\s'\"`:;,)\]}])"
@@ -90,19 +98,30 @@ class RecentAnswers:
     an edit (``nb2pkg.frontends.reanalysis``) is the same object, and its text is not made
     again. Only the texts are kept (and weak references: the analyses stay the records').
 
-    An analysis planned again after an edit mostly has the same cell summaries as the one
-    before (the same objects): the text of each summary of a notebook's last answer is kept
-    and reused (JSON text as ``json.dumps`` writes it: the answer is the same text)."""
+    An analysis planned again after an edit mostly has the same cell and function summaries
+    as the one before (the same objects): the text of each summary of a notebook's last answer
+    is kept and reused (``nb2pkg.frontends.server.answer_lists``: the answer is the same
+    text)."""
 
     def __init__(self, keep: int = 16) -> None:
         self.keep = keep
         self._lock = threading.Lock()
         self._texts: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], str]] = OrderedDict()
-        self._cell_texts: OrderedDict[str, dict[int, tuple[Any, str]]] = OrderedDict()
-        """The text of each cell summary of the last answer (by the summary's id, with the
-        summary: its id stays its own while it is here), by the notebook it showed."""
-        self.cells_encoded = 0
+        self._lists: OrderedDict[str, tuple[ListText, ListText]] = OrderedDict()
+        """The texts of the cell and function summaries of the last answer, by the notebook
+        it showed (the lists hold the summaries: their ids stay theirs while they are here)."""
+        self._cells = ListEncoder()
+        self._functions = ListEncoder()
+
+    @property
+    def cells_encoded(self) -> int:
         """Cell summaries encoded so far (the others' text was reused; for tests)."""
+        return self._cells.encoded
+
+    @property
+    def functions_encoded(self) -> int:
+        """Function summaries encoded so far (for tests)."""
+        return self._functions.encoded
 
     def text(self, analysis: Any, root: str) -> str:
         """``root_relative_json(analysis.to_json(), root)``, made once per analysis and root."""
@@ -112,7 +131,7 @@ class RecentAnswers:
         # a dead reference: another object may have the id now
         if known is not None and known[0]() is analysis:
             return known[1]
-        text = _shown_in_root(self._encoded(analysis), analysis.to_json, root)
+        text = self._shown(analysis, root)
         with self._lock:
             self._texts[key] = (weakref.ref(analysis), text)
             self._texts.move_to_end(key)
@@ -120,30 +139,31 @@ class RecentAnswers:
                 self._texts.popitem(last=False)
         return text
 
-    def _encoded(self, analysis: Any) -> str:
-        """``json.dumps(analysis.to_json())``, with the text of each cell summary reused from
-        the notebook's last answer when that showed the same summary (the same object: the
-        summaries of cells an edit leaves as they were are, ``nb2pkg.frontends.cell_summaries``)."""
+    def _shown(self, analysis: Any, root: str) -> str:
+        """``root_relative_json(analysis.to_json(), root)``, the summaries' texts reused."""
+        folders = _root_prefixes(root)
+        forms = folder_forms(list(folders))
         with self._lock:
-            known = self._cell_texts.get(analysis.notebook, {})
-        texts: dict[int, tuple[Any, str]] = {}
-        for cell in analysis.cells:
-            hit = known.get(id(cell))
-            if hit is not None and hit[0] is cell:
-                texts[id(cell)] = hit
-            else:
-                texts[id(cell)] = (cell, json.dumps(cell.to_json()))
-                self.cells_encoded += 1
-        cells = "[" + ", ".join(texts[id(cell)][1] for cell in analysis.cells) + "]"
-        fields = analysis.to_json(cells=False)
-        members = (
-            f"{json.dumps(key)}: {cells if key == 'cells' else json.dumps(value)}"
-            for key, value in fields.items()
-        )
-        encoded = "{" + ", ".join(members) + "}"
+            previous = self._lists.get(analysis.notebook, (None, None))
+        cells = self._cells.list_text(previous[0], analysis.cells, forms)
+        functions = self._functions.list_text(previous[1], analysis.functions, forms)
         with self._lock:
-            self._cell_texts[analysis.notebook] = texts
-            self._cell_texts.move_to_end(analysis.notebook)
-            while len(self._cell_texts) > self.keep:
-                self._cell_texts.popitem(last=False)
-        return encoded
+            self._lists[analysis.notebook] = (cells, functions)
+            self._lists.move_to_end(analysis.notebook)
+            while len(self._lists) > self.keep:
+                self._lists.popitem(last=False)
+        lists = {"cells": cells.text, "functions": functions.text}
+        values = {
+            key: json.dumps(value) for key, value in analysis.to_json(summaries=False).items()
+        }
+        rest, text = _object_text(values), _object_text({**values, **lists})
+        if found_whole(forms):
+            return _shown_in_root(text, analysis.to_json, root)
+        if cells.any_named or functions.any_named or names_folder(rest, forms):
+            return json.dumps(replace_prefixes(analysis.to_json(), folders))
+        return text
+
+
+def _object_text(members: dict[str, str]) -> str:
+    """The JSON text of an object, from the JSON text of each member's value."""
+    return "{" + ", ".join(f"{json.dumps(key)}: {value}" for key, value in members.items()) + "}"
