@@ -45,9 +45,9 @@ class ListText:
     named: list[bool]
     forms: tuple[str, ...]
 
-    @property
-    def text(self) -> str:
-        return "[" + ", ".join(self.texts) + "]"
+    def add_parts(self, parts: list[str]) -> None:
+        """Adds the pieces of the list's JSON text to ``parts`` (joined once with the rest)."""
+        parts += ("[", ", ".join(self.texts), "]")
 
     @property
     def any_named(self) -> bool:

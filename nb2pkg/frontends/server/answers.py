@@ -152,11 +152,11 @@ class RecentAnswers:
             self._lists.move_to_end(analysis.notebook)
             while len(self._lists) > self.keep:
                 self._lists.popitem(last=False)
-        lists = {"cells": cells.text, "functions": functions.text}
         values = {
             key: json.dumps(value) for key, value in analysis.to_json(summaries=False).items()
         }
-        rest, text = _object_text(values), _object_text({**values, **lists})
+        rest = "".join(_object_parts(values))
+        text = "".join(_object_parts(values, {"cells": cells, "functions": functions}))
         if found_whole(forms):
             return _shown_in_root(text, analysis.to_json, root)
         if cells.any_named or functions.any_named or names_folder(rest, forms):
@@ -164,6 +164,17 @@ class RecentAnswers:
         return text
 
 
-def _object_text(members: dict[str, str]) -> str:
-    """The JSON text of an object, from the JSON text of each member's value."""
-    return "{" + ", ".join(f"{json.dumps(key)}: {value}" for key, value in members.items()) + "}"
+def _object_parts(values: dict[str, str], lists: Mapping[str, ListText] | None = None) -> list[str]:
+    """The pieces of the JSON text of an object, from the JSON text of each member's value;
+    the members named in ``lists`` hold those lists (joined once, by the caller)."""
+    parts = ["{"]
+    for key, value in values.items():
+        if len(parts) > 1:
+            parts.append(", ")
+        parts += (json.dumps(key), ": ")
+        if lists and key in lists:
+            lists[key].add_parts(parts)
+        else:
+            parts.append(value)
+    parts.append("}")
+    return parts
