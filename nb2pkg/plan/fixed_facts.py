@@ -10,7 +10,8 @@ updates only what those cells gave:
   cells that bind it);
 - ``imported_anywhere`` (and the MLflow names among them), ``star_imported_anywhere``: made
   again from the cells that import anything, when an edited cell imports or imported;
-- ``requirements``: the ``%pip install`` requirements of the cells, in order.
+- ``requirements``: the ``%pip install`` requirements of the cells, in order;
+- ``saves_figures``: whether a cell's code names ``savefig`` (the cells that do, by position).
 
 Each update says which keys of ``parsed``, ``imported_anywhere`` and ``final_binder`` changed,
 for the cells that read them to be planned again.
@@ -24,6 +25,7 @@ from typing import Any
 
 from nb2pkg.analysis.cell import ParsedCell
 from nb2pkg.analysis.mlflow_calls import is_mlflow_name, qualified_names
+from nb2pkg.analysis.saved_figures import SAVING_METHOD
 from nb2pkg.ir import CellAnalysis, ImportBinding, Role, TaggedCell
 
 MISSING: Any = object()
@@ -89,6 +91,8 @@ class FixedFacts:
         self.importers: list[int] = []
         self.star_importers: set[int] = set()
         self.requirement_cells: list[int] = []
+        self.figure_savers: set[int] = set()
+        """The positions of the cells whose code names ``savefig`` (nb2pkg.plan.saved_figure_files)."""
         for position, item in enumerate(self.tagged):
             self._add(position, item)
         for name, positions in self.binders.items():
@@ -100,6 +104,11 @@ class FixedFacts:
     @property
     def star_imported_anywhere(self) -> bool:
         return bool(self.star_importers)
+
+    @property
+    def saves_figures(self) -> bool:
+        """Whether some cell's code names ``savefig`` (else no figure is read back)."""
+        return bool(self.figure_savers)
 
     def _analysis(self, item: TaggedCell) -> CellAnalysis:
         return self.parsed[item.cell.cell_id].analysis
@@ -117,6 +126,8 @@ class FixedFacts:
                 self.star_importers.add(position)
         if analysis.pip_requirements:
             _insort(self.requirement_cells, position)
+        if SAVING_METHOD in analysis.python_source:
+            self.figure_savers.add(position)
         return names
 
     def _drop(self, position: int, item: TaggedCell) -> set[str]:
@@ -127,6 +138,7 @@ class FixedFacts:
         _remove(self.importers, position)
         self.star_importers.discard(position)
         _remove(self.requirement_cells, position)
+        self.figure_savers.discard(position)
         return names
 
     def _imports(self) -> dict[str, ImportBinding]:

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
+import operator
 import re
 import textwrap
+from collections.abc import Sequence
 from html.parser import HTMLParser
+
+from nb2pkg.ir import Cell
+from nb2pkg.plan.plan_state_views import changed_places
 
 MAX_SENTENCES = 2
 _HEADING = "\x00"
@@ -158,3 +164,38 @@ def _shortened(text: str) -> str:
     if len(text) <= MAX_CHARS:
         return text
     return text[: MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+CELL_TYPE = operator.attrgetter("cell_type")
+_LAST_ABOVE: list[tuple[Sequence[Cell], dict[str, str]]] = []
+"""The cells of the last ``markdown_above`` and what it gave."""
+
+
+def markdown_above(cells: Sequence[Cell]) -> dict[str, str]:
+    """The summary of the markdown cell just above each code cell that has one, by the code
+    cell's id. The last answer is given back (the same mapping: it is only read) when the
+    cells differ from its cells only in the text of code cells keeping their ids (the reader
+    gives back the objects of unchanged cells: the others are found at C speed)."""
+    last = _LAST_ABOVE[-1] if _LAST_ABOVE else None
+    if last is not None and len(last[0]) == len(cells):
+        before = last[0]
+        if all(
+            before[i].cell_type == cells[i].cell_type == "code"
+            and before[i].cell_id == cells[i].cell_id
+            for i in changed_places(before, cells)
+        ):
+            _LAST_ABOVE[:] = [(cells, last[1])]
+            return last[1]
+    types = list(map(CELL_TYPE, cells))
+    # the code cells after a markdown cell, found at C speed
+    after_markdown = map(
+        operator.and_,
+        map(operator.eq, types, itertools.repeat("markdown")),
+        map(operator.eq, types[1:], itertools.repeat("code")),
+    )
+    found = {
+        cells[index + 1].cell_id: markdown_summary(cells[index].source)
+        for index in itertools.compress(range(len(cells) - 1), after_markdown)
+    }
+    _LAST_ABOVE[:] = [(cells, found)]
+    return found

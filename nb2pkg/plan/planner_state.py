@@ -7,7 +7,6 @@ the reads (nb2pkg.plan.planner_reads), the steps (nb2pkg.plan.planner_steps) and
 
 from __future__ import annotations
 
-import itertools
 import keyword
 import operator
 import re
@@ -30,7 +29,7 @@ from nb2pkg.ir import (
 from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import PACKAGED, Definition
 from nb2pkg.plan.fixed_facts import FixedFacts, final_names, imports_anywhere, mlflow_names_of
-from nb2pkg.plan.markdown_summary import markdown_summary
+from nb2pkg.plan.markdown_summary import markdown_above
 from nb2pkg.plan.plan_timelines import UnfollowedState
 from nb2pkg.plan.read_scope import ReadScope
 from nb2pkg.plan.saved_figure_files import keep_read_back_figures
@@ -77,7 +76,9 @@ class PlannerState:
             if fixed is None
             else fixed.parsed
         )
-        kept = keep_read_back_figures(self.tagged, parsed)
+        # kept up to date: whether a cell saves a figure at all, looked up without a walk
+        saves = fixed is None or fixed.saves_figures
+        kept = keep_read_back_figures(self.tagged, parsed) if saves else parsed
         if kept is not parsed:
             if fixed is not None:  # rare: plan from scratch, where the figure is followed
                 raise UnfollowedState("a cell saves a figure a later cell reads back")
@@ -114,18 +115,7 @@ class PlannerState:
         )
 
     def _markdown_above(self) -> dict[str, str]:
-        cells = self.notebook.cells
-        types = list(map(CELL_TYPE, cells))
-        # the code cells after a markdown cell, found at C speed
-        after_markdown = map(
-            operator.and_,
-            map(operator.eq, types, itertools.repeat("markdown")),
-            map(operator.eq, types[1:], itertools.repeat("code")),
-        )
-        return {
-            cells[index + 1].cell_id: markdown_summary(cells[index].source)
-            for index in itertools.compress(range(len(cells) - 1), after_markdown)
-        }
+        return markdown_above(self.notebook.cells)
 
     def _final_binders(self) -> dict[str, str]:
         final: dict[str, str] = {}

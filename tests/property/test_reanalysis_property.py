@@ -8,9 +8,10 @@ cells in one notebook. Each example applies a sequence of edits: a digit typed, 
 new name bound (read later or not), a name no longer bound, a name read that another cell
 binds (earlier or later) or no cell binds yet, a name bound again or changed in place, an
 import added or removed, a line removed, a syntax error, a magic, a plot, a star import, an
-MLflow call, a data file read, a skipped cell that seeds the random generator, tags added,
-removed or renamed, explicit outputs, execution counts, a markdown heading, cells inserted,
-deleted, copied or moved. After each one it compares ``api.analyze_notebook`` (which may
+MLflow call, a data file read, a figure saved or read back, a skipped cell that seeds the
+random generator, tags added, removed or renamed, explicit outputs, execution counts, a
+markdown heading, a code cell given another id or made markdown, cells inserted, deleted,
+copied or moved. After each one it compares ``api.analyze_notebook`` (which may
 reuse the previous analysis and plan) with an analysis made with no record, and
 ``replan_notebook`` given the memory of the last plan with ``plan_notebook``.
 """
@@ -85,6 +86,10 @@ STRUCTURE_EDITS = (
     "delete_cell",
     "copy_cell",
     "move_cell",
+    "save_figure",
+    "read_figure",
+    "new_id",
+    "to_markdown",
 )
 TAGS = (
     "skip",
@@ -197,6 +202,17 @@ def edit_structure(notebook: dict[str, Any], kind: str, index: int, number: int)
         )
     elif kind == "plot":
         text += f"\nimport matplotlib.pyplot as plt\nplt.plot({other})\nplt.show()\n"
+    elif kind == "save_figure":
+        text += '\nimport matplotlib.pyplot as plt\nplt.savefig("figures/shown.png")\n'
+    elif kind == "read_figure":
+        text += '\nimport matplotlib.pyplot as plt\npicture = plt.imread("figures/shown.png")\n'
+    elif kind == "new_id":
+        cell["id"] = f"renamed-{number}"
+    elif kind == "to_markdown":
+        cell["cell_type"] = "markdown"
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+        return
     elif kind == "star_import":
         text = f"from math import *\n{text}"
     elif kind == "mlflow":
