@@ -44,10 +44,14 @@ class ListText:
     texts: list[str]
     named: list[bool]
     forms: tuple[str, ...]
+    joined: str | None = None
+    """The item texts joined, once made (kept by the next list when its items are these)."""
 
     def add_parts(self, parts: list[str]) -> None:
         """Adds the pieces of the list's JSON text to ``parts`` (joined once with the rest)."""
-        parts += ("[", ", ".join(self.texts), "]")
+        if self.joined is None:
+            self.joined = ", ".join(self.texts)
+        parts += ("[", self.joined, "]")
 
     @property
     def any_named(self) -> bool:
@@ -68,8 +72,11 @@ class ListEncoder:
         if previous is None or previous.forms != forms:
             return ListText(items, *self._encoded(items, forms), forms)
         if len(previous.items) == len(items):
+            changed = changed_places(previous.items, items)
+            if not changed:  # the same items: the same text
+                return ListText(items, previous.texts, previous.named, forms, previous.joined)
             texts, named = list(previous.texts), list(previous.named)
-            for index in changed_places(previous.items, items):
+            for index in changed:
                 texts[index], named[index] = self._one(items[index], forms)
             return ListText(items, texts, named, forms)
         # items came or went: the others are found by identity (the previous ones are alive)
