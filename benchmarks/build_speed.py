@@ -79,11 +79,13 @@ def make_notebook(code_cells: int) -> dict[str, Any]:
 
 def forget_analyses() -> None:
     """Empty every cache an analysis leaves for the next one (the cells read, their roles and
-    analyses, the last plan and summaries of each notebook), so that the next is cold."""
+    analyses, the last tagging, plan and summaries of each notebook), so that the next is
+    cold."""
     from nb2pkg.analysis.cell import analyze_cell
     from nb2pkg.frontends import api
     from nb2pkg.notebook import ipython_syntax, raw_cells
-    from nb2pkg.roles import resolve
+    from nb2pkg.plan import markdown_summary
+    from nb2pkg.roles import resolve, retagging
 
     analyze_cell.cache_clear()
     ipython_syntax.to_python.cache_clear()
@@ -91,6 +93,8 @@ def forget_analyses() -> None:
         recent.clear()
     raw_cells.RECENT_CELLS.clear()
     resolve._RECENT_TAGGED.clear()
+    retagging.TAGGING.clear()
+    markdown_summary._LAST_ABOVE.clear()
 
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:

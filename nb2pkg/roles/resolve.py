@@ -69,7 +69,7 @@ def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
     same_cells = map(operator.is_, map(_CELL, map(_FIRST, entries)), code)
     hits = map(operator.and_, same_cells, map(operator.eq, map(_SECOND, entries), _repeat(shown)))
     for index in itertools.compress(range(len(code)), map(operator.not_, hits)):
-        found, problems = _tag_cell(code[index], shown)
+        found, problems = tag_cell(code[index], shown)
         entries[index] = (found, shown, problems)
     tagged: list[TaggedCell] = list(map(_FIRST, entries))
     diagnostics = list(itertools.chain.from_iterable(map(_THIRD, entries)))
@@ -80,7 +80,7 @@ def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
 
 def role_of_cell(cell: Cell) -> Role:
     """The role the build gives one cell on its own (its tags and nbdev directives)."""
-    return _tag_cell(cell, "")[0].role
+    return tag_cell(cell, "")[0].role
 
 
 def _merge_consecutive_functions(tagged: list[TaggedCell]) -> list[TaggedCell]:
@@ -165,7 +165,7 @@ class _CellTags:
     predict: bool = False
 
 
-def _tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, tuple[Diagnostic, ...]]:
+def tag_cell(cell: Cell, shown: str) -> tuple[TaggedCell, tuple[Diagnostic, ...]]:
     """The cell's role from its tags; the same cell seen again (unchanged since the last
     analysis) is a dictionary hit."""
     recent = _RECENT_TAGGED.get(id(cell))
