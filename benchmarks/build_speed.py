@@ -82,10 +82,10 @@ def forget_analyses() -> None:
     analyses, the last tagging, plan and summaries of each notebook), so that the next is
     cold."""
     from nb2pkg.analysis.cell import analyze_cell
-    from nb2pkg.frontends import api
+    from nb2pkg.frontends import api, retagging
     from nb2pkg.notebook import ipython_syntax, raw_cells
     from nb2pkg.plan import markdown_summary
-    from nb2pkg.roles import resolve, retagging
+    from nb2pkg.roles import resolve
 
     analyze_cell.cache_clear()
     ipython_syntax.to_python.cache_clear()

@@ -156,7 +156,7 @@ def _analysis(
     if notebook is None:
         return NotebookAnalysis(display, package or "", "", diagnostics=tuple(problems))
     from nb2pkg.builder.environment import InstalledEnvironment
-    from nb2pkg.roles.retagging import TAGGING
+    from nb2pkg.frontends.retagging import TAGGING
 
     tagged, tag_problems = TAGGING.tag((notebook.path, display), notebook)
     resolved_package = package or PACKAGE_NAMES.name(Path(notebook.path))

@@ -1,4 +1,4 @@
-"""Tagging again after an edit (``nb2pkg.roles.retagging``): the last tagging with the edited
+"""Tagging again after an edit (``nb2pkg.frontends.retagging``): the last tagging with the edited
 cells put in when only their text changed and nothing across cells can change, and always
 what ``tag_cells`` gives for the edited notebook."""
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from nb2pkg.frontends.retagging import RecentTagging
 from nb2pkg.ir import Notebook
 from nb2pkg.notebook.reader import notebook_from_json
 from nb2pkg.roles.resolve import tag_cells
-from nb2pkg.roles.retagging import RecentTagging
 from tests.helpers import make_notebook, markdown_cell
 
 
