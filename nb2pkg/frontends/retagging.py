@@ -1,12 +1,14 @@
 """Tagging a notebook again after an edit: the last tagging of each notebook given back, with
-the cells whose text alone changed put in, when the edit cannot change anything else.
+the cells whose text or tags changed tagged again and put in, when the edit cannot change
+anything across cells but the duplicate names.
 
 ``tag_cells`` walks every cell (at C speed) and then resolves what depends on several cells:
 consecutive cells of one function merged (unless the later one uses IPython syntax), unnamed
-tests numbered, duplicate names reported. An edit of the text of code cells that keeps each
-such cell's role, names and problems as they were, where no such cell follows a cell of the
-same function and none is a test, changes none of those: the last tagging holds, each edited
-cell in place of the one before. Anything else is tagged from scratch.
+tests numbered, duplicate names reported. An edit of the text or tags of code cells (at the
+same places, with the same ids) where no such cell is or becomes a test or has other tag
+problems than before, none is next to a cell of its function and the last tagging merged no
+cells, changes only the edited cells and, when a role or a name changed, the duplicate names:
+those are found again. Anything else is tagged from scratch.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from nb2pkg.ir import Cell, Diagnostic, Notebook, Role, TaggedCell
 from nb2pkg.plan.plan_state_views import changed_places
-from nb2pkg.roles.resolve import tag_cell, tag_cells
+from nb2pkg.roles.resolve import duplicate_names, tag_cell, tag_cells
 
 CELL_TYPE = operator.attrgetter("cell_type")
 
@@ -86,6 +88,7 @@ class RecentTagging:
         ):
             return None
         tagged = list(previous.tagged)
+        renamed = False
         for place in changed_places(previous.cells, cells):
             at = code_index.get(place)
             if at is None or not _same_but_source(previous.cells[place], cells[place]):
@@ -93,18 +96,28 @@ class RecentTagging:
             before, problems_before = tag_cell(previous.cells[place], previous.shown)
             after, problems = tag_cell(cells[place], notebook.display_path)
             if (
-                before.role is Role.TEST  # numbered in order
-                or replace(before, cell=after.cell) != after
+                Role.TEST in (before.role, after.role)  # tests are numbered in order
                 or problems != problems_before
                 or (at > 0 and _merges(tagged[at - 1], after))
+                or (at + 1 < len(tagged) and _merges(after, tagged[at + 1]))
             ):
                 return None
+            renamed |= replace(before, cell=after.cell) != after
             tagged[at] = after
-        return Tagging(cells, previous.shown, tagged, previous.diagnostics, code_index)
+        diagnostics = previous.diagnostics
+        if renamed:  # the duplicate names (reported last) found again
+            shown = notebook.display_path
+            own = len(diagnostics) - len(duplicate_names(previous.tagged, shown))
+            diagnostics = [*diagnostics[:own], *duplicate_names(tagged, shown)]
+        return Tagging(cells, previous.shown, tagged, diagnostics, code_index)
 
 
 def _same_but_source(before: Cell, after: Cell) -> bool:
-    return before.cell_type == "code" and replace(before, source=after.source) == after
+    """Whether ``after`` is ``before``, a code cell, but for its text and tags."""
+    return (
+        before.cell_type == "code"
+        and replace(before, source=after.source, tags=after.tags) == after
+    )
 
 
 def _merges(earlier: TaggedCell, item: TaggedCell) -> bool:

@@ -74,7 +74,7 @@ def tag_cells(notebook: Notebook) -> tuple[list[TaggedCell], list[Diagnostic]]:
     tagged: list[TaggedCell] = list(map(_FIRST, entries))
     diagnostics = list(itertools.chain.from_iterable(map(_THIRD, entries)))
     tagged = _number_unnamed_tests(_merge_consecutive_functions(tagged))
-    diagnostics.extend(_duplicate_names(tagged, notebook.display_path))
+    diagnostics.extend(duplicate_names(tagged, notebook.display_path))
     return tagged, diagnostics
 
 
@@ -352,7 +352,7 @@ def _valid_name(name: str, what: str, report: _Reporter, *, allow_builtin: bool 
     return False
 
 
-def _duplicate_names(tagged: list[TaggedCell], shown: str) -> list[Diagnostic]:
+def duplicate_names(tagged: list[TaggedCell], shown: str) -> list[Diagnostic]:
     named = (Role.FUNCTION, Role.TEST)
     is_named = map(operator.contains, _repeat(named), map(_ROLE, tagged))
     named_cells = list(itertools.compress(tagged, is_named))

@@ -68,7 +68,9 @@ def test_an_edit_of_a_step_text_puts_the_edited_cell_in_the_last_tagging() -> No
         set_source(4, "assert scaled > 1\n"),  # a test: tests are numbered in order
         set_source(2, "#| export\nscaled = raw * 3\n"),  # an nbdev directive changes the role
         set_source(2, "#| exporti\nscaled = raw * 3\n"),
-        lambda c: c["cells"][2]["metadata"].update(tags=["function:load"]),
+        lambda c: c["cells"][2]["metadata"].update(tags=["function:load"]),  # merged
+        lambda c: c["cells"][2]["metadata"].update(tags=["test"]),
+        lambda c: c["cells"][2]["metadata"].update(tags=["function:1bad"]),  # a tag problem
         lambda c: c["cells"][1].update(cell_type="markdown", outputs=None),
         lambda c: c["cells"].insert(2, markdown_cell("More")),
         lambda c: c["cells"][2].update(id="other"),
@@ -78,6 +80,43 @@ def test_any_other_edit_is_tagged_from_scratch(edit: Any) -> None:
     _, reused = retagged(pipeline(), edit)
 
     assert reused == 0
+
+
+def set_tags(index: int, tags: list[str]) -> Any:
+    def edit(content: dict[str, Any]) -> None:
+        content["cells"][index]["metadata"]["tags"] = tags
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        set_tags(2, ["function:rescale"]),
+        set_tags(2, ["skip"]),
+        set_tags(5, ["function:shown"]),
+        set_tags(3, ["function:load"]),  # a duplicate name, not next to the other cell
+    ],
+)
+def test_a_step_renamed_or_given_another_role_is_tagged_alone(edit: Any) -> None:
+    _, reused = retagged(pipeline(), edit)
+
+    assert reused == 1
+
+
+def test_a_duplicate_name_that_goes_away_is_no_longer_reported() -> None:
+    content = pipeline()
+    set_tags(3, ["function:load"])(content)
+    tagging = RecentTagging()
+    _, first = tagging.tag("demo", read(content))
+    set_tags(3, ["function:more"])(content)
+    notebook = read(content)
+
+    result = tagging.tag("demo", notebook)
+
+    assert [d.code for d in first] == ["NB104"]
+    assert result == tag_cells(notebook) == (result[0], [])
+    assert tagging.reused == 1
 
 
 def test_a_cell_after_a_cell_of_the_same_function_is_tagged_from_scratch() -> None:
