@@ -232,3 +232,12 @@ def pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
         timeout=600,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
+
+
+def package_files(out: Path) -> list[Path]:
+    """Every file under a package's folder but this machine's environment stamp (git-ignored),
+    which a rebuild with nothing changed may write (``nb2pkg.builder.environment_stamp``)."""
+    from nb2pkg.builder.environment_stamp import STAMP_PATH
+
+    stamp = out / STAMP_PATH
+    return [path for path in sorted(out.rglob("*")) if path.is_file() and path != stamp]

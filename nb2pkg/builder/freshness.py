@@ -42,11 +42,23 @@ def recorded_requirements(config: BuildConfig) -> dict[str, str]:
     return requirements_by_name(t for t in listed if isinstance(t, str))
 
 
-def environment_fits(config: BuildConfig) -> bool:
-    """Whether every installed distribution still satisfies the range the last build wrote."""
+def environment_fits(config: BuildConfig, previous: Manifest | None = None) -> bool:
+    """Whether every installed distribution still satisfies the range the last build wrote.
+
+    With the last build's manifest (its files on disk as it says), the answer comes from the
+    environment's stamp while that is unchanged (``nb2pkg.builder.environment_stamp``)."""
+    from nb2pkg.builder.environment_stamp import current_stamp, matches_stamp, record_stamp
+
+    pyproject = previous.files.get("pyproject.toml") if previous is not None else None
+    stamp = current_stamp(pyproject) if pyproject is not None else None
+    if stamp is not None and matches_stamp(config.out_dir, stamp):
+        return True
     from nb2pkg.builder.environment import outside_recorded_range
 
-    return not outside_recorded_range(recorded_requirements(config))
+    fits = not outside_recorded_range(recorded_requirements(config))
+    if fits and stamp is not None:
+        record_stamp(config.out_dir, stamp)
+    return fits
 
 
 def settings_fingerprint(config: BuildConfig) -> str:

@@ -30,8 +30,9 @@ from pathlib import Path
 
 from nb2pkg.builder.confine import file_sha256
 from nb2pkg.builder.manifest import is_plain_relative_path
+from nb2pkg.builder.pending_installs import JOURNAL as JOURNAL
+from nb2pkg.builder.pending_installs import pending as pending
 
-JOURNAL = "journal.json"
 FORWARD = "forward"
 BACKWARD = "backward"
 _FORMAT = 1
@@ -162,14 +163,6 @@ class Journal:
             self.finish_backward()
         else:
             self.finish_forward()
-
-
-def pending(out_dir: Path) -> list[Path]:
-    """The staging directories under ``out_dir`` that hold a journal (an unfinished install)."""
-    state = out_dir / ".nb2pkg"
-    if not state.is_dir():
-        return []
-    return sorted(p.parent for p in state.glob(f"tmp-*/{JOURNAL}"))
 
 
 def load(out_dir: Path, staging: Path) -> tuple[Journal, str]:

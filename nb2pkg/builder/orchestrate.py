@@ -25,6 +25,7 @@ from nb2pkg.builder.freshness import (
 )
 from nb2pkg.builder.manifest import MANIFEST_PATH, Manifest
 from nb2pkg.builder.manifest import load as load_manifest
+from nb2pkg.builder.pending_installs import pending
 from nb2pkg.builder.planning import read_scope_of
 from nb2pkg.builder.prepare import Prepared, prepare
 from nb2pkg.ir import Diagnostic, Location, has_errors
@@ -80,13 +81,14 @@ def build(
     """
     if auto:
         config = replace(config, auto=True)
-    from nb2pkg.builder.writer import finish_interrupted
-
     # A build killed while installing is finished first, so the manifest read next describes
     # the files on disk (and a file it installed is not taken for a hand edit).
-    unfinished = finish_interrupted(config.out_dir, confine_to=confine_to)
-    if unfinished:
-        return _failed(config, unfinished)
+    if pending(config.out_dir):
+        from nb2pkg.builder.writer import finish_interrupted
+
+        unfinished = finish_interrupted(config.out_dir, confine_to=confine_to)
+        if unfinished:
+            return _failed(config, unfinished)
     scope = read_scope_of(config, confine_to or confine_reads_to)
     refused = _outside(config.out_dir, (MANIFEST_PATH, "CHANGELOG.md", "pyproject.toml"), scope)
     if refused:
@@ -94,7 +96,11 @@ def build(
     previous, diagnostics = load_manifest(config.out_dir)
     if has_errors(diagnostics):
         return _failed(config, diagnostics)
-    if previous is not None and not (force or bump or version) and _unchanged(config, previous):
+    if (
+        previous is not None
+        and not (force or bump or version)
+        and _unchanged(config, previous, stamp=confine_to is None)
+    ):
         return _already_built(config, previous)
     prepared, diagnostics = prepare(config, previous, bump=bump, version=version, read_scope=scope)
     if prepared is None:
@@ -106,15 +112,18 @@ def build(
     )
 
 
-def _unchanged(config: BuildConfig, previous: Manifest) -> bool:
-    """The notebooks, settings, files on disk and environment are as the last build left them."""
+def _unchanged(config: BuildConfig, previous: Manifest, *, stamp: bool) -> bool:
+    """The notebooks, settings, files on disk and environment are as the last build left them.
+
+    ``stamp``: the environment may be found unchanged from its stamp (not in a confined build:
+    the stamp is written outside the writer's confinement checks)."""
     sources = source_hashes(config)
     return (
         sources is not None
         and tuple(previous.sources) == sources
         and previous.settings == settings_fingerprint(config)
         and disk_matches(config.out_dir, previous)
-        and environment_fits(config)
+        and environment_fits(config, previous if stamp else None)
     )
 
 

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from nb2pkg.builder.config import BuildConfig
 from nb2pkg.builder.confine import ReadScope, build_scope
-from nb2pkg.ir import Diagnostic, Notebook, TaggedCell, has_errors
+from nb2pkg.ir import Diagnostic, has_errors
 from nb2pkg.notebook.reader import display_path, read_regular_file
 
 if TYPE_CHECKING:
+    from nb2pkg.ir import Notebook, TaggedCell
     from nb2pkg.plan.build_environment import FileLookup
     from nb2pkg.plan.notebook_plan import NotebookPlan
     from nb2pkg.plan.package_plan import PackagePlan

@@ -121,6 +121,7 @@ def render_package(plan: PackagePlan, version: str) -> RenderedPackage:
     files.update(render_exports(plan, version))
     files[".nb2pkg/.gitignore"] = (
         "# Backups of overwritten hand edits and staging of interrupted builds\nbackup/\ntmp-*/\n"
+        "# This machine's environment, when a rebuild last found it fitting\nenvironment.json\n"
     )
     emitted = tuple(EmittedFile(path, files[path]) for path in sorted(files))
     return RenderedPackage(emitted, api_snapshot(plan, modules), source_map)

@@ -14,9 +14,10 @@ import hashlib
 import itertools
 import operator
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nb2pkg.ir import Cell
+if TYPE_CHECKING:
+    from nb2pkg.ir import Cell
 
 CellKey = tuple[int, str, str, str, tuple[str, ...], int | None]
 RECENT_CELLS: dict[CellKey, Cell] = {}
@@ -154,6 +155,8 @@ def _cell(
     count: int | None,
     settings: dict[str, Any],
 ) -> Cell:
+    from nb2pkg.ir import Cell
+
     if settings:  # a mapping the cell would share: made anew each time
         return Cell(number, cell_id, cell_type, source, tags, count, settings)
     key = (number, cell_id, cell_type, source, tags, count)

@@ -17,9 +17,9 @@ import os
 import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nb2pkg.ir import Diagnostic, Location, Notebook, Severity
+from nb2pkg.ir import Diagnostic, Location, Severity
 from nb2pkg.notebook.raw_cells import (
     CellColumns,
     cell_columns,
@@ -27,6 +27,9 @@ from nb2pkg.notebook.raw_cells import (
     plainly_structured,
     read_cells,
 )
+
+if TYPE_CHECKING:
+    from nb2pkg.ir import Notebook
 
 _PYTHON_LANGUAGES = {"python", "python3", "ipython", "ipython3", "python2"}
 
@@ -139,6 +142,8 @@ def notebook_from_json(
                 "choose a Python kernel (Kernel > Change Kernel) and save",
             )
         ]
+    from nb2pkg.ir import Notebook
+
     notebook = Notebook(
         path=path,
         display_path=display_path,

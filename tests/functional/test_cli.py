@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import tomllib
 
-from tests.helpers import CellSpec, markdown_cell, run_cli, write_notebook
+from tests.helpers import CellSpec, markdown_cell, package_files, run_cli, write_notebook
 
 CELLS: list[CellSpec] = [
     ("n_items = 10\nseed = 0", ["parameters"]),
@@ -45,8 +45,7 @@ def build_ok(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {
         path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        for path in package_files(folder)
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,20 @@ def test_a_range_that_is_not_one_is_a_coded_error(project: Path) -> None:
     result = _cli(project, "build")
     assert result.returncode == 1
     assert "NB521" in result.stderr and "probe-lib" in result.stderr
+
+
+def test_a_change_after_the_environment_was_stamped_is_seen(project: Path) -> None:
+    """A rebuild with nothing changed stamps the environment it found fitting; a downgrade
+    afterwards (a folder on the path changes) is seen by the next build all the same."""
+    assert _cli(project, "build").returncode == 0
+    long_ago = time.time_ns() - 3_600_000_000_000
+    for folder in (project, project / "site"):  # both on the path; the build just changed one
+        os.utime(folder, ns=(long_ago, long_ago))
+    assert "is up to date" in _cli(project, "build").stdout
+    assert (project / "out" / ".nb2pkg" / "environment.json").is_file()
+
+    _install(project / "site", "1.1.0")
+
+    build = _cli(project, "build")
+    assert build.returncode == 0 and "0.1.0 -> 0.1.1" in build.stdout, build.stdout
+    assert _dependencies(project) == ["probe-lib>=1.1"]

@@ -30,6 +30,7 @@ from nb2pkg.emit.package import TRACKING_TEMPLATE
 from nb2pkg.emit.pipeline_files import render_runner
 from nb2pkg.emit.step_files import render_steps_io
 from nb2pkg.frontends.api import build
+from tests.helpers import package_files
 
 CASES = Path(__file__).with_name("cases")
 TEMPLATES: dict[str, Callable[[], str]] = {
@@ -71,8 +72,8 @@ def _normalised(path: Path, root: Path) -> str:
 def _tree(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): _normalised(p, root)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name not in NOT_GOLDEN
+        for p in package_files(root)
+        if p.name not in NOT_GOLDEN
     }
 
 
@@ -125,10 +126,10 @@ def test_generated_package_matches_golden(
 def test_rebuild_is_byte_identical_and_up_to_date(built: tuple[str, Path]) -> None:
     _, work = built
     out = work / "out"
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = {p: p.read_bytes() for p in package_files(out)}
     again = build([work / "input.ipynb"], out, name="golden", root=work)
     assert again.ok and again.up_to_date and not again.changed_files
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert {p: p.read_bytes() for p in package_files(out)} == before
     forced = build([work / "input.ipynb"], work / "second", name="golden", root=work)
     assert forced.ok
     assert _tree(work / "second") == _tree(out)

@@ -19,6 +19,7 @@ import pytest
 from nb2pkg.builder.config import resolve_config
 from nb2pkg.builder.orchestrate import build as run_build
 from nb2pkg.frontends.api import build
+from tests.helpers import package_files
 
 CellSpec = tuple[str, str, str]
 """(cell id, tag or "" for an unmarked cell, source)."""
@@ -200,14 +201,14 @@ def test_rebuild_with_nothing_changed_is_up_to_date_and_touches_no_file(
     project: tuple[Path, Path],
 ) -> None:
     notebook, out = project
-    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in package_files(out)}
 
     result = built(notebook, out)
 
     assert result["up_to_date"] is True
     assert (result["bump"], result["version"], result["changes"]) == ("none", "1.0.0", [])
     assert result["changed_files"] == []
-    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in package_files(out)}
     assert after == before
 
 

@@ -17,6 +17,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "nb2pkg"
 STAGES = ("ir", "notebook", "roles", "analysis", "plan", "emit", "builder", "frontends")
 """The stages in the order data flows through them."""
 
+SAME_STAGE_AS = {"ir_cells": "ir"}
+"""A module beside a stage's module that belongs to that stage (``nb2pkg.ir`` defines the
+records of ``nb2pkg.ir_cells`` on first use)."""
+
 ROOT_MODULES = frozenset({"nb2pkg", "nb2pkg.__main__"})
 """Entry points Python and Jupyter look up by name; they may import any stage."""
 
@@ -34,7 +38,8 @@ def stage_of(module: str) -> int | None:
     parts = module.split(".")
     if len(parts) < 2 or parts[0] != "nb2pkg":
         return None
-    return STAGES.index(parts[1]) if parts[1] in STAGES else None
+    stage = SAME_STAGE_AS.get(parts[1], parts[1])
+    return STAGES.index(stage) if stage in STAGES else None
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -7,7 +7,7 @@ import sys
 
 
 def run(args: argparse.Namespace) -> int:
-    from nb2pkg.frontends.api import build
+    from nb2pkg.frontends.building import build
     from nb2pkg.frontends.report import (
         EXIT_INPUT_ERROR,
         EXIT_OK,

@@ -44,7 +44,7 @@ def settings_from(args: argparse.Namespace) -> ExportSettings:
 
 def run(args: argparse.Namespace) -> int:
     from nb2pkg.builder.config import resolve_config
-    from nb2pkg.frontends.api import build
+    from nb2pkg.frontends.building import build
 
     settings = settings_from(args)
     try:
