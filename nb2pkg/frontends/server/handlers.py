@@ -317,7 +317,7 @@ class Nb2pkgHandler(APIHandler):
             1000.0 * self.request.request_time(),
         )
         if getattr(self.settings.get("serverapp"), "record_http_request_metrics", True):
-            prometheus_log_method(self)
+            prometheus_log_method(self)  # type: ignore[no-untyped-call]  # untyped upstream
 
 
 __all__ = ["ANSWERS", "_analyze", "_build", "_preview"]
