@@ -121,18 +121,13 @@ def setup_handlers(
 
 
 def _workers(root: str, options: Nb2pkgServer, log: logging.Logger) -> Workers:
-    """The analysis workers, their first one started; the request reader starts once that
-    one is ready (or when a request needs it first): an analyze request as the JupyterLab
-    extension writes it needs no reader."""
+    """The analysis workers and the request reader, the first worker of each started."""
     if options.analysis_processes <= 0:
         return None, None
     pool = _worker_pool(root, options, log, options.analysis_processes)
     if pool is None:
         return None, None
-    readers = _worker_pool(root, options, log, 1, reads_requests=True)
-    if readers is not None:
-        readers.start_after(pool)
-    return pool, readers
+    return pool, _worker_pool(root, options, log, 1, reads_requests=True)
 
 
 def _worker_pool(
@@ -143,8 +138,7 @@ def _worker_pool(
     *,
     reads_requests: bool = False,
 ) -> WorkerPool | None:
-    """The analysis worker processes (or, ``reads_requests``, the request reader process,
-    registered but not started)."""
+    """The analysis worker processes (or, ``reads_requests``, the request reader process)."""
     settings = WorkerSettings(
         root=root,
         limits=WorkLimits(options.max_code_lines, options.max_code_chars),
@@ -154,7 +148,7 @@ def _worker_pool(
     )
     pool = WorkerPool(size, settings, timeout=options.worker_timeout_seconds, log=log)
     try:
-        pool.start(at_once=not reads_requests)
+        pool.start()
     except OSError as error:  # no process can be started here: the server's threads do it
         log.warning("nb2pkg analysis workers not started (%s): analyses run in the server", error)
         pool.stop()

@@ -249,28 +249,12 @@ class WorkerPool:
         """Workers started again after they died."""
         self.starting = threading.Lock()
         """Held while a worker not running is started (by a request, or the first one ready)."""
-        self.followers: list[WorkerPool] = []
-        """Pools whose first worker starts once this pool's first worker is ready."""
 
-    def start(self, *, at_once: bool = True) -> None:
-        """Start the first worker now (``at_once``), else when a request needs one or when
-        the first worker of the pool this one follows is ready (``start_after``)."""
+    def start(self) -> None:
+        self.workers[0].start()
         if not STARTED:
             atexit.register(stop_all)
         STARTED.add(self)
-        if at_once:
-            self.start_first()
-
-    def start_first(self) -> None:
-        with self.starting:
-            first = self.workers[0]
-            if first.process is None and not self.stopping:
-                first.start()
-
-    def start_after(self, leader: WorkerPool) -> None:
-        """Start this pool's first worker once ``leader``'s first worker is ready: started
-        together, they would share the cores the one the first request needs uses to start."""
-        leader.followers.append(self)
 
     async def acquire(self) -> AnalysisWorker:
         """The next idle worker; a ready one rather than one still starting."""
@@ -308,16 +292,13 @@ class WorkerPool:
         return answers
 
     def worker_ready(self, worker: AnalysisWorker) -> None:
-        """The first worker is ready: start the others not started yet, and the first
-        worker of the pools that follow this one."""
+        """The first worker is ready: start the others not started yet."""
         if worker is not self.workers[0]:
             return
         with self.starting:
             for other in self.workers[1:]:
                 if other.process is None and not self.stopping:
                     other.start()
-        for follower in self.followers:
-            follower.start_first()
 
     def worker_exited(
         self, worker: AnalysisWorker, process: subprocess.Popen[bytes], code: int
