@@ -1,6 +1,7 @@
 """The analysis workers and the request reader start when the server links the extension,
 before it builds its web application and loads the extension, long before it serves: the
-first request finds processes that have imported what they need, or are about to.
+first request finds processes that have imported what they need, or are about to. They run
+below the server's CPU priority (``c.Nb2pkgServer.worker_niceness``).
 
 No timing decides anything: the test looks at what was started, and at what serves.
 """
@@ -8,6 +9,7 @@ No timing decides anything: the test looks at what was started, and at what serv
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +28,8 @@ async def until(condition: Callable[[], bool]) -> None:
 
 
 async def test_linking_the_extension_starts_its_workers(tmp_path: Path) -> None:
-    config = Config({"Nb2pkgServer": {"analysis_processes": 1, "warm_notebooks": 0}})
+    options = {"analysis_processes": 1, "warm_notebooks": 0, "worker_niceness": 3}
+    config = Config({"Nb2pkgServer": options})
     app = ServerApp(root_dir=str(tmp_path), config=config)
     assert not hasattr(app, "web_app")  # nothing built yet
     # When the server links the extension
@@ -38,6 +41,12 @@ async def test_linking_the_extension_starts_its_workers(tmp_path: Path) -> None:
         assert pool.workers[0].process is not None and readers.workers[0].process is not None
         await until(lambda: pool.workers[0].ready.is_set() and readers.workers[0].ready.is_set())
         assert {pool, readers} <= STARTED  # stopped at the server's exit
+        # below the server's CPU priority, as configured (the event loop answers every request)
+        if hasattr(os, "getpriority"):
+            own = os.getpriority(os.PRIO_PROCESS, 0)
+            for worker in (pool.workers[0], readers.workers[0]):
+                assert worker.pid is not None
+                assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, own + 3)
     finally:
         pool.stop()
         readers.stop()

@@ -145,6 +145,7 @@ def _worker_pool(
         warm_notebooks=options.warm_notebooks,
         max_bytes=options.max_body_bytes,
         reads_requests=reads_requests,
+        niceness=max(0, options.worker_niceness),
     )
     pool = WorkerPool(size, settings, timeout=options.worker_timeout_seconds, log=log)
     try:

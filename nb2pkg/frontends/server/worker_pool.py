@@ -47,6 +47,8 @@ class WorkerSettings:
     max_bytes: int
     reads_requests: bool = False
     """A request reader: it reads request bodies (``request_reading.py``), analyses nothing."""
+    niceness: int = 0
+    """Added to the worker's niceness (its CPU priority below the server's)."""
 
     def argument(self) -> str:
         return json.dumps(
@@ -57,6 +59,7 @@ class WorkerSettings:
                 "warm_notebooks": self.warm_notebooks,
                 "max_bytes": self.max_bytes,
                 "reads_requests": self.reads_requests,
+                "niceness": self.niceness,
             }
         )
 
