@@ -24,6 +24,7 @@ from server_notebooks import BODY_LIMIT, WORK_LIMIT_LINES, code_cell, notebook_j
 from test_handlers import Fetch, post, refused
 from traitlets.config import Config
 
+from nb2pkg.frontends.server.analysis_worker import STATS
 from nb2pkg.frontends.server.jobs import run_job
 from nb2pkg.frontends.server.requests import analyze_request
 from nb2pkg.frontends.server.work_queue import WORK_QUEUE_SETTING, WorkQueue
@@ -214,7 +215,15 @@ def test_a_jupyter_server_stops_its_worker_when_it_stops(tmp_path: Path) -> None
         os.kill(worker, 0)
 
 
-async def test_the_other_workers_start_once_the_first_is_ready(jp_serverapp: ServerApp) -> None:
+async def answered_by_the_first(pool: WorkerPool) -> None:
+    worker = await pool.acquire()
+    assert worker is pool.workers[0]
+    await pool.run(worker, (STATS, None, "", None))
+
+
+async def test_the_other_workers_start_once_the_first_answered_a_job(
+    jp_serverapp: ServerApp,
+) -> None:
     pool = two_workers(jp_serverapp)
     try:
         pool.start()
@@ -222,7 +231,10 @@ async def test_the_other_workers_start_once_the_first_is_ready(jp_serverapp: Ser
         # started alone: the first request waits for one worker to be ready, not for both
         assert first.process is not None and second.process is None
         await until(first.ready.is_set)
-        await until(lambda: second.process is not None)
+        # and is analysed while no other worker starts on the cores it needs
+        assert second.process is None
+        await answered_by_the_first(pool)
+        assert second.process is not None
         await until(second.ready.is_set)
         assert len(await pool.stats()) == 2
     finally:
@@ -237,7 +249,8 @@ async def test_a_request_takes_a_ready_worker_rather_than_one_still_starting(
     try:
         pool.start()
         first, second = pool.workers
-        await until(lambda: first.ready.is_set() and second.process is not None)
+        await answered_by_the_first(pool)
+        await until(first.ready.is_set)
         assert second.process is not None
         os.kill(second.process.pid, signal.SIGSTOP)  # still starting, as long as need be
         second.ready.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -214,3 +215,26 @@ def test_the_number_a_client_gives_a_request_is_read_from_the_body_end() -> None
     # two panels sending the same notebook still share one analysis
     other_panel = as_the_extension_writes(edited("a"), client="other", seq=7)
     assert same_work_in_body("/analyze", numbered) == same_work_in_body("/analyze", other_panel)
+
+
+async def test_a_superseded_request_is_logged_once_and_below_warnings(
+    jp_fetch: Fetch, jp_serverapp: ServerApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    queue = work_queue(jp_serverapp)
+    caplog.set_level(logging.DEBUG)
+    async with queue.turn:
+        older = asyncio.ensure_future(
+            refused(jp_fetch, "analyze", as_the_extension_writes(edited("a")))
+        )
+        await until(lambda: waiting_for_turn(queue) == 1)
+        newer = asyncio.ensure_future(
+            post(jp_fetch, "analyze", as_the_extension_writes(edited("b")))
+        )
+        await until(lambda: waiting_for_turn(queue) == 2)
+    (status, _), _ = await asyncio.gather(older, newer)
+    assert status == 409
+    # replaced while the user types: routine, one debug line (no warning per keystroke)
+    about_it = [r for r in caplog.records if "409" in r.getMessage()]
+    assert [r.levelno for r in about_it] == [logging.DEBUG]
+    assert "NB813" in about_it[0].getMessage()
+    assert not [r for r in caplog.records if "refused" in r.getMessage()]

@@ -109,6 +109,8 @@ def _ipython_step() -> Iterator[int]:
 
 def main(argv: list[str]) -> int:
     settings = json.loads(argv[1])
+    if hasattr(os, "nice"):  # below the server, whose event loop answers every request
+        os.nice(int(settings.get("niceness", 0)))
     # The answers get the standard output's pipe; anything printed goes to standard error.
     answers_out = os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.prometheus.log_functions import prometheus_log_method
 
 from nb2pkg.frontends.server import requests
 from nb2pkg.frontends.server.answers import root_relative_json
@@ -291,11 +292,32 @@ class Nb2pkgHandler(APIHandler):
     def _handle_request_exception(self, e: BaseException) -> None:
         # A RequestProblem is an expected refusal: answer it without logging a traceback.
         if isinstance(e, RequestProblem):
-            self.log.info("nb2pkg refused a request: %s %s", e.code, e.message)
+            if e.code == SUPERSEDED:
+                self._answered_superseded = True  # ``_log`` logs it, once
+            else:
+                self.log.info("nb2pkg refused a request: %s %s", e.code, e.message)
             if not self._finished:
                 self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
             return
         super()._handle_request_exception(e)
+
+    _answered_superseded = False
+    """This request was answered 409 (NB813): a newer one of its client replaced it."""
+
+    def _log(self) -> None:
+        if not self._answered_superseded:
+            super()._log()
+            return
+        # routine while the user types (each edit replaces the request before): one debug
+        # line, not a warning per keystroke; the request's metrics are recorded as any other's
+        self.log.debug(
+            "409 %s %s superseded by a newer request of its client (NB813) %.2fms",
+            self.request.method,
+            self.request.path,
+            1000.0 * self.request.request_time(),
+        )
+        if getattr(self.settings.get("serverapp"), "record_http_request_metrics", True):
+            prometheus_log_method(self)  # type: ignore[no-untyped-call]  # untyped upstream
 
 
 __all__ = ["ANSWERS", "_analyze", "_build", "_preview"]

@@ -64,6 +64,15 @@ class Nb2pkgServer(Configurable):
         ),
     ).tag(config=True)
 
+    worker_niceness = Int(
+        5,
+        help=(
+            "How much lower than the server's the CPU priority of the worker processes is "
+            "(added to their niceness, POSIX only; 0: the same): on a busy machine the "
+            "server's event loop, which answers every request, then waits less for a core."
+        ),
+    ).tag(config=True)
+
     worker_timeout_seconds = Float(
         600.0,
         help=(

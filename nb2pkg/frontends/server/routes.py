@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -74,18 +75,33 @@ waiting on a socket it waits for the GIL, up to one interval, several times per 
 shorter interval keeps `/api/status` and every other request of the server prompt."""
 
 
+Workers = tuple[WorkerPool | None, WorkerPool | None]
+"""The analysis worker processes and the request reader process (None: the server's threads)."""
+
+STARTED_AT_LINK: weakref.WeakKeyDictionary[Any, Workers] = weakref.WeakKeyDictionary()
+"""The workers each server application started when it linked the extension."""
+
+
+def start_workers(server_app: Any, options: Nb2pkgServer) -> None:
+    """Start the analysis workers when the server links the extension: they import the
+    analysis while the server goes on starting, so the first request finds one ready."""
+    STARTED_AT_LINK[server_app] = _workers(str(server_app.root_dir), options, server_app.log)
+
+
 def setup_handlers(
     web_app: tornado.web.Application, options: Nb2pkgServer, log: logging.Logger | None = None
 ) -> ThreadPoolExecutor:
+    """The routes of ``web_app``, served by the workers its server started at link (else
+    started now)."""
     sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
     executor = ThreadPoolExecutor(max_workers=options.worker_threads, thread_name_prefix="nb2pkg")
     base = url_path_join(web_app.settings["base_url"], "nb2pkg")
     queue = web_app.settings[WORK_QUEUE_SETTING] = WorkQueue()
-    if options.analysis_processes > 0:
-        log = log or logging.getLogger("nb2pkg")
-        queue.pool = _worker_pool(web_app, options, log, options.analysis_processes)
-        if queue.pool is not None:
-            queue.readers = _worker_pool(web_app, options, log, 1, reads_requests=True)
+    root = str(web_app.settings["server_root_dir"])
+    server_app = web_app.settings.get("serverapp")
+    started = STARTED_AT_LINK.pop(server_app, None) if server_app is not None else None
+    log = log or logging.getLogger("nb2pkg")
+    queue.pool, queue.readers = started or _workers(root, options, log)
     shared = {"server_options": options, "executor": executor, "queue": queue}
     web_app.add_handlers(
         ".*$",
@@ -104,8 +120,18 @@ def setup_handlers(
     return executor
 
 
+def _workers(root: str, options: Nb2pkgServer, log: logging.Logger) -> Workers:
+    """The analysis workers and the request reader, the first worker of each started."""
+    if options.analysis_processes <= 0:
+        return None, None
+    pool = _worker_pool(root, options, log, options.analysis_processes)
+    if pool is None:
+        return None, None
+    return pool, _worker_pool(root, options, log, 1, reads_requests=True)
+
+
 def _worker_pool(
-    web_app: tornado.web.Application,
+    root: str,
     options: Nb2pkgServer,
     log: logging.Logger,
     size: int,
@@ -114,11 +140,12 @@ def _worker_pool(
 ) -> WorkerPool | None:
     """The analysis worker processes (or, ``reads_requests``, the request reader process)."""
     settings = WorkerSettings(
-        root=str(web_app.settings["server_root_dir"]),
+        root=root,
         limits=WorkLimits(options.max_code_lines, options.max_code_chars),
         warm_notebooks=options.warm_notebooks,
         max_bytes=options.max_body_bytes,
         reads_requests=reads_requests,
+        niceness=max(0, options.worker_niceness),
     )
     pool = WorkerPool(size, settings, timeout=options.worker_timeout_seconds, log=log)
     try:

@@ -47,6 +47,8 @@ class WorkerSettings:
     max_bytes: int
     reads_requests: bool = False
     """A request reader: it reads request bodies (``request_reading.py``), analyses nothing."""
+    niceness: int = 0
+    """Added to the worker's niceness (its CPU priority below the server's)."""
 
     def argument(self) -> str:
         return json.dumps(
@@ -57,6 +59,7 @@ class WorkerSettings:
                 "warm_notebooks": self.warm_notebooks,
                 "max_bytes": self.max_bytes,
                 "reads_requests": self.reads_requests,
+                "niceness": self.niceness,
             }
         )
 
@@ -179,7 +182,6 @@ class AnalysisWorker:
             if message[0] == "ready":
                 self.ready.set()
                 self.pool.log.info("nb2pkg %s %d ready", self.pool.kind, self.number)
-                self.pool.worker_ready(self)
                 continue
             job_id, kind, value = message
             with self._lock:
@@ -229,9 +231,10 @@ class WorkerPool:
     """``size`` analysis worker processes; a request takes an idle one (first come, first
     served) and gives it back when answered.
 
-    The first worker starts alone, the others once it is ready (or when a request takes one
-    before): starting together, they would share the cores the server still needs to start,
-    and the first request would wait for all of them to be ready instead of one."""
+    The first worker starts alone, the others once it answered its first job (or when a
+    request takes one before): starting together, they would share the cores the server still
+    needs to start, and the first request would wait for all of them to be ready instead of
+    one, then share the cores with their start while it is analysed."""
 
     def __init__(
         self, size: int, settings: WorkerSettings, *, timeout: float, log: logging.Logger
@@ -248,7 +251,7 @@ class WorkerPool:
         self.restarts = 0
         """Workers started again after they died."""
         self.starting = threading.Lock()
-        """Held while a worker not running is started (by a request, or the first one ready)."""
+        """Held while a worker not running is started (by a request, or the first's answer)."""
 
     def start(self) -> None:
         self.workers[0].start()
@@ -282,6 +285,8 @@ class WorkerPool:
             return await worker.run(job, self.timeout)
         finally:
             self.release(worker)
+            if worker is self.workers[0]:
+                self._start_the_others()
 
     async def stats(self) -> list[dict[str, Any]]:
         """What each worker did so far (it answers between two warm-up steps)."""
@@ -291,10 +296,8 @@ class WorkerPool:
             answers.append(json.loads(await self.run(worker, (STATS, None, "", None))))
         return answers
 
-    def worker_ready(self, worker: AnalysisWorker) -> None:
-        """The first worker is ready: start the others not started yet."""
-        if worker is not self.workers[0]:
-            return
+    def _start_the_others(self) -> None:
+        """The first worker answered a job: start the others not started yet."""
         with self.starting:
             for other in self.workers[1:]:
                 if other.process is None and not self.stopping:
