@@ -25,6 +25,7 @@ from nb2pkg.frontends.server.request_reading import (
     order_in_body,
     same_work_in_body,
 )
+from nb2pkg.frontends.server.work_queue import WorkQueue
 from nb2pkg.frontends.server.worker_pool import WorkerPool
 
 
@@ -82,13 +83,12 @@ async def test_a_request_superseded_before_a_worker_is_free_is_neither_read_nor_
     assert queue.latest.pending() == 0
 
 
-async def test_a_request_superseded_while_it_waits_for_its_turn_is_not_analysed(
-    jp_fetch: Fetch, jp_serverapp: ServerApp
-) -> None:
-    queue = work_queue(jp_serverapp)
-    runs = queue.works_run
+async def superseded_while_waiting(
+    jp_fetch: Fetch, queue: WorkQueue
+) -> tuple[tuple[int, Any], Any]:
+    """A panel's request read and waiting for its turn, then the panel's newer one: the
+    older one's (status, error) and the newer one's answer once their turn comes."""
     async with queue.turn:
-        # Given a panel's request read and waiting for its turn, then the panel's newer one
         older = asyncio.ensure_future(
             refused(jp_fetch, "analyze", as_the_extension_writes(edited("a")))
         )
@@ -97,8 +97,18 @@ async def test_a_request_superseded_while_it_waits_for_its_turn_is_not_analysed(
             post(jp_fetch, "analyze", as_the_extension_writes(edited("b")))
         )
         await until(lambda: waiting_for_turn(queue) == 2)
-    # When their turn comes
     (status, error), answer = await asyncio.gather(older, newer)
+    return (status, error), answer
+
+
+async def test_a_request_superseded_while_it_waits_for_its_turn_is_not_analysed(
+    jp_fetch: Fetch, jp_serverapp: ServerApp
+) -> None:
+    queue = work_queue(jp_serverapp)
+    runs = queue.works_run
+    # Given a panel's request read and waiting for its turn, then the panel's newer one;
+    # when their turn comes
+    (status, error), answer = await superseded_while_waiting(jp_fetch, queue)
     # Then the older one is answered 409 without an analysis
     assert status == 409 and error["code"] == "NB813"
     assert error["diagnostics"][0]["code"] == "NB813"
@@ -220,18 +230,8 @@ def test_the_number_a_client_gives_a_request_is_read_from_the_body_end() -> None
 async def test_a_superseded_request_is_logged_once_and_below_warnings(
     jp_fetch: Fetch, jp_serverapp: ServerApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    queue = work_queue(jp_serverapp)
     caplog.set_level(logging.DEBUG)
-    async with queue.turn:
-        older = asyncio.ensure_future(
-            refused(jp_fetch, "analyze", as_the_extension_writes(edited("a")))
-        )
-        await until(lambda: waiting_for_turn(queue) == 1)
-        newer = asyncio.ensure_future(
-            post(jp_fetch, "analyze", as_the_extension_writes(edited("b")))
-        )
-        await until(lambda: waiting_for_turn(queue) == 2)
-    (status, _), _ = await asyncio.gather(older, newer)
+    (status, _), _ = await superseded_while_waiting(jp_fetch, work_queue(jp_serverapp))
     assert status == 409
     # replaced while the user types: routine, one debug line (no warning per keystroke)
     about_it = [r for r in caplog.records if "409" in r.getMessage()]
