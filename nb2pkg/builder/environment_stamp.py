@@ -2,14 +2,16 @@
 
 Looking up the installed version of each recorded dependency (``importlib.metadata``, then
 ``packaging`` to compare it with the recorded range) costs a no-op rebuild more than the rest of
-its work. Installing, upgrading or removing a distribution adds or removes its ``*.dist-info``
-folder in a folder of ``sys.path``, which changes that folder's modification time; so the
-environment is the one last found to fit while the interpreter, its ``sys.path``, each entry's
-modification time and the package's ``pyproject.toml`` are as the stamp says.
+its work. Installing, upgrading or removing a distribution adds, replaces or removes its
+``*.dist-info`` (or ``*.egg-info``) entry in a folder of ``sys.path``; so the environment is the
+one last found to fit while the interpreter, its ``sys.path``, the distribution entries in each
+of its folders (names and modification times) and the package's ``pyproject.toml`` are as the
+stamp says. Other changes in those folders (a notebook saved in the working directory, which
+``python -m`` puts on the path) leave the stamp as it is.
 
 The stamp is this machine's (``.nb2pkg/environment.json``, ignored by git). It is written only
-after a full check found the environment fitting, and not while an entry changed too recently
-for a later change in the same clock tick to show in its time.
+after a full check found the environment fitting, and not while a distribution entry changed
+too recently for a later change in the same clock tick to show in its time.
 """
 
 from __future__ import annotations
@@ -26,24 +28,40 @@ from typing import Any
 STAMP_PATH = ".nb2pkg/environment.json"
 SETTLED_NS = 2_000_000_000
 """An entry changed longer ago than this (2 s) shows any later change in its time."""
+_DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info", ".egg-link")
 
 
 def current_stamp(pyproject_sha256: str) -> dict[str, Any]:
-    """The interpreter, each ``sys.path`` entry's modification time (None: not there) and the
-    hash of the package's ``pyproject.toml``."""
-    entries: list[tuple[str, int | None]] = []
-    for entry in sys.path:
-        try:
-            changed: int | None = os.stat(entry or ".").st_mtime_ns
-        except OSError:
-            changed = None
-        entries.append((os.path.abspath(entry or "."), changed))
+    """The interpreter, the distribution entries of each ``sys.path`` folder (a zip file's
+    modification time; None: not there) and the hash of the package's ``pyproject.toml``."""
     return {
         "python": sys.executable,
         "version": sys.version,
-        "path": [list(pair) for pair in entries],
+        "path": [
+            [os.path.abspath(entry or "."), _distributions_in(entry or ".")] for entry in sys.path
+        ],
         "pyproject": pyproject_sha256,
     }
+
+
+def _distributions_in(entry: str) -> list[list[Any]] | int | None:
+    """[name, modification time] of each distribution entry in folder ``entry``, by name; a
+    file's (a zip) modification time; None when there is nothing there."""
+    try:
+        with os.scandir(entry) as found:
+            return sorted(
+                [item.name, item.stat(follow_symlinks=False).st_mtime_ns]
+                for item in found
+                if item.name.endswith(_DISTRIBUTION_SUFFIXES)
+            )
+    except NotADirectoryError:
+        pass
+    except OSError:
+        return None
+    try:
+        return os.stat(entry).st_mtime_ns
+    except OSError:
+        return None
 
 
 def matches_stamp(out_dir: Path, stamp: dict[str, Any]) -> bool:
@@ -58,7 +76,13 @@ def matches_stamp(out_dir: Path, stamp: dict[str, Any]) -> bool:
 def settled(stamp: dict[str, Any]) -> bool:
     """No entry changed so recently that a change in the same clock tick could go unseen."""
     now = time.time_ns()
-    return all(changed is None or now - changed > SETTLED_NS for _, changed in stamp["path"])
+    times: list[int] = []
+    for _, found in stamp["path"]:
+        if isinstance(found, int):
+            times.append(found)
+        elif found is not None:
+            times.extend(changed for _, changed in found)
+    return all(now - changed > SETTLED_NS for changed in times)
 
 
 def record_stamp(out_dir: Path, stamp: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ def _date(folder: Path, when_ns: int) -> None:
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder on ``sys.path`` (the only one), last changed an hour ago."""
+    """A folder on ``sys.path`` (the only one)."""
     folder = tmp_path / "site"
     folder.mkdir()
     _date(folder, LONG_AGO_NS)
@@ -46,17 +46,35 @@ def out(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_recorded_stamp_matches_until_a_folder_on_the_path_changes(site: Path, out: Path) -> None:
+def test_a_recorded_stamp_matches_until_a_distribution_on_the_path_changes(
+    site: Path, out: Path
+) -> None:
     record_stamp(out, current_stamp("hash-1"))
     assert matches_stamp(out, current_stamp("hash-1"))
     assert not matches_stamp(out, current_stamp("hash-2"))  # another pyproject.toml
 
-    (site / "probe-1.0.dist-info").mkdir()  # an install changes the folder's time
+    (site / "notes.txt").write_text("a file saved beside the notebook", encoding="utf-8")
+    assert matches_stamp(out, current_stamp("hash-1"))
+
+    (site / "probe-1.0.dist-info").mkdir()  # an install
     assert not matches_stamp(out, current_stamp("hash-1"))
 
 
-def test_a_folder_changed_too_recently_to_tell_leaves_no_stamp(site: Path, out: Path) -> None:
-    _date(site, time.time_ns() + 60_000_000_000)  # "now" on a coarse clock: not settled
+def test_a_distribution_replaced_in_place_changes_the_stamp(site: Path, out: Path) -> None:
+    info = site / "probe.egg-info"  # a development install: no version in the name
+    info.mkdir()
+    _date(info, LONG_AGO_NS)
+    record_stamp(out, current_stamp("hash"))
+    assert matches_stamp(out, current_stamp("hash"))
+
+    _date(info, LONG_AGO_NS + 1_000_000_000)  # written again by a reinstall
+    assert not matches_stamp(out, current_stamp("hash"))
+
+
+def test_a_distribution_changed_too_recently_to_tell_leaves_no_stamp(site: Path, out: Path) -> None:
+    info = site / "probe-1.0.dist-info"
+    info.mkdir()
+    _date(info, time.time_ns() + 60_000_000_000)  # "now" on a coarse clock: not settled
     record_stamp(out, current_stamp("hash"))
     assert not (out / STAMP_PATH).exists()
 
