@@ -14,17 +14,15 @@ those are found again. Anything else is tagged from scratch.
 from __future__ import annotations
 
 import itertools
-import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 
 from nb2pkg.ir import Cell, Diagnostic, Notebook, Role, TaggedCell
+from nb2pkg.notebook.raw_cells import code_flags
 from nb2pkg.plan.plan_state_views import changed_places
 from nb2pkg.roles.resolve import duplicate_names, tag_cell, tag_cells
-
-CELL_TYPE = operator.attrgetter("cell_type")
 
 
 @dataclass
@@ -131,8 +129,7 @@ def _merges(earlier: TaggedCell, item: TaggedCell) -> bool:
 
 def _code_index(notebook: Notebook, tagged: list[TaggedCell]) -> dict[int, int] | None:
     cells = notebook.cells
-    is_code = map(operator.eq, map(CELL_TYPE, cells), itertools.repeat("code"))
-    places = list(itertools.compress(range(len(cells)), is_code))
+    places = list(itertools.compress(range(len(cells)), code_flags(cells)))
     return (
         dict(zip(places, range(len(places)), strict=True)) if len(places) == len(tagged) else None
     )

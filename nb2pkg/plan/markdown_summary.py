@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from html.parser import HTMLParser
 
 from nb2pkg.ir import Cell
+from nb2pkg.notebook.raw_cells import CELL_TYPE
 from nb2pkg.plan.plan_state_views import changed_places
 
 MAX_SENTENCES = 2
@@ -166,7 +167,6 @@ def _shortened(text: str) -> str:
     return text[: MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-CELL_TYPE = operator.attrgetter("cell_type")
 _LAST_ABOVE: list[tuple[Sequence[Cell], dict[str, str]]] = []
 """The cells of the last ``markdown_above`` and what it gave."""
 

@@ -8,7 +8,6 @@ the reads (nb2pkg.plan.planner_reads), the steps (nb2pkg.plan.planner_steps) and
 from __future__ import annotations
 
 import keyword
-import operator
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -35,8 +34,6 @@ from nb2pkg.plan.read_scope import ReadScope
 from nb2pkg.plan.saved_figure_files import keep_read_back_figures
 from nb2pkg.plan.step_names import short_file_name
 from nb2pkg.roles.vocabulary import GENERATED_MODULES
-
-CELL_TYPE = operator.attrgetter("cell_type")
 
 __all__ = ["PlannerState", "ReadScope", "find_mlflow_calls", "module_name_for"]
 """Re-exported for the planner modules: the read scope and the MLflow call finder."""
