@@ -16,7 +16,8 @@ the server's threads) on a notebook of ``--cells`` code cells, then measures
      latency of those last answers, p50 and p99;
   3. `GET /api/status` every 20 ms meanwhile, p50 and p99, from a process of its own (a
      browser tab's own: the editing clients' JSON work would otherwise delay it here).
-The clients encode each request body once and read each answer whole, parsing only a refused
+The clients send back the cookies the server sets (its login cookie), as a browser does, and
+encode each request body once and read each answer whole, parsing only a refused
 one's JSON, so the client process takes little of the machine's CPU from the server.
 The baseline, measured in the same run, is the parser floor: `json.loads` of the notebook
 plus `ast.parse` of every cell in this process. Machines here are shared: the load average is
@@ -29,6 +30,7 @@ import argparse
 import ast
 import contextlib
 import http.client
+import http.cookies
 import json
 import os
 import secrets
@@ -52,6 +54,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+COOKIES: dict[str, str] = {}
+"""The cookies the server set (its login cookie), sent back with every later request of this
+process, as a browser does (a request without it makes the server sign a new one)."""
+
+
 class Client:
     """One HTTP connection to the server, authenticated by the token."""
 
@@ -59,25 +66,40 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
 
+    def _keep_cookies(self, response: http.client.HTTPResponse) -> None:
+        for header in response.headers.get_all("Set-Cookie") or ():
+            for name, morsel in http.cookies.SimpleCookie(header).items():
+                COOKIES[name] = morsel.value
+
     def request(
         self, method: str, path: str, body: Any = None, *, parse_ok: bool = True
     ) -> tuple[int, Any, float]:
         """(status, answer, seconds); ``body`` is JSON-encoded unless bytes already. A 200
         answer is parsed only with ``parse_ok`` (else its bytes are returned)."""
         data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        headers = dict(self.headers)
+        if COOKIES:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in COOKIES.items())
         start = time.perf_counter()
-        self.connection.request(method, path, body=data, headers=self.headers)
+        self.connection.request(method, path, body=data, headers=headers)
         response = self.connection.getresponse()
         payload = response.read()
         elapsed = time.perf_counter() - start
+        self._keep_cookies(response)
         if response.status == 200 and not parse_ok:
             return response.status, payload, elapsed
         return response.status, json.loads(payload) if payload else None, elapsed
 
 
-def start_server(root: Path, port: int, token: str, options: list[str]) -> subprocess.Popen[bytes]:
+def start_server(
+    root: Path, port: int, token: str, options: list[str], profile: str | None = None
+) -> subprocess.Popen[bytes]:
+    """``jupyter server`` on ``root``; run under cProfile, writing ``profile`` at exit, when
+    one is given."""
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
     command = [
         sys.executable,
+        *profiler,
         "-m",
         "jupyter_server",
         f"--port={port}",
@@ -104,6 +126,19 @@ def start_server(root: Path, port: int, token: str, options: list[str]) -> subpr
         time.sleep(0.2)
     server.kill()
     raise SystemExit("jupyter server did not start within 120 s")
+
+
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """The CPU time (user + system) process ``pid`` used so far, its own (not its children's),
+    or only its thread ``thread``'s: from /proc, so on Linux only (NaN elsewhere)."""
+    where = f"/proc/{pid}" if thread is None else f"/proc/{pid}/task/{thread}"
+    try:
+        stat = Path(where, "stat").read_text()
+    except OSError:
+        return float("nan")
+    # the fields after the command's name (which may hold spaces) in parentheses
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -160,6 +195,12 @@ def main() -> int:
         default=None,
         help="c.Nb2pkgServer.analysis_processes (default: the server's own default)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the server under cProfile and write its profile to FILE when it stops"
+        " (read it with python -m pstats FILE)",
+    )
     args = parser.parse_args()
     options = (
         []
@@ -174,7 +215,7 @@ def main() -> int:
         for index in range(args.clients):
             (root / f"large_{index}.ipynb").write_text(json.dumps(notebook), "utf-8")
         floor = parser_floor(notebook)
-        server = start_server(root, port, token, options)
+        server = start_server(root, port, token, options, args.profile)
 
         # 1. the first analysis after start
         time.sleep(args.first_after)
@@ -186,6 +227,7 @@ def main() -> int:
         # 2. and 3. concurrent editing clients while /api/status is polled
         stop = threading.Event()
         seen: list[float] = []
+        sent = [0]
         superseded = [0]
         status_times: list[float] = []
         failures: list[str] = []
@@ -224,6 +266,8 @@ def main() -> int:
                     }
                     out: list[tuple[int, Any, float]] = []
                     outs.append(out)
+                    with lock:
+                        sent[0] += 1
                     # encoded now: the notebook changes again before the thread sends it
                     thread = threading.Thread(target=send, args=(json.dumps(body).encode(), out))
                     thread.start()
@@ -248,6 +292,8 @@ def main() -> int:
             stdout=subprocess.PIPE,
         )
         threads = [threading.Thread(target=edit_loop, args=(i,)) for i in range(args.clients)]
+        # the main thread runs the event loop
+        cpu_before = cpu_seconds(server.pid), cpu_seconds(server.pid, server.pid)
         for thread in threads:
             thread.start()
         time.sleep(args.seconds)
@@ -255,6 +301,8 @@ def main() -> int:
         stop_file.touch()
         for thread in threads:
             thread.join()
+        server_cpu = cpu_seconds(server.pid) - cpu_before[0]
+        loop_cpu = cpu_seconds(server.pid, server.pid) - cpu_before[1]
         status_times.extend(json.loads(poller.communicate()[0]))
 
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -281,10 +329,18 @@ def main() -> int:
                 f"p50 {percentile(status_times, 0.5) * 1000:.1f} ms, "
                 f"p99 {percentile(status_times, 0.99) * 1000:.1f} ms"
             )
+        if sent[0]:
+            print(
+                f"4. the server process's own CPU time (not its workers') per analyze request:"
+                f" {server_cpu / sent[0] * 1000:.2f} ms, of which its event loop's"
+                f" {loop_cpu / sent[0] * 1000:.2f} ms ({sent[0]} requests, {server_cpu:.2f} s;"
+                " the status polls included)"
+            )
         if failures:
             print(f"failures: {len(failures)}; first: {failures[0]}")
     finally:
         if server is not None:
+            # jupyter server stops on SIGTERM as on a normal exit (a profiler writes its file)
             server.terminate()
             try:
                 server.wait(timeout=20)

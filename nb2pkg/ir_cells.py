@@ -135,10 +135,12 @@ class CellAnalysis:
     """Names bound at the cell's top level, in binding order."""
     last_assignment_binds: tuple[str, ...]
     imports: tuple[ImportBinding, ...]
-    mutations: tuple[str, ...]
-    """Names the cell reads from earlier cells and mutates in place."""
-    def_globals: tuple[tuple[str, str], ...] = ()
-    """(def or class name, global name it reads)."""
+    mutation_lines: Mapping[str, int]
+    """Names the cell reads from earlier cells and mutates in place, in order, each with the
+    line of the first statement that changes it."""
+    def_global_lines: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    """(def or class name, global name it reads), in order, each with the line of the read in
+    the def or class body."""
     global_statements: tuple[tuple[str, int], ...] = ()
     star_imports: tuple[tuple[str, int], ...] = ()
     """(module, line)."""
@@ -181,6 +183,19 @@ class CellAnalysis:
     """(what, line) of uses of the global random generator and of computing options."""
     value_binds: tuple[str, ...] = ()
     """Names assigned a value (not loop variables, defs, imports, figures): candidate results."""
+    drawn_binds: tuple[str, ...] = ()
+    """Names only the cell's plots assign (``fig, ax = plt.subplots()``): the figure is drawn
+    apart from the step (nb2pkg.emit.figure_files), so the step gives no such value."""
+
+    @property
+    def mutations(self) -> tuple[str, ...]:
+        """Names the cell reads from earlier cells and mutates in place."""
+        return tuple(self.mutation_lines)
+
+    @property
+    def def_globals(self) -> tuple[tuple[str, str], ...]:
+        """(def or class name, global name it reads)."""
+        return tuple(self.def_global_lines)
 
 
 # --------------------------------------------------------------------------- plan

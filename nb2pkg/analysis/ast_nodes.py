@@ -29,7 +29,7 @@ def all_nodes_of(roots: Sequence[ast.AST]) -> list[ast.AST]:
         kind = node.__class__
         fields = fields_of.get(kind)
         if fields is None:
-            fields = fields_of[kind] = _node_fields(kind)
+            fields = child_fields(kind)
         for field in fields:
             value = getattr(node, field, None)
             if isinstance(value, ast.AST):
@@ -50,6 +50,15 @@ _SCALAR_FIELDS = frozenset(
     | {"conversion", "is_async", "simple", "type_comment", "tag"}
 )
 """Fields that hold text, numbers, or only nodes without fields (contexts, operators)."""
+
+
+def child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of nodes of type ``kind`` that may hold nodes with fields (the others hold
+    text, numbers, or only contexts and operators)."""
+    fields = _NODE_FIELDS.get(kind)
+    if fields is None:
+        fields = _NODE_FIELDS[kind] = _node_fields(kind)
+    return fields
 
 
 def _node_fields(kind: type) -> tuple[str, ...]:

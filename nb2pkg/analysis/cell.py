@@ -30,6 +30,7 @@ from nb2pkg.analysis.cell_walk import (
     top_level_statements,
 )
 from nb2pkg.analysis.effects import file_writes_among, global_state_changes_among
+from nb2pkg.analysis.text_facts import TextFacts
 from nb2pkg.analysis.trees import cst_module, keeping_trees
 from nb2pkg.ir import CellAnalysis, MagicUse
 from nb2pkg.notebook.ipython_syntax import to_python
@@ -72,7 +73,7 @@ EMPTY = CellAnalysis(
     binds=(),
     last_assignment_binds=(),
     imports=(),
-    mutations=(),
+    mutation_lines={},
 )
 
 
@@ -89,16 +90,21 @@ def analyze_cell(source: str) -> ParsedCell:
     try:
         tree = ast.parse(python.source)
         groups = top_level_statements(tree)
-        nodes = all_nodes(tree)  # listed once for the facts found by node type
+        facts = TextFacts(python.source)
+        # listed once for the facts found by node type, when the text may hold any
+        nodes = all_nodes(tree) if facts.any() else []
+        writes = file_writes_among(nodes) if facts.may_write else []
+        changes = global_state_changes_among(nodes) if facts.may_draw else []
         analysis = analyze_statements(
             nodes,
             groups,
             LiteralValues(python.source),
             offset,
+            facts,
             magics=tuple(m for m in python.magics if isinstance(m, MagicUse)),
             pip_requirements=python.pip_requirements,
-            file_writes=tuple((c, line + offset, p) for c, line, p in file_writes_among(nodes)),
-            global_state=tuple((w, line + offset) for w, line in global_state_changes_among(nodes)),
+            file_writes=tuple((c, line + offset, p) for c, line, p in writes),
+            global_state=tuple((w, line + offset) for w, line in changes),
         )
     except SyntaxError as exc:
         problems.append(syntax_problem(exc, offset))

@@ -8,26 +8,30 @@ whose names the ``NameFlowVisitor`` follows in evaluation order.
 from __future__ import annotations
 
 import ast
-import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.display import is_display_statement, is_unneeded_value
 from nb2pkg.analysis.display_blocks import only_prints, read_outside_prints
 from nb2pkg.analysis.file_literals import file_literals
 from nb2pkg.analysis.library_code import classify
-from nb2pkg.analysis.literal_text import plain_value_text
+from nb2pkg.analysis.literal_values import LiteralValues, Unparsable
 from nb2pkg.analysis.names import NameFlowVisitor
 from nb2pkg.analysis.saved_figures import SAVING_METHOD
-from nb2pkg.analysis.trees import building, cst_module
+from nb2pkg.analysis.seed_lines import seeds_after_draws_stay
+from nb2pkg.analysis.text_facts import TextFacts
 from nb2pkg.analysis.value_names import target_names_of
 from nb2pkg.ir import CellAnalysis, ImportBinding
 
-if TYPE_CHECKING:
-    import libcst as cst
-else:
-    from nb2pkg.analysis.lazy_cst import cst
+__all__ = [
+    "LiteralValues",
+    "Unparsable",
+    "analyze_statements",
+    "hoistable_imports",
+    "line_kinds",
+    "top_level_statements",
+]
 
 
 def analyze_statements(
@@ -35,18 +39,24 @@ def analyze_statements(
     groups: list[list[ast.stmt]],
     values: LiteralValues,
     offset: int,
+    facts: TextFacts,
     **known: Any,
 ) -> CellAnalysis:
     """One walk of the cell's ``ast`` (``nodes``: all of its nodes, listed once by the caller
-    for every fact found by node type); libcst only gives the text of literal values.
-    ``known``: the facts the caller found itself, as ``CellAnalysis`` fields."""
+    for every fact found by node type, when ``facts`` says the text may hold any); libcst
+    only gives the text of literal values. ``known``: the facts the caller found itself, as
+    ``CellAnalysis`` fields."""
     walk = _CellWalk(values, offset)
-    kinds = line_kinds(groups, may_save=SAVING_METHOD in values.source)
+    source = values.source
+    kinds = line_kinds(groups, may_save=SAVING_METHOD in source, may_draw=facts.may_draw)
+    if "seed" in kinds:
+        kinds = seeds_after_draws_stay(groups, kinds, known.get("global_state", ()), offset)
     for index, statements in enumerate(groups):
         walk.statement(index, statements, kinds[index], shown=index == len(groups) - 1)
-    if "print" in values.source:
+    if "print" in source:
         known["print_reads"] = _print_reads(groups, kinds)
-    return walk.analysis(file_literals(nodes, values.source, offset), known)
+    paths = file_literals(nodes, source, offset) if facts.may_quote else []
+    return walk.analysis(paths, known)
 
 
 _LINE_KINDS = frozenset({"setting", "plot", "print"})
@@ -54,7 +64,9 @@ _LINE_KINDS = frozenset({"setting", "plot", "print"})
 seeds stays work (``run()`` takes one seed statement at a time)."""
 
 
-def line_kinds(groups: list[list[ast.stmt]], *, may_save: bool = True) -> list[str | None]:
+def line_kinds(
+    groups: list[list[ast.stmt]], *, may_save: bool = True, may_draw: bool = True
+) -> list[str | None]:
     """The kind of each top-level line (nb2pkg.analysis.library_code; None: work). A line of
     several statements (``ax.set_xlim(0, 1); ax.set_ylim(0, 1)``) has the kind its statements
     share, or ``import`` when it imports and only changes settings besides
@@ -65,7 +77,7 @@ def line_kinds(groups: list[list[ast.stmt]], *, may_save: bool = True) -> list[s
     as_work: set[int] = set()  # positions in ``flat`` of statements whose line is work
     while True:
         statements = [_work_reading(s) if i in as_work else s for i, s in enumerate(flat)]
-        kinds = classify(statements, may_save=may_save)
+        kinds = classify(statements, may_save=may_save, may_draw=may_draw)
         result: list[str | None] = []
         more: set[int] = set()
         start = 0
@@ -104,15 +116,17 @@ def _work_reading(statement: ast.stmt) -> ast.stmt:
 def _print_reads(groups: list[list[ast.stmt]], kinds: Sequence[str | None]) -> frozenset[str]:
     """Names only the cell's display prints read: a top-level ``print`` of values, a block
     that only prints (nb2pkg.analysis.display_blocks), which a step drops."""
-    statements = [s for group in groups for s in group]
-    outside = read_outside_prints(ast.Module(body=statements, type_ignores=[]))
+    outside: set[str] | None = None  # read when a block asks
     shown: set[str] = set()
     other: set[str] = set()
     for statements_of_line, kind in zip(groups, kinds, strict=True):
         for statement in statements_of_line:
-            prints = kind == "print" or (
-                isinstance(statement, _BLOCKS) and only_prints(statement, outside)
-            )
+            prints = kind == "print"
+            if not prints and isinstance(statement, _BLOCKS):
+                if outside is None:
+                    statements = [s for group in groups for s in group]
+                    outside = read_outside_prints(ast.Module(body=statements, type_ignores=[]))
+                prints = only_prints(statement, outside)
             loads = {
                 n.id
                 for n in all_nodes(statement)
@@ -149,6 +163,7 @@ class _CellWalk:
         self.library: list[tuple[int, str]] = []
         self.seed_calls: list[str] = []
         self.seed_uses: set[str] = set()
+        self.drawn: list[str] = []
         self.deleted: set[str] = set()
         """Names a top-level ``del`` removed and no later statement bound again: gone once
         the cell ran, so no output of it."""
@@ -179,6 +194,10 @@ class _CellWalk:
             # Settings, seeds, plots and prints leave the step (nb2pkg.analysis.library_code):
             # what they read is no input of it.
             self.library.append((index, kind))
+            if kind == "plot":
+                self.drawn.extend(
+                    n for s in statements if _is_assignment(s) for n in _assigned_names(s)
+                )
             if kind == "seed":
                 segment = ast.get_source_segment(self.values.source, first) or ""
                 self.seed_calls.append(segment.strip())
@@ -215,7 +234,11 @@ class _CellWalk:
         value = getattr(statement, "value", None)
         single = len(names) == 1 and not isinstance(statement, ast.AugAssign)
         if single and value is not None:
+            # ``literal_eval`` raises ValueError at once for a value of another type
+            evaluable = value.__class__ in _LITERAL_ROOTS
             try:
+                if not evaluable:
+                    raise ValueError(value)
                 ast.literal_eval(value)
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 self.non_literals.append((names[0], line))
@@ -230,11 +253,11 @@ class _CellWalk:
         binds = tuple(n for n in visitor.binds if n not in gone) if gone else tuple(visitor.binds)
         bound_anywhere = set(binds) | {i.bound for i in self.imports}
         reads = dict(visitor.reads)
-        def_globals: list[tuple[str, str]] = []
+        def_globals: dict[tuple[str, str], int] = {}
         for owner, name, line in visitor.def_globals:
             if name in bound_anywhere or name == owner:
                 continue
-            def_globals.append((owner, name))
+            def_globals.setdefault((owner, name), line + offset)
             reads.setdefault(name, line)
         return CellAnalysis(
             python_source=self.values.source,
@@ -242,8 +265,10 @@ class _CellWalk:
             binds=binds,
             last_assignment_binds=tuple(n for n in self.last_assignment if n not in gone),
             imports=tuple(self.imports),
-            mutations=tuple(name for name in visitor.mutations if name in reads),
-            def_globals=tuple(def_globals),
+            mutation_lines={
+                name: line + offset for name, line in visitor.mutations.items() if name in reads
+            },
+            def_global_lines=def_globals,
             global_statements=tuple((n, line + offset) for n, line in visitor.global_statements),
             star_imports=tuple(self.star_imports),
             has_assert=visitor.has_assert,
@@ -261,51 +286,15 @@ class _CellWalk:
             uses=frozenset(visitor.uses),
             line_offset=offset,
             value_binds=tuple(n for n in visitor.value_binds if n not in gone),
+            drawn_binds=tuple(n for n in dict.fromkeys(self.drawn) if n not in bound_anywhere),
             **known,
         )
 
 
-class LiteralValues:
-    """The libcst tree a cell's literal assignments take their text from, parsed on first use
-    (most cells have none); a failure to parse becomes the cell's NB201."""
-
-    def __init__(self, python_source: str) -> None:
-        self.source = python_source
-        self.module: cst.Module | None = None
-        self.lines: list[str] | None = None
-
-    def text(self, index: int, statement: ast.stmt) -> str:
-        """The source of statement ``index``'s value (``statement``: its ``ast``), with its
-        own parentheses and comments; read from the ``ast`` where that gives the same text."""
-        if self.lines is None:
-            self.lines = io.StringIO(self.source, newline="").readlines()
-        plain = plain_value_text(self.lines, statement)
-        if plain is not None:
-            return plain
-        if self.module is None:
-            try:
-                self.module = self._parse()
-            except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
-                raise Unparsable(exc) from exc
-        line = self.module.body[index]
-        assert isinstance(line, cst.SimpleStatementLine)
-        value = getattr(line.body[0], "value", None)
-        assert isinstance(value, cst.BaseExpression)
-        return self.module.code_for_node(value).strip()
-
-    def _parse(self) -> cst.Module:
-        # Inside a build the tree is kept for emitting; a server keeps no trees.
-        return cst_module(self.source) if building() else cst.parse_module(self.source)
-
-
-class Unparsable(Exception):
-    """libcst could not parse what ``ast`` did (not seen; the cell gets an NB201)."""
-
-    def __init__(self, cause: cst.ParserSyntaxError | RecursionError | MemoryError) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-
-
+_LITERAL_ROOTS = frozenset(
+    {ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Call, ast.BinOp, ast.UnaryOp}
+)
+"""The node types ``ast.literal_eval`` takes a value of: it raises ``ValueError`` on others."""
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COMPOUND = (
     ast.FunctionDef,

@@ -16,6 +16,7 @@ import ast
 import functools
 from typing import TYPE_CHECKING
 
+from nb2pkg.analysis.ast_nodes import all_nodes
 from nb2pkg.analysis.effects import dotted
 
 if TYPE_CHECKING:
@@ -147,6 +148,11 @@ CONSUMING_FUNCTIONS = frozenset(
 """Pure, but they consume an iterator passed by name: display only for other arguments."""
 PURE_MODULES = ("math.", "np.", "numpy.", "cmath.", "statistics.")
 """Namespaces of pure functions (``np.exp(1)``, ``math.cos(pi)``), but for the effects below."""
+PURE_TEXT_FUNCTIONS = frozenset(
+    {"json.dumps", "json.loads", "pprint.pformat", "textwrap.dedent", "textwrap.fill"}
+)
+"""Functions that make text or a value from text and change nothing
+(``print(json.dumps(report))``: a display); not ``json.dump``, which writes a file."""
 PURE_PANDAS_FUNCTIONS = frozenset(
     {
         "merge",
@@ -236,7 +242,7 @@ RANDOM_STATE_METHODS = frozenset({"sample"})
 
 def is_display_expression(expression: ast.expr) -> bool:
     """Whether evaluating ``expression`` only shows something (see the module docstring)."""
-    for node in ast.walk(expression):
+    for node in all_nodes(expression):
         if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
             return False
         if isinstance(node, ast.Call) and not _is_display_call(node):
@@ -247,7 +253,7 @@ def is_display_expression(expression: ast.expr) -> bool:
 def is_unneeded_value(expression: ast.expr) -> bool:
     """Whether computing ``expression`` can be left out when nothing reads its value: a
     display expression, or one whose other calls are ``RESULT_METHODS``."""
-    for node in ast.walk(expression):
+    for node in all_nodes(expression):
         if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
             return False
         if isinstance(node, ast.Call) and not _is_display_call(node):
@@ -294,6 +300,8 @@ def _is_display_call(call: ast.Call) -> bool:
                 # a name may hold a generator; an attribute (``grid.cv_results_``) holds data
                 return not isinstance(call.args[0], ast.Name)
             return func.attr in PURE_PANDAS_FUNCTIONS
+        if name in PURE_TEXT_FUNCTIONS:
+            return True
         if name.startswith(PURE_MODULES):
             return (
                 ".random." not in name and func.attr not in MODULE_EFFECTS and "out" not in keywords

@@ -68,6 +68,26 @@ _TORCH_RANDOM = frozenset({"manual_seed", "rand", "randn", "randint", "randperm"
 _OPTION_SETTERS = frozenset({"pd.set_option", "pandas.set_option", "np.seterr", "numpy.seterr"})
 
 
+_GLOBAL_STATE_WORDS = ("random", "torch", "sample", "set_option", "seterr", "options")
+"""A word each of the names ``global_state_changes`` looks for holds: the random modules'
+(``np.random.``, ``torch.``…), ``.sample``, the option setters' and ``pd.options.``."""
+_FILE_WRITER_WORDS = ("save", "to_", "tofile", "dump", "write_")
+"""A word each of ``FILE_WRITERS`` holds."""
+
+
+def may_write_files(source: str) -> bool:
+    """False when no call in ``source`` (a cell's Python) can be a ``FILE_WRITERS`` call: the
+    text holds none of their words (an identifier is written as ``ast`` holds it when the
+    text is ASCII; other text may spell it in other Unicode forms)."""
+    return not source.isascii() or any(word in source for word in _FILE_WRITER_WORDS)
+
+
+def may_change_global_state(source: str) -> bool:
+    """False when ``global_state_changes`` of ``source`` (a cell's Python) is surely empty:
+    the text holds none of ``_GLOBAL_STATE_WORDS`` (see ``may_write_files``)."""
+    return not source.isascii() or any(word in source for word in _GLOBAL_STATE_WORDS)
+
+
 def dotted(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return node.id
@@ -140,6 +160,29 @@ def is_global_random(name: str) -> bool:
     if name.startswith("random.") and name.count(".") != 1:
         return False
     return last not in _NOT_GLOBAL_RANDOM and not last[:1].isupper()
+
+
+_FAMILIES = (
+    ("np.random.", "numpy"),
+    ("numpy.random.", "numpy"),
+    ("random.", "random"),
+    ("torch.", "torch"),
+    ("tf.random.", "tensorflow"),
+)
+_SEEDS = frozenset({"seed", "manual_seed", "set_seed"})
+
+
+def family_of(what: str) -> str | None:
+    """The generator a global-state change uses (``numpy``, ``random``, ``torch``,
+    ``tensorflow``), None for a computing option."""
+    if what.endswith("without random_state"):
+        return "numpy"
+    return next((family for prefix, family in _FAMILIES if what.startswith(prefix)), None)
+
+
+def is_seed(what: str) -> bool:
+    """A global-state change that seeds its generator (``np.random.seed``, ``torch.manual_seed``)."""
+    return what.rsplit(".", 1)[-1] in _SEEDS
 
 
 def _display_option(call: ast.Call) -> bool:

@@ -53,6 +53,7 @@ def classify(
     keep_prints: bool = False,
     keep_figure_files: bool = False,
     may_save: bool = True,
+    may_draw: bool = True,
 ) -> list[Kind | None]:
     """The kind of each top-level statement of a cell (None: the step's own work).
 
@@ -62,7 +63,8 @@ def classify(
     statement stays: the file is drawn by that work) or ``keep_figure_files`` (a later
     packaged cell reads the file). A cell writing another image file (``plt.imsave``, plotly's
     ``write_image``) keeps its plots: the file is the output. ``may_save`` False (the cell's
-    text has no ``savefig``) rules the saved figures out without a walk.
+    text has no ``savefig``) rules the saved figures out without a walk, ``may_draw`` False
+    (``nb2pkg.analysis.effects.may_change_global_state``) the draws from random generators.
     """
     writes_figure: bool | None = None  # looked for at the first plot statement
     kinds: list[Kind | None] = []
@@ -78,14 +80,26 @@ def classify(
         kind = _kind(statement, figure_names, keep_prints=keep_prints)
         if kind == "plot" and writes_figure is None:
             writes_figure = _writes_figure(statements, keep_figure_files=keep_figure_files)
-        if kind in ("plot", "print") and ((writes_figure and kind == "plot") or _draws(statement)):
+        if kind in ("plot", "print") and (
+            (writes_figure and kind == "plot") or (may_draw and _draws(statement))
+        ):
             kind = None  # the file is an output; a draw moves every later draw
         if kind == "plot":
             figure_names.update(_bound(statement))
         kinds.append(kind)
-    # Names a plot statement (or a widget's function) binds that work reads: it is work.
-    changed = "plot" in kinds or bool(callbacks)
-    drawing_stays = False  # a plot statement stays, work reading what it binds
+    drawing_stays = ("plot" in kinds or bool(callbacks)) and _read_by_work(statements, kinds)
+    if _saved_figure_stays(statements, kinds, drawing_stays, may_save and not keep_figure_files):
+        return classify(
+            statements, keep_prints=keep_prints, keep_figure_files=True, may_draw=may_draw
+        )
+    return kinds
+
+
+def _read_by_work(statements: Sequence[ast.stmt], kinds: list[Kind | None]) -> bool:
+    """Makes work of each plot statement (or widget's function) binding a name work reads;
+    whether a plot statement became work."""
+    changed = True
+    drawing_stays = False
     while changed:
         changed = False
         needed: set[str] = set()
@@ -103,9 +117,7 @@ def classify(
                 drawing_stays |= kinds[index] == "plot"
                 kinds[index] = None
                 changed = True
-    if _saved_figure_stays(statements, kinds, drawing_stays, may_save and not keep_figure_files):
-        return classify(statements, keep_prints=keep_prints, keep_figure_files=True)
-    return kinds
+    return drawing_stays
 
 
 def _saved_figure_stays(
@@ -195,7 +207,7 @@ def _kind(statement: ast.stmt, figure_names: set[str], *, keep_prints: bool) -> 
             isinstance(statement, ast.Assign)
             and value is not None
             and isinstance(value, ast.Call)
-            and is_plot_expression(value, figure_names)
+            and is_plot_expression(value, figure_names, assigned=True)
             and all(_simple_target(t) for t in targets)
         ):
             return "plot"

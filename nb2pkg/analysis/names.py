@@ -82,7 +82,8 @@ class NameFlowVisitor(ValueNamesVisitor):
     # ---------------------------------------------------------------- helpers
 
     def _is_local(self, name: str) -> bool:
-        return any(name in scope for scope in self._local_stack)
+        stack = self._local_stack
+        return bool(stack) and any(name in scope for scope in stack)
 
     def load(self, name: str, line: int) -> None:
         self.uses.add(name)
@@ -130,7 +131,10 @@ class NameFlowVisitor(ValueNamesVisitor):
     # ---------------------------------------------------------------- names
 
     def visit_Name(self, node: ast.Name) -> bool:
-        self.load(node.id, node.lineno)
+        name = node.id
+        self.uses.add(name)
+        if name not in self.bound and name not in self.reads and not self._is_local(name):
+            self.reads[name] = node.lineno
         return False
 
     def visit_Call(self, node: ast.Call) -> bool:
@@ -192,7 +196,7 @@ class NameFlowVisitor(ValueNamesVisitor):
     def _note_value(self, target: ast.expr, value: ast.expr) -> None:
         if self._local_stack:
             return
-        if is_plot_call_of(value, self._figures) or (
+        if is_plot_call_of(value, self._figures, assigned=True) or (
             isinstance(value, ast.Subscript)
             and (base := base_name_of(value)) is not None
             and base.id in self._figures

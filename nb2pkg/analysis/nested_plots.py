@@ -126,7 +126,7 @@ def _is_plot(statement: ast.stmt, figures: set[str]) -> bool:
             for t in statement.targets
             for n in ast.walk(t)
         )
-        if isinstance(value, ast.Call) and is_plot_expression(value, figures):
+        if isinstance(value, ast.Call) and is_plot_expression(value, figures, assigned=True):
             return names_only
         if isinstance(value, ast.Subscript | ast.Attribute) and chain_of(value).root in figures:
             # `ax = axes[i]`: one of the step's axes, by a name

@@ -134,6 +134,13 @@ DRAWING_METHODS = frozenset(
 figure or axes the notebook made, every method draws.)"""
 
 
+VALUE_METHODS = frozenset({"stem", "annotate"})
+"""Drawing methods other libraries name for work that gives a value: ``stemmer.stem(word)``
+(nltk), ``queryset.annotate(...)``, ``client.annotate(image)``. Assigned from an object not
+known to be a figure or a plotting library, such a call is work; on its own line (its value
+unused), it draws on axes made in another cell (``ax.annotate("peak", xy=(3, 6))``)."""
+
+
 @dataclass(frozen=True)
 class Chain:
     """``pd.plotting.scatter_matrix(df)``: attributes ``("scatter_matrix", "plotting")`` from
@@ -143,9 +150,11 @@ class Chain:
     root: str | None
 
 
-def draws(chain: Chain, figures: frozenset[str] | set[str] = frozenset()) -> bool:
+def draws(
+    chain: Chain, figures: frozenset[str] | set[str] = frozenset(), *, assigned: bool = False
+) -> bool:
     """The rule: whether a call with this chain plots (``figures``: names bound to figures or
-    axes earlier)."""
+    axes earlier; ``assigned``: the call's value is assigned, see ``VALUE_METHODS``)."""
     root = chain.root
     if root in FIGURE_SIZE_CALLS and not chain.attributes:
         return True
@@ -160,6 +169,8 @@ def draws(chain: Chain, figures: frozenset[str] | set[str] = frozenset()) -> boo
         return True
     if any(name in PLOT_ACCESSORS for name in chain.attributes[1:]):
         return True
+    if assigned and chain.attributes[:1] and chain.attributes[0] in VALUE_METHODS:
+        return False  # `root = porter.stem("running")`: a value (not a plotting root: above)
     return bool(chain.attributes) and (
         chain.attributes[0] in DRAWING_METHODS or _helper(chain.attributes[0])
     )
@@ -221,16 +232,29 @@ def cst_chain(expression: cst.BaseExpression) -> Chain:
     return Chain(tuple(attributes), current.value if isinstance(current, cst.Name) else None)
 
 
-def is_plot_call_of(expression: ast.expr, figures: frozenset[str] | set[str] = frozenset()) -> bool:
-    """A call that plots: ``plt.subplots()``, ``df.plot.bar()``, ``sns.…`` (stdlib ``ast``)."""
-    return isinstance(expression, ast.Call) and draws(chain_of(expression.func), figures)
+def is_plot_call_of(
+    expression: ast.expr,
+    figures: frozenset[str] | set[str] = frozenset(),
+    *,
+    assigned: bool = False,
+) -> bool:
+    """A call that plots: ``plt.subplots()``, ``df.plot.bar()``, ``sns.…`` (stdlib ``ast``;
+    ``assigned``: its value is assigned)."""
+    return isinstance(expression, ast.Call) and draws(
+        chain_of(expression.func), figures, assigned=assigned
+    )
 
 
 def is_plot_call(
-    expression: cst.BaseExpression, figures: frozenset[str] | set[str] = frozenset()
+    expression: cst.BaseExpression,
+    figures: frozenset[str] | set[str] = frozenset(),
+    *,
+    assigned: bool = False,
 ) -> bool:
     """``is_plot_call_of`` for a libcst expression."""
-    return isinstance(expression, cst.Call) and draws(cst_chain(expression.func), figures)
+    return isinstance(expression, cst.Call) and draws(
+        cst_chain(expression.func), figures, assigned=assigned
+    )
 
 
 def base_name(expression: cst.BaseExpression) -> cst.Name | None:

@@ -45,11 +45,12 @@ _CHANGING_METHODS = frozenset(
 """Methods that change their object or advance an iterator: inside a plot they are work."""
 
 
-def is_plot_expression(call: ast.Call, figure_names: set[str]) -> bool:
-    """A call chain that draws: every call in it is a plotting call or a figure's method."""
+def is_plot_expression(call: ast.Call, figure_names: set[str], *, assigned: bool = False) -> bool:
+    """A call chain that draws: every call in it is a plotting call or a figure's method
+    (``assigned``: its value is assigned, nb2pkg.analysis.plot_calls' ``VALUE_METHODS``)."""
     calls = [n for n in ast.walk(call) if isinstance(n, ast.Call)]
     outer = calls[0]
-    if not is_plot_call_of(outer, figure_names):
+    if not is_plot_call_of(outer, figure_names, assigned=assigned):
         return False
     # Arguments may compute (`plt.plot(x, np.sin(x))`), but not change anything.
     for node in calls[1:]:

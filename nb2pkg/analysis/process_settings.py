@@ -73,6 +73,8 @@ SETTING_TARGETS = (
     "pandas.options.mode.chained_assignment",
     "InteractiveShell.ast_node_interactivity",
 )
+_SETTING_TARGET_SET = frozenset(SETTING_TARGETS)
+_INSIDE_SETTING_TARGETS = tuple(f"{t}." for t in SETTING_TARGETS)
 _PANDAS_SET_OPTION = frozenset({"pd.set_option", "pandas.set_option"})
 _QUIET_OPTIONS = ("display.", "mode.chained_assignment")
 """pandas options that only change what is shown or warned, never a computed value."""
@@ -123,12 +125,10 @@ def is_setting_call(call: ast.Call, name: str) -> bool:
             and isinstance(first.value, str)
             and first.value.startswith(_QUIET_OPTIONS)
         )
-    return name.startswith(tuple(f"{t}." for t in SETTING_TARGETS)) and name.endswith(
-        (".update", ".__setitem__")
-    )
+    return name.startswith(_INSIDE_SETTING_TARGETS) and name.endswith((".update", ".__setitem__"))
 
 
 def is_setting_target(target: ast.expr) -> bool:
     node = target.value if isinstance(target, ast.Subscript) else target
     name = dotted(node)
-    return bool(name) and any(name == t or name.startswith(t + ".") for t in SETTING_TARGETS)
+    return name in _SETTING_TARGET_SET or name.startswith(_INSIDE_SETTING_TARGETS)

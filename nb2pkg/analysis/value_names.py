@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar
+
+from nb2pkg.analysis.ast_nodes import child_fields
 
 
 def ordered_arguments(call: ast.Call) -> list[ast.expr]:
@@ -58,7 +61,10 @@ def children(node: ast.AST) -> Iterator[ast.AST]:
                         yield element
 
 
-_Handler = Callable[[ast.AST], bool]
+_Handler = Callable[[Any, Any], bool]
+_UNSEEN: Any = object()
+_ORDERED = frozenset({ast.IfExp, ast.Dict, ast.Call, ast.keyword})
+"""Node types whose fields are not in source order: their children come from ``children``."""
 
 
 class ValueNamesVisitor:
@@ -67,18 +73,37 @@ class ValueNamesVisitor:
     ``visit_<NodeType>`` methods return True to go on into the node's children.
     """
 
-    def __init__(self) -> None:
-        self._handlers: dict[type, _Handler | None] = {}
+    _handlers: ClassVar[dict[type, _Handler | None]] = {}
+    """Each node type's ``visit_`` method (None: none), found on first use, one table per
+    class."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {}
 
     def visit(self, node: ast.AST) -> None:
-        kind = type(node)
-        try:
-            handler = self._handlers[kind]
-        except KeyError:
-            handler = self._handlers[kind] = getattr(self, f"visit_{kind.__name__}", None)
-        if handler is None or handler(node):
+        kind = node.__class__
+        handlers = self._handlers
+        handler = handlers.get(kind, _UNSEEN)
+        if handler is _UNSEEN:
+            handler = handlers[kind] = getattr(type(self), f"visit_{kind.__name__}", None)
+        if handler is not None and not handler(self, node):
+            return
+        if kind in _ORDERED:
             for child in children(node):
                 self.visit(child)
+            return
+        # ``children`` of the other types, without a generator: every node a field holds
+        # (fields of only text, numbers or nodes without fields, such as ``ctx``, hold none
+        # a visitor acts on)
+        for field in child_fields(kind):
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                for element in value:
+                    if isinstance(element, ast.AST):
+                        self.visit(element)
+            elif isinstance(value, ast.AST) and value._fields:
+                self.visit(value)
 
     def visit_all(self, nodes: Iterable[ast.AST]) -> None:
         for node in nodes:

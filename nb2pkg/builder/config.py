@@ -25,13 +25,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
 from nb2pkg.ir import Diagnostic, Location, Severity
 
-# Re-exported: the frontends name a package through the configuration.
-from nb2pkg.plan.package_names import package_name_for as package_name_for
-from nb2pkg.plan.package_names import package_name_problem as package_name_problem
+# The frontends name a package through the configuration. (The naming rules are imported on
+# first use: a build given its package's name needs none.)
+
+
+def package_name_for(text: str) -> str:
+    """A package name from a notebook's name (``nb2pkg.plan.package_names``)."""
+    from nb2pkg.plan.package_names import package_name_for as name_for
+
+    return name_for(text)
+
+
+def package_name_problem(name: str) -> tuple[str, str] | None:
+    """(code, what is wrong) when ``name`` cannot be a package's import name
+    (``nb2pkg.plan.package_names``)."""
+    from nb2pkg.plan.package_names import package_name_problem as problem_of
+
+    return problem_of(name)
 
 
 def default_package_name(notebook: Path) -> str:
@@ -96,6 +108,8 @@ def read_settings(
     pyproject = find_pyproject(root.resolve(), stop_at.resolve() if stop_at else None)
     if pyproject is None:
         return {}, None, []
+    import tomllib  # (only when there are settings to read: not for most rebuilds)
+
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

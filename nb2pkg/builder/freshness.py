@@ -5,6 +5,7 @@ files on disk, compared with what the last build recorded in its manifest.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,9 @@ from nb2pkg.notebook.reader import display_path, read_regular_file
 if TYPE_CHECKING:
     from nb2pkg.emit.package import RenderedPackage
     from nb2pkg.plan.package_plan import PackagePlan
+
+EXPORTS_PATH = ".nb2pkg/exports.json"
+"""Where ``nb2pkg export`` keeps its settings (``nb2pkg.emit.export_settings.EXPORTS_PATH``)."""
 
 VOLATILE = ("CHANGELOG.md", MANIFEST_PATH)
 """Files whose content does not decide whether a build changed anything."""
@@ -63,10 +67,12 @@ def environment_fits(config: BuildConfig, previous: Manifest | None = None) -> b
 
 def settings_fingerprint(config: BuildConfig) -> str:
     """What, besides the notebooks, decides the generated files: nb2pkg's version and settings."""
+    text = f"nb2pkg {NB2PKG_VERSION}; {config.fingerprint()}"
+    if not os.path.lexists(config.out_dir / EXPORTS_PATH):
+        return text  # (most packages: no export's settings to read)
     from nb2pkg.emit.export_settings import fingerprint, load_exports
 
     exports = load_exports(config.out_dir)
-    text = f"nb2pkg {NB2PKG_VERSION}; {config.fingerprint()}"
     if any(export.target == "kfp" for export in exports):
         from nb2pkg.emit.kfp_compile import compiler_fingerprint
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nb2pkg.builder.config import BuildConfig
-from nb2pkg.builder.confine import ReadScope
+from nb2pkg.builder.confine import ReadScope, build_scope
 from nb2pkg.builder.freshness import (
     disk_matches,
     environment_fits,
@@ -26,12 +26,13 @@ from nb2pkg.builder.freshness import (
 from nb2pkg.builder.manifest import MANIFEST_PATH, Manifest
 from nb2pkg.builder.manifest import load as load_manifest
 from nb2pkg.builder.pending_installs import pending
-from nb2pkg.builder.planning import read_scope_of
-from nb2pkg.builder.prepare import Prepared, prepare
 from nb2pkg.ir import Diagnostic, Location, has_errors
 
-# The writing module is imported inside ``build``: a rebuild with nothing changed answers after
-# hashing alone.
+if TYPE_CHECKING:
+    from nb2pkg.builder.prepare import Prepared
+
+# The preparing and writing modules are imported inside ``build``: a rebuild with nothing
+# changed answers after hashing alone.
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,9 @@ def build(
         unfinished = finish_interrupted(config.out_dir, confine_to=confine_to)
         if unfinished:
             return _failed(config, unfinished)
-    scope = read_scope_of(config, confine_to or confine_reads_to)
+    scope = build_scope(
+        config.root, config.notebooks, config.out_dir, confine_to or confine_reads_to
+    )
     refused = _outside(config.out_dir, (MANIFEST_PATH, "CHANGELOG.md", "pyproject.toml"), scope)
     if refused:
         return _failed(config, refused)
@@ -102,6 +105,8 @@ def build(
         and _unchanged(config, previous, stamp=confine_to is None)
     ):
         return _already_built(config, previous)
+    from nb2pkg.builder.prepare import prepare
+
     prepared, diagnostics = prepare(config, previous, bump=bump, version=version, read_scope=scope)
     if prepared is None:
         return _failed(config, diagnostics)

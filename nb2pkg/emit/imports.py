@@ -23,13 +23,23 @@ def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) ->
     Not libcst's AddImportsVisitor: it adds imports to a module that already has some, after
     the existing ones and without isort's groups, while a generated module's imports are all
     hoisted from the cells and written here at once, grouped and sorted as isort would.
+
+    Star imports come first, in the order given (the notebook's): a later one takes over the
+    names both bind, and the imports by name after them take over theirs, as in the notebook
+    (nb2pkg.plan.star_import_order refuses the cells for which that order is not the one
+    they ran with).
     """
     groups: dict[int, set[str]] = {0: set(), 1: set(), 2: set(), 3: set()}
     from_names: dict[tuple[int, str], set[str]] = {}
+    stars: list[str] = []
     for binding in bindings:
         binding = _first_party(binding, context)
         group = _group(binding, context)
-        if binding.name is None:
+        if binding.name == "*":
+            line = f"from {'.' * binding.level + binding.module} import *"
+            if line not in stars:
+                stars.append(line)
+        elif binding.name is None:
             alias = f" as {binding.alias}" if binding.alias else ""
             groups[group].add(f"import {binding.module}{alias}")
         else:
@@ -37,19 +47,14 @@ def render_imports(bindings: Iterable[ImportBinding], context: ImportContext) ->
             name = binding.name + (f" as {binding.alias}" if binding.alias else "")
             from_names.setdefault((group, source), set()).add(name)
     for (group, source), names in from_names.items():
-        if "*" in names:
-            # A star import cannot share a statement with named imports.
-            groups[group].add(f"from {source} import *")
-            names = names - {"*"}
-            if not names:
-                continue
         ordered = sorted(names, key=member_order)
         line = f"from {source} import {', '.join(ordered)}"
         if len(line) > 99:
             inner = "".join(f"    {n},\n" for n in ordered)
             line = f"from {source} import (\n{inner})"
         groups[group].add(line)
-    blocks = [
+    blocks = ["\n".join(stars)] if stars else []
+    blocks += [
         "\n".join(sorted(lines, key=_sort_key)) for _, lines in sorted(groups.items()) if lines
     ]
     return "\n\n".join(blocks) + ("\n" if blocks else "")

@@ -67,8 +67,15 @@ def render_main(plan: PackagePlan, version: str) -> str:
         f"    return run_command(run, args, debug_flag={json.dumps(debug_flag)})",
         "",
         "",
+        "def command() -> None:",
+        '    """`python -m` and the console script: `main`, then the process ends (`end_process`)."""',
+        f"    from .{COMMAND_LINE_MODULE} import end_process",
+        "",
+        "    end_process(main())",
+        "",
+        "",
         'if __name__ == "__main__":',
-        "    sys.exit(main())",
+        "    command()",
     ]
     return "\n".join(lines) + "\n"
 

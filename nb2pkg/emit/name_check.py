@@ -11,11 +11,12 @@ Its diagnostics (NB313) are described once, in ``nb2pkg.roles.diagnostic_codes``
 
 from __future__ import annotations
 
+import _symtable  # type: ignore[import-not-found]  # the tables the symtable module reads
 import ast
 import builtins
 import re
-import symtable
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from nb2pkg.emit.source_chunks import pieces
 from nb2pkg.ir import Cell, Diagnostic, Location, Severity
@@ -24,6 +25,11 @@ _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__sp
 
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 """Every star import holds a match (a cheap test before parsing for one)."""
+
+_ASSIGNED, _IMPORTED, _REFERENCED = _symtable.DEF_LOCAL, _symtable.DEF_IMPORT, _symtable.USE
+_SCOPE_OFF, _SCOPE_MASK = _symtable.SCOPE_OFF, _symtable.SCOPE_MASK
+_DECLARED_GLOBAL = _symtable.GLOBAL_EXPLICIT
+_GLOBAL = (_symtable.GLOBAL_IMPLICIT, _symtable.GLOBAL_EXPLICIT)
 
 Span = tuple[int, int, str, str, int]
 """(first line, last line, notebook, cell id, cell number) of generated code from one cell."""
@@ -45,30 +51,37 @@ def unbound_reads(source: str) -> list[tuple[str, int]]:
     """Names read at module level and not bound there, by the line of that table."""
     inside: dict[str, int] = {}
     """Global names read inside a function or class, by the line of the first such table."""
-    for top in pieces(source, lambda text: symtable.symtable(text, "<generated>", "exec")):
-        bound.update(s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported())
-        for table in _tables(top):
-            for symbol in table.get_symbols():
-                name = symbol.get_name()
-                # `global x` then `x = ...` in a function binds a module global.
-                if symbol.is_declared_global() and symbol.is_assigned():
-                    bound.add(name)
-                if not symbol.is_referenced() or name in _BUILTINS:
-                    continue
-                if table is top and not symbol.is_assigned():
-                    at_top.setdefault(name, table.get_lineno())
-                elif table is not top and symbol.is_global():
-                    inside.setdefault(name, table.get_lineno())
+    for top in pieces(source, lambda text: _symtable.symtable(text, "<generated>", "exec")):
+        _read_table(top, bound, at_top, inside)
     after = {**inside, **at_top}  # a read at module level comes first, as Python walks it
     missing = [name for name in after if name not in bound]
     lines = _first_reads(source, {name: after[name] for name in missing}) if missing else {}
     return sorted(lines.items(), key=lambda item: (item[1], item[0]))
 
 
-def _tables(table: symtable.SymbolTable) -> Iterator[symtable.SymbolTable]:
-    yield table
-    for child in table.get_children():
-        yield from _tables(child)
+def _read_table(top: Any, bound: set[str], at_top: dict[str, int], inside: dict[str, int]) -> None:
+    """Add what the module-level table ``top`` and the tables in it (in order, each before
+    those inside it) bind and read.
+
+    The tables' flags are read as ``symtable.Symbol`` reads them (its ``is_assigned``,
+    ``is_imported``, ``is_referenced``, ``is_global``, ``is_declared_global``), without making
+    a ``Symbol`` for each name: a 3,000-cell module has tens of thousands."""
+    for name, flags in top.symbols.items():
+        if flags & (_ASSIGNED | _IMPORTED):
+            bound.add(name)
+        if flags & _REFERENCED and not flags & _ASSIGNED and name not in _BUILTINS:
+            at_top.setdefault(name, top.lineno)
+    tables = list(reversed(top.children))
+    while tables:
+        table = tables.pop()
+        for name, flags in table.symbols.items():
+            scope = (flags >> _SCOPE_OFF) & _SCOPE_MASK
+            # `global x` then `x = ...` in a function binds a module global.
+            if scope == _DECLARED_GLOBAL and flags & _ASSIGNED:
+                bound.add(name)
+            if flags & _REFERENCED and scope in _GLOBAL and name not in _BUILTINS:
+                inside.setdefault(name, table.lineno)
+        tables.extend(reversed(table.children))
 
 
 def _first_reads(source: str, after: Mapping[str, int]) -> dict[str, int]:

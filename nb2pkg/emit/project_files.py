@@ -35,7 +35,7 @@ def render_pyproject(plan: PackagePlan, version: str) -> str:
         f"{_serve_extra(plan)}"
         "\n"
         "[project.scripts]\n"
-        f'{plan.package.replace("_", "-")} = "{plan.package}.__main__:main"\n'
+        f'{plan.package.replace("_", "-")} = "{plan.package}.__main__:command"\n'
         "\n"
         "[tool.hatch.build.targets.wheel]\n"
         f'packages = ["src/{plan.package}"]\n'

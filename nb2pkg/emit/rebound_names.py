@@ -45,17 +45,33 @@ def with_rebound_names_renamed(
     from nb2pkg.emit.name_renamers import NameRenamer, TargetsRenamer  # libcst classes
 
     statements = list(definition.body.body)
+    places = _statement_places(statements)
     for name, first in rebound:
         new = _fresh(name, code)
         renamer = NameRenamer(name, new)
-        binding = statements[first]
+        line, small = places[first]
+        binding = statements[line]
         if isinstance(binding, cst.SimpleStatementLine):
-            statements[first] = binding.visit(TargetsRenamer(name, new))  # type: ignore[assignment]
+            # `a = 1; b = a` is one line of two statements: only those from the binding on
+            parts = list(binding.body)
+            parts[small] = parts[small].visit(TargetsRenamer(name, new))  # type: ignore[assignment]
+            parts[small + 1 :] = [p.visit(renamer) for p in parts[small + 1 :]]  # type: ignore[misc]
+            statements[line] = binding.with_changes(body=parts)
         else:
-            statements[first] = binding.visit(renamer)  # type: ignore[assignment]
-        statements[first + 1 :] = [s.visit(renamer) for s in statements[first + 1 :]]  # type: ignore[misc]
+            statements[line] = binding.visit(renamer)  # type: ignore[assignment]
+        statements[line + 1 :] = [s.visit(renamer) for s in statements[line + 1 :]]  # type: ignore[misc]
     body = definition.body.with_changes(body=statements)
     return function.with_changes(body=[definition.with_changes(body=body)])
+
+
+def _statement_places(statements: list[cst.BaseStatement]) -> list[tuple[int, int]]:
+    """For each statement as ``ast`` counts them, (its line among ``statements``, its place on
+    that line): ``libcst`` keeps the statements one line separates with ``;`` together."""
+    places: list[tuple[int, int]] = []
+    for line, statement in enumerate(statements):
+        count = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        places += ((line, small) for small in range(count))
+    return places
 
 
 def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
@@ -67,7 +83,7 @@ def rebound_names(function: ast.FunctionDef) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     imported_anywhere: set[str] = set()
     for index, statement in enumerate(function.body):
-        own = _top_level_binds(statement)
+        own = top_level_binds(statement)
         loads: set[str] = set()
         stores: set[str] = set()
         imported: set[str] = set()
@@ -123,7 +139,7 @@ def may_rebind(function: ast.FunctionDef, code: str) -> bool:
     words: list[list[str]] = []  # of lines[start:], as far as needed
     seen: set[str] = set(params)
     for statement in function.body:
-        names = _top_level_binds(statement) - seen
+        names = top_level_binds(statement) - seen
         if not names:
             continue
         seen |= names
@@ -149,7 +165,8 @@ def _value_and_all_nodes(statement: ast.stmt) -> tuple[list[ast.AST], list[ast.A
     return value, [statement, *value, *(n for part in targets + rest for n in all_nodes(part))]
 
 
-def _top_level_binds(statement: ast.stmt) -> set[str]:
+def top_level_binds(statement: ast.stmt) -> set[str]:
+    """The names a top-level statement binds by its own name or plain name targets."""
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return {statement.name}
     if isinstance(statement, ast.Assign):

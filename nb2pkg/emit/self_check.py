@@ -178,6 +178,7 @@ def _outlines(plan: PackagePlan, version: str) -> dict[str, list[_Expect]]:
         _Expect("imports"),
         _Expect("def", "build_parser"),
         _Expect("def", "main"),
+        _Expect("def", "command"),
         _Expect("main"),
     ]
     outlines[f"{src}/_build.py"] = [_Expect("doc"), _Expect("assign", "BUILD_TAGS")]
@@ -320,7 +321,9 @@ def _is_text_constant(node: ast.stmt) -> bool:
 
 
 def _same_text(found: str, intended: str) -> bool:
-    return _normal_docstring(found) == _normal_docstring(intended.replace("\r\n", "\n"))
+    intended = intended.replace("\r\n", "\n")
+    # (The same text is the same once normal: most docstrings are left as they were written.)
+    return found == intended or _normal_docstring(found) == _normal_docstring(intended)
 
 
 def _normal_docstring(text: str) -> str:

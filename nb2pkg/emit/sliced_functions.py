@@ -30,12 +30,13 @@ import ast
 import re
 from collections.abc import Mapping, Sequence, Set
 
-from nb2pkg.analysis.ast_nodes import recent_tree
+from nb2pkg.analysis.ast_nodes import all_nodes_of, recent_tree
 from nb2pkg.analysis.cell_walk import top_level_statements
 from nb2pkg.emit.defaults import fresh_default_lines, is_mutable_literal
 from nb2pkg.emit.functions import function_params
 from nb2pkg.emit.literals import comment
 from nb2pkg.emit.literals import docstring as docstring_literal
+from nb2pkg.emit.quick_tidying import tidying_verdict
 from nb2pkg.emit.step_options import StepOptions
 from nb2pkg.emit.step_tidying import tidying_changes
 from nb2pkg.ir import ParamPlan
@@ -59,13 +60,15 @@ def sliced_function_source(name: str, python_source: str, options: StepOptions) 
     if layout is None:
         return None
     header, statements, leading, footer = layout
+    returned_group = None
     if result is not None and not returns and result not in drop:
         returned = _returned(lines, groups[result], statements[result])
         if returned is None:
             return None
         statements[result] = returned
+        returned_group = result
     body = _kept(header, statements, leading, drop)
-    out = [f"{comment(options.provenance)}\n", f"def {name}({function_params(params)}):\n"]
+    out = [f"{_comment(options.provenance)}\n", f"def {name}({function_params(params)}):\n"]
     count = 0
     if options.docstring:
         out.append(f"{_INDENT}{docstring_literal(options.docstring, _INDENT)}\n")
@@ -85,11 +88,23 @@ def sliced_function_source(name: str, python_source: str, options: StepOptions) 
     if not count:
         out.append(f"{_INDENT}pass\n")
     out += [f"{line}\n" for line in footer]
-    return _untidied("".join(out), options)
+    return _untidied("".join(out), options, groups, returned_group)
 
 
-def _untidied(code: str, options: StepOptions) -> str | None:
-    """``code``, when tidying it would change nothing (else None: libcst tidies it)."""
+def _comment(text: str) -> str:
+    """``comment(text)``, with no walk character by character when every one is printable
+    (nearly always)."""
+    return f"# {text}" if text.isprintable() else comment(text)
+
+
+def _untidied(
+    code: str, options: StepOptions, groups: list[list[ast.stmt]], returned: int | None
+) -> str | None:
+    """``code``, when tidying it would change nothing (else None: libcst tidies it).
+    ``groups``: the cell's top-level statements; ``returned``: the one the step returns."""
+    verdict = tidying_verdict(code, groups, options, returned)
+    if verdict is not None:
+        return None if verdict else code
     try:
         function = ast.parse(code)
     except SyntaxError:
@@ -190,18 +205,19 @@ _BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "decorator
 
 def _one_line_header(node: ast.stmt | ast.excepthandler) -> bool:
     """Everything in the header of a compound statement is on its first line."""
+    line = node.lineno
+    parts: list[ast.AST] = []
     for field, value in ast.iter_fields(node):
         if field in _BLOCK_FIELDS:
             continue
-        for child in value if isinstance(value, list) else [value]:
-            if not isinstance(child, ast.AST):
-                continue
-            for part in ast.walk(child):
-                if getattr(part, "lineno", node.lineno) != node.lineno:
-                    return False
-                if getattr(part, "end_lineno", node.lineno) != node.lineno:
-                    return False
-    return True
+        parts += (
+            c for c in (value if isinstance(value, list) else [value]) if isinstance(c, ast.AST)
+        )
+    # every node below them (those without fields, contexts and operators, have no position)
+    return all(
+        getattr(part, "lineno", line) == line and getattr(part, "end_lineno", line) == line
+        for part in all_nodes_of(parts)
+    )
 
 
 def _first_line(statement: ast.stmt) -> int:

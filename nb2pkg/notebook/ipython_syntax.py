@@ -8,6 +8,7 @@ apply the policy of DESIGN.md "Conversion semantics":
   them in the user namespace, so their assignments bind);
 * ``%timeit STMT`` and ``%%timeit`` → dropped: IPython runs the code inside a private function,
   so nothing it assigns is bound in the notebook;
+* ``%pylab`` → the imports it runs (``pylab_imports``);
 * ``%pip install X`` / ``!pip install X`` → X joins the package's dependencies;
 * other line magics, ``!shell`` and ``?help`` → dropped (the caller warns, naming each);
 * other cell magics, and ``x = !cmd`` → unsupported (an error in a packaged cell).
@@ -20,8 +21,6 @@ import functools
 import shlex
 from dataclasses import dataclass, replace
 from typing import Any
-
-from packaging.requirements import InvalidRequirement, Requirement
 
 from nb2pkg.ir import MagicUse
 
@@ -89,7 +88,10 @@ def to_python(source: str) -> PythonSource:
             tuple(replace(m, line=m.line + blank) for m in inner.magics),
             inner.pip_requirements,
         )
-    transformed = _transformer().transform_cell(source)
+    try:
+        transformed = _transformer().transform_cell(source)
+    except (SyntaxError, ValueError):  # IPython's tokenizer on bad indentation, say
+        return PythonSource(source, 0, (), ())
     try:
         tree = ast.parse(transformed)
     except SyntaxError:
@@ -133,9 +135,9 @@ def _line_magics(transformed: str, tree: ast.Module) -> PythonSource:
         replacement = "pass" if node.col_offset else ""
         if method == "run_line_magic" and len(args) == 2:
             name, arg = args
-            if name == "time" and isinstance(node, ast.Expr):
+            if name in ("time", "pylab") and isinstance(node, ast.Expr):
                 uses.append(MagicUse("line-magic", name, first, "unwrapped", f"%{name} {arg}"))
-                replacement = arg
+                replacement = arg if name == "time" else pylab_imports(arg)
             elif name in ("pip", "conda"):
                 found = (_pip_requirements(arg) or []) if name == "pip" else []
                 requirements.extend(found)
@@ -178,6 +180,21 @@ def _line_magics(transformed: str, tree: ast.Module) -> PythonSource:
     return PythonSource("\n".join(lines) + "\n", 0, tuple(uses), tuple(requirements))
 
 
+def pylab_imports(arg: str) -> str:
+    """The imports ``%pylab`` runs in the notebook, on one line: numpy and pyplot as ``np`` and
+    ``plt``, then, unless ``--no-import-all``, every name of ``pylab`` and of ``numpy``."""
+    imports = [
+        "import numpy",
+        "import matplotlib",
+        "from matplotlib import pylab, mlab, pyplot",
+        "import numpy as np",
+        "import matplotlib.pyplot as plt",
+    ]
+    if "--no-import-all" not in arg.split():
+        imports += ["from pylab import *", "from numpy import *"]
+    return "; ".join(imports)
+
+
 def _ipython_call(node: ast.stmt) -> tuple[str, list[str]] | None:
     """``get_ipython().METHOD('a', 'b')`` as a statement or an assignment's value."""
     value: ast.expr | None
@@ -214,6 +231,8 @@ def _pip_requirements(arg: str, *, from_shell: bool = False) -> list[str] | None
             return None
     if words[:1] != ["install"]:
         return None if from_shell else []
+    from packaging.requirements import InvalidRequirement, Requirement  # (only here: 60 ms)
+
     found: list[str] = []
     skip_next = False
     for word in words[1:]:

@@ -304,7 +304,7 @@ def figures_created(parsed: ParsedCell) -> set[str]:
     for statement in work_statements(parsed):
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
-                if isinstance(small, cst.Assign) and is_plot_call(small.value):
+                if isinstance(small, cst.Assign) and is_plot_call(small.value, assigned=True):
                     for target in small.targets:
                         names.update(target_names(target.target))
     return names
@@ -335,7 +335,7 @@ def _is_plot_small(small: cst.BaseSmallStatement, figures: set[str]) -> bool:
     if isinstance(small, cst.Expr):
         return isinstance(small.value, cst.Call) and _plots(small.value, figures)
     if isinstance(small, cst.Assign):
-        if isinstance(small.value, cst.Call) and _plots(small.value, figures):
+        if isinstance(small.value, cst.Call) and _plots(small.value, figures, assigned=True):
             for target in small.targets:
                 figures.update(target_names(target.target))
             return True
@@ -358,9 +358,9 @@ def _names_in(expression: cst.BaseExpression) -> list[cst.Name]:
     return found
 
 
-def _plots(call: cst.Call, figures: set[str]) -> bool:
+def _plots(call: cst.Call, figures: set[str], *, assigned: bool = False) -> bool:
     """A plot (nb2pkg.analysis.plot_calls' rule), or a display setting (``pd.set_option``)."""
-    if is_plot_call(call, figures):
+    if is_plot_call(call, figures, assigned=assigned):
         return True
     func = call.func
     while isinstance(func, cst.Attribute):

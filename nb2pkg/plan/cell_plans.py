@@ -34,7 +34,8 @@ class Definition:
     (nb2pkg.plan.replanning) compares the definitions to find the readers to plan again."""
 
     kind: str
-    """``step``, ``parameter``, ``export``, ``input`` (an unmarked cell) or ``import``."""
+    """``step``, ``parameter``, ``export``, ``input`` (an unmarked cell), ``import`` or
+    ``drawn`` (a name only the cell's plots assign)."""
     cell_id: str
     cell_number: int
     producer: str | None

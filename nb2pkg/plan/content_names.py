@@ -164,4 +164,8 @@ class _Calls(cst.CSTVisitor):
             self.calls.append((func.value, None))
         elif isinstance(func, cst.Attribute):
             base = func.value
+            if isinstance(base, cst.BaseString):
+                # `" ".join(words)`, `"{}".format(x)`: text made, no table joined or cleaned
+                self.calls.append((f"str.{func.attr.value}", None))
+                return
             self.calls.append((func.attr.value, base.value if isinstance(base, cst.Name) else None))

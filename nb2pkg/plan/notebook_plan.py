@@ -8,16 +8,16 @@ warning naming the cell). Names a function binds that later packaged cells read 
 return values.
 
 Its diagnostics (NB204, NB301, NB302, NB303, NB304, NB305, NB306, NB307, NB308, NB309, NB310, NB311,
-NB314, NB514, NB401, NB402) are described once, in ``nb2pkg.roles.diagnostic_codes``.
+NB314, NB316, NB317, NB318, NB514, NB401, NB402) are described once, in ``nb2pkg.roles.diagnostic_codes``.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 from nb2pkg.analysis.packagable import packaging_problems
-from nb2pkg.ir import Notebook, ParamPlan, Role, TaggedCell
+from nb2pkg.ir import Notebook, ParamPlan, Role, Severity, TaggedCell
 from nb2pkg.plan.build_environment import FileLookup
 from nb2pkg.plan.cell_plans import PACKAGED, CellPlan, NotebookPlan
 from nb2pkg.plan.fixed_facts import FixedFacts
@@ -25,6 +25,8 @@ from nb2pkg.plan.planner_checks import PlannerChecks
 from nb2pkg.plan.planner_reads import PlannerReads
 from nb2pkg.plan.planner_state import ReadScope, module_name_for
 from nb2pkg.plan.planner_steps import PlannerSteps, seeds_handed_on
+from nb2pkg.plan.rebound_imports import rebound_import_reads, source_of
+from nb2pkg.plan.star_import_order import Source, rebound_star_reads
 
 if TYPE_CHECKING:
     from nb2pkg.plan.plan_facts import PlanFacts
@@ -91,6 +93,9 @@ class Planner(PlannerReads, PlannerSteps, PlannerChecks):
             for plan in facts.clashing_steps():
                 self._report_name_clash(plan)
             imports = facts.imports_by_module()
+        self._report_rebound_imports(fixed)
+        if self.star_imported_anywhere:
+            self._report_rebound_star_reads(fixed)
         if facts is None or facts.seeded:
             handed = seeds_handed_on(cells)
             self._report_seeds_handed_on(cells, handed)
@@ -113,6 +118,65 @@ class Planner(PlannerReads, PlannerSteps, PlannerChecks):
                 for m, v in self.module_constants.items()
             },
         )
+
+    def _importing_cells(self, fixed: FixedFacts | None, *, star: bool) -> Iterable[int]:
+        """The positions of the cells that run an import (a star import, with ``star``)."""
+        if fixed is not None:
+            return fixed.star_importers if star else fixed.importers
+        return [
+            position
+            for position, item in enumerate(self.tagged)
+            if item.role is not Role.SKIP
+            and (analysis := self.parsed[item.cell.cell_id].analysis)
+            and (analysis.star_imports if star else analysis.imports)
+        ]
+
+    def _report_rebound_imports(self, fixed: FixedFacts | None) -> None:
+        import_cells = self._importing_cells(fixed, star=False)
+        for found in rebound_import_reads(self.tagged, self.parsed, import_cells):
+            later = found.later
+            what, now = source_of(found.read)[0], source_of(later)[0]
+            spelled = (
+                f"from {later.module} import {later.name}"
+                if later.name
+                else f"import {later.module}"
+            )
+            self._report(
+                found.item,
+                "NB317",
+                Severity.ERROR,
+                f"`{found.name}` here is `{what}`, imported above, but cell "
+                f"{found.later_cell} binds `{found.name}` to `{now}`: the package imports "
+                "each name once, at the top of its module, so this cell would use the later one",
+                f"import one of them under another name ({spelled} as "
+                f"{later.module.split('.')[-1]}_{found.name}) and use that name below it",
+                found.line,
+            )
+
+    def _report_rebound_star_reads(self, fixed: FixedFacts | None) -> None:
+        star_cells = self._importing_cells(fixed, star=True)
+        for found in rebound_star_reads(self.tagged, self.parsed, star_cells):
+            shown = ", ".join(f"`{name}`" for name in found.names[:3])
+            more = f" and {len(found.names) - 3} more" if len(found.names) > 3 else ""
+            read, given = found.read, found.given
+            star = given.module if given.star else read.module
+            self._report(
+                found.item,
+                "NB316",
+                Severity.ERROR,
+                f"{shown}{more} here came from {self._import_text(read, found.names[0])}, "
+                f"but the package runs every import first, and there "
+                f"{self._import_text(given, found.names[0])} gives "
+                f"{'them' if len(found.names) > 1 else 'it'}",
+                f"import from {star} by name (from {star} import a, b) or as a module "
+                f"(import {star}), not with *",
+                found.line,
+            )
+
+    def _import_text(self, source: Source, name: str) -> str:
+        imported = "*" if source.star else name
+        number = self.tagged[source.position].cell.number
+        return f"`from {source.module} import {imported}` (cell {number})"
 
     def _requirements(self) -> tuple[str, ...]:
         return tuple(

@@ -84,6 +84,19 @@ class PlannerReads(PlannerState):
         """A name an earlier cell defines (not an export): the parameter it becomes, if any."""
         if definition.kind == "import":
             return None
+        if definition.kind == "drawn":
+            self._report(
+                item,
+                "NB318",
+                Severity.ERROR,
+                f"`{name}` is made by the plots of cell {definition.cell_number}, which the "
+                "package draws apart from its steps (a figure logged by a tracked run): no step "
+                f"gives `{name}` to this cell",
+                f"use the figure in the cell that makes it (e.g. call `{name}.savefig(...)` "
+                f"there), or make it again here",
+                line,
+            )
+            return None
         if item.role is Role.EXPORT and definition.kind == "parameter":
             self._add_module_constant(item, name, definition, line)
             return None
@@ -141,14 +154,21 @@ class PlannerReads(PlannerState):
                 Severity.WARNING,
                 f"`{owner}` reads the notebook global `{name}`: {action}",
                 f"give `{owner}` a parameter `{name}` so it does not depend on notebook state",
-                analysis.first_line_of.get(name),
+                analysis.def_global_lines.get((owner, name)) or analysis.first_line_of.get(name),
             )
+
+    def _record_drawn(self, item: TaggedCell, names: tuple[str, ...]) -> None:
+        """The names a function cell's plots assign: drawn apart from its step (NB318)."""
+        if item.role is Role.FUNCTION:
+            for name in names:
+                self.latest[name] = Definition.of("drawn", item)
 
     def _record_definitions(self, item: TaggedCell, parsed: ParsedCell) -> None:
         analysis = parsed.analysis
         for binding in analysis.imports:
             self.latest[binding.bound] = Definition.of("import", item, binding=binding)
             self.import_latest[binding.bound] = binding
+        self._record_drawn(item, analysis.drawn_binds)
         for module, line in analysis.star_imports:
             star = ImportBinding(module, "*", None, "*")
             if all(s.module != module for s in self.star_imports):

@@ -152,7 +152,7 @@ class PlannerSteps(PlannerState):
                 Severity.INFO,
                 f"`{item.name}` changes its input `{name}` in place",
                 f"callers see `{name}` modified; copy it first if that is not intended",
-                analysis.first_line_of.get(name),
+                analysis.mutation_lines.get(name) or analysis.first_line_of.get(name),
             )
         dropped = (
             len(analysis.import_statements)

@@ -49,11 +49,13 @@ def _work_reads(parsed: ParsedCell) -> set[str]:
         if index not in left_out
         for statement in group
     ]
+    if not work:  # a step that only plots: its figure function reads what the plots read
+        return set()
     # plots nested in the work's blocks leave the step too (nb2pkg.emit.nested_plots)
     step = ast.FunctionDef(
         name="step",
         args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
-        body=work or [ast.Pass()],
+        body=work,
         decorator_list=[],
         returns=None,
     )

@@ -27,16 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence, Set
 
+from nb2pkg.analysis.effects import family_of, is_seed
 from nb2pkg.ir import CellAnalysis
 
-_FAMILIES = (
-    ("np.random.", "numpy"),
-    ("numpy.random.", "numpy"),
-    ("random.", "random"),
-    ("torch.", "torch"),
-    ("tf.random.", "tensorflow"),
-)
-_SEEDS = frozenset({"seed", "manual_seed", "set_seed"})
 _LIBRARY_FAMILIES = {"torch": "torch", "tensorflow": "tensorflow", "keras": "tensorflow"}
 """Libraries whose every use may draw from their own generator."""
 _NOT_DRAWING = frozenset(
@@ -87,18 +80,6 @@ _NOT_DRAWING = frozenset(
 )
 """Libraries whose functions never draw from numpy's global generator (numpy's own draws are
 seen one by one)."""
-
-
-def family_of(what: str) -> str | None:
-    """The generator a global-state change uses (``numpy``, ``random``, ``torch``,
-    ``tensorflow``), None for a computing option."""
-    if what.endswith("without random_state"):
-        return "numpy"
-    return next((family for prefix, family in _FAMILIES if what.startswith(prefix)), None)
-
-
-def _is_seed(what: str) -> bool:
-    return what.rsplit(".", 1)[-1] in _SEEDS
 
 
 def free_draws(cells: Sequence[CellAnalysis | None], packaged: Sequence[bool]) -> set[int]:
@@ -159,7 +140,7 @@ def _reseeded_first(analysis: CellAnalysis) -> set[str]:
         family = family_of(what)
         if family is not None:
             first.setdefault(family, what)
-    return {family for family, what in first.items() if _is_seed(what)}
+    return {family for family, what in first.items() if is_seed(what)}
 
 
 class _Calls:
@@ -201,7 +182,7 @@ def _matters(
             return True
         own = [what for what, _ in analysis.global_state if family_of(what) == family]
         if own:
-            return not _is_seed(own[0])
+            return not is_seed(own[0])
         used = analysis.uses | set(analysis.reads)
         depends = calls.depends(family, used)
         if depends is not None:

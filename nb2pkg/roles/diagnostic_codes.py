@@ -90,6 +90,9 @@ CODES: Mapping[str, CodeInfo] = _table(
         ("NB313", E, "generated code reads a name nothing in its module binds", "report this as a bug in nb2pkg; the message names the notebook cell"),
         ("NB314", W, "a skipped cell changes what packaged cells after it compute", "seed a generator where the values are drawn, or package the cell instead of skipping it"),
         ("NB315", I, "a function cell that only seeds is no function of its own", "nothing to do; to call it on its own, give the cell the code that draws"),
+        ("NB316", E, "a cell reads an imported name that a later star import may rebind", "import from the later module by name or as a module, not with *"),
+        ("NB317", E, "a cell reads an imported name that a later import binds to something else", "import one of them under another name"),
+        ("NB318", E, "a cell reads a figure an earlier cell's plots make, which the package draws apart", "use the figure in the cell that makes it"),
         # 4xx test cells
         ("NB401", W, "a test cell asserts nothing and calls nothing", "add an assert"),
         ("NB402", E, "a test cell is empty", "write the test, or remove the tag"),

@@ -179,5 +179,35 @@ def test_a_rebuild_in_the_environment_last_found_fitting_looks_up_no_versions(
 
     returncode, stamped = imported_by(tmp_path, "build", "steps.ipynb", "-o", "out")
     assert returncode == 0
-    assert heavy_among(stamped) <= {"tomllib", "tomllib._parser", "tomllib._re", "tomllib._types"}
+    assert heavy_among(stamped) == set()
     assert "nb2pkg.ir_cells" not in stamped
+    # Nor what only a build that renders needs: planning, preparing, export settings.
+    later = {"nb2pkg.builder.planning", "nb2pkg.builder.prepare", "nb2pkg.emit.export_settings"}
+    assert later & stamped == set()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build", "nb.ipynb", "-o", "out", "--name", "pkg", "--bump", "minor", "--auto"],
+        ["build"],
+        ["show", "nb.ipynb", "--format", "json"],
+        ["check", "a.ipynb", "b.ipynb", "--auto"],
+        ["where", "src/p/m.py:3", "-o", "out"],
+        ["init", "nb.ipynb", "--name", "pkg"],
+        ["tag", "nb.ipynb", "--cell", "2", "--as", "parameters"],
+        ["export", "airflow", "--retries", "2", "--no-track"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_the_parser_of_one_command_reads_it_as_the_whole_parser_does(argv: list[str]) -> None:
+    """A command line naming its command builds that command's parser alone."""
+    from nb2pkg.frontends.cli.main import COMMANDS, build_parser
+
+    assert argv[0] in COMMANDS
+    whole = build_parser().parse_args(argv)
+    assert build_parser(argv[0]).parse_args(argv) == whole
+    others = build_parser(argv[0])._subparsers
+    assert others is not None
+    (choices,) = [a.choices for a in others._actions if getattr(a, "choices", None)]
+    assert list(choices) == [argv[0]]

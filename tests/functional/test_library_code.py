@@ -227,6 +227,27 @@ def test_a_cell_that_only_seeds_is_no_step_its_seed_runs_before_the_next(tmp_pat
     assert outputs["total"] == expected["total"]
 
 
+def test_a_reseed_after_draws_in_a_step_stays_in_its_place(tmp_path: Path) -> None:
+    # run() seeds a step's seeds before it: a seed below the step's draws would reseed
+    # before them, and every draw of the notebook from there on would differ
+    cells = [
+        ("import numpy as np", []),
+        (
+            "np.random.seed(1)\nfirst = np.random.rand(3)\nnp.random.seed(2)",
+            ["function:draw_first"],
+        ),
+        ("second = np.random.rand(3)", ["function:draw_second"]),
+    ]
+    notebook = write_notebook(tmp_path / "reseeded.ipynb", cells)
+    result = build([notebook], tmp_path / "out", root=tmp_path)
+    assert result.ok, [d.message for d in result.diagnostics]
+
+    expected = notebook_state([source for source, _ in cells], tmp_path)
+    outputs = run_outputs(tmp_path / "out", "reseeded")
+    assert np.array_equal(outputs["first"], expected["first"])
+    assert np.array_equal(outputs["second"], expected["second"])
+
+
 def test_a_seed_only_cell_tagged_as_a_function_says_why_no_function_is_made(
     tmp_path: Path,
 ) -> None:
@@ -340,3 +361,20 @@ def test_a_plotting_library_only_settings_and_nested_plots_use_is_no_dependency(
     assert "import seaborn" not in sources
     assert '"seaborn' not in pyproject
     assert '"numpy' in pyproject
+
+
+OUT_OF_ORDER_PLOTS = [
+    ("import matplotlib.pyplot as plt", []),
+    # drawn on data no cell defines (the notebook ran its cells out of order)
+    ("fig, axes = plt.subplots()\naxes.plot(x, y)\naxes.set_title('title');", []),
+    markdown_cell("### Saving figures"),
+    ("fig.savefig('figure.png', dpi=200)", []),
+    ("fig, ax = plt.subplots()\nax.plot(x, x**2)\nax.set_title('title');", []),
+]
+
+
+def test_a_step_of_plots_alone_is_reported_not_a_crash(tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "plots.ipynb", OUT_OF_ORDER_PLOTS)
+    result = build([notebook], tmp_path / "out", root=tmp_path, auto=True)
+    emptied = [d for d in result.diagnostics if d.code == "NB308"]
+    assert [d.location.cell_number for d in emptied if d.location] == [2]

@@ -422,3 +422,27 @@ def execute_and_capture(
 def load_pickle(path: Path) -> Any:
     with path.open("rb") as handle:
         return pickle.load(handle)
+
+
+@pytest.mark.slow
+def test_the_console_script_runs_the_command_line(
+    installed_example: str,
+    fresh_venv: FreshVenv,
+    examples_workspace: Path,
+    explain_process: Explain,
+) -> None:
+    script = fresh_venv.bin_dir / installed_example.replace("_", "-")
+    by_script = subprocess.run(
+        [str(script), "graph"],
+        cwd=examples_workspace,
+        env=fresh_venv.environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=NOTEBOOK_CELL_TIMEOUT_SECONDS,
+    )
+    by_module = fresh_venv.run_module(installed_example, "graph", cwd=examples_workspace)
+
+    assert by_script.returncode == 0, explain_process(by_script)
+    assert by_script.stdout == by_module.stdout
+    assert by_script.stdout.strip()

@@ -19,6 +19,7 @@ from server_notebooks import code_cell, scaling_notebook
 from test_handlers import Fetch, post, refused
 from test_shared_analyses import until, waiting_for_turn, work_queue
 
+from nb2pkg.frontends.server.handlers import Nb2pkgHandler
 from nb2pkg.frontends.server.request_reading import (
     client_and_path,
     client_and_path_in_body,
@@ -234,7 +235,27 @@ async def test_a_superseded_request_is_logged_once_and_below_warnings(
     (status, _), _ = await superseded_while_waiting(jp_fetch, work_queue(jp_serverapp))
     assert status == 409
     # replaced while the user types: routine, one debug line (no warning per keystroke)
-    about_it = [r for r in caplog.records if "409" in r.getMessage()]
+    # (a message's status comes first: "409 POST ..."; a duration such as "409.34ms" is not one)
+    about_it = [r for r in caplog.records if r.getMessage().startswith("409 ")]
     assert [r.levelno for r in about_it] == [logging.DEBUG]
     assert "NB813" in about_it[0].getMessage()
     assert not [r for r in caplog.records if "refused" in r.getMessage()]
+
+
+async def test_a_superseded_request_is_answered_without_tornados_error_path(
+    jp_fetch: Fetch, jp_serverapp: ServerApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Most analyze requests of a typing user are superseded: their 409 is written as an
+    # answer, not raised through ``send_error`` (which clears the headers and writes again)
+    errors_sent: list[int] = []
+    send_error = Nb2pkgHandler.send_error
+
+    def counted(self: Nb2pkgHandler, status_code: int = 500, **kwargs: Any) -> None:
+        errors_sent.append(status_code)
+        send_error(self, status_code, **kwargs)
+
+    monkeypatch.setattr(Nb2pkgHandler, "send_error", counted)
+    (status, error), _ = await superseded_while_waiting(jp_fetch, work_queue(jp_serverapp))
+    assert status == 409 and error["code"] == "NB813"
+    assert error["diagnostics"][0]["hint"]
+    assert errors_sent == []

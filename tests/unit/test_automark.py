@@ -82,6 +82,14 @@ def test_code_before_any_heading_is_named_from_what_it_computes() -> None:
     ]
 
 
+def test_text_joined_is_no_merge_of_tables() -> None:
+    words = "words = ' '.join(tokens)"
+    tables = "both = left.merge(right, on='id')"
+
+    assert _roles([_code(words)]) == ["function:compute_words"]
+    assert _roles([_code(tables)]) == ["function:merge_both"]
+
+
 @pytest.mark.parametrize(
     ("heading", "expected"),
     [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from nb2pkg.analysis.cell import analyze_cell
 from nb2pkg.builder.environment import InstalledEnvironment
 from nb2pkg.ir import Diagnostic, ParamSource, Severity, StepPlan
@@ -349,6 +351,30 @@ def test_in_place_mutation_of_an_input_shows_in_the_signature() -> None:
     assert step(result, "extend").signature == "extend(df) -> df  [mutates: df]"
     (note,) = diagnostics(result, "NB307")
     assert note.severity is Severity.INFO
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "code", "line"),
+    [
+        # a def's read of a global, not the step's first read of the name
+        (
+            "settings = {'a': 1, 'b': 2}",
+            "x = settings['a']\n\ndef f():\n    return settings['b']\n\ny = f()",
+            "NB304",
+            4,
+        ),
+        # where the input is changed in place, not where it is first read
+        ("df = {'a': 1}", "total = len(df)\nlabel = str(total)\ndf['b'] = total", "NB307", 3),
+    ],
+    ids=["global-read-in-def", "change-in-place"],
+)
+def test_a_diagnostic_points_at_the_line_it_is_about(
+    first: str, second: str, code: str, line: int
+) -> None:
+    result = plan((first, ["function:load"]), (second, ["function:use"]))
+
+    (found,) = diagnostics(result, code)
+    assert found.location.line == line
 
 
 def test_a_global_statement_in_packaged_code_warns() -> None:

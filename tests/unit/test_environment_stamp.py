@@ -132,3 +132,11 @@ def test_a_rebuild_stamps_a_fitting_environment_but_a_confined_one_does_not(
     assert (plain / STAMP_PATH).is_file()
     confined = _build_twice(tmp_path, "confined", confine=True, only_path=[str(site)])
     assert not (confined / STAMP_PATH).exists()
+
+
+def test_the_settings_fingerprint_looks_for_exports_where_export_keeps_them() -> None:
+    """A rebuild reads export settings only when their file is there: the same file."""
+    from nb2pkg.builder.freshness import EXPORTS_PATH
+    from nb2pkg.emit import export_settings
+
+    assert EXPORTS_PATH == export_settings.EXPORTS_PATH

@@ -163,6 +163,14 @@ def test_a_print_that_consumes_an_iterator_is_work() -> None:
     assert kinds("print(*rows)\nprint(list(rows))\nprint(next(rows))\n") == [None, None, None]
 
 
+def test_a_print_of_text_made_from_values_is_a_print_and_writing_it_is_work() -> None:
+    shown = "print(json.dumps(report))\nprint(pprint.pformat(stats))\n"
+    written = "json.dump(report, f)\nprint(json.dumps(report), file=f)\n"
+
+    assert kinds(shown) == ["print", "print"]
+    assert kinds(written) == [None, None]
+
+
 def test_a_loop_over_axes_and_images_draws() -> None:
     source = (
         "fig, axes = plt.subplots(1, 5)\n"

@@ -223,3 +223,35 @@ def test_a_syntax_error_after_a_magic_is_reported_where_it_is() -> None:
     problems = analyze_cell("%matplotlib inline\nx = 1\ndef f(:\n    pass\n").problems
 
     assert [(p.code, p.line) for p in problems] == [("NB201", 3)]
+
+
+# ------------------------------------------------------------------ %pylab
+
+
+def test_pylab_is_the_imports_it_runs_on_its_own_line() -> None:
+    result = to_python("%pylab inline\nx = arange(3)\n")
+
+    assert [(m.name, m.action) for m in result.magics] == [("pylab", "unwrapped")]
+    assert result.source.splitlines()[1] == "x = arange(3)"
+    analysis = analyze_cell("%pylab inline\nx = arange(3)\n").analysis
+    assert {b.bound for b in analysis.imports} >= {"np", "plt", "numpy", "pyplot", "pylab"}
+    assert [module for module, _line in analysis.star_imports] == ["pylab", "numpy"]
+    assert analysis.first_line_of["arange"] == 2
+
+
+def test_pylab_without_import_all_binds_only_the_modules() -> None:
+    analysis = analyze_cell("%pylab --no-import-all\n").analysis
+
+    assert analysis.star_imports == ()
+    assert {b.bound for b in analysis.imports} == {
+        "numpy", "matplotlib", "pylab", "mlab", "pyplot", "np", "plt"
+    }  # fmt: skip
+
+
+def test_a_cell_ipython_cannot_tokenize_is_left_for_the_parser_to_report() -> None:
+    source = "\ta\n a"
+
+    assert to_python(source).source == source
+    parsed = analyze_cell(source)
+    assert not parsed.parses
+    assert [p.severity for p in parsed.problems] == [Severity.ERROR]

@@ -257,3 +257,71 @@ def test_the_package_dir_of_a_generated_file_is_the_nearest_parent_with_a_manife
 
     assert find_package_dir(out / "src/churn/churn.py") == out
     assert find_package_dir(tmp_path / "elsewhere/x.py") is None
+
+
+def test_the_json_is_that_of_json_dumps_for_any_text() -> None:
+    """Non-ASCII and escapes are written as ``json.dumps(…, ensure_ascii=False)`` writes them."""
+    manifest = Manifest(
+        package="p",
+        version="1.0.0",
+        sources=(('notebooks/é "x".ipynb', "ab" * 32),),
+        api=ApiSnapshot(
+            functions=(FunctionApi("f", "m", (ParamApi("a", "'\\n'"),), (), "00", kind="class"),),
+            run_params=(),
+        ),
+        source_map={"src/p/m.py": (SourceSpan(1, 2, "nb\u2028.ipynb", "c\ud800", 3),)},
+    )
+    data = json.loads(manifest.to_json())
+    assert (
+        manifest.to_json() == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        ("data['api']['functions'][-1]['params'][-1]['default'] = 1", "default"),
+        ("data['api']['functions'][-1]['returns'] = [1]", "returns must be names"),
+        ("data['api']['functions'][-1]['params'][0] = 'x'", "is not a JSON object"),
+        ("del data['api']['functions'][-1]['module']", "has no 'module'"),
+        ("data['api']['run_params'] = {}", "'run_params' should be a JSON array"),
+        ("data['source_map']['a.py'] = [[1, 2, 'nb', 'id', True]]", "[start_line, end_line"),
+        ("data['source_map']['a.py'] = [[1, 2, 'nb', 'id', 3], 'x']", "[start_line, end_line"),
+    ],
+)
+def test_damage_anywhere_in_a_long_api_or_source_map_is_found(edit: str, words: str) -> None:
+    """Long sections are read without a check per value when they are well formed; damage
+    in the last entry is still found, and told as before."""
+    functions = tuple(
+        FunctionApi(f"f{i}", "m", (ParamApi("a", None), ParamApi("b", "2")), ("x",), "00")
+        for i in range(50)
+    )
+    long = Manifest(
+        package="p",
+        version="1.0.0",
+        sources=(),
+        api=ApiSnapshot(functions=functions, run_params=(ParamApi("a", None),)),
+        source_map={"a.py": tuple(SourceSpan(i, i, "nb", f"c{i}", i) for i in range(1, 50))},
+    )
+    assert parse(long.to_json(), MANIFEST_PATH) == (long, [])
+    data = json.loads(long.to_json())
+    exec(edit, {"data": data})
+    manifest, problems = parse(json.dumps(data), MANIFEST_PATH)
+    assert manifest is None
+    assert [p.code for p in problems] == ["NB504"]
+    assert words in problems[0].message
+
+
+@pytest.mark.parametrize("text", [MANIFEST.to_json(), "{not json", "[]"])
+def test_reading_leaves_the_garbage_collector_as_it_was(text: str) -> None:
+    import gc
+
+    assert gc.isenabled()
+    parse(text, MANIFEST_PATH)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse(text, MANIFEST_PATH)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -137,3 +137,31 @@ def test_text_that_spells_a_name_in_other_letters_may_draw() -> None:
     code = "\uff50lt.plot(x)"
     assert is_plot_call_of(ast.parse(code).body[0].value)  # type: ignore[attr-defined]
     assert may_draw(code)
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["root = porter.stem('running')", "labels = client.annotate(image)"],
+)
+def test_a_value_a_drawing_methods_name_gives_is_work_on_an_object_of_its_own(code: str) -> None:
+    # nltk's stemmers, Django querysets, annotation clients: not axes, whatever the name
+    analysis = analyze_cell(f"{code}\nsize = len(x)").analysis
+    target = code.split(" = ")[0]
+
+    assert classify(ast.parse(code).body) == [None]
+    assert target in analysis.binds and target not in analysis.drawn_binds
+    assert not is_plot_call(cst.parse_expression(code.split(" = ")[1]), assigned=True)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "ax.annotate('peak', xy=(3, 6))",  # on its own line: axes made in another cell
+        "fig, ax = plt.subplots()\nnote = ax.annotate('peak', xy=(3, 6))",  # axes of the cell
+        "note = plt.annotate('peak', xy=(3, 6))",
+    ],
+)
+def test_annotating_axes_still_plots(code: str) -> None:
+    tree = ast.parse(code)
+
+    assert classify(tree.body)[-1] == "plot"

@@ -54,3 +54,27 @@ def test_text_that_is_not_ascii_may_rebind() -> None:
     code = "def step():\n    label = 'é'\n"
     assert not rebound_names(_definition(code))
     assert may_rebind(_definition(code), code)
+
+
+def _renamed(code: str) -> str:
+    from nb2pkg.analysis.lazy_cst import cst
+    from nb2pkg.emit.rebound_names import with_rebound_names_renamed
+
+    return with_rebound_names_renamed(cst.parse_module(code), code).code
+
+
+def test_statements_one_line_holds_are_counted_as_python_counts_them() -> None:
+    # ast counts four statements before `clean = ...`; libcst keeps the first three on one line
+    code = "def step():\n    a = 1; b = 2; c = clean(a)\n    clean = c + b\n    return clean\n"
+    renamed = _renamed(code)
+    assert renamed == (
+        "def step():\n    a = 1; b = 2; c = clean(a)\n    clean_2 = c + b\n    return clean_2\n"
+    )
+
+
+def test_a_binding_that_shares_its_line_renames_from_there_on() -> None:
+    code = "def step():\n    total = f(total); doubled = total * 2; kept = f\n    return doubled\n"
+    namespace: dict[str, object] = {"f": lambda v: v + 1, "total": 1}
+    exec(_renamed(code), namespace)
+    assert namespace["step"]() == 4  # type: ignore[operator]
+    assert "total_2 = f(total); doubled = total_2 * 2" in _renamed(code)

@@ -102,3 +102,23 @@ def test_a_star_import_anywhere_in_a_large_module_assumes_every_name() -> None:
     functions = "".join(f"def step_{i}():\n    return unknown\n\n\n" for i in range(PIECE_LINES))
     assert unbound_reads(functions)[0][0] == "unknown"
     assert unbound_reads(functions + "from os import *\n") == []
+
+
+@pytest.mark.parametrize(
+    ("source", "unbound"),
+    [
+        # A function named `top` reads its own locals (the symtable module takes any table
+        # named `top` for the module's, and called them globals).
+        ("def top():\n    x = 1\n    return x\n", []),
+        ("class Stack:\n    @property\n    def top(self):\n        return self\n", []),
+        ("def top():\n    return y\n", [("y", 2)]),
+        # `global` in a function binds the name for the module; a class reads module names.
+        ("def f():\n    global z\n    z = 1\n\ndef g():\n    return z\n", []),
+        ("class C:\n    a = b\n", [("b", 2)]),
+        ("def f():\n    def g():\n        return h\n    return g\n", [("h", 3)]),
+        ("print(w)\nw = 1\n", []),
+        ("def f(p, *a, k=q, **kw):\n    return p, a, k, kw, len(a)\n", [("q", 1)]),
+    ],
+)
+def test_unbound_reads_follow_python_scopes(source: str, unbound: list[tuple[str, int]]) -> None:
+    assert unbound_reads(source) == unbound

@@ -13,7 +13,7 @@ import ast
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 DEBUG_DEST = "nb2pkg:debug"
 """Where argparse keeps the debug flag: no pipeline parameter can have that name."""
@@ -99,3 +99,33 @@ def run_command(
     if where:
         print(where)
     return 0
+
+
+def end_process(code: int) -> NoReturn:
+    """End the command's process with ``code`` once its work is done, without the interpreter's
+    teardown.
+
+    Native thread pools can abort a process while the interpreter is torn down, after the
+    command has succeeded: Arrow's, which pandas uses for Parquet, intermittently ends it with
+    SIGABRT ("terminate called without an active exception", apache/arrow#34314), and the
+    task that ran the step fails. Everything the teardown would write is written first:
+    threads that are not daemons are waited for, the ``atexit`` functions run (MLflow's,
+    logging's), every file still open is flushed, and so are the output streams."""
+    import atexit
+    import contextlib
+    import gc
+    import io
+    import os
+    import threading
+
+    # What Python's exit does first: tell the thread pools to end (concurrent.futures'
+    # workers wait for work until then), and wait for every thread that is not a daemon.
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()
+    atexit._run_exitfuncs()
+    open_files = [h for h in gc.get_objects() if isinstance(h, io.IOBase) and not h.closed]
+    for handle in [*open_files, sys.stdout, sys.stderr]:
+        with contextlib.suppress(Exception):  # what cannot be flushed is left as it is
+            handle.flush()
+    os._exit(code)

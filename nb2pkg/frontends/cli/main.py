@@ -20,6 +20,7 @@ from nb2pkg.frontends.cli import export_parser, tag_parser
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (mypy reads it so)
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from typing import Any
 
 COMMANDS = ("build", "show", "check", "where", "init", "export", "tag")
 """Each has a module ``nb2pkg.frontends.cli.<command>_command`` whose ``run(args)`` does the work."""
@@ -30,7 +31,9 @@ EPILOG = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``command``, that command's alone (all a command line
+    that starts with it needs: the others' arguments cost a rebuild a few milliseconds)."""
     parser = argparse.ArgumentParser(
         prog="nb2pkg",
         description="Turn tagged notebook cells into a versioned, tested Python package.",
@@ -38,13 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nb2pkg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _add_build(commands)
-    _add_show(commands)
-    _add_check(commands)
-    _add_where(commands)
-    _add_init(commands)
-    tag_parser.add_parser(commands)
-    export_parser.add_parser(commands)
+    adders: dict[str, Callable[[Any], object]] = {
+        "build": _add_build,
+        "show": _add_show,
+        "check": _add_check,
+        "where": _add_where,
+        "init": _add_init,
+        "tag": tag_parser.add_parser,
+        "export": export_parser.add_parser,
+    }
+    for name, add in adders.items():
+        if command is None or name == command:
+            add(commands)
     return parser
 
 
@@ -128,7 +136,9 @@ def _add_init(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    named = given[0] if given and given[0] in COMMANDS else None
+    args = build_parser(named).parse_args(given)
     from nb2pkg.frontends.report import EXIT_INTERNAL, EXIT_OK
 
     # Notebook text may hold lone surrogates (a "\ud800" JSON escape): print them escaped,

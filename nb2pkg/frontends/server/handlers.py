@@ -88,6 +88,17 @@ def _superseded() -> RequestProblem:
     )
 
 
+def refusal_text(problem: RequestProblem) -> str:
+    """The answer to a refused request: its message and code, and the diagnostic."""
+    return json.dumps(
+        {"message": problem.message, "code": problem.code, "diagnostics": [problem.to_json()]}
+    )
+
+
+SUPERSEDED_ANSWER = refusal_text(_superseded())
+"""The answer (409) to an analyze request a newer one of its client replaced."""
+
+
 class Nb2pkgHandler(APIHandler):
     """Shared plumbing: body parsing, the worker pool, and JSON errors with codes."""
 
@@ -152,6 +163,14 @@ class Nb2pkgHandler(APIHandler):
             latest.register(key, ticket)
         try:
             text = await self._answer_text(work, body, limit, supersedable, key, ticket)
+        except RequestProblem as problem:
+            if problem.code != SUPERSEDED:
+                raise
+            # routine while the user types: answered here, not through tornado's error path
+            # (which clears the headers and logs), as most analyze requests are
+            self._answered_superseded = True  # ``_log`` logs it, once
+            self.set_status(problem.status)
+            text = SUPERSEDED_ANSWER
         finally:
             if key is not None:
                 latest.finish(key, ticket)
@@ -279,15 +298,7 @@ class Nb2pkgHandler(APIHandler):
             )
         self.set_status(problem.status)
         self.set_header("Content-Type", "application/json")
-        self.finish(
-            json.dumps(
-                {
-                    "message": problem.message,
-                    "code": problem.code,
-                    "diagnostics": [problem.to_json()],
-                }
-            )
-        )
+        self.finish(refusal_text(problem))
 
     def _handle_request_exception(self, e: BaseException) -> None:
         # A RequestProblem is an expected refusal: answer it without logging a traceback.

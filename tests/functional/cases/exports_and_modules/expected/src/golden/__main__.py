@@ -50,5 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     return run_command(run, args, debug_flag="--debug")
 
 
+def command() -> None:
+    """`python -m` and the console script: `main`, then the process ends (`end_process`)."""
+    from ._command_line import end_process
+
+    end_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()
