@@ -88,11 +88,13 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
         shown = [name for name, _ in collector.calls]
     called = [name for name, _ in calls]
     noun = _noun(group.outputs or values or mutated)
-    if any(_LOADERS.match(name) for name in called):
+    written = [base or "results" for name, base in calls if name in _FILE_WRITERS]
+    loaders = {name for name in called if _LOADERS.match(name)}
+    # `with open(path, "w") as f: json.dump(report, f)` saves: `open` alone loads nothing
+    if loaders and not (loaders == {"open"} and written):
         loaded = f"load_{noun if noun and noun not in _GENERIC_DATA else 'data'}"
         # `digits = load_digits()`: not named like the function it calls
         return f"{loaded}_data" if loaded in called else loaded
-    written = [base or "results" for name, base in calls if name in _FILE_WRITERS]
     if written or ("savefig" in called and not noun):  # a saved figure with work: its work
         return f"save_{_noun(written[:1]) or 'results'}" if written else "save_figure"
     if any(name in _SPLITTERS for name in called) or _train_and_test(values):
@@ -152,7 +154,8 @@ def _noun(names: Sequence[str]) -> str:
 
 
 class _Calls(cst.CSTVisitor):
-    """(function or method name, name of the object it is called on) of every call."""
+    """(function or method name, name of the object it is called on) of every call; for
+    ``dump`` (json's, pickle's, joblib's), the name of the value it writes."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -168,4 +171,9 @@ class _Calls(cst.CSTVisitor):
                 # `" ".join(words)`, `"{}".format(x)`: text made, no table joined or cleaned
                 self.calls.append((f"str.{func.attr.value}", None))
                 return
-            self.calls.append((func.attr.value, base.value if isinstance(base, cst.Name) else None))
+            name = func.attr.value
+            if name == "dump" and node.args and isinstance(node.args[0].value, cst.Name):
+                # `json.dump(report, f)`, `joblib.dump(model, path)`: named by what it writes
+                self.calls.append((name, node.args[0].value.value))
+                return
+            self.calls.append((name, base.value if isinstance(base, cst.Name) else None))

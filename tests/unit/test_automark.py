@@ -651,6 +651,13 @@ def test_no_function_is_named_after_a_module_or_builtin(heading: str) -> None:
             "clean_orders",
         ),
         ("df.to_csv('out.csv')", "save_df"),
+        (
+            "report = {'auc': auc}\nwith open('report.json', 'w') as f:\n    json.dump(report, f)",
+            "save_report",
+        ),
+        ("with open('cfg.json') as f:\n    cfg = json.load(f)", "load_cfg"),
+        ("joblib.dump(model, MODEL_PATH)", "save_model"),
+        ("out = df[df.x > 0]\nout.to_csv(OUT_PATH)", "save_out"),
         ("total = a + b", "compute_total"),
     ],
 )
