@@ -89,9 +89,7 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
     called = [name for name, _ in calls]
     noun = _noun(group.outputs or values or mutated)
     written = [base or "results" for name, base in calls if name in _FILE_WRITERS]
-    loaders = {name for name in called if _LOADERS.match(name)}
-    # `with open(path, "w") as f: json.dump(report, f)` saves: `open` alone loads nothing
-    if loaders and not (loaders == {"open"} and written):
+    if _loads(called, written):
         loaded = f"load_{noun if noun and noun not in _GENERIC_DATA else 'data'}"
         # `digits = load_digits()`: not named like the function it calls
         return f"{loaded}_data" if loaded in called else loaded
@@ -124,6 +122,13 @@ def content_name(cells: Sequence[WorkCell], group: Group) -> str:
         verb = "make" if made[0][:1].isupper() else "run"
         return f"{verb}_{_noun(made[:1])}"
     return ""
+
+
+def _loads(called: Sequence[str], written: Sequence[str]) -> bool:
+    """Whether the calls load data: ``with open(path, "w") as f: json.dump(report, f)``
+    saves (``open`` alone, with a file written, loads nothing)."""
+    loaders = {name for name in called if _LOADERS.match(name)}
+    return bool(loaders) and not (loaders == {"open"} and bool(written))
 
 
 def _scoring_name(calls: Sequence[tuple[str, str | None]], noun: str) -> str:
