@@ -131,10 +131,7 @@ class NameFlowVisitor(ValueNamesVisitor):
     # ---------------------------------------------------------------- names
 
     def visit_Name(self, node: ast.Name) -> bool:
-        name = node.id
-        self.uses.add(name)
-        if name not in self.bound and name not in self.reads and not self._is_local(name):
-            self.reads[name] = node.lineno
+        self.load(node.id, node.lineno)
         return False
 
     def visit_Call(self, node: ast.Call) -> bool:
