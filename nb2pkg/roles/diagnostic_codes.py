@@ -139,6 +139,7 @@ CODES: Mapping[str, CodeInfo] = _table(
         ("NB812", E, "too much code for one request (413)", "build from a terminal with `nb2pkg build` (no cap)"),
         ("NB813", E, "analyze request replaced by a newer one from the same client for the same notebook (409)", "nothing to do: only the newest request is analysed"),
         ("NB814", E, "the analysis worker process stopped while working on the request (503); it was restarted", "send the request again; the server log says why it stopped"),
+        ("NB815", E, "analyze delta whose base the analysis worker does not hold (409)", "nothing to do: the extension sends the whole notebook again"),
         # 9xx the build's check of its own output
         ("NB901", E, "a generated Python file does not parse", "report this as a bug in nb2pkg"),
         ("NB902", E, "a generated Python file does not have the statements the plan intended", "report this as a bug in nb2pkg"),

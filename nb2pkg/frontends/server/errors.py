@@ -50,6 +50,9 @@ SUPERSEDED = "NB813"
 WORKER_STOPPED = "NB814"
 """The analysis worker process stopped (died, or was stopped after the time limit) while
 working on this request (503); it was started again."""
+UNKNOWN_BASE = "NB815"
+"""An analyze request sent as a delta names a base (an earlier answered request of its client)
+the analysis worker answering it does not hold (409): the client sends the notebook in full."""
 
 
 def code_for_status(status: int) -> str:

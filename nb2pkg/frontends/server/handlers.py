@@ -131,7 +131,8 @@ class Nb2pkgHandler(APIHandler):
 
     @property
     def limits(self) -> WorkLimits:
-        return WorkLimits(self.server_options.max_code_lines, self.server_options.max_code_chars)
+        options = self.server_options
+        return WorkLimits(options.max_code_lines, options.max_code_chars, options.max_body_bytes)
 
     async def answer(
         self,
@@ -200,7 +201,7 @@ class Nb2pkgHandler(APIHandler):
         elif isinstance(work, Job):
             read = await self._read(to_read, root)
             same_work = read.same_work
-            job = (work.name, PickledRequest(read.packed), root, limits)
+            job = (work.name, PickledRequest(read.packed, read.sender), root, limits)
             if read.client_and_path != key:  # not as the extension writes it: known now
                 if key is not None:
                     latest.finish(key, ticket)
@@ -223,7 +224,7 @@ class Nb2pkgHandler(APIHandler):
         async def in_turn() -> str:
             pool = self.queue.pool
             if job and pool is not None:
-                return await self._on_worker(pool, job, refuse_if_superseded)
+                return await self._on_worker(pool, job, refuse_if_superseded, key)
             async with self.queue.turn:
                 refuse_if_superseded()
                 return await self.off_loop(lambda: self._on_thread(work, data, job))
@@ -247,18 +248,23 @@ class Nb2pkgHandler(APIHandler):
         return read
 
     async def _on_worker(
-        self, pool: WorkerPool, job: tuple[Any, ...], refuse_if_superseded: Callable[[], None]
+        self,
+        pool: WorkerPool,
+        job: tuple[Any, ...],
+        refuse_if_superseded: Callable[[], None],
+        client: tuple[str, str] | None,
     ) -> str:
-        """In turn, the next idle analysis worker answers ``job`` (name, request, root, limits)."""
+        """In turn, the next idle analysis worker answers ``job`` (name, request, root, limits):
+        the one that answered ``client`` last (it holds what its deltas build on) when idle."""
         async with self.queue.turn:
-            worker = await pool.acquire()
+            worker = await pool.acquire(client)
         try:
             refuse_if_superseded()
         except RequestProblem:
             pool.release(worker)
             raise
         self.queue.works_run += 1
-        return str(await pool.run(worker, job))
+        return str(await pool.run(worker, job, client))
 
     def _on_thread(
         self,

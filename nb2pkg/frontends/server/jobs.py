@@ -16,28 +16,41 @@ from typing import Any
 
 from nb2pkg.frontends.server import requests
 from nb2pkg.frontends.server.answers import RecentAnswers, root_relative_json
-from nb2pkg.frontends.server.request_reading import BodyToRead, typed_request
+from nb2pkg.frontends.server.notebook_deltas import HeldNotebooks, Sender
+from nb2pkg.frontends.server.request_reading import BodyToRead, typed_request, with_sender
+from nb2pkg.frontends.server.requests import body_too_large
 from nb2pkg.frontends.server.workload import WorkLimits, check_workload, saved_notebook
 
 ANSWERS = RecentAnswers()
 """The text of recent analyze answers: an edit that leaves the analysis as it was is answered
 with the same text."""
+HELD = HeldNotebooks()
+"""The notebooks analysed for the most recent clients: their next request may be a delta."""
 
 
 def analyze(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> str:
     from nb2pkg.frontends import api
 
-    if request.notebook is None:
+    notebook = request.notebook
+    if request.delta is not None:
+        notebook, size = HELD.notebook(request.delta, str(request.path))
+        if limits.max_notebook_bytes is not None and size > limits.max_notebook_bytes:
+            raise body_too_large(size, limits.max_notebook_bytes)
+    if notebook is None:
         check_workload([saved_notebook(request.path)], limits)
         analysis = api.analyze_path(
             request.path, package=request.package, shown=request.display_path
         )
     else:
-        check_workload([request.notebook], limits)
+        check_workload([notebook], limits)
         analysis = api.analyze_notebook(
-            request.notebook, request.display_path, package=request.package, path=str(request.path)
+            notebook, request.display_path, package=request.package, path=str(request.path)
         )
-    return ANSWERS.text(analysis, root)
+    text = ANSWERS.text(analysis, root)
+    if request.sender is not None and notebook is not None:
+        base = request.delta.base if request.delta is not None else None
+        HELD.remember(request.sender, str(request.path), notebook, base)
+    return text
 
 
 def build(request: requests.BuildRequest, root: str, limits: WorkLimits) -> dict[str, Any]:
@@ -92,13 +105,15 @@ JOBS: dict[str, Callable[[Any, str, WorkLimits], dict[str, Any] | str]] = {
 
 @dataclass(frozen=True)
 class PickledRequest:
-    """A typed request as the server pickled it once (``handlers.py``), for a worker process."""
+    """A typed request as the server pickled it once (``handlers.py``), for a worker process,
+    and who sent it (``request_reading.ReadRequest.sender``)."""
 
     packed: bytes
+    sender: Sender | None = None
 
     def request(self) -> Any:
         # only the server that started the worker writes to its pipe
-        return pickle.loads(self.packed)
+        return with_sender(pickle.loads(self.packed), self.sender)
 
 
 def run_job(name: str, request: Any, root: str, limits: WorkLimits) -> str:

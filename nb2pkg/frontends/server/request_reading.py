@@ -9,6 +9,7 @@ confined to the root, the request pickled once for the analysis worker, and know
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import pickle
@@ -18,20 +19,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from nb2pkg.frontends.server import requests
+from nb2pkg.frontends.server.notebook_deltas import Sender, sender_of
 
 READ = "read"
 """The job of the request reader process: a ``BodyToRead`` → its ``ReadRequest``."""
 
 
 def _suggest_name_request(data: dict[str, Any], root: str) -> tuple[requests.AnalyzeRequest, str]:
-    return requests.analyze_request(data, root), requests.cell_id_of(data)
+    return requests.propose_request(data, root), requests.cell_id_of(data)
 
 
 REQUESTS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "analyze": requests.analyze_request,
     "build": requests.build_request,
     "preview": requests.preview_request,
-    "propose": requests.analyze_request,
+    "propose": requests.propose_request,
     "suggest-name": _suggest_name_request,
 }
 """The typed request of each job (``jobs.JOBS``), from its parsed body and the server's root."""
@@ -47,6 +49,9 @@ class ReadRequest:
     """The typed request, pickled."""
     same_work: str | None
     """Equal for requests asking for the same answer (shared while in flight)."""
+    sender: Sender | None = None
+    """The client and number of an analyze request (not in ``packed``: two clients asking for
+    the same answer share it), for which its notebook is held (``notebook_deltas``)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,15 @@ class BodyToRead:
 
 def typed_request(body: BodyToRead, root: str) -> Any:
     """``body`` read as the typed request of its job (a ``RequestProblem`` refuses it)."""
-    return REQUESTS[body.job](requests.parse_body(body.body, body.max_bytes), root)
+    data = requests.parse_body(body.body, body.max_bytes)
+    return with_sender(REQUESTS[body.job](data, root), sender_of(data))
+
+
+def with_sender(request: Any, sender: Sender | None) -> Any:
+    """An analyze request with who sent it (its notebook is held for their next delta)."""
+    if sender is None or not isinstance(request, requests.AnalyzeRequest):
+        return request
+    return dataclasses.replace(request, sender=sender)
 
 
 def read_request(body: BodyToRead, root: str) -> ReadRequest:
@@ -70,7 +83,8 @@ def read_request(body: BodyToRead, root: str) -> ReadRequest:
     packed = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
     if not body.supersedable:
         return ReadRequest(None, packed, None)
-    return ReadRequest(client_and_path(data), packed, same_work_key(body.endpoint, packed))
+    key = same_work_key(body.endpoint, packed)
+    return ReadRequest(client_and_path(data), packed, key, sender_of(data))
 
 
 def same_work_key(endpoint: str, packed: bytes) -> str:
@@ -126,10 +140,18 @@ def same_work_in_body(endpoint: str, body: bytes) -> str | None:
     """For a body ``client_and_path_in_body`` reads: a key equal for the bodies that are the same
     but for their client (two panels showing the same notebook content), read or not; None for
     any other body. Bodies written differently for the same request only miss sharing work.
-    (The key is of the body before ``seq`` and ``client``, which differ from panel to panel.)"""
+    (The key is of the body before ``seq`` and ``client``, which differ from panel to panel;
+    but a delta's cells are its client's: the key of a body that may be one names its client.)"""
     tail = body[-_TAIL_BYTES:]
     end = _LAST_MEMBER_CLIENT.search(tail)
     if end is None:
         return None
     before_client = memoryview(body)[: len(body) - len(tail) + end.start()]
-    return endpoint + "\0body\0" + hashlib.sha256(before_client).hexdigest()
+    digest = hashlib.sha256(before_client).hexdigest()
+    if _DELTA_MEMBER in body:
+        return endpoint + "\0delta\0" + end.group(2).decode("utf-8", "replace") + "\0" + digest
+    return endpoint + "\0body\0" + digest
+
+
+_DELTA_MEMBER = b'"delta"'
+"""In a body that holds a delta (and in the few others holding this string)."""

@@ -22,6 +22,11 @@ from nb2pkg.frontends.server.errors import (
     PATH_TOO_LONG,
     RequestProblem,
 )
+from nb2pkg.frontends.server.notebook_deltas import (
+    NotebookDelta,
+    Sender,
+    notebook_delta,
+)
 from nb2pkg.frontends.server.paths import (
     InvalidPath,
     PathOutsideRoot,
@@ -52,6 +57,10 @@ class AnalyzeRequest:
     notebook: dict[str, Any] | None
     """The notebook's current (possibly unsaved) content; None → read ``path`` from disk."""
     package: str | None
+    delta: NotebookDelta | None = None
+    """The notebook as a delta against an answered request of its client (``notebook_deltas``)."""
+    sender: Sender | None = None
+    """Who sent it, by its number: the notebook analysed is held for their next delta."""
 
 
 @dataclass(frozen=True)
@@ -92,12 +101,7 @@ def preview_config(
 
 def parse_body(body: bytes, limit: int) -> dict[str, Any]:
     if len(body) > limit:
-        raise RequestProblem(
-            413,
-            BODY_TOO_LARGE,
-            f"the request body has {len(body)} bytes; the limit is {limit}",
-            "raise c.Nb2pkgServer.max_body_bytes, or send the notebook without its outputs",
-        )
+        raise body_too_large(len(body), limit)
     try:
         data = _DECODER.decode(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -122,6 +126,16 @@ def parse_body(body: bytes, limit: int) -> dict[str, Any]:
         )
     _check_json_limits(data)
     return data
+
+
+def body_too_large(size: int, limit: int) -> RequestProblem:
+    """413 for a body (or the notebook a delta stands for) of ``size`` bytes."""
+    return RequestProblem(
+        413,
+        BODY_TOO_LARGE,
+        f"the request body has {size} bytes; the limit is {limit}",
+        "raise c.Nb2pkgServer.max_body_bytes, or send the notebook without its outputs",
+    )
 
 
 def _not_json(constant: str) -> NoReturn:
@@ -167,15 +181,27 @@ def _beyond_json_limits(what: str) -> RequestProblem:
     )
 
 
-def analyze_request(data: dict[str, Any], root: str) -> AnalyzeRequest:
+def analyze_request(data: dict[str, Any], root: str, *, deltas: bool = True) -> AnalyzeRequest:
+    """An analyze request: its notebook in full, as a delta (``notebook_deltas``), or none
+    (the saved file); its path confined to the root."""
     display = _required_string(data, "path")
     path = _confined(root, display)
-    notebook = data.get("notebook")
+    notebook, delta = data.get("notebook"), data.get("delta")
     if notebook is not None and not isinstance(notebook, dict):
         raise _invalid("`notebook` must be the notebook's JSON object")
-    if notebook is None:
+    if delta is not None and not deltas:
+        raise _invalid("this endpoint takes the whole `notebook`, not a `delta`")
+    if delta is not None and notebook is not None:
+        raise _invalid("send either `notebook` or `delta`, not both")
+    checked = notebook_delta(delta, data.get("client")) if delta is not None else None
+    if notebook is None and checked is None:
         _must_be_file(path, display)
-    return AnalyzeRequest(path, _display(display), notebook, _string(data, "package"))
+    return AnalyzeRequest(path, _display(display), notebook, _string(data, "package"), checked)
+
+
+def propose_request(data: dict[str, Any], root: str) -> AnalyzeRequest:
+    """The notebook of a propose or suggest-name request: in full or the saved file."""
+    return analyze_request(data, root, deltas=False)
 
 
 def cell_id_of(data: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from nb2pkg.frontends.server.errors import WORKER_STOPPED, RequestProblem
 from nb2pkg.frontends.server.worker_frames import read_frame, write_frame
 from nb2pkg.frontends.server.workload import WorkLimits
 
+MAX_CLIENTS_SERVED = 1024
+"""Clients whose last worker the pool remembers (more than the workers hold notebooks for)."""
 STOP_GRACE_SECONDS = 5.0
 """How long a stopping worker may take to exit after its pipe is closed before it is killed."""
 
@@ -252,6 +255,8 @@ class WorkerPool:
         """Workers started again after they died."""
         self.starting = threading.Lock()
         """Held while a worker not running is started (by a request, or the first's answer)."""
+        self._served: OrderedDict[tuple[str, str], AnalysisWorker] = OrderedDict()
+        """The worker that last answered each client (and notebook path), the most recent."""
 
     def start(self) -> None:
         self.workers[0].start()
@@ -259,12 +264,19 @@ class WorkerPool:
             atexit.register(stop_all)
         STARTED.add(self)
 
-    async def acquire(self) -> AnalysisWorker:
-        """The next idle worker; a ready one rather than one still starting."""
+    async def acquire(self, client: tuple[str, str] | None = None) -> AnalysisWorker:
+        """The next idle worker; a ready one rather than one still starting; the one that last
+        answered ``client`` (a client and notebook path) when it is idle, as it holds the
+        notebook that client's deltas build on (``notebook_deltas.py``)."""
         if self._idle is None:
             self._idle = asyncio.Queue()
             for worker in self.workers:
                 self._idle.put_nowait(worker)
+        last = self._served.get(client) if client is not None else None
+        idle: deque[AnalysisWorker] = self._idle._queue  # type: ignore[attr-defined]  # FIFO
+        if last is not None and last.ready.is_set() and last in idle:
+            idle.remove(last)
+            return last
         worker = await self._idle.get()
         if not worker.ready.is_set():
             for _ in range(self._idle.qsize()):
@@ -279,10 +291,19 @@ class WorkerPool:
         assert self._idle is not None
         self._idle.put_nowait(worker)
 
-    async def run(self, worker: AnalysisWorker, job: tuple[Any, ...]) -> Any:
-        """Run ``job`` on ``worker`` (acquired) and give the worker back."""
+    async def run(
+        self, worker: AnalysisWorker, job: tuple[Any, ...], client: tuple[str, str] | None = None
+    ) -> Any:
+        """Run ``job`` on ``worker`` (acquired) and give the worker back; ``client`` (a client
+        and notebook path) is served by ``worker`` next time when it is idle."""
         try:
-            return await worker.run(job, self.timeout)
+            answer = await worker.run(job, self.timeout)
+            if client is not None:
+                self._served.pop(client, None)
+                self._served[client] = worker
+                if len(self._served) > MAX_CLIENTS_SERVED:
+                    self._served.popitem(last=False)
+            return answer
         finally:
             self.release(worker)
             if worker is self.workers[0]:

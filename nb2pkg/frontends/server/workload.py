@@ -19,6 +19,8 @@ from nb2pkg.frontends.server.errors import TOO_MUCH_WORK, RequestProblem
 class WorkLimits:
     max_code_lines: int
     max_code_chars: int
+    max_notebook_bytes: int | None = None
+    """The body limit, for the notebook an analyze delta stands for (its body is smaller)."""
 
 
 def code_size(notebook: Any) -> tuple[int, int]:

@@ -1,0 +1,197 @@
+"""Analyze requests sent as a delta: the cells unchanged since an answered request named by id.
+
+The JupyterLab extension sends the notebook after every edit; on a notebook of thousands of
+cells the body is megabytes, and reading it costs more than analysing the edit. So, once the
+server answered one of its requests, a client (one notebook panel) sends instead
+
+    {"path": ..., "delta": {"base": <seq of that request>, "metadata": ..., "nbformat": ..,
+     "nbformat_minor": .., "cells": ["<id of an unchanged cell>" | {a new or changed cell}]},
+     "seq": n, "client": "..."}
+
+and whoever analyses it (an analysis worker process, or the server's threads with
+``analysis_processes = 0``) rebuilds the notebook from the cells it holds of that base
+(``HeldNotebooks``), then analyses it exactly as the notebook sent in full. One that does not
+hold the base (restarted, another worker, forgotten) refuses it (409, NB815): the client then
+sends the notebook in full. Only what a request sent is held, never the saved file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+from nb2pkg.frontends.server.errors import INVALID_REQUEST, UNKNOWN_BASE, RequestProblem
+
+MAX_CLIENTS = 32
+"""Clients (notebook panels, per notebook path) whose notebooks are held, the most recent."""
+MAX_VERSIONS = 4
+"""Answered requests held per client: the extension has up to two requests out at a time, so a
+delta's base may be a request or two older than the newest one analysed for its client."""
+
+
+@dataclass(frozen=True)
+class NotebookDelta:
+    """A notebook as a delta against the request ``base`` of ``client`` (checked in shape)."""
+
+    client: str
+    base: int
+    metadata: dict[str, Any]
+    nbformat: int
+    nbformat_minor: int
+    cells: tuple[str | dict[str, Any], ...]
+    """In order: the id of a cell as the base had it, or a new or changed cell."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent a request and its number among theirs: its notebook is held under these."""
+
+    client: str
+    seq: int
+
+
+def notebook_delta(delta: Any, client: Any) -> NotebookDelta:
+    """The ``delta`` member of an analyze body, checked (400, NB804, for any other shape)."""
+    if not isinstance(delta, dict):
+        raise _invalid("`delta` must be a JSON object")
+    if not isinstance(client, str) or not client:
+        raise _invalid("a request with `delta` needs the `client` whose request it builds on")
+    unknown = set(delta) - {"base", "metadata", "nbformat", "nbformat_minor", "cells"}
+    if unknown:
+        raise _invalid(f"`delta` has unknown members: {', '.join(sorted(unknown))}")
+    base, cells, metadata = delta.get("base"), delta.get("cells"), delta.get("metadata", {})
+    nbformat, minor = delta.get("nbformat", 4), delta.get("nbformat_minor", 5)
+    if not _is_count(base):
+        raise _invalid("`delta.base` must be the `seq` of an answered request (an integer ≥ 0)")
+    if not isinstance(cells, list):
+        raise _invalid("`delta.cells` must be a list of cell ids and cells")
+    if not all(type(cell) is str or type(cell) is dict for cell in cells):
+        raise _invalid("each of `delta.cells` must be a cell id (a string) or a cell (an object)")
+    if not isinstance(metadata, dict):
+        raise _invalid("`delta.metadata` must be the notebook's metadata object")
+    if not _is_count(nbformat) or not _is_count(minor):
+        raise _invalid("`delta.nbformat` and `delta.nbformat_minor` must be integers ≥ 0")
+    return NotebookDelta(client, base, metadata, nbformat, minor, tuple(cells))
+
+
+def sender_of(data: dict[str, Any]) -> Sender | None:
+    """The client and number of a request that names both (its notebook is held for them)."""
+    client, seq = data.get("client"), data.get("seq")
+    if isinstance(client, str) and client and _is_count(seq):
+        return Sender(client, seq)
+    return None
+
+
+_Cells = dict[str, tuple[dict[str, Any], int]]
+"""The cells of one request by id, each with its size as JSON (in UTF-8 bytes)."""
+
+
+class HeldNotebooks:
+    """The cells of the last requests analysed for each of the most recent clients, by id,
+    each with the bytes it takes as JSON (a rebuilt notebook is held to the body limit).
+
+    Versions of a client's notebook share the cell objects a delta left unchanged, so holding
+    a few costs little more than holding one. Thread-safe (``analysis_processes = 0`` answers
+    on the server's threads)."""
+
+    def __init__(self, clients: int = MAX_CLIENTS, versions: int = MAX_VERSIONS) -> None:
+        self._clients, self._versions = clients, versions
+        self._lock = threading.Lock()
+        self._held: OrderedDict[tuple[str, str], OrderedDict[int, _Cells]] = OrderedDict()
+
+    def notebook(self, delta: NotebookDelta, path: str) -> tuple[dict[str, Any], int]:
+        """The notebook ``delta`` stands for, its unchanged cells taken from its base (409,
+        NB815, when the base or one of the ids it names is not held), and its size as JSON."""
+        base = self._version(delta.client, path, delta.base)
+        if base is None:
+            raise _unknown_base(f"request {delta.base} of this client is not held here")
+        cells: list[Any] = []
+        size = _json_size(delta.metadata) + len(delta.cells) + 64
+        for cell in delta.cells:
+            if type(cell) is not str:
+                cells.append(cell)
+                size += _json_size(cell)
+                continue
+            held = base.get(cell)
+            if held is None:
+                raise _unknown_base(f"cell {cell[:80]!r} is not one of request {delta.base}")
+            cells.append(held[0])
+            size += held[1]
+        notebook = {
+            "nbformat": delta.nbformat,
+            "nbformat_minor": delta.nbformat_minor,
+            "metadata": delta.metadata,
+            "cells": cells,
+        }
+        return notebook, size
+
+    def remember(self, sender: Sender, path: str, notebook: Any, base: int | None = None) -> None:
+        """Hold the cells of ``notebook``, as analysed for ``sender``'s request, by id (an id
+        two cells share is not held: a delta naming it is refused); the sizes of the cells
+        it took from request ``base`` are known already."""
+        cells = notebook.get("cells") if isinstance(notebook, dict) else None
+        if not isinstance(cells, list):
+            return
+        before = self._version(sender.client, path, base) if base is not None else None
+        by_id: _Cells = {}
+        shared: set[str] = set()
+        for cell in cells:
+            cell_id = cell.get("id") if type(cell) is dict else None
+            if type(cell_id) is not str:
+                continue
+            if cell_id in by_id:
+                shared.add(cell_id)
+            held = before.get(cell_id) if before is not None else None
+            by_id[cell_id] = held if held and held[0] is cell else (cell, _json_size(cell))
+        for cell_id in shared:
+            del by_id[cell_id]
+        self._hold((sender.client, path), sender.seq, by_id)
+
+    def held(self) -> int:
+        """Notebook versions held (for tests and the worker's stats)."""
+        with self._lock:
+            return sum(len(versions) for versions in self._held.values())
+
+    def _version(self, client: str, path: str, seq: int) -> _Cells | None:
+        with self._lock:
+            versions = self._held.get((client, path))
+            return versions.get(seq) if versions is not None else None
+
+    def _hold(self, key: tuple[str, str], seq: int, cells: _Cells) -> None:
+        with self._lock:
+            versions = self._held.pop(key, None) or OrderedDict()
+            versions.pop(seq, None)
+            versions[seq] = cells
+            while len(versions) > self._versions:
+                versions.popitem(last=False)
+            self._held[key] = versions
+            while len(self._held) > self._clients:
+                self._held.popitem(last=False)
+
+
+def _json_size(value: Any) -> int:
+    return len(
+        json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8", "surrogatepass"
+        )
+    )
+
+
+def _is_count(value: Any) -> TypeGuard[int]:
+    return type(value) is int and 0 <= value < 2**53
+
+
+def _invalid(message: str) -> RequestProblem:
+    return RequestProblem(400, INVALID_REQUEST, message, "see the request format in the README")
+
+
+def _unknown_base(message: str) -> RequestProblem:
+    return RequestProblem(
+        409,
+        UNKNOWN_BASE,
+        f"the analyze delta builds on what this server does not hold: {message}",
+        "send the whole notebook (`notebook` instead of `delta`); the extension does so itself",
+    )

@@ -1,0 +1,133 @@
+"""The notebook a delta stands for (``notebook_deltas.py``): rebuilt from the cells held of its
+base, refused 409 (NB815) when its base or a cell it names is not held, 400 (NB804) when it is
+not shaped as one; what is held stays bounded."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from nb2pkg.frontends.server.errors import RequestProblem
+from nb2pkg.frontends.server.notebook_deltas import (
+    HeldNotebooks,
+    NotebookDelta,
+    Sender,
+    notebook_delta,
+    sender_of,
+)
+
+
+def cell(cell_id: str, source: str) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "id": cell_id,
+        "metadata": {},
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+    }
+
+
+def notebook(*cells: dict[str, Any]) -> dict[str, Any]:
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {"k": 1}, "cells": list(cells)}
+
+
+def delta(base: int, *cells: str | dict[str, Any], client: str = "panel") -> NotebookDelta:
+    shape = {"base": base, "metadata": {"k": 1}, "nbformat": 4, "nbformat_minor": 5}
+    return notebook_delta({**shape, "cells": list(cells)}, client)
+
+
+def refusal(call: Any) -> tuple[int, str]:
+    with pytest.raises(RequestProblem) as caught:
+        call()
+    return caught.value.status, caught.value.code
+
+
+def test_a_delta_stands_for_its_base_with_its_new_cells_in_its_order() -> None:
+    held = HeldNotebooks()
+    a, b, c = cell("a", "x = 1"), cell("b", "y = x"), cell("c", "z = y")
+    held.remember(Sender("panel", 1), "nb.ipynb", notebook(a, b, c))
+    changed, new = cell("b", "y = 2 * x"), cell("d", "w = z")
+    rebuilt, size = held.notebook(delta(1, "c", changed, "a", new), "nb.ipynb")
+    assert rebuilt == notebook(c, changed, a, new)
+    assert list(rebuilt) == ["nbformat", "nbformat_minor", "metadata", "cells"]
+    assert rebuilt["cells"][0] is c  # the held cell itself, not a copy
+    # its size is near that of the notebook sent in full (what the body limit was for)
+    assert size >= len(json.dumps(rebuilt, separators=(",", ":")))
+    assert size <= len(json.dumps(rebuilt, separators=(",", ":"))) + 128
+
+
+def test_a_base_not_held_or_a_cell_not_in_it_is_refused_409() -> None:
+    held = HeldNotebooks()
+    held.remember(Sender("panel", 1), "nb.ipynb", notebook(cell("a", "x = 1")))
+    assert refusal(lambda: held.notebook(delta(2, "a"), "nb.ipynb")) == (409, "NB815")
+    assert refusal(lambda: held.notebook(delta(1, "a", client="other"), "nb.ipynb")) == (
+        409,
+        "NB815",
+    )
+    assert refusal(lambda: held.notebook(delta(1, "a"), "other.ipynb")) == (409, "NB815")
+    assert refusal(lambda: held.notebook(delta(1, "b"), "nb.ipynb")) == (409, "NB815")
+
+
+def test_an_id_two_cells_share_is_not_held() -> None:
+    held = HeldNotebooks()
+    held.remember(Sender("panel", 1), "nb.ipynb", notebook(cell("a", "x"), cell("a", "y")))
+    assert refusal(lambda: held.notebook(delta(1, "a"), "nb.ipynb")) == (409, "NB815")
+
+
+def test_the_last_versions_of_the_most_recent_clients_are_held() -> None:
+    held = HeldNotebooks(clients=2, versions=2)
+    for seq in (1, 2, 3):
+        held.remember(Sender("panel", seq), "nb.ipynb", notebook(cell("a", f"x = {seq}")))
+    assert held.held() == 2
+    assert refusal(lambda: held.notebook(delta(1, "a"), "nb.ipynb")) == (409, "NB815")
+    assert held.notebook(delta(2, "a"), "nb.ipynb")[0]["cells"][0]["source"] == "x = 2"
+    held.remember(Sender("second", 1), "nb.ipynb", notebook(cell("a", "")))
+    held.remember(Sender("third", 1), "nb.ipynb", notebook(cell("a", "")))
+    assert refusal(lambda: held.notebook(delta(3, "a"), "nb.ipynb")) == (409, "NB815")
+    assert held.held() == 2
+
+
+def test_cells_taken_from_the_base_keep_their_size() -> None:
+    held = HeldNotebooks()
+    big = cell("a", "x = 1\n" * 1000)
+    held.remember(Sender("panel", 1), "nb.ipynb", notebook(big))
+    rebuilt, size = held.notebook(delta(1, "a", cell("b", "y = 2")), "nb.ipynb")
+    held.remember(Sender("panel", 2), "nb.ipynb", rebuilt, base=1)
+    again, same_size = held.notebook(delta(2, "a", "b"), "nb.ipynb")
+    assert again == rebuilt and same_size == size
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        [],
+        {"cells": []},
+        {"base": -1, "cells": []},
+        {"base": True, "cells": []},
+        {"base": 1.0, "cells": []},
+        {"base": 1, "cells": {}},
+        {"base": 1, "cells": [1]},
+        {"base": 1, "cells": [None]},
+        {"base": 1, "cells": [], "metadata": []},
+        {"base": 1, "cells": [], "nbformat": "4"},
+        {"base": 1, "cells": [], "nbformat_minor": -5},
+        {"base": 1, "cells": [], "notebook": {}},
+    ],
+)
+def test_a_delta_not_shaped_as_one_is_refused_400(shape: Any) -> None:
+    assert refusal(lambda: notebook_delta(shape, "panel")) == (400, "NB804")
+
+
+@pytest.mark.parametrize("client", [None, "", 3])
+def test_a_delta_needs_its_client(client: Any) -> None:
+    assert refusal(lambda: notebook_delta({"base": 1, "cells": []}, client)) == (400, "NB804")
+
+
+def test_the_sender_is_known_by_client_and_seq() -> None:
+    assert sender_of({"client": "panel", "seq": 3}) == Sender("panel", 3)
+    assert sender_of({"client": "panel"}) is None
+    assert sender_of({"client": "panel", "seq": "3"}) is None
+    assert sender_of({"seq": 3}) is None
