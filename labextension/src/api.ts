@@ -95,6 +95,8 @@ export async function requestAPI<T>(
 export interface IAnalyzeBody {
   path: string;
   notebook?: object;
+  /** Instead of `notebook`: the cells changed since an answered request (`deltas.ts`). */
+  delta?: object;
   package?: string;
   /**
    * The request's number among its client's, in the order they are sent (just before

@@ -9,6 +9,7 @@ import { UUID } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
+import { AnalyzeDeltas, INotebookJSON } from './deltas';
 import { PackageModel } from './model';
 import { PipelineRunModel } from './run';
 import { acceptedTags, IAcceptedCell, openProposals, undoEdits } from './proposal';
@@ -313,14 +314,22 @@ export class NotebookSession {
     this._viewChanged.emit();
   }
 
-  /** The analysis of the notebook as it is now; null when a newer request replaced it. */
+  /**
+   * The analysis of the notebook as it is now; null when a newer request replaced it. Sent as
+   * a delta against the last answered request when the server can rebuild it (`deltas.ts`).
+   */
   private async _analyze(signal: AbortSignal, ticket: number): Promise<IAnalysis | null> {
     const body = this.analyzeBody();
     const seen = NotebookSession.tagsOf(body);
+    const notebook = body.notebook as INotebookJSON;
     try {
-      // seq and client last: the server reads them without parsing the notebook
-      const request = { ...body, seq: ticket, client: this._client };
-      const analysis = await api.analyze(request, signal);
+      const analysis = await this._requests.analyze(
+        body.path,
+        notebook,
+        ticket,
+        body.package,
+        signal
+      );
       return { ...analysis, seen_tags: seen };
     } catch (error) {
       if (api.isSuperseded(error)) {
@@ -364,8 +373,13 @@ export class NotebookSession {
   }
 
   private _badges: BadgeView;
-  /** Names this notebook panel's analyze requests: the server drops those a newer one replaced. */
-  private readonly _client = UUID.uuid4();
+  /**
+   * This panel's analyze requests, named by a client id of its own: the server drops those a
+   * newer one replaced, and holds what it analysed for it (its next requests are deltas).
+   */
+  private readonly _requests = new AnalyzeDeltas<IAnalysis>(UUID.uuid4(), (request, signal) =>
+    api.analyze(request, signal)
+  );
   private _viewChanged = new Signal<this, void>(this);
   private _trackedRuns: ITrackedRuns | null = null;
   private _trackedRunsLoading = false;
