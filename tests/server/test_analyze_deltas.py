@@ -7,6 +7,7 @@ limits hold for the notebook it stands for. With analysis worker processes and w
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from typing import Any
@@ -16,7 +17,8 @@ from jupyter_server.serverapp import ServerApp
 from server_notebooks import BODY_LIMIT, code_cell, scaling_notebook
 from test_bad_requests import IN_THREADS
 from test_handlers import Fetch, refused
-from test_shared_analyses import work_queue
+from test_shared_analyses import until, work_queue
+from test_superseded_requests import waiting_for_worker
 
 PATH = "typed.ipynb"
 
@@ -198,3 +200,48 @@ async def test_the_limits_hold_for_the_notebook_a_delta_stands_for(jp_fetch: Fet
     assert len(body) < BODY_LIMIT
     status, error = await refused(jp_fetch, "analyze", body)
     assert (status, error["code"]) == (413, "NB802")
+
+
+async def test_a_clients_deltas_go_to_the_worker_that_holds_its_notebook(
+    jp_fetch: Fetch, jp_serverapp: ServerApp
+) -> None:
+    pool = work_queue(jp_serverapp).pool
+    if pool is None or len(pool.workers) < 2:
+        pytest.skip("needs two analysis worker processes")
+    notebooks = edits()
+    await answer_bytes(jp_fetch, full_body(notebooks[0], "panel", 1))
+    await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
+    # Given both workers idle, each edit a delta: each is answered where its base is held
+    sent = pool.sent
+    for seq, (before, after) in enumerate(itertools.pairwise(notebooks), start=2):
+        await answer_bytes(jp_fetch, delta_body(after, before, seq - 1, "panel", seq))
+    assert pool.sent == sent + len(notebooks) - 1  # none refused and sent again
+
+
+async def test_a_delta_waits_for_its_worker_when_every_worker_is_busy(
+    jp_fetch: Fetch, jp_serverapp: ServerApp
+) -> None:
+    pool = work_queue(jp_serverapp).pool
+    if pool is None or len(pool.workers) < 2:
+        pytest.skip("needs two analysis worker processes")
+    first, changed = edits()[:2]
+    await answer_bytes(jp_fetch, full_body(first, "panel", 1))
+    await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
+    # Given every worker busy
+    held = [await pool.acquire() for _ in pool.workers]
+    own = pool._served[("panel", PATH)]
+    # When a delta comes, and the worker that does not hold its base is free first
+    delta = asyncio.ensure_future(answer_bytes(jp_fetch, delta_body(changed, first, 1, "panel", 2)))
+    await until(lambda: waiting_for_worker(pool) == 1)
+    other = next(worker for worker in held if worker is not own)
+    pool.release(other)
+    idle = pool._idle
+    assert idle is not None
+    # (taken and set aside: the delta waits again)
+    waiting_again = until(lambda: idle.qsize() == 0 and waiting_for_worker(pool) == 1)
+    await asyncio.wait_for(waiting_again, 60)  # (a bound, should it be answered elsewhere)
+    assert not delta.done()
+    # Then it is answered by its own worker once that one is free
+    pool.release(own)
+    answer = await delta
+    assert answer == await answer_bytes(jp_fetch, full_body(changed, "other", 1))

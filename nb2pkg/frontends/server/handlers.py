@@ -49,6 +49,7 @@ from nb2pkg.frontends.server.request_reading import (
     BodyToRead,
     ReadRequest,
     client_and_path_in_body,
+    may_be_delta,
     order_in_body,
     read_request,
     same_work_in_body,
@@ -224,7 +225,8 @@ class Nb2pkgHandler(APIHandler):
         async def in_turn() -> str:
             pool = self.queue.pool
             if job and pool is not None:
-                return await self._on_worker(pool, job, refuse_if_superseded, key)
+                delta = key is not None and may_be_delta(body)
+                return await self._on_worker(pool, job, refuse_if_superseded, key, delta)
             async with self.queue.turn:
                 refuse_if_superseded()
                 return await self.off_loop(lambda: self._on_thread(work, data, job))
@@ -253,11 +255,13 @@ class Nb2pkgHandler(APIHandler):
         job: tuple[Any, ...],
         refuse_if_superseded: Callable[[], None],
         client: tuple[str, str] | None,
+        delta: bool,
     ) -> str:
         """In turn, the next idle analysis worker answers ``job`` (name, request, root, limits):
-        the one that answered ``client`` last (it holds what its deltas build on) when idle."""
+        the one that answered ``client`` last (it holds what its deltas build on) when idle,
+        or for a ``delta`` when none is (``WorkerPool.acquire``)."""
         async with self.queue.turn:
-            worker = await pool.acquire(client)
+            worker = await pool.acquire(client, delta=delta)
         try:
             refuse_if_superseded()
         except RequestProblem:

@@ -148,10 +148,15 @@ def same_work_in_body(endpoint: str, body: bytes) -> str | None:
         return None
     before_client = memoryview(body)[: len(body) - len(tail) + end.start()]
     digest = hashlib.sha256(before_client).hexdigest()
-    if _DELTA_MEMBER in body:
+    if may_be_delta(body):
         return endpoint + "\0delta\0" + end.group(2).decode("utf-8", "replace") + "\0" + digest
     return endpoint + "\0body\0" + digest
 
 
 _DELTA_MEMBER = b'"delta"'
-"""In a body that holds a delta (and in the few others holding this string)."""
+
+
+def may_be_delta(body: bytes) -> bool:
+    """Whether ``body`` may hold an analyze delta (``notebook_deltas.py``), without reading it:
+    every body that does, and the few others holding the string "delta" as a JSON string."""
+    return _DELTA_MEMBER in body

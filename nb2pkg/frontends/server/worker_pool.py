@@ -264,19 +264,29 @@ class WorkerPool:
             atexit.register(stop_all)
         STARTED.add(self)
 
-    async def acquire(self, client: tuple[str, str] | None = None) -> AnalysisWorker:
+    async def acquire(
+        self, client: tuple[str, str] | None = None, *, delta: bool = False
+    ) -> AnalysisWorker:
         """The next idle worker; a ready one rather than one still starting; the one that last
         answered ``client`` (a client and notebook path) when it is idle, as it holds the
-        notebook that client's deltas build on (``notebook_deltas.py``)."""
+        notebook that client's deltas build on (``notebook_deltas.py``); for a ``delta`` while
+        every worker is busy, that one once it is free (another would refuse the delta).
+
+        So a client moves to another worker only when its own is busy while another is idle
+        (its delta refused there, its notebook sent in full): the clients spread over the
+        workers that are free, and stay where their notebook is held when none is."""
         if self._idle is None:
             self._idle = asyncio.Queue()
             for worker in self.workers:
                 self._idle.put_nowait(worker)
         last = self._served.get(client) if client is not None else None
         idle: deque[AnalysisWorker] = self._idle._queue  # type: ignore[attr-defined]  # FIFO
-        if last is not None and last.ready.is_set() and last in idle:
-            idle.remove(last)
-            return last
+        if last is not None and last.ready.is_set():
+            if last in idle:
+                idle.remove(last)
+                return last
+            if delta and not idle:
+                return await self._once_free(last)
         worker = await self._idle.get()
         if not worker.ready.is_set():
             for _ in range(self._idle.qsize()):
@@ -286,6 +296,19 @@ class WorkerPool:
                     return other
                 self._idle.put_nowait(other)
         return worker
+
+    async def _once_free(self, wanted: AnalysisWorker) -> AnalysisWorker:
+        """``wanted`` once it is free; workers freed before it are idle again after (the
+        requests after this one wait for their turn meanwhile)."""
+        assert self._idle is not None
+        aside: list[AnalysisWorker] = []
+        try:
+            while (worker := await self._idle.get()) is not wanted:
+                aside.append(worker)
+            return worker
+        finally:
+            for other in aside:
+                self._idle.put_nowait(other)
 
     def release(self, worker: AnalysisWorker) -> None:
         assert self._idle is not None
