@@ -50,7 +50,8 @@ def test_a_delta_stands_for_its_base_with_its_new_cells_in_its_order() -> None:
     a, b, c = cell("a", "x = 1"), cell("b", "y = x"), cell("c", "z = y")
     held.remember(Sender("panel", 1), "nb.ipynb", notebook(a, b, c))
     changed, new = cell("b", "y = 2 * x"), cell("d", "w = z")
-    rebuilt, size = held.notebook(delta(1, "c", changed, "a", new), "nb.ipynb")
+    made = held.notebook(delta(1, "c", changed, "a", new), "nb.ipynb")
+    rebuilt, size = made.notebook, made.size
     assert rebuilt == notebook(c, changed, a, new)
     assert list(rebuilt) == ["nbformat", "nbformat_minor", "metadata", "cells"]
     assert rebuilt["cells"][0] is c  # the held cell itself, not a copy
@@ -83,7 +84,7 @@ def test_the_last_versions_of_the_most_recent_clients_are_held() -> None:
         held.remember(Sender("panel", seq), "nb.ipynb", notebook(cell("a", f"x = {seq}")))
     assert held.held() == 2
     assert refusal(lambda: held.notebook(delta(1, "a"), "nb.ipynb")) == (409, "NB815")
-    assert held.notebook(delta(2, "a"), "nb.ipynb")[0]["cells"][0]["source"] == "x = 2"
+    assert held.notebook(delta(2, "a"), "nb.ipynb").notebook["cells"][0]["source"] == "x = 2"
     held.remember(Sender("second", 1), "nb.ipynb", notebook(cell("a", "")))
     held.remember(Sender("third", 1), "nb.ipynb", notebook(cell("a", "")))
     assert refusal(lambda: held.notebook(delta(3, "a"), "nb.ipynb")) == (409, "NB815")
@@ -94,10 +95,21 @@ def test_cells_taken_from_the_base_keep_their_size() -> None:
     held = HeldNotebooks()
     big = cell("a", "x = 1\n" * 1000)
     held.remember(Sender("panel", 1), "nb.ipynb", notebook(big))
-    rebuilt, size = held.notebook(delta(1, "a", cell("b", "y = 2")), "nb.ipynb")
-    held.remember(Sender("panel", 2), "nb.ipynb", rebuilt, base=1)
-    again, same_size = held.notebook(delta(2, "a", "b"), "nb.ipynb")
-    assert again == rebuilt and same_size == size
+    rebuilt = held.notebook(delta(1, "a", cell("b", "y = 2")), "nb.ipynb")
+    held.remember_rebuilt(Sender("panel", 2), "nb.ipynb", rebuilt)
+    again = held.notebook(delta(2, "a", "b"), "nb.ipynb")
+    assert again.notebook == rebuilt.notebook and again.size == rebuilt.size
+    assert again.notebook["cells"][0] is big
+
+
+def test_an_id_a_delta_gives_two_cells_is_not_held_after() -> None:
+    held = HeldNotebooks()
+    held.remember(Sender("panel", 1), "nb.ipynb", notebook(cell("a", "x = 1")))
+    rebuilt = held.notebook(delta(1, "a", cell("a", "y = 2"), cell("b", "")), "nb.ipynb")
+    assert [c["source"] for c in rebuilt.notebook["cells"]] == ["x = 1", "y = 2", ""]
+    held.remember_rebuilt(Sender("panel", 2), "nb.ipynb", rebuilt)
+    assert refusal(lambda: held.notebook(delta(2, "a", "b"), "nb.ipynb")) == (409, "NB815")
+    assert held.notebook(delta(2, "b"), "nb.ipynb").notebook["cells"] == [cell("b", "")]
 
 
 @pytest.mark.parametrize(

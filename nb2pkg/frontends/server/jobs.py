@@ -31,11 +31,12 @@ HELD = HeldNotebooks()
 def analyze(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> str:
     from nb2pkg.frontends import api
 
-    notebook = request.notebook
+    notebook, rebuilt = request.notebook, None
     if request.delta is not None:
-        notebook, size = HELD.notebook(request.delta, str(request.path))
-        if limits.max_notebook_bytes is not None and size > limits.max_notebook_bytes:
-            raise body_too_large(size, limits.max_notebook_bytes)
+        rebuilt = HELD.notebook(request.delta, str(request.path))
+        if limits.max_notebook_bytes is not None and rebuilt.size > limits.max_notebook_bytes:
+            raise body_too_large(rebuilt.size, limits.max_notebook_bytes)
+        notebook = rebuilt.notebook
     if notebook is None:
         check_workload([saved_notebook(request.path)], limits)
         analysis = api.analyze_path(
@@ -47,9 +48,10 @@ def analyze(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> 
             notebook, request.display_path, package=request.package, path=str(request.path)
         )
     text = ANSWERS.text(analysis, root)
-    if request.sender is not None and notebook is not None:
-        base = request.delta.base if request.delta is not None else None
-        HELD.remember(request.sender, str(request.path), notebook, base)
+    if request.sender is not None and rebuilt is not None:
+        HELD.remember_rebuilt(request.sender, str(request.path), rebuilt)
+    elif request.sender is not None and notebook is not None:
+        HELD.remember(request.sender, str(request.path), notebook)
     return text
 
 

@@ -89,6 +89,19 @@ _Cells = dict[str, tuple[dict[str, Any], int]]
 """The cells of one request by id, each with its size as JSON (in UTF-8 bytes)."""
 
 
+_SHARED: tuple[dict[str, Any], int] = ({}, 0)
+"""In place of a cell whose id another cell of the notebook has too (neither is held)."""
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """The notebook a delta stands for, its size as JSON, and its cells by id (to hold)."""
+
+    notebook: dict[str, Any]
+    size: int
+    cells_by_id: _Cells
+
+
 class HeldNotebooks:
     """The cells of the last requests analysed for each of the most recent clients, by id,
     each with the bytes it takes as JSON (a rebuilt notebook is held to the body limit).
@@ -102,53 +115,52 @@ class HeldNotebooks:
         self._lock = threading.Lock()
         self._held: OrderedDict[tuple[str, str], OrderedDict[int, _Cells]] = OrderedDict()
 
-    def notebook(self, delta: NotebookDelta, path: str) -> tuple[dict[str, Any], int]:
+    def notebook(self, delta: NotebookDelta, path: str) -> Rebuilt:
         """The notebook ``delta`` stands for, its unchanged cells taken from its base (409,
-        NB815, when the base or one of the ids it names is not held), and its size as JSON."""
+        NB815, when the base or one of the ids it names is not held)."""
         base = self._version(delta.client, path, delta.base)
         if base is None:
             raise _unknown_base(f"request {delta.base} of this client is not held here")
         cells: list[Any] = []
+        by_id: _Cells = {}
         size = _json_size(delta.metadata) + len(delta.cells) + 64
         for cell in delta.cells:
-            if type(cell) is not str:
-                cells.append(cell)
-                size += _json_size(cell)
-                continue
-            held = base.get(cell)
-            if held is None:
-                raise _unknown_base(f"cell {cell[:80]!r} is not one of request {delta.base}")
+            held: tuple[dict[str, Any], int] | None
+            cell_id: Any
+            if isinstance(cell, str):
+                held, cell_id = base.get(cell), cell
+                if held is None:
+                    raise _unknown_base(f"cell {cell[:80]!r} is not one of request {delta.base}")
+            else:
+                held, cell_id = (cell, _json_size(cell)), cell.get("id")
             cells.append(held[0])
             size += held[1]
+            if type(cell_id) is str:
+                by_id[cell_id] = held if cell_id not in by_id else _SHARED
         notebook = {
             "nbformat": delta.nbformat,
             "nbformat_minor": delta.nbformat_minor,
             "metadata": delta.metadata,
             "cells": cells,
         }
-        return notebook, size
+        return Rebuilt(notebook, size, by_id)
 
-    def remember(self, sender: Sender, path: str, notebook: Any, base: int | None = None) -> None:
-        """Hold the cells of ``notebook``, as analysed for ``sender``'s request, by id (an id
-        two cells share is not held: a delta naming it is refused); the sizes of the cells
-        it took from request ``base`` are known already."""
+    def remember(self, sender: Sender, path: str, notebook: Any) -> None:
+        """Hold the cells of ``notebook`` (sent in full), as analysed for ``sender``'s request,
+        by id (an id two cells share is not held: a delta naming it is refused)."""
         cells = notebook.get("cells") if isinstance(notebook, dict) else None
         if not isinstance(cells, list):
             return
-        before = self._version(sender.client, path, base) if base is not None else None
         by_id: _Cells = {}
-        shared: set[str] = set()
         for cell in cells:
             cell_id = cell.get("id") if type(cell) is dict else None
-            if type(cell_id) is not str:
-                continue
-            if cell_id in by_id:
-                shared.add(cell_id)
-            held = before.get(cell_id) if before is not None else None
-            by_id[cell_id] = held if held and held[0] is cell else (cell, _json_size(cell))
-        for cell_id in shared:
-            del by_id[cell_id]
+            if type(cell_id) is str:
+                by_id[cell_id] = (cell, _json_size(cell)) if cell_id not in by_id else _SHARED
         self._hold((sender.client, path), sender.seq, by_id)
+
+    def remember_rebuilt(self, sender: Sender, path: str, rebuilt: Rebuilt) -> None:
+        """Hold the cells of a notebook a delta stood for, as analysed for ``sender``."""
+        self._hold((sender.client, path), sender.seq, rebuilt.cells_by_id)
 
     def held(self) -> int:
         """Notebook versions held (for tests and the worker's stats)."""
@@ -161,6 +173,8 @@ class HeldNotebooks:
             return versions.get(seq) if versions is not None else None
 
     def _hold(self, key: tuple[str, str], seq: int, cells: _Cells) -> None:
+        for cell_id in [cell_id for cell_id, held in cells.items() if held is _SHARED]:
+            del cells[cell_id]
         with self._lock:
             versions = self._held.pop(key, None) or OrderedDict()
             versions.pop(seq, None)
