@@ -20,7 +20,10 @@ the body plus ``ast.parse`` of every code cell. ``json.loads alone`` is the shar
 figure that parsing the request body takes (the server's, before any analysis): subtract it for
 the analysis and the answer alone. Figures are printed in ms and as ratios against
 it, with the load average (the machines here are shared). ``--profile`` prints where the time
-of edit 4 goes.
+of edit 4 goes. Next to each, the same edit sent as a delta, as the JupyterLab extension sends
+it once a request was answered (``analyze_deltas.py``: the unchanged cells by id): the server's
+work is then ``json.loads`` of the delta, the notebook rebuilt from the cells held of its base
+(``notebook_deltas.py``), the same analysis and answer, and the notebook held for the next one.
 
 ``--against TREE`` compares with another checkout of nb2pkg (e.g. the main branch's): each of
 ``--rounds`` rounds measures TREE then this tree, each in a process of its own, and each figure
@@ -33,6 +36,7 @@ import argparse
 import ast
 import contextlib
 import cProfile
+import importlib.util
 import itertools
 import json
 import os
@@ -46,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from analyze_deltas import body_text, cell_texts, delta_of
 from build_speed import make_notebook
 
 from nb2pkg.frontends import api
@@ -74,14 +79,16 @@ def parser_floor(body: str) -> None:
 ANSWERS = RecentAnswers()
 
 
-def median_served_ms(make_body: Callable[[], str], repeat: int) -> float:
-    """The median CPU time of serving the request bodies ``make_body`` makes (making them is
-    the editor's work: not timed)."""
+def median_served_ms(
+    make_body: Callable[[], str], repeat: int, served: Callable[[str], str] | None = None
+) -> float:
+    """The median CPU time of serving (``serve``, or ``served``) the request bodies
+    ``make_body`` makes (making them is the editor's work: not timed)."""
     times = []
     for _ in range(repeat):
         body = make_body()
         start = time.process_time()
-        serve(body)
+        (served or serve)(body)
         times.append(time.process_time() - start)
     return statistics.median(times) * 1000
 
@@ -90,6 +97,41 @@ def serve(body: str) -> str:
     data = json.loads(body)
     answer = api.analyze_notebook(data["notebook"], data["path"], path=data["path"])
     return ANSWERS.text(answer, "/srv/notebooks")
+
+
+class DeltaServing:
+    """The server's work for a delta body (as the extension sends after an answered request):
+    the body parsed, the notebook rebuilt from the cells held of its base (the notebook as
+    analysed to warm up, request 0), analysed, answered, and held for the next delta."""
+
+    def __init__(self, notebook: dict[str, Any]) -> None:
+        from nb2pkg.frontends.server.notebook_deltas import HeldNotebooks, Sender
+
+        self.held, self.path = HeldNotebooks(), "/tmp/large.ipynb"
+        self.base = cell_texts(notebook) or {}
+        self.held.remember(Sender("bench", 0), self.path, json.loads(json.dumps(notebook)))
+
+    def body(self, full_body: str) -> str:
+        """The delta standing for ``full_body`` (the extension's work: not timed)."""
+        notebook = json.loads(full_body)["notebook"]
+        delta = delta_of(notebook, cell_texts(notebook) or {}, 0, self.base)
+        return body_text(self.path, {"delta": delta}, 1, "bench").decode()
+
+    def serve(self, body: str) -> str:
+        from nb2pkg.frontends.server.notebook_deltas import Sender, notebook_delta
+
+        data = json.loads(body)
+        delta = notebook_delta(data["delta"], data["client"])
+        rebuilt = self.held.notebook(delta, data["path"])
+        answer = api.analyze_notebook(rebuilt.notebook, data["path"], path=data["path"])
+        text = ANSWERS.text(answer, "/srv/notebooks")
+        self.held.remember_rebuilt(Sender(data["client"], data["seq"]), data["path"], rebuilt)
+        return text
+
+
+def has_deltas() -> bool:
+    """Whether the nb2pkg measured takes deltas (``--against`` an older tree: not)."""
+    return importlib.util.find_spec("nb2pkg.frontends.server.notebook_deltas") is not None
 
 
 def edited_body(notebook: dict[str, Any], cell: dict[str, Any], line: str, old: str = "") -> str:
@@ -141,16 +183,21 @@ def measure(cells: int, repeat: int, profile: bool) -> dict[str, float]:
             target["metadata"]["tags"] = tags
 
     floor = median_ms(lambda: parser_floor(body), repeat)
+    edits = {
+        "nothing changed": same,
+        "number typed": typed_number,
+        "new name, unread": constant_edit,
+        "edit, new wiring": wiring_edit,
+        "import added": import_edit,
+        "function renamed": renamed_function,
+    }
     figures = {
         "parser floor": floor,
         "json.loads alone": median_ms(lambda: json.loads(body), repeat),
-        "nothing changed": median_served_ms(same, repeat),
-        "number typed": median_served_ms(typed_number, repeat),
-        "new name, unread": median_served_ms(constant_edit, repeat),
-        "edit, new wiring": median_served_ms(wiring_edit, repeat),
-        "import added": median_served_ms(import_edit, repeat),
-        "function renamed": median_served_ms(renamed_function, repeat),
+        **{name: median_served_ms(make, repeat) for name, make in edits.items()},
     }
+    if has_deltas():
+        figures.update(delta_figures(notebook, edits, repeat))
     if profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -158,6 +205,22 @@ def measure(cells: int, repeat: int, profile: bool) -> dict[str, float]:
             serve(wiring_edit())
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    return figures
+
+
+def delta_figures(
+    notebook: dict[str, Any], edits: dict[str, Callable[[], str]], repeat: int
+) -> dict[str, float]:
+    """The figures of ``edits`` sent as deltas against the notebook as analysed to warm up."""
+    deltas = DeltaServing(notebook)
+    typed = deltas.body(edits["number typed"]())
+    figures = {"json.loads alone, delta": median_ms(lambda: json.loads(typed), repeat)}
+    for name, make in edits.items():
+        figures[f"{name}, delta"] = median_served_ms(
+            lambda make=make: deltas.body(make()),
+            repeat,
+            deltas.serve,
+        )
     return figures
 
 
@@ -200,6 +263,14 @@ def compare(against: Path, cells: int, repeat: int, rounds: int) -> None:
             f"  {name:<24} {was:6.1f} ms {now:6.1f} ms  {now / was:8.2f}x"
             f"      {was / floors[0]:5.2f}x {now / floors[1]:5.2f}x"
         )
+    for name in [name for name in after if name not in before]:  # deltas: before, in full
+        full = name.removesuffix(", delta")
+        was, now = before.get(full), after[name]
+        if was is not None:
+            print(
+                f"  {name:<24} {was:6.1f} ms {now:6.1f} ms  {now / was:8.2f}x"
+                f"      {was / floors[0]:5.2f}x {now / floors[1]:5.2f}x  (before: in full)"
+            )
 
 
 def main() -> int:
@@ -225,7 +296,13 @@ def main() -> int:
         print(f"{cells} code cells (load average {load_average()}):")
         floor = figures["parser floor"]
         for name, value in figures.items():
-            print(f"  {name:<24} {value:8.1f} ms  {value / floor:6.2f}x parser floor")
+            if name.endswith(", delta"):
+                continue
+            full = f"  {name:<24} {value:8.1f} ms  {value / floor:6.2f}x parser floor"
+            delta = figures.get(f"{name}, delta")
+            if delta is not None:  # the same edit sent as a delta, and delta/full
+                full += f"   delta {delta:8.1f} ms  {delta / floor:6.2f}x  ({delta / value:.2f}x)"
+            print(full)
     if args.json:
         print(json.dumps(measured))
     return 0

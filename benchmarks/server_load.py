@@ -1,7 +1,7 @@
 """The server extension under load: analyze latency with concurrent clients, and /api/status.
 
     python benchmarks/server_load.py [--cells 300] [--clients 8] [--seconds 20]
-                                     [--analysis-processes N]
+                                     [--analysis-processes N] [--protocol both|full|delta]
 
 Starts a real `jupyter server` with nb2pkg's extension (as tests/server/conftest.py enables
 it; ``--analysis-processes`` sets ``c.Nb2pkgServer.analysis_processes``, 0 for the analyses on
@@ -15,7 +15,14 @@ the server's threads) on a notebook of ``--cells`` code cells, then measures
      answer of a burst is the one the user sees; the server may drop the two it supersedes):
      latency of those last answers, p50 and p99;
   3. `GET /api/status` every 20 ms meanwhile, p50 and p99, from a process of its own (a
-     browser tab's own: the editing clients' JSON work would otherwise delay it here).
+     browser tab's own: the editing clients' JSON work would otherwise delay it here);
+  4. the CPU time of the server's own process (and of its event loop) per analyze request.
+Steps 2 to 4 run once per ``--protocol``: ``full``, every body the whole notebook (as before
+deltas); ``delta``, as the JupyterLab extension sends them now (``analyze_deltas.py``: the
+whole notebook first, then deltas against the newest answered request, a delta refused 409
+NB815 sent again in full at once, the time of both being the answer's); ``both`` (the
+default), full then delta on the same server, each with clients and edits of its own, and
+the ratios delta/full.
 The clients send back the cookies the server sets (its login cookie), as a browser does, and
 encode each request body once and read each answer whole, parsing only a refused
 one's JSON, so the client process takes little of the machine's CPU from the server.
@@ -42,9 +49,11 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyze_deltas import UNKNOWN_BASE, DeltaClient, Sent
 from build_speed import make_notebook
 
 
@@ -171,6 +180,187 @@ def poll_status(port: int, token: str, stop_file: Path) -> None:
     print(json.dumps(times))
 
 
+PROTOCOLS = {"both": ("full", "delta"), "full": ("full",), "delta": ("delta",)}
+"""The analyze bodies the clients send: whole notebooks (before deltas), or deltas as the
+JupyterLab extension sends them (the whole notebook first, ``analyze_deltas.py``)."""
+
+
+@dataclass
+class Phase:
+    """The figures of one protocol's load phase."""
+
+    protocol: str
+    seen: list[float] = field(default_factory=list)
+    status_times: list[float] = field(default_factory=list)
+    sent: int = 0
+    superseded: int = 0
+    resent: int = 0
+    body_bytes: int = 0
+    server_cpu: float = 0.0
+    loop_cpu: float = 0.0
+    failures: list[str] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def report(self, floor: float) -> None:
+        print(
+            f"-- {self.protocol} bodies ({self.body_bytes / max(1, self.sent) / 1024:.1f} KB"
+            f" a request on average; deltas sent again in full after 409 NB815: {self.resent})"
+        )
+        if self.seen:
+            p50, p99 = percentile(self.seen, 0.5), percentile(self.seen, 0.99)
+            self.figures.update({"analyze p50": p50 * 1000, "analyze p99": p99 * 1000})
+            print(
+                f"2. analyze, last of each burst: n={len(self.seen)} p50 {p50 * 1000:.0f} ms "
+                f"({p50 / floor:.1f}x floor), p99 {p99 * 1000:.0f} ms; "
+                f"earlier requests of a burst answered 'superseded': {self.superseded}"
+            )
+        if self.status_times:
+            p50, p99 = percentile(self.status_times, 0.5), percentile(self.status_times, 0.99)
+            self.figures.update({"status p50": p50 * 1000, "status p99": p99 * 1000})
+            print(
+                f"3. /api/status meanwhile: n={len(self.status_times)} "
+                f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+            )
+        if self.sent:
+            self.figures["loop CPU"] = self.loop_cpu / self.sent * 1000
+            print(
+                f"4. the server process's own CPU time (not its workers') per analyze request:"
+                f" {self.server_cpu / self.sent * 1000:.2f} ms, of which its event loop's"
+                f" {self.loop_cpu / self.sent * 1000:.2f} ms ({self.sent} requests,"
+                f" {self.server_cpu:.2f} s; the status polls included)"
+            )
+        if self.failures:
+            print(f"failures: {len(self.failures)}; first: {self.failures[0]}")
+
+
+def load_phase(
+    args: argparse.Namespace,
+    port: int,
+    token: str,
+    notebook: dict[str, Any],
+    server: subprocess.Popen[bytes],
+    root: Path,
+    protocol: str,
+) -> Phase:
+    """``args.clients`` clients editing for ``args.seconds`` while `/api/status` is polled."""
+    phase, stop, lock = Phase(protocol), threading.Event(), threading.Lock()
+    stop_file = root / f"stop-polling-{protocol}"
+    poller = subprocess.Popen(
+        [sys.executable, __file__, "--poll-status", str(port), token, str(stop_file)],
+        stdout=subprocess.PIPE,
+    )
+    threads = [
+        threading.Thread(target=edit_loop, args=(args, port, token, notebook, i, phase, stop, lock))
+        for i in range(args.clients)
+    ]
+    # the main thread runs the event loop
+    cpu_before = cpu_seconds(server.pid), cpu_seconds(server.pid, server.pid)
+    for thread in threads:
+        thread.start()
+    time.sleep(args.seconds)
+    stop.set()
+    stop_file.touch()
+    for thread in threads:
+        thread.join()
+    phase.server_cpu = cpu_seconds(server.pid) - cpu_before[0]
+    phase.loop_cpu = cpu_seconds(server.pid, server.pid) - cpu_before[1]
+    phase.status_times.extend(json.loads(poller.communicate()[0]))
+    return phase
+
+
+def edit_loop(
+    args: argparse.Namespace,
+    port: int,
+    token: str,
+    notebook: dict[str, Any],
+    index: int,
+    phase: Phase,
+    stop: threading.Event,
+    lock: threading.Lock,
+) -> None:
+    """One client editing its notebook, in bursts of three requests (as typing sends them)."""
+    own = json.loads(json.dumps(notebook))
+    code = [c for c in own["cells"] if c["cell_type"] == "code"]
+    typing = args.edit == "typing"
+    target = next(c for c in code if "1000.0" in c["source"]) if typing else code[0]
+    original = target["source"]
+    # a client of its own per protocol, and edits of its own (no cache answers one phase
+    # from the other's work)
+    requests = DeltaClient(f"large_{index}.ipynb", f"{phase.protocol}-{index}")
+    mark = 1 if phase.protocol == "delta" else 2
+    edits = 0
+    while not stop.is_set():
+        burst: list[threading.Thread] = []
+        outs: list[list[tuple[int, Any, float]]] = []
+        for _ in range(3):
+            edits += 1
+            target["source"] = (
+                original.replace("1000.0", f"1000.{edits}{mark}")
+                if typing
+                else f"{original}{phase.protocol}_edited_{index} = {edits}\n"
+            )
+            # encoded now: the notebook changes again before the thread sends it
+            if phase.protocol == "delta":
+                body, sent = requests.body(own, edits)
+            else:
+                body, sent = requests.full_body(own, edits), None
+            out: list[tuple[int, Any, float]] = []
+            outs.append(out)
+            with lock:
+                phase.sent += 1
+                phase.body_bytes += len(body)
+            thread = threading.Thread(
+                target=send, args=(port, token, body, sent, requests, out, phase, lock)
+            )
+            thread.start()
+            burst.append(thread)
+            time.sleep(0.01)
+        for thread in burst:
+            thread.join()
+        with lock:
+            for out in outs[:-1]:
+                if out and out[0][0] == 409:
+                    phase.superseded += 1
+            if outs[-1]:
+                status_code, payload, elapsed = outs[-1][0]
+                if status_code == 200 and payload.startswith(b"{"):
+                    phase.seen.append(elapsed)
+                else:
+                    phase.failures.append(f"{status_code} {payload}")
+    with lock:
+        phase.resent += requests.resent
+
+
+def send(
+    port: int,
+    token: str,
+    body: bytes,
+    sent: Sent | None,
+    requests: DeltaClient,
+    out: list[tuple[int, Any, float]],
+    phase: Phase,
+    lock: threading.Lock,
+) -> None:
+    """Post ``body``; a delta refused 409 NB815 goes again at once in full (the time of both
+    is the answer's), as the extension does."""
+    try:
+        client = Client(port, token)
+        status, payload, elapsed = client.request("POST", "/nb2pkg/analyze", body, parse_ok=False)
+        if sent is not None and status == 409 and payload.get("code") == UNKNOWN_BASE:
+            again = requests.in_full(sent)
+            with lock:
+                phase.sent += 1
+                phase.body_bytes += len(again)
+            status, payload, more = client.request("POST", "/nb2pkg/analyze", again, parse_ok=False)
+            elapsed += more
+        if sent is not None and status == 200:
+            requests.answered(sent)
+        out.append((status, payload, elapsed))
+    except OSError as error:
+        with lock:
+            phase.failures.append(repr(error))
+
+
 def main() -> int:
     if sys.argv[1:2] == ["--poll-status"]:
         poll_status(int(sys.argv[2]), sys.argv[3], Path(sys.argv[4]))
@@ -189,6 +379,13 @@ def main() -> int:
         " parameter: the plan changes); typing: each edit types a number inside a step",
     )
     parser.add_argument("--first-after", type=float, default=0.0)
+    parser.add_argument(
+        "--protocol",
+        choices=sorted(PROTOCOLS),
+        default="both",
+        help="full: whole notebooks; delta: deltas as the extension sends them; both: full,"
+        " then delta on the same server (``--seconds`` each), with the ratios",
+    )
     parser.add_argument(
         "--analysis-processes",
         type=int,
@@ -224,87 +421,11 @@ def main() -> int:
         )
         assert status == 200 and answer is not None, (status, answer)
 
-        # 2. and 3. concurrent editing clients while /api/status is polled
-        stop = threading.Event()
-        seen: list[float] = []
-        sent = [0]
-        superseded = [0]
-        status_times: list[float] = []
-        failures: list[str] = []
-        lock = threading.Lock()
-
-        def send(body: bytes, out: list[tuple[int, Any, float]]) -> None:
-            try:
-                client = Client(port, token)
-                out.append(client.request("POST", "/nb2pkg/analyze", body, parse_ok=False))
-            except OSError as error:
-                with lock:
-                    failures.append(repr(error))
-
-        def edit_loop(index: int) -> None:
-            own = json.loads(json.dumps(notebook))
-            code = [c for c in own["cells"] if c["cell_type"] == "code"]
-            typing = args.edit == "typing"
-            target = next(c for c in code if "1000.0" in c["source"]) if typing else code[0]
-            original = target["source"]
-            edits = 0
-            while not stop.is_set():
-                burst: list[threading.Thread] = []
-                outs: list[list[tuple[int, Any, float]]] = []
-                for _ in range(3):
-                    edits += 1
-                    target["source"] = (
-                        original.replace("1000.0", f"1000.{edits}")
-                        if typing
-                        else f"{original}edited_{index} = {edits}\n"
-                    )
-                    body = {
-                        "path": f"large_{index}.ipynb",
-                        "notebook": own,
-                        "seq": edits,  # numbered in sending order, as the extension does
-                        "client": str(index),
-                    }
-                    out: list[tuple[int, Any, float]] = []
-                    outs.append(out)
-                    with lock:
-                        sent[0] += 1
-                    # encoded now: the notebook changes again before the thread sends it
-                    thread = threading.Thread(target=send, args=(json.dumps(body).encode(), out))
-                    thread.start()
-                    burst.append(thread)
-                    time.sleep(0.01)
-                for thread in burst:
-                    thread.join()
-                with lock:
-                    for out in outs[:-1]:
-                        if out and out[0][0] == 409:
-                            superseded[0] += 1
-                    if outs[-1]:
-                        status_code, payload, elapsed = outs[-1][0]
-                        if status_code == 200 and payload.startswith(b"{"):
-                            seen.append(elapsed)
-                        else:
-                            failures.append(f"{status_code} {payload}")
-
-        stop_file = root / "stop-polling"
-        poller = subprocess.Popen(
-            [sys.executable, __file__, "--poll-status", str(port), token, str(stop_file)],
-            stdout=subprocess.PIPE,
-        )
-        threads = [threading.Thread(target=edit_loop, args=(i,)) for i in range(args.clients)]
-        # the main thread runs the event loop
-        cpu_before = cpu_seconds(server.pid), cpu_seconds(server.pid, server.pid)
-        for thread in threads:
-            thread.start()
-        time.sleep(args.seconds)
-        stop.set()
-        stop_file.touch()
-        for thread in threads:
-            thread.join()
-        server_cpu = cpu_seconds(server.pid) - cpu_before[0]
-        loop_cpu = cpu_seconds(server.pid, server.pid) - cpu_before[1]
-        status_times.extend(json.loads(poller.communicate()[0]))
-
+        # 2. to 4. concurrent editing clients while /api/status is polled, for each protocol
+        phases = [
+            load_phase(args, port, token, notebook, server, root, protocol)
+            for protocol in PROTOCOLS[args.protocol]
+        ]
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
             f"load average: {load}; {args.cells} code cells; {args.clients} clients;"
@@ -316,28 +437,15 @@ def main() -> int:
             f"1. first analyze {args.first_after:g} s after start: {first * 1000:.0f} ms"
             f" = {first / floor:.1f}x floor"
         )
-        if seen:
-            p50, p99 = percentile(seen, 0.5), percentile(seen, 0.99)
-            print(
-                f"2. analyze, last of each burst: n={len(seen)} p50 {p50 * 1000:.0f} ms "
-                f"({p50 / floor:.1f}x floor), p99 {p99 * 1000:.0f} ms; "
-                f"earlier requests of a burst answered 'superseded': {superseded[0]}"
-            )
-        if status_times:
-            print(
-                f"3. /api/status meanwhile: n={len(status_times)} "
-                f"p50 {percentile(status_times, 0.5) * 1000:.1f} ms, "
-                f"p99 {percentile(status_times, 0.99) * 1000:.1f} ms"
-            )
-        if sent[0]:
-            print(
-                f"4. the server process's own CPU time (not its workers') per analyze request:"
-                f" {server_cpu / sent[0] * 1000:.2f} ms, of which its event loop's"
-                f" {loop_cpu / sent[0] * 1000:.2f} ms ({sent[0]} requests, {server_cpu:.2f} s;"
-                " the status polls included)"
-            )
-        if failures:
-            print(f"failures: {len(failures)}; first: {failures[0]}")
+        for phase in phases:
+            phase.report(floor)
+        if len(phases) == 2:
+            full, delta = phases
+            print("deltas against whole notebooks (same run), delta/full:")
+            for name in ("analyze p50", "analyze p99", "status p50", "status p99", "loop CPU"):
+                was, now = full.figures.get(name), delta.figures.get(name)
+                if was and now:
+                    print(f"  {name:<12} {was:8.2f} → {now:8.2f} ms  {now / was:5.2f}x")
     finally:
         if server is not None:
             # jupyter server stops on SIGTERM as on a normal exit (a profiler writes its file)
