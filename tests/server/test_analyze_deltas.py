@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -109,6 +110,20 @@ async def test_a_delta_on_a_base_not_held_gets_409_then_the_full_notebook_is_ans
     # and the same edit sent in full (same seq) is answered, and so is the next delta
     await answer_bytes(jp_fetch, full_body(changed, "new-panel", 8))
     await answer_bytes(jp_fetch, delta_body(first, changed, 8, "new-panel", 9))
+
+
+async def test_a_delta_on_a_base_not_held_is_logged_once_and_below_warnings(
+    jp_fetch: Fetch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # routine (a worker restarted, or another answered): no warning for what the client mends
+    caplog.set_level(logging.DEBUG)
+    first, changed = edits()[:2]
+    status, _ = await refused(jp_fetch, "analyze", delta_body(changed, first, 7, "panel", 8))
+    assert status == 409
+    about_it = [r for r in caplog.records if r.getMessage().startswith("409 ")]
+    assert [r.levelno for r in about_it] == [logging.DEBUG]
+    assert "NB815" in about_it[0].getMessage()
+    assert not [r for r in caplog.records if "refused" in r.getMessage()]
 
 
 async def test_a_delta_naming_a_cell_its_base_does_not_have_gets_409(jp_fetch: Fetch) -> None:

@@ -32,6 +32,7 @@ from nb2pkg.frontends.server.errors import (
     CROSS_ORIGIN,
     INTERNAL_ERROR,
     SUPERSEDED,
+    UNKNOWN_BASE,
     RequestProblem,
     code_for_status,
 )
@@ -98,6 +99,11 @@ def refusal_text(problem: RequestProblem) -> str:
 
 SUPERSEDED_ANSWER = refusal_text(_superseded())
 """The answer (409) to an analyze request a newer one of its client replaced."""
+ROUTINE_REFUSALS = {
+    SUPERSEDED: "superseded by a newer request of its client",
+    UNKNOWN_BASE: "a delta whose base is not held here: the client sends it in full",
+}
+"""Refusals the extension expects while the user types: logged at debug level, once."""
 
 
 class Nb2pkgHandler(APIHandler):
@@ -166,13 +172,13 @@ class Nb2pkgHandler(APIHandler):
         try:
             text = await self._answer_text(work, body, limit, supersedable, key, ticket)
         except RequestProblem as problem:
-            if problem.code != SUPERSEDED:
+            if problem.code not in ROUTINE_REFUSALS:
                 raise
             # routine while the user types: answered here, not through tornado's error path
             # (which clears the headers and logs), as most analyze requests are
-            self._answered_superseded = True  # ``_log`` logs it, once
+            self._routine_refusal = problem.code  # ``_log`` logs it, once
             self.set_status(problem.status)
-            text = SUPERSEDED_ANSWER
+            text = SUPERSEDED_ANSWER if problem.code == SUPERSEDED else refusal_text(problem)
         finally:
             if key is not None:
                 latest.finish(key, ticket)
@@ -313,8 +319,8 @@ class Nb2pkgHandler(APIHandler):
     def _handle_request_exception(self, e: BaseException) -> None:
         # A RequestProblem is an expected refusal: answer it without logging a traceback.
         if isinstance(e, RequestProblem):
-            if e.code == SUPERSEDED:
-                self._answered_superseded = True  # ``_log`` logs it, once
+            if e.code in ROUTINE_REFUSALS:
+                self._routine_refusal = e.code  # ``_log`` logs it, once
             else:
                 self.log.info("nb2pkg refused a request: %s %s", e.code, e.message)
             if not self._finished:
@@ -322,19 +328,22 @@ class Nb2pkgHandler(APIHandler):
             return
         super()._handle_request_exception(e)
 
-    _answered_superseded = False
-    """This request was answered 409 (NB813): a newer one of its client replaced it."""
+    _routine_refusal: str | None = None
+    """The code of a routine refusal (409) this request got: NB813, a newer one of its client
+    replaced it; NB815, a delta whose base is not held (the client sends it in full)."""
 
     def _log(self) -> None:
-        if not self._answered_superseded:
+        if self._routine_refusal is None:
             super()._log()
             return
         # routine while the user types (each edit replaces the request before): one debug
         # line, not a warning per keystroke; the request's metrics are recorded as any other's
         self.log.debug(
-            "409 %s %s superseded by a newer request of its client (NB813) %.2fms",
+            "409 %s %s %s (%s) %.2fms",
             self.request.method,
             self.request.path,
+            ROUTINE_REFUSALS[self._routine_refusal],
+            self._routine_refusal,
             1000.0 * self.request.request_time(),
         )
         if getattr(self.settings.get("serverapp"), "record_http_request_metrics", True):
