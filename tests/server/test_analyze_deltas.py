@@ -11,15 +11,18 @@ import asyncio
 import itertools
 import json
 import logging
+import os
+import signal
 from typing import Any
 
 import pytest
 from jupyter_server.serverapp import ServerApp
-from server_notebooks import BODY_LIMIT, code_cell, scaling_notebook
+from server_notebooks import BODY_LIMIT, WORK_LIMIT_LINES, code_cell, scaling_notebook
 from test_bad_requests import IN_THREADS
 from test_handlers import Fetch, refused
 from test_shared_analyses import until, work_queue
 from test_superseded_requests import waiting_for_worker
+from traitlets.config import Config
 
 PATH = "typed.ipynb"
 
@@ -259,4 +262,53 @@ async def test_a_delta_waits_for_its_worker_when_every_worker_is_busy(
     # Then it is answered by its own worker once that one is free
     pool.release(own)
     answer = await delta
+    assert answer == await answer_bytes(jp_fetch, full_body(changed, "other", 1))
+
+
+ONE_WORKER = Config(
+    {
+        "ServerApp": {"jpserver_extensions": {"nb2pkg": True}},
+        "Nb2pkgServer": {
+            "max_body_bytes": BODY_LIMIT,
+            "max_code_lines": WORK_LIMIT_LINES,
+            "analysis_processes": 1,
+        },
+    }
+)
+
+
+@pytest.mark.parametrize("jp_server_config", [ONE_WORKER])
+async def test_after_the_worker_restarted_a_delta_gets_409_and_the_full_notebook_is_answered(
+    jp_fetch: Fetch, jp_serverapp: ServerApp
+) -> None:
+    pool = work_queue(jp_serverapp).pool
+    if pool is None:
+        pytest.skip("no analysis worker process could be started here")
+    first, changed, added = edits()[:3]
+    await answer_bytes(jp_fetch, full_body(first, "panel", 1))
+    # Given the worker that held the panel's notebook killed, and started again
+    (worker,) = pool.workers
+    dead = worker.pid
+    assert dead is not None
+    os.kill(dead, signal.SIGKILL)
+    await until(lambda: pool.restarts == 1 and worker.ready.is_set())
+    # Then the panel's delta is refused, its notebook in full answered, and deltas work again
+    status, error = await refused(jp_fetch, "analyze", delta_body(changed, first, 1, "panel", 2))
+    assert (status, error["code"]) == (409, "NB815")
+    await answer_bytes(jp_fetch, full_body(changed, "panel", 2))
+    answer = await answer_bytes(jp_fetch, delta_body(added, changed, 2, "panel", 3))
+    assert answer == await answer_bytes(jp_fetch, full_body(added, "other", 1))
+
+
+async def test_deltas_written_in_any_member_order_are_answered(jp_fetch: Fetch) -> None:
+    # (read by the request reader first: the client is not the body's last member)
+    first, changed = edits()[:2]
+
+    def client_first(body: bytes) -> bytes:
+        data = json.loads(body)
+        return json.dumps({"client": data.pop("client"), **data}).encode()
+
+    await answer_bytes(jp_fetch, client_first(full_body(first, "panel", 1)))
+    body = client_first(delta_body(changed, first, 1, "panel", 2))
+    answer = await answer_bytes(jp_fetch, body)
     assert answer == await answer_bytes(jp_fetch, full_body(changed, "other", 1))
