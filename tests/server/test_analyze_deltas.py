@@ -220,12 +220,27 @@ async def test_the_limits_hold_for_the_notebook_a_delta_stands_for(jp_fetch: Fet
     assert (status, error["code"]) == (413, "NB802")
 
 
+def workers(count: int) -> Config:
+    """The tests' server configuration with ``count`` analysis worker processes (whatever
+    the machine's cores)."""
+    return Config(
+        {
+            "ServerApp": {"jpserver_extensions": {"nb2pkg": True}},
+            "Nb2pkgServer": {
+                "max_body_bytes": BODY_LIMIT,
+                "max_code_lines": WORK_LIMIT_LINES,
+                "analysis_processes": count,
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize("jp_server_config", [workers(2)])
 async def test_a_clients_deltas_go_to_the_worker_that_holds_its_notebook(
     jp_fetch: Fetch, jp_serverapp: ServerApp
 ) -> None:
     pool = work_queue(jp_serverapp).pool
-    if pool is None or len(pool.workers) < 2:
-        pytest.skip("needs two analysis worker processes")
+    assert pool is not None and len(pool.workers) == 2
     notebooks = edits()
     await answer_bytes(jp_fetch, full_body(notebooks[0], "panel", 1))
     await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
@@ -236,12 +251,12 @@ async def test_a_clients_deltas_go_to_the_worker_that_holds_its_notebook(
     assert pool.sent == sent + len(notebooks) - 1  # none refused and sent again
 
 
+@pytest.mark.parametrize("jp_server_config", [workers(2)])
 async def test_a_delta_waits_for_its_worker_when_every_worker_is_busy(
     jp_fetch: Fetch, jp_serverapp: ServerApp
 ) -> None:
     pool = work_queue(jp_serverapp).pool
-    if pool is None or len(pool.workers) < 2:
-        pytest.skip("needs two analysis worker processes")
+    assert pool is not None and len(pool.workers) == 2
     first, changed = edits()[:2]
     await answer_bytes(jp_fetch, full_body(first, "panel", 1))
     await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
@@ -265,25 +280,12 @@ async def test_a_delta_waits_for_its_worker_when_every_worker_is_busy(
     assert answer == await answer_bytes(jp_fetch, full_body(changed, "other", 1))
 
 
-ONE_WORKER = Config(
-    {
-        "ServerApp": {"jpserver_extensions": {"nb2pkg": True}},
-        "Nb2pkgServer": {
-            "max_body_bytes": BODY_LIMIT,
-            "max_code_lines": WORK_LIMIT_LINES,
-            "analysis_processes": 1,
-        },
-    }
-)
-
-
-@pytest.mark.parametrize("jp_server_config", [ONE_WORKER])
+@pytest.mark.parametrize("jp_server_config", [workers(1)])
 async def test_after_the_worker_restarted_a_delta_gets_409_and_the_full_notebook_is_answered(
     jp_fetch: Fetch, jp_serverapp: ServerApp
 ) -> None:
     pool = work_queue(jp_serverapp).pool
-    if pool is None:
-        pytest.skip("no analysis worker process could be started here")
+    assert pool is not None
     first, changed, added = edits()[:3]
     await answer_bytes(jp_fetch, full_body(first, "panel", 1))
     # Given the worker that held the panel's notebook killed, and started again
