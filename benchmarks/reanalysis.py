@@ -123,7 +123,9 @@ class DeltaServing:
         data = json.loads(body)
         delta = notebook_delta(data["delta"], data["client"])
         rebuilt = self.held.notebook(delta, data["path"])
-        answer = api.analyze_notebook(rebuilt.notebook, data["path"], path=data["path"])
+        # the cells' columns as the server passes them (a tree without them: not)
+        known = {"columns": rebuilt.columns} if hasattr(rebuilt, "columns") else {}
+        answer = api.analyze_notebook(rebuilt.notebook, data["path"], path=data["path"], **known)
         text = ANSWERS.text(answer, "/srv/notebooks")
         self.held.remember_rebuilt(Sender(data["client"], data["seq"]), data["path"], rebuilt)
         return text

@@ -27,6 +27,7 @@ from nb2pkg.frontends.building import build
 from nb2pkg.frontends.cell_summaries import RecentSummaries
 from nb2pkg.frontends.reanalysis import RecentAnalyses
 from nb2pkg.ir import Diagnostic, Notebook, TaggedCell
+from nb2pkg.notebook.raw_cells import CellColumns
 from nb2pkg.notebook.reader import display_path, notebook_from_json, read_notebook
 
 if TYPE_CHECKING:
@@ -34,14 +35,27 @@ if TYPE_CHECKING:
 
 
 def analyze_notebook(
-    nb_json: Any, display: str, *, package: str | None = None, path: str | None = None
+    nb_json: Any,
+    display: str,
+    *,
+    package: str | None = None,
+    path: str | None = None,
+    columns: CellColumns | None = None,
 ) -> NotebookAnalysis:
-    """The plan of a notebook given as JSON (e.g. the browser's unsaved content)."""
+    """The plan of a notebook given as JSON (e.g. the browser's unsaved content).
+
+    ``columns``: what ``raw_cells.cell_columns`` reads of its cells, when already known (a
+    notebook rebuilt from the cells of an earlier request and a few new ones)."""
     # No content hash: only a build records it, and hashing the whole notebook's JSON would
     # cost each re-analysis as much as planning a hundred cells.
     with fewer_collections():
         notebook, problems = notebook_from_json(
-            nb_json, path or str(Path(display).resolve()), display, "", full_schema=False
+            nb_json,
+            path or str(Path(display).resolve()),
+            display,
+            "",
+            full_schema=False,
+            columns=columns,
         )
         return _analysis(notebook, problems, display, package)
 

@@ -28,6 +28,11 @@ CELL_TYPE = operator.attrgetter("cell_type")
 SOURCE = operator.attrgetter("source")
 CellColumns = tuple[list[CellKey], list[Any]]
 """Each cell's key and its ``nb2pkg`` settings (None when it has none)."""
+CellPiece = tuple[str, str, str, tuple[str, ...], int | None]
+"""A cell's key but its number (its place): its id, type, source, tags and execution count."""
+CellPieces = tuple[list[CellPiece], list[Any]]
+"""Each cell's piece and its ``nb2pkg`` settings (None when it has none)."""
+_FIRST = operator.itemgetter(0)
 _UNREAD: Any = object()
 _NO_METADATA: Mapping[str, Any] = {}
 _NO_TAGS: list[str] = []
@@ -85,6 +90,13 @@ def cell_columns(raw_cells: Sequence[Any], minor: int) -> CellColumns | None:
     """Each cell's key and its settings, read column by column; None unless every cell is a
     plain dictionary with a string source, a string id of its own, string tags, an integer
     (or no) execution count and dictionary (or no) settings."""
+    pieces = cell_pieces(raw_cells, minor)
+    return numbered(pieces) if pieces is not None else None
+
+
+def cell_pieces(raw_cells: Sequence[Any], minor: int) -> CellPieces | None:
+    """Each cell's key but its number, and its settings, read column by column (what
+    ``cell_columns`` reads of each cell alone: whether ids repeat is the notebook's)."""
     if minor < 5 or not set(map(type, raw_cells)) <= {dict}:
         return None
 
@@ -97,7 +109,6 @@ def cell_columns(raw_cells: Sequence[Any], minor: int) -> CellColumns | None:
     if (
         not set(map(type, (*ids, *sources, *types))) <= {str}
         or "" in ids
-        or len(set(ids)) != len(ids)
         or not set(map(type, counts)) <= _COUNT_TYPES
         or not set(map(type, metadata)) <= {dict}
     ):
@@ -109,10 +120,17 @@ def cell_columns(raw_cells: Sequence[Any], minor: int) -> CellColumns | None:
         or not set(map(type, filter(None, settings))) <= {dict}
     ):
         return None
-    numbers = range(1, len(raw_cells) + 1)
-    return list(
-        zip(numbers, ids, types, sources, map(tuple, tag_lists), counts, strict=True)
-    ), settings
+    return list(zip(ids, types, sources, map(tuple, tag_lists), counts, strict=True)), settings
+
+
+def numbered(pieces: CellPieces) -> CellColumns | None:
+    """The columns of the notebook whose cells, in order, have these pieces (from
+    ``cell_pieces``); None when two cells share an id."""
+    keys, settings = pieces
+    if len(set(map(_FIRST, keys))) != len(keys):
+        return None
+    numbers = zip(range(1, len(keys) + 1))  # (1,), (2,), ...: each key's number, first
+    return list(map(tuple.__add__, numbers, keys)), settings  # type: ignore[arg-type]
 
 
 def _cells_one_by_one(raw_cells: list[Mapping[str, Any]], minor: int) -> tuple[Cell, ...]:

@@ -115,17 +115,20 @@ def notebook_from_json(
     sha256: str | None = None,
     *,
     full_schema: bool = True,
+    columns: CellColumns | None = None,
 ) -> tuple[Notebook | None, list[Diagnostic]]:
     """Validate already-parsed notebook JSON (the server receives it from the browser).
 
     ``full_schema=False`` checks only the structure nb2pkg reads: the live analysis of a
     notebook JupyterLab holds in memory, where the full schema would cost 15 ms per keystroke.
+    ``columns``: ``raw_cells.cell_columns`` of its cells, when the caller knows them already.
     """
     if sha256 is None:
         sha256 = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         ).hexdigest()
-    columns = _columns_of(data)
+    if columns is None:
+        columns = _columns_of(data)
     problem = _shape_problem(
         data, display_path, full_schema=full_schema, cells_checked=columns is not None
     )

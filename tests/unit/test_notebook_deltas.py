@@ -17,6 +17,8 @@ from nb2pkg.frontends.server.notebook_deltas import (
     notebook_delta,
     sender_of,
 )
+from nb2pkg.notebook import raw_cells
+from nb2pkg.notebook.reader import notebook_from_json
 
 
 def cell(cell_id: str, source: str) -> dict[str, Any]:
@@ -143,3 +145,39 @@ def test_the_sender_is_known_by_client_and_seq() -> None:
     assert sender_of({"client": "panel"}) is None
     assert sender_of({"client": "panel", "seq": "3"}) is None
     assert sender_of({"seq": 3}) is None
+
+
+def test_a_rebuilt_notebook_comes_with_the_columns_the_reader_would_read() -> None:
+    held = HeldNotebooks()
+    a, b = cell("a", "x = 1"), cell("b", "y = x")
+    b["metadata"] = {"tags": ["function:step"], "nb2pkg": {"returns": ["y"]}}
+    held.remember(Sender("panel", 1), "nb.ipynb", notebook(a, b, cell("c", "z = y")))
+    # Given a delta that moves, changes, drops and adds cells
+    made = held.notebook(delta(1, "b", cell("d", "w = 2"), "a"), "nb.ipynb")
+    # Then its columns are those the reader reads of the rebuilt notebook's cells, in order
+    assert made.columns is not None
+    assert made.columns == raw_cells.cell_columns(made.notebook["cells"], 5)
+    assert [key[:2] for key in made.columns[0]] == [(1, "b"), (2, "d"), (3, "a")]
+    # and the notebook read with them is the notebook read without
+    with_columns, _ = notebook_from_json(
+        made.notebook, "nb.ipynb", "nb.ipynb", "", columns=made.columns
+    )
+    without, _ = notebook_from_json(made.notebook, "nb.ipynb", "nb.ipynb", "")
+    assert with_columns is not None and without is not None
+    assert with_columns.cells == without.cells
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {**cell("d", ""), "source": ["w = 2\n", "v = w"]},  # its source as lines
+        {key: value for key, value in cell("d", "w = 2").items() if key != "id"},  # no id
+        cell("a", "again = 1"),  # an id another cell of the notebook has
+    ],
+)
+def test_a_new_cell_the_reader_reads_another_way_gives_no_columns(odd: dict[str, Any]) -> None:
+    held = HeldNotebooks()
+    held.remember(Sender("panel", 1), "nb.ipynb", notebook(cell("a", "x = 1")))
+    made = held.notebook(delta(1, "a", odd), "nb.ipynb")
+    assert made.columns is None
+    assert raw_cells.cell_columns(made.notebook["cells"], 5) is None

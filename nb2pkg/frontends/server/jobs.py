@@ -45,7 +45,11 @@ def analyze(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> 
     else:
         check_workload([notebook], limits)
         analysis = api.analyze_notebook(
-            notebook, request.display_path, package=request.package, path=str(request.path)
+            notebook,
+            request.display_path,
+            package=request.package,
+            path=str(request.path),
+            columns=rebuilt.columns if rebuilt is not None else None,
         )
     text = ANSWERS.text(analysis, root)
     if request.sender is not None and rebuilt is not None:

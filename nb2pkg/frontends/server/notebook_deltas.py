@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from nb2pkg.frontends.server.errors import INVALID_REQUEST, UNKNOWN_BASE, RequestProblem
+from nb2pkg.notebook.raw_cells import CellColumns, CellPiece, cell_pieces, numbered
 
 MAX_CLIENTS = 32
 """Clients (notebook panels, per notebook path) whose notebooks are held, the most recent."""
@@ -85,11 +86,15 @@ def sender_of(data: dict[str, Any]) -> Sender | None:
     return None
 
 
-_Cells = dict[str, tuple[dict[str, Any], int]]
-"""The cells of one request by id, each with its size as JSON (in UTF-8 bytes)."""
+_Held = tuple[dict[str, Any], int, CellPiece | None, Any]
+"""A cell as held: as sent, its size as JSON (in UTF-8 bytes), and what the notebook reader
+reads of it (``raw_cells.cell_pieces``: its piece and its settings; no piece when the reader
+reads it another way)."""
+_Cells = dict[str, _Held]
+"""The cells of one request by id."""
 
 
-_SHARED: tuple[dict[str, Any], int] = ({}, 0)
+_SHARED: _Held = ({}, 0, None, None)
 """In place of a cell whose id another cell of the notebook has too (neither is held)."""
 
 
@@ -100,6 +105,9 @@ class Rebuilt:
     notebook: dict[str, Any]
     size: int
     cells_by_id: _Cells
+    columns: CellColumns | None = None
+    """What the notebook reader reads of its cells (``raw_cells.cell_columns``), from the
+    cells held and the new ones alone: None when it reads them another way."""
 
 
 class HeldNotebooks:
@@ -122,19 +130,23 @@ class HeldNotebooks:
         if base is None:
             raise _unknown_base(f"request {delta.base} of this client is not held here")
         cells: list[Any] = []
+        pieces: list[CellPiece | None] = []
+        settings: list[Any] = []
         by_id: _Cells = {}
         size = _json_size(delta.metadata) + len(delta.cells) + 64
         for cell in delta.cells:
-            held: tuple[dict[str, Any], int] | None
+            held: _Held | None
             cell_id: Any
             if isinstance(cell, str):
                 held, cell_id = base.get(cell), cell
                 if held is None:
                     raise _unknown_base(f"cell {cell[:80]!r} is not one of request {delta.base}")
             else:
-                held, cell_id = (cell, _json_size(cell)), cell.get("id")
+                held, cell_id = _held(cell), cell.get("id")
             cells.append(held[0])
             size += held[1]
+            pieces.append(held[2])
+            settings.append(held[3])
             if type(cell_id) is str:
                 by_id[cell_id] = held if cell_id not in by_id else _SHARED
         notebook = {
@@ -143,7 +155,9 @@ class HeldNotebooks:
             "metadata": delta.metadata,
             "cells": cells,
         }
-        return Rebuilt(notebook, size, by_id)
+        # every piece known: each cell has a string id, so the reader reads ids (nbformat 4.5)
+        columns = numbered((pieces, settings)) if None not in pieces else None  # type: ignore[arg-type]
+        return Rebuilt(notebook, size, by_id, columns)
 
     def remember(self, sender: Sender, path: str, notebook: Any) -> None:
         """Hold the cells of ``notebook`` (sent in full), as analysed for ``sender``'s request,
@@ -152,10 +166,17 @@ class HeldNotebooks:
         if not isinstance(cells, list):
             return
         by_id: _Cells = {}
-        for cell in cells:
+        read = cell_pieces(cells, 5)
+        for index, cell in enumerate(cells):
             cell_id = cell.get("id") if type(cell) is dict else None
-            if type(cell_id) is str:
-                by_id[cell_id] = (cell, _json_size(cell)) if cell_id not in by_id else _SHARED
+            if type(cell_id) is not str:
+                continue
+            if cell_id in by_id:
+                by_id[cell_id] = _SHARED
+            elif read is None:
+                by_id[cell_id] = _held(cell)
+            else:
+                by_id[cell_id] = (cell, _json_size(cell), read[0][index], read[1][index])
         self._hold((sender.client, path), sender.seq, by_id)
 
     def remember_rebuilt(self, sender: Sender, path: str, rebuilt: Rebuilt) -> None:
@@ -184,6 +205,13 @@ class HeldNotebooks:
             self._held[key] = versions
             while len(self._held) > self._clients:
                 self._held.popitem(last=False)
+
+
+def _held(cell: dict[str, Any]) -> _Held:
+    """A cell as held (``_Held``)."""
+    read = cell_pieces([cell], 5)
+    piece, settings = (read[0][0], read[1][0]) if read is not None else (None, None)
+    return cell, _json_size(cell), piece, settings
 
 
 def _json_size(value: Any) -> int:
