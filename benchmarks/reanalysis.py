@@ -118,16 +118,21 @@ class DeltaServing:
         return body_text(self.path, {"delta": delta}, 1, "bench").decode()
 
     def serve(self, body: str) -> str:
+        from nb2pkg.analysis.collector import fewer_collections
         from nb2pkg.frontends.server.notebook_deltas import Sender, notebook_delta
 
         data = json.loads(body)
-        delta = notebook_delta(data["delta"], data["client"])
-        rebuilt = self.held.notebook(delta, data["path"])
-        # the cells' columns as the server passes them (a tree without them: not)
-        known = {"columns": rebuilt.columns} if hasattr(rebuilt, "columns") else {}
-        answer = api.analyze_notebook(rebuilt.notebook, data["path"], path=data["path"], **known)
-        text = ANSWERS.text(answer, "/srv/notebooks")
-        self.held.remember_rebuilt(Sender(data["client"], data["seq"]), data["path"], rebuilt)
+        with fewer_collections():  # as the server's analyze job does
+            delta = notebook_delta(data["delta"], data["client"])
+            rebuilt = self.held.notebook(delta, data["path"])
+            # the cells' columns as the server passes them (a tree without them: not)
+            known = {"columns": rebuilt.columns} if hasattr(rebuilt, "columns") else {}
+            answer = api.analyze_notebook(
+                rebuilt.notebook, data["path"], path=data["path"], **known
+            )
+            text = ANSWERS.text(answer, "/srv/notebooks")
+            sender = Sender(data["client"], data["seq"])
+            self.held.remember_rebuilt(sender, data["path"], rebuilt)
         return text
 
 

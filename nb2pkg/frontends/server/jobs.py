@@ -29,6 +29,14 @@ HELD = HeldNotebooks()
 
 
 def analyze(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> str:
+    from nb2pkg.analysis.collector import fewer_collections
+
+    # (a delta's notebook is rebuilt from thousands of held cells: collected as the analysis)
+    with fewer_collections():
+        return _answer_text(request, root, limits)
+
+
+def _answer_text(request: requests.AnalyzeRequest, root: str, limits: WorkLimits) -> str:
     from nb2pkg.frontends import api
 
     notebook, rebuilt = request.notebook, None

@@ -21,7 +21,8 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from operator import itemgetter
+from typing import Any, TypeGuard, cast
 
 from nb2pkg.frontends.server.errors import INVALID_REQUEST, UNKNOWN_BASE, RequestProblem
 from nb2pkg.notebook.raw_cells import CellColumns, CellPiece, cell_pieces, numbered
@@ -92,6 +93,7 @@ reads of it (``raw_cells.cell_pieces``: its piece and its settings; no piece whe
 reads it another way)."""
 _Cells = dict[str, _Held]
 """The cells of one request by id."""
+_AS_SENT, _SIZE, _PIECE, _SETTINGS = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
 
 
 _SHARED: _Held = ({}, 0, None, None)
@@ -129,35 +131,32 @@ class HeldNotebooks:
         base = self._version(delta.client, path, delta.base)
         if base is None:
             raise _unknown_base(f"request {delta.base} of this client is not held here")
-        cells: list[Any] = []
-        pieces: list[CellPiece | None] = []
-        settings: list[Any] = []
-        by_id: _Cells = {}
-        size = _json_size(delta.metadata) + len(delta.cells) + 64
-        for cell in delta.cells:
-            held: _Held | None
-            cell_id: Any
-            if isinstance(cell, str):
-                held, cell_id = base.get(cell), cell
-                if held is None:
-                    raise _unknown_base(f"cell {cell[:80]!r} is not one of request {delta.base}")
-            else:
-                held, cell_id = _held(cell), cell.get("id")
-            cells.append(held[0])
-            size += held[1]
-            pieces.append(held[2])
-            settings.append(held[3])
-            if type(cell_id) is str:
-                by_id[cell_id] = held if cell_id not in by_id else _SHARED
+        # Read column by column (at C speed: a notebook of thousands of cells, a few new)
+        entries = delta.cells
+        ids: list[Any] = list(entries)
+        new = [index for index, entry in enumerate(entries) if type(entry) is not str]
+        for index in new:
+            ids[index] = None  # looked up as no cell of the base
+        cells_held: list[_Held | None] = list(map(base.get, ids))
+        for index in new:
+            cell = entries[index]
+            assert isinstance(cell, dict)
+            cells_held[index], ids[index] = _held(cell), cell.get("id")
+        if None in cells_held:
+            missing = str(entries[cells_held.index(None)])
+            raise _unknown_base(f"cell {missing[:80]!r} is not one of request {delta.base}")
+        held = cast(list[_Held], cells_held)
         notebook = {
             "nbformat": delta.nbformat,
             "nbformat_minor": delta.nbformat_minor,
             "metadata": delta.metadata,
-            "cells": cells,
+            "cells": list(map(_AS_SENT, held)),
         }
+        size = _json_size(delta.metadata) + len(entries) + 64 + sum(map(_SIZE, held))
+        pieces = list(map(_PIECE, held))
         # every piece known: each cell has a string id, so the reader reads ids (nbformat 4.5)
-        columns = numbered((pieces, settings)) if None not in pieces else None  # type: ignore[arg-type]
-        return Rebuilt(notebook, size, by_id, columns)
+        columns = numbered((pieces, list(map(_SETTINGS, held)))) if None not in pieces else None
+        return Rebuilt(notebook, size, _by_id(ids, held), columns)
 
     def remember(self, sender: Sender, path: str, notebook: Any) -> None:
         """Hold the cells of ``notebook`` (sent in full), as analysed for ``sender``'s request,
@@ -205,6 +204,18 @@ class HeldNotebooks:
             self._held[key] = versions
             while len(self._held) > self._clients:
                 self._held.popitem(last=False)
+
+
+def _by_id(ids: list[Any], held: list[_Held]) -> _Cells:
+    """The cells by id, but those whose id is not a string or another cell's too."""
+    by_id: _Cells = dict(zip(ids, held, strict=True))
+    if len(by_id) == len(ids) and set(map(type, by_id)) <= {str}:
+        return by_id  # (nearly always)
+    by_id = {}
+    for cell_id, cell in zip(ids, held, strict=True):
+        if type(cell_id) is str:
+            by_id[cell_id] = cell if cell_id not in by_id else _SHARED
+    return by_id
 
 
 def _held(cell: dict[str, Any]) -> _Held:
