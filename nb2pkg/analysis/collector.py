@@ -13,29 +13,43 @@ them back.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import threading
-from collections.abc import Iterator
+from types import TracebackType
 
 _RUNNING = [0]
 _SAVED_THRESHOLDS: list[int] = []
 _LOCK = threading.Lock()
 
 
-@contextlib.contextmanager
-def fewer_collections(*, for_build: bool = False) -> Iterator[None]:
-    with _LOCK:
-        _RUNNING[0] += 1
-        if _RUNNING[0] == 1:
-            _SAVED_THRESHOLDS[:] = gc.get_threshold()
-            gc.freeze()
-            if for_build:
-                first, second, third = _SAVED_THRESHOLDS
-                gc.set_threshold(max(first, 5_000), max(second, 100), third)
-    try:
-        yield
-    finally:
+def fewer_collections(*, for_build: bool = False) -> FewerCollections:
+    return FewerCollections(for_build)
+
+
+class FewerCollections:
+    """The context of ``fewer_collections``. (A class, not a generator: an exception passes
+    through it as it was raised; a generator's context would set its traceback, which an
+    exception that is a frozen dataclass refuses.)"""
+
+    def __init__(self, for_build: bool) -> None:
+        self.for_build = for_build
+
+    def __enter__(self) -> None:
+        with _LOCK:
+            _RUNNING[0] += 1
+            if _RUNNING[0] == 1:
+                _SAVED_THRESHOLDS[:] = gc.get_threshold()
+                gc.freeze()
+                if self.for_build:
+                    first, second, third = _SAVED_THRESHOLDS
+                    gc.set_threshold(max(first, 5_000), max(second, 100), third)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         with _LOCK:
             _RUNNING[0] -= 1
             if _RUNNING[0] == 0:

@@ -57,3 +57,13 @@ def test_an_analysis_leaves_nothing_frozen() -> None:
     data = make_notebook([("total = 1 + 1", ["function:add"])])
     api.analyze_notebook(data, "x.ipynb", path="/nb/x.ipynb")
     assert gc.get_freeze_count() == 0
+
+
+def test_an_exception_that_is_a_frozen_dataclass_passes_through_as_raised() -> None:
+    from nb2pkg.frontends.server.errors import RequestProblem
+
+    problem = RequestProblem(409, "NB815", "not held", "send it in full")
+    with pytest.raises(RequestProblem) as caught, fewer_collections():
+        raise problem
+    assert caught.value is problem
+    assert gc.get_freeze_count() == 0
