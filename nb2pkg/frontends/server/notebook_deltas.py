@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, TypeGuard, cast
@@ -94,6 +95,8 @@ reads it another way)."""
 _Cells = dict[str, _Held]
 """The cells of one request by id."""
 _AS_SENT, _SIZE, _PIECE, _SETTINGS = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+_CELL_ID = itemgetter(0)
+"""A piece's id (``raw_cells.CellPiece``)."""
 
 
 _SHARED: _Held = ({}, 0, None, None)
@@ -164,19 +167,16 @@ class HeldNotebooks:
         cells = notebook.get("cells") if isinstance(notebook, dict) else None
         if not isinstance(cells, list):
             return
-        by_id: _Cells = {}
         read = cell_pieces(cells, 5)
-        for index, cell in enumerate(cells):
-            cell_id = cell.get("id") if type(cell) is dict else None
-            if type(cell_id) is not str:
-                continue
-            if cell_id in by_id:
-                by_id[cell_id] = _SHARED
-            elif read is None:
-                by_id[cell_id] = _held(cell)
-            else:
-                by_id[cell_id] = (cell, _json_size(cell), read[0][index], read[1][index])
-        self._hold((sender.client, path), sender.seq, by_id)
+        held: list[_Held]
+        ids: list[Any]
+        if read is not None:  # (nearly always: every cell read alike, at once)
+            held = list(zip(cells, map(_json_size, cells), read[0], read[1], strict=True))
+            ids = list(map(_CELL_ID, read[0]))
+        else:
+            held = [_held(cell) if type(cell) is dict else _SHARED for cell in cells]
+            ids = [cell.get("id") if type(cell) is dict else None for cell in cells]
+        self._hold((sender.client, path), sender.seq, _by_id(ids, held))
 
     def remember_rebuilt(self, sender: Sender, path: str, rebuilt: Rebuilt) -> None:
         """Hold the cells of a notebook a delta stood for, as analysed for ``sender``."""
@@ -206,7 +206,7 @@ class HeldNotebooks:
                 self._held.popitem(last=False)
 
 
-def _by_id(ids: list[Any], held: list[_Held]) -> _Cells:
+def _by_id(ids: Sequence[Any], held: Sequence[_Held]) -> _Cells:
     """The cells by id, but those whose id is not a string or another cell's too."""
     by_id: _Cells = dict(zip(ids, held, strict=True))
     if len(by_id) == len(ids) and set(map(type, by_id)) <= {str}:
