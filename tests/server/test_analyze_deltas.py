@@ -166,6 +166,7 @@ BAD_DELTAS = {
     "metadata a list": malformed({**GOOD, "metadata": []}),
     "nbformat a float": malformed({**GOOD, "nbformat": 4.5}),
     "unknown member": malformed({**GOOD, "extra": 1}),
+    "answer_delta a string": malformed({**GOOD, "answer_delta": "yes"}),
     "no client": json.dumps({"path": PATH, "delta": GOOD}).encode(),
     "client a number": malformed(GOOD, client=3),
     "with the notebook too": json.dumps(

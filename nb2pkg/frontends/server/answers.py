@@ -15,6 +15,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, TypeVar, cast
 
@@ -106,7 +107,9 @@ class RecentAnswers:
     def __init__(self, keep: int = 16) -> None:
         self.keep = keep
         self._lock = threading.Lock()
-        self._texts: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], str]] = OrderedDict()
+        self._texts: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], ShownAnswer]] = (
+            OrderedDict()
+        )
         self._lists: OrderedDict[str, tuple[ListText, ListText]] = OrderedDict()
         """The texts of the cell and function summaries of the last answer, by the notebook
         it showed (the lists hold the summaries: their ids stay theirs while they are here)."""
@@ -125,22 +128,28 @@ class RecentAnswers:
 
     def text(self, analysis: Any, root: str) -> str:
         """``root_relative_json(analysis.to_json(), root)``, made once per analysis and root."""
+        return self.shown(analysis, root).text
+
+    def shown(self, analysis: Any, root: str) -> ShownAnswer:
+        """The answer showing ``analysis`` (its text ``text(analysis, root)``), made once per
+        analysis and root."""
         key = (id(analysis), root)
         with self._lock:
             known = self._texts.get(key)
         # a dead reference: another object may have the id now
         if known is not None and known[0]() is analysis:
             return known[1]
-        text = self._shown(analysis, root)
+        shown = self._shown(analysis, root)
         with self._lock:
-            self._texts[key] = (weakref.ref(analysis), text)
+            self._texts[key] = (weakref.ref(analysis), shown)
             self._texts.move_to_end(key)
             while len(self._texts) > self.keep:
                 self._texts.popitem(last=False)
-        return text
+        return shown
 
-    def _shown(self, analysis: Any, root: str) -> str:
-        """``root_relative_json(analysis.to_json(), root)``, the summaries' texts reused."""
+    def _shown(self, analysis: Any, root: str) -> ShownAnswer:
+        """The answer ``root_relative_json(analysis.to_json(), root)``, the summaries' texts
+        reused."""
         folders = _root_prefixes(root)
         forms = folder_forms(list(folders))
         with self._lock:
@@ -155,16 +164,39 @@ class RecentAnswers:
         values = {
             key: json.dumps(value) for key, value in analysis.to_json(summaries=False).items()
         }
-        rest = "".join(_object_parts(values))
+        rest = object_text(values)
         text = "".join(_object_parts(values, {"cells": cells, "functions": functions}))
         if found_whole(forms):
-            return _shown_in_root(text, analysis.to_json, root)
+            whole = _shown_in_root(text, analysis.to_json, root)
+            return (
+                ShownAnswer(text, values, cells, functions) if whole is text else ShownAnswer(whole)
+            )
         if cells.any_named or functions.any_named or names_folder(rest, forms):
-            return json.dumps(replace_prefixes(analysis.to_json(), folders))
-        return text
+            # (a folder of the server replaced in it: its text is not its parts')
+            return ShownAnswer(json.dumps(replace_prefixes(analysis.to_json(), folders)))
+        return ShownAnswer(text, values, cells, functions)
 
 
-def _object_parts(values: dict[str, str], lists: Mapping[str, ListText] | None = None) -> list[str]:
+@dataclass(frozen=True)
+class ShownAnswer:
+    """An analyze answer's text, and the JSON texts it is made of when it is theirs joined:
+    each member's value (``values``), and each summary of its lists (an answer delta names the
+    summaries an earlier answer had: ``answer_deltas``)."""
+
+    text: str
+    values: Mapping[str, str] | None = None
+    cells: ListText | None = None
+    functions: ListText | None = None
+
+
+def object_text(values: Mapping[str, str]) -> str:
+    """The JSON text of an object, from the JSON text of each member's value."""
+    return "".join(_object_parts(values))
+
+
+def _object_parts(
+    values: Mapping[str, str], lists: Mapping[str, ListText] | None = None
+) -> list[str]:
     """The pieces of the JSON text of an object, from the JSON text of each member's value;
     the members named in ``lists`` hold those lists (joined once, by the caller)."""
     parts = ["{"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nb2pkg.frontends.server import requests
+from nb2pkg.frontends.server.answer_deltas import answer_delta_text
 from nb2pkg.frontends.server.answers import RecentAnswers, root_relative_json
 from nb2pkg.frontends.server.notebook_deltas import HeldNotebooks, Sender
 from nb2pkg.frontends.server.request_reading import BodyToRead, typed_request, with_sender
@@ -59,11 +60,16 @@ def _answer_text(request: requests.AnalyzeRequest, root: str, limits: WorkLimits
             path=str(request.path),
             columns=rebuilt.columns if rebuilt is not None else None,
         )
-    text = ANSWERS.text(analysis, root)
+    shown = ANSWERS.shown(analysis, root)
+    text = shown.text
+    delta = request.delta
+    if delta is not None and delta.answer_delta:  # (its base's answer looked up before holding)
+        base = HELD.answer(delta.client, str(request.path), delta.base)
+        text = (answer_delta_text(shown, base, delta.base) if base else None) or text
     if request.sender is not None and rebuilt is not None:
-        HELD.remember_rebuilt(request.sender, str(request.path), rebuilt)
+        HELD.remember_rebuilt(request.sender, str(request.path), rebuilt, shown)
     elif request.sender is not None and notebook is not None:
-        HELD.remember(request.sender, str(request.path), notebook)
+        HELD.remember(request.sender, str(request.path), notebook, shown)
     return text
 
 

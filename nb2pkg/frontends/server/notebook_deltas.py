@@ -12,7 +12,9 @@ and whoever analyses it (an analysis worker process, or the server's threads wit
 ``analysis_processes = 0``) rebuilds the notebook from the cells it holds of that base
 (``HeldNotebooks``), then analyses it exactly as the notebook sent in full. One that does not
 hold the base (restarted, another worker, forgotten) refuses it (409, NB815): the client then
-sends the notebook in full. Only what a request sent is held, never the saved file.
+sends the notebook in full. Only what a request sent is held, never the saved file. The answer
+each request got is held with its cells: a delta may ask for its answer as a delta against its
+base's (``answer_deltas``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, TypeGuard, cast
 
+from nb2pkg.frontends.server.answers import ShownAnswer
 from nb2pkg.frontends.server.errors import INVALID_REQUEST, UNKNOWN_BASE, RequestProblem
 from nb2pkg.notebook.raw_cells import CellColumns, CellPiece, cell_pieces, numbered
 
@@ -46,6 +49,8 @@ class NotebookDelta:
     nbformat_minor: int
     cells: tuple[str | dict[str, Any], ...]
     """In order: the id of a cell as the base had it, or a new or changed cell."""
+    answer_delta: bool = False
+    """Whether the client takes its answer as a delta against the base's (``answer_deltas``)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def notebook_delta(delta: Any, client: Any) -> NotebookDelta:
         raise _invalid("`delta` must be a JSON object")
     if not isinstance(client, str) or not client:
         raise _invalid("a request with `delta` needs the `client` whose request it builds on")
-    unknown = set(delta) - {"base", "metadata", "nbformat", "nbformat_minor", "cells"}
+    unknown = set(delta) - {"base", "metadata", "nbformat", "nbformat_minor", "cells", *_FLAGS}
     if unknown:
         raise _invalid(f"`delta` has unknown members: {', '.join(sorted(unknown))}")
     base, cells, metadata = delta.get("base"), delta.get("cells"), delta.get("metadata", {})
@@ -77,7 +82,10 @@ def notebook_delta(delta: Any, client: Any) -> NotebookDelta:
         raise _invalid("`delta.metadata` must be the notebook's metadata object")
     if not _is_count(nbformat) or not _is_count(minor):
         raise _invalid("`delta.nbformat` and `delta.nbformat_minor` must be integers ≥ 0")
-    return NotebookDelta(client, base, metadata, nbformat, minor, tuple(cells))
+    answer_delta = delta.get("answer_delta", False)
+    if type(answer_delta) is not bool:
+        raise _invalid("`delta.answer_delta` must be true or false")
+    return NotebookDelta(client, base, metadata, nbformat, minor, tuple(cells), answer_delta)
 
 
 def sender_of(data: dict[str, Any]) -> Sender | None:
@@ -94,10 +102,15 @@ reads of it (``raw_cells.cell_pieces``: its piece and its settings; no piece whe
 reads it another way)."""
 _Cells = dict[str, _Held]
 """The cells of one request by id."""
+_Version = tuple[_Cells, ShownAnswer | None]
+"""What is held of one request: its cells, and its answer (``answer_deltas``)."""
 _AS_SENT, _SIZE, _PIECE, _SETTINGS = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
 _CELL_ID = itemgetter(0)
 """A piece's id (``raw_cells.CellPiece``)."""
 
+
+_FLAGS = ("answer_delta",)
+"""The members of a delta that ask for something of its answer."""
 
 _SHARED: _Held = ({}, 0, None, None)
 """In place of a cell whose id another cell of the notebook has too (neither is held)."""
@@ -126,14 +139,15 @@ class HeldNotebooks:
     def __init__(self, clients: int = MAX_CLIENTS, versions: int = MAX_VERSIONS) -> None:
         self._clients, self._versions = clients, versions
         self._lock = threading.Lock()
-        self._held: OrderedDict[tuple[str, str], OrderedDict[int, _Cells]] = OrderedDict()
+        self._held: OrderedDict[tuple[str, str], OrderedDict[int, _Version]] = OrderedDict()
 
     def notebook(self, delta: NotebookDelta, path: str) -> Rebuilt:
         """The notebook ``delta`` stands for, its unchanged cells taken from its base (409,
         NB815, when the base or one of the ids it names is not held)."""
-        base = self._version(delta.client, path, delta.base)
-        if base is None:
+        version = self._version(delta.client, path, delta.base)
+        if version is None:
             raise _unknown_base(f"request {delta.base} of this client is not held here")
+        base = version[0]
         # Read column by column (at C speed: a notebook of thousands of cells, a few new)
         entries = delta.cells
         ids: list[Any] = list(entries)
@@ -161,9 +175,12 @@ class HeldNotebooks:
         columns = numbered((pieces, list(map(_SETTINGS, held)))) if None not in pieces else None
         return Rebuilt(notebook, size, _by_id(ids, held), columns)
 
-    def remember(self, sender: Sender, path: str, notebook: Any) -> None:
+    def remember(
+        self, sender: Sender, path: str, notebook: Any, answer: ShownAnswer | None = None
+    ) -> None:
         """Hold the cells of ``notebook`` (sent in full), as analysed for ``sender``'s request,
-        by id (an id two cells share is not held: a delta naming it is refused)."""
+        by id (an id two cells share is not held: a delta naming it is refused), and the
+        ``answer`` it got."""
         cells = notebook.get("cells") if isinstance(notebook, dict) else None
         if not isinstance(cells, list):
             return
@@ -176,29 +193,38 @@ class HeldNotebooks:
         else:
             held = [_held(cell) if type(cell) is dict else _SHARED for cell in cells]
             ids = [cell.get("id") if type(cell) is dict else None for cell in cells]
-        self._hold((sender.client, path), sender.seq, _by_id(ids, held))
+        self._hold((sender.client, path), sender.seq, (_by_id(ids, held), answer))
 
-    def remember_rebuilt(self, sender: Sender, path: str, rebuilt: Rebuilt) -> None:
-        """Hold the cells of a notebook a delta stood for, as analysed for ``sender``."""
-        self._hold((sender.client, path), sender.seq, rebuilt.cells_by_id)
+    def remember_rebuilt(
+        self, sender: Sender, path: str, rebuilt: Rebuilt, answer: ShownAnswer | None = None
+    ) -> None:
+        """Hold the cells of a notebook a delta stood for, as analysed for ``sender``, and the
+        ``answer`` it got."""
+        self._hold((sender.client, path), sender.seq, (rebuilt.cells_by_id, answer))
+
+    def answer(self, client: str, path: str, seq: int) -> ShownAnswer | None:
+        """The answer held for request ``seq`` of ``client`` (None: not held)."""
+        version = self._version(client, path, seq)
+        return version[1] if version is not None else None
 
     def held(self) -> int:
         """Notebook versions held (for tests and the worker's stats)."""
         with self._lock:
             return sum(len(versions) for versions in self._held.values())
 
-    def _version(self, client: str, path: str, seq: int) -> _Cells | None:
+    def _version(self, client: str, path: str, seq: int) -> _Version | None:
         with self._lock:
             versions = self._held.get((client, path))
             return versions.get(seq) if versions is not None else None
 
-    def _hold(self, key: tuple[str, str], seq: int, cells: _Cells) -> None:
+    def _hold(self, key: tuple[str, str], seq: int, version: _Version) -> None:
+        cells = version[0]
         for cell_id in [cell_id for cell_id, held in cells.items() if held is _SHARED]:
             del cells[cell_id]
         with self._lock:
             versions = self._held.pop(key, None) or OrderedDict()
             versions.pop(seq, None)
-            versions[seq] = cells
+            versions[seq] = version
             while len(versions) > self._versions:
                 versions.popitem(last=False)
             self._held[key] = versions
