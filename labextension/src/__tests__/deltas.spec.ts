@@ -1,8 +1,10 @@
 import {
   AnalyzeDeltas,
+  ANSWER_BASE,
   deltaOf,
   IAnalyzeRequest,
   INotebookJSON,
+  putInPlace,
   sentCells,
   UNKNOWN_BASE
 } from '../deltas';
@@ -162,5 +164,85 @@ describe('AnalyzeDeltas', () => {
     await requests.analyze('nb.ipynb', edits[0], 1);
     await requests.analyze('nb.ipynb', twins, 2);
     expect(server.requests[1].notebook).toBe(twins);
+  });
+});
+
+type Answer = { [key: string]: unknown };
+
+/**
+ * A server that answers, as nb2pkg's does, a summary per cell, and a delta that asks for it
+ * with each summary its base's answer had at some place as `[start, 1]`.
+ */
+class AnsweringServer extends HoldingServer {
+  answers = new Map<number, Answer>();
+  /** Answers a delta naming this request instead of its base (a base the client lacks). */
+  wrongBase: number | null = null;
+
+  async answer(request: IAnalyzeRequest): Promise<Answer> {
+    const analysed = JSON.parse(await this.send(request)) as INotebookJSON;
+    const whole = {
+      notebook: request.path,
+      cells: analysed.cells.map(c => ({ id: c.id, source: c.source })),
+      functions: [{ name: 'step' }],
+      tests: []
+    };
+    this.answers.set(request.seq, whole);
+    const base = request.delta?.answer_delta ? this.answers.get(request.delta.base) : undefined;
+    if (!base || !request.delta) {
+      return whole;
+    }
+    const before = (base.cells as Answer[]).map(c => JSON.stringify(c));
+    return {
+      [ANSWER_BASE]: this.wrongBase ?? request.delta.base,
+      notebook: whole.notebook,
+      cells: whole.cells.map(c => {
+        const at = before.indexOf(JSON.stringify(c));
+        return at < 0 ? c : [at, 1];
+      }),
+      functions: [[0, 1]],
+      tests: []
+    };
+  }
+}
+
+describe('answers as deltas', () => {
+  const edits = [
+    notebook(cell('a', 'x = 1'), cell('b', 'y = x'), cell('c', 'z = y')),
+    notebook(cell('a', 'x = 2'), cell('b', 'y = x'), cell('c', 'z = y')),
+    notebook(cell('c', 'z = y'), cell('a', 'x = 2'))
+  ];
+
+  it('asks for them and puts each back in place as the whole answer', async () => {
+    const server = new AnsweringServer();
+    const requests = new AnalyzeDeltas<Answer>('panel', r => server.answer(r));
+    for (const [i, edit] of edits.entries()) {
+      const answer = await requests.analyze('nb.ipynb', edit, i + 1);
+      expect(answer).toEqual(server.answers.get(i + 1));
+      expect(Object.keys(answer)).toEqual(['notebook', 'cells', 'functions', 'tests']);
+    }
+    expect(server.requests.map(r => r.delta?.answer_delta)).toEqual([undefined, true, true]);
+  });
+
+  it('sends the edit in full when an answer builds on one it does not hold', async () => {
+    const server = new AnsweringServer();
+    const requests = new AnalyzeDeltas<Answer>('panel', r => server.answer(r));
+    await requests.analyze('nb.ipynb', edits[0], 1);
+    server.wrongBase = 99;
+    const answer = await requests.analyze('nb.ipynb', edits[1], 2);
+    expect(answer).toEqual(server.answers.get(2));
+    expect(server.requests.map(r => (r.delta ? 'delta' : 'notebook'))).toEqual([
+      'notebook',
+      'delta',
+      'notebook'
+    ]);
+  });
+
+  it('refuses runs outside the base list', () => {
+    const base = { cells: [{ id: 'a' }], functions: [] };
+    expect(putInPlace({ cells: [[0, 2]], functions: [] }, base)).toBeNull();
+    expect(putInPlace({ cells: [{ id: 'b' }, [0, 1]], functions: [] }, base)).toEqual({
+      cells: [{ id: 'b' }, { id: 'a' }],
+      functions: []
+    });
   });
 });
