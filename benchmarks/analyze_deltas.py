@@ -4,12 +4,15 @@ since then by their id); a delta refused 409 NB815 is sent again in full. For th
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 UNKNOWN_BASE = "NB815"
+ANSWER_DELTAS = importlib.util.find_spec("nb2pkg.frontends.server.answer_deltas") is not None
+"""Whether the nb2pkg measured answers deltas as deltas (an older tree: not)."""
 
 
 def cell_texts(notebook: dict[str, Any]) -> dict[str, str] | None:
@@ -42,6 +45,8 @@ def delta_of(
         "nbformat": notebook["nbformat"],
         "nbformat_minor": notebook["nbformat_minor"],
         "cells": cells,
+        # as the extension asks, when the nb2pkg measured answers so
+        **({"answer_delta": True} if ANSWER_DELTAS else {}),
     }
 
 

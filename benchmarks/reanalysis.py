@@ -101,15 +101,16 @@ def serve(body: str) -> str:
 
 class DeltaServing:
     """The server's work for a delta body (as the extension sends after an answered request):
-    the body parsed, the notebook rebuilt from the cells held of its base (the notebook as
-    analysed to warm up, request 0), analysed, answered, and held for the next delta."""
+    the body read as the analysis worker reads it, and answered by the server's own analyze
+    job (the notebook rebuilt from the cells held of its base, the notebook as analysed to
+    warm up, request 0; analysed; answered, as a delta answer when the tree has them; held)."""
+
+    ROOT = "/srv/notebooks"
 
     def __init__(self, notebook: dict[str, Any]) -> None:
-        from nb2pkg.frontends.server.notebook_deltas import HeldNotebooks, Sender
-
-        self.held, self.path = HeldNotebooks(), "/tmp/large.ipynb"
+        self.path = "large.ipynb"
         self.base = cell_texts(notebook) or {}
-        self.held.remember(Sender("bench", 0), self.path, json.loads(json.dumps(notebook)))
+        self.serve(body_text(self.path, {"notebook": notebook}, 0, "bench").decode())
 
     def body(self, full_body: str) -> str:
         """The delta standing for ``full_body`` (the extension's work: not timed)."""
@@ -118,22 +119,12 @@ class DeltaServing:
         return body_text(self.path, {"delta": delta}, 1, "bench").decode()
 
     def serve(self, body: str) -> str:
-        from nb2pkg.analysis.collector import fewer_collections
-        from nb2pkg.frontends.server.notebook_deltas import Sender, notebook_delta
+        from nb2pkg.frontends.server.jobs import run_job
+        from nb2pkg.frontends.server.request_reading import BodyToRead
+        from nb2pkg.frontends.server.workload import WorkLimits
 
-        data = json.loads(body)
-        with fewer_collections():  # as the server's analyze job does
-            delta = notebook_delta(data["delta"], data["client"])
-            rebuilt = self.held.notebook(delta, data["path"])
-            # the cells' columns as the server passes them (a tree without them: not)
-            known = {"columns": rebuilt.columns} if hasattr(rebuilt, "columns") else {}
-            answer = api.analyze_notebook(
-                rebuilt.notebook, data["path"], path=data["path"], **known
-            )
-            text = ANSWERS.text(answer, "/srv/notebooks")
-            sender = Sender(data["client"], data["seq"])
-            self.held.remember_rebuilt(sender, data["path"], rebuilt)
-        return text
+        read = BodyToRead("analyze", "analyze", body.encode(), 2**40, True)
+        return run_job("analyze", read, self.ROOT, WorkLimits(2**40, 2**40, 2**40))
 
 
 def has_deltas() -> bool:

@@ -150,6 +150,16 @@ def cpu_seconds(pid: int, thread: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def workers_cpu(pid: int) -> float:
+    """The CPU time the server's child processes (its analysis workers) used so far."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        pids = children.read_text().split()
+    except OSError:
+        return float("nan")
+    return sum(cpu_seconds(int(child)) for child in pids)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -198,6 +208,8 @@ class Phase:
     body_bytes: int = 0
     server_cpu: float = 0.0
     loop_cpu: float = 0.0
+    workers_cpu: float = 0.0
+    client_cpu: float = 0.0
     failures: list[str] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)
 
@@ -227,7 +239,9 @@ class Phase:
                 f"4. the server process's own CPU time (not its workers') per analyze request:"
                 f" {self.server_cpu / self.sent * 1000:.2f} ms, of which its event loop's"
                 f" {self.loop_cpu / self.sent * 1000:.2f} ms ({self.sent} requests,"
-                f" {self.server_cpu:.2f} s; the status polls included)"
+                f" {self.server_cpu:.2f} s; the status polls included); its analysis workers'"
+                f" {self.workers_cpu / self.sent * 1000:.2f} ms; the editing clients'"
+                f" {self.client_cpu / self.sent * 1000:.2f} ms"
             )
         if self.failures:
             print(f"failures: {len(self.failures)}; first: {self.failures[0]}")
@@ -255,6 +269,7 @@ def load_phase(
     ]
     # the main thread runs the event loop
     cpu_before = cpu_seconds(server.pid), cpu_seconds(server.pid, server.pid)
+    workers_before, client_before = workers_cpu(server.pid), time.process_time()
     for thread in threads:
         thread.start()
     time.sleep(args.seconds)
@@ -264,6 +279,8 @@ def load_phase(
         thread.join()
     phase.server_cpu = cpu_seconds(server.pid) - cpu_before[0]
     phase.loop_cpu = cpu_seconds(server.pid, server.pid) - cpu_before[1]
+    phase.workers_cpu = workers_cpu(server.pid) - workers_before
+    phase.client_cpu = time.process_time() - client_before
     phase.status_times.extend(json.loads(poller.communicate()[0]))
     return phase
 

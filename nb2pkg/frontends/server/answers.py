@@ -15,7 +15,6 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, TypeVar, cast
 
@@ -165,28 +164,44 @@ class RecentAnswers:
             key: json.dumps(value) for key, value in analysis.to_json(summaries=False).items()
         }
         rest = object_text(values)
-        text = "".join(_object_parts(values, {"cells": cells, "functions": functions}))
+        shown = ShownAnswer(values, cells, functions)
         if found_whole(forms):
-            whole = _shown_in_root(text, analysis.to_json, root)
-            return (
-                ShownAnswer(text, values, cells, functions) if whole is text else ShownAnswer(whole)
-            )
+            whole = _shown_in_root(shown.text, analysis.to_json, root)
+            return shown if whole is shown.text else ShownAnswer.whole(whole)
         if cells.any_named or functions.any_named or names_folder(rest, forms):
             # (a folder of the server replaced in it: its text is not its parts')
-            return ShownAnswer(json.dumps(replace_prefixes(analysis.to_json(), folders)))
-        return ShownAnswer(text, values, cells, functions)
+            return ShownAnswer.whole(json.dumps(replace_prefixes(analysis.to_json(), folders)))
+        return shown
 
 
-@dataclass(frozen=True)
 class ShownAnswer:
-    """An analyze answer's text, and the JSON texts it is made of when it is theirs joined:
-    each member's value (``values``), and each summary of its lists (an answer delta names the
-    summaries an earlier answer had: ``answer_deltas``)."""
+    """An analyze answer: the JSON text of each member's value (``values``) and of each summary
+    of its lists, its text theirs joined (once asked for: an answer delta, ``answer_deltas``,
+    names the summaries an earlier answer had instead); or only its text (``whole``)."""
 
-    text: str
-    values: Mapping[str, str] | None = None
-    cells: ListText | None = None
-    functions: ListText | None = None
+    def __init__(
+        self,
+        values: Mapping[str, str] | None,
+        cells: ListText | None = None,
+        functions: ListText | None = None,
+        text: str | None = None,
+    ) -> None:
+        self.values, self.cells, self.functions = values, cells, functions
+        self._text = text
+
+    @classmethod
+    def whole(cls, text: str) -> ShownAnswer:
+        """An answer known by its text alone (not its parts')."""
+        return cls(None, text=text)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self.values is not None and self.cells is not None
+            assert self.functions is not None
+            lists = {"cells": self.cells, "functions": self.functions}
+            self._text = "".join(_object_parts(self.values, lists))
+        return self._text
 
 
 def object_text(values: Mapping[str, str]) -> str:

@@ -24,8 +24,11 @@ def shown(cells: Sequence[str], functions: Sequence[str] = ()) -> ShownAnswer:
     lists = {
         name: ListText(items, items, [False] * len(items), ()) for name, items in texts.items()
     }
+    answer = ShownAnswer(values, lists["cells"], lists["functions"])
+    # its text is its parts' joined, as the JSON text of the whole answer
     whole = dict(values, **{name: "[" + ", ".join(items) + "]" for name, items in texts.items()})
-    return ShownAnswer(object_text(whole), values, lists["cells"], lists["functions"])
+    assert answer.text == object_text(whole)
+    return answer
 
 
 def put_in_place(answer: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
@@ -57,8 +60,8 @@ def test_moved_and_removed_summaries_are_found_where_the_base_had_them() -> None
 
 def test_an_answer_not_made_of_its_summaries_goes_whole() -> None:
     # (an answer with a folder of the server replaced in it: its text alone)
-    assert answer_delta_text(ShownAnswer('{"cells": []}'), shown(["a"]), 1) is None
-    assert answer_delta_text(shown(["a"]), ShownAnswer('{"cells": []}'), 1) is None
+    assert answer_delta_text(ShownAnswer.whole('{"cells": []}'), shown(["a"]), 1) is None
+    assert answer_delta_text(shown(["a"]), ShownAnswer.whole('{"cells": []}'), 1) is None
 
 
 names = st.lists(st.sampled_from("abcdefgh"), max_size=12)
