@@ -52,10 +52,14 @@ def test_an_unchanged_list_is_one_run_and_an_edit_a_summary_between_runs() -> No
     assert delta["functions"] == [[0, 1]]
 
 
-def test_moved_and_removed_summaries_are_found_where_the_base_had_them() -> None:
+def test_a_summary_inserted_removed_or_moved_leaves_the_others_runs() -> None:
     base = shown(["a", "b", "c", "d"])
-    delta = json.loads(answer_delta_text(shown(["c", "d", "a"]), base, 1) or "")
-    assert delta["cells"] == [[2, 2], [0, 1]]
+    inserted = json.loads(answer_delta_text(shown(["a", "X", "b", "c", "d"]), base, 1) or "")
+    assert inserted["cells"] == [[0, 1], {"id": "X"}, [1, 3]]
+    removed = json.loads(answer_delta_text(shown(["a", "c", "d"]), base, 1) or "")
+    assert removed["cells"] == [[0, 1], [2, 2]]
+    moved = json.loads(answer_delta_text(shown(["b", "c", "a", "d"]), base, 1) or "")
+    assert moved["cells"] == [[1, 2], {"id": "a"}, [3, 1]]
 
 
 def test_an_answer_not_made_of_its_summaries_goes_whole() -> None:

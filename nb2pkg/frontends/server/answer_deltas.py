@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import compress, count, islice
+from operator import is_not
 
 from nb2pkg.frontends.server.answers import ShownAnswer, object_text
 
@@ -43,30 +45,38 @@ def answer_delta_text(shown: ShownAnswer, base: ShownAnswer, base_seq: int) -> s
 
 def _references(texts: Sequence[str], before: Sequence[str]) -> str:
     """The JSON text of a list whose items are ``texts``: each run of items that are the items
-    of ``before`` from some place on as ``[start, count]``, any other item as its text."""
-    found: dict[str, int] | None = None
-    parts: list[str] = []
-    start = count = 0
-    for index, text in enumerate(texts):
-        # most summaries are the very text at the same place (after an edit inside a cell)
-        if index < len(before) and before[index] is text:
-            at: int | None = index
-        else:
-            if found is None:
-                found = {}
-                for place, known in enumerate(before):
-                    found.setdefault(known, place)
-            at = found.get(text)
-        if at is not None and count and at == start + count:
-            count += 1
-            continue
-        if count:
-            parts.append(f"[{start}, {count}]")
+    of ``before`` from some place on as ``[start, count]``, any other item as its text.
+
+    A run goes on at C speed while the items are the very same strings (an analysis planned
+    again keeps the texts of the summaries it did not change). Where it stops, the next run
+    is looked for at the same place, where the last run ended (an item inserted) and just
+    after (an item removed); an item found at none of them is sent."""
+    parts: list[str | list[int]] = []
+    index, expected = 0, 0
+    while index < len(texts):
+        text = texts[index]
+        at = next((at for at in (index, expected, expected + 1) if _at(before, at) == text), None)
         if at is None:
             parts.append(text)
-            count = 0
+            index += 1
+            continue
+        length = 1 + _same_run(texts, index + 1, before, at + 1)
+        last = parts[-1] if parts else None
+        if isinstance(last, list) and last[0] + last[1] == at:
+            last[1] += length
         else:
-            start, count = at, 1
-    if count:
-        parts.append(f"[{start}, {count}]")
-    return "[" + ", ".join(parts) + "]"
+            parts.append([at, length])
+        index, expected = index + length, at + length
+    return "[" + ", ".join(f"[{p[0]}, {p[1]}]" if isinstance(p, list) else p for p in parts) + "]"
+
+
+def _at(items: Sequence[str], index: int) -> str | None:
+    return items[index] if index < len(items) else None
+
+
+def _same_run(texts: Sequence[str], start: int, before: Sequence[str], at: int) -> int:
+    """How many items of ``texts`` from ``start`` on are the very items of ``before`` from
+    ``at`` on."""
+    longest = max(0, min(len(texts) - start, len(before) - at))
+    pairs = map(is_not, islice(texts, start, None), islice(before, at, None))
+    return next(compress(count(), pairs), longest)
