@@ -206,6 +206,8 @@ class Phase:
     superseded: int = 0
     resent: int = 0
     body_bytes: int = 0
+    answers: int = 0
+    answer_bytes: int = 0
     server_cpu: float = 0.0
     loop_cpu: float = 0.0
     workers_cpu: float = 0.0
@@ -216,7 +218,8 @@ class Phase:
     def report(self, floor: float) -> None:
         print(
             f"-- {self.protocol} bodies ({self.body_bytes / max(1, self.sent) / 1024:.1f} KB"
-            f" a request on average; deltas sent again in full after 409 NB815: {self.resent})"
+            f" a request on average, answers {self.answer_bytes / max(1, self.answers) / 1024:.1f}"
+            f" KB; deltas sent again in full after 409 NB815: {self.resent})"
         )
         if self.seen:
             p50, p99 = percentile(self.seen, 0.5), percentile(self.seen, 0.99)
@@ -372,6 +375,10 @@ def send(
             elapsed += more
         if sent is not None and status == 200:
             requests.answered(sent)
+        if status == 200:
+            with lock:
+                phase.answers += 1
+                phase.answer_bytes += len(payload)
         out.append((status, payload, elapsed))
     except OSError as error:
         with lock:

@@ -21,7 +21,6 @@ from server_notebooks import BODY_LIMIT, WORK_LIMIT_LINES, code_cell, scaling_no
 from test_bad_requests import IN_THREADS
 from test_handlers import Fetch, refused
 from test_shared_analyses import until, work_queue
-from test_superseded_requests import waiting_for_worker
 from traitlets.config import Config
 
 PATH = "typed.ipynb"
@@ -253,7 +252,7 @@ async def test_a_clients_deltas_go_to_the_worker_that_holds_its_notebook(
 
 
 @pytest.mark.parametrize("jp_server_config", [workers(2)])
-async def test_a_delta_waits_for_its_worker_when_every_worker_is_busy(
+async def test_a_delta_waits_for_its_worker_while_another_is_idle(
     jp_fetch: Fetch, jp_serverapp: ServerApp
 ) -> None:
     pool = work_queue(jp_serverapp).pool
@@ -266,19 +265,50 @@ async def test_a_delta_waits_for_its_worker_when_every_worker_is_busy(
     own = pool._served[("panel", PATH)]
     # When a delta comes, and the worker that does not hold its base is free first
     delta = asyncio.ensure_future(answer_bytes(jp_fetch, delta_body(changed, first, 1, "panel", 2)))
-    await until(lambda: waiting_for_worker(pool) == 1)
+    await until(lambda: pool.idle.waiting_for(own) == 1)
     other = next(worker for worker in held if worker is not own)
     pool.release(other)
-    idle = pool._idle
-    assert idle is not None
-    # (taken and set aside: the delta waits again)
-    waiting_again = until(lambda: idle.qsize() == 0 and waiting_for_worker(pool) == 1)
-    await asyncio.wait_for(waiting_again, 60)  # (a bound, should it be answered elsewhere)
-    assert not delta.done()
-    # Then it is answered by its own worker once that one is free
+    # Then the delta waits on for its own worker (the other stays idle)
+    await asyncio.sleep(0.2)
+    assert not delta.done() and len(pool.idle) == 1 and pool.idle.waiting_for(own) == 1
+    # and is answered by it once it is free, without being refused and sent again
+    sent = pool.sent
     pool.release(own)
     answer = await delta
+    assert pool.sent == sent + 1
     assert answer == await answer_bytes(jp_fetch, full_body(changed, "other", 1))
+
+
+@pytest.mark.parametrize("jp_server_config", [workers(2)])
+async def test_a_client_moves_to_an_idle_worker_when_requests_queue_for_its_own(
+    jp_fetch: Fetch, jp_serverapp: ServerApp
+) -> None:
+    pool = work_queue(jp_serverapp).pool
+    assert pool is not None and len(pool.workers) == 2
+    first, changed = edits()[:2]
+    for panel in ("panel", "second", "third"):
+        await answer_bytes(jp_fetch, full_body(first, panel, 1))
+    await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
+    # Given the three panels' notebooks held by one worker (as when it answered them all)
+    own = pool._served[("panel", PATH)]
+    for panel in ("second", "third"):
+        pool._served[(panel, PATH)] = own
+    held = [await pool.acquire() for _ in pool.workers]
+    pool.release(next(worker for worker in held if worker is not own))  # own stays busy
+    # When two panels' deltas wait for it while the other worker is idle
+    waiting = [
+        asyncio.ensure_future(answer_bytes(jp_fetch, delta_body(changed, first, 1, panel, 2)))
+        for panel in ("second", "third")
+    ]
+    await until(lambda: pool.idle.waiting_for(own) == 2)
+    # Then the third's delta goes to the idle worker: refused there, its notebook sent in full
+    status, error = await refused(jp_fetch, "analyze", delta_body(changed, first, 1, "panel", 2))
+    assert (status, error["code"]) == (409, "NB815")
+    await answer_bytes(jp_fetch, full_body(changed, "panel", 2))
+    assert pool._served[("panel", PATH)] is not own  # (answered by the idle one)
+    pool.release(own)
+    for answer in waiting:
+        assert json.loads(await answer)["functions"]
 
 
 @pytest.mark.parametrize("jp_server_config", [workers(1)])

@@ -48,8 +48,7 @@ def as_the_extension_writes(
 
 
 def waiting_for_worker(pool: WorkerPool) -> int:
-    idle = pool._idle
-    return len(getattr(idle, "_getters", None) or ()) if idle is not None else 0
+    return pool.idle.waiting
 
 
 def function_names(answer: dict[str, Any]) -> list[str]:
@@ -65,13 +64,13 @@ async def test_a_request_superseded_before_a_worker_is_free_is_neither_read_nor_
         pytest.skip("no analysis worker process could be started here")
     held = [await pool.acquire() for _ in pool.workers]  # busy: the requests wait for one
     sent, read_before = pool.sent, readers.sent
-    # Given a panel's request waiting for a worker, then its newer one waiting for its turn
+    # Given a panel's request waiting for a worker, then its newer one waiting after it
     older = asyncio.ensure_future(
         refused(jp_fetch, "analyze", as_the_extension_writes(edited("a")))
     )
     await until(lambda: waiting_for_worker(pool) == 1)
     newer = asyncio.ensure_future(post(jp_fetch, "analyze", as_the_extension_writes(edited("b"))))
-    await until(lambda: waiting_for_turn(queue) == 1)
+    await until(lambda: waiting_for_worker(pool) == 2)
     # When the workers are free again
     for worker in held:
         pool.release(worker)

@@ -267,7 +267,9 @@ class Nb2pkgHandler(APIHandler):
         the one that answered ``client`` last (it holds what its deltas build on) when idle,
         or for a ``delta`` when none is (``WorkerPool.acquire``)."""
         async with self.queue.turn:
-            worker = await pool.acquire(client, delta=delta)
+            # its place in line taken at once: one waiting for its own worker holds no turn
+            claim = pool.claim(client, delta=delta)
+        worker = await pool.idle.claimed(claim)
         try:
             refuse_if_superseded()
         except RequestProblem:

@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,10 +33,14 @@ from typing import Any
 import nb2pkg
 from nb2pkg.frontends.server.analysis_worker import STATS
 from nb2pkg.frontends.server.errors import WORKER_STOPPED, RequestProblem
+from nb2pkg.frontends.server.idle_workers import IdleWorkers
 from nb2pkg.frontends.server.worker_frames import read_frame, write_frame
 from nb2pkg.frontends.server.workload import WorkLimits
 
 MAX_CLIENTS_SERVED = 1024
+MOVE_AFTER = 2
+"""Requests already waiting for the worker holding a client's notebook from which the client's
+delta takes another, idle worker instead (refused there: its notebook is sent in full)."""
 """Clients whose last worker the pool remembers (more than the workers hold notebooks for)."""
 STOP_GRACE_SECONDS = 5.0
 """How long a stopping worker may take to exit after its pipe is closed before it is killed."""
@@ -247,7 +251,7 @@ class WorkerPool:
         self.workers = [AnalysisWorker(self, number) for number in range(size)]
         self.job_numbers = itertools.count(1)
         self.writers = _writer_threads(size)
-        self._idle: asyncio.Queue[AnalysisWorker] | None = None
+        self.idle = IdleWorkers(self.workers)
         self.stopping = False
         self.sent = 0
         """Jobs written to a worker (for tests and benchmarks)."""
@@ -267,52 +271,29 @@ class WorkerPool:
     async def acquire(
         self, client: tuple[str, str] | None = None, *, delta: bool = False
     ) -> AnalysisWorker:
+        """The worker ``claim`` gives, once it is free."""
+        return await self.idle.claimed(self.claim(client, delta=delta))
+
+    def claim(
+        self, client: tuple[str, str] | None = None, *, delta: bool = False
+    ) -> asyncio.Future[AnalysisWorker]:
         """The next idle worker; a ready one rather than one still starting; the one that last
         answered ``client`` (a client and notebook path) when it is idle, as it holds the
-        notebook that client's deltas build on (``notebook_deltas.py``); for a ``delta`` while
-        every worker is busy, that one once it is free (another would refuse the delta).
-
-        So a client moves to another worker only when its own is busy while another is idle
-        (its delta refused there, its notebook sent in full): the clients spread over the
-        workers that are free, and stay where their notebook is held when none is."""
-        if self._idle is None:
-            self._idle = asyncio.Queue()
-            for worker in self.workers:
-                self._idle.put_nowait(worker)
+        notebook that client's deltas build on (``notebook_deltas.py``); for a ``delta``, that
+        one once it is free (another would refuse the delta, and the client send its notebook
+        in full), unless another is idle while ``MOVE_AFTER`` requests already wait for it:
+        then the client moves to the idle one. Claimed in the order of the calls."""
         last = self._served.get(client) if client is not None else None
-        idle: deque[AnalysisWorker] = self._idle._queue  # type: ignore[attr-defined]  # FIFO
-        if last is not None and last.ready.is_set():
-            if last in idle:
-                idle.remove(last)
-                return last
-            if delta and not idle:
-                return await self._once_free(last)
-        worker = await self._idle.get()
-        if not worker.ready.is_set():
-            for _ in range(self._idle.qsize()):
-                other = self._idle.get_nowait()
-                if other.ready.is_set():
-                    self._idle.put_nowait(worker)
-                    return other
-                self._idle.put_nowait(other)
-        return worker
-
-    async def _once_free(self, wanted: AnalysisWorker) -> AnalysisWorker:
-        """``wanted`` once it is free; workers freed before it are idle again after (the
-        requests after this one wait for their turn meanwhile)."""
-        assert self._idle is not None
-        aside: list[AnalysisWorker] = []
-        try:
-            while (worker := await self._idle.get()) is not wanted:
-                aside.append(worker)
-            return worker
-        finally:
-            for other in aside:
-                self._idle.put_nowait(other)
+        if last is None or not last.ready.is_set():
+            return self.idle.claim_any(_is_ready)
+        if self.idle.holds(last):
+            return self.idle.claim(last)
+        if delta and (not self.idle or self.idle.waiting_for(last) < MOVE_AFTER):
+            return self.idle.claim(last)
+        return self.idle.claim_any(_is_ready)
 
     def release(self, worker: AnalysisWorker) -> None:
-        assert self._idle is not None
-        self._idle.put_nowait(worker)
+        self.idle.give_back(worker)
 
     async def run(
         self, worker: AnalysisWorker, job: tuple[Any, ...], client: tuple[str, str] | None = None
@@ -392,3 +373,7 @@ def _writer_threads(size: int) -> Any:
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="nb2pkg-to-worker")
+
+
+def _is_ready(worker: AnalysisWorker) -> bool:
+    return worker.ready.is_set()
