@@ -23,6 +23,8 @@ from test_handlers import Fetch, refused
 from test_shared_analyses import until, work_queue
 from traitlets.config import Config
 
+from nb2pkg.frontends.server.worker_pool import AnalysisWorker, WorkerPool
+
 PATH = "typed.ipynb"
 
 
@@ -251,6 +253,23 @@ async def test_a_clients_deltas_go_to_the_worker_that_holds_its_notebook(
     assert pool.sent == sent + len(notebooks) - 1  # none refused and sent again
 
 
+async def held_by_one_busy_worker(
+    jp_fetch: Fetch, pool: WorkerPool, panels: tuple[str, ...], notebook: dict[str, Any]
+) -> AnalysisWorker:
+    """Both workers ready, the ``panels``' first requests (``notebook``) answered by one of
+    them, busy now; the other is idle."""
+    await answer_bytes(jp_fetch, full_body(notebook, "warm-up", 1))
+    await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
+    other = await pool.acquire()
+    for panel in panels:
+        await answer_bytes(jp_fetch, full_body(notebook, panel, 1))
+    own = pool._served[(panels[0], PATH)]
+    assert own is not other and all(pool._served[(p, PATH)] is own for p in panels)
+    pool.release(other)
+    assert await pool.idle.claimed(pool.idle.claim(own)) is own
+    return own
+
+
 @pytest.mark.parametrize("jp_server_config", [workers(2)])
 async def test_a_delta_waits_for_its_worker_while_another_is_idle(
     jp_fetch: Fetch, jp_serverapp: ServerApp
@@ -258,20 +277,14 @@ async def test_a_delta_waits_for_its_worker_while_another_is_idle(
     pool = work_queue(jp_serverapp).pool
     assert pool is not None and len(pool.workers) == 2
     first, changed = edits()[:2]
-    await answer_bytes(jp_fetch, full_body(first, "panel", 1))
-    await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
-    # Given every worker busy
-    held = [await pool.acquire() for _ in pool.workers]
-    own = pool._served[("panel", PATH)]
-    # When a delta comes, and the worker that does not hold its base is free first
+    # Given the worker holding the panel's notebook busy, the other idle
+    own = await held_by_one_busy_worker(jp_fetch, pool, ("panel",), first)
+    # When a delta comes, it waits for its own worker (the other stays idle)
     delta = asyncio.ensure_future(answer_bytes(jp_fetch, delta_body(changed, first, 1, "panel", 2)))
     await until(lambda: pool.idle.waiting_for(own) == 1)
-    other = next(worker for worker in held if worker is not own)
-    pool.release(other)
-    # Then the delta waits on for its own worker (the other stays idle)
     await asyncio.sleep(0.2)
     assert not delta.done() and len(pool.idle) == 1 and pool.idle.waiting_for(own) == 1
-    # and is answered by it once it is free, without being refused and sent again
+    # Then it is answered by it once it is free, without being refused and sent again
     sent = pool.sent
     pool.release(own)
     answer = await delta
@@ -286,15 +299,8 @@ async def test_a_client_moves_to_an_idle_worker_when_requests_queue_for_its_own(
     pool = work_queue(jp_serverapp).pool
     assert pool is not None and len(pool.workers) == 2
     first, changed = edits()[:2]
-    for panel in ("panel", "second", "third"):
-        await answer_bytes(jp_fetch, full_body(first, panel, 1))
-    await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
-    # Given the three panels' notebooks held by one worker (as when it answered them all)
-    own = pool._served[("panel", PATH)]
-    for panel in ("second", "third"):
-        pool._served[(panel, PATH)] = own
-    held = [await pool.acquire() for _ in pool.workers]
-    pool.release(next(worker for worker in held if worker is not own))  # own stays busy
+    # Given three panels' notebooks held by one worker, busy, the other idle
+    own = await held_by_one_busy_worker(jp_fetch, pool, ("panel", "second", "third"), first)
     # When two panels' deltas wait for it while the other worker is idle
     waiting = [
         asyncio.ensure_future(answer_bytes(jp_fetch, delta_body(changed, first, 1, panel, 2)))

@@ -19,27 +19,14 @@ from test_bad_requests import IN_THREADS
 from test_handlers import Fetch
 from test_shared_analyses import work_queue
 
+from tests.unit.test_answer_delta_text import put_in_place
+
 
 def asking(body: bytes) -> bytes:
     """A delta body that asks for its answer as a delta."""
     data = json.loads(body)
     data["delta"]["answer_delta"] = True
     return json.dumps(data, separators=(",", ":")).encode()
-
-
-def put_in_place(answer: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
-    """The whole answer a delta answer stands for, as the JupyterLab extension rebuilds it."""
-    whole = {key: value for key, value in answer.items() if key != "answer_base"}
-    for name in ("cells", "functions"):
-        items: list[Any] = []
-        for item in answer[name]:
-            if isinstance(item, list):
-                start, count = item
-                items += base[name][start : start + count]
-            else:
-                items.append(item)
-        whole[name] = items
-    return whole
 
 
 async def check_answers_put_in_place(jp_fetch: Fetch) -> None:

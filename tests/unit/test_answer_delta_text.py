@@ -32,6 +32,7 @@ def shown(cells: Sequence[str], functions: Sequence[str] = ()) -> ShownAnswer:
 
 
 def put_in_place(answer: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The whole answer a delta answer stands for, as the JupyterLab extension rebuilds it."""
     whole = {key: value for key, value in answer.items() if key != "answer_base"}
     for name in ("cells", "functions"):
         items: list[Any] = []
