@@ -265,7 +265,7 @@ class Nb2pkgHandler(APIHandler):
     ) -> str:
         """In turn, the next idle analysis worker answers ``job`` (name, request, root, limits):
         the one that answered ``client`` last (it holds what its deltas build on) when idle,
-        or for a ``delta`` when none is (``WorkerPool.acquire``)."""
+        and for a ``delta`` mostly even when it is not (``WorkerPool.claim``)."""
         async with self.queue.turn:
             # its place in line taken at once: one waiting for its own worker holds no turn
             claim = pool.claim(client, delta=delta)

@@ -38,10 +38,10 @@ from nb2pkg.frontends.server.worker_frames import read_frame, write_frame
 from nb2pkg.frontends.server.workload import WorkLimits
 
 MAX_CLIENTS_SERVED = 1024
+"""Clients whose last worker the pool remembers (more than the workers hold notebooks for)."""
 MOVE_AFTER = 2
 """Requests already waiting for the worker holding a client's notebook from which the client's
 delta takes another, idle worker instead (refused there: its notebook is sent in full)."""
-"""Clients whose last worker the pool remembers (more than the workers hold notebooks for)."""
 STOP_GRACE_SECONDS = 5.0
 """How long a stopping worker may take to exit after its pipe is closed before it is killed."""
 
