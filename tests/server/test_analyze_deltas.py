@@ -317,6 +317,23 @@ async def test_a_client_moves_to_an_idle_worker_when_requests_queue_for_its_own(
         assert json.loads(await answer)["functions"]
 
 
+@pytest.mark.parametrize("jp_server_config", [workers(2)])
+async def test_a_delta_goes_to_an_idle_worker_while_its_own_runs_a_build(
+    jp_fetch: Fetch, jp_serverapp: ServerApp
+) -> None:
+    pool = work_queue(jp_serverapp).pool
+    assert pool is not None and len(pool.workers) == 2
+    first, changed = edits()[:2]
+    # Given the worker holding the panel's notebook building a package (seconds), the other idle
+    own = await held_by_one_busy_worker(jp_fetch, pool, ("panel",), first)
+    pool._running[own] = "build"
+    # Then the panel's delta does not wait for it: refused by the idle one, sent in full
+    status, error = await refused(jp_fetch, "analyze", delta_body(changed, first, 1, "panel", 2))
+    assert (status, error["code"]) == (409, "NB815")
+    del pool._running[own]
+    pool.release(own)
+
+
 @pytest.mark.parametrize("jp_server_config", [workers(1)])
 async def test_after_the_worker_restarted_a_delta_gets_409_and_the_full_notebook_is_answered(
     jp_fetch: Fetch, jp_serverapp: ServerApp

@@ -261,6 +261,8 @@ class WorkerPool:
         """Held while a worker not running is started (by a request, or the first's answer)."""
         self._served: OrderedDict[tuple[str, str], AnalysisWorker] = OrderedDict()
         """The worker that last answered each client (and notebook path), the most recent."""
+        self._running: dict[AnalysisWorker, str] = {}
+        """The name of the job each busy worker runs (once sent)."""
 
     def start(self) -> None:
         self.workers[0].start()
@@ -281,16 +283,23 @@ class WorkerPool:
         answered ``client`` (a client and notebook path) when it is idle, as it holds the
         notebook that client's deltas build on (``notebook_deltas.py``); for a ``delta``, that
         one once it is free (another would refuse the delta, and the client send its notebook
-        in full), unless another is idle while ``MOVE_AFTER`` requests already wait for it:
-        then the client moves to the idle one. Claimed in the order of the calls."""
+        in full), unless another is idle while that one runs a longer job than an analysis (a
+        build) or ``MOVE_AFTER`` requests already wait for it: then the client moves to the
+        idle one. Claimed in the order of the calls."""
         last = self._served.get(client) if client is not None else None
         if last is None or not last.ready.is_set():
             return self.idle.claim_any(_is_ready)
         if self.idle.holds(last):
             return self.idle.claim(last)
-        if delta and (not self.idle or self.idle.waiting_for(last) < MOVE_AFTER):
+        if delta and (not self.idle or self._soon_free(last)):
             return self.idle.claim(last)
         return self.idle.claim_any(_is_ready)
+
+    def _soon_free(self, worker: AnalysisWorker) -> bool:
+        """Whether busy ``worker`` runs an analysis (or nothing yet) and fewer than
+        ``MOVE_AFTER`` requests wait for it."""
+        running = self._running.get(worker, "analyze")
+        return running == "analyze" and self.idle.waiting_for(worker) < MOVE_AFTER
 
     def release(self, worker: AnalysisWorker) -> None:
         self.idle.give_back(worker)
@@ -300,6 +309,7 @@ class WorkerPool:
     ) -> Any:
         """Run ``job`` on ``worker`` (acquired) and give the worker back; ``client`` (a client
         and notebook path) is served by ``worker`` next time when it is idle."""
+        self._running[worker] = job[0]
         try:
             answer = await worker.run(job, self.timeout)
             if client is not None:
@@ -309,6 +319,7 @@ class WorkerPool:
                     self._served.popitem(last=False)
             return answer
         finally:
+            self._running.pop(worker, None)
             self.release(worker)
             if worker is self.workers[0]:
                 self._start_the_others()
