@@ -254,10 +254,13 @@ async def test_a_clients_deltas_go_to_the_worker_that_holds_its_notebook(
 
 
 async def held_by_one_busy_worker(
-    jp_fetch: Fetch, pool: WorkerPool, panels: tuple[str, ...], notebook: dict[str, Any]
-) -> AnalysisWorker:
-    """Both workers ready, the ``panels``' first requests (``notebook``) answered by one of
-    them, busy now; the other is idle."""
+    jp_fetch: Fetch, jp_serverapp: ServerApp, panels: tuple[str, ...]
+) -> tuple[WorkerPool, AnalysisWorker]:
+    """The pool of two workers, both ready, and the one that answered the ``panels``' first
+    requests (``edits()[0]``), busy now; the other is idle."""
+    pool = work_queue(jp_serverapp).pool
+    assert pool is not None and len(pool.workers) == 2
+    notebook = edits()[0]
     await answer_bytes(jp_fetch, full_body(notebook, "warm-up", 1))
     await until(lambda: all(worker.ready.is_set() for worker in pool.workers))
     other = await pool.acquire()
@@ -267,18 +270,16 @@ async def held_by_one_busy_worker(
     assert own is not other and all(pool._served[(p, PATH)] is own for p in panels)
     pool.release(other)
     assert await pool.idle.claimed(pool.idle.claim(own)) is own
-    return own
+    return pool, own
 
 
 @pytest.mark.parametrize("jp_server_config", [workers(2)])
 async def test_a_delta_waits_for_its_worker_while_another_is_idle(
     jp_fetch: Fetch, jp_serverapp: ServerApp
 ) -> None:
-    pool = work_queue(jp_serverapp).pool
-    assert pool is not None and len(pool.workers) == 2
     first, changed = edits()[:2]
     # Given the worker holding the panel's notebook busy, the other idle
-    own = await held_by_one_busy_worker(jp_fetch, pool, ("panel",), first)
+    pool, own = await held_by_one_busy_worker(jp_fetch, jp_serverapp, ("panel",))
     # When a delta comes, it waits for its own worker (the other stays idle)
     delta = asyncio.ensure_future(answer_bytes(jp_fetch, delta_body(changed, first, 1, "panel", 2)))
     await until(lambda: pool.idle.waiting_for(own) == 1)
@@ -296,11 +297,9 @@ async def test_a_delta_waits_for_its_worker_while_another_is_idle(
 async def test_a_client_moves_to_an_idle_worker_when_requests_queue_for_its_own(
     jp_fetch: Fetch, jp_serverapp: ServerApp
 ) -> None:
-    pool = work_queue(jp_serverapp).pool
-    assert pool is not None and len(pool.workers) == 2
     first, changed = edits()[:2]
     # Given three panels' notebooks held by one worker, busy, the other idle
-    own = await held_by_one_busy_worker(jp_fetch, pool, ("panel", "second", "third"), first)
+    pool, own = await held_by_one_busy_worker(jp_fetch, jp_serverapp, ("panel", "second", "third"))
     # When two panels' deltas wait for it while the other worker is idle
     waiting = [
         asyncio.ensure_future(answer_bytes(jp_fetch, delta_body(changed, first, 1, panel, 2)))
@@ -321,11 +320,9 @@ async def test_a_client_moves_to_an_idle_worker_when_requests_queue_for_its_own(
 async def test_a_delta_goes_to_an_idle_worker_while_its_own_runs_a_build(
     jp_fetch: Fetch, jp_serverapp: ServerApp
 ) -> None:
-    pool = work_queue(jp_serverapp).pool
-    assert pool is not None and len(pool.workers) == 2
     first, changed = edits()[:2]
     # Given the worker holding the panel's notebook building a package (seconds), the other idle
-    own = await held_by_one_busy_worker(jp_fetch, pool, ("panel",), first)
+    pool, own = await held_by_one_busy_worker(jp_fetch, jp_serverapp, ("panel",))
     pool._running[own] = "build"
     # Then the panel's delta does not wait for it: refused by the idle one, sent in full
     status, error = await refused(jp_fetch, "analyze", delta_body(changed, first, 1, "panel", 2))
