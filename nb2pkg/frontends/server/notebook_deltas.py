@@ -67,7 +67,8 @@ def notebook_delta(delta: Any, client: Any) -> NotebookDelta:
         raise _invalid("`delta` must be a JSON object")
     if not isinstance(client, str) or not client:
         raise _invalid("a request with `delta` needs the `client` whose request it builds on")
-    unknown = set(delta) - {"base", "metadata", "nbformat", "nbformat_minor", "cells", *_FLAGS}
+    members = {"base", "metadata", "nbformat", "nbformat_minor", "cells", "answer_delta"}
+    unknown = set(delta) - members
     if unknown:
         raise _invalid(f"`delta` has unknown members: {', '.join(sorted(unknown))}")
     base, cells, metadata = delta.get("base"), delta.get("cells"), delta.get("metadata", {})
@@ -108,9 +109,6 @@ _AS_SENT, _SIZE, _PIECE, _SETTINGS = itemgetter(0), itemgetter(1), itemgetter(2)
 _CELL_ID = itemgetter(0)
 """A piece's id (``raw_cells.CellPiece``)."""
 
-
-_FLAGS = ("answer_delta",)
-"""The members of a delta that ask for something of its answer."""
 
 _SHARED: _Held = ({}, 0, None, None)
 """In place of a cell whose id another cell of the notebook has too (neither is held)."""

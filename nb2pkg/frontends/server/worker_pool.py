@@ -289,9 +289,7 @@ class WorkerPool:
         last = self._served.get(client) if client is not None else None
         if last is None or not last.ready.is_set():
             return self.idle.claim_any(_is_ready)
-        if self.idle.holds(last):
-            return self.idle.claim(last)
-        if delta and (not self.idle or self._soon_free(last)):
+        if self.idle.holds(last) or (delta and (not self.idle or self._soon_free(last))):
             return self.idle.claim(last)
         return self.idle.claim_any(_is_ready)
 
