@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,14 +16,23 @@ ANSWER_DELTAS = importlib.util.find_spec("nb2pkg.frontends.server.answer_deltas"
 """Whether the nb2pkg measured answers deltas as deltas (an older tree: not)."""
 
 
-def cell_texts(notebook: dict[str, Any]) -> dict[str, str] | None:
-    """Each cell's JSON text by id; None when a cell has no id of its own (sent in full)."""
+def cell_texts(
+    notebook: dict[str, Any],
+    known: dict[str, str] | None = None,
+    changed: Collection[str] = (),
+) -> dict[str, str] | None:
+    """Each cell's JSON text by id; None when a cell has no id of its own (sent in full).
+
+    ``known``: the texts written for an earlier request, reused for every cell but those whose
+    ids are in ``changed`` (a client that follows its edits writes only the edited cells again;
+    the texts are the same as when every cell is written)."""
     texts: dict[str, str] = {}
     for cell in notebook["cells"]:
         cell_id = cell.get("id")
         if not isinstance(cell_id, str) or not cell_id or cell_id in texts:
             return None
-        texts[cell_id] = json.dumps(cell, separators=(",", ":"))
+        text = known.get(cell_id) if known is not None and cell_id not in changed else None
+        texts[cell_id] = text if text is not None else json.dumps(cell, separators=(",", ":"))
     return texts
 
 
@@ -57,12 +67,21 @@ class DeltaClient:
         self.path, self.client = path, client
         self._lock = threading.Lock()
         self._base: tuple[int, dict[str, str]] | None = None
+        self._written: dict[str, str] | None = None
+        """The cells' texts of the last body (one thread writes the bodies)."""
         self.resent = 0
         """Deltas refused 409 NB815 and sent again in full."""
 
-    def body(self, notebook: dict[str, Any], seq: int) -> tuple[bytes, Sent]:
-        """Request ``seq``'s body, and what it sent (for ``answered`` or ``in_full``)."""
-        texts = cell_texts(notebook)
+    def body(
+        self, notebook: dict[str, Any], seq: int, changed: Collection[str] | None = None
+    ) -> tuple[bytes, Sent]:
+        """Request ``seq``'s body, and what it sent (for ``answered`` or ``in_full``).
+
+        ``changed``: the ids of the only cells edited since the last body (None: not known,
+        every cell's text is written again)."""
+        known = self._written if changed is not None else None
+        texts = cell_texts(notebook, known, changed or ())
+        self._written = texts
         sent = Sent(seq, texts, None)
         with self._lock:
             base = self._base

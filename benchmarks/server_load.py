@@ -23,9 +23,12 @@ whole notebook first, then deltas against the newest answered request, a delta r
 NB815 sent again in full at once, the time of both being the answer's); ``both`` (the
 default), full then delta on the same server, each with clients and edits of its own, and
 the ratios delta/full.
-The clients send back the cookies the server sets (its login cookie), as a browser does, and
-encode each request body once and read each answer whole, parsing only a refused
-one's JSON, so the client process takes little of the machine's CPU from the server.
+The clients send back the cookies the server sets (its login cookie) and keep their
+connections open for the next request (HTTP keep-alive), as a browser does; they encode each
+request body once, writing again only the JSON of the cell they edited (the bodies are byte
+for byte those of a client writing every cell), and read each answer whole, parsing only a
+refused one's JSON: the load generator shares the machine's cores with the server, so it takes
+as little of their CPU as it can.
 The baseline, measured in the same run, is the parser floor: `json.loads` of the notebook
 plus `ast.parse` of every cell in this process. Machines here are shared: the load average is
 printed with the figures.
@@ -40,6 +43,7 @@ import http.client
 import http.cookies
 import json
 import os
+import queue
 import secrets
 import shutil
 import socket
@@ -49,6 +53,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -309,6 +314,7 @@ def edit_loop(
     requests = DeltaClient(f"large_{index}.ipynb", f"{phase.protocol}-{index}")
     mark = 1 if phase.protocol == "delta" else 2
     edits = 0
+    connections = Connections(port, token)
     while not stop.is_set():
         burst: list[threading.Thread] = []
         outs: list[list[tuple[int, Any, float]]] = []
@@ -321,7 +327,7 @@ def edit_loop(
             )
             # encoded now: the notebook changes again before the thread sends it
             if phase.protocol == "delta":
-                body, sent = requests.body(own, edits)
+                body, sent = requests.body(own, edits, changed=(target["id"],))
             else:
                 body, sent = requests.full_body(own, edits), None
             out: list[tuple[int, Any, float]] = []
@@ -330,7 +336,7 @@ def edit_loop(
                 phase.sent += 1
                 phase.body_bytes += len(body)
             thread = threading.Thread(
-                target=send, args=(port, token, body, sent, requests, out, phase, lock)
+                target=send, args=(connections, body, sent, requests, out, phase, lock)
             )
             thread.start()
             burst.append(thread)
@@ -351,9 +357,26 @@ def edit_loop(
         phase.resent += requests.resent
 
 
+class Connections:
+    """One client's open connections, each kept for its next request (HTTP keep-alive, as a
+    browser keeps a few per server); one is opened when all are in use."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self._idle: queue.SimpleQueue[Client] = queue.SimpleQueue()
+
+    @contextlib.contextmanager
+    def one(self) -> Iterator[Client]:
+        try:
+            client = self._idle.get_nowait()
+        except queue.Empty:
+            client = Client(self.port, self.token)
+        yield client  # not given back after an error: the connection may be broken
+        self._idle.put(client)
+
+
 def send(
-    port: int,
-    token: str,
+    connections: Connections,
     body: bytes,
     sent: Sent | None,
     requests: DeltaClient,
@@ -364,25 +387,38 @@ def send(
     """Post ``body``; a delta refused 409 NB815 goes again at once in full (the time of both
     is the answer's), as the extension does."""
     try:
-        client = Client(port, token)
-        status, payload, elapsed = client.request("POST", "/nb2pkg/analyze", body, parse_ok=False)
-        if sent is not None and status == 409 and payload.get("code") == UNKNOWN_BASE:
-            again = requests.in_full(sent)
-            with lock:
-                phase.sent += 1
-                phase.body_bytes += len(again)
-            status, payload, more = client.request("POST", "/nb2pkg/analyze", again, parse_ok=False)
-            elapsed += more
-        if sent is not None and status == 200:
-            requests.answered(sent)
-        if status == 200:
-            with lock:
-                phase.answers += 1
-                phase.answer_bytes += len(payload)
-        out.append((status, payload, elapsed))
+        with connections.one() as client:
+            _send(client, body, sent, requests, out, phase, lock)
     except OSError as error:
         with lock:
             phase.failures.append(repr(error))
+
+
+def _send(
+    client: Client,
+    body: bytes,
+    sent: Sent | None,
+    requests: DeltaClient,
+    out: list[tuple[int, Any, float]],
+    phase: Phase,
+    lock: threading.Lock,
+) -> None:
+    """One request of ``send`` on ``client``."""
+    status, payload, elapsed = client.request("POST", "/nb2pkg/analyze", body, parse_ok=False)
+    if sent is not None and status == 409 and payload.get("code") == UNKNOWN_BASE:
+        again = requests.in_full(sent)
+        with lock:
+            phase.sent += 1
+            phase.body_bytes += len(again)
+        status, payload, more = client.request("POST", "/nb2pkg/analyze", again, parse_ok=False)
+        elapsed += more
+    if sent is not None and status == 200:
+        requests.answered(sent)
+    if status == 200:
+        with lock:
+            phase.answers += 1
+            phase.answer_bytes += len(payload)
+    out.append((status, payload, elapsed))
 
 
 def main() -> int:
