@@ -7,6 +7,7 @@ least one) and on characters bounds how long one request holds a worker thread.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +32,30 @@ def code_size(notebook: Any) -> tuple[int, int]:
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         return 0, 0
+    try:
+        sources = list(map(_SOURCE, cells))
+    except (KeyError, TypeError):  # a cell that is not an object, or has no source
+        return _size_cell_by_cell(cells)
+    if not sources or set(map(type, sources)) != {str}:
+        return _size_cell_by_cell(cells)
+    # every source a text, as the browser sends them: counted at C speed, all at once
+    separators = len(sources) - 1
+    joined = "\n".join(sources)
+    ended = "".join(map(_LAST_CHARACTER, sources)).count("\n")
+    return joined.count("\n") - separators + len(sources) - ended, len(joined) - separators
+
+
+_SOURCE = operator.itemgetter("source")
+_LAST_CHARACTER = operator.itemgetter(slice(-1, None))
+
+
+def _size_cell_by_cell(cells: list[Any]) -> tuple[int, int]:
+    """``code_size`` of these cells, any of which may be malformed (counted as empty) or hold
+    its source as a list of lines."""
     lines = chars = 0
     for cell in cells:
         source = cell.get("source", "") if type(cell) is dict else ""
-        if type(source) is str:  # as the browser sends it: no copy
+        if type(source) is str:
             text = source
         else:
             parts = source if isinstance(source, list) else [source]
