@@ -11,9 +11,11 @@ the server's threads) on a notebook of ``--cells`` code cells, then measures
      takes that long before its first request);
   2. ``--clients`` clients, each editing one cell of its own copy of the notebook and asking
      for an analysis after every edit (``--edit``: a new name in the parameters cell, or a
-     number typed inside a step), in bursts of three as typing sends them (only the last
-     answer of a burst is the one the user sees; the server may drop the two it supersedes):
-     latency of those last answers, p50 and p99;
+     number typed inside a step), in bursts of three edits 10 ms apart, each sent as the
+     extension sends it with no delay after a keystroke (at most ``MAX_IN_FLIGHT`` requests
+     of a client out at once, a further edit waiting for an answer); only the last answer of
+     a burst is the one the user sees (the server may drop those it supersedes): the time
+     from the last edit to its answer, p50 and p99;
   3. `GET /api/status` every 20 ms meanwhile, p50 and p99, from a process of its own (a
      browser tab's own: the editing clients' JSON work would otherwise delay it here);
   4. the CPU time of the server's own process (and of its event loop) per analyze request.
@@ -303,7 +305,9 @@ def edit_loop(
     stop: threading.Event,
     lock: threading.Lock,
 ) -> None:
-    """One client editing its notebook, in bursts of three requests (as typing sends them)."""
+    """One client editing its notebook, in bursts of three edits, each sent as the extension
+    sends it with no delay after a keystroke: at once while fewer than ``MAX_IN_FLIGHT`` of
+    its requests are out, else as soon as one is answered."""
     own = json.loads(json.dumps(notebook))
     code = [c for c in own["cells"] if c["cell_type"] == "code"]
     typing = args.edit == "typing"
@@ -315,6 +319,7 @@ def edit_loop(
     mark = 1 if phase.protocol == "delta" else 2
     edits = 0
     connections = Connections(port, token)
+    slots = threading.Semaphore(MAX_IN_FLIGHT)
     while not stop.is_set():
         burst: list[threading.Thread] = []
         outs: list[list[tuple[int, Any, float]]] = []
@@ -325,6 +330,8 @@ def edit_loop(
                 if typing
                 else f"{original}{phase.protocol}_edited_{index} = {edits}\n"
             )
+            edited_at = time.perf_counter()
+            slots.acquire()
             # encoded now: the notebook changes again before the thread sends it
             if phase.protocol == "delta":
                 body, sent = requests.body(own, edits, changed=(target["id"],))
@@ -336,7 +343,8 @@ def edit_loop(
                 phase.sent += 1
                 phase.body_bytes += len(body)
             thread = threading.Thread(
-                target=send, args=(connections, body, sent, requests, out, phase, lock)
+                target=send,
+                args=(connections, slots, edited_at, body, sent, requests, out, phase, lock),
             )
             thread.start()
             burst.append(thread)
@@ -375,8 +383,15 @@ class Connections:
         self._idle.put(client)
 
 
+MAX_IN_FLIGHT = 3
+"""Analyze requests of one client out at once (``MAX_IN_FLIGHT`` in the extension's
+``labextension/src/model.ts``)."""
+
+
 def send(
     connections: Connections,
+    slots: threading.Semaphore,
+    edited_at: float,
     body: bytes,
     sent: Sent | None,
     requests: DeltaClient,
@@ -384,18 +399,22 @@ def send(
     phase: Phase,
     lock: threading.Lock,
 ) -> None:
-    """Post ``body``; a delta refused 409 NB815 goes again at once in full (the time of both
-    is the answer's), as the extension does."""
+    """Post ``body`` and give its slot back once answered; a delta refused 409 NB815 goes
+    again at once in full, as the extension does. The time of the answer counts from the edit
+    (``edited_at``): the wait for a slot is the user's too."""
     try:
         with connections.one() as client:
-            _send(client, body, sent, requests, out, phase, lock)
+            _send(client, edited_at, body, sent, requests, out, phase, lock)
     except OSError as error:
         with lock:
             phase.failures.append(repr(error))
+    finally:
+        slots.release()
 
 
 def _send(
     client: Client,
+    edited_at: float,
     body: bytes,
     sent: Sent | None,
     requests: DeltaClient,
@@ -404,14 +423,14 @@ def _send(
     lock: threading.Lock,
 ) -> None:
     """One request of ``send`` on ``client``."""
-    status, payload, elapsed = client.request("POST", "/nb2pkg/analyze", body, parse_ok=False)
+    status, payload, _ = client.request("POST", "/nb2pkg/analyze", body, parse_ok=False)
     if sent is not None and status == 409 and payload.get("code") == UNKNOWN_BASE:
         again = requests.in_full(sent)
         with lock:
             phase.sent += 1
             phase.body_bytes += len(again)
-        status, payload, more = client.request("POST", "/nb2pkg/analyze", again, parse_ok=False)
-        elapsed += more
+        status, payload, _ = client.request("POST", "/nb2pkg/analyze", again, parse_ok=False)
+    elapsed = time.perf_counter() - edited_at
     if sent is not None and status == 200:
         requests.answered(sent)
     if status == 200:

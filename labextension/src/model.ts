@@ -12,10 +12,12 @@ import { markingOf, sameTags } from './tagging';
 import { IAnalysis, IBuildResult, ICellPlan, IDiagnostic } from './tokens';
 
 /**
- * Analyze requests of one notebook out at once: the one the server works on, and the newest,
- * which waits for its turn there (the server drops any between them).
+ * Analyze requests of one notebook out at once: the one the server works on, one waiting for
+ * its turn there, and the newest, whose arrival makes the server drop the waiting one (it
+ * answers at once). With only two out, an edit made while one request runs and one waits
+ * would be held until the first is answered, and then wait again for the second to run.
  */
-export const MAX_IN_FLIGHT = 2;
+export const MAX_IN_FLIGHT = 3;
 
 export type BuildState =
   | { status: 'idle' }

@@ -97,29 +97,31 @@ describe('PackageModel analysis', () => {
     expect(model.analysis?.package).toBe('second');
   });
 
-  it('sends a newer request at once while one is out, at most two; the rest wait for an answer', async () => {
-    const answers = [deferred<IAnalysis>(), deferred<IAnalysis>(), deferred<IAnalysis>()];
+  it('sends a newer request at once while others are out, at most three; the rest wait for an answer', async () => {
+    const answers = [1, 2, 3, 4].map(() => deferred<IAnalysis>());
     let calls = 0;
     const model = new PackageModel({ analyze: () => answers[calls++].promise, debounceMs: 0 });
     const first = model.analyzeNow();
     const second = model.analyzeNow();
+    const third = model.analyzeNow();
     await model.analyzeNow();
     await model.analyzeNow();
-    expect(calls).toBe(2);
+    expect(calls).toBe(3);
     expect(model.analyzing).toBe(true);
     answers[0].resolve(analysis({ package: 'first' }));
     await first;
     expect(model.analysis?.package).toBe('first');
-    // the edits asked for while two were out: one more request, with the notebook as it is now
-    expect(calls).toBe(3);
-    answers[2].resolve(analysis({ package: 'latest' }));
+    // the edits asked for while three were out: one more request, with the notebook as it is now
+    expect(calls).toBe(4);
+    answers[3].resolve(analysis({ package: 'latest' }));
     await new Promise(resolve => setTimeout(resolve, 0));
     expect(model.analysis?.package).toBe('latest');
-    // the second answers last: older than the one shown, it is dropped
+    // the second and third answer last: older than the one shown, they are dropped
     answers[1].resolve(analysis({ package: 'second' }));
-    await second;
+    answers[2].resolve(analysis({ package: 'third' }));
+    await Promise.all([second, third]);
     expect(model.analysis?.package).toBe('latest');
-    expect(calls).toBe(3);
+    expect(calls).toBe(4);
     expect(model.analyzing).toBe(false);
   });
 
