@@ -24,7 +24,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_, is_not, itemgetter
 from typing import Any, TypeGuard, cast
 
 from nb2pkg.frontends.server.answers import ShownAnswer
@@ -77,7 +78,7 @@ def notebook_delta(delta: Any, client: Any) -> NotebookDelta:
         raise _invalid("`delta.base` must be the `seq` of an answered request (an integer ≥ 0)")
     if not isinstance(cells, list):
         raise _invalid("`delta.cells` must be a list of cell ids and cells")
-    if not all(type(cell) is str or type(cell) is dict for cell in cells):
+    if not set(map(type, cells)) <= {str, dict}:
         raise _invalid("each of `delta.cells` must be a cell id (a string) or a cell (an object)")
     if not isinstance(metadata, dict):
         raise _invalid("`delta.metadata` must be the notebook's metadata object")
@@ -149,7 +150,7 @@ class HeldNotebooks:
         # Read column by column (at C speed: a notebook of thousands of cells, a few new)
         entries = delta.cells
         ids: list[Any] = list(entries)
-        new = [index for index, entry in enumerate(entries) if type(entry) is not str]
+        new = list(compress(range(len(entries)), map(is_not, map(type, entries), repeat(str))))
         for index in new:
             ids[index] = None  # looked up as no cell of the base
         cells_held: list[_Held | None] = list(map(base.get, ids))
@@ -217,8 +218,9 @@ class HeldNotebooks:
 
     def _hold(self, key: tuple[str, str], seq: int, version: _Version) -> None:
         cells = version[0]
-        for cell_id in [cell_id for cell_id, held in cells.items() if held is _SHARED]:
-            del cells[cell_id]
+        if any(map(is_, cells.values(), repeat(_SHARED))):  # (nearly never)
+            for cell_id in [cell_id for cell_id, held in cells.items() if held is _SHARED]:
+                del cells[cell_id]
         with self._lock:
             versions = self._held.pop(key, None) or OrderedDict()
             versions.pop(seq, None)
