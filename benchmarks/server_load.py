@@ -404,32 +404,21 @@ def send(
     (``edited_at``): the wait for a slot is the user's too."""
     try:
         with connections.one() as client:
-            _send(client, edited_at, body, sent, requests, out, phase, lock)
+            status, payload, _ = client.request("POST", "/nb2pkg/analyze", body, parse_ok=False)
+            if sent is not None and status == 409 and payload.get("code") == UNKNOWN_BASE:
+                again = requests.in_full(sent)
+                with lock:
+                    phase.sent += 1
+                    phase.body_bytes += len(again)
+                status, payload, _ = client.request(
+                    "POST", "/nb2pkg/analyze", again, parse_ok=False
+                )
     except OSError as error:
         with lock:
             phase.failures.append(repr(error))
+        return
     finally:
         slots.release()
-
-
-def _send(
-    client: Client,
-    edited_at: float,
-    body: bytes,
-    sent: Sent | None,
-    requests: DeltaClient,
-    out: list[tuple[int, Any, float]],
-    phase: Phase,
-    lock: threading.Lock,
-) -> None:
-    """One request of ``send`` on ``client``."""
-    status, payload, _ = client.request("POST", "/nb2pkg/analyze", body, parse_ok=False)
-    if sent is not None and status == 409 and payload.get("code") == UNKNOWN_BASE:
-        again = requests.in_full(sent)
-        with lock:
-            phase.sent += 1
-            phase.body_bytes += len(again)
-        status, payload, _ = client.request("POST", "/nb2pkg/analyze", again, parse_ok=False)
     elapsed = time.perf_counter() - edited_at
     if sent is not None and status == 200:
         requests.answered(sent)
