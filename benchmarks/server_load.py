@@ -413,7 +413,7 @@ def send(
                 status, payload, _ = client.request(
                     "POST", "/nb2pkg/analyze", again, parse_ok=False
                 )
-    except OSError as error:
+    except (OSError, http.client.HTTPException) as error:
         with lock:
             phase.failures.append(repr(error))
         return
